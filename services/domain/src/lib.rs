@@ -1,0 +1,29 @@
+//! Domain types that validate themselves on construction, so that the rest of Herold can
+//! rely on a `Username` or an `OrgSlug` being well-formed without checking again.
+
+mod names;
+mod text;
+mod time_util;
+
+pub use names::{LanguageTag, OrgSlug, Username};
+pub use text::{AnnouncementText, DisplayName, Summary};
+pub use time_util::{format_rfc3339, now_millis, Millis};
+
+/// Why a value was refused. The message is safe to show to the person who typed it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DomainError {
+    #[error("{what} {value:?} is invalid: {why}")]
+    Invalid {
+        what: &'static str,
+        value: String,
+        why: &'static str,
+    },
+}
+
+impl DomainError {
+    fn invalid(what: &'static str, value: &str, why: &'static str) -> Self {
+        // Cap the echoed value so a hostile megabyte does not end up in an error message.
+        let value: String = value.chars().take(80).collect();
+        DomainError::Invalid { what, value, why }
+    }
+}

@@ -1,0 +1,217 @@
+use std::fmt;
+use std::str::FromStr;
+
+use crate::DomainError;
+
+/// The local part of an official account's handle (`press` in `@press@herold.example.gov`).
+///
+/// Restricted to what Mastodon can mention (`[a-z0-9_]+([.-]+[a-z0-9_]+)*`), lower-cased so
+/// that `Press` and `press` can never be two different accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim().to_ascii_lowercase();
+        if s.is_empty() || s.len() > 30 {
+            return Err(DomainError::invalid(
+                "username",
+                raw,
+                "must be 1 to 30 characters",
+            ));
+        }
+        // `[a-z0-9_]+([.-]+[a-z0-9_]+)*` is the same as: only those characters, with a word
+        // character at both ends.
+        let word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
+        if !s.chars().all(|c| word(c) || c == '.' || c == '-') {
+            return Err(DomainError::invalid(
+                "username",
+                raw,
+                "may contain only a-z, 0-9, '_', '.' and '-'",
+            ));
+        }
+        if !s.starts_with(word) || !s.ends_with(word) {
+            return Err(DomainError::invalid(
+                "username",
+                raw,
+                "must start and end with a letter, digit or underscore",
+            ));
+        }
+        Ok(Username(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Username {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Username::parse(s)
+    }
+}
+
+/// The short identifier of a public body (a tenant), used on the command line and in URLs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrgSlug(String);
+
+impl OrgSlug {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        if s.is_empty() || s.len() > 40 {
+            return Err(DomainError::invalid(
+                "organisation",
+                raw,
+                "must be 1 to 40 characters",
+            ));
+        }
+        if !s.chars().all(ok_char) || s.starts_with('-') || s.ends_with('-') {
+            return Err(DomainError::invalid(
+                "organisation",
+                raw,
+                "may contain only lower-case a-z, 0-9 and inner '-'",
+            ));
+        }
+        Ok(OrgSlug(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OrgSlug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for OrgSlug {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OrgSlug::parse(s)
+    }
+}
+
+/// A BCP 47 language tag in its common shape: a 2–3 letter primary language, then optional
+/// subtags of 1–8 alphanumerics (`de`, `en-GB`, `sr-Latn`). Normalised to lower-case
+/// language and as-typed subtags with canonical casing for regions and scripts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LanguageTag(String);
+
+impl LanguageTag {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        let mut parts = s.split('-');
+        let primary = parts.next().unwrap_or_default();
+        if !(2..=3).contains(&primary.len()) || !primary.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(DomainError::invalid(
+                "language",
+                raw,
+                "must start with a 2 or 3 letter ISO 639 code, such as 'de' or 'en'",
+            ));
+        }
+        let mut out = primary.to_ascii_lowercase();
+        for sub in parts {
+            if sub.is_empty() || sub.len() > 8 || !sub.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(DomainError::invalid(
+                    "language",
+                    raw,
+                    "subtags must be 1 to 8 letters or digits, such as 'de-AT'",
+                ));
+            }
+            out.push('-');
+            match sub.len() {
+                2 if sub.chars().all(|c| c.is_ascii_alphabetic()) => {
+                    out.push_str(&sub.to_ascii_uppercase())
+                }
+                4 if sub.chars().all(|c| c.is_ascii_alphabetic()) => {
+                    out.push_str(&sub[..1].to_ascii_uppercase());
+                    out.push_str(&sub[1..].to_ascii_lowercase());
+                }
+                _ => out.push_str(&sub.to_ascii_lowercase()),
+            }
+        }
+        Ok(LanguageTag(out))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LanguageTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for LanguageTag {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LanguageTag::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_mastodons_mention_grammar() {
+        for ok in [
+            "press",
+            "Press",
+            "bfdi_press",
+            "press.office",
+            "a-b",
+            "x1",
+            "a..b",
+        ] {
+            assert!(Username::parse(ok).is_ok(), "{ok} should be accepted");
+        }
+        assert_eq!(Username::parse("Press").unwrap().as_str(), "press");
+        for bad in [
+            "",
+            ".press",
+            "press.",
+            "-x",
+            "pr ess",
+            "prëss",
+            "a@b",
+            &"x".repeat(31),
+        ] {
+            assert!(Username::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn org_slugs_are_lowercase_words() {
+        assert!(OrgSlug::parse("bfdi").is_ok());
+        assert!(OrgSlug::parse("stadt-koeln").is_ok());
+        for bad in ["", "BfDI", "-x", "x-", "a b", "a_b"] {
+            assert!(OrgSlug::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn language_tags_are_normalised() {
+        assert_eq!(LanguageTag::parse("DE").unwrap().as_str(), "de");
+        assert_eq!(LanguageTag::parse("en-gb").unwrap().as_str(), "en-GB");
+        assert_eq!(LanguageTag::parse("sr-latn").unwrap().as_str(), "sr-Latn");
+        for bad in ["", "d", "deutsch", "de-", "de_AT", "12"] {
+            assert!(
+                LanguageTag::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+    }
+}

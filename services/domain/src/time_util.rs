@@ -1,0 +1,29 @@
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Milliseconds since the Unix epoch. Both database backends store instants this way, which
+/// keeps SQL identical across SQLite and PostgreSQL and comparisons cheap.
+pub type Millis = i64;
+
+pub fn now_millis() -> Millis {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as Millis
+}
+
+/// RFC 3339 in UTC with second precision, as ActivityPub servers expect in `published`.
+pub fn format_rfc3339(ms: Millis) -> String {
+    let t = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_utc_seconds() {
+        assert_eq!(
+            super::format_rfc3339(1_764_000_000_123),
+            "2025-11-24T16:00:00Z"
+        );
+    }
+}

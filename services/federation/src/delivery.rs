@@ -1,0 +1,474 @@
+//! The durable delivery worker: claims leased rows from the store, signs each request once,
+//! sends it over pooled connections, and records the outcome. A crash loses nothing: an
+//! unfinished row's lease expires and another worker (or the restarted one) takes it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use herold_domain::{now_millis, Millis};
+use herold_store::{ClaimedDelivery, DeliveryOutcome, HostReport, Store};
+use rand::Rng;
+use tokio::sync::{mpsc, watch, Notify, Semaphore};
+use url::Url;
+
+use crate::fetch::{check_url, describe};
+use crate::keys::{KeyEncryptionKey, Signer};
+use crate::signatures::{BodyDigest, Scheme, SigningPlan};
+use crate::vocab::AP_CONTENT_TYPE;
+use crate::{FederationError, Urls};
+
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    /// Requests in flight at once, across all hosts.
+    pub concurrency: usize,
+    /// Requests in flight to one host.
+    pub per_host: usize,
+    /// How long a delivery is retried before it becomes a dead letter.
+    pub retry_horizon: Duration,
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    pub request_timeout: Duration,
+    pub first_scheme: Scheme,
+    pub allow_private: bool,
+    /// Consecutive transient failures after which a host's breaker opens.
+    pub breaker_threshold: i64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            concurrency: 128,
+            per_host: 8,
+            retry_horizon: Duration::from_secs(48 * 3600),
+            lease: Duration::from_secs(300),
+            poll_interval: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(15),
+            first_scheme: Scheme::Cavage,
+            allow_private: false,
+            breaker_threshold: 5,
+        }
+    }
+}
+
+/// An activity ready to send: its bytes and digest computed once, shared by every delivery.
+struct Prepared {
+    body: bytes::Bytes,
+    digest: BodyDigest,
+    signer: Arc<Signer>,
+}
+
+#[derive(Default)]
+struct HostMemory {
+    failures: i64,
+    scheme: Option<Scheme>,
+    known: bool,
+}
+
+pub struct Deliverer {
+    store: Arc<dyn Store>,
+    client: reqwest::Client,
+    kek: Arc<KeyEncryptionKey>,
+    instance_signer: Arc<Signer>,
+    urls: Urls,
+    config: DeliveryConfig,
+    global: Arc<Semaphore>,
+    per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+    prepared: Mutex<HashMap<i64, Arc<Prepared>>>,
+    signers: Mutex<HashMap<Option<i64>, Arc<Signer>>>,
+    hosts: Mutex<HashMap<String, HostMemory>>,
+    wake: Notify,
+}
+
+type Outcome = (i64, DeliveryOutcome);
+
+impl Deliverer {
+    pub fn new(
+        store: Arc<dyn Store>,
+        client: reqwest::Client,
+        kek: Arc<KeyEncryptionKey>,
+        instance_signer: Arc<Signer>,
+        urls: Urls,
+        config: DeliveryConfig,
+    ) -> Arc<Self> {
+        Arc::new(Deliverer {
+            global: Arc::new(Semaphore::new(config.concurrency)),
+            store,
+            client,
+            kek,
+            instance_signer,
+            urls,
+            config,
+            per_host: Mutex::default(),
+            prepared: Mutex::default(),
+            signers: Mutex::default(),
+            hosts: Mutex::default(),
+            wake: Notify::new(),
+        })
+    }
+
+    /// Tells an idle worker in this process that new rows are due, so a publication does
+    /// not wait for the next poll.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs until `shutdown` turns true; in-flight requests finish and are recorded.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let (tx, rx) = mpsc::channel::<Outcome>(4096);
+        let writer = tokio::spawn(Self::write_outcomes(self.store.clone(), rx));
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let claimed = match self.claim_and_dispatch(&tx).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming deliveries failed");
+                    0
+                }
+            };
+            if claimed == 0 {
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(self.config.poll_interval) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+        // Wait for every in-flight delivery by taking all permits back.
+        let _all = self
+            .global
+            .acquire_many(self.config.concurrency as u32)
+            .await;
+        drop(tx);
+        let _ = writer.await;
+    }
+
+    async fn write_outcomes(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Outcome>) {
+        let mut batch = Vec::with_capacity(512);
+        while rx.recv_many(&mut batch, 512).await > 0 {
+            // Batching turns a burst of 10,000 answers into a few dozen transactions.
+            if let Err(e) = store.record_outcomes(&batch, now_millis()).await {
+                // The rows keep their lease and are retried after it expires: at-least-once.
+                tracing::error!(error = %e, count = batch.len(), "recording delivery outcomes failed");
+            }
+            batch.clear();
+        }
+    }
+
+    async fn claim_and_dispatch(
+        self: &Arc<Self>,
+        tx: &mpsc::Sender<Outcome>,
+    ) -> Result<usize, FederationError> {
+        // Claim only what can start now, so leases do not run out while rows wait in memory.
+        let free = self.global.available_permits();
+        if free == 0 {
+            let permit = self.global.clone().acquire_owned().await;
+            drop(permit);
+            return Ok(1);
+        }
+        let limit = free.min(512) as i64;
+        let now = now_millis();
+        let rows = self
+            .store
+            .claim_deliveries(now, self.config.lease.as_millis() as i64, limit)
+            .await?;
+        let n = rows.len();
+        for row in rows {
+            let Ok(permit) = self.global.clone().acquire_owned().await else {
+                break;
+            };
+            let this = self.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let host_sem = this.host_semaphore(&row.host);
+                let _host = host_sem.acquire().await;
+                let id = row.id;
+                let outcome = this.deliver(row).await;
+                let _ = tx.send((id, outcome)).await;
+                drop(permit);
+            });
+        }
+        Ok(n)
+    }
+
+    fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {
+        let mut map = self.per_host.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 50_000 {
+            map.retain(|_, s| Arc::strong_count(s) > 1);
+        }
+        map.entry(host.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.config.per_host)))
+            .clone()
+    }
+
+    async fn prepared(&self, activity_id: i64) -> Result<Arc<Prepared>, FederationError> {
+        if let Some(p) = self
+            .prepared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&activity_id)
+        {
+            return Ok(p.clone());
+        }
+        let activity = self.store.activity_for_delivery(activity_id).await?;
+        let signer = self.signer(activity.account_id).await?;
+        let body = bytes::Bytes::from(activity.body.into_bytes());
+        let prepared = Arc::new(Prepared {
+            digest: BodyDigest::of(&body),
+            body,
+            signer,
+        });
+        let mut cache = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        cache.insert(activity_id, prepared.clone());
+        Ok(prepared)
+    }
+
+    async fn signer(&self, account_id: Option<i64>) -> Result<Arc<Signer>, FederationError> {
+        if let Some(s) = self
+            .signers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&account_id)
+        {
+            return Ok(s.clone());
+        }
+        let signer = match account_id {
+            Some(id) => {
+                let account = self
+                    .store
+                    .account_by_id(id)
+                    .await?
+                    .ok_or_else(|| FederationError::Key(format!("account {id} is gone")))?;
+                let key_id = self.urls.key_id(&account.username);
+                Signer::open(
+                    &self.kek,
+                    key_id,
+                    &account.private_key_enc,
+                    &self.urls.actor(&account.username),
+                )?
+            }
+            None => self.instance_signer.clone(),
+        };
+        self.signers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(account_id, signer.clone());
+        Ok(signer)
+    }
+
+    async fn scheme_for(&self, host: &str) -> Scheme {
+        if let Some(m) = self
+            .hosts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(host)
+        {
+            if m.known {
+                return m.scheme.unwrap_or(self.config.first_scheme);
+            }
+        }
+        let stored = self.store.host_state(host).await.ok().flatten();
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        let m = hosts.entry(host.to_owned()).or_default();
+        m.known = true;
+        if let Some(state) = stored {
+            m.failures = state.consecutive_failures;
+            m.scheme = state.signature_scheme.as_deref().and_then(Scheme::parse);
+        }
+        m.scheme.unwrap_or(self.config.first_scheme)
+    }
+
+    async fn deliver(&self, row: ClaimedDelivery) -> DeliveryOutcome {
+        let url = match Url::parse(&row.inbox) {
+            Ok(u) => u,
+            Err(_) => return dead(None, "the inbox is not a URL"),
+        };
+        if let Err(e) = check_url(&url, self.config.allow_private) {
+            return dead(None, &e.to_string());
+        }
+        let prepared = match self.prepared(row.activity_id).await {
+            Ok(p) => p,
+            Err(e) => return self.retry(&row, None, format!("preparing the activity failed: {e}")),
+        };
+        let first = self.scheme_for(&row.host).await;
+        let mut result = self.send(&url, &prepared, first).await;
+        let mut used = first;
+        if let Ok(status) = result {
+            // A 4xx can mean the receiver does not speak this signature scheme: knock once
+            // more with the other one.
+            if (400..500).contains(&status) && !matches!(status, 408 | 410 | 429) {
+                used = first.other();
+                result = self.send(&url, &prepared, used).await;
+            }
+        }
+        let span = tracing::debug_span!("delivery", host = %row.host, attempt = row.attempts);
+        let _guard = span.enter();
+        match result {
+            Ok(status) if (200..300).contains(&status) => {
+                self.host_ok(&row.host, used).await;
+                DeliveryOutcome::Delivered { status }
+            }
+            Ok(410) => {
+                self.host_ok(&row.host, used).await;
+                dead(Some(410), "the inbox is gone")
+            }
+            Ok(status) if (400..500).contains(&status) && !matches!(status, 401 | 408 | 429) => {
+                self.host_ok(&row.host, first).await;
+                dead(Some(status), "the inbox refused the activity")
+            }
+            Ok(status) => {
+                if status >= 500 {
+                    self.host_failed(&row.host, format!("HTTP {status}")).await;
+                }
+                self.retry(&row, Some(status), format!("HTTP {status}"))
+            }
+            Err(e) => {
+                self.host_failed(&row.host, e.clone()).await;
+                self.retry(&row, None, e)
+            }
+        }
+    }
+
+    async fn send(&self, url: &Url, prepared: &Prepared, scheme: Scheme) -> Result<u16, String> {
+        let plan = SigningPlan::new(
+            scheme,
+            &prepared.signer.key_id,
+            "POST",
+            url,
+            Some(&prepared.digest),
+            now_millis() / 1000,
+        );
+        let signer = prepared.signer.clone();
+        let base = plan.base.clone();
+        // RSA signing is CPU-bound: keep it off the threads that drive the I/O.
+        let sig = tokio::task::spawn_blocking(move || signer.sign(base.as_bytes()))
+            .await
+            .map_err(|_| "signing task failed".to_owned())?
+            .map_err(|e| e.to_string())?;
+        let mut req = self
+            .client
+            .post(url.as_str())
+            .header(reqwest::header::CONTENT_TYPE, AP_CONTENT_TYPE)
+            .body(prepared.body.clone());
+        for (name, value) in plan.finish(&sig) {
+            req = req.header(name, value);
+        }
+        let resp = req.send().await.map_err(|e| describe(&e))?;
+        let status = resp.status().as_u16();
+        // Drain a little of the body so the connection can be reused, but never much.
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            crate::fetch::read_capped(resp, 64 * 1024),
+        )
+        .await;
+        Ok(status)
+    }
+
+    fn retry(&self, row: &ClaimedDelivery, status: Option<u16>, error: String) -> DeliveryOutcome {
+        let now = now_millis();
+        let next = next_attempt_at(row.attempts, now);
+        if next > row.created_at + self.config.retry_horizon.as_millis() as i64 {
+            return dead(
+                status,
+                &format!("gave up after {} attempts: {error}", row.attempts),
+            );
+        }
+        DeliveryOutcome::Retry {
+            status,
+            error,
+            next_attempt_at: next,
+        }
+    }
+
+    async fn host_ok(&self, host: &str, scheme: Scheme) {
+        let changed = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            let m = hosts.entry(host.to_owned()).or_default();
+            let changed = m.failures > 0 || m.scheme != Some(scheme);
+            m.failures = 0;
+            m.scheme = Some(scheme);
+            m.known = true;
+            changed
+        };
+        if changed {
+            let report = HostReport::Success {
+                scheme: scheme.as_str().to_owned(),
+            };
+            if let Err(e) = self.store.record_host(host, report, now_millis()).await {
+                tracing::warn!(error = %e, "recording host state failed");
+            }
+        }
+    }
+
+    async fn host_failed(&self, host: &str, error: String) {
+        let failures = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            let m = hosts.entry(host.to_owned()).or_default();
+            m.failures += 1;
+            m.failures
+        };
+        let open_until = breaker_open_until(failures, self.config.breaker_threshold, now_millis());
+        if open_until.is_some() {
+            tracing::warn!(host, failures, "circuit breaker open");
+        }
+        let report = HostReport::Failure {
+            error,
+            open_breaker_until: open_until,
+        };
+        if let Err(e) = self.store.record_host(host, report, now_millis()).await {
+            tracing::warn!(error = %e, "recording host state failed");
+        }
+    }
+}
+
+fn dead(status: Option<u16>, error: &str) -> DeliveryOutcome {
+    DeliveryOutcome::Dead {
+        status,
+        error: error.to_owned(),
+    }
+}
+
+/// Exponential backoff from 30 s, capped at 6 h, with ±50 % jitter so that retries to a
+/// recovering server do not arrive as one wave.
+pub fn next_attempt_at(attempts: i64, now: Millis) -> Millis {
+    let exp = (attempts - 1).clamp(0, 12) as u32;
+    let base = (30_000_i64 << exp).min(6 * 3600 * 1000);
+    let jitter: f64 = rand::thread_rng().gen_range(0.5..1.5);
+    now + (base as f64 * jitter) as i64
+}
+
+/// Once a host has failed `threshold` times in a row, stop sending to it for 30 s, doubling
+/// with each further failure up to an hour.
+pub fn breaker_open_until(failures: i64, threshold: i64, now: Millis) -> Option<Millis> {
+    (failures >= threshold).then(|| {
+        let exp = (failures - threshold).clamp(0, 7) as u32;
+        now + (30_000_i64 << exp).min(3600 * 1000)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let now = 0;
+        let first = next_attempt_at(1, now);
+        assert!((15_000..45_000).contains(&first));
+        let tenth = next_attempt_at(10, now);
+        assert!(tenth >= 3 * 3600 * 1000 && tenth <= 9 * 3600 * 1000);
+    }
+
+    #[test]
+    fn breaker_opens_at_threshold() {
+        assert_eq!(breaker_open_until(4, 5, 0), None);
+        assert_eq!(breaker_open_until(5, 5, 0), Some(30_000));
+        assert_eq!(breaker_open_until(6, 5, 0), Some(60_000));
+        assert_eq!(breaker_open_until(50, 5, 0), Some(3600 * 1000));
+    }
+}

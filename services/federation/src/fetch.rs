@@ -1,0 +1,331 @@
+//! Outgoing HTTP with rails: the SSRF guard (checked after DNS resolution, and on every
+//! redirect), size caps, timeouts, and signed GETs for servers in authorized-fetch mode.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use url::Url;
+
+use crate::keys::Signer;
+use crate::signatures::{Scheme, SigningPlan};
+use crate::FederationError;
+
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+const MAX_REDIRECTS: usize = 3;
+
+/// Whether an address is one a remote-controlled URL must never make us reach.
+pub fn is_forbidden_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => forbidden_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return forbidden_v4(v4);
+            }
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0 // deprecated site-local
+                || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64 can reach private IPv4
+                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || (s[0..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible (deprecated)
+        }
+    }
+}
+
+fn forbidden_v4(v4: Ipv4Addr) -> bool {
+    let o = v4.octets();
+    v4.is_loopback()
+        || v4.is_private()
+        || v4.is_link_local()
+        || v4.is_multicast()
+        || v4.is_unspecified()
+        || v4.is_broadcast()
+        || v4.is_documentation()
+        || o[0] == 0
+        || (o[0] == 100 && (o[1] & 0xc0) == 64) // carrier-grade NAT
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0) // IETF protocol assignments
+        || (o[0] == 198 && (o[1] & 0xfe) == 18) // benchmarking
+        || o[0] >= 240
+}
+
+/// Resolves names and drops forbidden addresses, so a public name pointing at 127.0.0.1
+/// (DNS rebinding included) cannot be used to reach internal services.
+struct GuardedResolver;
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| !is_forbidden_ip(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(
+                    format!("{host} resolves only to private or reserved addresses").into(),
+                );
+            }
+            Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// Checks the parts of a URL that do not need DNS: scheme and literal IP hosts.
+pub fn check_url(url: &Url, allow_private: bool) -> Result<(), FederationError> {
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_private => {}
+        other => {
+            return Err(FederationError::Refused(format!(
+                "scheme {other} is not allowed"
+            )))
+        }
+    }
+    if allow_private {
+        return Ok(());
+    }
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) if is_forbidden_ip(IpAddr::V4(ip)) => Err(
+            FederationError::Refused(format!("{ip} is a private or reserved address")),
+        ),
+        Some(url::Host::Ipv6(ip)) if is_forbidden_ip(IpAddr::V6(ip)) => Err(
+            FederationError::Refused(format!("{ip} is a private or reserved address")),
+        ),
+        Some(url::Host::Domain(d)) if d == "localhost" || d.ends_with(".localhost") => {
+            Err(FederationError::Refused("localhost is not allowed".into()))
+        }
+        None => Err(FederationError::Refused("the URL has no host".into())),
+        _ => Ok(()),
+    }
+}
+
+/// Builds the one HTTP client Herold uses for federation: rustls, connection reuse, the
+/// guarded resolver (unless private networks are allowed), bounded redirects.
+pub fn http_client(
+    user_agent: &str,
+    allow_private: bool,
+    timeout: Duration,
+) -> Result<reqwest::Client, FederationError> {
+    let redirect = Policy::custom(move |attempt| {
+        if attempt.previous().len() >= MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else if let Err(e) = check_url(attempt.url(), allow_private) {
+            attempt.error(e.to_string())
+        } else {
+            attempt.follow()
+        }
+    });
+    let mut builder = reqwest::Client::builder()
+        .user_agent(user_agent)
+        .redirect(redirect)
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(timeout)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(16);
+    if !allow_private {
+        builder = builder.dns_resolver(Arc::new(GuardedResolver));
+    }
+    builder
+        .build()
+        .map_err(|e| FederationError::Fetch(format!("HTTP client: {e}")))
+}
+
+/// Reads a response body, giving up past `limit` bytes without buffering the rest.
+pub async fn read_capped(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, FederationError> {
+    if resp.content_length().is_some_and(|n| n as usize > limit) {
+        return Err(FederationError::Refused(format!(
+            "response larger than {limit} bytes"
+        )));
+    }
+    let mut buf = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| FederationError::Fetch(e.to_string()))?
+    {
+        if buf.len() + chunk.len() > limit {
+            return Err(FederationError::Refused(format!(
+                "response larger than {limit} bytes"
+            )));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+/// Fetches ActivityPub documents with signed GETs as the instance actor.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    signer: Arc<Signer>,
+    allow_private: bool,
+}
+
+impl Fetcher {
+    pub fn new(client: reqwest::Client, signer: Arc<Signer>, allow_private: bool) -> Self {
+        Fetcher {
+            client,
+            signer,
+            allow_private,
+        }
+    }
+
+    /// GETs an ActivityPub object. The document's `id` must be the URL asked for (without
+    /// fragment), so a server cannot pass off an object as another's.
+    pub async fn get_object(&self, url: &str) -> Result<Value, FederationError> {
+        let mut url =
+            Url::parse(url).map_err(|_| FederationError::Invalid(format!("not a URL: {url}")))?;
+        url.set_fragment(None);
+        check_url(&url, self.allow_private)?;
+        let mut last = None;
+        // Servers in authorized-fetch mode may only accept one scheme: knock twice.
+        for scheme in [Scheme::Cavage, Scheme::Rfc9421] {
+            let resp = self.signed_get(&url, scheme).await?;
+            let status = resp.status().as_u16();
+            if status == 404 || status == 410 {
+                return Err(FederationError::Gone(url.to_string()));
+            }
+            if status == 401 || status == 403 {
+                last = Some(status);
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                return Err(FederationError::Fetch(format!("{url} answered {status}")));
+            }
+            let ct = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if !(ct.starts_with("application/activity+json")
+                || ct.starts_with("application/ld+json")
+                || ct.starts_with("application/json"))
+            {
+                return Err(FederationError::Fetch(format!(
+                    "{url} is not ActivityPub JSON ({ct})"
+                )));
+            }
+            let body = read_capped(resp, MAX_BODY_BYTES).await?;
+            let doc: Value = serde_json::from_slice(&body)
+                .map_err(|_| FederationError::Invalid(format!("{url} returned malformed JSON")))?;
+            if doc.get("id").and_then(Value::as_str) != Some(url.as_str()) {
+                return Err(FederationError::Invalid(format!(
+                    "the document at {url} has a different id"
+                )));
+            }
+            return Ok(doc);
+        }
+        Err(FederationError::Fetch(format!(
+            "{url} refused our signed fetch ({})",
+            last.unwrap_or(401)
+        )))
+    }
+
+    async fn signed_get(
+        &self,
+        url: &Url,
+        scheme: Scheme,
+    ) -> Result<reqwest::Response, FederationError> {
+        let plan = SigningPlan::new(
+            scheme,
+            &self.signer.key_id,
+            "GET",
+            url,
+            None,
+            herold_domain::now_millis() / 1000,
+        );
+        let signer = self.signer.clone();
+        let base = plan.base.clone();
+        let sig = tokio::task::spawn_blocking(move || signer.sign(base.as_bytes()))
+            .await
+            .map_err(|_| FederationError::Key("signing task failed".into()))??;
+        let mut req = self.client.get(url.as_str()).header(
+            reqwest::header::ACCEPT,
+            "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+        );
+        for (name, value) in plan.finish(&sig) {
+            req = req.header(name, value);
+        }
+        req.send()
+            .await
+            .map_err(|e| FederationError::Fetch(describe(&e)))
+    }
+}
+
+/// A reqwest error as one line with its causes (the URL included, never credentials).
+pub fn describe(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_and_reserved_addresses_are_forbidden() {
+        for bad in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "ff02::1",
+        ] {
+            assert!(
+                is_forbidden_ip(bad.parse().unwrap()),
+                "{bad} must be forbidden"
+            );
+        }
+        for good in [
+            "93.184.216.34",
+            "2a00:1450:4001:80b::200e",
+            "::ffff:93.184.216.34",
+        ] {
+            assert!(
+                !is_forbidden_ip(good.parse().unwrap()),
+                "{good} must be allowed"
+            );
+        }
+    }
+
+    #[test]
+    fn urls_are_checked_before_resolution() {
+        let check = |u: &str, allow| check_url(&Url::parse(u).unwrap(), allow);
+        assert!(check("https://mastodon.social/users/a", false).is_ok());
+        assert!(check("http://mastodon.social/users/a", false).is_err());
+        assert!(check("https://127.0.0.1/x", false).is_err());
+        assert!(check("https://[::1]/x", false).is_err());
+        assert!(check("https://localhost/x", false).is_err());
+        assert!(check("file:///etc/passwd", false).is_err());
+        assert!(check("http://127.0.0.1:3000/x", true).is_ok());
+    }
+}

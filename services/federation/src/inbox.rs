@@ -1,0 +1,215 @@
+//! Incoming activities: `verify` proves who sent what (and writes only the sender's public
+//! key to the cache); `receive` acts on a verified activity.
+
+use std::sync::Arc;
+
+use herold_domain::now_millis;
+use herold_store::{NewActivity, NewFollower, Priority, RemoteActor, Store};
+use serde_json::Value;
+
+use crate::fetch::Fetcher;
+use crate::keys::PublicKey;
+use crate::signatures::{parse_request_signature, RequestView};
+use crate::vocab::{self, id_of};
+use crate::{FederationError, Urls};
+
+pub struct Verified {
+    pub activity: Value,
+    pub actor: RemoteActor,
+}
+
+/// What happened to a received activity, for logs and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    Followed,
+    Unfollowed,
+    ActorDeleted,
+    ActorUpdated,
+    Ignored,
+}
+
+#[derive(Clone)]
+pub struct Inbox {
+    store: Arc<dyn Store>,
+    fetcher: Fetcher,
+    urls: Urls,
+}
+
+impl Inbox {
+    pub fn new(store: Arc<dyn Store>, fetcher: Fetcher, urls: Urls) -> Self {
+        Inbox {
+            store,
+            fetcher,
+            urls,
+        }
+    }
+
+    /// Checks the body digest, the signature and its time window, and that the key's owner
+    /// is the activity's actor. A failing signature with a cached key triggers one refetch
+    /// of the key, which is how key rotation is picked up.
+    pub async fn verify(
+        &self,
+        req: &RequestView,
+        body: &[u8],
+    ) -> Result<Verified, FederationError> {
+        let activity: Value = serde_json::from_slice(body)
+            .map_err(|_| FederationError::Invalid("the body is not JSON".into()))?;
+        if !activity.is_object() {
+            return Err(FederationError::Invalid(
+                "the body is not a JSON object".into(),
+            ));
+        }
+        let actor_id = activity
+            .get("actor")
+            .and_then(id_of)
+            .ok_or_else(|| FederationError::Invalid("the activity has no actor".into()))?
+            .to_owned();
+        let sig = parse_request_signature(req, Some(body))?;
+        sig.check_window(now_millis() / 1000)?;
+
+        let cached = self.store.remote_actor_by_key_id(&sig.key_id).await?;
+        let from_cache = cached.is_some();
+        let mut actor = match cached {
+            Some(a) => a,
+            None => self.fetch_key_owner(&sig.key_id).await?,
+        };
+        if !sig.verify(&PublicKey::from_pem(&actor.public_key_pem)?) {
+            if !from_cache {
+                return Err(FederationError::Signature(
+                    "the signature does not verify".into(),
+                ));
+            }
+            actor = self.refresh(&actor.uri).await?;
+            if actor.key_id != sig.key_id
+                || !sig.verify(&PublicKey::from_pem(&actor.public_key_pem)?)
+            {
+                return Err(FederationError::Signature(
+                    "the signature does not verify".into(),
+                ));
+            }
+        }
+        if actor.uri != actor_id {
+            return Err(FederationError::Signature(
+                "the signing key does not belong to the activity's actor".into(),
+            ));
+        }
+        Ok(Verified { activity, actor })
+    }
+
+    async fn fetch_key_owner(&self, key_id: &str) -> Result<RemoteActor, FederationError> {
+        let doc = self.fetcher.get_object(key_id).await?;
+        // A key id is either a fragment of the actor (Mastodon) or its own document.
+        let doc = if doc.get("inbox").is_some() {
+            doc
+        } else {
+            let owner = doc.get("owner").and_then(Value::as_str).ok_or_else(|| {
+                FederationError::Invalid("the key document names no owner".into())
+            })?;
+            self.fetcher.get_object(owner).await?
+        };
+        let actor = vocab::parse_actor(&doc, now_millis())?;
+        if actor.key_id != key_id {
+            return Err(FederationError::Signature(
+                "the key is not the actor's key".into(),
+            ));
+        }
+        self.store.upsert_remote_actor(&actor).await?;
+        Ok(actor)
+    }
+
+    async fn refresh(&self, actor_uri: &str) -> Result<RemoteActor, FederationError> {
+        let doc = self.fetcher.get_object(actor_uri).await?;
+        let actor = vocab::parse_actor(&doc, now_millis())?;
+        self.store.upsert_remote_actor(&actor).await?;
+        Ok(actor)
+    }
+
+    /// Acts on a verified activity. Types Herold has no use for are accepted and dropped.
+    pub async fn receive(&self, verified: Verified) -> Result<Received, FederationError> {
+        let Verified { activity, actor } = verified;
+        let kind = activity
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        match kind {
+            "Follow" => self.follow(&activity, &actor).await,
+            "Undo" => {
+                let object = activity.get("object").unwrap_or(&Value::Null);
+                let is_follow = object.get("type").and_then(Value::as_str) == Some("Follow");
+                let same_actor = object.get("actor").and_then(id_of) == Some(actor.uri.as_str());
+                let target = object
+                    .get("object")
+                    .and_then(id_of)
+                    .and_then(|o| self.urls.username_of(o));
+                match (is_follow && same_actor, target) {
+                    (true, Some(username)) => {
+                        if let Some(account) = self.store.account_by_username(&username).await? {
+                            self.store.remove_follower(account.id, &actor.uri).await?;
+                            return Ok(Received::Unfollowed);
+                        }
+                        Ok(Received::Ignored)
+                    }
+                    _ => Ok(Received::Ignored),
+                }
+            }
+            "Delete" if activity.get("object").and_then(id_of) == Some(actor.uri.as_str()) => {
+                self.store.forget_remote_actor(&actor.uri).await?;
+                Ok(Received::ActorDeleted)
+            }
+            "Update" if activity.get("object").and_then(id_of) == Some(actor.uri.as_str()) => {
+                // Take the new key from the origin, not from the activity's copy.
+                self.refresh(&actor.uri).await?;
+                Ok(Received::ActorUpdated)
+            }
+            _ => Ok(Received::Ignored),
+        }
+    }
+
+    async fn follow(
+        &self,
+        follow: &Value,
+        actor: &RemoteActor,
+    ) -> Result<Received, FederationError> {
+        let follow_id = follow
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| FederationError::Invalid("the Follow has no id".into()))?;
+        let target = follow.get("object").and_then(id_of).unwrap_or_default();
+        let username = self.urls.username_of(target).ok_or_else(|| {
+            FederationError::Invalid("the Follow is not for an account here".into())
+        })?;
+        let account = self
+            .store
+            .account_by_username(&username)
+            .await?
+            .ok_or_else(|| {
+                FederationError::Invalid("the Follow is not for an account here".into())
+            })?;
+        let accept_id = self
+            .urls
+            .activity(&username, &uuid::Uuid::new_v4().to_string());
+        let accept = vocab::accept(&accept_id, &self.urls.actor(&username), follow);
+        self.store
+            .add_follower(
+                NewFollower {
+                    account_id: account.id,
+                    actor_uri: actor.uri.clone(),
+                    inbox: actor
+                        .shared_inbox
+                        .clone()
+                        .unwrap_or_else(|| actor.inbox.clone()),
+                    follow_id: follow_id.to_owned(),
+                },
+                NewActivity {
+                    uri: accept_id,
+                    kind: "Accept".into(),
+                    account_id: Some(account.id),
+                    body: accept.to_string(),
+                    inboxes: vec![actor.inbox.clone()],
+                    priority: Priority::Urgent,
+                },
+            )
+            .await?;
+        Ok(Received::Followed)
+    }
+}

@@ -1,0 +1,34 @@
+//! ActivityPub for Herold. `signatures` and `keys` are pure; `fetch` is the only way out to
+//! the network for reads, `delivery` for writes; `inbox` verifies first and only then
+//! receives, so nothing unverified is ever stored.
+
+pub mod delivery;
+pub mod fetch;
+pub mod inbox;
+pub mod keys;
+pub mod signatures;
+pub mod urls;
+pub mod vocab;
+
+pub use urls::Urls;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FederationError {
+    #[error("key error: {0}")]
+    Key(String),
+    #[error("signature rejected: {0}")]
+    Signature(String),
+    #[error("fetch refused: {0}")]
+    Refused(String),
+    #[error("fetch failed: {0}")]
+    Fetch(String),
+    /// The remote object is gone (404/410).
+    #[error("remote object is gone: {0}")]
+    Gone(String),
+    #[error("invalid activity: {0}")]
+    Invalid(String),
+    #[error("storage failed")]
+    Store(#[from] herold_store::StoreError),
+    #[error("I/O failed")]
+    Io(#[from] std::io::Error),
+}

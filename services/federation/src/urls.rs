@@ -1,0 +1,111 @@
+use url::Url;
+
+/// Every id Herold hands out is built here from the configured public base URL, so ids stay
+/// stable and one place decides the URL layout.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    base: Url,
+}
+
+impl Urls {
+    /// `base` must be an absolute http(s) URL; a path in it is ignored.
+    pub fn new(mut base: Url) -> Self {
+        base.set_path("");
+        base.set_query(None);
+        base.set_fragment(None);
+        Urls { base }
+    }
+
+    fn at(&self, path: &str) -> String {
+        let mut s = self.base.as_str().trim_end_matches('/').to_owned();
+        s.push_str(path);
+        s
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// The host (with a non-default port) in handles: `press@<host>`.
+    pub fn host(&self) -> String {
+        match (self.base.host_str(), self.base.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn home(&self) -> String {
+        self.at("/")
+    }
+    pub fn actor(&self, username: &str) -> String {
+        self.at(&format!("/users/{username}"))
+    }
+    pub fn key_id(&self, username: &str) -> String {
+        format!("{}#main-key", self.actor(username))
+    }
+    pub fn inbox(&self, username: &str) -> String {
+        self.at(&format!("/users/{username}/inbox"))
+    }
+    pub fn outbox(&self, username: &str) -> String {
+        self.at(&format!("/users/{username}/outbox"))
+    }
+    pub fn followers(&self, username: &str) -> String {
+        self.at(&format!("/users/{username}/followers"))
+    }
+    pub fn following(&self, username: &str) -> String {
+        self.at(&format!("/users/{username}/following"))
+    }
+    pub fn feed(&self, username: &str) -> String {
+        self.at(&format!("/users/{username}/feed.atom"))
+    }
+    pub fn announcement(&self, username: &str, public_id: &str) -> String {
+        self.at(&format!("/users/{username}/announcements/{public_id}"))
+    }
+    pub fn activity(&self, username: &str, id: &str) -> String {
+        self.at(&format!("/users/{username}/activities/{id}"))
+    }
+    pub fn shared_inbox(&self) -> String {
+        self.at("/inbox")
+    }
+    pub fn instance_actor(&self) -> String {
+        self.at("/actor")
+    }
+    pub fn instance_key_id(&self) -> String {
+        format!("{}#main-key", self.instance_actor())
+    }
+    pub fn instance_activity(&self, id: &str) -> String {
+        self.at(&format!("/actor/activities/{id}"))
+    }
+
+    /// The username of one of our actors, if `uri` is one.
+    pub fn username_of(&self, uri: &str) -> Option<String> {
+        let prefix = self.at("/users/");
+        let rest = uri.strip_prefix(&prefix)?;
+        (!rest.is_empty() && !rest.contains(['/', '#', '?'])).then(|| rest.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_and_parses_actor_urls() {
+        let u = Urls::new(Url::parse("https://herold.example.gov/ignored").unwrap());
+        assert_eq!(u.actor("press"), "https://herold.example.gov/users/press");
+        assert_eq!(
+            u.username_of("https://herold.example.gov/users/press")
+                .as_deref(),
+            Some("press")
+        );
+        assert_eq!(
+            u.username_of("https://herold.example.gov/users/press/inbox"),
+            None
+        );
+        assert_eq!(u.username_of("https://other.example/users/press"), None);
+        assert_eq!(u.host(), "herold.example.gov");
+        let local = Urls::new(Url::parse("http://127.0.0.1:8080").unwrap());
+        assert_eq!(local.host(), "127.0.0.1:8080");
+    }
+}

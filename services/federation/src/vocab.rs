@@ -1,0 +1,257 @@
+//! The ActivityStreams documents Herold serves and sends, and the parsing of remote actors.
+//! Only the two preloaded contexts plus an inline object are used, so every JSON-LD
+//! processor (Fedify, Mastodon) can read our documents offline.
+
+use herold_domain::format_rfc3339;
+use herold_store::{Account, RemoteActor};
+use serde_json::{json, Value};
+
+use crate::{FederationError, Urls};
+
+pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+pub const AP_CONTENT_TYPE: &str = "application/activity+json";
+
+pub fn context() -> Value {
+    json!([
+        AS_CONTEXT,
+        "https://w3id.org/security/v1",
+        {
+            "toot": "http://joinmastodon.org/ns#",
+            "discoverable": "toot:discoverable",
+            "indexable": "toot:indexable",
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "sensitive": "as:sensitive"
+        }
+    ])
+}
+
+/// Minimal HTML escaping for text placed into `summary`/`content` HTML.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An official account as an `Organization` actor.
+pub fn account_actor(urls: &Urls, account: &Account) -> Value {
+    let u = &account.username;
+    let mut actor = json!({
+        "@context": context(),
+        "id": urls.actor(u),
+        "type": "Organization",
+        "preferredUsername": u,
+        "name": account.display_name,
+        "url": urls.actor(u),
+        "inbox": urls.inbox(u),
+        "outbox": urls.outbox(u),
+        "followers": urls.followers(u),
+        "following": urls.following(u),
+        "endpoints": { "sharedInbox": urls.shared_inbox() },
+        "manuallyApprovesFollowers": false,
+        "discoverable": true,
+        "indexable": true,
+        "published": format_rfc3339(account.created_at),
+        "publicKey": {
+            "id": urls.key_id(u),
+            "owner": urls.actor(u),
+            "publicKeyPem": account.public_key_pem,
+        },
+    });
+    if let Some(summary) = &account.summary {
+        actor["summary"] = Value::String(format!("<p>{}</p>", escape_html(summary)));
+    }
+    actor
+}
+
+/// The instance actor that signs our fetches; readable without a signature.
+pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Value {
+    json!({
+        "@context": context(),
+        "id": urls.instance_actor(),
+        "type": "Application",
+        "preferredUsername": urls.host(),
+        "name": "Herold",
+        "inbox": urls.shared_inbox(),
+        "outbox": format!("{}/outbox", urls.instance_actor()),
+        "url": urls.home(),
+        "manuallyApprovesFollowers": true,
+        "publicKey": {
+            "id": urls.instance_key_id(),
+            "owner": urls.instance_actor(),
+            "publicKeyPem": public_key_pem,
+        },
+    })
+}
+
+/// Wraps an object in an activity addressed like the object.
+pub fn activity(id: &str, kind: &str, actor: &str, object: Value, followers: &str) -> Value {
+    let published = object
+        .get("updated")
+        .or_else(|| object.get("published"))
+        .cloned();
+    let mut a = json!({
+        "@context": context(),
+        "id": id,
+        "type": kind,
+        "actor": actor,
+        "to": [PUBLIC],
+        "cc": [followers],
+        "object": object,
+    });
+    if let Some(published) = published {
+        a["published"] = published;
+    }
+    a
+}
+
+pub fn accept(id: &str, actor: &str, follow: &Value) -> Value {
+    // Echo the Follow's identifying fields only; the rest of what a remote sent is not ours
+    // to repeat.
+    let object = json!({
+        "id": follow.get("id"),
+        "type": "Follow",
+        "actor": follow.get("actor"),
+        "object": follow.get("object"),
+    });
+    json!({ "@context": AS_CONTEXT, "id": id, "type": "Accept", "actor": actor, "object": object })
+}
+
+pub fn tombstone(id: &str, deleted: i64) -> Value {
+    json!({ "id": id, "type": "Tombstone", "formerType": "Note", "deleted": format_rfc3339(deleted) })
+}
+
+/// A paged `OrderedCollection`: the collection itself links to its first page.
+pub fn ordered_collection(id: &str, total: i64, first: Option<String>) -> Value {
+    let mut c = json!({ "@context": AS_CONTEXT, "id": id, "type": "OrderedCollection", "totalItems": total });
+    if let Some(first) = first {
+        c["first"] = Value::String(first);
+    }
+    c
+}
+
+pub fn ordered_collection_page(
+    id: &str,
+    part_of: &str,
+    items: Vec<Value>,
+    next: Option<String>,
+    prev: Option<String>,
+) -> Value {
+    let mut p = json!({
+        "@context": context(),
+        "id": id,
+        "type": "OrderedCollectionPage",
+        "partOf": part_of,
+        "orderedItems": items,
+    });
+    if let Some(next) = next {
+        p["next"] = Value::String(next);
+    }
+    if let Some(prev) = prev {
+        p["prev"] = Value::String(prev);
+    }
+    p
+}
+
+/// The id of an `actor`/`object` field, whether given as a string or an embedded object.
+pub fn id_of(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Object(o) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+fn http_url(v: Option<&Value>, what: &str) -> Result<String, FederationError> {
+    let s = v
+        .and_then(Value::as_str)
+        .ok_or_else(|| FederationError::Invalid(format!("actor has no {what}")))?;
+    let url = url::Url::parse(s)
+        .map_err(|_| FederationError::Invalid(format!("actor {what} is not a URL")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(FederationError::Invalid(format!(
+            "actor {what} is not http(s)"
+        )));
+    }
+    Ok(url.into())
+}
+
+/// Reads what we keep of a remote actor: its inboxes and its (first) RSA key.
+pub fn parse_actor(doc: &Value, fetched_at: i64) -> Result<RemoteActor, FederationError> {
+    let uri = http_url(doc.get("id"), "id")?;
+    let inbox = http_url(doc.get("inbox"), "inbox")?;
+    let shared_inbox = doc
+        .get("endpoints")
+        .and_then(|e| e.get("sharedInbox"))
+        .map(|v| http_url(Some(v), "sharedInbox"))
+        .transpose()?;
+    let key = match doc.get("publicKey") {
+        Some(Value::Array(keys)) => keys.first(),
+        other => other,
+    }
+    .ok_or_else(|| FederationError::Invalid("actor has no publicKey".into()))?;
+    let key_id = key
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| FederationError::Invalid("actor key has no id".into()))?;
+    if let Some(owner) = key.get("owner").and_then(Value::as_str) {
+        if owner != uri {
+            return Err(FederationError::Invalid(
+                "actor key belongs to another actor".into(),
+            ));
+        }
+    }
+    let pem = key
+        .get("publicKeyPem")
+        .and_then(Value::as_str)
+        .ok_or_else(|| FederationError::Invalid("actor key has no publicKeyPem".into()))?;
+    crate::keys::PublicKey::from_pem(pem)?;
+    Ok(RemoteActor {
+        uri,
+        inbox,
+        shared_inbox,
+        key_id: key_id.to_owned(),
+        public_key_pem: pem.to_owned(),
+        fetched_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_html() {
+        assert_eq!(
+            escape_html("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn remote_actor_needs_inbox_and_its_own_key() {
+        let key = crate::keys::generate_rsa_2048().unwrap();
+        let mut doc = json!({
+            "id": "https://m.example/users/a",
+            "inbox": "https://m.example/users/a/inbox",
+            "endpoints": {"sharedInbox": "https://m.example/inbox"},
+            "publicKey": {"id": "https://m.example/users/a#main-key", "owner": "https://m.example/users/a", "publicKeyPem": key.public_key_pem},
+        });
+        let a = parse_actor(&doc, 1).unwrap();
+        assert_eq!(a.shared_inbox.as_deref(), Some("https://m.example/inbox"));
+        doc["publicKey"]["owner"] = json!("https://evil.example/users/b");
+        assert!(parse_actor(&doc, 1).is_err());
+        doc["publicKey"]["owner"] = json!("https://m.example/users/a");
+        doc["inbox"] = json!("javascript:alert(1)");
+        assert!(parse_actor(&doc, 1).is_err());
+    }
+}

@@ -1,0 +1,261 @@
+//! Announcements: turning what an official account says into a `Note`, its activities and
+//! their deliveries (one transaction), and into public pages and feeds.
+
+pub mod pages;
+mod render;
+
+use std::sync::Arc;
+
+use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Summary};
+use herold_federation::vocab::{self, PUBLIC};
+use herold_federation::Urls;
+use herold_store::{
+    Account, Announcement, AnnouncementEdit, AuditEntry, NewActivity, NewAnnouncement, Priority,
+    Store, StoreError,
+};
+use serde_json::{json, Value};
+
+pub use render::render_text;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
+    #[error("no account {0:?}")]
+    UnknownAccount(String),
+    #[error("no announcement {0:?} on this account")]
+    UnknownAnnouncement(String),
+    #[error("announcement {0:?} was retracted and cannot change any more")]
+    Retracted(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an author wants to say.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub text: AnnouncementText,
+    pub language: Option<LanguageTag>,
+    pub summary: Option<Summary>,
+    pub urgent: bool,
+}
+
+#[derive(Clone)]
+pub struct Publisher {
+    store: Arc<dyn Store>,
+    urls: Urls,
+}
+
+impl Publisher {
+    pub fn new(store: Arc<dyn Store>, urls: Urls) -> Self {
+        Publisher { store, urls }
+    }
+
+    async fn account(&self, username: &str) -> Result<Account, PublishError> {
+        self.store
+            .account_by_username(username)
+            .await?
+            .ok_or_else(|| PublishError::UnknownAccount(username.to_owned()))
+    }
+
+    async fn existing(
+        &self,
+        account: &Account,
+        public_id: &str,
+    ) -> Result<Announcement, PublishError> {
+        let a = self
+            .store
+            .announcement(account.id, public_id)
+            .await?
+            .ok_or_else(|| PublishError::UnknownAnnouncement(public_id.to_owned()))?;
+        if a.retracted_at.is_some() {
+            return Err(PublishError::Retracted(public_id.to_owned()));
+        }
+        Ok(a)
+    }
+
+    fn priority(urgent: bool) -> Priority {
+        if urgent {
+            Priority::Urgent
+        } else {
+            Priority::Routine
+        }
+    }
+
+    /// Publishes now: the announcement, its `Create`, one delivery per follower inbox and
+    /// the audit entry are committed together.
+    pub async fn publish(
+        &self,
+        username: &str,
+        draft: Draft,
+        by: &str,
+    ) -> Result<Announcement, PublishError> {
+        let account = self.account(username).await?;
+        let public_id = uuid::Uuid::new_v4().to_string();
+        let new = NewAnnouncement {
+            public_id: public_id.clone(),
+            account_id: account.id,
+            content_html: render_text(draft.text.as_str()),
+            source_text: draft.text.as_str().to_owned(),
+            language: draft.language.map(|l| l.to_string()),
+            summary: draft.summary.map(|s| s.as_str().to_owned()),
+            urgent: draft.urgent,
+            published_at: now_millis(),
+        };
+        let preview = Announcement {
+            id: 0,
+            public_id: new.public_id.clone(),
+            account_id: account.id,
+            source_text: new.source_text.clone(),
+            content_html: new.content_html.clone(),
+            language: new.language.clone(),
+            summary: new.summary.clone(),
+            urgent: new.urgent,
+            published_at: new.published_at,
+            updated_at: None,
+            retracted_at: None,
+        };
+        let create = self
+            .activity(
+                &account,
+                "Create",
+                note(&self.urls, &account, &preview),
+                draft.urgent,
+            )
+            .await?;
+        let audit = AuditEntry::new(
+            by,
+            "announcement.publish",
+            format!("announcement:{public_id}"),
+        )
+        .with_detail(json!({ "account": account.username, "urgent": draft.urgent }));
+        Ok(self.store.publish(new, create, audit).await?)
+    }
+
+    /// Sends the full, changed `Note` as an `Update` with a newer `updated`, which is how
+    /// Mastodon applies edits.
+    pub async fn edit(
+        &self,
+        username: &str,
+        public_id: &str,
+        draft: Draft,
+        by: &str,
+    ) -> Result<Announcement, PublishError> {
+        let account = self.account(username).await?;
+        let mut current = self.existing(&account, public_id).await?;
+        // Mastodon ignores an Update whose `updated` is not newer than the last one it saw.
+        let updated_at =
+            now_millis().max(current.updated_at.unwrap_or(current.published_at) + 1000);
+        let edit = AnnouncementEdit {
+            id: current.id,
+            content_html: render_text(draft.text.as_str()),
+            source_text: draft.text.as_str().to_owned(),
+            language: draft
+                .language
+                .map(|l| l.to_string())
+                .or(current.language.clone()),
+            summary: draft.summary.map(|s| s.as_str().to_owned()),
+            updated_at,
+        };
+        current.content_html = edit.content_html.clone();
+        current.source_text = edit.source_text.clone();
+        current.language = edit.language.clone();
+        current.summary = edit.summary.clone();
+        current.updated_at = Some(updated_at);
+        let update = self
+            .activity(
+                &account,
+                "Update",
+                note(&self.urls, &account, &current),
+                current.urgent,
+            )
+            .await?;
+        let audit = AuditEntry::new(by, "announcement.edit", format!("announcement:{public_id}"));
+        Ok(self.store.edit_announcement(edit, update, audit).await?)
+    }
+
+    /// Retracts: the page answers 410 from now on and followers receive a `Delete` with a
+    /// `Tombstone`. The id is never reused.
+    pub async fn retract(
+        &self,
+        username: &str,
+        public_id: &str,
+        by: &str,
+    ) -> Result<Announcement, PublishError> {
+        let account = self.account(username).await?;
+        let current = self.existing(&account, public_id).await?;
+        let at = now_millis();
+        let url = self.urls.announcement(&account.username, public_id);
+        let delete = self
+            .activity(
+                &account,
+                "Delete",
+                vocab::tombstone(&url, at),
+                current.urgent,
+            )
+            .await?;
+        let audit = AuditEntry::new(
+            by,
+            "announcement.retract",
+            format!("announcement:{public_id}"),
+        );
+        Ok(self
+            .store
+            .retract_announcement(current.id, at, delete, audit)
+            .await?)
+    }
+
+    async fn activity(
+        &self,
+        account: &Account,
+        kind: &str,
+        object: Value,
+        urgent: bool,
+    ) -> Result<NewActivity, PublishError> {
+        let uri = self
+            .urls
+            .activity(&account.username, &uuid::Uuid::new_v4().to_string());
+        let actor = self.urls.actor(&account.username);
+        let activity = vocab::activity(
+            &uri,
+            kind,
+            &actor,
+            object,
+            &self.urls.followers(&account.username),
+        );
+        Ok(NewActivity {
+            uri,
+            kind: kind.to_owned(),
+            account_id: Some(account.id),
+            body: activity.to_string(),
+            inboxes: self.store.follower_inboxes(account.id).await?,
+            priority: Self::priority(urgent),
+        })
+    }
+}
+
+/// An announcement as a public `Note` (Mastodon shows `Article` as a bare link).
+pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
+    let url = urls.announcement(&account.username, &a.public_id);
+    let mut note = json!({
+        "id": url,
+        "type": "Note",
+        "attributedTo": urls.actor(&account.username),
+        "content": a.content_html,
+        "published": herold_domain::format_rfc3339(a.published_at),
+        "url": url,
+        "to": [PUBLIC],
+        "cc": [urls.followers(&account.username)],
+        "sensitive": a.summary.is_some(),
+    });
+    if let Some(lang) = &a.language {
+        note["contentMap"] = json!({ lang: a.content_html });
+    }
+    if let Some(summary) = &a.summary {
+        note["summary"] = Value::String(summary.clone());
+    }
+    if let Some(updated) = a.updated_at {
+        note["updated"] = Value::String(herold_domain::format_rfc3339(updated));
+    }
+    note
+}

@@ -1,0 +1,487 @@
+//! Configuration: defaults, then a TOML file, then `HEROLD_*` environment variables (the
+//! environment wins). Every value is checked at startup; a bad one stops Herold with a
+//! message that names the key, where it came from, and what would be valid.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use herold_federation::signatures::Scheme;
+use url::Url;
+
+/// One configurable key: its name in the TOML file, its environment variable, and a word on
+/// what it takes. `deploy/config.example.toml` documents the same list.
+struct Key {
+    toml: &'static str,
+    env: &'static str,
+    secret: bool,
+}
+
+const KEYS: &[Key] = &[
+    Key {
+        toml: "database_url",
+        env: "HEROLD_DATABASE_URL",
+        secret: true,
+    },
+    Key {
+        toml: "listen",
+        env: "HEROLD_LISTEN",
+        secret: false,
+    },
+    Key {
+        toml: "public_url",
+        env: "HEROLD_PUBLIC_URL",
+        secret: false,
+    },
+    Key {
+        toml: "data_dir",
+        env: "HEROLD_DATA_DIR",
+        secret: false,
+    },
+    Key {
+        toml: "allow_private_networks",
+        env: "HEROLD_ALLOW_PRIVATE_NETWORKS",
+        secret: false,
+    },
+    Key {
+        toml: "otlp_endpoint",
+        env: "HEROLD_OTLP_ENDPOINT",
+        secret: false,
+    },
+    Key {
+        toml: "key_encryption_key",
+        env: "HEROLD_KEY_ENCRYPTION_KEY",
+        secret: true,
+    },
+    Key {
+        toml: "log_format",
+        env: "HEROLD_LOG_FORMAT",
+        secret: false,
+    },
+    Key {
+        toml: "delivery.concurrency",
+        env: "HEROLD_DELIVERY_CONCURRENCY",
+        secret: false,
+    },
+    Key {
+        toml: "delivery.per_host_concurrency",
+        env: "HEROLD_DELIVERY_PER_HOST_CONCURRENCY",
+        secret: false,
+    },
+    Key {
+        toml: "delivery.retry_horizon_hours",
+        env: "HEROLD_DELIVERY_RETRY_HORIZON_HOURS",
+        secret: false,
+    },
+    Key {
+        toml: "delivery.first_signature_scheme",
+        env: "HEROLD_DELIVERY_FIRST_SIGNATURE_SCHEME",
+        secret: false,
+    },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("unknown key `{key}` in {path}; known keys: {known}")]
+    UnknownKey {
+        key: String,
+        path: PathBuf,
+        known: String,
+    },
+    #[error("{key} ({source_name}) = {value:?} is invalid: {fix}")]
+    Invalid {
+        key: String,
+        source_name: String,
+        value: String,
+        fix: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The validated configuration. Secrets are kept out of `Debug`.
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub public_url: Url,
+    pub data_dir: PathBuf,
+    pub allow_private_networks: bool,
+    pub otlp_endpoint: Option<Url>,
+    pub key_encryption_key: Option<String>,
+    pub log_format: LogFormat,
+    pub delivery_concurrency: usize,
+    pub delivery_per_host_concurrency: usize,
+    pub delivery_retry_horizon: Duration,
+    pub delivery_first_scheme: Scheme,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url.as_str())
+            .field("data_dir", &self.data_dir)
+            .field("allow_private_networks", &self.allow_private_networks)
+            .field(
+                "otlp_endpoint",
+                &self.otlp_endpoint.as_ref().map(Url::as_str),
+            )
+            .field(
+                "key_encryption_key",
+                &self.key_encryption_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("log_format", &self.log_format)
+            .field("delivery_concurrency", &self.delivery_concurrency)
+            .field(
+                "delivery_per_host_concurrency",
+                &self.delivery_per_host_concurrency,
+            )
+            .field("delivery_retry_horizon", &self.delivery_retry_horizon)
+            .field("delivery_first_scheme", &self.delivery_first_scheme)
+            .finish()
+    }
+}
+
+/// Hides the password of a database URL (`postgres://user:secret@host/db`).
+pub fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("REDACTED"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+struct Raw {
+    values: BTreeMap<&'static str, (String, String)>,
+}
+
+impl Raw {
+    fn get(&self, key: &str) -> Option<&(String, String)> {
+        self.values.get(key)
+    }
+
+    fn parse<T>(
+        &self,
+        key: &str,
+        default: T,
+        parse: impl Fn(&str) -> Option<T>,
+        fix: &str,
+    ) -> Result<T, ConfigError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some((value, source)) => parse(value.trim()).ok_or_else(|| ConfigError::Invalid {
+                key: key.to_owned(),
+                source_name: source.clone(),
+                value: if KEYS.iter().any(|k| k.toml == key && k.secret) {
+                    "<redacted>".into()
+                } else {
+                    value.clone()
+                },
+                fix: fix.to_owned(),
+            }),
+        }
+    }
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+impl Config {
+    /// Loads from the process environment and, if given, a TOML file.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_from(file, |name| std::env::var(name).ok())
+    }
+
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut values = BTreeMap::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            let table: toml::Table =
+                text.parse()
+                    .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                        path: path.to_owned(),
+                        message: e.to_string(),
+                    })?;
+            let mut flat = Vec::new();
+            for (k, v) in table {
+                match v {
+                    toml::Value::Table(section) => {
+                        for (sk, sv) in section {
+                            flat.push((format!("{k}.{sk}"), sv));
+                        }
+                    }
+                    other => flat.push((k, other)),
+                }
+            }
+            for (key, value) in flat {
+                let known =
+                    KEYS.iter()
+                        .find(|k| k.toml == key)
+                        .ok_or_else(|| ConfigError::UnknownKey {
+                            key: key.clone(),
+                            path: path.to_owned(),
+                            known: KEYS.iter().map(|k| k.toml).collect::<Vec<_>>().join(", "),
+                        })?;
+                let text = match value {
+                    toml::Value::String(s) => s,
+                    toml::Value::Integer(i) => i.to_string(),
+                    toml::Value::Boolean(b) => b.to_string(),
+                    toml::Value::Float(f) => f.to_string(),
+                    _ => {
+                        return Err(ConfigError::Invalid {
+                            key: key.clone(),
+                            source_name: format!("in {}", path.display()),
+                            value: "(table or array)".into(),
+                            fix: "give a string, number or boolean".into(),
+                        })
+                    }
+                };
+                values.insert(known.toml, (text, format!("in {}", path.display())));
+            }
+        }
+        for key in KEYS {
+            if let Some(v) = env(key.env) {
+                values.insert(key.toml, (v, format!("environment variable {}", key.env)));
+            }
+        }
+        Self::validate(Raw { values })
+    }
+
+    fn validate(raw: Raw) -> Result<Config, ConfigError> {
+        let data_dir = raw.parse(
+            "data_dir",
+            PathBuf::from("./data"),
+            |s| (!s.is_empty()).then(|| PathBuf::from(s)),
+            "give a directory path",
+        )?;
+        let default_db = format!("sqlite://{}/herold.db", data_dir.display());
+        let database_url = raw.parse(
+            "database_url",
+            default_db,
+            |s| {
+                herold_store::Backend::from_url(s)
+                    .ok()
+                    .map(|_| s.to_owned())
+            },
+            "use sqlite://PATH (embedded) or postgres://USER@HOST:PORT/DB",
+        )?;
+        let listen = raw.parse(
+            "listen",
+            SocketAddr::from(([127, 0, 0, 1], 8080)),
+            |s| s.parse().ok(),
+            "use HOST:PORT, e.g. 127.0.0.1:8080",
+        )?;
+        let public_url = raw.parse(
+            "public_url",
+            Url::parse("http://localhost:8080").expect("static URL"),
+            |s| {
+                Url::parse(s).ok().filter(|u| {
+                    matches!(u.scheme(), "http" | "https")
+                        && u.host_str().is_some()
+                        && u.path() == "/"
+                        && u.query().is_none()
+                })
+            },
+            "use the external base URL without a path, e.g. https://herold.example.gov",
+        )?;
+        let allow_private_networks = raw.parse(
+            "allow_private_networks",
+            false,
+            parse_bool,
+            "use true or false",
+        )?;
+        let otlp_endpoint = raw.parse(
+            "otlp_endpoint",
+            None,
+            |s| {
+                if s.is_empty() {
+                    return Some(None);
+                }
+                Url::parse(s)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .map(Some)
+            },
+            "use the collector's OTLP/HTTP base URL, e.g. http://127.0.0.1:4318",
+        )?;
+        let key_encryption_key = raw.parse(
+            "key_encryption_key",
+            None,
+            |s| herold_federation::keys::KeyEncryptionKey::from_base64(s).ok().map(|_| Some(s.to_owned())),
+            "give 32 random bytes in base64 (e.g. `openssl rand -base64 32`), or leave unset to use a key file in data_dir",
+        )?;
+        let log_format = raw.parse(
+            "log_format",
+            LogFormat::Text,
+            |s| match s {
+                "text" => Some(LogFormat::Text),
+                "json" => Some(LogFormat::Json),
+                _ => None,
+            },
+            "use text or json",
+        )?;
+        let positive =
+            |max: usize| move |s: &str| s.parse::<usize>().ok().filter(|n| (1..=max).contains(n));
+        let delivery_concurrency = raw.parse(
+            "delivery.concurrency",
+            128,
+            positive(4096),
+            "use a whole number from 1 to 4096",
+        )?;
+        let delivery_per_host_concurrency = raw.parse(
+            "delivery.per_host_concurrency",
+            8,
+            positive(256),
+            "use a whole number from 1 to 256",
+        )?;
+        let hours = raw.parse(
+            "delivery.retry_horizon_hours",
+            48,
+            |s| s.parse::<u64>().ok().filter(|h| (1..=720).contains(h)),
+            "use hours from 1 to 720",
+        )?;
+        let delivery_first_scheme = raw.parse(
+            "delivery.first_signature_scheme",
+            Scheme::Cavage,
+            Scheme::parse,
+            "use draft-cavage-12 or rfc9421",
+        )?;
+        Ok(Config {
+            database_url,
+            listen,
+            public_url,
+            data_dir,
+            allow_private_networks,
+            otlp_endpoint,
+            key_encryption_key,
+            log_format,
+            delivery_concurrency,
+            delivery_per_host_concurrency,
+            delivery_retry_horizon: Duration::from_secs(hours * 3600),
+            delivery_first_scheme,
+        })
+    }
+
+    /// Names of every key, for documentation tests.
+    pub fn known_keys() -> impl Iterator<Item = (&'static str, &'static str)> {
+        KEYS.iter().map(|k| (k.toml, k.env))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn defaults_are_local_and_safe() {
+        let c = Config::load_from(None, |_| None).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_url.as_str(), "http://localhost:8080/");
+        assert_eq!(c.database_url, "sqlite://./data/herold.db");
+        assert!(!c.allow_private_networks);
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let dir = std::env::temp_dir().join(format!("herold-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\n[delivery]\nconcurrency = 7\n",
+        )
+        .unwrap();
+        let c =
+            Config::load_from(Some(&file), env_of(&[("HEROLD_LISTEN", "127.0.0.1:9001")])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
+        assert_eq!(c.delivery_concurrency, 7);
+        std::fs::write(&file, "lisen = 1\n").unwrap();
+        let err = Config::load_from(Some(&file), |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown key `lisen`"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_hide_secrets() {
+        let err = Config::load_from(None, env_of(&[("HEROLD_LISTEN", "nonsense")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("listen (environment variable HEROLD_LISTEN)"),
+            "{err}"
+        );
+        assert!(err.contains("HOST:PORT"), "{err}");
+        let err = Config::load_from(
+            None,
+            env_of(&[("HEROLD_DATABASE_URL", "mysql://root:hunter2@x/db")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = Config::load_from(
+            None,
+            env_of(&[("HEROLD_PUBLIC_URL", "https://x.example/sub")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("public_url"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let c = Config::load_from(
+            None,
+            env_of(&[
+                ("HEROLD_DATABASE_URL", "postgres://herold:hunter2@db/herold"),
+                (
+                    "HEROLD_KEY_ENCRYPTION_KEY",
+                    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                ),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("AAAAAAAA"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! The `herold` binary: configuration, the command line, and the HTTP server.
+
+pub mod cli;
+pub mod config;
+mod error;
+mod routes;
+pub mod startup;
+pub mod telemetry;
+
+pub use error::ApiError;

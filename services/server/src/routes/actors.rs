@@ -1,0 +1,222 @@
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use herold_federation::vocab;
+use herold_publishing::{note, pages};
+use herold_store::Account;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{activity_json, html, wants_activity_json};
+use crate::startup::Services;
+use crate::ApiError;
+
+const PAGE_SIZE: i64 = 20;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+async fn account(s: &Services, username: &str) -> Result<Account, ApiError> {
+    s.store
+        .account_by_username(&username.to_ascii_lowercase())
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+#[get("/livez")]
+pub async fn livez() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+#[get("/readyz")]
+pub async fn readyz(s: web::Data<Services>) -> HttpResponse {
+    match (s.store.ping().await, s.store.migrations_current().await) {
+        (Ok(()), Ok(true)) => HttpResponse::Ok().body("ready"),
+        (Ok(()), _) => HttpResponse::ServiceUnavailable().body("migrations pending"),
+        (Err(e), _) => {
+            tracing::warn!(error = %crate::error::chain(&e), "database not reachable");
+            HttpResponse::ServiceUnavailable().body("database unavailable")
+        }
+    }
+}
+
+#[get("/static/site.css")]
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(pages::STYLESHEET)
+}
+
+#[get("/")]
+pub async fn home(s: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    let accounts = s.store.list_accounts().await?;
+    Ok(html(StatusCode::OK, pages::home(&s.urls, &accounts)))
+}
+
+#[get("/actor")]
+pub async fn instance_actor(s: web::Data<Services>) -> HttpResponse {
+    activity_json(
+        StatusCode::OK,
+        &vocab::instance_actor(&s.urls, &s.instance_public_key),
+    )
+}
+
+#[get("/users/{username}")]
+pub async fn actor(
+    s: web::Data<Services>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let account = account(&s, &path).await?;
+    if wants_activity_json(&req) {
+        return Ok(activity_json(
+            StatusCode::OK,
+            &vocab::account_actor(&s.urls, &account),
+        ));
+    }
+    let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
+    let items = s
+        .store
+        .announcements(account.id, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE)
+        .await?;
+    let has_more = items.len() as i64 > PAGE_SIZE;
+    let shown = &items[..items.len().min(PAGE_SIZE as usize)];
+    let follower_count = s.store.follower_count(account.id).await?;
+    Ok(html(
+        StatusCode::OK,
+        pages::profile(&s.urls, &account, follower_count, shown, page_no, has_more),
+    ))
+}
+
+#[get("/users/{username}/outbox")]
+pub async fn outbox(
+    s: web::Data<Services>,
+    path: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let account = account(&s, &path).await?;
+    let id = s.urls.outbox(&account.username);
+    let total = s.store.announcement_count(account.id).await?;
+    let Some(page_no) = q.page else {
+        let first = (total > 0).then(|| format!("{id}?page=1"));
+        return Ok(activity_json(
+            StatusCode::OK,
+            &vocab::ordered_collection(&id, total, first),
+        ));
+    };
+    let page_no = page_no.clamp(1, 10_000);
+    let items = s
+        .store
+        .announcements(account.id, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+        .await?;
+    let mut activities = Vec::with_capacity(items.len());
+    for a in &items {
+        let object = note(&s.urls, &account, a);
+        let create_id = s
+            .store
+            .activity_uri_for(a.id, "Create")
+            .await?
+            .unwrap_or_else(|| format!("{}#create", object["id"].as_str().unwrap_or_default()));
+        let mut create = vocab::activity(
+            &create_id,
+            "Create",
+            &s.urls.actor(&account.username),
+            object,
+            &s.urls.followers(&account.username),
+        );
+        if let Some(o) = create.as_object_mut() {
+            o.remove("@context");
+        }
+        activities.push(create);
+    }
+    let next = (page_no * PAGE_SIZE < total).then(|| format!("{id}?page={}", page_no + 1));
+    let prev = (page_no > 1).then(|| format!("{id}?page={}", page_no - 1));
+    let page = vocab::ordered_collection_page(
+        &format!("{id}?page={page_no}"),
+        &id,
+        activities,
+        next,
+        prev,
+    );
+    Ok(activity_json(StatusCode::OK, &page))
+}
+
+/// Followers are people: only the count is published.
+#[get("/users/{username}/followers")]
+pub async fn followers(
+    s: web::Data<Services>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = account(&s, &path).await?;
+    let total = s.store.follower_count(account.id).await?;
+    Ok(activity_json(
+        StatusCode::OK,
+        &vocab::ordered_collection(&s.urls.followers(&account.username), total, None),
+    ))
+}
+
+#[get("/users/{username}/following")]
+pub async fn following(
+    s: web::Data<Services>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = account(&s, &path).await?;
+    Ok(activity_json(
+        StatusCode::OK,
+        &vocab::ordered_collection(&s.urls.following(&account.username), 0, None),
+    ))
+}
+
+#[get("/users/{username}/feed.atom")]
+pub async fn feed(
+    s: web::Data<Services>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = account(&s, &path).await?;
+    let items = s.store.announcements(account.id, PAGE_SIZE, 0).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"))
+        .body(pages::atom(&s.urls, &account, &items)))
+}
+
+#[get("/users/{username}/announcements/{id}")]
+pub async fn announcement(
+    s: web::Data<Services>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (username, public_id) = path.into_inner();
+    let account = account(&s, &username).await?;
+    let a = s
+        .store
+        .announcement(account.id, &public_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let json = wants_activity_json(&req);
+    if let Some(deleted) = a.retracted_at {
+        let url = s.urls.announcement(&account.username, &a.public_id);
+        return Ok(if json {
+            let mut t: Value = vocab::tombstone(&url, deleted);
+            t["@context"] = Value::String(vocab::AS_CONTEXT.into());
+            activity_json(StatusCode::GONE, &t)
+        } else {
+            html(StatusCode::GONE, pages::gone("Announcement retracted"))
+        });
+    }
+    if json {
+        let mut n = note(&s.urls, &account, &a);
+        n["@context"] = vocab::context();
+        return Ok(activity_json(StatusCode::OK, &n));
+    }
+    Ok(html(
+        StatusCode::OK,
+        pages::announcement(&s.urls, &account, &a),
+    ))
+}
+
+pub async fn not_found() -> HttpResponse {
+    html(StatusCode::NOT_FOUND, pages::not_found())
+}

@@ -1,0 +1,78 @@
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use herold_federation::inbox::Received;
+use herold_federation::signatures::RequestView;
+use herold_federation::FederationError;
+use url::Url;
+
+use crate::startup::Services;
+use crate::ApiError;
+
+/// The request as signed: the public scheme (TLS may end at a proxy), the `Host` the client
+/// used, the path and query.
+fn request_view(s: &Services, req: &HttpRequest) -> Result<RequestView, ApiError> {
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| s.urls.host());
+    let target = Url::parse(&format!("{}://{host}{}", s.urls.base().scheme(), req.uri()))
+        .map_err(|_| FederationError::Invalid("unusable request target".into()))?;
+    let headers = req
+        .headers()
+        .iter()
+        .filter_map(|(n, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (n.as_str().to_owned(), v.to_owned()))
+        })
+        .collect();
+    Ok(RequestView::new(req.method().as_str(), target, headers))
+}
+
+async fn handle(
+    s: web::Data<Services>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let view = request_view(&s, &req)?;
+    let verified = match s.inbox.verify(&view, &body).await {
+        Ok(v) => v,
+        // The actor is gone at its origin and unknown here (typically its own Delete):
+        // nothing to verify against and nothing of it to remove.
+        Err(FederationError::Gone(_)) => return Ok(HttpResponse::Accepted().finish()),
+        Err(e) => return Err(e.into()),
+    };
+    let outcome = s.inbox.receive(verified).await?;
+    if outcome == Received::Followed {
+        s.deliverer.wake();
+    }
+    tracing::info!(outcome = ?outcome, "inbox activity");
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[post("/inbox")]
+pub async fn shared_inbox(
+    s: web::Data<Services>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    handle(s, req, body).await
+}
+
+#[post("/users/{username}/inbox")]
+pub async fn actor_inbox(
+    s: web::Data<Services>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if s.store
+        .account_by_username(&path.to_ascii_lowercase())
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::NotFound);
+    }
+    handle(s, req, body).await
+}

@@ -1,0 +1,92 @@
+mod actors;
+mod inbox;
+mod wellknown;
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(wellknown::webfinger)
+        .service(wellknown::host_meta)
+        .service(wellknown::nodeinfo_links)
+        .service(wellknown::nodeinfo)
+        .service(actors::livez)
+        .service(actors::readyz)
+        .service(actors::stylesheet)
+        .service(actors::home)
+        .service(actors::instance_actor)
+        .service(inbox::shared_inbox)
+        .service(inbox::actor_inbox)
+        .service(actors::actor)
+        .service(actors::outbox)
+        .service(actors::followers)
+        .service(actors::following)
+        .service(actors::feed)
+        .service(actors::announcement)
+        .default_service(web::to(actors::not_found));
+}
+
+/// Headers every response carries: no scripts, no third-party anything, no framing, no
+/// referrers leaking where readers came from.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// Request log without the client address: method, path, status, duration.
+pub async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let path = req.path().to_owned();
+    let res = next.call(req).await?;
+    tracing::info!(
+        method,
+        path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    Ok(res)
+}
+
+/// Whether the client asked for ActivityStreams JSON rather than a page.
+pub fn wants_activity_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/activity+json") || v.contains("application/ld+json"))
+}
+
+pub fn activity_json(
+    status: actix_web::http::StatusCode,
+    body: &serde_json::Value,
+) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(herold_federation::vocab::AP_CONTENT_TYPE),
+        ))
+        .insert_header((header::VARY, "Accept"))
+        .body(body.to_string())
+}
+
+pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::VARY, "Accept"))
+        .body(body)
+}

@@ -1,0 +1,185 @@
+//! Builds the application from a `Config`: store, keys, federation and HTTP server. Binding
+//! happens here, so tests pass port 0 and read back the port that was chosen.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use anyhow::Context;
+use herold_federation::delivery::{Deliverer, DeliveryConfig};
+use herold_federation::fetch::{http_client, Fetcher};
+use herold_federation::inbox::Inbox;
+use herold_federation::keys::{generate_rsa_2048, KeyEncryptionKey, Signer};
+use herold_federation::Urls;
+use herold_publishing::Publisher;
+use herold_store::{InstanceKey, Store};
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::routes;
+
+/// Everything the handlers and workers share, built once outside `HttpServer::new`.
+pub struct Services {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub urls: Urls,
+    pub kek: Arc<KeyEncryptionKey>,
+    pub instance_public_key: String,
+    pub inbox: Inbox,
+    pub publisher: Publisher,
+    pub deliverer: Arc<Deliverer>,
+}
+
+pub const INSTANCE_KEY: &str = "instance-actor";
+
+impl Services {
+    /// Connects, migrates, and loads or creates the keys.
+    pub async fn build(config: Config) -> anyhow::Result<Arc<Services>> {
+        let store = herold_store::connect(&config.database_url)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database {}",
+                    crate::config::redact_url(&config.database_url)
+                )
+            })?;
+        store
+            .migrate()
+            .await
+            .context("applying database migrations failed")?;
+        Self::with_store(config, store).await
+    }
+
+    pub async fn with_store(
+        config: Config,
+        store: Arc<dyn Store>,
+    ) -> anyhow::Result<Arc<Services>> {
+        let kek = Arc::new(match &config.key_encryption_key {
+            Some(b64) => KeyEncryptionKey::from_base64(b64)?,
+            None => KeyEncryptionKey::load_or_create(&config.data_dir.join("key-encryption.key"))
+                .with_context(|| {
+                format!(
+                    "cannot read or create the key file in {}",
+                    config.data_dir.display()
+                )
+            })?,
+        });
+        let urls = Urls::new(config.public_url.clone());
+        let instance = match store.instance_key(INSTANCE_KEY).await? {
+            Some(k) => k,
+            None => {
+                let generated = tokio::task::spawn_blocking(generate_rsa_2048).await??;
+                let candidate = InstanceKey {
+                    public_key_pem: generated.public_key_pem,
+                    private_key_enc: kek.seal(&generated.pkcs8_der, &urls.instance_actor())?,
+                };
+                store.put_instance_key(INSTANCE_KEY, candidate).await?
+            }
+        };
+        let instance_signer = Signer::open(&kek, urls.instance_key_id(), &instance.private_key_enc, &urls.instance_actor())
+            .context("the instance key does not open: is this the key-encryption key the database was created with?")?;
+        let user_agent = format!("Herold/{} (+{})", env!("CARGO_PKG_VERSION"), urls.home());
+        let allow_private = config.allow_private_networks;
+        let fetch_client = http_client(&user_agent, allow_private, Duration::from_secs(10))?;
+        let fetcher = Fetcher::new(fetch_client, instance_signer.clone(), allow_private);
+        let delivery_config = DeliveryConfig {
+            concurrency: config.delivery_concurrency,
+            per_host: config.delivery_per_host_concurrency,
+            retry_horizon: config.delivery_retry_horizon,
+            first_scheme: config.delivery_first_scheme,
+            allow_private,
+            ..DeliveryConfig::default()
+        };
+        let delivery_client =
+            http_client(&user_agent, allow_private, delivery_config.request_timeout)?;
+        let deliverer = Deliverer::new(
+            store.clone(),
+            delivery_client,
+            kek.clone(),
+            instance_signer,
+            urls.clone(),
+            delivery_config,
+        );
+        Ok(Arc::new(Services {
+            inbox: Inbox::new(store.clone(), fetcher, urls.clone()),
+            publisher: Publisher::new(store.clone(), urls.clone()),
+            instance_public_key: instance.public_key_pem,
+            config,
+            store,
+            urls,
+            kek,
+            deliverer,
+        }))
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    services: Arc<Services>,
+    workers: bool,
+}
+
+impl Application {
+    pub async fn build(config: Config, workers: bool) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(config.listen)
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let services = Services::build(config).await?;
+        Self::from_parts(listener, services, workers)
+    }
+
+    pub fn from_parts(
+        listener: TcpListener,
+        services: Arc<Services>,
+        workers: bool,
+    ) -> anyhow::Result<Application> {
+        let port = listener.local_addr()?.port();
+        let data = web::Data::from(services.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(
+                    herold_federation::fetch::MAX_BODY_BYTES,
+                ))
+                .wrap(routes::security_headers())
+                .wrap(middleware::from_fn(routes::log_request))
+                .configure(routes::configure)
+        })
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            services,
+            workers,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn services(&self) -> Arc<Services> {
+        self.services.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM (or the server is stopped), then lets in-flight
+    /// deliveries finish.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = self
+            .workers
+            .then(|| tokio::spawn(self.services.deliverer.clone().run(stop_rx)));
+        let result = self.server.await;
+        let _ = stop_tx.send(true);
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
+        Ok(result?)
+    }
+}

@@ -1,0 +1,114 @@
+-- Instants are BIGINT milliseconds since the Unix epoch on both backends.
+CREATE TABLE organizations (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    slug        TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+
+CREATE TABLE accounts (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id           BIGINT NOT NULL REFERENCES organizations(id),
+    username         TEXT NOT NULL UNIQUE,
+    display_name     TEXT NOT NULL,
+    summary          TEXT,
+    public_key_pem   TEXT NOT NULL,
+    private_key_enc  TEXT NOT NULL,
+    created_at       BIGINT NOT NULL
+);
+
+-- Keys of actors that belong to the instance rather than a public body (the instance actor
+-- that signs our fetches; later the relay actor).
+CREATE TABLE instance_keys (
+    name             TEXT PRIMARY KEY,
+    public_key_pem   TEXT NOT NULL,
+    private_key_enc  TEXT NOT NULL,
+    created_at       BIGINT NOT NULL
+);
+
+CREATE TABLE remote_actors (
+    uri             TEXT PRIMARY KEY,
+    inbox           TEXT NOT NULL,
+    shared_inbox    TEXT,
+    key_id          TEXT NOT NULL,
+    public_key_pem  TEXT NOT NULL,
+    fetched_at      BIGINT NOT NULL
+);
+CREATE INDEX remote_actors_key_id ON remote_actors(key_id);
+
+CREATE TABLE followers (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id   BIGINT NOT NULL REFERENCES accounts(id),
+    actor_uri    TEXT NOT NULL,
+    inbox        TEXT NOT NULL,
+    follow_id    TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    UNIQUE (account_id, actor_uri)
+);
+CREATE INDEX followers_actor ON followers(actor_uri);
+
+CREATE TABLE announcements (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    public_id     TEXT NOT NULL UNIQUE,
+    account_id    BIGINT NOT NULL REFERENCES accounts(id),
+    source_text   TEXT NOT NULL,
+    content_html  TEXT NOT NULL,
+    language      TEXT,
+    summary       TEXT,
+    urgent        BOOLEAN NOT NULL,
+    published_at  BIGINT NOT NULL,
+    updated_at    BIGINT,
+    retracted_at  BIGINT
+);
+CREATE INDEX announcements_account ON announcements(account_id, published_at);
+
+-- Every activity we send, serialised once; deliveries send exactly these bytes.
+CREATE TABLE activities (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uri              TEXT NOT NULL UNIQUE,
+    kind             TEXT NOT NULL,
+    account_id       BIGINT REFERENCES accounts(id),
+    announcement_id  BIGINT REFERENCES announcements(id),
+    body             TEXT NOT NULL,
+    created_at       BIGINT NOT NULL
+);
+CREATE INDEX activities_announcement ON activities(announcement_id);
+
+CREATE TABLE deliveries (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    activity_id      BIGINT NOT NULL REFERENCES activities(id),
+    inbox            TEXT NOT NULL,
+    host             TEXT NOT NULL,
+    priority         BIGINT NOT NULL,
+    state            TEXT NOT NULL,
+    attempts         BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at  BIGINT NOT NULL,
+    lease_until      BIGINT,
+    last_status      BIGINT,
+    last_error       TEXT,
+    created_at       BIGINT NOT NULL,
+    updated_at       BIGINT NOT NULL,
+    UNIQUE (activity_id, inbox)
+);
+CREATE INDEX deliveries_due ON deliveries(state, priority, next_attempt_at);
+CREATE INDEX deliveries_host ON deliveries(host, state);
+
+CREATE TABLE hosts (
+    host                  TEXT PRIMARY KEY,
+    consecutive_failures  BIGINT NOT NULL DEFAULT 0,
+    breaker_open_until    BIGINT,
+    signature_scheme      TEXT,
+    last_error            TEXT,
+    updated_at            BIGINT NOT NULL
+);
+
+-- Append-only record of staff, operator and system actions, written in the same transaction
+-- as the action it records.
+CREATE TABLE audit_log (
+    seq      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at       BIGINT NOT NULL,
+    actor    TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    subject  TEXT NOT NULL,
+    detail   TEXT NOT NULL
+);

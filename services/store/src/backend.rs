@@ -1,0 +1,839 @@
+//! The SQL behind `Store`, written once and instantiated per backend by `sql_store!`.
+
+use async_trait::async_trait;
+use herold_domain::{now_millis, Millis};
+use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
+
+use crate::*;
+
+/// Host part (with port) of an inbox URL, the unit of the per-host breaker.
+fn host_of(inbox: &str) -> String {
+    let rest = inbox.split_once("://").map_or(inbox, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, h)| h)
+        .to_ascii_lowercase()
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "a.id, a.org_id, o.slug AS org_slug, o.name AS org_name, a.username, \
+     a.display_name, a.summary, a.public_key_pem, a.private_key_enc, a.created_at";
+const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
+     language, summary, urgent, published_at, updated_at, retracted_at";
+
+// Rows are claimed by pushing their lease into the future; an expired lease (a crashed
+// worker) makes a row claimable again. PostgreSQL skips rows another worker is claiming;
+// SQLite has a single writer, so the same statement without the lock clause is enough.
+const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_until = $1, attempts = attempts + 1, \
+     updated_at = $2 WHERE id IN (SELECT d.id FROM deliveries d \
+     WHERE d.state IN ('pending', 'retrying') AND d.next_attempt_at <= $2 \
+     AND (d.lease_until IS NULL OR d.lease_until < $2) \
+     AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = d.host AND h.breaker_open_until > $2) \
+     ORDER BY d.priority, d.next_attempt_at, d.id LIMIT $3";
+const CLAIM_TAIL: &str = ") RETURNING id, activity_id, inbox, host, attempts, created_at";
+
+macro_rules! sql_store {
+    ($name:ident, $db:ty, $pool:ty, $backend:expr, $migrator:path, $lock:literal) => {
+        pub struct $name {
+            pool: $pool,
+        }
+
+        impl $name {
+            pub fn new(pool: $pool) -> Self {
+                Self { pool }
+            }
+
+            async fn audit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                entry: &AuditEntry,
+                at: Millis,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, actor, action, subject, detail) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(at)
+                .bind(&entry.actor)
+                .bind(&entry.action)
+                .bind(&entry.subject)
+                .bind(entry.detail.to_string())
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_activity(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                activity: &NewActivity,
+                announcement_id: Option<i64>,
+                now: Millis,
+            ) -> Result<i64> {
+                let id: i64 = sqlx::query(
+                    "INSERT INTO activities (uri, kind, account_id, announcement_id, body, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(&activity.uri)
+                .bind(&activity.kind)
+                .bind(activity.account_id)
+                .bind(announcement_id)
+                .bind(&activity.body)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("id")?;
+                // Multi-row inserts keep a 10,000-follower fan-out to a handful of statements.
+                for chunk in activity.inboxes.chunks(1000) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO deliveries (activity_id, inbox, host, priority, state, \
+                         attempts, next_attempt_at, created_at, updated_at) ",
+                    );
+                    q.push_values(chunk, |mut b, inbox| {
+                        b.push_bind(id)
+                            .push_bind(inbox.as_str())
+                            .push_bind(host_of(inbox))
+                            .push_bind(activity.priority as i64)
+                            .push_bind("pending")
+                            .push_bind(0_i64)
+                            .push_bind(now)
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    q.push(" ON CONFLICT (activity_id, inbox) DO NOTHING");
+                    q.build().execute(&mut **tx).await?;
+                }
+                Ok(id)
+            }
+
+            async fn announcement_by_id(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: i64,
+            ) -> Result<Announcement> {
+                let row = sqlx::query(&format!(
+                    "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("announcement {id}")))?;
+                announcement_from(&row)
+            }
+        }
+
+        #[async_trait]
+        impl Store for $name {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                $migrator().await?.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn migrations_current(&self) -> Result<bool> {
+                let migrator = $migrator().await?;
+                let applied: Vec<i64> = sqlx::query(
+                    "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map(|rows| rows.iter().filter_map(|r| r.try_get("version").ok()).collect())
+                .unwrap_or_default();
+                Ok(migrator.iter().all(|m| applied.contains(&m.version)))
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_org(&self, org: NewOrg, audit: AuditEntry) -> Result<Organization> {
+                let now = now_millis();
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(
+                    "INSERT INTO organizations (slug, name, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (slug) DO NOTHING RETURNING id",
+                )
+                .bind(&org.slug)
+                .bind(&org.name)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::Conflict(format!("organisation {}", org.slug)))?;
+                Self::audit(&mut tx, &audit, now).await?;
+                tx.commit().await?;
+                Ok(Organization {
+                    id: row.try_get("id")?,
+                    slug: org.slug,
+                    name: org.name,
+                    created_at: now,
+                })
+            }
+
+            async fn list_orgs(&self) -> Result<Vec<Organization>> {
+                let rows = sqlx::query("SELECT id, slug, name, created_at FROM organizations ORDER BY slug")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Organization {
+                            id: r.try_get("id")?,
+                            slug: r.try_get("slug")?,
+                            name: r.try_get("name")?,
+                            created_at: r.try_get("created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_account(&self, account: NewAccount, audit: AuditEntry) -> Result<Account> {
+                let now = now_millis();
+                let mut tx = self.pool.begin().await?;
+                let org_id: i64 = sqlx::query("SELECT id FROM organizations WHERE slug = $1")
+                    .bind(&account.org_slug)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("organisation {}", account.org_slug)))?
+                    .try_get("id")?;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO accounts (org_id, username, display_name, summary, public_key_pem, \
+                     private_key_enc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (username) DO NOTHING RETURNING id",
+                )
+                .bind(org_id)
+                .bind(&account.username)
+                .bind(&account.display_name)
+                .bind(&account.summary)
+                .bind(&account.public_key_pem)
+                .bind(&account.private_key_enc)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::Conflict(format!("account {}", account.username)))?
+                .try_get("id")?;
+                Self::audit(&mut tx, &audit, now).await?;
+                tx.commit().await?;
+                self.account_by_id(id)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("account {id}")))
+            }
+
+            async fn account_by_username(&self, username: &str) -> Result<Option<Account>> {
+                sqlx::query(&format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN organizations o ON o.id = a.org_id \
+                     WHERE a.username = $1"
+                ))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| account_from(&r))
+                .transpose()
+            }
+
+            async fn account_by_id(&self, id: i64) -> Result<Option<Account>> {
+                sqlx::query(&format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN organizations o ON o.id = a.org_id \
+                     WHERE a.id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| account_from(&r))
+                .transpose()
+            }
+
+            async fn list_accounts(&self) -> Result<Vec<Account>> {
+                sqlx::query(&format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN organizations o ON o.id = a.org_id \
+                     ORDER BY o.slug, a.username"
+                ))
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(account_from)
+                .collect()
+            }
+
+            async fn instance_key(&self, name: &str) -> Result<Option<InstanceKey>> {
+                sqlx::query("SELECT public_key_pem, private_key_enc FROM instance_keys WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|row| {
+                        Ok(InstanceKey {
+                            public_key_pem: row.try_get("public_key_pem")?,
+                            private_key_enc: row.try_get("private_key_enc")?,
+                        })
+                    })
+                    .transpose()
+            }
+
+            async fn put_instance_key(&self, name: &str, candidate: InstanceKey) -> Result<InstanceKey> {
+                sqlx::query(
+                    "INSERT INTO instance_keys (name, public_key_pem, private_key_enc, created_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(name)
+                .bind(&candidate.public_key_pem)
+                .bind(&candidate.private_key_enc)
+                .bind(now_millis())
+                .execute(&self.pool)
+                .await?;
+                self.instance_key(name)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("instance key {name}")))
+            }
+
+            async fn upsert_remote_actor(&self, actor: &RemoteActor) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO remote_actors (uri, inbox, shared_inbox, key_id, public_key_pem, fetched_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (uri) DO UPDATE SET \
+                     inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, \
+                     key_id = excluded.key_id, public_key_pem = excluded.public_key_pem, \
+                     fetched_at = excluded.fetched_at",
+                )
+                .bind(&actor.uri)
+                .bind(&actor.inbox)
+                .bind(&actor.shared_inbox)
+                .bind(&actor.key_id)
+                .bind(&actor.public_key_pem)
+                .bind(actor.fetched_at)
+                .execute(&mut *tx)
+                .await?;
+                // A follower whose server moved its inbox keeps receiving.
+                let inbox = actor.shared_inbox.as_deref().unwrap_or(&actor.inbox);
+                sqlx::query("UPDATE followers SET inbox = $1 WHERE actor_uri = $2")
+                    .bind(inbox)
+                    .bind(&actor.uri)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn remote_actor_by_key_id(&self, key_id: &str) -> Result<Option<RemoteActor>> {
+                sqlx::query(
+                    "SELECT uri, inbox, shared_inbox, key_id, public_key_pem, fetched_at \
+                     FROM remote_actors WHERE key_id = $1 ORDER BY fetched_at DESC LIMIT 1",
+                )
+                .bind(key_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| remote_actor_from(&r))
+                .transpose()
+            }
+
+            async fn remote_actor(&self, uri: &str) -> Result<Option<RemoteActor>> {
+                sqlx::query(
+                    "SELECT uri, inbox, shared_inbox, key_id, public_key_pem, fetched_at \
+                     FROM remote_actors WHERE uri = $1",
+                )
+                .bind(uri)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| remote_actor_from(&r))
+                .transpose()
+            }
+
+            async fn add_follower(&self, follower: NewFollower, accept: NewActivity) -> Result<()> {
+                let now = now_millis();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO followers (account_id, actor_uri, inbox, follow_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, actor_uri) DO UPDATE SET \
+                     inbox = excluded.inbox, follow_id = excluded.follow_id",
+                )
+                .bind(follower.account_id)
+                .bind(&follower.actor_uri)
+                .bind(&follower.inbox)
+                .bind(&follower.follow_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_activity(&mut tx, &accept, None, now).await?;
+                // The follower's identity is personal data; the audit trail records the act only.
+                let entry = AuditEntry::new("system", "follow.accept", format!("account:{}", follower.account_id));
+                Self::audit(&mut tx, &entry, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn remove_follower(&self, account_id: i64, actor_uri: &str) -> Result<bool> {
+                let now = now_millis();
+                let mut tx = self.pool.begin().await?;
+                let removed = sqlx::query("DELETE FROM followers WHERE account_id = $1 AND actor_uri = $2")
+                    .bind(account_id)
+                    .bind(actor_uri)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if removed > 0 {
+                    let entry = AuditEntry::new("system", "follow.undo", format!("account:{account_id}"));
+                    Self::audit(&mut tx, &entry, now).await?;
+                }
+                tx.commit().await?;
+                Ok(removed > 0)
+            }
+
+            async fn forget_remote_actor(&self, actor_uri: &str) -> Result<u64> {
+                let now = now_millis();
+                let mut tx = self.pool.begin().await?;
+                let removed = sqlx::query("DELETE FROM followers WHERE actor_uri = $1")
+                    .bind(actor_uri)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                sqlx::query("DELETE FROM remote_actors WHERE uri = $1")
+                    .bind(actor_uri)
+                    .execute(&mut *tx)
+                    .await?;
+                let entry = AuditEntry::new("system", "remote_actor.deleted", "remote_actor")
+                    .with_detail(serde_json::json!({ "followings_removed": removed }));
+                Self::audit(&mut tx, &entry, now).await?;
+                tx.commit().await?;
+                Ok(removed)
+            }
+
+            async fn follower_count(&self, account_id: i64) -> Result<i64> {
+                Ok(sqlx::query("SELECT COUNT(*) AS n FROM followers WHERE account_id = $1")
+                    .bind(account_id)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?)
+            }
+
+            async fn follower_inboxes(&self, account_id: i64) -> Result<Vec<String>> {
+                sqlx::query("SELECT DISTINCT inbox FROM followers WHERE account_id = $1 ORDER BY inbox")
+                    .bind(account_id)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| Ok(r.try_get("inbox")?))
+                    .collect()
+            }
+
+            async fn publish(
+                &self,
+                new: NewAnnouncement,
+                create: NewActivity,
+                audit: AuditEntry,
+            ) -> Result<Announcement> {
+                let now = now_millis();
+                let mut tx = self.pool.begin().await?;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO announcements (public_id, account_id, source_text, content_html, \
+                     language, summary, urgent, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     RETURNING id",
+                )
+                .bind(&new.public_id)
+                .bind(new.account_id)
+                .bind(&new.source_text)
+                .bind(&new.content_html)
+                .bind(&new.language)
+                .bind(&new.summary)
+                .bind(new.urgent)
+                .bind(new.published_at)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("id")?;
+                Self::insert_activity(&mut tx, &create, Some(id), now).await?;
+                Self::audit(&mut tx, &audit, now).await?;
+                let announcement = Self::announcement_by_id(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(announcement)
+            }
+
+            async fn edit_announcement(
+                &self,
+                edit: AnnouncementEdit,
+                update: NewActivity,
+                audit: AuditEntry,
+            ) -> Result<Announcement> {
+                let now = now_millis();
+                let mut tx = self.pool.begin().await?;
+                let changed = sqlx::query(
+                    "UPDATE announcements SET source_text = $1, content_html = $2, language = $3, \
+                     summary = $4, updated_at = $5 WHERE id = $6 AND retracted_at IS NULL",
+                )
+                .bind(&edit.source_text)
+                .bind(&edit.content_html)
+                .bind(&edit.language)
+                .bind(&edit.summary)
+                .bind(edit.updated_at)
+                .bind(edit.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::NotFound(format!("announcement {} (or it was retracted)", edit.id)));
+                }
+                Self::insert_activity(&mut tx, &update, Some(edit.id), now).await?;
+                Self::audit(&mut tx, &audit, now).await?;
+                let announcement = Self::announcement_by_id(&mut tx, edit.id).await?;
+                tx.commit().await?;
+                Ok(announcement)
+            }
+
+            async fn retract_announcement(
+                &self,
+                id: i64,
+                at: Millis,
+                delete: NewActivity,
+                audit: AuditEntry,
+            ) -> Result<Announcement> {
+                let now = now_millis();
+                let mut tx = self.pool.begin().await?;
+                let changed = sqlx::query(
+                    "UPDATE announcements SET retracted_at = $1 WHERE id = $2 AND retracted_at IS NULL",
+                )
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::NotFound(format!("announcement {id} (or it was already retracted)")));
+                }
+                Self::insert_activity(&mut tx, &delete, Some(id), now).await?;
+                Self::audit(&mut tx, &audit, now).await?;
+                let announcement = Self::announcement_by_id(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(announcement)
+            }
+
+            async fn announcement(&self, account_id: i64, public_id: &str) -> Result<Option<Announcement>> {
+                sqlx::query(&format!(
+                    "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE account_id = $1 AND public_id = $2"
+                ))
+                .bind(account_id)
+                .bind(public_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| announcement_from(&r))
+                .transpose()
+            }
+
+            async fn announcements(&self, account_id: i64, limit: i64, offset: i64) -> Result<Vec<Announcement>> {
+                sqlx::query(&format!(
+                    "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements \
+                     WHERE account_id = $1 AND retracted_at IS NULL \
+                     ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(account_id)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(announcement_from)
+                .collect()
+            }
+
+            async fn announcement_count(&self, account_id: i64) -> Result<i64> {
+                Ok(sqlx::query(
+                    "SELECT COUNT(*) AS n FROM announcements WHERE account_id = $1 AND retracted_at IS NULL",
+                )
+                .bind(account_id)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?)
+            }
+
+            async fn activity_uri_for(&self, announcement_id: i64, kind: &str) -> Result<Option<String>> {
+                Ok(sqlx::query(
+                    "SELECT uri FROM activities WHERE announcement_id = $1 AND kind = $2 ORDER BY id LIMIT 1",
+                )
+                .bind(announcement_id)
+                .bind(kind)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get("uri"))
+                .transpose()?)
+            }
+
+            async fn claim_deliveries(&self, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<ClaimedDelivery>> {
+                let sql = format!("{CLAIM_HEAD}{}{CLAIM_TAIL}", $lock);
+                sqlx::query(&sql)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok(ClaimedDelivery {
+                            id: r.try_get("id")?,
+                            activity_id: r.try_get("activity_id")?,
+                            inbox: r.try_get("inbox")?,
+                            host: r.try_get("host")?,
+                            attempts: r.try_get("attempts")?,
+                            created_at: r.try_get("created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn activity_for_delivery(&self, activity_id: i64) -> Result<StoredActivity> {
+                let r = sqlx::query("SELECT id, uri, account_id, body FROM activities WHERE id = $1")
+                    .bind(activity_id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("activity {activity_id}")))?;
+                Ok(StoredActivity {
+                    id: r.try_get("id")?,
+                    uri: r.try_get("uri")?,
+                    account_id: r.try_get("account_id")?,
+                    body: r.try_get("body")?,
+                })
+            }
+
+            async fn record_outcomes(&self, outcomes: &[(i64, DeliveryOutcome)], now: Millis) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                for (id, outcome) in outcomes {
+                    let (state, status, error, next): (&str, Option<i64>, Option<&str>, Option<Millis>) =
+                        match outcome {
+                            DeliveryOutcome::Delivered { status } => ("delivered", Some(*status as i64), None, None),
+                            DeliveryOutcome::Retry { status, error, next_attempt_at } => {
+                                ("retrying", status.map(i64::from), Some(error), Some(*next_attempt_at))
+                            }
+                            DeliveryOutcome::Dead { status, error } => ("dead", status.map(i64::from), Some(error), None),
+                        };
+                    sqlx::query(
+                        "UPDATE deliveries SET state = $1, last_status = $2, last_error = $3, \
+                         next_attempt_at = COALESCE($4, next_attempt_at), lease_until = NULL, \
+                         updated_at = $5 WHERE id = $6",
+                    )
+                    .bind(state)
+                    .bind(status)
+                    .bind(error)
+                    .bind(next)
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn host_state(&self, host: &str) -> Result<Option<HostState>> {
+                sqlx::query(
+                    "SELECT consecutive_failures, breaker_open_until, signature_scheme FROM hosts WHERE host = $1",
+                )
+                .bind(host)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| {
+                    Ok(HostState {
+                        consecutive_failures: r.try_get("consecutive_failures")?,
+                        breaker_open_until: r.try_get("breaker_open_until")?,
+                        signature_scheme: r.try_get("signature_scheme")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()> {
+                match report {
+                    HostReport::Success { scheme } => {
+                        sqlx::query(
+                            "INSERT INTO hosts (host, consecutive_failures, signature_scheme, updated_at) \
+                             VALUES ($1, 0, $2, $3) ON CONFLICT (host) DO UPDATE SET \
+                             consecutive_failures = 0, breaker_open_until = NULL, last_error = NULL, \
+                             signature_scheme = excluded.signature_scheme, updated_at = excluded.updated_at",
+                        )
+                        .bind(host)
+                        .bind(scheme)
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await?;
+                    }
+                    HostReport::Failure { error, open_breaker_until } => {
+                        sqlx::query(
+                            "INSERT INTO hosts (host, consecutive_failures, breaker_open_until, last_error, updated_at) \
+                             VALUES ($1, 1, $2, $3, $4) ON CONFLICT (host) DO UPDATE SET \
+                             consecutive_failures = hosts.consecutive_failures + 1, \
+                             breaker_open_until = COALESCE(excluded.breaker_open_until, hosts.breaker_open_until), \
+                             last_error = excluded.last_error, updated_at = excluded.updated_at",
+                        )
+                        .bind(host)
+                        .bind(open_breaker_until)
+                        .bind(error)
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await?;
+                    }
+                }
+                Ok(())
+            }
+
+            async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats> {
+                let filter = if announcement_id.is_some() {
+                    "JOIN activities a ON a.id = d.activity_id WHERE a.announcement_id = $1"
+                } else {
+                    "WHERE $1 IS NULL OR TRUE"
+                };
+                let mut stats = DeliveryStats::default();
+                let rows = sqlx::query(&format!(
+                    "SELECT d.state AS state, COUNT(*) AS n FROM deliveries d {filter} GROUP BY d.state"
+                ))
+                .bind(announcement_id)
+                .fetch_all(&self.pool)
+                .await?;
+                for r in rows {
+                    let n: i64 = r.try_get("n")?;
+                    match r.try_get::<String, _>("state")?.as_str() {
+                        "delivered" => stats.delivered = n,
+                        "pending" => stats.pending = n,
+                        "retrying" => stats.retrying = n,
+                        "dead" => stats.dead = n,
+                        _ => {}
+                    }
+                }
+                let filter = if announcement_id.is_some() {
+                    "JOIN activities a ON a.id = d.activity_id WHERE a.announcement_id = $1 AND"
+                } else {
+                    "WHERE ($1 IS NULL OR TRUE) AND"
+                };
+                stats.failing_hosts = sqlx::query(&format!(
+                    "SELECT d.host AS host, COUNT(*) AS n, COALESCE(MAX(h.consecutive_failures), 0) AS failures, \
+                     MAX(COALESCE(h.last_error, d.last_error)) AS last_error \
+                     FROM deliveries d LEFT JOIN hosts h ON h.host = d.host {filter} \
+                     d.state IN ('retrying', 'dead') GROUP BY d.host ORDER BY n DESC, d.host LIMIT 20"
+                ))
+                .bind(announcement_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(FailingHost {
+                        host: r.try_get("host")?,
+                        undelivered: r.try_get("n")?,
+                        consecutive_failures: r.try_get("failures")?,
+                        last_error: r.try_get("last_error")?,
+                    })
+                })
+                .collect::<Result<_>>()?;
+                Ok(stats)
+            }
+
+            async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditRecord>> {
+                sqlx::query(
+                    "SELECT seq, at, actor, action, subject, detail FROM audit_log ORDER BY seq DESC LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(AuditRecord {
+                        seq: r.try_get("seq")?,
+                        at: r.try_get("at")?,
+                        actor: r.try_get("actor")?,
+                        action: r.try_get("action")?,
+                        subject: r.try_get("subject")?,
+                        detail: r.try_get("detail")?,
+                    })
+                })
+                .collect()
+            }
+        }
+    };
+}
+
+fn account_from<R: Row>(r: &R) -> Result<Account>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Account {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        org_slug: r.try_get("org_slug")?,
+        org_name: r.try_get("org_name")?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        summary: r.try_get("summary")?,
+        public_key_pem: r.try_get("public_key_pem")?,
+        private_key_enc: r.try_get("private_key_enc")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn remote_actor_from<R: Row>(r: &R) -> Result<RemoteActor>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(RemoteActor {
+        uri: r.try_get("uri")?,
+        inbox: r.try_get("inbox")?,
+        shared_inbox: r.try_get("shared_inbox")?,
+        key_id: r.try_get("key_id")?,
+        public_key_pem: r.try_get("public_key_pem")?,
+        fetched_at: r.try_get("fetched_at")?,
+    })
+}
+
+fn announcement_from<R: Row>(r: &R) -> Result<Announcement>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    bool: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Announcement {
+        id: r.try_get("id")?,
+        public_id: r.try_get("public_id")?,
+        account_id: r.try_get("account_id")?,
+        source_text: r.try_get("source_text")?,
+        content_html: r.try_get("content_html")?,
+        language: r.try_get("language")?,
+        summary: r.try_get("summary")?,
+        urgent: r.try_get("urgent")?,
+        published_at: r.try_get("published_at")?,
+        updated_at: r.try_get("updated_at")?,
+        retracted_at: r.try_get("retracted_at")?,
+    })
+}
+
+sql_store!(
+    SqliteStore,
+    Sqlite,
+    sqlx::SqlitePool,
+    Backend::Sqlite,
+    crate::migrations::sqlite,
+    ""
+);
+sql_store!(
+    PgStore,
+    Postgres,
+    sqlx::PgPool,
+    Backend::Postgres,
+    crate::migrations::postgres,
+    " FOR UPDATE OF d SKIP LOCKED"
+);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn host_of_keeps_port_and_drops_userinfo() {
+        assert_eq!(
+            super::host_of("https://Mastodon.Social/inbox"),
+            "mastodon.social"
+        );
+        assert_eq!(
+            super::host_of("http://127.0.0.1:8080/users/a/inbox"),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(super::host_of("https://u:p@h.example?x"), "h.example");
+    }
+}

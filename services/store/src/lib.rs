@@ -1,0 +1,115 @@
+//! The storage contract (`Store`) and one implementation per backend.
+//!
+//! Both backends run the same SQL text wherever the dialects agree (`$n` placeholders,
+//! `RETURNING`, `ON CONFLICT`), so `backend.rs` writes each query once and is instantiated
+//! for SQLite and for PostgreSQL; the few statements that must differ are passed in.
+//! Every method that changes state owns its transaction and writes its audit entry inside it.
+
+mod backend;
+mod connect;
+mod migrations;
+mod model;
+
+pub use connect::{connect, Backend};
+pub use model::*;
+
+use async_trait::async_trait;
+use herold_domain::Millis;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("database unavailable or failed")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    async fn migrate(&self) -> Result<()>;
+    /// Whether every migration this binary knows has been applied.
+    async fn migrations_current(&self) -> Result<bool>;
+    async fn ping(&self) -> Result<()>;
+
+    async fn create_org(&self, org: NewOrg, audit: AuditEntry) -> Result<Organization>;
+    async fn list_orgs(&self) -> Result<Vec<Organization>>;
+
+    async fn create_account(&self, account: NewAccount, audit: AuditEntry) -> Result<Account>;
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>>;
+    async fn account_by_id(&self, id: i64) -> Result<Option<Account>>;
+    async fn list_accounts(&self) -> Result<Vec<Account>>;
+
+    async fn instance_key(&self, name: &str) -> Result<Option<InstanceKey>>;
+    /// Stores `candidate` unless a key of that name exists, and returns the stored key, so
+    /// that concurrent first starts agree on one key.
+    async fn put_instance_key(&self, name: &str, candidate: InstanceKey) -> Result<InstanceKey>;
+
+    async fn upsert_remote_actor(&self, actor: &RemoteActor) -> Result<()>;
+    async fn remote_actor_by_key_id(&self, key_id: &str) -> Result<Option<RemoteActor>>;
+    async fn remote_actor(&self, uri: &str) -> Result<Option<RemoteActor>>;
+
+    /// Records a follower and queues our `Accept`, in one transaction.
+    async fn add_follower(&self, follower: NewFollower, accept: NewActivity) -> Result<()>;
+    async fn remove_follower(&self, account_id: i64, actor_uri: &str) -> Result<bool>;
+    /// Drops a remote actor everywhere (it was deleted at its origin). Returns the followings removed.
+    async fn forget_remote_actor(&self, actor_uri: &str) -> Result<u64>;
+    async fn follower_count(&self, account_id: i64) -> Result<i64>;
+    /// Distinct delivery inboxes (shared where the follower's server has one).
+    async fn follower_inboxes(&self, account_id: i64) -> Result<Vec<String>>;
+
+    /// Stores the announcement, its `Create`, and one delivery per inbox, in one transaction.
+    async fn publish(
+        &self,
+        new: NewAnnouncement,
+        create: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Announcement>;
+    async fn edit_announcement(
+        &self,
+        edit: AnnouncementEdit,
+        update: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Announcement>;
+    async fn retract_announcement(
+        &self,
+        id: i64,
+        at: Millis,
+        delete: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Announcement>;
+    async fn announcement(&self, account_id: i64, public_id: &str) -> Result<Option<Announcement>>;
+    /// Newest first; retracted ones are left out.
+    async fn announcements(
+        &self,
+        account_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Announcement>>;
+    async fn announcement_count(&self, account_id: i64) -> Result<i64>;
+    async fn activity_uri_for(&self, announcement_id: i64, kind: &str) -> Result<Option<String>>;
+
+    /// Leases up to `limit` due deliveries, urgent ones first, skipping hosts whose breaker is open.
+    async fn claim_deliveries(
+        &self,
+        now: Millis,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedDelivery>>;
+    async fn activity_for_delivery(&self, activity_id: i64) -> Result<StoredActivity>;
+    async fn record_outcomes(&self, outcomes: &[(i64, DeliveryOutcome)], now: Millis)
+        -> Result<()>;
+    async fn host_state(&self, host: &str) -> Result<Option<HostState>>;
+    async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()>;
+    async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats>;
+
+    async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditRecord>>;
+}

@@ -1,0 +1,225 @@
+use herold_domain::Millis;
+
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrg {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_slug: String,
+    pub org_name: String,
+    pub username: String,
+    pub display_name: String,
+    pub summary: Option<String>,
+    pub public_key_pem: String,
+    /// The PKCS#8 private key, sealed with the instance's key-encryption key.
+    pub private_key_enc: String,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub org_slug: String,
+    pub username: String,
+    pub display_name: String,
+    pub summary: Option<String>,
+    pub public_key_pem: String,
+    pub private_key_enc: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct InstanceKey {
+    pub public_key_pem: String,
+    pub private_key_enc: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteActor {
+    pub uri: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub key_id: String,
+    pub public_key_pem: String,
+    pub fetched_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewFollower {
+    pub account_id: i64,
+    pub actor_uri: String,
+    /// Where deliveries go: the follower's shared inbox if it has one.
+    pub inbox: String,
+    pub follow_id: String,
+}
+
+/// An activity to store and deliver. `body` is the exact JSON that will be sent.
+#[derive(Debug, Clone)]
+pub struct NewActivity {
+    pub uri: String,
+    pub kind: String,
+    pub account_id: Option<i64>,
+    pub body: String,
+    pub inboxes: Vec<String>,
+    pub priority: Priority,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    Urgent = 0,
+    Routine = 1,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAnnouncement {
+    pub public_id: String,
+    pub account_id: i64,
+    pub source_text: String,
+    pub content_html: String,
+    pub language: Option<String>,
+    pub summary: Option<String>,
+    pub urgent: bool,
+    pub published_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct AnnouncementEdit {
+    pub id: i64,
+    pub source_text: String,
+    pub content_html: String,
+    pub language: Option<String>,
+    pub summary: Option<String>,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct Announcement {
+    pub id: i64,
+    pub public_id: String,
+    pub account_id: i64,
+    pub source_text: String,
+    pub content_html: String,
+    pub language: Option<String>,
+    pub summary: Option<String>,
+    pub urgent: bool,
+    pub published_at: Millis,
+    pub updated_at: Option<Millis>,
+    pub retracted_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub activity_id: i64,
+    pub inbox: String,
+    pub host: String,
+    /// Attempts including this one.
+    pub attempts: i64,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredActivity {
+    pub id: i64,
+    pub uri: String,
+    /// `None` for activities signed by the instance actor.
+    pub account_id: Option<i64>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Delivered {
+        status: u16,
+    },
+    Retry {
+        status: Option<u16>,
+        error: String,
+        next_attempt_at: Millis,
+    },
+    Dead {
+        status: Option<u16>,
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostState {
+    pub consecutive_failures: i64,
+    pub breaker_open_until: Option<Millis>,
+    pub signature_scheme: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum HostReport {
+    /// A delivery succeeded with this signature scheme; the breaker closes.
+    Success { scheme: String },
+    /// A transient failure; after enough of them in a row the breaker opens.
+    Failure {
+        error: String,
+        open_breaker_until: Option<Millis>,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryStats {
+    pub delivered: i64,
+    pub pending: i64,
+    pub retrying: i64,
+    pub dead: i64,
+    pub failing_hosts: Vec<FailingHost>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailingHost {
+    pub host: String,
+    pub undelivered: i64,
+    pub consecutive_failures: i64,
+    pub last_error: Option<String>,
+}
+
+/// Who did what to which thing. `actor` is `operator`, `system`, or a staff subject.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: serde_json::Value,
+}
+
+impl AuditEntry {
+    pub fn new(actor: &str, action: &str, subject: impl Into<String>) -> Self {
+        AuditEntry {
+            actor: actor.into(),
+            action: action.into(),
+            subject: subject.into(),
+            detail: serde_json::Value::Null,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: Millis,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
