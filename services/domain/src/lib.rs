@@ -13,11 +13,7 @@ pub use time_util::{format_rfc3339, now_millis, Millis};
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DomainError {
     #[error("{what} {value:?} is invalid: {why}")]
-    Invalid {
-        what: &'static str,
-        value: String,
-        why: &'static str,
-    },
+    Invalid { what: &'static str, value: String, why: &'static str },
 }
 
 impl DomainError {

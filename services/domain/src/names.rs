@@ -14,21 +14,13 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim().to_ascii_lowercase();
         if s.is_empty() || s.len() > 30 {
-            return Err(DomainError::invalid(
-                "username",
-                raw,
-                "must be 1 to 30 characters",
-            ));
+            return Err(DomainError::invalid("username", raw, "must be 1 to 30 characters"));
         }
         // `[a-z0-9_]+([.-]+[a-z0-9_]+)*` is the same as: only those characters, with a word
         // character at both ends.
         let word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
         if !s.chars().all(|c| word(c) || c == '.' || c == '-') {
-            return Err(DomainError::invalid(
-                "username",
-                raw,
-                "may contain only a-z, 0-9, '_', '.' and '-'",
-            ));
+            return Err(DomainError::invalid("username", raw, "may contain only a-z, 0-9, '_', '.' and '-'"));
         }
         if !s.starts_with(word) || !s.ends_with(word) {
             return Err(DomainError::invalid(
@@ -67,11 +59,7 @@ impl OrgSlug {
         let s = raw.trim();
         let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
         if s.is_empty() || s.len() > 40 {
-            return Err(DomainError::invalid(
-                "organisation",
-                raw,
-                "must be 1 to 40 characters",
-            ));
+            return Err(DomainError::invalid("organisation", raw, "must be 1 to 40 characters"));
         }
         if !s.chars().all(ok_char) || s.starts_with('-') || s.ends_with('-') {
             return Err(DomainError::invalid(
@@ -130,9 +118,7 @@ impl LanguageTag {
             }
             out.push('-');
             match sub.len() {
-                2 if sub.chars().all(|c| c.is_ascii_alphabetic()) => {
-                    out.push_str(&sub.to_ascii_uppercase())
-                }
+                2 if sub.chars().all(|c| c.is_ascii_alphabetic()) => out.push_str(&sub.to_ascii_uppercase()),
                 4 if sub.chars().all(|c| c.is_ascii_alphabetic()) => {
                     out.push_str(&sub[..1].to_ascii_uppercase());
                     out.push_str(&sub[1..].to_ascii_lowercase());
@@ -167,28 +153,11 @@ mod tests {
 
     #[test]
     fn usernames_follow_mastodons_mention_grammar() {
-        for ok in [
-            "press",
-            "Press",
-            "bfdi_press",
-            "press.office",
-            "a-b",
-            "x1",
-            "a..b",
-        ] {
+        for ok in ["press", "Press", "bfdi_press", "press.office", "a-b", "x1", "a..b"] {
             assert!(Username::parse(ok).is_ok(), "{ok} should be accepted");
         }
         assert_eq!(Username::parse("Press").unwrap().as_str(), "press");
-        for bad in [
-            "",
-            ".press",
-            "press.",
-            "-x",
-            "pr ess",
-            "prëss",
-            "a@b",
-            &"x".repeat(31),
-        ] {
+        for bad in ["", ".press", "press.", "-x", "pr ess", "prëss", "a@b", &"x".repeat(31)] {
             assert!(Username::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -208,10 +177,7 @@ mod tests {
         assert_eq!(LanguageTag::parse("en-gb").unwrap().as_str(), "en-GB");
         assert_eq!(LanguageTag::parse("sr-latn").unwrap().as_str(), "sr-Latn");
         for bad in ["", "d", "deutsch", "de-", "de_AT", "12"] {
-            assert!(
-                LanguageTag::parse(bad).is_err(),
-                "{bad:?} should be refused"
-            );
+            assert!(LanguageTag::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
 }

@@ -11,18 +11,10 @@ impl AnnouncementText {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err(DomainError::invalid(
-                "announcement text",
-                raw,
-                "must not be empty",
-            ));
+            return Err(DomainError::invalid("announcement text", raw, "must not be empty"));
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(DomainError::invalid(
-                "announcement text",
-                raw,
-                "must be at most 5000 characters",
-            ));
+            return Err(DomainError::invalid("announcement text", raw, "must be at most 5000 characters"));
         }
         if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
             return Err(DomainError::invalid(
@@ -47,11 +39,7 @@ impl Summary {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
         if s.is_empty() || s.chars().count() > 500 || s.chars().any(char::is_control) {
-            return Err(DomainError::invalid(
-                "summary",
-                raw,
-                "must be 1 to 500 characters on one line",
-            ));
+            return Err(DomainError::invalid("summary", raw, "must be 1 to 500 characters on one line"));
         }
         Ok(Summary(s.to_owned()))
     }
@@ -69,11 +57,7 @@ impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
         if s.is_empty() || s.chars().count() > 100 || s.chars().any(char::is_control) {
-            return Err(DomainError::invalid(
-                "name",
-                raw,
-                "must be 1 to 100 characters on one line",
-            ));
+            return Err(DomainError::invalid("name", raw, "must be 1 to 100 characters on one line"));
         }
         Ok(DisplayName(s.to_owned()))
     }
@@ -89,12 +73,7 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_and_bounded() {
-        assert_eq!(
-            AnnouncementText::parse("  hi \r\n there ")
-                .unwrap()
-                .as_str(),
-            "hi \n there"
-        );
+        assert_eq!(AnnouncementText::parse("  hi \r\n there ").unwrap().as_str(), "hi \n there");
         assert!(AnnouncementText::parse("   ").is_err());
         assert!(AnnouncementText::parse(&"x".repeat(5001)).is_err());
         assert!(AnnouncementText::parse("bell\u{7}").is_err());

@@ -11,19 +11,14 @@ pub fn now_millis() -> Millis {
 
 /// RFC 3339 in UTC with second precision, as ActivityPub servers expect in `published`.
 pub fn format_rfc3339(ms: Millis) -> String {
-    let t = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    let t = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    t.format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn formats_utc_seconds() {
-        assert_eq!(
-            super::format_rfc3339(1_764_000_000_123),
-            "2025-11-24T16:00:00Z"
-        );
+        assert_eq!(super::format_rfc3339(1_764_000_000_123), "2025-11-24T16:00:00Z");
     }
 }

@@ -137,10 +137,7 @@ impl Deliverer {
             }
         }
         // Wait for every in-flight delivery by taking all permits back.
-        let _all = self
-            .global
-            .acquire_many(self.config.concurrency as u32)
-            .await;
+        let _all = self.global.acquire_many(self.config.concurrency as u32).await;
         drop(tx);
         let _ = writer.await;
     }
@@ -170,10 +167,7 @@ impl Deliverer {
         }
         let limit = free.min(512) as i64;
         let now = now_millis();
-        let rows = self
-            .store
-            .claim_deliveries(now, self.config.lease.as_millis() as i64, limit)
-            .await?;
+        let rows = self.store.claim_deliveries(now, self.config.lease.as_millis() as i64, limit).await?;
         let n = rows.len();
         for row in rows {
             let Ok(permit) = self.global.clone().acquire_owned().await else {
@@ -198,28 +192,17 @@ impl Deliverer {
         if map.len() > 50_000 {
             map.retain(|_, s| Arc::strong_count(s) > 1);
         }
-        map.entry(host.to_owned())
-            .or_insert_with(|| Arc::new(Semaphore::new(self.config.per_host)))
-            .clone()
+        map.entry(host.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(self.config.per_host))).clone()
     }
 
     async fn prepared(&self, activity_id: i64) -> Result<Arc<Prepared>, FederationError> {
-        if let Some(p) = self
-            .prepared
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&activity_id)
-        {
+        if let Some(p) = self.prepared.lock().unwrap_or_else(|p| p.into_inner()).get(&activity_id) {
             return Ok(p.clone());
         }
         let activity = self.store.activity_for_delivery(activity_id).await?;
         let signer = self.signer(activity.account_id).await?;
         let body = bytes::Bytes::from(activity.body.into_bytes());
-        let prepared = Arc::new(Prepared {
-            digest: BodyDigest::of(&body),
-            body,
-            signer,
-        });
+        let prepared = Arc::new(Prepared { digest: BodyDigest::of(&body), body, signer });
         let mut cache = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= 256 {
             cache.clear();
@@ -229,12 +212,7 @@ impl Deliverer {
     }
 
     async fn signer(&self, account_id: Option<i64>) -> Result<Arc<Signer>, FederationError> {
-        if let Some(s) = self
-            .signers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&account_id)
-        {
+        if let Some(s) = self.signers.lock().unwrap_or_else(|p| p.into_inner()).get(&account_id) {
             return Ok(s.clone());
         }
         let signer = match account_id {
@@ -254,20 +232,12 @@ impl Deliverer {
             }
             None => self.instance_signer.clone(),
         };
-        self.signers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(account_id, signer.clone());
+        self.signers.lock().unwrap_or_else(|p| p.into_inner()).insert(account_id, signer.clone());
         Ok(signer)
     }
 
     async fn scheme_for(&self, host: &str) -> Scheme {
-        if let Some(m) = self
-            .hosts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(host)
-        {
+        if let Some(m) = self.hosts.lock().unwrap_or_else(|p| p.into_inner()).get(host) {
             if m.known {
                 return m.scheme.unwrap_or(self.config.first_scheme);
             }
@@ -361,11 +331,8 @@ impl Deliverer {
         let resp = req.send().await.map_err(|e| describe(&e))?;
         let status = resp.status().as_u16();
         // Drain a little of the body so the connection can be reused, but never much.
-        let _ = tokio::time::timeout(
-            Duration::from_secs(2),
-            crate::fetch::read_capped(resp, 64 * 1024),
-        )
-        .await;
+        let _ =
+            tokio::time::timeout(Duration::from_secs(2), crate::fetch::read_capped(resp, 64 * 1024)).await;
         Ok(status)
     }
 
@@ -373,16 +340,9 @@ impl Deliverer {
         let now = now_millis();
         let next = next_attempt_at(row.attempts, now);
         if next > row.created_at + self.config.retry_horizon.as_millis() as i64 {
-            return dead(
-                status,
-                &format!("gave up after {} attempts: {error}", row.attempts),
-            );
+            return dead(status, &format!("gave up after {} attempts: {error}", row.attempts));
         }
-        DeliveryOutcome::Retry {
-            status,
-            error,
-            next_attempt_at: next,
-        }
+        DeliveryOutcome::Retry { status, error, next_attempt_at: next }
     }
 
     async fn host_ok(&self, host: &str, scheme: Scheme) {
@@ -396,9 +356,7 @@ impl Deliverer {
             changed
         };
         if changed {
-            let report = HostReport::Success {
-                scheme: scheme.as_str().to_owned(),
-            };
+            let report = HostReport::Success { scheme: scheme.as_str().to_owned() };
             if let Err(e) = self.store.record_host(host, report, now_millis()).await {
                 tracing::warn!(error = %e, "recording host state failed");
             }
@@ -416,10 +374,7 @@ impl Deliverer {
         if open_until.is_some() {
             tracing::warn!(host, failures, "circuit breaker open");
         }
-        let report = HostReport::Failure {
-            error,
-            open_breaker_until: open_until,
-        };
+        let report = HostReport::Failure { error, open_breaker_until: open_until };
         if let Err(e) = self.store.record_host(host, report, now_millis()).await {
             tracing::warn!(error = %e, "recording host state failed");
         }
@@ -427,10 +382,7 @@ impl Deliverer {
 }
 
 fn dead(status: Option<u16>, error: &str) -> DeliveryOutcome {
-    DeliveryOutcome::Dead {
-        status,
-        error: error.to_owned(),
-    }
+    DeliveryOutcome::Dead { status, error: error.to_owned() }
 }
 
 /// Exponential backoff from 30 s, capped at 6 h, with ±50 % jitter so that retries to a

@@ -68,9 +68,7 @@ impl Resolve for GuardedResolver {
                 .filter(|a| !is_forbidden_ip(a.ip()))
                 .collect();
             if addrs.is_empty() {
-                return Err(
-                    format!("{host} resolves only to private or reserved addresses").into(),
-                );
+                return Err(format!("{host} resolves only to private or reserved addresses").into());
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
@@ -82,22 +80,18 @@ pub fn check_url(url: &Url, allow_private: bool) -> Result<(), FederationError> 
     match url.scheme() {
         "https" => {}
         "http" if allow_private => {}
-        other => {
-            return Err(FederationError::Refused(format!(
-                "scheme {other} is not allowed"
-            )))
-        }
+        other => return Err(FederationError::Refused(format!("scheme {other} is not allowed"))),
     }
     if allow_private {
         return Ok(());
     }
     match url.host() {
-        Some(url::Host::Ipv4(ip)) if is_forbidden_ip(IpAddr::V4(ip)) => Err(
-            FederationError::Refused(format!("{ip} is a private or reserved address")),
-        ),
-        Some(url::Host::Ipv6(ip)) if is_forbidden_ip(IpAddr::V6(ip)) => Err(
-            FederationError::Refused(format!("{ip} is a private or reserved address")),
-        ),
+        Some(url::Host::Ipv4(ip)) if is_forbidden_ip(IpAddr::V4(ip)) => {
+            Err(FederationError::Refused(format!("{ip} is a private or reserved address")))
+        }
+        Some(url::Host::Ipv6(ip)) if is_forbidden_ip(IpAddr::V6(ip)) => {
+            Err(FederationError::Refused(format!("{ip} is a private or reserved address")))
+        }
         Some(url::Host::Domain(d)) if d == "localhost" || d.ends_with(".localhost") => {
             Err(FederationError::Refused("localhost is not allowed".into()))
         }
@@ -132,31 +126,18 @@ pub fn http_client(
     if !allow_private {
         builder = builder.dns_resolver(Arc::new(GuardedResolver));
     }
-    builder
-        .build()
-        .map_err(|e| FederationError::Fetch(format!("HTTP client: {e}")))
+    builder.build().map_err(|e| FederationError::Fetch(format!("HTTP client: {e}")))
 }
 
 /// Reads a response body, giving up past `limit` bytes without buffering the rest.
-pub async fn read_capped(
-    mut resp: reqwest::Response,
-    limit: usize,
-) -> Result<Vec<u8>, FederationError> {
+pub async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, FederationError> {
     if resp.content_length().is_some_and(|n| n as usize > limit) {
-        return Err(FederationError::Refused(format!(
-            "response larger than {limit} bytes"
-        )));
+        return Err(FederationError::Refused(format!("response larger than {limit} bytes")));
     }
     let mut buf = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| FederationError::Fetch(e.to_string()))?
-    {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| FederationError::Fetch(e.to_string()))? {
         if buf.len() + chunk.len() > limit {
-            return Err(FederationError::Refused(format!(
-                "response larger than {limit} bytes"
-            )));
+            return Err(FederationError::Refused(format!("response larger than {limit} bytes")));
         }
         buf.extend_from_slice(&chunk);
     }
@@ -173,18 +154,13 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(client: reqwest::Client, signer: Arc<Signer>, allow_private: bool) -> Self {
-        Fetcher {
-            client,
-            signer,
-            allow_private,
-        }
+        Fetcher { client, signer, allow_private }
     }
 
     /// GETs an ActivityPub object. The document's `id` must be the URL asked for (without
     /// fragment), so a server cannot pass off an object as another's.
     pub async fn get_object(&self, url: &str) -> Result<Value, FederationError> {
-        let mut url =
-            Url::parse(url).map_err(|_| FederationError::Invalid(format!("not a URL: {url}")))?;
+        let mut url = Url::parse(url).map_err(|_| FederationError::Invalid(format!("not a URL: {url}")))?;
         url.set_fragment(None);
         check_url(&url, self.allow_private)?;
         let mut last = None;
@@ -212,31 +188,20 @@ impl Fetcher {
                 || ct.starts_with("application/ld+json")
                 || ct.starts_with("application/json"))
             {
-                return Err(FederationError::Fetch(format!(
-                    "{url} is not ActivityPub JSON ({ct})"
-                )));
+                return Err(FederationError::Fetch(format!("{url} is not ActivityPub JSON ({ct})")));
             }
             let body = read_capped(resp, MAX_BODY_BYTES).await?;
             let doc: Value = serde_json::from_slice(&body)
                 .map_err(|_| FederationError::Invalid(format!("{url} returned malformed JSON")))?;
             if doc.get("id").and_then(Value::as_str) != Some(url.as_str()) {
-                return Err(FederationError::Invalid(format!(
-                    "the document at {url} has a different id"
-                )));
+                return Err(FederationError::Invalid(format!("the document at {url} has a different id")));
             }
             return Ok(doc);
         }
-        Err(FederationError::Fetch(format!(
-            "{url} refused our signed fetch ({})",
-            last.unwrap_or(401)
-        )))
+        Err(FederationError::Fetch(format!("{url} refused our signed fetch ({})", last.unwrap_or(401))))
     }
 
-    async fn signed_get(
-        &self,
-        url: &Url,
-        scheme: Scheme,
-    ) -> Result<reqwest::Response, FederationError> {
+    async fn signed_get(&self, url: &Url, scheme: Scheme) -> Result<reqwest::Response, FederationError> {
         let plan = SigningPlan::new(
             scheme,
             &self.signer.key_id,
@@ -257,9 +222,7 @@ impl Fetcher {
         for (name, value) in plan.finish(&sig) {
             req = req.header(name, value);
         }
-        req.send()
-            .await
-            .map_err(|e| FederationError::Fetch(describe(&e)))
+        req.send().await.map_err(|e| FederationError::Fetch(describe(&e)))
     }
 }
 
@@ -300,20 +263,10 @@ mod tests {
             "64:ff9b::a00:1",
             "ff02::1",
         ] {
-            assert!(
-                is_forbidden_ip(bad.parse().unwrap()),
-                "{bad} must be forbidden"
-            );
+            assert!(is_forbidden_ip(bad.parse().unwrap()), "{bad} must be forbidden");
         }
-        for good in [
-            "93.184.216.34",
-            "2a00:1450:4001:80b::200e",
-            "::ffff:93.184.216.34",
-        ] {
-            assert!(
-                !is_forbidden_ip(good.parse().unwrap()),
-                "{good} must be allowed"
-            );
+        for good in ["93.184.216.34", "2a00:1450:4001:80b::200e", "::ffff:93.184.216.34"] {
+            assert!(!is_forbidden_ip(good.parse().unwrap()), "{good} must be allowed");
         }
     }
 

@@ -37,27 +37,17 @@ pub struct Inbox {
 
 impl Inbox {
     pub fn new(store: Arc<dyn Store>, fetcher: Fetcher, urls: Urls) -> Self {
-        Inbox {
-            store,
-            fetcher,
-            urls,
-        }
+        Inbox { store, fetcher, urls }
     }
 
     /// Checks the body digest, the signature and its time window, and that the key's owner
     /// is the activity's actor. A failing signature with a cached key triggers one refetch
     /// of the key, which is how key rotation is picked up.
-    pub async fn verify(
-        &self,
-        req: &RequestView,
-        body: &[u8],
-    ) -> Result<Verified, FederationError> {
+    pub async fn verify(&self, req: &RequestView, body: &[u8]) -> Result<Verified, FederationError> {
         let activity: Value = serde_json::from_slice(body)
             .map_err(|_| FederationError::Invalid("the body is not JSON".into()))?;
         if !activity.is_object() {
-            return Err(FederationError::Invalid(
-                "the body is not a JSON object".into(),
-            ));
+            return Err(FederationError::Invalid("the body is not a JSON object".into()));
         }
         let actor_id = activity
             .get("actor")
@@ -75,17 +65,11 @@ impl Inbox {
         };
         if !sig.verify(&PublicKey::from_pem(&actor.public_key_pem)?) {
             if !from_cache {
-                return Err(FederationError::Signature(
-                    "the signature does not verify".into(),
-                ));
+                return Err(FederationError::Signature("the signature does not verify".into()));
             }
             actor = self.refresh(&actor.uri).await?;
-            if actor.key_id != sig.key_id
-                || !sig.verify(&PublicKey::from_pem(&actor.public_key_pem)?)
-            {
-                return Err(FederationError::Signature(
-                    "the signature does not verify".into(),
-                ));
+            if actor.key_id != sig.key_id || !sig.verify(&PublicKey::from_pem(&actor.public_key_pem)?) {
+                return Err(FederationError::Signature("the signature does not verify".into()));
             }
         }
         if actor.uri != actor_id {
@@ -102,16 +86,15 @@ impl Inbox {
         let doc = if doc.get("inbox").is_some() {
             doc
         } else {
-            let owner = doc.get("owner").and_then(Value::as_str).ok_or_else(|| {
-                FederationError::Invalid("the key document names no owner".into())
-            })?;
+            let owner = doc
+                .get("owner")
+                .and_then(Value::as_str)
+                .ok_or_else(|| FederationError::Invalid("the key document names no owner".into()))?;
             self.fetcher.get_object(owner).await?
         };
         let actor = vocab::parse_actor(&doc, now_millis())?;
         if actor.key_id != key_id {
-            return Err(FederationError::Signature(
-                "the key is not the actor's key".into(),
-            ));
+            return Err(FederationError::Signature("the key is not the actor's key".into()));
         }
         self.store.upsert_remote_actor(&actor).await?;
         Ok(actor)
@@ -127,20 +110,14 @@ impl Inbox {
     /// Acts on a verified activity. Types Herold has no use for are accepted and dropped.
     pub async fn receive(&self, verified: Verified) -> Result<Received, FederationError> {
         let Verified { activity, actor } = verified;
-        let kind = activity
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
         match kind {
             "Follow" => self.follow(&activity, &actor).await,
             "Undo" => {
                 let object = activity.get("object").unwrap_or(&Value::Null);
                 let is_follow = object.get("type").and_then(Value::as_str) == Some("Follow");
                 let same_actor = object.get("actor").and_then(id_of) == Some(actor.uri.as_str());
-                let target = object
-                    .get("object")
-                    .and_then(id_of)
-                    .and_then(|o| self.urls.username_of(o));
+                let target = object.get("object").and_then(id_of).and_then(|o| self.urls.username_of(o));
                 match (is_follow && same_actor, target) {
                     (true, Some(username)) => {
                         if let Some(account) = self.store.account_by_username(&username).await? {
@@ -165,39 +142,29 @@ impl Inbox {
         }
     }
 
-    async fn follow(
-        &self,
-        follow: &Value,
-        actor: &RemoteActor,
-    ) -> Result<Received, FederationError> {
+    async fn follow(&self, follow: &Value, actor: &RemoteActor) -> Result<Received, FederationError> {
         let follow_id = follow
             .get("id")
             .and_then(Value::as_str)
             .ok_or_else(|| FederationError::Invalid("the Follow has no id".into()))?;
         let target = follow.get("object").and_then(id_of).unwrap_or_default();
-        let username = self.urls.username_of(target).ok_or_else(|| {
-            FederationError::Invalid("the Follow is not for an account here".into())
-        })?;
+        let username = self
+            .urls
+            .username_of(target)
+            .ok_or_else(|| FederationError::Invalid("the Follow is not for an account here".into()))?;
         let account = self
             .store
             .account_by_username(&username)
             .await?
-            .ok_or_else(|| {
-                FederationError::Invalid("the Follow is not for an account here".into())
-            })?;
-        let accept_id = self
-            .urls
-            .activity(&username, &uuid::Uuid::new_v4().to_string());
+            .ok_or_else(|| FederationError::Invalid("the Follow is not for an account here".into()))?;
+        let accept_id = self.urls.activity(&username, &uuid::Uuid::new_v4().to_string());
         let accept = vocab::accept(&accept_id, &self.urls.actor(&username), follow);
         self.store
             .add_follower(
                 NewFollower {
                     account_id: account.id,
                     actor_uri: actor.uri.clone(),
-                    inbox: actor
-                        .shared_inbox
-                        .clone()
-                        .unwrap_or_else(|| actor.inbox.clone()),
+                    inbox: actor.shared_inbox.clone().unwrap_or_else(|| actor.inbox.clone()),
                     follow_id: follow_id.to_owned(),
                 },
                 NewActivity {

@@ -89,10 +89,8 @@ impl KeyEncryptionKey {
         let (nonce, ct) = raw.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| bad())?;
         let mut buf = ct.to_vec();
-        let plain = self
-            .0
-            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf)
-            .map_err(|_| bad())?;
+        let plain =
+            self.0.open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf).map_err(|_| bad())?;
         Ok(plain.to_vec())
     }
 }
@@ -101,11 +99,7 @@ impl KeyEncryptionKey {
 fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }
@@ -133,10 +127,7 @@ pub fn generate_rsa_2048() -> Result<GeneratedKey, FederationError> {
         .to_public_key()
         .to_public_key_pem(LineEnding::LF)
         .map_err(|e| FederationError::Key(format!("public key encoding failed: {e}")))?;
-    Ok(GeneratedKey {
-        pkcs8_der,
-        public_key_pem,
-    })
+    Ok(GeneratedKey { pkcs8_der, public_key_pem })
 }
 
 /// A private key ready to sign, with the `keyId` remote servers fetch it under.
@@ -148,9 +139,7 @@ pub struct Signer {
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer")
-            .field("key_id", &self.key_id)
-            .finish_non_exhaustive()
+        f.debug_struct("Signer").field("key_id", &self.key_id).finish_non_exhaustive()
     }
 }
 
@@ -158,11 +147,7 @@ impl Signer {
     pub fn from_pkcs8(key_id: String, der: &[u8]) -> Result<Arc<Self>, FederationError> {
         let key = RsaKeyPair::from_pkcs8(der)
             .map_err(|e| FederationError::Key(format!("unusable private key for {key_id}: {e}")))?;
-        Ok(Arc::new(Signer {
-            key_id,
-            key,
-            rng: SystemRandom::new(),
-        }))
+        Ok(Arc::new(Signer { key_id, key, rng: SystemRandom::new() }))
     }
 
     /// Opens a sealed key and prepares it for signing.
@@ -205,9 +190,7 @@ impl PublicKey {
         let pem = pem.trim();
         let key = rsa::RsaPublicKey::from_public_key_pem(pem)
             .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(pem))
-            .map_err(|_| {
-                FederationError::Signature("the public key is not an RSA key in PEM".into())
-            })?;
+            .map_err(|_| FederationError::Signature("the public key is not an RSA key in PEM".into()))?;
         let pkcs1_der = key
             .to_pkcs1_der()
             .map_err(|_| FederationError::Signature("the public key does not encode".into()))?
@@ -218,11 +201,7 @@ impl PublicKey {
 
     /// Verifies RSASSA-PKCS1-v1_5 SHA-256 for keys of 2048 to 8192 bits.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        self.verify_with(
-            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-            message,
-            signature,
-        )
+        self.verify_with(&ring::signature::RSA_PKCS1_2048_8192_SHA256, message, signature)
     }
 
     pub fn verify_with(
@@ -231,9 +210,7 @@ impl PublicKey {
         message: &[u8],
         signature: &[u8],
     ) -> bool {
-        UnparsedPublicKey::new(algorithm, &self.pkcs1_der)
-            .verify(message, signature)
-            .is_ok()
+        UnparsedPublicKey::new(algorithm, &self.pkcs1_der).verify(message, signature).is_ok()
     }
 }
 

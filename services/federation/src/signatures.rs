@@ -60,26 +60,14 @@ pub struct RequestView {
 
 impl RequestView {
     pub fn new(method: &str, target: Url, headers: Vec<(String, String)>) -> Self {
-        let headers = headers
-            .into_iter()
-            .map(|(n, v)| (n.to_ascii_lowercase(), v))
-            .collect();
-        RequestView {
-            method: method.to_owned(),
-            target,
-            headers,
-            status: None,
-        }
+        let headers = headers.into_iter().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect();
+        RequestView { method: method.to_owned(), target, headers, status: None }
     }
 
     /// All values of a header, trimmed and joined with ", " as both schemes require.
     pub fn header(&self, name: &str) -> Option<String> {
-        let values: Vec<&str> = self
-            .headers
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.trim())
-            .collect();
+        let values: Vec<&str> =
+            self.headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.trim()).collect();
         (!values.is_empty()).then(|| values.join(", "))
     }
 
@@ -120,10 +108,7 @@ pub struct BodyDigest {
 impl BodyDigest {
     pub fn of(body: &[u8]) -> Self {
         let b64 = B64.encode(digest(&SHA256, body));
-        BodyDigest {
-            digest: format!("SHA-256={b64}"),
-            content_digest: format!("sha-256=:{b64}:"),
-        }
+        BodyDigest { digest: format!("SHA-256={b64}"), content_digest: format!("sha-256=:{b64}:") }
     }
 }
 
@@ -140,17 +125,13 @@ pub fn check_digest_header(value: &str, body: &[u8]) -> Result<(), FederationErr
             "sha-512" => digest(&SHA512, body),
             _ => continue,
         };
-        let given = B64
-            .decode(b64.trim())
-            .map_err(|_| bad("malformed Digest header"))?;
+        let given = B64.decode(b64.trim()).map_err(|_| bad("malformed Digest header"))?;
         if given != expected.as_ref() {
             return Err(bad("the Digest header does not match the body"));
         }
         matched = true;
     }
-    matched
-        .then_some(())
-        .ok_or_else(|| bad("the Digest header has no SHA-256 entry"))
+    matched.then_some(()).ok_or_else(|| bad("the Digest header has no SHA-256 entry"))
 }
 
 /// Checks `Content-Digest` (RFC 9530) against the body, same rules as `check_digest_header`.
@@ -170,9 +151,7 @@ pub fn check_content_digest(value: &str, body: &[u8]) -> Result<(), FederationEr
         }
         matched = true;
     }
-    matched
-        .then_some(())
-        .ok_or_else(|| bad("the Content-Digest header has no sha-256 entry"))
+    matched.then_some(()).ok_or_else(|| bad("the Content-Digest header has no sha-256 entry"))
 }
 
 /// A parsed signature, not yet checked against a key.
@@ -190,26 +169,19 @@ pub struct ParsedSignature {
 
 impl ParsedSignature {
     pub fn verify(&self, key: &PublicKey) -> bool {
-        self.bases
-            .iter()
-            .any(|b| key.verify(b.as_bytes(), &self.signature))
+        self.bases.iter().any(|b| key.verify(b.as_bytes(), &self.signature))
     }
 
     /// Mastodon's window: `expires` defaults to `created + 5 min` and is capped at
     /// `created + 12 h`; a signature from more than an hour in the future, or more than an
     /// hour past its expiry, is refused.
     pub fn check_window(&self, now: i64) -> Result<(), FederationError> {
-        let expires = self
-            .expires
-            .unwrap_or(self.created + 300)
-            .min(self.created + 12 * 3600);
+        let expires = self.expires.unwrap_or(self.created + 300).min(self.created + 12 * 3600);
         if self.created > now + 3600 {
             return Err(bad("the signature was made in the future"));
         }
         if now > expires + 3600 {
-            return Err(bad(
-                "the signature has expired (check the Date header and clock)",
-            ));
+            return Err(bad("the signature has expired (check the Date header and clock)"));
         }
         Ok(())
     }
@@ -225,13 +197,7 @@ pub fn parse_request_signature(
     let is_post = req.method.eq_ignore_ascii_case("POST");
     if let (Some(input), Some(sig)) = (req.header("signature-input"), req.header("signature")) {
         let parsed = rfc9421::parse(&input, &sig)?;
-        let covers = |c: &str| {
-            parsed
-                .input
-                .components
-                .iter()
-                .any(|x| x.name == c && x.params.is_empty())
-        };
+        let covers = |c: &str| parsed.input.components.iter().any(|x| x.name == c && x.params.is_empty());
         if !covers("@method") || !(covers("@target-uri") || covers("@request-target")) {
             return Err(bad("the signature must cover @method and @target-uri"));
         }
@@ -244,19 +210,12 @@ pub fn parse_request_signature(
             if !covers("content-digest") {
                 return Err(bad("a POST signature must cover content-digest"));
             }
-            let value = req
-                .header("content-digest")
-                .ok_or_else(|| bad("Content-Digest header missing"))?;
+            let value = req.header("content-digest").ok_or_else(|| bad("Content-Digest header missing"))?;
             check_content_digest(&value, body.unwrap_or_default())?;
         }
-        let key_id = parsed
-            .input
-            .param_str("keyid")
-            .ok_or_else(|| bad("the signature has no keyid"))?;
-        let created = parsed
-            .input
-            .param_int("created")
-            .ok_or_else(|| bad("the signature has no created time"))?;
+        let key_id = parsed.input.param_str("keyid").ok_or_else(|| bad("the signature has no keyid"))?;
+        let created =
+            parsed.input.param_int("created").ok_or_else(|| bad("the signature has no created time"))?;
         let base = rfc9421::signature_base(req, &parsed.input)?;
         return Ok(ParsedSignature {
             scheme: Scheme::Rfc9421,
@@ -270,9 +229,7 @@ pub fn parse_request_signature(
 
     let header = match (req.header("signature"), req.header("authorization")) {
         (Some(s), _) => s,
-        (None, Some(a)) if a.len() > 10 && a[..10].eq_ignore_ascii_case("signature ") => {
-            a[10..].to_owned()
-        }
+        (None, Some(a)) if a.len() > 10 && a[..10].eq_ignore_ascii_case("signature ") => a[10..].to_owned(),
         _ => return Err(bad("the request is not signed")),
     };
     let params = cavage::parse(&header)?;
@@ -287,21 +244,15 @@ pub fn parse_request_signature(
         if !covers("digest") {
             return Err(bad("a POST signature must cover digest"));
         }
-        let value = req
-            .header("digest")
-            .ok_or_else(|| bad("Digest header missing"))?;
+        let value = req.header("digest").ok_or_else(|| bad("Digest header missing"))?;
         check_digest_header(&value, body.unwrap_or_default())?;
     } else if !covers("host") {
         return Err(bad("a GET signature must cover host"));
     }
     let created = if covers("(created)") {
-        params
-            .created
-            .ok_or_else(|| bad("(created) is covered but not given"))?
+        params.created.ok_or_else(|| bad("(created) is covered but not given"))?
     } else {
-        let date = req
-            .header("date")
-            .ok_or_else(|| bad("Date header missing"))?;
+        let date = req.header("date").ok_or_else(|| bad("Date header missing"))?;
         httpdate::parse_http_date(&date)
             .map_err(|_| bad("malformed Date header"))?
             .duration_since(std::time::UNIX_EPOCH)
@@ -341,15 +292,11 @@ pub mod cavage {
         let mut seen: Vec<(String, String)> = Vec::new();
         let mut rest = header.trim();
         while !rest.is_empty() {
-            let (name, after) = rest
-                .split_once('=')
-                .ok_or_else(|| bad("malformed Signature header"))?;
+            let (name, after) = rest.split_once('=').ok_or_else(|| bad("malformed Signature header"))?;
             let name = name.trim().to_owned();
             let after = after.trim_start();
             let (value, after) = if let Some(quoted) = after.strip_prefix('"') {
-                let end = quoted
-                    .find('"')
-                    .ok_or_else(|| bad("unterminated value in Signature header"))?;
+                let end = quoted.find('"').ok_or_else(|| bad("unterminated value in Signature header"))?;
                 (quoted[..end].to_owned(), &quoted[end + 1..])
             } else {
                 let end = after.find(',').unwrap_or(after.len());
@@ -375,23 +322,15 @@ pub mod cavage {
             None | Some("hs2019") | Some("rsa-sha256") => {}
             Some(other) => return Err(bad(format!("unsupported signature algorithm {other:?}"))),
         }
-        let default_headers = if matches!(algorithm.as_deref(), None | Some("hs2019")) {
-            "(created)"
-        } else {
-            "date"
-        };
+        let default_headers =
+            if matches!(algorithm.as_deref(), None | Some("hs2019")) { "(created)" } else { "date" };
         let headers = get("headers")
             .unwrap_or_else(|| default_headers.to_owned())
             .split_ascii_whitespace()
             .map(str::to_ascii_lowercase)
             .collect();
         let int = |n: &str| -> Result<Option<i64>, FederationError> {
-            get(n)
-                .map(|v| {
-                    v.parse()
-                        .map_err(|_| bad(format!("{n} must be an integer")))
-                })
-                .transpose()
+            get(n).map(|v| v.parse().map_err(|_| bad(format!("{n} must be an integer")))).transpose()
         };
         Ok(Params {
             key_id,
@@ -411,22 +350,12 @@ pub mod cavage {
         let mut lines = Vec::with_capacity(params.headers.len());
         for h in &params.headers {
             let value = match h.as_str() {
-                "(request-target)" => format!(
-                    "{} {}",
-                    req.method.to_ascii_lowercase(),
-                    req.path_and_query(with_query)
-                ),
-                "(created)" => params
-                    .created
-                    .ok_or_else(|| bad("(created) not given"))?
-                    .to_string(),
-                "(expires)" => params
-                    .expires
-                    .ok_or_else(|| bad("(expires) not given"))?
-                    .to_string(),
-                name => req
-                    .header(name)
-                    .ok_or_else(|| bad(format!("signed header {name} is missing")))?,
+                "(request-target)" => {
+                    format!("{} {}", req.method.to_ascii_lowercase(), req.path_and_query(with_query))
+                }
+                "(created)" => params.created.ok_or_else(|| bad("(created) not given"))?.to_string(),
+                "(expires)" => params.expires.ok_or_else(|| bad("(expires) not given"))?.to_string(),
+                name => req.header(name).ok_or_else(|| bad(format!("signed header {name} is missing")))?,
             };
             lines.push(format!("{h}: {value}"));
         }
@@ -452,23 +381,17 @@ pub mod rfc9421 {
 
     impl Input {
         pub fn param_str(&self, name: &str) -> Option<&str> {
-            self.params
-                .iter()
-                .find(|(k, _)| k == name)
-                .and_then(|(_, v)| match v {
-                    sf::Item::String(s) | sf::Item::Token(s) => Some(s.as_str()),
-                    _ => None,
-                })
+            self.params.iter().find(|(k, _)| k == name).and_then(|(_, v)| match v {
+                sf::Item::String(s) | sf::Item::Token(s) => Some(s.as_str()),
+                _ => None,
+            })
         }
 
         pub fn param_int(&self, name: &str) -> Option<i64> {
-            self.params
-                .iter()
-                .find(|(k, _)| k == name)
-                .and_then(|(_, v)| match v {
-                    sf::Item::Integer(i) => Some(*i),
-                    _ => None,
-                })
+            self.params.iter().find(|(k, _)| k == name).and_then(|(_, v)| match v {
+                sf::Item::Integer(i) => Some(*i),
+                _ => None,
+            })
         }
 
         /// The `@signature-params` value, serialised canonically.
@@ -476,19 +399,9 @@ pub mod rfc9421 {
             let inner: Vec<String> = self
                 .components
                 .iter()
-                .map(|c| {
-                    format!(
-                        "{}{}",
-                        sf::serialize_string(&c.name),
-                        sf::serialize_params(&c.params)
-                    )
-                })
+                .map(|c| format!("{}{}", sf::serialize_string(&c.name), sf::serialize_params(&c.params)))
                 .collect();
-            format!(
-                "({}){}",
-                inner.join(" "),
-                sf::serialize_params(&self.params)
-            )
+            format!("({}){}", inner.join(" "), sf::serialize_params(&self.params))
         }
     }
 
@@ -501,10 +414,8 @@ pub mod rfc9421 {
     /// fediverse sends exactly one).
     pub fn parse(input: &str, signature: &str) -> Result<Parsed, FederationError> {
         let inputs = sf::parse_dictionary_of_inner_lists(input)?;
-        let (label, components, params) = inputs
-            .into_iter()
-            .next()
-            .ok_or_else(|| bad("empty Signature-Input"))?;
+        let (label, components, params) =
+            inputs.into_iter().next().ok_or_else(|| bad("empty Signature-Input"))?;
         let sigs = sf::parse_dictionary(signature)?;
         let sig = sigs
             .into_iter()
@@ -520,14 +431,7 @@ pub mod rfc9421 {
                 _ => Err(bad("covered components must be strings")),
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Parsed {
-            input: Input {
-                label,
-                components,
-                params,
-            },
-            signature,
-        })
+        Ok(Parsed { input: Input { label, components, params }, signature })
     }
 
     pub fn signature_base(req: &RequestView, input: &Input) -> Result<String, FederationError> {
@@ -550,10 +454,7 @@ pub mod rfc9421 {
             if c.params.is_empty() {
                 Ok(())
             } else {
-                Err(bad(format!(
-                    "unsupported parameters on component {}",
-                    c.name
-                )))
+                Err(bad(format!("unsupported parameters on component {}", c.name)))
             }
         };
         let value = match c.name.as_str() {
@@ -564,13 +465,9 @@ pub mod rfc9421 {
             "@request-target" => req.path_and_query(true),
             "@path" => req.target.path().to_owned(),
             "@query" => format!("?{}", req.target.query().unwrap_or_default()),
-            "@status" => req
-                .status
-                .ok_or_else(|| bad("@status on a request"))?
-                .to_string(),
+            "@status" => req.status.ok_or_else(|| bad("@status on a request"))?.to_string(),
             "@query-param" => {
-                let Some((_, sf::Item::String(name))) = c.params.iter().find(|(k, _)| k == "name")
-                else {
+                let Some((_, sf::Item::String(name))) = c.params.iter().find(|(k, _)| k == "name") else {
                     return Err(bad("@query-param needs a name"));
                 };
                 let query = req.target.query().unwrap_or_default();
@@ -586,9 +483,7 @@ pub mod rfc9421 {
             }
             name => {
                 no_params()?;
-                return req
-                    .header(name)
-                    .ok_or_else(|| bad(format!("signed header {name} is missing")));
+                return req.header(name).ok_or_else(|| bad(format!("signed header {name} is missing")));
             }
         };
         no_params()?;
@@ -694,9 +589,7 @@ pub mod sf {
                     if !self.eat(b':') {
                         return Err(bad("unterminated byte sequence"));
                     }
-                    B64.decode(raw)
-                        .map(Item::Bytes)
-                        .map_err(|_| bad("invalid base64 in byte sequence"))
+                    B64.decode(raw).map(Item::Bytes).map_err(|_| bad("invalid base64 in byte sequence"))
                 }
                 Some(b'?') => {
                     self.i += 1;
@@ -718,14 +611,12 @@ pub mod sf {
                     while matches!(self.peek(), Some(c) if c.is_ascii_digit()) {
                         self.i += 1;
                     }
-                    let text = std::str::from_utf8(&self.s[start..self.i])
-                        .map_err(|_| bad("invalid integer"))?;
+                    let text =
+                        std::str::from_utf8(&self.s[start..self.i]).map_err(|_| bad("invalid integer"))?;
                     if text.len() > 16 {
                         return Err(bad("integer too long"));
                     }
-                    text.parse()
-                        .map(Item::Integer)
-                        .map_err(|_| bad("invalid integer"))
+                    text.parse().map(Item::Integer).map_err(|_| bad("invalid integer"))
                 }
                 Some(c) if c.is_ascii_alphabetic() || c == b'*' => {
                     let start = self.i;
@@ -733,9 +624,7 @@ pub mod sf {
                     {
                         self.i += 1;
                     }
-                    Ok(Item::Token(
-                        String::from_utf8_lossy(&self.s[start..self.i]).into_owned(),
-                    ))
+                    Ok(Item::Token(String::from_utf8_lossy(&self.s[start..self.i]).into_owned()))
                 }
                 _ => Err(bad("malformed structured header item")),
             }
@@ -745,11 +634,7 @@ pub mod sf {
             while self.eat(b';') {
                 self.ws();
                 let k = self.key()?;
-                let v = if self.eat(b'=') {
-                    self.bare_item()?
-                } else {
-                    Item::Boolean(true)
-                };
+                let v = if self.eat(b'=') { self.bare_item()? } else { Item::Boolean(true) };
                 if out.iter().any(|(n, _)| *n == k) {
                     return Err(bad(format!("duplicate parameter {k}")));
                 }
@@ -778,10 +663,7 @@ pub mod sf {
     }
 
     pub fn parse_dictionary(text: &str) -> Result<Vec<(String, Member)>, FederationError> {
-        let mut p = Parser {
-            s: text.as_bytes(),
-            i: 0,
-        };
+        let mut p = Parser { s: text.as_bytes(), i: 0 };
         let mut out: Vec<(String, Member)> = Vec::new();
         p.ws();
         if p.done() {
@@ -789,11 +671,7 @@ pub mod sf {
         }
         loop {
             let k = p.key()?;
-            let value = if p.eat(b'=') {
-                p.bare_item()?
-            } else {
-                Item::Boolean(true)
-            };
+            let value = if p.eat(b'=') { p.bare_item()? } else { Item::Boolean(true) };
             let params = p.params()?;
             out.retain(|(n, _)| *n != k);
             out.push((k, Member { value, params }));
@@ -808,10 +686,7 @@ pub mod sf {
     pub fn parse_dictionary_of_inner_lists(
         text: &str,
     ) -> Result<Vec<(String, InnerList, Vec<(String, Item)>)>, FederationError> {
-        let mut p = Parser {
-            s: text.as_bytes(),
-            i: 0,
-        };
+        let mut p = Parser { s: text.as_bytes(), i: 0 };
         let mut out = Vec::new();
         p.ws();
         if p.done() {
@@ -982,8 +857,7 @@ impl SigningPlan {
                 ),
             )),
             Scheme::Rfc9421 => {
-                self.headers
-                    .push(("signature-input", format!("sig1={}", self.rfc9421_params)));
+                self.headers.push(("signature-input", format!("sig1={}", self.rfc9421_params)));
                 self.headers.push(("signature", format!("sig1=:{sig}:")));
             }
         }
@@ -997,10 +871,7 @@ mod tests {
     use crate::keys::{generate_rsa_2048, Signer};
 
     fn view_from(url: &Url, method: &str, headers: Vec<(&'static str, String)>) -> RequestView {
-        let mut hs: Vec<(String, String)> = headers
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
+        let mut hs: Vec<(String, String)> = headers.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         hs.push(("host".into(), authority_of(url)));
         RequestView::new(method, url.clone(), hs)
     }
@@ -1008,9 +879,7 @@ mod tests {
     #[test]
     fn outgoing_signatures_verify_with_our_own_parser_in_both_schemes() {
         let key = generate_rsa_2048().unwrap();
-        let signer =
-            Signer::from_pkcs8("https://a.example/users/x#main-key".into(), &key.pkcs8_der)
-                .unwrap();
+        let signer = Signer::from_pkcs8("https://a.example/users/x#main-key".into(), &key.pkcs8_der).unwrap();
         let public = PublicKey::from_pem(&key.public_key_pem).unwrap();
         let url = Url::parse("https://b.example/inbox?x=1").unwrap();
         let body = br#"{"type":"Create"}"#;
@@ -1025,18 +894,9 @@ mod tests {
             assert_eq!(parsed.key_id, signer.key_id);
             assert!(parsed.verify(&public), "{scheme:?} must verify");
             parsed.check_window(now + 60).unwrap();
-            assert!(
-                parsed.check_window(now + 2 * 3600).is_err(),
-                "stale must fail"
-            );
-            assert!(
-                parsed.check_window(now - 2 * 3600).is_err(),
-                "future must fail"
-            );
-            assert!(
-                parse_request_signature(&req, Some(b"{}")).is_err(),
-                "tampered body must fail"
-            );
+            assert!(parsed.check_window(now + 2 * 3600).is_err(), "stale must fail");
+            assert!(parsed.check_window(now - 2 * 3600).is_err(), "future must fail");
+            assert!(parse_request_signature(&req, Some(b"{}")).is_err(), "tampered body must fail");
         }
     }
 
@@ -1057,8 +917,7 @@ mod tests {
     fn duplicate_cavage_parameters_are_refused() {
         assert!(cavage::parse(r#"keyId="a",keyId="b",signature="AA==""#).is_err());
         assert!(cavage::parse(r#"keyId="a",algorithm="ed25519",signature="AA==""#).is_err());
-        let p = cavage::parse(r#"keyId="a", headers="(request-target) Host", signature="AA==""#)
-            .unwrap();
+        let p = cavage::parse(r#"keyId="a", headers="(request-target) Host", signature="AA==""#).unwrap();
         assert_eq!(p.headers, vec!["(request-target)", "host"]);
     }
 

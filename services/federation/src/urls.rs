@@ -94,15 +94,8 @@ mod tests {
     fn builds_and_parses_actor_urls() {
         let u = Urls::new(Url::parse("https://herold.example.gov/ignored").unwrap());
         assert_eq!(u.actor("press"), "https://herold.example.gov/users/press");
-        assert_eq!(
-            u.username_of("https://herold.example.gov/users/press")
-                .as_deref(),
-            Some("press")
-        );
-        assert_eq!(
-            u.username_of("https://herold.example.gov/users/press/inbox"),
-            None
-        );
+        assert_eq!(u.username_of("https://herold.example.gov/users/press").as_deref(), Some("press"));
+        assert_eq!(u.username_of("https://herold.example.gov/users/press/inbox"), None);
         assert_eq!(u.username_of("https://other.example/users/press"), None);
         assert_eq!(u.host(), "herold.example.gov");
         let local = Urls::new(Url::parse("http://127.0.0.1:8080").unwrap());

@@ -95,10 +95,7 @@ pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Value {
 
 /// Wraps an object in an activity addressed like the object.
 pub fn activity(id: &str, kind: &str, actor: &str, object: Value, followers: &str) -> Value {
-    let published = object
-        .get("updated")
-        .or_else(|| object.get("published"))
-        .cloned();
+    let published = object.get("updated").or_else(|| object.get("published")).cloned();
     let mut a = json!({
         "@context": context(),
         "id": id,
@@ -172,15 +169,12 @@ pub fn id_of(v: &Value) -> Option<&str> {
 }
 
 fn http_url(v: Option<&Value>, what: &str) -> Result<String, FederationError> {
-    let s = v
-        .and_then(Value::as_str)
-        .ok_or_else(|| FederationError::Invalid(format!("actor has no {what}")))?;
-    let url = url::Url::parse(s)
-        .map_err(|_| FederationError::Invalid(format!("actor {what} is not a URL")))?;
+    let s =
+        v.and_then(Value::as_str).ok_or_else(|| FederationError::Invalid(format!("actor has no {what}")))?;
+    let url =
+        url::Url::parse(s).map_err(|_| FederationError::Invalid(format!("actor {what} is not a URL")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(FederationError::Invalid(format!(
-            "actor {what} is not http(s)"
-        )));
+        return Err(FederationError::Invalid(format!("actor {what} is not http(s)")));
     }
     Ok(url.into())
 }
@@ -205,9 +199,7 @@ pub fn parse_actor(doc: &Value, fetched_at: i64) -> Result<RemoteActor, Federati
         .ok_or_else(|| FederationError::Invalid("actor key has no id".into()))?;
     if let Some(owner) = key.get("owner").and_then(Value::as_str) {
         if owner != uri {
-            return Err(FederationError::Invalid(
-                "actor key belongs to another actor".into(),
-            ));
+            return Err(FederationError::Invalid("actor key belongs to another actor".into()));
         }
     }
     let pem = key
@@ -231,10 +223,7 @@ mod tests {
 
     #[test]
     fn escapes_html() {
-        assert_eq!(
-            escape_html("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
+        assert_eq!(escape_html("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
     }
 
     #[test]

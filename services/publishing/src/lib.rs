@@ -1,6 +1,7 @@
 //! Announcements: turning what an official account says into a `Note`, its activities and
 //! their deliveries (one transaction), and into public pages and feeds.
 
+pub mod accounts;
 pub mod pages;
 mod render;
 
@@ -10,8 +11,8 @@ use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Summ
 use herold_federation::vocab::{self, PUBLIC};
 use herold_federation::Urls;
 use herold_store::{
-    Account, Announcement, AnnouncementEdit, AuditEntry, NewActivity, NewAnnouncement, Priority,
-    Store, StoreError,
+    Account, Announcement, AnnouncementEdit, AuditEntry, NewActivity, NewAnnouncement, Priority, Store,
+    StoreError,
 };
 use serde_json::{json, Value};
 
@@ -29,6 +30,8 @@ pub enum PublishError {
     Retracted(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Key(#[from] herold_federation::FederationError),
 }
 
 /// What an author wants to say.
@@ -58,11 +61,7 @@ impl Publisher {
             .ok_or_else(|| PublishError::UnknownAccount(username.to_owned()))
     }
 
-    async fn existing(
-        &self,
-        account: &Account,
-        public_id: &str,
-    ) -> Result<Announcement, PublishError> {
+    async fn existing(&self, account: &Account, public_id: &str) -> Result<Announcement, PublishError> {
         let a = self
             .store
             .announcement(account.id, public_id)
@@ -115,20 +114,10 @@ impl Publisher {
             updated_at: None,
             retracted_at: None,
         };
-        let create = self
-            .activity(
-                &account,
-                "Create",
-                note(&self.urls, &account, &preview),
-                draft.urgent,
-            )
-            .await?;
-        let audit = AuditEntry::new(
-            by,
-            "announcement.publish",
-            format!("announcement:{public_id}"),
-        )
-        .with_detail(json!({ "account": account.username, "urgent": draft.urgent }));
+        let create =
+            self.activity(&account, "Create", note(&self.urls, &account, &preview), draft.urgent).await?;
+        let audit = AuditEntry::new(by, "announcement.publish", format!("announcement:{public_id}"))
+            .with_detail(json!({ "account": account.username, "urgent": draft.urgent }));
         Ok(self.store.publish(new, create, audit).await?)
     }
 
@@ -144,16 +133,12 @@ impl Publisher {
         let account = self.account(username).await?;
         let mut current = self.existing(&account, public_id).await?;
         // Mastodon ignores an Update whose `updated` is not newer than the last one it saw.
-        let updated_at =
-            now_millis().max(current.updated_at.unwrap_or(current.published_at) + 1000);
+        let updated_at = now_millis().max(current.updated_at.unwrap_or(current.published_at) + 1000);
         let edit = AnnouncementEdit {
             id: current.id,
             content_html: render_text(draft.text.as_str()),
             source_text: draft.text.as_str().to_owned(),
-            language: draft
-                .language
-                .map(|l| l.to_string())
-                .or(current.language.clone()),
+            language: draft.language.map(|l| l.to_string()).or(current.language.clone()),
             summary: draft.summary.map(|s| s.as_str().to_owned()),
             updated_at,
         };
@@ -162,14 +147,8 @@ impl Publisher {
         current.language = edit.language.clone();
         current.summary = edit.summary.clone();
         current.updated_at = Some(updated_at);
-        let update = self
-            .activity(
-                &account,
-                "Update",
-                note(&self.urls, &account, &current),
-                current.urgent,
-            )
-            .await?;
+        let update =
+            self.activity(&account, "Update", note(&self.urls, &account, &current), current.urgent).await?;
         let audit = AuditEntry::new(by, "announcement.edit", format!("announcement:{public_id}"));
         Ok(self.store.edit_announcement(edit, update, audit).await?)
     }
@@ -186,23 +165,9 @@ impl Publisher {
         let current = self.existing(&account, public_id).await?;
         let at = now_millis();
         let url = self.urls.announcement(&account.username, public_id);
-        let delete = self
-            .activity(
-                &account,
-                "Delete",
-                vocab::tombstone(&url, at),
-                current.urgent,
-            )
-            .await?;
-        let audit = AuditEntry::new(
-            by,
-            "announcement.retract",
-            format!("announcement:{public_id}"),
-        );
-        Ok(self
-            .store
-            .retract_announcement(current.id, at, delete, audit)
-            .await?)
+        let delete = self.activity(&account, "Delete", vocab::tombstone(&url, at), current.urgent).await?;
+        let audit = AuditEntry::new(by, "announcement.retract", format!("announcement:{public_id}"));
+        Ok(self.store.retract_announcement(current.id, at, delete, audit).await?)
     }
 
     async fn activity(
@@ -212,17 +177,9 @@ impl Publisher {
         object: Value,
         urgent: bool,
     ) -> Result<NewActivity, PublishError> {
-        let uri = self
-            .urls
-            .activity(&account.username, &uuid::Uuid::new_v4().to_string());
+        let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
         let actor = self.urls.actor(&account.username);
-        let activity = vocab::activity(
-            &uri,
-            kind,
-            &actor,
-            object,
-            &self.urls.followers(&account.username),
-        );
+        let activity = vocab::activity(&uri, kind, &actor, object, &self.urls.followers(&account.username));
         Ok(NewActivity {
             uri,
             kind: kind.to_owned(),

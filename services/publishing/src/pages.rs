@@ -155,12 +155,11 @@ pub fn not_found() -> String {
 /// An Atom feed (RFC 4287) of the newest announcements.
 pub fn atom(urls: &Urls, account: &Account, items: &[Announcement]) -> String {
     let feed_url = urls.feed(&account.username);
-    let updated = items
-        .iter()
-        .map(|a| a.updated_at.unwrap_or(a.published_at))
-        .max()
-        .unwrap_or(account.created_at);
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let updated =
+        items.iter().map(|a| a.updated_at.unwrap_or(a.published_at)).max().unwrap_or(account.created_at);
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+    );
     out.push_str(&format!(
         "<id>{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<link rel=\"self\" href=\"{}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<author><name>{}</name></author>\n",
         escape_html(&feed_url),
@@ -172,15 +171,10 @@ pub fn atom(urls: &Urls, account: &Account, items: &[Announcement]) -> String {
     ));
     for a in items {
         let url = urls.announcement(&account.username, &a.public_id);
-        let title: String = a.summary.clone().unwrap_or_else(|| {
-            a.source_text
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(80)
-                .collect()
-        });
+        let title: String = a
+            .summary
+            .clone()
+            .unwrap_or_else(|| a.source_text.lines().next().unwrap_or_default().chars().take(80).collect());
         out.push_str(&format!(
             "<entry>\n<id>{}</id>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<published>{}</published>\n<updated>{}</updated>\n<content type=\"html\">{}</content>\n</entry>\n",
             escape_html(&url),

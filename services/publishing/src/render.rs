@@ -20,8 +20,7 @@ fn linkify(line: &str) -> String {
             out.push(' ');
         }
         let trimmed = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')']);
-        let is_link =
-            (trimmed.starts_with("https://") || trimmed.starts_with("http://")) && url_ok(trimmed);
+        let is_link = (trimmed.starts_with("https://") || trimmed.starts_with("http://")) && url_ok(trimmed);
         if is_link {
             let href = escape_html(trimmed);
             out.push_str(&format!(
@@ -51,9 +50,6 @@ mod tests {
             render_text("See https://bfdi.bund.de."),
             "<p>See <a href=\"https://bfdi.bund.de\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">https://bfdi.bund.de</a>.</p>"
         );
-        assert_eq!(
-            render_text("javascript:alert(1)"),
-            "<p>javascript:alert(1)</p>"
-        );
+        assert_eq!(render_text("javascript:alert(1)"), "<p>javascript:alert(1)</p>");
     }
 }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use herold_domain::{AnnouncementText, DisplayName, LanguageTag, OrgSlug, Summary, Username};
-use herold_federation::keys::{generate_rsa_2048, KeyEncryptionKey};
+use herold_federation::keys::KeyEncryptionKey;
 use herold_federation::Urls;
-use herold_publishing::{Draft, Publisher};
-use herold_store::{AuditEntry, NewAccount, NewOrg, Store};
+use herold_publishing::{accounts, Draft, Publisher};
+use herold_store::Store;
 
 use crate::config::Config;
 use crate::startup::{Application, Services};
@@ -19,11 +19,7 @@ use crate::startup::{Application, Services};
 const OPERATOR: &str = "operator";
 
 #[derive(Parser)]
-#[command(
-    name = "herold",
-    version,
-    about = "Official announcements of public bodies on the fediverse"
-)]
+#[command(name = "herold", version, about = "Official announcements of public bodies on the fediverse")]
 struct Cli {
     /// TOML configuration file; HEROLD_* environment variables override it.
     #[arg(long, global = true)]
@@ -127,10 +123,7 @@ pub fn main() -> ExitCode {
         }
     };
     crate::telemetry::init(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("herold: cannot start the async runtime: {e}");
@@ -147,18 +140,10 @@ pub fn main() -> ExitCode {
 }
 
 async fn store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let store = herold_store::connect(&config.database_url)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database {}",
-                crate::config::redact_url(&config.database_url)
-            )
-        })?;
-    store
-        .migrate()
-        .await
-        .context("applying database migrations failed")?;
+    let store = herold_store::connect(&config.database_url).await.with_context(|| {
+        format!("cannot open the database {}", crate::config::redact_url(&config.database_url))
+    })?;
+    store.migrate().await.context("applying database migrations failed")?;
     Ok(store)
 }
 
@@ -191,16 +176,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Org(OrgCommand::Create { slug, name }) => {
             let slug = OrgSlug::parse(&slug)?;
             let name = DisplayName::parse(&name)?;
-            let org = store(&config)
-                .await?
-                .create_org(
-                    NewOrg {
-                        slug: slug.to_string(),
-                        name: name.as_str().to_owned(),
-                    },
-                    AuditEntry::new(OPERATOR, "org.create", format!("org:{slug}")),
-                )
-                .await?;
+            let org = accounts::create_org(store(&config).await?.as_ref(), &slug, &name, OPERATOR).await?;
             println!("created organisation {} ({})", org.slug, org.name);
             Ok(())
         }
@@ -210,12 +186,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Account(AccountCommand::Create {
-            org,
-            username,
-            name,
-            summary,
-        }) => {
+        Command::Account(AccountCommand::Create { org, username, name, summary }) => {
             let org = OrgSlug::parse(&org)?;
             let username = Username::parse(&username)?;
             let name = DisplayName::parse(&name)?;
@@ -223,40 +194,24 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let store = store(&config).await?;
             let urls = Urls::new(config.public_url.clone());
             let kek = load_kek(&config)?;
-            let key = tokio::task::spawn_blocking(generate_rsa_2048).await??;
-            let account = store
-                .create_account(
-                    NewAccount {
-                        org_slug: org.to_string(),
-                        username: username.to_string(),
-                        display_name: name.as_str().to_owned(),
-                        summary: summary.map(|s| s.as_str().to_owned()),
-                        public_key_pem: key.public_key_pem,
-                        private_key_enc: kek
-                            .seal(&key.pkcs8_der, &urls.actor(username.as_str()))?,
-                    },
-                    AuditEntry::new(OPERATOR, "account.create", format!("account:{username}"))
-                        .with_detail(serde_json::json!({ "org": org.to_string() })),
-                )
-                .await?;
-            println!(
-                "created @{}@{} ({})",
-                account.username,
-                urls.host(),
-                urls.actor(&account.username)
-            );
+            let account = accounts::create_account(
+                store.as_ref(),
+                &kek,
+                &urls,
+                &org,
+                &username,
+                &name,
+                summary.as_ref(),
+                OPERATOR,
+            )
+            .await?;
+            println!("created @{}@{} ({})", account.username, urls.host(), urls.actor(&account.username));
             Ok(())
         }
         Command::Account(AccountCommand::List) => {
             let urls = Urls::new(config.public_url.clone());
             for a in store(&config).await?.list_accounts().await? {
-                println!(
-                    "@{}@{}\t{}\t{}",
-                    a.username,
-                    urls.host(),
-                    a.org_slug,
-                    a.display_name
-                );
+                println!("@{}@{}\t{}\t{}", a.username, urls.host(), a.org_slug, a.display_name);
             }
             Ok(())
         }
@@ -311,11 +266,7 @@ async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
     let username = Username::parse(&args.account)?;
     if let Some(id) = args.retract {
         let a = publisher.retract(username.as_str(), &id, OPERATOR).await?;
-        println!(
-            "retracted {}\t{}",
-            a.public_id,
-            urls.announcement(username.as_str(), &a.public_id)
-        );
+        println!("retracted {}\t{}", a.public_id, urls.announcement(username.as_str(), &a.public_id));
         return Ok(());
     }
     let Some(text) = args.text else {
@@ -328,21 +279,9 @@ async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
         urgent: args.urgent,
     };
     let a = match args.edit {
-        Some(id) => {
-            publisher
-                .edit(username.as_str(), &id, draft, OPERATOR)
-                .await?
-        }
-        None => {
-            publisher
-                .publish(username.as_str(), draft, OPERATOR)
-                .await?
-        }
+        Some(id) => publisher.edit(username.as_str(), &id, draft, OPERATOR).await?,
+        None => publisher.publish(username.as_str(), draft, OPERATOR).await?,
     };
-    println!(
-        "{}\t{}",
-        a.public_id,
-        urls.announcement(username.as_str(), &a.public_id)
-    );
+    println!("{}\t{}", a.public_id, urls.announcement(username.as_str(), &a.public_id));
     Ok(())
 }

@@ -19,61 +19,18 @@ struct Key {
 }
 
 const KEYS: &[Key] = &[
-    Key {
-        toml: "database_url",
-        env: "HEROLD_DATABASE_URL",
-        secret: true,
-    },
-    Key {
-        toml: "listen",
-        env: "HEROLD_LISTEN",
-        secret: false,
-    },
-    Key {
-        toml: "public_url",
-        env: "HEROLD_PUBLIC_URL",
-        secret: false,
-    },
-    Key {
-        toml: "data_dir",
-        env: "HEROLD_DATA_DIR",
-        secret: false,
-    },
-    Key {
-        toml: "allow_private_networks",
-        env: "HEROLD_ALLOW_PRIVATE_NETWORKS",
-        secret: false,
-    },
-    Key {
-        toml: "otlp_endpoint",
-        env: "HEROLD_OTLP_ENDPOINT",
-        secret: false,
-    },
-    Key {
-        toml: "key_encryption_key",
-        env: "HEROLD_KEY_ENCRYPTION_KEY",
-        secret: true,
-    },
-    Key {
-        toml: "log_format",
-        env: "HEROLD_LOG_FORMAT",
-        secret: false,
-    },
-    Key {
-        toml: "delivery.concurrency",
-        env: "HEROLD_DELIVERY_CONCURRENCY",
-        secret: false,
-    },
-    Key {
-        toml: "delivery.per_host_concurrency",
-        env: "HEROLD_DELIVERY_PER_HOST_CONCURRENCY",
-        secret: false,
-    },
-    Key {
-        toml: "delivery.retry_horizon_hours",
-        env: "HEROLD_DELIVERY_RETRY_HORIZON_HOURS",
-        secret: false,
-    },
+    Key { toml: "database_url", env: "HEROLD_DATABASE_URL", secret: true },
+    Key { toml: "listen", env: "HEROLD_LISTEN", secret: false },
+    Key { toml: "public_url", env: "HEROLD_PUBLIC_URL", secret: false },
+    Key { toml: "data_dir", env: "HEROLD_DATA_DIR", secret: false },
+    Key { toml: "allow_private_networks", env: "HEROLD_ALLOW_PRIVATE_NETWORKS", secret: false },
+    Key { toml: "otlp_endpoint", env: "HEROLD_OTLP_ENDPOINT", secret: false },
+    Key { toml: "key_encryption_key", env: "HEROLD_KEY_ENCRYPTION_KEY", secret: true },
+    Key { toml: "log_format", env: "HEROLD_LOG_FORMAT", secret: false },
+    Key { toml: "delivery.concurrency", env: "HEROLD_DELIVERY_CONCURRENCY", secret: false },
+    Key { toml: "delivery.per_host_concurrency", env: "HEROLD_DELIVERY_PER_HOST_CONCURRENCY", secret: false },
+    Key { toml: "delivery.retry_horizon_hours", env: "HEROLD_DELIVERY_RETRY_HORIZON_HOURS", secret: false },
+    Key { toml: "delivery.lease_seconds", env: "HEROLD_DELIVERY_LEASE_SECONDS", secret: false },
     Key {
         toml: "delivery.first_signature_scheme",
         env: "HEROLD_DELIVERY_FIRST_SIGNATURE_SCHEME",
@@ -84,25 +41,13 @@ const KEYS: &[Key] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path} is not valid TOML: {message}")]
     Syntax { path: PathBuf, message: String },
     #[error("unknown key `{key}` in {path}; known keys: {known}")]
-    UnknownKey {
-        key: String,
-        path: PathBuf,
-        known: String,
-    },
+    UnknownKey { key: String, path: PathBuf, known: String },
     #[error("{key} ({source_name}) = {value:?} is invalid: {fix}")]
-    Invalid {
-        key: String,
-        source_name: String,
-        value: String,
-        fix: String,
-    },
+    Invalid { key: String, source_name: String, value: String, fix: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +71,7 @@ pub struct Config {
     pub delivery_per_host_concurrency: usize,
     pub delivery_retry_horizon: Duration,
     pub delivery_first_scheme: Scheme,
+    pub delivery_lease: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -136,22 +82,14 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url.as_str())
             .field("data_dir", &self.data_dir)
             .field("allow_private_networks", &self.allow_private_networks)
-            .field(
-                "otlp_endpoint",
-                &self.otlp_endpoint.as_ref().map(Url::as_str),
-            )
-            .field(
-                "key_encryption_key",
-                &self.key_encryption_key.as_ref().map(|_| "<redacted>"),
-            )
+            .field("otlp_endpoint", &self.otlp_endpoint.as_ref().map(Url::as_str))
+            .field("key_encryption_key", &self.key_encryption_key.as_ref().map(|_| "<redacted>"))
             .field("log_format", &self.log_format)
             .field("delivery_concurrency", &self.delivery_concurrency)
-            .field(
-                "delivery_per_host_concurrency",
-                &self.delivery_per_host_concurrency,
-            )
+            .field("delivery_per_host_concurrency", &self.delivery_per_host_concurrency)
             .field("delivery_retry_horizon", &self.delivery_retry_horizon)
             .field("delivery_first_scheme", &self.delivery_first_scheme)
+            .field("delivery_lease", &self.delivery_lease)
             .finish()
     }
 }
@@ -219,16 +157,12 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let mut values = BTreeMap::new();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            let text = std::fs::read_to_string(path)
+                .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
                 path: path.to_owned(),
-                source,
+                message: e.to_string(),
             })?;
-            let table: toml::Table =
-                text.parse()
-                    .map_err(|e: toml::de::Error| ConfigError::Syntax {
-                        path: path.to_owned(),
-                        message: e.to_string(),
-                    })?;
             let mut flat = Vec::new();
             for (k, v) in table {
                 match v {
@@ -241,14 +175,11 @@ impl Config {
                 }
             }
             for (key, value) in flat {
-                let known =
-                    KEYS.iter()
-                        .find(|k| k.toml == key)
-                        .ok_or_else(|| ConfigError::UnknownKey {
-                            key: key.clone(),
-                            path: path.to_owned(),
-                            known: KEYS.iter().map(|k| k.toml).collect::<Vec<_>>().join(", "),
-                        })?;
+                let known = KEYS.iter().find(|k| k.toml == key).ok_or_else(|| ConfigError::UnknownKey {
+                    key: key.clone(),
+                    path: path.to_owned(),
+                    known: KEYS.iter().map(|k| k.toml).collect::<Vec<_>>().join(", "),
+                })?;
                 let text = match value {
                     toml::Value::String(s) => s,
                     toml::Value::Integer(i) => i.to_string(),
@@ -285,11 +216,7 @@ impl Config {
         let database_url = raw.parse(
             "database_url",
             default_db,
-            |s| {
-                herold_store::Backend::from_url(s)
-                    .ok()
-                    .map(|_| s.to_owned())
-            },
+            |s| herold_store::Backend::from_url(s).ok().map(|_| s.to_owned()),
             "use sqlite://PATH (embedded) or postgres://USER@HOST:PORT/DB",
         )?;
         let listen = raw.parse(
@@ -311,12 +238,8 @@ impl Config {
             },
             "use the external base URL without a path, e.g. https://herold.example.gov",
         )?;
-        let allow_private_networks = raw.parse(
-            "allow_private_networks",
-            false,
-            parse_bool,
-            "use true or false",
-        )?;
+        let allow_private_networks =
+            raw.parse("allow_private_networks", false, parse_bool, "use true or false")?;
         let otlp_endpoint = raw.parse(
             "otlp_endpoint",
             None,
@@ -324,10 +247,7 @@ impl Config {
                 if s.is_empty() {
                     return Some(None);
                 }
-                Url::parse(s)
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https"))
-                    .map(Some)
+                Url::parse(s).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(Some)
             },
             "use the collector's OTLP/HTTP base URL, e.g. http://127.0.0.1:4318",
         )?;
@@ -347,20 +267,11 @@ impl Config {
             },
             "use text or json",
         )?;
-        let positive =
-            |max: usize| move |s: &str| s.parse::<usize>().ok().filter(|n| (1..=max).contains(n));
-        let delivery_concurrency = raw.parse(
-            "delivery.concurrency",
-            128,
-            positive(4096),
-            "use a whole number from 1 to 4096",
-        )?;
-        let delivery_per_host_concurrency = raw.parse(
-            "delivery.per_host_concurrency",
-            8,
-            positive(256),
-            "use a whole number from 1 to 256",
-        )?;
+        let positive = |max: usize| move |s: &str| s.parse::<usize>().ok().filter(|n| (1..=max).contains(n));
+        let delivery_concurrency =
+            raw.parse("delivery.concurrency", 128, positive(4096), "use a whole number from 1 to 4096")?;
+        let delivery_per_host_concurrency =
+            raw.parse("delivery.per_host_concurrency", 8, positive(256), "use a whole number from 1 to 256")?;
         let hours = raw.parse(
             "delivery.retry_horizon_hours",
             48,
@@ -373,7 +284,14 @@ impl Config {
             Scheme::parse,
             "use draft-cavage-12 or rfc9421",
         )?;
+        let lease = raw.parse(
+            "delivery.lease_seconds",
+            300,
+            |s| s.parse::<u64>().ok().filter(|n| (1..=3600).contains(n)),
+            "use seconds from 1 to 3600 (longer than the slowest delivery)",
+        )?;
         Ok(Config {
+            delivery_lease: Duration::from_secs(lease),
             database_url,
             listen,
             public_url,
@@ -400,12 +318,7 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        }
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
     }
 
     #[test]
@@ -422,46 +335,28 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("herold-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("c.toml");
-        std::fs::write(
-            &file,
-            "listen = \"0.0.0.0:9000\"\n[delivery]\nconcurrency = 7\n",
-        )
-        .unwrap();
-        let c =
-            Config::load_from(Some(&file), env_of(&[("HEROLD_LISTEN", "127.0.0.1:9001")])).unwrap();
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[delivery]\nconcurrency = 7\n").unwrap();
+        let c = Config::load_from(Some(&file), env_of(&[("HEROLD_LISTEN", "127.0.0.1:9001")])).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
         assert_eq!(c.delivery_concurrency, 7);
         std::fs::write(&file, "lisen = 1\n").unwrap();
-        let err = Config::load_from(Some(&file), |_| None)
-            .unwrap_err()
-            .to_string();
+        let err = Config::load_from(Some(&file), |_| None).unwrap_err().to_string();
         assert!(err.contains("unknown key `lisen`"), "{err}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn bad_values_name_the_key_and_hide_secrets() {
-        let err = Config::load_from(None, env_of(&[("HEROLD_LISTEN", "nonsense")]))
+        let err = Config::load_from(None, env_of(&[("HEROLD_LISTEN", "nonsense")])).unwrap_err().to_string();
+        assert!(err.contains("listen (environment variable HEROLD_LISTEN)"), "{err}");
+        assert!(err.contains("HOST:PORT"), "{err}");
+        let err = Config::load_from(None, env_of(&[("HEROLD_DATABASE_URL", "mysql://root:hunter2@x/db")]))
             .unwrap_err()
             .to_string();
-        assert!(
-            err.contains("listen (environment variable HEROLD_LISTEN)"),
-            "{err}"
-        );
-        assert!(err.contains("HOST:PORT"), "{err}");
-        let err = Config::load_from(
-            None,
-            env_of(&[("HEROLD_DATABASE_URL", "mysql://root:hunter2@x/db")]),
-        )
-        .unwrap_err()
-        .to_string();
         assert!(!err.contains("hunter2"), "{err}");
-        let err = Config::load_from(
-            None,
-            env_of(&[("HEROLD_PUBLIC_URL", "https://x.example/sub")]),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = Config::load_from(None, env_of(&[("HEROLD_PUBLIC_URL", "https://x.example/sub")]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("public_url"), "{err}");
     }
 
@@ -471,17 +366,11 @@ mod tests {
             None,
             env_of(&[
                 ("HEROLD_DATABASE_URL", "postgres://herold:hunter2@db/herold"),
-                (
-                    "HEROLD_KEY_ENCRYPTION_KEY",
-                    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-                ),
+                ("HEROLD_KEY_ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
             ]),
         )
         .unwrap();
         let shown = format!("{c:?}");
-        assert!(
-            !shown.contains("hunter2") && !shown.contains("AAAAAAAA"),
-            "{shown}"
-        );
+        assert!(!shown.contains("hunter2") && !shown.contains("AAAAAAAA"), "{shown}");
     }
 }

@@ -49,19 +49,19 @@ impl ResponseError for ApiError {
         match self {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Federation(e) => match e {
-                FederationError::Signature(_)
-                | FederationError::Refused(_)
-                | FederationError::Gone(_) => StatusCode::UNAUTHORIZED,
+                FederationError::Signature(_) | FederationError::Refused(_) | FederationError::Gone(_) => {
+                    StatusCode::UNAUTHORIZED
+                }
                 FederationError::Invalid(_) => StatusCode::BAD_REQUEST,
                 FederationError::Fetch(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::Publish(PublishError::Invalid(_)) => StatusCode::BAD_REQUEST,
-            ApiError::Publish(
-                PublishError::UnknownAccount(_) | PublishError::UnknownAnnouncement(_),
-            ) => StatusCode::NOT_FOUND,
+            ApiError::Publish(PublishError::UnknownAccount(_) | PublishError::UnknownAnnouncement(_)) => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::Publish(PublishError::Retracted(_)) => StatusCode::GONE,
-            ApiError::Publish(PublishError::Store(_)) | ApiError::Store(_) => {
+            ApiError::Publish(PublishError::Store(_) | PublishError::Key(_)) | ApiError::Store(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }

@@ -37,34 +37,20 @@ pub const INSTANCE_KEY: &str = "instance-actor";
 impl Services {
     /// Connects, migrates, and loads or creates the keys.
     pub async fn build(config: Config) -> anyhow::Result<Arc<Services>> {
-        let store = herold_store::connect(&config.database_url)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot open the database {}",
-                    crate::config::redact_url(&config.database_url)
-                )
-            })?;
-        store
-            .migrate()
-            .await
-            .context("applying database migrations failed")?;
+        let store = herold_store::connect(&config.database_url).await.with_context(|| {
+            format!("cannot open the database {}", crate::config::redact_url(&config.database_url))
+        })?;
+        store.migrate().await.context("applying database migrations failed")?;
         Self::with_store(config, store).await
     }
 
-    pub async fn with_store(
-        config: Config,
-        store: Arc<dyn Store>,
-    ) -> anyhow::Result<Arc<Services>> {
+    pub async fn with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Arc<Services>> {
         let kek = Arc::new(match &config.key_encryption_key {
             Some(b64) => KeyEncryptionKey::from_base64(b64)?,
             None => KeyEncryptionKey::load_or_create(&config.data_dir.join("key-encryption.key"))
                 .with_context(|| {
-                format!(
-                    "cannot read or create the key file in {}",
-                    config.data_dir.display()
-                )
-            })?,
+                    format!("cannot read or create the key file in {}", config.data_dir.display())
+                })?,
         });
         let urls = Urls::new(config.public_url.clone());
         let instance = match store.instance_key(INSTANCE_KEY).await? {
@@ -78,8 +64,15 @@ impl Services {
                 store.put_instance_key(INSTANCE_KEY, candidate).await?
             }
         };
-        let instance_signer = Signer::open(&kek, urls.instance_key_id(), &instance.private_key_enc, &urls.instance_actor())
-            .context("the instance key does not open: is this the key-encryption key the database was created with?")?;
+        let instance_signer = Signer::open(
+            &kek,
+            urls.instance_key_id(),
+            &instance.private_key_enc,
+            &urls.instance_actor(),
+        )
+        .context(
+            "the instance key does not open: is this the key-encryption key the database was created with?",
+        )?;
         let user_agent = format!("Herold/{} (+{})", env!("CARGO_PKG_VERSION"), urls.home());
         let allow_private = config.allow_private_networks;
         let fetch_client = http_client(&user_agent, allow_private, Duration::from_secs(10))?;
@@ -89,11 +82,11 @@ impl Services {
             per_host: config.delivery_per_host_concurrency,
             retry_horizon: config.delivery_retry_horizon,
             first_scheme: config.delivery_first_scheme,
+            lease: config.delivery_lease,
             allow_private,
             ..DeliveryConfig::default()
         };
-        let delivery_client =
-            http_client(&user_agent, allow_private, delivery_config.request_timeout)?;
+        let delivery_client = http_client(&user_agent, allow_private, delivery_config.request_timeout)?;
         let deliverer = Deliverer::new(
             store.clone(),
             delivery_client,
@@ -140,9 +133,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .app_data(web::PayloadConfig::new(
-                    herold_federation::fetch::MAX_BODY_BYTES,
-                ))
+                .app_data(web::PayloadConfig::new(herold_federation::fetch::MAX_BODY_BYTES))
                 .wrap(routes::security_headers())
                 .wrap(middleware::from_fn(routes::log_request))
                 .configure(routes::configure)
@@ -152,16 +143,16 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        Ok(Application {
-            port,
-            server,
-            services,
-            workers,
-        })
+        Ok(Application { port, server, services, workers })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops the server from elsewhere (tests; graceful shutdown).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     pub fn services(&self) -> Arc<Services> {
@@ -172,9 +163,7 @@ impl Application {
     /// deliveries finish.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = self
-            .workers
-            .then(|| tokio::spawn(self.services.deliverer.clone().run(stop_rx)));
+        let worker = self.workers.then(|| tokio::spawn(self.services.deliverer.clone().run(stop_rx)));
         let result = self.server.await;
         let _ = stop_tx.send(true);
         if let Some(w) = worker {

@@ -10,14 +10,10 @@ use crate::*;
 fn host_of(inbox: &str) -> String {
     let rest = inbox.split_once("://").map_or(inbox, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, h)| h)
-        .to_ascii_lowercase()
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h).to_ascii_lowercase()
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "a.id, a.org_id, o.slug AS org_slug, o.name AS org_name, a.username, \
+const ACCOUNT_COLUMNS: &str = "a.id, a.org_id, o.slug AS org_slug, o.name AS org_name, a.username, \
      a.display_name, a.summary, a.public_key_pem, a.private_key_enc, a.created_at";
 const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
      language, summary, urgent, published_at, updated_at, retracted_at";
@@ -805,14 +801,7 @@ where
     })
 }
 
-sql_store!(
-    SqliteStore,
-    Sqlite,
-    sqlx::SqlitePool,
-    Backend::Sqlite,
-    crate::migrations::sqlite,
-    ""
-);
+sql_store!(SqliteStore, Sqlite, sqlx::SqlitePool, Backend::Sqlite, crate::migrations::sqlite, "");
 sql_store!(
     PgStore,
     Postgres,
@@ -826,14 +815,8 @@ sql_store!(
 mod tests {
     #[test]
     fn host_of_keeps_port_and_drops_userinfo() {
-        assert_eq!(
-            super::host_of("https://Mastodon.Social/inbox"),
-            "mastodon.social"
-        );
-        assert_eq!(
-            super::host_of("http://127.0.0.1:8080/users/a/inbox"),
-            "127.0.0.1:8080"
-        );
+        assert_eq!(super::host_of("https://Mastodon.Social/inbox"), "mastodon.social");
+        assert_eq!(super::host_of("http://127.0.0.1:8080/users/a/inbox"), "127.0.0.1:8080");
         assert_eq!(super::host_of("https://u:p@h.example?x"), "h.example");
     }
 }

@@ -88,25 +88,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Announcement>;
     async fn announcement(&self, account_id: i64, public_id: &str) -> Result<Option<Announcement>>;
     /// Newest first; retracted ones are left out.
-    async fn announcements(
-        &self,
-        account_id: i64,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<Announcement>>;
+    async fn announcements(&self, account_id: i64, limit: i64, offset: i64) -> Result<Vec<Announcement>>;
     async fn announcement_count(&self, account_id: i64) -> Result<i64>;
     async fn activity_uri_for(&self, announcement_id: i64, kind: &str) -> Result<Option<String>>;
 
     /// Leases up to `limit` due deliveries, urgent ones first, skipping hosts whose breaker is open.
-    async fn claim_deliveries(
-        &self,
-        now: Millis,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<ClaimedDelivery>>;
+    async fn claim_deliveries(&self, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<ClaimedDelivery>>;
     async fn activity_for_delivery(&self, activity_id: i64) -> Result<StoredActivity>;
-    async fn record_outcomes(&self, outcomes: &[(i64, DeliveryOutcome)], now: Millis)
-        -> Result<()>;
+    async fn record_outcomes(&self, outcomes: &[(i64, DeliveryOutcome)], now: Millis) -> Result<()>;
     async fn host_state(&self, host: &str) -> Result<Option<HostState>>;
     async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()>;
     async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats>;

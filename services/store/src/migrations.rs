@@ -39,12 +39,9 @@ impl<'s> MigrationSource<'s> for Embedded {
 }
 
 fn parse_name(file: &str) -> Result<(i64, String), BoxDynError> {
-    let stem = file
-        .strip_suffix(".sql")
-        .ok_or_else(|| format!("migration {file} must end in .sql"))?;
-    let (version, description) = stem
-        .split_once('_')
-        .ok_or_else(|| format!("migration {file} must be named NNNN_description.sql"))?;
+    let stem = file.strip_suffix(".sql").ok_or_else(|| format!("migration {file} must end in .sql"))?;
+    let (version, description) =
+        stem.split_once('_').ok_or_else(|| format!("migration {file} must be named NNNN_description.sql"))?;
     Ok((version.parse()?, description.replace('_', " ")))
 }
 
@@ -74,30 +71,15 @@ mod tests {
     fn histories_are_in_step() {
         let sqlite = on_disk("sqlite");
         let postgres = on_disk("postgres");
-        assert_eq!(
-            sqlite, postgres,
-            "both backends need the same migration files"
-        );
-        let embedded =
-            |files: &[(&str, &str)]| files.iter().map(|f| f.0.to_owned()).collect::<Vec<_>>();
-        assert_eq!(
-            sqlite,
-            embedded(SQLITE),
-            "every SQLite migration file must be embedded"
-        );
-        assert_eq!(
-            postgres,
-            embedded(POSTGRES),
-            "every PostgreSQL migration file must be embedded"
-        );
+        assert_eq!(sqlite, postgres, "both backends need the same migration files");
+        let embedded = |files: &[(&str, &str)]| files.iter().map(|f| f.0.to_owned()).collect::<Vec<_>>();
+        assert_eq!(sqlite, embedded(SQLITE), "every SQLite migration file must be embedded");
+        assert_eq!(postgres, embedded(POSTGRES), "every PostgreSQL migration file must be embedded");
     }
 
     #[test]
     fn names_parse() {
-        assert_eq!(
-            parse_name("0001_foundation.sql").unwrap(),
-            (1, "foundation".into())
-        );
+        assert_eq!(parse_name("0001_foundation.sql").unwrap(), (1, "foundation".into()));
         assert!(parse_name("foundation.sql").is_err());
     }
 }

@@ -140,18 +140,9 @@ pub struct StoredActivity {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryOutcome {
-    Delivered {
-        status: u16,
-    },
-    Retry {
-        status: Option<u16>,
-        error: String,
-        next_attempt_at: Millis,
-    },
-    Dead {
-        status: Option<u16>,
-        error: String,
-    },
+    Delivered { status: u16 },
+    Retry { status: Option<u16>, error: String, next_attempt_at: Millis },
+    Dead { status: Option<u16>, error: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,10 +157,7 @@ pub enum HostReport {
     /// A delivery succeeded with this signature scheme; the breaker closes.
     Success { scheme: String },
     /// A transient failure; after enough of them in a row the breaker opens.
-    Failure {
-        error: String,
-        open_breaker_until: Option<Millis>,
-    },
+    Failure { error: String, open_breaker_until: Option<Millis> },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -18,10 +18,7 @@ pub struct PageQuery {
 }
 
 async fn account(s: &Services, username: &str) -> Result<Account, ApiError> {
-    s.store
-        .account_by_username(&username.to_ascii_lowercase())
-        .await?
-        .ok_or(ApiError::NotFound)
+    s.store.account_by_username(&username.to_ascii_lowercase()).await?.ok_or(ApiError::NotFound)
 }
 
 #[get("/livez")]
@@ -57,10 +54,7 @@ pub async fn home(s: web::Data<Services>) -> Result<HttpResponse, ApiError> {
 
 #[get("/actor")]
 pub async fn instance_actor(s: web::Data<Services>) -> HttpResponse {
-    activity_json(
-        StatusCode::OK,
-        &vocab::instance_actor(&s.urls, &s.instance_public_key),
-    )
+    activity_json(StatusCode::OK, &vocab::instance_actor(&s.urls, &s.instance_public_key))
 }
 
 #[get("/users/{username}")]
@@ -72,23 +66,14 @@ pub async fn actor(
 ) -> Result<HttpResponse, ApiError> {
     let account = account(&s, &path).await?;
     if wants_activity_json(&req) {
-        return Ok(activity_json(
-            StatusCode::OK,
-            &vocab::account_actor(&s.urls, &account),
-        ));
+        return Ok(activity_json(StatusCode::OK, &vocab::account_actor(&s.urls, &account)));
     }
     let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
-    let items = s
-        .store
-        .announcements(account.id, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE)
-        .await?;
+    let items = s.store.announcements(account.id, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE).await?;
     let has_more = items.len() as i64 > PAGE_SIZE;
     let shown = &items[..items.len().min(PAGE_SIZE as usize)];
     let follower_count = s.store.follower_count(account.id).await?;
-    Ok(html(
-        StatusCode::OK,
-        pages::profile(&s.urls, &account, follower_count, shown, page_no, has_more),
-    ))
+    Ok(html(StatusCode::OK, pages::profile(&s.urls, &account, follower_count, shown, page_no, has_more)))
 }
 
 #[get("/users/{username}/outbox")]
@@ -102,16 +87,10 @@ pub async fn outbox(
     let total = s.store.announcement_count(account.id).await?;
     let Some(page_no) = q.page else {
         let first = (total > 0).then(|| format!("{id}?page=1"));
-        return Ok(activity_json(
-            StatusCode::OK,
-            &vocab::ordered_collection(&id, total, first),
-        ));
+        return Ok(activity_json(StatusCode::OK, &vocab::ordered_collection(&id, total, first)));
     };
     let page_no = page_no.clamp(1, 10_000);
-    let items = s
-        .store
-        .announcements(account.id, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
-        .await?;
+    let items = s.store.announcements(account.id, PAGE_SIZE, (page_no - 1) * PAGE_SIZE).await?;
     let mut activities = Vec::with_capacity(items.len());
     for a in &items {
         let object = note(&s.urls, &account, a);
@@ -134,22 +113,13 @@ pub async fn outbox(
     }
     let next = (page_no * PAGE_SIZE < total).then(|| format!("{id}?page={}", page_no + 1));
     let prev = (page_no > 1).then(|| format!("{id}?page={}", page_no - 1));
-    let page = vocab::ordered_collection_page(
-        &format!("{id}?page={page_no}"),
-        &id,
-        activities,
-        next,
-        prev,
-    );
+    let page = vocab::ordered_collection_page(&format!("{id}?page={page_no}"), &id, activities, next, prev);
     Ok(activity_json(StatusCode::OK, &page))
 }
 
 /// Followers are people: only the count is published.
 #[get("/users/{username}/followers")]
-pub async fn followers(
-    s: web::Data<Services>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn followers(s: web::Data<Services>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let account = account(&s, &path).await?;
     let total = s.store.follower_count(account.id).await?;
     Ok(activity_json(
@@ -159,10 +129,7 @@ pub async fn followers(
 }
 
 #[get("/users/{username}/following")]
-pub async fn following(
-    s: web::Data<Services>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn following(s: web::Data<Services>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let account = account(&s, &path).await?;
     Ok(activity_json(
         StatusCode::OK,
@@ -171,10 +138,7 @@ pub async fn following(
 }
 
 #[get("/users/{username}/feed.atom")]
-pub async fn feed(
-    s: web::Data<Services>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn feed(s: web::Data<Services>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let account = account(&s, &path).await?;
     let items = s.store.announcements(account.id, PAGE_SIZE, 0).await?;
     Ok(HttpResponse::Ok()
@@ -190,11 +154,7 @@ pub async fn announcement(
 ) -> Result<HttpResponse, ApiError> {
     let (username, public_id) = path.into_inner();
     let account = account(&s, &username).await?;
-    let a = s
-        .store
-        .announcement(account.id, &public_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let a = s.store.announcement(account.id, &public_id).await?.ok_or(ApiError::NotFound)?;
     let json = wants_activity_json(&req);
     if let Some(deleted) = a.retracted_at {
         let url = s.urls.announcement(&account.username, &a.public_id);
@@ -211,10 +171,7 @@ pub async fn announcement(
         n["@context"] = vocab::context();
         return Ok(activity_json(StatusCode::OK, &n));
     }
-    Ok(html(
-        StatusCode::OK,
-        pages::announcement(&s.urls, &account, &a),
-    ))
+    Ok(html(StatusCode::OK, pages::announcement(&s.urls, &account, &a)))
 }
 
 pub async fn not_found() -> HttpResponse {

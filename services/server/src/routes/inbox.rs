@@ -21,11 +21,7 @@ fn request_view(s: &Services, req: &HttpRequest) -> Result<RequestView, ApiError
     let headers = req
         .headers()
         .iter()
-        .filter_map(|(n, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (n.as_str().to_owned(), v.to_owned()))
-        })
+        .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str().to_owned(), v.to_owned())))
         .collect();
     Ok(RequestView::new(req.method().as_str(), target, headers))
 }
@@ -67,11 +63,7 @@ pub async fn actor_inbox(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if s.store
-        .account_by_username(&path.to_ascii_lowercase())
-        .await?
-        .is_none()
-    {
+    if s.store.account_by_username(&path.to_ascii_lowercase()).await?.is_none() {
         return Err(ApiError::NotFound);
     }
     handle(s, req, body).await

@@ -71,10 +71,7 @@ pub fn wants_activity_json(req: &HttpRequest) -> bool {
         .any(|v| v.contains("application/activity+json") || v.contains("application/ld+json"))
 }
 
-pub fn activity_json(
-    status: actix_web::http::StatusCode,
-    body: &serde_json::Value,
-) -> HttpResponse {
+pub fn activity_json(status: actix_web::http::StatusCode, body: &serde_json::Value) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((
             header::CONTENT_TYPE,

@@ -28,11 +28,7 @@ pub async fn webfinger(
     } else {
         s.urls.username_of(resource).ok_or(ApiError::NotFound)?
     };
-    let account = s
-        .store
-        .account_by_username(&username)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let account = s.store.account_by_username(&username).await?.ok_or(ApiError::NotFound)?;
     let actor = s.urls.actor(&account.username);
     let body = json!({
         "subject": format!("acct:{}@{host}", account.username),
@@ -55,9 +51,7 @@ pub async fn host_meta(s: web::Data<Services>) -> HttpResponse {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  <Link rel=\"lrdd\" template=\"{}\"/>\n</XRD>\n",
         herold_federation::vocab::escape_html(&template)
     );
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8"))
-        .body(xml)
+    HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")).body(xml)
 }
 
 #[get("/.well-known/nodeinfo")]

@@ -1,0 +1,53 @@
+use herold_domain::{DisplayName, OrgSlug, Summary, Username};
+use herold_federation::keys::{generate_rsa_2048, KeyEncryptionKey};
+use herold_federation::{FederationError, Urls};
+use herold_store::{Account, AuditEntry, NewAccount, NewOrg, Organization, Store};
+use serde_json::json;
+
+use crate::PublishError;
+
+pub async fn create_org(
+    store: &dyn Store,
+    slug: &OrgSlug,
+    name: &DisplayName,
+    by: &str,
+) -> Result<Organization, PublishError> {
+    Ok(store
+        .create_org(
+            NewOrg { slug: slug.to_string(), name: name.as_str().to_owned() },
+            AuditEntry::new(by, "org.create", format!("org:{slug}")),
+        )
+        .await?)
+}
+
+/// Creates an official account with a fresh RSA-2048 key, sealed before it is stored.
+pub async fn create_account(
+    store: &dyn Store,
+    kek: &KeyEncryptionKey,
+    urls: &Urls,
+    org: &OrgSlug,
+    username: &Username,
+    name: &DisplayName,
+    summary: Option<&Summary>,
+    by: &str,
+) -> Result<Account, PublishError> {
+    // Key generation takes a noticeable fraction of a second: keep it off the async workers.
+    let key = tokio::task::spawn_blocking(generate_rsa_2048)
+        .await
+        .map_err(|_| PublishError::Key(FederationError::Key("key generation was cancelled".into())))??;
+    let sealed = kek.seal(&key.pkcs8_der, &urls.actor(username.as_str()))?;
+    Ok(store
+        .create_account(
+            NewAccount {
+                org_slug: org.to_string(),
+                username: username.to_string(),
+                display_name: name.as_str().to_owned(),
+                summary: summary.map(|s| s.as_str().to_owned()),
+                public_key_pem: key.public_key_pem,
+                private_key_enc: sealed,
+            },
+            AuditEntry::new(by, "account.create", format!("account:{username}"))
+                .with_detail(json!({ "org": org.to_string() })),
+        )
+        .await?)
+}

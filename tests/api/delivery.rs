@@ -1,0 +1,106 @@
+//! Durable delivery: fan-out rows, signatures, retries, dead letters, the urgent lane.
+
+use herold_domain::now_millis;
+use herold_store::{NewActivity, NewFollower, Priority};
+use herold_tests::fake_remote::FakeRemote;
+use herold_tests::spawn::{spawn_app_with, AppOptions};
+use herold_tests::{eventually, spawn_app, Db, TestApp};
+
+use crate::inbox::assert_signed_by;
+
+/// Adds a follower without the Follow handshake (no Accept is queued).
+async fn add_follower(app: &TestApp, account_id: i64, actor: &str, inbox: &str) {
+    let accept = NewActivity {
+        uri: format!("{actor}#accept-{}", uuid::Uuid::new_v4()),
+        kind: "Accept".into(),
+        account_id: Some(account_id),
+        body: "{}".into(),
+        inboxes: vec![],
+        priority: Priority::Routine,
+    };
+    let follower = NewFollower { account_id, actor_uri: actor.into(), inbox: inbox.into(), follow_id: format!("{actor}#follow") };
+    app.store.add_follower(follower, accept).await.unwrap();
+}
+
+async fn publish_delivers_one_signed_copy_per_shared_inbox(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    // Three followers on one server share its inbox: one delivery.
+    for n in 0..3 {
+        add_follower(&app, account.id, &format!("{}/users/f{n}", fake.base), &format!("{}/inbox", fake.base)).await;
+    }
+    let a = app.publish("press", "Pressemitteilung: Datenschutz ist Grundrecht.").await;
+    let create = eventually(10, "the Create", || async {
+        fake.received().into_iter().find(|r| r.json()["type"] == "Create")
+    })
+    .await;
+    assert_eq!(create.path, "/inbox");
+    assert_eq!(create.json()["object"]["id"], app.url(&format!("/users/press/announcements/{}", a.public_id)));
+    assert_eq!(create.json()["object"]["type"], "Note");
+    assert_signed_by(&app, "press", &create, &fake).await;
+    let stats = eventually(10, "the delivery recorded", || async {
+        let s = app.store.delivery_stats(Some(a.id)).await.unwrap();
+        (s.delivered == 1).then_some(s)
+    })
+    .await;
+    assert_eq!((stats.pending, stats.retrying, stats.dead), (0, 0, 0));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(fake.received().iter().filter(|r| r.json()["type"] == "Create").count(), 1, "delivered once");
+}
+
+async fn failures_are_retried_and_permanent_refusals_become_dead_letters(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let flaky = FakeRemote::start().await;
+    flaky.answer_with(503);
+    let gone = FakeRemote::start().await;
+    gone.answer_with(410);
+    add_follower(&app, account.id, &flaky.actor, &format!("{}/inbox", flaky.base)).await;
+    add_follower(&app, account.id, &gone.actor, &format!("{}/inbox", gone.base)).await;
+    let a = app.publish("press", "Hinweis").await;
+    let stats = eventually(10, "one retrying, one dead", || async {
+        let s = app.store.delivery_stats(Some(a.id)).await.unwrap();
+        (s.retrying == 1 && s.dead == 1).then_some(s)
+    })
+    .await;
+    let failing: Vec<&str> = stats.failing_hosts.iter().map(|h| h.host.as_str()).collect();
+    assert!(failing.contains(&flaky.base.trim_start_matches("http://")), "{failing:?}");
+    let flaky_host = stats.failing_hosts.iter().find(|h| flaky.base.ends_with(&h.host)).unwrap();
+    assert_eq!(flaky_host.last_error.as_deref(), Some("HTTP 503"));
+    // 410 is final after one request; 503 was tried once (its retry waits for backoff).
+    assert_eq!(gone.received().len(), 1);
+    assert_eq!(flaky.received().len(), 1);
+}
+
+async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {
+    let app = spawn_app_with(db, AppOptions { workers: false, ..AppOptions::default() }).await;
+    let account = app.create_account("bfdi", "press").await;
+    for n in 0..50 {
+        add_follower(&app, account.id, &format!("https://s{n}.example/users/a"), &format!("https://s{n}.example/inbox")).await;
+    }
+    app.publish("press", "Routine").await;
+    let mut draft = TestApp::draft("Unwetterwarnung");
+    draft.urgent = true;
+    let urgent = app.services.publisher.publish("press", draft, "test").await.unwrap();
+    let claimed = app.store.claim_deliveries(now_millis(), 60_000, 50).await.unwrap();
+    assert_eq!(claimed.len(), 50);
+    let urgent_activity = app.store.activity_uri_for(urgent.id, "Create").await.unwrap().unwrap();
+    for c in &claimed {
+        let activity = app.store.activity_for_delivery(c.activity_id).await.unwrap();
+        assert_eq!(activity.uri, urgent_activity, "all 50 urgent rows come before any routine row");
+    }
+    // Leased rows are not handed out twice.
+    let more = app.store.claim_deliveries(now_millis(), 60_000, 100).await.unwrap();
+    assert_eq!(more.len(), 50);
+    assert!(more.iter().all(|m| claimed.iter().all(|c| c.id != m.id)));
+    // An expired lease makes a row claimable again (a crashed worker's rows).
+    let later = app.store.claim_deliveries(now_millis() + 61_000, 60_000, 500).await.unwrap();
+    assert_eq!(later.len(), 100);
+}
+
+on_both_backends!(
+    publish_delivers_one_signed_copy_per_shared_inbox,
+    failures_are_retried_and_permanent_refusals_become_dead_letters,
+    urgent_announcements_are_claimed_before_routine_backlog,
+);

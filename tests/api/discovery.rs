@@ -1,0 +1,129 @@
+//! What a Mastodon user's server sees when it looks an official account up.
+
+use herold_tests::{spawn_app, Db};
+
+async fn webfinger_finds_accounts_by_acct_and_url(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let host = format!("127.0.0.1:{}", app.port);
+    for resource in [format!("acct:press@{host}"), format!("acct:Press@{host}"), app.url("/users/press")] {
+        let resp = app.http.get(app.url("/.well-known/webfinger")).query(&[("resource", &resource)]).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{resource}");
+        assert_eq!(resp.headers()["content-type"], "application/jrd+json");
+        let jrd: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(jrd["subject"], format!("acct:press@{host}"));
+        let self_link = jrd["links"].as_array().unwrap().iter().find(|l| l["rel"] == "self").unwrap();
+        assert_eq!(self_link["href"], app.url("/users/press"));
+        assert_eq!(self_link["type"], "application/activity+json");
+    }
+    for missing in ["acct:nobody@".to_owned() + &host, "acct:press@elsewhere.example".into(), "garbage".into()] {
+        let resp = app.http.get(app.url("/.well-known/webfinger")).query(&[("resource", &missing)]).send().await.unwrap();
+        assert_eq!(resp.status(), 404, "{missing}");
+    }
+    let meta = app.http.get(app.url("/.well-known/host-meta")).send().await.unwrap().text().await.unwrap();
+    assert!(meta.contains("rel=\"lrdd\"") && meta.contains("/.well-known/webfinger?resource={uri}"), "{meta}");
+}
+
+async fn actor_is_json_for_activitypub_and_html_for_browsers(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    for accept in ["application/activity+json", "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""] {
+        let resp = app.http.get(app.url("/users/press")).header("accept", accept).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/activity+json");
+        let actor: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(actor["type"], "Organization");
+        assert_eq!(actor["id"], app.url("/users/press"));
+        assert_eq!(actor["preferredUsername"], "press");
+        assert_eq!(actor["endpoints"]["sharedInbox"], app.url("/inbox"));
+        assert_eq!(actor["publicKey"]["owner"], app.url("/users/press"));
+        let pem = actor["publicKey"]["publicKeyPem"].as_str().unwrap();
+        assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
+        herold_federation::keys::PublicKey::from_pem(pem).expect("an RSA key");
+    }
+    let page = app.http.get(app.url("/users/press")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"en\">"));
+    assert!(html.contains("<h1>press office</h1>"));
+    assert!(!html.contains("<script"), "public pages carry no scripts");
+    let (_, instance) = app.get_json("/actor").await;
+    assert_eq!(instance["type"], "Application");
+    assert_eq!(app.get_json("/users/nobody").await.0, 404);
+}
+
+async fn announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_tombstone(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let first = app.publish("press", "Erste Mitteilung").await;
+    let second = app.publish("press", "Zweite Mitteilung <b>fett</b>").await;
+
+    let (status, outbox) = app.get_json("/users/press/outbox").await;
+    assert_eq!(status, 200);
+    assert_eq!(outbox["type"], "OrderedCollection");
+    assert_eq!(outbox["totalItems"], 2);
+    let (_, page) = app.get_json(outbox["first"].as_str().unwrap().trim_start_matches(&app.base)).await;
+    let items = page["orderedItems"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["type"], "Create");
+    assert_eq!(items[0]["object"]["type"], "Note");
+    assert_eq!(items[0]["object"]["id"], app.url(&format!("/users/press/announcements/{}", second.public_id)));
+    assert_eq!(items[0]["object"]["contentMap"]["de"], items[0]["object"]["content"]);
+    assert!(items[0]["object"]["content"].as_str().unwrap().contains("&lt;b&gt;"), "author HTML is escaped");
+
+    let note_path = format!("/users/press/announcements/{}", first.public_id);
+    let (status, note) = app.get_json(&note_path).await;
+    assert_eq!(status, 200);
+    assert_eq!(note["attributedTo"], app.url("/users/press"));
+    assert_eq!(note["to"][0], "https://www.w3.org/ns/activitystreams#Public");
+    let html = app.http.get(app.url(&note_path)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Erste Mitteilung") && html.contains("lang=\"de\""));
+
+    let feed = app.http.get(app.url("/users/press/feed.atom")).send().await.unwrap();
+    assert_eq!(feed.headers()["content-type"], "application/atom+xml; charset=utf-8");
+    let feed = feed.text().await.unwrap();
+    assert_eq!(feed.matches("<entry>").count(), 2);
+
+    app.services.publisher.retract("press", &first.public_id, "test").await.unwrap();
+    let (status, tomb) = app.get_json(&note_path).await;
+    assert_eq!(status, 410);
+    assert_eq!(tomb["type"], "Tombstone");
+    assert_eq!(app.get_json("/users/press/outbox").await.1["totalItems"], 1);
+    let again = app.services.publisher.retract("press", &first.public_id, "test").await;
+    assert!(again.is_err(), "a retraction cannot be repeated");
+    let audit = app.store.audit_entries(10).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert!(actions.contains(&"announcement.publish") && actions.contains(&"announcement.retract"), "{actions:?}");
+}
+
+async fn followers_and_nodeinfo_publish_counts_only(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let (_, followers) = app.get_json("/users/press/followers").await;
+    assert_eq!(followers["totalItems"], 0);
+    assert!(followers.get("orderedItems").is_none() && followers.get("first").is_none());
+    let links: serde_json::Value =
+        app.http.get(app.url("/.well-known/nodeinfo")).send().await.unwrap().json().await.unwrap();
+    let href = links["links"][0]["href"].as_str().unwrap().to_owned();
+    let info: serde_json::Value = app.http.get(href).send().await.unwrap().json().await.unwrap();
+    assert_eq!(info["version"], "2.1");
+    assert_eq!(info["software"]["name"], "herold");
+    assert_eq!(info["usage"]["users"]["total"], 1);
+    assert!(!info.to_string().contains("follower"));
+}
+
+async fn health_endpoints_report_readiness(db: Db) {
+    let app = spawn_app(db).await;
+    assert_eq!(app.http.get(app.url("/livez")).send().await.unwrap().status(), 200);
+    assert_eq!(app.http.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+}
+
+on_both_backends!(
+    webfinger_finds_accounts_by_acct_and_url,
+    actor_is_json_for_activitypub_and_html_for_browsers,
+    announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_tombstone,
+    followers_and_nodeinfo_publish_counts_only,
+    health_endpoints_report_readiness,
+);

@@ -1,0 +1,99 @@
+//! A `kill -9` in the middle of a fan-out loses no delivery: after a restart every inbox
+//! receives the activity (at least once).
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use herold_store::{NewActivity, NewFollower, Priority};
+use herold_tests::fake_remote::FakeRemote;
+use herold_tests::spawn::TestDatabase;
+use herold_tests::{eventually, Db};
+
+const INBOXES: usize = 120;
+
+fn herold(db: &TestDatabase, port: u16, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_herold-under-test"));
+    cmd.args(args)
+        .env("HEROLD_DATABASE_URL", &db.url)
+        .env("HEROLD_DATA_DIR", &db.dir)
+        .env("HEROLD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HEROLD_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("HEROLD_ALLOW_PRIVATE_NETWORKS", "true")
+        .env("HEROLD_DELIVERY_LEASE_SECONDS", "2")
+        .env("HEROLD_DELIVERY_PER_HOST_CONCURRENCY", "4")
+        .env("HEROLD_LOG", "warn");
+    cmd
+}
+
+fn run(db: &TestDatabase, port: u16, args: &[&str]) -> String {
+    let out = herold(db, port, args).output().expect("run herold");
+    assert!(out.status.success(), "herold {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn serve(db: &TestDatabase, port: u16) -> Child {
+    herold(db, port, &["serve"]).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("start herold")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn kill_during_fan_out_loses_nothing(db: Db) {
+    let database = TestDatabase::create(db).await;
+    let port = free_port();
+    let sink = FakeRemote::start().await;
+    sink.delay_answers(Duration::from_millis(40));
+    run(&database, port, &["org", "create", "bfdi", "--name", "Federal Commissioner for Data Protection"]);
+    run(&database, port, &["account", "create", "bfdi", "press", "--name", "BfDI Press Office"]);
+
+    let store = herold_store::connect(&database.url).await.unwrap();
+    let account = store.account_by_username("press").await.unwrap().unwrap();
+    for n in 0..INBOXES {
+        let actor = format!("{}/users/f{n}", sink.base);
+        let no_accept = NewActivity {
+            uri: format!("{actor}#a"),
+            kind: "Accept".into(),
+            account_id: Some(account.id),
+            body: "{}".into(),
+            inboxes: vec![],
+            priority: Priority::Routine,
+        };
+        let follower = NewFollower { account_id: account.id, actor_uri: actor.clone(), inbox: format!("{}/inbox/{n}", sink.base), follow_id: format!("{actor}#f") };
+        store.add_follower(follower, no_accept).await.unwrap();
+    }
+
+    let printed = run(&database, port, &["announce", "press", "--text", "Durability drill", "--lang", "de"]);
+    let public_id = printed.split('\t').next().unwrap().trim().to_owned();
+
+    let mut first = serve(&database, port);
+    eventually(30, "some deliveries before the kill", || async { (sink.received().len() >= 10).then_some(()) }).await;
+    first.kill().expect("kill -9");
+    first.wait().unwrap();
+    let at_kill = sink.received().len();
+    assert!(at_kill < INBOXES, "the kill must land mid-fan-out ({at_kill} of {INBOXES} done)");
+
+    let mut second = serve(&database, port);
+    let inboxes = eventually(60, "every inbox to receive the announcement", || async {
+        let got: HashSet<String> = sink
+            .received()
+            .into_iter()
+            .filter(|r| r.json()["type"] == "Create")
+            .map(|r| r.path)
+            .collect();
+        (got.len() == INBOXES).then_some(got)
+    })
+    .await;
+    assert_eq!(inboxes.len(), INBOXES);
+    let status = eventually(20, "all rows marked delivered", || async {
+        let out = run(&database, port, &["deliveries", "status", "--announcement", &public_id]);
+        out.contains(&format!("delivered\t{INBOXES}")).then_some(out)
+    })
+    .await;
+    assert!(status.contains("dead\t0"), "{status}");
+    let _ = second.kill();
+    let _ = second.wait();
+}
+
+on_both_backends!(kill_during_fan_out_loses_nothing);

@@ -1,0 +1,166 @@
+//! The inbox: follows, unfollows, remote actor changes, and every kind of bad request.
+
+use herold_federation::keys::{generate_rsa_2048, PublicKey, Signer};
+use herold_federation::signatures::{parse_request_signature, RequestView, Scheme};
+use herold_tests::fake_remote::{FakeRemote, ReceivedRequest};
+use herold_tests::spawn::{spawn_app_with, AppOptions};
+use herold_tests::{eventually, spawn_app, Db, TestApp};
+use serde_json::json;
+
+/// Checks a request Herold sent with the account's published key.
+pub async fn assert_signed_by(app: &TestApp, username: &str, req: &ReceivedRequest, fake: &FakeRemote) {
+    let (_, actor) = app.get_json(&format!("/users/{username}")).await;
+    let key = PublicKey::from_pem(actor["publicKey"]["publicKeyPem"].as_str().unwrap()).unwrap();
+    let target = url::Url::parse(&format!("{}{}", fake.base, req.path)).unwrap();
+    let view = RequestView::new("POST", target, req.headers.clone());
+    let sig = parse_request_signature(&view, Some(&req.body)).expect("a well-formed signature");
+    assert_eq!(sig.key_id, format!("{}#main-key", app.url(&format!("/users/{username}"))));
+    assert!(sig.verify(&key), "Herold's signature must verify with the published key");
+}
+
+async fn follow_is_accepted_and_undo_removes_the_follower(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let follow = fake.follow(&app.url("/users/press"));
+    let resp = fake.post_json(&app.url("/users/press/inbox"), &follow, Scheme::Cavage).await;
+    assert_eq!(resp.status(), 202);
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1);
+
+    let accept = eventually(10, "the Accept", || async {
+        fake.received().into_iter().find(|r| r.json()["type"] == "Accept")
+    })
+    .await;
+    assert_eq!(accept.path, "/users/mallory/inbox", "Accept goes to the follower's own inbox");
+    assert_eq!(accept.json()["object"]["id"], follow["id"]);
+    assert_eq!(accept.json()["actor"], app.url("/users/press"));
+    assert_signed_by(&app, "press", &accept, &fake).await;
+
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": fake.new_id(), "type": "Undo", "actor": fake.actor, "object": follow,
+    });
+    let resp = fake.post_json(&app.url("/inbox"), &undo, Scheme::Rfc9421).await;
+    assert_eq!(resp.status(), 202);
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0);
+}
+
+async fn remote_actor_delete_and_key_rotation(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let follow = fake.follow(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+
+    // The remote rotates its key: the cached key fails, Herold refetches once and accepts.
+    let new_key = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
+    let new_signer = Signer::from_pkcs8(fake.signer.key_id.clone(), &new_key.pkcs8_der).unwrap();
+    let mut doc = fake.actor_doc();
+    doc["publicKey"]["publicKeyPem"] = json!(new_key.public_key_pem);
+    fake.set_actor_doc(doc);
+    let update = json!({"id": fake.new_id(), "type": "Update", "actor": fake.actor, "object": fake.actor_doc()});
+    let now = herold_domain::now_millis() / 1000;
+    let resp = fake.post(&app.url("/inbox"), update.to_string().as_bytes(), Scheme::Cavage, Some(&new_signer), now).await;
+    assert_eq!(resp.status(), 202);
+    let cached = app.store.remote_actor(&fake.actor).await.unwrap().unwrap();
+    assert_eq!(cached.public_key_pem, new_key.public_key_pem);
+
+    let delete = json!({"id": fake.new_id(), "type": "Delete", "actor": fake.actor, "object": fake.actor});
+    let resp = fake.post(&app.url("/inbox"), delete.to_string().as_bytes(), Scheme::Rfc9421, Some(&new_signer), now).await;
+    assert_eq!(resp.status(), 202);
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0);
+    assert!(app.store.remote_actor(&fake.actor).await.unwrap().is_none(), "a deleted actor is forgotten");
+}
+
+async fn bad_requests_are_refused_and_nothing_is_stored(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let inbox = app.url("/users/press/inbox");
+    let follow = fake.follow(&app.url("/users/press"));
+    let body = follow.to_string();
+    let now = herold_domain::now_millis() / 1000;
+
+    let huge = format!("{{\"type\":\"Note\",\"content\":\"{}\"}}", "x".repeat(1024 * 1024 + 10));
+    let resp = app.http.post(&inbox).body(huge).send().await.unwrap();
+    assert_eq!(resp.status(), 413, "oversize");
+
+    let resp = fake.post(&inbox, b"{not json", Scheme::Cavage, None, now).await;
+    assert_eq!(resp.status(), 400, "malformed JSON");
+
+    let resp = app.http.post(&inbox).header("content-type", "application/activity+json").body(body.clone()).send().await.unwrap();
+    assert_eq!(resp.status(), 401, "unsigned");
+
+    let other = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
+    let forger = Signer::from_pkcs8(fake.signer.key_id.clone(), &other.pkcs8_der).unwrap();
+    for scheme in [Scheme::Cavage, Scheme::Rfc9421] {
+        let resp = fake.post(&inbox, body.as_bytes(), scheme, Some(&forger), now).await;
+        assert_eq!(resp.status(), 401, "wrong key, {scheme:?}");
+        let resp = fake.post(&inbox, body.as_bytes(), scheme, None, now - 2 * 3600).await;
+        assert_eq!(resp.status(), 401, "replayed with a stale date, {scheme:?}");
+        let resp = fake.post(&inbox, body.as_bytes(), scheme, None, now + 2 * 3600).await;
+        assert_eq!(resp.status(), 401, "dated in the future, {scheme:?}");
+    }
+
+    // Signed correctly, but the activity claims to come from someone else.
+    let mut impostor = follow.clone();
+    impostor["actor"] = json!("https://bund.example/users/minister");
+    let resp = fake.post_json(&inbox, &impostor, Scheme::Cavage).await;
+    assert_eq!(resp.status(), 401, "signer is not the actor");
+
+    // The body is swapped after signing: the digest no longer matches.
+    let url = url::Url::parse(&inbox).unwrap();
+    let digest = herold_federation::signatures::BodyDigest::of(body.as_bytes());
+    let plan = herold_federation::signatures::SigningPlan::new(Scheme::Cavage, &fake.signer.key_id, "POST", &url, Some(&digest), now);
+    let sig = fake.signer.sign(plan.base.as_bytes()).unwrap();
+    let mut req = app.http.post(&inbox).body(body.replace("Follow", "Block"));
+    for (k, v) in plan.finish(&sig) {
+        req = req.header(k, v);
+    }
+    assert_eq!(req.send().await.unwrap().status(), 401, "tampered body");
+
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0, "nothing was followed");
+    assert_eq!(app.store.delivery_stats(None).await.unwrap(), Default::default(), "nothing was queued");
+    assert_eq!(app.http.get(app.url("/livez")).send().await.unwrap().status(), 200, "still serving");
+}
+
+async fn ssrf_targets_are_refused(db: Db) {
+    let app = spawn_app_with(db, AppOptions { allow_private_networks: false, ..AppOptions::default() }).await;
+    app.create_account("bfdi", "press").await;
+    let key = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
+    let now = herold_domain::now_millis() / 1000;
+    for target in [
+        "http://127.0.0.1:9/users/x",
+        "https://127.0.0.1/users/x",
+        "https://[::1]/users/x",
+        "https://[::ffff:127.0.0.1]/users/x",
+        "https://10.0.0.1/users/x",
+        "https://169.254.169.254/latest/meta-data",
+        "https://localhost/users/x",
+        "https://0.0.0.0/users/x",
+    ] {
+        let signer = Signer::from_pkcs8(format!("{target}#main-key"), &key.pkcs8_der).unwrap();
+        let activity = json!({"id": format!("{target}/follow"), "type": "Follow", "actor": target, "object": app.url("/users/press")});
+        let url = url::Url::parse(&app.url("/inbox")).unwrap();
+        let body = activity.to_string();
+        let digest = herold_federation::signatures::BodyDigest::of(body.as_bytes());
+        let plan = herold_federation::signatures::SigningPlan::new(Scheme::Cavage, &signer.key_id, "POST", &url, Some(&digest), now);
+        let sig = signer.sign(plan.base.as_bytes()).unwrap();
+        let mut req = app.http.post(url.as_str()).body(body);
+        for (k, v) in plan.finish(&sig) {
+            req = req.header(k, v);
+        }
+        let started = std::time::Instant::now();
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 401, "{target} must be refused");
+        assert!(started.elapsed() < std::time::Duration::from_secs(3), "{target} was refused without trying it");
+    }
+    assert!(herold_federation::fetch::is_forbidden_ip("::ffff:10.0.0.1".parse().unwrap()));
+}
+
+on_both_backends!(
+    follow_is_accepted_and_undo_removes_the_follower,
+    remote_actor_delete_and_key_rotation,
+    bad_requests_are_refused_and_nothing_is_stored,
+    ssrf_targets_are_refused,
+);

@@ -1,0 +1,30 @@
+//! One test binary for everything that spawns Herold. Tests written as `async fn x(db: Db)`
+//! are run once per backend by `on_both_backends!`.
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(herold_tests::Db::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(herold_tests::Db::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+mod delivery;
+mod discovery;
+mod durability;
+mod inbox;
+mod interop;
+mod vectors;

@@ -1,0 +1,169 @@
+//! A remote server under the test's control: it serves one actor with a key the test holds,
+//! records what arrives at its inboxes, and signs requests as that actor. Used where a
+//! test must forge, tamper with or fault requests, which a real peer would never do.
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use herold_federation::keys::{generate_rsa_2048, Signer};
+use herold_federation::signatures::{BodyDigest, Scheme, SigningPlan};
+use serde_json::{json, Value};
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct ReceivedRequest {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl ReceivedRequest {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    received: Mutex<Vec<ReceivedRequest>>,
+    status: AtomicU16,
+    delay_ms: AtomicU64,
+    actor_doc: Mutex<Value>,
+}
+
+pub struct FakeRemote {
+    pub base: String,
+    pub actor: String,
+    pub signer: Arc<Signer>,
+    pub public_key_pem: String,
+    shared: Arc<Shared>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+async fn record(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
+    let delay = shared.delay_ms.load(Ordering::Relaxed);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let headers = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    shared.received.lock().unwrap().push(ReceivedRequest { path: req.path().to_owned(), headers, body: body.to_vec() });
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(shared.status.load(Ordering::Relaxed)).unwrap()).finish()
+}
+
+async fn actor_doc(shared: web::Data<Shared>) -> HttpResponse {
+    let doc = shared.actor_doc.lock().unwrap().clone();
+    HttpResponse::Ok().content_type("application/activity+json").body(doc.to_string())
+}
+
+impl FakeRemote {
+    pub async fn start() -> FakeRemote {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
+        let actor = format!("{base}/users/mallory");
+        let key = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
+        let signer = Signer::from_pkcs8(format!("{actor}#main-key"), &key.pkcs8_der).unwrap();
+        let shared = Arc::new(Shared::default());
+        shared.status.store(202, Ordering::Relaxed);
+        *shared.actor_doc.lock().unwrap() = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": actor,
+            "type": "Person",
+            "preferredUsername": "mallory",
+            "inbox": format!("{actor}/inbox"),
+            "endpoints": { "sharedInbox": format!("{base}/inbox") },
+            "publicKey": { "id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": key.public_key_pem },
+        });
+        let data = web::Data::from(shared.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
+                .route("/users/mallory", web::get().to(actor_doc))
+                .default_service(web::post().to(record))
+        })
+        .workers(2)
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        FakeRemote { base, actor, signer, public_key_pem: key.public_key_pem, shared, handle }
+    }
+
+    /// The status every inbox POST is answered with (default 202).
+    pub fn answer_with(&self, status: u16) {
+        self.shared.status.store(status, Ordering::Relaxed);
+    }
+
+    pub fn delay_answers(&self, delay: Duration) {
+        self.shared.delay_ms.store(delay.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    pub fn received(&self) -> Vec<ReceivedRequest> {
+        self.shared.received.lock().unwrap().clone()
+    }
+
+    /// Replaces the served actor document (e.g. to rotate its key).
+    pub fn set_actor_doc(&self, doc: Value) {
+        *self.shared.actor_doc.lock().unwrap() = doc;
+    }
+
+    pub fn actor_doc(&self) -> Value {
+        self.shared.actor_doc.lock().unwrap().clone()
+    }
+
+    pub fn new_id(&self) -> String {
+        format!("{}/activities/{}", self.base, uuid::Uuid::new_v4())
+    }
+
+    pub fn follow(&self, target: &str) -> Value {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": self.new_id(), "type": "Follow", "actor": self.actor, "object": target,
+        })
+    }
+
+    /// POSTs `body` signed as this actor (or with `signer`, to forge) at time `now`.
+    pub async fn post(
+        &self,
+        url: &str,
+        body: &[u8],
+        scheme: Scheme,
+        signer: Option<&Signer>,
+        now: i64,
+    ) -> reqwest::Response {
+        let signer = signer.unwrap_or(&self.signer);
+        let url = Url::parse(url).unwrap();
+        let digest = BodyDigest::of(body);
+        let plan = SigningPlan::new(scheme, &signer.key_id, "POST", &url, Some(&digest), now);
+        let sig = signer.sign(plan.base.as_bytes()).unwrap();
+        let mut req = reqwest::Client::new()
+            .post(url.as_str())
+            .header("content-type", "application/activity+json")
+            .body(body.to_vec());
+        for (k, v) in plan.finish(&sig) {
+            req = req.header(k, v);
+        }
+        req.send().await.expect("POST to herold")
+    }
+
+    pub async fn post_json(&self, url: &str, activity: &Value, scheme: Scheme) -> reqwest::Response {
+        let now = herold_domain::now_millis() / 1000;
+        self.post(url, activity.to_string().as_bytes(), scheme, None, now).await
+    }
+}
+
+impl Drop for FakeRemote {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        tokio::spawn(async move { handle.stop(false).await });
+    }
+}

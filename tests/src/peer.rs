@@ -1,0 +1,94 @@
+//! The Fedify peer (tests/interop/peer): a real, independent ActivityPub implementation
+//! that the interop tests drive over its control API.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{json, Value};
+
+pub struct Peer {
+    pub port: u16,
+    child: Child,
+    http: reqwest::Client,
+}
+
+fn peer_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop/peer")
+}
+
+impl Peer {
+    /// Starts a peer whose outgoing requests knock first with `first_knock`
+    /// (`rfc9421` or `draft-cavage-http-signatures-12`).
+    pub fn start(first_knock: &str) -> Peer {
+        let dir = peer_dir();
+        assert!(
+            dir.join("node_modules").exists(),
+            "the Fedify peer is not installed: run `npm ci --prefix tests/interop/peer` (scripts/test does)"
+        );
+        let mut child = Command::new(dir.join("run.sh"))
+            .args(["--port", "0", "--first-knock", first_knock])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the Fedify peer");
+        let stdout = child.stdout.take().expect("peer stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("peer output");
+        let port = line
+            .trim()
+            .strip_prefix("READY ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the Fedify peer did not start: {line:?}"));
+        Peer { port, child, http: reqwest::Client::new() }
+    }
+
+    pub fn actor(&self) -> String {
+        format!("http://127.0.0.1:{}/users/peer", self.port)
+    }
+
+    async fn control(&self, path: &str, body: Value) -> Value {
+        let resp = self
+            .http
+            .post(format!("http://127.0.0.1:{}/control/{path}", self.port))
+            .json(&body)
+            .send()
+            .await
+            .expect("peer control");
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "peer /control/{path} failed: {status} {body}");
+        body
+    }
+
+    pub async fn follow(&self, target: &str) -> String {
+        self.control("follow", json!({ "target": target })).await["followId"].as_str().unwrap_or_default().to_owned()
+    }
+
+    pub async fn unfollow(&self, target: &str) {
+        self.control("unfollow", json!({ "target": target })).await;
+    }
+
+    /// Activities the peer received and verified.
+    pub async fn received(&self) -> Vec<Value> {
+        self.http
+            .get(format!("http://127.0.0.1:{}/control/received", self.port))
+            .send()
+            .await
+            .expect("peer received")
+            .json()
+            .await
+            .expect("peer received JSON")
+    }
+
+    pub async fn received_of(&self, kind: &str) -> Vec<Value> {
+        self.received().await.into_iter().filter(|a| a["type"] == kind).collect()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
