@@ -18,7 +18,12 @@ async fn add_follower(app: &TestApp, account_id: i64, actor: &str, inbox: &str) 
         inboxes: vec![],
         priority: Priority::Routine,
     };
-    let follower = NewFollower { account_id, actor_uri: actor.into(), inbox: inbox.into(), follow_id: format!("{actor}#follow") };
+    let follower = NewFollower {
+        account_id,
+        actor_uri: actor.into(),
+        inbox: inbox.into(),
+        follow_id: format!("{actor}#follow"),
+    };
     app.store.add_follower(follower, accept).await.unwrap();
 }
 
@@ -28,7 +33,8 @@ async fn publish_delivers_one_signed_copy_per_shared_inbox(db: Db) {
     let fake = FakeRemote::start().await;
     // Three followers on one server share its inbox: one delivery.
     for n in 0..3 {
-        add_follower(&app, account.id, &format!("{}/users/f{n}", fake.base), &format!("{}/inbox", fake.base)).await;
+        add_follower(&app, account.id, &format!("{}/users/f{n}", fake.base), &format!("{}/inbox", fake.base))
+            .await;
     }
     let a = app.publish("press", "Pressemitteilung: Datenschutz ist Grundrecht.").await;
     let create = eventually(10, "the Create", || async {
@@ -36,7 +42,10 @@ async fn publish_delivers_one_signed_copy_per_shared_inbox(db: Db) {
     })
     .await;
     assert_eq!(create.path, "/inbox");
-    assert_eq!(create.json()["object"]["id"], app.url(&format!("/users/press/announcements/{}", a.public_id)));
+    assert_eq!(
+        create.json()["object"]["id"],
+        app.url(&format!("/users/press/announcements/{}", a.public_id))
+    );
     assert_eq!(create.json()["object"]["type"], "Note");
     assert_signed_by(&app, "press", &create, &fake).await;
     let stats = eventually(10, "the delivery recorded", || async {
@@ -77,7 +86,13 @@ async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {
     let app = spawn_app_with(db, AppOptions { workers: false, ..AppOptions::default() }).await;
     let account = app.create_account("bfdi", "press").await;
     for n in 0..50 {
-        add_follower(&app, account.id, &format!("https://s{n}.example/users/a"), &format!("https://s{n}.example/inbox")).await;
+        add_follower(
+            &app,
+            account.id,
+            &format!("https://s{n}.example/users/a"),
+            &format!("https://s{n}.example/inbox"),
+        )
+        .await;
     }
     app.publish("press", "Routine").await;
     let mut draft = TestApp::draft("Unwetterwarnung");

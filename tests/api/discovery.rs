@@ -7,7 +7,13 @@ async fn webfinger_finds_accounts_by_acct_and_url(db: Db) {
     app.create_account("bfdi", "press").await;
     let host = format!("127.0.0.1:{}", app.port);
     for resource in [format!("acct:press@{host}"), format!("acct:Press@{host}"), app.url("/users/press")] {
-        let resp = app.http.get(app.url("/.well-known/webfinger")).query(&[("resource", &resource)]).send().await.unwrap();
+        let resp = app
+            .http
+            .get(app.url("/.well-known/webfinger"))
+            .query(&[("resource", &resource)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 200, "{resource}");
         assert_eq!(resp.headers()["content-type"], "application/jrd+json");
         let jrd: serde_json::Value = resp.json().await.unwrap();
@@ -16,18 +22,32 @@ async fn webfinger_finds_accounts_by_acct_and_url(db: Db) {
         assert_eq!(self_link["href"], app.url("/users/press"));
         assert_eq!(self_link["type"], "application/activity+json");
     }
-    for missing in ["acct:nobody@".to_owned() + &host, "acct:press@elsewhere.example".into(), "garbage".into()] {
-        let resp = app.http.get(app.url("/.well-known/webfinger")).query(&[("resource", &missing)]).send().await.unwrap();
+    for missing in
+        ["acct:nobody@".to_owned() + &host, "acct:press@elsewhere.example".into(), "garbage".into()]
+    {
+        let resp = app
+            .http
+            .get(app.url("/.well-known/webfinger"))
+            .query(&[("resource", &missing)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 404, "{missing}");
     }
     let meta = app.http.get(app.url("/.well-known/host-meta")).send().await.unwrap().text().await.unwrap();
-    assert!(meta.contains("rel=\"lrdd\"") && meta.contains("/.well-known/webfinger?resource={uri}"), "{meta}");
+    assert!(
+        meta.contains("rel=\"lrdd\"") && meta.contains("/.well-known/webfinger?resource={uri}"),
+        "{meta}"
+    );
 }
 
 async fn actor_is_json_for_activitypub_and_html_for_browsers(db: Db) {
     let app = spawn_app(db).await;
     app.create_account("bfdi", "press").await;
-    for accept in ["application/activity+json", "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""] {
+    for accept in [
+        "application/activity+json",
+        "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+    ] {
         let resp = app.http.get(app.url("/users/press")).header("accept", accept).send().await.unwrap();
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.headers()["content-type"], "application/activity+json");
@@ -69,7 +89,10 @@ async fn announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_to
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["type"], "Create");
     assert_eq!(items[0]["object"]["type"], "Note");
-    assert_eq!(items[0]["object"]["id"], app.url(&format!("/users/press/announcements/{}", second.public_id)));
+    assert_eq!(
+        items[0]["object"]["id"],
+        app.url(&format!("/users/press/announcements/{}", second.public_id))
+    );
     assert_eq!(items[0]["object"]["contentMap"]["de"], items[0]["object"]["content"]);
     assert!(items[0]["object"]["content"].as_str().unwrap().contains("&lt;b&gt;"), "author HTML is escaped");
 
@@ -95,7 +118,10 @@ async fn announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_to
     assert!(again.is_err(), "a retraction cannot be repeated");
     let audit = app.store.audit_entries(10).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
-    assert!(actions.contains(&"announcement.publish") && actions.contains(&"announcement.retract"), "{actions:?}");
+    assert!(
+        actions.contains(&"announcement.publish") && actions.contains(&"announcement.retract"),
+        "{actions:?}"
+    );
 }
 
 async fn followers_and_nodeinfo_publish_counts_only(db: Db) {

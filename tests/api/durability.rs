@@ -60,7 +60,12 @@ async fn kill_during_fan_out_loses_nothing(db: Db) {
             inboxes: vec![],
             priority: Priority::Routine,
         };
-        let follower = NewFollower { account_id: account.id, actor_uri: actor.clone(), inbox: format!("{}/inbox/{n}", sink.base), follow_id: format!("{actor}#f") };
+        let follower = NewFollower {
+            account_id: account.id,
+            actor_uri: actor.clone(),
+            inbox: format!("{}/inbox/{n}", sink.base),
+            follow_id: format!("{actor}#f"),
+        };
         store.add_follower(follower, no_accept).await.unwrap();
     }
 
@@ -68,7 +73,10 @@ async fn kill_during_fan_out_loses_nothing(db: Db) {
     let public_id = printed.split('\t').next().unwrap().trim().to_owned();
 
     let mut first = serve(&database, port);
-    eventually(30, "some deliveries before the kill", || async { (sink.received().len() >= 10).then_some(()) }).await;
+    eventually(30, "some deliveries before the kill", || async {
+        (sink.received().len() >= 10).then_some(())
+    })
+    .await;
     first.kill().expect("kill -9");
     first.wait().unwrap();
     let at_kill = sink.received().len();
@@ -76,12 +84,8 @@ async fn kill_during_fan_out_loses_nothing(db: Db) {
 
     let mut second = serve(&database, port);
     let inboxes = eventually(60, "every inbox to receive the announcement", || async {
-        let got: HashSet<String> = sink
-            .received()
-            .into_iter()
-            .filter(|r| r.json()["type"] == "Create")
-            .map(|r| r.path)
-            .collect();
+        let got: HashSet<String> =
+            sink.received().into_iter().filter(|r| r.json()["type"] == "Create").map(|r| r.path).collect();
         (got.len() == INBOXES).then_some(got)
     })
     .await;

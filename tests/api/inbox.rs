@@ -58,15 +58,20 @@ async fn remote_actor_delete_and_key_rotation(db: Db) {
     let mut doc = fake.actor_doc();
     doc["publicKey"]["publicKeyPem"] = json!(new_key.public_key_pem);
     fake.set_actor_doc(doc);
-    let update = json!({"id": fake.new_id(), "type": "Update", "actor": fake.actor, "object": fake.actor_doc()});
+    let update =
+        json!({"id": fake.new_id(), "type": "Update", "actor": fake.actor, "object": fake.actor_doc()});
     let now = herold_domain::now_millis() / 1000;
-    let resp = fake.post(&app.url("/inbox"), update.to_string().as_bytes(), Scheme::Cavage, Some(&new_signer), now).await;
+    let resp = fake
+        .post(&app.url("/inbox"), update.to_string().as_bytes(), Scheme::Cavage, Some(&new_signer), now)
+        .await;
     assert_eq!(resp.status(), 202);
     let cached = app.store.remote_actor(&fake.actor).await.unwrap().unwrap();
     assert_eq!(cached.public_key_pem, new_key.public_key_pem);
 
     let delete = json!({"id": fake.new_id(), "type": "Delete", "actor": fake.actor, "object": fake.actor});
-    let resp = fake.post(&app.url("/inbox"), delete.to_string().as_bytes(), Scheme::Rfc9421, Some(&new_signer), now).await;
+    let resp = fake
+        .post(&app.url("/inbox"), delete.to_string().as_bytes(), Scheme::Rfc9421, Some(&new_signer), now)
+        .await;
     assert_eq!(resp.status(), 202);
     assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0);
     assert!(app.store.remote_actor(&fake.actor).await.unwrap().is_none(), "a deleted actor is forgotten");
@@ -88,7 +93,14 @@ async fn bad_requests_are_refused_and_nothing_is_stored(db: Db) {
     let resp = fake.post(&inbox, b"{not json", Scheme::Cavage, None, now).await;
     assert_eq!(resp.status(), 400, "malformed JSON");
 
-    let resp = app.http.post(&inbox).header("content-type", "application/activity+json").body(body.clone()).send().await.unwrap();
+    let resp = app
+        .http
+        .post(&inbox)
+        .header("content-type", "application/activity+json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401, "unsigned");
 
     let other = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
@@ -111,7 +123,14 @@ async fn bad_requests_are_refused_and_nothing_is_stored(db: Db) {
     // The body is swapped after signing: the digest no longer matches.
     let url = url::Url::parse(&inbox).unwrap();
     let digest = herold_federation::signatures::BodyDigest::of(body.as_bytes());
-    let plan = herold_federation::signatures::SigningPlan::new(Scheme::Cavage, &fake.signer.key_id, "POST", &url, Some(&digest), now);
+    let plan = herold_federation::signatures::SigningPlan::new(
+        Scheme::Cavage,
+        &fake.signer.key_id,
+        "POST",
+        &url,
+        Some(&digest),
+        now,
+    );
     let sig = fake.signer.sign(plan.base.as_bytes()).unwrap();
     let mut req = app.http.post(&inbox).body(body.replace("Follow", "Block"));
     for (k, v) in plan.finish(&sig) {
@@ -144,7 +163,14 @@ async fn ssrf_targets_are_refused(db: Db) {
         let url = url::Url::parse(&app.url("/inbox")).unwrap();
         let body = activity.to_string();
         let digest = herold_federation::signatures::BodyDigest::of(body.as_bytes());
-        let plan = herold_federation::signatures::SigningPlan::new(Scheme::Cavage, &signer.key_id, "POST", &url, Some(&digest), now);
+        let plan = herold_federation::signatures::SigningPlan::new(
+            Scheme::Cavage,
+            &signer.key_id,
+            "POST",
+            &url,
+            Some(&digest),
+            now,
+        );
         let sig = signer.sign(plan.base.as_bytes()).unwrap();
         let mut req = app.http.post(url.as_str()).body(body);
         for (k, v) in plan.finish(&sig) {
@@ -153,7 +179,10 @@ async fn ssrf_targets_are_refused(db: Db) {
         let started = std::time::Instant::now();
         let resp = req.send().await.unwrap();
         assert_eq!(resp.status(), 401, "{target} must be refused");
-        assert!(started.elapsed() < std::time::Duration::from_secs(3), "{target} was refused without trying it");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "{target} was refused without trying it"
+        );
     }
     assert!(herold_federation::fetch::is_forbidden_ip("::ffff:10.0.0.1".parse().unwrap()));
 }

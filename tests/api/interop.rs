@@ -5,8 +5,14 @@ use herold_tests::peer::Peer;
 use herold_tests::spawn::{spawn_app_with, AppOptions};
 use herold_tests::{eventually, Db};
 
-async fn fedify_follows_and_verifies_in(db: Db, peer_knock: &str, our_scheme: &'static str, peer_label: &str) {
-    let app = spawn_app_with(db, AppOptions { first_signature_scheme: our_scheme, ..AppOptions::default() }).await;
+async fn fedify_follows_and_verifies_in(
+    db: Db,
+    peer_knock: &str,
+    our_scheme: &'static str,
+    peer_label: &str,
+) {
+    let app =
+        spawn_app_with(db, AppOptions { first_signature_scheme: our_scheme, ..AppOptions::default() }).await;
     let account = app.create_account("bfdi", "press").await;
     let peer = Peer::start(peer_knock);
     let actor = app.url("/users/press");
@@ -57,7 +63,8 @@ async fn fedify_follows_and_verifies_in(db: Db, peer_knock: &str, our_scheme: &'
 }
 
 async fn fedify_interop_with_draft_cavage(db: Db) {
-    fedify_follows_and_verifies_in(db, "draft-cavage-http-signatures-12", "draft-cavage-12", "draft-cavage").await;
+    fedify_follows_and_verifies_in(db, "draft-cavage-http-signatures-12", "draft-cavage-12", "draft-cavage")
+        .await;
 }
 
 async fn fedify_interop_with_rfc9421(db: Db) {

@@ -43,14 +43,25 @@ fn draft_cavage_vectors_verify_and_tampered_ones_fail() {
     let (mut valid, mut invalid) = (0, 0);
     for case in &all {
         let name = case["name"].as_str().unwrap();
-        let target = url::Url::parse(&format!("https://example.com{}", case["path_and_query"].as_str().unwrap())).unwrap();
+        let target =
+            url::Url::parse(&format!("https://example.com{}", case["path_and_query"].as_str().unwrap()))
+                .unwrap();
         let view = RequestView::new(case["method"].as_str().unwrap(), target, headers(case));
         let params = cavage::parse(case["signature_header"].as_str().unwrap()).unwrap();
         let base = cavage::signing_string(&view, &params, true).unwrap();
-        let key = PublicKey::from_pem(&std::fs::read_to_string(fixtures().join(case["key"].as_str().unwrap())).unwrap()).unwrap();
+        let key = PublicKey::from_pem(
+            &std::fs::read_to_string(fixtures().join(case["key"].as_str().unwrap())).unwrap(),
+        )
+        .unwrap();
         // The draft's own key is 1024-bit; production verification requires 2048.
-        let sig_ok = key.verify_with(&signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, base.as_bytes(), &params.signature);
-        let digest_ok = view.header("digest").is_none_or(|d| check_digest_header(&d, case["body"].as_str().unwrap_or_default().as_bytes()).is_ok());
+        let sig_ok = key.verify_with(
+            &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+            base.as_bytes(),
+            &params.signature,
+        );
+        let digest_ok = view.header("digest").is_none_or(|d| {
+            check_digest_header(&d, case["body"].as_str().unwrap_or_default().as_bytes()).is_ok()
+        });
         if case["expect"] == "valid" {
             assert_eq!(base, case["signature_base"].as_str().unwrap(), "{name}: signing string");
             assert!(sig_ok && digest_ok, "{name} must verify");
@@ -66,19 +77,25 @@ fn draft_cavage_vectors_verify_and_tampered_ones_fail() {
 fn verify_9421(case: &Value, base: &str, sig: &[u8]) -> bool {
     let key_path = case["key"].as_str().unwrap_or_default();
     match case["algorithm"].as_str().unwrap() {
-        "rsa-v1_5-sha256" => PublicKey::from_pem(&std::fs::read_to_string(fixtures().join(key_path)).unwrap())
-            .unwrap()
-            .verify(base.as_bytes(), sig),
+        "rsa-v1_5-sha256" => {
+            PublicKey::from_pem(&std::fs::read_to_string(fixtures().join(key_path)).unwrap())
+                .unwrap()
+                .verify(base.as_bytes(), sig)
+        }
         "rsa-pss-sha512" => PublicKey::from_pem(&std::fs::read_to_string(fixtures().join(key_path)).unwrap())
             .unwrap()
             .verify_with(&signature::RSA_PSS_2048_8192_SHA512, base.as_bytes(), sig),
         "ecdsa-p256-sha256" => {
             let spki = pem_der(key_path);
             let point = &spki[spki.len() - 65..];
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(base.as_bytes(), sig).is_ok()
+            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+                .verify(base.as_bytes(), sig)
+                .is_ok()
         }
         "ed25519" => {
-            let keys: Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("rfc9421/keys.json")).unwrap()).unwrap();
+            let keys: Value =
+                serde_json::from_str(&std::fs::read_to_string(fixtures().join("rfc9421/keys.json")).unwrap())
+                    .unwrap();
             let raw = B64.decode(keys["test-key-ed25519"]["raw_public_b64"].as_str().unwrap()).unwrap();
             UnparsedPublicKey::new(&signature::ED25519, raw).verify(base.as_bytes(), sig).is_ok()
         }
@@ -104,7 +121,9 @@ fn rfc9421_appendix_b_vectors_verify_and_tampered_ones_fail() {
             headers(case),
         );
         view.status = case["status"].as_u64().map(|s| s as u16);
-        let parsed = rfc9421::parse(case["signature_input"].as_str().unwrap(), case["signature"].as_str().unwrap()).unwrap();
+        let parsed =
+            rfc9421::parse(case["signature_input"].as_str().unwrap(), case["signature"].as_str().unwrap())
+                .unwrap();
         let base = rfc9421::signature_base(&view, &parsed.input);
         let body = case["body"].as_str().unwrap_or_default().as_bytes();
         let digest_ok = view.header("content-digest").is_none_or(|d| check_content_digest(&d, body).is_ok());
@@ -123,7 +142,8 @@ fn rfc9421_appendix_b_vectors_verify_and_tampered_ones_fail() {
 
 #[test]
 fn malformed_structured_fields_are_rejected() {
-    for bad in ["sig1=(\"@method\"", "sig1=:not base64!:", "sig1=(\"a\");created=12345678901234567890", "=x"] {
+    for bad in ["sig1=(\"@method\"", "sig1=:not base64!:", "sig1=(\"a\");created=12345678901234567890", "=x"]
+    {
         assert!(
             sf::parse_dictionary_of_inner_lists(bad).is_err() || sf::parse_dictionary(bad).is_err(),
             "{bad} must be rejected"

@@ -53,8 +53,13 @@ async fn record(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
         .collect();
-    shared.received.lock().unwrap().push(ReceivedRequest { path: req.path().to_owned(), headers, body: body.to_vec() });
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(shared.status.load(Ordering::Relaxed)).unwrap()).finish()
+    shared.received.lock().unwrap().push(ReceivedRequest {
+        path: req.path().to_owned(),
+        headers,
+        body: body.to_vec(),
+    });
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(shared.status.load(Ordering::Relaxed)).unwrap())
+        .finish()
 }
 
 async fn actor_doc(shared: web::Data<Shared>) -> HttpResponse {

@@ -62,7 +62,10 @@ impl Peer {
     }
 
     pub async fn follow(&self, target: &str) -> String {
-        self.control("follow", json!({ "target": target })).await["followId"].as_str().unwrap_or_default().to_owned()
+        self.control("follow", json!({ "target": target })).await["followId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub async fn unfollow(&self, target: &str) {

@@ -17,7 +17,8 @@ pub enum Db {
 
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
-    std::env::var("HEROLD_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("HEROLD_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A database just for one test: a temporary SQLite file or a fresh PostgreSQL database,
@@ -33,14 +34,19 @@ impl TestDatabase {
         let dir = std::env::temp_dir().join(format!("herold-test-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         match db {
-            Db::Sqlite => TestDatabase { url: format!("sqlite://{}/herold.db", dir.display()), dir, pg_name: None },
+            Db::Sqlite => {
+                TestDatabase { url: format!("sqlite://{}/herold.db", dir.display()), dir, pg_name: None }
+            }
             Db::Postgres => {
                 let admin = postgres_admin_url();
                 let name = format!("herold_test_{}", uuid::Uuid::new_v4().simple());
                 let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
                     panic!("PostgreSQL is needed for the PostgreSQL half of the suite ({admin}): {e}")
                 });
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create database");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&pool)
+                    .await
+                    .expect("create database");
                 pool.close().await;
                 let mut url = url::Url::parse(&admin).expect("admin URL");
                 url.set_path(&format!("/{name}"));
@@ -60,7 +66,10 @@ impl Drop for TestDatabase {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                 rt.block_on(async move {
                     let pool = sqlx::PgPool::connect(&admin).await.ok()?;
-                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await.ok()
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&pool)
+                        .await
+                        .ok()
                 })
             })
             .join();
@@ -133,18 +142,26 @@ impl TestApp {
     pub async fn create_account(&self, org: &str, username: &str) -> Account {
         let org = OrgSlug::parse(org).expect("org");
         if self.store.list_orgs().await.expect("orgs").iter().all(|o| o.slug != org.as_str()) {
-            accounts::create_org(self.store.as_ref(), &org, &DisplayName::parse("Test Authority").unwrap(), "test")
-                .await
-                .expect("create org");
+            accounts::create_org(
+                self.store.as_ref(),
+                &org,
+                &DisplayName::parse("Test Authority").unwrap(),
+                "test",
+            )
+            .await
+            .expect("create org");
         }
+        let request = accounts::AccountRequest {
+            org,
+            username: Username::parse(username).expect("username"),
+            name: DisplayName::parse(&format!("{username} office")).unwrap(),
+            summary: None,
+        };
         accounts::create_account(
             self.store.as_ref(),
             &self.services.kek,
             &self.services.urls,
-            &org,
-            &Username::parse(username).expect("username"),
-            &DisplayName::parse(&format!("{username} office")).unwrap(),
-            None,
+            request,
             "test",
         )
         .await

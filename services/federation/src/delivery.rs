@@ -413,7 +413,7 @@ mod tests {
         let first = next_attempt_at(1, now);
         assert!((15_000..45_000).contains(&first));
         let tenth = next_attempt_at(10, now);
-        assert!(tenth >= 3 * 3600 * 1000 && tenth <= 9 * 3600 * 1000);
+        assert!((3 * 3600 * 1000..=9 * 3600 * 1000).contains(&tenth));
     }
 
     #[test]

@@ -681,11 +681,12 @@ pub mod sf {
         }
     }
 
-    pub type InnerList = Vec<(Item, Vec<(String, Item)>)>;
+    pub type Params = Vec<(String, Item)>;
+    pub type InnerList = Vec<(Item, Params)>;
+    /// Members of a dictionary whose values are inner lists: label, items, parameters.
+    pub type InnerListMembers = Vec<(String, InnerList, Params)>;
 
-    pub fn parse_dictionary_of_inner_lists(
-        text: &str,
-    ) -> Result<Vec<(String, InnerList, Vec<(String, Item)>)>, FederationError> {
+    pub fn parse_dictionary_of_inner_lists(text: &str) -> Result<InnerListMembers, FederationError> {
         let mut p = Parser { s: text.as_bytes(), i: 0 };
         let mut out = Vec::new();
         p.ws();

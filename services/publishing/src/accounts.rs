@@ -20,17 +20,23 @@ pub async fn create_org(
         .await?)
 }
 
+/// What an operator asks for when creating an official account.
+pub struct AccountRequest {
+    pub org: OrgSlug,
+    pub username: Username,
+    pub name: DisplayName,
+    pub summary: Option<Summary>,
+}
+
 /// Creates an official account with a fresh RSA-2048 key, sealed before it is stored.
 pub async fn create_account(
     store: &dyn Store,
     kek: &KeyEncryptionKey,
     urls: &Urls,
-    org: &OrgSlug,
-    username: &Username,
-    name: &DisplayName,
-    summary: Option<&Summary>,
+    request: AccountRequest,
     by: &str,
 ) -> Result<Account, PublishError> {
+    let AccountRequest { org, username, name, summary } = request;
     // Key generation takes a noticeable fraction of a second: keep it off the async workers.
     let key = tokio::task::spawn_blocking(generate_rsa_2048)
         .await

@@ -194,17 +194,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let store = store(&config).await?;
             let urls = Urls::new(config.public_url.clone());
             let kek = load_kek(&config)?;
-            let account = accounts::create_account(
-                store.as_ref(),
-                &kek,
-                &urls,
-                &org,
-                &username,
-                &name,
-                summary.as_ref(),
-                OPERATOR,
-            )
-            .await?;
+            let request = accounts::AccountRequest { org, username, name, summary };
+            let account = accounts::create_account(store.as_ref(), &kek, &urls, request, OPERATOR).await?;
             println!("created @{}@{} ({})", account.username, urls.host(), urls.actor(&account.username));
             Ok(())
         }

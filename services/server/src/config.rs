@@ -306,11 +306,6 @@ impl Config {
             delivery_first_scheme,
         })
     }
-
-    /// Names of every key, for documentation tests.
-    pub fn known_keys() -> impl Iterator<Item = (&'static str, &'static str)> {
-        KEYS.iter().map(|k| (k.toml, k.env))
-    }
 }
 
 #[cfg(test)]
@@ -319,6 +314,18 @@ mod tests {
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn example_config_documents_every_key_and_is_valid() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/config.example.toml"));
+        let text = std::fs::read_to_string(path).unwrap();
+        for key in KEYS {
+            let leaf = key.toml.rsplit('.').next().unwrap();
+            assert!(text.contains(&format!("{leaf} =")), "{} is not in the example", key.toml);
+            assert!(text.contains(key.env), "{} is not in the example", key.env);
+        }
+        Config::load_from(Some(path), |_| None).unwrap();
     }
 
     #[test]
