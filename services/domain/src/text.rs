@@ -9,7 +9,8 @@ impl AnnouncementText {
     pub const MAX_CHARS: usize = 5000;
 
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let s = raw.trim();
+        let normalised = raw.replace("\r\n", "\n");
+        let s = normalised.trim();
         if s.is_empty() {
             return Err(DomainError::invalid("announcement text", raw, "must not be empty"));
         }
@@ -23,7 +24,7 @@ impl AnnouncementText {
                 "must not contain control characters",
             ));
         }
-        Ok(AnnouncementText(s.replace("\r\n", "\n")))
+        Ok(AnnouncementText(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,0 +1,194 @@
+//! Fan-out benchmark: one announcement to followers on N distinct shared inboxes served by
+//! a loopback sink in a separate process, with this machine's RSA-2048 signing rate
+//! measured in the same run, so the ratio to that ceiling shows.
+//!
+//!     cargo bench -p herold-tests --bench fanout -- [N ...] [--postgres]
+//!
+//! Inboxes are spread over 250 loopback addresses (127.0.1.1–127.0.1.250), so the
+//! per-host limits apply as they would across real servers. Figures go to docs/benchmarks.md.
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use herold::config::Config;
+use herold::startup::Services;
+use herold_domain::{AnnouncementText, DisplayName, OrgSlug, Username};
+use herold_publishing::accounts::{self, AccountRequest};
+use herold_publishing::Draft;
+use herold_store::{NewActivity, NewFollower, Priority};
+use herold_tests::spawn::TestDatabase;
+use herold_tests::Db;
+
+const SINK_HOSTS: u8 = 250;
+
+fn main() {
+    if std::env::var_os("HEROLD_BENCH_SINK").is_some() {
+        return run_sink();
+    }
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let postgres = args.iter().any(|a| a == "--postgres");
+    let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    if sizes.is_empty() {
+        sizes = vec![1_000, 10_000];
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let signing = signing_rate(Duration::from_secs(3));
+    println!("RSA-2048 signing limit on {} cores: {signing:.0} signatures/s", cores());
+    for n in sizes {
+        let (elapsed, rss_mb) = rt.block_on(fan_out(n, if postgres { Db::Postgres } else { Db::Sqlite }));
+        let rate = n as f64 / elapsed.as_secs_f64();
+        println!(
+            "N={n:>6} backend={} total={:.2}s deliveries/s={rate:.0} ratio_to_signing_limit={:.0}% peak_rss={rss_mb:.0}MB",
+            if postgres { "postgres" } else { "sqlite" },
+            elapsed.as_secs_f64(),
+            100.0 * rate / signing,
+        );
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Signatures per second with every core signing, using the same key type and library as
+/// the delivery path.
+fn signing_rate(duration: Duration) -> f64 {
+    let key = herold_federation::keys::generate_rsa_2048().unwrap();
+    let message = "(request-target): post /inbox\nhost: example.org\ndate: Thu, 26 Nov 2026 10:00:00 GMT\ndigest: SHA-256=abc";
+    let threads: Vec<_> = (0..cores())
+        .map(|_| {
+            let der = key.pkcs8_der.clone();
+            std::thread::spawn(move || {
+                let signer = herold_federation::keys::Signer::from_pkcs8("k".into(), &der).unwrap();
+                let started = Instant::now();
+                let mut count = 0u64;
+                while started.elapsed() < duration {
+                    signer.sign(message.as_bytes()).unwrap();
+                    count += 1;
+                }
+                count as f64 / started.elapsed().as_secs_f64()
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).sum()
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn fan_out(n: usize, db: Db) -> (Duration, f64) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut sink = Command::new(std::env::current_exe().unwrap())
+        .env("HEROLD_BENCH_SINK", port.to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start sink");
+    {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(sink.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+        assert!(line.starts_with("READY"), "sink did not start: {line}");
+    }
+
+    let database = TestDatabase::create(db).await;
+    let own = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let vars = [
+        ("HEROLD_DATABASE_URL", database.url.clone()),
+        ("HEROLD_PUBLIC_URL", format!("http://127.0.0.1:{own}")),
+        ("HEROLD_DATA_DIR", database.dir.display().to_string()),
+        ("HEROLD_ALLOW_PRIVATE_NETWORKS", "true".to_owned()),
+    ];
+    let config =
+        Config::load_from(None, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap();
+    let services = Services::build(config).await.unwrap();
+    let store = services.store.clone();
+    accounts::create_org(
+        store.as_ref(),
+        &OrgSlug::parse("bench").unwrap(),
+        &DisplayName::parse("Bench").unwrap(),
+        "bench",
+    )
+    .await
+    .unwrap();
+    let request = AccountRequest {
+        org: OrgSlug::parse("bench").unwrap(),
+        username: Username::parse("press").unwrap(),
+        name: DisplayName::parse("Press").unwrap(),
+        summary: None,
+    };
+    let account = accounts::create_account(store.as_ref(), &services.kek, &services.urls, request, "bench")
+        .await
+        .unwrap();
+    for i in 0..n {
+        let host = format!("127.0.1.{}:{port}", 1 + (i % SINK_HOSTS as usize));
+        let actor = format!("http://{host}/users/u{i}");
+        let no_accept = NewActivity {
+            uri: format!("{actor}#a"),
+            kind: "Accept".into(),
+            account_id: Some(account.id),
+            body: "{}".into(),
+            inboxes: vec![],
+            priority: Priority::Routine,
+        };
+        let follower = NewFollower {
+            account_id: account.id,
+            actor_uri: actor.clone(),
+            inbox: format!("http://{host}/inbox/{i}"),
+            follow_id: format!("{actor}#f"),
+        };
+        store.add_follower(follower, no_accept).await.unwrap();
+    }
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let started = Instant::now();
+    let draft = Draft {
+        text: AnnouncementText::parse("Benchmark announcement").unwrap(),
+        language: None,
+        summary: None,
+        urgent: false,
+    };
+    let announcement = services.publisher.publish("press", draft, "bench").await.unwrap();
+    let worker = tokio::spawn(services.deliverer.clone().run(stop_rx));
+    loop {
+        let stats = store.delivery_stats(Some(announcement.id)).await.unwrap();
+        if stats.delivered as usize == n {
+            break;
+        }
+        assert!(stats.dead == 0 && stats.retrying == 0, "deliveries failed: {stats:?}");
+        assert!(started.elapsed() < Duration::from_secs(600), "fan-out did not finish: {stats:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed();
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    let _ = sink.kill();
+    let _ = sink.wait();
+    (elapsed, peak_rss_mb())
+}
+
+/// The sink: answers every POST with 202, on 250 loopback addresses.
+fn run_sink() {
+    use actix_web::{web, App, HttpResponse, HttpServer};
+    let port: u16 = std::env::var("HEROLD_BENCH_SINK").unwrap().parse().unwrap();
+    actix_web::rt::System::new().block_on(async move {
+        let mut server = HttpServer::new(|| {
+            App::new()
+                .app_data(web::PayloadConfig::new(1 << 20))
+                .default_service(web::to(|_: web::Bytes| async { HttpResponse::Accepted().finish() }))
+        })
+        .workers(1)
+        .backlog(4096);
+        for i in 1..=SINK_HOSTS {
+            server = server.bind(("127.0.1.".to_owned() + &i.to_string(), port)).unwrap();
+        }
+        println!("READY");
+        server.run().await.unwrap();
+    });
+}
