@@ -15,6 +15,7 @@ use url::Url;
 use crate::fetch::{check_url, describe};
 use crate::keys::{KeyEncryptionKey, Signer};
 use crate::signatures::{BodyDigest, Scheme, SigningPlan};
+use crate::signing_pool::SigningPool;
 use crate::vocab::AP_CONTENT_TYPE;
 use crate::{FederationError, Urls};
 
@@ -70,6 +71,7 @@ pub struct Deliverer {
     client: reqwest::Client,
     kek: Arc<KeyEncryptionKey>,
     instance_signer: Arc<Signer>,
+    signing: SigningPool,
     urls: Urls,
     config: DeliveryConfig,
     global: Arc<Semaphore>,
@@ -88,6 +90,7 @@ impl Deliverer {
         client: reqwest::Client,
         kek: Arc<KeyEncryptionKey>,
         instance_signer: Arc<Signer>,
+        signing: SigningPool,
         urls: Urls,
         config: DeliveryConfig,
     ) -> Arc<Self> {
@@ -97,6 +100,7 @@ impl Deliverer {
             client,
             kek,
             instance_signer,
+            signing,
             urls,
             config,
             per_host: Mutex::default(),
@@ -313,13 +317,9 @@ impl Deliverer {
             Some(&prepared.digest),
             now_millis() / 1000,
         );
-        let signer = prepared.signer.clone();
-        let base = plan.base.clone();
-        // RSA signing is CPU-bound: keep it off the threads that drive the I/O.
-        let sig = tokio::task::spawn_blocking(move || signer.sign(base.as_bytes()))
-            .await
-            .map_err(|_| "signing task failed".to_owned())?
-            .map_err(|e| e.to_string())?;
+        // RSA signing is CPU-bound: it runs on the signing pool, not the I/O threads.
+        let sig =
+            self.signing.sign(prepared.signer.clone(), plan.base.clone()).await.map_err(|e| e.to_string())?;
         let mut req = self
             .client
             .post(url.as_str())

@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::keys::Signer;
 use crate::signatures::{Scheme, SigningPlan};
+use crate::signing_pool::SigningPool;
 use crate::FederationError;
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -149,12 +150,18 @@ pub async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<Ve
 pub struct Fetcher {
     client: reqwest::Client,
     signer: Arc<Signer>,
+    signing: SigningPool,
     allow_private: bool,
 }
 
 impl Fetcher {
-    pub fn new(client: reqwest::Client, signer: Arc<Signer>, allow_private: bool) -> Self {
-        Fetcher { client, signer, allow_private }
+    pub fn new(
+        client: reqwest::Client,
+        signer: Arc<Signer>,
+        signing: SigningPool,
+        allow_private: bool,
+    ) -> Self {
+        Fetcher { client, signer, signing, allow_private }
     }
 
     /// GETs an ActivityPub object. The document's `id` must be the URL asked for (without
@@ -210,11 +217,7 @@ impl Fetcher {
             None,
             herold_domain::now_millis() / 1000,
         );
-        let signer = self.signer.clone();
-        let base = plan.base.clone();
-        let sig = tokio::task::spawn_blocking(move || signer.sign(base.as_bytes()))
-            .await
-            .map_err(|_| FederationError::Key("signing task failed".into()))??;
+        let sig = self.signing.sign(self.signer.clone(), plan.base.clone()).await?;
         let mut req = self.client.get(url.as_str()).header(
             reqwest::header::ACCEPT,
             "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",

@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod inbox;
 pub mod keys;
 pub mod signatures;
+pub mod signing_pool;
 pub mod urls;
 pub mod vocab;
 

@@ -12,6 +12,7 @@ use herold_federation::delivery::{Deliverer, DeliveryConfig};
 use herold_federation::fetch::{http_client, Fetcher};
 use herold_federation::inbox::Inbox;
 use herold_federation::keys::{generate_rsa_2048, KeyEncryptionKey, Signer};
+use herold_federation::signing_pool::SigningPool;
 use herold_federation::Urls;
 use herold_publishing::Publisher;
 use herold_store::{InstanceKey, Store};
@@ -76,7 +77,8 @@ impl Services {
         let user_agent = format!("Herold/{} (+{})", env!("CARGO_PKG_VERSION"), urls.home());
         let allow_private = config.allow_private_networks;
         let fetch_client = http_client(&user_agent, allow_private, Duration::from_secs(10))?;
-        let fetcher = Fetcher::new(fetch_client, instance_signer.clone(), allow_private);
+        let signing = SigningPool::per_core();
+        let fetcher = Fetcher::new(fetch_client, instance_signer.clone(), signing.clone(), allow_private);
         let delivery_config = DeliveryConfig {
             concurrency: config.delivery_concurrency,
             per_host: config.delivery_per_host_concurrency,
@@ -92,6 +94,7 @@ impl Services {
             delivery_client,
             kek.clone(),
             instance_signer,
+            signing,
             urls.clone(),
             delivery_config,
         );

@@ -587,10 +587,33 @@ macro_rules! sql_store {
 
             async fn record_outcomes(&self, outcomes: &[(i64, DeliveryOutcome)], now: Millis) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
+                // Successes are the bulk of any fan-out: one statement per status code and
+                // chunk instead of one per row.
+                let mut delivered: std::collections::BTreeMap<u16, Vec<i64>> = Default::default();
+                for (id, outcome) in outcomes {
+                    if let DeliveryOutcome::Delivered { status } = outcome {
+                        delivered.entry(*status).or_default().push(*id);
+                    }
+                }
+                for (status, ids) in &delivered {
+                    for chunk in ids.chunks(500) {
+                        let mut q = QueryBuilder::<$db>::new("UPDATE deliveries SET state = 'delivered', last_status = ");
+                        q.push_bind(i64::from(*status));
+                        q.push(", last_error = NULL, lease_until = NULL, updated_at = ");
+                        q.push_bind(now);
+                        q.push(" WHERE id IN (");
+                        let mut ids = q.separated(", ");
+                        for id in chunk {
+                            ids.push_bind(*id);
+                        }
+                        q.push(")");
+                        q.build().execute(&mut *tx).await?;
+                    }
+                }
                 for (id, outcome) in outcomes {
                     let (state, status, error, next): (&str, Option<i64>, Option<&str>, Option<Millis>) =
                         match outcome {
-                            DeliveryOutcome::Delivered { status } => ("delivered", Some(*status as i64), None, None),
+                            DeliveryOutcome::Delivered { .. } => continue,
                             DeliveryOutcome::Retry { status, error, next_attempt_at } => {
                                 ("retrying", status.map(i64::from), Some(error), Some(*next_attempt_at))
                             }
