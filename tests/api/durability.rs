@@ -2,9 +2,10 @@
 //! receives the activity (at least once).
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
+use crate::process::{free_port, herold, run, Running};
 use herold_store::{NewActivity, NewFollower, Priority};
 use herold_tests::fake_remote::FakeRemote;
 use herold_tests::spawn::TestDatabase;
@@ -12,32 +13,16 @@ use herold_tests::{eventually, Db};
 
 const INBOXES: usize = 120;
 
-fn herold(db: &TestDatabase, port: u16, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_herold-under-test"));
-    cmd.args(args)
-        .env("HEROLD_DATABASE_URL", &db.url)
-        .env("HEROLD_DATA_DIR", &db.dir)
-        .env("HEROLD_LISTEN", format!("127.0.0.1:{port}"))
-        .env("HEROLD_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("HEROLD_ALLOW_PRIVATE_NETWORKS", "true")
-        .env("HEROLD_DELIVERY_LEASE_SECONDS", "2")
-        .env("HEROLD_DELIVERY_PER_HOST_CONCURRENCY", "4")
-        .env("HEROLD_LOG", "warn");
-    cmd
-}
-
-fn run(db: &TestDatabase, port: u16, args: &[&str]) -> String {
-    let out = herold(db, port, args).output().expect("run herold");
-    assert!(out.status.success(), "herold {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn serve(db: &TestDatabase, port: u16) -> Child {
-    herold(db, port, &["serve"]).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("start herold")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+fn serve(db: &TestDatabase, port: u16) -> Running {
+    Running(
+        herold(db, port, &["serve"])
+            .env("HEROLD_DELIVERY_LEASE_SECONDS", "2")
+            .env("HEROLD_DELIVERY_PER_HOST_CONCURRENCY", "4")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start herold"),
+    )
 }
 
 async fn kill_during_fan_out_loses_nothing(db: Db) {
@@ -77,12 +62,11 @@ async fn kill_during_fan_out_loses_nothing(db: Db) {
         (sink.received().len() >= 10).then_some(())
     })
     .await;
-    first.kill().expect("kill -9");
-    first.wait().unwrap();
+    first.kill(); // SIGKILL: no shutdown, no flush, leases left behind
     let at_kill = sink.received().len();
     assert!(at_kill < INBOXES, "the kill must land mid-fan-out ({at_kill} of {INBOXES} done)");
 
-    let mut second = serve(&database, port);
+    let _second = serve(&database, port);
     let inboxes = eventually(60, "every inbox to receive the announcement", || async {
         let got: HashSet<String> =
             sink.received().into_iter().filter(|r| r.json()["type"] == "Create").map(|r| r.path).collect();
@@ -96,8 +80,6 @@ async fn kill_during_fan_out_loses_nothing(db: Db) {
     })
     .await;
     assert!(status.contains("dead\t0"), "{status}");
-    let _ = second.kill();
-    let _ = second.wait();
 }
 
 on_both_backends!(kill_during_fan_out_loses_nothing);

@@ -27,4 +27,6 @@ mod discovery;
 mod durability;
 mod inbox;
 mod interop;
+mod process;
+mod telemetry;
 mod vectors;

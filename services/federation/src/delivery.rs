@@ -10,6 +10,7 @@ use herold_domain::{now_millis, Millis};
 use herold_store::{ClaimedDelivery, DeliveryOutcome, HostReport, Store};
 use rand::Rng;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
+use tracing::Instrument;
 use url::Url;
 
 use crate::fetch::{check_url, describe};
@@ -183,7 +184,9 @@ impl Deliverer {
                 let host_sem = this.host_semaphore(&row.host);
                 let _host = host_sem.acquire().await;
                 let id = row.id;
-                let outcome = this.deliver(row).await;
+                let span = tracing::info_span!("delivery", host = %row.host, attempt = row.attempts, outcome = tracing::field::Empty);
+                let outcome = this.deliver(row).instrument(span.clone()).await;
+                span.record("outcome", outcome.label());
                 let _ = tx.send((id, outcome)).await;
                 drop(permit);
             });
@@ -280,8 +283,6 @@ impl Deliverer {
                 result = self.send(&url, &prepared, used).await;
             }
         }
-        let span = tracing::debug_span!("delivery", host = %row.host, attempt = row.attempts);
-        let _guard = span.enter();
         match result {
             Ok(status) if (200..300).contains(&status) => {
                 self.host_ok(&row.host, used).await;

@@ -122,7 +122,13 @@ pub fn main() -> ExitCode {
             return ExitCode::from(78);
         }
     };
-    crate::telemetry::init(config.log_format);
+    let _telemetry = match crate::telemetry::init(config.log_format, config.otlp_endpoint.as_ref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("herold: cannot set up telemetry: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -145,6 +145,16 @@ pub enum DeliveryOutcome {
     Dead { status: Option<u16>, error: String },
 }
 
+impl DeliveryOutcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            DeliveryOutcome::Delivered { .. } => "delivered",
+            DeliveryOutcome::Retry { .. } => "retrying",
+            DeliveryOutcome::Dead { .. } => "dead",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostState {
     pub consecutive_failures: i64,

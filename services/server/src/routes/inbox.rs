@@ -26,6 +26,9 @@ fn request_view(s: &Services, req: &HttpRequest) -> Result<RequestView, ApiError
     Ok(RequestView::new(req.method().as_str(), target, headers))
 }
 
+/// One span per inbox request: what kind of activity, and what became of it. Never who
+/// sent it: actor URIs are personal data.
+#[tracing::instrument(name = "inbox", skip_all, fields(kind = tracing::field::Empty, outcome = tracing::field::Empty))]
 async fn handle(
     s: web::Data<Services>,
     req: HttpRequest,
@@ -39,11 +42,13 @@ async fn handle(
         Err(FederationError::Gone(_)) => return Ok(HttpResponse::Accepted().finish()),
         Err(e) => return Err(e.into()),
     };
+    let span = tracing::Span::current();
+    span.record("kind", verified.activity.get("type").and_then(|t| t.as_str()).unwrap_or("unknown"));
     let outcome = s.inbox.receive(verified).await?;
+    span.record("outcome", tracing::field::debug(outcome));
     if outcome == Received::Followed {
         s.deliverer.wake();
     }
-    tracing::info!(outcome = ?outcome, "inbox activity");
     Ok(HttpResponse::Accepted().finish())
 }
 

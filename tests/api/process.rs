@@ -1,0 +1,55 @@
+//! Herold as a separate process: the real command line, killable, against a test database.
+
+use std::process::Command;
+
+use herold_tests::spawn::TestDatabase;
+
+/// The `herold` binary (built in this package) configured for `db`, listening on `port`.
+pub fn herold(db: &TestDatabase, port: u16, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_herold-under-test"));
+    cmd.args(args)
+        .env("HEROLD_DATABASE_URL", &db.url)
+        .env("HEROLD_DATA_DIR", &db.dir)
+        .env("HEROLD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HEROLD_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("HEROLD_ALLOW_PRIVATE_NETWORKS", "true")
+        .env("HEROLD_LOG", "warn");
+    cmd
+}
+
+/// Runs a command to completion and returns what it printed, failing the test on error.
+pub fn run(db: &TestDatabase, port: u16, args: &[&str]) -> String {
+    let out = herold(db, port, args).output().expect("run herold");
+    assert!(out.status.success(), "herold {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// Waits until the process answers `/livez`.
+pub async fn wait_until_live(port: u16) {
+    herold_tests::eventually(30, "herold to start", || async move {
+        let resp = reqwest::get(format!("http://127.0.0.1:{port}/livez")).await.ok()?;
+        resp.status().is_success().then_some(())
+    })
+    .await
+}
+
+/// A child process that is killed when the test ends, also when it panics, so no server
+/// outlives its test.
+pub struct Running(pub std::process::Child);
+
+impl Running {
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -1,0 +1,45 @@
+//! Spans reach an OpenTelemetry collector over OTLP/HTTP when one is configured.
+
+use std::process::Stdio;
+
+use crate::process::{free_port, herold, wait_until_live, Running};
+use herold_tests::fake_remote::FakeRemote;
+use herold_tests::spawn::TestDatabase;
+use herold_tests::{eventually, Db};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_spans_are_exported_over_otlp() {
+    let database = TestDatabase::create(Db::Sqlite).await;
+    let collector = FakeRemote::start().await;
+    collector.answer_with(200);
+    let port = free_port();
+    let _server = Running(
+        herold(&database, port, &["serve"])
+            .env("HEROLD_OTLP_ENDPOINT", &collector.base)
+            .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start herold"),
+    );
+    wait_until_live(port).await;
+
+    let resp = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/inbox"))
+        .header("content-type", "application/activity+json")
+        .body(r#"{"type":"Follow","actor":"https://unsigned.example/users/a"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+
+    let export = eventually(20, "an OTLP export with the inbox span", || async {
+        collector
+            .received()
+            .into_iter()
+            .find(|r| r.path == "/v1/traces" && r.body.windows(b"inbox".len()).any(|w| w == b"inbox"))
+    })
+    .await;
+    let content_type = export.headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.clone());
+    assert_eq!(content_type.as_deref(), Some("application/x-protobuf"));
+    assert!(export.body.windows(b"herold".len()).any(|w| w == b"herold"), "service name in the resource");
+}
