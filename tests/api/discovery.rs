@@ -116,8 +116,8 @@ async fn announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_to
     assert_eq!(app.get_json("/users/press/outbox").await.1["totalItems"], 1);
     let again = app.services.publisher.retract("press", &first.public_id, "test").await;
     assert!(again.is_err(), "a retraction cannot be repeated");
-    let audit = app.store.audit_entries(10).await.unwrap();
-    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    let audit = app.store.audit_entries(0, 100).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.leaf.action.as_str()).collect();
     assert!(
         actions.contains(&"announcement.publish") && actions.contains(&"announcement.retract"),
         "{actions:?}"

@@ -22,6 +22,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod audit;
 mod delivery;
 mod discovery;
 mod durability;

@@ -1,6 +1,7 @@
 //! Domain types that validate themselves on construction, so that the rest of Herold can
 //! rely on a `Username` or an `OrgSlug` being well-formed without checking again.
 
+pub mod audit;
 mod names;
 mod text;
 mod time_util;

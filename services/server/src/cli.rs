@@ -53,7 +53,55 @@ enum Command {
     /// Delivery queue.
     #[command(subcommand)]
     Deliveries(DeliveriesCommand),
+    /// The tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole log. Exit 0: intact; 2: tampering found (the first bad entry is
+    /// named); 3: the check could not run.
+    Verify {
+        /// Also check against these checkpoint copies (e.g. ones published elsewhere).
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an offline proof bundle for entry SEQ (entry, inclusion proof, checkpoint, key).
+    Prove {
+        seq: i64,
+        /// Where to write it (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a proof bundle without any database. Exit 0: valid; 2: invalid.
+    VerifyBundle {
+        file: PathBuf,
+        /// The verifier key to trust (default: the one inside the bundle; compare it with
+        /// the published key).
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Sign the current tree head now.
+    Checkpoint,
+    /// Replace the checkpoint signing key; the new key is added to the trusted keys.
+    RotateKey,
+}
+
+/// A result that maps to a specific exit code (monitoring conventions).
+#[derive(Debug)]
+struct Exit(u8, String);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
+impl std::error::Error for Exit {}
 
 #[derive(Subcommand)]
 enum OrgCommand {
@@ -140,17 +188,16 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("herold: {e:#}");
-            ExitCode::FAILURE
+            match e.downcast_ref::<Exit>() {
+                Some(Exit(code, _)) => ExitCode::from(*code),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }
 
 async fn store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let store = herold_store::connect(&config.database_url).await.with_context(|| {
-        format!("cannot open the database {}", crate::config::redact_url(&config.database_url))
-    })?;
-    store.migrate().await.context("applying database migrations failed")?;
-    Ok(store)
+    Ok(crate::startup::open_store(config).await?.0)
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -163,7 +210,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Worker => {
             let services = Services::build(config).await?;
             let (tx, rx) = tokio::sync::watch::channel(false);
-            let worker = tokio::spawn(services.deliverer.clone().run(rx));
+            let worker = tokio::spawn(services.run_background(rx));
             tracing::info!("herold worker delivering");
             tokio::signal::ctrl_c().await?;
             let _ = tx.send(true);
@@ -213,6 +260,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Announce(args) => announce(config, args).await,
+        Command::Audit(command) => audit(config, command).await,
         Command::Deliveries(DeliveriesCommand::Status { announcement }) => {
             let store = store(&config).await?;
             let id = match announcement {
@@ -281,4 +329,94 @@ async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
     };
     println!("{}\t{}", a.public_id, urls.announcement(username.as_str(), &a.public_id));
     Ok(())
+}
+
+async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
+    use herold_compliance::audit;
+    // Errors that stop a check from running are "unknown" (3) to monitoring, not "ok".
+    let unknown = |e: anyhow::Error| anyhow::Error::new(Exit(3, format!("{e:#}")));
+    match command {
+        AuditCommand::Verify { checkpoints, json } => {
+            let (store, keys) = crate::startup::open_store(&config).await.map_err(unknown)?;
+            let mut external = audit::external_checkpoints(&keys).map_err(|e| unknown(e.into()))?;
+            for path in checkpoints {
+                external.push(
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))
+                        .map_err(unknown)?,
+                );
+            }
+            let report = audit::verify(store.as_ref(), &keys.seal, &keys.trusted, &external)
+                .await
+                .map_err(|e| unknown(e.into()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+            match report.problem {
+                None => {
+                    if !json {
+                        println!(
+                            "audit log intact: {} entries, {} checkpoint(s) matched, latest checkpoint covers {}",
+                            report.entries,
+                            report.checkpoints_checked,
+                            report.latest_checkpoint.map_or("nothing yet".into(), |s| format!("{s} entries"))
+                        );
+                    }
+                    Ok(())
+                }
+                Some(p) => {
+                    Err(Exit(2, format!("audit log TAMPERED at entry {}: {}", p.first_bad_seq, p.message))
+                        .into())
+                }
+            }
+        }
+        AuditCommand::Prove { seq, out } => {
+            let (store, keys) = crate::startup::open_store(&config).await?;
+            let bundle = audit::prove(store.as_ref(), &keys, seq).await?;
+            let text = serde_json::to_string_pretty(&bundle)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?
+                }
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
+        AuditCommand::VerifyBundle { file, key } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bundle: audit::Bundle =
+                serde_json::from_str(&text).map_err(|e| Exit(2, format!("not a proof bundle: {e}")))?;
+            audit::verify_bundle(&bundle, key.as_deref())
+                .map_err(|e| Exit(2, format!("proof INVALID: {e}")))?;
+            println!(
+                "proof valid: entry {} ({} by {}) is in the log of {} entries signed by {}",
+                bundle.entry.seq,
+                bundle.entry.action,
+                bundle.entry.actor,
+                bundle.tree_size,
+                key.as_deref().unwrap_or(&bundle.verifier_key)
+            );
+            Ok(())
+        }
+        AuditCommand::Checkpoint => {
+            let (store, keys) = crate::startup::open_store(&config).await?;
+            let cp = audit::checkpoint(store.as_ref(), &keys).await?;
+            print!("{}", cp.note);
+            Ok(())
+        }
+        AuditCommand::RotateKey => {
+            let name = format!("{}/audit", Urls::new(config.public_url.clone()).host());
+            let vkey = herold_compliance::audit::AuditKeys::rotate(&config.data_dir, &name)?;
+            let store = store(&config).await?;
+            store
+                .record_audit(
+                    herold_store::AuditEntry::new(OPERATOR, "audit.rotate_key", "audit:signing-key")
+                        .with_detail(serde_json::json!({ "verifier_key": vkey })),
+                )
+                .await?;
+            println!("new checkpoint signing key; publish its verifier key:\n{vkey}");
+            Ok(())
+        }
+    }
 }

@@ -32,6 +32,11 @@ const KEYS: &[Key] = &[
     Key { toml: "delivery.retry_horizon_hours", env: "HEROLD_DELIVERY_RETRY_HORIZON_HOURS", secret: false },
     Key { toml: "delivery.lease_seconds", env: "HEROLD_DELIVERY_LEASE_SECONDS", secret: false },
     Key {
+        toml: "audit.checkpoint_interval_seconds",
+        env: "HEROLD_AUDIT_CHECKPOINT_INTERVAL_SECONDS",
+        secret: false,
+    },
+    Key {
         toml: "delivery.first_signature_scheme",
         env: "HEROLD_DELIVERY_FIRST_SIGNATURE_SCHEME",
         secret: false,
@@ -72,6 +77,7 @@ pub struct Config {
     pub delivery_retry_horizon: Duration,
     pub delivery_first_scheme: Scheme,
     pub delivery_lease: Duration,
+    pub audit_checkpoint_interval: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -90,6 +96,7 @@ impl std::fmt::Debug for Config {
             .field("delivery_retry_horizon", &self.delivery_retry_horizon)
             .field("delivery_first_scheme", &self.delivery_first_scheme)
             .field("delivery_lease", &self.delivery_lease)
+            .field("audit_checkpoint_interval", &self.audit_checkpoint_interval)
             .finish()
     }
 }
@@ -290,7 +297,14 @@ impl Config {
             |s| s.parse::<u64>().ok().filter(|n| (1..=3600).contains(n)),
             "use seconds from 1 to 3600 (longer than the slowest delivery)",
         )?;
+        let checkpoint_secs = raw.parse(
+            "audit.checkpoint_interval_seconds",
+            3600,
+            |s| s.parse::<u64>().ok().filter(|n| (1..=86_400).contains(n)),
+            "use seconds from 1 to 86400",
+        )?;
         Ok(Config {
+            audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),
             delivery_lease: Duration::from_secs(lease),
             database_url,
             listen,

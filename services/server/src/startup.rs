@@ -8,6 +8,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
+use herold_compliance::audit::AuditKeys;
 use herold_federation::delivery::{Deliverer, DeliveryConfig};
 use herold_federation::fetch::{http_client, Fetcher};
 use herold_federation::inbox::Inbox;
@@ -31,21 +32,32 @@ pub struct Services {
     pub inbox: Inbox,
     pub publisher: Publisher,
     pub deliverer: Arc<Deliverer>,
+    pub audit: Arc<AuditKeys>,
 }
 
 pub const INSTANCE_KEY: &str = "instance-actor";
 
+/// The audit keys (kept in the data directory, outside the database), named after the host.
+pub fn audit_keys(config: &Config) -> anyhow::Result<AuditKeys> {
+    let name = format!("{}/audit", Urls::new(config.public_url.clone()).host());
+    AuditKeys::load_or_create(&config.data_dir, &name)
+        .with_context(|| format!("cannot read or create the audit keys in {}", config.data_dir.display()))
+}
+
+/// Opens and migrates the database, with the audit trail sealed by the audit keys.
+pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, AuditKeys)> {
+    let audit = audit_keys(config)?;
+    let store = herold_store::connect(&config.database_url, audit.seal.clone()).await.with_context(|| {
+        format!("cannot open the database {}", crate::config::redact_url(&config.database_url))
+    })?;
+    store.migrate().await.context("applying database migrations failed")?;
+    Ok((store, audit))
+}
+
 impl Services {
     /// Connects, migrates, and loads or creates the keys.
     pub async fn build(config: Config) -> anyhow::Result<Arc<Services>> {
-        let store = herold_store::connect(&config.database_url).await.with_context(|| {
-            format!("cannot open the database {}", crate::config::redact_url(&config.database_url))
-        })?;
-        store.migrate().await.context("applying database migrations failed")?;
-        Self::with_store(config, store).await
-    }
-
-    pub async fn with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Arc<Services>> {
+        let (store, audit) = open_store(&config).await?;
         let kek = Arc::new(match &config.key_encryption_key {
             Some(b64) => KeyEncryptionKey::from_base64(b64)?,
             None => KeyEncryptionKey::load_or_create(&config.data_dir.join("key-encryption.key"))
@@ -107,7 +119,33 @@ impl Services {
             urls,
             kek,
             deliverer,
+            audit: Arc::new(audit),
         }))
+    }
+}
+
+impl Services {
+    /// The work that runs beside (or instead of) the HTTP server: deliveries, and signed
+    /// audit checkpoints on a schedule, also when nothing happened.
+    pub async fn run_background(self: Arc<Self>, stop: watch::Receiver<bool>) {
+        let checkpoints = tokio::spawn(self.clone().checkpoint_loop(stop.clone()));
+        self.deliverer.clone().run(stop).await;
+        let _ = checkpoints.await;
+    }
+
+    async fn checkpoint_loop(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let mut ticks = tokio::time::interval(self.config.audit_checkpoint_interval);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {
+                    match herold_compliance::audit::checkpoint(self.store.as_ref(), &self.audit).await {
+                        Ok(cp) => tracing::info!(tree_size = cp.tree_size, "audit checkpoint signed"),
+                        Err(e) => tracing::error!(error = %crate::error::chain(&e), "audit checkpoint failed"),
+                    }
+                }
+                _ = stop.changed() => return,
+            }
+        }
     }
 }
 
@@ -166,7 +204,7 @@ impl Application {
     /// deliveries finish.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = self.workers.then(|| tokio::spawn(self.services.deliverer.clone().run(stop_rx)));
+        let worker = self.workers.then(|| tokio::spawn(self.services.clone().run_background(stop_rx)));
         let result = self.server.await;
         let _ = stop_tx.send(true);
         if let Some(w) = worker {

@@ -1,10 +1,20 @@
 //! The SQL behind `Store`, written once and instantiated per backend by `sql_store!`.
 
 use async_trait::async_trait;
+use herold_domain::audit::{payload_commitment, AuditLeaf, AuditSeal};
 use herold_domain::{now_millis, Millis};
 use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
 use crate::*;
+
+fn random_salt() -> Result<String> {
+    use ring::rand::SecureRandom;
+    let mut salt = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut salt).map_err(|_| {
+        StoreError::Database(sqlx::Error::Protocol("no system randomness for the audit salt".into()))
+    })?;
+    Ok(herold_domain::audit::hex(&salt))
+}
 
 /// Host part (with port) of an inbox URL, the unit of the per-host breaker.
 fn host_of(inbox: &str) -> String {
@@ -30,32 +40,63 @@ const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_until = $1, attempts = att
 const CLAIM_TAIL: &str = ") RETURNING id, activity_id, inbox, host, attempts, created_at";
 
 macro_rules! sql_store {
-    ($name:ident, $db:ty, $pool:ty, $backend:expr, $migrator:path, $lock:literal) => {
+    ($name:ident, $db:ty, $pool:ty, $backend:expr, $migrator:path, $lock:literal, $audit_lock:expr) => {
         pub struct $name {
             pool: $pool,
+            seal: AuditSeal,
         }
 
         impl $name {
-            pub fn new(pool: $pool) -> Self {
-                Self { pool }
+            pub fn new(pool: $pool, seal: AuditSeal) -> Self {
+                Self { pool, seal }
             }
 
+            /// Appends the next leaf. Sequence numbers are gap-free: PostgreSQL serialises
+            /// appends with a transaction-scoped advisory lock, SQLite has one writer anyway.
             async fn audit(
                 tx: &mut sqlx::Transaction<'_, $db>,
+                seal: &AuditSeal,
                 entry: &AuditEntry,
                 at: Millis,
             ) -> Result<()> {
+                if let Some(lock) = $audit_lock {
+                    sqlx::query(lock).execute(&mut **tx).await?;
+                }
+                let seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM audit_log")
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .try_get("next")?;
+                let payload = entry.detail.to_string();
+                let salt = random_salt()?;
+                let leaf = AuditLeaf {
+                    seq,
+                    at,
+                    org: entry.org.clone(),
+                    actor: entry.actor.clone(),
+                    action: entry.action.clone(),
+                    subject: entry.subject.clone(),
+                    payload_commitment: payload_commitment(salt.as_bytes(), payload.as_bytes()),
+                };
                 sqlx::query(
-                    "INSERT INTO audit_log (at, actor, action, subject, detail) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO audit_log (seq, at, org, actor, action, subject, payload_commitment, seal) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
+                .bind(seq)
                 .bind(at)
-                .bind(&entry.actor)
-                .bind(&entry.action)
-                .bind(&entry.subject)
-                .bind(entry.detail.to_string())
+                .bind(&leaf.org)
+                .bind(&leaf.actor)
+                .bind(&leaf.action)
+                .bind(&leaf.subject)
+                .bind(&leaf.payload_commitment)
+                .bind(seal.seal(&leaf.leaf_hash()))
                 .execute(&mut **tx)
                 .await?;
+                sqlx::query("INSERT INTO audit_payloads (seq, salt, payload) VALUES ($1, $2, $3)")
+                    .bind(seq)
+                    .bind(&salt)
+                    .bind(&payload)
+                    .execute(&mut **tx)
+                    .await?;
                 Ok(())
             }
 
@@ -157,7 +198,7 @@ macro_rules! sql_store {
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or_else(|| StoreError::Conflict(format!("organisation {}", org.slug)))?;
-                Self::audit(&mut tx, &audit, now).await?;
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 tx.commit().await?;
                 Ok(Organization {
                     id: row.try_get("id")?,
@@ -208,7 +249,7 @@ macro_rules! sql_store {
                 .await?
                 .ok_or_else(|| StoreError::Conflict(format!("account {}", account.username)))?
                 .try_get("id")?;
-                Self::audit(&mut tx, &audit, now).await?;
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 tx.commit().await?;
                 self.account_by_id(id)
                     .await?
@@ -351,7 +392,7 @@ macro_rules! sql_store {
                 Self::insert_activity(&mut tx, &accept, None, now).await?;
                 // The follower's identity is personal data; the audit trail records the act only.
                 let entry = AuditEntry::new("system", "follow.accept", format!("account:{}", follower.account_id));
-                Self::audit(&mut tx, &entry, now).await?;
+                Self::audit(&mut tx, &self.seal, &entry, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -367,7 +408,7 @@ macro_rules! sql_store {
                     .rows_affected();
                 if removed > 0 {
                     let entry = AuditEntry::new("system", "follow.undo", format!("account:{account_id}"));
-                    Self::audit(&mut tx, &entry, now).await?;
+                    Self::audit(&mut tx, &self.seal, &entry, now).await?;
                 }
                 tx.commit().await?;
                 Ok(removed > 0)
@@ -387,7 +428,7 @@ macro_rules! sql_store {
                     .await?;
                 let entry = AuditEntry::new("system", "remote_actor.deleted", "remote_actor")
                     .with_detail(serde_json::json!({ "followings_removed": removed }));
-                Self::audit(&mut tx, &entry, now).await?;
+                Self::audit(&mut tx, &self.seal, &entry, now).await?;
                 tx.commit().await?;
                 Ok(removed)
             }
@@ -435,7 +476,7 @@ macro_rules! sql_store {
                 .await?
                 .try_get("id")?;
                 Self::insert_activity(&mut tx, &create, Some(id), now).await?;
-                Self::audit(&mut tx, &audit, now).await?;
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 let announcement = Self::announcement_by_id(&mut tx, id).await?;
                 tx.commit().await?;
                 Ok(announcement)
@@ -466,7 +507,7 @@ macro_rules! sql_store {
                     return Err(StoreError::NotFound(format!("announcement {} (or it was retracted)", edit.id)));
                 }
                 Self::insert_activity(&mut tx, &update, Some(edit.id), now).await?;
-                Self::audit(&mut tx, &audit, now).await?;
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 let announcement = Self::announcement_by_id(&mut tx, edit.id).await?;
                 tx.commit().await?;
                 Ok(announcement)
@@ -493,7 +534,7 @@ macro_rules! sql_store {
                     return Err(StoreError::NotFound(format!("announcement {id} (or it was already retracted)")));
                 }
                 Self::insert_activity(&mut tx, &delete, Some(id), now).await?;
-                Self::audit(&mut tx, &audit, now).await?;
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 let announcement = Self::announcement_by_id(&mut tx, id).await?;
                 tx.commit().await?;
                 Ok(announcement)
@@ -738,25 +779,79 @@ macro_rules! sql_store {
                 Ok(stats)
             }
 
-            async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditRecord>> {
+            async fn audit_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>> {
                 sqlx::query(
-                    "SELECT seq, at, actor, action, subject, detail FROM audit_log ORDER BY seq DESC LIMIT $1",
+                    "SELECT l.seq, l.at, l.org, l.actor, l.action, l.subject, l.payload_commitment, l.seal, \
+                     p.salt, p.payload FROM audit_log l LEFT JOIN audit_payloads p ON p.seq = l.seq \
+                     WHERE l.seq > $1 ORDER BY l.seq LIMIT $2",
                 )
+                .bind(after_seq)
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
                 .map(|r| {
+                    let salt: Option<String> = r.try_get("salt")?;
+                    let payload: Option<String> = r.try_get("payload")?;
                     Ok(AuditRecord {
-                        seq: r.try_get("seq")?,
-                        at: r.try_get("at")?,
-                        actor: r.try_get("actor")?,
-                        action: r.try_get("action")?,
-                        subject: r.try_get("subject")?,
-                        detail: r.try_get("detail")?,
+                        leaf: AuditLeaf {
+                            seq: r.try_get("seq")?,
+                            at: r.try_get("at")?,
+                            org: r.try_get("org")?,
+                            actor: r.try_get("actor")?,
+                            action: r.try_get("action")?,
+                            subject: r.try_get("subject")?,
+                            payload_commitment: r.try_get("payload_commitment")?,
+                        },
+                        seal: r.try_get("seal")?,
+                        payload: salt.zip(payload),
                     })
                 })
                 .collect()
+            }
+
+            async fn audit_size(&self) -> Result<i64> {
+                Ok(sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log")
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?)
+            }
+
+            async fn save_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO audit_checkpoints (tree_size, root_hash, note, created_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (tree_size) DO NOTHING",
+                )
+                .bind(checkpoint.tree_size)
+                .bind(&checkpoint.root_hash)
+                .bind(&checkpoint.note)
+                .bind(checkpoint.created_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>> {
+                sqlx::query("SELECT tree_size, root_hash, note, created_at FROM audit_checkpoints ORDER BY tree_size")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok(StoredCheckpoint {
+                            tree_size: r.try_get("tree_size")?,
+                            root_hash: r.try_get("root_hash")?,
+                            note: r.try_get("note")?,
+                            created_at: r.try_get("created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn record_audit(&self, entry: AuditEntry) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::audit(&mut tx, &self.seal, &entry, now_millis()).await?;
+                tx.commit().await?;
+                Ok(())
             }
         }
     };
@@ -824,14 +919,23 @@ where
     })
 }
 
-sql_store!(SqliteStore, Sqlite, sqlx::SqlitePool, Backend::Sqlite, crate::migrations::sqlite, "");
+sql_store!(
+    SqliteStore,
+    Sqlite,
+    sqlx::SqlitePool,
+    Backend::Sqlite,
+    crate::migrations::sqlite,
+    "",
+    None::<&str>
+);
 sql_store!(
     PgStore,
     Postgres,
     sqlx::PgPool,
     Backend::Postgres,
     crate::migrations::postgres,
-    " FOR UPDATE OF d SKIP LOCKED"
+    " FOR UPDATE OF d SKIP LOCKED",
+    Some("SELECT pg_advisory_xact_lock(7267657)")
 );
 
 #[cfg(test)]

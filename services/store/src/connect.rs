@@ -5,6 +5,8 @@ use std::time::Duration;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use herold_domain::audit::AuditSeal;
+
 use crate::backend::{PgStore, SqliteStore};
 use crate::{Result, Store, StoreError};
 
@@ -28,8 +30,8 @@ impl Backend {
 }
 
 /// Opens the database named by `url`; the scheme picks the backend. This is the only place
-/// that knows which backends exist.
-pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+/// that knows which backends exist. `seal` keys the audit trail's entry seals.
+pub async fn connect(url: &str, seal: AuditSeal) -> Result<Arc<dyn Store>> {
     match Backend::from_url(url)? {
         Backend::Sqlite => {
             let options = SqliteConnectOptions::from_str(url)?
@@ -48,7 +50,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
-            Ok(Arc::new(SqliteStore::new(pool)))
+            Ok(Arc::new(SqliteStore::new(pool, seal)))
         }
         Backend::Postgres => {
             let pool = PgPoolOptions::new()
@@ -56,7 +58,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect(url)
                 .await?;
-            Ok(Arc::new(PgStore::new(pool)))
+            Ok(Arc::new(PgStore::new(pool, seal)))
         }
     }
 }

@@ -100,5 +100,13 @@ pub trait Store: Send + Sync + 'static {
     async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()>;
     async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats>;
 
-    async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditRecord>>;
+    /// Audit entries after `after_seq`, oldest first, with their payloads where not erased.
+    async fn audit_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>>;
+    /// The number of entries (the highest sequence number).
+    async fn audit_size(&self) -> Result<i64>;
+    /// Appends an audit entry on its own, for actions that change nothing else here
+    /// (checkpoints, verification runs).
+    async fn record_audit(&self, entry: AuditEntry) -> Result<()>;
+    async fn save_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<()>;
+    async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>>;
 }

@@ -187,9 +187,11 @@ pub struct FailingHost {
     pub last_error: Option<String>,
 }
 
-/// Who did what to which thing. `actor` is `operator`, `system`, or a staff subject.
+/// Who did what to which thing. `actor` is `operator`, `system`, or a staff subject;
+/// `detail` is the erasable payload (kept apart from the hashed leaf).
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
+    pub org: Option<String>,
     pub actor: String,
     pub action: String,
     pub subject: String,
@@ -199,6 +201,7 @@ pub struct AuditEntry {
 impl AuditEntry {
     pub fn new(actor: &str, action: &str, subject: impl Into<String>) -> Self {
         AuditEntry {
+            org: None,
             actor: actor.into(),
             action: action.into(),
             subject: subject.into(),
@@ -210,14 +213,25 @@ impl AuditEntry {
         self.detail = detail;
         self
     }
+
+    pub fn in_org(mut self, org: &str) -> Self {
+        self.org = Some(org.to_owned());
+        self
+    }
 }
 
+/// A stored entry: the leaf, its seal, and `(salt, payload)` unless erased.
 #[derive(Debug, Clone)]
 pub struct AuditRecord {
-    pub seq: i64,
-    pub at: Millis,
-    pub actor: String,
-    pub action: String,
-    pub subject: String,
-    pub detail: String,
+    pub leaf: herold_domain::audit::AuditLeaf,
+    pub seal: String,
+    pub payload: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub tree_size: i64,
+    pub root_hash: String,
+    pub note: String,
+    pub created_at: Millis,
 }

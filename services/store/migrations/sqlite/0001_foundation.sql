@@ -103,12 +103,31 @@ CREATE TABLE hosts (
 );
 
 -- Append-only record of staff, operator and system actions, written in the same transaction
--- as the action it records.
+-- as the action it records. Each row is a leaf of an RFC 9162 Merkle tree; `seal` is a keyed
+-- hash of the leaf with a key kept outside the database. Personal details sit in
+-- audit_payloads behind `payload_commitment` (SHA-256 of salt and payload), so erasing a
+-- payload leaves the tree verifiable.
 CREATE TABLE audit_log (
-    seq      INTEGER PRIMARY KEY,
-    at       INTEGER NOT NULL,
-    actor    TEXT NOT NULL,
-    action   TEXT NOT NULL,
-    subject  TEXT NOT NULL,
-    detail   TEXT NOT NULL
+    seq                 INTEGER PRIMARY KEY,
+    at                  INTEGER NOT NULL,
+    org                 TEXT,
+    actor               TEXT NOT NULL,
+    action              TEXT NOT NULL,
+    subject             TEXT NOT NULL,
+    payload_commitment  TEXT NOT NULL,
+    seal                TEXT NOT NULL
+);
+
+CREATE TABLE audit_payloads (
+    seq      INTEGER PRIMARY KEY REFERENCES audit_log(seq),
+    salt     TEXT NOT NULL,
+    payload  TEXT NOT NULL
+);
+
+-- Signed tree heads (C2SP signed notes). Copies live outside the database too.
+CREATE TABLE audit_checkpoints (
+    tree_size   INTEGER PRIMARY KEY,
+    root_hash   TEXT NOT NULL,
+    note        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
 );

@@ -1,0 +1,404 @@
+//! The audit trail's keys, checkpoints, verification and offline proofs.
+//!
+//! Three secrets live outside the database, in the data directory: the seal key (keys each
+//! entry's seal), the checkpoint signing key (Ed25519) and the list of trusted verifier
+//! keys. Copies of every checkpoint are written next to them, so a restored old database
+//! cannot hide what a newer checkpoint already committed to.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use herold_domain::audit::{hex, payload_commitment, unhex, AuditLeaf, AuditSeal};
+use herold_domain::now_millis;
+use herold_store::{Store, StoredCheckpoint};
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::{Deserialize, Serialize};
+
+use crate::merkle::{self, Frontier, Hash};
+use crate::note::{self, Checkpoint, NoteSigner, Verifier};
+use crate::ComplianceError;
+
+const SEAL_FILE: &str = "audit-seal.key";
+const SIGNING_FILE: &str = "audit-signing.key";
+const TRUSTED_FILE: &str = "audit-trusted.keys";
+const CHECKPOINT_DIR: &str = "audit-checkpoints";
+const PAGE: i64 = 2000;
+
+pub struct AuditKeys {
+    pub seal: AuditSeal,
+    pub signer: NoteSigner,
+    pub trusted: Vec<Verifier>,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for AuditKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditKeys")
+            .field("signer", &self.signer.name)
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random32() -> Result<[u8; 32], ComplianceError> {
+    let mut b = [0u8; 32];
+    SystemRandom::new().fill(&mut b).map_err(|_| ComplianceError::Key("no system randomness".into()))?;
+    Ok(b)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(tmp, path)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+fn read_key(path: &Path) -> Result<Option<Vec<u8>>, ComplianceError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => B64
+            .decode(text.trim())
+            .map(Some)
+            .map_err(|_| ComplianceError::Key(format!("{} is not base64", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl AuditKeys {
+    /// Loads the keys from `dir`, creating them on first start (and trusting the new
+    /// signing key). `name` is the checkpoint origin and key name, e.g. `host/audit`.
+    pub fn load_or_create(dir: &Path, name: &str) -> Result<Self, ComplianceError> {
+        std::fs::create_dir_all(dir)?;
+        let seal = match read_key(&dir.join(SEAL_FILE))? {
+            Some(k) => k,
+            None => {
+                let k = random32()?;
+                write_private(&dir.join(SEAL_FILE), B64.encode(k).as_bytes())?;
+                k.to_vec()
+            }
+        };
+        let seed = match read_key(&dir.join(SIGNING_FILE))? {
+            Some(k) => k,
+            None => {
+                let k = random32()?;
+                write_private(&dir.join(SIGNING_FILE), B64.encode(k).as_bytes())?;
+                let signer = NoteSigner::from_seed(name, &k)?;
+                append_trusted(dir, &signer.verifier_key())?;
+                k.to_vec()
+            }
+        };
+        let signer = NoteSigner::from_seed(name, &seed)?;
+        let trusted = read_trusted(dir)?;
+        Ok(AuditKeys { seal: AuditSeal::new(&seal), signer, trusted, dir: dir.to_owned() })
+    }
+
+    /// Replaces the signing key and trusts the new one, as an operator rotates it. The
+    /// old key stays trusted so earlier checkpoints keep verifying.
+    pub fn rotate(dir: &Path, name: &str) -> Result<String, ComplianceError> {
+        let k = random32()?;
+        let signer = NoteSigner::from_seed(name, &k)?;
+        append_trusted(dir, &signer.verifier_key())?;
+        write_private(&dir.join(SIGNING_FILE), B64.encode(k).as_bytes())?;
+        Ok(signer.verifier_key())
+    }
+
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        self.dir.join(CHECKPOINT_DIR)
+    }
+}
+
+fn append_trusted(dir: &Path, vkey: &str) -> Result<(), ComplianceError> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(dir.join(TRUSTED_FILE))?;
+    writeln!(f, "{vkey}")?;
+    Ok(())
+}
+
+fn read_trusted(dir: &Path) -> Result<Vec<Verifier>, ComplianceError> {
+    let text = std::fs::read_to_string(dir.join(TRUSTED_FILE)).unwrap_or_default();
+    text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(Verifier::parse).collect()
+}
+
+/// Every leaf hash of the log, checking nothing (for proofs and checkpoints).
+async fn all_leaves(store: &dyn Store) -> Result<Vec<Hash>, ComplianceError> {
+    let mut leaves = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.audit_entries(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.leaf.seq;
+        leaves.extend(page.iter().map(|r| r.leaf.leaf_hash()));
+    }
+    Ok(leaves)
+}
+
+/// Signs the current tree head, stores it, and writes a copy outside the database. Made on
+/// a schedule whether or not anything happened, so a silent log is itself attested.
+pub async fn checkpoint(store: &dyn Store, keys: &AuditKeys) -> Result<StoredCheckpoint, ComplianceError> {
+    let leaves = all_leaves(store).await?;
+    let root = merkle::root(&leaves);
+    let cp = Checkpoint { origin: keys.signer.name.clone(), size: leaves.len() as u64, root };
+    let note = note::sign(&cp.text(), &[&keys.signer]);
+    let stored = StoredCheckpoint {
+        tree_size: leaves.len() as i64,
+        root_hash: hex(&root),
+        note: note.clone(),
+        created_at: now_millis(),
+    };
+    store.save_checkpoint(&stored).await?;
+    let dir = keys.checkpoint_dir();
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(format!("{:012}.note", leaves.len())), note)?;
+    Ok(stored)
+}
+
+/// Checkpoint copies kept outside the database.
+pub fn external_checkpoints(keys: &AuditKeys) -> Result<Vec<String>, ComplianceError> {
+    let mut notes = Vec::new();
+    if let Ok(dir) = std::fs::read_dir(keys.checkpoint_dir()) {
+        for entry in dir.flatten() {
+            if entry.path().extension().is_some_and(|e| e == "note") {
+                notes.push(std::fs::read_to_string(entry.path())?);
+            }
+        }
+    }
+    Ok(notes)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub first_bad_seq: i64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub entries: i64,
+    pub checkpoints_checked: usize,
+    pub latest_checkpoint: Option<u64>,
+    pub problem: Option<Problem>,
+}
+
+fn problem(seq: i64, message: String) -> Option<Problem> {
+    Some(Problem { first_bad_seq: seq, message })
+}
+
+/// Checks the whole log: no gaps, every seal, every payload against its commitment, time
+/// order, and every checkpoint (database copies and `external` ones) against the rebuilt
+/// tree. Stops at the first problem and names its sequence number.
+pub async fn verify(
+    store: &dyn Store,
+    seal: &AuditSeal,
+    trusted: &[Verifier],
+    external: &[String],
+) -> Result<Verification, ComplianceError> {
+    let mut notes: Vec<String> = store.checkpoints().await?.into_iter().map(|c| c.note).collect();
+    notes.extend(external.iter().cloned());
+    let mut heads: BTreeMap<u64, Hash> = BTreeMap::new();
+    let mut report =
+        Verification { entries: 0, checkpoints_checked: 0, latest_checkpoint: None, problem: None };
+    for n in &notes {
+        let cp = match note::open(n, trusted).and_then(|(text, _)| Checkpoint::parse(text)) {
+            Ok(cp) => cp,
+            Err(e) => {
+                let size = n.lines().nth(1).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+                report.problem = problem(size, format!("checkpoint of size {size} is not trusted: {e}"));
+                return Ok(report);
+            }
+        };
+        if let Some(other) = heads.insert(cp.size, cp.root) {
+            if other != cp.root {
+                report.problem =
+                    problem(cp.size as i64, format!("two different checkpoints of size {}", cp.size));
+                return Ok(report);
+            }
+        }
+    }
+    report.latest_checkpoint = heads.keys().next_back().copied();
+
+    let mut frontier = Frontier::default();
+    let (mut expected, mut prev_at) = (1i64, i64::MIN);
+    let mut after = 0;
+    'pages: loop {
+        let page = store.audit_entries(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.leaf.seq;
+        for rec in page {
+            let seq = rec.leaf.seq;
+            if seq != expected {
+                report.problem = problem(expected, format!("entry {expected} is missing"));
+                break 'pages;
+            }
+            if let Some((salt, payload)) = &rec.payload {
+                if payload_commitment(salt.as_bytes(), payload.as_bytes()) != rec.leaf.payload_commitment {
+                    report.problem = problem(seq, format!("the payload of entry {seq} was altered"));
+                    break 'pages;
+                }
+            }
+            let leaf = rec.leaf.leaf_hash();
+            if !seal.check(&leaf, &rec.seal) {
+                report.problem = problem(
+                    seq,
+                    format!("entry {seq} was altered, moved or inserted (its seal does not match)"),
+                );
+                break 'pages;
+            }
+            if rec.leaf.at < prev_at {
+                report.problem = problem(seq, format!("entry {seq} is older than the entry before it"));
+                break 'pages;
+            }
+            prev_at = rec.leaf.at;
+            frontier.push(leaf);
+            if let Some(root) = heads.get(&(seq as u64)) {
+                report.checkpoints_checked += 1;
+                if frontier.root() != *root {
+                    report.problem =
+                        problem(seq, format!("the tree of size {seq} does not match its signed checkpoint"));
+                    break 'pages;
+                }
+            }
+            expected += 1;
+        }
+    }
+    report.entries = expected - 1;
+    if report.problem.is_none() {
+        if let Some(&size) = heads.keys().next_back() {
+            if size as i64 > report.entries {
+                report.problem = problem(
+                    report.entries + 1,
+                    format!(
+                        "the log ends at entry {} but a signed checkpoint covers {size}: entries were removed (truncation or an old backup)",
+                        report.entries
+                    ),
+                );
+            }
+        }
+        if heads.contains_key(&0) {
+            report.checkpoints_checked += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// An offline proof that one entry is in the log: everything needed to check it without
+/// the database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bundle {
+    pub entry: BundleEntry,
+    pub tree_size: u64,
+    pub inclusion_proof: Vec<String>,
+    pub checkpoint: String,
+    pub verifier_key: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BundleEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub org: Option<String>,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub payload_commitment: String,
+}
+
+impl From<&AuditLeaf> for BundleEntry {
+    fn from(l: &AuditLeaf) -> Self {
+        BundleEntry {
+            seq: l.seq,
+            at: l.at,
+            org: l.org.clone(),
+            actor: l.actor.clone(),
+            action: l.action.clone(),
+            subject: l.subject.clone(),
+            payload_commitment: l.payload_commitment.clone(),
+        }
+    }
+}
+
+impl BundleEntry {
+    fn leaf(&self) -> AuditLeaf {
+        AuditLeaf {
+            seq: self.seq,
+            at: self.at,
+            org: self.org.clone(),
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            subject: self.subject.clone(),
+            payload_commitment: self.payload_commitment.clone(),
+        }
+    }
+}
+
+/// Builds the proof for entry `seq` against the newest checkpoint that covers it.
+pub async fn prove(store: &dyn Store, keys: &AuditKeys, seq: i64) -> Result<Bundle, ComplianceError> {
+    let checkpoint = store
+        .checkpoints()
+        .await?
+        .into_iter()
+        .filter(|c| c.tree_size >= seq)
+        .max_by_key(|c| c.tree_size)
+        .ok_or_else(|| {
+            ComplianceError::Malformed(format!(
+                "no checkpoint covers entry {seq} yet; run `herold audit checkpoint`"
+            ))
+        })?;
+    let leaves = all_leaves(store).await?;
+    let size = checkpoint.tree_size as usize;
+    if seq < 1 || size > leaves.len() {
+        return Err(ComplianceError::Malformed(format!("entry {seq} is not in the log")));
+    }
+    let record = store
+        .audit_entries(seq - 1, 1)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|r| r.leaf.seq == seq)
+        .ok_or_else(|| ComplianceError::Malformed(format!("entry {seq} is not in the log")))?;
+    let proof = merkle::inclusion_proof(&leaves[..size], (seq - 1) as usize);
+    Ok(Bundle {
+        entry: BundleEntry::from(&record.leaf),
+        tree_size: size as u64,
+        inclusion_proof: proof.iter().map(|h| hex(h)).collect(),
+        checkpoint: checkpoint.note,
+        verifier_key: keys.signer.verifier_key(),
+    })
+}
+
+/// Checks a bundle on its own: the checkpoint's signature (with `verifier_key`, or the
+/// bundle's own key if none is given), then the entry's inclusion under its root.
+pub fn verify_bundle(bundle: &Bundle, verifier_key: Option<&str>) -> Result<(), ComplianceError> {
+    let verifier = Verifier::parse(verifier_key.unwrap_or(&bundle.verifier_key))?;
+    let (text, _) = note::open(&bundle.checkpoint, &[verifier])?;
+    let cp = Checkpoint::parse(text)?;
+    if cp.size != bundle.tree_size {
+        return Err(ComplianceError::Malformed("the bundle's tree size differs from its checkpoint".into()));
+    }
+    let proof: Vec<Hash> = bundle
+        .inclusion_proof
+        .iter()
+        .map(|h| unhex(h).and_then(|v| v.try_into().ok()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| ComplianceError::Malformed("the inclusion proof is not hex hashes".into()))?;
+    let leaf = bundle.entry.leaf().leaf_hash();
+    let index = u64::try_from(bundle.entry.seq - 1)
+        .map_err(|_| ComplianceError::Malformed("bad sequence number".into()))?;
+    if !merkle::verify_inclusion(index, cp.size, &leaf, &proof, &cp.root) {
+        return Err(ComplianceError::Malformed(format!(
+            "entry {} is not included under the signed root",
+            bundle.entry.seq
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Compliance by construction: the tamper-evident audit trail (RFC 9162 Merkle tree over
+//! sealed entries, C2SP signed checkpoints, verification and offline proofs).
+
+pub mod audit;
+pub mod merkle;
+pub mod note;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ComplianceError {
+    #[error("key error: {0}")]
+    Key(String),
+    #[error("malformed: {0}")]
+    Malformed(String),
+    #[error("storage failed")]
+    Store(#[from] herold_store::StoreError),
+    #[error("I/O failed")]
+    Io(#[from] std::io::Error),
+}
