@@ -1,7 +1,7 @@
 //! Durable delivery: fan-out rows, signatures, retries, dead letters, the urgent lane.
 
 use herold_domain::now_millis;
-use herold_store::{NewActivity, NewFollower, Priority};
+use herold_store::{Audience, NewActivity, NewFollower, Priority};
 use herold_tests::fake_remote::FakeRemote;
 use herold_tests::spawn::{spawn_app_with, AppOptions};
 use herold_tests::{eventually, spawn_app, Db, TestApp};
@@ -15,7 +15,7 @@ async fn add_follower(app: &TestApp, account_id: i64, actor: &str, inbox: &str) 
         kind: "Accept".into(),
         account_id: Some(account_id),
         body: "{}".into(),
-        inboxes: vec![],
+        audience: Audience::Inboxes(vec![]),
         priority: Priority::Routine,
     };
     let follower = NewFollower {
@@ -65,14 +65,28 @@ async fn failures_are_retried_and_permanent_refusals_become_dead_letters(db: Db)
     flaky.answer_with(503);
     let gone = FakeRemote::start().await;
     gone.answer_with(410);
-    add_follower(&app, account.id, &flaky.actor, &format!("{}/inbox", flaky.base)).await;
-    add_follower(&app, account.id, &gone.actor, &format!("{}/inbox", gone.base)).await;
+    let moved = FakeRemote::start().await;
+    moved.answer_with(308);
+    let redirecting = FakeRemote::start().await;
+    redirecting.answer_with(302);
+    let refusing = FakeRemote::start().await;
+    refusing.answer_with(403);
+    for fake in [&flaky, &gone, &moved, &redirecting, &refusing] {
+        add_follower(&app, account.id, &fake.actor, &format!("{}/inbox", fake.base)).await;
+    }
     let a = app.publish("press", "Hinweis").await;
-    let stats = eventually(10, "one retrying, one dead", || async {
+    // 503 and a temporary redirect are retried; 410, a permanent redirect and a 403 (after
+    // the second knock with the other signature scheme) are dead letters.
+    let stats = eventually(10, "two retrying, three dead", || async {
         let s = app.store.delivery_stats(Some(a.id)).await.unwrap();
-        (s.retrying == 1 && s.dead == 1).then_some(s)
+        (s.retrying == 2 && s.dead == 3).then_some(s)
     })
     .await;
+    assert_eq!(stats.delivered, 0, "a redirect is never a delivery");
+    assert_eq!(refusing.received().len(), 2, "a 4xx is answered with one more knock");
+    let schemes: Vec<bool> =
+        refusing.received().iter().map(|r| r.headers.iter().any(|(k, _)| k == "signature-input")).collect();
+    assert_eq!(schemes, vec![false, true], "draft-cavage first, then RFC 9421");
     let failing: Vec<&str> = stats.failing_hosts.iter().map(|h| h.host.as_str()).collect();
     assert!(failing.contains(&flaky.base.trim_start_matches("http://")), "{failing:?}");
     let flaky_host = stats.failing_hosts.iter().find(|h| flaky.base.ends_with(&h.host)).unwrap();
@@ -112,6 +126,17 @@ async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {
     // An expired lease makes a row claimable again (a crashed worker's rows).
     let later = app.store.claim_deliveries(now_millis() + 61_000, 60_000, 500).await.unwrap();
     assert_eq!(later.len(), 100);
+    // The worker that lost the lease cannot overwrite the outcome; the new holder can.
+    let stale = &claimed[0];
+    let delivered = herold_store::DeliveryOutcome::Delivered { status: 202 };
+    app.store
+        .record_outcomes(&[(stale.id, stale.lease_until, delivered.clone())], now_millis())
+        .await
+        .unwrap();
+    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 0, "stale lease ignored");
+    let current = later.iter().find(|l| l.id == stale.id).unwrap();
+    app.store.record_outcomes(&[(current.id, current.lease_until, delivered)], now_millis()).await.unwrap();
+    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 1);
 }
 
 on_both_backends!(

@@ -34,6 +34,16 @@ async fn webfinger_finds_accounts_by_acct_and_url(db: Db) {
             .unwrap();
         assert_eq!(resp.status(), 404, "{missing}");
     }
+    // The instance actor, which signs Herold's fetches, is found the same way.
+    let resp = app
+        .http
+        .get(app.url("/.well-known/webfinger"))
+        .query(&[("resource", format!("acct:{host}@{host}"))])
+        .send()
+        .await
+        .unwrap();
+    let jrd: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(jrd["links"][0]["href"], app.url("/actor"));
     let meta = app.http.get(app.url("/.well-known/host-meta")).send().await.unwrap().text().await.unwrap();
     assert!(
         meta.contains("rel=\"lrdd\"") && meta.contains("/.well-known/webfinger?resource={uri}"),
@@ -109,11 +119,24 @@ async fn announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_to
     let feed = feed.text().await.unwrap();
     assert_eq!(feed.matches("<entry>").count(), 2);
 
+    // An edit without a new content warning keeps the old one.
+    let mut draft = herold_tests::TestApp::draft("Mit Hinweis");
+    draft.summary = Some(herold_domain::Summary::parse("Hinweis").unwrap());
+    let warned = app.services.publisher.publish("press", draft, "test").await.unwrap();
+    let edited = app
+        .services
+        .publisher
+        .edit("press", &warned.public_id, herold_tests::TestApp::draft("Mit Hinweis, berichtigt"), "test")
+        .await
+        .unwrap();
+    assert_eq!(edited.summary.as_deref(), Some("Hinweis"));
+    assert!(edited.updated_at.unwrap() > edited.published_at);
+
     app.services.publisher.retract("press", &first.public_id, "test").await.unwrap();
     let (status, tomb) = app.get_json(&note_path).await;
     assert_eq!(status, 410);
     assert_eq!(tomb["type"], "Tombstone");
-    assert_eq!(app.get_json("/users/press/outbox").await.1["totalItems"], 1);
+    assert_eq!(app.get_json("/users/press/outbox").await.1["totalItems"], 2);
     let again = app.services.publisher.retract("press", &first.public_id, "test").await;
     assert!(again.is_err(), "a retraction cannot be repeated");
     let audit = app.store.audit_entries(0, 100).await.unwrap();

@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::process::{free_port, herold, run, Running};
-use herold_store::{NewActivity, NewFollower, Priority};
+use herold_store::{Audience, NewActivity, NewFollower, Priority};
 use herold_tests::fake_remote::FakeRemote;
 use herold_tests::spawn::TestDatabase;
 use herold_tests::{eventually, Db};
@@ -43,7 +43,7 @@ async fn kill_during_fan_out_loses_nothing(db: Db) {
             kind: "Accept".into(),
             account_id: Some(account.id),
             body: "{}".into(),
-            inboxes: vec![],
+            audience: Audience::Inboxes(vec![]),
             priority: Priority::Routine,
         };
         let follower = NewFollower {

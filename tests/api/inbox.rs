@@ -43,6 +43,14 @@ async fn follow_is_accepted_and_undo_removes_the_follower(db: Db) {
     let resp = fake.post_json(&app.url("/inbox"), &undo, Scheme::Rfc9421).await;
     assert_eq!(resp.status(), 202);
     assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0);
+
+    // Some servers undo a follow by naming only its id.
+    let follow = fake.follow(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1);
+    let undo = json!({"id": fake.new_id(), "type": "Undo", "actor": fake.actor, "object": follow["id"]});
+    assert_eq!(fake.post_json(&app.url("/inbox"), &undo, Scheme::Cavage).await.status(), 202);
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0);
 }
 
 async fn remote_actor_delete_and_key_rotation(db: Db) {
@@ -113,6 +121,39 @@ async fn bad_requests_are_refused_and_nothing_is_stored(db: Db) {
         let resp = fake.post(&inbox, body.as_bytes(), scheme, None, now + 2 * 3600).await;
         assert_eq!(resp.status(), 401, "dated in the future, {scheme:?}");
     }
+
+    // A signature made for another server, replayed here.
+    let elsewhere = url::Url::parse("http://other.example/users/press/inbox").unwrap();
+    let digest = herold_federation::signatures::BodyDigest::of(body.as_bytes());
+    let plan = herold_federation::signatures::SigningPlan::new(
+        Scheme::Cavage,
+        &fake.signer.key_id,
+        "POST",
+        &elsewhere,
+        Some(&digest),
+        now,
+    );
+    let sig = fake.signer.sign(plan.base.as_bytes()).unwrap();
+    let mut req = app.http.post(&inbox).header("host", "other.example").body(body.clone());
+    for (k, v) in plan.finish(&sig) {
+        req = req.header(k, v);
+    }
+    assert_eq!(req.send().await.unwrap().status(), 401, "signed for another host");
+
+    // A creation time at the end of time must be refused, not overflow.
+    let resp = app
+        .http
+        .post(&inbox)
+        .header("digest", &digest.digest)
+        .header(
+            "signature",
+            format!("keyId=\"{}\",algorithm=\"hs2019\",headers=\"(request-target) (created) digest\",created=9223372036854775807,signature=\"AAAA\"", fake.signer.key_id),
+        )
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401, "created = i64::MAX");
 
     // Signed correctly, but the activity claims to come from someone else.
     let mut impostor = follow.clone();

@@ -16,7 +16,7 @@ use herold::startup::Services;
 use herold_domain::{AnnouncementText, DisplayName, OrgSlug, Username};
 use herold_publishing::accounts::{self, AccountRequest};
 use herold_publishing::Draft;
-use herold_store::{NewActivity, NewFollower, Priority};
+use herold_store::{Audience, NewActivity, NewFollower, Priority};
 use herold_tests::spawn::TestDatabase;
 use herold_tests::Db;
 
@@ -134,7 +134,7 @@ async fn fan_out(n: usize, db: Db) -> (Duration, f64) {
             kind: "Accept".into(),
             account_id: Some(account.id),
             body: "{}".into(),
-            inboxes: vec![],
+            audience: Audience::Inboxes(vec![]),
             priority: Priority::Routine,
         };
         let follower = NewFollower {

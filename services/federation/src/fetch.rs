@@ -103,14 +103,19 @@ pub fn check_url(url: &Url, allow_private: bool) -> Result<(), FederationError> 
 
 /// Builds the one HTTP client Herold uses for federation: rustls, connection reuse, the
 /// guarded resolver (unless private networks are allowed), bounded redirects.
+/// Deliveries pass `follow_redirects = false`: a redirected POST would be replayed as a GET
+/// (or with a signature for the wrong URL), and its 2xx would look like a delivery.
 pub fn http_client(
     user_agent: &str,
     allow_private: bool,
     timeout: Duration,
+    follow_redirects: bool,
 ) -> Result<reqwest::Client, FederationError> {
     let redirect = Policy::custom(move |attempt| {
         if attempt.previous().len() >= MAX_REDIRECTS {
             attempt.error("too many redirects")
+        } else if !follow_redirects {
+            attempt.stop()
         } else if let Err(e) = check_url(attempt.url(), allow_private) {
             attempt.error(e.to_string())
         } else {
@@ -119,6 +124,8 @@ pub fn http_client(
     });
     let mut builder = reqwest::Client::builder()
         .user_agent(user_agent)
+        // A proxy from the environment would resolve names itself, past the SSRF guard.
+        .no_proxy()
         .redirect(redirect)
         .connect_timeout(Duration::from_secs(5))
         .timeout(timeout)
@@ -225,14 +232,16 @@ impl Fetcher {
         for (name, value) in plan.finish(&sig) {
             req = req.header(name, value);
         }
-        req.send().await.map_err(|e| FederationError::Fetch(describe(&e)))
+        req.send().await.map_err(|e| FederationError::Fetch(describe(e)))
     }
 }
 
-/// A reqwest error as one line with its causes (the URL included, never credentials).
-pub fn describe(e: &reqwest::Error) -> String {
+/// A reqwest error as one line with its causes, without the URL: inbox paths can name
+/// people, and this text ends up in logs and delivery records.
+pub fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
     let mut s = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(cause) = source {
         s.push_str(": ");
         s.push_str(&cause.to_string());

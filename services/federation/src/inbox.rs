@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use herold_domain::now_millis;
-use herold_store::{NewActivity, NewFollower, Priority, RemoteActor, Store};
+use herold_store::{Audience, NewActivity, NewFollower, Priority, RemoteActor, Store};
 use serde_json::Value;
 
 use crate::fetch::Fetcher;
@@ -58,24 +58,26 @@ impl Inbox {
         sig.check_window(now_millis() / 1000)?;
 
         let cached = self.store.remote_actor_by_key_id(&sig.key_id).await?;
-        let from_cache = cached.is_some();
-        let mut actor = match cached {
-            Some(a) => a,
-            None => self.fetch_key_owner(&sig.key_id).await?,
+        let (actor, fresh) = match cached {
+            Some(a) if sig.verify(&PublicKey::from_pem(&a.public_key_pem)?) => (a, false),
+            // Unknown key, or a cached key that fails (rotation): fetch the key once.
+            _ => {
+                let a = self.fetch_key_owner(&sig.key_id).await?;
+                if !sig.verify(&PublicKey::from_pem(&a.public_key_pem)?) {
+                    return Err(FederationError::Signature("the signature does not verify".into()));
+                }
+                (a, true)
+            }
         };
-        if !sig.verify(&PublicKey::from_pem(&actor.public_key_pem)?) {
-            if !from_cache {
-                return Err(FederationError::Signature("the signature does not verify".into()));
-            }
-            actor = self.refresh(&actor.uri).await?;
-            if actor.key_id != sig.key_id || !sig.verify(&PublicKey::from_pem(&actor.public_key_pem)?) {
-                return Err(FederationError::Signature("the signature does not verify".into()));
-            }
-        }
         if actor.uri != actor_id {
             return Err(FederationError::Signature(
                 "the signing key does not belong to the activity's actor".into(),
             ));
+        }
+        // Only a verified sender whose activity we act on is remembered.
+        let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
+        if fresh && matches!(kind, "Follow" | "Undo" | "Update" | "Delete") {
+            self.store.upsert_remote_actor(&actor).await?;
         }
         Ok(Verified { activity, actor })
     }
@@ -96,7 +98,6 @@ impl Inbox {
         if actor.key_id != key_id {
             return Err(FederationError::Signature("the key is not the actor's key".into()));
         }
-        self.store.upsert_remote_actor(&actor).await?;
         Ok(actor)
     }
 
@@ -113,6 +114,14 @@ impl Inbox {
         let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
         match kind {
             "Follow" => self.follow(&activity, &actor).await,
+            "Undo" if activity.get("object").is_some_and(Value::is_string) => {
+                let follow_id = activity.get("object").and_then(Value::as_str).unwrap_or_default();
+                Ok(if self.store.remove_follow_by_id(&actor.uri, follow_id).await? {
+                    Received::Unfollowed
+                } else {
+                    Received::Ignored
+                })
+            }
             "Undo" => {
                 let object = activity.get("object").unwrap_or(&Value::Null);
                 let is_follow = object.get("type").and_then(Value::as_str) == Some("Follow");
@@ -172,7 +181,7 @@ impl Inbox {
                     kind: "Accept".into(),
                     account_id: Some(account.id),
                     body: accept.to_string(),
-                    inboxes: vec![actor.inbox.clone()],
+                    audience: Audience::Inboxes(vec![actor.inbox.clone()]),
                     priority: Priority::Urgent,
                 },
             )

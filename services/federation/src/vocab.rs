@@ -202,6 +202,15 @@ pub fn parse_actor(doc: &Value, fetched_at: i64) -> Result<RemoteActor, Federati
             return Err(FederationError::Invalid("actor key belongs to another actor".into()));
         }
     }
+    // A key id must live with its actor (`actor#main-key`, or a key document on the same
+    // origin); otherwise one server could claim another's key id and shadow it.
+    let same_origin = |a: &str, b: &str| match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    };
+    if !same_origin(key_id, &uri) {
+        return Err(FederationError::Invalid("actor key id is on another server".into()));
+    }
     let pem = key
         .get("publicKeyPem")
         .and_then(Value::as_str)
@@ -240,6 +249,9 @@ mod tests {
         doc["publicKey"]["owner"] = json!("https://evil.example/users/b");
         assert!(parse_actor(&doc, 1).is_err());
         doc["publicKey"]["owner"] = json!("https://m.example/users/a");
+        doc["publicKey"]["id"] = json!("https://victim.example/users/bob#main-key");
+        assert!(parse_actor(&doc, 1).is_err(), "a key id on another server");
+        doc["publicKey"]["id"] = json!("https://m.example/users/a#main-key");
         doc["inbox"] = json!("javascript:alert(1)");
         assert!(parse_actor(&doc, 1).is_err());
     }

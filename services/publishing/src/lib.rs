@@ -11,8 +11,8 @@ use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Summ
 use herold_federation::vocab::{self, PUBLIC};
 use herold_federation::Urls;
 use herold_store::{
-    Account, Announcement, AnnouncementEdit, AuditEntry, NewActivity, NewAnnouncement, Priority, Store,
-    StoreError,
+    Account, Announcement, AnnouncementEdit, Audience, AuditEntry, NewActivity, NewAnnouncement, Priority,
+    Store, StoreError,
 };
 use serde_json::{json, Value};
 
@@ -115,7 +115,7 @@ impl Publisher {
             retracted_at: None,
         };
         let create =
-            self.activity(&account, "Create", note(&self.urls, &account, &preview), draft.urgent).await?;
+            self.activity(&account, "Create", note(&self.urls, &account, &preview), draft.urgent, None);
         let audit = AuditEntry::new(by, "announcement.publish", format!("announcement:{public_id}"))
             .with_detail(json!({ "account": account.username, "urgent": draft.urgent }));
         Ok(self.store.publish(new, create, audit).await?)
@@ -139,7 +139,7 @@ impl Publisher {
             content_html: render_text(draft.text.as_str()),
             source_text: draft.text.as_str().to_owned(),
             language: draft.language.map(|l| l.to_string()).or(current.language.clone()),
-            summary: draft.summary.map(|s| s.as_str().to_owned()),
+            summary: draft.summary.map(|s| s.as_str().to_owned()).or(current.summary.clone()),
             updated_at,
         };
         current.content_html = edit.content_html.clone();
@@ -147,8 +147,13 @@ impl Publisher {
         current.language = edit.language.clone();
         current.summary = edit.summary.clone();
         current.updated_at = Some(updated_at);
-        let update =
-            self.activity(&account, "Update", note(&self.urls, &account, &current), current.urgent).await?;
+        let update = self.activity(
+            &account,
+            "Update",
+            note(&self.urls, &account, &current),
+            current.urgent,
+            Some(current.id),
+        );
         let audit = AuditEntry::new(by, "announcement.edit", format!("announcement:{public_id}"));
         Ok(self.store.edit_announcement(edit, update, audit).await?)
     }
@@ -165,29 +170,39 @@ impl Publisher {
         let current = self.existing(&account, public_id).await?;
         let at = now_millis();
         let url = self.urls.announcement(&account.username, public_id);
-        let delete = self.activity(&account, "Delete", vocab::tombstone(&url, at), current.urgent).await?;
+        let delete =
+            self.activity(&account, "Delete", vocab::tombstone(&url, at), current.urgent, Some(current.id));
         let audit = AuditEntry::new(by, "announcement.retract", format!("announcement:{public_id}"));
         Ok(self.store.retract_announcement(current.id, at, delete, audit).await?)
     }
 
-    async fn activity(
+    /// Builds an activity for the account's followers. `about` names the announcement
+    /// of an Update or Delete, which also goes wherever its earlier activities went.
+    fn activity(
         &self,
         account: &Account,
         kind: &str,
         object: Value,
         urgent: bool,
-    ) -> Result<NewActivity, PublishError> {
+        about: Option<i64>,
+    ) -> NewActivity {
         let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
         let actor = self.urls.actor(&account.username);
         let activity = vocab::activity(&uri, kind, &actor, object, &self.urls.followers(&account.username));
-        Ok(NewActivity {
+        let audience = match about {
+            Some(announcement_id) => {
+                Audience::FollowersAndEarlierRecipients { account_id: account.id, announcement_id }
+            }
+            None => Audience::Followers { account_id: account.id },
+        };
+        NewActivity {
             uri,
             kind: kind.to_owned(),
             account_id: Some(account.id),
             body: activity.to_string(),
-            inboxes: self.store.follower_inboxes(account.id).await?,
+            audience,
             priority: Self::priority(urgent),
-        })
+        }
     }
 }
 

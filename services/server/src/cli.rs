@@ -212,7 +212,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let (tx, rx) = tokio::sync::watch::channel(false);
             let worker = tokio::spawn(services.run_background(rx));
             tracing::info!("herold worker delivering");
-            tokio::signal::ctrl_c().await?;
+            shutdown_signal().await?;
             let _ = tx.send(true);
             worker.await?;
             Ok(())
@@ -418,5 +418,21 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
             println!("new checkpoint signing key; publish its verifier key:\n{vkey}");
             Ok(())
         }
+    }
+}
+
+/// SIGINT or SIGTERM (what service managers send).
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
     }
 }

@@ -88,7 +88,7 @@ impl Services {
         )?;
         let user_agent = format!("Herold/{} (+{})", env!("CARGO_PKG_VERSION"), urls.home());
         let allow_private = config.allow_private_networks;
-        let fetch_client = http_client(&user_agent, allow_private, Duration::from_secs(10))?;
+        let fetch_client = http_client(&user_agent, allow_private, Duration::from_secs(10), true)?;
         let signing = SigningPool::per_core();
         let fetcher = Fetcher::new(fetch_client, instance_signer.clone(), signing.clone(), allow_private);
         let delivery_config = DeliveryConfig {
@@ -100,7 +100,8 @@ impl Services {
             allow_private,
             ..DeliveryConfig::default()
         };
-        let delivery_client = http_client(&user_agent, allow_private, delivery_config.request_timeout)?;
+        let delivery_client =
+            http_client(&user_agent, allow_private, delivery_config.request_timeout, false)?;
         let deliverer = Deliverer::new(
             store.clone(),
             delivery_client,

@@ -37,7 +37,7 @@ const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_until = $1, attempts = att
      AND (d.lease_until IS NULL OR d.lease_until < $2) \
      AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = d.host AND h.breaker_open_until > $2) \
      ORDER BY d.priority, d.next_attempt_at, d.id LIMIT $3";
-const CLAIM_TAIL: &str = ") RETURNING id, activity_id, inbox, host, attempts, created_at";
+const CLAIM_TAIL: &str = ") RETURNING id, activity_id, inbox, host, attempts, created_at, lease_until";
 
 macro_rules! sql_store {
     ($name:ident, $db:ty, $pool:ty, $backend:expr, $migrator:path, $lock:literal, $audit_lock:expr) => {
@@ -119,8 +119,32 @@ macro_rules! sql_store {
                 .fetch_one(&mut **tx)
                 .await?
                 .try_get("id")?;
+                let inboxes: Vec<String> = match &activity.audience {
+                    Audience::Inboxes(list) => list.clone(),
+                    Audience::Followers { account_id } => {
+                        sqlx::query("SELECT DISTINCT inbox FROM followers WHERE account_id = $1")
+                            .bind(account_id)
+                            .fetch_all(&mut **tx)
+                            .await?
+                            .iter()
+                            .map(|r| r.try_get("inbox"))
+                            .collect::<std::result::Result<_, _>>()?
+                    }
+                    Audience::FollowersAndEarlierRecipients { account_id, announcement_id } => sqlx::query(
+                        "SELECT inbox FROM followers WHERE account_id = $1 UNION \
+                         SELECT d.inbox FROM deliveries d JOIN activities a ON a.id = d.activity_id \
+                         WHERE a.announcement_id = $2",
+                    )
+                    .bind(account_id)
+                    .bind(announcement_id)
+                    .fetch_all(&mut **tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("inbox"))
+                    .collect::<std::result::Result<_, _>>()?,
+                };
                 // Multi-row inserts keep a 10,000-follower fan-out to a handful of statements.
-                for chunk in activity.inboxes.chunks(1000) {
+                for chunk in inboxes.chunks(1000) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO deliveries (activity_id, inbox, host, priority, state, \
                          attempts, next_attempt_at, created_at, updated_at) ",
@@ -414,6 +438,23 @@ macro_rules! sql_store {
                 Ok(removed > 0)
             }
 
+            async fn remove_follow_by_id(&self, actor_uri: &str, follow_id: &str) -> Result<bool> {
+                let now = now_millis();
+                let mut tx = self.pool.begin().await?;
+                let rows = sqlx::query("DELETE FROM followers WHERE actor_uri = $1 AND follow_id = $2 RETURNING account_id")
+                    .bind(actor_uri)
+                    .bind(follow_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for r in &rows {
+                    let account_id: i64 = r.try_get("account_id")?;
+                    let entry = AuditEntry::new("system", "follow.undo", format!("account:{account_id}"));
+                    Self::audit(&mut tx, &self.seal, &entry, now).await?;
+                }
+                tx.commit().await?;
+                Ok(!rows.is_empty())
+            }
+
             async fn forget_remote_actor(&self, actor_uri: &str) -> Result<u64> {
                 let now = now_millis();
                 let mut tx = self.pool.begin().await?;
@@ -439,16 +480,6 @@ macro_rules! sql_store {
                     .fetch_one(&self.pool)
                     .await?
                     .try_get("n")?)
-            }
-
-            async fn follower_inboxes(&self, account_id: i64) -> Result<Vec<String>> {
-                sqlx::query("SELECT DISTINCT inbox FROM followers WHERE account_id = $1 ORDER BY inbox")
-                    .bind(account_id)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| Ok(r.try_get("inbox")?))
-                    .collect()
             }
 
             async fn publish(
@@ -607,6 +638,7 @@ macro_rules! sql_store {
                             host: r.try_get("host")?,
                             attempts: r.try_get("attempts")?,
                             created_at: r.try_get("created_at")?,
+                            lease_until: r.try_get("lease_until")?,
                         })
                     })
                     .collect()
@@ -626,23 +658,26 @@ macro_rules! sql_store {
                 })
             }
 
-            async fn record_outcomes(&self, outcomes: &[(i64, DeliveryOutcome)], now: Millis) -> Result<()> {
+            async fn record_outcomes(&self, outcomes: &[(i64, Millis, DeliveryOutcome)], now: Millis) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
                 // Successes are the bulk of any fan-out: one statement per status code and
-                // chunk instead of one per row.
-                let mut delivered: std::collections::BTreeMap<u16, Vec<i64>> = Default::default();
-                for (id, outcome) in outcomes {
+                // chunk instead of one per row. The lease condition keeps a worker whose
+                // lease ran out from overwriting what the worker that took over recorded.
+                let mut delivered: std::collections::BTreeMap<(u16, Millis), Vec<i64>> = Default::default();
+                for (id, lease, outcome) in outcomes {
                     if let DeliveryOutcome::Delivered { status } = outcome {
-                        delivered.entry(*status).or_default().push(*id);
+                        delivered.entry((*status, *lease)).or_default().push(*id);
                     }
                 }
-                for (status, ids) in &delivered {
+                for ((status, lease), ids) in &delivered {
                     for chunk in ids.chunks(500) {
                         let mut q = QueryBuilder::<$db>::new("UPDATE deliveries SET state = 'delivered', last_status = ");
                         q.push_bind(i64::from(*status));
                         q.push(", last_error = NULL, lease_until = NULL, updated_at = ");
                         q.push_bind(now);
-                        q.push(" WHERE id IN (");
+                        q.push(" WHERE lease_until = ");
+                        q.push_bind(*lease);
+                        q.push(" AND id IN (");
                         let mut ids = q.separated(", ");
                         for id in chunk {
                             ids.push_bind(*id);
@@ -651,19 +686,30 @@ macro_rules! sql_store {
                         q.build().execute(&mut *tx).await?;
                     }
                 }
-                for (id, outcome) in outcomes {
-                    let (state, status, error, next): (&str, Option<i64>, Option<&str>, Option<Millis>) =
-                        match outcome {
-                            DeliveryOutcome::Delivered { .. } => continue,
-                            DeliveryOutcome::Retry { status, error, next_attempt_at } => {
-                                ("retrying", status.map(i64::from), Some(error), Some(*next_attempt_at))
-                            }
-                            DeliveryOutcome::Dead { status, error } => ("dead", status.map(i64::from), Some(error), None),
-                        };
+                for (id, lease, outcome) in outcomes {
+                    let (state, status, error, next): (&str, Option<i64>, Option<&str>, Option<Millis>) = match outcome {
+                        DeliveryOutcome::Delivered { .. } => continue,
+                        DeliveryOutcome::Released => {
+                            sqlx::query(
+                                "UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1, updated_at = $1 \
+                                 WHERE id = $2 AND lease_until = $3",
+                            )
+                            .bind(now)
+                            .bind(id)
+                            .bind(lease)
+                            .execute(&mut *tx)
+                            .await?;
+                            continue;
+                        }
+                        DeliveryOutcome::Retry { status, error, next_attempt_at } => {
+                            ("retrying", status.map(i64::from), Some(error), Some(*next_attempt_at))
+                        }
+                        DeliveryOutcome::Dead { status, error } => ("dead", status.map(i64::from), Some(error), None),
+                    };
                     sqlx::query(
                         "UPDATE deliveries SET state = $1, last_status = $2, last_error = $3, \
                          next_attempt_at = COALESCE($4, next_attempt_at), lease_until = NULL, \
-                         updated_at = $5 WHERE id = $6",
+                         updated_at = $5 WHERE id = $6 AND lease_until = $7",
                     )
                     .bind(state)
                     .bind(status)
@@ -671,6 +717,7 @@ macro_rules! sql_store {
                     .bind(next)
                     .bind(now)
                     .bind(id)
+                    .bind(lease)
                     .execute(&mut *tx)
                     .await?;
                 }

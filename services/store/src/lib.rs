@@ -60,11 +60,12 @@ pub trait Store: Send + Sync + 'static {
     /// Records a follower and queues our `Accept`, in one transaction.
     async fn add_follower(&self, follower: NewFollower, accept: NewActivity) -> Result<()>;
     async fn remove_follower(&self, account_id: i64, actor_uri: &str) -> Result<bool>;
+    /// Undo of a Follow given only by its id: removes the follow that id created, if the
+    /// actor is the one who made it.
+    async fn remove_follow_by_id(&self, actor_uri: &str, follow_id: &str) -> Result<bool>;
     /// Drops a remote actor everywhere (it was deleted at its origin). Returns the followings removed.
     async fn forget_remote_actor(&self, actor_uri: &str) -> Result<u64>;
     async fn follower_count(&self, account_id: i64) -> Result<i64>;
-    /// Distinct delivery inboxes (shared where the follower's server has one).
-    async fn follower_inboxes(&self, account_id: i64) -> Result<Vec<String>>;
 
     /// Stores the announcement, its `Create`, and one delivery per inbox, in one transaction.
     async fn publish(
@@ -95,7 +96,9 @@ pub trait Store: Send + Sync + 'static {
     /// Leases up to `limit` due deliveries, urgent ones first, skipping hosts whose breaker is open.
     async fn claim_deliveries(&self, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<ClaimedDelivery>>;
     async fn activity_for_delivery(&self, activity_id: i64) -> Result<StoredActivity>;
-    async fn record_outcomes(&self, outcomes: &[(i64, DeliveryOutcome)], now: Millis) -> Result<()>;
+    /// Records outcomes of claimed deliveries, `(id, lease_until, outcome)`; rows whose
+    /// lease has since passed to another worker are left alone.
+    async fn record_outcomes(&self, outcomes: &[(i64, Millis, DeliveryOutcome)], now: Millis) -> Result<()>;
     async fn host_state(&self, host: &str) -> Result<Option<HostState>>;
     async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()>;
     async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats>;

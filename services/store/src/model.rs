@@ -71,8 +71,22 @@ pub struct NewActivity {
     pub kind: String,
     pub account_id: Option<i64>,
     pub body: String,
-    pub inboxes: Vec<String>,
+    pub audience: Audience,
     pub priority: Priority,
+}
+
+/// Who receives an activity. Follower sets are read inside the transaction that stores the
+/// activity, so nobody who followed before the commit is missed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// These inboxes (an Accept to one follower).
+    Inboxes(Vec<String>),
+    /// The account's followers' (shared) inboxes.
+    Followers { account_id: i64 },
+    /// The followers, plus every inbox an earlier activity about this announcement went to:
+    /// a server that received the Create must also receive its Update or Delete, even if
+    /// its users have unfollowed since.
+    FollowersAndEarlierRecipients { account_id: i64, announcement_id: i64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +141,8 @@ pub struct ClaimedDelivery {
     /// Attempts including this one.
     pub attempts: i64,
     pub created_at: Millis,
+    /// The lease this claim holds; outcomes are recorded only while it is still ours.
+    pub lease_until: Millis,
 }
 
 #[derive(Debug, Clone)]
@@ -140,9 +156,20 @@ pub struct StoredActivity {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryOutcome {
-    Delivered { status: u16 },
-    Retry { status: Option<u16>, error: String, next_attempt_at: Millis },
-    Dead { status: Option<u16>, error: String },
+    Delivered {
+        status: u16,
+    },
+    Retry {
+        status: Option<u16>,
+        error: String,
+        next_attempt_at: Millis,
+    },
+    Dead {
+        status: Option<u16>,
+        error: String,
+    },
+    /// Not attempted (its host was saturated): back to the queue, the attempt not counted.
+    Released,
 }
 
 impl DeliveryOutcome {
@@ -151,6 +178,7 @@ impl DeliveryOutcome {
             DeliveryOutcome::Delivered { .. } => "delivered",
             DeliveryOutcome::Retry { .. } => "retrying",
             DeliveryOutcome::Dead { .. } => "dead",
+            DeliveryOutcome::Released => "released",
         }
     }
 }

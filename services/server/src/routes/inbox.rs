@@ -10,13 +10,17 @@ use crate::ApiError;
 /// The request as signed: the public scheme (TLS may end at a proxy), the `Host` the client
 /// used, the path and query.
 fn request_view(s: &Services, req: &HttpRequest) -> Result<RequestView, ApiError> {
-    let host = req
-        .headers()
-        .get(actix_web::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| s.urls.host());
-    let target = Url::parse(&format!("{}://{host}{}", s.urls.base().scheme(), req.uri()))
+    // A signature over another server's name must not be replayable here.
+    let ours = s.urls.host();
+    let host =
+        req.headers().get(actix_web::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or(&ours);
+    if !host.eq_ignore_ascii_case(&ours) {
+        return Err(FederationError::Signature(format!(
+            "the request is addressed to {host:?}, not to this server"
+        ))
+        .into());
+    }
+    let target = Url::parse(&format!("{}://{ours}{}", s.urls.base().scheme(), req.uri()))
         .map_err(|_| FederationError::Invalid("unusable request target".into()))?;
     let headers = req
         .headers()
@@ -24,6 +28,15 @@ fn request_view(s: &Services, req: &HttpRequest) -> Result<RequestView, ApiError
         .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str().to_owned(), v.to_owned())))
         .collect();
     Ok(RequestView::new(req.method().as_str(), target, headers))
+}
+
+/// A `Delete` of its own actor: the one activity whose signer is expected to be gone.
+fn is_self_delete(body: &[u8]) -> bool {
+    let Ok(activity) = serde_json::from_slice::<serde_json::Value>(body) else { return false };
+    let actor = activity.get("actor").and_then(herold_federation::vocab::id_of);
+    activity.get("type").and_then(|t| t.as_str()) == Some("Delete")
+        && actor.is_some()
+        && activity.get("object").and_then(herold_federation::vocab::id_of) == actor
 }
 
 /// One span per inbox request: what kind of activity, and what became of it. Never who
@@ -39,7 +52,9 @@ async fn handle(
         Ok(v) => v,
         // The actor is gone at its origin and unknown here (typically its own Delete):
         // nothing to verify against and nothing of it to remove.
-        Err(FederationError::Gone(_)) => return Ok(HttpResponse::Accepted().finish()),
+        Err(FederationError::Gone(_)) if is_self_delete(&body) => {
+            return Ok(HttpResponse::Accepted().finish())
+        }
         Err(e) => return Err(e.into()),
     };
     let span = tracing::Span::current();

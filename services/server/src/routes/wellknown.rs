@@ -25,17 +25,26 @@ pub async fn webfinger(
             return Err(ApiError::NotFound);
         }
         user.trim_start_matches('@').to_ascii_lowercase()
+    } else if resource == s.urls.instance_actor() {
+        host.to_ascii_lowercase()
     } else {
         s.urls.username_of(resource).ok_or(ApiError::NotFound)?
     };
-    let account = s.store.account_by_username(&username).await?.ok_or(ApiError::NotFound)?;
-    let actor = s.urls.actor(&account.username);
+    // The instance actor (`acct:<host>@<host>`) signs our fetches; servers in
+    // authorized-fetch mode look it up before they trust its key.
+    let (subject_user, actor, profile) = if username == host.to_ascii_lowercase() {
+        (host.clone(), s.urls.instance_actor(), s.urls.home())
+    } else {
+        let account = s.store.account_by_username(&username).await?.ok_or(ApiError::NotFound)?;
+        let actor = s.urls.actor(&account.username);
+        (account.username, actor.clone(), actor)
+    };
     let body = json!({
-        "subject": format!("acct:{}@{host}", account.username),
+        "subject": format!("acct:{subject_user}@{host}"),
         "aliases": [actor],
         "links": [
             { "rel": "self", "type": "application/activity+json", "href": actor },
-            { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": actor },
+            { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile },
         ],
     });
     Ok(HttpResponse::Ok()
