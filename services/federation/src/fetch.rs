@@ -174,23 +174,27 @@ impl Fetcher {
     /// GETs an ActivityPub object. The document's `id` must be the URL asked for (without
     /// fragment), so a server cannot pass off an object as another's.
     pub async fn get_object(&self, url: &str) -> Result<Value, FederationError> {
-        let mut url = Url::parse(url).map_err(|_| FederationError::Invalid(format!("not a URL: {url}")))?;
+        let mut url =
+            Url::parse(url).map_err(|_| FederationError::Invalid("the key id is not a URL".into()))?;
         url.set_fragment(None);
         check_url(&url, self.allow_private)?;
+        // Errors name the server, not the path: actor URLs identify people, and these
+        // messages reach the logs.
+        let server = url.host_str().unwrap_or_default().to_owned();
         let mut last = None;
         // Servers in authorized-fetch mode may only accept one scheme: knock twice.
         for scheme in [Scheme::Cavage, Scheme::Rfc9421] {
             let resp = self.signed_get(&url, scheme).await?;
             let status = resp.status().as_u16();
             if status == 404 || status == 410 {
-                return Err(FederationError::Gone(url.to_string()));
+                return Err(FederationError::Gone(server));
             }
             if status == 401 || status == 403 {
                 last = Some(status);
                 continue;
             }
             if !(200..300).contains(&status) {
-                return Err(FederationError::Fetch(format!("{url} answered {status}")));
+                return Err(FederationError::Fetch(format!("{server} answered {status}")));
             }
             let ct = resp
                 .headers()
@@ -202,17 +206,21 @@ impl Fetcher {
                 || ct.starts_with("application/ld+json")
                 || ct.starts_with("application/json"))
             {
-                return Err(FederationError::Fetch(format!("{url} is not ActivityPub JSON ({ct})")));
+                return Err(FederationError::Fetch(format!(
+                    "{server} did not answer with ActivityPub JSON ({ct})"
+                )));
             }
             let body = read_capped(resp, MAX_BODY_BYTES).await?;
             let doc: Value = serde_json::from_slice(&body)
-                .map_err(|_| FederationError::Invalid(format!("{url} returned malformed JSON")))?;
+                .map_err(|_| FederationError::Invalid(format!("{server} returned malformed JSON")))?;
             if doc.get("id").and_then(Value::as_str) != Some(url.as_str()) {
-                return Err(FederationError::Invalid(format!("the document at {url} has a different id")));
+                return Err(FederationError::Invalid(format!(
+                    "a document from {server} has a different id than its URL"
+                )));
             }
             return Ok(doc);
         }
-        Err(FederationError::Fetch(format!("{url} refused our signed fetch ({})", last.unwrap_or(401))))
+        Err(FederationError::Fetch(format!("{server} refused our signed fetch ({})", last.unwrap_or(401))))
     }
 
     async fn signed_get(&self, url: &Url, scheme: Scheme) -> Result<reqwest::Response, FederationError> {
@@ -280,6 +288,13 @@ mod tests {
         for good in ["93.184.216.34", "2a00:1450:4001:80b::200e", "::ffff:93.184.216.34"] {
             assert!(!is_forbidden_ip(good.parse().unwrap()), "{good} must be allowed");
         }
+    }
+
+    #[tokio::test]
+    async fn names_resolving_to_private_addresses_are_refused() {
+        use std::str::FromStr;
+        let resolved = GuardedResolver.resolve(Name::from_str("localhost").unwrap()).await;
+        assert!(resolved.is_err(), "localhost resolves to loopback only");
     }
 
     #[test]
