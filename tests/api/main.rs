@@ -29,5 +29,6 @@ mod durability;
 mod inbox;
 mod interop;
 mod process;
+mod retention;
 mod telemetry;
 mod vectors;

@@ -10,6 +10,7 @@ pub fn herold(db: &TestDatabase, port: u16, args: &[&str]) -> Command {
     cmd.args(args)
         .env("HEROLD_DATABASE_URL", &db.url)
         .env("HEROLD_DATA_DIR", &db.dir)
+        .env("HEROLD_POLICIES_DIR", herold_tests::spawn::policies_dir())
         .env("HEROLD_LISTEN", format!("127.0.0.1:{port}"))
         .env("HEROLD_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
         .env("HEROLD_ALLOW_PRIVATE_NETWORKS", "true")

@@ -103,6 +103,7 @@ async fn fan_out(n: usize, db: Db) -> (Duration, f64) {
         ("HEROLD_DATABASE_URL", database.url.clone()),
         ("HEROLD_PUBLIC_URL", format!("http://127.0.0.1:{own}")),
         ("HEROLD_DATA_DIR", database.dir.display().to_string()),
+        ("HEROLD_POLICIES_DIR", herold_tests::spawn::policies_dir()),
         ("HEROLD_ALLOW_PRIVATE_NETWORKS", "true".to_owned()),
     ];
     let config =

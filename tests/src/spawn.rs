@@ -15,6 +15,11 @@ pub enum Db {
     Postgres,
 }
 
+/// The repository's own policies.
+pub fn policies_dir() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../policies").to_owned()
+}
+
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
     std::env::var("HEROLD_TEST_POSTGRES_URL")
@@ -114,6 +119,7 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
         ("HEROLD_DATABASE_URL", db.url.clone()),
         ("HEROLD_PUBLIC_URL", base.clone()),
         ("HEROLD_DATA_DIR", db.dir.display().to_string()),
+        ("HEROLD_POLICIES_DIR", policies_dir()),
         ("HEROLD_ALLOW_PRIVATE_NETWORKS", options.allow_private_networks.to_string()),
         ("HEROLD_DELIVERY_FIRST_SIGNATURE_SCHEME", options.first_signature_scheme.to_owned()),
     ];

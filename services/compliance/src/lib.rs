@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod merkle;
 pub mod note;
+pub mod policy;
+pub mod retention;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ComplianceError {

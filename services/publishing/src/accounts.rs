@@ -15,7 +15,7 @@ pub async fn create_org(
     Ok(store
         .create_org(
             NewOrg { slug: slug.to_string(), name: name.as_str().to_owned() },
-            AuditEntry::new(by, "org.create", format!("org:{slug}")),
+            AuditEntry::new(by, "org.create", format!("org:{slug}")).in_org(slug.as_str()),
         )
         .await?)
 }
@@ -53,6 +53,7 @@ pub async fn create_account(
                 private_key_enc: sealed,
             },
             AuditEntry::new(by, "account.create", format!("account:{username}"))
+                .in_org(org.as_str())
                 .with_detail(json!({ "org": org.to_string() })),
         )
         .await?)

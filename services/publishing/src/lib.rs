@@ -117,6 +117,7 @@ impl Publisher {
         let create =
             self.activity(&account, "Create", note(&self.urls, &account, &preview), draft.urgent, None);
         let audit = AuditEntry::new(by, "announcement.publish", format!("announcement:{public_id}"))
+            .in_org(&account.org_slug)
             .with_detail(json!({ "account": account.username, "urgent": draft.urgent }));
         Ok(self.store.publish(new, create, audit).await?)
     }
@@ -154,7 +155,8 @@ impl Publisher {
             current.urgent,
             Some(current.id),
         );
-        let audit = AuditEntry::new(by, "announcement.edit", format!("announcement:{public_id}"));
+        let audit = AuditEntry::new(by, "announcement.edit", format!("announcement:{public_id}"))
+            .in_org(&account.org_slug);
         Ok(self.store.edit_announcement(edit, update, audit).await?)
     }
 
@@ -172,7 +174,8 @@ impl Publisher {
         let url = self.urls.announcement(&account.username, public_id);
         let delete =
             self.activity(&account, "Delete", vocab::tombstone(&url, at), current.urgent, Some(current.id));
-        let audit = AuditEntry::new(by, "announcement.retract", format!("announcement:{public_id}"));
+        let audit = AuditEntry::new(by, "announcement.retract", format!("announcement:{public_id}"))
+            .in_org(&account.org_slug);
         Ok(self.store.retract_announcement(current.id, at, delete, audit).await?)
     }
 

@@ -56,6 +56,30 @@ enum Command {
     /// The tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Data-protection policies (policies/).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Enforce retention: what has expired, and removing it.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Validate the policy files; prints what was clamped. Needs no database.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Show what has expired, per organisation and class, with counts and oldest ages.
+    Plan {
+        /// Plan as of this moment (RFC 3339), e.g. to see what next month's run removes.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Remove what has expired now, and record the run in the audit trail.
+    Apply,
 }
 
 #[derive(Subcommand)]
@@ -261,6 +285,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Announce(args) => announce(config, args).await,
         Command::Audit(command) => audit(config, command).await,
+        Command::Policy(PolicyCommand::Check) => {
+            let policies = crate::startup::load_policies(&config)?;
+            for w in &policies.warnings {
+                println!("warning: {w}");
+            }
+            println!(
+                "policies valid: {} data classes, {} organisation override(s) in {}",
+                policies.classes.len(),
+                policies.orgs.len(),
+                config.policies_dir.display()
+            );
+            Ok(())
+        }
+        Command::Retention(command) => retention(config, command).await,
         Command::Deliveries(DeliveriesCommand::Status { announcement }) => {
             let store = store(&config).await?;
             let id = match announcement {
@@ -435,4 +473,39 @@ async fn shutdown_signal() -> std::io::Result<()> {
     {
         tokio::signal::ctrl_c().await
     }
+}
+
+async fn retention(config: Config, command: RetentionCommand) -> anyhow::Result<()> {
+    use herold_compliance::retention;
+    let policies = crate::startup::load_policies(&config)?;
+    let store = store(&config).await?;
+    let now = herold_domain::now_millis();
+    let (at, counts) = match command {
+        RetentionCommand::Plan { at } => {
+            let at = match at {
+                Some(text) => {
+                    let t =
+                        time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+                            .with_context(|| {
+                                format!("--at {text:?} is not an RFC 3339 time such as 2027-01-01T00:00:00Z")
+                            })?;
+                    (t.unix_timestamp_nanos() / 1_000_000) as i64
+                }
+                None => now,
+            };
+            (at, retention::plan(store.as_ref(), &policies, at).await?)
+        }
+        RetentionCommand::Apply => (now, retention::apply(store.as_ref(), &policies, now, OPERATOR).await?),
+    };
+    println!("class\torganisation\texpired\toldest age\tlimit");
+    for c in counts {
+        let org = c.org.as_deref().unwrap_or("-");
+        let age = c.oldest.map_or("-".to_owned(), |o| format!("{}d", (at - o) / 86_400_000));
+        let limit = policies.retention(c.class, c.org.as_deref()).describe();
+        println!("{}\t{org}\t{}\t{age}\t{limit}", c.class.as_str(), c.count);
+    }
+    for org in policies.orgs.iter().filter(|(_, p)| p.legal_hold) {
+        println!("{}: legal hold, nothing removed", org.0);
+    }
+    Ok(())
 }

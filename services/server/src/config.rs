@@ -23,6 +23,7 @@ const KEYS: &[Key] = &[
     Key { toml: "listen", env: "HEROLD_LISTEN", secret: false },
     Key { toml: "public_url", env: "HEROLD_PUBLIC_URL", secret: false },
     Key { toml: "data_dir", env: "HEROLD_DATA_DIR", secret: false },
+    Key { toml: "policies_dir", env: "HEROLD_POLICIES_DIR", secret: false },
     Key { toml: "allow_private_networks", env: "HEROLD_ALLOW_PRIVATE_NETWORKS", secret: false },
     Key { toml: "otlp_endpoint", env: "HEROLD_OTLP_ENDPOINT", secret: false },
     Key { toml: "key_encryption_key", env: "HEROLD_KEY_ENCRYPTION_KEY", secret: true },
@@ -31,6 +32,7 @@ const KEYS: &[Key] = &[
     Key { toml: "delivery.per_host_concurrency", env: "HEROLD_DELIVERY_PER_HOST_CONCURRENCY", secret: false },
     Key { toml: "delivery.retry_horizon_hours", env: "HEROLD_DELIVERY_RETRY_HORIZON_HOURS", secret: false },
     Key { toml: "delivery.lease_seconds", env: "HEROLD_DELIVERY_LEASE_SECONDS", secret: false },
+    Key { toml: "retention.interval_seconds", env: "HEROLD_RETENTION_INTERVAL_SECONDS", secret: false },
     Key {
         toml: "audit.checkpoint_interval_seconds",
         env: "HEROLD_AUDIT_CHECKPOINT_INTERVAL_SECONDS",
@@ -68,6 +70,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub public_url: Url,
     pub data_dir: PathBuf,
+    pub policies_dir: PathBuf,
     pub allow_private_networks: bool,
     pub otlp_endpoint: Option<Url>,
     pub key_encryption_key: Option<String>,
@@ -78,6 +81,7 @@ pub struct Config {
     pub delivery_first_scheme: Scheme,
     pub delivery_lease: Duration,
     pub audit_checkpoint_interval: Duration,
+    pub retention_interval: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -87,6 +91,7 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("public_url", &self.public_url.as_str())
             .field("data_dir", &self.data_dir)
+            .field("policies_dir", &self.policies_dir)
             .field("allow_private_networks", &self.allow_private_networks)
             .field("otlp_endpoint", &self.otlp_endpoint.as_ref().map(Url::as_str))
             .field("key_encryption_key", &self.key_encryption_key.as_ref().map(|_| "<redacted>"))
@@ -97,6 +102,7 @@ impl std::fmt::Debug for Config {
             .field("delivery_first_scheme", &self.delivery_first_scheme)
             .field("delivery_lease", &self.delivery_lease)
             .field("audit_checkpoint_interval", &self.audit_checkpoint_interval)
+            .field("retention_interval", &self.retention_interval)
             .finish()
     }
 }
@@ -303,7 +309,21 @@ impl Config {
             |s| s.parse::<u64>().ok().filter(|n| (1..=86_400).contains(n)),
             "use seconds from 1 to 86400",
         )?;
+        let retention_secs = raw.parse(
+            "retention.interval_seconds",
+            3600,
+            |s| s.parse::<u64>().ok().filter(|n| (1..=86_400).contains(n)),
+            "use seconds from 1 to 86400",
+        )?;
+        let policies_dir = raw.parse(
+            "policies_dir",
+            PathBuf::from("./policies"),
+            |s| (!s.is_empty()).then(|| PathBuf::from(s)),
+            "give the directory holding retention.toml",
+        )?;
         Ok(Config {
+            policies_dir,
+            retention_interval: Duration::from_secs(retention_secs),
             audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),
             delivery_lease: Duration::from_secs(lease),
             database_url,

@@ -9,6 +9,7 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 use herold_compliance::audit::AuditKeys;
+use herold_compliance::policy::Policies;
 use herold_federation::delivery::{Deliverer, DeliveryConfig};
 use herold_federation::fetch::{http_client, Fetcher};
 use herold_federation::inbox::Inbox;
@@ -33,15 +34,31 @@ pub struct Services {
     pub publisher: Publisher,
     pub deliverer: Arc<Deliverer>,
     pub audit: Arc<AuditKeys>,
+    pub policies: Arc<Policies>,
 }
 
 pub const INSTANCE_KEY: &str = "instance-actor";
+
+type Job = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<(), herold_compliance::ComplianceError>> + Send>,
+>;
 
 /// The audit keys (kept in the data directory, outside the database), named after the host.
 pub fn audit_keys(config: &Config) -> anyhow::Result<AuditKeys> {
     let name = format!("{}/audit", Urls::new(config.public_url.clone()).host());
     AuditKeys::load_or_create(&config.data_dir, &name)
         .with_context(|| format!("cannot read or create the audit keys in {}", config.data_dir.display()))
+}
+
+/// Loads `policies/`; an invalid file stops Herold with the file, line and fix.
+pub fn load_policies(config: &Config) -> anyhow::Result<Policies> {
+    let policies = Policies::load(&config.policies_dir).map_err(|e| {
+        anyhow::anyhow!("invalid policy: {e} (policies_dir = {})", config.policies_dir.display())
+    })?;
+    for warning in &policies.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok(policies)
 }
 
 /// Opens and migrates the database, with the audit trail sealed by the audit keys.
@@ -57,7 +74,11 @@ pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Audi
 impl Services {
     /// Connects, migrates, and loads or creates the keys.
     pub async fn build(config: Config) -> anyhow::Result<Arc<Services>> {
+        let policies = load_policies(&config)?;
         let (store, audit) = open_store(&config).await?;
+        if herold_compliance::retention::record_policy_change(store.as_ref(), &policies, "system").await? {
+            tracing::info!("policy change recorded in the audit trail");
+        }
         let kek = Arc::new(match &config.key_encryption_key {
             Some(b64) => KeyEncryptionKey::from_base64(b64)?,
             None => KeyEncryptionKey::load_or_create(&config.data_dir.join("key-encryption.key"))
@@ -121,6 +142,7 @@ impl Services {
             kek,
             deliverer,
             audit: Arc::new(audit),
+            policies: Arc::new(policies),
         }))
     }
 }
@@ -129,19 +151,43 @@ impl Services {
     /// The work that runs beside (or instead of) the HTTP server: deliveries, and signed
     /// audit checkpoints on a schedule, also when nothing happened.
     pub async fn run_background(self: Arc<Self>, stop: watch::Receiver<bool>) {
-        let checkpoints = tokio::spawn(self.clone().checkpoint_loop(stop.clone()));
+        let checkpoints =
+            tokio::spawn(self.clone().every(self.config.audit_checkpoint_interval, stop.clone(), |s| {
+                Box::pin(async move {
+                    let cp = herold_compliance::audit::checkpoint(s.store.as_ref(), &s.audit).await?;
+                    tracing::info!(tree_size = cp.tree_size, "audit checkpoint signed");
+                    Ok(())
+                })
+            }));
+        let retention = tokio::spawn(self.clone().every(self.config.retention_interval, stop.clone(), |s| {
+            Box::pin(async move {
+                let now = herold_domain::now_millis();
+                let counts =
+                    herold_compliance::retention::apply(s.store.as_ref(), &s.policies, now, "system").await?;
+                let removed: i64 = counts.iter().map(|c| c.count).sum();
+                tracing::info!(removed, "retention run");
+                Ok(())
+            })
+        }));
         self.deliverer.clone().run(stop).await;
         let _ = checkpoints.await;
+        let _ = retention.await;
     }
 
-    async fn checkpoint_loop(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
-        let mut ticks = tokio::time::interval(self.config.audit_checkpoint_interval);
+    /// Runs `job` now and then every `period` until `stop`; a failure is logged and the
+    /// next period tries again.
+    async fn every(
+        self: Arc<Self>,
+        period: Duration,
+        mut stop: watch::Receiver<bool>,
+        job: fn(Arc<Services>) -> Job,
+    ) {
+        let mut ticks = tokio::time::interval(period);
         loop {
             tokio::select! {
                 _ = ticks.tick() => {
-                    match herold_compliance::audit::checkpoint(self.store.as_ref(), &self.audit).await {
-                        Ok(cp) => tracing::info!(tree_size = cp.tree_size, "audit checkpoint signed"),
-                        Err(e) => tracing::error!(error = %crate::error::chain(&e), "audit checkpoint failed"),
+                    if let Err(e) = job(self.clone()).await {
+                        tracing::error!(error = %crate::error::chain(&e), "scheduled job failed");
                     }
                 }
                 _ = stop.changed() => return,

@@ -7,6 +7,49 @@ use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
 use crate::*;
 
+/// For a data class: the statement counting expired rows (`$1` cutoff, `$2` organisation
+/// slug or '' for data without one) and the statements that purge them.
+fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
+    match class {
+        // Followers are kept while the follow lasts; no cutoff is ever made for them.
+        DataClass::Followers => ("SELECT CAST(0 AS BIGINT) AS n, CAST(NULL AS BIGINT) AS oldest WHERE $1 = $1 AND $2 = $2", &[]),
+        DataClass::RemoteActorCache => (
+            "SELECT COUNT(*) AS n, MIN(fetched_at) AS oldest FROM remote_actors WHERE fetched_at < $1 AND $2 = $2",
+            &["DELETE FROM remote_actors WHERE fetched_at < $1 AND $2 = $2"],
+        ),
+        DataClass::DeliveryRecords => (
+            "SELECT COUNT(*) AS n, MIN(d.updated_at) AS oldest FROM deliveries d \
+             JOIN activities a ON a.id = d.activity_id LEFT JOIN accounts ac ON ac.id = a.account_id \
+             LEFT JOIN organizations o ON o.id = ac.org_id \
+             WHERE d.state IN ('delivered', 'dead') AND d.updated_at < $1 AND COALESCE(o.slug, '') = $2",
+            &["DELETE FROM deliveries WHERE id IN (SELECT d.id FROM deliveries d \
+               JOIN activities a ON a.id = d.activity_id LEFT JOIN accounts ac ON ac.id = a.account_id \
+               LEFT JOIN organizations o ON o.id = ac.org_id \
+               WHERE d.state IN ('delivered', 'dead') AND d.updated_at < $1 AND COALESCE(o.slug, '') = $2)"],
+        ),
+        DataClass::AuditPayloads => (
+            "SELECT COUNT(*) AS n, MIN(l.at) AS oldest FROM audit_payloads p JOIN audit_log l ON l.seq = p.seq \
+             WHERE l.at < $1 AND COALESCE(l.org, '') = $2",
+            &["DELETE FROM audit_payloads WHERE seq IN \
+               (SELECT seq FROM audit_log WHERE at < $1 AND COALESCE(org, '') = $2)"],
+        ),
+        DataClass::RetractedAnnouncements => (
+            "SELECT COUNT(*) AS n, MIN(an.retracted_at) AS oldest FROM announcements an \
+             JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
+             WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2",
+            &[
+                "UPDATE activities SET body = '{}' WHERE announcement_id IN (SELECT an.id FROM announcements an \
+                 JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
+                 WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2)",
+                "UPDATE announcements SET source_text = '', content_html = '', summary = NULL WHERE id IN \
+                 (SELECT an.id FROM announcements an JOIN accounts ac ON ac.id = an.account_id \
+                 JOIN organizations o ON o.id = ac.org_id \
+                 WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2)",
+            ],
+        ),
+    }
+}
+
 fn random_salt() -> Result<String> {
     use ring::rand::SecureRandom;
     let mut salt = [0u8; 16];
@@ -62,10 +105,15 @@ macro_rules! sql_store {
                 if let Some(lock) = $audit_lock {
                     sqlx::query(lock).execute(&mut **tx).await?;
                 }
-                let seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM audit_log")
-                    .fetch_one(&mut **tx)
-                    .await?
-                    .try_get("next")?;
+                // Under the append lock: the next number, and a time never before the last
+                // entry's (transactions that began earlier may append later).
+                let last = sqlx::query("SELECT seq, at FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let (seq, at) = match last {
+                    Some(row) => (row.try_get::<i64, _>("seq")? + 1, at.max(row.try_get::<i64, _>("at")?)),
+                    None => (1, at),
+                };
                 let payload = entry.detail.to_string();
                 let salt = random_salt()?;
                 let leaf = AuditLeaf {
@@ -892,6 +940,60 @@ macro_rules! sql_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn last_audit_payload(&self, action: &str) -> Result<Option<String>> {
+                Ok(sqlx::query(
+                    "SELECT p.payload FROM audit_log l JOIN audit_payloads p ON p.seq = l.seq \
+                     WHERE l.action = $1 ORDER BY l.seq DESC LIMIT 1",
+                )
+                .bind(action)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get("payload"))
+                .transpose()?)
+            }
+
+            async fn retention_plan(&self, cutoffs: &[ClassCutoff]) -> Result<Vec<ClassCount>> {
+                let mut conn = self.pool.acquire().await?;
+                let mut out = Vec::with_capacity(cutoffs.len());
+                for c in cutoffs {
+                    let (count, _) = retention_sql(c.class);
+                    let row = sqlx::query(count)
+                        .bind(c.cutoff)
+                        .bind(c.org.as_deref().unwrap_or(""))
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    out.push(ClassCount { class: c.class, org: c.org.clone(), count: row.try_get("n")?, oldest: row.try_get("oldest")? });
+                }
+                Ok(out)
+            }
+
+            async fn retention_apply(&self, cutoffs: &[ClassCutoff], audit: AuditEntry) -> Result<Vec<ClassCount>> {
+                let now = now_millis();
+                let mut tx = self.pool.begin().await?;
+                let mut out = Vec::with_capacity(cutoffs.len());
+                for c in cutoffs {
+                    let (count, apply) = retention_sql(c.class);
+                    let org = c.org.as_deref().unwrap_or("");
+                    let row = sqlx::query(count).bind(c.cutoff).bind(org).fetch_one(&mut *tx).await?;
+                    let counted = ClassCount { class: c.class, org: c.org.clone(), count: row.try_get("n")?, oldest: row.try_get("oldest")? };
+                    if counted.count > 0 {
+                        for statement in apply {
+                            sqlx::query(statement).bind(c.cutoff).bind(org).execute(&mut *tx).await?;
+                        }
+                    }
+                    out.push(counted);
+                }
+                let removed: serde_json::Map<String, serde_json::Value> = out
+                    .iter()
+                    .filter(|c| c.count > 0)
+                    .map(|c| (format!("{}/{}", c.class.as_str(), c.org.as_deref().unwrap_or("-")), c.count.into()))
+                    .collect();
+                let audit = audit.with_detail(serde_json::json!({ "removed": removed }));
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                tx.commit().await?;
+                Ok(out)
             }
 
             async fn record_audit(&self, entry: AuditEntry) -> Result<()> {

@@ -112,4 +112,11 @@ pub trait Store: Send + Sync + 'static {
     async fn record_audit(&self, entry: AuditEntry) -> Result<()>;
     async fn save_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<()>;
     async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>>;
+    /// The payload of the newest audit entry with this action, if it still has one.
+    async fn last_audit_payload(&self, action: &str) -> Result<Option<String>>;
+
+    /// What has expired, per class and organisation.
+    async fn retention_plan(&self, cutoffs: &[ClassCutoff]) -> Result<Vec<ClassCount>>;
+    /// Deletes or anonymises what has expired and records the run, in one transaction.
+    async fn retention_apply(&self, cutoffs: &[ClassCutoff], audit: AuditEntry) -> Result<Vec<ClassCount>>;
 }

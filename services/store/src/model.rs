@@ -263,3 +263,66 @@ pub struct StoredCheckpoint {
     pub note: String,
     pub created_at: Millis,
 }
+
+/// The kinds of data Herold keeps, each with a retention rule in `policies/retention.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataClass {
+    /// Who follows which account; kept while the follow lasts.
+    Followers,
+    /// Keys and inboxes of remote actors that sent us signed requests.
+    RemoteActorCache,
+    /// Finished deliveries (delivered or dead) and their errors.
+    DeliveryRecords,
+    /// The erasable details of audit entries (the entries themselves stay).
+    AuditPayloads,
+    /// The text of retracted announcements (the tombstone stays).
+    RetractedAnnouncements,
+}
+
+impl DataClass {
+    pub const ALL: [DataClass; 5] = [
+        DataClass::Followers,
+        DataClass::RemoteActorCache,
+        DataClass::DeliveryRecords,
+        DataClass::AuditPayloads,
+        DataClass::RetractedAnnouncements,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataClass::Followers => "followers",
+            DataClass::RemoteActorCache => "remote_actor_cache",
+            DataClass::DeliveryRecords => "delivery_records",
+            DataClass::AuditPayloads => "audit_payloads",
+            DataClass::RetractedAnnouncements => "retracted_announcements",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DataClass> {
+        DataClass::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether the data belongs to one organisation (else it is the instance's).
+    pub fn per_org(self) -> bool {
+        !matches!(self, DataClass::RemoteActorCache)
+    }
+}
+
+/// Data of `class` (in `org`, or instance-wide / without organisation when `None`) older
+/// than `cutoff` has expired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassCutoff {
+    pub class: DataClass,
+    pub org: Option<String>,
+    pub cutoff: Millis,
+}
+
+/// How much expired data a class holds: what a retention run removes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClassCount {
+    pub class: DataClass,
+    pub org: Option<String>,
+    pub count: i64,
+    pub oldest: Option<Millis>,
+}

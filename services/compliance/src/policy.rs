@@ -1,0 +1,420 @@
+//! Data-protection policies as files (`policies/`): the catalogue of data classes with their
+//! retention rules (`retention.toml`) and per-organisation overrides (`orgs/<slug>.toml`).
+//! Parsing is strict: an unknown key, an unknown class or an impossible value is an error
+//! naming the file, the line and the fix.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use herold_domain::Millis;
+use herold_store::DataClass;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct PolicyError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// How long data of a class is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Retention {
+    /// Kept while it serves its purpose (e.g. while a follow lasts), no time limit.
+    WhileNeeded,
+    Millis(i64),
+}
+
+impl Retention {
+    fn parse(s: &str) -> Option<Retention> {
+        if s == "while-needed" {
+            return Some(Retention::WhileNeeded);
+        }
+        let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+        let n: i64 = num.parse().ok().filter(|n| *n > 0)?;
+        let factor = match unit {
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            _ => return None,
+        };
+        n.checked_mul(factor).map(Retention::Millis)
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            Retention::WhileNeeded => "while needed".into(),
+            Retention::Millis(ms) if ms % 86_400_000 == 0 => format!("{} days", ms / 86_400_000),
+            Retention::Millis(ms) if ms % 3_600_000 == 0 => format!("{} hours", ms / 3_600_000),
+            Retention::Millis(ms) => format!("{} seconds", ms / 1000),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AtExpiry {
+    Delete,
+    Anonymise,
+    /// Nothing expires (with `retention = "while-needed"`).
+    Keep,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalogue {
+    classes: BTreeMap<Spanned<String>, RawClass>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClass {
+    description: String,
+    location: String,
+    personal_data: bool,
+    purpose: String,
+    legal_basis: String,
+    recipients: Option<String>,
+    retention: Spanned<String>,
+    min: Option<Spanned<String>>,
+    max: Option<Spanned<String>>,
+    at_expiry: Spanned<AtExpiry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrg {
+    #[serde(default)]
+    legal_hold: bool,
+    #[serde(default)]
+    retention: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+/// One data class as the policy describes it (the Art. 30 record draws on these fields).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassPolicy {
+    pub class: DataClass,
+    pub description: String,
+    pub location: String,
+    pub personal_data: bool,
+    pub purpose: String,
+    pub legal_basis: String,
+    pub recipients: Option<String>,
+    pub retention: Retention,
+    pub min: Option<Retention>,
+    pub max: Option<Retention>,
+    pub at_expiry: AtExpiry,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct OrgPolicy {
+    pub legal_hold: bool,
+    pub retention: BTreeMap<DataClass, Retention>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Policies {
+    pub classes: BTreeMap<DataClass, ClassPolicy>,
+    pub orgs: BTreeMap<String, OrgPolicy>,
+    /// Overrides that were clamped to the caps, and similar things an operator should see.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+/// What Herold does with expired data of each class.
+pub fn action_of(class: DataClass) -> AtExpiry {
+    match class {
+        DataClass::Followers => AtExpiry::Keep,
+        DataClass::RetractedAnnouncements => AtExpiry::Anonymise,
+        DataClass::RemoteActorCache | DataClass::DeliveryRecords | DataClass::AuditPayloads => {
+            AtExpiry::Delete
+        }
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+fn toml_error(file: &Path, text: &str, e: &toml::de::Error) -> PolicyError {
+    PolicyError {
+        file: file.display().to_string(),
+        line: e.span().map_or(1, |s| line_of(text, s.start)),
+        message: e.message().to_owned(),
+    }
+}
+
+impl Policies {
+    /// Reads `dir/retention.toml` and every `dir/orgs/*.toml`.
+    pub fn load(dir: &Path) -> Result<Policies, PolicyError> {
+        let file = dir.join("retention.toml");
+        let text = std::fs::read_to_string(&file).map_err(|e| PolicyError {
+            file: file.display().to_string(),
+            line: 0,
+            message: format!("cannot read it ({e}); every deployment needs the retention catalogue"),
+        })?;
+        let mut policies = Self::parse_catalogue(&file, &text)?;
+        let orgs_dir = dir.join("orgs");
+        if let Ok(entries) = std::fs::read_dir(&orgs_dir) {
+            let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+            paths.sort();
+            for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
+                let text = std::fs::read_to_string(&path).map_err(|e| PolicyError {
+                    file: path.display().to_string(),
+                    line: 0,
+                    message: format!("cannot read it: {e}"),
+                })?;
+                policies.add_org(&path, &text)?;
+            }
+        }
+        Ok(policies)
+    }
+
+    pub fn parse_catalogue(file: &Path, text: &str) -> Result<Policies, PolicyError> {
+        let raw: RawCatalogue = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+        let err = |span: std::ops::Range<usize>, message: String| PolicyError {
+            file: file.display().to_string(),
+            line: line_of(text, span.start),
+            message,
+        };
+        let parse = |s: &Spanned<String>, what: &str| {
+            Retention::parse(s.get_ref()).ok_or_else(|| {
+                err(
+                    s.span(),
+                    format!("{what} {:?} is not a duration: use e.g. \"30d\", \"12h\", \"90m\" or \"while-needed\"", s.get_ref()),
+                )
+            })
+        };
+        let mut classes = BTreeMap::new();
+        for (name, c) in raw.classes {
+            let class = DataClass::parse(name.get_ref()).ok_or_else(|| {
+                err(
+                    name.span(),
+                    format!(
+                        "unknown data class {:?}; Herold keeps these: {}",
+                        name.get_ref(),
+                        DataClass::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })?;
+            let retention = parse(&c.retention, "retention")?;
+            let min = c.min.as_ref().map(|m| parse(m, "min")).transpose()?;
+            let max = c.max.as_ref().map(|m| parse(m, "max")).transpose()?;
+            let ms = |r: Option<Retention>| match r {
+                Some(Retention::Millis(m)) => Some(m),
+                _ => None,
+            };
+            if let (Some(lo), Some(hi)) = (ms(min), ms(max)) {
+                if lo > hi {
+                    return Err(err(c.retention.span(), "min is longer than max: swap them".into()));
+                }
+            }
+            if let Retention::Millis(r) = retention {
+                if ms(min).is_some_and(|lo| r < lo) || ms(max).is_some_and(|hi| r > hi) {
+                    return Err(err(
+                        c.retention.span(),
+                        format!("retention {} is outside its own min and max", retention.describe()),
+                    ));
+                }
+            }
+            let at_expiry = *c.at_expiry.get_ref();
+            match (retention, at_expiry) {
+                (Retention::WhileNeeded, AtExpiry::Keep)
+                | (Retention::Millis(_), AtExpiry::Delete | AtExpiry::Anonymise) => {}
+                (Retention::WhileNeeded, _) => {
+                    return Err(err(
+                        c.at_expiry.span(),
+                        "\"while-needed\" data never expires: use at_expiry = \"keep\"".into(),
+                    ))
+                }
+                (Retention::Millis(_), AtExpiry::Keep) => {
+                    return Err(err(
+                        c.at_expiry.span(),
+                        "data with a time limit must be deleted or anonymised at expiry".into(),
+                    ))
+                }
+            }
+            if at_expiry != action_of(class) {
+                return Err(err(
+                    c.at_expiry.span(),
+                    format!("{} supports at_expiry = {:?} only", class.as_str(), action_of(class)),
+                ));
+            }
+            classes.insert(
+                class,
+                ClassPolicy {
+                    class,
+                    description: c.description,
+                    location: c.location,
+                    personal_data: c.personal_data,
+                    purpose: c.purpose,
+                    legal_basis: c.legal_basis,
+                    recipients: c.recipients,
+                    retention,
+                    min,
+                    max,
+                    at_expiry,
+                },
+            );
+        }
+        if let Some(missing) = DataClass::ALL.iter().find(|c| !classes.contains_key(*c)) {
+            return Err(PolicyError {
+                file: file.display().to_string(),
+                line: line_of(text, text.len()),
+                message: format!(
+                    "data class {} is not declared: every class Herold keeps needs a rule",
+                    missing.as_str()
+                ),
+            });
+        }
+        Ok(Policies { classes, orgs: BTreeMap::new(), warnings: Vec::new() })
+    }
+
+    /// Adds `orgs/<slug>.toml`: a legal hold and/or retention overrides, clamped to the
+    /// operator's min and max (with a warning).
+    pub fn add_org(&mut self, file: &Path, text: &str) -> Result<(), PolicyError> {
+        let slug = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let raw: RawOrg = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+        let err = |span: std::ops::Range<usize>, message: String| PolicyError {
+            file: file.display().to_string(),
+            line: line_of(text, span.start),
+            message,
+        };
+        let mut org = OrgPolicy { legal_hold: raw.legal_hold, retention: BTreeMap::new() };
+        for (name, value) in raw.retention {
+            let class = DataClass::parse(name.get_ref())
+                .ok_or_else(|| err(name.span(), format!("unknown data class {:?}", name.get_ref())))?;
+            let policy = &self.classes[&class];
+            let Some(Retention::Millis(mut wanted)) = Retention::parse(value.get_ref()) else {
+                return Err(err(
+                    value.span(),
+                    format!("{:?} is not a duration such as \"30d\"", value.get_ref()),
+                ));
+            };
+            if let Some(Retention::Millis(lo)) = policy.min {
+                if wanted < lo {
+                    self.warnings.push(format!(
+                        "{}:{}: {} for {slug} raised to the minimum of {}",
+                        file.display(),
+                        line_of(text, value.span().start),
+                        class.as_str(),
+                        Retention::Millis(lo).describe()
+                    ));
+                    wanted = lo;
+                }
+            }
+            if let Some(Retention::Millis(hi)) = policy.max {
+                if wanted > hi {
+                    self.warnings.push(format!(
+                        "{}:{}: {} for {slug} lowered to the maximum of {}",
+                        file.display(),
+                        line_of(text, value.span().start),
+                        class.as_str(),
+                        Retention::Millis(hi).describe()
+                    ));
+                    wanted = hi;
+                }
+            }
+            if policy.retention == Retention::WhileNeeded {
+                return Err(err(
+                    value.span(),
+                    format!("{} is kept while needed and has no time limit to override", class.as_str()),
+                ));
+            }
+            org.retention.insert(class, Retention::Millis(wanted));
+        }
+        self.orgs.insert(slug, org);
+        Ok(())
+    }
+
+    /// The retention in force for a class in an organisation (`None`: instance-wide data).
+    pub fn retention(&self, class: DataClass, org: Option<&str>) -> Retention {
+        org.and_then(|o| self.orgs.get(o))
+            .and_then(|p| p.retention.get(&class).copied())
+            .unwrap_or(self.classes[&class].retention)
+    }
+
+    pub fn on_hold(&self, org: &str) -> bool {
+        self.orgs.get(org).is_some_and(|o| o.legal_hold)
+    }
+
+    /// A stable text of the effective policy, to notice and audit changes.
+    pub fn fingerprint(&self) -> serde_json::Value {
+        serde_json::json!({
+            "classes": self.classes.values().map(|c| (c.class.as_str().to_owned(), serde_json::json!({
+                "retention": c.retention.describe(),
+                "at_expiry": c.at_expiry,
+                "purpose": c.purpose,
+                "legal_basis": c.legal_basis,
+            }))).collect::<serde_json::Map<_, _>>(),
+            "orgs": self.orgs,
+        })
+    }
+}
+
+/// The cutoffs at `now`: data older than its cutoff is expired.
+pub fn cutoffs(policies: &Policies, orgs: &[String], now: Millis) -> Vec<herold_store::ClassCutoff> {
+    let mut out = Vec::new();
+    for class in DataClass::ALL {
+        let scopes: Vec<Option<&str>> = if class.per_org() {
+            orgs.iter().map(|o| Some(o.as_str())).chain([None]).collect()
+        } else {
+            vec![None]
+        };
+        for org in scopes {
+            if org.is_some_and(|o| policies.on_hold(o)) {
+                continue;
+            }
+            if let Retention::Millis(ms) = policies.retention(class, org) {
+                out.push(herold_store::ClassCutoff { class, org: org.map(str::to_owned), cutoff: now - ms });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CATALOGUE: &str = include_str!("../../../policies/retention.toml");
+
+    #[test]
+    fn the_shipped_catalogue_is_valid() {
+        let p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        assert_eq!(p.classes.len(), DataClass::ALL.len());
+    }
+
+    #[test]
+    fn errors_name_file_line_and_fix() {
+        let bad = CATALOGUE.replacen("retention = \"30d\"", "retention = \"30x\"", 1);
+        let e = Policies::parse_catalogue(Path::new("retention.toml"), &bad).unwrap_err();
+        assert!(e.line > 1 && e.message.contains("not a duration"), "{e}");
+        assert_eq!(bad.lines().nth(e.line - 1).map(str::trim), Some("retention = \"30x\""), "{e}");
+
+        let unknown = format!("{CATALOGUE}\n[classes.remote_actor_cache2]\n");
+        let e = Policies::parse_catalogue(Path::new("retention.toml"), &unknown).unwrap_err();
+        assert!(e.to_string().starts_with("retention.toml:"), "{e}");
+
+        let typo = CATALOGUE.replacen("personal_data", "personal_date", 1);
+        let e = Policies::parse_catalogue(Path::new("retention.toml"), &typo).unwrap_err();
+        assert!(e.message.contains("personal_date"), "{e}");
+    }
+
+    #[test]
+    fn org_overrides_are_clamped_with_a_warning() {
+        let mut p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        p.add_org(Path::new("orgs/bfdi.toml"), "[retention]\ndelivery_records = \"100000d\"\n").unwrap();
+        let max = p.classes[&DataClass::DeliveryRecords].max.unwrap();
+        assert_eq!(p.retention(DataClass::DeliveryRecords, Some("bfdi")), max);
+        assert_eq!(p.warnings.len(), 1);
+        assert!(p.warnings[0].contains("orgs/bfdi.toml:2"), "{:?}", p.warnings);
+        let e = p.add_org(Path::new("orgs/x.toml"), "legal_hold = true\nholdd = 1\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        p.add_org(Path::new("orgs/hold.toml"), "legal_hold = true\n").unwrap();
+        assert!(cutoffs(&p, &["hold".into()], 0).iter().all(|c| c.org.as_deref() != Some("hold")));
+    }
+}

@@ -1,0 +1,78 @@
+//! Retention on an aged dataset: what `plan` shows is what `apply` removes; afterwards no
+//! row of any class is older than its limit, legal hold keeps what it holds, and the audit
+//! trail still verifies.
+
+use herold_compliance::policy::Policies;
+use herold_compliance::retention;
+use herold_domain::now_millis;
+use herold_federation::signatures::Scheme;
+use herold_store::{ClassCount, DataClass};
+use herold_tests::fake_remote::FakeRemote;
+use herold_tests::{eventually, spawn_app, Db};
+
+const DAY: i64 = 86_400_000;
+
+fn count(plan: &[ClassCount], class: DataClass, org: Option<&str>) -> i64 {
+    plan.iter().filter(|c| c.class == class && c.org.as_deref() == org).map(|c| c.count).sum()
+}
+
+async fn retention_removes_exactly_what_expired(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let follow = fake.follow(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+    let kept = app.publish("press", "Bleibt").await;
+    let gone = app.publish("press", "Wird zurückgezogen").await;
+    app.services.publisher.retract("press", &gone.public_id, "test").await.unwrap();
+    app.services.deliverer.wake();
+    eventually(10, "all deliveries finished", || async {
+        let s = app.store.delivery_stats(None).await.unwrap();
+        (s.delivered == 4 && s.pending == 0).then_some(())
+    })
+    .await;
+
+    let policies = Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir())).unwrap();
+    let now = now_millis();
+    let today = retention::plan(app.store.as_ref(), &policies, now).await.unwrap();
+    assert!(today.iter().all(|c| c.count == 0), "nothing has expired yet: {today:?}");
+
+    let in_a_month = retention::plan(app.store.as_ref(), &policies, now + 31 * DAY).await.unwrap();
+    assert_eq!(count(&in_a_month, DataClass::RemoteActorCache, None), 1);
+    assert_eq!(count(&in_a_month, DataClass::DeliveryRecords, Some("bfdi")), 4, "Accept, 2 Creates, Delete");
+    assert_eq!(count(&in_a_month, DataClass::RetractedAnnouncements, Some("bfdi")), 0);
+
+    // Under a legal hold, nothing of the organisation goes; instance data still does.
+    let mut held = policies.clone();
+    held.add_org(std::path::Path::new("orgs/bfdi.toml"), "legal_hold = true\n").unwrap();
+    let removed = retention::apply(app.store.as_ref(), &held, now + 400 * DAY, "test").await.unwrap();
+    assert_eq!(count(&removed, DataClass::DeliveryRecords, Some("bfdi")), 0);
+    assert_eq!(count(&removed, DataClass::RemoteActorCache, None), 1);
+    assert!(app.store.remote_actor(&fake.actor).await.unwrap().is_none());
+    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 4, "held");
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1, "followers stay while following");
+
+    let removed = retention::apply(app.store.as_ref(), &policies, now + 400 * DAY, "test").await.unwrap();
+    assert_eq!(count(&removed, DataClass::DeliveryRecords, Some("bfdi")), 4);
+    assert_eq!(count(&removed, DataClass::RetractedAnnouncements, Some("bfdi")), 1);
+    let after = retention::plan(app.store.as_ref(), &policies, now + 400 * DAY).await.unwrap();
+    assert!(after.iter().all(|c| c.count == 0), "no row older than its limit remains: {after:?}");
+    assert_eq!(app.store.delivery_stats(None).await.unwrap(), Default::default());
+    let anonymised = app.store.announcement(account.id, &gone.public_id).await.unwrap().unwrap();
+    assert_eq!((anonymised.source_text.as_str(), anonymised.content_html.as_str()), ("", ""));
+    assert!(anonymised.retracted_at.is_some(), "the tombstone stays");
+    let untouched = app.store.announcement(account.id, &kept.public_id).await.unwrap().unwrap();
+    assert_eq!(untouched.source_text, "Bleibt");
+
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    // The scheduled run at startup is audited too, as "system".
+    let runs =
+        entries.iter().filter(|e| e.leaf.action == "retention.apply" && e.leaf.actor == "test").count();
+    assert_eq!(runs, 2, "every run is audited");
+    let keys = &app.services.audit;
+    let report =
+        herold_compliance::audit::verify(app.store.as_ref(), &keys.seal, &keys.trusted, &[]).await.unwrap();
+    assert_eq!(report.problem, None);
+}
+
+on_both_backends!(retention_removes_exactly_what_expired);
