@@ -25,6 +25,7 @@ macro_rules! on_both_backends {
 mod audit;
 mod delivery;
 mod discovery;
+mod dsar;
 mod durability;
 mod inbox;
 mod interop;

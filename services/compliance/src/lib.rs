@@ -2,6 +2,7 @@
 //! sealed entries, C2SP signed checkpoints, verification and offline proofs).
 
 pub mod audit;
+pub mod dsar;
 pub mod merkle;
 pub mod note;
 pub mod policy;

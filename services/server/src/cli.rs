@@ -62,6 +62,27 @@ enum Command {
     /// Enforce retention: what has expired, and removing it.
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Data-subject requests: access (export) and erasure.
+    #[command(subcommand)]
+    Dsar(DsarCommand),
+}
+
+#[derive(Subcommand)]
+enum DsarCommand {
+    /// Write everything held about a person: subject.json and a readable subject.html.
+    Export {
+        /// The person's actor URI, e.g. https://mastodon.example/users/alice
+        #[arg(long)]
+        subject: String,
+        /// Directory to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Erase a person's data everywhere (except under legal hold), recording that it happened.
+    Erase {
+        #[arg(long)]
+        subject: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -299,6 +320,38 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Retention(command) => retention(config, command).await,
+        Command::Dsar(DsarCommand::Export { subject, out }) => {
+            let store = store(&config).await?;
+            let data = herold_compliance::dsar::export(store.as_ref(), &subject).await?;
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let json = serde_json::json!({ "subject": subject, "data": data });
+            std::fs::write(out.join("subject.json"), serde_json::to_string_pretty(&json)?)?;
+            std::fs::write(out.join("subject.html"), herold_compliance::dsar::summary_html(&subject, &data))?;
+            store
+                .record_audit(herold_store::AuditEntry::new(OPERATOR, "dsar.export", "subject-request"))
+                .await?;
+            println!(
+                "wrote {} and {}",
+                out.join("subject.json").display(),
+                out.join("subject.html").display()
+            );
+            Ok(())
+        }
+        Command::Dsar(DsarCommand::Erase { subject }) => {
+            let policies = crate::startup::load_policies(&config)?;
+            let store = store(&config).await?;
+            let erasure =
+                herold_compliance::dsar::erase(store.as_ref(), &policies, &subject, OPERATOR).await?;
+            println!("{}", serde_json::to_string_pretty(&erasure)?);
+            if erasure.follows_held > 0 {
+                println!(
+                    "{} follow(s) kept under legal hold; nothing else was erased while they are held",
+                    erasure.follows_held
+                );
+            }
+            println!("nothing about this person was federated by Herold, so no Delete needed to be sent");
+            Ok(())
+        }
         Command::Deliveries(DeliveriesCommand::Status { announcement }) => {
             let store = store(&config).await?;
             let id = match announcement {

@@ -50,6 +50,12 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
     }
 }
 
+/// `%text%` for LIKE, with the wildcard characters in `text` escaped.
+fn like_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 fn random_salt() -> Result<String> {
     use ring::rand::SecureRandom;
     let mut salt = [0u8; 16];
@@ -501,6 +507,122 @@ macro_rules! sql_store {
                 }
                 tx.commit().await?;
                 Ok(!rows.is_empty())
+            }
+
+            async fn subject_data(&self, actor_uri: &str) -> Result<SubjectData> {
+                let mut data = SubjectData::default();
+                let like = like_pattern(actor_uri);
+                for r in sqlx::query(
+                    "SELECT a.username, o.slug, f.created_at, f.inbox, f.follow_id FROM followers f \
+                     JOIN accounts a ON a.id = f.account_id JOIN organizations o ON o.id = a.org_id \
+                     WHERE f.actor_uri = $1 ORDER BY f.created_at",
+                )
+                .bind(actor_uri)
+                .fetch_all(&self.pool)
+                .await?
+                {
+                    data.follows.push(SubjectFollow {
+                        account: r.try_get("username")?,
+                        org: r.try_get("slug")?,
+                        since: r.try_get("created_at")?,
+                        inbox: r.try_get("inbox")?,
+                        follow_id: r.try_get("follow_id")?,
+                    });
+                }
+                data.actor_cache = self.remote_actor(actor_uri).await?.map(|a| SubjectActor {
+                    inbox: a.inbox,
+                    shared_inbox: a.shared_inbox,
+                    key_id: a.key_id,
+                    fetched_at: a.fetched_at,
+                });
+                for r in sqlx::query(
+                    "SELECT uri, kind, created_at FROM activities WHERE kind = 'Accept' AND body LIKE $1 ESCAPE '\\' ORDER BY id",
+                )
+                .bind(&like)
+                .fetch_all(&self.pool)
+                .await?
+                {
+                    data.activities_to_them.push(SubjectActivity {
+                        uri: r.try_get("uri")?,
+                        kind: r.try_get("kind")?,
+                        created_at: r.try_get("created_at")?,
+                    });
+                }
+                for r in sqlx::query(
+                    "SELECT l.seq, l.at, l.action, p.payload FROM audit_payloads p JOIN audit_log l ON l.seq = p.seq \
+                     WHERE p.payload LIKE $1 ESCAPE '\\' ORDER BY l.seq",
+                )
+                .bind(&like)
+                .fetch_all(&self.pool)
+                .await?
+                {
+                    data.audit_entries.push(SubjectAudit {
+                        seq: r.try_get("seq")?,
+                        at: r.try_get("at")?,
+                        action: r.try_get("action")?,
+                        payload: r.try_get("payload")?,
+                    });
+                }
+                Ok(data)
+            }
+
+            async fn erase_subject(&self, actor_uri: &str, held_orgs: &[String], audit: AuditEntry) -> Result<Erasure> {
+                let now = now_millis();
+                let like = like_pattern(actor_uri);
+                let mut tx = self.pool.begin().await?;
+                let mut erasure = Erasure::default();
+                let follows = sqlx::query(
+                    "SELECT f.id, o.slug FROM followers f JOIN accounts a ON a.id = f.account_id \
+                     JOIN organizations o ON o.id = a.org_id WHERE f.actor_uri = $1",
+                )
+                .bind(actor_uri)
+                .fetch_all(&mut *tx)
+                .await?;
+                for r in &follows {
+                    let slug: String = r.try_get("slug")?;
+                    if held_orgs.contains(&slug) {
+                        erasure.follows_held += 1;
+                        continue;
+                    }
+                    sqlx::query("DELETE FROM followers WHERE id = $1")
+                        .bind(r.try_get::<i64, _>("id")?)
+                        .execute(&mut *tx)
+                        .await?;
+                    erasure.follows_removed += 1;
+                }
+                if erasure.follows_held == 0 {
+                    erasure.actor_cache_removed = sqlx::query("DELETE FROM remote_actors WHERE uri = $1")
+                        .bind(actor_uri)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected() as i64;
+                    // Accepts echo the subject's Follow: their deliveries and bodies go.
+                    sqlx::query(
+                        "DELETE FROM deliveries WHERE activity_id IN \
+                         (SELECT id FROM activities WHERE kind = 'Accept' AND body LIKE $1 ESCAPE '\\')",
+                    )
+                    .bind(&like)
+                    .execute(&mut *tx)
+                    .await?;
+                    erasure.activities_removed = sqlx::query(
+                        "DELETE FROM activities WHERE kind = 'Accept' AND body LIKE $1 ESCAPE '\\'",
+                    )
+                    .bind(&like)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+                    erasure.audit_payloads_erased = sqlx::query(
+                        "DELETE FROM audit_payloads WHERE payload LIKE $1 ESCAPE '\\'",
+                    )
+                    .bind(&like)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+                }
+                let audit = audit.with_detail(serde_json::to_value(&erasure).unwrap_or_default());
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                tx.commit().await?;
+                Ok(erasure)
             }
 
             async fn forget_remote_actor(&self, actor_uri: &str) -> Result<u64> {

@@ -115,6 +115,18 @@ pub trait Store: Send + Sync + 'static {
     /// The payload of the newest audit entry with this action, if it still has one.
     async fn last_audit_payload(&self, action: &str) -> Result<Option<String>>;
 
+    /// Everything held about a remote actor.
+    async fn subject_data(&self, actor_uri: &str) -> Result<SubjectData>;
+    /// Erases a remote actor's data everywhere except in organisations under legal hold
+    /// (`held_orgs`), and records that an erasure happened, without the identity, in the
+    /// same transaction.
+    async fn erase_subject(
+        &self,
+        actor_uri: &str,
+        held_orgs: &[String],
+        audit: AuditEntry,
+    ) -> Result<Erasure>;
+
     /// What has expired, per class and organisation.
     async fn retention_plan(&self, cutoffs: &[ClassCutoff]) -> Result<Vec<ClassCount>>;
     /// Deletes or anonymises what has expired and records the run, in one transaction.

@@ -326,3 +326,56 @@ pub struct ClassCount {
     pub count: i64,
     pub oldest: Option<Millis>,
 }
+
+/// Everything held about one remote actor (a data subject), for an access request.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SubjectData {
+    pub follows: Vec<SubjectFollow>,
+    pub actor_cache: Option<SubjectActor>,
+    /// Activities sent to the subject personally (Accepts of their follows).
+    pub activities_to_them: Vec<SubjectActivity>,
+    /// Audit entries that name the subject in their details.
+    pub audit_entries: Vec<SubjectAudit>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectFollow {
+    pub account: String,
+    pub org: String,
+    pub since: Millis,
+    pub inbox: String,
+    pub follow_id: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectActor {
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub key_id: String,
+    pub fetched_at: Millis,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectActivity {
+    pub uri: String,
+    pub kind: String,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectAudit {
+    pub seq: i64,
+    pub at: Millis,
+    pub action: String,
+    pub payload: String,
+}
+
+/// What an erasure removed, and what a legal hold kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Erasure {
+    pub follows_removed: i64,
+    pub follows_held: i64,
+    pub actor_cache_removed: i64,
+    pub activities_removed: i64,
+    pub audit_payloads_erased: i64,
+}

@@ -1,0 +1,117 @@
+//! Subject requests: an export finds the person's data in every class; after erasure no
+//! table holds anything of theirs, and the audit trail still verifies.
+
+use herold_federation::signatures::Scheme;
+use herold_tests::fake_remote::FakeRemote;
+use herold_tests::{eventually, spawn_app, Db, TestApp};
+
+/// Every (table, column) of the database that mentions `needle`.
+async fn search_everywhere(app: &TestApp, needle: &str) -> Vec<String> {
+    let pattern = format!("%{needle}%");
+    let mut hits = Vec::new();
+    macro_rules! scan {
+        ($pool:expr, $catalog:expr) => {{
+            let pool = $pool;
+            let columns: Vec<(String, String)> = sqlx::query_as($catalog).fetch_all(&pool).await.unwrap();
+            assert!(columns.len() > 20, "the catalogue query sees the schema");
+            for (table, column) in columns {
+                let sql = format!("SELECT COUNT(*) FROM {table} WHERE CAST({column} AS TEXT) LIKE $1");
+                let (n,): (i64,) = sqlx::query_as(&sql).bind(&pattern).fetch_one(&pool).await.unwrap();
+                if n > 0 {
+                    hits.push(format!("{table}.{column}"));
+                }
+            }
+            pool.close().await;
+        }};
+    }
+    if app.db.url.starts_with("sqlite:") {
+        scan!(
+            sqlx::SqlitePool::connect(&app.db.url).await.unwrap(),
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
+        );
+    } else {
+        scan!(
+            sqlx::PgPool::connect(&app.db.url).await.unwrap(),
+            "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public'"
+        );
+    }
+    hits
+}
+
+async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    app.create_account("bfdi", "presse-en").await;
+    let fake = FakeRemote::start().await;
+    for account in ["press", "presse-en"] {
+        let follow = fake.follow(&app.url(&format!("/users/{account}")));
+        assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+    }
+    eventually(10, "both Accepts delivered", || async {
+        (app.store.delivery_stats(None).await.unwrap().delivered == 2).then_some(())
+    })
+    .await;
+    // A staff note about this person (as moderation will write them).
+    let note = herold_store::AuditEntry::new("operator", "moderation.note", "remote_actor")
+        .with_detail(serde_json::json!({ "about": fake.actor, "note": "asked for a correction" }));
+    app.store.record_audit(note).await.unwrap();
+    app.publish("press", "Öffentliche Mitteilung").await;
+
+    let data = herold_compliance::dsar::export(app.store.as_ref(), &fake.actor).await.unwrap();
+    assert_eq!(data.follows.len(), 2);
+    assert!(data.actor_cache.is_some());
+    assert_eq!(data.activities_to_them.len(), 2, "the two Accepts");
+    assert_eq!(data.audit_entries.len(), 1);
+    let html = herold_compliance::dsar::summary_html(&fake.actor, &data);
+    assert!(html.contains("@press (bfdi)") && html.contains("moderation.note"));
+    assert!(!search_everywhere(&app, &fake.actor).await.is_empty());
+
+    let policies =
+        herold_compliance::policy::Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir()))
+            .unwrap();
+    let erasure =
+        herold_compliance::dsar::erase(app.store.as_ref(), &policies, &fake.actor, "test").await.unwrap();
+    assert_eq!(
+        (
+            erasure.follows_removed,
+            erasure.actor_cache_removed,
+            erasure.activities_removed,
+            erasure.audit_payloads_erased
+        ),
+        (2, 1, 2, 1)
+    );
+    let left = search_everywhere(&app, &fake.actor).await;
+    assert!(left.is_empty(), "still found in {left:?}");
+    let keys = &app.services.audit;
+    let report =
+        herold_compliance::audit::verify(app.store.as_ref(), &keys.seal, &keys.trusted, &[]).await.unwrap();
+    assert_eq!(report.problem, None, "erasure keeps the audit trail verifiable");
+    let last = app.store.audit_entries(0, 1000).await.unwrap().pop().unwrap();
+    assert_eq!(last.leaf.action, "dsar.erase");
+    assert!(!last.payload.unwrap().1.contains("mallory"), "the record of the erasure names nobody");
+}
+
+async fn legal_hold_keeps_what_it_holds(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let follow = fake.follow(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+    let mut policies =
+        herold_compliance::policy::Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir()))
+            .unwrap();
+    policies.add_org(std::path::Path::new("orgs/bfdi.toml"), "legal_hold = true\n").unwrap();
+    let erasure =
+        herold_compliance::dsar::erase(app.store.as_ref(), &policies, &fake.actor, "test").await.unwrap();
+    assert_eq!((erasure.follows_removed, erasure.follows_held), (0, 1));
+    assert_eq!(
+        herold_compliance::dsar::export(app.store.as_ref(), &fake.actor).await.unwrap().follows.len(),
+        1
+    );
+    assert!(
+        herold_compliance::dsar::export(app.store.as_ref(), "press").await.is_err(),
+        "subjects are actor URIs"
+    );
+}
+
+on_both_backends!(export_finds_everything_and_erasure_leaves_nothing, legal_hold_keeps_what_it_holds);
