@@ -30,6 +30,7 @@ mod durability;
 mod inbox;
 mod interop;
 mod process;
+mod reports;
 mod retention;
 mod telemetry;
 mod vectors;

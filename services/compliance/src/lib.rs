@@ -6,6 +6,7 @@ pub mod dsar;
 pub mod merkle;
 pub mod note;
 pub mod policy;
+pub mod report;
 pub mod retention;
 
 #[derive(Debug, thiserror::Error)]

@@ -65,6 +65,34 @@ enum Command {
     /// Data-subject requests: access (export) and erasure.
     #[command(subcommand)]
     Dsar(DsarCommand),
+    /// Documents for the data-protection officer.
+    #[command(subcommand)]
+    Compliance(ComplianceCommand),
+}
+
+#[derive(Subcommand)]
+enum ComplianceCommand {
+    /// The Art. 30 record of processing of an organisation, from the policy files (HTML).
+    Ropa {
+        #[arg(long)]
+        org: String,
+        /// JSON instead of HTML.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The compliance report for a period: writes report.html and report.json.
+    Report {
+        #[arg(long)]
+        org: String,
+        /// First day (YYYY-MM-DD) or instant (RFC 3339).
+        #[arg(long)]
+        from: String,
+        /// Last day, inclusive (YYYY-MM-DD), or instant (RFC 3339).
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -320,6 +348,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Retention(command) => retention(config, command).await,
+        Command::Compliance(command) => compliance(config, command).await,
         Command::Dsar(DsarCommand::Export { subject, out }) => {
             let store = store(&config).await?;
             let data = herold_compliance::dsar::export(store.as_ref(), &subject).await?;
@@ -561,4 +590,59 @@ async fn retention(config: Config, command: RetentionCommand) -> anyhow::Result<
         println!("{}: legal hold, nothing removed", org.0);
     }
     Ok(())
+}
+
+/// `YYYY-MM-DD` (midnight UTC; with `end`, the following midnight) or RFC 3339.
+fn parse_day(text: &str, end: bool) -> anyhow::Result<i64> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(text, &format)
+        .with_context(|| format!("{text:?} is not a date such as 2026-11-01 or an RFC 3339 time"))?;
+    let day = if end { day.next_day().unwrap_or(day) } else { day };
+    Ok(day.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
+async fn compliance(config: Config, command: ComplianceCommand) -> anyhow::Result<()> {
+    use herold_compliance::report;
+    let policies = crate::startup::load_policies(&config)?;
+    let (store, keys) = crate::startup::open_store(&config).await?;
+    let org_name = |slug: &str| {
+        let slug = slug.to_owned();
+        let store = store.clone();
+        async move {
+            store
+                .list_orgs()
+                .await?
+                .into_iter()
+                .find(|o| o.slug == slug)
+                .map(|o| o.name)
+                .with_context(|| format!("no organisation {slug}"))
+        }
+    };
+    match command {
+        ComplianceCommand::Ropa { org, json } => {
+            let controller = org_name(&org).await?;
+            let ropa = report::ropa(&policies, &org, &controller);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&ropa)?);
+            } else {
+                println!("{}", report::ropa_html(&ropa));
+            }
+            Ok(())
+        }
+        ComplianceCommand::Report { org, from, to, out } => {
+            org_name(&org).await?;
+            let (from, to) = (parse_day(&from, false)?, parse_day(&to, true)?);
+            anyhow::ensure!(from < to, "--from must be before --to");
+            let r = report::report(store.as_ref(), &policies, &keys, &org, from, to).await?;
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&r)?)?;
+            std::fs::write(out.join("report.html"), report::report_html(&r))?;
+            println!("wrote {} and {}", out.join("report.html").display(), out.join("report.json").display());
+            Ok(())
+        }
+    }
 }

@@ -11,8 +11,14 @@ use crate::*;
 /// slug or '' for data without one) and the statements that purge them.
 fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
     match class {
-        // Followers are kept while the follow lasts; no cutoff is ever made for them.
-        DataClass::Followers => ("SELECT CAST(0 AS BIGINT) AS n, CAST(NULL AS BIGINT) AS oldest WHERE $1 = $1 AND $2 = $2", &[]),
+        // Followers are kept while the follow lasts: counted for inventories, never purged
+        // by time (no cutoff is ever made for them).
+        DataClass::Followers => (
+            "SELECT COUNT(*) AS n, MIN(f.created_at) AS oldest FROM followers f \
+             JOIN accounts a ON a.id = f.account_id JOIN organizations o ON o.id = a.org_id \
+             WHERE f.created_at < $1 AND o.slug = $2",
+            &[],
+        ),
         DataClass::RemoteActorCache => (
             "SELECT COUNT(*) AS n, MIN(fetched_at) AS oldest FROM remote_actors WHERE fetched_at < $1 AND $2 = $2",
             &["DELETE FROM remote_actors WHERE fetched_at < $1 AND $2 = $2"],
