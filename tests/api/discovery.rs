@@ -159,7 +159,7 @@ async fn followers_and_nodeinfo_publish_counts_only(db: Db) {
     let info: serde_json::Value = app.http.get(href).send().await.unwrap().json().await.unwrap();
     assert_eq!(info["version"], "2.1");
     assert_eq!(info["software"]["name"], "herold");
-    assert_eq!(info["usage"]["users"]["total"], 1);
+    assert_eq!(info["usage"]["users"]["total"], 2, "press, and the transparency log");
     assert!(!info.to_string().contains("follower"));
 }
 
@@ -169,7 +169,24 @@ async fn health_endpoints_report_readiness(db: Db) {
     assert_eq!(app.http.get(app.url("/readyz")).send().await.unwrap().status(), 200);
 }
 
+/// Signed audit checkpoints are published by an account anyone can follow, so other
+/// servers hold independent copies of them.
+async fn checkpoints_are_published_by_the_transparency_account(db: Db) {
+    let app = spawn_app(db).await;
+    let (_, actor) = app.get_json("/users/transparency").await;
+    assert_eq!(actor["type"], "Organization");
+    let post = herold_tests::eventually(10, "the first checkpoint post", || async {
+        let (_, page) = app.get_json("/users/transparency/outbox?page=1").await;
+        page["orderedItems"].as_array().and_then(|items| items.first().cloned())
+    })
+    .await;
+    let content = post["object"]["content"].as_str().unwrap().to_owned();
+    assert!(content.contains(&format!("127.0.0.1:{}/audit", app.port)), "{content}");
+    assert!(content.contains('\u{2014}'), "carries the signature line: {content}");
+}
+
 on_both_backends!(
+    checkpoints_are_published_by_the_transparency_account,
     webfinger_finds_accounts_by_acct_and_url,
     actor_is_json_for_activitypub_and_html_for_browsers,
     announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_tombstone,

@@ -10,6 +10,7 @@ use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 use herold_compliance::audit::AuditKeys;
 use herold_compliance::policy::Policies;
+use herold_domain::{AnnouncementText, DisplayName, LanguageTag, OrgSlug, Summary, Username};
 use herold_federation::delivery::{Deliverer, DeliveryConfig};
 use herold_federation::fetch::{http_client, Fetcher};
 use herold_federation::inbox::Inbox;
@@ -17,6 +18,8 @@ use herold_federation::keys::{generate_rsa_2048, KeyEncryptionKey, Signer};
 use herold_federation::signing_pool::SigningPool;
 use herold_federation::Urls;
 use herold_publishing::Publisher;
+use herold_publishing::{accounts, Draft, PublishError};
+use herold_store::StoreError;
 use herold_store::{InstanceKey, Store};
 use tokio::sync::watch;
 
@@ -39,9 +42,43 @@ pub struct Services {
 
 pub const INSTANCE_KEY: &str = "instance-actor";
 
-type Job = std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<(), herold_compliance::ComplianceError>> + Send>,
->;
+type Job = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
+
+/// The account that publishes the audit trail's signed checkpoints, so that every server
+/// following it keeps an independent copy.
+pub const TRANSPARENCY_ACCOUNT: &str = "transparency";
+const OPERATOR_ORG: &str = "operator";
+
+async fn ensure_transparency_account(
+    store: &dyn Store,
+    kek: &KeyEncryptionKey,
+    urls: &Urls,
+) -> anyhow::Result<()> {
+    if store.account_by_username(TRANSPARENCY_ACCOUNT).await?.is_some() {
+        return Ok(());
+    }
+    let org = OrgSlug::parse(OPERATOR_ORG)?;
+    if !store.list_orgs().await?.iter().any(|o| o.slug == OPERATOR_ORG) {
+        let name = DisplayName::parse("Operator of this Herold server")?;
+        match accounts::create_org(store, &org, &name, "system").await {
+            Ok(_) | Err(PublishError::Store(StoreError::Conflict(_))) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let request = accounts::AccountRequest {
+        org,
+        username: Username::parse(TRANSPARENCY_ACCOUNT)?,
+        name: DisplayName::parse("Audit transparency log")?,
+        summary: Some(Summary::parse(
+            "Signed checkpoints of this server's tamper-evident audit trail. Follow to keep an independent copy.",
+        )?),
+    };
+    match accounts::create_account(store, kek, urls, request, "system").await {
+        // Another process created it first.
+        Ok(_) | Err(PublishError::Store(StoreError::Conflict(_))) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
 
 /// The audit keys (kept in the data directory, outside the database), named after the host.
 pub fn audit_keys(config: &Config) -> anyhow::Result<AuditKeys> {
@@ -87,6 +124,7 @@ impl Services {
                 })?,
         });
         let urls = Urls::new(config.public_url.clone());
+        ensure_transparency_account(store.as_ref(), &kek, &urls).await?;
         let instance = match store.instance_key(INSTANCE_KEY).await? {
             Some(k) => k,
             None => {
@@ -155,7 +193,21 @@ impl Services {
             tokio::spawn(self.clone().every(self.config.audit_checkpoint_interval, stop.clone(), |s| {
                 Box::pin(async move {
                     let cp = herold_compliance::audit::checkpoint(s.store.as_ref(), &s.audit).await?;
-                    tracing::info!(tree_size = cp.tree_size, "audit checkpoint signed");
+                    let text = format!(
+                        "Audit checkpoint: {} entries. Verify with `herold audit verify-bundle` and the key {}\n\n{}",
+                        cp.tree_size,
+                        s.audit.signer.verifier_key(),
+                        cp.note
+                    );
+                    let draft = Draft {
+                        text: AnnouncementText::parse(&text)?,
+                        language: Some(LanguageTag::parse("en")?),
+                        summary: None,
+                        urgent: false,
+                    };
+                    s.publisher.publish(TRANSPARENCY_ACCOUNT, draft, "system").await?;
+                    s.deliverer.wake();
+                    tracing::info!(tree_size = cp.tree_size, "audit checkpoint signed and published");
                     Ok(())
                 })
             }));
@@ -187,7 +239,7 @@ impl Services {
             tokio::select! {
                 _ = ticks.tick() => {
                     if let Err(e) = job(self.clone()).await {
-                        tracing::error!(error = %crate::error::chain(&e), "scheduled job failed");
+                        tracing::error!(error = format!("{e:#}"), "scheduled job failed");
                     }
                 }
                 _ = stop.changed() => return,
