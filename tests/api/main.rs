@@ -29,6 +29,7 @@ mod dsar;
 mod durability;
 mod inbox;
 mod interop;
+mod privacy;
 mod process;
 mod reports;
 mod retention;

@@ -13,6 +13,14 @@ use herold_federation::signatures::{BodyDigest, Scheme, SigningPlan};
 use serde_json::{json, Value};
 use url::Url;
 
+/// Remote servers connect from this address, never used for anything else, so a test can
+/// prove that Herold keeps no client address anywhere.
+pub const CLIENT_ADDRESS: std::net::Ipv4Addr = std::net::Ipv4Addr::new(127, 0, 0, 55);
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().local_address(std::net::IpAddr::V4(CLIENT_ADDRESS)).build().expect("client")
+}
+
 #[derive(Debug, Clone)]
 pub struct ReceivedRequest {
     pub path: String,
@@ -150,7 +158,7 @@ impl FakeRemote {
         let digest = BodyDigest::of(body);
         let plan = SigningPlan::new(scheme, &signer.key_id, "POST", &url, Some(&digest), now);
         let sig = signer.sign(plan.base.as_bytes()).unwrap();
-        let mut req = reqwest::Client::new()
+        let mut req = client()
             .post(url.as_str())
             .header("content-type", "application/activity+json")
             .body(body.to_vec());

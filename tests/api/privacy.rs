@@ -1,0 +1,83 @@
+//! Privacy by default: a full run of the service leaves no client IP address in the
+//! database or in the logs.
+
+use std::process::Stdio;
+
+use herold_federation::signatures::Scheme;
+use herold_tests::fake_remote::{FakeRemote, CLIENT_ADDRESS};
+use herold_tests::spawn::TestDatabase;
+use herold_tests::{eventually, Db};
+
+use crate::process::{free_port, herold, run, wait_until_live, Running};
+
+/// Every (table, column) whose text contains `needle`.
+async fn columns_containing(db: &TestDatabase, needle: &str) -> Vec<String> {
+    let pattern = format!("%{needle}%");
+    let mut hits = Vec::new();
+    macro_rules! scan {
+        ($pool:expr, $catalog:expr) => {{
+            let pool = $pool;
+            let columns: Vec<(String, String)> = sqlx::query_as($catalog).fetch_all(&pool).await.unwrap();
+            for (table, column) in columns {
+                let sql = format!("SELECT COUNT(*) FROM {table} WHERE CAST({column} AS TEXT) LIKE $1");
+                let (n,): (i64,) = sqlx::query_as(&sql).bind(&pattern).fetch_one(&pool).await.unwrap();
+                if n > 0 {
+                    hits.push(format!("{table}.{column}"));
+                }
+            }
+            pool.close().await;
+        }};
+    }
+    if db.url.starts_with("sqlite:") {
+        scan!(
+            sqlx::SqlitePool::connect(&db.url).await.unwrap(),
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
+        );
+    } else {
+        scan!(
+            sqlx::PgPool::connect(&db.url).await.unwrap(),
+            "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public'"
+        );
+    }
+    hits
+}
+
+async fn a_full_run_keeps_no_client_address(db: Db) {
+    let database = TestDatabase::create(db).await;
+    let port = free_port();
+    run(&database, port, &["org", "create", "bfdi", "--name", "BfDI"]);
+    run(&database, port, &["account", "create", "bfdi", "press", "--name", "Press"]);
+    let log = database.dir.join("herold.log");
+    let server = Running(
+        herold(&database, port, &["serve"])
+            .env("HEROLD_LOG", "debug")
+            .env("HEROLD_LOG_FORMAT", "json")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    wait_until_live(port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let fake = FakeRemote::start().await;
+    let follow = fake.follow(&format!("{base}/users/press"));
+    assert_eq!(fake.post_json(&format!("{base}/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+    let unsigned = fake.follow(&format!("{base}/users/press")).to_string();
+    let now = herold_domain::now_millis() / 1000;
+    let stale =
+        fake.post(&format!("{base}/inbox"), unsigned.as_bytes(), Scheme::Rfc9421, None, now - 7200).await;
+    assert_eq!(stale.status(), 401);
+    run(&database, port, &["announce", "press", "--text", "Ohne IP-Adressen"]);
+    eventually(20, "the Accept and the Create", || async { (fake.received().len() >= 2).then_some(()) })
+        .await;
+    drop(server);
+
+    let address = CLIENT_ADDRESS.to_string();
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(logs.contains("\"path\":\"/inbox\""), "requests were logged: {logs}");
+    assert!(!logs.contains(&address), "a client address in the logs");
+    let hits = columns_containing(&database, &address).await;
+    assert!(hits.is_empty(), "a client address in {hits:?}");
+}
+
+on_both_backends!(a_full_run_keeps_no_client_address);
