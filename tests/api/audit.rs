@@ -164,6 +164,18 @@ async fn audit_commands_verify_prove_and_check_bundles() {
     assert!(note.starts_with(&format!("127.0.0.1:{port}/audit\n3\n")), "{note}");
     assert!(note.contains("\n\n\u{2014} "), "a signed note: {note}");
 
+    let csv = run(&database, port, &["audit", "export", "--action", "account.create"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "seq,at,org,actor,action,subject,detail");
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[1].contains(",bfdi,operator,account.create,account:press,"), "{csv}");
+    let json: serde_json::Value = serde_json::from_str(&run(
+        &database,
+        port,
+        &["audit", "export", "--format", "json", "--org", "bfdi"],
+    ))
+    .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 3, "org, account, announcement: {json}");
     let status = |args: &[&str]| {
         herold(&database, port, args).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap().code()
     };

@@ -60,6 +60,16 @@ async fn remote_actor_delete_and_key_rotation(db: Db) {
     let follow = fake.follow(&app.url("/users/press"));
     assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
 
+    // A cached key past its retention is hidden at once: Herold fetches it anew.
+    let stale_at = 1_000;
+    let mut stale = app.store.remote_actor(&fake.actor).await.unwrap().unwrap();
+    stale.fetched_at = stale_at;
+    app.store.upsert_remote_actor(&stale).await.unwrap();
+    let again = fake.follow(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&app.url("/inbox"), &again, Scheme::Cavage).await.status(), 202);
+    let refreshed = app.store.remote_actor(&fake.actor).await.unwrap().unwrap();
+    assert!(refreshed.fetched_at > stale_at, "an expired cache entry is not used");
+
     // The remote rotates its key: the cached key fails, Herold refetches once and accepts.
     let new_key = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
     let new_signer = Signer::from_pkcs8(fake.signer.key_id.clone(), &new_key.pkcs8_der).unwrap();

@@ -33,11 +33,14 @@ pub struct Inbox {
     store: Arc<dyn Store>,
     fetcher: Fetcher,
     urls: Urls,
+    /// Cached keys older than this are treated as absent (the retention policy of the
+    /// remote actor cache): expired data is hidden at once, before the purge removes it.
+    key_max_age: Option<i64>,
 }
 
 impl Inbox {
-    pub fn new(store: Arc<dyn Store>, fetcher: Fetcher, urls: Urls) -> Self {
-        Inbox { store, fetcher, urls }
+    pub fn new(store: Arc<dyn Store>, fetcher: Fetcher, urls: Urls, key_max_age: Option<i64>) -> Self {
+        Inbox { store, fetcher, urls, key_max_age }
     }
 
     /// Checks the body digest, the signature and its time window, and that the key's owner
@@ -57,7 +60,12 @@ impl Inbox {
         let sig = parse_request_signature(req, Some(body))?;
         sig.check_window(now_millis() / 1000)?;
 
-        let cached = self.store.remote_actor_by_key_id(&sig.key_id).await?;
+        let now = now_millis();
+        let cached = self
+            .store
+            .remote_actor_by_key_id(&sig.key_id)
+            .await?
+            .filter(|a| self.key_max_age.is_none_or(|max| now - a.fetched_at <= max));
         let (actor, fresh) = match cached {
             Some(a) if sig.verify(&PublicKey::from_pem(&a.public_key_pem)?) => (a, false),
             // Unknown key, or a cached key that fails (rotation): fetch the key once.

@@ -160,6 +160,24 @@ enum AuditCommand {
     },
     /// Sign the current tree head now.
     Checkpoint,
+    /// Export entries for auditors, filtered, as CSV or JSON (payloads included unless erased).
+    Export {
+        /// csv or json
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Only this organisation's entries.
+        #[arg(long)]
+        org: Option<String>,
+        /// Only this action, e.g. announcement.publish
+        #[arg(long)]
+        action: Option<String>,
+        /// From this day (YYYY-MM-DD) or instant (RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// To this day, inclusive.
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Replace the checkpoint signing key; the new key is added to the trusted keys.
     RotateKey,
 }
@@ -519,6 +537,60 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        AuditCommand::Export { format, org, action, from, to } => {
+            anyhow::ensure!(format == "csv" || format == "json", "--format must be csv or json");
+            let from = from.map(|d| parse_day(&d, false)).transpose()?.unwrap_or(i64::MIN);
+            let to = to.map(|d| parse_day(&d, true)).transpose()?.unwrap_or(i64::MAX);
+            let (store, _) = crate::startup::open_store(&config).await?;
+            let mut rows = Vec::new();
+            let mut after = 0;
+            loop {
+                let page = store.audit_entries(after, 2000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.leaf.seq;
+                rows.extend(page.into_iter().filter(|e| {
+                    let l = &e.leaf;
+                    l.at >= from
+                        && l.at < to
+                        && org.as_deref().is_none_or(|o| l.org.as_deref() == Some(o))
+                        && action.as_deref().is_none_or(|a| l.action == a)
+                }));
+            }
+            if format == "json" {
+                let json: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|e| {
+                        serde_json::json!({
+                            "seq": e.leaf.seq,
+                            "at": herold_domain::format_rfc3339(e.leaf.at),
+                            "org": e.leaf.org,
+                            "actor": e.leaf.actor,
+                            "action": e.leaf.action,
+                            "subject": e.leaf.subject,
+                            "detail": e.payload.as_ref().and_then(|(_, p)| serde_json::from_str::<serde_json::Value>(p).ok()),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&json)?);
+            } else {
+                println!("seq,at,org,actor,action,subject,detail");
+                for e in &rows {
+                    let l = &e.leaf;
+                    let detail = e.payload.as_ref().map_or("(erased)", |(_, p)| p.as_str());
+                    println!(
+                        "{},{},{},{},{},{},{}",
+                        l.seq,
+                        herold_domain::format_rfc3339(l.at),
+                        csv(l.org.as_deref().unwrap_or("")),
+                        csv(&l.actor),
+                        csv(&l.action),
+                        csv(&l.subject),
+                        csv(detail)
+                    );
+                }
+            }
+            Ok(())
+        }
         AuditCommand::Checkpoint => {
             let (store, keys) = crate::startup::open_store(&config).await?;
             let cp = audit::checkpoint(store.as_ref(), &keys).await?;
@@ -644,5 +716,16 @@ async fn compliance(config: Config, command: ComplianceCommand) -> anyhow::Resul
             println!("wrote {} and {}", out.join("report.html").display(), out.join("report.json").display());
             Ok(())
         }
+    }
+}
+
+/// One CSV field (RFC 4180), with spreadsheet formula prefixes neutralised.
+fn csv(field: &str) -> String {
+    let guarded =
+        if field.starts_with(['=', '+', '-', '@']) { format!("'{field}") } else { field.to_owned() };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
     }
 }

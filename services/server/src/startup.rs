@@ -9,7 +9,7 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 use herold_compliance::audit::AuditKeys;
-use herold_compliance::policy::Policies;
+use herold_compliance::policy::{Policies, Retention};
 use herold_domain::{AnnouncementText, DisplayName, LanguageTag, OrgSlug, Summary, Username};
 use herold_federation::delivery::{Deliverer, DeliveryConfig};
 use herold_federation::fetch::{http_client, Fetcher};
@@ -19,7 +19,7 @@ use herold_federation::signing_pool::SigningPool;
 use herold_federation::Urls;
 use herold_publishing::Publisher;
 use herold_publishing::{accounts, Draft, PublishError};
-use herold_store::StoreError;
+use herold_store::{DataClass, StoreError};
 use herold_store::{InstanceKey, Store};
 use tokio::sync::watch;
 
@@ -123,6 +123,10 @@ impl Services {
                     format!("cannot read or create the key file in {}", config.data_dir.display())
                 })?,
         });
+        let key_max_age = match policies.retention(DataClass::RemoteActorCache, None) {
+            Retention::Millis(ms) => Some(ms),
+            Retention::WhileNeeded => None,
+        };
         let urls = Urls::new(config.public_url.clone());
         ensure_transparency_account(store.as_ref(), &kek, &urls).await?;
         let instance = match store.instance_key(INSTANCE_KEY).await? {
@@ -171,7 +175,7 @@ impl Services {
             delivery_config,
         );
         Ok(Arc::new(Services {
-            inbox: Inbox::new(store.clone(), fetcher, urls.clone()),
+            inbox: Inbox::new(store.clone(), fetcher, urls.clone(), key_max_age),
             publisher: Publisher::new(store.clone(), urls.clone()),
             instance_public_key: instance.public_key_pem,
             config,
