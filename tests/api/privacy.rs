@@ -78,6 +78,55 @@ async fn a_full_run_keeps_no_client_address(db: Db) {
     assert!(!logs.contains(&address), "a client address in the logs");
     let hits = columns_containing(&database, &address).await;
     assert!(hits.is_empty(), "a client address in {hits:?}");
+    assert!(columns_containing(&database, "HTTP 401").await.is_empty(), "the security log is off by default");
 }
 
-on_both_backends!(a_full_run_keeps_no_client_address);
+/// With the security log switched on, rejected requests are kept under a pseudonym of the
+/// client address, and the retention policy purges them.
+async fn security_log_keeps_pseudonyms_only(db: Db) {
+    let options = herold_tests::spawn::AppOptions { security_log: true, ..Default::default() };
+    let app = herold_tests::spawn::spawn_app_with(db, options).await;
+    app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let now = herold_domain::now_millis() / 1000;
+    let body = fake.follow(&app.url("/users/press")).to_string();
+    for _ in 0..2 {
+        let resp = fake.post(&app.url("/inbox"), body.as_bytes(), Scheme::Cavage, None, now - 7200).await;
+        assert_eq!(resp.status(), 401);
+    }
+    let policies =
+        herold_compliance::policy::Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir()))
+            .unwrap();
+    let plan = herold_compliance::retention::plan(
+        app.store.as_ref(),
+        &policies,
+        herold_domain::now_millis() + 8 * 86_400_000,
+    )
+    .await
+    .unwrap();
+    let logged: i64 =
+        plan.iter().filter(|c| c.class == herold_store::DataClass::SecurityLog).map(|c| c.count).sum();
+    assert_eq!(logged, 2, "both rejections kept");
+    let hits = columns_containing(&app.db, &CLIENT_ADDRESS.to_string()).await;
+    assert!(hits.is_empty(), "the address itself is never stored: {hits:?}");
+    let same = columns_containing(&app.db, "HTTP 401").await;
+    assert_eq!(same, vec!["security_log.detail".to_owned()]);
+    herold_compliance::retention::apply(
+        app.store.as_ref(),
+        &policies,
+        herold_domain::now_millis() + 8 * 86_400_000,
+        "test",
+    )
+    .await
+    .unwrap();
+    let plan = herold_compliance::retention::plan(
+        app.store.as_ref(),
+        &policies,
+        herold_domain::now_millis() + 8 * 86_400_000,
+    )
+    .await
+    .unwrap();
+    assert!(plan.iter().filter(|c| c.class == herold_store::DataClass::SecurityLog).all(|c| c.count == 0));
+}
+
+on_both_backends!(a_full_run_keeps_no_client_address, security_log_keeps_pseudonyms_only);

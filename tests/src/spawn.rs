@@ -97,11 +97,17 @@ pub struct AppOptions {
     pub allow_private_networks: bool,
     pub first_signature_scheme: &'static str,
     pub workers: bool,
+    pub security_log: bool,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
-        AppOptions { allow_private_networks: true, first_signature_scheme: "draft-cavage-12", workers: true }
+        AppOptions {
+            allow_private_networks: true,
+            first_signature_scheme: "draft-cavage-12",
+            workers: true,
+            security_log: false,
+        }
     }
 }
 
@@ -120,6 +126,7 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
         ("HEROLD_PUBLIC_URL", base.clone()),
         ("HEROLD_DATA_DIR", db.dir.display().to_string()),
         ("HEROLD_POLICIES_DIR", policies_dir()),
+        ("HEROLD_SECURITY_LOG", options.security_log.to_string()),
         ("HEROLD_ALLOW_PRIVATE_NETWORKS", options.allow_private_networks.to_string()),
         ("HEROLD_DELIVERY_FIRST_SIGNATURE_SCHEME", options.first_signature_scheme.to_owned()),
     ];

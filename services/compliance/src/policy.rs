@@ -129,9 +129,10 @@ pub fn action_of(class: DataClass) -> AtExpiry {
     match class {
         DataClass::Followers => AtExpiry::Keep,
         DataClass::RetractedAnnouncements => AtExpiry::Anonymise,
-        DataClass::RemoteActorCache | DataClass::DeliveryRecords | DataClass::AuditPayloads => {
-            AtExpiry::Delete
-        }
+        DataClass::RemoteActorCache
+        | DataClass::DeliveryRecords
+        | DataClass::AuditPayloads
+        | DataClass::SecurityLog => AtExpiry::Delete,
     }
 }
 

@@ -28,6 +28,7 @@ const KEYS: &[Key] = &[
     Key { toml: "otlp_endpoint", env: "HEROLD_OTLP_ENDPOINT", secret: false },
     Key { toml: "key_encryption_key", env: "HEROLD_KEY_ENCRYPTION_KEY", secret: true },
     Key { toml: "log_format", env: "HEROLD_LOG_FORMAT", secret: false },
+    Key { toml: "security_log", env: "HEROLD_SECURITY_LOG", secret: false },
     Key { toml: "delivery.concurrency", env: "HEROLD_DELIVERY_CONCURRENCY", secret: false },
     Key { toml: "delivery.per_host_concurrency", env: "HEROLD_DELIVERY_PER_HOST_CONCURRENCY", secret: false },
     Key { toml: "delivery.retry_horizon_hours", env: "HEROLD_DELIVERY_RETRY_HORIZON_HOURS", secret: false },
@@ -75,6 +76,7 @@ pub struct Config {
     pub otlp_endpoint: Option<Url>,
     pub key_encryption_key: Option<String>,
     pub log_format: LogFormat,
+    pub security_log: bool,
     pub delivery_concurrency: usize,
     pub delivery_per_host_concurrency: usize,
     pub delivery_retry_horizon: Duration,
@@ -96,6 +98,7 @@ impl std::fmt::Debug for Config {
             .field("otlp_endpoint", &self.otlp_endpoint.as_ref().map(Url::as_str))
             .field("key_encryption_key", &self.key_encryption_key.as_ref().map(|_| "<redacted>"))
             .field("log_format", &self.log_format)
+            .field("security_log", &self.security_log)
             .field("delivery_concurrency", &self.delivery_concurrency)
             .field("delivery_per_host_concurrency", &self.delivery_per_host_concurrency)
             .field("delivery_retry_horizon", &self.delivery_retry_horizon)
@@ -321,7 +324,9 @@ impl Config {
             |s| (!s.is_empty()).then(|| PathBuf::from(s)),
             "give the directory holding retention.toml",
         )?;
+        let security_log = raw.parse("security_log", false, parse_bool, "use true or false")?;
         Ok(Config {
+            security_log,
             policies_dir,
             retention_interval: Duration::from_secs(retention_secs),
             audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 mod error;
 mod routes;
+mod security_log;
 pub mod startup;
 pub mod telemetry;
 

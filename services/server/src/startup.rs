@@ -38,6 +38,8 @@ pub struct Services {
     pub deliverer: Arc<Deliverer>,
     pub audit: Arc<AuditKeys>,
     pub policies: Arc<Policies>,
+    /// Present only when the operator turned the security log on.
+    pub security_log: Option<crate::security_log::SecurityLog>,
 }
 
 pub const INSTANCE_KEY: &str = "instance-actor";
@@ -127,6 +129,8 @@ impl Services {
             Retention::Millis(ms) => Some(ms),
             Retention::WhileNeeded => None,
         };
+        let config_security_log =
+            config.security_log.then(crate::security_log::SecurityLog::new).transpose()?;
         let urls = Urls::new(config.public_url.clone());
         ensure_transparency_account(store.as_ref(), &kek, &urls).await?;
         let instance = match store.instance_key(INSTANCE_KEY).await? {
@@ -185,6 +189,7 @@ impl Services {
             deliverer,
             audit: Arc::new(audit),
             policies: Arc::new(policies),
+            security_log: config_security_log,
         }))
     }
 }

@@ -39,6 +39,10 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
             &["DELETE FROM audit_payloads WHERE seq IN \
                (SELECT seq FROM audit_log WHERE at < $1 AND COALESCE(org, '') = $2)"],
         ),
+        DataClass::SecurityLog => (
+            "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM security_log WHERE at < $1 AND $2 = $2",
+            &["DELETE FROM security_log WHERE at < $1 AND $2 = $2"],
+        ),
         DataClass::RetractedAnnouncements => (
             "SELECT COUNT(*) AS n, MIN(an.retracted_at) AS oldest FROM announcements an \
              JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
@@ -1080,6 +1084,17 @@ macro_rules! sql_store {
                 .await?
                 .map(|r| r.try_get("payload"))
                 .transpose()?)
+            }
+
+            async fn record_security_event(&self, event: &str, client_pseudonym: &str, detail: &str) -> Result<()> {
+                sqlx::query("INSERT INTO security_log (at, event, client, detail) VALUES ($1, $2, $3, $4)")
+                    .bind(now_millis())
+                    .bind(event)
+                    .bind(client_pseudonym)
+                    .bind(detail)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn retention_plan(&self, cutoffs: &[ClassCutoff]) -> Result<Vec<ClassCount>> {

@@ -127,6 +127,9 @@ pub trait Store: Send + Sync + 'static {
         audit: AuditEntry,
     ) -> Result<Erasure>;
 
+    /// Keeps one security event (the security log is off unless configured).
+    async fn record_security_event(&self, event: &str, client_pseudonym: &str, detail: &str) -> Result<()>;
+
     /// What has expired, per class and organisation.
     async fn retention_plan(&self, cutoffs: &[ClassCutoff]) -> Result<Vec<ClassCount>>;
     /// Deletes or anonymises what has expired and records the run, in one transaction.

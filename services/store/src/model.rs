@@ -278,15 +278,18 @@ pub enum DataClass {
     AuditPayloads,
     /// The text of retracted announcements (the tombstone stays).
     RetractedAnnouncements,
+    /// Rejected requests with pseudonymised client addresses (only if switched on).
+    SecurityLog,
 }
 
 impl DataClass {
-    pub const ALL: [DataClass; 5] = [
+    pub const ALL: [DataClass; 6] = [
         DataClass::Followers,
         DataClass::RemoteActorCache,
         DataClass::DeliveryRecords,
         DataClass::AuditPayloads,
         DataClass::RetractedAnnouncements,
+        DataClass::SecurityLog,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -296,6 +299,7 @@ impl DataClass {
             DataClass::DeliveryRecords => "delivery_records",
             DataClass::AuditPayloads => "audit_payloads",
             DataClass::RetractedAnnouncements => "retracted_announcements",
+            DataClass::SecurityLog => "security_log",
         }
     }
 
@@ -305,7 +309,7 @@ impl DataClass {
 
     /// Whether the data belongs to one organisation (else it is the instance's).
     pub fn per_org(self) -> bool {
-        !matches!(self, DataClass::RemoteActorCache)
+        !matches!(self, DataClass::RemoteActorCache | DataClass::SecurityLog)
     }
 }
 

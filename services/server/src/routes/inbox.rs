@@ -67,13 +67,32 @@ async fn handle(
     Ok(HttpResponse::Accepted().finish())
 }
 
+/// Keeps a rejected request in the security log, if the operator turned it on.
+async fn note(
+    s: &Services,
+    req: &HttpRequest,
+    result: Result<HttpResponse, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    if let (Some(log), Err(e), Some(peer)) = (&s.security_log, &result, req.peer_addr()) {
+        use actix_web::ResponseError;
+        let detail = format!("HTTP {}", e.status_code().as_u16());
+        if let Err(err) =
+            s.store.record_security_event("inbox.rejected", &log.pseudonym(peer.ip()), &detail).await
+        {
+            tracing::warn!(error = %crate::error::chain(&err), "security log write failed");
+        }
+    }
+    result
+}
+
 #[post("/inbox")]
 pub async fn shared_inbox(
     s: web::Data<Services>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    handle(s, req, body).await
+    let result = handle(s.clone(), req.clone(), body).await;
+    note(&s, &req, result).await
 }
 
 #[post("/users/{username}/inbox")]
@@ -86,5 +105,6 @@ pub async fn actor_inbox(
     if s.store.account_by_username(&path.to_ascii_lowercase()).await?.is_none() {
         return Err(ApiError::NotFound);
     }
-    handle(s, req, body).await
+    let result = handle(s.clone(), req.clone(), body).await;
+    note(&s, &req, result).await
 }

@@ -131,3 +131,14 @@ CREATE TABLE audit_checkpoints (
     note        TEXT NOT NULL,
     created_at  BIGINT NOT NULL
 );
+
+-- Off unless the operator turns the security log on; then rejected requests are kept with a
+-- pseudonym of the client address (never the address), for the security_log retention.
+CREATE TABLE security_log (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at         BIGINT NOT NULL,
+    event      TEXT NOT NULL,
+    client     TEXT NOT NULL,
+    detail     TEXT NOT NULL
+);
+CREATE INDEX security_log_at ON security_log(at);
