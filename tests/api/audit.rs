@@ -38,7 +38,7 @@ async fn app_with_history(db: Db) -> TestApp {
 }
 
 async fn verify(app: &TestApp) -> Verification {
-    let keys = AuditKeys::load_or_create(&app.db.dir, &key_name(app)).unwrap();
+    let keys = AuditKeys::load(&app.db.dir, &key_name(app)).unwrap().expect("audit keys");
     let external = audit::external_checkpoints(&keys).unwrap();
     audit::verify(app.store.as_ref(), &keys.seal, &keys.trusted, &external).await.unwrap()
 }
@@ -130,7 +130,7 @@ async fn forged_checkpoints_and_key_rotation(db: Db) {
     // Rotation done right: the new key is trusted, old checkpoints still verify.
     let app = app_with_history(db).await;
     AuditKeys::rotate(&app.db.dir, &key_name(&app)).unwrap();
-    let rotated = AuditKeys::load_or_create(&app.db.dir, &key_name(&app)).unwrap();
+    let rotated = AuditKeys::load(&app.db.dir, &key_name(&app)).unwrap().expect("audit keys");
     app.publish("press", "Nach der Schlüsselrotation").await;
     audit::checkpoint(app.store.as_ref(), &rotated).await.unwrap();
     assert_eq!(verify(&app).await.problem, None, "rotation done right");
@@ -138,7 +138,7 @@ async fn forged_checkpoints_and_key_rotation(db: Db) {
     // Rotation done wrong: a new signing key nobody was told to trust.
     std::fs::write(app.db.dir.join("audit-signing.key"), "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=")
         .unwrap();
-    let rogue = AuditKeys::load_or_create(&app.db.dir, &key_name(&app)).unwrap();
+    let rogue = AuditKeys::load(&app.db.dir, &key_name(&app)).unwrap().expect("audit keys");
     app.publish("press", "Noch eine").await;
     let cp = audit::checkpoint(app.store.as_ref(), &rogue).await.unwrap();
     let report = verify(&app).await;
@@ -183,18 +183,51 @@ async fn audit_commands_verify_prove_and_check_bundles() {
 
     let bundle_path = database.dir.join("bundle.json");
     run(&database, port, &["audit", "prove", "2", "--out", bundle_path.to_str().unwrap()]);
-    // The bundle is checked with no database at all.
+    // The bundle is checked with no database at all, against the published key.
+    let trusted = std::fs::read_to_string(database.dir.join("audit-trusted.keys")).unwrap();
+    let key = trusted.lines().next().unwrap().to_owned();
     let offline = std::process::Command::new(env!("CARGO_BIN_EXE_herold-under-test"))
-        .args(["audit", "verify-bundle", bundle_path.to_str().unwrap()])
+        .args(["audit", "verify-bundle", bundle_path.to_str().unwrap(), "--key", &key])
         .env("HEROLD_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
         .output()
         .unwrap();
     assert!(offline.status.success(), "{}", String::from_utf8_lossy(&offline.stderr));
     let bundle = std::fs::read_to_string(&bundle_path).unwrap();
+    assert_eq!(
+        status(&["audit", "verify-bundle", bundle_path.to_str().unwrap()]),
+        Some(2),
+        "a key is required"
+    );
     let tampered = bundle.replace("account:press", "account:mallory");
     assert_ne!(tampered, bundle);
-    std::fs::write(&bundle_path, tampered).unwrap();
-    assert_eq!(status(&["audit", "verify-bundle", bundle_path.to_str().unwrap()]), Some(2));
+    std::fs::write(&bundle_path, &tampered).unwrap();
+    assert_eq!(status(&["audit", "verify-bundle", bundle_path.to_str().unwrap(), "--key", &key]), Some(2));
+
+    // A bundle forged whole, signed with the forger's own key (and carrying that key), fails
+    // against the published key.
+    let mut forged: herold_compliance::audit::Bundle = serde_json::from_str(&tampered).unwrap();
+    let forger = NoteSigner::from_seed(&format!("127.0.0.1:{port}/audit"), &[7; 32]).unwrap();
+    forged.entry.seq = 1;
+    let leaf = herold_domain::audit::AuditLeaf {
+        seq: 1,
+        at: forged.entry.at,
+        org: forged.entry.org.clone(),
+        actor: forged.entry.actor.clone(),
+        action: forged.entry.action.clone(),
+        subject: forged.entry.subject.clone(),
+        payload_commitment: forged.entry.payload_commitment.clone(),
+    };
+    let cp = Checkpoint { origin: format!("127.0.0.1:{port}/audit"), size: 1, root: leaf.leaf_hash() };
+    forged.tree_size = 1;
+    forged.inclusion_proof = vec![];
+    forged.checkpoint = note::sign(&cp.text(), &[&forger]);
+    forged.verifier_key = forger.verifier_key();
+    // Self-consistent under the forger's own key: exactly why that key is never trusted.
+    assert!(herold_compliance::audit::verify_bundle(&forged, &forger.verifier_key()).is_ok());
+    assert!(
+        herold_compliance::audit::verify_bundle(&forged, &key).is_err(),
+        "the forger's key is not the published key"
+    );
 
     let pool = sqlx::SqlitePool::connect(&database.url).await.unwrap();
     sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1").execute(&pool).await.unwrap();

@@ -43,6 +43,10 @@ async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
     app.create_account("bfdi", "press").await;
     app.create_account("bfdi", "presse-en").await;
     let fake = FakeRemote::start().await;
+    // No shared inbox: announcements then go to the person's own inbox.
+    let mut doc = fake.actor_doc();
+    doc.as_object_mut().unwrap().remove("endpoints");
+    fake.set_actor_doc(doc);
     for account in ["press", "presse-en"] {
         let follow = fake.follow(&app.url(&format!("/users/{account}")));
         assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
@@ -57,7 +61,22 @@ async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
     app.store.record_audit(note).await.unwrap();
     app.publish("press", "Öffentliche Mitteilung").await;
 
+    eventually(10, "the Create delivered to the personal inbox", || async {
+        (app.store.delivery_stats(None).await.unwrap().delivered == 3).then_some(())
+    })
+    .await;
     let data = herold_compliance::dsar::export(app.store.as_ref(), &fake.actor).await.unwrap();
+    assert_eq!(data.deliveries_to_them.len(), 1, "the Create");
+    // Another person whose address merely starts the same is not this person.
+    let prefix = &fake.actor[..fake.actor.len() - 2];
+    let other = herold_compliance::dsar::export(app.store.as_ref(), prefix).await.unwrap();
+    assert!(
+        other.follows.is_empty() && other.activities_to_them.is_empty() && other.audit_entries.is_empty()
+    );
+    assert!(
+        herold_compliance::dsar::export(app.store.as_ref(), &fake.base).await.is_err(),
+        "a server is not a person"
+    );
     assert_eq!(data.follows.len(), 2);
     assert!(data.actor_cache.is_some());
     assert_eq!(data.activities_to_them.len(), 2, "the two Accepts");
@@ -80,6 +99,7 @@ async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
         ),
         (2, 1, 2, 1)
     );
+    assert_eq!(erasure.deliveries_removed, 1, "the Create to their own inbox");
     let left = search_everywhere(&app, &fake.actor).await;
     assert!(left.is_empty(), "still found in {left:?}");
     let keys = &app.services.audit;

@@ -33,7 +33,8 @@ async fn kill_during_fan_out_loses_nothing(db: Db) {
     run(&database, port, &["org", "create", "bfdi", "--name", "Federal Commissioner for Data Protection"]);
     run(&database, port, &["account", "create", "bfdi", "press", "--name", "BfDI Press Office"]);
 
-    let keys = herold_compliance::audit::AuditKeys::load_or_create(&database.dir, "test/audit").unwrap();
+    let keys =
+        herold_compliance::audit::AuditKeys::load(&database.dir, "test/audit").unwrap().expect("audit keys");
     let store = herold_store::connect(&database.url, keys.seal.clone()).await.unwrap();
     let account = store.account_by_username("press").await.unwrap().unwrap();
     for n in 0..INBOXES {

@@ -76,31 +76,38 @@ fn read_key(path: &Path) -> Result<Option<Vec<u8>>, ComplianceError> {
 }
 
 impl AuditKeys {
-    /// Loads the keys from `dir`, creating them on first start (and trusting the new
-    /// signing key). `name` is the checkpoint origin and key name, e.g. `host/audit`.
-    pub fn load_or_create(dir: &Path, name: &str) -> Result<Self, ComplianceError> {
-        std::fs::create_dir_all(dir)?;
-        let seal = match read_key(&dir.join(SEAL_FILE))? {
-            Some(k) => k,
-            None => {
-                let k = random32()?;
-                write_private(&dir.join(SEAL_FILE), B64.encode(k).as_bytes())?;
-                k.to_vec()
-            }
-        };
-        let seed = match read_key(&dir.join(SIGNING_FILE))? {
-            Some(k) => k,
-            None => {
-                let k = random32()?;
-                write_private(&dir.join(SIGNING_FILE), B64.encode(k).as_bytes())?;
-                let signer = NoteSigner::from_seed(name, &k)?;
-                append_trusted(dir, &signer.verifier_key())?;
-                k.to_vec()
+    /// Loads the keys from `dir`; `None` when there are none yet (first start).
+    pub fn load(dir: &Path, name: &str) -> Result<Option<Self>, ComplianceError> {
+        let seal = read_key(&dir.join(SEAL_FILE))?;
+        let seed = read_key(&dir.join(SIGNING_FILE))?;
+        let (seal, seed) = match (seal, seed) {
+            (Some(seal), Some(seed)) => (seal, seed),
+            (None, None) => return Ok(None),
+            // Half a key set is a damaged or tampered data directory, never a first start:
+            // a silently regenerated key would be trusted or would fail every entry.
+            _ => {
+                return Err(ComplianceError::Key(format!(
+                    "{} holds only part of the audit keys ({SEAL_FILE}, {SIGNING_FILE}): restore them from the backup",
+                    dir.display()
+                )))
             }
         };
         let signer = NoteSigner::from_seed(name, &seed)?;
         let trusted = read_trusted(dir)?;
-        Ok(AuditKeys { seal: AuditSeal::new(&seal), signer, trusted, dir: dir.to_owned() })
+        Ok(Some(AuditKeys { seal: AuditSeal::new(&seal), signer, trusted, dir: dir.to_owned() }))
+    }
+
+    /// Creates a fresh key set and trusts its signing key. Only for an empty audit trail.
+    pub fn create(dir: &Path, name: &str) -> Result<Self, ComplianceError> {
+        std::fs::create_dir_all(dir)?;
+        if dir.join(SEAL_FILE).exists() || dir.join(SIGNING_FILE).exists() {
+            return Err(ComplianceError::Key(format!("audit keys already exist in {}", dir.display())));
+        }
+        write_private(&dir.join(SEAL_FILE), B64.encode(random32()?).as_bytes())?;
+        let seed = random32()?;
+        write_private(&dir.join(SIGNING_FILE), B64.encode(seed).as_bytes())?;
+        append_trusted(dir, &NoteSigner::from_seed(name, &seed)?.verifier_key())?;
+        Self::load(dir, name)?.ok_or_else(|| ComplianceError::Key("the new audit keys did not load".into()))
     }
 
     /// Replaces the signing key and trusts the new one, as an operator rotates it. The
@@ -126,7 +133,11 @@ fn append_trusted(dir: &Path, vkey: &str) -> Result<(), ComplianceError> {
 }
 
 fn read_trusted(dir: &Path) -> Result<Vec<Verifier>, ComplianceError> {
-    let text = std::fs::read_to_string(dir.join(TRUSTED_FILE)).unwrap_or_default();
+    let text = match std::fs::read_to_string(dir.join(TRUSTED_FILE)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e.into()),
+    };
     text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(Verifier::parse).collect()
 }
 
@@ -146,6 +157,16 @@ async fn all_leaves(store: &dyn Store) -> Result<Vec<Hash>, ComplianceError> {
 /// Signs the current tree head, stores it, and writes a copy outside the database. Made on
 /// a schedule whether or not anything happened, so a silent log is itself attested.
 pub async fn checkpoint(store: &dyn Store, keys: &AuditKeys) -> Result<StoredCheckpoint, ComplianceError> {
+    // Never sign a history that contradicts an earlier checkpoint (a restored old backup, an
+    // edited entry): that would launder the tampering.
+    let report = verify(store, &keys.seal, &keys.trusted, &external_checkpoints(keys)?).await?;
+    if let Some(p) = report.problem {
+        tracing::error!(
+            first_bad_seq = p.first_bad_seq,
+            "audit trail tampered; refusing to sign a checkpoint"
+        );
+        return Err(ComplianceError::Tampered(p.first_bad_seq, p.message));
+    }
     let leaves = all_leaves(store).await?;
     let root = merkle::root(&leaves);
     let cp = Checkpoint { origin: keys.signer.name.clone(), size: leaves.len() as u64, root };
@@ -159,7 +180,13 @@ pub async fn checkpoint(store: &dyn Store, keys: &AuditKeys) -> Result<StoredChe
     store.save_checkpoint(&stored).await?;
     let dir = keys.checkpoint_dir();
     std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(format!("{:012}.note", leaves.len())), note)?;
+    // One file per signed head; an existing file is never overwritten.
+    let path = dir.join(format!("{:012}-{}.note", leaves.len(), &stored.root_hash[..16]));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        Ok(mut f) => std::io::Write::write_all(&mut f, note.as_bytes())?,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e.into()),
+    }
     Ok(stored)
 }
 
@@ -241,7 +268,11 @@ pub async fn verify(
                 break 'pages;
             }
             if let Some((salt, payload)) = &rec.payload {
-                if payload_commitment(salt.as_bytes(), payload.as_bytes()) != rec.leaf.payload_commitment {
+                // The salt has a fixed shape, so no bytes can move between it and the payload.
+                let salt_ok = salt.len() == 32 && salt.bytes().all(|b| b.is_ascii_hexdigit());
+                if !salt_ok
+                    || payload_commitment(salt.as_bytes(), payload.as_bytes()) != rec.leaf.payload_commitment
+                {
                     report.problem = problem(seq, format!("the payload of entry {seq} was altered"));
                     break 'pages;
                 }
@@ -376,10 +407,11 @@ pub async fn prove(store: &dyn Store, keys: &AuditKeys, seq: i64) -> Result<Bund
     })
 }
 
-/// Checks a bundle on its own: the checkpoint's signature (with `verifier_key`, or the
-/// bundle's own key if none is given), then the entry's inclusion under its root.
-pub fn verify_bundle(bundle: &Bundle, verifier_key: Option<&str>) -> Result<(), ComplianceError> {
-    let verifier = Verifier::parse(verifier_key.unwrap_or(&bundle.verifier_key))?;
+/// Checks a bundle on its own: the checkpoint's signature under `verifier_key` (which the
+/// checker must already trust: the copy inside the bundle is only a hint), then the entry's
+/// inclusion under the signed root.
+pub fn verify_bundle(bundle: &Bundle, verifier_key: &str) -> Result<(), ComplianceError> {
+    let verifier = Verifier::parse(verifier_key)?;
     let (text, _) = note::open(&bundle.checkpoint, &[verifier])?;
     let cp = Checkpoint::parse(text)?;
     if cp.size != bundle.tree_size {

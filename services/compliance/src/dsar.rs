@@ -10,7 +10,11 @@ use crate::ComplianceError;
 
 /// A subject is named by their actor URI (`https://server/users/name`).
 pub fn check_subject(subject: &str) -> Result<&str, ComplianceError> {
-    let ok = (subject.starts_with("https://") || subject.starts_with("http://")) && subject.len() > 10;
+    // A whole server (no path) is not a person.
+    let rest =
+        subject.strip_prefix("https://").or_else(|| subject.strip_prefix("http://")).unwrap_or_default();
+    let ok = rest.split_once('/').is_some_and(|(host, path)| !host.is_empty() && !path.is_empty())
+        && !subject.contains(char::is_whitespace);
     if !ok {
         return Err(ComplianceError::Malformed(format!(
             "{subject:?} is not an actor URI; name the subject as https://server/users/name \
@@ -42,6 +46,8 @@ pub fn summary_html(subject: &str, data: &SubjectData) -> String {
                 }
                 h2 { "Messages sent to you (" (data.activities_to_them.len()) ")" }
                 ul { @for a in &data.activities_to_them { li { (a.kind) " on " (format_rfc3339(a.created_at)) } } }
+                h2 { "Announcements delivered to your own inbox (" (data.deliveries_to_them.len()) ")" }
+                ul { @for d in &data.deliveries_to_them { li { (d.kind) " on " (format_rfc3339(d.created_at)) ": " (d.state) } } }
                 h2 { "Records of actions that mention you (" (data.audit_entries.len()) ")" }
                 ul { @for e in &data.audit_entries { li { (e.action) " on " (format_rfc3339(e.at)) } } }
             }

@@ -13,6 +13,8 @@ pub mod retention;
 pub enum ComplianceError {
     #[error("key error: {0}")]
     Key(String),
+    #[error("the audit trail is tampered at entry {0}: {1}")]
+    Tampered(i64, String),
     #[error("malformed: {0}")]
     Malformed(String),
     #[error("storage failed")]

@@ -204,6 +204,11 @@ impl Policies {
             let retention = parse(&c.retention, "retention")?;
             let min = c.min.as_ref().map(|m| parse(m, "min")).transpose()?;
             let max = c.max.as_ref().map(|m| parse(m, "max")).transpose()?;
+            for (bound, value) in [(&c.min, min), (&c.max, max)] {
+                if let (Some(b), Some(Retention::WhileNeeded)) = (bound, value) {
+                    return Err(err(b.span(), "min and max must be durations such as \"1d\"".into()));
+                }
+            }
             let ms = |r: Option<Retention>| match r {
                 Some(Retention::Millis(m)) => Some(m),
                 _ => None,
@@ -278,6 +283,13 @@ impl Policies {
     /// operator's min and max (with a warning).
     pub fn add_org(&mut self, file: &Path, text: &str) -> Result<(), PolicyError> {
         let slug = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if herold_domain::OrgSlug::parse(&slug).is_err() {
+            return Err(PolicyError {
+                file: file.display().to_string(),
+                line: 0,
+                message: format!("{slug:?} is not an organisation slug: name the file <slug>.toml"),
+            });
+        }
         let raw: RawOrg = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
         let err = |span: std::ops::Range<usize>, message: String| PolicyError {
             file: file.display().to_string(),
@@ -347,7 +359,13 @@ impl Policies {
         serde_json::json!({
             "classes": self.classes.values().map(|c| (c.class.as_str().to_owned(), serde_json::json!({
                 "retention": c.retention.describe(),
+                "min": c.min.map(Retention::describe),
+                "max": c.max.map(Retention::describe),
                 "at_expiry": c.at_expiry,
+                "personal_data": c.personal_data,
+                "description": c.description,
+                "location": c.location,
+                "recipients": c.recipients,
                 "purpose": c.purpose,
                 "legal_basis": c.legal_basis,
             }))).collect::<serde_json::Map<_, _>>(),
@@ -400,6 +418,11 @@ mod tests {
         let e = Policies::parse_catalogue(Path::new("retention.toml"), &unknown).unwrap_err();
         assert!(e.to_string().starts_with("retention.toml:"), "{e}");
 
+        let uncapped = CATALOGUE.replacen("max = \"180d\"", "max = \"while-needed\"", 1);
+        assert_ne!(uncapped, CATALOGUE);
+        let e = Policies::parse_catalogue(Path::new("retention.toml"), &uncapped).unwrap_err();
+        assert!(e.message.contains("min and max must be durations"), "{e}");
+
         let typo = CATALOGUE.replacen("personal_data", "personal_date", 1);
         let e = Policies::parse_catalogue(Path::new("retention.toml"), &typo).unwrap_err();
         assert!(e.message.contains("personal_date"), "{e}");
@@ -415,6 +438,7 @@ mod tests {
         assert!(p.warnings[0].contains("orgs/bfdi.toml:2"), "{:?}", p.warnings);
         let e = p.add_org(Path::new("orgs/x.toml"), "legal_hold = true\nholdd = 1\n").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
+        assert!(p.add_org(Path::new("orgs/Not A Slug.toml"), "legal_hold = true\n").is_err());
         p.add_org(Path::new("orgs/hold.toml"), "legal_hold = true\n").unwrap();
         assert!(cutoffs(&p, &["hold".into()], 0).iter().all(|c| c.org.as_deref() != Some("hold")));
     }

@@ -150,13 +150,14 @@ enum AuditCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Check a proof bundle without any database. Exit 0: valid; 2: invalid.
+    /// Check a proof bundle without any database. Exit 0: valid; 2: invalid; 3: could not
+    /// check.
     VerifyBundle {
         file: PathBuf,
-        /// The verifier key to trust (default: the one inside the bundle; compare it with
-        /// the published key).
+        /// The verifier key you trust, as published by the operator (`name+id+key`). The key
+        /// inside the bundle is never trusted on its own: anyone can sign a bundle.
         #[arg(long)]
-        key: Option<String>,
+        key: String,
     },
     /// Sign the current tree head now.
     Checkpoint,
@@ -521,19 +522,14 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AuditCommand::VerifyBundle { file, key } => {
-            let text =
-                std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Exit(3, format!("cannot read {}: {e}", file.display())))?;
             let bundle: audit::Bundle =
                 serde_json::from_str(&text).map_err(|e| Exit(2, format!("not a proof bundle: {e}")))?;
-            audit::verify_bundle(&bundle, key.as_deref())
-                .map_err(|e| Exit(2, format!("proof INVALID: {e}")))?;
+            audit::verify_bundle(&bundle, &key).map_err(|e| Exit(2, format!("proof INVALID: {e}")))?;
             println!(
                 "proof valid: entry {} ({} by {}) is in the log of {} entries signed by {}",
-                bundle.entry.seq,
-                bundle.entry.action,
-                bundle.entry.actor,
-                bundle.tree_size,
-                key.as_deref().unwrap_or(&bundle.verifier_key)
+                bundle.entry.seq, bundle.entry.action, bundle.entry.actor, bundle.tree_size, key
             );
             Ok(())
         }
@@ -599,8 +595,8 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
         }
         AuditCommand::RotateKey => {
             let name = format!("{}/audit", Urls::new(config.public_url.clone()).host());
-            let vkey = herold_compliance::audit::AuditKeys::rotate(&config.data_dir, &name)?;
             let store = store(&config).await?;
+            let vkey = herold_compliance::audit::AuditKeys::rotate(&config.data_dir, &name)?;
             store
                 .record_audit(
                     herold_store::AuditEntry::new(OPERATOR, "audit.rotate_key", "audit:signing-key")

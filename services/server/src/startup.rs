@@ -82,13 +82,6 @@ async fn ensure_transparency_account(
     }
 }
 
-/// The audit keys (kept in the data directory, outside the database), named after the host.
-pub fn audit_keys(config: &Config) -> anyhow::Result<AuditKeys> {
-    let name = format!("{}/audit", Urls::new(config.public_url.clone()).host());
-    AuditKeys::load_or_create(&config.data_dir, &name)
-        .with_context(|| format!("cannot read or create the audit keys in {}", config.data_dir.display()))
-}
-
 /// Loads `policies/`; an invalid file stops Herold with the file, line and fix.
 pub fn load_policies(config: &Config) -> anyhow::Result<Policies> {
     let policies = Policies::load(&config.policies_dir).map_err(|e| {
@@ -100,14 +93,37 @@ pub fn load_policies(config: &Config) -> anyhow::Result<Policies> {
     Ok(policies)
 }
 
-/// Opens and migrates the database, with the audit trail sealed by the audit keys.
+/// Opens and migrates the database, with the audit trail sealed by the audit keys (kept in
+/// the data directory, outside the database, named after the host). New keys are made only
+/// for an empty trail: for an existing one they would make every entry look tampered.
 pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, AuditKeys)> {
-    let audit = audit_keys(config)?;
-    let store = herold_store::connect(&config.database_url, audit.seal.clone()).await.with_context(|| {
-        format!("cannot open the database {}", crate::config::redact_url(&config.database_url))
-    })?;
-    store.migrate().await.context("applying database migrations failed")?;
-    Ok((store, audit))
+    let name = format!("{}/audit", Urls::new(config.public_url.clone()).host());
+    let dir = &config.data_dir;
+    let connect = |seal| async move {
+        let store = herold_store::connect(&config.database_url, seal).await.with_context(|| {
+            format!("cannot open the database {}", crate::config::redact_url(&config.database_url))
+        })?;
+        store.migrate().await.context("applying database migrations failed")?;
+        anyhow::Ok(store)
+    };
+    let keys = match AuditKeys::load(dir, &name)
+        .with_context(|| format!("cannot read the audit keys in {}", dir.display()))?
+    {
+        Some(keys) => keys,
+        None => {
+            let probe = connect(herold_domain::audit::AuditSeal::new(b"probe: never used to seal")).await?;
+            let entries = probe.audit_size().await?;
+            anyhow::ensure!(
+                entries == 0,
+                "the audit keys are missing from {} but the audit trail has {entries} entries: restore audit-seal.key, \
+                 audit-signing.key and audit-trusted.keys from the backup",
+                dir.display()
+            );
+            AuditKeys::create(dir, &name)?
+        }
+    };
+    let store = connect(keys.seal.clone()).await?;
+    Ok((store, keys))
 }
 
 impl Services {
@@ -115,6 +131,14 @@ impl Services {
     pub async fn build(config: Config) -> anyhow::Result<Arc<Services>> {
         let policies = load_policies(&config)?;
         let (store, audit) = open_store(&config).await?;
+        let orgs: Vec<String> = store.list_orgs().await?.into_iter().map(|o| o.slug).collect();
+        if let Some(unknown) = policies.orgs.keys().find(|o| !orgs.contains(o)) {
+            // A typo in a file name would silently void a legal hold.
+            anyhow::bail!(
+                "invalid policy: {}/orgs/{unknown}.toml names no organisation; create it first or rename the file",
+                config.policies_dir.display()
+            );
+        }
         if herold_compliance::retention::record_policy_change(store.as_ref(), &policies, "system").await? {
             tracing::info!("policy change recorded in the audit trail");
         }

@@ -60,6 +60,39 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
     }
 }
 
+/// A subject's own inboxes (not shared ones): the cached actor's inbox, and follower
+/// inboxes under the actor's own address.
+fn personal_inboxes<'a>(
+    actor_uri: &str,
+    cached: Option<&RemoteActor>,
+    follow_inboxes: impl Iterator<Item = &'a str>,
+) -> Vec<String> {
+    let mut out: Vec<String> = cached.map(|a| a.inbox.clone()).into_iter().collect();
+    let own = format!("{actor_uri}/");
+    for inbox in follow_inboxes {
+        if inbox.starts_with(&own) && !out.iter().any(|o| o == inbox) {
+            out.push(inbox.to_owned());
+        }
+    }
+    out
+}
+
+/// Whether a JSON document holds `needle` as a whole string value anywhere.
+fn mentions(value: &serde_json::Value, needle: &str) -> bool {
+    match value {
+        serde_json::Value::String(s) => s == needle,
+        serde_json::Value::Array(items) => items.iter().any(|v| mentions(v, needle)),
+        serde_json::Value::Object(map) => map.values().any(|v| mentions(v, needle)),
+        _ => false,
+    }
+}
+
+enum SubjectItem {
+    Activity { id: i64, uri: String, kind: String, created_at: Millis, org: Option<String> },
+    Delivery { id: i64, kind: String, state: String, created_at: Millis, org: Option<String> },
+    Audit { seq: i64, at: Millis, action: String, payload: String, org: Option<String> },
+}
+
 /// `%text%` for LIKE, with the wildcard characters in `text` escaped.
 fn like_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -99,7 +132,7 @@ const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_until = $1, attempts = att
 const CLAIM_TAIL: &str = ") RETURNING id, activity_id, inbox, host, attempts, created_at, lease_until";
 
 macro_rules! sql_store {
-    ($name:ident, $db:ty, $pool:ty, $backend:expr, $migrator:path, $lock:literal, $audit_lock:expr) => {
+    ($name:ident, $db:ty, $pool:ty, $backend:expr, $migrator:path, $lock:literal, $audit_lock:expr, $begin:literal) => {
         pub struct $name {
             pool: $pool,
             seal: AuditSeal,
@@ -245,6 +278,85 @@ macro_rules! sql_store {
             }
         }
 
+        impl $name {
+            /// Everything besides follows and the key cache that concerns one subject:
+            /// Accepts of their follows, deliveries to their own inbox, and audit details
+            /// that name them. A LIKE narrows the candidates; only exact matches (a whole
+            /// JSON string equal to the URI, an inbox equal to theirs) count, so
+            /// `…/users/al` never catches `…/users/alice`.
+            async fn subject_items(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                actor_uri: &str,
+                inboxes: &[String],
+            ) -> Result<Vec<SubjectItem>> {
+                let like = like_pattern(actor_uri);
+                let mut items = Vec::new();
+                for r in sqlx::query(
+                    "SELECT a.id, a.uri, a.kind, a.created_at, a.body, o.slug FROM activities a \
+                     LEFT JOIN accounts ac ON ac.id = a.account_id LEFT JOIN organizations o ON o.id = ac.org_id \
+                     WHERE a.kind = 'Accept' AND a.body LIKE $1 ESCAPE '\\' ORDER BY a.id",
+                )
+                .bind(&like)
+                .fetch_all(&mut *conn)
+                .await?
+                {
+                    let body: String = r.try_get("body")?;
+                    let follow_actor = serde_json::from_str::<serde_json::Value>(&body)
+                        .ok()
+                        .and_then(|v| v.get("object").and_then(|o| o.get("actor")).and_then(|a| a.as_str().map(str::to_owned)));
+                    if follow_actor.as_deref() == Some(actor_uri) {
+                        items.push(SubjectItem::Activity {
+                            id: r.try_get("id")?,
+                            uri: r.try_get("uri")?,
+                            kind: r.try_get("kind")?,
+                            created_at: r.try_get("created_at")?,
+                            org: r.try_get("slug")?,
+                        });
+                    }
+                }
+                for inbox in inboxes {
+                    for r in sqlx::query(
+                        "SELECT d.id, a.kind, d.state, d.created_at, o.slug FROM deliveries d \
+                         JOIN activities a ON a.id = d.activity_id LEFT JOIN accounts ac ON ac.id = a.account_id \
+                         LEFT JOIN organizations o ON o.id = ac.org_id WHERE d.inbox = $1 AND a.kind <> 'Accept' ORDER BY d.id",
+                    )
+                    .bind(inbox)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    {
+                        items.push(SubjectItem::Delivery {
+                            id: r.try_get("id")?,
+                            kind: r.try_get("kind")?,
+                            state: r.try_get("state")?,
+                            created_at: r.try_get("created_at")?,
+                            org: r.try_get("slug")?,
+                        });
+                    }
+                }
+                for r in sqlx::query(
+                    "SELECT l.seq, l.at, l.action, l.org, p.payload FROM audit_payloads p JOIN audit_log l ON l.seq = p.seq \
+                     WHERE p.payload LIKE $1 ESCAPE '\\' ORDER BY l.seq",
+                )
+                .bind(&like)
+                .fetch_all(&mut *conn)
+                .await?
+                {
+                    let payload: String = r.try_get("payload")?;
+                    let named = serde_json::from_str::<serde_json::Value>(&payload).is_ok_and(|v| mentions(&v, actor_uri));
+                    if named {
+                        items.push(SubjectItem::Audit {
+                            seq: r.try_get("seq")?,
+                            at: r.try_get("at")?,
+                            action: r.try_get("action")?,
+                            payload,
+                            org: r.try_get("org")?,
+                        });
+                    }
+                }
+                Ok(items)
+            }
+        }
+
         #[async_trait]
         impl Store for $name {
             fn backend(&self) -> Backend {
@@ -275,7 +387,7 @@ macro_rules! sql_store {
 
             async fn create_org(&self, org: NewOrg, audit: AuditEntry) -> Result<Organization> {
                 let now = now_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let row = sqlx::query(
                     "INSERT INTO organizations (slug, name, created_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (slug) DO NOTHING RETURNING id",
@@ -314,7 +426,7 @@ macro_rules! sql_store {
 
             async fn create_account(&self, account: NewAccount, audit: AuditEntry) -> Result<Account> {
                 let now = now_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let org_id: i64 = sqlx::query("SELECT id FROM organizations WHERE slug = $1")
                     .bind(&account.org_slug)
                     .fetch_optional(&mut *tx)
@@ -411,7 +523,7 @@ macro_rules! sql_store {
             }
 
             async fn upsert_remote_actor(&self, actor: &RemoteActor) -> Result<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 sqlx::query(
                     "INSERT INTO remote_actors (uri, inbox, shared_inbox, key_id, public_key_pem, fetched_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (uri) DO UPDATE SET \
@@ -464,7 +576,7 @@ macro_rules! sql_store {
 
             async fn add_follower(&self, follower: NewFollower, accept: NewActivity) -> Result<()> {
                 let now = now_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 sqlx::query(
                     "INSERT INTO followers (account_id, actor_uri, inbox, follow_id, created_at) \
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, actor_uri) DO UPDATE SET \
@@ -487,7 +599,7 @@ macro_rules! sql_store {
 
             async fn remove_follower(&self, account_id: i64, actor_uri: &str) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let removed = sqlx::query("DELETE FROM followers WHERE account_id = $1 AND actor_uri = $2")
                     .bind(account_id)
                     .bind(actor_uri)
@@ -504,7 +616,7 @@ macro_rules! sql_store {
 
             async fn remove_follow_by_id(&self, actor_uri: &str, follow_id: &str) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let rows = sqlx::query("DELETE FROM followers WHERE actor_uri = $1 AND follow_id = $2 RETURNING account_id")
                     .bind(actor_uri)
                     .bind(follow_id)
@@ -521,7 +633,6 @@ macro_rules! sql_store {
 
             async fn subject_data(&self, actor_uri: &str) -> Result<SubjectData> {
                 let mut data = SubjectData::default();
-                let like = like_pattern(actor_uri);
                 for r in sqlx::query(
                     "SELECT a.username, o.slug, f.created_at, f.inbox, f.follow_id FROM followers f \
                      JOIN accounts a ON a.id = f.account_id JOIN organizations o ON o.id = a.org_id \
@@ -539,66 +650,82 @@ macro_rules! sql_store {
                         follow_id: r.try_get("follow_id")?,
                     });
                 }
-                data.actor_cache = self.remote_actor(actor_uri).await?.map(|a| SubjectActor {
+                let cached = self.remote_actor(actor_uri).await?;
+                let inboxes = personal_inboxes(actor_uri, cached.as_ref(), data.follows.iter().map(|f| f.inbox.as_str()));
+                data.actor_cache = cached.map(|a| SubjectActor {
                     inbox: a.inbox,
                     shared_inbox: a.shared_inbox,
                     key_id: a.key_id,
                     fetched_at: a.fetched_at,
                 });
-                for r in sqlx::query(
-                    "SELECT uri, kind, created_at FROM activities WHERE kind = 'Accept' AND body LIKE $1 ESCAPE '\\' ORDER BY id",
-                )
-                .bind(&like)
-                .fetch_all(&self.pool)
-                .await?
-                {
-                    data.activities_to_them.push(SubjectActivity {
-                        uri: r.try_get("uri")?,
-                        kind: r.try_get("kind")?,
-                        created_at: r.try_get("created_at")?,
-                    });
-                }
-                for r in sqlx::query(
-                    "SELECT l.seq, l.at, l.action, p.payload FROM audit_payloads p JOIN audit_log l ON l.seq = p.seq \
-                     WHERE p.payload LIKE $1 ESCAPE '\\' ORDER BY l.seq",
-                )
-                .bind(&like)
-                .fetch_all(&self.pool)
-                .await?
-                {
-                    data.audit_entries.push(SubjectAudit {
-                        seq: r.try_get("seq")?,
-                        at: r.try_get("at")?,
-                        action: r.try_get("action")?,
-                        payload: r.try_get("payload")?,
-                    });
+                let mut conn = self.pool.acquire().await?;
+                for item in Self::subject_items(&mut conn, actor_uri, &inboxes).await? {
+                    match item {
+                        SubjectItem::Activity { uri, kind, created_at, .. } => {
+                            data.activities_to_them.push(SubjectActivity { uri, kind, created_at })
+                        }
+                        SubjectItem::Delivery { kind, state, created_at, .. } => {
+                            data.deliveries_to_them.push(SubjectDelivery { kind, state, created_at })
+                        }
+                        SubjectItem::Audit { seq, at, action, payload, .. } => {
+                            data.audit_entries.push(SubjectAudit { seq, at, action, payload })
+                        }
+                    }
                 }
                 Ok(data)
             }
 
             async fn erase_subject(&self, actor_uri: &str, held_orgs: &[String], audit: AuditEntry) -> Result<Erasure> {
                 let now = now_millis();
-                let like = like_pattern(actor_uri);
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let mut erasure = Erasure::default();
+                let held = |org: &Option<String>| org.as_ref().is_some_and(|o| held_orgs.contains(o));
                 let follows = sqlx::query(
-                    "SELECT f.id, o.slug FROM followers f JOIN accounts a ON a.id = f.account_id \
+                    "SELECT f.id, f.inbox, o.slug FROM followers f JOIN accounts a ON a.id = f.account_id \
                      JOIN organizations o ON o.id = a.org_id WHERE f.actor_uri = $1",
                 )
                 .bind(actor_uri)
                 .fetch_all(&mut *tx)
                 .await?;
+                let mut follow_inboxes = Vec::new();
                 for r in &follows {
-                    let slug: String = r.try_get("slug")?;
-                    if held_orgs.contains(&slug) {
+                    follow_inboxes.push(r.try_get::<String, _>("inbox")?);
+                    if held(&Some(r.try_get("slug")?)) {
                         erasure.follows_held += 1;
                         continue;
                     }
-                    sqlx::query("DELETE FROM followers WHERE id = $1")
-                        .bind(r.try_get::<i64, _>("id")?)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query("DELETE FROM followers WHERE id = $1").bind(r.try_get::<i64, _>("id")?).execute(&mut *tx).await?;
                     erasure.follows_removed += 1;
+                }
+                let cached = sqlx::query(
+                    "SELECT uri, inbox, shared_inbox, key_id, public_key_pem, fetched_at FROM remote_actors WHERE uri = $1",
+                )
+                .bind(actor_uri)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| remote_actor_from(&r))
+                .transpose()?;
+                let inboxes = personal_inboxes(actor_uri, cached.as_ref(), follow_inboxes.iter().map(String::as_str));
+                for item in Self::subject_items(&mut tx, actor_uri, &inboxes).await? {
+                    match item {
+                        SubjectItem::Activity { id, org, .. } if !held(&org) => {
+                            sqlx::query("DELETE FROM deliveries WHERE activity_id = $1").bind(id).execute(&mut *tx).await?;
+                            sqlx::query("DELETE FROM activities WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                            erasure.activities_removed += 1;
+                        }
+                        SubjectItem::Delivery { id, org, .. } if !held(&org) => {
+                            erasure.deliveries_removed += sqlx::query("DELETE FROM deliveries WHERE id = $1")
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected() as i64;
+                        }
+                        SubjectItem::Audit { seq, org, .. } if !held(&org) => {
+                            sqlx::query("DELETE FROM audit_payloads WHERE seq = $1").bind(seq).execute(&mut *tx).await?;
+                            erasure.audit_payloads_erased += 1;
+                        }
+                        _ => erasure.items_held += 1,
+                    }
                 }
                 if erasure.follows_held == 0 {
                     erasure.actor_cache_removed = sqlx::query("DELETE FROM remote_actors WHERE uri = $1")
@@ -606,28 +733,6 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await?
                         .rows_affected() as i64;
-                    // Accepts echo the subject's Follow: their deliveries and bodies go.
-                    sqlx::query(
-                        "DELETE FROM deliveries WHERE activity_id IN \
-                         (SELECT id FROM activities WHERE kind = 'Accept' AND body LIKE $1 ESCAPE '\\')",
-                    )
-                    .bind(&like)
-                    .execute(&mut *tx)
-                    .await?;
-                    erasure.activities_removed = sqlx::query(
-                        "DELETE FROM activities WHERE kind = 'Accept' AND body LIKE $1 ESCAPE '\\'",
-                    )
-                    .bind(&like)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected() as i64;
-                    erasure.audit_payloads_erased = sqlx::query(
-                        "DELETE FROM audit_payloads WHERE payload LIKE $1 ESCAPE '\\'",
-                    )
-                    .bind(&like)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected() as i64;
                 }
                 let audit = audit.with_detail(serde_json::to_value(&erasure).unwrap_or_default());
                 Self::audit(&mut tx, &self.seal, &audit, now).await?;
@@ -637,7 +742,7 @@ macro_rules! sql_store {
 
             async fn forget_remote_actor(&self, actor_uri: &str) -> Result<u64> {
                 let now = now_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let removed = sqlx::query("DELETE FROM followers WHERE actor_uri = $1")
                     .bind(actor_uri)
                     .execute(&mut *tx)
@@ -669,7 +774,7 @@ macro_rules! sql_store {
                 audit: AuditEntry,
             ) -> Result<Announcement> {
                 let now = now_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let id: i64 = sqlx::query(
                     "INSERT INTO announcements (public_id, account_id, source_text, content_html, \
                      language, summary, urgent, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -700,7 +805,7 @@ macro_rules! sql_store {
                 audit: AuditEntry,
             ) -> Result<Announcement> {
                 let now = now_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let changed = sqlx::query(
                     "UPDATE announcements SET source_text = $1, content_html = $2, language = $3, \
                      summary = $4, updated_at = $5 WHERE id = $6 AND retracted_at IS NULL",
@@ -732,7 +837,7 @@ macro_rules! sql_store {
                 audit: AuditEntry,
             ) -> Result<Announcement> {
                 let now = now_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let changed = sqlx::query(
                     "UPDATE announcements SET retracted_at = $1 WHERE id = $2 AND retracted_at IS NULL",
                 )
@@ -839,7 +944,7 @@ macro_rules! sql_store {
             }
 
             async fn record_outcomes(&self, outcomes: &[(i64, Millis, DeliveryOutcome)], now: Millis) -> Result<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 // Successes are the bulk of any fan-out: one statement per status code and
                 // chunk instead of one per row. The lease condition keeps a worker whose
                 // lease ran out from overwriting what the worker that took over recorded.
@@ -1114,7 +1219,7 @@ macro_rules! sql_store {
 
             async fn retention_apply(&self, cutoffs: &[ClassCutoff], audit: AuditEntry) -> Result<Vec<ClassCount>> {
                 let now = now_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let mut out = Vec::with_capacity(cutoffs.len());
                 for c in cutoffs {
                     let (count, apply) = retention_sql(c.class);
@@ -1140,7 +1245,7 @@ macro_rules! sql_store {
             }
 
             async fn record_audit(&self, entry: AuditEntry) -> Result<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 Self::audit(&mut tx, &self.seal, &entry, now_millis()).await?;
                 tx.commit().await?;
                 Ok(())
@@ -1211,6 +1316,8 @@ where
     })
 }
 
+// SQLite write transactions take the write lock up front: a deferred transaction that reads
+// first fails with SQLITE_BUSY_SNAPSHOT when another writer commits in between.
 sql_store!(
     SqliteStore,
     Sqlite,
@@ -1218,7 +1325,8 @@ sql_store!(
     Backend::Sqlite,
     crate::migrations::sqlite,
     "",
-    None::<&str>
+    None::<&str>,
+    "BEGIN IMMEDIATE"
 );
 sql_store!(
     PgStore,
@@ -1227,7 +1335,8 @@ sql_store!(
     Backend::Postgres,
     crate::migrations::postgres,
     " FOR UPDATE OF d SKIP LOCKED",
-    Some("SELECT pg_advisory_xact_lock(7267657)")
+    Some("SELECT pg_advisory_xact_lock(7267657)"),
+    "BEGIN"
 );
 
 #[cfg(test)]

@@ -338,6 +338,8 @@ pub struct SubjectData {
     pub actor_cache: Option<SubjectActor>,
     /// Activities sent to the subject personally (Accepts of their follows).
     pub activities_to_them: Vec<SubjectActivity>,
+    /// Deliveries of announcements to the subject's own inbox.
+    pub deliveries_to_them: Vec<SubjectDelivery>,
     /// Audit entries that name the subject in their details.
     pub audit_entries: Vec<SubjectAudit>,
 }
@@ -367,6 +369,13 @@ pub struct SubjectActivity {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectDelivery {
+    pub kind: String,
+    pub state: String,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct SubjectAudit {
     pub seq: i64,
     pub at: Millis,
@@ -381,5 +390,8 @@ pub struct Erasure {
     pub follows_held: i64,
     pub actor_cache_removed: i64,
     pub activities_removed: i64,
+    pub deliveries_removed: i64,
     pub audit_payloads_erased: i64,
+    /// Records kept because their organisation is under legal hold.
+    pub items_held: i64,
 }
