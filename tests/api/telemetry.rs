@@ -43,3 +43,40 @@ async fn inbox_spans_are_exported_over_otlp() {
     assert_eq!(content_type.as_deref(), Some("application/x-protobuf"));
     assert!(export.body.windows(b"herold".len()).any(|w| w == b"herold"), "service name in the resource");
 }
+
+/// Prometheus metrics are served on their own listener, never on the public one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_on_their_own_listener() {
+    let database = TestDatabase::create(Db::Sqlite).await;
+    let (port, metrics_port) = (free_port(), free_port());
+    let _server = Running(
+        herold(&database, port, &["serve"])
+            .env("HEROLD_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start herold"),
+    );
+    wait_until_live(port).await;
+    let client = reqwest::Client::new();
+    let resp = client
+        .post(format!("http://127.0.0.1:{port}/inbox"))
+        .body(r#"{"type":"Follow","actor":"https://unsigned.example/users/a"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let public = client.get(format!("http://127.0.0.1:{port}/metrics")).send().await.unwrap();
+    assert_eq!(public.status(), 404, "metrics are not public");
+    let text = client
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("herold_inbox_requests_total{outcome=\"refused\"} 1"), "{text}");
+    assert!(text.contains("# TYPE herold_delivery_duration_seconds histogram"), "{text}");
+    assert!(text.contains("herold_hosts_breaker_open 0"), "{text}");
+    assert!(text.contains("herold_audit_checkpoints_total"), "{text}");
+}

@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::fetch::{check_url, describe};
 use crate::keys::{KeyEncryptionKey, Signer};
+use crate::metrics::Metrics;
 use crate::signatures::{BodyDigest, Scheme, SigningPlan};
 use crate::signing_pool::SigningPool;
 use crate::vocab::AP_CONTENT_TYPE;
@@ -53,6 +54,14 @@ impl Default for DeliveryConfig {
     }
 }
 
+/// What the worker signs with: the key that opens account keys, the instance actor's key,
+/// and the pool that runs the signatures.
+pub struct SigningKeys {
+    pub kek: Arc<KeyEncryptionKey>,
+    pub instance_signer: Arc<Signer>,
+    pub pool: SigningPool,
+}
+
 /// An activity ready to send: its bytes and digest computed once, shared by every delivery.
 struct Prepared {
     body: bytes::Bytes,
@@ -70,9 +79,8 @@ struct HostMemory {
 pub struct Deliverer {
     store: Arc<dyn Store>,
     client: reqwest::Client,
-    kek: Arc<KeyEncryptionKey>,
-    instance_signer: Arc<Signer>,
-    signing: SigningPool,
+    keys: SigningKeys,
+    metrics: Arc<Metrics>,
     urls: Urls,
     config: DeliveryConfig,
     global: Arc<Semaphore>,
@@ -89,9 +97,8 @@ impl Deliverer {
     pub fn new(
         store: Arc<dyn Store>,
         client: reqwest::Client,
-        kek: Arc<KeyEncryptionKey>,
-        instance_signer: Arc<Signer>,
-        signing: SigningPool,
+        keys: SigningKeys,
+        metrics: Arc<Metrics>,
         urls: Urls,
         config: DeliveryConfig,
     ) -> Arc<Self> {
@@ -99,9 +106,8 @@ impl Deliverer {
             global: Arc::new(Semaphore::new(config.concurrency)),
             store,
             client,
-            kek,
-            instance_signer,
-            signing,
+            keys,
+            metrics,
             urls,
             config,
             per_host: Mutex::default(),
@@ -186,12 +192,15 @@ impl Deliverer {
                 let host_sem = this.host_semaphore(&row.host);
                 let wait = this.config.lease / 3;
                 let Ok(Ok(_host)) = tokio::time::timeout(wait, host_sem.acquire()).await else {
+                    this.metrics.delivery(&DeliveryOutcome::Released, 0.0);
                     let _ = tx.send((id, lease, DeliveryOutcome::Released)).await;
                     return;
                 };
+                let started = std::time::Instant::now();
                 let span = tracing::info_span!("delivery", host = %row.host, attempt = row.attempts, outcome = tracing::field::Empty);
                 let outcome = this.deliver(row).instrument(span.clone()).await;
                 span.record("outcome", outcome.label());
+                this.metrics.delivery(&outcome, started.elapsed().as_secs_f64());
                 let _ = tx.send((id, lease, outcome)).await;
                 drop(permit);
             });
@@ -236,13 +245,13 @@ impl Deliverer {
                     .ok_or_else(|| FederationError::Key(format!("account {id} is gone")))?;
                 let key_id = self.urls.key_id(&account.username);
                 Signer::open(
-                    &self.kek,
+                    &self.keys.kek,
                     key_id,
                     &account.private_key_enc,
                     &self.urls.actor(&account.username),
                 )?
             }
-            None => self.instance_signer.clone(),
+            None => self.keys.instance_signer.clone(),
         };
         self.signers.lock().unwrap_or_else(|p| p.into_inner()).insert(account_id, signer.clone());
         Ok(signer)
@@ -328,8 +337,12 @@ impl Deliverer {
             now_millis() / 1000,
         );
         // RSA signing is CPU-bound: it runs on the signing pool, not the I/O threads.
-        let sig =
-            self.signing.sign(prepared.signer.clone(), plan.base.clone()).await.map_err(|e| e.to_string())?;
+        let sig = self
+            .keys
+            .pool
+            .sign(prepared.signer.clone(), plan.base.clone())
+            .await
+            .map_err(|e| e.to_string())?;
         let mut req = self
             .client
             .post(url.as_str())

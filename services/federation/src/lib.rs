@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod fetch;
 pub mod inbox;
 pub mod keys;
+pub mod metrics;
 pub mod signatures;
 pub mod signing_pool;
 pub mod urls;

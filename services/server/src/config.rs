@@ -21,6 +21,7 @@ struct Key {
 const KEYS: &[Key] = &[
     Key { toml: "database_url", env: "HEROLD_DATABASE_URL", secret: true },
     Key { toml: "listen", env: "HEROLD_LISTEN", secret: false },
+    Key { toml: "metrics_listen", env: "HEROLD_METRICS_LISTEN", secret: false },
     Key { toml: "public_url", env: "HEROLD_PUBLIC_URL", secret: false },
     Key { toml: "data_dir", env: "HEROLD_DATA_DIR", secret: false },
     Key { toml: "policies_dir", env: "HEROLD_POLICIES_DIR", secret: false },
@@ -69,6 +70,7 @@ pub enum LogFormat {
 pub struct Config {
     pub database_url: String,
     pub listen: SocketAddr,
+    pub metrics_listen: Option<SocketAddr>,
     pub public_url: Url,
     pub data_dir: PathBuf,
     pub policies_dir: PathBuf,
@@ -91,6 +93,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("database_url", &redact_url(&self.database_url))
             .field("listen", &self.listen)
+            .field("metrics_listen", &self.metrics_listen)
             .field("public_url", &self.public_url.as_str())
             .field("data_dir", &self.data_dir)
             .field("policies_dir", &self.policies_dir)
@@ -325,7 +328,14 @@ impl Config {
             "give the directory holding retention.toml",
         )?;
         let security_log = raw.parse("security_log", false, parse_bool, "use true or false")?;
+        let metrics_listen = raw.parse(
+            "metrics_listen",
+            None,
+            |s| if s.is_empty() { Some(None) } else { s.parse().ok().map(Some) },
+            "use HOST:PORT for the Prometheus listener, e.g. 127.0.0.1:9464, or leave it empty",
+        )?;
         Ok(Config {
+            metrics_listen,
             security_log,
             policies_dir,
             retention_interval: Duration::from_secs(retention_secs),

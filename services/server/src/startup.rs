@@ -11,10 +11,11 @@ use anyhow::Context;
 use herold_compliance::audit::AuditKeys;
 use herold_compliance::policy::{Policies, Retention};
 use herold_domain::{AnnouncementText, DisplayName, LanguageTag, OrgSlug, Summary, Username};
-use herold_federation::delivery::{Deliverer, DeliveryConfig};
+use herold_federation::delivery::{Deliverer, DeliveryConfig, SigningKeys};
 use herold_federation::fetch::{http_client, Fetcher};
 use herold_federation::inbox::Inbox;
 use herold_federation::keys::{generate_rsa_2048, KeyEncryptionKey, Signer};
+use herold_federation::metrics::Metrics;
 use herold_federation::signing_pool::SigningPool;
 use herold_federation::Urls;
 use herold_publishing::Publisher;
@@ -38,6 +39,7 @@ pub struct Services {
     pub deliverer: Arc<Deliverer>,
     pub audit: Arc<AuditKeys>,
     pub policies: Arc<Policies>,
+    pub metrics: Arc<Metrics>,
     /// Present only when the operator turned the security log on.
     pub security_log: Option<crate::security_log::SecurityLog>,
 }
@@ -193,12 +195,13 @@ impl Services {
         };
         let delivery_client =
             http_client(&user_agent, allow_private, delivery_config.request_timeout, false)?;
+        let metrics = Arc::new(Metrics::default());
+        let keys = SigningKeys { kek: kek.clone(), instance_signer, pool: signing };
         let deliverer = Deliverer::new(
             store.clone(),
             delivery_client,
-            kek.clone(),
-            instance_signer,
-            signing,
+            keys,
+            metrics.clone(),
             urls.clone(),
             delivery_config,
         );
@@ -213,6 +216,7 @@ impl Services {
             deliverer,
             audit: Arc::new(audit),
             policies: Arc::new(policies),
+            metrics,
             security_log: config_security_log,
         }))
     }
@@ -239,6 +243,7 @@ impl Services {
                         urgent: false,
                     };
                     s.publisher.publish(TRANSPARENCY_ACCOUNT, draft, "system").await?;
+                    s.metrics.checkpoints.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     s.deliverer.wake();
                     tracing::info!(tree_size = cp.tree_size, "audit checkpoint signed and published");
                     Ok(())
@@ -250,6 +255,7 @@ impl Services {
                 let counts =
                     herold_compliance::retention::apply(s.store.as_ref(), &s.policies, now, "system").await?;
                 let removed: i64 = counts.iter().map(|c| c.count).sum();
+                s.metrics.retention_runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::info!(removed, "retention run");
                 Ok(())
             })
@@ -284,6 +290,7 @@ impl Services {
 pub struct Application {
     port: u16,
     server: Server,
+    metrics_server: Option<Server>,
     services: Arc<Services>,
     workers: bool,
 }
@@ -292,8 +299,18 @@ impl Application {
     pub async fn build(config: Config, workers: bool) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let metrics = config
+            .metrics_listen
+            .map(|addr| {
+                TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr} (metrics_listen)"))
+            })
+            .transpose()?;
         let services = Services::build(config).await?;
-        Self::from_parts(listener, services, workers)
+        let mut app = Self::from_parts(listener, services, workers)?;
+        if let Some(listener) = metrics {
+            app.metrics_server = Some(routes::metrics_server(listener, app.services.clone())?);
+        }
+        Ok(app)
     }
 
     pub fn from_parts(
@@ -316,7 +333,7 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        Ok(Application { port, server, services, workers })
+        Ok(Application { port, server, metrics_server: None, services, workers })
     }
 
     pub fn port(&self) -> u16 {
@@ -337,7 +354,11 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = self.workers.then(|| tokio::spawn(self.services.clone().run_background(stop_rx)));
+        let metrics = self.metrics_server.map(tokio::spawn);
         let result = self.server.await;
+        if let Some(m) = metrics {
+            m.abort();
+        }
         let _ = stop_tx.send(true);
         if let Some(w) = worker {
             let _ = w.await;

@@ -1061,6 +1061,29 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn queue_depth(&self, now: Millis) -> Result<QueueDepth> {
+                let mut depth = QueueDepth::default();
+                for r in sqlx::query(
+                    "SELECT priority, state, COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'retrying') \
+                     GROUP BY priority, state ORDER BY priority, state",
+                )
+                .fetch_all(&self.pool)
+                .await?
+                {
+                    depth.waiting.push((r.try_get("priority")?, r.try_get("state")?, r.try_get("n")?));
+                }
+                depth.dead = sqlx::query("SELECT COUNT(*) AS n FROM deliveries WHERE state = 'dead'")
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?;
+                depth.open_breakers = sqlx::query("SELECT COUNT(*) AS n FROM hosts WHERE breaker_open_until > $1")
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?;
+                Ok(depth)
+            }
+
             async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats> {
                 let filter = if announcement_id.is_some() {
                     "JOIN activities a ON a.id = d.activity_id WHERE a.announcement_id = $1"

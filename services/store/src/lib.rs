@@ -102,6 +102,7 @@ pub trait Store: Send + Sync + 'static {
     async fn host_state(&self, host: &str) -> Result<Option<HostState>>;
     async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()>;
     async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats>;
+    async fn queue_depth(&self, now: Millis) -> Result<QueueDepth>;
 
     /// Audit entries after `after_seq`, oldest first, with their payloads where not erased.
     async fn audit_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>>;

@@ -395,3 +395,12 @@ pub struct Erasure {
     /// Records kept because their organisation is under legal hold.
     pub items_held: i64,
 }
+
+/// The delivery queue at a glance, for metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// `(priority, state, count)` of deliveries still to do (pending or retrying).
+    pub waiting: Vec<(i64, String, i64)>,
+    pub dead: i64,
+    pub open_breakers: i64,
+}

@@ -73,6 +73,13 @@ async fn note(
     req: &HttpRequest,
     result: Result<HttpResponse, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    {
+        use actix_web::ResponseError;
+        s.metrics.inbox(match &result {
+            Ok(r) => r.status().as_u16(),
+            Err(e) => e.status_code().as_u16(),
+        });
+    }
     if let (Some(log), Err(e), Some(peer)) = (&s.security_log, &result, req.peer_addr()) {
         use actix_web::ResponseError;
         let detail = format!("HTTP {}", e.status_code().as_u16());

@@ -1,6 +1,9 @@
 mod actors;
 mod inbox;
+mod metrics;
 mod wellknown;
+
+pub use metrics::metrics_server;
 
 use std::time::Instant;
 

@@ -1,0 +1,128 @@
+//! Counters for Prometheus, kept as atomics so the hot paths pay one relaxed add. The
+//! server renders them (with gauges read from the database) on its metrics listener.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use herold_store::DeliveryOutcome;
+
+/// Upper bounds (seconds) of the delivery latency histogram.
+const BUCKETS: [f64; 9] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+#[derive(Default)]
+pub struct Metrics {
+    delivered: AtomicU64,
+    retrying: AtomicU64,
+    dead: AtomicU64,
+    released: AtomicU64,
+    latency_buckets: [AtomicU64; BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_micros: AtomicU64,
+    inbox_accepted: AtomicU64,
+    inbox_refused: AtomicU64,
+    inbox_failed: AtomicU64,
+    pub retention_runs: AtomicU64,
+    pub checkpoints: AtomicU64,
+}
+
+impl Metrics {
+    pub fn delivery(&self, outcome: &DeliveryOutcome, seconds: f64) {
+        let counter = match outcome {
+            DeliveryOutcome::Delivered { .. } => &self.delivered,
+            DeliveryOutcome::Retry { .. } => &self.retrying,
+            DeliveryOutcome::Dead { .. } => &self.dead,
+            DeliveryOutcome::Released => {
+                self.released.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        for (bound, bucket) in BUCKETS.iter().zip(&self.latency_buckets) {
+            if seconds <= *bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_micros.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// An inbox request by its HTTP status.
+    pub fn inbox(&self, status: u16) {
+        let counter = match status {
+            200..=299 => &self.inbox_accepted,
+            400..=499 => &self.inbox_refused,
+            _ => &self.inbox_failed,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counters in the Prometheus text format.
+    pub fn render(&self, out: &mut String) {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let _ = writeln!(out, "# HELP herold_deliveries_total Delivery attempts by outcome.");
+        let _ = writeln!(out, "# TYPE herold_deliveries_total counter");
+        for (outcome, c) in [
+            ("delivered", &self.delivered),
+            ("retrying", &self.retrying),
+            ("dead", &self.dead),
+            ("released", &self.released),
+        ] {
+            let _ = writeln!(out, "herold_deliveries_total{{outcome=\"{outcome}\"}} {}", get(c));
+        }
+        let _ = writeln!(
+            out,
+            "# HELP herold_delivery_duration_seconds Time from sending a delivery to its answer."
+        );
+        let _ = writeln!(out, "# TYPE herold_delivery_duration_seconds histogram");
+        for (bound, bucket) in BUCKETS.iter().zip(&self.latency_buckets) {
+            let _ =
+                writeln!(out, "herold_delivery_duration_seconds_bucket{{le=\"{bound}\"}} {}", get(bucket));
+        }
+        let count = get(&self.latency_count);
+        let _ = writeln!(out, "herold_delivery_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "herold_delivery_duration_seconds_sum {}",
+            get(&self.latency_sum_micros) as f64 / 1e6
+        );
+        let _ = writeln!(out, "herold_delivery_duration_seconds_count {count}");
+        let _ = writeln!(out, "# HELP herold_inbox_requests_total Inbox requests by outcome.");
+        let _ = writeln!(out, "# TYPE herold_inbox_requests_total counter");
+        for (outcome, c) in [
+            ("accepted", &self.inbox_accepted),
+            ("refused", &self.inbox_refused),
+            ("failed", &self.inbox_failed),
+        ] {
+            let _ = writeln!(out, "herold_inbox_requests_total{{outcome=\"{outcome}\"}} {}", get(c));
+        }
+        let _ = writeln!(out, "# HELP herold_retention_runs_total Retention runs completed.");
+        let _ = writeln!(out, "# TYPE herold_retention_runs_total counter");
+        let _ = writeln!(out, "herold_retention_runs_total {}", get(&self.retention_runs));
+        let _ = writeln!(out, "# HELP herold_audit_checkpoints_total Audit checkpoints signed.");
+        let _ = writeln!(out, "# TYPE herold_audit_checkpoints_total counter");
+        let _ = writeln!(out, "herold_audit_checkpoints_total {}", get(&self.checkpoints));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_a_cumulative_histogram() {
+        let m = Metrics::default();
+        m.delivery(&DeliveryOutcome::Delivered { status: 202 }, 0.07);
+        m.delivery(&DeliveryOutcome::Dead { status: Some(410), error: "gone".into() }, 2.0);
+        m.inbox(202);
+        m.inbox(401);
+        let mut out = String::new();
+        m.render(&mut out);
+        assert!(out.contains("herold_deliveries_total{outcome=\"delivered\"} 1"));
+        assert!(out.contains("herold_deliveries_total{outcome=\"dead\"} 1"));
+        assert!(out.contains("herold_delivery_duration_seconds_bucket{le=\"0.05\"} 0"));
+        assert!(out.contains("herold_delivery_duration_seconds_bucket{le=\"0.1\"} 1"));
+        assert!(out.contains("herold_delivery_duration_seconds_bucket{le=\"2.5\"} 2"));
+        assert!(out.contains("herold_delivery_duration_seconds_count 2"));
+        assert!(out.contains("herold_inbox_requests_total{outcome=\"refused\"} 1"));
+    }
+}
