@@ -238,7 +238,27 @@ async fn ssrf_targets_are_refused(db: Db) {
     assert!(herold_federation::fetch::is_forbidden_ip("::ffff:10.0.0.1".parse().unwrap()));
 }
 
+/// One flooding server is slowed down without affecting others.
+async fn inbox_requests_are_rate_limited_per_signing_host(db: Db) {
+    let env = vec![
+        ("HEROLD_INBOX_RATE_PER_HOST", "0.5".to_owned()),
+        ("HEROLD_INBOX_BURST_PER_HOST", "2".to_owned()),
+    ];
+    let app = spawn_app_with(db, AppOptions { env, ..AppOptions::default() }).await;
+    app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    for _ in 0..2 {
+        let follow = fake.follow(&app.url("/users/press"));
+        assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+    }
+    let follow = fake.follow(&app.url("/users/press"));
+    let resp = fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await;
+    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.headers()["retry-after"], "2");
+}
+
 on_both_backends!(
+    inbox_requests_are_rate_limited_per_signing_host,
     follow_is_accepted_and_undo_removes_the_follower,
     remote_actor_delete_and_key_rotation,
     bad_requests_are_refused_and_nothing_is_stored,

@@ -98,6 +98,8 @@ pub struct AppOptions {
     pub first_signature_scheme: &'static str,
     pub workers: bool,
     pub security_log: bool,
+    /// Further `HEROLD_*` settings.
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Default for AppOptions {
@@ -107,6 +109,7 @@ impl Default for AppOptions {
             first_signature_scheme: "draft-cavage-12",
             workers: true,
             security_log: false,
+            env: Vec::new(),
         }
     }
 }
@@ -121,7 +124,7 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let base = format!("http://127.0.0.1:{port}");
-    let vars = [
+    let mut vars = vec![
         ("HEROLD_DATABASE_URL", db.url.clone()),
         ("HEROLD_PUBLIC_URL", base.clone()),
         ("HEROLD_DATA_DIR", db.dir.display().to_string()),
@@ -130,6 +133,7 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
         ("HEROLD_ALLOW_PRIVATE_NETWORKS", options.allow_private_networks.to_string()),
         ("HEROLD_DELIVERY_FIRST_SIGNATURE_SCHEME", options.first_signature_scheme.to_owned()),
     ];
+    vars.extend(options.env);
     let config = Config::load_from(None, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
         .expect("test config");
     let services = Services::build(config).await.expect("services");

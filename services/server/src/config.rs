@@ -30,6 +30,8 @@ const KEYS: &[Key] = &[
     Key { toml: "key_encryption_key", env: "HEROLD_KEY_ENCRYPTION_KEY", secret: true },
     Key { toml: "log_format", env: "HEROLD_LOG_FORMAT", secret: false },
     Key { toml: "security_log", env: "HEROLD_SECURITY_LOG", secret: false },
+    Key { toml: "inbox.rate_per_host", env: "HEROLD_INBOX_RATE_PER_HOST", secret: false },
+    Key { toml: "inbox.burst_per_host", env: "HEROLD_INBOX_BURST_PER_HOST", secret: false },
     Key { toml: "delivery.concurrency", env: "HEROLD_DELIVERY_CONCURRENCY", secret: false },
     Key { toml: "delivery.per_host_concurrency", env: "HEROLD_DELIVERY_PER_HOST_CONCURRENCY", secret: false },
     Key { toml: "delivery.retry_horizon_hours", env: "HEROLD_DELIVERY_RETRY_HORIZON_HOURS", secret: false },
@@ -79,6 +81,8 @@ pub struct Config {
     pub key_encryption_key: Option<String>,
     pub log_format: LogFormat,
     pub security_log: bool,
+    pub inbox_rate_per_host: f64,
+    pub inbox_burst_per_host: f64,
     pub delivery_concurrency: usize,
     pub delivery_per_host_concurrency: usize,
     pub delivery_retry_horizon: Duration,
@@ -102,6 +106,8 @@ impl std::fmt::Debug for Config {
             .field("key_encryption_key", &self.key_encryption_key.as_ref().map(|_| "<redacted>"))
             .field("log_format", &self.log_format)
             .field("security_log", &self.security_log)
+            .field("inbox_rate_per_host", &self.inbox_rate_per_host)
+            .field("inbox_burst_per_host", &self.inbox_burst_per_host)
             .field("delivery_concurrency", &self.delivery_concurrency)
             .field("delivery_per_host_concurrency", &self.delivery_per_host_concurrency)
             .field("delivery_retry_horizon", &self.delivery_retry_horizon)
@@ -334,7 +340,14 @@ impl Config {
             |s| if s.is_empty() { Some(None) } else { s.parse().ok().map(Some) },
             "use HOST:PORT for the Prometheus listener, e.g. 127.0.0.1:9464, or leave it empty",
         )?;
+        let per_sec = |s: &str| s.parse::<f64>().ok().filter(|n| n.is_finite() && *n > 0.0);
+        let inbox_rate_per_host =
+            raw.parse("inbox.rate_per_host", 50.0, per_sec, "use requests per second above 0, e.g. 50")?;
+        let inbox_burst_per_host =
+            raw.parse("inbox.burst_per_host", 500.0, per_sec, "use a request count above 0, e.g. 500")?;
         Ok(Config {
+            inbox_rate_per_host,
+            inbox_burst_per_host,
             metrics_listen,
             security_log,
             policies_dir,

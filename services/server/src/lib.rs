@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 mod error;
+mod rate_limit;
 mod routes;
 mod security_log;
 pub mod startup;

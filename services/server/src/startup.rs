@@ -42,6 +42,7 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
     /// Present only when the operator turned the security log on.
     pub security_log: Option<crate::security_log::SecurityLog>,
+    pub inbox_limiter: crate::rate_limit::RateLimiter,
 }
 
 pub const INSTANCE_KEY: &str = "instance-actor";
@@ -196,6 +197,8 @@ impl Services {
         let delivery_client =
             http_client(&user_agent, allow_private, delivery_config.request_timeout, false)?;
         let metrics = Arc::new(Metrics::default());
+        let inbox_limiter =
+            crate::rate_limit::RateLimiter::new(config.inbox_rate_per_host, config.inbox_burst_per_host);
         let keys = SigningKeys { kek: kek.clone(), instance_signer, pool: signing };
         let deliverer = Deliverer::new(
             store.clone(),
@@ -218,6 +221,7 @@ impl Services {
             policies: Arc::new(policies),
             metrics,
             security_log: config_security_log,
+            inbox_limiter,
         }))
     }
 }

@@ -47,6 +47,14 @@ async fn handle(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(host) = crate::rate_limit::signer_host(req.headers()) {
+        if let Err(retry_after) = s.inbox_limiter.check(&host, std::time::Instant::now()) {
+            tracing::info!(host, "inbox rate limit");
+            return Ok(HttpResponse::TooManyRequests()
+                .insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()))
+                .finish());
+        }
+    }
     let view = request_view(&s, &req)?;
     let verified = match s.inbox.verify(&view, &body).await {
         Ok(v) => v,

@@ -1,0 +1,79 @@
+//! Per-remote-host rate limits on the inboxes: a token bucket per signing host, so one
+//! flooding server cannot take the inbox from everyone else. Keyed by the host in the
+//! signature's key id (never by client address), kept in memory only.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+pub struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_second: f64, burst: f64) -> Self {
+        RateLimiter { per_second, burst, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes one token for `host`; `Err(seconds)` says when the next one is due.
+    pub fn check(&self, host: &str, now: Instant) -> Result<(), u64> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() > 100_000 {
+            // Forget hosts whose buckets have refilled: they are indistinguishable from new.
+            let full = self.burst;
+            let rate = self.per_second;
+            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < full);
+        }
+        let (tokens, at) = buckets.entry(host.to_owned()).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// The host named in the request's signature key id, without verifying anything.
+pub fn signer_host(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
+    let value = headers.get("signature-input").or_else(|| headers.get("signature"))?.to_str().ok()?;
+    let lower = value.to_ascii_lowercase();
+    let start = lower.find("keyid=\"")? + "keyid=\"".len();
+    let key_id = &value[start..];
+    let key_id = &key_id[..key_id.find('"')?];
+    url::Url::parse(key_id).ok()?.host_str().map(str::to_ascii_lowercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn buckets_refill_per_host() {
+        let limiter = RateLimiter::new(2.0, 3.0);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(limiter.check("a.example", t0).is_ok());
+        }
+        assert_eq!(limiter.check("a.example", t0), Err(1));
+        assert!(limiter.check("b.example", t0).is_ok(), "other hosts are not affected");
+        assert!(limiter.check("a.example", t0 + Duration::from_millis(600)).is_ok(), "refilled");
+    }
+
+    #[test]
+    fn finds_the_signing_host() {
+        let mut headers = actix_web::http::header::HeaderMap::new();
+        headers.insert(
+            actix_web::http::header::HeaderName::from_static("signature"),
+            actix_web::http::header::HeaderValue::from_static(
+                r#"keyId="https://Social.Example/users/a#main-key",signature="x""#,
+            ),
+        );
+        assert_eq!(signer_host(&headers).as_deref(), Some("social.example"));
+    }
+}
