@@ -34,4 +34,5 @@ mod process;
 mod reports;
 mod retention;
 mod telemetry;
+mod tls;
 mod vectors;

@@ -22,6 +22,8 @@ const KEYS: &[Key] = &[
     Key { toml: "database_url", env: "HEROLD_DATABASE_URL", secret: true },
     Key { toml: "listen", env: "HEROLD_LISTEN", secret: false },
     Key { toml: "metrics_listen", env: "HEROLD_METRICS_LISTEN", secret: false },
+    Key { toml: "tls_cert_file", env: "HEROLD_TLS_CERT_FILE", secret: false },
+    Key { toml: "tls_key_file", env: "HEROLD_TLS_KEY_FILE", secret: false },
     Key { toml: "public_url", env: "HEROLD_PUBLIC_URL", secret: false },
     Key { toml: "data_dir", env: "HEROLD_DATA_DIR", secret: false },
     Key { toml: "policies_dir", env: "HEROLD_POLICIES_DIR", secret: false },
@@ -73,6 +75,8 @@ pub struct Config {
     pub database_url: String,
     pub listen: SocketAddr,
     pub metrics_listen: Option<SocketAddr>,
+    /// Certificate chain and key (PEM) when Herold terminates TLS itself.
+    pub tls: Option<(PathBuf, PathBuf)>,
     pub public_url: Url,
     pub data_dir: PathBuf,
     pub policies_dir: PathBuf,
@@ -98,6 +102,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("listen", &self.listen)
             .field("metrics_listen", &self.metrics_listen)
+            .field("tls", &self.tls)
             .field("public_url", &self.public_url.as_str())
             .field("data_dir", &self.data_dir)
             .field("policies_dir", &self.policies_dir)
@@ -345,7 +350,23 @@ impl Config {
             raw.parse("inbox.rate_per_host", 50.0, per_sec, "use requests per second above 0, e.g. 50")?;
         let inbox_burst_per_host =
             raw.parse("inbox.burst_per_host", 500.0, per_sec, "use a request count above 0, e.g. 500")?;
+        let file = |s: &str| (!s.is_empty()).then(|| Some(PathBuf::from(s)));
+        let cert = raw.parse("tls_cert_file", None, file, "give the PEM certificate chain file")?;
+        let key = raw.parse("tls_key_file", None, file, "give the PEM private key file")?;
+        let tls = match (cert, key) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    key: "tls_cert_file/tls_key_file".into(),
+                    source_name: "configuration".into(),
+                    value: "only one of the two".into(),
+                    fix: "set both (Herold terminates TLS) or neither (a proxy does)".into(),
+                })
+            }
+        };
         Ok(Config {
+            tls,
             inbox_rate_per_host,
             inbox_burst_per_host,
             metrics_listen,

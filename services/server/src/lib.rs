@@ -8,5 +8,6 @@ mod routes;
 mod security_log;
 pub mod startup;
 pub mod telemetry;
+mod tls;
 
 pub use error::ApiError;

@@ -303,6 +303,13 @@ impl Application {
     pub async fn build(config: Config, workers: bool) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let tls = config
+            .tls
+            .as_ref()
+            .map(|(cert, key)| {
+                crate::tls::ReloadableCert::load(cert, key).context("tls_cert_file/tls_key_file")
+            })
+            .transpose()?;
         let metrics = config
             .metrics_listen
             .map(|addr| {
@@ -310,32 +317,52 @@ impl Application {
             })
             .transpose()?;
         let services = Services::build(config).await?;
-        let mut app = Self::from_parts(listener, services, workers)?;
+        let mut app = Self::serve(listener, services, workers, tls)?;
         if let Some(listener) = metrics {
             app.metrics_server = Some(routes::metrics_server(listener, app.services.clone())?);
         }
         Ok(app)
     }
 
+    /// Serves plain HTTP on `listener` (tests; behind a TLS-terminating proxy).
     pub fn from_parts(
         listener: TcpListener,
         services: Arc<Services>,
         workers: bool,
     ) -> anyhow::Result<Application> {
+        Self::serve(listener, services, workers, None)
+    }
+
+    fn serve(
+        listener: TcpListener,
+        services: Arc<Services>,
+        workers: bool,
+        tls: Option<Arc<crate::tls::ReloadableCert>>,
+    ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         let data = web::Data::from(services.clone());
+        // HSTS whenever the public address is https, whoever terminates TLS.
+        let hsts = tls.is_some() || services.config.public_url.scheme() == "https";
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .app_data(web::PayloadConfig::new(herold_federation::fetch::MAX_BODY_BYTES))
-                .wrap(routes::security_headers())
+                .wrap(routes::security_headers(hsts))
                 .wrap(middleware::from_fn(routes::log_request))
                 .configure(routes::configure)
         })
+        // Slow or stalled clients (slowloris) are cut off instead of holding workers.
         .client_request_timeout(Duration::from_secs(10))
         .client_disconnect_timeout(Duration::from_secs(5))
-        .shutdown_timeout(10)
-        .listen(listener)?
+        .shutdown_timeout(10);
+        let server = match tls {
+            Some(cert) => {
+                #[cfg(unix)]
+                cert.clone().reload_on_sighup()?;
+                server.listen_rustls_0_23(listener, crate::tls::server_config(cert)?)?
+            }
+            None => server.listen(listener)?,
+        }
         .run();
         Ok(Application { port, server, metrics_server: None, services, workers })
     }
