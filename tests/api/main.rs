@@ -33,6 +33,7 @@ mod privacy;
 mod process;
 mod reports;
 mod retention;
+mod scale_out;
 mod telemetry;
 mod tls;
 mod vectors;

@@ -231,7 +231,7 @@ impl Services {
     /// audit checkpoints on a schedule, also when nothing happened.
     pub async fn run_background(self: Arc<Self>, stop: watch::Receiver<bool>) {
         let checkpoints =
-            tokio::spawn(self.clone().every(self.config.audit_checkpoint_interval, stop.clone(), |s| {
+            tokio::spawn(self.clone().every("audit.checkpoint", self.config.audit_checkpoint_interval, stop.clone(), |s| {
                 Box::pin(async move {
                     let cp = herold_compliance::audit::checkpoint(s.store.as_ref(), &s.audit).await?;
                     let text = format!(
@@ -253,17 +253,23 @@ impl Services {
                     Ok(())
                 })
             }));
-        let retention = tokio::spawn(self.clone().every(self.config.retention_interval, stop.clone(), |s| {
-            Box::pin(async move {
-                let now = herold_domain::now_millis();
-                let counts =
-                    herold_compliance::retention::apply(s.store.as_ref(), &s.policies, now, "system").await?;
-                let removed: i64 = counts.iter().map(|c| c.count).sum();
-                s.metrics.retention_runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                tracing::info!(removed, "retention run");
-                Ok(())
-            })
-        }));
+        let retention = tokio::spawn(self.clone().every(
+            "retention",
+            self.config.retention_interval,
+            stop.clone(),
+            |s| {
+                Box::pin(async move {
+                    let now = herold_domain::now_millis();
+                    let counts =
+                        herold_compliance::retention::apply(s.store.as_ref(), &s.policies, now, "system")
+                            .await?;
+                    let removed: i64 = counts.iter().map(|c| c.count).sum();
+                    s.metrics.retention_runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::info!(removed, "retention run");
+                    Ok(())
+                })
+            },
+        ));
         self.deliverer.clone().run(stop).await;
         let _ = checkpoints.await;
         let _ = retention.await;
@@ -271,18 +277,31 @@ impl Services {
 
     /// Runs `job` now and then every `period` until `stop`; a failure is logged and the
     /// next period tries again.
+    /// When several processes share a database, only the one that takes the job's lease
+    /// for the period runs it, so a checkpoint or retention run happens once per period.
     async fn every(
         self: Arc<Self>,
+        name: &'static str,
         period: Duration,
         mut stop: watch::Receiver<bool>,
         job: fn(Arc<Services>) -> Job,
     ) {
         let mut ticks = tokio::time::interval(period);
+        let holder = uuid::Uuid::new_v4().to_string();
+        // Slightly shorter than the period, so the next tick (of any process) finds it free.
+        let lease = (period.as_millis() as i64 * 9 / 10).max(1);
         loop {
             tokio::select! {
                 _ = ticks.tick() => {
-                    if let Err(e) = job(self.clone()).await {
-                        tracing::error!(error = format!("{e:#}"), "scheduled job failed");
+                    let now = herold_domain::now_millis();
+                    match self.store.acquire_job(name, &holder, now, now + lease).await {
+                        Ok(true) => {
+                            if let Err(e) = job(self.clone()).await {
+                                tracing::error!(job = name, error = format!("{e:#}"), "scheduled job failed");
+                            }
+                        }
+                        Ok(false) => tracing::debug!(job = name, "another process runs this period's job"),
+                        Err(e) => tracing::error!(job = name, error = %crate::error::chain(&e), "job lease unavailable"),
                     }
                 }
                 _ = stop.changed() => return,

@@ -1061,6 +1061,22 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn acquire_job(&self, name: &str, holder: &str, now: Millis, until: Millis) -> Result<bool> {
+                let taken = sqlx::query(
+                    "INSERT INTO job_leases (name, holder, lease_until) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until \
+                     WHERE job_leases.lease_until <= $4",
+                )
+                .bind(name)
+                .bind(holder)
+                .bind(until)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(taken == 1)
+            }
+
             async fn queue_depth(&self, now: Millis) -> Result<QueueDepth> {
                 let mut depth = QueueDepth::default();
                 for r in sqlx::query(

@@ -103,6 +103,9 @@ pub trait Store: Send + Sync + 'static {
     async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()>;
     async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats>;
     async fn queue_depth(&self, now: Millis) -> Result<QueueDepth>;
+    /// Takes the lease on a scheduled job until `until`, if nobody else holds it. Returns
+    /// whether `holder` now runs the job.
+    async fn acquire_job(&self, name: &str, holder: &str, now: Millis, until: Millis) -> Result<bool>;
 
     /// Audit entries after `after_seq`, oldest first, with their payloads where not erased.
     async fn audit_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>>;

@@ -142,3 +142,11 @@ CREATE TABLE security_log (
     detail     TEXT NOT NULL
 );
 CREATE INDEX security_log_at ON security_log(at);
+
+-- Scheduled jobs (checkpoints, retention) run once per period across all processes: the
+-- one holding a job's lease runs it.
+CREATE TABLE job_leases (
+    name         TEXT PRIMARY KEY,
+    holder       TEXT NOT NULL,
+    lease_until  INTEGER NOT NULL
+);
