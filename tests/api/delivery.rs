@@ -139,7 +139,30 @@ async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {
     assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 1);
 }
 
+/// A host whose breaker is open is skipped by every claim until it closes; the rest of
+/// the queue moves on.
+async fn open_breakers_hold_back_only_their_host(db: Db) {
+    let app = spawn_app_with(db, AppOptions { workers: false, ..AppOptions::default() }).await;
+    let account = app.create_account("bfdi", "press").await;
+    add_follower(&app, account.id, "https://down.example/users/a", "https://down.example/inbox").await;
+    add_follower(&app, account.id, "https://up.example/users/a", "https://up.example/inbox").await;
+    app.publish("press", "Hinweis").await;
+    let now = now_millis();
+    let report = herold_store::HostReport::Failure {
+        error: "HTTP 503".into(),
+        open_breaker_until: Some(now + 60_000),
+    };
+    app.store.record_host("down.example", report, now).await.unwrap();
+    let claimed = app.store.claim_deliveries(now, 60_000, 10).await.unwrap();
+    let hosts: Vec<&str> = claimed.iter().map(|c| c.host.as_str()).collect();
+    assert_eq!(hosts, vec!["up.example"]);
+    assert_eq!(app.store.queue_depth(now).await.unwrap().open_breakers, 1);
+    let later = app.store.claim_deliveries(now + 61_000, 60_000, 10).await.unwrap();
+    assert!(later.iter().any(|c| c.host == "down.example"), "claimable again once the breaker closes");
+}
+
 on_both_backends!(
+    open_breakers_hold_back_only_their_host,
     publish_delivers_one_signed_copy_per_shared_inbox,
     failures_are_retried_and_permanent_refusals_become_dead_letters,
     urgent_announcements_are_claimed_before_routine_backlog,
