@@ -49,7 +49,7 @@ async fn inbox_spans_are_exported_over_otlp() {
 async fn metrics_are_served_on_their_own_listener() {
     let database = TestDatabase::create(Db::Sqlite).await;
     let (port, metrics_port) = (free_port(), free_port());
-    let _server = Running(
+    let server = Running(
         herold(&database, port, &["serve"])
             .env("HEROLD_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
             .stdout(Stdio::null())
@@ -79,4 +79,10 @@ async fn metrics_are_served_on_their_own_listener() {
     assert!(text.contains("# TYPE herold_delivery_duration_seconds histogram"), "{text}");
     assert!(text.contains("herold_hosts_breaker_open 0"), "{text}");
     assert!(text.contains("herold_audit_checkpoints_total"), "{text}");
+
+    // SIGHUP (as log rotation or service managers send) must not end the process.
+    let hup = std::process::Command::new("kill").args(["-HUP", &server.0.id().to_string()]).status().unwrap();
+    assert!(hup.success());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(client.get(format!("http://127.0.0.1:{port}/livez")).send().await.unwrap().status(), 200);
 }

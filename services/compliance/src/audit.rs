@@ -64,6 +64,22 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
+/// Like `write_private`, but fails with `AlreadyExists` instead of replacing a file.
+#[cfg(unix)]
+fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::OpenOptions::new().write(true).create_new(true).open(path)?.write_all(bytes)
+}
+
 fn read_key(path: &Path) -> Result<Option<Vec<u8>>, ComplianceError> {
     match std::fs::read_to_string(path) {
         Ok(text) => B64
@@ -98,15 +114,27 @@ impl AuditKeys {
     }
 
     /// Creates a fresh key set and trusts its signing key. Only for an empty audit trail.
+    /// Processes starting together agree on one key set: the signing key is created
+    /// exclusively, and whoever loses the race loads the winner's keys.
     pub fn create(dir: &Path, name: &str) -> Result<Self, ComplianceError> {
         std::fs::create_dir_all(dir)?;
-        if dir.join(SEAL_FILE).exists() || dir.join(SIGNING_FILE).exists() {
-            return Err(ComplianceError::Key(format!("audit keys already exist in {}", dir.display())));
-        }
-        write_private(&dir.join(SEAL_FILE), B64.encode(random32()?).as_bytes())?;
         let seed = random32()?;
-        write_private(&dir.join(SIGNING_FILE), B64.encode(seed).as_bytes())?;
-        append_trusted(dir, &NoteSigner::from_seed(name, &seed)?.verifier_key())?;
+        match create_private(&dir.join(SIGNING_FILE), B64.encode(seed).as_bytes()) {
+            Ok(()) => {
+                write_private(&dir.join(SEAL_FILE), B64.encode(random32()?).as_bytes())?;
+                append_trusted(dir, &NoteSigner::from_seed(name, &seed)?.verifier_key())?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Another process is creating them: give it a moment to finish.
+                for _ in 0..50 {
+                    if dir.join(SEAL_FILE).exists() && dir.join(TRUSTED_FILE).exists() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
         Self::load(dir, name)?.ok_or_else(|| ComplianceError::Key("the new audit keys did not load".into()))
     }
 

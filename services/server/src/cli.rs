@@ -300,7 +300,17 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
         Command::Worker => {
+            let metrics = config
+                .metrics_listen
+                .map(|addr| {
+                    std::net::TcpListener::bind(addr)
+                        .with_context(|| format!("cannot listen on {addr} (metrics_listen)"))
+                })
+                .transpose()?;
             let services = Services::build(config).await?;
+            if let Some(listener) = metrics {
+                tokio::spawn(crate::routes::metrics_server(listener, services.clone())?);
+            }
             let (tx, rx) = tokio::sync::watch::channel(false);
             let worker = tokio::spawn(services.run_background(rx));
             tracing::info!("herold worker delivering");

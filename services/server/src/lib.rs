@@ -4,7 +4,7 @@ pub mod cli;
 pub mod config;
 mod error;
 mod rate_limit;
-mod routes;
+pub(crate) mod routes;
 mod security_log;
 pub mod startup;
 pub mod telemetry;
