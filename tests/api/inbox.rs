@@ -247,6 +247,17 @@ async fn inbox_requests_are_rate_limited_per_signing_host(db: Db) {
     let app = spawn_app_with(db, AppOptions { env, ..AppOptions::default() }).await;
     app.create_account("bfdi", "press").await;
     let fake = FakeRemote::start().await;
+    // Forged requests naming this server's key cannot spend its budget: they fail first.
+    let other = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
+    let forger = Signer::from_pkcs8(fake.signer.key_id.clone(), &other.pkcs8_der).unwrap();
+    let now = herold_domain::now_millis() / 1000;
+    for _ in 0..3 {
+        let body = fake.follow(&app.url("/users/press")).to_string();
+        assert_eq!(
+            fake.post(&app.url("/inbox"), body.as_bytes(), Scheme::Cavage, Some(&forger), now).await.status(),
+            401
+        );
+    }
     for _ in 0..2 {
         let follow = fake.follow(&app.url("/users/press"));
         assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);

@@ -125,10 +125,12 @@ impl AuditKeys {
                 append_trusted(dir, &NoteSigner::from_seed(name, &seed)?.verifier_key())?;
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                // Another process is creating them: give it a moment to finish.
-                for _ in 0..50 {
-                    if dir.join(SEAL_FILE).exists() && dir.join(TRUSTED_FILE).exists() {
-                        break;
+                // Another process is creating them: wait until its set is complete.
+                for _ in 0..100 {
+                    if let Ok(Some(keys)) = Self::load(dir, name) {
+                        if !keys.trusted.is_empty() {
+                            return Ok(keys);
+                        }
                     }
                     std::thread::sleep(std::time::Duration::from_millis(100));
                 }

@@ -132,7 +132,7 @@ impl Deliverer {
             if *shutdown.borrow() {
                 break;
             }
-            let claimed = match self.claim_and_dispatch(&tx).await {
+            let claimed = match self.claim_and_dispatch(&tx, &shutdown).await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::error!(error = %e, "claiming deliveries failed");
@@ -168,6 +168,7 @@ impl Deliverer {
     async fn claim_and_dispatch(
         self: &Arc<Self>,
         tx: &mpsc::Sender<Outcome>,
+        stop: &watch::Receiver<bool>,
     ) -> Result<usize, FederationError> {
         // Claim only what can start now, so leases do not run out while rows wait in memory.
         let free = self.global.available_permits();
@@ -186,12 +187,18 @@ impl Deliverer {
             };
             let this = self.clone();
             let tx = tx.clone();
+            let mut stop = stop.clone();
             tokio::spawn(async move {
                 let (id, lease) = (row.id, row.lease_until);
                 // A row must not outwait its lease in memory behind a slow host: give it back.
                 let host_sem = this.host_semaphore(&row.host);
                 let wait = this.config.lease / 3;
-                let Ok(Ok(_host)) = tokio::time::timeout(wait, host_sem.acquire()).await else {
+                // Released at once on shutdown too, so a stopping worker does not sit on rows.
+                let acquired = tokio::select! {
+                    r = tokio::time::timeout(wait, host_sem.acquire()) => r.ok().and_then(Result::ok),
+                    _ = stop.wait_for(|s| *s) => None,
+                };
+                let Some(_host) = acquired else {
                     this.metrics.delivery(&DeliveryOutcome::Released, 0.0);
                     let _ = tx.send((id, lease, DeliveryOutcome::Released)).await;
                     return;

@@ -292,7 +292,24 @@ async fn store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(crate::startup::open_store(config).await?.0)
 }
 
+/// Long-running commands must survive SIGHUP (its default action ends the process); with
+/// TLS, the server additionally reloads its certificate on it.
+#[cfg(unix)]
+fn survive_sighup() -> std::io::Result<()> {
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::spawn(async move { while hup.recv().await.is_some() {} });
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn survive_sighup() -> std::io::Result<()> {
+    Ok(())
+}
+
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    if matches!(command, Command::Serve { .. } | Command::Worker) {
+        survive_sighup()?;
+    }
     match command {
         Command::Serve { no_workers } => {
             let app = Application::build(config.clone(), !no_workers).await?;

@@ -348,8 +348,12 @@ impl Config {
         let per_sec = |s: &str| s.parse::<f64>().ok().filter(|n| n.is_finite() && *n > 0.0);
         let inbox_rate_per_host =
             raw.parse("inbox.rate_per_host", 50.0, per_sec, "use requests per second above 0, e.g. 50")?;
-        let inbox_burst_per_host =
-            raw.parse("inbox.burst_per_host", 500.0, per_sec, "use a request count above 0, e.g. 500")?;
+        let inbox_burst_per_host = raw.parse(
+            "inbox.burst_per_host",
+            500.0,
+            |s| per_sec(s).filter(|n| *n >= 1.0),
+            "use a request count of at least 1, e.g. 500",
+        )?;
         let file = |s: &str| (!s.is_empty()).then(|| Some(PathBuf::from(s)));
         let cert = raw.parse("tls_cert_file", None, file, "give the PEM certificate chain file")?;
         let key = raw.parse("tls_key_file", None, file, "give the PEM private key file")?;

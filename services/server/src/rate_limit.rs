@@ -1,10 +1,12 @@
-//! Per-remote-host rate limits on the inboxes: a token bucket per signing host, so one
-//! flooding server cannot take the inbox from everyone else. Keyed by the host in the
-//! signature's key id (never by client address), kept in memory only.
+//! Per-remote-host rate limits on the inboxes: a token bucket per sending host, so one
+//! flooding server cannot take the inbox from everyone else. Keyed by the host of the
+//! verified sender (never by client address), kept in memory only, and bounded.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
+
+const MAX_HOSTS: usize = 100_000;
 
 pub struct RateLimiter {
     per_second: f64,
@@ -20,11 +22,14 @@ impl RateLimiter {
     /// Takes one token for `host`; `Err(seconds)` says when the next one is due.
     pub fn check(&self, host: &str, now: Instant) -> Result<(), u64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() > 100_000 {
-            // Forget hosts whose buckets have refilled: they are indistinguishable from new.
-            let full = self.burst;
-            let rate = self.per_second;
+        if buckets.len() >= MAX_HOSTS {
+            // Forget hosts whose buckets have refilled (indistinguishable from new ones);
+            // if that frees nothing, start over rather than grow.
+            let (full, rate) = (self.burst, self.per_second);
             buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < full);
+            if buckets.len() >= MAX_HOSTS {
+                buckets.clear();
+            }
         }
         let (tokens, at) = buckets.entry(host.to_owned()).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
@@ -36,16 +41,6 @@ impl RateLimiter {
             Err(((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64)
         }
     }
-}
-
-/// The host named in the request's signature key id, without verifying anything.
-pub fn signer_host(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
-    let value = headers.get("signature-input").or_else(|| headers.get("signature"))?.to_str().ok()?;
-    let lower = value.to_ascii_lowercase();
-    let start = lower.find("keyid=\"")? + "keyid=\"".len();
-    let key_id = &value[start..];
-    let key_id = &key_id[..key_id.find('"')?];
-    url::Url::parse(key_id).ok()?.host_str().map(str::to_ascii_lowercase)
 }
 
 #[cfg(test)]
@@ -63,17 +58,5 @@ mod tests {
         assert_eq!(limiter.check("a.example", t0), Err(1));
         assert!(limiter.check("b.example", t0).is_ok(), "other hosts are not affected");
         assert!(limiter.check("a.example", t0 + Duration::from_millis(600)).is_ok(), "refilled");
-    }
-
-    #[test]
-    fn finds_the_signing_host() {
-        let mut headers = actix_web::http::header::HeaderMap::new();
-        headers.insert(
-            actix_web::http::header::HeaderName::from_static("signature"),
-            actix_web::http::header::HeaderValue::from_static(
-                r#"keyId="https://Social.Example/users/a#main-key",signature="x""#,
-            ),
-        );
-        assert_eq!(signer_host(&headers).as_deref(), Some("social.example"));
     }
 }

@@ -314,7 +314,6 @@ pub struct Application {
     port: u16,
     server: Server,
     metrics_server: Option<Server>,
-    tls_reloads: bool,
     services: Arc<Services>,
     workers: bool,
 }
@@ -363,7 +362,6 @@ impl Application {
         let data = web::Data::from(services.clone());
         // HSTS whenever the public address is https, whoever terminates TLS.
         let hsts = tls.is_some() || services.config.public_url.scheme() == "https";
-        let tls_reloads = tls.is_some();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -385,7 +383,7 @@ impl Application {
             None => server.listen(listener)?,
         }
         .run();
-        Ok(Application { port, server, metrics_server: None, services, workers, tls_reloads })
+        Ok(Application { port, server, metrics_server: None, services, workers })
     }
 
     pub fn port(&self) -> u16 {
@@ -407,19 +405,6 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = self.workers.then(|| tokio::spawn(self.services.clone().run_background(stop_rx)));
         let metrics = self.metrics_server.map(tokio::spawn);
-        // SIGHUP would end the process by default; with TLS it reloads the certificate,
-        // without TLS there is nothing to reload.
-        #[cfg(unix)]
-        let _hup = if self.tls_reloads {
-            None
-        } else {
-            let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
-            Some(tokio::spawn(async move {
-                while hup.recv().await.is_some() {
-                    tracing::info!("SIGHUP: nothing to reload (no TLS configured)");
-                }
-            }))
-        };
         let result = self.server.await;
         if let Some(m) = metrics {
             m.abort();

@@ -78,10 +78,9 @@ impl ResolvesServerCert for ReloadableCert {
 }
 
 pub fn server_config(cert: Arc<ReloadableCert>) -> anyhow::Result<ServerConfig> {
-    let mut config = ServerConfig::builder_with_provider(Arc::new(default_provider()))
+    // No ALPN list here: actix-web sets the protocols it actually serves.
+    Ok(ServerConfig::builder_with_provider(Arc::new(default_provider()))
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
-        .with_cert_resolver(cert);
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
+        .with_cert_resolver(cert))
 }

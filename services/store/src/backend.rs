@@ -1065,7 +1065,7 @@ macro_rules! sql_store {
                 let taken = sqlx::query(
                     "INSERT INTO job_leases (name, holder, lease_until) VALUES ($1, $2, $3) \
                      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until \
-                     WHERE job_leases.lease_until <= $4",
+                     WHERE job_leases.lease_until <= $4 OR job_leases.lease_until > $3 + ($3 - $4)",
                 )
                 .bind(name)
                 .bind(holder)

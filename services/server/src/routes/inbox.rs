@@ -47,14 +47,6 @@ async fn handle(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(host) = crate::rate_limit::signer_host(req.headers()) {
-        if let Err(retry_after) = s.inbox_limiter.check(&host, std::time::Instant::now()) {
-            tracing::info!(host, "inbox rate limit");
-            return Ok(HttpResponse::TooManyRequests()
-                .insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()))
-                .finish());
-        }
-    }
     let view = request_view(&s, &req)?;
     let verified = match s.inbox.verify(&view, &body).await {
         Ok(v) => v,
@@ -65,6 +57,18 @@ async fn handle(
         }
         Err(e) => return Err(e.into()),
     };
+    // Charged to the verified sender's host only: a forged key id must not be able to spend
+    // another server's budget.
+    if let Some(host) =
+        url::Url::parse(&verified.actor.uri).ok().and_then(|u| u.host_str().map(str::to_owned))
+    {
+        if let Err(retry_after) = s.inbox_limiter.check(&host, std::time::Instant::now()) {
+            tracing::info!(host, "inbox rate limit");
+            return Ok(HttpResponse::TooManyRequests()
+                .insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()))
+                .finish());
+        }
+    }
     let span = tracing::Span::current();
     span.record("kind", verified.activity.get("type").and_then(|t| t.as_str()).unwrap_or("unknown"));
     let outcome = s.inbox.receive(verified).await?;

@@ -38,7 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// referrers leaking where readers came from.
 pub fn security_headers(hsts: bool) -> DefaultHeaders {
     let headers = if hsts {
-        DefaultHeaders::new().add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"))
+        DefaultHeaders::new().add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
     } else {
         DefaultHeaders::new()
     };
