@@ -208,15 +208,7 @@ async fn audit_commands_verify_prove_and_check_bundles() {
     let mut forged: herold_compliance::audit::Bundle = serde_json::from_str(&tampered).unwrap();
     let forger = NoteSigner::from_seed(&format!("127.0.0.1:{port}/audit"), &[7; 32]).unwrap();
     forged.entry.seq = 1;
-    let leaf = herold_domain::audit::AuditLeaf {
-        seq: 1,
-        at: forged.entry.at,
-        org: forged.entry.org.clone(),
-        actor: forged.entry.actor.clone(),
-        action: forged.entry.action.clone(),
-        subject: forged.entry.subject.clone(),
-        payload_commitment: forged.entry.payload_commitment.clone(),
-    };
+    let leaf = forged.entry.clone();
     let cp = Checkpoint { origin: format!("127.0.0.1:{port}/audit"), size: 1, root: leaf.leaf_hash() };
     forged.tree_size = 1;
     forged.inclusion_proof = vec![];

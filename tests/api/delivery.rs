@@ -1,30 +1,14 @@
 //! Durable delivery: fan-out rows, signatures, retries, dead letters, the urgent lane.
 
 use herold_domain::now_millis;
-use herold_store::{Audience, NewActivity, NewFollower, Priority};
 use herold_tests::fake_remote::FakeRemote;
 use herold_tests::spawn::{spawn_app_with, AppOptions};
 use herold_tests::{eventually, spawn_app, Db, TestApp};
 
 use crate::inbox::assert_signed_by;
 
-/// Adds a follower without the Follow handshake (no Accept is queued).
 async fn add_follower(app: &TestApp, account_id: i64, actor: &str, inbox: &str) {
-    let accept = NewActivity {
-        uri: format!("{actor}#accept-{}", uuid::Uuid::new_v4()),
-        kind: "Accept".into(),
-        account_id: Some(account_id),
-        body: "{}".into(),
-        audience: Audience::Inboxes(vec![]),
-        priority: Priority::Routine,
-    };
-    let follower = NewFollower {
-        account_id,
-        actor_uri: actor.into(),
-        inbox: inbox.into(),
-        follow_id: format!("{actor}#follow"),
-    };
-    app.store.add_follower(follower, accept).await.unwrap();
+    herold_tests::fixtures::add_follower(app.store.as_ref(), account_id, actor, inbox).await;
 }
 
 async fn publish_delivers_one_signed_copy_per_shared_inbox(db: Db) {

@@ -3,40 +3,7 @@
 
 use herold_federation::signatures::Scheme;
 use herold_tests::fake_remote::FakeRemote;
-use herold_tests::{eventually, spawn_app, Db, TestApp};
-
-/// Every (table, column) of the database that mentions `needle`.
-async fn search_everywhere(app: &TestApp, needle: &str) -> Vec<String> {
-    let pattern = format!("%{needle}%");
-    let mut hits = Vec::new();
-    macro_rules! scan {
-        ($pool:expr, $catalog:expr) => {{
-            let pool = $pool;
-            let columns: Vec<(String, String)> = sqlx::query_as($catalog).fetch_all(&pool).await.unwrap();
-            assert!(columns.len() > 20, "the catalogue query sees the schema");
-            for (table, column) in columns {
-                let sql = format!("SELECT COUNT(*) FROM {table} WHERE CAST({column} AS TEXT) LIKE $1");
-                let (n,): (i64,) = sqlx::query_as(&sql).bind(&pattern).fetch_one(&pool).await.unwrap();
-                if n > 0 {
-                    hits.push(format!("{table}.{column}"));
-                }
-            }
-            pool.close().await;
-        }};
-    }
-    if app.db.url.starts_with("sqlite:") {
-        scan!(
-            sqlx::SqlitePool::connect(&app.db.url).await.unwrap(),
-            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
-        );
-    } else {
-        scan!(
-            sqlx::PgPool::connect(&app.db.url).await.unwrap(),
-            "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public'"
-        );
-    }
-    hits
-}
+use herold_tests::{eventually, spawn_app, Db};
 
 async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
     let app = spawn_app(db).await;
@@ -83,7 +50,7 @@ async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
     assert_eq!(data.audit_entries.len(), 1);
     let html = herold_compliance::dsar::summary_html(&fake.actor, &data);
     assert!(html.contains("@press (bfdi)") && html.contains("moderation.note"));
-    assert!(!search_everywhere(&app, &fake.actor).await.is_empty());
+    assert!(!herold_tests::fixtures::columns_containing(&app.db, &fake.actor).await.is_empty());
 
     let policies =
         herold_compliance::policy::Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir()))
@@ -100,7 +67,7 @@ async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
         (2, 1, 2, 1)
     );
     assert_eq!(erasure.deliveries_removed, 1, "the Create to their own inbox");
-    let left = search_everywhere(&app, &fake.actor).await;
+    let left = herold_tests::fixtures::columns_containing(&app.db, &fake.actor).await;
     assert!(left.is_empty(), "still found in {left:?}");
     let keys = &app.services.audit;
     let report =

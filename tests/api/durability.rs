@@ -6,7 +6,6 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::process::{free_port, herold, run, Running};
-use herold_store::{Audience, NewActivity, NewFollower, Priority};
 use herold_tests::fake_remote::FakeRemote;
 use herold_tests::spawn::TestDatabase;
 use herold_tests::{eventually, Db};
@@ -39,21 +38,13 @@ async fn kill_during_fan_out_loses_nothing(db: Db) {
     let account = store.account_by_username("press").await.unwrap().unwrap();
     for n in 0..INBOXES {
         let actor = format!("{}/users/f{n}", sink.base);
-        let no_accept = NewActivity {
-            uri: format!("{actor}#a"),
-            kind: "Accept".into(),
-            account_id: Some(account.id),
-            body: "{}".into(),
-            audience: Audience::Inboxes(vec![]),
-            priority: Priority::Routine,
-        };
-        let follower = NewFollower {
-            account_id: account.id,
-            actor_uri: actor.clone(),
-            inbox: format!("{}/inbox/{n}", sink.base),
-            follow_id: format!("{actor}#f"),
-        };
-        store.add_follower(follower, no_accept).await.unwrap();
+        herold_tests::fixtures::add_follower(
+            store.as_ref(),
+            account.id,
+            &actor,
+            &format!("{}/inbox/{n}", sink.base),
+        )
+        .await;
     }
 
     let printed = run(&database, port, &["announce", "press", "--text", "Durability drill", "--lang", "de"]);

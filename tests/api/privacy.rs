@@ -5,42 +5,11 @@ use std::process::Stdio;
 
 use herold_federation::signatures::Scheme;
 use herold_tests::fake_remote::{FakeRemote, CLIENT_ADDRESS};
+use herold_tests::fixtures::columns_containing;
 use herold_tests::spawn::TestDatabase;
 use herold_tests::{eventually, Db};
 
 use crate::process::{free_port, herold, run, wait_until_live, Running};
-
-/// Every (table, column) whose text contains `needle`.
-async fn columns_containing(db: &TestDatabase, needle: &str) -> Vec<String> {
-    let pattern = format!("%{needle}%");
-    let mut hits = Vec::new();
-    macro_rules! scan {
-        ($pool:expr, $catalog:expr) => {{
-            let pool = $pool;
-            let columns: Vec<(String, String)> = sqlx::query_as($catalog).fetch_all(&pool).await.unwrap();
-            for (table, column) in columns {
-                let sql = format!("SELECT COUNT(*) FROM {table} WHERE CAST({column} AS TEXT) LIKE $1");
-                let (n,): (i64,) = sqlx::query_as(&sql).bind(&pattern).fetch_one(&pool).await.unwrap();
-                if n > 0 {
-                    hits.push(format!("{table}.{column}"));
-                }
-            }
-            pool.close().await;
-        }};
-    }
-    if db.url.starts_with("sqlite:") {
-        scan!(
-            sqlx::SqlitePool::connect(&db.url).await.unwrap(),
-            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
-        );
-    } else {
-        scan!(
-            sqlx::PgPool::connect(&db.url).await.unwrap(),
-            "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public'"
-        );
-    }
-    hits
-}
 
 async fn a_full_run_keeps_no_client_address(db: Db) {
     let database = TestDatabase::create(db).await;

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use herold_store::{Audience, NewActivity, NewFollower, Priority};
 use herold_tests::fake_remote::FakeRemote;
 use herold_tests::spawn::TestDatabase;
 use herold_tests::{eventually, Db};
@@ -28,21 +27,13 @@ async fn two_workers_share_the_queue_and_the_schedule(db: Db) {
     let account = store.account_by_username("press").await.unwrap().unwrap();
     for n in 0..INBOXES {
         let actor = format!("{}/users/f{n}", sink.base);
-        let no_accept = NewActivity {
-            uri: format!("{actor}#a"),
-            kind: "Accept".into(),
-            account_id: Some(account.id),
-            body: "{}".into(),
-            audience: Audience::Inboxes(vec![]),
-            priority: Priority::Routine,
-        };
-        let follower = NewFollower {
-            account_id: account.id,
-            actor_uri: actor.clone(),
-            inbox: format!("{}/inbox/{n}", sink.base),
-            follow_id: format!("{actor}#f"),
-        };
-        store.add_follower(follower, no_accept).await.unwrap();
+        herold_tests::fixtures::add_follower(
+            store.as_ref(),
+            account.id,
+            &actor,
+            &format!("{}/inbox/{n}", sink.base),
+        )
+        .await;
     }
 
     let process = |args: &[&str]| {

@@ -16,7 +16,6 @@ use herold::startup::Services;
 use herold_domain::{AnnouncementText, DisplayName, OrgSlug, Username};
 use herold_publishing::accounts::{self, AccountRequest};
 use herold_publishing::Draft;
-use herold_store::{Audience, NewActivity, NewFollower, Priority};
 use herold_tests::spawn::TestDatabase;
 use herold_tests::Db;
 
@@ -130,21 +129,13 @@ async fn fan_out(n: usize, db: Db) -> (Duration, f64) {
     for i in 0..n {
         let host = format!("127.0.1.{}:{port}", 1 + (i % SINK_HOSTS as usize));
         let actor = format!("http://{host}/users/u{i}");
-        let no_accept = NewActivity {
-            uri: format!("{actor}#a"),
-            kind: "Accept".into(),
-            account_id: Some(account.id),
-            body: "{}".into(),
-            audience: Audience::Inboxes(vec![]),
-            priority: Priority::Routine,
-        };
-        let follower = NewFollower {
-            account_id: account.id,
-            actor_uri: actor.clone(),
-            inbox: format!("http://{host}/inbox/{i}"),
-            follow_id: format!("{actor}#f"),
-        };
-        store.add_follower(follower, no_accept).await.unwrap();
+        herold_tests::fixtures::add_follower(
+            store.as_ref(),
+            account.id,
+            &actor,
+            &format!("http://{host}/inbox/{i}"),
+        )
+        .await;
     }
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

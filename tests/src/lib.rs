@@ -2,6 +2,7 @@
 //! Fedify peer.
 
 pub mod fake_remote;
+pub mod fixtures;
 pub mod peer;
 pub mod spawn;
 

@@ -356,50 +356,11 @@ pub async fn verify(
 /// the database.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bundle {
-    pub entry: BundleEntry,
+    pub entry: AuditLeaf,
     pub tree_size: u64,
     pub inclusion_proof: Vec<String>,
     pub checkpoint: String,
     pub verifier_key: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BundleEntry {
-    pub seq: i64,
-    pub at: i64,
-    pub org: Option<String>,
-    pub actor: String,
-    pub action: String,
-    pub subject: String,
-    pub payload_commitment: String,
-}
-
-impl From<&AuditLeaf> for BundleEntry {
-    fn from(l: &AuditLeaf) -> Self {
-        BundleEntry {
-            seq: l.seq,
-            at: l.at,
-            org: l.org.clone(),
-            actor: l.actor.clone(),
-            action: l.action.clone(),
-            subject: l.subject.clone(),
-            payload_commitment: l.payload_commitment.clone(),
-        }
-    }
-}
-
-impl BundleEntry {
-    fn leaf(&self) -> AuditLeaf {
-        AuditLeaf {
-            seq: self.seq,
-            at: self.at,
-            org: self.org.clone(),
-            actor: self.actor.clone(),
-            action: self.action.clone(),
-            subject: self.subject.clone(),
-            payload_commitment: self.payload_commitment.clone(),
-        }
-    }
 }
 
 /// Builds the proof for entry `seq` against the newest checkpoint that covers it.
@@ -429,7 +390,7 @@ pub async fn prove(store: &dyn Store, keys: &AuditKeys, seq: i64) -> Result<Bund
         .ok_or_else(|| ComplianceError::Malformed(format!("entry {seq} is not in the log")))?;
     let proof = merkle::inclusion_proof(&leaves[..size], (seq - 1) as usize);
     Ok(Bundle {
-        entry: BundleEntry::from(&record.leaf),
+        entry: record.leaf,
         tree_size: size as u64,
         inclusion_proof: proof.iter().map(|h| hex(h)).collect(),
         checkpoint: checkpoint.note,
@@ -453,7 +414,7 @@ pub fn verify_bundle(bundle: &Bundle, verifier_key: &str) -> Result<(), Complian
         .map(|h| unhex(h).and_then(|v| v.try_into().ok()))
         .collect::<Option<_>>()
         .ok_or_else(|| ComplianceError::Malformed("the inclusion proof is not hex hashes".into()))?;
-    let leaf = bundle.entry.leaf().leaf_hash();
+    let leaf = bundle.entry.leaf_hash();
     let index = u64::try_from(bundle.entry.seq - 1)
         .map_err(|_| ComplianceError::Malformed("bad sequence number".into()))?;
     if !merkle::verify_inclusion(index, cp.size, &leaf, &proof, &cp.root) {

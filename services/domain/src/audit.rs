@@ -5,7 +5,7 @@
 use ring::hmac;
 
 /// One audit entry as hashed into the tree (RFC 9162 leaf input).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLeaf {
     pub seq: i64,
     pub at: i64,
