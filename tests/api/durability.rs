@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::process::{free_port, herold, run, Running};
+use crate::process::{free_port, herold, press_with_followers, run, Running};
 use herold_tests::fake_remote::FakeRemote;
 use herold_tests::spawn::TestDatabase;
 use herold_tests::{eventually, Db};
@@ -29,23 +29,7 @@ async fn kill_during_fan_out_loses_nothing(db: Db) {
     let port = free_port();
     let sink = FakeRemote::start().await;
     sink.delay_answers(Duration::from_millis(40));
-    run(&database, port, &["org", "create", "bfdi", "--name", "Federal Commissioner for Data Protection"]);
-    run(&database, port, &["account", "create", "bfdi", "press", "--name", "BfDI Press Office"]);
-
-    let keys =
-        herold_compliance::audit::AuditKeys::load(&database.dir, "test/audit").unwrap().expect("audit keys");
-    let store = herold_store::connect(&database.url, keys.seal.clone()).await.unwrap();
-    let account = store.account_by_username("press").await.unwrap().unwrap();
-    for n in 0..INBOXES {
-        let actor = format!("{}/users/f{n}", sink.base);
-        herold_tests::fixtures::add_follower(
-            store.as_ref(),
-            account.id,
-            &actor,
-            &format!("{}/inbox/{n}", sink.base),
-        )
-        .await;
-    }
+    press_with_followers(&database, port, &sink, INBOXES).await;
 
     let printed = run(&database, port, &["announce", "press", "--text", "Durability drill", "--lang", "de"]);
     let public_id = printed.split('\t').next().unwrap().trim().to_owned();

@@ -54,3 +54,25 @@ impl Drop for Running {
         self.kill();
     }
 }
+
+/// An organisation and `@press` made with the command line, `inboxes` followers of it on
+/// `sink` (one inbox each), and a store handle on the same database.
+pub async fn press_with_followers(
+    database: &TestDatabase,
+    port: u16,
+    sink: &herold_tests::fake_remote::FakeRemote,
+    inboxes: usize,
+) -> std::sync::Arc<dyn herold_store::Store> {
+    run(database, port, &["org", "create", "bfdi", "--name", "Federal Commissioner for Data Protection"]);
+    run(database, port, &["account", "create", "bfdi", "press", "--name", "BfDI Press Office"]);
+    let keys =
+        herold_compliance::audit::AuditKeys::load(&database.dir, "test/audit").unwrap().expect("audit keys");
+    let store = herold_store::connect(&database.url, keys.seal.clone()).await.unwrap();
+    let account = store.account_by_username("press").await.unwrap().unwrap();
+    for n in 0..inboxes {
+        let actor = format!("{}/users/f{n}", sink.base);
+        let inbox = format!("{}/inbox/{n}", sink.base);
+        herold_tests::fixtures::add_follower(store.as_ref(), account.id, &actor, &inbox).await;
+    }
+    store
+}

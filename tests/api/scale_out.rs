@@ -10,7 +10,7 @@ use herold_tests::fake_remote::FakeRemote;
 use herold_tests::spawn::TestDatabase;
 use herold_tests::{eventually, Db};
 
-use crate::process::{free_port, herold, run, wait_until_live, Running};
+use crate::process::{free_port, herold, press_with_followers, run, wait_until_live, Running};
 
 const INBOXES: usize = 60;
 
@@ -19,22 +19,7 @@ async fn two_workers_share_the_queue_and_the_schedule(db: Db) {
     let port = free_port();
     let sink = FakeRemote::start().await;
     sink.delay_answers(Duration::from_millis(20));
-    run(&database, port, &["org", "create", "bfdi", "--name", "BfDI"]);
-    run(&database, port, &["account", "create", "bfdi", "press", "--name", "Press"]);
-    let keys =
-        herold_compliance::audit::AuditKeys::load(&database.dir, "test/audit").unwrap().expect("audit keys");
-    let store = herold_store::connect(&database.url, keys.seal.clone()).await.unwrap();
-    let account = store.account_by_username("press").await.unwrap().unwrap();
-    for n in 0..INBOXES {
-        let actor = format!("{}/users/f{n}", sink.base);
-        herold_tests::fixtures::add_follower(
-            store.as_ref(),
-            account.id,
-            &actor,
-            &format!("{}/inbox/{n}", sink.base),
-        )
-        .await;
-    }
+    let store = press_with_followers(&database, port, &sink, INBOXES).await;
 
     let process = |args: &[&str]| {
         Running(
