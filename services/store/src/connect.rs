@@ -45,11 +45,20 @@ pub async fn connect(url: &str, seal: AuditSeal) -> Result<Arc<dyn Store>> {
                     std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(e.into()))?;
                 }
             }
+            let path = options.get_filename().to_owned();
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
+            // The database holds personal data: readable by Herold's user only (SQLite gives
+            // its -wal and -shm files the same mode).
+            #[cfg(unix)]
+            if path.exists() {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| StoreError::Database(e.into()))?;
+            }
             Ok(Arc::new(SqliteStore::new(pool, seal)))
         }
         Backend::Postgres => {
