@@ -5,6 +5,11 @@ use herold_federation::signatures::Scheme;
 use herold_tests::fake_remote::FakeRemote;
 use herold_tests::{eventually, spawn_app, Db};
 
+fn shipped_policies() -> herold_compliance::policy::Policies {
+    herold_compliance::policy::Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir()))
+        .unwrap()
+}
+
 async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
     let app = spawn_app(db).await;
     app.create_account("bfdi", "press").await;
@@ -32,16 +37,37 @@ async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
         (app.store.delivery_stats(None).await.unwrap().delivered == 3).then_some(())
     })
     .await;
-    let data = herold_compliance::dsar::export(app.store.as_ref(), &fake.actor).await.unwrap();
+    let data = herold_compliance::dsar::export(
+        app.store.as_ref(),
+        &shipped_policies(),
+        &fake.actor,
+        herold_domain::now_millis(),
+    )
+    .await
+    .unwrap();
     assert_eq!(data.deliveries_to_them.len(), 1, "the Create");
     // Another person whose address merely starts the same is not this person.
     let prefix = &fake.actor[..fake.actor.len() - 2];
-    let other = herold_compliance::dsar::export(app.store.as_ref(), prefix).await.unwrap();
+    let other = herold_compliance::dsar::export(
+        app.store.as_ref(),
+        &shipped_policies(),
+        prefix,
+        herold_domain::now_millis(),
+    )
+    .await
+    .unwrap();
     assert!(
         other.follows.is_empty() && other.activities_to_them.is_empty() && other.audit_entries.is_empty()
     );
     assert!(
-        herold_compliance::dsar::export(app.store.as_ref(), &fake.base).await.is_err(),
+        herold_compliance::dsar::export(
+            app.store.as_ref(),
+            &shipped_policies(),
+            &fake.base,
+            herold_domain::now_millis()
+        )
+        .await
+        .is_err(),
         "a server is not a person"
     );
     assert_eq!(data.follows.len(), 2);
@@ -92,11 +118,27 @@ async fn legal_hold_keeps_what_it_holds(db: Db) {
         herold_compliance::dsar::erase(app.store.as_ref(), &policies, &fake.actor, "test").await.unwrap();
     assert_eq!((erasure.follows_removed, erasure.follows_held), (0, 1));
     assert_eq!(
-        herold_compliance::dsar::export(app.store.as_ref(), &fake.actor).await.unwrap().follows.len(),
+        herold_compliance::dsar::export(
+            app.store.as_ref(),
+            &shipped_policies(),
+            &fake.actor,
+            herold_domain::now_millis()
+        )
+        .await
+        .unwrap()
+        .follows
+        .len(),
         1
     );
     assert!(
-        herold_compliance::dsar::export(app.store.as_ref(), "press").await.is_err(),
+        herold_compliance::dsar::export(
+            app.store.as_ref(),
+            &shipped_policies(),
+            "press",
+            herold_domain::now_millis()
+        )
+        .await
+        .is_err(),
         "subjects are actor URIs"
     );
 }

@@ -1,8 +1,8 @@
 //! Data-subject requests (GDPR Art. 15 and 17) for remote actors: everything held about
 //! them, and its erasure.
 
-use herold_domain::format_rfc3339;
-use herold_store::{AuditEntry, Erasure, Store, SubjectData};
+use herold_domain::{format_rfc3339, Millis};
+use herold_store::{AuditEntry, DataClass, Erasure, Store, SubjectData};
 use maud::{html, DOCTYPE};
 
 use crate::policy::Policies;
@@ -24,8 +24,19 @@ pub fn check_subject(subject: &str) -> Result<&str, ComplianceError> {
     Ok(subject)
 }
 
-pub async fn export(store: &dyn Store, subject: &str) -> Result<SubjectData, ComplianceError> {
-    Ok(store.subject_data(check_subject(subject)?).await?)
+/// Everything held about the subject that is still within its retention.
+pub async fn export(
+    store: &dyn Store,
+    policies: &Policies,
+    subject: &str,
+    now: Millis,
+) -> Result<SubjectData, ComplianceError> {
+    let mut data = store.subject_data(check_subject(subject)?).await?;
+    data.audit_entries.retain(|e| policies.visible(DataClass::AuditPayloads, None, e.at, now));
+    let since = policies.visible_since(DataClass::DeliveryRecords, now);
+    data.deliveries_to_them
+        .retain(|d| d.created_at >= since || d.state == "pending" || d.state == "retrying");
+    Ok(data)
 }
 
 /// A readable summary of an export, for the person who asked.

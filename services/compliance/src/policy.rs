@@ -350,6 +350,26 @@ impl Policies {
             .unwrap_or(self.classes[&class].retention)
     }
 
+    /// Whether data of `class` from `at` is still within its limit at `now`. Expired data is
+    /// hidden from every reader at once, before the next retention run removes it.
+    pub fn visible(&self, class: DataClass, org: Option<&str>, at: Millis, now: Millis) -> bool {
+        if org.is_some_and(|o| self.on_hold(o)) {
+            return true;
+        }
+        match self.retention(class, org) {
+            Retention::Millis(ms) => at >= now - ms,
+            Retention::WhileNeeded => true,
+        }
+    }
+
+    /// The oldest finish time of a delivery record still shown (instance-wide limit).
+    pub fn visible_since(&self, class: DataClass, now: Millis) -> Millis {
+        match self.retention(class, None) {
+            Retention::Millis(ms) => now - ms,
+            Retention::WhileNeeded => Millis::MIN,
+        }
+    }
+
     pub fn on_hold(&self, org: &str) -> bool {
         self.orgs.get(org).is_some_and(|o| o.legal_hold)
     }

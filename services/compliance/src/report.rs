@@ -212,7 +212,11 @@ pub async fn report(
                 at: format_rfc3339(l.at),
                 actor: l.actor.clone(),
                 action: l.action.clone(),
-                detail: e.payload.as_ref().map(|(_, p)| p.clone()),
+                detail: e
+                    .payload
+                    .as_ref()
+                    .filter(|_| policies.visible(DataClass::AuditPayloads, l.org.as_deref(), l.at, now))
+                    .map(|(_, p)| p.clone()),
             };
             match l.action.as_str() {
                 "retention.apply" => r.retention_runs.push(row()),

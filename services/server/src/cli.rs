@@ -397,7 +397,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Compliance(command) => compliance(config, command).await,
         Command::Dsar(DsarCommand::Export { subject, out }) => {
             let store = store(&config).await?;
-            let data = herold_compliance::dsar::export(store.as_ref(), &subject).await?;
+            let policies = crate::startup::load_policies(&config)?;
+            let data = herold_compliance::dsar::export(
+                store.as_ref(),
+                &policies,
+                &subject,
+                herold_domain::now_millis(),
+            )
+            .await?;
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let json = serde_json::json!({ "subject": subject, "data": data });
             std::fs::write(out.join("subject.json"), serde_json::to_string_pretty(&json)?)?;
@@ -441,7 +448,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
                 None => None,
             };
-            let stats = store.delivery_stats(id).await?;
+            let policies = crate::startup::load_policies(&config)?;
+            let since =
+                policies.visible_since(herold_store::DataClass::DeliveryRecords, herold_domain::now_millis());
+            let stats = store.delivery_stats_since(id, since).await?;
             println!("delivered\t{}", stats.delivered);
             println!("pending\t{}", stats.pending);
             println!("retrying\t{}", stats.retrying);
@@ -565,6 +575,8 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
             let from = from.map(|d| parse_day(&d, false)).transpose()?.unwrap_or(i64::MIN);
             let to = to.map(|d| parse_day(&d, true)).transpose()?.unwrap_or(i64::MAX);
             let (store, _) = crate::startup::open_store(&config).await?;
+            let policies = crate::startup::load_policies(&config)?;
+            let now = herold_domain::now_millis();
             let mut rows = Vec::new();
             let mut after = 0;
             loop {
@@ -578,6 +590,18 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
                         && org.as_deref().is_none_or(|o| l.org.as_deref() == Some(o))
                         && action.as_deref().is_none_or(|a| l.action == a)
                 }));
+            }
+            // Payloads past their retention are hidden before the purge removes them.
+            for e in &mut rows {
+                let visible = policies.visible(
+                    herold_store::DataClass::AuditPayloads,
+                    e.leaf.org.as_deref(),
+                    e.leaf.at,
+                    now,
+                );
+                if !visible {
+                    e.payload = None;
+                }
             }
             if format == "json" {
                 let json: Vec<serde_json::Value> = rows

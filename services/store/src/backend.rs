@@ -1100,17 +1100,19 @@ macro_rules! sql_store {
                 Ok(depth)
             }
 
-            async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats> {
+            async fn delivery_stats_since(&self, announcement_id: Option<i64>, finished_after: Millis) -> Result<DeliveryStats> {
                 let filter = if announcement_id.is_some() {
                     "JOIN activities a ON a.id = d.activity_id WHERE a.announcement_id = $1"
                 } else {
-                    "WHERE $1 IS NULL OR TRUE"
+                    "WHERE ($1 IS NULL OR TRUE)"
                 };
                 let mut stats = DeliveryStats::default();
                 let rows = sqlx::query(&format!(
-                    "SELECT d.state AS state, COUNT(*) AS n FROM deliveries d {filter} GROUP BY d.state"
+                    "SELECT d.state AS state, COUNT(*) AS n FROM deliveries d {filter} \
+                     AND (d.state IN ('pending', 'retrying') OR d.updated_at >= $2) GROUP BY d.state"
                 ))
                 .bind(announcement_id)
+                .bind(finished_after)
                 .fetch_all(&self.pool)
                 .await?;
                 for r in rows {
@@ -1132,9 +1134,11 @@ macro_rules! sql_store {
                     "SELECT d.host AS host, COUNT(*) AS n, COALESCE(MAX(h.consecutive_failures), 0) AS failures, \
                      MAX(COALESCE(h.last_error, d.last_error)) AS last_error \
                      FROM deliveries d LEFT JOIN hosts h ON h.host = d.host {filter} \
-                     d.state IN ('retrying', 'dead') GROUP BY d.host ORDER BY n DESC, d.host LIMIT 20"
+                     (d.state = 'retrying' OR (d.state = 'dead' AND d.updated_at >= $2)) \
+                     GROUP BY d.host ORDER BY n DESC, d.host LIMIT 20"
                 ))
                 .bind(announcement_id)
+                .bind(finished_after)
                 .fetch_all(&self.pool)
                 .await?
                 .iter()

@@ -101,7 +101,16 @@ pub trait Store: Send + Sync + 'static {
     async fn record_outcomes(&self, outcomes: &[(i64, Millis, DeliveryOutcome)], now: Millis) -> Result<()>;
     async fn host_state(&self, host: &str) -> Result<Option<HostState>>;
     async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()>;
-    async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats>;
+    async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats> {
+        self.delivery_stats_since(announcement_id, Millis::MIN).await
+    }
+    /// As `delivery_stats`, counting finished deliveries only if they finished at or after
+    /// `finished_after`: records past their retention are hidden before the purge.
+    async fn delivery_stats_since(
+        &self,
+        announcement_id: Option<i64>,
+        finished_after: Millis,
+    ) -> Result<DeliveryStats>;
     async fn queue_depth(&self, now: Millis) -> Result<QueueDepth>;
     /// Takes the lease on a scheduled job until `until`, if nobody else holds it. Returns
     /// whether `holder` now runs the job.
