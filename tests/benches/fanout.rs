@@ -2,7 +2,10 @@
 //! a loopback sink in a separate process, with this machine's RSA-2048 signing rate
 //! measured in the same run, so the ratio to that ceiling shows.
 //!
-//!     cargo bench -p herold-tests --bench fanout -- [N ...] [--postgres]
+//!     cargo bench -p herold-tests --bench fanout -- [N ...] [--postgres] [--worker-processes K]
+//!
+//! With `--worker-processes K`, delivery runs in K separate `herold worker` processes
+//! sharing the database (scale-out) instead of inside the benchmark process.
 //!
 //! Inboxes are spread over 250 loopback addresses (127.0.1.1–127.0.1.250), so the
 //! per-host limits apply as they would across real servers. Figures go to docs/benchmarks.md.
@@ -27,7 +30,19 @@ fn main() {
     }
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let postgres = args.iter().any(|a| a == "--postgres");
-    let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let processes: usize = args
+        .iter()
+        .position(|a| a == "--worker-processes")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(0);
+    let workers_arg = args.iter().position(|a| a == "--worker-processes").map(|i| i + 1);
+    let mut sizes: Vec<usize> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != workers_arg)
+        .filter_map(|(_, a)| a.parse().ok())
+        .collect();
     if sizes.is_empty() {
         sizes = vec![1_000, 10_000];
     }
@@ -35,11 +50,13 @@ fn main() {
     let signing = signing_rate(Duration::from_secs(3));
     println!("RSA-2048 signing limit on {} cores: {signing:.0} signatures/s", cores());
     for n in sizes {
-        let (elapsed, rss_mb) = rt.block_on(fan_out(n, if postgres { Db::Postgres } else { Db::Sqlite }));
+        let (elapsed, rss_mb) =
+            rt.block_on(fan_out(n, if postgres { Db::Postgres } else { Db::Sqlite }, processes));
         let rate = n as f64 / elapsed.as_secs_f64();
         println!(
-            "N={n:>6} backend={} total={:.2}s deliveries/s={rate:.0} ratio_to_signing_limit={:.0}% peak_rss={rss_mb:.0}MB",
+            "N={n:>6} backend={} workers={} total={:.2}s deliveries/s={rate:.0} ratio_to_signing_limit={:.0}% peak_rss={rss_mb:.0}MB",
             if postgres { "postgres" } else { "sqlite" },
+            if processes == 0 { "in-process".to_owned() } else { format!("{processes} processes") },
             elapsed.as_secs_f64(),
             100.0 * rate / signing,
         );
@@ -82,7 +99,7 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-async fn fan_out(n: usize, db: Db) -> (Duration, f64) {
+async fn fan_out(n: usize, db: Db, processes: usize) -> (Duration, f64) {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut sink = Command::new(std::env::current_exe().unwrap())
         .env("HEROLD_BENCH_SINK", port.to_string())
@@ -147,7 +164,17 @@ async fn fan_out(n: usize, db: Db) -> (Duration, f64) {
         urgent: false,
     };
     let announcement = services.publisher.publish("press", draft, "bench").await.unwrap();
-    let worker = tokio::spawn(services.deliverer.clone().run(stop_rx));
+    let worker = (processes == 0).then(|| tokio::spawn(services.deliverer.clone().run(stop_rx)));
+    let mut children: Vec<std::process::Child> = (0..processes)
+        .map(|_| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_herold-under-test"));
+            cmd.arg("worker").env("HEROLD_LOG", "error").stdout(Stdio::null());
+            for (k, v) in &vars {
+                cmd.env(k, v);
+            }
+            cmd.spawn().expect("start a worker process")
+        })
+        .collect();
     loop {
         let stats = store.delivery_stats(Some(announcement.id)).await.unwrap();
         if stats.delivered as usize == n {
@@ -159,7 +186,13 @@ async fn fan_out(n: usize, db: Db) -> (Duration, f64) {
     }
     let elapsed = started.elapsed();
     let _ = stop_tx.send(true);
-    let _ = worker.await;
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    for child in &mut children {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     let _ = sink.kill();
     let _ = sink.wait();
     (elapsed, peak_rss_mb())
