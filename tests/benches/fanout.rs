@@ -2,7 +2,11 @@
 //! a loopback sink in a separate process, with this machine's RSA-2048 signing rate
 //! measured in the same run, so the ratio to that ceiling shows.
 //!
-//!     cargo bench -p herold-tests --bench fanout -- [N ...] [--postgres] [--worker-processes K]
+//!     cargo bench -p herold-tests --bench fanout -- [N ...] [--postgres] [--worker-processes K] [--faults]
+//!
+//! With `--faults`, 10 % of the inboxes answer 500, 5 % never answer and 5 % answer after
+//! 3 s, each class on its own 25 servers; the time is then until every healthy inbox has
+//! the announcement.
 //!
 //! With `--worker-processes K`, delivery runs in K separate `herold worker` processes
 //! sharing the database (scale-out) instead of inside the benchmark process.
@@ -23,6 +27,7 @@ use herold_tests::spawn::TestDatabase;
 use herold_tests::Db;
 
 const SINK_HOSTS: u8 = 250;
+const FAULTY_HOSTS: u8 = 25;
 
 fn main() {
     if std::env::var_os("HEROLD_BENCH_SINK").is_some() {
@@ -30,6 +35,7 @@ fn main() {
     }
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let postgres = args.iter().any(|a| a == "--postgres");
+    let faults = args.iter().any(|a| a == "--faults");
     let processes: usize = args
         .iter()
         .position(|a| a == "--worker-processes")
@@ -51,7 +57,7 @@ fn main() {
     println!("RSA-2048 signing limit on {} cores: {signing:.0} signatures/s", cores());
     for n in sizes {
         let (elapsed, rss_mb) =
-            rt.block_on(fan_out(n, if postgres { Db::Postgres } else { Db::Sqlite }, processes));
+            rt.block_on(fan_out(n, if postgres { Db::Postgres } else { Db::Sqlite }, processes, faults));
         let rate = n as f64 / elapsed.as_secs_f64();
         println!(
             "N={n:>6} backend={} workers={} total={:.2}s deliveries/s={rate:.0} ratio_to_signing_limit={:.0}% peak_rss={rss_mb:.0}MB",
@@ -99,7 +105,7 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-async fn fan_out(n: usize, db: Db, processes: usize) -> (Duration, f64) {
+async fn fan_out(n: usize, db: Db, processes: usize, faults: bool) -> (Duration, f64) {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut sink = Command::new(std::env::current_exe().unwrap())
         .env("HEROLD_BENCH_SINK", port.to_string())
@@ -122,8 +128,14 @@ async fn fan_out(n: usize, db: Db, processes: usize) -> (Duration, f64) {
         ("HEROLD_POLICIES_DIR", herold_tests::spawn::policies_dir()),
         ("HEROLD_ALLOW_PRIVATE_NETWORKS", "true".to_owned()),
     ];
-    let config =
-        Config::load_from(None, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap();
+    // Delivery settings may be varied from the environment (HEROLD_DELIVERY_*).
+    let config = Config::load_from(None, |k| {
+        vars.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.clone())
+            .or_else(|| k.starts_with("HEROLD_DELIVERY_").then(|| std::env::var(k).ok()).flatten())
+    })
+    .unwrap();
     let services = Services::build(config).await.unwrap();
     let store = services.store.clone();
     accounts::create_org(
@@ -144,7 +156,13 @@ async fn fan_out(n: usize, db: Db, processes: usize) -> (Duration, f64) {
         .await
         .unwrap();
     for i in 0..n {
-        let host = format!("127.0.1.{}:{port}", 1 + (i % SINK_HOSTS as usize));
+        // With faults: of every 20 inboxes, 2 answer 500, 1 times out, 1 is slow.
+        let host = match (faults, i % 20) {
+            (true, 0 | 1) => format!("127.0.2.{}:{port}", 1 + (i % FAULTY_HOSTS as usize)),
+            (true, 2) => format!("127.0.3.{}:{port}", 1 + (i % FAULTY_HOSTS as usize)),
+            (true, 3) => format!("127.0.4.{}:{port}", 1 + (i % FAULTY_HOSTS as usize)),
+            _ => format!("127.0.1.{}:{port}", 1 + (i % SINK_HOSTS as usize)),
+        };
         let actor = format!("http://{host}/users/u{i}");
         herold_tests::fixtures::add_follower(
             store.as_ref(),
@@ -175,12 +193,17 @@ async fn fan_out(n: usize, db: Db, processes: usize) -> (Duration, f64) {
             cmd.spawn().expect("start a worker process")
         })
         .collect();
+    // Done when every healthy inbox (127.0.1.x) has it; faulty ones go on retrying.
+    let healthy = if faults { (0..n).filter(|i| i % 20 >= 4).count() } else { n };
     loop {
         let stats = store.delivery_stats(Some(announcement.id)).await.unwrap();
-        if stats.delivered as usize == n {
+        if healthy_delivered(&database.url).await == healthy {
+            if faults {
+                println!("  at that moment: {stats:?}");
+            }
             break;
         }
-        assert!(stats.dead == 0 && stats.retrying == 0, "deliveries failed: {stats:?}");
+        assert!(faults || (stats.dead == 0 && stats.retrying == 0), "deliveries failed: {stats:?}");
         assert!(started.elapsed() < Duration::from_secs(600), "fan-out did not finish: {stats:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -199,19 +222,55 @@ async fn fan_out(n: usize, db: Db, processes: usize) -> (Duration, f64) {
 }
 
 /// The sink: answers every POST with 202, on 250 loopback addresses.
+async fn healthy_delivered(url: &str) -> usize {
+    let sql = "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered' AND host LIKE '127.0.1.%'";
+    let n: (i64,) = if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        let n = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        n
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let n = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        n
+    };
+    n.0 as usize
+}
+
+/// Faulty servers answer from their own addresses: 127.0.2.x with 500, 127.0.3.x never
+/// (the request times out), 127.0.4.x slowly (3 s).
 fn run_sink() {
-    use actix_web::{web, App, HttpResponse, HttpServer};
+    use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
     let port: u16 = std::env::var("HEROLD_BENCH_SINK").unwrap().parse().unwrap();
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(|| {
-            App::new()
-                .app_data(web::PayloadConfig::new(1 << 20))
-                .default_service(web::to(|_: web::Bytes| async { HttpResponse::Accepted().finish() }))
+            App::new().app_data(web::PayloadConfig::new(1 << 20)).default_service(web::to(
+                |req: HttpRequest, _: web::Bytes| async move {
+                    let host = req.connection_info().host().to_owned();
+                    if host.starts_with("127.0.2.") {
+                        HttpResponse::InternalServerError().finish()
+                    } else if host.starts_with("127.0.3.") {
+                        tokio::time::sleep(Duration::from_secs(600)).await;
+                        HttpResponse::Accepted().finish()
+                    } else if host.starts_with("127.0.4.") {
+                        tokio::time::sleep(Duration::from_secs(3)).await;
+                        HttpResponse::Accepted().finish()
+                    } else {
+                        HttpResponse::Accepted().finish()
+                    }
+                },
+            ))
         })
         .workers(1)
         .backlog(4096);
         for i in 1..=SINK_HOSTS {
             server = server.bind(("127.0.1.".to_owned() + &i.to_string(), port)).unwrap();
+        }
+        for net in 2..=4 {
+            for i in 1..=FAULTY_HOSTS {
+                server = server.bind((format!("127.0.{net}.{i}"), port)).unwrap();
+            }
         }
         println!("READY");
         server.run().await.unwrap();

@@ -23,7 +23,8 @@ use crate::{FederationError, Urls};
 
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
-    /// Requests in flight at once, across all hosts.
+    /// Requests in flight at once, across all hosts. Rows for busy hosts give their slot back
+    /// after a second, so slow or dead servers cannot hold the slots healthy ones need.
     pub concurrency: usize,
     /// Requests in flight to one host.
     pub per_host: usize,
@@ -192,7 +193,9 @@ impl Deliverer {
                 let (id, lease) = (row.id, row.lease_until);
                 // A row must not outwait its lease in memory behind a slow host: give it back.
                 let host_sem = this.host_semaphore(&row.host);
-                let wait = this.config.lease / 3;
+                // A row whose host is busy (slow, or timing out) goes back to the queue after a
+                // moment instead of holding a slot that healthy hosts could use.
+                let wait = (this.config.lease / 3).min(Duration::from_secs(1));
                 // Released at once on shutdown too, so a stopping worker does not sit on rows.
                 let acquired = tokio::select! {
                     r = tokio::time::timeout(wait, host_sem.acquire()) => r.ok().and_then(Result::ok),

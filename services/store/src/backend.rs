@@ -976,7 +976,8 @@ macro_rules! sql_store {
                         DeliveryOutcome::Delivered { .. } => continue,
                         DeliveryOutcome::Released => {
                             sqlx::query(
-                                "UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1, updated_at = $1 \
+                                "UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1, updated_at = $1, \
+                                 next_attempt_at = $1 + 2000 \
                                  WHERE id = $2 AND lease_until = $3",
                             )
                             .bind(now)

@@ -168,7 +168,8 @@ pub enum DeliveryOutcome {
         status: Option<u16>,
         error: String,
     },
-    /// Not attempted (its host was saturated): back to the queue, the attempt not counted.
+    /// Not attempted (its host was saturated): back to the queue for two seconds, the
+    /// attempt not counted.
     Released,
 }
 
