@@ -66,36 +66,19 @@ async fn security_log_keeps_pseudonyms_only(db: Db) {
     let policies =
         herold_compliance::policy::Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir()))
             .unwrap();
-    let plan = herold_compliance::retention::plan(
-        app.store.as_ref(),
-        &policies,
-        herold_domain::now_millis() + 8 * 86_400_000,
-    )
-    .await
-    .unwrap();
-    let logged: i64 =
-        plan.iter().filter(|c| c.class == herold_store::DataClass::SecurityLog).map(|c| c.count).sum();
-    assert_eq!(logged, 2, "both rejections kept");
+    // Eight days on, past the security log's seven-day limit.
+    let later = herold_domain::now_millis() + 8 * 86_400_000;
+    let expired = || async {
+        let plan = herold_compliance::retention::plan(app.store.as_ref(), &policies, later).await.unwrap();
+        plan.iter().filter(|c| c.class == herold_store::DataClass::SecurityLog).map(|c| c.count).sum::<i64>()
+    };
+    assert_eq!(expired().await, 2, "both rejections kept");
     let hits = columns_containing(&app.db, &CLIENT_ADDRESS.to_string()).await;
     assert!(hits.is_empty(), "the address itself is never stored: {hits:?}");
     let same = columns_containing(&app.db, "HTTP 401").await;
     assert_eq!(same, vec!["security_log.detail".to_owned()]);
-    herold_compliance::retention::apply(
-        app.store.as_ref(),
-        &policies,
-        herold_domain::now_millis() + 8 * 86_400_000,
-        "test",
-    )
-    .await
-    .unwrap();
-    let plan = herold_compliance::retention::plan(
-        app.store.as_ref(),
-        &policies,
-        herold_domain::now_millis() + 8 * 86_400_000,
-    )
-    .await
-    .unwrap();
-    assert!(plan.iter().filter(|c| c.class == herold_store::DataClass::SecurityLog).all(|c| c.count == 0));
+    herold_compliance::retention::apply(app.store.as_ref(), &policies, later, "test").await.unwrap();
+    assert_eq!(expired().await, 0, "purged by its retention");
 }
 
 on_both_backends!(a_full_run_keeps_no_client_address, security_log_keeps_pseudonyms_only);
