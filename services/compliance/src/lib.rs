@@ -8,6 +8,7 @@ pub mod note;
 pub mod policy;
 pub mod report;
 pub mod retention;
+mod staff_policy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ComplianceError {

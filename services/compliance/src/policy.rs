@@ -11,6 +11,8 @@ use herold_store::DataClass;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+pub use crate::staff_policy::{SecretSource, SignInPolicy, WorkflowPolicy};
+
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
 pub struct PolicyError {
@@ -91,6 +93,8 @@ struct RawOrg {
     legal_hold: bool,
     #[serde(default)]
     retention: BTreeMap<Spanned<String>, Spanned<String>>,
+    sign_in: Option<crate::staff_policy::RawSignIn>,
+    workflow: Option<crate::staff_policy::RawWorkflow>,
 }
 
 /// One data class as the policy describes it (the Art. 30 record draws on these fields).
@@ -113,6 +117,9 @@ pub struct ClassPolicy {
 pub struct OrgPolicy {
     pub legal_hold: bool,
     pub retention: BTreeMap<DataClass, Retention>,
+    /// How the organisation's staff sign in; without it, nobody of it can.
+    pub sign_in: Option<SignInPolicy>,
+    pub workflow: WorkflowPolicy,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -296,7 +303,13 @@ impl Policies {
             line: line_of(text, span.start),
             message,
         };
-        let mut org = OrgPolicy { legal_hold: raw.legal_hold, retention: BTreeMap::new() };
+        let duration = |value: &Spanned<String>| match Retention::parse(value.get_ref()) {
+            Some(Retention::Millis(ms)) => Ok(ms),
+            _ => Err(err(value.span(), format!("{:?} is not a duration such as \"30m\"", value.get_ref()))),
+        };
+        let sign_in = raw.sign_in.map(|s| crate::staff_policy::sign_in(s, &err, &duration)).transpose()?;
+        let workflow = crate::staff_policy::workflow(raw.workflow.unwrap_or_default());
+        let mut org = OrgPolicy { legal_hold: raw.legal_hold, retention: BTreeMap::new(), sign_in, workflow };
         for (name, value) in raw.retention {
             let class = DataClass::parse(name.get_ref())
                 .ok_or_else(|| err(name.span(), format!("unknown data class {:?}", name.get_ref())))?;

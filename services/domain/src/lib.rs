@@ -5,6 +5,7 @@ pub mod audit;
 mod names;
 mod text;
 mod time_util;
+pub mod workflow;
 
 pub use names::{LanguageTag, OrgSlug, Username};
 pub use text::{AnnouncementText, DisplayName, Summary};

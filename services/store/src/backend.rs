@@ -7,6 +7,8 @@ use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
 use crate::*;
 
+mod staff;
+
 /// For a data class: the statement counting expired rows (`$1` cutoff, `$2` organisation
 /// slug or '' for data without one) and the statements that purge them.
 fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
@@ -261,6 +263,64 @@ macro_rules! sql_store {
                     q.build().execute(&mut **tx).await?;
                 }
                 Ok(id)
+            }
+
+            async fn insert_announcement(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                new: &NewAnnouncement,
+                create: &NewActivity,
+                audit: &AuditEntry,
+                seal: &AuditSeal,
+                now: Millis,
+            ) -> Result<Announcement> {
+                let id: i64 = sqlx::query(
+                    "INSERT INTO announcements (public_id, account_id, source_text, content_html, \
+                     language, summary, urgent, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     RETURNING id",
+                )
+                .bind(&new.public_id)
+                .bind(new.account_id)
+                .bind(&new.source_text)
+                .bind(&new.content_html)
+                .bind(&new.language)
+                .bind(&new.summary)
+                .bind(new.urgent)
+                .bind(new.published_at)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("id")?;
+                Self::insert_activity(tx, create, Some(id), now).await?;
+                Self::audit(tx, seal, audit, now).await?;
+                Self::announcement_by_id(tx, id).await
+            }
+
+            async fn apply_edit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                edit: &AnnouncementEdit,
+                update: &NewActivity,
+                audit: &AuditEntry,
+                seal: &AuditSeal,
+                now: Millis,
+            ) -> Result<Announcement> {
+                let changed = sqlx::query(
+                    "UPDATE announcements SET source_text = $1, content_html = $2, language = $3, \
+                     summary = $4, updated_at = $5 WHERE id = $6 AND retracted_at IS NULL",
+                )
+                .bind(&edit.source_text)
+                .bind(&edit.content_html)
+                .bind(&edit.language)
+                .bind(&edit.summary)
+                .bind(edit.updated_at)
+                .bind(edit.id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::NotFound(format!("announcement {} (or it was retracted)", edit.id)));
+                }
+                Self::insert_activity(tx, update, Some(edit.id), now).await?;
+                Self::audit(tx, seal, audit, now).await?;
+                Self::announcement_by_id(tx, edit.id).await
             }
 
             async fn announcement_by_id(
@@ -775,25 +835,7 @@ macro_rules! sql_store {
             ) -> Result<Announcement> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
-                let id: i64 = sqlx::query(
-                    "INSERT INTO announcements (public_id, account_id, source_text, content_html, \
-                     language, summary, urgent, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     RETURNING id",
-                )
-                .bind(&new.public_id)
-                .bind(new.account_id)
-                .bind(&new.source_text)
-                .bind(&new.content_html)
-                .bind(&new.language)
-                .bind(&new.summary)
-                .bind(new.urgent)
-                .bind(new.published_at)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("id")?;
-                Self::insert_activity(&mut tx, &create, Some(id), now).await?;
-                Self::audit(&mut tx, &self.seal, &audit, now).await?;
-                let announcement = Self::announcement_by_id(&mut tx, id).await?;
+                let announcement = Self::insert_announcement(&mut tx, &new, &create, &audit, &self.seal, now).await?;
                 tx.commit().await?;
                 Ok(announcement)
             }
@@ -806,25 +848,7 @@ macro_rules! sql_store {
             ) -> Result<Announcement> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
-                let changed = sqlx::query(
-                    "UPDATE announcements SET source_text = $1, content_html = $2, language = $3, \
-                     summary = $4, updated_at = $5 WHERE id = $6 AND retracted_at IS NULL",
-                )
-                .bind(&edit.source_text)
-                .bind(&edit.content_html)
-                .bind(&edit.language)
-                .bind(&edit.summary)
-                .bind(edit.updated_at)
-                .bind(edit.id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed == 0 {
-                    return Err(StoreError::NotFound(format!("announcement {} (or it was retracted)", edit.id)));
-                }
-                Self::insert_activity(&mut tx, &update, Some(edit.id), now).await?;
-                Self::audit(&mut tx, &self.seal, &audit, now).await?;
-                let announcement = Self::announcement_by_id(&mut tx, edit.id).await?;
+                let announcement = Self::apply_edit(&mut tx, &edit, &update, &audit, &self.seal, now).await?;
                 tx.commit().await?;
                 Ok(announcement)
             }

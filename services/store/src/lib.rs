@@ -9,9 +9,11 @@ mod backend;
 mod connect;
 mod migrations;
 mod model;
+mod staff;
 
 pub use connect::{connect, Backend};
 pub use model::*;
+pub use staff::*;
 
 use async_trait::async_trait;
 use herold_domain::Millis;
@@ -33,7 +35,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: StaffStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     /// Whether every migration this binary knows has been applied.

@@ -12,8 +12,8 @@ macro_rules! embedded {
     };
 }
 
-const SQLITE: &[(&str, &str)] = embedded!("sqlite": "0001_foundation.sql");
-const POSTGRES: &[(&str, &str)] = embedded!("postgres": "0001_foundation.sql");
+const SQLITE: &[(&str, &str)] = embedded!("sqlite": "0001_foundation.sql", "0002_staff.sql");
+const POSTGRES: &[(&str, &str)] = embedded!("postgres": "0001_foundation.sql", "0002_staff.sql");
 
 #[derive(Debug)]
 struct Embedded(&'static [(&'static str, &'static str)]);

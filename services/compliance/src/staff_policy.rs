@@ -1,0 +1,162 @@
+//! The staff side of an organisation's policy file: how its people sign in (`[sign_in]`)
+//! and its editorial rules (`[workflow]`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use herold_domain::workflow::Role;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSignIn {
+    issuer: Spanned<String>,
+    client_id: String,
+    client_secret_file: Option<Spanned<PathBuf>>,
+    client_secret_env: Option<Spanned<String>>,
+    #[serde(default)]
+    extra_scopes: Vec<String>,
+    roles_claim: Option<String>,
+    roles: BTreeMap<Spanned<String>, Vec<String>>,
+    idle_timeout: Option<Spanned<String>>,
+    absolute_timeout: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWorkflow {
+    four_eyes: Option<bool>,
+    #[serde(default)]
+    four_eyes_exempt_accounts: Vec<String>,
+}
+
+/// Where the client secret comes from; it never sits in the policy file itself, which is
+/// meant to be kept in version control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SecretSource {
+    File(PathBuf),
+    Env(String),
+    /// A public client, protected by PKCE alone.
+    None,
+}
+
+/// How an organisation's staff sign in: its OpenID provider and how its claims map to roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignInPolicy {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SecretSource,
+    /// Requested besides `openid profile email`.
+    pub extra_scopes: Vec<String>,
+    /// Dotted path to the claim holding group or role names, e.g. `realm_access.roles`.
+    pub roles_claim: String,
+    /// For each role, the claim values that grant it.
+    pub roles: BTreeMap<Role, Vec<String>>,
+    pub idle_timeout_ms: i64,
+    pub absolute_timeout_ms: i64,
+}
+
+impl SignInPolicy {
+    /// The roles a set of claim values grants.
+    pub fn roles_for<'a>(&self, values: impl IntoIterator<Item = &'a str> + Clone) -> Vec<Role> {
+        self.roles
+            .iter()
+            .filter(|(_, wanted)| values.clone().into_iter().any(|v| wanted.iter().any(|w| w == v)))
+            .map(|(role, _)| *role)
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorkflowPolicy {
+    pub four_eyes: bool,
+    /// Accounts whose drafts an approver may approve alone (e.g. urgent warnings).
+    pub four_eyes_exempt_accounts: Vec<String>,
+}
+
+impl Default for WorkflowPolicy {
+    fn default() -> Self {
+        WorkflowPolicy { four_eyes: true, four_eyes_exempt_accounts: Vec::new() }
+    }
+}
+
+impl WorkflowPolicy {
+    pub fn four_eyes_for(&self, account: &str) -> bool {
+        self.four_eyes && !self.four_eyes_exempt_accounts.iter().any(|a| a == account)
+    }
+}
+
+const DEFAULT_IDLE_MS: i64 = 30 * 60_000;
+const DEFAULT_ABSOLUTE_MS: i64 = 10 * 3_600_000;
+
+/// Checks `[sign_in]`. `err(span, message)` makes an error pointing at the line.
+pub(crate) fn sign_in(
+    raw: RawSignIn,
+    err: &dyn Fn(std::ops::Range<usize>, String) -> crate::policy::PolicyError,
+    duration: &dyn Fn(&Spanned<String>) -> Result<i64, crate::policy::PolicyError>,
+) -> Result<SignInPolicy, crate::policy::PolicyError> {
+    let issuer = raw.issuer.get_ref();
+    match url::Url::parse(issuer) {
+        Ok(u) if u.scheme() == "https" => {}
+        Ok(u)
+            if u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")) => {}
+        _ => {
+            return Err(err(
+                raw.issuer.span(),
+                format!(
+                    "issuer {issuer:?} must be an https:// URL (http:// only for a provider on this machine)"
+                ),
+            ))
+        }
+    }
+    let client_secret = match (raw.client_secret_file, raw.client_secret_env) {
+        (Some(_), Some(env)) => {
+            return Err(err(env.span(), "set client_secret_file or client_secret_env, not both".into()))
+        }
+        (Some(file), None) => SecretSource::File(file.into_inner()),
+        (None, Some(env)) => SecretSource::Env(env.into_inner()),
+        (None, None) => SecretSource::None,
+    };
+    let mut roles = BTreeMap::new();
+    for (name, values) in raw.roles {
+        let role = Role::parse(name.get_ref()).ok_or_else(|| {
+            err(
+                name.span(),
+                format!("unknown role {:?}: use author, approver, org-admin or auditor", name.get_ref()),
+            )
+        })?;
+        roles.insert(role, values);
+    }
+    if roles.is_empty() {
+        return Err(err(
+            0..0,
+            "[sign_in.roles] maps no role: nobody could sign in; add e.g. author = [\"press\"]".into(),
+        ));
+    }
+    let idle_timeout_ms = raw.idle_timeout.as_ref().map(duration).transpose()?.unwrap_or(DEFAULT_IDLE_MS);
+    let absolute_timeout_ms =
+        raw.absolute_timeout.as_ref().map(duration).transpose()?.unwrap_or(DEFAULT_ABSOLUTE_MS);
+    if idle_timeout_ms > absolute_timeout_ms {
+        let span = raw.idle_timeout.map(|s| s.span()).unwrap_or(0..0);
+        return Err(err(span, "idle_timeout is longer than absolute_timeout; shorten it".into()));
+    }
+    Ok(SignInPolicy {
+        // Kept exactly: the `iss` claim must equal it character for character.
+        issuer: issuer.clone(),
+        client_id: raw.client_id,
+        client_secret,
+        extra_scopes: raw.extra_scopes,
+        roles_claim: raw.roles_claim.unwrap_or_else(|| "groups".into()),
+        roles,
+        idle_timeout_ms,
+        absolute_timeout_ms,
+    })
+}
+
+pub(crate) fn workflow(raw: RawWorkflow) -> WorkflowPolicy {
+    WorkflowPolicy {
+        four_eyes: raw.four_eyes.unwrap_or(true),
+        four_eyes_exempt_accounts: raw.four_eyes_exempt_accounts,
+    }
+}

@@ -1,0 +1,365 @@
+//! One OpenID provider per organisation, discovered lazily and cached; the authorization code
+//! flow with PKCE (S256), `state` and `nonce`; ID-token checks; roles from a claim.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use herold_compliance::policy::{OrgPolicy, SecretSource, SignInPolicy};
+use herold_domain::workflow::Roles;
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJwsSigningAlgorithm, CoreTokenResponse,
+};
+use openidconnect::{
+    AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
+    IssuerUrl, LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, RequestTokenError, Scope,
+    SignatureVerificationError, TokenResponse,
+};
+use tokio::sync::RwLock;
+use url::Url;
+
+use crate::IdentityError;
+
+/// Provider metadata and keys are fetched again after this long, and at once when a token
+/// names a key we do not have (the provider rotated its keys).
+const METADATA_TTL: Duration = Duration::from_secs(3600);
+
+/// Asymmetric algorithms only: `none` is never accepted, and HMAC would let anyone holding
+/// the client secret mint ID tokens.
+const ALLOWED_ALGS: [CoreJwsSigningAlgorithm; 9] = [
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+    CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+    CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+    CoreJwsSigningAlgorithm::EdDsa,
+];
+
+struct Provider {
+    policy: SignInPolicy,
+    secret: Option<ClientSecret>,
+    metadata: RwLock<Option<(Instant, ProviderMetadataWithLogout)>>,
+}
+
+/// The organisations whose staff can sign in, each with its provider.
+pub struct Providers {
+    http: reqwest::Client,
+    callback: RedirectUrl,
+    orgs: BTreeMap<String, Provider>,
+}
+
+/// Where to send the browser, and what the callback must see again.
+#[derive(Debug)]
+pub struct SignInStart {
+    pub url: Url,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+}
+
+/// A person the provider vouched for, with the roles its claims grant.
+#[derive(Debug, Clone)]
+pub struct VerifiedPerson {
+    pub issuer: String,
+    pub subject: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub roles: Roles,
+    /// The provider's session id, for back-channel logout.
+    pub sid: Option<String>,
+    pub id_token: String,
+    pub idle_timeout_ms: i64,
+    pub absolute_timeout_ms: i64,
+}
+
+fn read_secret(org: &str, source: &SecretSource) -> Result<Option<ClientSecret>, IdentityError> {
+    let secret = match source {
+        SecretSource::None => return Ok(None),
+        SecretSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
+            IdentityError::Config(format!(
+                "policies/orgs/{org}.toml: sign_in.client_secret_file {} cannot be read ({e}); \
+                 put the client secret from the provider there",
+                path.display()
+            ))
+        })?,
+        SecretSource::Env(var) => std::env::var(var).map_err(|_| {
+            IdentityError::Config(format!(
+                "policies/orgs/{org}.toml: sign_in.client_secret_env names {var}, which is not set; \
+                 set it to the client secret from the provider"
+            ))
+        })?,
+    };
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return Err(IdentityError::Config(format!(
+            "policies/orgs/{org}.toml: the client secret is empty; put the provider's client secret in it"
+        )));
+    }
+    Ok(Some(ClientSecret::new(secret.to_owned())))
+}
+
+/// Follows a dotted path (`realm_access.roles`) to string values: an array of strings or
+/// one string.
+fn claim_values<'a>(claims: &'a serde_json::Value, path: &str) -> Vec<&'a str> {
+    let mut node = claims;
+    for part in path.split('.') {
+        match node.get(part) {
+            Some(next) => node = next,
+            None => return Vec::new(),
+        }
+    }
+    match node {
+        serde_json::Value::String(s) => vec![s.as_str()],
+        serde_json::Value::Array(items) => items.iter().filter_map(|v| v.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The payload of a JWT whose signature has already been verified.
+fn verified_payload(id_token: &CoreIdToken) -> Result<serde_json::Value, IdentityError> {
+    let compact = id_token.to_string();
+    let payload = compact
+        .split('.')
+        .nth(1)
+        .ok_or_else(|| IdentityError::Refused("the ID token is not a compact JWT".into()))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|_| IdentityError::Refused("the ID token's payload is not base64url".into()))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|_| IdentityError::Refused("the ID token's payload is not JSON".into()))
+}
+
+impl Providers {
+    /// Sets up sign-in for every organisation whose policy has `[sign_in]`, reading the
+    /// client secrets now so that a missing one stops startup rather than a sign-in.
+    pub fn new(orgs: &BTreeMap<String, OrgPolicy>, public_url: &Url) -> Result<Providers, IdentityError> {
+        let callback = public_url
+            .join("/auth/callback")
+            .ok()
+            .and_then(|u| RedirectUrl::new(u.to_string()).ok())
+            .ok_or_else(|| IdentityError::Config("public_url cannot carry /auth/callback".into()))?;
+        let http = reqwest::Client::builder()
+            // Following redirects from a token endpoint would open the door to SSRF.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("Herold/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| IdentityError::Config(format!("cannot build the HTTP client for sign-in: {e}")))?;
+        let mut providers = BTreeMap::new();
+        for (slug, policy) in orgs {
+            let Some(sign_in) = &policy.sign_in else { continue };
+            providers.insert(
+                slug.clone(),
+                Provider {
+                    secret: read_secret(slug, &sign_in.client_secret)?,
+                    policy: sign_in.clone(),
+                    metadata: RwLock::new(None),
+                },
+            );
+        }
+        Ok(Providers { http, callback, orgs: providers })
+    }
+
+    /// Organisations whose staff can sign in.
+    pub fn org_slugs(&self) -> impl Iterator<Item = &str> {
+        self.orgs.keys().map(String::as_str)
+    }
+
+    pub fn issuer(&self, org: &str) -> Option<&str> {
+        self.orgs.get(org).map(|p| p.policy.issuer.as_str())
+    }
+
+    fn provider(&self, org: &str) -> Result<&Provider, IdentityError> {
+        self.orgs.get(org).ok_or_else(|| IdentityError::UnknownOrg(org.to_owned()))
+    }
+
+    async fn metadata(
+        &self,
+        p: &Provider,
+        refresh: bool,
+    ) -> Result<ProviderMetadataWithLogout, IdentityError> {
+        if !refresh {
+            if let Some((at, md)) = p.metadata.read().await.as_ref() {
+                if at.elapsed() < METADATA_TTL {
+                    return Ok(md.clone());
+                }
+            }
+        }
+        let issuer = IssuerUrl::new(p.policy.issuer.clone())
+            .map_err(|e| IdentityError::Config(format!("sign_in.issuer {:?}: {e}", p.policy.issuer)))?;
+        let md = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| IdentityError::Provider(format!("discovery at {} failed: {e}", p.policy.issuer)))?;
+        *p.metadata.write().await = Some((Instant::now(), md.clone()));
+        Ok(md)
+    }
+
+    fn client(
+        &self,
+        p: &Provider,
+        md: ProviderMetadataWithLogout,
+    ) -> CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    > {
+        CoreClient::from_provider_metadata(md, ClientId::new(p.policy.client_id.clone()), p.secret.clone())
+            .set_redirect_uri(self.callback.clone())
+    }
+
+    /// Starts a sign-in: the provider's authorization URL with a fresh `state`, `nonce`
+    /// and PKCE challenge.
+    pub async fn begin(&self, org: &str) -> Result<SignInStart, IdentityError> {
+        let p = self.provider(org)?;
+        let client = self.client(p, self.metadata(p, false).await?);
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("profile".into()))
+            .add_scope(Scope::new("email".into()))
+            .set_pkce_challenge(challenge);
+        for scope in &p.policy.extra_scopes {
+            request = request.add_scope(Scope::new(scope.clone()));
+        }
+        let (url, state, nonce) = request.url();
+        Ok(SignInStart {
+            url,
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+        })
+    }
+
+    /// Finishes a sign-in: exchanges the code (with the PKCE verifier), checks the ID
+    /// token (signature with an allowed algorithm, issuer, audience, expiry, nonce, access
+    /// token hash) and maps the roles claim.
+    pub async fn finish(
+        &self,
+        org: &str,
+        code: &str,
+        nonce: &str,
+        pkce_verifier: &str,
+    ) -> Result<VerifiedPerson, IdentityError> {
+        let p = self.provider(org)?;
+        let client = self.client(p, self.metadata(p, false).await?);
+        let token: CoreTokenResponse = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(|e| IdentityError::Provider(format!("the provider has no token endpoint: {e}")))?
+            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| match e {
+                RequestTokenError::ServerResponse(r) => {
+                    IdentityError::Refused(format!("the provider refused the code ({})", r.error()))
+                }
+                other => IdentityError::Provider(format!("the token request failed: {other}")),
+            })?;
+        let id_token =
+            token.id_token().ok_or_else(|| IdentityError::Refused("the provider sent no ID token".into()))?;
+        let nonce = Nonce::new(nonce.to_owned());
+        // `Ok(None)`: signed with a key we do not have.
+        let verify = |client: &CoreClient<_, _, _, _, _, _>| {
+            let verifier = client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS);
+            let claims = match id_token.claims(&verifier, &nonce) {
+                Ok(claims) => claims.clone(),
+                Err(ClaimsVerificationError::SignatureVerification(
+                    SignatureVerificationError::NoMatchingKey,
+                )) => return Ok(None),
+                Err(e) => return Err(IdentityError::Refused(format!("the ID token failed its checks: {e}"))),
+            };
+            if let Some(expected) = claims.access_token_hash() {
+                let refused = |e: &dyn std::fmt::Display| IdentityError::Refused(e.to_string());
+                let alg = id_token.signing_alg().map_err(|e| refused(&e))?;
+                let key = id_token.signing_key(&verifier).map_err(|e| refused(&e))?;
+                let actual =
+                    AccessTokenHash::from_token(token.access_token(), alg, key).map_err(|e| refused(&e))?;
+                if actual != *expected {
+                    return Err(IdentityError::Refused(
+                        "the access token does not match the ID token".into(),
+                    ));
+                }
+            }
+            Ok(Some(claims))
+        };
+        let claims = match verify(&client)? {
+            Some(claims) => claims,
+            // The provider may have rotated its keys since we last looked.
+            None => verify(&self.client(p, self.metadata(p, true).await?))?.ok_or_else(|| {
+                IdentityError::Refused(
+                    "the ID token is signed with a key the provider does not publish".into(),
+                )
+            })?,
+        };
+        let raw = verified_payload(id_token)?;
+        let roles = Roles::new(p.policy.roles_for(claim_values(&raw, &p.policy.roles_claim)));
+        if roles.is_empty() {
+            return Err(IdentityError::NoRole);
+        }
+        let subject = claims.subject().as_str().to_owned();
+        let name = claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.as_str().to_owned())
+            .or_else(|| claims.preferred_username().map(|u| u.as_str().to_owned()))
+            .unwrap_or_else(|| subject.clone());
+        Ok(VerifiedPerson {
+            issuer: claims.issuer().as_str().to_owned(),
+            subject,
+            name,
+            email: claims.email().map(|e| e.as_str().to_owned()),
+            roles,
+            sid: raw.get("sid").and_then(|s| s.as_str()).map(str::to_owned),
+            id_token: id_token.to_string(),
+            idle_timeout_ms: p.policy.idle_timeout_ms,
+            absolute_timeout_ms: p.policy.absolute_timeout_ms,
+        })
+    }
+
+    /// The provider's end-session URL (RP-initiated logout), if it offers one, returning
+    /// the browser to `after`.
+    pub async fn logout_url(&self, org: &str, id_token: Option<&str>, after: &Url) -> Option<Url> {
+        let p = self.orgs.get(org)?;
+        let md = self.metadata(p, false).await.ok()?;
+        let endpoint = md.additional_metadata().end_session_endpoint.clone()?;
+        let mut request = LogoutRequest::from(endpoint)
+            .set_client_id(ClientId::new(p.policy.client_id.clone()))
+            .set_post_logout_redirect_uri(PostLogoutRedirectUrl::from_url(after.clone()));
+        if let Some(token) = id_token.and_then(|t| CoreIdToken::from_str(t).ok()) {
+            request = request.set_id_token_hint(&token);
+        }
+        Some(request.http_get_url())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_claims_are_found_by_dotted_path() {
+        let claims = serde_json::json!({
+            "groups": ["press", "other"],
+            "realm_access": { "roles": ["herold-approver"] },
+            "role": "auditor",
+            "weird": 3
+        });
+        assert_eq!(claim_values(&claims, "groups"), ["press", "other"]);
+        assert_eq!(claim_values(&claims, "realm_access.roles"), ["herold-approver"]);
+        assert_eq!(claim_values(&claims, "role"), ["auditor"]);
+        assert!(claim_values(&claims, "weird").is_empty());
+        assert!(claim_values(&claims, "realm_access.missing").is_empty());
+    }
+}
