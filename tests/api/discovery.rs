@@ -132,12 +132,12 @@ async fn announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_to
     assert_eq!(edited.summary.as_deref(), Some("Hinweis"));
     assert!(edited.updated_at.unwrap() > edited.published_at);
 
-    app.services.publisher.retract("press", &first.public_id, "test").await.unwrap();
+    app.services.publisher.retract("press", &first.public_id, "test", None).await.unwrap();
     let (status, tomb) = app.get_json(&note_path).await;
     assert_eq!(status, 410);
     assert_eq!(tomb["type"], "Tombstone");
     assert_eq!(app.get_json("/users/press/outbox").await.1["totalItems"], 2);
-    let again = app.services.publisher.retract("press", &first.public_id, "test").await;
+    let again = app.services.publisher.retract("press", &first.public_id, "test", None).await;
     assert!(again.is_err(), "a retraction cannot be repeated");
     let audit = app.store.audit_entries(0, 100).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.leaf.action.as_str()).collect();

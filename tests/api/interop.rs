@@ -46,7 +46,7 @@ async fn fedify_follows_and_verifies_in(
     assert_eq!(update["body"]["object"]["id"], note_id);
     assert!(update["body"]["object"]["updated"].is_string());
 
-    app.services.publisher.retract("press", &a.public_id, "test").await.unwrap();
+    app.services.publisher.retract("press", &a.public_id, "test", None).await.unwrap();
     app.services.deliverer.wake();
     let delete = eventually(15, "Fedify to verify our Delete", || async {
         peer.received_of("Delete").await.into_iter().next()

@@ -24,7 +24,7 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
     let kept = app.publish("press", "Bleibt").await;
     let gone = app.publish("press", "Wird zurückgezogen").await;
-    app.services.publisher.retract("press", &gone.public_id, "test").await.unwrap();
+    app.services.publisher.retract("press", &gone.public_id, "test", None).await.unwrap();
     app.services.deliverer.wake();
     eventually(10, "all deliveries finished", || async {
         let s = app.store.delivery_stats(None).await.unwrap();

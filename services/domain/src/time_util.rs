@@ -15,10 +15,23 @@ pub fn format_rfc3339(ms: Millis) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
+/// Parses an RFC 3339 timestamp (any offset) to milliseconds.
+pub fn parse_rfc3339(text: &str) -> Result<Millis, time::error::Parse> {
+    let t = OffsetDateTime::parse(text, &Rfc3339)?;
+    Ok((t.unix_timestamp_nanos() / 1_000_000) as Millis)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn formats_utc_seconds() {
         assert_eq!(super::format_rfc3339(1_764_000_000_123), "2025-11-24T16:00:00Z");
+    }
+
+    #[test]
+    fn parses_what_it_formats() {
+        assert_eq!(super::parse_rfc3339("2025-11-24T16:00:00Z"), Ok(1_764_000_000_000));
+        assert_eq!(super::parse_rfc3339("2025-11-24T17:00:00+01:00"), Ok(1_764_000_000_000));
+        assert!(super::parse_rfc3339("2025-11-24 16:00").is_err());
     }
 }

@@ -2,6 +2,7 @@
 //! their deliveries (one transaction), and into public pages and feeds.
 
 pub mod accounts;
+pub mod editorial;
 pub mod pages;
 mod render;
 
@@ -32,6 +33,15 @@ pub enum PublishError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Key(#[from] herold_federation::FederationError),
+    #[error(transparent)]
+    Workflow(#[from] herold_domain::workflow::WorkflowError),
+    /// The person lacks the role, or the thing belongs to another organisation.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("no submission {0:?}")]
+    UnknownDraft(String),
+    #[error("{0}")]
+    Incomplete(&'static str),
 }
 
 /// What an author wants to say.
@@ -90,9 +100,17 @@ impl Publisher {
         by: &str,
     ) -> Result<Announcement, PublishError> {
         let account = self.account(username).await?;
-        let public_id = uuid::Uuid::new_v4().to_string();
+        let (new, create) = self.prepare_create(&account, draft);
+        let audit = AuditEntry::new(by, "announcement.publish", format!("announcement:{}", new.public_id))
+            .in_org(&account.org_slug)
+            .with_detail(json!({ "account": account.username, "urgent": new.urgent }));
+        Ok(self.store.publish(new, create, audit).await?)
+    }
+
+    /// The announcement and its `Create`, ready to be stored together.
+    pub(crate) fn prepare_create(&self, account: &Account, draft: Draft) -> (NewAnnouncement, NewActivity) {
         let new = NewAnnouncement {
-            public_id: public_id.clone(),
+            public_id: uuid::Uuid::new_v4().to_string(),
             account_id: account.id,
             content_html: render_text(draft.text.as_str()),
             source_text: draft.text.as_str().to_owned(),
@@ -114,12 +132,8 @@ impl Publisher {
             updated_at: None,
             retracted_at: None,
         };
-        let create =
-            self.activity(&account, "Create", note(&self.urls, &account, &preview), draft.urgent, None);
-        let audit = AuditEntry::new(by, "announcement.publish", format!("announcement:{public_id}"))
-            .in_org(&account.org_slug)
-            .with_detail(json!({ "account": account.username, "urgent": draft.urgent }));
-        Ok(self.store.publish(new, create, audit).await?)
+        let create = self.activity(account, "Create", note(&self.urls, account, &preview), new.urgent, None);
+        (new, create)
     }
 
     /// Sends the full, changed `Note` as an `Update` with a newer `updated`, which is how
@@ -132,7 +146,20 @@ impl Publisher {
         by: &str,
     ) -> Result<Announcement, PublishError> {
         let account = self.account(username).await?;
-        let mut current = self.existing(&account, public_id).await?;
+        let current = self.existing(&account, public_id).await?;
+        let (edit, update) = self.prepare_edit(&account, current, draft);
+        let audit = AuditEntry::new(by, "announcement.edit", format!("announcement:{public_id}"))
+            .in_org(&account.org_slug);
+        Ok(self.store.edit_announcement(edit, update, audit).await?)
+    }
+
+    /// The changed announcement and its `Update`, ready to be stored together.
+    pub(crate) fn prepare_edit(
+        &self,
+        account: &Account,
+        mut current: Announcement,
+        draft: Draft,
+    ) -> (AnnouncementEdit, NewActivity) {
         // Mastodon ignores an Update whose `updated` is not newer than the last one it saw.
         let updated_at = now_millis().max(current.updated_at.unwrap_or(current.published_at) + 1000);
         let edit = AnnouncementEdit {
@@ -149,15 +176,13 @@ impl Publisher {
         current.summary = edit.summary.clone();
         current.updated_at = Some(updated_at);
         let update = self.activity(
-            &account,
+            account,
             "Update",
-            note(&self.urls, &account, &current),
+            note(&self.urls, account, &current),
             current.urgent,
             Some(current.id),
         );
-        let audit = AuditEntry::new(by, "announcement.edit", format!("announcement:{public_id}"))
-            .in_org(&account.org_slug);
-        Ok(self.store.edit_announcement(edit, update, audit).await?)
+        (edit, update)
     }
 
     /// Retracts: the page answers 410 from now on and followers receive a `Delete` with a
@@ -167,6 +192,7 @@ impl Publisher {
         username: &str,
         public_id: &str,
         by: &str,
+        reason: Option<&str>,
     ) -> Result<Announcement, PublishError> {
         let account = self.account(username).await?;
         let current = self.existing(&account, public_id).await?;
@@ -175,7 +201,8 @@ impl Publisher {
         let delete =
             self.activity(&account, "Delete", vocab::tombstone(&url, at), current.urgent, Some(current.id));
         let audit = AuditEntry::new(by, "announcement.retract", format!("announcement:{public_id}"))
-            .in_org(&account.org_slug);
+            .in_org(&account.org_slug)
+            .with_detail(json!({ "reason": reason }));
         Ok(self.store.retract_announcement(current.id, at, delete, audit).await?)
     }
 

@@ -56,7 +56,8 @@ pub fn home(urls: &Urls, accounts: &[Account]) -> String {
     )
 }
 
-fn announcement_article(urls: &Urls, account: &Account, a: &Announcement, heading: bool) -> Markup {
+/// One announcement as followers see it (also the staff preview).
+pub fn announcement_article(urls: &Urls, account: &Account, a: &Announcement, heading: bool) -> Markup {
     let url = urls.announcement(&account.username, &a.public_id);
     html! {
         article.announcement lang=[a.language.as_deref()] {

@@ -241,6 +241,9 @@ struct AnnounceArgs {
     /// Retract the announcement with this id (sends a Delete).
     #[arg(long, conflicts_with_all = ["text", "lang", "summary", "urgent"])]
     retract: Option<String>,
+    /// Why it is retracted (kept in the audit trail).
+    #[arg(long, requires = "retract")]
+    reason: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -486,7 +489,7 @@ async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
     let publisher = Publisher::new(store, urls.clone());
     let username = Username::parse(&args.account)?;
     if let Some(id) = args.retract {
-        let a = publisher.retract(username.as_str(), &id, OPERATOR).await?;
+        let a = publisher.retract(username.as_str(), &id, OPERATOR, args.reason.as_deref()).await?;
         println!("retracted {}\t{}", a.public_id, urls.announcement(username.as_str(), &a.public_id));
         return Ok(());
     }

@@ -40,6 +40,11 @@ const KEYS: &[Key] = &[
     Key { toml: "delivery.lease_seconds", env: "HEROLD_DELIVERY_LEASE_SECONDS", secret: false },
     Key { toml: "retention.interval_seconds", env: "HEROLD_RETENTION_INTERVAL_SECONDS", secret: false },
     Key {
+        toml: "scheduled_publishing.interval_seconds",
+        env: "HEROLD_SCHEDULED_PUBLISHING_INTERVAL_SECONDS",
+        secret: false,
+    },
+    Key {
         toml: "audit.checkpoint_interval_seconds",
         env: "HEROLD_AUDIT_CHECKPOINT_INTERVAL_SECONDS",
         secret: false,
@@ -94,6 +99,8 @@ pub struct Config {
     pub delivery_lease: Duration,
     pub audit_checkpoint_interval: Duration,
     pub retention_interval: Duration,
+    /// How often approved announcements are checked for their publishing time.
+    pub scheduled_publishing_interval: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -120,6 +127,7 @@ impl std::fmt::Debug for Config {
             .field("delivery_lease", &self.delivery_lease)
             .field("audit_checkpoint_interval", &self.audit_checkpoint_interval)
             .field("retention_interval", &self.retention_interval)
+            .field("scheduled_publishing_interval", &self.scheduled_publishing_interval)
             .finish()
     }
 }
@@ -332,6 +340,12 @@ impl Config {
             |s| s.parse::<u64>().ok().filter(|n| (1..=86_400).contains(n)),
             "use seconds from 1 to 86400",
         )?;
+        let scheduled_secs = raw.parse(
+            "scheduled_publishing.interval_seconds",
+            10,
+            |s| s.parse::<u64>().ok().filter(|n| (1..=3600).contains(n)),
+            "use seconds from 1 to 3600",
+        )?;
         let policies_dir = raw.parse(
             "policies_dir",
             PathBuf::from("./policies"),
@@ -377,6 +391,7 @@ impl Config {
             security_log,
             policies_dir,
             retention_interval: Duration::from_secs(retention_secs),
+            scheduled_publishing_interval: Duration::from_secs(scheduled_secs),
             audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),
             delivery_lease: Duration::from_secs(lease),
             database_url,

@@ -1,6 +1,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use herold_domain::workflow::WorkflowError;
 use herold_federation::FederationError;
+use herold_identity::IdentityError;
 use herold_publishing::PublishError;
 use herold_store::StoreError;
 
@@ -16,11 +18,28 @@ pub enum ApiError {
     Publish(#[from] PublishError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// A form without the session's CSRF token, or posted from another site.
+    #[error("the form expired or did not come from this site")]
+    Csrf,
 }
 
 impl ApiError {
-    fn safe_message(&self) -> String {
+    pub fn safe_message(&self) -> String {
         match self {
+            ApiError::Csrf => {
+                "The form expired or did not come from this site. Go back, reload the page and try again."
+                    .into()
+            }
+            ApiError::Identity(
+                e @ (IdentityError::UnknownOrg(_) | IdentityError::Refused(_) | IdentityError::NoRole),
+            ) => e.to_string(),
+            ApiError::Identity(IdentityError::Provider(_)) => {
+                "Your organisation's sign-in service could not be reached; try again later.".into()
+            }
+            ApiError::Publish(PublishError::Store(StoreError::Conflict(m)))
+            | ApiError::Store(StoreError::Conflict(m)) => m.clone(),
             ApiError::NotFound => "not found".into(),
             ApiError::Federation(FederationError::Signature(m)) => {
                 format!("signature rejected: {m}")
@@ -37,7 +56,11 @@ impl ApiError {
                 e @ (PublishError::Invalid(_)
                 | PublishError::UnknownAccount(_)
                 | PublishError::UnknownAnnouncement(_)
-                | PublishError::Retracted(_)),
+                | PublishError::Retracted(_)
+                | PublishError::Workflow(_)
+                | PublishError::Forbidden(_)
+                | PublishError::UnknownDraft(_)
+                | PublishError::Incomplete(_)),
             ) => e.to_string(),
             _ => "internal error".into(),
         }
@@ -61,20 +84,46 @@ impl ResponseError for ApiError {
                 StatusCode::NOT_FOUND
             }
             ApiError::Publish(PublishError::Retracted(_)) => StatusCode::GONE,
+            ApiError::Publish(PublishError::Store(StoreError::Conflict(_)))
+            | ApiError::Store(StoreError::Conflict(_))
+            | ApiError::Publish(PublishError::Workflow(WorkflowError::NotAllowedInState(..))) => {
+                StatusCode::CONFLICT
+            }
+            ApiError::Publish(PublishError::Workflow(_) | PublishError::Forbidden(_)) => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::Publish(PublishError::UnknownDraft(_)) => StatusCode::NOT_FOUND,
+            ApiError::Publish(PublishError::Incomplete(_)) => StatusCode::BAD_REQUEST,
             ApiError::Publish(PublishError::Store(_) | PublishError::Key(_)) | ApiError::Store(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            ApiError::Identity(e) => match e {
+                IdentityError::UnknownOrg(_) => StatusCode::NOT_FOUND,
+                IdentityError::Refused(_) => StatusCode::BAD_REQUEST,
+                IdentityError::NoRole => StatusCode::FORBIDDEN,
+                IdentityError::Provider(_) => StatusCode::BAD_GATEWAY,
+                IdentityError::Config(_) | IdentityError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ApiError::Csrf => StatusCode::FORBIDDEN,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        let status = self.log();
+        HttpResponse::build(status).json(serde_json::json!({ "error": self.safe_message() }))
+    }
+}
+
+impl ApiError {
+    /// Logs the full cause (server errors loudly) and returns the status to send.
+    pub fn log(&self) -> StatusCode {
         let status = self.status_code();
         if status.is_server_error() {
             tracing::error!(error = %chain(self), "request failed");
         } else {
             tracing::info!(status = status.as_u16(), error = %chain(self), "request refused");
         }
-        HttpResponse::build(status).json(serde_json::json!({ "error": self.safe_message() }))
+        status
     }
 }
 

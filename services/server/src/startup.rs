@@ -18,6 +18,8 @@ use herold_federation::keys::{generate_rsa_2048, KeyEncryptionKey, Signer};
 use herold_federation::metrics::Metrics;
 use herold_federation::signing_pool::SigningPool;
 use herold_federation::Urls;
+use herold_identity::Providers;
+use herold_publishing::editorial::{Editorial, FourEyes};
 use herold_publishing::Publisher;
 use herold_publishing::{accounts, Draft, PublishError};
 use herold_store::{DataClass, StoreError};
@@ -43,6 +45,18 @@ pub struct Services {
     /// Present only when the operator turned the security log on.
     pub security_log: Option<crate::security_log::SecurityLog>,
     pub inbox_limiter: crate::rate_limit::RateLimiter,
+    /// Each organisation's OpenID provider, for staff sign-in.
+    pub providers: Providers,
+    pub editorial: Editorial,
+}
+
+/// The four-eyes rule as the organisations' policy files set it.
+struct PolicyRules(Arc<Policies>);
+
+impl FourEyes for PolicyRules {
+    fn four_eyes(&self, org: &str, account: &str) -> bool {
+        self.0.orgs.get(org).is_none_or(|p| p.workflow.four_eyes_for(account))
+    }
 }
 
 pub const INSTANCE_KEY: &str = "instance-actor";
@@ -208,9 +222,17 @@ impl Services {
             urls.clone(),
             delivery_config,
         );
+        let providers =
+            Providers::new(&policies.orgs, &config.public_url).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let policies = Arc::new(policies);
+        let publisher = Publisher::new(store.clone(), urls.clone());
+        let editorial =
+            Editorial::new(store.clone(), publisher.clone(), Arc::new(PolicyRules(policies.clone())));
         Ok(Arc::new(Services {
             inbox: Inbox::new(store.clone(), fetcher, urls.clone(), key_max_age),
-            publisher: Publisher::new(store.clone(), urls.clone()),
+            publisher,
+            providers,
+            editorial,
             instance_public_key: instance.public_key_pem,
             config,
             store,
@@ -218,7 +240,7 @@ impl Services {
             kek,
             deliverer,
             audit: Arc::new(audit),
-            policies: Arc::new(policies),
+            policies,
             metrics,
             security_log: config_security_log,
             inbox_limiter,
@@ -227,6 +249,11 @@ impl Services {
 }
 
 impl Services {
+    /// Whether a second person must approve drafts of this account.
+    pub fn four_eyes(&self, org: &str, account: &str) -> bool {
+        PolicyRules(self.policies.clone()).four_eyes(org, account)
+    }
+
     /// The work that runs beside (or instead of) the HTTP server: deliveries, and signed
     /// audit checkpoints on a schedule, also when nothing happened.
     pub async fn run_background(self: Arc<Self>, stop: watch::Receiver<bool>) {
@@ -270,7 +297,23 @@ impl Services {
                 })
             },
         ));
+        let scheduled = tokio::spawn(self.clone().every(
+            "publish.scheduled",
+            self.config.scheduled_publishing_interval,
+            stop.clone(),
+            |s| {
+                Box::pin(async move {
+                    let published = s.editorial.publish_due().await?;
+                    if published > 0 {
+                        s.deliverer.wake();
+                        tracing::info!(published, "scheduled announcements published");
+                    }
+                    Ok(())
+                })
+            },
+        ));
         self.deliverer.clone().run(stop).await;
+        let _ = scheduled.await;
         let _ = checkpoints.await;
         let _ = retention.await;
     }

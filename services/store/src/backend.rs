@@ -908,6 +908,14 @@ macro_rules! sql_store {
                 .collect()
             }
 
+            async fn announcement_with_id(&self, id: i64) -> Result<Option<Announcement>> {
+                let row = sqlx::query(&format!("SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| announcement_from(&r)).transpose()
+            }
+
             async fn announcement_count(&self, account_id: i64) -> Result<i64> {
                 Ok(sqlx::query(
                     "SELECT COUNT(*) AS n FROM announcements WHERE account_id = $1 AND retracted_at IS NULL",

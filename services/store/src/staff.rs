@@ -132,6 +132,8 @@ pub struct DraftRecord {
     pub org_slug: String,
     pub kind: DraftKind,
     pub announcement_id: Option<i64>,
+    /// The public id of that announcement.
+    pub announcement_public_id: Option<String>,
     pub state: DraftState,
     pub content: DraftContent,
     pub author_id: i64,
@@ -193,6 +195,8 @@ pub trait StaffStore: Send + Sync {
         details: StepDetails,
         audit: AuditEntry,
     ) -> Result<DraftRecord>;
+    /// The submissions that published or changed an announcement, oldest first.
+    async fn drafts_of_announcement(&self, announcement_id: i64) -> Result<Vec<DraftRecord>>;
     /// Approved submissions whose time has come, oldest first.
     async fn due_drafts(&self, now: Millis, limit: i64) -> Result<Vec<DraftRecord>>;
     /// Publishes an approved submission: the draft's move to `published`, the

@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::following)
         .service(actors::feed)
         .service(actors::announcement)
+        .configure(crate::staff::configure)
         .default_service(web::to(actors::not_found));
 }
 

@@ -13,11 +13,11 @@ const STAFF_COLUMNS: &str = "st.id, o.slug AS org_slug, st.issuer, st.subject, s
      st.first_sign_in_at, st.last_sign_in_at";
 
 const DRAFT_SELECT: &str = "SELECT d.id, d.public_id, d.account_id, a.username AS account_username, \
-     o.slug AS org_slug, d.kind, d.announcement_id, d.state, d.source_text, d.language, d.summary, d.urgent, \
+     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, d.state, d.source_text, d.language, d.summary, d.urgent, \
      d.publish_at, d.author_id, au.name AS author_name, d.reviewer_id, rv.name AS reviewer_name, \
      d.review_comment, d.created_at, d.updated_at FROM drafts d JOIN accounts a ON a.id = d.account_id \
      JOIN organizations o ON o.id = a.org_id JOIN staff au ON au.id = d.author_id \
-     LEFT JOIN staff rv ON rv.id = d.reviewer_id";
+     LEFT JOIN staff rv ON rv.id = d.reviewer_id LEFT JOIN announcements an ON an.id = d.announcement_id";
 
 /// A session is live until it is ended, its absolute lifetime passes, or it sits idle.
 const LIVE: &str = "s.ended_at IS NULL AND s.expires_at > $2 AND s.last_seen_at + s.idle_ms > $2";
@@ -69,6 +69,7 @@ where
         org_slug: r.try_get("org_slug")?,
         kind: DraftKind::parse(&kind).ok_or_else(|| corrupt("draft kind", &kind))?,
         announcement_id: r.try_get("announcement_id")?,
+        announcement_public_id: r.try_get("announcement_public_id")?,
         state: DraftState::parse(&state).ok_or_else(|| corrupt("draft state", &state))?,
         content: DraftContent {
             source_text: r.try_get("source_text")?,
@@ -463,6 +464,16 @@ macro_rules! staff_sql {
                 let record = Self::draft_in(&mut *tx, id).await?;
                 tx.commit().await?;
                 Ok(record)
+            }
+
+            async fn drafts_of_announcement(&self, announcement_id: i64) -> Result<Vec<DraftRecord>> {
+                let rows = sqlx::query(&format!(
+                    "{DRAFT_SELECT} WHERE d.announcement_id = $1 AND d.state = 'published' ORDER BY d.updated_at, d.id"
+                ))
+                .bind(announcement_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(draft_from).collect()
             }
 
             async fn due_drafts(&self, now: Millis, limit: i64) -> Result<Vec<DraftRecord>> {

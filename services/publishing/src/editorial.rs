@@ -1,0 +1,286 @@
+//! The four-eyes workflow: authors write and submit, approvers approve or reject, and
+//! Herold publishes approved submissions when their time comes. Every step is checked by
+//! the domain's state machine and recorded in the audit trail with the step itself.
+
+use std::sync::Arc;
+
+use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
+use herold_domain::{now_millis, AnnouncementText, LanguageTag, Millis, Summary};
+use herold_store::{
+    staff_actor, Announcement, AuditEntry, DraftContent, DraftKind, DraftRecord, NewDraft, StepDetails,
+    Store, StoreError,
+};
+use serde_json::json;
+
+use crate::{Draft, PublishError, Publisher};
+
+/// A signed-in member of staff, as a session vouches for them.
+#[derive(Debug, Clone)]
+pub struct StaffActor {
+    pub id: i64,
+    pub org: String,
+    pub roles: Roles,
+}
+
+impl StaffActor {
+    fn actor(&self) -> Actor {
+        Actor::Staff { id: self.id, roles: self.roles.clone() }
+    }
+
+    fn audit_name(&self) -> String {
+        staff_actor(self.id)
+    }
+
+    fn require(&self, role: Role) -> Result<(), PublishError> {
+        if self.roles.has(role) {
+            Ok(())
+        } else {
+            Err(PublishError::Forbidden(match role {
+                Role::Author => "this needs the author role",
+                Role::Approver => "this needs the approver role",
+                Role::OrgAdmin => "this needs the org-admin role",
+                Role::Auditor => "this needs the auditor role",
+            }))
+        }
+    }
+}
+
+/// The organisation's four-eyes rule for one account.
+pub trait FourEyes: Send + Sync {
+    fn four_eyes(&self, org: &str, account: &str) -> bool;
+}
+
+#[derive(Clone)]
+pub struct Editorial {
+    store: Arc<dyn Store>,
+    publisher: Publisher,
+    rules: Arc<dyn FourEyes>,
+}
+
+fn content_of(draft: &Draft, publish_at: Option<Millis>) -> DraftContent {
+    DraftContent {
+        source_text: draft.text.as_str().to_owned(),
+        language: draft.language.as_ref().map(|l| l.to_string()),
+        summary: draft.summary.as_ref().map(|s| s.as_str().to_owned()),
+        urgent: draft.urgent,
+        publish_at,
+    }
+}
+
+/// Stored text was validated when it was written; it is checked again on the way out all
+/// the same, since rules may have tightened since.
+fn draft_of(content: &DraftContent) -> Result<Draft, PublishError> {
+    Ok(Draft {
+        text: AnnouncementText::parse(&content.source_text)?,
+        language: content.language.as_deref().map(LanguageTag::parse).transpose()?,
+        summary: content.summary.as_deref().map(Summary::parse).transpose()?,
+        urgent: content.urgent,
+    })
+}
+
+impl Editorial {
+    pub fn new(store: Arc<dyn Store>, publisher: Publisher, rules: Arc<dyn FourEyes>) -> Editorial {
+        Editorial { store, publisher, rules }
+    }
+
+    /// An account of the person's own organisation; others' accounts do not exist for them.
+    async fn own_account(
+        &self,
+        who: &StaffActor,
+        username: &str,
+    ) -> Result<herold_store::Account, PublishError> {
+        match self.store.account_by_username(username).await? {
+            Some(a) if a.org_slug == who.org => Ok(a),
+            _ => Err(PublishError::UnknownAccount(username.to_owned())),
+        }
+    }
+
+    /// A submission of the person's own organisation.
+    pub async fn draft(&self, who: &StaffActor, public_id: &str) -> Result<DraftRecord, PublishError> {
+        match self.store.draft(public_id).await? {
+            Some(d) if d.org_slug == who.org => Ok(d),
+            _ => Err(PublishError::UnknownDraft(public_id.to_owned())),
+        }
+    }
+
+    /// Starts a new announcement, or (with `edit_of`) a change to a published one.
+    pub async fn create(
+        &self,
+        who: &StaffActor,
+        username: &str,
+        draft: Draft,
+        publish_at: Option<Millis>,
+        edit_of: Option<&str>,
+    ) -> Result<DraftRecord, PublishError> {
+        who.require(Role::Author)?;
+        let account = self.own_account(who, username).await?;
+        let announcement_id = match edit_of {
+            Some(public_id) => Some(self.publisher.existing(&account, public_id).await?.id),
+            None => None,
+        };
+        let public_id = uuid::Uuid::new_v4().to_string();
+        let kind = if announcement_id.is_some() { DraftKind::Edit } else { DraftKind::Create };
+        let audit = AuditEntry::new(&who.audit_name(), "draft.create", format!("draft:{public_id}"))
+            .in_org(&who.org)
+            .with_detail(json!({ "account": account.username, "kind": kind.as_str(), "edit_of": edit_of }));
+        let new = NewDraft {
+            public_id,
+            account_id: account.id,
+            kind,
+            announcement_id,
+            author_id: who.id,
+            content: content_of(&draft, publish_at),
+        };
+        Ok(self.store.create_draft(new, audit).await?)
+    }
+
+    /// Changes the text of one's own draft (a rejected one becomes a draft again).
+    pub async fn revise(
+        &self,
+        who: &StaffActor,
+        public_id: &str,
+        draft: Draft,
+        publish_at: Option<Millis>,
+    ) -> Result<DraftRecord, PublishError> {
+        let current = self.draft(who, public_id).await?;
+        let details = StepDetails { content: Some(content_of(&draft, publish_at)), review_comment: None };
+        self.apply(who, current, Step::Revise, details).await
+    }
+
+    /// Submit, recall, withdraw, approve or reject. A rejection needs a comment; an
+    /// approval of something due publishes it at once.
+    pub async fn step(
+        &self,
+        who: &StaffActor,
+        public_id: &str,
+        step: Step,
+        comment: Option<String>,
+    ) -> Result<DraftRecord, PublishError> {
+        let current = self.draft(who, public_id).await?;
+        let comment = comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+        if step == Step::Reject && comment.is_none() {
+            return Err(PublishError::Incomplete("say why it is rejected, so that the author can fix it"));
+        }
+        let details = StepDetails { content: None, review_comment: comment };
+        let record = self.apply(who, current, step, details).await?;
+        if record.state == DraftState::Approved
+            && record.content.publish_at.is_none_or(|at| at <= now_millis())
+        {
+            // Someone else's scheduler run may win the race; either way it goes out once.
+            match self.publish_one(&record).await {
+                Ok(_) | Err(PublishError::Store(StoreError::Conflict(_))) => {}
+                Err(e) => return Err(e),
+            }
+            return self.draft(who, public_id).await;
+        }
+        Ok(record)
+    }
+
+    async fn apply(
+        &self,
+        who: &StaffActor,
+        current: DraftRecord,
+        step: Step,
+        details: StepDetails,
+    ) -> Result<DraftRecord, PublishError> {
+        let four_eyes = self.rules.four_eyes(&current.org_slug, &current.account_username);
+        let transition = Transition::new(current.state, step, &who.actor(), current.author_id, four_eyes)?;
+        let audit = AuditEntry::new(
+            &who.audit_name(),
+            &format!("draft.{}", step.as_str()),
+            format!("draft:{}", current.public_id),
+        )
+        .in_org(&current.org_slug)
+        .with_detail(json!({
+            "account": current.account_username,
+            "from": transition.from().as_str(),
+            "to": transition.to().as_str(),
+            "comment": details.review_comment,
+        }));
+        Ok(self.store.step_draft(current.id, &transition, details, audit).await?)
+    }
+
+    /// Publishes every approved submission whose time has come; returns how many went out.
+    pub async fn publish_due(&self) -> Result<usize, PublishError> {
+        let mut published = 0;
+        for draft in self.store.due_drafts(now_millis(), 50).await? {
+            match self.publish_one(&draft).await {
+                Ok(_) => published += 1,
+                // Another process published it first.
+                Err(PublishError::Store(StoreError::Conflict(_))) => {}
+                Err(e) => {
+                    tracing::error!(draft = %draft.public_id, error = %e, "scheduled publishing failed")
+                }
+            }
+        }
+        Ok(published)
+    }
+
+    async fn publish_one(&self, draft: &DraftRecord) -> Result<Announcement, PublishError> {
+        let four_eyes = self.rules.four_eyes(&draft.org_slug, &draft.account_username);
+        let transition =
+            Transition::new(draft.state, Step::Publish, &Actor::System, draft.author_id, four_eyes)?;
+        let account = self
+            .store
+            .account_by_id(draft.account_id)
+            .await?
+            .ok_or_else(|| PublishError::UnknownAccount(draft.account_username.clone()))?;
+        let content = draft_of(&draft.content)?;
+        let attribution = json!({
+            "account": account.username,
+            "draft": draft.public_id,
+            "author": staff_actor(draft.author_id),
+            "approver": draft.reviewer_id.map(staff_actor),
+            "urgent": content.urgent,
+        });
+        match draft.kind {
+            DraftKind::Create => {
+                let (new, create) = self.publisher.prepare_create(&account, content);
+                let audit = AuditEntry::new(
+                    "system",
+                    "announcement.publish",
+                    format!("announcement:{}", new.public_id),
+                )
+                .in_org(&account.org_slug)
+                .with_detail(attribution);
+                Ok(self.store.publish_draft(draft.id, &transition, new, create, audit).await?)
+            }
+            DraftKind::Edit => {
+                let target = draft
+                    .announcement_id
+                    .ok_or_else(|| PublishError::UnknownDraft(draft.public_id.clone()))?;
+                let current = self
+                    .store
+                    .announcement_with_id(target)
+                    .await?
+                    .filter(|a| a.retracted_at.is_none())
+                    .ok_or_else(|| PublishError::Retracted(draft.public_id.clone()))?;
+                let public_id = current.public_id.clone();
+                let (edit, update) = self.publisher.prepare_edit(&account, current, content);
+                let audit =
+                    AuditEntry::new("system", "announcement.edit", format!("announcement:{public_id}"))
+                        .in_org(&account.org_slug)
+                        .with_detail(attribution);
+                Ok(self.store.publish_draft_edit(draft.id, &transition, edit, update, audit).await?)
+            }
+        }
+    }
+
+    /// Retracts a published announcement: sends `Delete`. Needs the approver role and a
+    /// reason, which the audit trail keeps.
+    pub async fn retract(
+        &self,
+        who: &StaffActor,
+        username: &str,
+        public_id: &str,
+        reason: &str,
+    ) -> Result<Announcement, PublishError> {
+        who.require(Role::Approver)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(PublishError::Incomplete("give a reason for the retraction"));
+        }
+        self.own_account(who, username).await?;
+        self.publisher.retract(username, public_id, &who.audit_name(), Some(reason)).await
+    }
+}

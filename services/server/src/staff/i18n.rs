@@ -1,0 +1,117 @@
+//! Interface text of the staff pages, one TOML catalogue per language (`i18n/<code>.toml`),
+//! chosen from the browser's `Accept-Language`. English is the fallback.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+/// Every language the interface speaks: code and catalogue. Add a line to add a language.
+const CATALOGUES: &[(&str, &str)] =
+    &[("en", include_str!("i18n/en.toml")), ("de", include_str!("i18n/de.toml"))];
+
+type Catalogue = HashMap<String, String>;
+
+fn catalogues() -> &'static HashMap<&'static str, Catalogue> {
+    static LOADED: OnceLock<HashMap<&'static str, Catalogue>> = OnceLock::new();
+    LOADED.get_or_init(|| {
+        CATALOGUES
+            .iter()
+            .map(|(code, text)| {
+                // The catalogues are compiled in and checked by a test, so this cannot fail
+                // in a released binary.
+                let parsed: Catalogue = toml::from_str(text).unwrap_or_default();
+                (*code, parsed)
+            })
+            .collect()
+    })
+}
+
+/// The language of one response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lang(&'static str);
+
+impl Lang {
+    pub const EN: Lang = Lang("en");
+
+    /// The first language in `Accept-Language` that we have, else English.
+    pub fn negotiate(req: &HttpRequest) -> Lang {
+        let header = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let mut ranked: Vec<(f32, &str)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.trim().split(';');
+                let tag = pieces.next()?.trim();
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse().ok())
+                    .unwrap_or(1.0);
+                Some((q, tag))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked
+            .into_iter()
+            .filter(|(q, _)| *q > 0.0)
+            .find_map(|(_, tag)| {
+                let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+                CATALOGUES.iter().find(|(code, _)| *code == primary).map(|(code, _)| Lang(code))
+            })
+            .unwrap_or(Lang::EN)
+    }
+
+    pub fn code(self) -> &'static str {
+        self.0
+    }
+
+    /// The text for `key`, in this language or else in English; a missing key shows as
+    /// itself rather than breaking the page.
+    pub fn t(self, key: &str) -> &'static str {
+        let all = catalogues();
+        all.get(self.0)
+            .and_then(|c| c.get(key))
+            .or_else(|| all.get("en").and_then(|c| c.get(key)))
+            .map(String::as_str)
+            .unwrap_or_else(|| {
+                tracing::warn!(key, "missing interface text");
+                "?"
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn every_catalogue_parses_and_has_exactly_the_english_keys() {
+        let english: Catalogue = toml::from_str(CATALOGUES[0].1).expect("en.toml");
+        for (code, text) in CATALOGUES {
+            let catalogue: Catalogue = toml::from_str(text).unwrap_or_else(|e| panic!("{code}.toml: {e}"));
+            let mut missing: Vec<_> = english.keys().filter(|k| !catalogue.contains_key(*k)).collect();
+            let mut extra: Vec<_> = catalogue.keys().filter(|k| !english.contains_key(*k)).collect();
+            missing.sort();
+            extra.sort();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{code}.toml: missing {missing:?}, extra {extra:?}"
+            );
+            assert!(catalogue.values().all(|v| !v.trim().is_empty()), "{code}.toml has an empty text");
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_language_we_have() {
+        let lang = |h: &str| {
+            Lang::negotiate(&TestRequest::default().insert_header(("accept-language", h)).to_http_request())
+        };
+        assert_eq!(lang("de-DE,de;q=0.9,en;q=0.8").code(), "de");
+        assert_eq!(lang("fr-FR, en;q=0.5, de;q=0.7").code(), "de");
+        assert_eq!(lang("fr").code(), "en");
+        assert_eq!(lang("de;q=0, en").code(), "en");
+        assert_eq!(Lang::negotiate(&TestRequest::default().to_http_request()).code(), "en");
+        assert_eq!(Lang(CATALOGUES[1].0).t("sign_out"), "Abmelden");
+    }
+}

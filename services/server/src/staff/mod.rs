@@ -1,0 +1,199 @@
+//! The staff web interface: sign-in through the organisation's provider, and the editorial
+//! workflow (write, submit, approve or reject, publish, retract) as server-rendered pages.
+
+mod auth;
+mod i18n;
+mod views;
+mod workflow;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use herold_identity::session::{self, same_secret, token_hash};
+use herold_publishing::editorial::StaffActor;
+use herold_store::StaffSession;
+
+use crate::error::ApiError;
+use crate::startup::Services;
+use i18n::Lang;
+use views::Viewer;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().limit(64 * 1024))
+        .service(auth::login_page)
+        .service(auth::login_org)
+        .service(auth::callback)
+        .service(auth::logout)
+        .service(workflow::dashboard)
+        .service(workflow::compose)
+        .service(workflow::create)
+        .service(workflow::show_draft)
+        .service(workflow::edit_draft)
+        .service(workflow::revise)
+        .service(workflow::step)
+        .service(workflow::account_page)
+        .service(workflow::announcement_show)
+        .service(workflow::retract);
+}
+
+/// Cookies go without `Secure` (and the `__Host-` prefix, which requires it) only when
+/// Herold's public address is plain http, which configuration allows for local
+/// development only.
+fn secure(s: &Services) -> bool {
+    s.config.public_url.scheme() == "https"
+}
+
+fn session_cookie_name(s: &Services) -> &'static str {
+    if secure(s) {
+        session::SESSION_COOKIE
+    } else {
+        session::SESSION_COOKIE_INSECURE
+    }
+}
+
+fn attempt_cookie_name(s: &Services) -> &'static str {
+    if secure(s) {
+        session::ATTEMPT_COOKIE
+    } else {
+        session::ATTEMPT_COOKIE_INSECURE
+    }
+}
+
+fn cookie(s: &Services, name: &'static str, value: String, max_age_secs: Option<i64>) -> Cookie<'static> {
+    let mut c = Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .secure(secure(s))
+        .same_site(SameSite::Lax)
+        .finish();
+    if let Some(secs) = max_age_secs {
+        c.set_max_age(actix_web::cookie::time::Duration::seconds(secs));
+    }
+    c
+}
+
+fn removal(s: &Services, name: &'static str) -> Cookie<'static> {
+    let mut c = cookie(s, name, String::new(), None);
+    c.make_removal();
+    c
+}
+
+/// A staff page. Forms may post to Herold, and to the organisation's provider (sign-out
+/// redirects there); nothing else, and nothing is cached.
+fn page(s: &Services, org: Option<&str>, status: StatusCode, body: String) -> HttpResponse {
+    let provider = org
+        .and_then(|o| s.providers.issuer(o))
+        .and_then(|i| url::Url::parse(i).ok())
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            format!(
+                "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; \
+                 form-action 'self'{provider}; frame-ancestors 'none'"
+            ),
+        ))
+        .body(body)
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// Renders a failure as a page in the reader's language, after logging its full cause.
+fn error_page(s: &Services, lang: Lang, e: ApiError) -> HttpResponse {
+    let status = e.log();
+    page(s, None, status, views::message(lang, lang.t("error_title"), &e.safe_message()))
+}
+
+/// A signed-in member of staff with a live session.
+pub struct Staff {
+    pub session: StaffSession,
+    pub lang: Lang,
+}
+
+impl Staff {
+    pub fn actor(&self) -> StaffActor {
+        StaffActor {
+            id: self.session.staff.id,
+            org: self.session.staff.org_slug.clone(),
+            roles: self.session.roles.clone(),
+        }
+    }
+
+    fn viewer(&self) -> Viewer<'_> {
+        Viewer { session: &self.session, lang: self.lang }
+    }
+
+    /// Checks a form's CSRF token against the session's, and that the browser says it
+    /// posted from this site.
+    fn check_form(&self, req: &HttpRequest, s: &Services, token: &str) -> Result<(), ApiError> {
+        if !same_secret(&self.session.csrf, token) {
+            return Err(ApiError::Csrf);
+        }
+        let ours = s.config.public_url.origin().ascii_serialization();
+        if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+            if origin != ours {
+                return Err(ApiError::Csrf);
+            }
+        }
+        if let Some(site) = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+            if !matches!(site, "same-origin" | "none") {
+                return Err(ApiError::Csrf);
+            }
+        }
+        Ok(())
+    }
+
+    fn page(&self, s: &Services, status: StatusCode, body: String) -> HttpResponse {
+        page(s, Some(&self.session.staff.org_slug), status, body)
+    }
+
+    fn respond(&self, s: &Services, result: Result<HttpResponse, ApiError>) -> HttpResponse {
+        result.unwrap_or_else(|e| error_page(s, self.lang, e))
+    }
+}
+
+/// No live session: the browser is sent to sign in.
+#[derive(Debug, thiserror::Error)]
+#[error("sign in first")]
+pub struct SignInRequired;
+
+impl ResponseError for SignInRequired {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::SEE_OTHER
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        see_other("/login")
+    }
+}
+
+impl FromRequest for Staff {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Staff, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let services = req.app_data::<web::Data<Services>>().cloned();
+        let lang = Lang::negotiate(req);
+        let token =
+            services.as_ref().and_then(|s| req.cookie(session_cookie_name(s))).map(|c| c.value().to_owned());
+        Box::pin(async move {
+            let (Some(s), Some(token)) = (services, token) else {
+                return Err(SignInRequired.into());
+            };
+            let found = s.store.session(&token_hash(&token), herold_domain::now_millis()).await;
+            match found {
+                Ok(Some(session)) => Ok(Staff { session, lang }),
+                Ok(None) => Err(SignInRequired.into()),
+                Err(e) => Err(ApiError::Store(e).into()),
+            }
+        })
+    }
+}

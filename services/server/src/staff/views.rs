@@ -1,0 +1,400 @@
+//! Staff pages: server-rendered, usable without JavaScript, one local stylesheet, every
+//! form field labelled, every form carrying its CSRF token.
+
+use herold_domain::format_rfc3339;
+use herold_domain::workflow::{DraftState, Role};
+use herold_store::{Account, Announcement, DeliveryStats, DraftKind, DraftRecord, StaffSession};
+use maud::{html, Markup, DOCTYPE};
+
+use super::i18n::Lang;
+
+/// Who is looking, for the page header and the forms.
+pub struct Viewer<'a> {
+    pub session: &'a StaffSession,
+    pub lang: Lang,
+}
+
+impl Viewer<'_> {
+    fn csrf(&self) -> Markup {
+        html! { input type="hidden" name="csrf" value=(self.session.csrf); }
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.session.roles.has(role)
+    }
+}
+
+fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Herold" }
+                link rel="stylesheet" href="/static/site.css";
+            }
+            body {
+                a.skip href="#main" { (lang.t("skip")) }
+                header {
+                    p.site { a href=(if viewer.is_some() { "/staff" } else { "/" }) { "Herold" } }
+                    @if let Some(v) = viewer {
+                        nav aria-label=(lang.t("dashboard")) {
+                            ul.inline {
+                                li { a href="/staff" { (lang.t("dashboard")) } }
+                                @if v.has(Role::Author) { li { a href="/staff/new" { (lang.t("new_announcement")) } } }
+                            }
+                        }
+                        form.signout method="post" action="/logout" {
+                            (v.csrf())
+                            span { (lang.t("signed_in_as")) " " strong { (v.session.staff.name) } " (" (v.session.staff.org_slug) ") " }
+                            button type="submit" { (lang.t("sign_out")) }
+                        }
+                    }
+                }
+                main id="main" { (body) }
+            }
+        }
+    }
+    .into_string()
+}
+
+pub fn login(lang: Lang, orgs: &[(String, String)]) -> String {
+    shell(
+        lang,
+        lang.t("sign_in_title"),
+        None,
+        html! {
+            h1 { (lang.t("sign_in_title")) }
+            @if orgs.is_empty() {
+                p { (lang.t("sign_in_none")) }
+            } @else {
+                p { (lang.t("sign_in_intro")) }
+                ul {
+                    @for (slug, name) in orgs {
+                        li { a href={ "/login/" (slug) } { (lang.t("sign_in_with")) " " (name) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn message(lang: Lang, title: &str, text: &str) -> String {
+    shell(
+        lang,
+        title,
+        None,
+        html! {
+            h1 { (title) }
+            p role="alert" { (text) }
+            p { a href="/login" { (lang.t("back_to_start")) } }
+        },
+    )
+}
+
+fn state_label(lang: Lang, state: DraftState) -> &'static str {
+    lang.t(&format!("state_{}", state.as_str()))
+}
+
+fn when(ms: i64) -> Markup {
+    let stamp = format_rfc3339(ms);
+    html! { time datetime=(stamp) { (stamp) } }
+}
+
+fn draft_list(lang: Lang, heading: &str, drafts: &[DraftRecord]) -> Markup {
+    html! {
+        section {
+            h2 { (heading) }
+            @if drafts.is_empty() {
+                p { (lang.t("nothing_here")) }
+            } @else {
+                ul.drafts {
+                    @for d in drafts {
+                        li {
+                            a href={ "/staff/drafts/" (d.public_id) } { (excerpt(&d.content.source_text)) }
+                            " — @" (d.account_username) ", " (state_label(lang, d.state)) ", " (d.author_name)
+                            @if let Some(at) = d.content.publish_at { ", " (lang.t("scheduled_for")) " " (when(at)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() > 80 {
+        format!("{}…", line.chars().take(80).collect::<String>())
+    } else {
+        line.to_owned()
+    }
+}
+
+pub struct Dashboard<'a> {
+    pub accounts: &'a [Account],
+    pub mine: &'a [DraftRecord],
+    pub queue: &'a [DraftRecord],
+    pub scheduled: &'a [DraftRecord],
+    pub recent: &'a [DraftRecord],
+}
+
+pub fn dashboard(v: &Viewer<'_>, d: Dashboard<'_>) -> String {
+    let lang = v.lang;
+    let roles: Vec<&str> = v.session.roles.iter().map(|r| r.as_str()).collect();
+    shell(
+        lang,
+        lang.t("dashboard"),
+        Some(v),
+        html! {
+            h1 { (lang.t("dashboard")) }
+            p { (lang.t("roles")) ": " (roles.join(", ")) }
+            @if v.has(Role::Author) { (draft_list(lang, lang.t("my_drafts"), d.mine)) }
+            (draft_list(lang, lang.t("queue"), d.queue))
+            (draft_list(lang, lang.t("scheduled"), d.scheduled))
+            (draft_list(lang, lang.t("recent"), d.recent))
+            section {
+                h2 { (lang.t("accounts")) }
+                ul {
+                    @for a in d.accounts {
+                        li { a href={ "/staff/accounts/" (a.username) } { (a.display_name) } " @" (a.username) }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// What the compose form starts with.
+pub struct ComposeForm<'a> {
+    pub accounts: &'a [Account],
+    pub account: &'a str,
+    pub text: &'a str,
+    pub language: &'a str,
+    pub summary: &'a str,
+    pub urgent: bool,
+    pub publish_at: &'a str,
+    /// Saving changes to this draft instead of making a new one.
+    pub draft: Option<&'a str>,
+    /// Proposing a change to this published announcement.
+    pub edit_of: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
+    let lang = v.lang;
+    let action = match f.draft {
+        Some(id) => format!("/staff/drafts/{id}"),
+        None => "/staff/drafts".to_owned(),
+    };
+    let title = if f.edit_of.is_some() { lang.t("kind_edit") } else { lang.t("new_announcement") };
+    shell(
+        lang,
+        title,
+        Some(v),
+        html! {
+            h1 { (title) }
+            @if let Some(e) = f.error { p.error role="alert" id="form-error" { (e) } }
+            form method="post" action=(action) {
+                (v.csrf())
+                @if let Some(edit_of) = f.edit_of { input type="hidden" name="edit_of" value=(edit_of); }
+                @if f.draft.is_some() || f.edit_of.is_some() {
+                    input type="hidden" name="account" value=(f.account);
+                    p { (lang.t("account")) ": @" (f.account) }
+                } @else {
+                    p {
+                        label for="account" { (lang.t("account")) }
+                        select id="account" name="account" required {
+                            @for a in f.accounts {
+                                option value=(a.username) selected[a.username == f.account] { (a.display_name) " (@" (a.username) ")" }
+                            }
+                        }
+                    }
+                }
+                p {
+                    label for="text" { (lang.t("text")) }
+                    textarea id="text" name="text" rows="8" required maxlength="5000" aria-describedby="text-help" { (f.text) }
+                    span.help id="text-help" { (lang.t("text_help")) }
+                }
+                p {
+                    label for="language" { (lang.t("language")) }
+                    input id="language" name="language" value=(f.language) required size="8" aria-describedby="language-help";
+                    span.help id="language-help" { (lang.t("language_help")) }
+                }
+                p {
+                    label for="summary" { (lang.t("content_warning")) }
+                    input id="summary" name="summary" value=(f.summary) maxlength="500";
+                }
+                p {
+                    input id="urgent" type="checkbox" name="urgent" value="on" checked[f.urgent];
+                    " "
+                    label for="urgent" { (lang.t("urgent")) }
+                }
+                p {
+                    label for="publish_at" { (lang.t("publish_at")) }
+                    input id="publish_at" type="datetime-local" name="publish_at" value=(f.publish_at) aria-describedby="publish-help";
+                    span.help id="publish-help" { (lang.t("publish_at_help")) }
+                }
+                p { button type="submit" { (if f.draft.is_some() { lang.t("save_changes") } else { lang.t("save_draft") }) } }
+            }
+        },
+    )
+}
+
+fn step_form(v: &Viewer<'_>, d: &DraftRecord, step: &str, label: &str) -> Markup {
+    html! {
+        form.inline method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
+            (v.csrf())
+            input type="hidden" name="step" value=(step);
+            button type="submit" { (label) }
+        }
+    }
+}
+
+pub struct DraftPage<'a> {
+    pub draft: &'a DraftRecord,
+    pub preview: Markup,
+    pub four_eyes: bool,
+    pub error: Option<&'a str>,
+}
+
+pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
+    let lang = v.lang;
+    let d = p.draft;
+    let mine = d.author_id == v.session.staff.id;
+    let author = mine && v.has(Role::Author);
+    let may_approve = v.has(Role::Approver) && (!p.four_eyes || !mine);
+    shell(
+        lang,
+        lang.t("submission"),
+        Some(v),
+        html! {
+            h1 { (lang.t("submission")) ": " (if d.kind == DraftKind::Edit { lang.t("kind_edit") } else { lang.t("kind_create") }) }
+            @if let Some(e) = p.error { p.error role="alert" { (e) } }
+            dl {
+                dt { (lang.t("state")) } dd { (state_label(lang, d.state)) }
+                dt { (lang.t("account")) } dd { "@" (d.account_username) }
+                dt { (lang.t("author")) } dd { (d.author_name) }
+                @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (r) } }
+                @if let Some(c) = &d.review_comment { dt { (lang.t("review_comment")) } dd { (c) } }
+                @if let Some(at) = d.content.publish_at { dt { (lang.t("scheduled_for")) } dd { (when(at)) } }
+            }
+            h2 { (lang.t("preview")) }
+            div.preview { (p.preview) }
+            div.actions {
+                @if author && d.state.editable() {
+                    p { a href={ "/staff/drafts/" (d.public_id) "/edit" } { (lang.t("edit")) } }
+                }
+                @if author && d.state == DraftState::Draft { (step_form(v, d, "submit", lang.t("submit"))) }
+                @if author && d.state == DraftState::Submitted { (step_form(v, d, "recall", lang.t("recall"))) }
+                @if author && matches!(d.state, DraftState::Draft | DraftState::Rejected | DraftState::Submitted) {
+                    (step_form(v, d, "withdraw", lang.t("withdraw")))
+                }
+                @if d.state == DraftState::Submitted && v.has(Role::Approver) {
+                    @if may_approve {
+                        (step_form(v, d, "approve", lang.t("approve")))
+                    } @else {
+                        p.note { (lang.t("four_eyes_note")) }
+                    }
+                }
+                @if matches!(d.state, DraftState::Submitted | DraftState::Approved) && v.has(Role::Approver) {
+                    form method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
+                        (v.csrf())
+                        input type="hidden" name="step" value="reject";
+                        p {
+                            label for="comment" { (lang.t("reject_comment")) }
+                            textarea id="comment" name="comment" rows="3" required {}
+                        }
+                        p { button type="submit" { (lang.t("reject")) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub struct AnnouncementPage<'a> {
+    pub account: &'a Account,
+    pub announcement: &'a Announcement,
+    pub article: Markup,
+    pub stats: &'a DeliveryStats,
+    pub drafts: &'a [DraftRecord],
+    pub error: Option<&'a str>,
+}
+
+pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
+    let lang = v.lang;
+    let a = p.announcement;
+    let s = p.stats;
+    shell(
+        lang,
+        lang.t("announcement"),
+        Some(v),
+        html! {
+            h1 { (lang.t("announcement")) " · @" (p.account.username) }
+            @if let Some(e) = p.error { p.error role="alert" { (e) } }
+            @if a.retracted_at.is_some() { p.note { (lang.t("retracted")) } }
+            (p.article)
+            dl {
+                dt { (lang.t("published_at")) } dd { (when(a.published_at)) }
+                @if p.drafts.is_empty() {
+                    dt { (lang.t("author")) } dd { (lang.t("published_by_operator")) }
+                }
+                @for d in p.drafts {
+                    dt { (lang.t("author")) } dd { a href={ "/staff/drafts/" (d.public_id) } { (d.author_name) } }
+                    @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (r) } }
+                }
+            }
+            h2 { (lang.t("deliveries")) }
+            table {
+                thead { tr { th scope="col" { (lang.t("delivered")) } th scope="col" { (lang.t("pending")) } th scope="col" { (lang.t("retrying")) } th scope="col" { (lang.t("failed")) } } }
+                tbody { tr { td { (s.delivered) } td { (s.pending) } td { (s.retrying) } td { (s.dead) } } }
+            }
+            @if !s.failing_hosts.is_empty() {
+                h3 { (lang.t("failing_hosts")) }
+                ul {
+                    @for h in &s.failing_hosts {
+                        li { (h.host) ": " (h.undelivered) @if let Some(e) = &h.last_error { " (" (e) ")" } }
+                    }
+                }
+            }
+            @if a.retracted_at.is_none() {
+                @if v.has(Role::Author) {
+                    p { a href={ "/staff/new?account=" (p.account.username) "&edit_of=" (a.public_id) } { (lang.t("propose_edit")) } }
+                }
+                @if v.has(Role::Approver) {
+                    form method="post" action={ "/staff/accounts/" (p.account.username) "/announcements/" (a.public_id) "/retract" } {
+                        (v.csrf())
+                        p {
+                            label for="reason" { (lang.t("retract_reason")) }
+                            textarea id="reason" name="reason" rows="3" required {}
+                        }
+                        p { button type="submit" { (lang.t("retract")) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn account(v: &Viewer<'_>, account: &Account, announcements: &[Announcement]) -> String {
+    let lang = v.lang;
+    shell(
+        lang,
+        &account.display_name,
+        Some(v),
+        html! {
+            h1 { (account.display_name) " · @" (account.username) }
+            ul {
+                @for a in announcements {
+                    li {
+                        a href={ "/staff/accounts/" (account.username) "/announcements/" (a.public_id) } { (excerpt(&a.source_text)) }
+                        " — " (when(a.published_at))
+                    }
+                }
+            }
+            @if announcements.is_empty() { p { (lang.t("nothing_here")) } }
+        },
+    )
+}

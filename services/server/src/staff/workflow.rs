@@ -1,0 +1,394 @@
+//! Editorial pages: the overview, writing and revising, the approval steps, and published
+//! announcements with their delivery progress.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use herold_domain::workflow::{DraftState, Step};
+use herold_domain::{format_rfc3339, AnnouncementText, DomainError, LanguageTag, Millis, Summary};
+use herold_publishing::pages::announcement_article;
+use herold_publishing::{render_text, Draft, PublishError};
+use herold_store::{Account, Announcement, DraftRecord};
+use serde::Deserialize;
+
+use super::views::{self, ComposeForm, Dashboard, DraftPage};
+use super::{see_other, Staff};
+use crate::error::ApiError;
+use crate::startup::Services;
+
+async fn org_accounts(s: &Services, org: &str) -> Result<Vec<Account>, ApiError> {
+    Ok(s.store.list_accounts().await?.into_iter().filter(|a| a.org_slug == org).collect())
+}
+
+async fn own_account(s: &Services, staff: &Staff, username: &str) -> Result<Account, ApiError> {
+    match s.store.account_by_username(username).await? {
+        Some(a) if a.org_slug == staff.session.staff.org_slug => Ok(a),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+#[get("/staff")]
+pub async fn dashboard(s: web::Data<Services>, staff: Staff) -> HttpResponse {
+    let result = async {
+        let org = &staff.session.staff.org_slug;
+        let accounts = org_accounts(&s, org).await?;
+        let me = staff.session.staff.id;
+        let open = [DraftState::Draft, DraftState::Rejected, DraftState::Submitted];
+        let mine: Vec<DraftRecord> =
+            s.store.drafts(org, &open, 100).await?.into_iter().filter(|d| d.author_id == me).collect();
+        let queue = s.store.drafts(org, &[DraftState::Submitted], 100).await?;
+        let scheduled = s.store.drafts(org, &[DraftState::Approved], 100).await?;
+        let recent = s.store.drafts(org, &[DraftState::Published], 10).await?;
+        let body = views::dashboard(
+            &staff.viewer(),
+            Dashboard {
+                accounts: &accounts,
+                mine: &mine,
+                queue: &queue,
+                scheduled: &scheduled,
+                recent: &recent,
+            },
+        );
+        Ok(staff.page(&s, StatusCode::OK, body))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct ComposeQuery {
+    account: Option<String>,
+    edit_of: Option<String>,
+}
+
+#[get("/staff/new")]
+pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<ComposeQuery>) -> HttpResponse {
+    let result = async {
+        let accounts = org_accounts(&s, &staff.session.staff.org_slug).await?;
+        // Proposing a change starts from the published text.
+        let current = match (&q.account, &q.edit_of) {
+            (Some(account), Some(id)) => {
+                let account = own_account(&s, &staff, account).await?;
+                Some(s.store.announcement(account.id, id).await?.ok_or(ApiError::NotFound)?)
+            }
+            _ => None,
+        };
+        let form = ComposeForm {
+            accounts: &accounts,
+            account: q.account.as_deref().unwrap_or(""),
+            text: current.as_ref().map_or("", |a| a.source_text.as_str()),
+            language: current.as_ref().and_then(|a| a.language.as_deref()).unwrap_or(staff.lang.code()),
+            summary: current.as_ref().and_then(|a| a.summary.as_deref()).unwrap_or(""),
+            urgent: current.as_ref().is_some_and(|a| a.urgent),
+            publish_at: "",
+            draft: None,
+            edit_of: current.as_ref().map(|a| a.public_id.as_str()),
+            error: None,
+        };
+        Ok(staff.page(&s, StatusCode::OK, views::compose(&staff.viewer(), form)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct DraftForm {
+    csrf: String,
+    account: String,
+    text: String,
+    language: String,
+    #[serde(default)]
+    summary: String,
+    urgent: Option<String>,
+    #[serde(default)]
+    publish_at: String,
+    edit_of: Option<String>,
+}
+
+/// `YYYY-MM-DDTHH:MM` (what `<input type="datetime-local">` sends), read as UTC.
+fn parse_publish_at(raw: &str) -> Result<Option<Millis>, DomainError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let with_seconds = if raw.len() == 16 { format!("{raw}:00Z") } else { format!("{raw}Z") };
+    herold_domain::parse_rfc3339(&with_seconds).map(Some).map_err(|_| DomainError::Invalid {
+        what: "publishing time",
+        value: raw.chars().take(40).collect(),
+        why: "use the form YYYY-MM-DDTHH:MM",
+    })
+}
+
+impl DraftForm {
+    fn parse(&self) -> Result<(Draft, Option<Millis>), DomainError> {
+        let summary = self.summary.trim();
+        Ok((
+            Draft {
+                text: AnnouncementText::parse(&self.text)?,
+                language: Some(LanguageTag::parse(self.language.trim())?),
+                summary: (!summary.is_empty()).then(|| Summary::parse(summary)).transpose()?,
+                urgent: self.urgent.is_some(),
+            },
+            parse_publish_at(&self.publish_at)?,
+        ))
+    }
+
+    /// The form again, as the person filled it in, with what was wrong: nothing typed is lost.
+    async fn again(
+        &self,
+        s: &Services,
+        staff: &Staff,
+        draft: Option<&str>,
+        error: &str,
+    ) -> Result<HttpResponse, ApiError> {
+        let accounts = org_accounts(s, &staff.session.staff.org_slug).await?;
+        let form = ComposeForm {
+            accounts: &accounts,
+            account: &self.account,
+            text: &self.text,
+            language: &self.language,
+            summary: &self.summary,
+            urgent: self.urgent.is_some(),
+            publish_at: &self.publish_at,
+            draft,
+            edit_of: self.edit_of.as_deref(),
+            error: Some(error),
+        };
+        Ok(staff.page(s, StatusCode::BAD_REQUEST, views::compose(&staff.viewer(), form)))
+    }
+}
+
+#[post("/staff/drafts")]
+pub async fn create(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    form: web::Form<DraftForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        let (draft, publish_at) = match form.parse() {
+            Ok(parsed) => parsed,
+            Err(e) => return form.again(&s, &staff, None, &e.to_string()).await,
+        };
+        let edit_of = form.edit_of.as_deref().filter(|e| !e.is_empty());
+        let record = s.editorial.create(&staff.actor(), &form.account, draft, publish_at, edit_of).await?;
+        Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+fn draft_preview(s: &Services, account: &Account, d: &DraftRecord) -> maud::Markup {
+    let preview = Announcement {
+        id: 0,
+        public_id: d.announcement_public_id.clone().unwrap_or_else(|| d.public_id.clone()),
+        account_id: account.id,
+        source_text: d.content.source_text.clone(),
+        content_html: render_text(&d.content.source_text),
+        language: d.content.language.clone(),
+        summary: d.content.summary.clone(),
+        urgent: d.content.urgent,
+        published_at: d.content.publish_at.unwrap_or(d.updated_at),
+        updated_at: None,
+        retracted_at: None,
+    };
+    announcement_article(&s.urls, account, &preview, false)
+}
+
+async fn draft_page(
+    s: &Services,
+    staff: &Staff,
+    d: &DraftRecord,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let account = own_account(s, staff, &d.account_username).await?;
+    let page = DraftPage {
+        draft: d,
+        preview: draft_preview(s, &account, d),
+        four_eyes: s.four_eyes(&d.org_slug, &d.account_username),
+        error,
+    };
+    Ok(staff.page(s, status, views::draft(&staff.viewer(), page)))
+}
+
+#[get("/staff/drafts/{id}")]
+pub async fn show_draft(s: web::Data<Services>, staff: Staff, id: web::Path<String>) -> HttpResponse {
+    let result = async {
+        let d = s.editorial.draft(&staff.actor(), &id).await?;
+        draft_page(&s, &staff, &d, StatusCode::OK, None).await
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[get("/staff/drafts/{id}/edit")]
+pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<String>) -> HttpResponse {
+    let result = async {
+        let d = s.editorial.draft(&staff.actor(), &id).await?;
+        let accounts = org_accounts(&s, &staff.session.staff.org_slug).await?;
+        let publish_at =
+            d.content.publish_at.map(|at| format_rfc3339(at).chars().take(16).collect::<String>());
+        let form = ComposeForm {
+            accounts: &accounts,
+            account: &d.account_username,
+            text: &d.content.source_text,
+            language: d.content.language.as_deref().unwrap_or(""),
+            summary: d.content.summary.as_deref().unwrap_or(""),
+            urgent: d.content.urgent,
+            publish_at: publish_at.as_deref().unwrap_or(""),
+            draft: Some(&d.public_id),
+            edit_of: None,
+            error: None,
+        };
+        Ok(staff.page(&s, StatusCode::OK, views::compose(&staff.viewer(), form)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[post("/staff/drafts/{id}")]
+pub async fn revise(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<DraftForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        let (draft, publish_at) = match form.parse() {
+            Ok(parsed) => parsed,
+            Err(e) => return form.again(&s, &staff, Some(&id), &e.to_string()).await,
+        };
+        let record = s.editorial.revise(&staff.actor(), &id, draft, publish_at).await?;
+        Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    csrf: String,
+    step: String,
+    comment: Option<String>,
+}
+
+#[post("/staff/drafts/{id}/step")]
+pub async fn step(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<StepForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        let step = match form.step.as_str() {
+            "submit" => Step::Submit,
+            "recall" => Step::Recall,
+            "withdraw" => Step::Withdraw,
+            "approve" => Step::Approve,
+            "reject" => Step::Reject,
+            _ => return Err(ApiError::NotFound),
+        };
+        match s.editorial.step(&staff.actor(), &id, step, form.comment.clone()).await {
+            Ok(record) => {
+                s.deliverer.wake();
+                Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
+            }
+            // Refused steps show the submission again with the reason.
+            Err(
+                e @ (PublishError::Workflow(_) | PublishError::Incomplete(_) | PublishError::Forbidden(_)),
+            ) => {
+                let d = s.editorial.draft(&staff.actor(), &id).await?;
+                let e = ApiError::from(e);
+                let status = e.log();
+                draft_page(&s, &staff, &d, status, Some(&e.safe_message())).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[get("/staff/accounts/{username}")]
+pub async fn account_page(s: web::Data<Services>, staff: Staff, username: web::Path<String>) -> HttpResponse {
+    let result = async {
+        let account = own_account(&s, &staff, &username).await?;
+        let announcements = s.store.announcements(account.id, 50, 0).await?;
+        Ok(staff.page(&s, StatusCode::OK, views::account(&staff.viewer(), &account, &announcements)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+async fn announcement_page(
+    s: &Services,
+    staff: &Staff,
+    username: &str,
+    id: &str,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let account = own_account(s, staff, username).await?;
+    let a = s.store.announcement(account.id, id).await?.ok_or(ApiError::NotFound)?;
+    let stats = s.store.delivery_stats(Some(a.id)).await?;
+    let drafts = s.store.drafts_of_announcement(a.id).await?;
+    let page = views::AnnouncementPage {
+        account: &account,
+        announcement: &a,
+        article: announcement_article(&s.urls, &account, &a, false),
+        stats: &stats,
+        drafts: &drafts,
+        error,
+    };
+    Ok(staff.page(s, status, views::announcement(&staff.viewer(), page)))
+}
+
+#[get("/staff/accounts/{username}/announcements/{id}")]
+pub async fn announcement_show(
+    s: web::Data<Services>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (username, id) = path.into_inner();
+    let result = announcement_page(&s, &staff, &username, &id, StatusCode::OK, None).await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct RetractForm {
+    csrf: String,
+    reason: String,
+}
+
+#[post("/staff/accounts/{username}/announcements/{id}/retract")]
+pub async fn retract(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    form: web::Form<RetractForm>,
+) -> HttpResponse {
+    let (username, id) = path.into_inner();
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        match s.editorial.retract(&staff.actor(), &username, &id, &form.reason).await {
+            Ok(_) => {
+                s.deliverer.wake();
+                Ok(see_other(&format!("/staff/accounts/{username}/announcements/{id}")))
+            }
+            Err(e @ (PublishError::Incomplete(_) | PublishError::Forbidden(_))) => {
+                let e = ApiError::from(e);
+                let status = e.log();
+                announcement_page(&s, &staff, &username, &id, status, Some(&e.safe_message())).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    staff.respond(&s, result)
+}
