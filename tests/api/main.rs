@@ -34,6 +34,7 @@ mod process;
 mod reports;
 mod retention;
 mod scale_out;
+mod staff;
 mod telemetry;
 mod tls;
 mod vectors;

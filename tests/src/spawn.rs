@@ -92,6 +92,15 @@ pub struct TestApp {
     server: actix_web::dev::ServerHandle,
 }
 
+/// Staff sign-in for an organisation through a provider (the development one in tests):
+/// a client is registered for the spawned Herold and the organisation's policy points to it.
+pub struct SignIn {
+    pub org: &'static str,
+    pub issuer: String,
+    /// More policy lines, e.g. a `[workflow]` table.
+    pub extra_policy: &'static str,
+}
+
 /// Options that differ between tests.
 pub struct AppOptions {
     pub allow_private_networks: bool,
@@ -100,6 +109,8 @@ pub struct AppOptions {
     pub security_log: bool,
     /// Further `HEROLD_*` settings.
     pub env: Vec<(&'static str, String)>,
+    /// Organisations whose staff sign in (created before Herold starts).
+    pub sign_in: Vec<SignIn>,
 }
 
 impl Default for AppOptions {
@@ -110,6 +121,7 @@ impl Default for AppOptions {
             workers: true,
             security_log: false,
             env: Vec::new(),
+            sign_in: Vec::new(),
         }
     }
 }
@@ -124,11 +136,16 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let base = format!("http://127.0.0.1:{port}");
+    let policies = if options.sign_in.is_empty() {
+        policies_dir()
+    } else {
+        sign_in_policies(&db.dir, &base, &options.sign_in).await
+    };
     let mut vars = vec![
         ("HEROLD_DATABASE_URL", db.url.clone()),
         ("HEROLD_PUBLIC_URL", base.clone()),
         ("HEROLD_DATA_DIR", db.dir.display().to_string()),
-        ("HEROLD_POLICIES_DIR", policies_dir()),
+        ("HEROLD_POLICIES_DIR", policies),
         ("HEROLD_SECURITY_LOG", options.security_log.to_string()),
         ("HEROLD_ALLOW_PRIVATE_NETWORKS", options.allow_private_networks.to_string()),
         ("HEROLD_DELIVERY_FIRST_SIGNATURE_SCHEME", options.first_signature_scheme.to_owned()),
@@ -136,6 +153,15 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
     vars.extend(options.env);
     let config = Config::load_from(None, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
         .expect("test config");
+    if !options.sign_in.is_empty() {
+        // Policies may only name organisations that exist.
+        let (store, _) = herold::startup::open_store(&config).await.expect("store");
+        for s in &options.sign_in {
+            let slug = OrgSlug::parse(s.org).expect("org");
+            let name = DisplayName::parse("Test Authority").expect("name");
+            accounts::create_org(store.as_ref(), &slug, &name, "test").await.expect("create org");
+        }
+    }
     let services = Services::build(config).await.expect("services");
     let app = Application::from_parts(listener, services.clone(), options.workers).expect("app");
     let server = app.server_handle();
@@ -149,6 +175,31 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
         db,
         server,
     }
+}
+
+/// A copy of the repository's policies plus, per organisation, a `[sign_in]` pointing to
+/// a client registered for this Herold at the provider.
+async fn sign_in_policies(dir: &std::path::Path, base: &str, sign_in: &[SignIn]) -> String {
+    let policies = dir.join("policies");
+    std::fs::create_dir_all(policies.join("orgs")).expect("policies dir");
+    std::fs::copy(format!("{}/retention.toml", policies_dir()), policies.join("retention.toml"))
+        .expect("copy retention.toml");
+    for s in sign_in {
+        let client = crate::oidc::register_client(&s.issuer, base).await;
+        let secret = dir.join(format!("{}.client-secret", s.org));
+        std::fs::write(&secret, &client.client_secret).expect("secret file");
+        let policy = format!(
+            "[sign_in]\nissuer = \"{}\"\nclient_id = \"{}\"\nclient_secret_file = \"{}\"\n\
+             extra_scopes = [\"groups\"]\n\n[sign_in.roles]\nauthor = [\"herold-authors\"]\n\
+             approver = [\"herold-approvers\"]\norg-admin = [\"herold-admins\"]\nauditor = [\"herold-auditors\"]\n\n{}\n",
+            s.issuer,
+            client.client_id,
+            secret.display(),
+            s.extra_policy
+        );
+        std::fs::write(policies.join("orgs").join(format!("{}.toml", s.org)), policy).expect("org policy");
+    }
+    policies.display().to_string()
 }
 
 impl TestApp {
@@ -215,5 +266,34 @@ impl TestApp {
 
     pub async fn stop(&self) {
         self.server.stop(true).await;
+    }
+}
+
+/// A browser after a sign-in attempt: the callback URL the provider sent it to, and
+/// Herold's answer to it.
+pub struct SignedIn {
+    pub browser: crate::oidc::Browser,
+    pub callback: String,
+    pub answer: crate::oidc::Page,
+}
+
+impl TestApp {
+    /// Signs `login` (password `demo`) in to `org` through the provider's real pages.
+    pub async fn sign_in(&self, org: &str, login: &str) -> SignedIn {
+        let browser = crate::oidc::Browser::new();
+        let start = browser.get(&self.url(&format!("/login/{org}"))).await;
+        assert_eq!(start.status, 303, "sign-in start: {}", start.body);
+        let auth = start.location.expect("to the provider");
+        let (form_url, form) = browser.follow(auth, |_| false).await;
+        assert_eq!(form.status, 200, "provider login page: {}", form.body);
+        let action = crate::oidc::form_action(&form.body, "/login").expect("login form");
+        let action = url::Url::parse(&form_url).unwrap().join(&action).unwrap().to_string();
+        let posted = browser.post(&action, &[("login", login), ("password", "demo")]).await;
+        assert_eq!(posted.status, 303, "login POST: {}", posted.body);
+        let next = url::Url::parse(&action).unwrap().join(&posted.location.unwrap()).unwrap().to_string();
+        let (callback, _) = browser.follow(next, |n| n.starts_with(&self.base)).await;
+        assert!(callback.starts_with(&self.url("/auth/callback")), "not sent back to Herold: {callback}");
+        let answer = browser.get(&callback).await;
+        SignedIn { browser, callback, answer }
     }
 }

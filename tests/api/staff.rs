@@ -1,0 +1,330 @@
+//! Staff sign-in against a real OpenID provider (deploy/dev/oidc) and the four-eyes
+//! workflow through the staff pages, out to a real ActivityPub peer.
+
+use herold_domain::workflow::DraftState;
+use herold_tests::oidc::{field, form_action, Browser, OidcProvider, Page};
+use herold_tests::peer::Peer;
+use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
+use herold_tests::{eventually, Db, TestApp};
+
+async fn staff_app(db: Db, provider: &OidcProvider, orgs: &[&'static str]) -> TestApp {
+    let sign_in =
+        orgs.iter().map(|org| SignIn { org, issuer: provider.issuer(), extra_policy: "" }).collect();
+    let options = AppOptions {
+        sign_in,
+        env: vec![("HEROLD_SCHEDULED_PUBLISHING_INTERVAL_SECONDS", "1".into())],
+        ..AppOptions::default()
+    };
+    let app = spawn_app_with(db, options).await;
+    app.create_account("demo", "press").await;
+    app
+}
+
+async fn signed_in(app: &TestApp, org: &str, login: &str) -> Browser {
+    let s = app.sign_in(org, login).await;
+    assert_eq!(s.answer.status, 303, "{login} should be signed in: {}", s.answer.body);
+    assert_eq!(s.answer.location.as_deref(), Some("/staff"));
+    s.browser
+}
+
+async fn csrf(app: &TestApp, b: &Browser, path: &str) -> String {
+    let page = b.get(&app.url(path)).await;
+    assert_eq!(page.status, 200, "{path}: {}", page.body);
+    field(&page.body, "csrf").expect("a CSRF field")
+}
+
+/// Writes a draft for @press through the form; returns its id.
+async fn write(app: &TestApp, b: &Browser, text: &str, publish_at: &str, edit_of: Option<&str>) -> String {
+    let token = csrf(app, b, "/staff/new").await;
+    let mut form = vec![
+        ("csrf", token.as_str()),
+        ("account", "press"),
+        ("text", text),
+        ("language", "de"),
+        ("publish_at", publish_at),
+    ];
+    if let Some(id) = edit_of {
+        form.push(("edit_of", id));
+    }
+    let page = b.post(&app.url("/staff/drafts"), &form).await;
+    assert_eq!(page.status, 303, "draft not saved: {}", page.body);
+    page.location.expect("to the draft").trim_start_matches("/staff/drafts/").to_owned()
+}
+
+async fn step(app: &TestApp, b: &Browser, id: &str, step: &str, comment: &str) -> Page {
+    let token = csrf(app, b, &format!("/staff/drafts/{id}")).await;
+    b.post(
+        &app.url(&format!("/staff/drafts/{id}/step")),
+        &[("csrf", token.as_str()), ("step", step), ("comment", comment)],
+    )
+    .await
+}
+
+async fn state(app: &TestApp, id: &str) -> DraftState {
+    app.store.draft(id).await.unwrap().expect("draft").state
+}
+
+async fn four_eyes_workflow_reaches_a_real_peer(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    peer.follow(&app.url("/users/press")).await;
+    let press = app.store.account_by_username("press").await.unwrap().unwrap();
+    eventually(10, "the peer follows @press", || async {
+        (app.store.follower_count(press.id).await.unwrap() == 1).then_some(())
+    })
+    .await;
+
+    let alice = signed_in(&app, "demo", "alice").await;
+    let overview = alice.get(&app.url("/staff")).await;
+    assert!(overview.body.contains("Alice Author"), "{}", overview.body);
+    let id = write(&app, &alice, "Tag der offenen Tür am #Samstag", "", None).await;
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    // An author cannot approve.
+    let refused = step(&app, &alice, &id, "approve", "").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(state(&app, &id).await, DraftState::Submitted);
+
+    let bob = signed_in(&app, "demo", "bob").await;
+    let queue = bob.get(&app.url("/staff")).await;
+    assert!(queue.body.contains(&id), "the approver sees the queue");
+    let approved = step(&app, &bob, &id, "approve", "").await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    assert_eq!(state(&app, &id).await, DraftState::Published);
+    let created = eventually(20, "the peer receives the Create", || async {
+        peer.received_of("Create").await.into_iter().next()
+    })
+    .await;
+    assert!(created["object"]["content"].as_str().unwrap().contains("Tag der offenen"), "{created}");
+
+    // The announcement page says who wrote and who approved it.
+    let draft = app.store.draft(&id).await.unwrap().unwrap();
+    let public_id = draft.announcement_public_id.expect("published");
+    let page = bob.get(&app.url(&format!("/staff/accounts/press/announcements/{public_id}"))).await;
+    assert!(page.body.contains("Alice Author") && page.body.contains("Bob Approver"), "{}", page.body);
+
+    // An edit goes through approval and is sent as Update.
+    let edit = write(&app, &alice, "Tag der offenen Tür am #Sonntag", "", Some(&public_id)).await;
+    assert_eq!(step(&app, &alice, &edit, "submit", "").await.status, 303);
+    assert_eq!(step(&app, &bob, &edit, "approve", "").await.status, 303);
+    let updated = eventually(20, "the peer receives the Update", || async {
+        peer.received_of("Update").await.into_iter().next()
+    })
+    .await;
+    assert!(updated["object"]["content"].as_str().unwrap().contains("Sonntag"), "{updated}");
+
+    // A retraction needs a reason and sends Delete.
+    let path = format!("/staff/accounts/press/announcements/{public_id}");
+    let token = csrf(&app, &bob, &path).await;
+    let retract = app.url(&format!("{path}/retract"));
+    let no_reason = bob.post(&retract, &[("csrf", token.as_str()), ("reason", " ")]).await;
+    assert_eq!(no_reason.status, 400, "{}", no_reason.body);
+    let done = bob.post(&retract, &[("csrf", token.as_str()), ("reason", "Termin verschoben")]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    eventually(20, "the peer receives the Delete", || async {
+        peer.received_of("Delete").await.into_iter().next()
+    })
+    .await;
+
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.leaf.action.as_str()).collect();
+    for wanted in [
+        "staff.sign_in",
+        "staff.roles_changed",
+        "draft.create",
+        "draft.submit",
+        "draft.approve",
+        "announcement.publish",
+        "announcement.edit",
+        "announcement.retract",
+    ] {
+        assert!(actions.contains(&wanted), "{wanted} missing from {actions:?}");
+    }
+    let retraction = entries.iter().find(|e| e.leaf.action == "announcement.retract").unwrap();
+    assert!(retraction.leaf.actor.starts_with("staff:"), "attributed to a person: {}", retraction.leaf.actor);
+    assert!(retraction.payload.as_ref().unwrap().1.contains("Termin verschoben"));
+}
+
+async fn nobody_approves_their_own_draft(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    // Erik is both author and approver.
+    let erik = signed_in(&app, "demo", "erik").await;
+    let id = write(&app, &erik, "Eigene Freigabe?", "", None).await;
+    assert_eq!(step(&app, &erik, &id, "submit", "").await.status, 303);
+    let own = step(&app, &erik, &id, "approve", "").await;
+    assert_eq!(own.status, 403, "{}", own.body);
+    assert!(own.body.contains("four-eyes"), "the page says why: {}", own.body);
+    assert_eq!(state(&app, &id).await, DraftState::Submitted);
+    // A rejection needs a comment; with one, the author sees it.
+    let bob = signed_in(&app, "demo", "bob").await;
+    assert_eq!(step(&app, &bob, &id, "reject", "").await.status, 400);
+    assert_eq!(step(&app, &bob, &id, "reject", "Bitte Quelle nennen").await.status, 303);
+    assert_eq!(state(&app, &id).await, DraftState::Rejected);
+    let page = erik.get(&app.url(&format!("/staff/drafts/{id}"))).await;
+    assert!(page.body.contains("Bitte Quelle nennen"));
+    assert_eq!(
+        app.store
+            .announcement_count(app.store.account_by_username("press").await.unwrap().unwrap().id)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+async fn scheduled_publishing_fires_once(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let bob = signed_in(&app, "demo", "bob").await;
+    let at = herold_domain::format_rfc3339(herold_domain::now_millis() + 3000);
+    let id = write(&app, &alice, "Pünktlich um drei", at.trim_end_matches('Z'), None).await;
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    assert_eq!(step(&app, &bob, &id, "approve", "").await.status, 303);
+    assert_eq!(state(&app, &id).await, DraftState::Approved, "not before its time");
+    eventually(15, "the scheduler publishes it", || async {
+        (state(&app, &id).await == DraftState::Published).then_some(())
+    })
+    .await;
+    // More scheduler runs, also at once, change nothing.
+    let e = &app.services.editorial;
+    let (a, b, c) = tokio::join!(e.publish_due(), e.publish_due(), e.publish_due());
+    assert_eq!(a.unwrap() + b.unwrap() + c.unwrap(), 0);
+    let press = app.store.account_by_username("press").await.unwrap().unwrap();
+    assert_eq!(app.store.announcement_count(press.id).await.unwrap(), 1);
+    let published = app
+        .store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.leaf.action == "announcement.publish" && e.leaf.org.as_deref() == Some("demo"))
+        .count();
+    assert_eq!(published, 1);
+}
+
+async fn signing_out_ends_both_sessions(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let token = csrf(&app, &alice, "/staff").await;
+    // Without the CSRF token nothing happens.
+    let forged = alice.post(&app.url("/logout"), &[("csrf", "forged")]).await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(alice.get(&app.url("/staff")).await.status, 200);
+
+    let out = alice.post(&app.url("/logout"), &[("csrf", token.as_str())]).await;
+    assert_eq!(out.status, 303);
+    let end_session = out.location.expect("to the provider");
+    assert!(end_session.starts_with(&provider.issuer()), "RP-initiated logout: {end_session}");
+    assert_eq!(alice.get(&app.url("/staff")).await.location.as_deref(), Some("/login"));
+
+    // The provider asks for confirmation, then returns to Herold's sign-in page.
+    let confirm = alice.get(&end_session).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    let action = form_action(&confirm.body, "/session/end/confirm").expect("confirmation form");
+    let xsrf = field(&confirm.body, "xsrf").expect("xsrf");
+    let done = alice.post(&action, &[("xsrf", xsrf.as_str()), ("logout", "yes")]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(done.location.unwrap().starts_with(&app.url("/login")));
+
+    // The provider session is gone too: signing in asks for the password again.
+    let again = alice.get(&app.url("/login/demo")).await;
+    let (_, page) = alice.follow(again.location.unwrap(), |next| next.starts_with(&app.base)).await;
+    assert_eq!(page.status, 200, "the provider shows its login form again");
+    assert!(page.body.contains("name=\"password\""));
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    assert!(entries.iter().any(|e| e.leaf.action == "staff.sign_out"));
+}
+
+async fn sign_in_attacks_are_refused(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo", "other"]).await;
+
+    // A person without a role gets a clear page and no session.
+    let nora = app.sign_in("demo", "nora").await;
+    assert_eq!(nora.answer.status, 403);
+    assert!(nora.answer.body.contains("role"), "{}", nora.answer.body);
+    assert_eq!(nora.browser.get(&app.url("/staff")).await.status, 303);
+
+    // The answer is used once: a replayed callback is refused.
+    let alice = app.sign_in("demo", "alice").await;
+    assert_eq!(alice.answer.status, 303);
+    let replay = alice.browser.get(&alice.callback).await;
+    assert_eq!(replay.status, 400, "{}", replay.body);
+
+    // A tampered state, or an answer claiming another issuer, is refused.
+    for (from, to) in [("state=", "state=x"), ("iss=", "iss=https%3A%2F%2Fevil.example&x=")] {
+        let bob = Browser::new();
+        let start = bob.get(&app.url("/login/demo")).await;
+        let (form_url, form) = bob.follow(start.location.unwrap(), |_| false).await;
+        let action =
+            url::Url::parse(&form_url).unwrap().join(&form_action(&form.body, "/login").unwrap()).unwrap();
+        let posted = bob.post(action.as_str(), &[("login", "bob"), ("password", "demo")]).await;
+        let next = action.join(&posted.location.unwrap()).unwrap().to_string();
+        let (callback, _) = bob.follow(next, |n| n.starts_with(&app.base)).await;
+        let tampered = callback.replacen(from, to, 1);
+        assert_ne!(tampered, callback);
+        let refused = bob.get(&tampered).await;
+        assert_eq!(refused.status, 400, "{from}: {}", refused.body);
+        assert_eq!(bob.get(&app.url("/staff")).await.status, 303, "no session after {from}");
+    }
+
+    // A made-up session cookie opens nothing.
+    let forged = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = forged
+        .get(app.url("/staff"))
+        .header("cookie", "herold-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+
+    // Forms need the session's CSRF token and must come from Herold's own pages.
+    let b = alice.browser;
+    let token = csrf(&app, &b, "/staff/new").await;
+    let form = |csrf: &'static str| {
+        vec![("csrf", csrf), ("account", "press"), ("text", "x"), ("language", "de"), ("publish_at", "")]
+    };
+    assert_eq!(b.post(&app.url("/staff/drafts"), &form("wrong")).await.status, 403);
+    let missing = b
+        .http
+        .post(app.url("/staff/drafts"))
+        .form(&[("account", "press"), ("text", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(missing.status().is_client_error());
+    let cross_site = b
+        .http
+        .post(app.url("/staff/drafts"))
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", token.as_str()), ("account", "press"), ("text", "x"), ("language", "de")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status().as_u16(), 403);
+
+    // A session of one organisation reaches nothing of another's.
+    let outsider = signed_in(&app, "other", "alice").await;
+    assert_eq!(outsider.get(&app.url("/staff/accounts/press")).await.status, 404);
+    let token = csrf(&app, &outsider, "/staff/new").await;
+    let attempt = outsider
+        .post(
+            &app.url("/staff/drafts"),
+            &[("csrf", token.as_str()), ("account", "press"), ("text", "Fremd"), ("language", "de")],
+        )
+        .await;
+    assert_eq!(attempt.status, 404, "{}", attempt.body);
+    let demo_drafts = app.store.drafts("demo", &DraftState::ALL, 10).await.unwrap();
+    assert!(demo_drafts.iter().all(|d| d.content.source_text != "Fremd"));
+    assert!(app.store.drafts("other", &DraftState::ALL, 10).await.unwrap().is_empty());
+}
+
+on_both_backends!(
+    four_eyes_workflow_reaches_a_real_peer,
+    nobody_approves_their_own_draft,
+    scheduled_publishing_fires_once,
+    signing_out_ends_both_sessions,
+    sign_in_attacks_are_refused,
+);
