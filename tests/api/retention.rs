@@ -83,4 +83,54 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     assert_eq!(report.problem, None);
 }
 
-on_both_backends!(retention_removes_exactly_what_expired);
+/// Staff records: sessions go 30 days after they end, people are anonymised a year after
+/// their last sign-in, and what they wrote still says a (former) member of staff wrote it.
+async fn staff_data_is_kept_no_longer_than_its_policy(db: Db) {
+    use herold_domain::workflow::{Role, Roles};
+    use herold_store::{NewSession, StaffSignIn};
+
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let now = now_millis();
+    let person = StaffSignIn {
+        org_slug: "bfdi".into(),
+        issuer: "https://idp.example".into(),
+        subject: "user-1".into(),
+        name: "Erika Mustermann".into(),
+        email: Some("erika@bfdi.example".into()),
+        roles: Roles::new([Role::Author]),
+    };
+    let session = NewSession {
+        token_hash: "a".repeat(64),
+        csrf: "c".into(),
+        provider_sid: Some("sid-1".into()),
+        id_token: Some("header.payload.signature".into()),
+        idle_ms: 30 * 60_000,
+        expires_at: now + 10 * 3_600_000,
+    };
+    let signed_in = app.store.sign_in(person, session, now).await.unwrap();
+    assert!(app.store.session(&signed_in.token_hash, now + 1000).await.unwrap().is_some());
+    assert!(
+        app.store.session(&signed_in.token_hash, now + 31 * 60_000).await.unwrap().is_none(),
+        "idle timeout"
+    );
+
+    let policies = Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir())).unwrap();
+    let soon = retention::plan(app.store.as_ref(), &policies, now + 29 * DAY).await.unwrap();
+    assert_eq!(count(&soon, DataClass::StaffSessions, Some("bfdi")), 0);
+    let later = retention::apply(app.store.as_ref(), &policies, now + 31 * DAY, "test").await.unwrap();
+    assert_eq!(count(&later, DataClass::StaffSessions, Some("bfdi")), 1);
+    assert_eq!(count(&later, DataClass::StaffDirectory, Some("bfdi")), 0);
+    let member = app.store.staff_member(signed_in.staff.id).await.unwrap().unwrap();
+    assert_eq!(member.name, "Erika Mustermann", "still within a year of the last sign-in");
+
+    let removed = retention::apply(app.store.as_ref(), &policies, now + 366 * DAY, "test").await.unwrap();
+    assert_eq!(count(&removed, DataClass::StaffDirectory, Some("bfdi")), 1);
+    let member = app.store.staff_member(signed_in.staff.id).await.unwrap().unwrap();
+    assert_eq!((member.name.as_str(), member.email.as_deref()), ("", None));
+    assert!(!member.subject.contains("user-1"), "the provider's identifier is gone too");
+    let after = retention::plan(app.store.as_ref(), &policies, now + 366 * DAY).await.unwrap();
+    assert_eq!(count(&after, DataClass::StaffDirectory, Some("bfdi")), 0, "anonymised once");
+}
+
+on_both_backends!(retention_removes_exactly_what_expired, staff_data_is_kept_no_longer_than_its_policy);

@@ -135,11 +135,12 @@ pub struct Policies {
 pub fn action_of(class: DataClass) -> AtExpiry {
     match class {
         DataClass::Followers => AtExpiry::Keep,
-        DataClass::RetractedAnnouncements => AtExpiry::Anonymise,
+        DataClass::RetractedAnnouncements | DataClass::StaffDirectory => AtExpiry::Anonymise,
         DataClass::RemoteActorCache
         | DataClass::DeliveryRecords
         | DataClass::AuditPayloads
-        | DataClass::SecurityLog => AtExpiry::Delete,
+        | DataClass::SecurityLog
+        | DataClass::StaffSessions => AtExpiry::Delete,
     }
 }
 

@@ -45,6 +45,36 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
             "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM security_log WHERE at < $1 AND $2 = $2",
             &["DELETE FROM security_log WHERE at < $1 AND $2 = $2"],
         ),
+        // Staff are anonymised, not deleted: drafts and audit entries keep pointing at a row.
+        DataClass::StaffDirectory => (
+            "SELECT COUNT(*) AS n, MIN(st.last_sign_in_at) AS oldest FROM staff st \
+             JOIN organizations o ON o.id = st.org_id \
+             WHERE st.last_sign_in_at < $1 AND st.subject NOT LIKE 'anonymised-%' AND o.slug = $2",
+            &[
+                "DELETE FROM staff_sessions WHERE staff_id IN (SELECT st.id FROM staff st \
+                 JOIN organizations o ON o.id = st.org_id \
+                 WHERE st.last_sign_in_at < $1 AND st.subject NOT LIKE 'anonymised-%' AND o.slug = $2)",
+                "UPDATE staff SET name = '', email = NULL, roles = '', subject = 'anonymised-' || CAST(id AS TEXT) \
+                 WHERE id IN (SELECT st.id FROM staff st JOIN organizations o ON o.id = st.org_id \
+                 WHERE st.last_sign_in_at < $1 AND st.subject NOT LIKE 'anonymised-%' AND o.slug = $2)",
+            ],
+        ),
+        // A session ends when signed out, at its absolute limit, or when it sits idle.
+        DataClass::StaffSessions => (
+            "SELECT COUNT(*) AS n, MIN(s.created_at) AS oldest FROM staff_sessions s \
+             JOIN staff st ON st.id = s.staff_id JOIN organizations o ON o.id = st.org_id \
+             WHERE (CASE WHEN s.ended_at IS NOT NULL THEN s.ended_at \
+             WHEN s.last_seen_at + s.idle_ms < s.expires_at THEN s.last_seen_at + s.idle_ms \
+             ELSE s.expires_at END) < $1 AND o.slug = $2",
+            &[
+                "DELETE FROM staff_sessions WHERE token_hash IN (SELECT s.token_hash FROM staff_sessions s \
+                 JOIN staff st ON st.id = s.staff_id JOIN organizations o ON o.id = st.org_id \
+                 WHERE (CASE WHEN s.ended_at IS NOT NULL THEN s.ended_at \
+                 WHEN s.last_seen_at + s.idle_ms < s.expires_at THEN s.last_seen_at + s.idle_ms \
+                 ELSE s.expires_at END) < $1 AND o.slug = $2)",
+                "DELETE FROM sign_in_attempts WHERE created_at < $1 AND org_slug = $2",
+            ],
+        ),
         DataClass::RetractedAnnouncements => (
             "SELECT COUNT(*) AS n, MIN(an.retracted_at) AS oldest FROM announcements an \
              JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \

@@ -281,16 +281,22 @@ pub enum DataClass {
     RetractedAnnouncements,
     /// Rejected requests with pseudonymised client addresses (only if switched on).
     SecurityLog,
+    /// Names, e-mail addresses and roles of staff who signed in.
+    StaffDirectory,
+    /// Staff sessions (and sign-ins under way), kept a while after they end.
+    StaffSessions,
 }
 
 impl DataClass {
-    pub const ALL: [DataClass; 6] = [
+    pub const ALL: [DataClass; 8] = [
         DataClass::Followers,
         DataClass::RemoteActorCache,
         DataClass::DeliveryRecords,
         DataClass::AuditPayloads,
         DataClass::RetractedAnnouncements,
         DataClass::SecurityLog,
+        DataClass::StaffDirectory,
+        DataClass::StaffSessions,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -301,6 +307,8 @@ impl DataClass {
             DataClass::AuditPayloads => "audit_payloads",
             DataClass::RetractedAnnouncements => "retracted_announcements",
             DataClass::SecurityLog => "security_log",
+            DataClass::StaffDirectory => "staff_directory",
+            DataClass::StaffSessions => "staff_sessions",
         }
     }
 

@@ -97,6 +97,15 @@ fn state_label(lang: Lang, state: DraftState) -> &'static str {
     lang.t(&format!("state_{}", state.as_str()))
 }
 
+/// A person's name, or a neutral stand-in once retention has anonymised them.
+fn person(lang: Lang, name: &str) -> &str {
+    if name.is_empty() {
+        lang.t("former_staff")
+    } else {
+        name
+    }
+}
+
 fn when(ms: i64) -> Markup {
     let stamp = format_rfc3339(ms);
     html! { time datetime=(stamp) { (stamp) } }
@@ -113,7 +122,7 @@ fn draft_list(lang: Lang, heading: &str, drafts: &[DraftRecord]) -> Markup {
                     @for d in drafts {
                         li {
                             a href={ "/staff/drafts/" (d.public_id) } { (excerpt(&d.content.source_text)) }
-                            " — @" (d.account_username) ", " (state_label(lang, d.state)) ", " (d.author_name)
+                            " — @" (d.account_username) ", " (state_label(lang, d.state)) ", " (person(lang, &d.author_name))
                             @if let Some(at) = d.content.publish_at { ", " (lang.t("scheduled_for")) " " (when(at)) }
                         }
                     }
@@ -275,8 +284,8 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
             dl {
                 dt { (lang.t("state")) } dd { (state_label(lang, d.state)) }
                 dt { (lang.t("account")) } dd { "@" (d.account_username) }
-                dt { (lang.t("author")) } dd { (d.author_name) }
-                @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (r) } }
+                dt { (lang.t("author")) } dd { (person(lang, &d.author_name)) }
+                @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (person(lang, r)) } }
                 @if let Some(c) = &d.review_comment { dt { (lang.t("review_comment")) } dd { (c) } }
                 @if let Some(at) = d.content.publish_at { dt { (lang.t("scheduled_for")) } dd { (when(at)) } }
             }
@@ -342,8 +351,8 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
                     dt { (lang.t("author")) } dd { (lang.t("published_by_operator")) }
                 }
                 @for d in p.drafts {
-                    dt { (lang.t("author")) } dd { a href={ "/staff/drafts/" (d.public_id) } { (d.author_name) } }
-                    @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (r) } }
+                    dt { (lang.t("author")) } dd { a href={ "/staff/drafts/" (d.public_id) } { (person(lang, &d.author_name)) } }
+                    @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (person(lang, r)) } }
                 }
             }
             h2 { (lang.t("deliveries")) }
