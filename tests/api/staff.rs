@@ -233,8 +233,28 @@ async fn signing_out_ends_both_sessions(db: Db) {
     let (_, page) = alice.follow(again.location.unwrap(), |next| next.starts_with(&app.base)).await;
     assert_eq!(page.status, 200, "the provider shows its login form again");
     assert!(page.body.contains("name=\"password\""));
+
+    // The other direction: signing out at the provider ends the Herold session through
+    // back-channel logout; a forged logout token ends nothing.
+    let bob = signed_in(&app, "demo", "bob").await;
+    let forged = format!("eyJhbGciOiJub25lIn0.{}.", "eyJpc3MiOiJ4In0");
+    let refused = bob.post(&app.url("/auth/backchannel-logout"), &[("logout_token", forged.as_str())]).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(bob.get(&app.url("/staff")).await.status, 200);
+    let confirm = bob.get(&format!("{}/session/end", provider.issuer())).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    let action = form_action(&confirm.body, "/session/end/confirm").expect("confirmation form");
+    let xsrf = field(&confirm.body, "xsrf").expect("xsrf");
+    let done = bob.post(&action, &[("xsrf", xsrf.as_str()), ("logout", "yes")]).await;
+    assert!(done.status < 400, "{}", done.body);
+    eventually(10, "the provider's logout reaches Herold", || async {
+        (bob.get(&app.url("/staff")).await.status == 303).then_some(())
+    })
+    .await;
     let entries = app.store.audit_entries(0, 1000).await.unwrap();
-    assert!(entries.iter().any(|e| e.leaf.action == "staff.sign_out"));
+    let outs: Vec<_> = entries.iter().filter(|e| e.leaf.action == "staff.sign_out").collect();
+    assert_eq!(outs.len(), 2, "both sign-outs are audited");
+    assert!(outs[1].payload.as_ref().unwrap().1.contains("back-channel"));
 }
 
 async fn sign_in_attacks_are_refused(db: Db) {

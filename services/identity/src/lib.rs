@@ -5,7 +5,7 @@
 pub mod session;
 mod sso;
 
-pub use sso::{Providers, SignInStart, VerifiedPerson};
+pub use sso::{LogoutNotice, Providers, SignInStart, VerifiedPerson};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {

@@ -13,7 +13,7 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
-    IssuerUrl, LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    IssuerUrl, JsonWebKey, LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
     PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, RequestTokenError, Scope,
     SignatureVerificationError, TokenResponse,
 };
@@ -75,6 +75,14 @@ pub struct VerifiedPerson {
     pub id_token: String,
     pub idle_timeout_ms: i64,
     pub absolute_timeout_ms: i64,
+}
+
+/// A provider's word that one of its sessions (or everything of one person) ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogoutNotice {
+    pub issuer: String,
+    pub sid: Option<String>,
+    pub subject: Option<String>,
 }
 
 fn read_secret(org: &str, source: &SecretSource) -> Result<Option<ClientSecret>, IdentityError> {
@@ -326,6 +334,78 @@ impl Providers {
             idle_timeout_ms: p.policy.idle_timeout_ms,
             absolute_timeout_ms: p.policy.absolute_timeout_ms,
         })
+    }
+
+    /// Checks a back-channel logout token (OpenID Connect Back-Channel Logout 1.0): signed
+    /// by the provider of an organisation whose client it names, with the logout event,
+    /// a `sid` or `sub`, no `nonce`, and issued recently.
+    pub async fn verify_logout_token(
+        &self,
+        token: &str,
+        now_secs: i64,
+    ) -> Result<LogoutNotice, IdentityError> {
+        let refused = |why: &str| IdentityError::Refused(format!("logout token: {why}"));
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header, payload, signature] = parts[..] else {
+            return Err(refused("not a compact JWS"));
+        };
+        let decode = |part: &str| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .map_err(|_| refused("not base64url"))
+        };
+        let header: serde_json::Value =
+            serde_json::from_slice(&decode(header)?).map_err(|_| refused("the header is not JSON"))?;
+        let claims: serde_json::Value =
+            serde_json::from_slice(&decode(payload)?).map_err(|_| refused("the payload is not JSON"))?;
+        let signature = decode(signature)?;
+        let alg: CoreJwsSigningAlgorithm = serde_json::from_value(header["alg"].clone())
+            .ok()
+            .filter(|a| ALLOWED_ALGS.contains(a))
+            .ok_or_else(|| refused("the algorithm is not allowed"))?;
+        let issuer = claims["iss"].as_str().ok_or_else(|| refused("no issuer"))?;
+        let audience = |client: &str| match &claims["aud"] {
+            serde_json::Value::String(a) => a == client,
+            serde_json::Value::Array(all) => all.iter().any(|a| a.as_str() == Some(client)),
+            _ => false,
+        };
+        let provider = self
+            .orgs
+            .values()
+            .find(|p| p.policy.issuer == issuer && audience(&p.policy.client_id))
+            .ok_or_else(|| refused("no organisation signs in with this issuer and audience"))?;
+        let signed = &token[..token.len() - token.rsplit('.').next().map_or(0, |s| s.len() + 1)];
+        let kid = header["kid"].as_str();
+        let check = |md: &ProviderMetadataWithLogout| {
+            md.jwks()
+                .keys()
+                .iter()
+                .filter(|k| kid.is_none_or(|kid| k.key_id().is_some_and(|id| id.as_str() == kid)))
+                .any(|k| k.verify_signature(&alg, signed.as_bytes(), &signature).is_ok())
+        };
+        if !check(&self.metadata(provider, false).await?) && !check(&self.metadata(provider, true).await?) {
+            return Err(refused("the signature does not verify with the provider's keys"));
+        }
+        let event = &claims["events"]["http://schemas.openid.net/event/backchannel-logout"];
+        if !event.is_object() {
+            return Err(refused("it carries no back-channel logout event"));
+        }
+        if claims.get("nonce").is_some() {
+            return Err(refused("it carries a nonce, so it is an ID token"));
+        }
+        let iat = claims["iat"].as_i64().ok_or_else(|| refused("no iat"))?;
+        if iat > now_secs + 300 || iat < now_secs - 600 {
+            return Err(refused("it was not issued in the last ten minutes"));
+        }
+        if claims["exp"].as_i64().is_some_and(|exp| exp < now_secs) {
+            return Err(refused("it has expired"));
+        }
+        let sid = claims["sid"].as_str().map(str::to_owned);
+        let subject = claims["sub"].as_str().map(str::to_owned);
+        if sid.is_none() && subject.is_none() {
+            return Err(refused("it names neither a session nor a person"));
+        }
+        Ok(LogoutNotice { issuer: issuer.to_owned(), sid, subject })
     }
 
     /// The provider's end-session URL (RP-initiated logout), if it offers one, returning

@@ -175,3 +175,31 @@ pub async fn logout(
     .await;
     staff.respond(&s, result)
 }
+
+#[derive(Deserialize)]
+pub struct LogoutTokenForm {
+    logout_token: String,
+}
+
+/// The provider tells Herold that a session ended there (back-channel logout); Herold ends
+/// its sessions that came from it.
+#[post("/auth/backchannel-logout")]
+pub async fn backchannel_logout(s: web::Data<Services>, form: web::Form<LogoutTokenForm>) -> HttpResponse {
+    let result = async {
+        let now = now_millis();
+        let notice = s.providers.verify_logout_token(&form.logout_token, now / 1000).await?;
+        let ended = s
+            .store
+            .end_provider_sessions(&notice.issuer, notice.sid.as_deref(), notice.subject.as_deref(), now)
+            .await?;
+        tracing::info!(ended, "back-channel logout");
+        Ok::<_, ApiError>(HttpResponse::Ok().insert_header(("cache-control", "no-store")).finish())
+    }
+    .await;
+    result.unwrap_or_else(|e| {
+        let status = e.log();
+        HttpResponse::build(status)
+            .insert_header(("cache-control", "no-store"))
+            .json(serde_json::json!({ "error": e.safe_message() }))
+    })
+}

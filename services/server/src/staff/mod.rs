@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::login_org)
         .service(auth::callback)
         .service(auth::logout)
+        .service(auth::backchannel_logout)
         .service(workflow::dashboard)
         .service(workflow::compose)
         .service(workflow::create)
