@@ -341,7 +341,53 @@ async fn sign_in_attacks_are_refused(db: Db) {
     assert!(app.store.drafts("other", &DraftState::ALL, 10).await.unwrap().is_empty());
 }
 
+/// ID tokens that are wrong in one way each are refused, and open no session; the same
+/// provider's valid token works (so the refusals are the checks, not the harness).
+async fn forged_id_tokens_are_refused(db: Db) {
+    use herold_tests::hostile_op::{Forgery, HostileOp};
+    let op = HostileOp::start().await;
+    let sign_in = vec![SignIn { org: "demo", issuer: op.base.clone(), extra_policy: "" }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    for (forgery, accepted) in [
+        (Forgery::None, true),
+        (Forgery::WrongIssuer, false),
+        (Forgery::WrongAudience, false),
+        (Forgery::Expired, false),
+        (Forgery::AlgNone, false),
+        (Forgery::Hmac, false),
+        (Forgery::WrongNonce, false),
+        (Forgery::UnknownKey, false),
+    ] {
+        op.forge(forgery);
+        let b = Browser::new();
+        let start = b.get(&app.url("/login/demo")).await;
+        let (callback, _) = b.follow(start.location.unwrap(), |n| n.starts_with(&app.base)).await;
+        let answer = b.get(&callback).await;
+        let session = b.get(&app.url("/staff")).await.status;
+        if accepted {
+            assert_eq!((answer.status, session), (303, 200), "{forgery:?}: {}", answer.body);
+        } else {
+            assert_eq!(answer.status, 400, "{forgery:?} must be refused: {}", answer.body);
+            assert!(answer.body.contains("refused"), "{forgery:?}: {}", answer.body);
+            assert_eq!(session, 303, "{forgery:?} opened a session");
+            let why = match forgery {
+                Forgery::WrongIssuer => "Invalid issuer",
+                Forgery::WrongAudience => "Invalid audiences",
+                Forgery::Expired => "expired",
+                Forgery::AlgNone | Forgery::Hmac => "Signature verification failed",
+                Forgery::WrongNonce => "nonce mismatch",
+                Forgery::UnknownKey => "a key the provider does not publish",
+                Forgery::None => unreachable!(),
+            };
+            assert!(answer.body.contains(why), "{forgery:?} refused for the wrong reason: {}", answer.body);
+        }
+    }
+    let sign_ins = app.store.audit_entries(0, 1000).await.unwrap();
+    assert_eq!(sign_ins.iter().filter(|e| e.leaf.action == "staff.sign_in").count(), 1);
+}
+
 on_both_backends!(
+    forged_id_tokens_are_refused,
     four_eyes_workflow_reaches_a_real_peer,
     nobody_approves_their_own_draft,
     scheduled_publishing_fires_once,

@@ -74,6 +74,12 @@ function expect(condition, message) {
   if (!condition) throw new FlowError(message);
 }
 
+/** Origin and path only: the sign-out URL carries an ID token that need not be in logs. */
+function shortUrl(url) {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+}
+
 function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -149,10 +155,11 @@ async function newContext(browser, locale) {
   context.setDefaultNavigationTimeout(NAV_TIMEOUT_MS);
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   const page = await context.newPage();
-  await context.route((u) => isHerold(u.href), (route) => {
+  await context.route((u) => isHerold(u.href), async (route) => {
     const req = route.request();
     if (req.method() === "POST" && req.headers().origin === "null") {
-      return route.continue({ headers: { ...req.headers(), origin: heroldOrigin } });
+      const response = await route.fetch({ headers: { ...req.headers(), origin: heroldOrigin }, maxRedirects: 0 });
+      return route.fulfill({ response });
     }
     return route.continue();
   });
@@ -182,7 +189,7 @@ async function signIn(page, login, { auditLogin = false } = {}) {
   expect((await orgLink.count()) === 1, `no sign-in link for organisation ${opts.org} on /login`);
   await clickAndWait(page, orgLink, /\/interaction\//, "sign-in link");
   expect(!isHerold(page.url()), `sign-in link did not lead to the provider (at ${page.url()})`);
-  log(`${login}: provider sign-in form at ${new URL(page.url()).origin}`);
+  log(`${login}: provider sign-in form at ${shortUrl(page.url())}`);
   await page.locator("#login").fill(login);
   await page.locator("#password").fill(PASSWORD);
   await clickAndWait(
@@ -202,7 +209,7 @@ async function signOut(page, who) {
     (u) => !isHerold(u.href),
     `${who} signing out`,
   );
-  log(`${who}: provider sign-out page ${page.url()}`);
+  log(`${who}: provider sign-out page ${shortUrl(page.url())}`);
   const yes = page.locator('form[action*="/session/end/confirm"] button[name="logout"][value="yes"]');
   expect((await yes.count()) === 1, `no "yes, sign me out" button on ${page.url()}`);
   await clickAndWait(page, yes, (u) => isHerold(u.href), `${who} confirming sign-out`);
@@ -230,7 +237,8 @@ async function draftState(page) {
 async function run(browser) {
   const stamp = new Date().toISOString();
   const marker = `browser-ui-${Date.now().toString(36)}`;
-  const text = `UI test ${marker} at ${stamp}. Please ignore this announcement.`;
+  // Short enough (under 80 characters) that the lists show it whole.
+  const text = `UI test ${marker} ${stamp}, please ignore`;
   log(`announcement text: ${text}`);
 
   // ---- A: alice, author, en-GB ------------------------------------------------------------
@@ -303,7 +311,7 @@ async function run(browser) {
     expect(new URL(page.url()).pathname === "/staff", `bob landed on ${page.url()}, expected /staff`);
     await audit(page, "overview (approver)");
 
-    const queued = sectionByHeading(page, "Waiting for approval").getByRole("link", { name: text, exact: true });
+    const queued = sectionByHeading(page, "Waiting for approval").getByRole("link").filter({ hasText: marker });
     expect((await queued.count()) === 1, "the submitted draft is not listed under \"Waiting for approval\"");
     await clickAndWait(page, queued, /\/staff\/drafts\/[^/]+$/, "opening the queued draft");
     expect(page.url() === draftUrl, `queue link led to ${page.url()}, expected ${draftUrl}`);
@@ -326,7 +334,7 @@ async function run(browser) {
       "account link",
     );
     await audit(page, "account");
-    const listed = page.locator("main li a").filter({ hasText: text });
+    const listed = page.locator("main li a").filter({ hasText: marker });
     expect((await listed.count()) === 1, "the new announcement is not listed on the account page");
     await clickAndWait(
       page,
@@ -339,7 +347,12 @@ async function run(browser) {
     expect((await page.locator("textarea#reason[required]").count()) === 1, "no retract form with a required reason");
     await audit(page, "announcement (staff)");
 
-    const publicLink = page.locator(`main article a[href*="/users/${opts.account}/statuses/"]`).first();
+    // The article's permalink (its time stamp) is the public page.
+    const publicLink = page
+      .locator(
+        `main article a[href*="/users/${opts.account}/announcements/"], main article a[href*="/users/${opts.account}/statuses/"]`,
+      )
+      .first();
     expect((await publicLink.count()) === 1, "no link to the public announcement page");
     const publicUrl = await publicLink.evaluate((el) => el.href);
     log(`public announcement URL ${publicUrl}`);

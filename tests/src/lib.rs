@@ -3,6 +3,7 @@
 
 pub mod fake_remote;
 pub mod fixtures;
+pub mod hostile_op;
 pub mod oidc;
 pub mod peer;
 pub mod spawn;
