@@ -23,6 +23,7 @@ macro_rules! on_both_backends {
 }
 
 mod audit;
+mod browser;
 mod delivery;
 mod discovery;
 mod dsar;

@@ -8,7 +8,7 @@
 // Sign-in goes through the real OpenID provider pages (typing and clicking). The
 // provider's own pages are used but not audited: they are not Herold's.
 //
-// stdout: one JSON line {"pages":[{"url","violations"}],"violations":N,"flow":"ok"|"failed: …"}
+// stdout: one JSON line {"pages":[{"url","violations","page"}],"violations":N,"flow":"ok"|"failed: …"}
 // stderr: progress and the details of every violation.
 // Exit status 0 only when the flow succeeded and no violation was found.
 
@@ -52,8 +52,7 @@ if (opts.help || !opts.herold || !opts.org || !opts.account) {
   process.exit(opts.help ? 0 : 2);
 }
 
-const herold = new URL(opts.herold);
-const heroldOrigin = herold.origin;
+const heroldOrigin = new URL(opts.herold).origin;
 const at = (path) => new URL(path, heroldOrigin).href;
 const isHerold = (url) => {
   try {
@@ -66,6 +65,7 @@ const isHerold = (url) => {
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 const report = { pages: [], violations: 0, flow: "ok" };
+const failures = [];
 const started = Date.now();
 const log = (msg) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
 
@@ -74,7 +74,7 @@ function expect(condition, message) {
   if (!condition) throw new FlowError(message);
 }
 
-/** Origin and path only: the sign-out URL carries an ID token that need not be in logs. */
+/** Origin and path only: query strings carry authorisation codes and ID tokens. */
 function shortUrl(url) {
   const u = new URL(url);
   return `${u.origin}${u.pathname}`;
@@ -84,18 +84,23 @@ function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+async function textOf(locator) {
+  return ((await locator.textContent()) ?? "").replace(/\s+/g, " ").trim();
+}
+
+// ---- axe ----------------------------------------------------------------------------------
+
 /** Runs axe-core in the page and records the result under `label`. */
 async function audit(page, label) {
-  const url = page.url();
+  const url = shortUrl(page.url());
   if (!isHerold(url)) {
     log(`not auditing ${url} (not a Herold page)`);
     return;
   }
-  // Evaluated through the DevTools protocol, so the page's CSP (which forbids all
-  // scripts) does not get in the way and does not need to be bypassed.
-  const loaded = await page.evaluate(() => typeof window.axe === "object");
-  if (!loaded) await page.evaluate(axeSource);
-  const result = await page.evaluate(
+  // Evaluated through the DevTools protocol: the page's CSP (no scripts at all) does
+  // not apply to it, so it need not be bypassed for the rest of the run.
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(
     async (tags) => {
       const r = await window.axe.run(document, {
         runOnly: { type: "tag", values: tags },
@@ -106,20 +111,16 @@ async function audit(page, label) {
         impact: v.impact,
         help: v.help,
         helpUrl: v.helpUrl,
-        nodes: v.nodes.map((n) => ({
-          target: n.target,
-          html: n.html,
-          summary: n.failureSummary,
-        })),
+        nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, summary: n.failureSummary })),
       }));
     },
     AXE_TAGS,
   );
-  const count = result.reduce((sum, v) => sum + v.nodes.length, 0);
-  report.pages.push({ url, page: label, violations: count });
+  const count = violations.reduce((sum, v) => sum + v.nodes.length, 0);
+  report.pages.push({ url, violations: count, page: label });
   report.violations += count;
-  log(`axe ${label} ${url}: ${count} violation(s)`);
-  for (const v of result) {
+  log(`axe: ${count} violation(s) on ${label} <${url}>`);
+  for (const v of violations) {
     process.stderr.write(`  VIOLATION ${v.id} (${v.impact}) on ${label} <${url}>: ${v.help}\n    ${v.helpUrl}\n`);
     for (const n of v.nodes) {
       process.stderr.write(`    target: ${JSON.stringify(n.target)}\n    html:   ${n.html}\n`);
@@ -128,46 +129,77 @@ async function audit(page, label) {
   }
 }
 
-/** Opens a Herold path by typing it into the address bar, so to speak. */
-async function open(page, path) {
-  const response = await page.goto(at(path), { waitUntil: "load" });
-  expect(response, `no response for ${path}`);
-  expect(response.status() < 400, `${path} answered ${response.status()}`);
-  return response;
-}
+// ---- browser helpers ----------------------------------------------------------------------
 
-/** Clicks something that navigates and waits until the browser is at `urlTest`. */
-async function clickAndWait(page, locator, urlTest, what) {
-  await locator.click();
-  try {
-    await page.waitForURL(urlTest, { waitUntil: "load" });
-  } catch (err) {
-    throw new FlowError(`${what}: expected to arrive at ${urlTest}, browser is at ${page.url()} (${err.message.split("\n")[0]})`);
-  }
-}
-
-async function newContext(browser, locale) {
-  const context = await browser.newContext({
-    locale,
-    extraHTTPHeaders: { "Accept-Language": locale },
-    viewport: { width: 1280, height: 900 },
-  });
+async function newPerson(browser, locale) {
+  // Playwright's locale also sets the Accept-Language header, which picks Herold's language.
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
   context.setDefaultNavigationTimeout(NAV_TIMEOUT_MS);
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   const page = await context.newPage();
   // Herold has no favicon; anything else that fails, and any CSP refusal, is worth seeing.
   page.on("response", (r) => {
     if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) {
-      log(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+      log(`HTTP ${r.status()} for ${r.request().method()} ${shortUrl(r.url())}`);
     }
   });
   page.on("console", (m) => {
     if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-      log(`browser console error on ${page.url()}: ${m.text()}`);
+      log(`browser console error on ${shortUrl(page.url())}: ${m.text()}`);
     }
   });
-  page.on("pageerror", (e) => log(`page error on ${page.url()}: ${e.message}`));
+  page.on("pageerror", (e) => log(`page error on ${shortUrl(page.url())}: ${e.message}`));
   return { context, page };
+}
+
+/** Opens a Herold path directly, as if typed into the address bar. */
+async function open(page, path) {
+  const response = await page.goto(at(path), { waitUntil: "load" });
+  expect(response, `no response for ${path}`);
+  expect(response.status() < 400, `${path} answered ${response.status()}`);
+}
+
+async function arriveAt(page, urlTest, what) {
+  try {
+    await page.waitForURL(urlTest, { waitUntil: "load" });
+  } catch (err) {
+    throw new FlowError(`${what}: expected to arrive at ${urlTest}, but the browser is at ${shortUrl(page.url())}`);
+  }
+}
+
+/** Follows a link and waits until the browser is at `urlTest`. */
+async function follow(page, link, urlTest, what) {
+  expect((await link.count()) >= 1, `${what}: link not found on ${shortUrl(page.url())}`);
+  await link.first().click();
+  await arriveAt(page, urlTest, what);
+}
+
+/**
+ * Clicks a submit button and waits for the next document to finish loading, wherever
+ * the redirects lead. Returns the status of the POST's own response. A Herold 403 for a
+ * form post is a refused form (CSRF check), which ends the flow right away with the
+ * reason Herold gave and the Origin the browser sent.
+ */
+async function submit(page, button, what) {
+  expect((await button.count()) === 1, `${what}: button not found on ${shortUrl(page.url())}`);
+  await page.evaluate(() => {
+    window.__heroldUiPrevious = true;
+  });
+  const posted = page.waitForRequest((r) => r.method() === "POST" && r.isNavigationRequest());
+  await button.click();
+  const request = await posted;
+  // A fresh document does not have the marker; survives the navigation by re-polling.
+  await page.waitForFunction(() => !window.__heroldUiPrevious && document.readyState === "complete");
+  const response = await request.response();
+  const status = response?.status() ?? 0;
+  if (status === 403 && isHerold(request.url())) {
+    const said = await textOf(page.locator("main [role=alert]").first()).catch(() => "");
+    const origin = (await request.allHeaders()).origin ?? "(none)";
+    throw new FlowError(
+      `${what}: Herold refused the form post to ${shortUrl(request.url())} with 403 ("${said}"); the browser sent Origin: ${origin}`,
+    );
+  }
+  return status;
 }
 
 /**
@@ -177,252 +209,233 @@ async function newContext(browser, locale) {
 async function signIn(page, login, { auditLogin = false } = {}) {
   await open(page, "/login");
   if (auditLogin) await audit(page, "login");
-  const orgLink = page.locator(`a[href="/login/${opts.org}"]`);
-  expect((await orgLink.count()) === 1, `no sign-in link for organisation ${opts.org} on /login`);
-  await clickAndWait(page, orgLink, /\/interaction\//, "sign-in link");
-  expect(!isHerold(page.url()), `sign-in link did not lead to the provider (at ${page.url()})`);
+  await follow(page, page.locator(`main a[href="/login/${opts.org}"]`), /\/interaction\//, `${login}: sign-in link`);
+  expect(!isHerold(page.url()), `${login}: sign-in link did not lead to the provider`);
   log(`${login}: provider sign-in form at ${shortUrl(page.url())}`);
   await page.locator("#login").fill(login);
   await page.locator("#password").fill(PASSWORD);
-  await clickAndWait(
-    page,
-    page.locator('form[action*="/login"] button[type="submit"]'),
-    (u) => isHerold(u.href),
-    `${login} signing in`,
-  );
-  log(`${login}: back on Herold at ${page.url()}`);
+  await submit(page, page.locator('form[action$="/login"] button[type="submit"]'), `${login}: provider sign-in`);
+  expect(isHerold(page.url()), `${login}: signing in ended at ${shortUrl(page.url())}, not on Herold`);
+  log(`${login}: back on Herold at ${shortUrl(page.url())}`);
 }
 
 /** Header sign-out, then the provider's confirmation, ending on Herold's /login. */
 async function signOut(page, who) {
-  await clickAndWait(
-    page,
-    page.locator("header form.signout button[type=submit]"),
-    (u) => !isHerold(u.href),
-    `${who} signing out`,
-  );
+  await submit(page, page.locator("header form.signout button[type=submit]"), `${who}: sign out`);
+  expect(!isHerold(page.url()), `${who}: sign-out stayed on Herold at ${shortUrl(page.url())}`);
   log(`${who}: provider sign-out page ${shortUrl(page.url())}`);
   const yes = page.locator('form[action*="/session/end/confirm"] button[name="logout"][value="yes"]');
-  expect((await yes.count()) === 1, `no "yes, sign me out" button on ${page.url()}`);
-  await clickAndWait(page, yes, (u) => isHerold(u.href), `${who} confirming sign-out`);
-  const end = new URL(page.url());
-  expect(end.pathname === "/login", `${who} ended sign-out at ${page.url()}, not at Herold's /login`);
+  await submit(page, yes, `${who}: confirming sign-out at the provider`);
+  expect(
+    isHerold(page.url()) && new URL(page.url()).pathname === "/login",
+    `${who}: sign-out ended at ${shortUrl(page.url())}, not at Herold's /login`,
+  );
   // The Herold session must really be gone.
   await page.goto(at("/staff"));
-  expect(!(await page.locator("header form.signout").count()), `${who} still signed in after sign-out`);
-  log(`${who}: signed out, back at ${end.href}`);
+  expect((await page.locator("header form.signout").count()) === 0, `${who}: still signed in after signing out`);
+  log(`${who}: signed out, back at Herold's /login`);
 }
 
 function sectionByHeading(page, heading) {
-  return page.locator("section").filter({ has: page.getByRole("heading", { level: 2, name: heading, exact: true }) });
+  return page.locator("main section").filter({ has: page.getByRole("heading", { level: 2, name: heading, exact: true }) });
 }
 
-async function textOf(locator) {
-  return ((await locator.textContent()) ?? "").replace(/\s+/g, " ").trim();
+/** The first <dd> of the draft's facts is its state. */
+async function waitForState(page, state, what) {
+  try {
+    await page.waitForFunction(
+      (s) => document.querySelector("main dl dd")?.textContent.trim() === s,
+      state,
+      { timeout: 5_000 },
+    );
+  } catch {
+    const shown = await textOf(page.locator("main dl dd").first()).catch(() => "(none)");
+    throw new FlowError(`${what}: draft state is "${shown}", expected "${state}"`);
+  }
 }
 
-async function draftState(page) {
-  // The first <dd> of the facts list is the state.
-  return textOf(page.locator("main dl dd").first());
-}
+// ---- the walk -----------------------------------------------------------------------------
 
-async function run(browser) {
-  const stamp = new Date().toISOString();
+/** Alice writes and submits; Bob approves and follows it to the public pages. */
+async function publishing(browser) {
   const marker = `browser-ui-${Date.now().toString(36)}`;
-  // Short enough (under 80 characters) that the lists show it whole.
-  const text = `UI test ${marker} ${stamp}, please ignore`;
+  // Short enough (under 80 characters) that the staff lists show it whole.
+  const text = `UI test ${marker} ${new Date().toISOString()}, please ignore`;
   log(`announcement text: ${text}`);
 
-  // ---- A: alice, author, en-GB ------------------------------------------------------------
-  const a = await newContext(browser, "en-GB");
-  let draftUrl;
-  {
-    const { page } = a;
-    await signIn(page, "alice", { auditLogin: true });
-    expect(new URL(page.url()).pathname === "/staff", `alice landed on ${page.url()}, expected /staff`);
-    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
-    await audit(page, "overview (author)");
+  // A: alice, author.
+  const { page } = await newPerson(browser, "en-GB");
+  await signIn(page, "alice", { auditLogin: true });
+  expect(new URL(page.url()).pathname === "/staff", `alice landed on ${shortUrl(page.url())}, expected /staff`);
+  await page.getByRole("heading", { level: 1, name: "Overview", exact: true }).waitFor();
+  await audit(page, "overview (author)");
 
-    await clickAndWait(page, page.locator('header nav a[href="/staff/new"]'), /\/staff\/new$/, "New announcement link");
-    await audit(page, "compose");
+  await follow(page, page.locator('header nav a[href="/staff/new"]'), /\/staff\/new$/, "New announcement link");
+  await audit(page, "compose");
 
-    const account = page.locator("select#account");
-    await account.selectOption(opts.account);
-    await page.locator("textarea#text").fill(text);
-    const language = page.locator("input#language");
-    const prefilled = await language.inputValue();
-    expect(prefilled !== "", "language field was not prefilled");
+  await page.locator("select#account").selectOption(opts.account);
+  await page.locator("textarea#text").fill(text);
+  const language = page.locator("input#language");
+  const prefilled = await language.inputValue();
+  expect(prefilled !== "", "the language field is not prefilled");
 
-    // A failed submit: empty language. The field is `required`, so switch off the browser's
-    // own validation to get the server's error page (as a browser without it would).
-    await language.fill("");
-    await page.locator("textarea#text").evaluate((el) => {
-      el.form.noValidate = true;
-    });
-    await page.getByRole("button", { name: "Save draft", exact: true }).click();
-    await page.waitForLoadState("load");
-    await page.locator("#form-error").waitFor();
-    log(`compose error shown: ${await textOf(page.locator("#form-error"))}`);
-    await audit(page, "compose (with error)");
-    expect(
-      (await page.locator("textarea#text").inputValue()).trim() === text,
-      "the text was not kept after the failed submit",
-    );
+  // A failed submit: empty language. The field is `required`, so the browser's own check
+  // is switched off to reach the server's error page, as a browser without it would.
+  await language.fill("");
+  await page.locator("main form").evaluate((form) => {
+    form.noValidate = true;
+  });
+  const saveDraft = page.getByRole("button", { name: "Save draft", exact: true });
+  const status = await submit(page, saveDraft, "saving with an empty language");
+  expect(status === 400 || status === 422, `saving with an empty language answered ${status}, expected 400`);
+  await page.locator("#form-error").waitFor();
+  log(`compose error shown: ${await textOf(page.locator("#form-error"))}`);
+  expect((await page.locator("textarea#text").inputValue()).trim() === text, "the text was lost after the failed submit");
+  await audit(page, "compose (with error)");
 
-    await page.locator("select#account").selectOption(opts.account);
-    await page.locator("textarea#text").fill(text);
-    await page.locator("input#language").fill(prefilled);
-    await page.locator("input#summary").fill("");
-    await clickAndWait(
-      page,
-      page.getByRole("button", { name: "Save draft", exact: true }),
-      /\/staff\/drafts\/[^/]+$/,
-      "saving the draft",
-    );
-    draftUrl = page.url();
-    log(`draft saved at ${draftUrl}`);
-    expect((await draftState(page)) === "Draft", `new draft has state "${await draftState(page)}"`);
-    expect((await textOf(page.locator(".preview"))).includes(marker), "preview does not show the text");
-    await audit(page, "draft (author, state Draft)");
+  await page.locator("select#account").selectOption(opts.account);
+  await page.locator("input#language").fill(prefilled);
+  await submit(page, saveDraft, "saving the draft");
+  await arriveAt(page, /\/staff\/drafts\/[^/]+$/, "saving the draft");
+  const draftUrl = page.url();
+  log(`draft saved at ${shortUrl(draftUrl)}`);
+  await waitForState(page, "Draft", "the new draft");
+  expect((await textOf(page.locator(".preview"))).includes(marker), "the preview does not show the text");
+  await audit(page, "draft (author, Draft)");
 
-    await page.getByRole("button", { name: "Submit for approval", exact: true }).click();
-    await page.waitForLoadState("load");
-    await page.waitForFunction(
-      () => document.querySelector("main dl dd")?.textContent.trim() === "Waiting for approval",
-    );
-    log("submitted for approval");
-    await audit(page, "draft (author, state Waiting for approval)");
-    await signOut(page, "alice");
+  await submit(page, page.getByRole("button", { name: "Submit for approval", exact: true }), "submitting for approval");
+  await waitForState(page, "Waiting for approval", "after submitting");
+  log("submitted for approval");
+  await audit(page, "draft (author, Waiting for approval)");
+  await signOut(page, "alice");
+
+  // B: bob, approver.
+  const b = await newPerson(browser, "en-GB");
+  const bp = b.page;
+  await signIn(bp, "bob");
+  expect(new URL(bp.url()).pathname === "/staff", `bob landed on ${shortUrl(bp.url())}, expected /staff`);
+  await audit(bp, "overview (approver)");
+
+  const queued = sectionByHeading(bp, "Waiting for approval").getByRole("link").filter({ hasText: marker });
+  expect((await queued.count()) === 1, 'the submitted draft is not listed under "Waiting for approval"');
+  await follow(bp, queued, /\/staff\/drafts\/[^/]+$/, "the queued draft");
+  expect(bp.url() === draftUrl, `the queue links to ${shortUrl(bp.url())}, expected ${shortUrl(draftUrl)}`);
+  await waitForState(bp, "Waiting for approval", "the queued draft");
+  expect((await bp.locator("textarea#comment[required]").count()) === 1, "no reject form with a required comment");
+  await audit(bp, "draft (approver, Waiting for approval)");
+
+  await submit(bp, bp.getByRole("button", { name: "Approve", exact: true }), "approving");
+  await waitForState(bp, "Published", "after approving");
+  log("approved; the draft page says Published");
+  await audit(bp, "draft (approver, Published)");
+
+  // The announcement's staff page, through the overview and the account page.
+  await follow(bp, bp.locator('header nav a[href="/staff"]'), /\/staff$/, "Overview link");
+  await follow(
+    bp,
+    bp.locator(`main a[href="/staff/accounts/${opts.account}"]`),
+    new RegExp(`/staff/accounts/${escapeRegExp(opts.account)}$`),
+    "account link",
+  );
+  await audit(bp, "account");
+  await follow(
+    bp,
+    bp.locator("main li a").filter({ hasText: marker }),
+    new RegExp(`/staff/accounts/${escapeRegExp(opts.account)}/announcements/[^/]+$`),
+    "the new announcement on the account page",
+  );
+  expect((await textOf(bp.locator("main"))).includes(marker), "the announcement page does not show the text");
+  expect((await bp.locator("main table").count()) === 1, "no delivery progress table");
+  expect((await bp.locator("textarea#reason[required]").count()) === 1, "no retract form with a required reason");
+  await audit(bp, "announcement (staff)");
+
+  // The article's permalink (its time stamp) is the public page.
+  const permalink = bp
+    .locator(
+      `main article a[href*="/users/${opts.account}/announcements/"], main article a[href*="/users/${opts.account}/statuses/"]`,
+    )
+    .first();
+  expect((await permalink.count()) === 1, "no link to the public announcement page");
+  const publicUrl = await permalink.evaluate((a) => a.href);
+  log(`public announcement page ${publicUrl}`);
+
+  // Public pages.
+  await open(bp, "/");
+  await audit(bp, "home (public)");
+  await follow(
+    bp,
+    bp.locator(`main a[href$="/users/${opts.account}"]`),
+    new RegExp(`/users/${escapeRegExp(opts.account)}$`),
+    "the account on the home page",
+  );
+  expect((await textOf(bp.locator("main"))).includes(marker), "the public profile does not show the new announcement");
+  await audit(bp, "profile (public)");
+  await follow(bp, bp.locator(`main article a[href="${publicUrl}"]`), (u) => u.href === publicUrl, "the permalink on the profile");
+  expect((await textOf(bp.locator("main article"))).includes(marker), "the public announcement page does not show the text");
+  await audit(bp, "announcement (public)");
+
+  await open(bp, "/staff");
+  await signOut(bp, "bob");
+}
+
+/** Nora has no role: after signing in she gets the "No access" page. */
+async function noAccess(browser) {
+  const { page } = await newPerson(browser, "en-GB");
+  await signIn(page, "nora");
+  await page.getByRole("heading", { level: 1, name: "No access", exact: true }).waitFor();
+  expect((await page.locator("header form.signout").count()) === 0, "nora got a signed-in staff header");
+  log(`nora sees "No access" at ${shortUrl(page.url())}`);
+  await audit(page, "no access");
+}
+
+/** The German interface: /login and /staff with de-DE (Erik, author and approver). */
+async function german(browser) {
+  const { page } = await newPerson(browser, "de-DE");
+  await open(page, "/login");
+  expect((await page.locator("html").getAttribute("lang")) === "de", "/login is not in German with de-DE");
+  await audit(page, "login (de)");
+  await signIn(page, "erik");
+  await open(page, "/staff");
+  expect((await page.locator("html").getAttribute("lang")) === "de", "/staff is not in German with de-DE");
+  await page.getByRole("heading", { level: 1, name: "Übersicht", exact: true }).waitFor();
+  await audit(page, "overview (de)");
+}
+
+async function part(name, fn, browser) {
+  try {
+    await fn(browser);
+    log(`${name}: ok`);
+  } catch (err) {
+    const msg = err instanceof FlowError ? err.message : (err?.stack ?? String(err));
+    failures.push(`${name}: ${msg}`);
+    log(`${name}: FAILED: ${msg}`);
   }
-
-  // ---- B: bob, approver, en-GB ------------------------------------------------------------
-  const b = await newContext(browser, "en-GB");
-  {
-    const { page } = b;
-    await signIn(page, "bob");
-    expect(new URL(page.url()).pathname === "/staff", `bob landed on ${page.url()}, expected /staff`);
-    await audit(page, "overview (approver)");
-
-    const queued = sectionByHeading(page, "Waiting for approval").getByRole("link").filter({ hasText: marker });
-    expect((await queued.count()) === 1, "the submitted draft is not listed under \"Waiting for approval\"");
-    await clickAndWait(page, queued, /\/staff\/drafts\/[^/]+$/, "opening the queued draft");
-    expect(page.url() === draftUrl, `queue link led to ${page.url()}, expected ${draftUrl}`);
-    expect((await draftState(page)) === "Waiting for approval", `draft state is "${await draftState(page)}"`);
-    expect((await page.locator("textarea#comment[required]").count()) === 1, "reject form with a required comment missing");
-    await audit(page, "draft (approver, state Waiting for approval)");
-
-    await page.getByRole("button", { name: "Approve", exact: true }).click();
-    await page.waitForLoadState("load");
-    await page.waitForFunction(() => document.querySelector("main dl dd")?.textContent.trim() === "Published");
-    log("approved; the draft page says Published");
-    await audit(page, "draft (approver, state Published)");
-
-    // The announcement's staff page, reached through the overview and the account page.
-    await clickAndWait(page, page.locator('header nav a[href="/staff"]'), /\/staff$/, "Overview link");
-    await clickAndWait(
-      page,
-      page.locator(`main a[href="/staff/accounts/${opts.account}"]`),
-      new RegExp(`/staff/accounts/${escapeRegExp(opts.account)}$`),
-      "account link",
-    );
-    await audit(page, "account");
-    const listed = page.locator("main li a").filter({ hasText: marker });
-    expect((await listed.count()) === 1, "the new announcement is not listed on the account page");
-    await clickAndWait(
-      page,
-      listed,
-      new RegExp(`/staff/accounts/${escapeRegExp(opts.account)}/announcements/[^/]+$`),
-      "announcement link",
-    );
-    expect((await textOf(page.locator("main"))).includes(marker), "announcement page does not show the text");
-    expect((await page.locator("main table").count()) === 1, "no delivery progress table");
-    expect((await page.locator("textarea#reason[required]").count()) === 1, "no retract form with a required reason");
-    await audit(page, "announcement (staff)");
-
-    // The article's permalink (its time stamp) is the public page.
-    const publicLink = page
-      .locator(
-        `main article a[href*="/users/${opts.account}/announcements/"], main article a[href*="/users/${opts.account}/statuses/"]`,
-      )
-      .first();
-    expect((await publicLink.count()) === 1, "no link to the public announcement page");
-    const publicUrl = await publicLink.evaluate((el) => el.href);
-    log(`public announcement URL ${publicUrl}`);
-
-    // Public pages.
-    await open(page, "/");
-    await audit(page, "home (public)");
-    await clickAndWait(
-      page,
-      page.locator(`main a[href$="/users/${opts.account}"]`),
-      new RegExp(`/users/${escapeRegExp(opts.account)}$`),
-      "profile link on the home page",
-    );
-    expect((await textOf(page.locator("main"))).includes(marker), "public profile does not show the new announcement");
-    await audit(page, "profile (public)");
-    await clickAndWait(
-      page,
-      page.locator(`main article a[href="${publicUrl}"]`).first(),
-      (u) => u.href === publicUrl,
-      "announcement link on the profile",
-    );
-    expect((await textOf(page.locator("main article"))).includes(marker), "public announcement page does not show the text");
-    await audit(page, "announcement (public)");
-
-    await open(page, "/staff");
-    await signOut(page, "bob");
-  }
-
-  // ---- C: nora, no role ---------------------------------------------------------------------
-  const c = await newContext(browser, "en-GB");
-  {
-    const { page } = c;
-    await signIn(page, "nora");
-    await page.getByRole("heading", { level: 1, name: "No access", exact: true }).waitFor();
-    expect(!(await page.locator("header form.signout").count()), "nora got a staff header");
-    log(`nora sees "No access" at ${page.url()}`);
-    await audit(page, "no access");
-  }
-
-  // ---- D: German interface ------------------------------------------------------------------
-  const d = await newContext(browser, "de-DE");
-  {
-    const { page } = d;
-    await signIn(page, "erik", { auditLogin: false });
-    // /login in German (signIn already went through it; audit it afresh).
-    await open(page, "/login");
-    expect((await page.locator("html").getAttribute("lang")) === "de", "/login is not German with de-DE");
-    await audit(page, "login (de)");
-    await open(page, "/staff");
-    expect((await page.locator("html").getAttribute("lang")) === "de", "/staff is not German with de-DE");
-    await page.getByRole("heading", { level: 1, name: "Übersicht" }).waitFor();
-    await audit(page, "overview (de)");
-  }
-
-  for (const x of [a, b, c, d]) await x.context.close();
 }
 
 async function main() {
   let browser;
   const watchdog = setTimeout(() => {
-    report.flow = `failed: the whole run took longer than ${WHOLE_RUN_MS / 1000} s`;
-    finish(1);
+    failures.push(`the whole run took longer than ${WHOLE_RUN_MS / 1000} s`);
+    finish();
   }, WHOLE_RUN_MS);
 
-  function finish(code) {
+  let finished = false;
+  function finish() {
+    if (finished) return;
+    finished = true;
     clearTimeout(watchdog);
+    if (failures.length) report.flow = `failed: ${failures.join("; ")}`;
     process.stdout.write(`${JSON.stringify(report)}\n`);
+    const code = report.flow === "ok" && report.violations === 0 ? 0 : 1;
     // Closing the browser also removes the temporary profile playwright made for it.
     const exit = () => process.exit(code);
-    Promise.resolve(browser?.close())
-      .catch(() => {})
-      .finally(exit);
-    setTimeout(exit, 5000).unref();
+    Promise.resolve(browser?.close()).catch(() => {}).finally(exit);
+    setTimeout(exit, 5_000).unref();
   }
 
   try {
-    // launch() starts chromium with a fresh temporary user-data dir of its own; every
-    // person below gets a separate, cookie-isolated browser context in it.
+    // launch() gives chromium a fresh temporary user-data dir; every person below gets a
+    // separate, cookie-isolated browser context in it.
     browser = await chromium.launch({
       executablePath: opts.chromium,
       headless: true,
@@ -430,12 +443,15 @@ async function main() {
       timeout: NAV_TIMEOUT_MS,
     });
     log(`chromium ${browser.version()} started`);
-    await run(browser);
+    // The three parts do not depend on each other; a failure in one still lets the
+    // others run (and be audited).
+    await part("publishing (alice, bob)", publishing, browser);
+    await part("no access (nora)", noAccess, browser);
+    await part("German interface (erik)", german, browser);
   } catch (err) {
-    report.flow = `failed: ${err instanceof FlowError ? err.message : (err?.stack ?? String(err))}`;
-    log(report.flow);
+    failures.push(err?.stack ?? String(err));
   }
-  finish(report.flow === "ok" && report.violations === 0 ? 0 : 1);
+  finish();
 }
 
 main();

@@ -83,7 +83,9 @@ fn removal(s: &Services, name: &'static str) -> Cookie<'static> {
 }
 
 /// A staff page. Forms may post to Herold, and to the organisation's provider (sign-out
-/// redirects there); nothing else, and nothing is cached.
+/// redirects there); nothing else, and nothing is cached. Browsers send `Origin: null` on
+/// posts from pages under `no-referrer`, which would make the origin check refuse every
+/// form, so staff pages use `same-origin`: still nothing leaves for other sites.
 fn page(s: &Services, org: Option<&str>, status: StatusCode, body: String) -> HttpResponse {
     let provider = org
         .and_then(|o| s.providers.issuer(o))
@@ -93,6 +95,7 @@ fn page(s: &Services, org: Option<&str>, status: StatusCode, body: String) -> Ht
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             format!(

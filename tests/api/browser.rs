@@ -1,0 +1,48 @@
+//! A real browser (Debian's Chromium, driven by playwright-core from tests/browser) signs in
+//! through the real provider, writes, approves and reads an announcement, signs out, and
+//! axe-core checks every Herold page it passes for WCAG 2.1 AA: zero violations allowed.
+
+use std::process::Command;
+
+use herold_tests::oidc::OidcProvider;
+use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
+use herold_tests::Db;
+
+async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
+    let browser_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/browser");
+    assert!(
+        std::path::Path::new(browser_dir).join("node_modules/playwright-core").exists(),
+        "the browser test is not installed: run `npm ci --prefix tests/browser` (scripts/test does)"
+    );
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "Chromium is needed: apt-get install chromium (.ci/run does)"
+    );
+    let provider = OidcProvider::start();
+    let sign_in = vec![SignIn { org: "demo", issuer: provider.issuer(), extra_policy: "" }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    let base = app.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(format!("{browser_dir}/ui.mjs"))
+            .args(["--herold", &base, "--org", "demo", "--account", "press"])
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: serde_json::Value = stdout
+        .lines()
+        .last()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| panic!("no report; stderr:\n{}", String::from_utf8_lossy(&output.stderr)));
+    let details = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(report["flow"], "ok", "{report}\n{details}");
+    assert_eq!(report["violations"], 0, "{report}\n{details}");
+    assert!(report["pages"].as_array().is_some_and(|p| p.len() >= 15), "pages checked: {report}");
+    assert!(output.status.success(), "{details}");
+}
+
+on_both_backends!(a_browser_publishes_and_every_page_is_accessible);
