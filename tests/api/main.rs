@@ -24,6 +24,7 @@ macro_rules! on_both_backends {
 
 mod audit;
 mod browser;
+mod cms_api;
 mod delivery;
 mod discovery;
 mod dsar;

@@ -11,7 +11,7 @@ use herold_store::DataClass;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-pub use crate::staff_policy::{SecretSource, SignInPolicy, WorkflowPolicy};
+pub use crate::staff_policy::{ApiPolicy, SecretSource, SignInPolicy, WorkflowPolicy};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
@@ -95,6 +95,7 @@ struct RawOrg {
     retention: BTreeMap<Spanned<String>, Spanned<String>>,
     sign_in: Option<crate::staff_policy::RawSignIn>,
     workflow: Option<crate::staff_policy::RawWorkflow>,
+    api: Option<crate::staff_policy::RawApi>,
 }
 
 /// One data class as the policy describes it (the Art. 30 record draws on these fields).
@@ -120,6 +121,8 @@ pub struct OrgPolicy {
     /// How the organisation's staff sign in; without it, nobody of it can.
     pub sign_in: Option<SignInPolicy>,
     pub workflow: WorkflowPolicy,
+    /// Clients of the organisation's provider that may use the API.
+    pub api: Option<ApiPolicy>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -310,7 +313,9 @@ impl Policies {
         };
         let sign_in = raw.sign_in.map(|s| crate::staff_policy::sign_in(s, &err, &duration)).transpose()?;
         let workflow = crate::staff_policy::workflow(raw.workflow.unwrap_or_default());
-        let mut org = OrgPolicy { legal_hold: raw.legal_hold, retention: BTreeMap::new(), sign_in, workflow };
+        let api = raw.api.map(|a| crate::staff_policy::api(a, sign_in.is_some(), &err)).transpose()?;
+        let mut org =
+            OrgPolicy { legal_hold: raw.legal_hold, retention: BTreeMap::new(), sign_in, workflow, api };
         for (name, value) in raw.retention {
             let class = DataClass::parse(name.get_ref())
                 .ok_or_else(|| err(name.span(), format!("unknown data class {:?}", name.get_ref())))?;

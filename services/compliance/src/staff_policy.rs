@@ -23,6 +23,13 @@ pub(crate) struct RawSignIn {
     absolute_timeout: Option<Spanned<String>>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawApi {
+    audience: Option<String>,
+    clients: BTreeMap<String, Vec<Spanned<String>>>,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawWorkflow {
@@ -66,6 +73,16 @@ impl SignInPolicy {
             .map(|(role, _)| *role)
             .collect()
     }
+}
+
+/// Which of the provider's clients (a content-management system, say) may use Herold's API
+/// for the organisation, and with which roles. Tokens come from the same provider as
+/// `[sign_in]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiPolicy {
+    /// The `aud` the access tokens must carry; `None`: `<public_url>/api`.
+    pub audience: Option<String>,
+    pub clients: BTreeMap<String, Vec<Role>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -152,6 +169,32 @@ pub(crate) fn sign_in(
         idle_timeout_ms,
         absolute_timeout_ms,
     })
+}
+
+/// Checks `[api]`: known roles, and a `[sign_in]` whose provider issues the tokens.
+pub(crate) fn api(
+    raw: RawApi,
+    has_sign_in: bool,
+    err: &dyn Fn(std::ops::Range<usize>, String) -> crate::policy::PolicyError,
+) -> Result<ApiPolicy, crate::policy::PolicyError> {
+    if !has_sign_in {
+        return Err(err(0..0, "[api] needs [sign_in]: its provider issues the API's tokens".into()));
+    }
+    let mut clients = BTreeMap::new();
+    for (client, names) in raw.clients {
+        let mut roles = Vec::new();
+        for name in names {
+            let role = Role::parse(name.get_ref()).ok_or_else(|| {
+                err(
+                    name.span(),
+                    format!("unknown role {:?}: use author, approver, org-admin or auditor", name.get_ref()),
+                )
+            })?;
+            roles.push(role);
+        }
+        clients.insert(client, roles);
+    }
+    Ok(ApiPolicy { audience: raw.audience, clients })
 }
 
 pub(crate) fn workflow(raw: RawWorkflow) -> WorkflowPolicy {

@@ -5,7 +5,7 @@
 pub mod session;
 mod sso;
 
-pub use sso::{LogoutNotice, Providers, SignInStart, VerifiedPerson};
+pub use sso::{ApiCaller, LogoutNotice, Providers, SignInStart, VerifiedPerson};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
@@ -22,6 +22,9 @@ pub enum IdentityError {
     /// expiry, algorithm). Safe to show: it names the check, not the token.
     #[error("sign-in refused: {0}")]
     Refused(String),
+    /// An API bearer token that does not check out; answered with 401.
+    #[error("invalid access token: {0}")]
+    InvalidToken(String),
     /// Signed in, but the provider grants no Herold role.
     #[error("your account has no role in Herold")]
     NoRole,

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use herold_compliance::policy::{OrgPolicy, SecretSource, SignInPolicy};
+use herold_compliance::policy::{ApiPolicy, OrgPolicy, SecretSource, SignInPolicy};
 use herold_domain::workflow::Roles;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJwsSigningAlgorithm, CoreTokenResponse,
@@ -42,6 +42,7 @@ const ALLOWED_ALGS: [CoreJwsSigningAlgorithm; 9] = [
 
 struct Provider {
     policy: SignInPolicy,
+    api: Option<ApiPolicy>,
     secret: Option<ClientSecret>,
     metadata: RwLock<Option<(Instant, ProviderMetadataWithLogout)>>,
 }
@@ -50,6 +51,8 @@ struct Provider {
 pub struct Providers {
     http: reqwest::Client,
     callback: RedirectUrl,
+    /// What API tokens must be issued for, unless an organisation names another audience.
+    api_audience: String,
     orgs: BTreeMap<String, Provider>,
 }
 
@@ -75,6 +78,15 @@ pub struct VerifiedPerson {
     pub id_token: String,
     pub idle_timeout_ms: i64,
     pub absolute_timeout_ms: i64,
+}
+
+/// A client of an organisation's provider, vouched for by a valid access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiCaller {
+    pub org: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub roles: Roles,
 }
 
 /// A provider's word that one of its sessions (or everything of one person) ended.
@@ -142,6 +154,49 @@ fn verified_payload(id_token: &CoreIdToken) -> Result<serde_json::Value, Identit
         .map_err(|_| IdentityError::Refused("the ID token's payload is not JSON".into()))
 }
 
+/// A compact JWS taken apart; nothing in it is trusted until `Providers::signed_by` says so.
+struct Jws<'a> {
+    alg: CoreJwsSigningAlgorithm,
+    kid: Option<String>,
+    claims: serde_json::Value,
+    signing_input: &'a str,
+    signature: Vec<u8>,
+}
+
+impl<'a> Jws<'a> {
+    fn parse(token: &'a str) -> Result<Jws<'a>, String> {
+        let (signing_input, signature) = token.rsplit_once('.').ok_or("not a compact JWS")?;
+        let (header, payload) = signing_input.split_once('.').ok_or("not a compact JWS")?;
+        let decode = |part: &str| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .map_err(|_| "not base64url".to_owned())
+        };
+        let header: serde_json::Value =
+            serde_json::from_slice(&decode(header)?).map_err(|_| "the header is not JSON")?;
+        let claims = serde_json::from_slice(&decode(payload)?).map_err(|_| "the payload is not JSON")?;
+        let alg = serde_json::from_value(header["alg"].clone())
+            .ok()
+            .filter(|a| ALLOWED_ALGS.contains(a))
+            .ok_or("the algorithm is not allowed")?;
+        Ok(Jws {
+            alg,
+            kid: header["kid"].as_str().map(str::to_owned),
+            claims,
+            signing_input,
+            signature: decode(signature)?,
+        })
+    }
+}
+
+fn has_audience(claims: &serde_json::Value, wanted: &str) -> bool {
+    match &claims["aud"] {
+        serde_json::Value::String(a) => a == wanted,
+        serde_json::Value::Array(all) => all.iter().any(|a| a.as_str() == Some(wanted)),
+        _ => false,
+    }
+}
+
 impl Providers {
     /// Sets up sign-in for every organisation whose policy has `[sign_in]`, reading the
     /// client secrets now so that a missing one stops startup rather than a sign-in.
@@ -167,11 +222,13 @@ impl Providers {
                 Provider {
                     secret: read_secret(slug, &sign_in.client_secret)?,
                     policy: sign_in.clone(),
+                    api: policy.api.clone(),
                     metadata: RwLock::new(None),
                 },
             );
         }
-        Ok(Providers { http, callback, orgs: providers })
+        let api_audience = format!("{}/api", public_url.as_str().trim_end_matches('/'));
+        Ok(Providers { http, callback, api_audience, orgs: providers })
     }
 
     /// Organisations whose staff can sign in.
@@ -336,6 +393,66 @@ impl Providers {
         })
     }
 
+    /// Checks a JWS signature (an allowed algorithm, a key the provider publishes, the keys
+    /// fetched again once if none fits: they may have been rotated).
+    async fn signed_by(&self, p: &Provider, jws: &Jws<'_>) -> Result<(), IdentityError> {
+        let check = |md: &ProviderMetadataWithLogout| {
+            md.jwks()
+                .keys()
+                .iter()
+                .filter(|k| {
+                    jws.kid.as_deref().is_none_or(|kid| k.key_id().is_some_and(|id| id.as_str() == kid))
+                })
+                .any(|k| k.verify_signature(&jws.alg, jws.signing_input.as_bytes(), &jws.signature).is_ok())
+        };
+        if check(&self.metadata(p, false).await?) || check(&self.metadata(p, true).await?) {
+            Ok(())
+        } else {
+            Err(IdentityError::Refused("the signature does not verify with the provider's keys".into()))
+        }
+    }
+
+    /// Checks an API bearer token (a JWT access token, RFC 9068, from the client-credentials
+    /// flow at an organisation's provider): signed by the provider, for Herold's API
+    /// audience, current, and issued to a client the organisation's `[api]` lists.
+    pub async fn verify_access_token(&self, token: &str, now_secs: i64) -> Result<ApiCaller, IdentityError> {
+        let invalid = |why: &str| IdentityError::InvalidToken(why.to_owned());
+        let jws = Jws::parse(token).map_err(|e| invalid(&e))?;
+        let claims = &jws.claims;
+        let issuer = claims["iss"].as_str().ok_or_else(|| invalid("the token has no issuer"))?;
+        let client = ["client_id", "azp", "appid", "sub"]
+            .iter()
+            .find_map(|c| claims[*c].as_str())
+            .ok_or_else(|| invalid("the token names no client"))?;
+        let (org, provider, roles) = self
+            .orgs
+            .iter()
+            .filter(|(_, p)| p.policy.issuer == issuer)
+            .find_map(|(org, p)| Some((org, p, p.api.as_ref()?.clients.get(client)?)))
+            .ok_or_else(|| invalid("no organisation allows this client to use the API"))?;
+        let audience =
+            provider.api.as_ref().and_then(|a| a.audience.as_deref()).unwrap_or(&self.api_audience);
+        if !has_audience(claims, audience) {
+            return Err(invalid("the token is not meant for this API (audience)"));
+        }
+        self.signed_by(provider, &jws).await.map_err(|e| invalid(&e.to_string()))?;
+        let exp = claims["exp"].as_i64().ok_or_else(|| invalid("the token has no expiry"))?;
+        if exp <= now_secs {
+            return Err(invalid("the token has expired"));
+        }
+        if claims["nbf"].as_i64().is_some_and(|nbf| nbf > now_secs + 60)
+            || claims["iat"].as_i64().is_some_and(|iat| iat > now_secs + 60)
+        {
+            return Err(invalid("the token is not valid yet"));
+        }
+        Ok(ApiCaller {
+            org: org.clone(),
+            issuer: issuer.to_owned(),
+            client_id: client.to_owned(),
+            roles: Roles::new(roles.iter().copied()),
+        })
+    }
+
     /// Checks a back-channel logout token (OpenID Connect Back-Channel Logout 1.0): signed
     /// by the provider of an organisation whose client it names, with the logout event,
     /// a `sid` or `sub`, no `nonce`, and issued recently.
@@ -345,47 +462,15 @@ impl Providers {
         now_secs: i64,
     ) -> Result<LogoutNotice, IdentityError> {
         let refused = |why: &str| IdentityError::Refused(format!("logout token: {why}"));
-        let parts: Vec<&str> = token.split('.').collect();
-        let [header, payload, signature] = parts[..] else {
-            return Err(refused("not a compact JWS"));
-        };
-        let decode = |part: &str| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(part)
-                .map_err(|_| refused("not base64url"))
-        };
-        let header: serde_json::Value =
-            serde_json::from_slice(&decode(header)?).map_err(|_| refused("the header is not JSON"))?;
-        let claims: serde_json::Value =
-            serde_json::from_slice(&decode(payload)?).map_err(|_| refused("the payload is not JSON"))?;
-        let signature = decode(signature)?;
-        let alg: CoreJwsSigningAlgorithm = serde_json::from_value(header["alg"].clone())
-            .ok()
-            .filter(|a| ALLOWED_ALGS.contains(a))
-            .ok_or_else(|| refused("the algorithm is not allowed"))?;
+        let jws = Jws::parse(token).map_err(|e| refused(&e))?;
+        let claims = &jws.claims;
         let issuer = claims["iss"].as_str().ok_or_else(|| refused("no issuer"))?;
-        let audience = |client: &str| match &claims["aud"] {
-            serde_json::Value::String(a) => a == client,
-            serde_json::Value::Array(all) => all.iter().any(|a| a.as_str() == Some(client)),
-            _ => false,
-        };
         let provider = self
             .orgs
             .values()
-            .find(|p| p.policy.issuer == issuer && audience(&p.policy.client_id))
+            .find(|p| p.policy.issuer == issuer && has_audience(claims, &p.policy.client_id))
             .ok_or_else(|| refused("no organisation signs in with this issuer and audience"))?;
-        let signed = &token[..token.len() - token.rsplit('.').next().map_or(0, |s| s.len() + 1)];
-        let kid = header["kid"].as_str();
-        let check = |md: &ProviderMetadataWithLogout| {
-            md.jwks()
-                .keys()
-                .iter()
-                .filter(|k| kid.is_none_or(|kid| k.key_id().is_some_and(|id| id.as_str() == kid)))
-                .any(|k| k.verify_signature(&alg, signed.as_bytes(), &signature).is_ok())
-        };
-        if !check(&self.metadata(provider, false).await?) && !check(&self.metadata(provider, true).await?) {
-            return Err(refused("the signature does not verify with the provider's keys"));
-        }
+        self.signed_by(provider, &jws).await.map_err(|e| refused(&e.to_string()))?;
         let event = &claims["events"]["http://schemas.openid.net/event/backchannel-logout"];
         if !event.is_object() {
             return Err(refused("it carries no back-channel logout event"));

@@ -20,6 +20,9 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    /// A request body that is not what the API expects.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     /// A form without the session's CSRF token, or posted from another site.
     #[error("the form expired or did not come from this site")]
     Csrf,
@@ -28,12 +31,16 @@ pub enum ApiError {
 impl ApiError {
     pub fn safe_message(&self) -> String {
         match self {
+            ApiError::BadRequest(m) => m.clone(),
             ApiError::Csrf => {
                 "The form expired or did not come from this site. Go back, reload the page and try again."
                     .into()
             }
             ApiError::Identity(
-                e @ (IdentityError::UnknownOrg(_) | IdentityError::Refused(_) | IdentityError::NoRole),
+                e @ (IdentityError::UnknownOrg(_)
+                | IdentityError::Refused(_)
+                | IdentityError::NoRole
+                | IdentityError::InvalidToken(_)),
             ) => e.to_string(),
             ApiError::Identity(IdentityError::Provider(_)) => {
                 "Your organisation's sign-in service could not be reached; try again later.".into()
@@ -101,16 +108,23 @@ impl ResponseError for ApiError {
                 IdentityError::UnknownOrg(_) => StatusCode::NOT_FOUND,
                 IdentityError::Refused(_) => StatusCode::BAD_REQUEST,
                 IdentityError::NoRole => StatusCode::FORBIDDEN,
+                IdentityError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
                 IdentityError::Provider(_) => StatusCode::BAD_GATEWAY,
                 IdentityError::Config(_) | IdentityError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.log();
-        HttpResponse::build(status).json(serde_json::json!({ "error": self.safe_message() }))
+        let mut response = HttpResponse::build(status);
+        if let ApiError::Identity(IdentityError::InvalidToken(_)) = self {
+            response
+                .insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));
+        }
+        response.json(serde_json::json!({ "error": self.safe_message() }))
     }
 }
 

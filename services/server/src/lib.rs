@@ -1,5 +1,6 @@
 //! The `herold` binary: configuration, the command line, and the HTTP server.
 
+mod api;
 pub mod cli;
 pub mod config;
 mod error;

@@ -165,6 +165,10 @@ pub trait StaffStore: Send + Sync {
     /// session, with the audit entries for the sign-in and any change of roles, in one
     /// transaction.
     async fn sign_in(&self, who: StaffSignIn, session: NewSession, now: Millis) -> Result<StaffSession>;
+    /// Records an API client (a content-management system) as a member of staff of its
+    /// organisation, so that its drafts are attributed like anyone's; audited when it is
+    /// first seen or its roles change.
+    async fn api_client(&self, who: StaffSignIn, now: Millis) -> Result<StaffMember>;
     /// The live session for a token hash: not ended, not past its absolute or idle
     /// timeout. Marks it as seen at `now`.
     async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<StaffSession>>;

@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::feed)
         .service(actors::announcement)
         .configure(crate::staff::configure)
+        .configure(crate::api::configure)
         .default_service(web::to(actors::not_found));
 }
 

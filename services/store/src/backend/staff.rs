@@ -121,6 +121,60 @@ macro_rules! staff_sql {
                 .transpose()
             }
 
+            /// Creates or updates a person; returns their id and their roles before (`None`:
+            /// new).
+            async fn upsert_staff(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                who: &StaffSignIn,
+                now: Millis,
+            ) -> Result<(i64, Option<String>)> {
+                let org_id: i64 = sqlx::query("SELECT id FROM organizations WHERE slug = $1")
+                    .bind(&who.org_slug)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("organisation {}", who.org_slug)))?
+                    .try_get("id")?;
+                let existing = sqlx::query("SELECT id, roles FROM staff WHERE org_id = $1 AND issuer = $2 AND subject = $3")
+                    .bind(org_id)
+                    .bind(&who.issuer)
+                    .bind(&who.subject)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let roles = who.roles.to_string();
+                let (id, old_roles) = match existing {
+                    Some(r) => {
+                        let id: i64 = r.try_get("id")?;
+                        sqlx::query("UPDATE staff SET name = $1, email = $2, roles = $3, last_sign_in_at = $4 WHERE id = $5")
+                            .bind(&who.name)
+                            .bind(&who.email)
+                            .bind(&roles)
+                            .bind(now)
+                            .bind(id)
+                            .execute(&mut **tx)
+                            .await?;
+                        (id, Some(r.try_get::<String, _>("roles")?))
+                    }
+                    None => {
+                        let id: i64 = sqlx::query(
+                            "INSERT INTO staff (org_id, issuer, subject, name, email, roles, first_sign_in_at, \
+                             last_sign_in_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                        )
+                        .bind(org_id)
+                        .bind(&who.issuer)
+                        .bind(&who.subject)
+                        .bind(&who.name)
+                        .bind(&who.email)
+                        .bind(&roles)
+                        .bind(now)
+                        .fetch_one(&mut **tx)
+                        .await?
+                        .try_get("id")?;
+                        (id, None)
+                    }
+                };
+                Ok((id, old_roles))
+            }
+
             async fn draft_in(conn: &mut <$db as sqlx::Database>::Connection, id: i64) -> Result<DraftRecord> {
                 let row = sqlx::query(&format!("{DRAFT_SELECT} WHERE d.id = $1"))
                     .bind(id)
@@ -203,50 +257,8 @@ macro_rules! staff_sql {
 
             async fn sign_in(&self, who: StaffSignIn, session: NewSession, now: Millis) -> Result<StaffSession> {
                 let mut tx = self.pool.begin_with($begin).await?;
-                let org_id: i64 = sqlx::query("SELECT id FROM organizations WHERE slug = $1")
-                    .bind(&who.org_slug)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound(format!("organisation {}", who.org_slug)))?
-                    .try_get("id")?;
-                let existing = sqlx::query("SELECT id, roles FROM staff WHERE org_id = $1 AND issuer = $2 AND subject = $3")
-                    .bind(org_id)
-                    .bind(&who.issuer)
-                    .bind(&who.subject)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let (id, old_roles) = Self::upsert_staff(&mut tx, &who, now).await?;
                 let roles = who.roles.to_string();
-                let (id, old_roles) = match existing {
-                    Some(r) => {
-                        let id: i64 = r.try_get("id")?;
-                        sqlx::query("UPDATE staff SET name = $1, email = $2, roles = $3, last_sign_in_at = $4 WHERE id = $5")
-                            .bind(&who.name)
-                            .bind(&who.email)
-                            .bind(&roles)
-                            .bind(now)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                        (id, Some(r.try_get::<String, _>("roles")?))
-                    }
-                    None => {
-                        let id: i64 = sqlx::query(
-                            "INSERT INTO staff (org_id, issuer, subject, name, email, roles, first_sign_in_at, \
-                             last_sign_in_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-                        )
-                        .bind(org_id)
-                        .bind(&who.issuer)
-                        .bind(&who.subject)
-                        .bind(&who.name)
-                        .bind(&who.email)
-                        .bind(&roles)
-                        .bind(now)
-                        .fetch_one(&mut *tx)
-                        .await?
-                        .try_get("id")?;
-                        (id, None)
-                    }
-                };
                 sqlx::query(
                     "INSERT INTO staff_sessions (token_hash, staff_id, roles, csrf, provider_sid, id_token, \
                      created_at, last_seen_at, idle_ms, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
@@ -278,6 +290,28 @@ macro_rules! staff_sql {
                     .ok_or_else(|| StoreError::NotFound("the session just opened".into()))?;
                 tx.commit().await?;
                 Ok(live)
+            }
+
+            async fn api_client(&self, who: StaffSignIn, now: Millis) -> Result<StaffMember> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let (id, old_roles) = Self::upsert_staff(&mut tx, &who, now).await?;
+                let roles = who.roles.to_string();
+                if old_roles.as_deref() != Some(roles.as_str()) {
+                    let actor = staff_actor(id);
+                    let audit = AuditEntry::new(&actor, "staff.roles_changed", actor.clone())
+                        .in_org(&who.org_slug)
+                        .with_detail(serde_json::json!({ "old": old_roles, "new": roles, "api_client": who.subject }));
+                    Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                }
+                let row = sqlx::query(&format!(
+                    "SELECT {STAFF_COLUMNS} FROM staff st JOIN organizations o ON o.id = st.org_id WHERE st.id = $1"
+                ))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let member = staff_from(&row)?;
+                tx.commit().await?;
+                Ok(member)
             }
 
             async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<StaffSession>> {

@@ -1,0 +1,229 @@
+//! The JSON API for a body's content-management system: it writes and submits drafts (and,
+//! with the approver role, approves others') with an OAuth2 bearer token from the body's own
+//! provider (client-credentials flow). Described by `/api/openapi.json`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
+use herold_domain::workflow::Step;
+use herold_domain::{format_rfc3339, now_millis, parse_rfc3339, AnnouncementText, LanguageTag, Summary};
+use herold_identity::IdentityError;
+use herold_publishing::editorial::StaffActor;
+use herold_publishing::Draft;
+use herold_store::{DraftRecord, StaffSignIn};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::startup::Services;
+
+const OPENAPI: &str = include_str!("openapi.json");
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(openapi).service(
+        web::scope("/api/v1")
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+            )
+            .service(accounts)
+            .service(create_draft)
+            .service(get_draft)
+            .service(step_draft)
+            .service(announcement),
+    );
+}
+
+#[get("/api/openapi.json")]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/json")).body(OPENAPI)
+}
+
+/// A client of an organisation's provider, authenticated by its bearer token, acting as a
+/// member of that organisation's staff with the roles the policy grants it.
+pub struct ApiClient(StaffActor);
+
+impl FromRequest for ApiClient {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<ApiClient, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let services = req.app_data::<web::Data<Services>>().cloned();
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned());
+        Box::pin(async move {
+            let invalid = |why: &str| ApiError::Identity(IdentityError::InvalidToken(why.into()));
+            let s = services.ok_or_else(|| invalid("the service is not ready"))?;
+            let token = token.ok_or_else(|| invalid("send an Authorization: Bearer token"))?;
+            let now = now_millis();
+            let caller = s.providers.verify_access_token(&token, now / 1000).await.map_err(ApiError::from)?;
+            let member = s
+                .store
+                .api_client(
+                    StaffSignIn {
+                        org_slug: caller.org.clone(),
+                        issuer: caller.issuer,
+                        subject: caller.client_id.clone(),
+                        name: format!("API client {}", caller.client_id),
+                        email: None,
+                        roles: caller.roles.clone(),
+                    },
+                    now,
+                )
+                .await
+                .map_err(ApiError::from)?;
+            Ok(ApiClient(StaffActor { id: member.id, org: caller.org, roles: caller.roles }))
+        })
+    }
+}
+
+fn draft_json(s: &Services, d: &DraftRecord) -> Value {
+    json!({
+        "id": d.public_id,
+        "account": d.account_username,
+        "kind": d.kind.as_str(),
+        "state": d.state.as_str(),
+        "text": d.content.source_text,
+        "language": d.content.language,
+        "summary": d.content.summary,
+        "urgent": d.content.urgent,
+        "publish_at": d.content.publish_at.map(format_rfc3339),
+        "review_comment": d.review_comment,
+        "announcement": d.announcement_public_id.as_ref().map(|id| json!({
+            "id": id,
+            "url": s.urls.announcement(&d.account_username, id),
+        })),
+    })
+}
+
+#[get("/accounts")]
+pub async fn accounts(s: web::Data<Services>, client: ApiClient) -> Result<HttpResponse, ApiError> {
+    let accounts: Vec<Value> = s
+        .store
+        .list_accounts()
+        .await?
+        .into_iter()
+        .filter(|a| a.org_slug == client.0.org)
+        .map(|a| json!({ "username": a.username, "name": a.display_name, "url": s.urls.actor(&a.username) }))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "accounts": accounts })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDraftBody {
+    account: String,
+    text: String,
+    language: String,
+    summary: Option<String>,
+    #[serde(default)]
+    urgent: bool,
+    /// RFC 3339.
+    publish_at: Option<String>,
+    /// The id of a published announcement this draft changes.
+    edit_of: Option<String>,
+}
+
+#[post("/drafts")]
+pub async fn create_draft(
+    s: web::Data<Services>,
+    client: ApiClient,
+    body: web::Json<NewDraftBody>,
+) -> Result<HttpResponse, ApiError> {
+    let draft = Draft {
+        text: AnnouncementText::parse(&body.text).map_err(herold_publishing::PublishError::from)?,
+        language: Some(LanguageTag::parse(&body.language).map_err(herold_publishing::PublishError::from)?),
+        summary: body
+            .summary
+            .as_deref()
+            .map(Summary::parse)
+            .transpose()
+            .map_err(herold_publishing::PublishError::from)?,
+        urgent: body.urgent,
+    };
+    let publish_at = body
+        .publish_at
+        .as_deref()
+        .map(|t| {
+            parse_rfc3339(t).map_err(|_| ApiError::BadRequest(format!("publish_at {t:?} is not RFC 3339")))
+        })
+        .transpose()?;
+    let record =
+        s.editorial.create(&client.0, &body.account, draft, publish_at, body.edit_of.as_deref()).await?;
+    Ok(HttpResponse::build(StatusCode::CREATED)
+        .insert_header((header::LOCATION, format!("/api/v1/drafts/{}", record.public_id)))
+        .json(draft_json(&s, &record)))
+}
+
+#[get("/drafts/{id}")]
+pub async fn get_draft(
+    s: web::Data<Services>,
+    client: ApiClient,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let record = s.editorial.draft(&client.0, &id).await?;
+    Ok(HttpResponse::Ok().json(draft_json(&s, &record)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    comment: Option<String>,
+}
+
+#[post("/drafts/{id}/{step}")]
+pub async fn step_draft(
+    s: web::Data<Services>,
+    client: ApiClient,
+    path: web::Path<(String, String)>,
+    body: Option<web::Json<StepBody>>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, step) = path.into_inner();
+    let step = match step.as_str() {
+        "submit" => Step::Submit,
+        "recall" => Step::Recall,
+        "withdraw" => Step::Withdraw,
+        "approve" => Step::Approve,
+        "reject" => Step::Reject,
+        _ => return Err(ApiError::NotFound),
+    };
+    let comment = body.and_then(|b| b.into_inner().comment);
+    let record = s.editorial.step(&client.0, &id, step, comment).await?;
+    s.deliverer.wake();
+    Ok(HttpResponse::Ok().json(draft_json(&s, &record)))
+}
+
+#[get("/announcements/{account}/{id}")]
+pub async fn announcement(
+    s: web::Data<Services>,
+    client: ApiClient,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (username, id) = path.into_inner();
+    let account = match s.store.account_by_username(&username).await? {
+        Some(a) if a.org_slug == client.0.org => a,
+        _ => return Err(ApiError::NotFound),
+    };
+    let a = s.store.announcement(account.id, &id).await?.ok_or(ApiError::NotFound)?;
+    let stats = s.store.delivery_stats(Some(a.id)).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "id": a.public_id,
+        "url": s.urls.announcement(&account.username, &a.public_id),
+        "published_at": format_rfc3339(a.published_at),
+        "updated_at": a.updated_at.map(format_rfc3339),
+        "retracted_at": a.retracted_at.map(format_rfc3339),
+        "deliveries": {
+            "delivered": stats.delivered,
+            "pending": stats.pending,
+            "retrying": stats.retrying,
+            "failed": stats.dead,
+        },
+    })))
+}

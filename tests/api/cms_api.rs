@@ -1,0 +1,159 @@
+//! The JSON API for content-management systems: bearer tokens from the organisation's own
+//! provider (client credentials, the real development provider), limited to the
+//! organisation and to the roles its policy grants the client.
+
+use herold_domain::workflow::DraftState;
+use herold_tests::oidc::OidcProvider;
+use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
+use herold_tests::Db;
+use serde_json::{json, Value};
+
+/// The development provider issues API tokens for `http://127.0.0.1:8080/api` (its
+/// default Herold); the policy names that audience, as a deployment behind another name
+/// would.
+const API_POLICY: &str =
+    "[api]\naudience = \"http://127.0.0.1:8080/api\"\n\n[api.clients]\n\"herold-demo-cms\" = [\"author\"]\n";
+
+async fn cms_token(provider: &OidcProvider) -> String {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/token", provider.issuer()))
+        .basic_auth("herold-demo-cms", Some("herold-demo-cms-dev-secret"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "publish"),
+            ("resource", "http://127.0.0.1:8080/api"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    body["access_token"].as_str().unwrap_or_else(|| panic!("no token: {body}")).to_owned()
+}
+
+async fn a_cms_writes_drafts_that_people_approve(db: Db) {
+    let provider = OidcProvider::start();
+    let sign_in = vec![
+        SignIn { org: "demo", issuer: provider.issuer(), extra_policy: API_POLICY },
+        SignIn { org: "other", issuer: provider.issuer(), extra_policy: "" },
+    ];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    app.create_account("other", "elsewhere").await;
+    let http = reqwest::Client::new();
+    let token = cms_token(&provider).await;
+    let api = |path: &str| app.url(&format!("/api/v1{path}"));
+
+    // No token, a garbled one, or a tampered signature: 401 with a Bearer challenge.
+    let none = http.get(api("/accounts")).send().await.unwrap();
+    assert_eq!(none.status().as_u16(), 401);
+    assert!(none.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+    // A character well inside the signature (the last one carries padding bits).
+    let at = token.len() - 10;
+    let flipped = if &token[at..=at] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{flipped}{}", &token[..at], &token[at + 1..]);
+    for bad in ["nonsense", tampered.as_str()] {
+        let resp = http.get(api("/accounts")).bearer_auth(bad).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 401, "{bad}");
+    }
+
+    let accounts: Value =
+        http.get(api("/accounts")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(accounts["accounts"].as_array().unwrap().len(), 1, "only its own organisation's: {accounts}");
+
+    // Bad input: a clear 400 naming the problem.
+    let bad = http
+        .post(api("/drafts"))
+        .bearer_auth(&token)
+        .json(&json!({ "account": "press", "text": "x", "language": "not a tag!" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    assert!(bad.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("language"));
+
+    let created = http
+        .post(api("/drafts"))
+        .bearer_auth(&token)
+        .json(&json!({ "account": "press", "text": "Aus dem CMS: Sprechstunde am Montag", "language": "de" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let draft: Value = created.json().await.unwrap();
+    let id = draft["id"].as_str().unwrap().to_owned();
+    assert_eq!(draft["state"], "draft");
+    let submit = http.post(api(&format!("/drafts/{id}/submit"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(submit.status().as_u16(), 200);
+    // The client has the author role only.
+    let approve = http.post(api(&format!("/drafts/{id}/approve"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(approve.status().as_u16(), 403);
+
+    // A person approves it in the staff interface.
+    let bob = app.sign_in("demo", "bob").await;
+    assert_eq!(bob.answer.status, 303);
+    let page = bob.browser.get(&app.url(&format!("/staff/drafts/{id}"))).await;
+    let csrf = herold_tests::oidc::field(&page.body, "csrf").unwrap();
+    let approved = bob
+        .browser
+        .post(&app.url(&format!("/staff/drafts/{id}/step")), &[("csrf", csrf.as_str()), ("step", "approve")])
+        .await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    let draft: Value = http
+        .get(api(&format!("/drafts/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(draft["state"], "published");
+    let announcement = draft["announcement"]["id"].as_str().unwrap();
+    let status = http
+        .get(api(&format!("/announcements/press/{announcement}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status().as_u16(), 200);
+    assert!(status.json::<Value>().await.unwrap()["deliveries"]["failed"].is_number());
+
+    // Nothing of another organisation is reachable with this organisation's token.
+    let foreign = http
+        .post(api("/drafts"))
+        .bearer_auth(&token)
+        .json(&json!({ "account": "elsewhere", "text": "Fremd", "language": "de" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status().as_u16(), 404);
+    assert!(app.store.drafts("other", &DraftState::ALL, 10).await.unwrap().is_empty());
+
+    // The client is attributed like a person, and the audit trail says so.
+    let record = app.store.draft(&id).await.unwrap().unwrap();
+    assert_eq!(record.author_name, "API client herold-demo-cms");
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    let created = entries.iter().find(|e| e.leaf.action == "draft.create").unwrap();
+    assert_eq!(created.leaf.actor, format!("staff:{}", record.author_id));
+}
+
+/// The API description is served and names every route the API has.
+async fn the_openapi_document_describes_the_api(db: Db) {
+    let app = herold_tests::spawn_app(db).await;
+    let (status, doc) = app.get_json("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+    for path in [
+        "/api/v1/accounts",
+        "/api/v1/drafts",
+        "/api/v1/drafts/{id}",
+        "/api/v1/drafts/{id}/{step}",
+        "/api/v1/announcements/{account}/{id}",
+    ] {
+        assert!(paths.contains(&path), "{path} is not described");
+    }
+    assert_eq!(paths.len(), 5, "the document describes a route the API lacks: {paths:?}");
+}
+
+on_both_backends!(a_cms_writes_drafts_that_people_approve, the_openapi_document_describes_the_api);
