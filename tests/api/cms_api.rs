@@ -74,7 +74,12 @@ async fn a_cms_writes_drafts_that_people_approve(db: Db) {
     let created = http
         .post(api("/drafts"))
         .bearer_auth(&token)
-        .json(&json!({ "account": "press", "text": "Aus dem CMS: Sprechstunde am Montag", "language": "de" }))
+        .json(&json!({
+            "account": "press",
+            "text": "Aus dem CMS: Sprechstunde am Montag",
+            "language": "de",
+            "translations": [{ "language": "en", "text": "From the CMS: office hours on Monday" }],
+        }))
         .send()
         .await
         .unwrap();

@@ -156,6 +156,21 @@ async fn nobody_approves_their_own_draft(db: Db) {
     assert_eq!(own.status, 403, "{}", own.body);
     assert!(own.body.contains("four-eyes"), "the page says why: {}", own.body);
     assert_eq!(state(&app, &id).await, DraftState::Submitted);
+    // A second version in the primary's language is refused; the form comes back as typed.
+    let token = csrf(&app, &erik, "/staff/new").await;
+    let typed = "Zweimal Deutsch";
+    let form = [
+        ("csrf", token.as_str()),
+        ("account", "press"),
+        ("text", typed),
+        ("language", "de"),
+        ("translation_language_1", "de"),
+        ("translation_text_1", "Noch einmal"),
+    ];
+    let refused = erik.post(&app.url("/staff/drafts"), &form).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains(typed) && refused.body.contains("Noch einmal"), "nothing typed is lost");
+    assert!(refused.body.contains("role=\"alert\""), "the error is announced");
     // A rejection needs a comment; with one, the author sees it.
     let bob = signed_in(&app, "demo", "bob").await;
     assert_eq!(step(&app, &bob, &id, "reject", "").await.status, 400);

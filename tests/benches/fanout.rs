@@ -176,6 +176,7 @@ async fn fan_out(n: usize, db: Db, processes: usize, faults: bool) -> (Duration,
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let started = Instant::now();
     let draft = Draft {
+        translations: Default::default(),
         text: AnnouncementText::parse("Benchmark announcement").unwrap(),
         language: None,
         summary: None,

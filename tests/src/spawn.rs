@@ -240,6 +240,7 @@ impl TestApp {
         Draft {
             text: AnnouncementText::parse(text).expect("text"),
             language: Some(LanguageTag::parse("de").unwrap()),
+            translations: Default::default(),
             summary: None,
             urgent: false,
         }

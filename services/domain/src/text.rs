@@ -87,3 +87,67 @@ mod tests {
         assert!(Summary::parse("").is_err());
     }
 }
+
+/// Further language versions of an announcement besides its primary text: each language at
+/// most once, none the primary's, and only with a primary language to tell them apart.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Translations(Vec<(crate::LanguageTag, AnnouncementText)>);
+
+impl Translations {
+    pub const MAX: usize = 4;
+
+    pub fn parse(
+        primary: Option<&crate::LanguageTag>,
+        versions: Vec<(crate::LanguageTag, AnnouncementText)>,
+    ) -> Result<Self, DomainError> {
+        if versions.len() > Self::MAX {
+            return Err(DomainError::invalid("language versions", "", "at most 4 besides the primary text"));
+        }
+        if !versions.is_empty() && primary.is_none() {
+            return Err(DomainError::invalid(
+                "language versions",
+                "",
+                "need the primary text's language, so that readers can tell them apart",
+            ));
+        }
+        for (i, (lang, _)) in versions.iter().enumerate() {
+            if Some(lang) == primary || versions[..i].iter().any(|(l, _)| l == lang) {
+                return Err(DomainError::invalid(
+                    "language",
+                    &lang.to_string(),
+                    "has two versions; keep one",
+                ));
+            }
+        }
+        Ok(Translations(versions))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(crate::LanguageTag, AnnouncementText)> {
+        self.0.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod translation_tests {
+    use super::*;
+    use crate::LanguageTag;
+
+    fn v(lang: &str) -> (LanguageTag, AnnouncementText) {
+        (LanguageTag::parse(lang).unwrap(), AnnouncementText::parse("Text").unwrap())
+    }
+
+    #[test]
+    fn language_versions_are_distinct_and_labelled() {
+        let de = LanguageTag::parse("de").unwrap();
+        assert!(Translations::parse(Some(&de), vec![v("en"), v("fr")]).is_ok());
+        assert!(Translations::parse(Some(&de), vec![v("de")]).is_err(), "the primary's language");
+        assert!(Translations::parse(Some(&de), vec![v("en"), v("en")]).is_err(), "twice");
+        assert!(Translations::parse(None, vec![v("en")]).is_err(), "no primary language");
+        assert!(Translations::parse(Some(&de), vec![v("en"), v("fr"), v("it"), v("nl"), v("pl")]).is_err());
+        assert!(Translations::parse(None, vec![]).is_ok());
+    }
+}

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
-use herold_domain::{now_millis, AnnouncementText, LanguageTag, Millis, Summary};
+use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Millis, Summary, Translations};
 use herold_store::{
-    staff_actor, Announcement, AuditEntry, DraftContent, DraftKind, DraftRecord, NewDraft, StepDetails,
-    Store, StoreError,
+    staff_actor, Announcement, AuditEntry, DraftContent, DraftKind, DraftRecord, DraftTranslation, NewDraft,
+    StepDetails, Store, StoreError,
 };
 use serde_json::json;
 
@@ -61,6 +61,14 @@ fn content_of(draft: &Draft, publish_at: Option<Millis>) -> DraftContent {
     DraftContent {
         source_text: draft.text.as_str().to_owned(),
         language: draft.language.as_ref().map(|l| l.to_string()),
+        translations: draft
+            .translations
+            .iter()
+            .map(|(language, text)| DraftTranslation {
+                language: language.to_string(),
+                text: text.as_str().to_owned(),
+            })
+            .collect(),
         summary: draft.summary.as_ref().map(|s| s.as_str().to_owned()),
         urgent: draft.urgent,
         publish_at,
@@ -70,9 +78,16 @@ fn content_of(draft: &Draft, publish_at: Option<Millis>) -> DraftContent {
 /// Stored text was validated when it was written; it is checked again on the way out all
 /// the same, since rules may have tightened since.
 fn draft_of(content: &DraftContent) -> Result<Draft, PublishError> {
+    let language = content.language.as_deref().map(LanguageTag::parse).transpose()?;
+    let versions = content
+        .translations
+        .iter()
+        .map(|t| Ok((LanguageTag::parse(&t.language)?, AnnouncementText::parse(&t.text)?)))
+        .collect::<Result<Vec<_>, DomainError>>()?;
     Ok(Draft {
         text: AnnouncementText::parse(&content.source_text)?,
-        language: content.language.as_deref().map(LanguageTag::parse).transpose()?,
+        translations: Translations::parse(language.as_ref(), versions)?,
+        language,
         summary: content.summary.as_deref().map(Summary::parse).transpose()?,
         urgent: content.urgent,
     })

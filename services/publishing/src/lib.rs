@@ -8,12 +8,12 @@ mod render;
 
 use std::sync::Arc;
 
-use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Summary};
+use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Summary, Translations};
 use herold_federation::vocab::{self, PUBLIC};
 use herold_federation::Urls;
 use herold_store::{
     Account, Announcement, AnnouncementEdit, Audience, AuditEntry, NewActivity, NewAnnouncement, Priority,
-    Store, StoreError,
+    Store, StoreError, StoredTranslation,
 };
 use serde_json::{json, Value};
 
@@ -49,8 +49,23 @@ pub enum PublishError {
 pub struct Draft {
     pub text: AnnouncementText,
     pub language: Option<LanguageTag>,
+    /// Further language versions, sent in `contentMap` beside the primary text.
+    pub translations: Translations,
     pub summary: Option<Summary>,
     pub urgent: bool,
+}
+
+impl Draft {
+    fn stored_translations(&self) -> Vec<StoredTranslation> {
+        self.translations
+            .iter()
+            .map(|(language, text)| StoredTranslation {
+                language: language.to_string(),
+                source_text: text.as_str().to_owned(),
+                content_html: render_text(text.as_str()),
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone)]
@@ -110,6 +125,7 @@ impl Publisher {
     /// The announcement and its `Create`, ready to be stored together.
     pub(crate) fn prepare_create(&self, account: &Account, draft: Draft) -> (NewAnnouncement, NewActivity) {
         let new = NewAnnouncement {
+            translations: draft.stored_translations(),
             public_id: uuid::Uuid::new_v4().to_string(),
             account_id: account.id,
             content_html: render_text(draft.text.as_str()),
@@ -131,6 +147,7 @@ impl Publisher {
             published_at: new.published_at,
             updated_at: None,
             retracted_at: None,
+            translations: new.translations.clone(),
         };
         let create = self.activity(account, "Create", note(&self.urls, account, &preview), new.urgent, None);
         (new, create)
@@ -163,6 +180,7 @@ impl Publisher {
         // Mastodon ignores an Update whose `updated` is not newer than the last one it saw.
         let updated_at = now_millis().max(current.updated_at.unwrap_or(current.published_at) + 1000);
         let edit = AnnouncementEdit {
+            translations: draft.stored_translations(),
             id: current.id,
             content_html: render_text(draft.text.as_str()),
             source_text: draft.text.as_str().to_owned(),
@@ -174,6 +192,7 @@ impl Publisher {
         current.source_text = edit.source_text.clone();
         current.language = edit.language.clone();
         current.summary = edit.summary.clone();
+        current.translations = edit.translations.clone();
         current.updated_at = Some(updated_at);
         let update = self.activity(
             account,
@@ -251,7 +270,12 @@ pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
         "sensitive": a.summary.is_some(),
     });
     if let Some(lang) = &a.language {
-        note["contentMap"] = json!({ lang: a.content_html });
+        let mut map = serde_json::Map::new();
+        map.insert(lang.clone(), Value::String(a.content_html.clone()));
+        for t in &a.translations {
+            map.insert(t.language.clone(), Value::String(t.content_html.clone()));
+        }
+        note["contentMap"] = Value::Object(map);
     }
     if let Some(summary) = &a.summary {
         note["summary"] = Value::String(summary.clone());

@@ -56,6 +56,18 @@ pub fn home(urls: &Urls, accounts: &[Account]) -> String {
     )
 }
 
+/// Further language versions, each marked with its language for screen readers.
+fn translations(a: &Announcement) -> Markup {
+    html! {
+        @for t in &a.translations {
+            div.translation lang=(t.language) {
+                p.meta { "[" (t.language) "]" }
+                div.content { (PreEscaped(&t.content_html)) }
+            }
+        }
+    }
+}
+
 /// One announcement as followers see it (also the staff preview).
 pub fn announcement_article(urls: &Urls, account: &Account, a: &Announcement, heading: bool) -> Markup {
     let url = urls.announcement(&account.username, &a.public_id);
@@ -68,9 +80,11 @@ pub fn announcement_article(urls: &Urls, account: &Account, a: &Announcement, he
                 details {
                     summary { (summary) }
                     div.content { (PreEscaped(&a.content_html)) }
+                    (translations(a))
                 }
             } @else {
                 div.content { (PreEscaped(&a.content_html)) }
+                (translations(a))
             }
             p.meta {
                 @if a.urgent { strong.urgent { "Urgent" } " · " }

@@ -497,6 +497,7 @@ async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
         bail!("--text is required to publish or edit");
     };
     let draft = Draft {
+        translations: Default::default(),
         text: AnnouncementText::parse(&text)?,
         language: args.lang.map(|l| LanguageTag::parse(&l)).transpose()?,
         summary: args.summary.map(|s| Summary::parse(&s)).transpose()?,

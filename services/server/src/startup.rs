@@ -270,6 +270,7 @@ impl Services {
                     let draft = Draft {
                         text: AnnouncementText::parse(&text)?,
                         language: Some(LanguageTag::parse("en")?),
+                        translations: Default::default(),
                         summary: None,
                         urgent: false,
                     };

@@ -83,7 +83,7 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
                 "UPDATE activities SET body = '{}' WHERE announcement_id IN (SELECT an.id FROM announcements an \
                  JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
                  WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2)",
-                "UPDATE announcements SET source_text = '', content_html = '', summary = NULL WHERE id IN \
+                "UPDATE announcements SET source_text = '', content_html = '', summary = NULL, translations = '[]' WHERE id IN \
                  (SELECT an.id FROM announcements an JOIN accounts ac ON ac.id = an.account_id \
                  JOIN organizations o ON o.id = ac.org_id \
                  WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2)",
@@ -150,7 +150,7 @@ fn host_of(inbox: &str) -> String {
 const ACCOUNT_COLUMNS: &str = "a.id, a.org_id, o.slug AS org_slug, o.name AS org_name, a.username, \
      a.display_name, a.summary, a.public_key_pem, a.private_key_enc, a.created_at";
 const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
-     language, summary, urgent, published_at, updated_at, retracted_at";
+     language, summary, urgent, published_at, updated_at, retracted_at, translations";
 
 // Rows are claimed by pushing their lease into the future; an expired lease (a crashed
 // worker) makes a row claimable again. PostgreSQL skips rows another worker is claiming;
@@ -305,8 +305,8 @@ macro_rules! sql_store {
             ) -> Result<Announcement> {
                 let id: i64 = sqlx::query(
                     "INSERT INTO announcements (public_id, account_id, source_text, content_html, \
-                     language, summary, urgent, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     RETURNING id",
+                     language, summary, urgent, published_at, translations) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                 )
                 .bind(&new.public_id)
                 .bind(new.account_id)
@@ -316,6 +316,7 @@ macro_rules! sql_store {
                 .bind(&new.summary)
                 .bind(new.urgent)
                 .bind(new.published_at)
+                .bind(serde_json::to_string(&new.translations).unwrap_or_else(|_| "[]".into()))
                 .fetch_one(&mut **tx)
                 .await?
                 .try_get("id")?;
@@ -334,7 +335,7 @@ macro_rules! sql_store {
             ) -> Result<Announcement> {
                 let changed = sqlx::query(
                     "UPDATE announcements SET source_text = $1, content_html = $2, language = $3, \
-                     summary = $4, updated_at = $5 WHERE id = $6 AND retracted_at IS NULL",
+                     summary = $4, updated_at = $5, translations = $7 WHERE id = $6 AND retracted_at IS NULL",
                 )
                 .bind(&edit.source_text)
                 .bind(&edit.content_html)
@@ -342,6 +343,7 @@ macro_rules! sql_store {
                 .bind(&edit.summary)
                 .bind(edit.updated_at)
                 .bind(edit.id)
+                .bind(serde_json::to_string(&edit.translations).unwrap_or_else(|_| "[]".into()))
                 .execute(&mut **tx)
                 .await?
                 .rows_affected();
@@ -1419,6 +1421,8 @@ where
         published_at: r.try_get("published_at")?,
         updated_at: r.try_get("updated_at")?,
         retracted_at: r.try_get("retracted_at")?,
+        translations: serde_json::from_str(&r.try_get::<String, _>("translations")?)
+            .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
     })
 }
 

@@ -95,6 +95,14 @@ pub enum Priority {
     Routine = 1,
 }
 
+/// A further language version of an announcement.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredTranslation {
+    pub language: String,
+    pub source_text: String,
+    pub content_html: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewAnnouncement {
     pub public_id: String,
@@ -105,6 +113,7 @@ pub struct NewAnnouncement {
     pub summary: Option<String>,
     pub urgent: bool,
     pub published_at: Millis,
+    pub translations: Vec<StoredTranslation>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +124,7 @@ pub struct AnnouncementEdit {
     pub language: Option<String>,
     pub summary: Option<String>,
     pub updated_at: Millis,
+    pub translations: Vec<StoredTranslation>,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +140,7 @@ pub struct Announcement {
     pub published_at: Millis,
     pub updated_at: Option<Millis>,
     pub retracted_at: Option<Millis>,
+    pub translations: Vec<StoredTranslation>,
 }
 
 #[derive(Debug, Clone)]

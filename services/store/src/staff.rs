@@ -101,11 +101,19 @@ impl DraftKind {
     }
 }
 
+/// A further language version of a submission, as the author wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DraftTranslation {
+    pub language: String,
+    pub text: String,
+}
+
 /// The text of a submission, as the author wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftContent {
     pub source_text: String,
     pub language: Option<String>,
+    pub translations: Vec<DraftTranslation>,
     pub summary: Option<String>,
     pub urgent: bool,
     /// When it should go out; `None`: as soon as it is approved.

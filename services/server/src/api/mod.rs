@@ -8,7 +8,10 @@ use std::pin::Pin;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
 use herold_domain::workflow::Step;
-use herold_domain::{format_rfc3339, now_millis, parse_rfc3339, AnnouncementText, LanguageTag, Summary};
+use herold_domain::{
+    format_rfc3339, now_millis, parse_rfc3339, AnnouncementText, DomainError, LanguageTag, Summary,
+    Translations,
+};
 use herold_identity::IdentityError;
 use herold_publishing::editorial::StaffActor;
 use herold_publishing::Draft;
@@ -92,6 +95,7 @@ fn draft_json(s: &Services, d: &DraftRecord) -> Value {
         "state": d.state.as_str(),
         "text": d.content.source_text,
         "language": d.content.language,
+        "translations": d.content.translations,
         "summary": d.content.summary,
         "urgent": d.content.urgent,
         "publish_at": d.content.publish_at.map(format_rfc3339),
@@ -129,6 +133,16 @@ pub struct NewDraftBody {
     publish_at: Option<String>,
     /// The id of a published announcement this draft changes.
     edit_of: Option<String>,
+    /// Further language versions.
+    #[serde(default)]
+    translations: Vec<TranslationBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranslationBody {
+    language: String,
+    text: String,
 }
 
 #[post("/drafts")]
@@ -137,17 +151,22 @@ pub async fn create_draft(
     client: ApiClient,
     body: web::Json<NewDraftBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let draft = Draft {
-        text: AnnouncementText::parse(&body.text).map_err(herold_publishing::PublishError::from)?,
-        language: Some(LanguageTag::parse(&body.language).map_err(herold_publishing::PublishError::from)?),
-        summary: body
-            .summary
-            .as_deref()
-            .map(Summary::parse)
-            .transpose()
-            .map_err(herold_publishing::PublishError::from)?,
-        urgent: body.urgent,
+    let parse = || -> Result<Draft, DomainError> {
+        let language = LanguageTag::parse(&body.language)?;
+        let versions = body
+            .translations
+            .iter()
+            .map(|t| Ok((LanguageTag::parse(&t.language)?, AnnouncementText::parse(&t.text)?)))
+            .collect::<Result<Vec<_>, DomainError>>()?;
+        Ok(Draft {
+            text: AnnouncementText::parse(&body.text)?,
+            translations: Translations::parse(Some(&language), versions)?,
+            language: Some(language),
+            summary: body.summary.as_deref().map(Summary::parse).transpose()?,
+            urgent: body.urgent,
+        })
     };
+    let draft = parse().map_err(herold_publishing::PublishError::from)?;
     let publish_at = body
         .publish_at
         .as_deref()

@@ -184,6 +184,8 @@ pub struct ComposeForm<'a> {
     pub summary: &'a str,
     pub urgent: bool,
     pub publish_at: &'a str,
+    /// Up to two further language versions: (language, text).
+    pub versions: [(&'a str, &'a str); 2],
     /// Saving changes to this draft instead of making a new one.
     pub draft: Option<&'a str>,
     /// Proposing a change to this published announcement.
@@ -230,6 +232,19 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                     label for="language" { (lang.t("language")) }
                     input id="language" name="language" value=(f.language) required size="8" aria-describedby="language-help";
                     span.help id="language-help" { (lang.t("language_help")) }
+                }
+                @for (i, (code, text)) in f.versions.iter().enumerate() {
+                    fieldset {
+                        legend { (lang.t("translation")) }
+                        p {
+                            label for={ "translation_language_" (i + 1) } { (lang.t("language")) }
+                            input id={ "translation_language_" (i + 1) } name={ "translation_language_" (i + 1) } value=(code) size="8";
+                        }
+                        p {
+                            label for={ "translation_text_" (i + 1) } { (lang.t("text")) }
+                            textarea id={ "translation_text_" (i + 1) } name={ "translation_text_" (i + 1) } rows="5" maxlength="5000" { (text) }
+                        }
+                    }
                 }
                 p {
                     label for="summary" { (lang.t("content_warning")) }

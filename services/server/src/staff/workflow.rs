@@ -4,10 +4,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use herold_domain::workflow::{DraftState, Step};
-use herold_domain::{format_rfc3339, AnnouncementText, DomainError, LanguageTag, Millis, Summary};
+use herold_domain::{
+    format_rfc3339, AnnouncementText, DomainError, LanguageTag, Millis, Summary, Translations,
+};
 use herold_publishing::pages::announcement_article;
 use herold_publishing::{render_text, Draft, PublishError};
-use herold_store::{Account, Announcement, DraftRecord};
+use herold_store::{Account, Announcement, DraftRecord, StoredTranslation};
 use serde::Deserialize;
 
 use super::views::{self, ComposeForm, Dashboard, DraftPage};
@@ -80,6 +82,9 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             summary: current.as_ref().and_then(|a| a.summary.as_deref()).unwrap_or(""),
             urgent: current.as_ref().is_some_and(|a| a.urgent),
             publish_at: "",
+            versions: versions(current.as_ref().map_or(&[][..], |a| &a.translations[..]), |t| {
+                (t.language.as_str(), t.source_text.as_str())
+            }),
             draft: None,
             edit_of: current.as_ref().map(|a| a.public_id.as_str()),
             error: None,
@@ -88,6 +93,15 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
     }
     .await;
     staff.respond(&s, result)
+}
+
+/// The two version slots of the form, filled from what exists.
+fn versions<T>(existing: &[T], pair: impl Fn(&T) -> (&str, &str)) -> [(&str, &str); 2] {
+    let mut slots = [("", ""); 2];
+    for (slot, t) in slots.iter_mut().zip(existing) {
+        *slot = pair(t);
+    }
+    slots
 }
 
 #[derive(Deserialize)]
@@ -102,6 +116,14 @@ pub struct DraftForm {
     #[serde(default)]
     publish_at: String,
     edit_of: Option<String>,
+    #[serde(default)]
+    translation_language_1: String,
+    #[serde(default)]
+    translation_text_1: String,
+    #[serde(default)]
+    translation_language_2: String,
+    #[serde(default)]
+    translation_text_2: String,
 }
 
 /// `YYYY-MM-DDTHH:MM` (what `<input type="datetime-local">` sends), read as UTC.
@@ -119,12 +141,28 @@ fn parse_publish_at(raw: &str) -> Result<Option<Millis>, DomainError> {
 }
 
 impl DraftForm {
+    fn versions(&self) -> [(&str, &str); 2] {
+        [
+            (&self.translation_language_1, &self.translation_text_1),
+            (&self.translation_language_2, &self.translation_text_2),
+        ]
+    }
+
     fn parse(&self) -> Result<(Draft, Option<Millis>), DomainError> {
         let summary = self.summary.trim();
+        let language = LanguageTag::parse(self.language.trim())?;
+        // A version slot left empty (no text) is no version.
+        let versions = self
+            .versions()
+            .into_iter()
+            .filter(|(_, text)| !text.trim().is_empty())
+            .map(|(lang, text)| Ok((LanguageTag::parse(lang.trim())?, AnnouncementText::parse(text)?)))
+            .collect::<Result<Vec<_>, DomainError>>()?;
         Ok((
             Draft {
                 text: AnnouncementText::parse(&self.text)?,
-                language: Some(LanguageTag::parse(self.language.trim())?),
+                translations: Translations::parse(Some(&language), versions)?,
+                language: Some(language),
                 summary: (!summary.is_empty()).then(|| Summary::parse(summary)).transpose()?,
                 urgent: self.urgent.is_some(),
             },
@@ -149,6 +187,7 @@ impl DraftForm {
             summary: &self.summary,
             urgent: self.urgent.is_some(),
             publish_at: &self.publish_at,
+            versions: self.versions(),
             draft,
             edit_of: self.edit_of.as_deref(),
             error: Some(error),
@@ -191,6 +230,16 @@ fn draft_preview(s: &Services, account: &Account, d: &DraftRecord) -> maud::Mark
         published_at: d.content.publish_at.unwrap_or(d.updated_at),
         updated_at: None,
         retracted_at: None,
+        translations: d
+            .content
+            .translations
+            .iter()
+            .map(|t| StoredTranslation {
+                language: t.language.clone(),
+                source_text: t.text.clone(),
+                content_html: render_text(&t.text),
+            })
+            .collect(),
     };
     announcement_article(&s.urls, account, &preview, false)
 }
@@ -237,6 +286,7 @@ pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<Stri
             summary: d.content.summary.as_deref().unwrap_or(""),
             urgent: d.content.urgent,
             publish_at: publish_at.as_deref().unwrap_or(""),
+            versions: versions(&d.content.translations, |t| (t.language.as_str(), t.text.as_str())),
             draft: Some(&d.public_id),
             edit_of: None,
             error: None,

@@ -55,6 +55,8 @@ CREATE TABLE drafts (
     language         TEXT,
     summary          TEXT,
     urgent           BOOLEAN NOT NULL,
+    -- Further language versions: JSON [{"language", "text"}].
+    translations     TEXT NOT NULL DEFAULT '[]',
     publish_at       BIGINT,
     author_id        BIGINT NOT NULL REFERENCES staff(id),
     reviewer_id      BIGINT REFERENCES staff(id),
@@ -64,3 +66,7 @@ CREATE TABLE drafts (
 );
 CREATE INDEX drafts_account_state ON drafts(account_id, state);
 CREATE INDEX drafts_due ON drafts(state, publish_at);
+
+-- Further language versions of a published announcement: JSON [{"language",
+-- "source_text", "content_html"}], sent in contentMap beside the primary text.
+ALTER TABLE announcements ADD COLUMN translations TEXT NOT NULL DEFAULT '[]';

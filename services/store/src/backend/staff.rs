@@ -13,7 +13,7 @@ const STAFF_COLUMNS: &str = "st.id, o.slug AS org_slug, st.issuer, st.subject, s
      st.first_sign_in_at, st.last_sign_in_at";
 
 const DRAFT_SELECT: &str = "SELECT d.id, d.public_id, d.account_id, a.username AS account_username, \
-     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, d.state, d.source_text, d.language, d.summary, d.urgent, \
+     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, d.state, d.source_text, d.language, d.translations, d.summary, d.urgent, \
      d.publish_at, d.author_id, au.name AS author_name, d.reviewer_id, rv.name AS reviewer_name, \
      d.review_comment, d.created_at, d.updated_at FROM drafts d JOIN accounts a ON a.id = d.account_id \
      JOIN organizations o ON o.id = a.org_id JOIN staff au ON au.id = d.author_id \
@@ -74,6 +74,8 @@ where
         content: DraftContent {
             source_text: r.try_get("source_text")?,
             language: r.try_get("language")?,
+            translations: serde_json::from_str(&r.try_get::<String, _>("translations")?)
+                .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
             summary: r.try_get("summary")?,
             urgent: r.try_get("urgent")?,
             publish_at: r.try_get("publish_at")?,
@@ -408,8 +410,8 @@ macro_rules! staff_sql {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let id: i64 = sqlx::query(
                     "INSERT INTO drafts (public_id, account_id, announcement_id, kind, state, source_text, language, \
-                     summary, urgent, publish_at, author_id, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+                     summary, urgent, publish_at, author_id, created_at, updated_at, translations) \
+                     VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
                 )
                 .bind(&draft.public_id)
                 .bind(draft.account_id)
@@ -422,6 +424,7 @@ macro_rules! staff_sql {
                 .bind(draft.content.publish_at)
                 .bind(draft.author_id)
                 .bind(now)
+                .bind(serde_json::to_string(&draft.content.translations).unwrap_or_else(|_| "[]".into()))
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
@@ -465,7 +468,7 @@ macro_rules! staff_sql {
                 if let Some(c) = &details.content {
                     sqlx::query(
                         "UPDATE drafts SET source_text = $1, language = $2, summary = $3, urgent = $4, \
-                         publish_at = $5 WHERE id = $6",
+                         publish_at = $5, translations = $7 WHERE id = $6",
                     )
                     .bind(&c.source_text)
                     .bind(&c.language)
@@ -473,6 +476,7 @@ macro_rules! staff_sql {
                     .bind(c.urgent)
                     .bind(c.publish_at)
                     .bind(id)
+                    .bind(serde_json::to_string(&c.translations).unwrap_or_else(|_| "[]".into()))
                     .execute(&mut *tx)
                     .await?;
                 }
