@@ -126,6 +126,17 @@ pub struct EventRow {
     pub detail: Option<String>,
 }
 
+/// A member of staff as the report lists them: who holds which role.
+#[derive(Debug, Serialize)]
+pub struct StaffRow {
+    /// As the audit trail names them (`staff:<id>`).
+    pub actor: String,
+    pub name: String,
+    pub roles: String,
+    pub first_sign_in: String,
+    pub last_sign_in: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub org: String,
@@ -138,6 +149,8 @@ pub struct Report {
     /// Who acted in the period and how often (staff, operator, system).
     pub actors: BTreeMap<String, i64>,
     pub actions_per_day: BTreeMap<String, i64>,
+    /// Everyone who has signed in (or used the API) for the organisation.
+    pub staff: Vec<StaffRow>,
     pub audit_intact: bool,
     pub audit_problem: Option<String>,
     pub audit_entries: i64,
@@ -189,6 +202,18 @@ pub async fn report(
         policy_changes: Vec::new(),
         actors: BTreeMap::new(),
         actions_per_day: BTreeMap::new(),
+        staff: store
+            .staff_of_org(org)
+            .await?
+            .into_iter()
+            .map(|m| StaffRow {
+                actor: m.audit_actor(),
+                name: if m.name.is_empty() { "(anonymised)".into() } else { m.name },
+                roles: m.roles.to_string(),
+                first_sign_in: format_rfc3339(m.first_sign_in_at),
+                last_sign_in: format_rfc3339(m.last_sign_in_at),
+            })
+            .collect(),
         audit_intact: false,
         audit_problem: None,
         audit_entries: 0,
@@ -292,6 +317,13 @@ pub fn report_html(r: &Report) -> String {
             table {
                 thead { tr { th { "Who" } th { "Actions" } } }
                 tbody { @for (who, n) in &r.actors { tr { td { (who) } td { (n) } } } }
+            }
+            h2 { "Staff with roles" }
+            @if r.staff.is_empty() { p { "Nobody has signed in." } } @else {
+                table {
+                    thead { tr { th { "Audit name" } th { "Name" } th { "Roles" } th { "First sign-in" } th { "Last sign-in" } } }
+                    tbody { @for m in &r.staff { tr { td { (m.actor) } td { (m.name) } td { (m.roles) } td { (m.first_sign_in) } td { (m.last_sign_in) } } } }
+                }
             }
             (events("Retention runs", &r.retention_runs))
             (events("Subject requests", &r.subject_requests))

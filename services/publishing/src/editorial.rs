@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
-use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Millis, Summary, Translations};
+use herold_domain::{now_millis, Millis};
 use herold_store::{
     staff_actor, Announcement, AuditEntry, DraftContent, DraftKind, DraftRecord, DraftTranslation, NewDraft,
     StepDetails, Store, StoreError,
@@ -78,19 +78,13 @@ fn content_of(draft: &Draft, publish_at: Option<Millis>) -> DraftContent {
 /// Stored text was validated when it was written; it is checked again on the way out all
 /// the same, since rules may have tightened since.
 fn draft_of(content: &DraftContent) -> Result<Draft, PublishError> {
-    let language = content.language.as_deref().map(LanguageTag::parse).transpose()?;
-    let versions = content
-        .translations
-        .iter()
-        .map(|t| Ok((LanguageTag::parse(&t.language)?, AnnouncementText::parse(&t.text)?)))
-        .collect::<Result<Vec<_>, DomainError>>()?;
-    Ok(Draft {
-        text: AnnouncementText::parse(&content.source_text)?,
-        translations: Translations::parse(language.as_ref(), versions)?,
-        language,
-        summary: content.summary.as_deref().map(Summary::parse).transpose()?,
-        urgent: content.urgent,
-    })
+    Ok(Draft::parse(
+        &content.source_text,
+        content.language.as_deref(),
+        content.translations.iter().map(|t| (t.language.as_str(), t.text.as_str())),
+        content.summary.as_deref(),
+        content.urgent,
+    )?)
 }
 
 impl Editorial {

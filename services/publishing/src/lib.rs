@@ -56,6 +56,29 @@ pub struct Draft {
 }
 
 impl Draft {
+    /// Checks what an author typed (a form, the API, or a stored draft): the text, its
+    /// language, further language versions as (language, text), a content warning.
+    pub fn parse<'a>(
+        text: &str,
+        language: Option<&str>,
+        versions: impl IntoIterator<Item = (&'a str, &'a str)>,
+        summary: Option<&str>,
+        urgent: bool,
+    ) -> Result<Draft, DomainError> {
+        let language = language.map(|l| LanguageTag::parse(l.trim())).transpose()?;
+        let versions = versions
+            .into_iter()
+            .map(|(lang, text)| Ok((LanguageTag::parse(lang.trim())?, AnnouncementText::parse(text)?)))
+            .collect::<Result<Vec<_>, DomainError>>()?;
+        Ok(Draft {
+            text: AnnouncementText::parse(text)?,
+            translations: Translations::parse(language.as_ref(), versions)?,
+            language,
+            summary: summary.map(str::trim).filter(|s| !s.is_empty()).map(Summary::parse).transpose()?,
+            urgent,
+        })
+    }
+
     fn stored_translations(&self) -> Vec<StoredTranslation> {
         self.translations
             .iter()

@@ -8,10 +8,7 @@ use std::pin::Pin;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
 use herold_domain::workflow::Step;
-use herold_domain::{
-    format_rfc3339, now_millis, parse_rfc3339, AnnouncementText, DomainError, LanguageTag, Summary,
-    Translations,
-};
+use herold_domain::{format_rfc3339, now_millis, parse_rfc3339};
 use herold_identity::IdentityError;
 use herold_publishing::editorial::StaffActor;
 use herold_publishing::Draft;
@@ -151,22 +148,10 @@ pub async fn create_draft(
     client: ApiClient,
     body: web::Json<NewDraftBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let parse = || -> Result<Draft, DomainError> {
-        let language = LanguageTag::parse(&body.language)?;
-        let versions = body
-            .translations
-            .iter()
-            .map(|t| Ok((LanguageTag::parse(&t.language)?, AnnouncementText::parse(&t.text)?)))
-            .collect::<Result<Vec<_>, DomainError>>()?;
-        Ok(Draft {
-            text: AnnouncementText::parse(&body.text)?,
-            translations: Translations::parse(Some(&language), versions)?,
-            language: Some(language),
-            summary: body.summary.as_deref().map(Summary::parse).transpose()?,
-            urgent: body.urgent,
-        })
-    };
-    let draft = parse().map_err(herold_publishing::PublishError::from)?;
+    let versions = body.translations.iter().map(|t| (t.language.as_str(), t.text.as_str()));
+    let draft =
+        Draft::parse(&body.text, Some(&body.language), versions, body.summary.as_deref(), body.urgent)
+            .map_err(herold_publishing::PublishError::from)?;
     let publish_at = body
         .publish_at
         .as_deref()

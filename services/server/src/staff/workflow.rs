@@ -4,9 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use herold_domain::workflow::{DraftState, Step};
-use herold_domain::{
-    format_rfc3339, AnnouncementText, DomainError, LanguageTag, Millis, Summary, Translations,
-};
+use herold_domain::{format_rfc3339, DomainError, Millis};
 use herold_publishing::pages::announcement_article;
 use herold_publishing::{render_text, Draft, PublishError};
 use herold_store::{Account, Announcement, DraftRecord, StoredTranslation};
@@ -149,25 +147,16 @@ impl DraftForm {
     }
 
     fn parse(&self) -> Result<(Draft, Option<Millis>), DomainError> {
-        let summary = self.summary.trim();
-        let language = LanguageTag::parse(self.language.trim())?;
         // A version slot left empty (no text) is no version.
-        let versions = self
-            .versions()
-            .into_iter()
-            .filter(|(_, text)| !text.trim().is_empty())
-            .map(|(lang, text)| Ok((LanguageTag::parse(lang.trim())?, AnnouncementText::parse(text)?)))
-            .collect::<Result<Vec<_>, DomainError>>()?;
-        Ok((
-            Draft {
-                text: AnnouncementText::parse(&self.text)?,
-                translations: Translations::parse(Some(&language), versions)?,
-                language: Some(language),
-                summary: (!summary.is_empty()).then(|| Summary::parse(summary)).transpose()?,
-                urgent: self.urgent.is_some(),
-            },
-            parse_publish_at(&self.publish_at)?,
-        ))
+        let versions = self.versions().into_iter().filter(|(_, text)| !text.trim().is_empty());
+        let draft = Draft::parse(
+            &self.text,
+            Some(&self.language),
+            versions,
+            Some(&self.summary),
+            self.urgent.is_some(),
+        )?;
+        Ok((draft, parse_publish_at(&self.publish_at)?))
     }
 
     /// The form again, as the person filled it in, with what was wrong: nothing typed is lost.
