@@ -401,7 +401,88 @@ async fn forged_id_tokens_are_refused(db: Db) {
     assert_eq!(sign_ins.iter().filter(|e| e.leaf.action == "staff.sign_in").count(), 1);
 }
 
+/// A PNG of 3×2 pixels with a GPS position and an author in its metadata.
+fn png_with_metadata() -> Vec<u8> {
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0; 4]);
+        c
+    }
+    let mut ihdr = 3u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&2u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(b"eXIf", b"GPSLatitude 52.5200"));
+    png.extend(chunk(b"tEXt", b"Author\0Erika Mustermann"));
+    png.extend(chunk(b"IDAT", b"pixels"));
+    png.extend(chunk(b"IEND", b""));
+    png
+}
+
+async fn upload(app: &TestApp, b: &Browser, id: &str, bytes: Vec<u8>, alt: &str) -> (u16, String) {
+    let token = csrf(app, b, &format!("/staff/drafts/{id}")).await;
+    let form = reqwest::multipart::Form::new().text("csrf", token).text("alt", alt.to_owned()).part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name("photo.png").mime_str("image/png").unwrap(),
+    );
+    let resp =
+        b.http.post(app.url(&format!("/staff/drafts/{id}/images"))).multipart(form).send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+}
+
+/// Images need alt text, lose their metadata, stay private until published, go out as
+/// attachments, and disappear from public view with a retraction.
+async fn images_are_described_stripped_and_private_until_published(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let id = write(&app, &alice, "Neues Dienstgebäude", "", None).await;
+
+    let (status, body) = upload(&app, &alice, &id, png_with_metadata(), "  ").await;
+    assert_eq!(status, 400, "alt text is required: {body}");
+    assert!(body.contains("alt text"), "{body}");
+    let (status, _) = upload(&app, &alice, &id, b"GIF89a\x01\x00".to_vec(), "Ein GIF").await;
+    assert_eq!(status, 415);
+    let alt = "Das neue Dienstgebäude mit Glasfassade";
+    let (status, body) = upload(&app, &alice, &id, png_with_metadata(), alt).await;
+    assert_eq!(status, 303, "{body}");
+
+    let draft = app.store.draft(&id).await.unwrap().unwrap();
+    assert_eq!(draft.media.len(), 1);
+    let image = app.url(&format!("/media/{}", draft.media[0].public_id));
+    let anonymous = reqwest::get(&image).await.unwrap();
+    assert_eq!(anonymous.status().as_u16(), 404, "private before publication");
+    let own = alice.http.get(&image).send().await.unwrap();
+    assert_eq!(own.status().as_u16(), 200);
+    let stored = own.bytes().await.unwrap();
+    let text = String::from_utf8_lossy(&stored);
+    assert!(!text.contains("GPS") && !text.contains("Erika"), "metadata removed");
+    assert!(stored.starts_with(b"\x89PNG"));
+
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    let bob = signed_in(&app, "demo", "bob").await;
+    assert_eq!(step(&app, &bob, &id, "approve", "").await.status, 303);
+    let public_id = app.store.draft(&id).await.unwrap().unwrap().announcement_public_id.unwrap();
+    let (_, note) = app.get_json(&format!("/users/press/announcements/{public_id}")).await;
+    let attachment = &note["attachment"][0];
+    assert_eq!(attachment["name"], alt, "{note}");
+    assert_eq!((attachment["width"].as_i64(), attachment["height"].as_i64()), (Some(3), Some(2)));
+    assert_eq!(attachment["mediaType"], "image/png");
+    let public = reqwest::get(attachment["url"].as_str().unwrap()).await.unwrap();
+    assert_eq!(public.status().as_u16(), 200);
+    assert!(public.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    let page = reqwest::get(app.url(&format!("/users/press/announcements/{public_id}"))).await.unwrap();
+    assert!(page.text().await.unwrap().contains(&format!("alt=\"{alt}\"")));
+
+    app.services.publisher.retract("press", &public_id, "test", Some("test")).await.unwrap();
+    assert_eq!(reqwest::get(&image).await.unwrap().status().as_u16(), 404, "gone with the retraction");
+}
+
 on_both_backends!(
+    images_are_described_stripped_and_private_until_published,
     forged_id_tokens_are_refused,
     four_eyes_workflow_reaches_a_real_peer,
     nobody_approves_their_own_draft,

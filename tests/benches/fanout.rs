@@ -177,6 +177,7 @@ async fn fan_out(n: usize, db: Db, processes: usize, faults: bool) -> (Duration,
     let started = Instant::now();
     let draft = Draft {
         translations: Default::default(),
+        attachments: Vec::new(),
         text: AnnouncementText::parse("Benchmark announcement").unwrap(),
         language: None,
         summary: None,

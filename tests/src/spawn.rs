@@ -241,6 +241,7 @@ impl TestApp {
             text: AnnouncementText::parse(text).expect("text"),
             language: Some(LanguageTag::parse("de").unwrap()),
             translations: Default::default(),
+            attachments: Vec::new(),
             summary: None,
             urgent: false,
         }

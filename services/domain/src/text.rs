@@ -151,3 +151,34 @@ mod translation_tests {
         assert!(Translations::parse(None, vec![]).is_ok());
     }
 }
+
+/// The text alternative of an image: what a screen-reader user hears instead. Required for
+/// every image Herold publishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AltText(String);
+
+impl AltText {
+    pub const MAX_CHARS: usize = 1500;
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(DomainError::invalid(
+                "alt text",
+                raw,
+                "is required: describe the image for people who cannot see it",
+            ));
+        }
+        if s.chars().count() > Self::MAX_CHARS {
+            return Err(DomainError::invalid("alt text", raw, "must be at most 1500 characters"));
+        }
+        if s.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(DomainError::invalid("alt text", raw, "must not contain control characters"));
+        }
+        Ok(AltText(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

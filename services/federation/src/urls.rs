@@ -62,6 +62,10 @@ impl Urls {
     pub fn announcement(&self, username: &str, public_id: &str) -> String {
         self.at(&format!("/users/{username}/announcements/{public_id}"))
     }
+    /// An image attached to announcements.
+    pub fn media(&self, public_id: &str) -> String {
+        self.at(&format!("/media/{public_id}"))
+    }
     pub fn activity(&self, username: &str, id: &str) -> String {
         self.at(&format!("/users/{username}/activities/{id}"))
     }

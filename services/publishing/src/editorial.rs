@@ -5,14 +5,17 @@
 use std::sync::Arc;
 
 use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
-use herold_domain::{now_millis, Millis};
+use herold_domain::{now_millis, AltText, Millis};
 use herold_store::{
-    staff_actor, Announcement, AuditEntry, DraftContent, DraftKind, DraftRecord, DraftTranslation, NewDraft,
-    StepDetails, Store, StoreError,
+    staff_actor, Announcement, AuditEntry, DraftContent, DraftKind, DraftRecord, DraftTranslation, MediaInfo,
+    NewDraft, NewMedia, StepDetails, Store, StoreError,
 };
 use serde_json::json;
 
-use crate::{Draft, PublishError, Publisher};
+use crate::{media, Draft, PublishError, Publisher};
+
+/// What Mastodon shows of a post's images.
+const MAX_IMAGES: usize = 4;
 
 /// A signed-in member of staff, as a session vouches for them.
 #[derive(Debug, Clone)]
@@ -123,9 +126,13 @@ impl Editorial {
     ) -> Result<DraftRecord, PublishError> {
         who.require(Role::Author)?;
         let account = self.own_account(who, username).await?;
-        let announcement_id = match edit_of {
-            Some(public_id) => Some(self.publisher.existing(&account, public_id).await?.id),
-            None => None,
+        // A change starts with the announcement's images.
+        let (announcement_id, media) = match edit_of {
+            Some(public_id) => {
+                let current = self.publisher.existing(&account, public_id).await?;
+                (Some(current.id), current.attachments)
+            }
+            None => (None, Vec::new()),
         };
         let public_id = uuid::Uuid::new_v4().to_string();
         let kind = if announcement_id.is_some() { DraftKind::Edit } else { DraftKind::Create };
@@ -139,8 +146,66 @@ impl Editorial {
             announcement_id,
             author_id: who.id,
             content: content_of(&draft, publish_at),
+            media,
         };
         Ok(self.store.create_draft(new, audit).await?)
+    }
+
+    /// Attaches an image to one's own draft: metadata stripped, alt text required, at most
+    /// four.
+    pub async fn attach_image(
+        &self,
+        who: &StaffActor,
+        public_id: &str,
+        bytes: &[u8],
+        alt_text: &str,
+    ) -> Result<DraftRecord, PublishError> {
+        let current = self.own_draft(who, public_id).await?;
+        let alt = AltText::parse(alt_text)?;
+        if current.media.len() >= MAX_IMAGES {
+            return Err(PublishError::Incomplete("an announcement can carry at most four images"));
+        }
+        let image = media::clean(bytes).map_err(PublishError::Media)?;
+        let info = MediaInfo {
+            public_id: uuid::Uuid::new_v4().to_string(),
+            content_type: image.content_type.to_owned(),
+            width: i64::from(image.width),
+            height: i64::from(image.height),
+            alt_text: alt.as_str().to_owned(),
+        };
+        let audit = AuditEntry::new(&who.audit_name(), "draft.attach_image", format!("draft:{public_id}"))
+            .in_org(&who.org)
+            .with_detail(
+                json!({ "image": info.public_id, "bytes": image.bytes.len(), "alt_text": info.alt_text }),
+            );
+        let new = NewMedia { info, account_id: current.account_id, bytes: image.bytes };
+        Ok(self.store.attach_media(current.id, new, audit).await?)
+    }
+
+    pub async fn detach_image(
+        &self,
+        who: &StaffActor,
+        public_id: &str,
+        image: &str,
+    ) -> Result<DraftRecord, PublishError> {
+        let current = self.own_draft(who, public_id).await?;
+        let audit = AuditEntry::new(&who.audit_name(), "draft.detach_image", format!("draft:{public_id}"))
+            .in_org(&who.org)
+            .with_detail(json!({ "image": image }));
+        Ok(self.store.detach_media(current.id, image, audit).await?)
+    }
+
+    /// A draft of the person's own that is still being written.
+    async fn own_draft(&self, who: &StaffActor, public_id: &str) -> Result<DraftRecord, PublishError> {
+        who.require(Role::Author)?;
+        let current = self.draft(who, public_id).await?;
+        if current.author_id != who.id {
+            return Err(PublishError::Forbidden("only the author changes a draft"));
+        }
+        if !current.state.editable() {
+            return Err(PublishError::Incomplete("take the draft back to edit it first"));
+        }
+        Ok(current)
     }
 
     /// Changes the text of one's own draft (a rejected one becomes a draft again).
@@ -234,7 +299,8 @@ impl Editorial {
             .account_by_id(draft.account_id)
             .await?
             .ok_or_else(|| PublishError::UnknownAccount(draft.account_username.clone()))?;
-        let content = draft_of(&draft.content)?;
+        let mut content = draft_of(&draft.content)?;
+        content.attachments = draft.media.clone();
         let attribution = json!({
             "account": account.username,
             "draft": draft.public_id,

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod editorial;
+pub mod media;
 pub mod pages;
 mod render;
 
@@ -12,8 +13,8 @@ use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Summ
 use herold_federation::vocab::{self, PUBLIC};
 use herold_federation::Urls;
 use herold_store::{
-    Account, Announcement, AnnouncementEdit, Audience, AuditEntry, NewActivity, NewAnnouncement, Priority,
-    Store, StoreError, StoredTranslation,
+    Account, Announcement, AnnouncementEdit, Audience, AuditEntry, MediaInfo, NewActivity, NewAnnouncement,
+    Priority, Store, StoreError, StoredTranslation,
 };
 use serde_json::{json, Value};
 
@@ -42,6 +43,8 @@ pub enum PublishError {
     UnknownDraft(String),
     #[error("{0}")]
     Incomplete(&'static str),
+    #[error("{0}")]
+    Media(media::MediaError),
 }
 
 /// What an author wants to say.
@@ -51,6 +54,8 @@ pub struct Draft {
     pub language: Option<LanguageTag>,
     /// Further language versions, sent in `contentMap` beside the primary text.
     pub translations: Translations,
+    /// Images, each with its alt text.
+    pub attachments: Vec<MediaInfo>,
     pub summary: Option<Summary>,
     pub urgent: bool,
 }
@@ -73,6 +78,7 @@ impl Draft {
         Ok(Draft {
             text: AnnouncementText::parse(text)?,
             translations: Translations::parse(language.as_ref(), versions)?,
+            attachments: Vec::new(),
             language,
             summary: summary.map(str::trim).filter(|s| !s.is_empty()).map(Summary::parse).transpose()?,
             urgent,
@@ -149,6 +155,7 @@ impl Publisher {
     pub(crate) fn prepare_create(&self, account: &Account, draft: Draft) -> (NewAnnouncement, NewActivity) {
         let new = NewAnnouncement {
             translations: draft.stored_translations(),
+            attachments: draft.attachments.clone(),
             public_id: uuid::Uuid::new_v4().to_string(),
             account_id: account.id,
             content_html: render_text(draft.text.as_str()),
@@ -171,6 +178,7 @@ impl Publisher {
             updated_at: None,
             retracted_at: None,
             translations: new.translations.clone(),
+            attachments: new.attachments.clone(),
         };
         let create = self.activity(account, "Create", note(&self.urls, account, &preview), new.urgent, None);
         (new, create)
@@ -204,6 +212,7 @@ impl Publisher {
         let updated_at = now_millis().max(current.updated_at.unwrap_or(current.published_at) + 1000);
         let edit = AnnouncementEdit {
             translations: draft.stored_translations(),
+            attachments: draft.attachments.clone(),
             id: current.id,
             content_html: render_text(draft.text.as_str()),
             source_text: draft.text.as_str().to_owned(),
@@ -216,6 +225,7 @@ impl Publisher {
         current.language = edit.language.clone();
         current.summary = edit.summary.clone();
         current.translations = edit.translations.clone();
+        current.attachments = edit.attachments.clone();
         current.updated_at = Some(updated_at);
         let update = self.activity(
             account,
@@ -302,6 +312,22 @@ pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
     }
     if let Some(summary) = &a.summary {
         note["summary"] = Value::String(summary.clone());
+    }
+    if !a.attachments.is_empty() {
+        note["attachment"] = a
+            .attachments
+            .iter()
+            .map(|m| {
+                json!({
+                    "type": "Image",
+                    "mediaType": m.content_type,
+                    "url": urls.media(&m.public_id),
+                    "name": m.alt_text,
+                    "width": m.width,
+                    "height": m.height,
+                })
+            })
+            .collect();
     }
     if let Some(updated) = a.updated_at {
         note["updated"] = Value::String(herold_domain::format_rfc3339(updated));

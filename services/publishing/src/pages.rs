@@ -56,6 +56,14 @@ pub fn home(urls: &Urls, accounts: &[Account]) -> String {
     )
 }
 
+fn images(urls: &Urls, a: &Announcement) -> Markup {
+    html! {
+        @for m in &a.attachments {
+            img.attachment src=(urls.media(&m.public_id)) alt=(m.alt_text) width=(m.width) height=(m.height) loading="lazy";
+        }
+    }
+}
+
 /// Further language versions, each marked with its language for screen readers.
 fn translations(a: &Announcement) -> Markup {
     html! {
@@ -80,10 +88,12 @@ pub fn announcement_article(urls: &Urls, account: &Account, a: &Announcement, he
                 details {
                     summary { (summary) }
                     div.content { (PreEscaped(&a.content_html)) }
+                    (images(urls, a))
                     (translations(a))
                 }
             } @else {
                 div.content { (PreEscaped(&a.content_html)) }
+                (images(urls, a))
                 (translations(a))
             }
             p.meta {

@@ -498,6 +498,7 @@ async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
     };
     let draft = Draft {
         translations: Default::default(),
+        attachments: Vec::new(),
         text: AnnouncementText::parse(&text)?,
         language: args.lang.map(|l| LanguageTag::parse(&l)).transpose()?,
         summary: args.summary.map(|s| Summary::parse(&s)).transpose()?,

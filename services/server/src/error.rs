@@ -67,7 +67,8 @@ impl ApiError {
                 | PublishError::Workflow(_)
                 | PublishError::Forbidden(_)
                 | PublishError::UnknownDraft(_)
-                | PublishError::Incomplete(_)),
+                | PublishError::Incomplete(_)
+                | PublishError::Media(_)),
             ) => e.to_string(),
             _ => "internal error".into(),
         }
@@ -101,6 +102,13 @@ impl ResponseError for ApiError {
             }
             ApiError::Publish(PublishError::UnknownDraft(_)) => StatusCode::NOT_FOUND,
             ApiError::Publish(PublishError::Incomplete(_)) => StatusCode::BAD_REQUEST,
+            ApiError::Publish(PublishError::Media(herold_publishing::media::MediaError::TooLarge)) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::Publish(PublishError::Media(herold_publishing::media::MediaError::UnsupportedType)) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            ApiError::Publish(PublishError::Media(_)) => StatusCode::BAD_REQUEST,
             ApiError::Publish(PublishError::Store(_) | PublishError::Key(_)) | ApiError::Store(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

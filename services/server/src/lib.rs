@@ -7,7 +7,7 @@ mod error;
 mod rate_limit;
 pub(crate) mod routes;
 mod security_log;
-mod staff;
+pub(crate) mod staff;
 pub mod startup;
 pub mod telemetry;
 mod tls;

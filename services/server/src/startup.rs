@@ -271,6 +271,7 @@ impl Services {
                         text: AnnouncementText::parse(&text)?,
                         language: Some(LanguageTag::parse("en")?),
                         translations: Default::default(),
+        attachments: Vec::new(),
                         summary: None,
                         urgent: false,
                     };

@@ -83,7 +83,11 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
                 "UPDATE activities SET body = '{}' WHERE announcement_id IN (SELECT an.id FROM announcements an \
                  JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
                  WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2)",
-                "UPDATE announcements SET source_text = '', content_html = '', summary = NULL, translations = '[]' WHERE id IN \
+                "DELETE FROM media WHERE announcement_id IN (SELECT an.id FROM announcements an \
+                 JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
+                 WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2)",
+                "UPDATE announcements SET source_text = '', content_html = '', summary = NULL, translations = '[]', \
+                 attachments = '[]' WHERE id IN \
                  (SELECT an.id FROM announcements an JOIN accounts ac ON ac.id = an.account_id \
                  JOIN organizations o ON o.id = ac.org_id \
                  WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2)",
@@ -150,7 +154,7 @@ fn host_of(inbox: &str) -> String {
 const ACCOUNT_COLUMNS: &str = "a.id, a.org_id, o.slug AS org_slug, o.name AS org_name, a.username, \
      a.display_name, a.summary, a.public_key_pem, a.private_key_enc, a.created_at";
 const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
-     language, summary, urgent, published_at, updated_at, retracted_at, translations";
+     language, summary, urgent, published_at, updated_at, retracted_at, translations, attachments";
 
 // Rows are claimed by pushing their lease into the future; an expired lease (a crashed
 // worker) makes a row claimable again. PostgreSQL skips rows another worker is claiming;
@@ -305,8 +309,8 @@ macro_rules! sql_store {
             ) -> Result<Announcement> {
                 let id: i64 = sqlx::query(
                     "INSERT INTO announcements (public_id, account_id, source_text, content_html, \
-                     language, summary, urgent, published_at, translations) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                     language, summary, urgent, published_at, translations, attachments) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                 )
                 .bind(&new.public_id)
                 .bind(new.account_id)
@@ -317,9 +321,11 @@ macro_rules! sql_store {
                 .bind(new.urgent)
                 .bind(new.published_at)
                 .bind(serde_json::to_string(&new.translations).unwrap_or_else(|_| "[]".into()))
+                .bind(serde_json::to_string(&new.attachments).unwrap_or_else(|_| "[]".into()))
                 .fetch_one(&mut **tx)
                 .await?
                 .try_get("id")?;
+                Self::claim_media(tx, &new.attachments, id).await?;
                 Self::insert_activity(tx, create, Some(id), now).await?;
                 Self::audit(tx, seal, audit, now).await?;
                 Self::announcement_by_id(tx, id).await
@@ -335,7 +341,7 @@ macro_rules! sql_store {
             ) -> Result<Announcement> {
                 let changed = sqlx::query(
                     "UPDATE announcements SET source_text = $1, content_html = $2, language = $3, \
-                     summary = $4, updated_at = $5, translations = $7 WHERE id = $6 AND retracted_at IS NULL",
+                     summary = $4, updated_at = $5, translations = $7, attachments = $8 WHERE id = $6 AND retracted_at IS NULL",
                 )
                 .bind(&edit.source_text)
                 .bind(&edit.content_html)
@@ -344,15 +350,33 @@ macro_rules! sql_store {
                 .bind(edit.updated_at)
                 .bind(edit.id)
                 .bind(serde_json::to_string(&edit.translations).unwrap_or_else(|_| "[]".into()))
+                .bind(serde_json::to_string(&edit.attachments).unwrap_or_else(|_| "[]".into()))
                 .execute(&mut **tx)
                 .await?
                 .rows_affected();
                 if changed == 0 {
                     return Err(StoreError::NotFound(format!("announcement {} (or it was retracted)", edit.id)));
                 }
+                Self::claim_media(tx, &edit.attachments, edit.id).await?;
                 Self::insert_activity(tx, update, Some(edit.id), now).await?;
                 Self::audit(tx, seal, audit, now).await?;
                 Self::announcement_by_id(tx, edit.id).await
+            }
+
+            /// Marks images as shown by a published announcement, which makes them public.
+            async fn claim_media(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                media: &[MediaInfo],
+                announcement_id: i64,
+            ) -> Result<()> {
+                for m in media {
+                    sqlx::query("UPDATE media SET announcement_id = $1 WHERE public_id = $2")
+                        .bind(announcement_id)
+                        .bind(&m.public_id)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
             }
 
             async fn announcement_by_id(
@@ -1422,6 +1446,8 @@ where
         updated_at: r.try_get("updated_at")?,
         retracted_at: r.try_get("retracted_at")?,
         translations: serde_json::from_str(&r.try_get::<String, _>("translations")?)
+            .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
+        attachments: serde_json::from_str(&r.try_get::<String, _>("attachments")?)
             .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
     })
 }

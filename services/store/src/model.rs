@@ -95,6 +95,16 @@ pub enum Priority {
     Routine = 1,
 }
 
+/// An image as announcements and drafts list it (the bytes stay in the media table).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MediaInfo {
+    pub public_id: String,
+    pub content_type: String,
+    pub width: i64,
+    pub height: i64,
+    pub alt_text: String,
+}
+
 /// A further language version of an announcement.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredTranslation {
@@ -114,6 +124,7 @@ pub struct NewAnnouncement {
     pub urgent: bool,
     pub published_at: Millis,
     pub translations: Vec<StoredTranslation>,
+    pub attachments: Vec<MediaInfo>,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +136,7 @@ pub struct AnnouncementEdit {
     pub summary: Option<String>,
     pub updated_at: Millis,
     pub translations: Vec<StoredTranslation>,
+    pub attachments: Vec<MediaInfo>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +153,7 @@ pub struct Announcement {
     pub updated_at: Option<Millis>,
     pub retracted_at: Option<Millis>,
     pub translations: Vec<StoredTranslation>,
+    pub attachments: Vec<MediaInfo>,
 }
 
 #[derive(Debug, Clone)]

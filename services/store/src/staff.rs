@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use herold_domain::workflow::{DraftState, Roles, Transition};
 use herold_domain::Millis;
 
-use crate::{Announcement, AnnouncementEdit, AuditEntry, NewActivity, NewAnnouncement, Result};
+use crate::{Announcement, AnnouncementEdit, AuditEntry, MediaInfo, NewActivity, NewAnnouncement, Result};
 
 /// What the provider told us about a person at sign-in.
 #[derive(Debug, Clone)]
@@ -129,6 +129,8 @@ pub struct NewDraft {
     pub announcement_id: Option<i64>,
     pub author_id: i64,
     pub content: DraftContent,
+    /// Images it starts with (an edit keeps the announcement's).
+    pub media: Vec<MediaInfo>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +146,7 @@ pub struct DraftRecord {
     pub announcement_public_id: Option<String>,
     pub state: DraftState,
     pub content: DraftContent,
+    pub media: Vec<MediaInfo>,
     pub author_id: i64,
     pub author_name: String,
     pub reviewer_id: Option<i64>,
@@ -151,6 +154,24 @@ pub struct DraftRecord {
     pub review_comment: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// An image to store, its metadata already removed.
+#[derive(Debug, Clone)]
+pub struct NewMedia {
+    pub info: MediaInfo,
+    pub account_id: i64,
+    pub bytes: Vec<u8>,
+}
+
+/// An image with what decides who may see it.
+#[derive(Debug, Clone)]
+pub struct MediaFile {
+    pub info: MediaInfo,
+    pub org_slug: String,
+    /// Shown by a published announcement that is not retracted: public.
+    pub public: bool,
+    pub bytes: Vec<u8>,
 }
 
 /// What a workflow step changes besides the state.
@@ -195,6 +216,18 @@ pub trait StaffStore: Send + Sync {
     async fn staff_of_org(&self, org_slug: &str) -> Result<Vec<StaffMember>>;
 
     async fn create_draft(&self, draft: NewDraft, audit: AuditEntry) -> Result<DraftRecord>;
+    /// Stores an image and appends it to a draft that is still being written (else
+    /// `Conflict`), audited, in one transaction.
+    async fn attach_media(&self, draft_id: i64, media: NewMedia, audit: AuditEntry) -> Result<DraftRecord>;
+    /// Takes an image off a draft that is still being written; the image itself goes too
+    /// unless a published announcement shows it.
+    async fn detach_media(
+        &self,
+        draft_id: i64,
+        media_public_id: &str,
+        audit: AuditEntry,
+    ) -> Result<DraftRecord>;
+    async fn media_file(&self, public_id: &str) -> Result<Option<MediaFile>>;
     async fn draft(&self, public_id: &str) -> Result<Option<DraftRecord>>;
     /// Submissions of an organisation in any of `states`, newest first.
     async fn drafts(&self, org_slug: &str, states: &[DraftState], limit: i64) -> Result<Vec<DraftRecord>>;

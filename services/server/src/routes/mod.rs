@@ -1,5 +1,6 @@
 mod actors;
 mod inbox;
+mod media;
 mod metrics;
 mod wellknown;
 
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::following)
         .service(actors::feed)
         .service(actors::announcement)
+        .service(media::media)
         .configure(crate::staff::configure)
         .configure(crate::api::configure)
         .default_service(web::to(actors::not_found));

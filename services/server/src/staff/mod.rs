@@ -35,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(workflow::edit_draft)
         .service(workflow::revise)
         .service(workflow::step)
+        .service(workflow::attach_image)
+        .service(workflow::detach_image)
         .service(workflow::account_page)
         .service(workflow::announcement_show)
         .service(workflow::retract);

@@ -306,6 +306,32 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
             }
             h2 { (lang.t("preview")) }
             div.preview { (p.preview) }
+            @if author && d.state.editable() {
+                h2 { (lang.t("images")) }
+                @for m in &d.media {
+                    form.inline method="post" action={ "/staff/drafts/" (d.public_id) "/images/" (m.public_id) "/remove" } {
+                        (v.csrf())
+                        span { (m.alt_text) " " }
+                        button type="submit" { (lang.t("remove_image")) span.visually-hidden { ": " (m.alt_text) } }
+                    }
+                }
+                @if d.media.len() < 4 {
+                    form method="post" enctype="multipart/form-data" action={ "/staff/drafts/" (d.public_id) "/images" } {
+                        (v.csrf())
+                        p {
+                            label for="file" { (lang.t("image_file")) }
+                            input id="file" type="file" name="file" accept="image/jpeg,image/png" required aria-describedby="file-help";
+                            span.help id="file-help" { (lang.t("image_file_help")) }
+                        }
+                        p {
+                            label for="alt" { (lang.t("alt_text")) }
+                            textarea id="alt" name="alt" rows="3" required maxlength="1500" aria-describedby="alt-help" {}
+                            span.help id="alt-help" { (lang.t("alt_text_help")) }
+                        }
+                        p { button type="submit" { (lang.t("attach_image")) } }
+                    }
+                }
+            }
             div.actions {
                 @if author && d.state.editable() {
                     p { a href={ "/staff/drafts/" (d.public_id) "/edit" } { (lang.t("edit")) } }

@@ -1,12 +1,14 @@
 //! Editorial pages: the overview, writing and revising, the approval steps, and published
 //! announcements with their delivery progress.
 
+use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use herold_domain::workflow::{DraftState, Step};
 use herold_domain::{format_rfc3339, DomainError, Millis};
 use herold_publishing::pages::announcement_article;
-use herold_publishing::{render_text, Draft, PublishError};
+use herold_publishing::{media, render_text, Draft, PublishError};
 use herold_store::{Account, Announcement, DraftRecord, StoredTranslation};
 use serde::Deserialize;
 
@@ -229,6 +231,7 @@ fn draft_preview(s: &Services, account: &Account, d: &DraftRecord) -> maud::Mark
                 content_html: render_text(&t.text),
             })
             .collect(),
+        attachments: d.media.clone(),
     };
     announcement_article(&s.urls, account, &preview, false)
 }
@@ -427,6 +430,86 @@ pub async fn retract(
             }
             Err(e) => Err(e.into()),
         }
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+/// Reads a multipart upload: small text fields, and one file of at most the image limit.
+async fn read_upload(mut payload: Multipart) -> Result<(String, String, Vec<u8>), ApiError> {
+    let (mut csrf, mut alt, mut file) = (String::new(), String::new(), Vec::new());
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| ApiError::BadRequest(format!("the upload is malformed: {e}")))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let limit = if name == "file" { media::MAX_BYTES } else { 8 * 1024 };
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
+            if data.len() + chunk.len() > limit {
+                return Err(match name.as_str() {
+                    "file" => ApiError::Publish(PublishError::Media(media::MediaError::TooLarge)),
+                    _ => ApiError::BadRequest(format!("the field {name} is too long")),
+                });
+            }
+            data.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
+            "alt" => alt = String::from_utf8_lossy(&data).into_owned(),
+            "file" => file = data,
+            _ => {}
+        }
+    }
+    Ok((csrf, alt, file))
+}
+
+#[post("/staff/drafts/{id}/images")]
+pub async fn attach_image(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<String>,
+    payload: Multipart,
+) -> HttpResponse {
+    let result = async {
+        let (csrf, alt, file) = read_upload(payload).await?;
+        staff.check_form(&req, &s, &csrf)?;
+        if file.is_empty() {
+            return Err(ApiError::Publish(PublishError::Incomplete("choose an image file")));
+        }
+        match s.editorial.attach_image(&staff.actor(), &id, &file, &alt).await {
+            Ok(record) => Ok(see_other(&format!("/staff/drafts/{}", record.public_id))),
+            Err(e @ (PublishError::Invalid(_) | PublishError::Incomplete(_) | PublishError::Media(_))) => {
+                let d = s.editorial.draft(&staff.actor(), &id).await?;
+                let e = ApiError::from(e);
+                let status = e.log();
+                draft_page(&s, &staff, &d, status, Some(&e.safe_message())).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+#[post("/staff/drafts/{id}/images/{image}/remove")]
+pub async fn detach_image(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfOnly>,
+) -> HttpResponse {
+    let (id, image) = path.into_inner();
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        let record = s.editorial.detach_image(&staff.actor(), &id, &image).await?;
+        Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
     }
     .await;
     staff.respond(&s, result)

@@ -57,6 +57,8 @@ CREATE TABLE drafts (
     urgent           BOOLEAN NOT NULL,
     -- Further language versions: JSON [{"language", "text"}].
     translations     TEXT NOT NULL DEFAULT '[]',
+    -- Attached images: JSON [{"public_id", "content_type", "width", "height", "alt_text"}].
+    media            TEXT NOT NULL DEFAULT '[]',
     publish_at       INTEGER,
     author_id        INTEGER NOT NULL REFERENCES staff(id),
     reviewer_id      INTEGER REFERENCES staff(id),
@@ -70,3 +72,22 @@ CREATE INDEX drafts_due ON drafts(state, publish_at);
 -- Further language versions of a published announcement: JSON [{"language",
 -- "source_text", "content_html"}], sent in contentMap beside the primary text.
 ALTER TABLE announcements ADD COLUMN translations TEXT NOT NULL DEFAULT '[]';
+
+-- Images attached to announcements, with their metadata already stripped. Public once an
+-- announcement that shows them is published (announcement_id), until it is retracted.
+CREATE TABLE media (
+    id               INTEGER PRIMARY KEY,
+    public_id        TEXT NOT NULL UNIQUE,
+    account_id       INTEGER NOT NULL REFERENCES accounts(id),
+    announcement_id  INTEGER REFERENCES announcements(id),
+    content_type     TEXT NOT NULL,
+    width            INTEGER NOT NULL,
+    height           INTEGER NOT NULL,
+    alt_text         TEXT NOT NULL,
+    bytes            BLOB NOT NULL,
+    created_at       INTEGER NOT NULL
+);
+CREATE INDEX media_announcement ON media(announcement_id);
+
+-- The images of a published announcement, as in drafts.media.
+ALTER TABLE announcements ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';

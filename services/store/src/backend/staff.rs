@@ -13,7 +13,7 @@ const STAFF_COLUMNS: &str = "st.id, o.slug AS org_slug, st.issuer, st.subject, s
      st.first_sign_in_at, st.last_sign_in_at";
 
 const DRAFT_SELECT: &str = "SELECT d.id, d.public_id, d.account_id, a.username AS account_username, \
-     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, d.state, d.source_text, d.language, d.translations, d.summary, d.urgent, \
+     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, d.state, d.source_text, d.language, d.translations, d.media, d.summary, d.urgent, \
      d.publish_at, d.author_id, au.name AS author_name, d.reviewer_id, rv.name AS reviewer_name, \
      d.review_comment, d.created_at, d.updated_at FROM drafts d JOIN accounts a ON a.id = d.account_id \
      JOIN organizations o ON o.id = a.org_id JOIN staff au ON au.id = d.author_id \
@@ -80,6 +80,8 @@ where
             urgent: r.try_get("urgent")?,
             publish_at: r.try_get("publish_at")?,
         },
+        media: serde_json::from_str(&r.try_get::<String, _>("media")?)
+            .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
         author_id: r.try_get("author_id")?,
         author_name: r.try_get("author_name")?,
         reviewer_id: r.try_get("reviewer_id")?,
@@ -184,6 +186,21 @@ macro_rules! staff_sql {
                     .await?
                     .ok_or_else(|| StoreError::NotFound(format!("draft {id}")))?;
                 draft_from(&row)
+            }
+
+            async fn set_draft_media(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                draft_id: i64,
+                media: &[MediaInfo],
+                now: Millis,
+            ) -> Result<()> {
+                sqlx::query("UPDATE drafts SET media = $1, updated_at = $2 WHERE id = $3")
+                    .bind(serde_json::to_string(media).unwrap_or_else(|_| "[]".into()))
+                    .bind(now)
+                    .bind(draft_id)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
             }
 
             /// Moves a draft from the transition's start to its end, or fails with
@@ -410,8 +427,8 @@ macro_rules! staff_sql {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let id: i64 = sqlx::query(
                     "INSERT INTO drafts (public_id, account_id, announcement_id, kind, state, source_text, language, \
-                     summary, urgent, publish_at, author_id, created_at, updated_at, translations) \
-                     VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
+                     summary, urgent, publish_at, author_id, created_at, updated_at, translations, media) \
+                     VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) RETURNING id",
                 )
                 .bind(&draft.public_id)
                 .bind(draft.account_id)
@@ -425,6 +442,7 @@ macro_rules! staff_sql {
                 .bind(draft.author_id)
                 .bind(now)
                 .bind(serde_json::to_string(&draft.content.translations).unwrap_or_else(|_| "[]".into()))
+                .bind(serde_json::to_string(&draft.media).unwrap_or_else(|_| "[]".into()))
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
@@ -432,6 +450,85 @@ macro_rules! staff_sql {
                 let record = Self::draft_in(&mut *tx, id).await?;
                 tx.commit().await?;
                 Ok(record)
+            }
+
+            async fn attach_media(&self, draft_id: i64, media: NewMedia, audit: AuditEntry) -> Result<DraftRecord> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let mut draft = Self::draft_in(&mut *tx, draft_id).await?;
+                if !draft.state.editable() {
+                    return Err(StoreError::Conflict(format!("draft {draft_id} is no longer being written")));
+                }
+                sqlx::query(
+                    "INSERT INTO media (public_id, account_id, content_type, width, height, alt_text, bytes, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&media.info.public_id)
+                .bind(media.account_id)
+                .bind(&media.info.content_type)
+                .bind(media.info.width)
+                .bind(media.info.height)
+                .bind(&media.info.alt_text)
+                .bind(&media.bytes)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                draft.media.push(media.info);
+                Self::set_draft_media(&mut tx, draft_id, &draft.media, now).await?;
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                let record = Self::draft_in(&mut *tx, draft_id).await?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn detach_media(&self, draft_id: i64, media_public_id: &str, audit: AuditEntry) -> Result<DraftRecord> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let mut draft = Self::draft_in(&mut *tx, draft_id).await?;
+                if !draft.state.editable() {
+                    return Err(StoreError::Conflict(format!("draft {draft_id} is no longer being written")));
+                }
+                let before = draft.media.len();
+                draft.media.retain(|m| m.public_id != media_public_id);
+                if draft.media.len() == before {
+                    return Err(StoreError::NotFound(format!("image {media_public_id} on draft {draft_id}")));
+                }
+                Self::set_draft_media(&mut tx, draft_id, &draft.media, now).await?;
+                sqlx::query("DELETE FROM media WHERE public_id = $1 AND announcement_id IS NULL")
+                    .bind(media_public_id)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                let record = Self::draft_in(&mut *tx, draft_id).await?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn media_file(&self, public_id: &str) -> Result<Option<MediaFile>> {
+                let row = sqlx::query(
+                    "SELECT m.public_id, m.content_type, m.width, m.height, m.alt_text, m.bytes, o.slug, \
+                     (an.id IS NOT NULL AND an.retracted_at IS NULL) AS public FROM media m \
+                     JOIN accounts a ON a.id = m.account_id JOIN organizations o ON o.id = a.org_id \
+                     LEFT JOIN announcements an ON an.id = m.announcement_id WHERE m.public_id = $1",
+                )
+                .bind(public_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    Ok(MediaFile {
+                        info: MediaInfo {
+                            public_id: r.try_get("public_id")?,
+                            content_type: r.try_get("content_type")?,
+                            width: r.try_get("width")?,
+                            height: r.try_get("height")?,
+                            alt_text: r.try_get("alt_text")?,
+                        },
+                        org_slug: r.try_get("slug")?,
+                        public: r.try_get("public")?,
+                        bytes: r.try_get("bytes")?,
+                    })
+                })
+                .transpose()
             }
 
             async fn draft(&self, public_id: &str) -> Result<Option<DraftRecord>> {
