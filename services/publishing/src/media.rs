@@ -142,10 +142,15 @@ fn clean_jpeg(bytes: &[u8]) -> Result<CleanImage, MediaError> {
             ));
         }
         // APP1 (EXIF, XMP), APP13 (IPTC, Photoshop) and comments go; JFIF, the colour
-        // profile (APP2) and Adobe's colour transform (APP14) stay.
+        // profile (APP2) and Adobe's colour transform (APP14) stay. Of EXIF only the
+        // orientation survives: without it, phone photos would show on their side.
         let dropped = marker == 0xE1 || marker == 0xED || marker == 0xFE || (0xE3..=0xEC).contains(&marker);
         if !dropped {
             out.extend_from_slice(segment);
+        } else if marker == 0xE1 {
+            if let Some(orientation) = exif_orientation(&segment[4..]).filter(|o| (2..=8).contains(o)) {
+                out.extend_from_slice(&orientation_only_exif(orientation));
+            }
         }
         at = end;
         if marker == 0xDA {
@@ -156,6 +161,46 @@ fn clean_jpeg(bytes: &[u8]) -> Result<CleanImage, MediaError> {
     }
     let (width, height) = size.ok_or(MediaError::Malformed("no JPEG frame header"))?;
     Ok(CleanImage { content_type: "image/jpeg", width, height, bytes: out })
+}
+
+/// The orientation tag (0x0112) of an EXIF block's first directory, if it has one.
+fn exif_orientation(app1: &[u8]) -> Option<u16> {
+    let tiff = app1.strip_prefix(b"Exif\0\0")?;
+    let big = match tiff.get(0..2)? {
+        b"MM" => true,
+        b"II" => false,
+        _ => return None,
+    };
+    let u16_at = |at: usize| {
+        let b = tiff.get(at..at + 2)?;
+        Some(if big { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) })
+    };
+    let u32_at = |at: usize| {
+        let b = tiff.get(at..at + 4)?;
+        Some(if big {
+            u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+        } else {
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        })
+    };
+    let directory = u32_at(4)? as usize;
+    let entries = u16_at(directory)?;
+    (0..usize::from(entries)).find_map(|i| {
+        let entry = directory + 2 + 12 * i;
+        // Tag 0x0112, type SHORT: the value sits in the entry itself.
+        (u16_at(entry)? == 0x0112 && u16_at(entry + 2)? == 3).then(|| u16_at(entry + 8)).flatten()
+    })
+}
+
+/// An APP1 segment with an EXIF block holding the orientation and nothing else.
+fn orientation_only_exif(orientation: u16) -> Vec<u8> {
+    let mut body = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+    body.extend_from_slice(&orientation.to_be_bytes());
+    body.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+    segment.extend_from_slice(&body);
+    segment
 }
 
 #[cfg(test)]
@@ -223,6 +268,26 @@ mod tests {
         let image = clean(&dirty).unwrap();
         assert_eq!((image.content_type, image.width, image.height), ("image/jpeg", 3, 2));
         assert_eq!(image.bytes, jpeg(&[(0xE0, b"JFIF\0"), (0xC0, frame), (0xDA, sos)]));
+    }
+
+    #[test]
+    fn jpeg_orientation_survives_alone() {
+        // Little-endian EXIF: orientation 6 (rotate 90°) and a GPS pointer.
+        let mut exif = b"Exif\0\0II\x2a\0\x08\0\0\0\x02\0".to_vec();
+        exif.extend_from_slice(&[0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0]);
+        exif.extend_from_slice(&[0x25, 0x88, 4, 0, 1, 0, 0, 0, 0x40, 0, 0, 0]);
+        exif.extend_from_slice(&[0, 0, 0, 0]);
+        exif.extend_from_slice(b"GPS 52.52N 13.40E");
+        let frame: &[u8] = &[8, 0, 2, 0, 3, 1, 1, 0x11, 0];
+        let sos: &[u8] = &[1, 1, 0, 0, 63, 0];
+        let image = clean(&jpeg(&[(0xE1, &exif), (0xC0, frame), (0xDA, sos)])).unwrap();
+        assert!(!String::from_utf8_lossy(&image.bytes).contains("GPS"));
+        let kept = &image.bytes[2..2 + 4 + 32];
+        assert_eq!(exif_orientation(&kept[4..]), Some(6), "the orientation is kept");
+        // Orientation 1 (upright) needs no EXIF at all.
+        exif[24] = 1;
+        let image = clean(&jpeg(&[(0xE1, &exif), (0xC0, frame), (0xDA, sos)])).unwrap();
+        assert_eq!(image.bytes, jpeg(&[(0xC0, frame), (0xDA, sos)]));
     }
 
     #[test]
