@@ -126,6 +126,13 @@ async fn four_eyes_workflow_reaches_a_real_peer(db: Db) {
     })
     .await;
 
+    // The account page charts followers per day, with the numbers as a table too.
+    let today = herold_domain::format_rfc3339(herold_domain::now_millis())[..10].to_owned();
+    app.store.record_follower_counts(&today).await.unwrap();
+    let account_page = bob.get(&app.url("/staff/accounts/press")).await;
+    assert!(account_page.body.contains("<svg"), "{}", account_page.body);
+    assert!(account_page.body.contains(&format!("<td>{today}</td><td>1</td>")), "{}", account_page.body);
+
     let entries = app.store.audit_entries(0, 1000).await.unwrap();
     let actions: Vec<&str> = entries.iter().map(|e| e.leaf.action.as_str()).collect();
     for wanted in [

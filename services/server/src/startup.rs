@@ -314,7 +314,20 @@ impl Services {
                 })
             },
         ));
+        let followers = tokio::spawn(self.clone().every(
+            "followers.snapshot",
+            Duration::from_secs(3600),
+            stop.clone(),
+            |s| {
+                Box::pin(async move {
+                    let today = herold_domain::format_rfc3339(herold_domain::now_millis());
+                    s.store.record_follower_counts(&today[..10]).await?;
+                    Ok(())
+                })
+            },
+        ));
         self.deliverer.clone().run(stop).await;
+        let _ = followers.await;
         let _ = scheduled.await;
         let _ = checkpoints.await;
         let _ = retention.await;

@@ -875,6 +875,29 @@ macro_rules! sql_store {
                 Ok(removed)
             }
 
+            async fn record_follower_counts(&self, day: &str) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO follower_counts (account_id, day, followers) \
+                     SELECT a.id, $1, (SELECT COUNT(*) FROM followers f WHERE f.account_id = a.id) FROM accounts a \
+                     WHERE true ON CONFLICT (account_id, day) DO UPDATE SET followers = excluded.followers",
+                )
+                .bind(day)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn follower_history(&self, account_id: i64, since_day: &str) -> Result<Vec<(String, i64)>> {
+                let rows = sqlx::query(
+                    "SELECT day, followers FROM follower_counts WHERE account_id = $1 AND day >= $2 ORDER BY day",
+                )
+                .bind(account_id)
+                .bind(since_day)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| Ok((r.try_get("day")?, r.try_get("followers")?))).collect()
+            }
+
             async fn follower_count(&self, account_id: i64) -> Result<i64> {
                 Ok(sqlx::query("SELECT COUNT(*) AS n FROM followers WHERE account_id = $1")
                     .bind(account_id)

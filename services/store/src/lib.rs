@@ -68,6 +68,11 @@ pub trait Store: StaffStore + Send + Sync + 'static {
     /// Drops a remote actor everywhere (it was deleted at its origin). Returns the followings removed.
     async fn forget_remote_actor(&self, actor_uri: &str) -> Result<u64>;
     async fn follower_count(&self, account_id: i64) -> Result<i64>;
+    /// Records every account's follower count for `day` (`YYYY-MM-DD`, UTC), replacing an
+    /// earlier count of the same day.
+    async fn record_follower_counts(&self, day: &str) -> Result<()>;
+    /// `(day, followers)` from `since_day` on, oldest first.
+    async fn follower_history(&self, account_id: i64, since_day: &str) -> Result<Vec<(String, i64)>>;
 
     /// Stores the announcement, its `Create`, and one delivery per inbox, in one transaction.
     async fn publish(

@@ -428,7 +428,48 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
     )
 }
 
-pub fn account(v: &Viewer<'_>, account: &Account, announcements: &[Announcement]) -> String {
+/// Followers per day as bars, drawn on the server (no scripts), with the same numbers as a
+/// table for screen readers and for copying.
+fn follower_chart(lang: Lang, history: &[(String, i64)]) -> Markup {
+    let max = history.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let (width, height) = (600i64, 160i64);
+    let bar = (width / history.len().max(1) as i64).clamp(2, 40);
+    let title = lang.t("followers_over_time");
+    html! {
+        section {
+            h2 { (title) }
+            @if history.is_empty() {
+                p { (lang.t("nothing_here")) }
+            } @else {
+                figure {
+                    svg width=(width) height=(height + 20) viewBox={ "0 0 " (width) " " (height + 20) } role="img" aria-labelledby="followers-caption" xmlns="http://www.w3.org/2000/svg" {
+                        @for (i, (day, n)) in history.iter().enumerate() {
+                            @let h = (height * n / max).max(1);
+                            rect x=(i as i64 * bar) y=(height - h) width=((bar - 1).max(1)) height=(h) fill="#1f5fa8" { title { (day) ": " (n) } }
+                        }
+                        text x="0" y=(height + 15) font-size="12" fill="currentColor" { (history[0].0) }
+                        text x=(width) y=(height + 15) font-size="12" text-anchor="end" fill="currentColor" { (history[history.len() - 1].0) ": " (history[history.len() - 1].1) }
+                    }
+                    figcaption id="followers-caption" { (title) ": " (history[history.len() - 1].1) }
+                }
+                details {
+                    summary { (lang.t("as_table")) }
+                    table {
+                        thead { tr { th scope="col" { (lang.t("day")) } th scope="col" { (lang.t("followers")) } } }
+                        tbody { @for (day, n) in history { tr { td { (day) } td { (n) } } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn account(
+    v: &Viewer<'_>,
+    account: &Account,
+    announcements: &[Announcement],
+    history: &[(String, i64)],
+) -> String {
     let lang = v.lang;
     shell(
         lang,
@@ -436,6 +477,8 @@ pub fn account(v: &Viewer<'_>, account: &Account, announcements: &[Announcement]
         Some(v),
         html! {
             h1 { (account.display_name) " · @" (account.username) }
+            (follower_chart(lang, history))
+            h2 { (lang.t("announcements")) }
             ul {
                 @for a in announcements {
                     li {

@@ -361,7 +361,10 @@ pub async fn account_page(s: web::Data<Services>, staff: Staff, username: web::P
     let result = async {
         let account = own_account(&s, &staff, &username).await?;
         let announcements = s.store.announcements(account.id, 50, 0).await?;
-        Ok(staff.page(&s, StatusCode::OK, views::account(&staff.viewer(), &account, &announcements)))
+        let since = format_rfc3339(herold_domain::now_millis() - 90 * 86_400_000);
+        let history = s.store.follower_history(account.id, &since[..10]).await?;
+        let body = views::account(&staff.viewer(), &account, &announcements, &history);
+        Ok(staff.page(&s, StatusCode::OK, body))
     }
     .await;
     staff.respond(&s, result)

@@ -91,3 +91,12 @@ CREATE INDEX media_announcement ON media(announcement_id);
 
 -- The images of a published announcement, as in drafts.media.
 ALTER TABLE announcements ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+
+-- Follower counts per account and day (UTC), for the chart on the staff account page.
+-- Aggregates only: nobody is named.
+CREATE TABLE follower_counts (
+    account_id  BIGINT NOT NULL REFERENCES accounts(id),
+    day         TEXT NOT NULL,
+    followers   BIGINT NOT NULL,
+    PRIMARY KEY (account_id, day)
+);
