@@ -481,4 +481,38 @@ mod tests {
         p.add_org(Path::new("orgs/hold.toml"), "legal_hold = true\n").unwrap();
         assert!(cutoffs(&p, &["hold".into()], 0).iter().all(|c| c.org.as_deref() != Some("hold")));
     }
+
+    #[test]
+    fn sign_in_workflow_and_api_tables_are_checked() {
+        let mut p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        let good = "[sign_in]\nissuer = \"https://idp.example/realms/staff\"\nclient_id = \"herold\"\n\
+                    client_secret_env = \"X\"\nroles_claim = \"realm_access.roles\"\n\
+                    [sign_in.roles]\nauthor = [\"press\"]\napprover = [\"lead\"]\n\
+                    [workflow]\nfour_eyes_exempt_accounts = [\"warnings\"]\n\
+                    [api.clients]\ncms = [\"author\"]\n";
+        p.add_org(Path::new("orgs/bfdi.toml"), good).unwrap();
+        let org = &p.orgs["bfdi"];
+        let sign_in = org.sign_in.as_ref().unwrap();
+        assert_eq!(sign_in.roles_for(["lead", "other"]), vec![herold_domain::workflow::Role::Approver]);
+        assert_eq!((sign_in.idle_timeout_ms, sign_in.absolute_timeout_ms), (30 * 60_000, 10 * 3_600_000));
+        assert!(org.workflow.four_eyes_for("press") && !org.workflow.four_eyes_for("warnings"));
+        assert_eq!(org.api.as_ref().unwrap().clients["cms"], vec![herold_domain::workflow::Role::Author]);
+
+        let bad = |text: &str| p.clone().add_org(Path::new("orgs/x.toml"), text).unwrap_err();
+        let base = "[sign_in]\nclient_id = \"h\"\n";
+        let e = bad(&format!("{base}issuer = \"http://idp.example\"\n[sign_in.roles]\nauthor = [\"a\"]\n"));
+        assert!(e.message.contains("https") && e.line == 3, "{e}");
+        let e = bad(&format!("{base}issuer = \"https://idp.example\"\n[sign_in.roles]\nwriter = [\"a\"]\n"));
+        assert!(e.message.contains("unknown role") && e.line == 5, "{e}");
+        let e = bad(&format!("{base}issuer = \"https://i.example\"\nclient_secret_env = \"A\"\nclient_secret_file = \"/b\"\n[sign_in.roles]\nauthor = [\"a\"]\n"));
+        assert!(e.message.contains("not both"), "{e}");
+        let e = bad(&format!("{base}issuer = \"https://i.example\"\nidle_timeout = \"11h\"\n[sign_in.roles]\nauthor = [\"a\"]\n"));
+        assert!(e.message.contains("longer than absolute_timeout"), "{e}");
+        let e = bad("[api.clients]\ncms = [\"author\"]\n");
+        assert!(e.message.contains("needs [sign_in]"), "{e}");
+        let e = bad(&format!(
+            "{base}issuer = \"https://i.example\"\nsecret = \"oops\"\n[sign_in.roles]\nauthor = [\"a\"]\n"
+        ));
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
 }
