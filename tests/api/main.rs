@@ -31,6 +31,7 @@ mod dsar;
 mod durability;
 mod inbox;
 mod interop;
+mod oversight;
 mod privacy;
 mod process;
 mod reports;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod dsar;
+pub mod export;
 pub mod merkle;
 pub mod note;
 pub mod policy;

@@ -9,7 +9,7 @@ pub mod workflow;
 
 pub use names::{LanguageTag, OrgSlug, Username};
 pub use text::{AltText, AnnouncementText, DisplayName, Summary, Translations};
-pub use time_util::{format_rfc3339, now_millis, parse_rfc3339, Millis};
+pub use time_util::{format_rfc3339, now_millis, parse_day, parse_rfc3339, Millis};
 
 /// Why a value was refused. The message is safe to show to the person who typed it.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -21,6 +21,20 @@ pub fn parse_rfc3339(text: &str) -> Result<Millis, time::error::Parse> {
     Ok((t.unix_timestamp_nanos() / 1_000_000) as Millis)
 }
 
+/// A day (`2026-11-01`, UTC) or an RFC 3339 time. A day means its start, or with `end`
+/// the start of the next day (an exclusive end of a period that includes it).
+pub fn parse_day(text: &str, end: bool) -> Result<Millis, crate::DomainError> {
+    if let Ok(ms) = parse_rfc3339(text) {
+        return Ok(ms);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(text.trim(), &format).map_err(|_| {
+        crate::DomainError::invalid("date", text, "use a date such as 2026-11-01 or an RFC 3339 time")
+    })?;
+    let day = if end { day.next_day().unwrap_or(day) } else { day };
+    Ok(day.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -33,5 +47,13 @@ mod tests {
         assert_eq!(super::parse_rfc3339("2025-11-24T16:00:00Z"), Ok(1_764_000_000_000));
         assert_eq!(super::parse_rfc3339("2025-11-24T17:00:00+01:00"), Ok(1_764_000_000_000));
         assert!(super::parse_rfc3339("2025-11-24 16:00").is_err());
+    }
+
+    #[test]
+    fn days_start_and_end_at_midnight_utc() {
+        assert_eq!(super::parse_day("2025-11-24", false), Ok(1_763_942_400_000));
+        assert_eq!(super::parse_day("2025-11-24", true), Ok(1_763_942_400_000 + 86_400_000));
+        assert_eq!(super::parse_day("2025-11-24T16:00:00Z", true), Ok(1_764_000_000_000));
+        assert!(super::parse_day("24.11.2025", false).is_err());
     }
 }

@@ -577,69 +577,25 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
         }
         AuditCommand::Export { format, org, action, from, to } => {
             anyhow::ensure!(format == "csv" || format == "json", "--format must be csv or json");
-            let from = from.map(|d| parse_day(&d, false)).transpose()?.unwrap_or(i64::MIN);
-            let to = to.map(|d| parse_day(&d, true)).transpose()?.unwrap_or(i64::MAX);
+            let filter = herold_compliance::export::Filter {
+                org,
+                action,
+                from: from.map(|d| parse_day(&d, false)).transpose()?,
+                to: to.map(|d| parse_day(&d, true)).transpose()?,
+            };
             let (store, _) = crate::startup::open_store(&config).await?;
             let policies = crate::startup::load_policies(&config)?;
-            let now = herold_domain::now_millis();
-            let mut rows = Vec::new();
-            let mut after = 0;
-            loop {
-                let page = store.audit_entries(after, 2000).await?;
-                let Some(last) = page.last() else { break };
-                after = last.leaf.seq;
-                rows.extend(page.into_iter().filter(|e| {
-                    let l = &e.leaf;
-                    l.at >= from
-                        && l.at < to
-                        && org.as_deref().is_none_or(|o| l.org.as_deref() == Some(o))
-                        && action.as_deref().is_none_or(|a| l.action == a)
-                }));
-            }
-            // Payloads past their retention are hidden before the purge removes them.
-            for e in &mut rows {
-                let visible = policies.visible(
-                    herold_store::DataClass::AuditPayloads,
-                    e.leaf.org.as_deref(),
-                    e.leaf.at,
-                    now,
-                );
-                if !visible {
-                    e.payload = None;
-                }
-            }
+            let rows = herold_compliance::export::entries(
+                store.as_ref(),
+                &policies,
+                &filter,
+                herold_domain::now_millis(),
+            )
+            .await?;
             if format == "json" {
-                let json: Vec<serde_json::Value> = rows
-                    .iter()
-                    .map(|e| {
-                        serde_json::json!({
-                            "seq": e.leaf.seq,
-                            "at": herold_domain::format_rfc3339(e.leaf.at),
-                            "org": e.leaf.org,
-                            "actor": e.leaf.actor,
-                            "action": e.leaf.action,
-                            "subject": e.leaf.subject,
-                            "detail": e.payload.as_ref().and_then(|(_, p)| serde_json::from_str::<serde_json::Value>(p).ok()),
-                        })
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&json)?);
+                println!("{}", serde_json::to_string_pretty(&herold_compliance::export::to_json(&rows))?);
             } else {
-                println!("seq,at,org,actor,action,subject,detail");
-                for e in &rows {
-                    let l = &e.leaf;
-                    let detail = e.payload.as_ref().map_or("(erased)", |(_, p)| p.as_str());
-                    println!(
-                        "{},{},{},{},{},{},{}",
-                        l.seq,
-                        herold_domain::format_rfc3339(l.at),
-                        csv(l.org.as_deref().unwrap_or("")),
-                        csv(&l.actor),
-                        csv(&l.action),
-                        csv(&l.subject),
-                        csv(detail)
-                    );
-                }
+                print!("{}", herold_compliance::export::to_csv(&rows));
             }
             Ok(())
         }
@@ -718,15 +674,7 @@ async fn retention(config: Config, command: RetentionCommand) -> anyhow::Result<
 
 /// `YYYY-MM-DD` (midnight UTC; with `end`, the following midnight) or RFC 3339.
 fn parse_day(text: &str, end: bool) -> anyhow::Result<i64> {
-    use time::format_description::well_known::Rfc3339;
-    if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok((t.unix_timestamp_nanos() / 1_000_000) as i64);
-    }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let day = time::Date::parse(text, &format)
-        .with_context(|| format!("{text:?} is not a date such as 2026-11-01 or an RFC 3339 time"))?;
-    let day = if end { day.next_day().unwrap_or(day) } else { day };
-    Ok(day.midnight().assume_utc().unix_timestamp() * 1000)
+    Ok(herold_domain::parse_day(text, end)?)
 }
 
 async fn compliance(config: Config, command: ComplianceCommand) -> anyhow::Result<()> {
@@ -768,16 +716,5 @@ async fn compliance(config: Config, command: ComplianceCommand) -> anyhow::Resul
             println!("wrote {} and {}", out.join("report.html").display(), out.join("report.json").display());
             Ok(())
         }
-    }
-}
-
-/// One CSV field (RFC 4180), with spreadsheet formula prefixes neutralised.
-fn csv(field: &str) -> String {
-    let guarded =
-        if field.starts_with(['=', '+', '-', '@']) { format!("'{field}") } else { field.to_owned() };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
     }
 }

@@ -20,6 +20,8 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    #[error(transparent)]
+    Compliance(#[from] herold_compliance::ComplianceError),
     /// A request body that is not what the API expects.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -121,6 +123,7 @@ impl ResponseError for ApiError {
                 IdentityError::Config(_) | IdentityError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::Compliance(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
         }
     }

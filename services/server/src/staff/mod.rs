@@ -1,8 +1,10 @@
 //! The staff web interface: sign-in through the organisation's provider, and the editorial
 //! workflow (write, submit, approve or reject, publish, retract) as server-rendered pages.
 
+mod admin;
 mod auth;
 mod i18n;
+mod oversight;
 mod views;
 mod workflow;
 
@@ -39,7 +41,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(workflow::detach_image)
         .service(workflow::account_page)
         .service(workflow::announcement_show)
-        .service(workflow::retract);
+        .service(workflow::retract)
+        .service(oversight::audit_trail)
+        .service(oversight::audit_export)
+        .service(oversight::compliance_report)
+        .service(oversight::record_of_processing)
+        .service(admin::admin)
+        .service(admin::create_account);
 }
 
 /// Cookies go without `Secure` (and the `__Host-` prefix, which requires it) only when

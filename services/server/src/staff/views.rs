@@ -3,7 +3,9 @@
 
 use herold_domain::format_rfc3339;
 use herold_domain::workflow::{DraftState, Role};
-use herold_store::{Account, Announcement, DeliveryStats, DraftKind, DraftRecord, StaffSession};
+use herold_store::{
+    Account, Announcement, AuditRecord, DeliveryStats, DraftKind, DraftRecord, StaffMember, StaffSession,
+};
 use maud::{html, Markup, DOCTYPE};
 
 use super::i18n::Lang;
@@ -43,6 +45,9 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                             ul.inline {
                                 li { a href="/staff" { (lang.t("dashboard")) } }
                                 @if v.has(Role::Author) { li { a href="/staff/new" { (lang.t("new_announcement")) } } }
+                                @if v.has(Role::Auditor) { li { a href="/staff/audit" { (lang.t("audit_trail")) } } }
+                                @if v.has(Role::Auditor) { li { a href="/staff/report" { (lang.t("compliance_report")) } } }
+                                @if v.has(Role::OrgAdmin) { li { a href="/staff/admin" { (lang.t("administration")) } } }
                             }
                         }
                         form.signout method="post" action="/logout" {
@@ -488,6 +493,107 @@ pub fn account(
                 }
             }
             @if announcements.is_empty() { p { (lang.t("nothing_here")) } }
+        },
+    )
+}
+
+pub fn audit_trail(
+    v: &Viewer<'_>,
+    rows: &[&AuditRecord],
+    total: usize,
+    (action, from, to): (&str, &str, &str),
+    query: &str,
+) -> String {
+    let lang = v.lang;
+    shell(
+        lang,
+        lang.t("audit_trail"),
+        Some(v),
+        html! {
+            h1 { (lang.t("audit_trail")) }
+            p { (lang.t("audit_intro")) }
+            form method="get" action="/staff/audit" {
+                p {
+                    label for="action" { (lang.t("action")) }
+                    input id="action" name="action" value=(action) aria-describedby="action-help";
+                    span.help id="action-help" { (lang.t("action_help")) }
+                }
+                p { label for="from" { (lang.t("from_day")) } input id="from" type="date" name="from" value=(from); }
+                p { label for="to" { (lang.t("to_day")) } input id="to" type="date" name="to" value=(to); }
+                p { button type="submit" { (lang.t("filter")) } }
+            }
+            ul.inline {
+                li { a href={ "/staff/audit/export?format=csv&" (query) } { (lang.t("export_csv")) } }
+                li { a href={ "/staff/audit/export?format=json&" (query) } { (lang.t("export_json")) } }
+                li { a href="/staff/ropa" { (lang.t("ropa")) } }
+            }
+            p { (lang.t("showing")) " " (rows.len()) " " (lang.t("of_total")) " " (total) "." }
+            table.audit {
+                thead { tr {
+                    th scope="col" { "#" } th scope="col" { (lang.t("when")) } th scope="col" { (lang.t("who")) }
+                    th scope="col" { (lang.t("action")) } th scope="col" { (lang.t("subject")) } th scope="col" { (lang.t("details")) }
+                } }
+                tbody {
+                    @for e in rows {
+                        tr {
+                            td { (e.leaf.seq) } td { (when(e.leaf.at)) } td { (e.leaf.actor) } td { (e.leaf.action) }
+                            td { (e.leaf.subject) }
+                            td { code { (e.payload.as_ref().map_or(lang.t("erased"), |(_, p)| p.as_str())) } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub struct AdminPage<'a> {
+    pub accounts: &'a [(Account, i64)],
+    pub staff: &'a [StaffMember],
+    /// What was typed into the form: username, name, description.
+    pub form: (&'a str, &'a str, &'a str),
+    pub error: Option<&'a str>,
+    pub host: &'a str,
+}
+
+pub fn admin(v: &Viewer<'_>, p: AdminPage<'_>) -> String {
+    let lang = v.lang;
+    let (username, name, summary) = p.form;
+    shell(
+        lang,
+        lang.t("administration"),
+        Some(v),
+        html! {
+            h1 { (lang.t("administration")) }
+            h2 { (lang.t("accounts")) }
+            table {
+                thead { tr { th scope="col" { (lang.t("account")) } th scope="col" { (lang.t("display_name")) } th scope="col" { (lang.t("followers")) } } }
+                tbody { @for (a, followers) in p.accounts { tr {
+                    td { a href={ "/staff/accounts/" (a.username) } { "@" (a.username) "@" (p.host) } }
+                    td { (a.display_name) } td { (followers) }
+                } } }
+            }
+            h2 { (lang.t("create_account")) }
+            @if let Some(e) = p.error { p.error role="alert" { (e) } }
+            form method="post" action="/staff/admin/accounts" {
+                (v.csrf())
+                p {
+                    label for="username" { (lang.t("username")) }
+                    input id="username" name="username" value=(username) required maxlength="30" aria-describedby="username-help";
+                    span.help id="username-help" { (lang.t("username_help")) }
+                }
+                p { label for="name" { (lang.t("display_name")) } input id="name" name="name" value=(name) required maxlength="100"; }
+                p { label for="summary" { (lang.t("description")) } textarea id="summary" name="summary" rows="3" maxlength="500" { (summary) } }
+                p { button type="submit" { (lang.t("create_account")) } }
+            }
+            h2 { (lang.t("staff_members")) }
+            table {
+                thead { tr { th scope="col" { (lang.t("who")) } th scope="col" { (lang.t("roles")) } th scope="col" { (lang.t("last_sign_in")) } } }
+                tbody { @for m in p.staff { tr {
+                    td { (person(lang, &m.name)) } td { (m.roles.to_string()) } td { (when(m.last_sign_in_at)) }
+                } } }
+            }
+            p { a href="/staff/ropa" { (lang.t("ropa")) } }
         },
     )
 }

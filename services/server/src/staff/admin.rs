@@ -1,0 +1,101 @@
+//! The organisation administrator's page (org-admin role): the official accounts, a form to
+//! create one, and who holds which role.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use herold_domain::workflow::Role;
+use herold_domain::{DisplayName, DomainError, OrgSlug, Summary, Username};
+use herold_publishing::accounts::{self, AccountRequest};
+use herold_publishing::PublishError;
+use herold_store::StoreError;
+use serde::Deserialize;
+
+use super::views::{self, AdminPage};
+use super::{see_other, Staff};
+use crate::error::ApiError;
+use crate::startup::Services;
+
+fn require_admin(staff: &Staff) -> Result<(), ApiError> {
+    if staff.session.roles.has(Role::OrgAdmin) {
+        Ok(())
+    } else {
+        Err(ApiError::Publish(PublishError::Forbidden("this page is for the organisation's administrators")))
+    }
+}
+
+async fn admin_page(
+    s: &Services,
+    staff: &Staff,
+    status: StatusCode,
+    form: (&str, &str, &str),
+    error: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let org = &staff.session.staff.org_slug;
+    let mut accounts = Vec::new();
+    for a in s.store.list_accounts().await?.into_iter().filter(|a| &a.org_slug == org) {
+        let followers = s.store.follower_count(a.id).await?;
+        accounts.push((a, followers));
+    }
+    let people = s.store.staff_of_org(org).await?;
+    let page = AdminPage { accounts: &accounts, staff: &people, form, error, host: &s.urls.host() };
+    Ok(staff.page(s, status, views::admin(&staff.viewer(), page)))
+}
+
+#[get("/staff/admin")]
+pub async fn admin(s: web::Data<Services>, staff: Staff) -> HttpResponse {
+    let result = async {
+        require_admin(&staff)?;
+        admin_page(&s, &staff, StatusCode::OK, ("", "", ""), None).await
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct NewAccountForm {
+    csrf: String,
+    username: String,
+    name: String,
+    #[serde(default)]
+    summary: String,
+}
+
+#[post("/staff/admin/accounts")]
+pub async fn create_account(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    form: web::Form<NewAccountForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        require_admin(&staff)?;
+        let typed = (form.username.as_str(), form.name.as_str(), form.summary.as_str());
+        let parsed = (|| -> Result<AccountRequest, DomainError> {
+            let summary = form.summary.trim();
+            Ok(AccountRequest {
+                org: OrgSlug::parse(&staff.session.staff.org_slug)?,
+                username: Username::parse(&form.username)?,
+                name: DisplayName::parse(&form.name)?,
+                summary: (!summary.is_empty()).then(|| Summary::parse(summary)).transpose()?,
+            })
+        })();
+        let request = match parsed {
+            Ok(r) => r,
+            Err(e) => {
+                return admin_page(&s, &staff, StatusCode::BAD_REQUEST, typed, Some(&e.to_string())).await
+            }
+        };
+        let by = staff.session.staff.audit_actor();
+        match accounts::create_account(s.store.as_ref(), &s.kek, &s.urls, request, &by).await {
+            Ok(_) => Ok(see_other("/staff/admin")),
+            Err(PublishError::Store(StoreError::Conflict(_))) => {
+                let taken = format!("the username {:?} is taken; choose another", form.username.trim());
+                admin_page(&s, &staff, StatusCode::CONFLICT, typed, Some(&taken)).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    staff.respond(&s, result)
+}

@@ -1,0 +1,119 @@
+//! The auditor's and the administrator's pages: the audit trail filtered and exported (and
+//! the export audited), the compliance report and Art. 30 record, account creation; each
+//! only for its role.
+
+use herold_tests::oidc::{field, Browser, OidcProvider};
+use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
+use herold_tests::{Db, TestApp};
+
+async fn app(db: Db, provider: &OidcProvider) -> TestApp {
+    let sign_in = vec![SignIn { org: "demo", issuer: provider.issuer(), extra_policy: "" }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    app
+}
+
+async fn signed_in(app: &TestApp, login: &str) -> Browser {
+    let s = app.sign_in("demo", login).await;
+    assert_eq!(s.answer.status, 303, "{}", s.answer.body);
+    s.browser
+}
+
+async fn auditors_read_filter_and_export_the_trail(db: Db) {
+    let provider = OidcProvider::start();
+    let app = app(db, &provider).await;
+    let alice = signed_in(&app, "alice").await;
+    let dana = signed_in(&app, "dana").await;
+
+    assert_eq!(alice.get(&app.url("/staff/audit")).await.status, 403, "authors do not read the trail");
+    assert_eq!(alice.get(&app.url("/staff/report")).await.status, 403);
+
+    let trail = dana.get(&app.url("/staff/audit")).await;
+    assert_eq!(trail.status, 200, "{}", trail.body);
+    assert!(trail.body.contains("staff.sign_in") && trail.body.contains("account.create"));
+    let filtered = dana.get(&app.url("/staff/audit?action=staff.sign_in&from=&to=")).await;
+    assert!(filtered.body.contains("staff.sign_in") && !filtered.body.contains("account.create"));
+    let bad = dana.get(&app.url("/staff/audit?from=yesterday")).await;
+    assert_eq!(bad.status, 400, "a clear error for a bad date: {}", bad.body);
+
+    let csv =
+        dana.http.get(app.url("/staff/audit/export?format=csv&action=staff.sign_in")).send().await.unwrap();
+    assert_eq!(csv.status().as_u16(), 200);
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("seq,at,org,actor,action,subject,detail\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "header and two sign-ins: {csv}");
+    let json: serde_json::Value =
+        dana.http.get(app.url("/staff/audit/export?format=json")).send().await.unwrap().json().await.unwrap();
+    assert!(
+        json.as_array().unwrap().iter().all(|e| e["org"] == "demo"),
+        "only the organisation's own entries"
+    );
+
+    // The exports are in the trail, attributed to the auditor.
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    let exports: Vec<_> = entries.iter().filter(|e| e.leaf.action == "audit.export").collect();
+    assert_eq!(exports.len(), 2);
+    let dana_id = app
+        .store
+        .staff_of_org("demo")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.name == "Dana Auditor")
+        .unwrap()
+        .id;
+    assert_eq!(exports[0].leaf.actor, format!("staff:{dana_id}"));
+
+    let report = dana.get(&app.url("/staff/report?from=2026-01-01&to=2030-12-31")).await;
+    assert_eq!(report.status, 200);
+    assert!(
+        report.body.contains("Verified intact") && report.body.contains("Dana Auditor"),
+        "{}",
+        report.body
+    );
+    let ropa = dana.get(&app.url("/staff/ropa")).await;
+    assert_eq!(ropa.status, 200);
+    assert!(ropa.body.contains("sign-in dates of staff"), "{}", ropa.body);
+}
+
+async fn administrators_create_accounts(db: Db) {
+    let provider = OidcProvider::start();
+    let app = app(db, &provider).await;
+    let alice = signed_in(&app, "alice").await;
+    assert_eq!(alice.get(&app.url("/staff/admin")).await.status, 403);
+    let carol = signed_in(&app, "carol").await;
+    let page = carol.get(&app.url("/staff/admin")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = field(&page.body, "csrf").unwrap();
+    let create = |username: &'static str| {
+        let csrf = csrf.clone();
+        let carol = &carol;
+        let url = app.url("/staff/admin/accounts");
+        async move {
+            carol
+                .post(
+                    &url,
+                    &[("csrf", csrf.as_str()), ("username", username), ("name", "Pressestelle Nachrichten")],
+                )
+                .await
+        }
+    };
+    let invalid = create("Not Valid").await;
+    assert_eq!(invalid.status, 400);
+    assert!(invalid.body.contains("Pressestelle Nachrichten"), "the form keeps what was typed");
+    assert_eq!(create("news").await.status, 303);
+    let account = app.store.account_by_username("news").await.unwrap().expect("created");
+    assert_eq!(account.org_slug, "demo");
+    let taken = create("news").await;
+    assert_eq!(taken.status, 409, "{}", taken.body);
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    let created = entries.iter().find(|e| e.leaf.subject == "account:news").unwrap();
+    assert!(created.leaf.actor.starts_with("staff:"), "{}", created.leaf.actor);
+    // The account federates at once.
+    let (status, actor) = app.get_json("/users/news").await;
+    assert_eq!(status, 200);
+    assert_eq!(actor["type"], "Organization");
+}
+
+on_both_backends!(auditors_read_filter_and_export_the_trail, administrators_create_accounts);
