@@ -401,6 +401,35 @@ async function german(browser) {
   await audit(page, "overview (de)");
 }
 
+/** Dana is the auditor: the audit trail (filtered), the compliance report, the Art. 30 record. */
+async function oversight(browser) {
+  const { page } = await newPerson(browser, "en-GB");
+  await signIn(page, "dana");
+  await open(page, "/staff/audit");
+  await page.getByRole("heading", { level: 1, name: "Audit trail", exact: true }).waitFor();
+  await audit(page, "audit trail");
+  await page.getByLabel("Action", { exact: true }).fill("staff.sign_in");
+  await Promise.all([
+    page.waitForURL(/action=staff\.sign_in/, { timeout: NAV_TIMEOUT_MS }),
+    page.getByRole("button", { name: "Filter" }).click(),
+  ]);
+  expect((await page.locator("table.audit tbody tr").count()) > 0, "the filtered trail is empty");
+  await audit(page, "audit trail (filtered)");
+  await open(page, "/staff/report");
+  await audit(page, "compliance report");
+  await open(page, "/staff/ropa");
+  await audit(page, "record of processing");
+}
+
+/** Carol is the organisation's administrator: accounts and staff. */
+async function administration(browser) {
+  const { page } = await newPerson(browser, "en-GB");
+  await signIn(page, "carol");
+  await open(page, "/staff/admin");
+  await page.getByRole("heading", { level: 1, name: "Administration", exact: true }).waitFor();
+  await audit(page, "administration");
+}
+
 async function part(name, fn, browser) {
   try {
     await fn(browser);
@@ -448,6 +477,8 @@ async function main() {
     await part("publishing (alice, bob)", publishing, browser);
     await part("no access (nora)", noAccess, browser);
     await part("German interface (erik)", german, browser);
+    await part("oversight (dana)", oversight, browser);
+    await part("administration (carol)", administration, browser);
   } catch (err) {
     failures.push(err?.stack ?? String(err));
   }
