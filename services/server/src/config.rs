@@ -133,6 +133,12 @@ impl std::fmt::Debug for Config {
 }
 
 /// Hides the password of a database URL (`postgres://user:secret@host/db`).
+/// Plain http on this machine (development and tests), where browsers accept cookies
+/// without `Secure`.
+pub fn is_local_http(url: &Url) -> bool {
+    url.scheme() == "http" && matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+}
+
 pub fn redact_url(url: &str) -> String {
     match Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {

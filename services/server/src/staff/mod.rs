@@ -50,11 +50,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::create_account);
 }
 
-/// Cookies go without `Secure` (and the `__Host-` prefix, which requires it) only when
-/// Herold's public address is plain http, which configuration allows for local
-/// development only.
+/// Cookies go without `Secure` (and the `__Host-` prefix, which requires it) only for local
+/// development on plain http at a loopback address; startup refuses staff sign-in on any
+/// other http address.
 fn secure(s: &Services) -> bool {
-    s.config.public_url.scheme() == "https"
+    !crate::config::is_local_http(&s.config.public_url)
 }
 
 fn session_cookie_name(s: &Services) -> &'static str {
