@@ -180,6 +180,9 @@ async fn audit_commands_verify_prove_and_check_bundles() {
         herold(&database, port, args).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap().code()
     };
     assert_eq!(status(&["audit", "verify"]), Some(0));
+    assert_eq!(status(&["audit", "verify", "--from-checkpoint", "3"]), Some(0));
+    let none = herold(&database, port, &["audit", "verify", "--from-checkpoint", "2"]).output().unwrap();
+    assert_eq!(none.status.code(), Some(3), "{}", String::from_utf8_lossy(&none.stderr));
 
     let bundle_path = database.dir.join("bundle.json");
     run(&database, port, &["audit", "prove", "2", "--out", bundle_path.to_str().unwrap()]);
@@ -227,4 +230,9 @@ async fn audit_commands_verify_prove_and_check_bundles() {
     let out = herold(&database, port, &["audit", "verify"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("TAMPERED at entry 1"));
+    // Starting from the checkpoint skips the seals before it, not the tree: the change
+    // still shows, as a tree that no longer matches its signed checkpoint.
+    let out = herold(&database, port, &["audit", "verify", "--from-checkpoint", "3"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match its signed checkpoint"));
 }

@@ -142,6 +142,10 @@ enum AuditCommand {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// Trust the first N entries, vouched for by the signed checkpoint of size N, and
+        /// check every entry after it (for monitoring that re-checks what is new).
+        #[arg(long, value_name = "SIZE")]
+        from_checkpoint: Option<u64>,
     },
     /// Write an offline proof bundle for entry SEQ (entry, inclusion proof, checkpoint, key).
     Prove {
@@ -517,7 +521,7 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
     // Errors that stop a check from running are "unknown" (3) to monitoring, not "ok".
     let unknown = |e: anyhow::Error| anyhow::Error::new(Exit(3, format!("{e:#}")));
     match command {
-        AuditCommand::Verify { checkpoints, json } => {
+        AuditCommand::Verify { checkpoints, json, from_checkpoint } => {
             let (store, keys) = crate::startup::open_store(&config).await.map_err(unknown)?;
             let mut external = audit::external_checkpoints(&keys).map_err(|e| unknown(e.into()))?;
             for path in checkpoints {
@@ -527,7 +531,8 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
                         .map_err(unknown)?,
                 );
             }
-            let report = audit::verify(store.as_ref(), &keys.seal, &keys.trusted, &external)
+            let from = from_checkpoint.unwrap_or(0);
+            let report = audit::verify_from(store.as_ref(), &keys.seal, &keys.trusted, &external, from)
                 .await
                 .map_err(|e| unknown(e.into()))?;
             if json {
@@ -536,8 +541,10 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
             match report.problem {
                 None => {
                     if !json {
+                        let scope =
+                            if from > 0 { format!(" after checkpoint {from}") } else { String::new() };
                         println!(
-                            "audit log intact: {} entries, {} checkpoint(s) matched, latest checkpoint covers {}",
+                            "audit log intact{scope}: {} entries, {} checkpoint(s) matched, latest checkpoint covers {}",
                             report.entries,
                             report.checkpoints_checked,
                             report.latest_checkpoint.map_or("nothing yet".into(), |s| format!("{s} entries"))
