@@ -45,7 +45,7 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
     let details = String::from_utf8_lossy(&output.stderr);
     assert_eq!(report["flow"], "ok", "{report}\n{details}");
     assert_eq!(report["violations"], 0, "{report}\n{details}");
-    assert!(report["pages"].as_array().is_some_and(|p| p.len() >= 22), "pages checked: {report}");
+    assert!(report["pages"].as_array().is_some_and(|p| p.len() >= 23), "pages checked: {report}");
     assert!(output.status.success(), "{details}");
 }
 

@@ -116,4 +116,109 @@ async fn administrators_create_accounts(db: Db) {
     assert_eq!(actor["type"], "Organization");
 }
 
-on_both_backends!(auditors_read_filter_and_export_the_trail, administrators_create_accounts);
+/// Subject requests from the auditor's page: a follower's data (only what this
+/// organisation holds) and a member of staff's, exported and erased; the trail still
+/// verifies and records the erasure without the identity.
+async fn auditors_answer_subject_requests(db: Db) {
+    use herold_federation::signatures::Scheme;
+    let provider = OidcProvider::start();
+    let app = app(db, &provider).await;
+    app.create_account("other", "elsewhere").await;
+    let fake = herold_tests::fake_remote::FakeRemote::start().await;
+    for account in ["press", "elsewhere"] {
+        let follow = fake.follow(&app.url(&format!("/users/{account}")));
+        assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+    }
+    let alice = signed_in(&app, "alice").await;
+    drop(alice);
+    let dana = signed_in(&app, "dana").await;
+    assert_eq!(dana.get(&app.url("/staff/dsar")).await.status, 200);
+
+    // A follower: only this organisation's part.
+    let export: serde_json::Value = dana
+        .http
+        .get(app.url("/staff/dsar/export"))
+        .query(&[("subject", fake.actor.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let follows = export["data"]["follows"].as_array().unwrap();
+    assert_eq!(follows.len(), 1, "{export}");
+    assert_eq!(follows[0]["account"], "press");
+
+    let page = dana.get(&app.url("/staff/dsar")).await;
+    let csrf = field(&page.body, "csrf").unwrap();
+    let unconfirmed = dana
+        .post(&app.url("/staff/dsar/erase"), &[("csrf", csrf.as_str()), ("subject", fake.actor.as_str())])
+        .await;
+    assert_eq!(unconfirmed.status, 400);
+    let erased = dana
+        .post(
+            &app.url("/staff/dsar/erase"),
+            &[("csrf", csrf.as_str()), ("subject", fake.actor.as_str()), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    let press = app.store.account_by_username("press").await.unwrap().unwrap();
+    let elsewhere = app.store.account_by_username("elsewhere").await.unwrap().unwrap();
+    assert_eq!(app.store.follower_count(press.id).await.unwrap(), 0, "this organisation's follow is gone");
+    assert_eq!(app.store.follower_count(elsewhere.id).await.unwrap(), 1, "the other organisation's stays");
+
+    // A member of staff: everything about them, then anonymised.
+    let alice_id = app
+        .store
+        .staff_of_org("demo")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.name == "Alice Author")
+        .unwrap()
+        .id;
+    let subject = format!("staff:{alice_id}");
+    let export: serde_json::Value = dana
+        .http
+        .get(app.url("/staff/dsar/export"))
+        .query(&[("subject", subject.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(export["data"]["email"], "alice@demo.example", "{export}");
+    assert_eq!(export["data"]["sessions"].as_array().unwrap().len(), 1);
+    let erased = dana
+        .post(
+            &app.url("/staff/dsar/erase"),
+            &[("csrf", csrf.as_str()), ("subject", subject.as_str()), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    let member = app.store.staff_member(alice_id).await.unwrap().unwrap();
+    assert_eq!((member.name.as_str(), member.email.as_deref()), ("", None));
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    let by_alice: Vec<_> = entries.iter().filter(|e| e.leaf.actor == subject).collect();
+    assert!(!by_alice.is_empty() && by_alice.iter().all(|e| e.payload.is_none()), "her details are erased");
+    let erasures: Vec<_> = entries.iter().filter(|e| e.leaf.action == "dsar.erase").collect();
+    assert_eq!(erasures.len(), 2);
+    assert!(
+        erasures.iter().all(|e| !e.payload.as_ref().unwrap().1.contains("alice")),
+        "no identity recorded"
+    );
+    // Staff of another organisation do not exist for this auditor.
+    let foreign = dana.http.get(app.url("/staff/dsar/export?subject=staff:999")).send().await.unwrap();
+    assert_eq!(foreign.status().as_u16(), 404);
+    let keys = &app.services.audit;
+    let report =
+        herold_compliance::audit::verify(app.store.as_ref(), &keys.seal, &keys.trusted, &[]).await.unwrap();
+    assert_eq!(report.problem, None, "the trail still verifies");
+}
+
+on_both_backends!(
+    auditors_read_filter_and_export_the_trail,
+    administrators_create_accounts,
+    auditors_answer_subject_requests
+);

@@ -419,6 +419,9 @@ async function oversight(browser) {
   await audit(page, "compliance report");
   await open(page, "/staff/ropa");
   await audit(page, "record of processing");
+  await open(page, "/staff/dsar");
+  await page.getByRole("heading", { level: 1, name: "Subject requests", exact: true }).waitFor();
+  await audit(page, "subject requests");
 }
 
 /** Carol is the organisation's administrator: accounts and staff. */

@@ -1,8 +1,8 @@
-//! Data-subject requests (GDPR Art. 15 and 17) for remote actors: everything held about
-//! them, and its erasure.
+//! Data-subject requests (GDPR Art. 15 and 17), for remote actors (followers) and for
+//! members of staff: everything held about them, and its erasure.
 
 use herold_domain::{format_rfc3339, Millis};
-use herold_store::{AuditEntry, DataClass, Erasure, Store, SubjectData};
+use herold_store::{AuditEntry, DataClass, Erasure, StaffErasure, StaffSubjectData, Store, SubjectData};
 use maud::{html, DOCTYPE};
 
 use crate::policy::Policies;
@@ -17,11 +17,117 @@ pub fn check_subject(subject: &str) -> Result<&str, ComplianceError> {
         && !subject.contains(char::is_whitespace);
     if !ok {
         return Err(ComplianceError::Malformed(format!(
-            "{subject:?} is not an actor URI; name the subject as https://server/users/name \
-             (staff subjects have no data here until staff sign-in exists)"
+            "{subject:?} is not an actor URI or a member of staff; name the subject as \
+             https://server/users/name, or as staff:<number> (the audit trail's name for them)"
         )));
     }
     Ok(subject)
+}
+
+/// Who a request is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A remote actor, by actor URI.
+    Actor(String),
+    /// A member of staff, by the number the audit trail names them with (`staff:<id>`).
+    Staff(i64),
+}
+
+impl Subject {
+    pub fn parse(text: &str) -> Result<Subject, ComplianceError> {
+        match text.trim().strip_prefix("staff:") {
+            Some(id) => id.parse().map(Subject::Staff).map_err(|_| {
+                ComplianceError::Malformed(format!("{text:?}: a member of staff is named staff:<number>"))
+            }),
+            None => Ok(Subject::Actor(check_subject(text.trim())?.to_owned())),
+        }
+    }
+}
+
+/// Everything held about a member of staff that is still within its retention.
+pub async fn export_staff(
+    store: &dyn Store,
+    policies: &Policies,
+    id: i64,
+    now: Millis,
+) -> Result<StaffSubjectData, ComplianceError> {
+    let mut data = store
+        .staff_subject_data(id)
+        .await?
+        .ok_or_else(|| ComplianceError::Malformed(format!("there is no member of staff staff:{id}")))?;
+    data.audit_entries.retain(|e| policies.visible(DataClass::AuditPayloads, e.org.as_deref(), e.at, now));
+    Ok(data)
+}
+
+/// Erases a member of staff, unless their organisation is under legal hold.
+pub async fn erase_staff(
+    store: &dyn Store,
+    policies: &Policies,
+    id: i64,
+    by: &str,
+) -> Result<StaffErasure, ComplianceError> {
+    let member = store
+        .staff_member(id)
+        .await?
+        .ok_or_else(|| ComplianceError::Malformed(format!("there is no member of staff staff:{id}")))?;
+    if policies.on_hold(&member.org_slug) {
+        return Err(ComplianceError::LegalHold(member.org_slug));
+    }
+    let audit = AuditEntry::new(by, "dsar.erase", "subject-request").in_org(&member.org_slug);
+    Ok(store.erase_staff(id, audit).await?)
+}
+
+/// What one organisation holds about a remote actor: its follows, the messages its accounts
+/// sent them, and its audit entries that name them. The key cache is the instance's and is
+/// left out.
+pub fn for_org(mut data: SubjectData, org: &str) -> SubjectData {
+    let ours = |o: &Option<String>| o.as_deref() == Some(org);
+    data.follows.retain(|f| f.org == org);
+    data.actor_cache = None;
+    data.activities_to_them.retain(|a| ours(&a.org));
+    data.deliveries_to_them.retain(|d| ours(&d.org));
+    data.audit_entries.retain(|e| ours(&e.org));
+    data
+}
+
+/// Erases what one organisation holds about a remote actor (unless under legal hold).
+pub async fn erase_for_org(
+    store: &dyn Store,
+    policies: &Policies,
+    subject: &str,
+    org: &str,
+    by: &str,
+) -> Result<Erasure, ComplianceError> {
+    if policies.on_hold(org) {
+        return Err(ComplianceError::LegalHold(org.to_owned()));
+    }
+    let audit = AuditEntry::new(by, "dsar.erase", "subject-request").in_org(org);
+    Ok(store.erase_subject(check_subject(subject)?, &[], Some(org), audit).await?)
+}
+
+/// A readable summary of a staff export, for the person who asked.
+pub fn staff_summary_html(data: &StaffSubjectData) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head { meta charset="utf-8"; title { "Data held about " (data.name) } }
+            body {
+                h1 { "Data held about " (data.name) }
+                p { "Organisation " (data.org) "; signed in through " (data.issuer) " as " (data.subject)
+                    "; e-mail " (data.email.as_deref().unwrap_or("none")) "; roles " (data.roles)
+                    "; first sign-in " (format_rfc3339(data.first_sign_in_at)) ", last " (format_rfc3339(data.last_sign_in_at)) "." }
+                h2 { "Sessions (" (data.sessions.len()) ")" }
+                ul { @for s in &data.sessions { li { "from " (format_rfc3339(s.created_at)) ", last used " (format_rfc3339(s.last_seen_at)) } } }
+                h2 { "Drafts written (" (data.drafts_written.len()) ")" }
+                ul { @for d in &data.drafts_written { li { "@" (d.account) ": " (d.state) ", " (format_rfc3339(d.created_at)) } } }
+                h2 { "Drafts reviewed (" (data.drafts_reviewed.len()) ")" }
+                ul { @for d in &data.drafts_reviewed { li { "@" (d.account) ": " (d.state) ", " (format_rfc3339(d.updated_at)) } } }
+                h2 { "Recorded actions (" (data.audit_entries.len()) ")" }
+                ul { @for e in &data.audit_entries { li { (e.action) " on " (format_rfc3339(e.at)) } } }
+            }
+        }
+    }
+    .into_string()
 }
 
 /// Everything held about the subject that is still within its retention.
@@ -78,5 +184,5 @@ pub async fn erase(
     let held: Vec<String> =
         policies.orgs.iter().filter(|(_, p)| p.legal_hold).map(|(o, _)| o.clone()).collect();
     let audit = AuditEntry::new(by, "dsar.erase", "subject-request");
-    Ok(store.erase_subject(check_subject(subject)?, &held, audit).await?)
+    Ok(store.erase_subject(check_subject(subject)?, &held, None, audit).await?)
 }

@@ -19,6 +19,8 @@ pub enum ComplianceError {
     Tampered(i64, String),
     #[error("malformed: {0}")]
     Malformed(String),
+    #[error("organisation {0} is under legal hold: nothing of it is erased")]
+    LegalHold(String),
     #[error("storage failed")]
     Store(#[from] herold_store::StoreError),
     #[error("I/O failed")]

@@ -99,7 +99,8 @@ enum ComplianceCommand {
 enum DsarCommand {
     /// Write everything held about a person: subject.json and a readable subject.html.
     Export {
-        /// The person's actor URI, e.g. https://mastodon.example/users/alice
+        /// The person's actor URI, e.g. https://mastodon.example/users/alice, or a member of
+        /// staff as the audit trail names them, e.g. staff:12
         #[arg(long)]
         subject: String,
         /// Directory to write into (created if missing).
@@ -403,19 +404,26 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Retention(command) => retention(config, command).await,
         Command::Compliance(command) => compliance(config, command).await,
         Command::Dsar(DsarCommand::Export { subject, out }) => {
+            use herold_compliance::dsar::{self, Subject};
             let store = store(&config).await?;
             let policies = crate::startup::load_policies(&config)?;
-            let data = herold_compliance::dsar::export(
-                store.as_ref(),
-                &policies,
-                &subject,
-                herold_domain::now_millis(),
-            )
-            .await?;
+            let now = herold_domain::now_millis();
+            let (json, html) = match Subject::parse(&subject)? {
+                Subject::Actor(actor) => {
+                    let data = dsar::export(store.as_ref(), &policies, &actor, now).await?;
+                    (
+                        serde_json::json!({ "subject": subject, "data": data }),
+                        dsar::summary_html(&actor, &data),
+                    )
+                }
+                Subject::Staff(id) => {
+                    let data = dsar::export_staff(store.as_ref(), &policies, id, now).await?;
+                    (serde_json::json!({ "subject": subject, "data": data }), dsar::staff_summary_html(&data))
+                }
+            };
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-            let json = serde_json::json!({ "subject": subject, "data": data });
             std::fs::write(out.join("subject.json"), serde_json::to_string_pretty(&json)?)?;
-            std::fs::write(out.join("subject.html"), herold_compliance::dsar::summary_html(&subject, &data))?;
+            std::fs::write(out.join("subject.html"), html)?;
             store
                 .record_audit(herold_store::AuditEntry::new(OPERATOR, "dsar.export", "subject-request"))
                 .await?;
@@ -427,18 +435,32 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Dsar(DsarCommand::Erase { subject }) => {
+            use herold_compliance::dsar::{self, Subject};
             let policies = crate::startup::load_policies(&config)?;
             let store = store(&config).await?;
-            let erasure =
-                herold_compliance::dsar::erase(store.as_ref(), &policies, &subject, OPERATOR).await?;
-            println!("{}", serde_json::to_string_pretty(&erasure)?);
-            if erasure.follows_held > 0 {
-                println!(
-                    "{} follow(s) kept under legal hold; nothing else was erased while they are held",
-                    erasure.follows_held
-                );
+            match Subject::parse(&subject)? {
+                Subject::Actor(actor) => {
+                    let erasure = dsar::erase(store.as_ref(), &policies, &actor, OPERATOR).await?;
+                    println!("{}", serde_json::to_string_pretty(&erasure)?);
+                    if erasure.follows_held > 0 {
+                        println!(
+                            "{} follow(s) kept under legal hold; nothing else was erased while they are held",
+                            erasure.follows_held
+                        );
+                    }
+                    println!(
+                        "nothing about this person was federated by Herold, so no Delete needed to be sent"
+                    );
+                }
+                Subject::Staff(id) => {
+                    let erasure = dsar::erase_staff(store.as_ref(), &policies, id, OPERATOR).await?;
+                    println!("{}", serde_json::to_string_pretty(&erasure)?);
+                    println!(
+                        "staff:{id} is anonymised; the official announcements they wrote or approved stay, \
+                         attributed to an anonymous member of staff"
+                    );
+                }
             }
-            println!("nothing about this person was federated by Herold, so no Delete needed to be sent");
             Ok(())
         }
         Command::Deliveries(DeliveriesCommand::Status { announcement }) => {

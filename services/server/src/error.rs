@@ -34,6 +34,10 @@ impl ApiError {
     pub fn safe_message(&self) -> String {
         match self {
             ApiError::BadRequest(m) => m.clone(),
+            ApiError::Compliance(
+                e @ (herold_compliance::ComplianceError::LegalHold(_)
+                | herold_compliance::ComplianceError::Malformed(_)),
+            ) => e.to_string(),
             ApiError::Csrf => {
                 "The form expired or did not come from this site. Go back, reload the page and try again."
                     .into()
@@ -123,6 +127,8 @@ impl ResponseError for ApiError {
                 IdentityError::Config(_) | IdentityError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::Compliance(herold_compliance::ComplianceError::LegalHold(_)) => StatusCode::CONFLICT,
+            ApiError::Compliance(herold_compliance::ComplianceError::Malformed(_)) => StatusCode::BAD_REQUEST,
             ApiError::Compliance(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
         }

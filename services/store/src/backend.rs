@@ -777,25 +777,34 @@ macro_rules! sql_store {
                 let mut conn = self.pool.acquire().await?;
                 for item in Self::subject_items(&mut conn, actor_uri, &inboxes).await? {
                     match item {
-                        SubjectItem::Activity { uri, kind, created_at, .. } => {
-                            data.activities_to_them.push(SubjectActivity { uri, kind, created_at })
+                        SubjectItem::Activity { uri, kind, created_at, org, .. } => {
+                            data.activities_to_them.push(SubjectActivity { uri, kind, created_at, org })
                         }
-                        SubjectItem::Delivery { kind, state, created_at, .. } => {
-                            data.deliveries_to_them.push(SubjectDelivery { kind, state, created_at })
+                        SubjectItem::Delivery { kind, state, created_at, org, .. } => {
+                            data.deliveries_to_them.push(SubjectDelivery { kind, state, created_at, org })
                         }
-                        SubjectItem::Audit { seq, at, action, payload, .. } => {
-                            data.audit_entries.push(SubjectAudit { seq, at, action, payload })
+                        SubjectItem::Audit { seq, at, action, payload, org } => {
+                            data.audit_entries.push(SubjectAudit { seq, at, action, payload, org })
                         }
                     }
                 }
                 Ok(data)
             }
 
-            async fn erase_subject(&self, actor_uri: &str, held_orgs: &[String], audit: AuditEntry) -> Result<Erasure> {
+            async fn erase_subject(
+                &self,
+                actor_uri: &str,
+                held_orgs: &[String],
+                only_org: Option<&str>,
+                audit: AuditEntry,
+            ) -> Result<Erasure> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
                 let mut erasure = Erasure::default();
-                let held = |org: &Option<String>| org.as_ref().is_some_and(|o| held_orgs.contains(o));
+                let held = |org: &Option<String>| {
+                    org.as_ref().is_some_and(|o| held_orgs.contains(o))
+                        || only_org.is_some_and(|only| org.as_deref() != Some(only))
+                };
                 let follows = sqlx::query(
                     "SELECT f.id, f.inbox, o.slug FROM followers f JOIN accounts a ON a.id = f.account_id \
                      JOIN organizations o ON o.id = a.org_id WHERE f.actor_uri = $1",
@@ -843,7 +852,8 @@ macro_rules! sql_store {
                         _ => erasure.items_held += 1,
                     }
                 }
-                if erasure.follows_held == 0 {
+                // The key cache is the instance's, not one organisation's.
+                if erasure.follows_held == 0 && only_org.is_none() {
                     erasure.actor_cache_removed = sqlx::query("DELETE FROM remote_actors WHERE uri = $1")
                         .bind(actor_uri)
                         .execute(&mut *tx)

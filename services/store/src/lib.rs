@@ -139,13 +139,14 @@ pub trait Store: StaffStore + Send + Sync + 'static {
 
     /// Everything held about a remote actor.
     async fn subject_data(&self, actor_uri: &str) -> Result<SubjectData>;
-    /// Erases a remote actor's data everywhere except in organisations under legal hold
-    /// (`held_orgs`), and records that an erasure happened, without the identity, in the
-    /// same transaction.
+    /// Erases a remote actor's data everywhere (or, with `only_org`, only what that
+    /// organisation holds) except in organisations under legal hold (`held_orgs`), and
+    /// records that an erasure happened, without the identity, in the same transaction.
     async fn erase_subject(
         &self,
         actor_uri: &str,
         held_orgs: &[String],
+        only_org: Option<&str>,
         audit: AuditEntry,
     ) -> Result<Erasure>;
 

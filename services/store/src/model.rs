@@ -399,6 +399,8 @@ pub struct SubjectActivity {
     pub uri: String,
     pub kind: String,
     pub created_at: Millis,
+    /// The organisation whose account sent it.
+    pub org: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -406,6 +408,7 @@ pub struct SubjectDelivery {
     pub kind: String,
     pub state: String,
     pub created_at: Millis,
+    pub org: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -414,6 +417,7 @@ pub struct SubjectAudit {
     pub at: Millis,
     pub action: String,
     pub payload: String,
+    pub org: Option<String>,
 }
 
 /// What an erasure removed, and what a legal hold kept.

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use herold_domain::workflow::{DraftState, Roles, Transition};
 use herold_domain::Millis;
 
-use crate::{Announcement, AnnouncementEdit, AuditEntry, MediaInfo, NewActivity, NewAnnouncement, Result};
+use crate::{
+    Announcement, AnnouncementEdit, AuditEntry, MediaInfo, NewActivity, NewAnnouncement, Result, SubjectAudit,
+};
 
 /// What the provider told us about a person at sign-in.
 #[derive(Debug, Clone)]
@@ -174,6 +176,49 @@ pub struct MediaFile {
     pub bytes: Vec<u8>,
 }
 
+/// Everything held about a member of staff, for a subject access request.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StaffSubjectData {
+    pub org: String,
+    pub issuer: String,
+    pub subject: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub roles: String,
+    pub first_sign_in_at: Millis,
+    pub last_sign_in_at: Millis,
+    pub sessions: Vec<SubjectSession>,
+    pub drafts_written: Vec<SubjectDraft>,
+    pub drafts_reviewed: Vec<SubjectDraft>,
+    /// Audit entries they made or that concern them, with their details.
+    pub audit_entries: Vec<SubjectAudit>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectSession {
+    pub created_at: Millis,
+    pub last_seen_at: Millis,
+    pub expires_at: Millis,
+    pub ended_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectDraft {
+    pub id: String,
+    pub account: String,
+    pub state: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// What erasing a member of staff removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StaffErasure {
+    pub sessions_removed: i64,
+    pub audit_payloads_erased: i64,
+    pub anonymised: bool,
+}
+
 /// What a workflow step changes besides the state.
 #[derive(Debug, Clone, Default)]
 pub struct StepDetails {
@@ -213,6 +258,11 @@ pub trait StaffStore: Send + Sync {
         now: Millis,
     ) -> Result<u64>;
     async fn staff_member(&self, id: i64) -> Result<Option<StaffMember>>;
+    async fn staff_subject_data(&self, id: i64) -> Result<Option<StaffSubjectData>>;
+    /// Anonymises a member of staff (name, e-mail, provider identifier), deletes their
+    /// sessions and erases the details of audit entries by or about them, recording that an
+    /// erasure happened, in one transaction. Drafts keep pointing at the anonymous record.
+    async fn erase_staff(&self, id: i64, audit: AuditEntry) -> Result<StaffErasure>;
     async fn staff_of_org(&self, org_slug: &str) -> Result<Vec<StaffMember>>;
 
     async fn create_draft(&self, draft: NewDraft, audit: AuditEntry) -> Result<DraftRecord>;

@@ -46,6 +46,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(oversight::audit_export)
         .service(oversight::compliance_report)
         .service(oversight::record_of_processing)
+        .service(oversight::subject_requests)
+        .service(oversight::subject_export)
+        .service(oversight::subject_erase)
         .service(admin::admin)
         .service(admin::create_account);
 }

@@ -3,9 +3,9 @@
 //! themselves audited.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use herold_compliance::export::{self, Filter};
-use herold_compliance::report;
+use herold_compliance::{dsar, report};
 use herold_domain::workflow::Role;
 use herold_domain::{now_millis, parse_day};
 use herold_publishing::PublishError;
@@ -170,6 +170,112 @@ pub async fn record_of_processing(s: web::Data<Services>, staff: Staff) -> HttpR
         let name = s.store.list_orgs().await?.into_iter().find(|o| &o.slug == org).map(|o| o.name);
         let ropa = report::ropa(&s.policies, org, name.as_deref().unwrap_or(org));
         Ok(staff.page(&s, StatusCode::OK, report::ropa_html(&ropa)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct SubjectQuery {
+    #[serde(default)]
+    subject: String,
+}
+
+#[get("/staff/dsar")]
+pub async fn subject_requests(s: web::Data<Services>, staff: Staff) -> HttpResponse {
+    let result = async {
+        require(&staff, Role::Auditor)?;
+        Ok(staff.page(&s, StatusCode::OK, views::dsar(&staff.viewer(), "", None, None)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+/// A member of staff of the auditor's own organisation; others do not exist for them.
+async fn own_staff(s: &Services, staff: &Staff, id: i64) -> Result<(), ApiError> {
+    match s.store.staff_member(id).await? {
+        Some(m) if m.org_slug == staff.session.staff.org_slug => Ok(()),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+#[get("/staff/dsar/export")]
+pub async fn subject_export(
+    s: web::Data<Services>,
+    staff: Staff,
+    q: web::Query<SubjectQuery>,
+) -> HttpResponse {
+    let result = async {
+        require(&staff, Role::Auditor)?;
+        let org = &staff.session.staff.org_slug;
+        let now = now_millis();
+        let data = match dsar::Subject::parse(&q.subject)? {
+            dsar::Subject::Actor(actor) => {
+                let all = dsar::export(s.store.as_ref(), &s.policies, &actor, now).await?;
+                serde_json::to_value(dsar::for_org(all, org))
+            }
+            dsar::Subject::Staff(id) => {
+                own_staff(&s, &staff, id).await?;
+                serde_json::to_value(dsar::export_staff(s.store.as_ref(), &s.policies, id, now).await?)
+            }
+        }
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let actor = staff.session.staff.audit_actor();
+        s.store.record_audit(AuditEntry::new(&actor, "dsar.export", "subject-request").in_org(org)).await?;
+        let body = json!({ "subject": q.subject.trim(), "organisation": org, "data": data });
+        Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"subject-access.json\""))
+            .body(serde_json::to_string_pretty(&body).unwrap_or_default()))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct EraseForm {
+    csrf: String,
+    subject: String,
+    confirm: Option<String>,
+}
+
+#[post("/staff/dsar/erase")]
+pub async fn subject_erase(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    form: web::Form<EraseForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        require(&staff, Role::Auditor)?;
+        let subject = form.subject.trim();
+        let again = |status, error: &str| {
+            staff.page(&s, status, views::dsar(&staff.viewer(), subject, Some(error), None))
+        };
+        if form.confirm.as_deref() != Some("yes") {
+            return Ok(again(StatusCode::BAD_REQUEST, "confirm that you checked the request first"));
+        }
+        let org = &staff.session.staff.org_slug;
+        let by = staff.session.staff.audit_actor();
+        let parsed = match dsar::Subject::parse(subject) {
+            Ok(p) => p,
+            Err(e) => return Ok(again(StatusCode::BAD_REQUEST, &e.to_string())),
+        };
+        let outcome = match parsed {
+            dsar::Subject::Actor(actor) => serde_json::to_string_pretty(
+                &dsar::erase_for_org(s.store.as_ref(), &s.policies, &actor, org, &by).await?,
+            ),
+            dsar::Subject::Staff(id) => {
+                own_staff(&s, &staff, id).await?;
+                serde_json::to_string_pretty(
+                    &dsar::erase_staff(s.store.as_ref(), &s.policies, id, &by).await?,
+                )
+            }
+        }
+        .unwrap_or_default();
+        Ok(staff.page(&s, StatusCode::OK, views::dsar(&staff.viewer(), "", None, Some(&outcome))))
     }
     .await;
     staff.respond(&s, result)

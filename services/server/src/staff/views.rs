@@ -47,6 +47,7 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                                 @if v.has(Role::Author) { li { a href="/staff/new" { (lang.t("new_announcement")) } } }
                                 @if v.has(Role::Auditor) { li { a href="/staff/audit" { (lang.t("audit_trail")) } } }
                                 @if v.has(Role::Auditor) { li { a href="/staff/report" { (lang.t("compliance_report")) } } }
+                                @if v.has(Role::Auditor) { li { a href="/staff/dsar" { (lang.t("subject_requests")) } } }
                                 @if v.has(Role::OrgAdmin) { li { a href="/staff/admin" { (lang.t("administration")) } } }
                             }
                         }
@@ -594,6 +595,45 @@ pub fn admin(v: &Viewer<'_>, p: AdminPage<'_>) -> String {
                 } } }
             }
             p { a href="/staff/ropa" { (lang.t("ropa")) } }
+        },
+    )
+}
+
+pub fn dsar(v: &Viewer<'_>, subject: &str, error: Option<&str>, erased: Option<&str>) -> String {
+    let lang = v.lang;
+    shell(
+        lang,
+        lang.t("subject_requests"),
+        Some(v),
+        html! {
+            h1 { (lang.t("subject_requests")) }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            @if let Some(done) = erased {
+                h2 { (lang.t("erased_title")) }
+                p role="status" { (lang.t("erased_text")) }
+                pre { (done) }
+            }
+            p { (lang.t("dsar_intro")) }
+            form method="get" action="/staff/dsar/export" {
+                p {
+                    label for="subject" { (lang.t("person")) }
+                    input id="subject" name="subject" value=(subject) required;
+                }
+                p { button type="submit" { (lang.t("download_data")) } }
+            }
+            form method="post" action="/staff/dsar/erase" {
+                (v.csrf())
+                p {
+                    label for="erase-subject" { (lang.t("person")) }
+                    input id="erase-subject" name="subject" value=(subject) required;
+                }
+                p {
+                    input id="confirm" type="checkbox" name="confirm" value="yes" required;
+                    " "
+                    label for="confirm" { (lang.t("confirm_identity")) }
+                }
+                p { button type="submit" { (lang.t("erase_data")) } }
+            }
         },
     )
 }

@@ -411,6 +411,131 @@ macro_rules! staff_sql {
                 row.map(|r| staff_from(&r)).transpose()
             }
 
+            async fn staff_subject_data(&self, id: i64) -> Result<Option<StaffSubjectData>> {
+                let mut conn = self.pool.acquire().await?;
+                let Some(row) = sqlx::query(&format!(
+                    "SELECT {STAFF_COLUMNS} FROM staff st JOIN organizations o ON o.id = st.org_id WHERE st.id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let m = staff_from(&row)?;
+                let sessions = sqlx::query(
+                    "SELECT created_at, last_seen_at, expires_at, ended_at FROM staff_sessions WHERE staff_id = $1 \
+                     ORDER BY created_at",
+                )
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(SubjectSession {
+                        created_at: r.try_get("created_at")?,
+                        last_seen_at: r.try_get("last_seen_at")?,
+                        expires_at: r.try_get("expires_at")?,
+                        ended_at: r.try_get("ended_at")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+                let drafts = |column: &'static str| {
+                    format!(
+                        "SELECT d.public_id, a.username, d.state, d.created_at, d.updated_at FROM drafts d \
+                         JOIN accounts a ON a.id = d.account_id WHERE d.{column} = $1 ORDER BY d.id"
+                    )
+                };
+                let mut lists = Vec::new();
+                for column in ["author_id", "reviewer_id"] {
+                    let rows = sqlx::query(&drafts(column)).bind(id).fetch_all(&mut *conn).await?;
+                    lists.push(
+                        rows.iter()
+                            .map(|r| {
+                                Ok(SubjectDraft {
+                                    id: r.try_get("public_id")?,
+                                    account: r.try_get("username")?,
+                                    state: r.try_get("state")?,
+                                    created_at: r.try_get("created_at")?,
+                                    updated_at: r.try_get("updated_at")?,
+                                })
+                            })
+                            .collect::<Result<Vec<_>>>()?,
+                    );
+                }
+                let actor = staff_actor(id);
+                let audit_entries = sqlx::query(
+                    "SELECT l.seq, l.at, l.action, l.org, p.payload FROM audit_log l \
+                     JOIN audit_payloads p ON p.seq = l.seq WHERE l.actor = $1 OR l.subject = $1 ORDER BY l.seq",
+                )
+                .bind(&actor)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(SubjectAudit {
+                        seq: r.try_get("seq")?,
+                        at: r.try_get("at")?,
+                        action: r.try_get("action")?,
+                        payload: r.try_get("payload")?,
+                        org: r.try_get("org")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+                let drafts_reviewed = lists.pop().unwrap_or_default();
+                let drafts_written = lists.pop().unwrap_or_default();
+                Ok(Some(StaffSubjectData {
+                    org: m.org_slug,
+                    issuer: m.issuer,
+                    subject: m.subject,
+                    name: m.name,
+                    email: m.email,
+                    roles: m.roles.to_string(),
+                    first_sign_in_at: m.first_sign_in_at,
+                    last_sign_in_at: m.last_sign_in_at,
+                    sessions,
+                    drafts_written,
+                    drafts_reviewed,
+                    audit_entries,
+                }))
+            }
+
+            async fn erase_staff(&self, id: i64, audit: AuditEntry) -> Result<StaffErasure> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let actor = staff_actor(id);
+                let anonymised = sqlx::query(
+                    "UPDATE staff SET name = '', email = NULL, roles = '', subject = 'anonymised-' || CAST(id AS TEXT) \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if anonymised == 0 {
+                    return Err(StoreError::NotFound(actor));
+                }
+                let erasure = StaffErasure {
+                    sessions_removed: sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected() as i64,
+                    audit_payloads_erased: sqlx::query(
+                        "DELETE FROM audit_payloads WHERE seq IN (SELECT seq FROM audit_log WHERE actor = $1 OR subject = $1)",
+                    )
+                    .bind(&actor)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64,
+                    anonymised: true,
+                };
+                let audit = audit.with_detail(serde_json::to_value(&erasure).unwrap_or_default());
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                tx.commit().await?;
+                Ok(erasure)
+            }
+
             async fn staff_of_org(&self, org_slug: &str) -> Result<Vec<StaffMember>> {
                 let rows = sqlx::query(&format!(
                     "SELECT {STAFF_COLUMNS} FROM staff st JOIN organizations o ON o.id = st.org_id \
