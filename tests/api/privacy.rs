@@ -77,7 +77,15 @@ async fn security_log_keeps_pseudonyms_only(db: Db) {
     assert!(hits.is_empty(), "the address itself is never stored: {hits:?}");
     let same = columns_containing(&app.db, "HTTP 401").await;
     assert_eq!(same, vec!["security_log.detail".to_owned()]);
-    herold_compliance::retention::apply(app.store.as_ref(), &policies, later, "test").await.unwrap();
+    herold_compliance::retention::apply(
+        app.store.as_ref(),
+        &policies,
+        later,
+        "test",
+        &app.db.dir.join("archive"),
+    )
+    .await
+    .unwrap();
     assert_eq!(expired().await, 0, "purged by its retention");
 }
 

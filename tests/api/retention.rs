@@ -53,19 +53,30 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     // Under a legal hold, nothing of the organisation goes; instance data still does.
     let mut held = policies.clone();
     held.add_org(std::path::Path::new("orgs/bfdi.toml"), "legal_hold = true\n").unwrap();
-    let removed = retention::apply(app.store.as_ref(), &held, now + 400 * DAY, "test").await.unwrap();
+    let removed =
+        retention::apply(app.store.as_ref(), &held, now + 400 * DAY, "test", &app.db.dir.join("archive"))
+            .await
+            .unwrap();
     assert_eq!(count(&removed, DataClass::DeliveryRecords, Some("bfdi")), 0);
     assert_eq!(count(&removed, DataClass::RemoteActorCache, None), 1);
     assert!(app.store.remote_actor(&fake.actor).await.unwrap().is_none());
     assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 4, "held");
     assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1, "followers stay while following");
 
-    let removed = retention::apply(app.store.as_ref(), &policies, now + 400 * DAY, "test").await.unwrap();
+    let removed =
+        retention::apply(app.store.as_ref(), &policies, now + 400 * DAY, "test", &app.db.dir.join("archive"))
+            .await
+            .unwrap();
     assert_eq!(count(&removed, DataClass::DeliveryRecords, Some("bfdi")), 4);
     assert_eq!(count(&removed, DataClass::RetractedAnnouncements, Some("bfdi")), 1);
     let after = retention::plan(app.store.as_ref(), &policies, now + 400 * DAY).await.unwrap();
     assert!(after.iter().all(|c| c.count == 0), "no row older than its limit remains: {after:?}");
     assert_eq!(app.store.delivery_stats(None).await.unwrap(), Default::default());
+    // Retracted announcements go to the archive before their text is removed.
+    let archive = app.db.dir.join("archive/retracted_announcements/bfdi");
+    let file = std::fs::read_dir(&archive).unwrap().next().unwrap().unwrap().path();
+    let archived = std::fs::read_to_string(&file).unwrap();
+    assert!(archived.contains("Wird zurückgezogen") && archived.lines().count() == 1, "{archived}");
     let anonymised = app.store.announcement(account.id, &gone.public_id).await.unwrap().unwrap();
     assert_eq!((anonymised.source_text.as_str(), anonymised.content_html.as_str()), ("", ""));
     assert!(anonymised.retracted_at.is_some(), "the tombstone stays");
@@ -118,13 +129,19 @@ async fn staff_data_is_kept_no_longer_than_its_policy(db: Db) {
     let policies = Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir())).unwrap();
     let soon = retention::plan(app.store.as_ref(), &policies, now + 29 * DAY).await.unwrap();
     assert_eq!(count(&soon, DataClass::StaffSessions, Some("bfdi")), 0);
-    let later = retention::apply(app.store.as_ref(), &policies, now + 31 * DAY, "test").await.unwrap();
+    let later =
+        retention::apply(app.store.as_ref(), &policies, now + 31 * DAY, "test", &app.db.dir.join("archive"))
+            .await
+            .unwrap();
     assert_eq!(count(&later, DataClass::StaffSessions, Some("bfdi")), 1);
     assert_eq!(count(&later, DataClass::StaffDirectory, Some("bfdi")), 0);
     let member = app.store.staff_member(signed_in.staff.id).await.unwrap().unwrap();
     assert_eq!(member.name, "Erika Mustermann", "still within a year of the last sign-in");
 
-    let removed = retention::apply(app.store.as_ref(), &policies, now + 366 * DAY, "test").await.unwrap();
+    let removed =
+        retention::apply(app.store.as_ref(), &policies, now + 366 * DAY, "test", &app.db.dir.join("archive"))
+            .await
+            .unwrap();
     assert_eq!(count(&removed, DataClass::StaffDirectory, Some("bfdi")), 1);
     let member = app.store.staff_member(signed_in.staff.id).await.unwrap().unwrap();
     assert_eq!((member.name.as_str(), member.email.as_deref()), ("", None));

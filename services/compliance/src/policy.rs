@@ -61,6 +61,9 @@ impl Retention {
 pub enum AtExpiry {
     Delete,
     Anonymise,
+    /// The rows go to the archive directory first (public-records law may require offering
+    /// them to an archive), then the class's own action removes them.
+    Archive,
     /// Nothing expires (with `retention = "while-needed"`).
     Keep,
 }
@@ -240,7 +243,7 @@ impl Policies {
             let at_expiry = *c.at_expiry.get_ref();
             match (retention, at_expiry) {
                 (Retention::WhileNeeded, AtExpiry::Keep)
-                | (Retention::Millis(_), AtExpiry::Delete | AtExpiry::Anonymise) => {}
+                | (Retention::Millis(_), AtExpiry::Delete | AtExpiry::Anonymise | AtExpiry::Archive) => {}
                 (Retention::WhileNeeded, _) => {
                     return Err(err(
                         c.at_expiry.span(),
@@ -254,10 +257,15 @@ impl Policies {
                     ))
                 }
             }
-            if at_expiry != action_of(class) {
+            let own = action_of(class);
+            if at_expiry != own && !(at_expiry == AtExpiry::Archive && own != AtExpiry::Keep) {
                 return Err(err(
                     c.at_expiry.span(),
-                    format!("{} supports at_expiry = {:?} only", class.as_str(), action_of(class)),
+                    format!(
+                        "{} supports at_expiry = {:?} (or \"archive\", which hands the rows to the archive first) only",
+                        class.as_str(),
+                        own
+                    ),
                 ));
             }
             classes.insert(

@@ -686,7 +686,10 @@ async fn retention(config: Config, command: RetentionCommand) -> anyhow::Result<
             };
             (at, retention::plan(store.as_ref(), &policies, at).await?)
         }
-        RetentionCommand::Apply => (now, retention::apply(store.as_ref(), &policies, now, OPERATOR).await?),
+        RetentionCommand::Apply => (
+            now,
+            retention::apply(store.as_ref(), &policies, now, OPERATOR, &config.retention_archive_dir).await?,
+        ),
     };
     println!("class\torganisation\texpired\toldest age\tlimit");
     for c in counts {

@@ -39,6 +39,7 @@ const KEYS: &[Key] = &[
     Key { toml: "delivery.retry_horizon_hours", env: "HEROLD_DELIVERY_RETRY_HORIZON_HOURS", secret: false },
     Key { toml: "delivery.lease_seconds", env: "HEROLD_DELIVERY_LEASE_SECONDS", secret: false },
     Key { toml: "retention.interval_seconds", env: "HEROLD_RETENTION_INTERVAL_SECONDS", secret: false },
+    Key { toml: "retention.archive_dir", env: "HEROLD_RETENTION_ARCHIVE_DIR", secret: false },
     Key {
         toml: "scheduled_publishing.interval_seconds",
         env: "HEROLD_SCHEDULED_PUBLISHING_INTERVAL_SECONDS",
@@ -99,6 +100,8 @@ pub struct Config {
     pub delivery_lease: Duration,
     pub audit_checkpoint_interval: Duration,
     pub retention_interval: Duration,
+    /// Where classes with `at_expiry = "archive"` are written before their purge.
+    pub retention_archive_dir: PathBuf,
     /// How often approved announcements are checked for their publishing time.
     pub scheduled_publishing_interval: Duration,
 }
@@ -127,6 +130,7 @@ impl std::fmt::Debug for Config {
             .field("delivery_lease", &self.delivery_lease)
             .field("audit_checkpoint_interval", &self.audit_checkpoint_interval)
             .field("retention_interval", &self.retention_interval)
+            .field("retention_archive_dir", &self.retention_archive_dir)
             .field("scheduled_publishing_interval", &self.scheduled_publishing_interval)
             .finish()
     }
@@ -346,6 +350,12 @@ impl Config {
             |s| s.parse::<u64>().ok().filter(|n| (1..=86_400).contains(n)),
             "use seconds from 1 to 86400",
         )?;
+        let retention_archive_dir = raw.parse(
+            "retention.archive_dir",
+            data_dir.join("archive"),
+            |s| (!s.is_empty()).then(|| PathBuf::from(s)),
+            "give a directory for archived records, e.g. /var/lib/herold/archive",
+        )?;
         let scheduled_secs = raw.parse(
             "scheduled_publishing.interval_seconds",
             10,
@@ -397,6 +407,7 @@ impl Config {
             security_log,
             policies_dir,
             retention_interval: Duration::from_secs(retention_secs),
+            retention_archive_dir,
             scheduled_publishing_interval: Duration::from_secs(scheduled_secs),
             audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),
             delivery_lease: Duration::from_secs(lease),

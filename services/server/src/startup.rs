@@ -289,9 +289,14 @@ impl Services {
             |s| {
                 Box::pin(async move {
                     let now = herold_domain::now_millis();
-                    let counts =
-                        herold_compliance::retention::apply(s.store.as_ref(), &s.policies, now, "system")
-                            .await?;
+                    let counts = herold_compliance::retention::apply(
+                        s.store.as_ref(),
+                        &s.policies,
+                        now,
+                        "system",
+                        &s.config.retention_archive_dir,
+                    )
+                    .await?;
                     let removed: i64 = counts.iter().map(|c| c.count).sum();
                     s.metrics.retention_runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tracing::info!(removed, "retention run");

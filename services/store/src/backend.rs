@@ -96,6 +96,61 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
     }
 }
 
+/// For a data class: what a retention run about to remove it hands to the archive, one
+/// JSON object per row (`{json}` stands for the backend's JSON object builder; `$1`
+/// cutoff, `$2` organisation slug or '').
+fn retention_rows_sql(class: DataClass) -> &'static str {
+    match class {
+        DataClass::Followers => {
+            "SELECT CAST({json}('actor', f.actor_uri, 'account', a.username, 'since', f.created_at) AS TEXT) AS row \
+             FROM followers f JOIN accounts a ON a.id = f.account_id JOIN organizations o ON o.id = a.org_id \
+             WHERE f.created_at < $1 AND o.slug = $2"
+        }
+        DataClass::RemoteActorCache => {
+            "SELECT CAST({json}('uri', uri, 'inbox', inbox, 'key_id', key_id, 'fetched_at', fetched_at) AS TEXT) AS row \
+             FROM remote_actors WHERE fetched_at < $1 AND $2 = $2"
+        }
+        DataClass::DeliveryRecords => {
+            "SELECT CAST({json}('activity', a.uri, 'inbox', d.inbox, 'state', d.state, 'attempts', d.attempts, \
+             'last_status', d.last_status, 'last_error', d.last_error, 'created_at', d.created_at, \
+             'finished_at', d.updated_at) AS TEXT) AS row FROM deliveries d \
+             JOIN activities a ON a.id = d.activity_id LEFT JOIN accounts ac ON ac.id = a.account_id \
+             LEFT JOIN organizations o ON o.id = ac.org_id \
+             WHERE d.state IN ('delivered', 'dead') AND d.updated_at < $1 AND COALESCE(o.slug, '') = $2"
+        }
+        DataClass::AuditPayloads => {
+            "SELECT CAST({json}('seq', l.seq, 'at', l.at, 'actor', l.actor, 'action', l.action, 'subject', l.subject, \
+             'salt', p.salt, 'payload', p.payload) AS TEXT) AS row FROM audit_payloads p JOIN audit_log l ON l.seq = p.seq \
+             WHERE l.at < $1 AND COALESCE(l.org, '') = $2"
+        }
+        DataClass::SecurityLog => {
+            "SELECT CAST({json}('at', at, 'event', event, 'client', client, 'detail', detail) AS TEXT) AS row \
+             FROM security_log WHERE at < $1 AND $2 = $2"
+        }
+        DataClass::RetractedAnnouncements => {
+            "SELECT CAST({json}('id', an.public_id, 'account', ac.username, 'text', an.source_text, \
+             'html', an.content_html, 'language', an.language, 'summary', an.summary, 'translations', an.translations, \
+             'published_at', an.published_at, 'updated_at', an.updated_at, 'retracted_at', an.retracted_at) AS TEXT) AS row \
+             FROM announcements an JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
+             WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2"
+        }
+        DataClass::StaffDirectory => {
+            "SELECT CAST({json}('staff', st.id, 'name', st.name, 'email', st.email, 'roles', st.roles, \
+             'first_sign_in_at', st.first_sign_in_at, 'last_sign_in_at', st.last_sign_in_at) AS TEXT) AS row \
+             FROM staff st JOIN organizations o ON o.id = st.org_id \
+             WHERE st.last_sign_in_at < $1 AND st.subject NOT LIKE 'anonymised-%' AND o.slug = $2"
+        }
+        DataClass::StaffSessions => {
+            "SELECT CAST({json}('staff', s.staff_id, 'created_at', s.created_at, 'last_seen_at', s.last_seen_at, \
+             'ended_at', s.ended_at) AS TEXT) AS row FROM staff_sessions s \
+             JOIN staff st ON st.id = s.staff_id JOIN organizations o ON o.id = st.org_id \
+             WHERE (CASE WHEN s.ended_at IS NOT NULL THEN s.ended_at \
+             WHEN s.last_seen_at + s.idle_ms < s.expires_at THEN s.last_seen_at + s.idle_ms \
+             ELSE s.expires_at END) < $1 AND o.slug = $2"
+        }
+    }
+}
+
 /// A subject's own inboxes (not shared ones): the cached actor's inbox, and follower
 /// inboxes under the actor's own address.
 fn personal_inboxes<'a>(
@@ -168,7 +223,7 @@ const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_until = $1, attempts = att
 const CLAIM_TAIL: &str = ") RETURNING id, activity_id, inbox, host, attempts, created_at, lease_until";
 
 macro_rules! sql_store {
-    ($name:ident, $db:ty, $pool:ty, $backend:expr, $migrator:path, $lock:literal, $audit_lock:expr, $begin:literal) => {
+    ($name:ident, $db:ty, $pool:ty, $backend:expr, $migrator:path, $lock:literal, $audit_lock:expr, $begin:literal, $json:literal) => {
         pub struct $name {
             pool: $pool,
             seal: AuditSeal,
@@ -1382,6 +1437,16 @@ macro_rules! sql_store {
                 Ok(out)
             }
 
+            async fn retention_rows(&self, cutoff: &ClassCutoff) -> Result<Vec<String>> {
+                let sql = retention_rows_sql(cutoff.class).replace("{json}", $json);
+                let rows = sqlx::query(&sql)
+                    .bind(cutoff.cutoff)
+                    .bind(cutoff.org.as_deref().unwrap_or(""))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| Ok(r.try_get("row")?)).collect()
+            }
+
             async fn retention_apply(&self, cutoffs: &[ClassCutoff], audit: AuditEntry) -> Result<Vec<ClassCount>> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
@@ -1403,7 +1468,12 @@ macro_rules! sql_store {
                     .filter(|c| c.count > 0)
                     .map(|c| (format!("{}/{}", c.class.as_str(), c.org.as_deref().unwrap_or("-")), c.count.into()))
                     .collect();
-                let audit = audit.with_detail(serde_json::json!({ "removed": removed }));
+                let mut detail = match audit.detail.clone() {
+                    serde_json::Value::Object(map) => map,
+                    _ => serde_json::Map::new(),
+                };
+                detail.insert("removed".into(), serde_json::Value::Object(removed));
+                let audit = audit.with_detail(serde_json::Value::Object(detail));
                 Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 tx.commit().await?;
                 Ok(out)
@@ -1495,7 +1565,8 @@ sql_store!(
     crate::migrations::sqlite,
     "",
     None::<&str>,
-    "BEGIN IMMEDIATE"
+    "BEGIN IMMEDIATE",
+    "json_object"
 );
 sql_store!(
     PgStore,
@@ -1505,7 +1576,8 @@ sql_store!(
     crate::migrations::postgres,
     " FOR UPDATE OF d SKIP LOCKED",
     Some("SELECT pg_advisory_xact_lock(7267657)"),
-    "BEGIN"
+    "BEGIN",
+    "json_build_object"
 );
 
 #[cfg(test)]
