@@ -199,6 +199,10 @@ async fn auditors_answer_subject_requests(db: Db) {
     assert_eq!(erased.status, 200, "{}", erased.body);
     let member = app.store.staff_member(alice_id).await.unwrap().unwrap();
     assert_eq!((member.name.as_str(), member.email.as_deref()), ("", None));
+    for trace in ["alice@demo.example", "Alice Author", "demo-alice"] {
+        let left = herold_tests::fixtures::columns_containing(&app.db, trace).await;
+        assert!(left.is_empty(), "{trace} still found in {left:?}");
+    }
     let entries = app.store.audit_entries(0, 1000).await.unwrap();
     let by_alice: Vec<_> = entries.iter().filter(|e| e.leaf.actor == subject).collect();
     assert!(!by_alice.is_empty() && by_alice.iter().all(|e| e.payload.is_none()), "her details are erased");

@@ -486,6 +486,36 @@ async fn images_are_described_stripped_and_private_until_published(db: Db) {
 
     app.services.publisher.retract("press", &public_id, "test", Some("test")).await.unwrap();
     assert_eq!(reqwest::get(&image).await.unwrap().status().as_u16(), 404, "gone with the retraction");
+
+    // An image on a draft that was withdrawn goes when its retention ends; no other does.
+    let abandoned = write(&app, &alice, "Verworfen", "", None).await;
+    assert_eq!(upload(&app, &alice, &abandoned, png_with_metadata(), "Verworfenes Bild").await.0, 303);
+    assert_eq!(step(&app, &alice, &abandoned, "withdraw", "").await.status, 303);
+    let orphan = app.store.draft(&abandoned).await.unwrap().unwrap().media[0].public_id.clone();
+    let in_91_days = herold_domain::now_millis() + 91 * 86_400_000;
+    let archive = app.db.dir.join("archive");
+    let removed = herold_compliance::retention::apply(
+        app.store.as_ref(),
+        &app.services.policies,
+        in_91_days,
+        "test",
+        &archive,
+    )
+    .await
+    .unwrap();
+    let count = |class| {
+        removed
+            .iter()
+            .filter(|c| c.class == class && c.org.as_deref() == Some("demo"))
+            .map(|c| c.count)
+            .sum::<i64>()
+    };
+    assert_eq!(count(herold_store::DataClass::UnpublishedMedia), 1);
+    assert!(app.store.media_file(&orphan).await.unwrap().is_none());
+    assert!(
+        app.store.media_file(&draft.media[0].public_id).await.unwrap().is_some(),
+        "the published one stays"
+    );
 }
 
 on_both_backends!(

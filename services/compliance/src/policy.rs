@@ -146,7 +146,8 @@ pub fn action_of(class: DataClass) -> AtExpiry {
         | DataClass::DeliveryRecords
         | DataClass::AuditPayloads
         | DataClass::SecurityLog
-        | DataClass::StaffSessions => AtExpiry::Delete,
+        | DataClass::StaffSessions
+        | DataClass::UnpublishedMedia => AtExpiry::Delete,
     }
 }
 

@@ -59,6 +59,17 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
                  WHERE st.last_sign_in_at < $1 AND st.subject NOT LIKE 'anonymised-%' AND o.slug = $2)",
             ],
         ),
+        // Images no published announcement shows and no draft in progress still holds.
+        DataClass::UnpublishedMedia => (
+            "SELECT COUNT(*) AS n, MIN(m.created_at) AS oldest FROM media m JOIN accounts a ON a.id = m.account_id \
+             JOIN organizations o ON o.id = a.org_id WHERE m.announcement_id IS NULL AND m.created_at < $1 \
+             AND o.slug = $2 AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.account_id = m.account_id \
+             AND d.state IN ('draft', 'submitted', 'approved', 'rejected') AND d.media LIKE '%' || m.public_id || '%')",
+            &["DELETE FROM media WHERE id IN (SELECT m.id FROM media m JOIN accounts a ON a.id = m.account_id \
+               JOIN organizations o ON o.id = a.org_id WHERE m.announcement_id IS NULL AND m.created_at < $1 \
+               AND o.slug = $2 AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.account_id = m.account_id \
+               AND d.state IN ('draft', 'submitted', 'approved', 'rejected') AND d.media LIKE '%' || m.public_id || '%'))"],
+        ),
         // A session ends when signed out, at its absolute limit, or when it sits idle.
         DataClass::StaffSessions => (
             "SELECT COUNT(*) AS n, MIN(s.created_at) AS oldest FROM staff_sessions s \
@@ -139,6 +150,14 @@ fn retention_rows_sql(class: DataClass) -> &'static str {
              'first_sign_in_at', st.first_sign_in_at, 'last_sign_in_at', st.last_sign_in_at) AS TEXT) AS row \
              FROM staff st JOIN organizations o ON o.id = st.org_id \
              WHERE st.last_sign_in_at < $1 AND st.subject NOT LIKE 'anonymised-%' AND o.slug = $2"
+        }
+        DataClass::UnpublishedMedia => {
+            "SELECT CAST({json}('image', m.public_id, 'account', a.username, 'content_type', m.content_type, \
+             'alt_text', m.alt_text, 'created_at', m.created_at) AS TEXT) AS row FROM media m \
+             JOIN accounts a ON a.id = m.account_id JOIN organizations o ON o.id = a.org_id \
+             WHERE m.announcement_id IS NULL AND m.created_at < $1 AND o.slug = $2 AND NOT EXISTS \
+             (SELECT 1 FROM drafts d WHERE d.account_id = m.account_id \
+             AND d.state IN ('draft', 'submitted', 'approved', 'rejected') AND d.media LIKE '%' || m.public_id || '%')"
         }
         DataClass::StaffSessions => {
             "SELECT CAST({json}('staff', s.staff_id, 'created_at', s.created_at, 'last_seen_at', s.last_seen_at, \

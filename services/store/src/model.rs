@@ -309,10 +309,13 @@ pub enum DataClass {
     StaffDirectory,
     /// Staff sessions (and sign-ins under way), kept a while after they end.
     StaffSessions,
+    /// Images uploaded to drafts that were never published (published ones live and go
+    /// with their announcement).
+    UnpublishedMedia,
 }
 
 impl DataClass {
-    pub const ALL: [DataClass; 8] = [
+    pub const ALL: [DataClass; 9] = [
         DataClass::Followers,
         DataClass::RemoteActorCache,
         DataClass::DeliveryRecords,
@@ -321,6 +324,7 @@ impl DataClass {
         DataClass::SecurityLog,
         DataClass::StaffDirectory,
         DataClass::StaffSessions,
+        DataClass::UnpublishedMedia,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -333,6 +337,7 @@ impl DataClass {
             DataClass::SecurityLog => "security_log",
             DataClass::StaffDirectory => "staff_directory",
             DataClass::StaffSessions => "staff_sessions",
+            DataClass::UnpublishedMedia => "unpublished_media",
         }
     }
 
