@@ -1,4 +1,5 @@
-//! Spans reach an OpenTelemetry collector over OTLP/HTTP when one is configured.
+//! Spans and metrics reach an OpenTelemetry collector over OTLP/HTTP when one is
+//! configured; Prometheus metrics are served on their own listener.
 
 use std::process::Stdio;
 
@@ -8,7 +9,7 @@ use herold_tests::spawn::TestDatabase;
 use herold_tests::{eventually, Db};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inbox_spans_are_exported_over_otlp() {
+async fn spans_and_metrics_are_exported_over_otlp() {
     let database = TestDatabase::create(Db::Sqlite).await;
     let collector = FakeRemote::start().await;
     collector.answer_with(200);
@@ -17,6 +18,7 @@ async fn inbox_spans_are_exported_over_otlp() {
         herold(&database, port, &["serve"])
             .env("HEROLD_OTLP_ENDPOINT", &collector.base)
             .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .env("OTEL_METRIC_EXPORT_INTERVAL", "300")
             .stdout(Stdio::null())
             .spawn()
             .expect("start herold"),
@@ -42,6 +44,20 @@ async fn inbox_spans_are_exported_over_otlp() {
     let content_type = export.headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.clone());
     assert_eq!(content_type.as_deref(), Some("application/x-protobuf"));
     assert!(export.body.windows(b"herold".len()).any(|w| w == b"herold"), "service name in the resource");
+
+    // Metrics too: the refused request is counted, and the queue gauges are there (the
+    // depth has no points while nothing waits; dead letters and breakers always do).
+    let has = |body: &[u8], name: &str| body.windows(name.len()).any(|w| w == name.as_bytes());
+    let metrics = eventually(20, "an OTLP metrics export", || async {
+        collector.received().into_iter().find(|r| {
+            r.path == "/v1/metrics"
+                && has(&r.body, "herold.inbox.requests")
+                && has(&r.body, "refused")
+                && has(&r.body, "herold.hosts")
+        })
+    })
+    .await;
+    assert!(has(&metrics.body, "herold.deliveries") && has(&metrics.body, "herold.runs"));
 }
 
 /// Prometheus metrics are served on their own listener, never on the public one.

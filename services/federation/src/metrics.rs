@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use herold_store::DeliveryOutcome;
 
@@ -23,9 +24,47 @@ pub struct Metrics {
     inbox_failed: AtomicU64,
     pub retention_runs: AtomicU64,
     pub checkpoints: AtomicU64,
+    /// Also told of every delivery's latency (seconds) and outcome: the OTLP exporter's
+    /// histogram, when one is configured.
+    latency_observer: OnceLock<Box<dyn Fn(f64, &'static str) + Send + Sync>>,
+}
+
+/// The counters at one moment, for exporters that read rather than render.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Deliveries by outcome: delivered, retrying, dead, released.
+    pub deliveries: [(&'static str, u64); 4],
+    /// Inbox requests by outcome: accepted, refused, failed.
+    pub inbox: [(&'static str, u64); 3],
+    pub retention_runs: u64,
+    pub checkpoints: u64,
 }
 
 impl Metrics {
+    /// Installs the latency observer (once; later calls are ignored).
+    pub fn observe_latency(&self, observer: Box<dyn Fn(f64, &'static str) + Send + Sync>) {
+        let _ = self.latency_observer.set(observer);
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Snapshot {
+            deliveries: [
+                ("delivered", get(&self.delivered)),
+                ("retrying", get(&self.retrying)),
+                ("dead", get(&self.dead)),
+                ("released", get(&self.released)),
+            ],
+            inbox: [
+                ("accepted", get(&self.inbox_accepted)),
+                ("refused", get(&self.inbox_refused)),
+                ("failed", get(&self.inbox_failed)),
+            ],
+            retention_runs: get(&self.retention_runs),
+            checkpoints: get(&self.checkpoints),
+        }
+    }
+
     pub fn delivery(&self, outcome: &DeliveryOutcome, seconds: f64) {
         let counter = match outcome {
             DeliveryOutcome::Delivered { .. } => &self.delivered,
@@ -37,6 +76,9 @@ impl Metrics {
             }
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        if let Some(observe) = self.latency_observer.get() {
+            observe(seconds, outcome.label());
+        }
         for (bound, bucket) in BUCKETS.iter().zip(&self.latency_buckets) {
             if seconds <= *bound {
                 bucket.fetch_add(1, Ordering::Relaxed);

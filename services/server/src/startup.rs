@@ -47,6 +47,8 @@ pub struct Services {
     pub inbox_limiter: crate::rate_limit::RateLimiter,
     /// Each organisation's OpenID provider, for staff sign-in.
     pub providers: Providers,
+    /// The delivery queue as last read from the database, for the OTLP gauges.
+    pub queue_snapshot: Arc<std::sync::Mutex<herold_store::QueueDepth>>,
     pub editorial: Editorial,
 }
 
@@ -211,6 +213,10 @@ impl Services {
         let delivery_client =
             http_client(&user_agent, allow_private, delivery_config.request_timeout, false)?;
         let metrics = Arc::new(Metrics::default());
+        let queue_snapshot = Arc::new(std::sync::Mutex::new(herold_store::QueueDepth::default()));
+        if config.otlp_endpoint.is_some() {
+            crate::telemetry::export_metrics(&metrics, queue_snapshot.clone());
+        }
         let inbox_limiter =
             crate::rate_limit::RateLimiter::new(config.inbox_rate_per_host, config.inbox_burst_per_host);
         let keys = SigningKeys { kek: kek.clone(), instance_signer, pool: signing };
@@ -232,6 +238,7 @@ impl Services {
             inbox: Inbox::new(store.clone(), fetcher, urls.clone(), key_max_age),
             publisher,
             providers,
+            queue_snapshot,
             editorial,
             instance_public_key: instance.public_key_pem,
             config,
@@ -466,11 +473,29 @@ impl Application {
     /// deliveries finish.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
+        let gauges = self.services.config.otlp_endpoint.is_some().then(|| {
+            let s = self.services.clone();
+            tokio::spawn(async move {
+                // As often as metrics are exported by default is more than enough.
+                let mut ticks = tokio::time::interval(Duration::from_secs(15));
+                loop {
+                    ticks.tick().await;
+                    if let Ok(depth) = s.store.queue_depth(herold_domain::now_millis()).await {
+                        if let Ok(mut snapshot) = s.queue_snapshot.lock() {
+                            *snapshot = depth;
+                        }
+                    }
+                }
+            })
+        });
         let worker = self.workers.then(|| tokio::spawn(self.services.clone().run_background(stop_rx)));
         let metrics = self.metrics_server.map(tokio::spawn);
         let result = self.server.await;
         if let Some(m) = metrics {
             m.abort();
+        }
+        if let Some(g) = gauges {
+            g.abort();
         }
         let _ = stop_tx.send(true);
         if let Some(w) = worker {
