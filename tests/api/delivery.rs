@@ -78,6 +78,18 @@ async fn failures_are_retried_and_permanent_refusals_become_dead_letters(db: Db)
     // 410 is final after one request; 503 was tried once (its retry waits for backoff).
     assert_eq!(gone.received().len(), 1);
     assert_eq!(flaky.received().len(), 1);
+    // The metrics count outcomes by the host's state when sent (all healthy on a first try),
+    // and the hosts now failing.
+    let mut text = String::new();
+    app.services.metrics.render(&mut text);
+    assert!(
+        text.contains("herold_deliveries_total{outcome=\"retrying\",host_state=\"healthy\"} 2"),
+        "{text}"
+    );
+    assert!(text.contains("herold_deliveries_total{outcome=\"dead\",host_state=\"healthy\"} 3"), "{text}");
+    let depth = app.store.queue_depth(herold_domain::now_millis()).await.unwrap();
+    // The 503 counts against its host; a redirect is retried but is no failure of the host.
+    assert_eq!((depth.failing_hosts, depth.dead), (1, 3), "{depth:?}");
 }
 
 async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {

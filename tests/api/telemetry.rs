@@ -93,7 +93,8 @@ async fn metrics_are_served_on_their_own_listener() {
         .unwrap();
     assert!(text.contains("herold_inbox_requests_total{outcome=\"refused\"} 1"), "{text}");
     assert!(text.contains("# TYPE herold_delivery_duration_seconds histogram"), "{text}");
-    assert!(text.contains("herold_hosts_breaker_open 0"), "{text}");
+    assert!(text.contains("herold_hosts{state=\"breaker_open\"} 0"), "{text}");
+    assert!(text.contains("herold_hosts{state=\"failing\"} 0"), "{text}");
     assert!(text.contains("herold_audit_checkpoints_total"), "{text}");
 
     // SIGHUP (as log rotation or service managers send) must not end the process.

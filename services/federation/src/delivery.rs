@@ -202,20 +202,26 @@ impl Deliverer {
                     _ = stop.wait_for(|s| *s) => None,
                 };
                 let Some(_host) = acquired else {
-                    this.metrics.delivery(&DeliveryOutcome::Released, 0.0);
+                    this.metrics.delivery(&DeliveryOutcome::Released, 0.0, false);
                     let _ = tx.send((id, lease, DeliveryOutcome::Released)).await;
                     return;
                 };
+                let failing_host = this.failing(&row.host);
                 let started = std::time::Instant::now();
                 let span = tracing::info_span!("delivery", host = %row.host, attempt = row.attempts, outcome = tracing::field::Empty);
                 let outcome = this.deliver(row).instrument(span.clone()).await;
                 span.record("outcome", outcome.label());
-                this.metrics.delivery(&outcome, started.elapsed().as_secs_f64());
+                this.metrics.delivery(&outcome, started.elapsed().as_secs_f64(), failing_host);
                 let _ = tx.send((id, lease, outcome)).await;
                 drop(permit);
             });
         }
         Ok(n)
+    }
+
+    /// Whether the host's last deliveries failed, as far as this worker knows.
+    fn failing(&self, host: &str) -> bool {
+        self.hosts.lock().unwrap_or_else(|p| p.into_inner()).get(host).is_some_and(|m| m.failures > 0)
     }
 
     fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {

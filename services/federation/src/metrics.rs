@@ -10,11 +10,16 @@ use herold_store::DeliveryOutcome;
 /// Upper bounds (seconds) of the delivery latency histogram.
 const BUCKETS: [f64; 9] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
+/// A delivery's host as the worker saw it when it sent: answering (`healthy`), or with
+/// failures in a row before this attempt (`failing`).
+pub const HOST_STATES: [&str; 2] = ["healthy", "failing"];
+
 #[derive(Default)]
 pub struct Metrics {
-    delivered: AtomicU64,
-    retrying: AtomicU64,
-    dead: AtomicU64,
+    /// By host state (`HOST_STATES`).
+    delivered: [AtomicU64; 2],
+    retrying: [AtomicU64; 2],
+    dead: [AtomicU64; 2],
     released: AtomicU64,
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
@@ -32,8 +37,8 @@ pub struct Metrics {
 /// The counters at one moment, for exporters that read rather than render.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Snapshot {
-    /// Deliveries by outcome: delivered, retrying, dead, released.
-    pub deliveries: [(&'static str, u64); 4],
+    /// Deliveries by outcome and host state; `released` (not attempted) has no host state.
+    pub deliveries: [(&'static str, &'static str, u64); 7],
     /// Inbox requests by outcome: accepted, refused, failed.
     pub inbox: [(&'static str, u64); 3],
     pub retention_runs: u64,
@@ -50,10 +55,13 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Snapshot {
             deliveries: [
-                ("delivered", get(&self.delivered)),
-                ("retrying", get(&self.retrying)),
-                ("dead", get(&self.dead)),
-                ("released", get(&self.released)),
+                ("delivered", HOST_STATES[0], get(&self.delivered[0])),
+                ("delivered", HOST_STATES[1], get(&self.delivered[1])),
+                ("retrying", HOST_STATES[0], get(&self.retrying[0])),
+                ("retrying", HOST_STATES[1], get(&self.retrying[1])),
+                ("dead", HOST_STATES[0], get(&self.dead[0])),
+                ("dead", HOST_STATES[1], get(&self.dead[1])),
+                ("released", "", get(&self.released)),
             ],
             inbox: [
                 ("accepted", get(&self.inbox_accepted)),
@@ -65,11 +73,13 @@ impl Metrics {
         }
     }
 
-    pub fn delivery(&self, outcome: &DeliveryOutcome, seconds: f64) {
+    /// A delivery's outcome; `failing_host`: its host had failures in a row before it.
+    pub fn delivery(&self, outcome: &DeliveryOutcome, seconds: f64, failing_host: bool) {
+        let state = usize::from(failing_host);
         let counter = match outcome {
-            DeliveryOutcome::Delivered { .. } => &self.delivered,
-            DeliveryOutcome::Retry { .. } => &self.retrying,
-            DeliveryOutcome::Dead { .. } => &self.dead,
+            DeliveryOutcome::Delivered { .. } => &self.delivered[state],
+            DeliveryOutcome::Retry { .. } => &self.retrying[state],
+            DeliveryOutcome::Dead { .. } => &self.dead[state],
             DeliveryOutcome::Released => {
                 self.released.fetch_add(1, Ordering::Relaxed);
                 return;
@@ -101,15 +111,20 @@ impl Metrics {
     /// The counters in the Prometheus text format.
     pub fn render(&self, out: &mut String) {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let _ = writeln!(out, "# HELP herold_deliveries_total Delivery attempts by outcome.");
+        let _ = writeln!(
+            out,
+            "# HELP herold_deliveries_total Delivery attempts by outcome and the host's state when sent."
+        );
         let _ = writeln!(out, "# TYPE herold_deliveries_total counter");
-        for (outcome, c) in [
-            ("delivered", &self.delivered),
-            ("retrying", &self.retrying),
-            ("dead", &self.dead),
-            ("released", &self.released),
-        ] {
-            let _ = writeln!(out, "herold_deliveries_total{{outcome=\"{outcome}\"}} {}", get(c));
+        for (outcome, host_state, n) in self.snapshot().deliveries {
+            if host_state.is_empty() {
+                let _ = writeln!(out, "herold_deliveries_total{{outcome=\"{outcome}\"}} {n}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "herold_deliveries_total{{outcome=\"{outcome}\",host_state=\"{host_state}\"}} {n}"
+                );
+            }
         }
         let _ = writeln!(
             out,
@@ -153,14 +168,15 @@ mod tests {
     #[test]
     fn renders_counters_and_a_cumulative_histogram() {
         let m = Metrics::default();
-        m.delivery(&DeliveryOutcome::Delivered { status: 202 }, 0.07);
-        m.delivery(&DeliveryOutcome::Dead { status: Some(410), error: "gone".into() }, 2.0);
+        m.delivery(&DeliveryOutcome::Delivered { status: 202 }, 0.07, false);
+        m.delivery(&DeliveryOutcome::Dead { status: Some(410), error: "gone".into() }, 2.0, true);
         m.inbox(202);
         m.inbox(401);
         let mut out = String::new();
         m.render(&mut out);
-        assert!(out.contains("herold_deliveries_total{outcome=\"delivered\"} 1"));
-        assert!(out.contains("herold_deliveries_total{outcome=\"dead\"} 1"));
+        assert!(out.contains("herold_deliveries_total{outcome=\"delivered\",host_state=\"healthy\"} 1"));
+        assert!(out.contains("herold_deliveries_total{outcome=\"dead\",host_state=\"failing\"} 1"));
+        assert!(out.contains("herold_deliveries_total{outcome=\"dead\",host_state=\"healthy\"} 0"));
         assert!(out.contains("herold_delivery_duration_seconds_bucket{le=\"0.05\"} 0"));
         assert!(out.contains("herold_delivery_duration_seconds_bucket{le=\"0.1\"} 1"));
         assert!(out.contains("herold_delivery_duration_seconds_bucket{le=\"2.5\"} 2"));

@@ -100,8 +100,8 @@ pub fn export_metrics(metrics: &Arc<Metrics>, queue: Arc<Mutex<QueueDepth>>) {
         .u64_observable_counter("herold.deliveries")
         .with_description("Delivery attempts by outcome.")
         .with_callback(move |o| {
-            for (outcome, n) in m.snapshot().deliveries {
-                o.observe(n, &[KeyValue::new("outcome", outcome)]);
+            for (outcome, host_state, n) in m.snapshot().deliveries {
+                o.observe(n, &[KeyValue::new("outcome", outcome), KeyValue::new("host_state", host_state)]);
             }
         })
         .build();
@@ -147,10 +147,11 @@ pub fn export_metrics(metrics: &Arc<Metrics>, queue: Arc<Mutex<QueueDepth>>) {
         .build();
     meter
         .i64_observable_gauge("herold.hosts")
-        .with_description("Dead letters kept visible, and remote hosts whose circuit breaker is open.")
+        .with_description("Dead letters kept visible, and remote hosts failing or with their breaker open.")
         .with_callback(move |o| {
             let depth = queue.lock().map(|d| d.clone()).unwrap_or_default();
             o.observe(depth.dead, &[KeyValue::new("kind", "dead_letters")]);
+            o.observe(depth.failing_hosts, &[KeyValue::new("kind", "failing")]);
             o.observe(depth.open_breakers, &[KeyValue::new("kind", "breaker_open")]);
         })
         .build();

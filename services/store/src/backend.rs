@@ -1288,6 +1288,14 @@ macro_rules! sql_store {
                     .fetch_one(&self.pool)
                     .await?
                     .try_get("n")?;
+                depth.failing_hosts = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM hosts WHERE consecutive_failures > 0 \
+                     AND (breaker_open_until IS NULL OR breaker_open_until <= $1)",
+                )
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
                 depth.open_breakers = sqlx::query("SELECT COUNT(*) AS n FROM hosts WHERE breaker_open_until > $1")
                     .bind(now)
                     .fetch_one(&self.pool)

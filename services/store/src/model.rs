@@ -444,5 +444,7 @@ pub struct QueueDepth {
     /// `(priority, state, count)` of deliveries still to do (pending or retrying).
     pub waiting: Vec<(i64, String, i64)>,
     pub dead: i64,
+    /// Hosts whose last deliveries failed but whose breaker is still closed.
+    pub failing_hosts: i64,
     pub open_breakers: i64,
 }

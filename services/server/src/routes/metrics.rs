@@ -26,10 +26,13 @@ async fn metrics(s: web::Data<Services>) -> HttpResponse {
             let _ = writeln!(out, "# HELP herold_dead_letters Deliveries given up on, kept visible.");
             let _ = writeln!(out, "# TYPE herold_dead_letters gauge");
             let _ = writeln!(out, "herold_dead_letters {}", depth.dead);
-            let _ =
-                writeln!(out, "# HELP herold_hosts_breaker_open Remote hosts whose circuit breaker is open.");
-            let _ = writeln!(out, "# TYPE herold_hosts_breaker_open gauge");
-            let _ = writeln!(out, "herold_hosts_breaker_open {}", depth.open_breakers);
+            let _ = writeln!(
+                out,
+                "# HELP herold_hosts Remote hosts by delivery state: failing (breaker still closed) or breaker_open."
+            );
+            let _ = writeln!(out, "# TYPE herold_hosts gauge");
+            let _ = writeln!(out, "herold_hosts{{state=\"failing\"}} {}", depth.failing_hosts);
+            let _ = writeln!(out, "herold_hosts{{state=\"breaker_open\"}} {}", depth.open_breakers);
         }
         Err(e) => tracing::warn!(error = %crate::error::chain(&e), "metrics: queue depth unavailable"),
     }
