@@ -92,6 +92,42 @@ async fn failures_are_retried_and_permanent_refusals_become_dead_letters(db: Db)
     assert_eq!((depth.failing_hosts, depth.dead), (1, 3), "{depth:?}");
 }
 
+/// A host that keeps failing is retried until the retry horizon (48 h by default) and then
+/// given up on: a dead letter that stays visible in the status and the metrics.
+async fn failures_past_the_horizon_end_as_visible_dead_letters(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let flaky = FakeRemote::start().await;
+    flaky.answer_with(500);
+    add_follower(&app, account.id, &flaky.actor, &format!("{}/inbox", flaky.base)).await;
+    let a = app.publish("press", "Hinweis").await;
+    eventually(10, "the first attempt failed", || async {
+        (app.store.delivery_stats(Some(a.id)).await.unwrap().retrying == 1).then_some(())
+    })
+    .await;
+    // Two days on, the next retry is due: it fails again and is past the horizon.
+    herold_tests::fixtures::execute(
+        &app.db,
+        "UPDATE deliveries SET created_at = created_at - 49 * 3600000, next_attempt_at = 0 WHERE state = 'retrying'",
+    )
+    .await;
+    app.services.deliverer.wake();
+    let stats = eventually(10, "a dead letter", || async {
+        let s = app.store.delivery_stats(Some(a.id)).await.unwrap();
+        (s.dead == 1).then_some(s)
+    })
+    .await;
+    assert_eq!((stats.retrying, stats.pending), (0, 0));
+    assert_eq!(flaky.received().len(), 2, "tried again before giving up");
+    let host = &stats.failing_hosts[0];
+    assert!(host.last_error.as_deref().is_some_and(|e| e.contains("500")), "{host:?}");
+    let depth = app.store.queue_depth(herold_domain::now_millis()).await.unwrap();
+    assert_eq!(depth.dead, 1, "visible as a dead letter");
+    let mut text = String::new();
+    app.services.metrics.render(&mut text);
+    assert!(text.contains("herold_deliveries_total{outcome=\"dead\",host_state=\"failing\"} 1"), "{text}");
+}
+
 async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {
     let app = spawn_app_with(db, AppOptions { workers: false, ..AppOptions::default() }).await;
     let account = app.create_account("bfdi", "press").await;
@@ -162,4 +198,5 @@ on_both_backends!(
     publish_delivers_one_signed_copy_per_shared_inbox,
     failures_are_retried_and_permanent_refusals_become_dead_letters,
     urgent_announcements_are_claimed_before_routine_backlog,
+    failures_past_the_horizon_end_as_visible_dead_letters,
 );

@@ -57,3 +57,17 @@ pub async fn columns_containing(db: &TestDatabase, needle: &str) -> Vec<String> 
     }
     hits
 }
+
+/// Runs one statement on the test's database directly, as an operator (or an accident)
+/// would: for ageing data and for tamper drills.
+pub async fn execute(db: &TestDatabase, sql: &str) {
+    if db.url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.expect("sqlite");
+        sqlx::query(sql).execute(&pool).await.expect("statement");
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.expect("postgres");
+        sqlx::query(sql).execute(&pool).await.expect("statement");
+        pool.close().await;
+    }
+}
