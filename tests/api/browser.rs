@@ -20,7 +20,8 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
         "Chromium is needed: apt-get install chromium (.ci/run does)"
     );
     let provider = OidcProvider::start();
-    let sign_in = vec![SignIn { org: "demo", issuer: provider.issuer(), extra_policy: "" }];
+    let sign_in =
+        vec![SignIn { org: "demo", issuer: provider.issuer(), extra_policy: "", discovery_url: None }];
     let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
     app.create_account("demo", "press").await;
     // So that the account page shows its follower chart to axe-core.

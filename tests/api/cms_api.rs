@@ -33,8 +33,8 @@ async fn cms_token(provider: &OidcProvider) -> String {
 async fn a_cms_writes_drafts_that_people_approve(db: Db) {
     let provider = OidcProvider::start();
     let sign_in = vec![
-        SignIn { org: "demo", issuer: provider.issuer(), extra_policy: API_POLICY },
-        SignIn { org: "other", issuer: provider.issuer(), extra_policy: "" },
+        SignIn { org: "demo", issuer: provider.issuer(), extra_policy: API_POLICY, discovery_url: None },
+        SignIn { org: "other", issuer: provider.issuer(), extra_policy: "", discovery_url: None },
     ];
     let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
     app.create_account("demo", "press").await;

@@ -7,7 +7,8 @@ use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
 use herold_tests::{Db, TestApp};
 
 async fn app(db: Db, provider: &OidcProvider) -> TestApp {
-    let sign_in = vec![SignIn { org: "demo", issuer: provider.issuer(), extra_policy: "" }];
+    let sign_in =
+        vec![SignIn { org: "demo", issuer: provider.issuer(), extra_policy: "", discovery_url: None }];
     let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
     app.create_account("demo", "press").await;
     app

@@ -8,8 +8,10 @@ use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
 use herold_tests::{eventually, Db, TestApp};
 
 async fn staff_app(db: Db, provider: &OidcProvider, orgs: &[&'static str]) -> TestApp {
-    let sign_in =
-        orgs.iter().map(|org| SignIn { org, issuer: provider.issuer(), extra_policy: "" }).collect();
+    let sign_in = orgs
+        .iter()
+        .map(|org| SignIn { org, issuer: provider.issuer(), extra_policy: "", discovery_url: None })
+        .collect();
     let options = AppOptions {
         sign_in,
         env: vec![("HEROLD_SCHEDULED_PUBLISHING_INTERVAL_SECONDS", "1".into())],
@@ -368,7 +370,8 @@ async fn sign_in_attacks_are_refused(db: Db) {
 async fn forged_id_tokens_are_refused(db: Db) {
     use herold_tests::hostile_op::{Forgery, HostileOp};
     let op = HostileOp::start().await;
-    let sign_in = vec![SignIn { org: "demo", issuer: op.base.clone(), extra_policy: "" }];
+    let sign_in =
+        vec![SignIn { org: "demo", issuer: op.base.clone(), extra_policy: "", discovery_url: None }];
     let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
     for (forgery, accepted) in [
         (Forgery::None, true),
@@ -518,7 +521,35 @@ async fn images_are_described_stripped_and_private_until_published(db: Db) {
     );
 }
 
+/// A provider inside a container network: Herold reads its metadata at an internal address
+/// (`discovery_url`) while browsers use the issuer's; a document naming another issuer is
+/// refused.
+async fn discovery_can_use_an_internal_address(db: Db) {
+    let provider = OidcProvider::start();
+    let internal = format!("http://localhost:{}/.well-known/openid-configuration", provider.port);
+    let sign_in = vec![
+        SignIn {
+            org: "demo",
+            issuer: provider.issuer(),
+            extra_policy: "",
+            discovery_url: Some(internal.clone()),
+        },
+        SignIn {
+            org: "other",
+            issuer: format!("http://localhost:{}", provider.port),
+            extra_policy: "",
+            discovery_url: Some(internal),
+        },
+    ];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    signed_in(&app, "demo", "alice").await;
+    let wrong = Browser::new().get(&app.url("/login/other")).await;
+    assert_eq!(wrong.status, 502, "{}", wrong.body);
+}
+
 on_both_backends!(
+    discovery_can_use_an_internal_address,
     images_are_described_stripped_and_private_until_published,
     forged_id_tokens_are_refused,
     four_eyes_workflow_reaches_a_real_peer,

@@ -99,6 +99,8 @@ pub struct SignIn {
     pub issuer: String,
     /// More policy lines, e.g. a `[workflow]` table.
     pub extra_policy: &'static str,
+    /// `sign_in.discovery_url`, if Herold reads the metadata elsewhere.
+    pub discovery_url: Option<String>,
 }
 
 /// Options that differ between tests.
@@ -188,8 +190,10 @@ async fn sign_in_policies(dir: &std::path::Path, base: &str, sign_in: &[SignIn])
         let client = crate::oidc::register_client(&s.issuer, base).await;
         let secret = dir.join(format!("{}.client-secret", s.org));
         std::fs::write(&secret, &client.client_secret).expect("secret file");
+        let discovery =
+            s.discovery_url.as_ref().map(|u| format!("discovery_url = \"{u}\"\n")).unwrap_or_default();
         let policy = format!(
-            "[sign_in]\nissuer = \"{}\"\nclient_id = \"{}\"\nclient_secret_file = \"{}\"\n\
+            "[sign_in]\n{discovery}issuer = \"{}\"\nclient_id = \"{}\"\nclient_secret_file = \"{}\"\n\
              extra_scopes = [\"groups\"]\n\n[sign_in.roles]\nauthor = [\"herold-authors\"]\n\
              approver = [\"herold-approvers\"]\norg-admin = [\"herold-admins\"]\nauditor = [\"herold-auditors\"]\n\n{}\n",
             s.issuer,

@@ -12,6 +12,7 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSignIn {
     issuer: Spanned<String>,
+    discovery_url: Option<Spanned<String>>,
     client_id: String,
     client_secret_file: Option<Spanned<PathBuf>>,
     client_secret_env: Option<Spanned<String>>,
@@ -52,6 +53,10 @@ pub enum SecretSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SignInPolicy {
     pub issuer: String,
+    /// Where Herold itself reads the provider's metadata, when that differs from where
+    /// browsers reach it (a provider inside a container network); the document must still
+    /// name `issuer`.
+    pub discovery_url: Option<String>,
     pub client_id: String,
     pub client_secret: SecretSource,
     /// Requested besides `openid profile email`.
@@ -127,6 +132,18 @@ pub(crate) fn sign_in(
             ))
         }
     }
+    let discovery_url = match raw.discovery_url {
+        Some(url) => match url::Url::parse(url.get_ref()) {
+            Ok(u) if matches!(u.scheme(), "https" | "http") => Some(url.into_inner()),
+            _ => {
+                return Err(err(
+                    url.span(),
+                    format!("discovery_url {:?} must be an http(s) URL", url.get_ref()),
+                ))
+            }
+        },
+        None => None,
+    };
     let client_secret = match (raw.client_secret_file, raw.client_secret_env) {
         (Some(_), Some(env)) => {
             return Err(err(env.span(), "set client_secret_file or client_secret_env, not both".into()))
@@ -161,6 +178,7 @@ pub(crate) fn sign_in(
     Ok(SignInPolicy {
         // Kept exactly: the `iss` claim must equal it character for character.
         issuer: issuer.clone(),
+        discovery_url,
         client_id: raw.client_id,
         client_secret,
         extra_scopes: raw.extra_scopes,

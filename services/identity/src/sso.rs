@@ -13,9 +13,9 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
-    IssuerUrl, JsonWebKey, LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, RequestTokenError, Scope,
-    SignatureVerificationError, TokenResponse,
+    IssuerUrl, JsonWebKey, JsonWebKeySet, LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, RequestTokenError,
+    Scope, SignatureVerificationError, TokenResponse,
 };
 use tokio::sync::RwLock;
 use url::Url;
@@ -256,13 +256,47 @@ impl Providers {
                 }
             }
         }
-        let issuer = IssuerUrl::new(p.policy.issuer.clone())
-            .map_err(|e| IdentityError::Config(format!("sign_in.issuer {:?}: {e}", p.policy.issuer)))?;
-        let md = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
-            .await
-            .map_err(|e| IdentityError::Provider(format!("discovery at {} failed: {e}", p.policy.issuer)))?;
+        let md = match &p.policy.discovery_url {
+            None => {
+                let issuer = IssuerUrl::new(p.policy.issuer.clone()).map_err(|e| {
+                    IdentityError::Config(format!("sign_in.issuer {:?}: {e}", p.policy.issuer))
+                })?;
+                ProviderMetadataWithLogout::discover_async(issuer, &self.http).await.map_err(|e| {
+                    IdentityError::Provider(format!("discovery at {} failed: {e}", p.policy.issuer))
+                })?
+            }
+            Some(url) => self.discover_at(url, &p.policy.issuer).await?,
+        };
         *p.metadata.write().await = Some((Instant::now(), md.clone()));
         Ok(md)
+    }
+
+    /// Reads the metadata from `url` rather than from the issuer's own address, and its keys
+    /// from wherever it says; the document must still name `issuer`.
+    async fn discover_at(
+        &self,
+        url: &str,
+        issuer: &str,
+    ) -> Result<ProviderMetadataWithLogout, IdentityError> {
+        let failed =
+            |e: &dyn std::fmt::Display| IdentityError::Provider(format!("discovery at {url} failed: {e}"));
+        let response = self.http.get(url).send().await.map_err(|e| failed(&e))?;
+        if !response.status().is_success() {
+            return Err(failed(&response.status()));
+        }
+        let body = response.bytes().await.map_err(|e| failed(&e))?;
+        if body.len() > 1024 * 1024 {
+            return Err(failed(&"the document is larger than 1 MiB"));
+        }
+        let md: ProviderMetadataWithLogout = serde_json::from_slice(&body).map_err(|e| failed(&e))?;
+        if md.issuer().as_str() != issuer {
+            return Err(IdentityError::Provider(format!(
+                "the document at {url} names the issuer {}, not {issuer}: set sign_in.issuer to the issuer browsers see",
+                md.issuer().as_str()
+            )));
+        }
+        let jwks = JsonWebKeySet::fetch_async(md.jwks_uri(), &self.http).await.map_err(|e| failed(&e))?;
+        Ok(md.set_jwks(jwks))
     }
 
     fn client(

@@ -207,6 +207,9 @@ enum OrgCommand {
         slug: String,
         #[arg(long)]
         name: String,
+        /// Succeed without change if the organisation exists (for provisioning scripts).
+        #[arg(long)]
+        if_missing: bool,
     },
     List,
 }
@@ -353,10 +356,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("configuration is valid: {config:?}");
             Ok(())
         }
-        Command::Org(OrgCommand::Create { slug, name }) => {
+        Command::Org(OrgCommand::Create { slug, name, if_missing }) => {
             let slug = OrgSlug::parse(&slug)?;
             let name = DisplayName::parse(&name)?;
-            let org = accounts::create_org(store(&config).await?.as_ref(), &slug, &name, OPERATOR).await?;
+            let store = store(&config).await?;
+            if if_missing && store.list_orgs().await?.iter().any(|o| o.slug == slug.as_str()) {
+                println!("organisation {slug} exists");
+                return Ok(());
+            }
+            let org = accounts::create_org(store.as_ref(), &slug, &name, OPERATOR).await?;
             println!("created organisation {} ({})", org.slug, org.name);
             Ok(())
         }
