@@ -103,6 +103,31 @@ mod tests {
     }
 
     #[test]
+    fn every_text_the_pages_ask_for_exists() {
+        let english: Catalogue = toml::from_str(CATALOGUES[0].1).expect("en.toml");
+        let sources = [
+            include_str!("views.rs"),
+            include_str!("auth.rs"),
+            include_str!("workflow.rs"),
+            include_str!("oversight.rs"),
+            include_str!("admin.rs"),
+        ];
+        let mut asked = 0;
+        for source in sources {
+            for part in source.split("lang.t(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                assert!(english.contains_key(key), "the pages ask for {key:?}, which en.toml lacks");
+                asked += 1;
+            }
+        }
+        assert!(asked > 50, "the scan found the pages' texts ({asked})");
+        // Asked for by name: the label of each workflow state.
+        for state in herold_domain::workflow::DraftState::ALL {
+            assert!(english.contains_key(&format!("state_{}", state.as_str())), "{state:?} has no label");
+        }
+    }
+
+    #[test]
     fn accept_language_picks_the_best_language_we_have() {
         let lang = |h: &str| {
             Lang::negotiate(&TestRequest::default().insert_header(("accept-language", h)).to_http_request())
