@@ -98,9 +98,13 @@ async fn a_cms_writes_drafts_that_people_approve(db: Db) {
     assert_eq!(bob.answer.status, 303);
     let page = bob.browser.get(&app.url(&format!("/staff/drafts/{id}"))).await;
     let csrf = herold_tests::oidc::field(&page.body, "csrf").unwrap();
+    let revision = herold_tests::oidc::field(&page.body, "revision").unwrap();
     let approved = bob
         .browser
-        .post(&app.url(&format!("/staff/drafts/{id}/step")), &[("csrf", csrf.as_str()), ("step", "approve")])
+        .post(
+            &app.url(&format!("/staff/drafts/{id}/step")),
+            &[("csrf", csrf.as_str()), ("step", "approve"), ("revision", revision.as_str())],
+        )
         .await;
     assert_eq!(approved.status, 303, "{}", approved.body);
     let draft: Value = http

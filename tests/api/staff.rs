@@ -53,11 +53,15 @@ async fn write(app: &TestApp, b: &Browser, text: &str, publish_at: &str, edit_of
     page.location.expect("to the draft").trim_start_matches("/staff/drafts/").to_owned()
 }
 
+/// Takes a step from the submission's page, as shown now (its CSRF token and revision).
 async fn step(app: &TestApp, b: &Browser, id: &str, step: &str, comment: &str) -> Page {
-    let token = csrf(app, b, &format!("/staff/drafts/{id}")).await;
+    let page = b.get(&app.url(&format!("/staff/drafts/{id}"))).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let token = field(&page.body, "csrf").expect("a CSRF field");
+    let revision = field(&page.body, "revision").unwrap_or_default();
     b.post(
         &app.url(&format!("/staff/drafts/{id}/step")),
-        &[("csrf", token.as_str()), ("step", step), ("comment", comment)],
+        &[("csrf", token.as_str()), ("step", step), ("comment", comment), ("revision", revision.as_str())],
     )
     .await
 }
@@ -152,6 +156,55 @@ async fn four_eyes_workflow_reaches_a_real_peer(db: Db) {
     let retraction = entries.iter().find(|e| e.leaf.action == "announcement.retract").unwrap();
     assert!(retraction.leaf.actor.starts_with("staff:"), "attributed to a person: {}", retraction.leaf.actor);
     assert!(retraction.payload.as_ref().unwrap().1.contains("Termin verschoben"));
+}
+
+/// An approval names the revision the approver saw: a change by the author in between
+/// (recall, revise, resubmit) makes it fail instead of publishing text nobody reviewed.
+async fn approvals_cover_exactly_what_was_reviewed(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let bob = signed_in(&app, "demo", "bob").await;
+    let id = write(&app, &alice, "Harmlos", "", None).await;
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    // Bob opens the submission ...
+    let seen = bob.get(&app.url(&format!("/staff/drafts/{id}"))).await;
+    let (token, revision) = (field(&seen.body, "csrf").unwrap(), field(&seen.body, "revision").unwrap());
+    // ... while Alice takes it back, changes it and submits it again.
+    assert_eq!(step(&app, &alice, &id, "recall", "").await.status, 303);
+    let edit = alice.get(&app.url(&format!("/staff/drafts/{id}/edit"))).await;
+    let edit_token = field(&edit.body, "csrf").unwrap();
+    let revised = alice
+        .post(
+            &app.url(&format!("/staff/drafts/{id}")),
+            &[
+                ("csrf", edit_token.as_str()),
+                ("account", "press"),
+                ("text", "Etwas ganz anderes"),
+                ("language", "de"),
+            ],
+        )
+        .await;
+    assert_eq!(revised.status, 303, "{}", revised.body);
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    let stale = bob
+        .post(
+            &app.url(&format!("/staff/drafts/{id}/step")),
+            &[("csrf", token.as_str()), ("step", "approve"), ("revision", revision.as_str())],
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert_eq!(state(&app, &id).await, DraftState::Submitted, "nothing was published");
+    let blind = bob
+        .post(&app.url(&format!("/staff/drafts/{id}/step")), &[("csrf", token.as_str()), ("step", "approve")])
+        .await;
+    assert_eq!(blind.status, 400, "an approval must name what it saw");
+    // Approving what is there now works, and the trail records what was approved.
+    assert_eq!(step(&app, &bob, &id, "approve", "").await.status, 303);
+    assert_eq!(state(&app, &id).await, DraftState::Published);
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    let approval = entries.iter().find(|e| e.leaf.action == "draft.approve").unwrap();
+    assert!(approval.payload.as_ref().unwrap().1.contains("text_sha256"));
 }
 
 async fn nobody_approves_their_own_draft(db: Db) {
@@ -549,6 +602,7 @@ async fn discovery_can_use_an_internal_address(db: Db) {
 }
 
 on_both_backends!(
+    approvals_cover_exactly_what_was_reviewed,
     discovery_can_use_an_internal_address,
     images_are_described_stripped_and_private_until_published,
     forged_id_tokens_are_refused,

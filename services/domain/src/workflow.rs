@@ -210,6 +210,9 @@ impl Transition {
         };
         let by = match (actor, step) {
             (Actor::System, Step::Publish) => None,
+            // What can no longer be published (its announcement was retracted meanwhile) is
+            // sent back by the scheduler rather than retried for ever.
+            (Actor::System, Step::Reject) if from == Approved => None,
             (_, Step::Publish) | (Actor::System, _) => return Err(WorkflowError::NotTheScheduler),
             (Actor::Staff { id, roles }, Step::Revise | Step::Submit | Step::Recall | Step::Withdraw) => {
                 if !roles.has(Role::Author) {
@@ -308,6 +311,13 @@ mod tests {
             Transition::new(DraftState::Draft, Step::Submit, &Actor::System, 1, true),
             Err(WorkflowError::NotTheScheduler)
         );
+        assert_eq!(
+            Transition::new(DraftState::Submitted, Step::Reject, &Actor::System, 1, true),
+            Err(WorkflowError::NotTheScheduler),
+            "the scheduler only sends back what it cannot publish"
+        );
+        let t = Transition::new(DraftState::Approved, Step::Reject, &Actor::System, 1, true).unwrap();
+        assert_eq!((t.to(), t.by()), (DraftState::Rejected, None));
     }
 
     #[test]
@@ -337,6 +347,7 @@ mod tests {
         for state in DraftState::ALL {
             for step in steps {
                 let actor = if step == Step::Publish { Actor::System } else { everyone.clone() };
+                // (The scheduler's own rejection is checked above.)
                 let ok = Transition::new(state, step, &actor, 1, false).is_ok();
                 let expected =
                     legal.contains(&(state, step)) || (state, step) == (DraftState::Approved, Step::Publish);

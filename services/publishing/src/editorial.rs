@@ -78,6 +78,19 @@ fn content_of(draft: &Draft, publish_at: Option<Millis>) -> DraftContent {
     }
 }
 
+/// What an approver saw, as a digest for the audit trail: text, language versions, images.
+fn text_digest(d: &DraftRecord) -> String {
+    let seen = json!({
+        "text": d.content.source_text,
+        "language": d.content.language,
+        "summary": d.content.summary,
+        "translations": d.content.translations,
+        "images": d.media.iter().map(|m| (&m.public_id, &m.alt_text)).collect::<Vec<_>>(),
+    });
+    let digest = ring::digest::digest(&ring::digest::SHA256, seen.to_string().as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Stored text was validated when it was written; it is checked again on the way out all
 /// the same, since rules may have tightened since.
 fn draft_of(content: &DraftContent) -> Result<Draft, PublishError> {
@@ -162,9 +175,6 @@ impl Editorial {
     ) -> Result<DraftRecord, PublishError> {
         let current = self.own_draft(who, public_id).await?;
         let alt = AltText::parse(alt_text)?;
-        if current.media.len() >= MAX_IMAGES {
-            return Err(PublishError::Incomplete("an announcement can carry at most four images"));
-        }
         let image = media::clean(bytes).map_err(PublishError::Media)?;
         let info = MediaInfo {
             public_id: uuid::Uuid::new_v4().to_string(),
@@ -179,7 +189,7 @@ impl Editorial {
                 json!({ "image": info.public_id, "bytes": image.bytes.len(), "alt_text": info.alt_text }),
             );
         let new = NewMedia { info, account_id: current.account_id, bytes: image.bytes };
-        Ok(self.store.attach_media(current.id, new, audit).await?)
+        Ok(self.store.attach_media(current.id, new, MAX_IMAGES, audit).await?)
     }
 
     pub async fn detach_image(
@@ -217,25 +227,32 @@ impl Editorial {
         publish_at: Option<Millis>,
     ) -> Result<DraftRecord, PublishError> {
         let current = self.draft(who, public_id).await?;
-        let details = StepDetails { content: Some(content_of(&draft, publish_at)), review_comment: None };
+        let details = StepDetails {
+            content: Some(content_of(&draft, publish_at)),
+            review_comment: None,
+            seen_revision: None,
+        };
         self.apply(who, current, Step::Revise, details).await
     }
 
     /// Submit, recall, withdraw, approve or reject. A rejection needs a comment; an
     /// approval of something due publishes it at once.
+    /// An approval names the revision the approver saw (`seen_revision`): if the author
+    /// changed anything since, it fails instead of approving what nobody reviewed.
     pub async fn step(
         &self,
         who: &StaffActor,
         public_id: &str,
         step: Step,
         comment: Option<String>,
+        seen_revision: Option<i64>,
     ) -> Result<DraftRecord, PublishError> {
         let current = self.draft(who, public_id).await?;
         let comment = comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
         if step == Step::Reject && comment.is_none() {
             return Err(PublishError::Incomplete("say why it is rejected, so that the author can fix it"));
         }
-        let details = StepDetails { content: None, review_comment: comment };
+        let details = StepDetails { content: None, review_comment: comment, seen_revision };
         let record = self.apply(who, current, step, details).await?;
         if record.state == DraftState::Approved
             && record.content.publish_at.is_none_or(|at| at <= now_millis())
@@ -259,6 +276,11 @@ impl Editorial {
     ) -> Result<DraftRecord, PublishError> {
         let four_eyes = self.rules.four_eyes(&current.org_slug, &current.account_username);
         let transition = Transition::new(current.state, step, &who.actor(), current.author_id, four_eyes)?;
+        if step == Step::Approve && details.seen_revision.is_none() {
+            return Err(PublishError::Incomplete(
+                "name the revision you reviewed, so that no later change slips through",
+            ));
+        }
         let audit = AuditEntry::new(
             &who.audit_name(),
             &format!("draft.{}", step.as_str()),
@@ -270,6 +292,8 @@ impl Editorial {
             "from": transition.from().as_str(),
             "to": transition.to().as_str(),
             "comment": details.review_comment,
+            "revision": current.revision,
+            "text_sha256": text_digest(&current),
         }));
         Ok(self.store.step_draft(current.id, &transition, details, audit).await?)
     }
@@ -282,12 +306,36 @@ impl Editorial {
                 Ok(_) => published += 1,
                 // Another process published it first.
                 Err(PublishError::Store(StoreError::Conflict(_))) => {}
+                // It can never go out as it is: back to its author, with the reason.
+                Err(
+                    e @ (PublishError::Retracted(_)
+                    | PublishError::Invalid(_)
+                    | PublishError::UnknownAccount(_)),
+                ) => {
+                    tracing::warn!(draft = %draft.public_id, error = %e, "approved draft cannot be published");
+                    self.send_back(&draft, &e.to_string()).await?;
+                }
                 Err(e) => {
                     tracing::error!(draft = %draft.public_id, error = %e, "scheduled publishing failed")
                 }
             }
         }
         Ok(published)
+    }
+
+    async fn send_back(&self, draft: &DraftRecord, why: &str) -> Result<(), PublishError> {
+        let four_eyes = self.rules.four_eyes(&draft.org_slug, &draft.account_username);
+        let transition =
+            Transition::new(draft.state, Step::Reject, &Actor::System, draft.author_id, four_eyes)?;
+        let comment = format!("Herold could not publish this: {why}");
+        let audit = AuditEntry::new("system", "draft.reject", format!("draft:{}", draft.public_id))
+            .in_org(&draft.org_slug)
+            .with_detail(json!({ "account": draft.account_username, "comment": comment }));
+        let details = StepDetails { content: None, review_comment: Some(comment), seen_revision: None };
+        match self.store.step_draft(draft.id, &transition, details, audit).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn publish_one(&self, draft: &DraftRecord) -> Result<Announcement, PublishError> {

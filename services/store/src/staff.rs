@@ -147,6 +147,8 @@ pub struct DraftRecord {
     /// The public id of that announcement.
     pub announcement_public_id: Option<String>,
     pub state: DraftState,
+    /// Bumped by every change an approver would see; an approval names the one it saw.
+    pub revision: i64,
     pub content: DraftContent,
     pub media: Vec<MediaInfo>,
     pub author_id: i64,
@@ -226,6 +228,8 @@ pub struct StepDetails {
     pub content: Option<DraftContent>,
     /// The reviewer's comment (a rejection).
     pub review_comment: Option<String>,
+    /// For an approval: the revision the approver saw; the step fails if it changed since.
+    pub seen_revision: Option<i64>,
 }
 
 #[async_trait]
@@ -266,9 +270,15 @@ pub trait StaffStore: Send + Sync {
     async fn staff_of_org(&self, org_slug: &str) -> Result<Vec<StaffMember>>;
 
     async fn create_draft(&self, draft: NewDraft, audit: AuditEntry) -> Result<DraftRecord>;
-    /// Stores an image and appends it to a draft that is still being written (else
-    /// `Conflict`), audited, in one transaction.
-    async fn attach_media(&self, draft_id: i64, media: NewMedia, audit: AuditEntry) -> Result<DraftRecord>;
+    /// Stores an image and appends it to a draft that is still being written and has fewer
+    /// than `max` images (else `Conflict`), audited, in one transaction.
+    async fn attach_media(
+        &self,
+        draft_id: i64,
+        media: NewMedia,
+        max: usize,
+        audit: AuditEntry,
+    ) -> Result<DraftRecord>;
     /// Takes an image off a draft that is still being written; the image itself goes too
     /// unless a published announcement shows it.
     async fn detach_media(

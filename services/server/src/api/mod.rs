@@ -90,6 +90,7 @@ fn draft_json(s: &Services, d: &DraftRecord) -> Value {
         "account": d.account_username,
         "kind": d.kind.as_str(),
         "state": d.state.as_str(),
+        "revision": d.revision,
         "text": d.content.source_text,
         "language": d.content.language,
         "translations": d.content.translations,
@@ -180,6 +181,8 @@ pub async fn get_draft(
 #[serde(deny_unknown_fields)]
 pub struct StepBody {
     comment: Option<String>,
+    /// For an approval: the draft's `revision` as the client reviewed it.
+    revision: Option<i64>,
 }
 
 #[post("/drafts/{id}/{step}")]
@@ -198,8 +201,8 @@ pub async fn step_draft(
         "reject" => Step::Reject,
         _ => return Err(ApiError::NotFound),
     };
-    let comment = body.and_then(|b| b.into_inner().comment);
-    let record = s.editorial.step(&client.0, &id, step, comment).await?;
+    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    let record = s.editorial.step(&client.0, &id, step, body.comment, body.revision).await?;
     s.deliverer.wake();
     Ok(HttpResponse::Ok().json(draft_json(&s, &record)))
 }

@@ -277,6 +277,7 @@ fn step_form(v: &Viewer<'_>, d: &DraftRecord, step: &str, label: &str) -> Markup
         form.inline method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
             (v.csrf())
             input type="hidden" name="step" value=(step);
+            input type="hidden" name="revision" value=(d.revision);
             button type="submit" { (label) }
         }
     }
@@ -358,6 +359,7 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
                     form method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
                         (v.csrf())
                         input type="hidden" name="step" value="reject";
+                        input type="hidden" name="revision" value=(d.revision);
                         p {
                             label for="comment" { (lang.t("reject_comment")) }
                             textarea id="comment" name="comment" rows="3" required {}

@@ -315,6 +315,8 @@ pub struct StepForm {
     csrf: String,
     step: String,
     comment: Option<String>,
+    /// The revision the page showed.
+    revision: Option<i64>,
 }
 
 #[post("/staff/drafts/{id}/step")]
@@ -335,7 +337,7 @@ pub async fn step(
             "reject" => Step::Reject,
             _ => return Err(ApiError::NotFound),
         };
-        match s.editorial.step(&staff.actor(), &id, step, form.comment.clone()).await {
+        match s.editorial.step(&staff.actor(), &id, step, form.comment.clone(), form.revision).await {
             Ok(record) => {
                 s.deliverer.wake();
                 Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))

@@ -51,6 +51,9 @@ CREATE TABLE drafts (
     announcement_id  INTEGER REFERENCES announcements(id),
     kind             TEXT NOT NULL,
     state            TEXT NOT NULL,
+    -- Counts changes to what an approver sees (text, images, each submission): an approval
+    -- names the revision it saw, so a change in between cannot slip through.
+    revision         INTEGER NOT NULL DEFAULT 1,
     source_text      TEXT NOT NULL,
     language         TEXT,
     summary          TEXT,

@@ -13,7 +13,7 @@ const STAFF_COLUMNS: &str = "st.id, o.slug AS org_slug, st.issuer, st.subject, s
      st.first_sign_in_at, st.last_sign_in_at";
 
 const DRAFT_SELECT: &str = "SELECT d.id, d.public_id, d.account_id, a.username AS account_username, \
-     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, d.state, d.source_text, d.language, d.translations, d.media, d.summary, d.urgent, \
+     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, d.state, d.revision, d.source_text, d.language, d.translations, d.media, d.summary, d.urgent, \
      d.publish_at, d.author_id, au.name AS author_name, d.reviewer_id, rv.name AS reviewer_name, \
      d.review_comment, d.created_at, d.updated_at FROM drafts d JOIN accounts a ON a.id = d.account_id \
      JOIN organizations o ON o.id = a.org_id JOIN staff au ON au.id = d.author_id \
@@ -71,6 +71,7 @@ where
         announcement_id: r.try_get("announcement_id")?,
         announcement_public_id: r.try_get("announcement_public_id")?,
         state: DraftState::parse(&state).ok_or_else(|| corrupt("draft state", &state))?,
+        revision: r.try_get("revision")?,
         content: DraftContent {
             source_text: r.try_get("source_text")?,
             language: r.try_get("language")?,
@@ -203,28 +204,43 @@ macro_rules! staff_sql {
                 Ok(())
             }
 
-            /// Moves a draft from the transition's start to its end, or fails with
-            /// `Conflict` if it is no longer where the transition starts.
+            /// Moves a draft from the transition's start to its end (and, with `seen`, only
+            /// if it is still that revision), or fails with `Conflict`.
             async fn move_draft(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 id: i64,
                 transition: &herold_domain::workflow::Transition,
+                seen: Option<i64>,
                 now: Millis,
             ) -> Result<()> {
-                let moved = sqlx::query("UPDATE drafts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
-                    .bind(transition.to().as_str())
-                    .bind(now)
-                    .bind(id)
-                    .bind(transition.from().as_str())
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected();
+                let moved = sqlx::query(
+                    "UPDATE drafts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4 \
+                     AND revision = COALESCE($5, revision)",
+                )
+                .bind(transition.to().as_str())
+                .bind(now)
+                .bind(id)
+                .bind(transition.from().as_str())
+                .bind(seen)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
                 if moved == 0 {
                     return Err(StoreError::Conflict(format!(
-                        "draft {id} is no longer {}; reload to see its state",
+                        "the submission changed or moved on since you loaded it (it is no longer {} as you saw it); \
+                         reload it and look again",
                         transition.from().as_str()
                     )));
                 }
+                Ok(())
+            }
+
+            /// Marks a change an approver would see.
+            async fn bump_revision(tx: &mut sqlx::Transaction<'_, $db>, id: i64) -> Result<()> {
+                sqlx::query("UPDATE drafts SET revision = revision + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
                 Ok(())
             }
         }
@@ -577,12 +593,16 @@ macro_rules! staff_sql {
                 Ok(record)
             }
 
-            async fn attach_media(&self, draft_id: i64, media: NewMedia, audit: AuditEntry) -> Result<DraftRecord> {
+            async fn attach_media(&self, draft_id: i64, media: NewMedia, max: usize, audit: AuditEntry) -> Result<DraftRecord> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
                 let mut draft = Self::draft_in(&mut *tx, draft_id).await?;
                 if !draft.state.editable() {
                     return Err(StoreError::Conflict(format!("draft {draft_id} is no longer being written")));
+                }
+                // Checked here, under the write lock, so parallel uploads cannot pass the limit.
+                if draft.media.len() >= max {
+                    return Err(StoreError::Conflict(format!("an announcement carries at most {max} images")));
                 }
                 sqlx::query(
                     "INSERT INTO media (public_id, account_id, content_type, width, height, alt_text, bytes, created_at) \
@@ -600,6 +620,7 @@ macro_rules! staff_sql {
                 .await?;
                 draft.media.push(media.info);
                 Self::set_draft_media(&mut tx, draft_id, &draft.media, now).await?;
+                Self::bump_revision(&mut tx, draft_id).await?;
                 Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 let record = Self::draft_in(&mut *tx, draft_id).await?;
                 tx.commit().await?;
@@ -619,6 +640,7 @@ macro_rules! staff_sql {
                     return Err(StoreError::NotFound(format!("image {media_public_id} on draft {draft_id}")));
                 }
                 Self::set_draft_media(&mut tx, draft_id, &draft.media, now).await?;
+                Self::bump_revision(&mut tx, draft_id).await?;
                 sqlx::query("DELETE FROM media WHERE public_id = $1 AND announcement_id IS NULL")
                     .bind(media_public_id)
                     .execute(&mut *tx)
@@ -686,7 +708,10 @@ macro_rules! staff_sql {
             ) -> Result<DraftRecord> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
-                Self::move_draft(&mut tx, id, transition, now).await?;
+                Self::move_draft(&mut tx, id, transition, details.seen_revision, now).await?;
+                if details.content.is_some() || transition.step() == Step::Submit {
+                    Self::bump_revision(&mut tx, id).await?;
+                }
                 if let Some(c) = &details.content {
                     sqlx::query(
                         "UPDATE drafts SET source_text = $1, language = $2, summary = $3, urgent = $4, \
@@ -758,7 +783,7 @@ macro_rules! staff_sql {
             ) -> Result<Announcement> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
-                Self::move_draft(&mut tx, id, transition, now).await?;
+                Self::move_draft(&mut tx, id, transition, None, now).await?;
                 let announcement = Self::insert_announcement(&mut tx, &new, &create, &audit, &self.seal, now).await?;
                 sqlx::query("UPDATE drafts SET announcement_id = $1 WHERE id = $2")
                     .bind(announcement.id)
@@ -779,7 +804,7 @@ macro_rules! staff_sql {
             ) -> Result<Announcement> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
-                Self::move_draft(&mut tx, id, transition, now).await?;
+                Self::move_draft(&mut tx, id, transition, None, now).await?;
                 let announcement = Self::apply_edit(&mut tx, &edit, &update, &audit, &self.seal, now).await?;
                 tx.commit().await?;
                 Ok(announcement)
