@@ -67,9 +67,13 @@ pub fn clean(bytes: &[u8]) -> Result<CleanImage, MediaError> {
 
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-/// PNG chunks that may carry personal data: EXIF, textual notes (author, software,
-/// comments), and the time of last change.
-const PNG_DROPPED: [&[u8; 4]; 5] = [b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"];
+/// The PNG chunks kept: pixels, palette, transparency and colour information, and the
+/// animation chunks. Everything else goes, known or not: EXIF, text (author, software,
+/// comments), times, content credentials (`caBX`) and private chunks.
+const PNG_KEPT: [&[u8; 4]; 18] = [
+    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"cHRM", b"gAMA", b"iCCP", b"sBIT", b"sRGB", b"cICP",
+    b"mDCv", b"cLLi", b"bKGD", b"pHYs", b"acTL", b"fcTL", b"fdAT",
+];
 
 fn clean_png(bytes: &[u8]) -> Result<CleanImage, MediaError> {
     let mut out = PNG_SIGNATURE.to_vec();
@@ -79,9 +83,15 @@ fn clean_png(bytes: &[u8]) -> Result<CleanImage, MediaError> {
         let header = bytes.get(at..at + 8).ok_or(MediaError::Malformed("a PNG chunk is cut off"))?;
         let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
         let kind = &header[4..8];
-        let end = at.checked_add(12 + len).ok_or(MediaError::Malformed("a PNG chunk is too long"))?;
+        let end = len
+            .checked_add(12)
+            .and_then(|n| at.checked_add(n))
+            .ok_or(MediaError::Malformed("a PNG chunk is too long"))?;
         let chunk = bytes.get(at..end).ok_or(MediaError::Malformed("a PNG chunk is cut off"))?;
         if kind == b"IHDR" {
+            if size.is_some() {
+                return Err(MediaError::Malformed("the PNG has two headers"));
+            }
             let data = chunk.get(8..16).ok_or(MediaError::Malformed("the PNG header is short"))?;
             size = Some((
                 u32::from_be_bytes([data[0], data[1], data[2], data[3]]),
@@ -90,7 +100,7 @@ fn clean_png(bytes: &[u8]) -> Result<CleanImage, MediaError> {
         } else if size.is_none() {
             return Err(MediaError::Malformed("the PNG header is not first"));
         }
-        if !PNG_DROPPED.iter().any(|d| &d[..] == kind) {
+        if PNG_KEPT.iter().any(|k| &k[..] == kind) {
             out.extend_from_slice(chunk);
         }
         at = end;
@@ -135,16 +145,21 @@ fn clean_jpeg(bytes: &[u8]) -> Result<CleanImage, MediaError> {
         let segment = bytes.get(at..end).ok_or(MediaError::Malformed("a JPEG segment is cut off"))?;
         // Start of frame (not DHT C4, JPG C8 or DAC CC): height, then width.
         if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            if size.is_some() {
+                return Err(MediaError::Malformed("the JPEG has two frame headers"));
+            }
             let d = segment.get(5..9).ok_or(MediaError::Malformed("the JPEG frame header is short"))?;
             size = Some((
                 u32::from(u16::from_be_bytes([d[2], d[3]])),
                 u32::from(u16::from_be_bytes([d[0], d[1]])),
             ));
         }
-        // APP1 (EXIF, XMP), APP13 (IPTC, Photoshop) and comments go; JFIF, the colour
-        // profile (APP2) and Adobe's colour transform (APP14) stay. Of EXIF only the
+        // APP1 (EXIF, XMP), APP13 (IPTC, Photoshop), comments and other application
+        // segments go; JFIF, an ICC colour profile (APP2, but not the multi-picture index
+        // that shares it) and Adobe's colour transform (APP14) stay. Of EXIF only the
         // orientation survives: without it, phone photos would show on their side.
-        let dropped = marker == 0xE1 || marker == 0xED || marker == 0xFE || (0xE3..=0xEC).contains(&marker);
+        let icc = marker == 0xE2 && segment.get(4..16) == Some(b"ICC_PROFILE\0".as_slice());
+        let dropped = matches!(marker, 0xE1 | 0xE3..=0xED | 0xEF | 0xFE) || (marker == 0xE2 && !icc);
         if !dropped {
             out.extend_from_slice(segment);
         } else if marker == 0xE1 {
@@ -154,11 +169,18 @@ fn clean_jpeg(bytes: &[u8]) -> Result<CleanImage, MediaError> {
         }
         at = end;
         if marker == 0xDA {
-            // Start of scan: the entropy-coded data runs to the end of the image.
-            out.extend_from_slice(&bytes[at..]);
-            break;
+            // Entropy-coded data runs to the next real marker (not a stuffed 0xFF00, a
+            // restart marker or fill): progressive images have several scans, with
+            // segments between them that are filtered like any other.
+            let next = (at..bytes.len().saturating_sub(1))
+                .find(|&i| bytes[i] == 0xFF && !matches!(bytes[i + 1], 0x00 | 0xD0..=0xD7 | 0xFF))
+                .ok_or(MediaError::Malformed("the JPEG has no end"))?;
+            out.extend_from_slice(&bytes[at..next]);
+            at = next;
         }
     }
+    // Whatever follows the end of the image (phones append more pictures, depth maps and
+    // vendor trailers with their own metadata) is not copied.
     let (width, height) = size.ok_or(MediaError::Malformed("no JPEG frame header"))?;
     Ok(CleanImage { content_type: "image/jpeg", width, height, bytes: out })
 }
@@ -288,6 +310,49 @@ mod tests {
         exif[24] = 1;
         let image = clean(&jpeg(&[(0xE1, &exif), (0xC0, frame), (0xDA, sos)])).unwrap();
         assert_eq!(image.bytes, jpeg(&[(0xC0, frame), (0xDA, sos)]));
+    }
+
+    #[test]
+    fn jpeg_metadata_between_scans_and_after_the_end_is_removed() {
+        let frame: &[u8] = &[8, 0, 2, 0, 3, 1, 1, 0x11, 0];
+        let sos: &[u8] = &[1, 1, 0, 0, 63, 0];
+        let mut dirty = vec![0xFF, 0xD8];
+        for (marker, data) in [
+            (0xE2u8, &b"ICC_PROFILE\0\x01\x01profile"[..]),
+            (0xE2, b"MPF\0index"),
+            (0xC2, frame),
+            (0xDA, sos),
+        ] {
+            dirty.extend_from_slice(&[0xFF, marker]);
+            dirty.extend_from_slice(&((data.len() + 2) as u16).to_be_bytes());
+            dirty.extend_from_slice(data);
+        }
+        dirty.extend_from_slice(&[0x11, 0xFF, 0x00, 0xFF, 0xD0, 0x22]); // first scan, stuffing, restart
+        dirty.extend_from_slice(&[0xFF, 0xFE, 0, 10]);
+        dirty.extend_from_slice(b"by Erika");
+        dirty.extend_from_slice(&[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0x33]); // second scan
+        dirty.extend_from_slice(&[0xFF, 0xD9]);
+        dirty.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE1, 0, 12]);
+        dirty.extend_from_slice(b"Exif\0\0GPS!");
+        dirty.extend_from_slice(&[0xFF, 0xD9]);
+        let image = clean(&dirty).unwrap();
+        let text = String::from_utf8_lossy(&image.bytes);
+        assert!(!text.contains("Erika") && !text.contains("GPS") && !text.contains("MPF"), "{text}");
+        assert!(text.contains("ICC_PROFILE"), "the colour profile stays");
+        assert!(image.bytes.ends_with(&[0x33, 0xFF, 0xD9]), "both scans kept, nothing after the end");
+        assert!(image.bytes.windows(4).any(|w| w == [0x11, 0xFF, 0x00, 0xFF]), "entropy-coded data intact");
+    }
+
+    #[test]
+    fn png_keeps_only_known_harmless_chunks() {
+        let credentials = png_chunk(b"caBX", b"creator: Erika Mustermann");
+        let private = png_chunk(b"prVt", b"serial 12345");
+        let image = clean(&png(&[credentials, private, png_chunk(b"pHYs", &[0; 9])])).unwrap();
+        assert_eq!(image.bytes, png(&[png_chunk(b"pHYs", &[0; 9])]));
+        let mut twice = png(&[]);
+        let ihdr = twice[8..8 + 25].to_vec();
+        twice.splice(33..33, ihdr);
+        assert_eq!(clean(&twice), Err(MediaError::Malformed("the PNG has two headers")));
     }
 
     #[test]
