@@ -37,15 +37,23 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
     let bad = dana.get(&app.url("/staff/audit?from=yesterday")).await;
     assert_eq!(bad.status, 400, "a clear error for a bad date: {}", bad.body);
 
+    // Exports are POSTs with the session's CSRF token: another site cannot start one.
+    let token = field(&trail.body, "csrf").unwrap();
+    let export =
+        |form: Vec<(&'static str, String)>| dana.http.post(app.url("/staff/audit/export")).form(&form).send();
+    let forged = export(vec![("format", "csv".into())]).await.unwrap();
+    assert_eq!(forged.status().as_u16(), 403, "no CSRF token, no export");
     let csv =
-        dana.http.get(app.url("/staff/audit/export?format=csv&action=staff.sign_in")).send().await.unwrap();
+        export(vec![("csrf", token.clone()), ("format", "csv".into()), ("action", "staff.sign_in".into())])
+            .await
+            .unwrap();
     assert_eq!(csv.status().as_u16(), 200);
     assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
     let csv = csv.text().await.unwrap();
     assert!(csv.starts_with("seq,at,org,actor,action,subject,detail\n"), "{csv}");
     assert_eq!(csv.lines().count(), 3, "header and two sign-ins: {csv}");
     let json: serde_json::Value =
-        dana.http.get(app.url("/staff/audit/export?format=json")).send().await.unwrap().json().await.unwrap();
+        export(vec![("csrf", token.clone()), ("format", "json".into())]).await.unwrap().json().await.unwrap();
     assert!(
         json.as_array().unwrap().iter().all(|e| e["org"] == "demo"),
         "only the organisation's own entries"
@@ -133,19 +141,18 @@ async fn auditors_answer_subject_requests(db: Db) {
     let alice = signed_in(&app, "alice").await;
     drop(alice);
     let dana = signed_in(&app, "dana").await;
-    assert_eq!(dana.get(&app.url("/staff/dsar")).await.status, 200);
+    let page = dana.get(&app.url("/staff/dsar")).await;
+    assert_eq!(page.status, 200);
+    let token = field(&page.body, "csrf").unwrap();
+    let subject_export = |subject: String| {
+        dana.http
+            .post(app.url("/staff/dsar/export"))
+            .form(&[("csrf", token.clone()), ("subject", subject)])
+            .send()
+    };
 
     // A follower: only this organisation's part.
-    let export: serde_json::Value = dana
-        .http
-        .get(app.url("/staff/dsar/export"))
-        .query(&[("subject", fake.actor.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let export: serde_json::Value = subject_export(fake.actor.clone()).await.unwrap().json().await.unwrap();
     let follows = export["data"]["follows"].as_array().unwrap();
     assert_eq!(follows.len(), 1, "{export}");
     assert_eq!(follows[0]["account"], "press");
@@ -179,16 +186,7 @@ async fn auditors_answer_subject_requests(db: Db) {
         .unwrap()
         .id;
     let subject = format!("staff:{alice_id}");
-    let export: serde_json::Value = dana
-        .http
-        .get(app.url("/staff/dsar/export"))
-        .query(&[("subject", subject.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let export: serde_json::Value = subject_export(subject.clone()).await.unwrap().json().await.unwrap();
     assert_eq!(export["data"]["email"], "alice@demo.example", "{export}");
     assert_eq!(export["data"]["sessions"].as_array().unwrap().len(), 1);
     let erased = dana
@@ -214,7 +212,7 @@ async fn auditors_answer_subject_requests(db: Db) {
         "no identity recorded"
     );
     // Staff of another organisation do not exist for this auditor.
-    let foreign = dana.http.get(app.url("/staff/dsar/export?subject=staff:999")).send().await.unwrap();
+    let foreign = subject_export("staff:999".into()).await.unwrap();
     assert_eq!(foreign.status().as_u16(), 404);
     let keys = &app.services.audit;
     let report =

@@ -543,7 +543,25 @@ async fn images_are_described_stripped_and_private_until_published(db: Db) {
     app.services.publisher.retract("press", &public_id, "test", Some("test")).await.unwrap();
     assert_eq!(reqwest::get(&image).await.unwrap().status().as_u16(), 404, "gone with the retraction");
 
-    // An image on a draft that was withdrawn goes when its retention ends; no other does.
+    // An edit that drops an image makes it private again.
+    let second = write(&app, &alice, "Mit Bild", "", None).await;
+    assert_eq!(upload(&app, &alice, &second, png_with_metadata(), "Ein Bild").await.0, 303);
+    assert_eq!(step(&app, &alice, &second, "submit", "").await.status, 303);
+    assert_eq!(step(&app, &bob, &second, "approve", "").await.status, 303);
+    let shown = app.store.draft(&second).await.unwrap().unwrap();
+    let url = app.url(&format!("/media/{}", shown.media[0].public_id));
+    assert_eq!(reqwest::get(&url).await.unwrap().status().as_u16(), 200);
+    let edit = write(&app, &alice, "Ohne Bild", "", shown.announcement_public_id.as_deref()).await;
+    let token = csrf(&app, &alice, &format!("/staff/drafts/{edit}")).await;
+    let remove = app.url(&format!("/staff/drafts/{edit}/images/{}/remove", shown.media[0].public_id));
+    let removed = alice.post(&remove, &[("csrf", token.as_str())]).await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    assert_eq!(step(&app, &alice, &edit, "submit", "").await.status, 303);
+    assert_eq!(step(&app, &bob, &edit, "approve", "").await.status, 303);
+    assert_eq!(reqwest::get(&url).await.unwrap().status().as_u16(), 404, "no longer shown, no longer public");
+
+    // An image on a draft that was withdrawn goes when its retention ends, as does
+    // the one the edit dropped; no other does.
     let abandoned = write(&app, &alice, "Verworfen", "", None).await;
     assert_eq!(upload(&app, &alice, &abandoned, png_with_metadata(), "Verworfenes Bild").await.0, 303);
     assert_eq!(step(&app, &alice, &abandoned, "withdraw", "").await.status, 303);
@@ -566,7 +584,7 @@ async fn images_are_described_stripped_and_private_until_published(db: Db) {
             .map(|c| c.count)
             .sum::<i64>()
     };
-    assert_eq!(count(herold_store::DataClass::UnpublishedMedia), 1);
+    assert_eq!(count(herold_store::DataClass::UnpublishedMedia), 2);
     assert!(app.store.media_file(&orphan).await.unwrap().is_none());
     assert!(
         app.store.media_file(&draft.media[0].public_id).await.unwrap().is_some(),

@@ -92,8 +92,11 @@ pub fn to_csv(rows: &[AuditRecord]) -> String {
 /// One CSV field, quoted where needed, and defused against formula injection in
 /// spreadsheets (a leading `=`, `+`, `-` or `@`).
 fn csv_field(field: &str) -> String {
-    let guarded =
-        if field.starts_with(['=', '+', '-', '@']) { format!("'{field}") } else { field.to_owned() };
+    let guarded = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}")
+    } else {
+        field.to_owned()
+    };
     if guarded.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {
@@ -109,5 +112,6 @@ mod tests {
         assert_eq!(super::csv_field("a,b"), "\"a,b\"");
         assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(super::csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(super::csv_field("\t=1"), "'\t=1");
     }
 }

@@ -9,7 +9,8 @@ use base64::Engine;
 use herold_compliance::policy::{ApiPolicy, OrgPolicy, SecretSource, SignInPolicy};
 use herold_domain::workflow::Roles;
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJwsSigningAlgorithm, CoreTokenResponse,
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJsonWebKey, CoreJwsSigningAlgorithm,
+    CoreTokenResponse,
 };
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
@@ -25,6 +26,10 @@ use crate::IdentityError;
 /// Provider metadata and keys are fetched again after this long, and at once when a token
 /// names a key we do not have (the provider rotated its keys).
 const METADATA_TTL: Duration = Duration::from_secs(3600);
+
+/// However many tokens name unknown keys, the provider's keys are fetched again at most this
+/// often.
+const REFRESH_AT_MOST_EVERY: Duration = Duration::from_secs(60);
 
 /// Asymmetric algorithms only: `none` is never accepted, and HMAC would let anyone holding
 /// the client secret mint ID tokens.
@@ -249,11 +254,12 @@ impl Providers {
         p: &Provider,
         refresh: bool,
     ) -> Result<ProviderMetadataWithLogout, IdentityError> {
-        if !refresh {
-            if let Some((at, md)) = p.metadata.read().await.as_ref() {
-                if at.elapsed() < METADATA_TTL {
-                    return Ok(md.clone());
-                }
+        if let Some((at, md)) = p.metadata.read().await.as_ref() {
+            // A forced refresh (a token names a key we lack) still waits a minute after the
+            // last fetch: forged tokens must not make Herold hammer the provider.
+            let limit = if refresh { REFRESH_AT_MOST_EVERY } else { METADATA_TTL };
+            if at.elapsed() < limit {
+                return Ok(md.clone());
             }
         }
         let md = match &p.policy.discovery_url {
@@ -430,20 +436,26 @@ impl Providers {
     /// Checks a JWS signature (an allowed algorithm, a key the provider publishes, the keys
     /// fetched again once if none fits: they may have been rotated).
     async fn signed_by(&self, p: &Provider, jws: &Jws<'_>) -> Result<(), IdentityError> {
-        let check = |md: &ProviderMetadataWithLogout| {
-            md.jwks()
-                .keys()
-                .iter()
-                .filter(|k| {
-                    jws.kid.as_deref().is_none_or(|kid| k.key_id().is_some_and(|id| id.as_str() == kid))
-                })
-                .any(|k| k.verify_signature(&jws.alg, jws.signing_input.as_bytes(), &jws.signature).is_ok())
+        let named = |k: &CoreJsonWebKey| {
+            jws.kid.as_deref().is_none_or(|kid| k.key_id().is_some_and(|id| id.as_str() == kid))
         };
-        if check(&self.metadata(p, false).await?) || check(&self.metadata(p, true).await?) {
-            Ok(())
-        } else {
-            Err(IdentityError::Refused("the signature does not verify with the provider's keys".into()))
+        let check =
+            |md: &ProviderMetadataWithLogout| {
+                md.jwks().keys().iter().filter(|k| named(k)).any(|k| {
+                    k.verify_signature(&jws.alg, jws.signing_input.as_bytes(), &jws.signature).is_ok()
+                })
+            };
+        let md = self.metadata(p, false).await?;
+        if check(&md) {
+            return Ok(());
         }
+        // Only a key we do not know yet (the provider rotated) is worth fetching again; a
+        // bad signature by a known key is simply bad.
+        let unknown_key = jws.kid.is_some() && !md.jwks().keys().iter().any(named);
+        if unknown_key && check(&self.metadata(p, true).await?) {
+            return Ok(());
+        }
+        Err(IdentityError::Refused("the signature does not verify with the provider's keys".into()))
     }
 
     /// Checks an API bearer token (a JWT access token, RFC 9068, from the client-credentials
@@ -454,10 +466,21 @@ impl Providers {
         let jws = Jws::parse(token).map_err(|e| invalid(&e))?;
         let claims = &jws.claims;
         let issuer = claims["iss"].as_str().ok_or_else(|| invalid("the token has no issuer"))?;
-        let client = ["client_id", "azp", "appid", "sub"]
+        // An ID token is no access token.
+        if claims.get("nonce").is_some() {
+            return Err(invalid("this is an ID token, not an access token"));
+        }
+        // The signature first, so that nothing about configured clients leaks to forgers.
+        let signer = self
+            .orgs
+            .values()
+            .find(|p| p.policy.issuer == issuer && p.api.is_some())
+            .ok_or_else(|| invalid("the token's issuer serves no organisation's API"))?;
+        self.signed_by(signer, &jws).await.map_err(|e| invalid(&e.to_string()))?;
+        let client = ["client_id", "azp", "appid"]
             .iter()
             .find_map(|c| claims[*c].as_str())
-            .ok_or_else(|| invalid("the token names no client"))?;
+            .ok_or_else(|| invalid("the token names no client (client_id, azp or appid)"))?;
         let (org, provider, roles) = self
             .orgs
             .iter()
@@ -469,7 +492,6 @@ impl Providers {
         if !has_audience(claims, audience) {
             return Err(invalid("the token is not meant for this API (audience)"));
         }
-        self.signed_by(provider, &jws).await.map_err(|e| invalid(&e.to_string()))?;
         let exp = claims["exp"].as_i64().ok_or_else(|| invalid("the token has no expiry"))?;
         if exp <= now_secs {
             return Err(invalid("the token has expired"));

@@ -431,6 +431,11 @@ macro_rules! sql_store {
                 if changed == 0 {
                     return Err(StoreError::NotFound(format!("announcement {} (or it was retracted)", edit.id)));
                 }
+                // Images the edit dropped stop being public (and go with unpublished media).
+                sqlx::query("UPDATE media SET announcement_id = NULL WHERE announcement_id = $1")
+                    .bind(edit.id)
+                    .execute(&mut **tx)
+                    .await?;
                 Self::claim_media(tx, &edit.attachments, edit.id).await?;
                 Self::insert_activity(tx, update, Some(edit.id), now).await?;
                 Self::audit(tx, seal, audit, now).await?;

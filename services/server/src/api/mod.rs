@@ -70,7 +70,9 @@ impl FromRequest for ApiClient {
                     StaffSignIn {
                         org_slug: caller.org.clone(),
                         issuer: caller.issuer,
-                        subject: caller.client_id.clone(),
+                        // Its own namespace: a person whose provider subject happens to equal
+                        // a client id is not that client.
+                        subject: format!("client:{}", caller.client_id),
                         name: format!("API client {}", caller.client_id),
                         email: None,
                         roles: caller.roles.clone(),

@@ -30,6 +30,8 @@ fn require(staff: &Staff, role: Role) -> Result<(), ApiError> {
 
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
+    /// Present on the export form (a POST: an export is recorded in the trail).
+    csrf: Option<String>,
     #[serde(default)]
     action: String,
     #[serde(default)]
@@ -65,27 +67,22 @@ pub async fn audit_trail(s: web::Data<Services>, staff: Staff, q: web::Query<Aud
         let filter = q.filter(org)?;
         let rows = export::entries(s.store.as_ref(), &s.policies, &filter, now_millis()).await?;
         let newest: Vec<_> = rows.iter().rev().take(SHOWN).collect();
-        let query = serde_urlencoded_query(&q);
-        let body =
-            views::audit_trail(&staff.viewer(), &newest, rows.len(), (&q.action, &q.from, &q.to), &query);
+        let body = views::audit_trail(&staff.viewer(), &newest, rows.len(), (&q.action, &q.from, &q.to));
         Ok(staff.page(&s, StatusCode::OK, body))
     }
     .await;
     staff.respond(&s, result)
 }
 
-/// The filter as a query string, for the export links.
-fn serde_urlencoded_query(q: &AuditQuery) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("action", &q.action)
-        .append_pair("from", &q.from)
-        .append_pair("to", &q.to)
-        .finish()
-}
-
-#[get("/staff/audit/export")]
-pub async fn audit_export(s: web::Data<Services>, staff: Staff, q: web::Query<AuditQuery>) -> HttpResponse {
+#[post("/staff/audit/export")]
+pub async fn audit_export(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    q: web::Form<AuditQuery>,
+) -> HttpResponse {
     let result = async {
+        staff.check_form(&req, &s, q.csrf.as_deref().unwrap_or(""))?;
         require(&staff, Role::Auditor)?;
         let org = &staff.session.staff.org_slug;
         let json_format = match q.format.as_deref() {
@@ -177,6 +174,7 @@ pub async fn record_of_processing(s: web::Data<Services>, staff: Staff) -> HttpR
 
 #[derive(Deserialize)]
 pub struct SubjectQuery {
+    csrf: String,
     #[serde(default)]
     subject: String,
 }
@@ -199,13 +197,15 @@ async fn own_staff(s: &Services, staff: &Staff, id: i64) -> Result<(), ApiError>
     }
 }
 
-#[get("/staff/dsar/export")]
+#[post("/staff/dsar/export")]
 pub async fn subject_export(
+    req: HttpRequest,
     s: web::Data<Services>,
     staff: Staff,
-    q: web::Query<SubjectQuery>,
+    q: web::Form<SubjectQuery>,
 ) -> HttpResponse {
     let result = async {
+        staff.check_form(&req, &s, &q.csrf)?;
         require(&staff, Role::Auditor)?;
         let org = &staff.session.staff.org_slug;
         let now = now_millis();

@@ -505,7 +505,6 @@ pub fn audit_trail(
     rows: &[&AuditRecord],
     total: usize,
     (action, from, to): (&str, &str, &str),
-    query: &str,
 ) -> String {
     let lang = v.lang;
     shell(
@@ -525,11 +524,17 @@ pub fn audit_trail(
                 p { label for="to" { (lang.t("to_day")) } input id="to" type="date" name="to" value=(to); }
                 p { button type="submit" { (lang.t("filter")) } }
             }
-            ul.inline {
-                li { a href={ "/staff/audit/export?format=csv&" (query) } { (lang.t("export_csv")) } }
-                li { a href={ "/staff/audit/export?format=json&" (query) } { (lang.t("export_json")) } }
-                li { a href="/staff/ropa" { (lang.t("ropa")) } }
+            // Exports are POSTs: each is recorded in the trail, so no other site may start one.
+            form method="post" action="/staff/audit/export" {
+                (v.csrf())
+                input type="hidden" name="action" value=(action);
+                input type="hidden" name="from" value=(from);
+                input type="hidden" name="to" value=(to);
+                button type="submit" name="format" value="csv" { (lang.t("export_csv")) }
+                " "
+                button type="submit" name="format" value="json" { (lang.t("export_json")) }
             }
+            p { a href="/staff/ropa" { (lang.t("ropa")) } }
             p { (lang.t("showing")) " " (rows.len()) " " (lang.t("of_total")) " " (total) "." }
             table.audit {
                 thead { tr {
@@ -616,7 +621,8 @@ pub fn dsar(v: &Viewer<'_>, subject: &str, error: Option<&str>, erased: Option<&
                 pre { (done) }
             }
             p { (lang.t("dsar_intro")) }
-            form method="get" action="/staff/dsar/export" {
+            form method="post" action="/staff/dsar/export" {
+                (v.csrf())
                 p {
                     label for="subject" { (lang.t("person")) }
                     input id="subject" name="subject" value=(subject) required;
