@@ -234,7 +234,9 @@ pub struct StepDetails {
 
 #[async_trait]
 pub trait StaffStore: Send + Sync {
-    async fn start_sign_in(&self, attempt: SignInAttempt) -> Result<()>;
+    /// Records a sign-in under way, and drops attempts started before `expired_before`, so
+    /// that abandoned ones (or a flood of them) never pile up.
+    async fn start_sign_in(&self, attempt: SignInAttempt, expired_before: Millis) -> Result<()>;
     /// Takes the attempt and deletes it, so that a callback works once; attempts older
     /// than `not_before` count as gone.
     async fn take_sign_in(&self, token_hash: &str, not_before: Millis) -> Result<Option<SignInAttempt>>;

@@ -40,16 +40,16 @@ pub async fn login_org(req: HttpRequest, s: web::Data<Services>, org: web::Path<
     let result = async {
         let start = s.providers.begin(&org).await?;
         let token = random_token()?;
-        s.store
-            .start_sign_in(SignInAttempt {
-                token_hash: token_hash(&token),
-                org_slug: org.clone(),
-                state: start.state,
-                nonce: start.nonce,
-                pkce_verifier: start.pkce_verifier,
-                created_at: now_millis(),
-            })
-            .await?;
+        let now = now_millis();
+        let attempt = SignInAttempt {
+            token_hash: token_hash(&token),
+            org_slug: org.clone(),
+            state: start.state,
+            nonce: start.nonce,
+            pkce_verifier: start.pkce_verifier,
+            created_at: now,
+        };
+        s.store.start_sign_in(attempt, now - ATTEMPT_TTL_SECS * 1000).await?;
         let mut response = see_other(start.url.as_str());
         response
             .add_cookie(&cookie(&s, attempt_cookie_name(&s), token, Some(ATTEMPT_TTL_SECS)))

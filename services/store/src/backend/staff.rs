@@ -247,7 +247,12 @@ macro_rules! staff_sql {
 
         #[async_trait]
         impl StaffStore for $name {
-            async fn start_sign_in(&self, attempt: SignInAttempt) -> Result<()> {
+            async fn start_sign_in(&self, attempt: SignInAttempt, expired_before: Millis) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                sqlx::query("DELETE FROM sign_in_attempts WHERE created_at < $1")
+                    .bind(expired_before)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(
                     "INSERT INTO sign_in_attempts (token_hash, org_slug, state, nonce, pkce_verifier, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -258,8 +263,9 @@ macro_rules! staff_sql {
                 .bind(&attempt.nonce)
                 .bind(&attempt.pkce_verifier)
                 .bind(attempt.created_at)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(())
             }
 
