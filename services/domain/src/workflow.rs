@@ -143,6 +143,14 @@ pub enum Step {
 }
 
 impl Step {
+    /// The steps a person takes by name (a form button, an API path). Revising carries text
+    /// and publishing is the scheduler's, so neither is among them.
+    pub fn parse_named(s: &str) -> Option<Step> {
+        [Step::Submit, Step::Recall, Step::Withdraw, Step::Approve, Step::Reject]
+            .into_iter()
+            .find(|step| step.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Step::Revise => "revise",

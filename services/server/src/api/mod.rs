@@ -195,14 +195,7 @@ pub async fn step_draft(
     body: Option<web::Json<StepBody>>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, step) = path.into_inner();
-    let step = match step.as_str() {
-        "submit" => Step::Submit,
-        "recall" => Step::Recall,
-        "withdraw" => Step::Withdraw,
-        "approve" => Step::Approve,
-        "reject" => Step::Reject,
-        _ => return Err(ApiError::NotFound),
-    };
+    let step = Step::parse_named(&step).ok_or(ApiError::NotFound)?;
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
     let record = s.editorial.step(&client.0, &id, step, body.comment, body.revision).await?;
     s.deliverer.wake();

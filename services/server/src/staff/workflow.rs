@@ -329,14 +329,7 @@ pub async fn step(
 ) -> HttpResponse {
     let result = async {
         staff.check_form(&req, &s, &form.csrf)?;
-        let step = match form.step.as_str() {
-            "submit" => Step::Submit,
-            "recall" => Step::Recall,
-            "withdraw" => Step::Withdraw,
-            "approve" => Step::Approve,
-            "reject" => Step::Reject,
-            _ => return Err(ApiError::NotFound),
-        };
+        let step = Step::parse_named(&form.step).ok_or(ApiError::NotFound)?;
         match s.editorial.step(&staff.actor(), &id, step, form.comment.clone(), form.revision).await {
             Ok(record) => {
                 s.deliverer.wake();
