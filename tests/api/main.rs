@@ -34,6 +34,7 @@ mod interop;
 mod oversight;
 mod privacy;
 mod process;
+mod relay;
 mod reports;
 mod retention;
 mod scale_out;

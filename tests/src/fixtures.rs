@@ -8,6 +8,7 @@ use crate::spawn::TestDatabase;
 /// Adds a follower without the Follow handshake (so no Accept is queued).
 pub async fn add_follower(store: &dyn Store, account_id: i64, actor: &str, inbox: &str) {
     let no_accept = NewActivity {
+        signer: None,
         uri: format!("{actor}#accept-{}", uuid::Uuid::new_v4()),
         kind: "Accept".into(),
         account_id: Some(account_id),

@@ -68,6 +68,33 @@ impl Peer {
             .to_owned()
     }
 
+    /// As `send`, but a refusal by the receiving server is the answer, not a failure:
+    /// `Err` holds what the peer reported (the receiver's status and message).
+    pub async fn try_send(&self, target: &str, activity: Value) -> Result<String, String> {
+        let resp = self
+            .http
+            .post(format!("http://127.0.0.1:{}/control/send", self.port))
+            .json(&json!({ "target": target, "activity": activity }))
+            .send()
+            .await
+            .expect("peer control");
+        let ok = resp.status().is_success();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if ok {
+            Ok(body["id"].as_str().unwrap_or_default().to_owned())
+        } else {
+            Err(body["error"].as_str().unwrap_or_default().to_owned())
+        }
+    }
+
+    /// Signs and delivers any activity to `target`'s inbox as the peer; returns its id.
+    pub async fn send(&self, target: &str, activity: Value) -> String {
+        self.control("send", json!({ "target": target, "activity": activity })).await["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub async fn unfollow(&self, target: &str) {
         self.control("unfollow", json!({ "target": target })).await;
     }

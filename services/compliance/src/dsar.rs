@@ -84,6 +84,7 @@ pub fn for_org(mut data: SubjectData, org: &str) -> SubjectData {
     let ours = |o: &Option<String>| o.as_deref() == Some(org);
     data.follows.retain(|f| f.org == org);
     data.actor_cache = None;
+    data.relay_subscription = None;
     data.activities_to_them.retain(|a| ours(&a.org));
     data.deliveries_to_them.retain(|d| ours(&d.org));
     data.audit_entries.retain(|e| ours(&e.org));
@@ -165,6 +166,11 @@ pub fn summary_html(subject: &str, data: &SubjectData) -> String {
                 ul { @for a in &data.activities_to_them { li { (a.kind) " on " (format_rfc3339(a.created_at)) } } }
                 h2 { "Announcements delivered to your own inbox (" (data.deliveries_to_them.len()) ")" }
                 ul { @for d in &data.deliveries_to_them { li { (d.kind) " on " (format_rfc3339(d.created_at)) ": " (d.state) } } }
+                h2 { "Your server's subscription to the relay" }
+                @match &data.relay_subscription {
+                    Some(r) => p { (r.state) " since " (format_rfc3339(r.since)) "; announcements go to " (r.inbox) },
+                    None => p { "None." },
+                }
                 h2 { "Records of actions that mention you (" (data.audit_entries.len()) ")" }
                 ul { @for e in &data.audit_entries { li { (e.action) " on " (format_rfc3339(e.at)) } } }
             }

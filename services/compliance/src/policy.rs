@@ -140,7 +140,7 @@ pub struct Policies {
 /// What Herold does with expired data of each class.
 pub fn action_of(class: DataClass) -> AtExpiry {
     match class {
-        DataClass::Followers => AtExpiry::Keep,
+        DataClass::Followers | DataClass::RelaySubscribers => AtExpiry::Keep,
         DataClass::RetractedAnnouncements | DataClass::StaffDirectory => AtExpiry::Anonymise,
         DataClass::RemoteActorCache
         | DataClass::DeliveryRecords

@@ -29,6 +29,10 @@ impl Username {
                 "must start and end with a letter, digit or underscore",
             ));
         }
+        // WebFinger names the relay actor `acct:relay@<host>`.
+        if s == "relay" {
+            return Err(DomainError::invalid("username", raw, "is the relay's; choose another"));
+        }
         Ok(Username(s))
     }
 

@@ -60,8 +60,13 @@ impl Default for DeliveryConfig {
 pub struct SigningKeys {
     pub kek: Arc<KeyEncryptionKey>,
     pub instance_signer: Arc<Signer>,
+    /// The relay actor's key, for activities the relay sends (Accepts, relayed posts).
+    pub relay_signer: Arc<Signer>,
     pub pool: SigningPool,
 }
+
+/// `StoredActivity::signer` of what the relay actor signs.
+pub const RELAY_SIGNER: &str = "relay";
 
 /// An activity ready to send: its bytes and digest computed once, shared by every delivery.
 struct Prepared {
@@ -237,7 +242,10 @@ impl Deliverer {
             return Ok(p.clone());
         }
         let activity = self.store.activity_for_delivery(activity_id).await?;
-        let signer = self.signer(activity.account_id).await?;
+        let signer = match (activity.account_id, activity.signer.as_deref()) {
+            (None, Some(RELAY_SIGNER)) => self.keys.relay_signer.clone(),
+            (account_id, _) => self.signer(account_id).await?,
+        };
         let body = bytes::Bytes::from(activity.body.into_bytes());
         let prepared = Arc::new(Prepared { digest: BodyDigest::of(&body), body, signer });
         let mut cache = self.prepared.lock().unwrap_or_else(|p| p.into_inner());

@@ -185,6 +185,7 @@ impl Inbox {
                     follow_id: follow_id.to_owned(),
                 },
                 NewActivity {
+                    signer: None,
                     uri: accept_id,
                     kind: "Accept".into(),
                     account_id: Some(account.id),

@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod inbox;
 pub mod keys;
 pub mod metrics;
+pub mod relay;
 pub mod signatures;
 pub mod signing_pool;
 pub mod urls;
@@ -29,6 +30,10 @@ pub enum FederationError {
     Gone(String),
     #[error("invalid activity: {0}")]
     Invalid(String),
+    /// A well-formed, signed request this server will not act on (a blocked domain, an
+    /// activity the relay does not forward). The message says why.
+    #[error("not accepted: {0}")]
+    NotAccepted(String),
     #[error("storage failed")]
     Store(#[from] herold_store::StoreError),
     #[error("I/O failed")]

@@ -78,6 +78,19 @@ impl Urls {
     pub fn instance_key_id(&self) -> String {
         format!("{}#main-key", self.instance_actor())
     }
+    /// The relay actor, and the inbox URL server admins enter to subscribe.
+    pub fn relay_actor(&self) -> String {
+        self.at("/relay")
+    }
+    pub fn relay_inbox(&self) -> String {
+        self.at("/relay/inbox")
+    }
+    pub fn relay_key_id(&self) -> String {
+        format!("{}#main-key", self.relay_actor())
+    }
+    pub fn relay_activity(&self, id: &str) -> String {
+        self.at(&format!("/relay/activities/{id}"))
+    }
     pub fn instance_activity(&self, id: &str) -> String {
         self.at(&format!("/actor/activities/{id}"))
     }

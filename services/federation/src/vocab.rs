@@ -10,6 +10,12 @@ use crate::{FederationError, Urls};
 
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// Whether an id names the public collection, in any of the forms JSON-LD allows
+/// (compacting processors such as Fedify write `as:Public`).
+pub fn is_public(id: &str) -> bool {
+    matches!(id, PUBLIC | "as:Public" | "Public")
+}
 pub const AP_CONTENT_TYPE: &str = "application/activity+json";
 
 pub fn context() -> Value {
@@ -88,6 +94,28 @@ pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Value {
         "publicKey": {
             "id": urls.instance_key_id(),
             "owner": urls.instance_actor(),
+            "publicKeyPem": public_key_pem,
+        },
+    })
+}
+
+/// The relay actor: an `Application` (what Mastodon, Friendica and the LitePub servers
+/// expect of a relay) whose inbox and shared inbox are the URL admins enter.
+pub fn relay_actor(urls: &Urls, public_key_pem: &str) -> Value {
+    json!({
+        "@context": context(),
+        "id": urls.relay_actor(),
+        "type": "Application",
+        "preferredUsername": "relay",
+        "name": format!("Herold relay of {}", urls.host()),
+        "summary": "Official announcements of public bodies. Subscribe by adding this relay's inbox to your server's relays.",
+        "inbox": urls.relay_inbox(),
+        "endpoints": { "sharedInbox": urls.relay_inbox() },
+        "url": urls.relay_actor(),
+        "manuallyApprovesFollowers": false,
+        "publicKey": {
+            "id": urls.relay_key_id(),
+            "owner": urls.relay_actor(),
             "publicKeyPem": public_key_pem,
         },
     })

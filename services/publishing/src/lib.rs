@@ -278,6 +278,7 @@ impl Publisher {
             None => Audience::Followers { account_id: account.id },
         };
         NewActivity {
+            signer: None,
             uri,
             kind: kind.to_owned(),
             account_id: Some(account.id),

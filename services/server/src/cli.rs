@@ -53,6 +53,9 @@ enum Command {
     /// Delivery queue.
     #[command(subcommand)]
     Deliveries(DeliveriesCommand),
+    /// The relay of official announcements: its inbox, subscribers and blocks.
+    #[command(subcommand)]
+    Relay(RelayCommand),
     /// The tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -252,6 +255,31 @@ struct AnnounceArgs {
     /// Why it is retracted (kept in the audit trail).
     #[arg(long, requires = "retract")]
     reason: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum RelayCommand {
+    /// The inbox URL to give server admins, the mode, and the counts.
+    Info,
+    /// Subscribed servers (and those waiting for approval).
+    Subscribers,
+    /// Accept a subscription waiting for approval (relay mode `approval`).
+    Approve {
+        actor: String,
+    },
+    /// End or refuse a subscription.
+    Reject {
+        actor: String,
+    },
+    /// Block a domain and its subdomains: their subscriptions end, new ones are refused.
+    Block {
+        domain: String,
+    },
+    Unblock {
+        domain: String,
+    },
+    /// Blocked domains.
+    Blocks,
 }
 
 #[derive(Subcommand)]
@@ -471,6 +499,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Relay(command) => relay(config, command).await,
         Command::Deliveries(DeliveriesCommand::Status { announcement }) => {
             let store = store(&config).await?;
             let id = match announcement {
@@ -757,4 +786,59 @@ async fn compliance(config: Config, command: ComplianceCommand) -> anyhow::Resul
             Ok(())
         }
     }
+}
+
+async fn relay(config: Config, command: RelayCommand) -> anyhow::Result<()> {
+    let store = store(&config).await?;
+    let urls = Urls::new(config.public_url.clone());
+    let relay = herold_federation::relay::Relay::new(store.clone(), urls.clone(), config.relay_mode);
+    match command {
+        RelayCommand::Info => {
+            let counts = store.relay_counts().await?;
+            println!("inbox\t{}", urls.relay_inbox());
+            println!("actor\t{}", urls.relay_actor());
+            println!("mode\t{:?}", config.relay_mode);
+            for (state, n) in counts {
+                println!("{state}\t{n}");
+            }
+        }
+        RelayCommand::Subscribers => {
+            for s in store.relay_subscribers().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\tsince {}",
+                    s.state.as_str(),
+                    s.style.as_str(),
+                    s.host,
+                    s.actor_uri,
+                    herold_domain::format_rfc3339(s.created_at)
+                );
+            }
+        }
+        RelayCommand::Approve { actor } => match relay.approve(&actor, OPERATOR).await? {
+            Some(s) => println!("approved {} ({}); its Accept is queued", s.actor_uri, s.host),
+            None => bail!("nothing from {actor} waits for approval (see `herold relay subscribers`)"),
+        },
+        RelayCommand::Reject { actor } => {
+            if !relay.reject(&actor, OPERATOR).await? {
+                bail!("{actor} has no subscription (see `herold relay subscribers`)");
+            }
+            println!("ended the subscription of {actor}");
+        }
+        RelayCommand::Block { domain } => {
+            let ended = relay.block(&domain, OPERATOR).await?;
+            println!("blocked {domain} and its subdomains; {ended} subscription(s) ended");
+        }
+        RelayCommand::Unblock { domain } => {
+            if !relay.unblock(&domain, OPERATOR).await? {
+                bail!("{domain} was not blocked");
+            }
+            println!("unblocked {domain}");
+        }
+        RelayCommand::Blocks => {
+            for domain in store.relay_blocks().await? {
+                println!("{domain}");
+            }
+        }
+    }
+    Ok(())
 }

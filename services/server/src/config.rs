@@ -40,6 +40,7 @@ const KEYS: &[Key] = &[
     Key { toml: "delivery.lease_seconds", env: "HEROLD_DELIVERY_LEASE_SECONDS", secret: false },
     Key { toml: "retention.interval_seconds", env: "HEROLD_RETENTION_INTERVAL_SECONDS", secret: false },
     Key { toml: "retention.archive_dir", env: "HEROLD_RETENTION_ARCHIVE_DIR", secret: false },
+    Key { toml: "relay.mode", env: "HEROLD_RELAY_MODE", secret: false },
     Key {
         toml: "scheduled_publishing.interval_seconds",
         env: "HEROLD_SCHEDULED_PUBLISHING_INTERVAL_SECONDS",
@@ -100,6 +101,8 @@ pub struct Config {
     pub delivery_lease: Duration,
     pub audit_checkpoint_interval: Duration,
     pub retention_interval: Duration,
+    /// Whether relay subscriptions take effect at once or wait for the operator.
+    pub relay_mode: herold_federation::relay::RelayMode,
     /// Where classes with `at_expiry = "archive"` are written before their purge.
     pub retention_archive_dir: PathBuf,
     /// How often approved announcements are checked for their publishing time.
@@ -131,6 +134,7 @@ impl std::fmt::Debug for Config {
             .field("audit_checkpoint_interval", &self.audit_checkpoint_interval)
             .field("retention_interval", &self.retention_interval)
             .field("retention_archive_dir", &self.retention_archive_dir)
+            .field("relay_mode", &self.relay_mode)
             .field("scheduled_publishing_interval", &self.scheduled_publishing_interval)
             .finish()
     }
@@ -350,6 +354,12 @@ impl Config {
             |s| s.parse::<u64>().ok().filter(|n| (1..=86_400).contains(n)),
             "use seconds from 1 to 86400",
         )?;
+        let relay_mode = raw.parse(
+            "relay.mode",
+            herold_federation::relay::RelayMode::Approval,
+            herold_federation::relay::RelayMode::parse,
+            "use open (subscriptions take effect at once) or approval (the operator approves each)",
+        )?;
         let retention_archive_dir = raw.parse(
             "retention.archive_dir",
             data_dir.join("archive"),
@@ -408,6 +418,7 @@ impl Config {
             policies_dir,
             retention_interval: Duration::from_secs(retention_secs),
             retention_archive_dir,
+            relay_mode,
             scheduled_publishing_interval: Duration::from_secs(scheduled_secs),
             audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),
             delivery_lease: Duration::from_secs(lease),

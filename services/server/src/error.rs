@@ -58,6 +58,7 @@ impl ApiError {
                 format!("signature rejected: {m}")
             }
             ApiError::Federation(FederationError::Invalid(m)) => format!("invalid activity: {m}"),
+            ApiError::Federation(FederationError::NotAccepted(m)) => m.clone(),
             ApiError::Federation(FederationError::Refused(_)) => {
                 "the signing key's address is not allowed".into()
             }
@@ -90,6 +91,7 @@ impl ResponseError for ApiError {
                     StatusCode::UNAUTHORIZED
                 }
                 FederationError::Invalid(_) => StatusCode::BAD_REQUEST,
+                FederationError::NotAccepted(_) => StatusCode::FORBIDDEN,
                 FederationError::Fetch(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },

@@ -36,6 +36,8 @@ pub struct Services {
     pub urls: Urls,
     pub kek: Arc<KeyEncryptionKey>,
     pub instance_public_key: String,
+    pub relay_public_key: String,
+    pub relay: herold_federation::relay::Relay,
     pub inbox: Inbox,
     pub publisher: Publisher,
     pub deliverer: Arc<Deliverer>,
@@ -62,6 +64,8 @@ impl FourEyes for PolicyRules {
 }
 
 pub const INSTANCE_KEY: &str = "instance-actor";
+/// The relay actor's key, in the same table.
+pub const RELAY_KEY: &str = "relay";
 
 type Job = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
 
@@ -99,6 +103,25 @@ async fn ensure_transparency_account(
         Ok(_) | Err(PublishError::Store(StoreError::Conflict(_))) => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// An instance key (the instance actor's, the relay's), made on first start. Concurrent
+/// first starts agree on one key: the store keeps whichever was stored first.
+async fn instance_key(
+    store: &dyn Store,
+    kek: &KeyEncryptionKey,
+    name: &str,
+    actor: &str,
+) -> anyhow::Result<InstanceKey> {
+    if let Some(k) = store.instance_key(name).await? {
+        return Ok(k);
+    }
+    let generated = tokio::task::spawn_blocking(generate_rsa_2048).await??;
+    let candidate = InstanceKey {
+        public_key_pem: generated.public_key_pem,
+        private_key_enc: kek.seal(&generated.pkcs8_der, actor)?,
+    };
+    Ok(store.put_instance_key(name, candidate).await?)
 }
 
 /// Loads `policies/`; an invalid file stops Herold with the file, line and fix.
@@ -176,17 +199,13 @@ impl Services {
             config.security_log.then(crate::security_log::SecurityLog::new).transpose()?;
         let urls = Urls::new(config.public_url.clone());
         ensure_transparency_account(store.as_ref(), &kek, &urls).await?;
-        let instance = match store.instance_key(INSTANCE_KEY).await? {
-            Some(k) => k,
-            None => {
-                let generated = tokio::task::spawn_blocking(generate_rsa_2048).await??;
-                let candidate = InstanceKey {
-                    public_key_pem: generated.public_key_pem,
-                    private_key_enc: kek.seal(&generated.pkcs8_der, &urls.instance_actor())?,
-                };
-                store.put_instance_key(INSTANCE_KEY, candidate).await?
-            }
-        };
+        let instance = instance_key(store.as_ref(), &kek, INSTANCE_KEY, &urls.instance_actor()).await?;
+        let relay_key = instance_key(store.as_ref(), &kek, RELAY_KEY, &urls.relay_actor()).await?;
+        let relay_signer =
+            Signer::open(&kek, urls.relay_key_id(), &relay_key.private_key_enc, &urls.relay_actor())
+                .context(
+                "the relay key does not open: is this the key-encryption key the database was created with?",
+            )?;
         let instance_signer = Signer::open(
             &kek,
             urls.instance_key_id(),
@@ -219,7 +238,7 @@ impl Services {
         }
         let inbox_limiter =
             crate::rate_limit::RateLimiter::new(config.inbox_rate_per_host, config.inbox_burst_per_host);
-        let keys = SigningKeys { kek: kek.clone(), instance_signer, pool: signing };
+        let keys = SigningKeys { kek: kek.clone(), instance_signer, relay_signer, pool: signing };
         let deliverer = Deliverer::new(
             store.clone(),
             delivery_client,
@@ -241,6 +260,8 @@ impl Services {
             queue_snapshot,
             editorial,
             instance_public_key: instance.public_key_pem,
+            relay_public_key: relay_key.public_key_pem,
+            relay: herold_federation::relay::Relay::new(store.clone(), urls.clone(), config.relay_mode),
             config,
             store,
             urls,

@@ -7,7 +7,10 @@ use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
 use crate::*;
 
+mod relay;
 mod staff;
+
+pub use relay::blocked as relay_blocked;
 
 /// For a data class: the statement counting expired rows (`$1` cutoff, `$2` organisation
 /// slug or '' for data without one) and the statements that purge them.
@@ -58,6 +61,11 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
                  WHERE id IN (SELECT st.id FROM staff st JOIN organizations o ON o.id = st.org_id \
                  WHERE st.last_sign_in_at < $1 AND st.subject NOT LIKE 'anonymised-%' AND o.slug = $2)",
             ],
+        ),
+        // Kept while subscribed: counted for inventories, never purged by time.
+        DataClass::RelaySubscribers => (
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM relay_subscribers WHERE created_at < $1 AND $2 = $2",
+            &[],
         ),
         // Images no published announcement shows and no draft in progress still holds.
         DataClass::UnpublishedMedia => (
@@ -150,6 +158,10 @@ fn retention_rows_sql(class: DataClass) -> &'static str {
              'first_sign_in_at', st.first_sign_in_at, 'last_sign_in_at', st.last_sign_in_at) AS TEXT) AS row \
              FROM staff st JOIN organizations o ON o.id = st.org_id \
              WHERE st.last_sign_in_at < $1 AND st.subject NOT LIKE 'anonymised-%' AND o.slug = $2"
+        }
+        DataClass::RelaySubscribers => {
+            "SELECT CAST({json}('actor', actor_uri, 'inbox', inbox, 'state', state, 'since', created_at) AS TEXT) AS row \
+             FROM relay_subscribers WHERE created_at < $1 AND $2 = $2"
         }
         DataClass::UnpublishedMedia => {
             "SELECT CAST({json}('image', m.public_id, 'account', a.username, 'content_type', m.content_type, \
@@ -314,8 +326,8 @@ macro_rules! sql_store {
                 now: Millis,
             ) -> Result<i64> {
                 let id: i64 = sqlx::query(
-                    "INSERT INTO activities (uri, kind, account_id, announcement_id, body, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO activities (uri, kind, account_id, announcement_id, body, created_at, signer) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(&activity.uri)
                 .bind(&activity.kind)
@@ -323,6 +335,7 @@ macro_rules! sql_store {
                 .bind(announcement_id)
                 .bind(&activity.body)
                 .bind(now)
+                .bind(&activity.signer)
                 .fetch_one(&mut **tx)
                 .await?
                 .try_get("id")?;
@@ -828,6 +841,18 @@ macro_rules! sql_store {
 
             async fn subject_data(&self, actor_uri: &str) -> Result<SubjectData> {
                 let mut data = SubjectData::default();
+                data.relay_subscription = sqlx::query(
+                    "SELECT inbox, state, created_at FROM relay_subscribers WHERE actor_uri = $1",
+                )
+                .bind(actor_uri)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| Ok::<_, StoreError>(SubjectRelay {
+                    inbox: r.try_get("inbox")?,
+                    state: r.try_get("state")?,
+                    since: r.try_get("created_at")?,
+                }))
+                .transpose()?;
                 for r in sqlx::query(
                     "SELECT a.username, o.slug, f.created_at, f.inbox, f.follow_id FROM followers f \
                      JOIN accounts a ON a.id = f.account_id JOIN organizations o ON o.id = a.org_id \
@@ -931,7 +956,15 @@ macro_rules! sql_store {
                         _ => erasure.items_held += 1,
                     }
                 }
-                // The key cache is the instance's, not one organisation's.
+                // The relay subscription and the key cache are the instance's, not one
+                // organisation's.
+                if only_org.is_none() {
+                    erasure.relay_subscription_removed = sqlx::query("DELETE FROM relay_subscribers WHERE actor_uri = $1")
+                        .bind(actor_uri)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected() as i64;
+                }
                 if erasure.follows_held == 0 && only_org.is_none() {
                     erasure.actor_cache_removed = sqlx::query("DELETE FROM remote_actors WHERE uri = $1")
                         .bind(actor_uri)
@@ -1130,7 +1163,7 @@ macro_rules! sql_store {
             }
 
             async fn activity_for_delivery(&self, activity_id: i64) -> Result<StoredActivity> {
-                let r = sqlx::query("SELECT id, uri, account_id, body FROM activities WHERE id = $1")
+                let r = sqlx::query("SELECT id, uri, account_id, signer, body FROM activities WHERE id = $1")
                     .bind(activity_id)
                     .fetch_optional(&self.pool)
                     .await?
@@ -1139,6 +1172,7 @@ macro_rules! sql_store {
                     id: r.try_get("id")?,
                     uri: r.try_get("uri")?,
                     account_id: r.try_get("account_id")?,
+                    signer: r.try_get("signer")?,
                     body: r.try_get("body")?,
                 })
             }

@@ -9,10 +9,13 @@ mod backend;
 mod connect;
 mod migrations;
 mod model;
+mod relay;
 mod staff;
 
+pub use backend::relay_blocked;
 pub use connect::{connect, Backend};
 pub use model::*;
+pub use relay::*;
 pub use staff::*;
 
 use async_trait::async_trait;
@@ -35,7 +38,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
-pub trait Store: StaffStore + Send + Sync + 'static {
+pub trait Store: StaffStore + RelayStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     /// Whether every migration this binary knows has been applied.

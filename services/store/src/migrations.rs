@@ -12,8 +12,10 @@ macro_rules! embedded {
     };
 }
 
-const SQLITE: &[(&str, &str)] = embedded!("sqlite": "0001_foundation.sql", "0002_staff.sql");
-const POSTGRES: &[(&str, &str)] = embedded!("postgres": "0001_foundation.sql", "0002_staff.sql");
+const SQLITE: &[(&str, &str)] =
+    embedded!("sqlite": "0001_foundation.sql", "0002_staff.sql", "0003_relay.sql");
+const POSTGRES: &[(&str, &str)] =
+    embedded!("postgres": "0001_foundation.sql", "0002_staff.sql", "0003_relay.sql");
 
 #[derive(Debug)]
 struct Embedded(&'static [(&'static str, &'static str)]);

@@ -70,6 +70,9 @@ pub struct NewActivity {
     pub uri: String,
     pub kind: String,
     pub account_id: Option<i64>,
+    /// Without an account: which instance key signs it (`None` the instance actor,
+    /// `Some("relay")` the relay actor).
+    pub signer: Option<String>,
     pub body: String,
     pub audience: Audience,
     pub priority: Priority,
@@ -173,8 +176,9 @@ pub struct ClaimedDelivery {
 pub struct StoredActivity {
     pub id: i64,
     pub uri: String,
-    /// `None` for activities signed by the instance actor.
+    /// `None` for activities signed by an instance key (see `signer`).
     pub account_id: Option<i64>,
+    pub signer: Option<String>,
     pub body: String,
 }
 
@@ -312,10 +316,12 @@ pub enum DataClass {
     /// Images uploaded to drafts that were never published (published ones live and go
     /// with their announcement).
     UnpublishedMedia,
+    /// Servers subscribed to the relay; kept while the subscription lasts.
+    RelaySubscribers,
 }
 
 impl DataClass {
-    pub const ALL: [DataClass; 9] = [
+    pub const ALL: [DataClass; 10] = [
         DataClass::Followers,
         DataClass::RemoteActorCache,
         DataClass::DeliveryRecords,
@@ -325,6 +331,7 @@ impl DataClass {
         DataClass::StaffDirectory,
         DataClass::StaffSessions,
         DataClass::UnpublishedMedia,
+        DataClass::RelaySubscribers,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -338,6 +345,7 @@ impl DataClass {
             DataClass::StaffDirectory => "staff_directory",
             DataClass::StaffSessions => "staff_sessions",
             DataClass::UnpublishedMedia => "unpublished_media",
+            DataClass::RelaySubscribers => "relay_subscribers",
         }
     }
 
@@ -347,7 +355,7 @@ impl DataClass {
 
     /// Whether the data belongs to one organisation (else it is the instance's).
     pub fn per_org(self) -> bool {
-        !matches!(self, DataClass::RemoteActorCache | DataClass::SecurityLog)
+        !matches!(self, DataClass::RemoteActorCache | DataClass::SecurityLog | DataClass::RelaySubscribers)
     }
 }
 
@@ -380,6 +388,15 @@ pub struct SubjectData {
     pub deliveries_to_them: Vec<SubjectDelivery>,
     /// Audit entries that name the subject in their details.
     pub audit_entries: Vec<SubjectAudit>,
+    /// Their server's subscription to the relay, if they are its subscribing actor.
+    pub relay_subscription: Option<SubjectRelay>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectRelay {
+    pub inbox: String,
+    pub state: String,
+    pub since: Millis,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -434,6 +451,7 @@ pub struct Erasure {
     pub activities_removed: i64,
     pub deliveries_removed: i64,
     pub audit_payloads_erased: i64,
+    pub relay_subscription_removed: i64,
     /// Records kept because their organisation is under legal hold.
     pub items_held: i64,
 }

@@ -1,5 +1,6 @@
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use herold_federation::inbox::Received;
+use herold_federation::relay::RelayReceived;
 use herold_federation::signatures::RequestView;
 use herold_federation::FederationError;
 use url::Url;
@@ -46,6 +47,7 @@ async fn handle(
     s: web::Data<Services>,
     req: HttpRequest,
     body: web::Bytes,
+    to: Inbox,
 ) -> Result<HttpResponse, ApiError> {
     let view = request_view(&s, &req)?;
     let verified = match s.inbox.verify(&view, &body).await {
@@ -71,12 +73,31 @@ async fn handle(
     }
     let span = tracing::Span::current();
     span.record("kind", verified.activity.get("type").and_then(|t| t.as_str()).unwrap_or("unknown"));
-    let outcome = s.inbox.receive(verified).await?;
-    span.record("outcome", tracing::field::debug(outcome));
-    if outcome == Received::Followed {
-        s.deliverer.wake();
+    match to {
+        Inbox::Accounts => {
+            let outcome = s.inbox.receive(verified).await?;
+            span.record("outcome", tracing::field::debug(outcome));
+            if outcome == Received::Followed {
+                s.deliverer.wake();
+            }
+        }
+        Inbox::Relay => {
+            let outcome = s.relay.receive(verified).await?;
+            span.record("outcome", tracing::field::debug(outcome));
+            if outcome == (RelayReceived::Subscribed { pending: false }) {
+                s.deliverer.wake();
+            }
+        }
     }
     Ok(HttpResponse::Accepted().finish())
+}
+
+/// Whose inbox a request came to: the official accounts' (theirs and the shared one), or
+/// the relay's.
+#[derive(Debug, Clone, Copy)]
+enum Inbox {
+    Accounts,
+    Relay,
 }
 
 /// Keeps a rejected request in the security log, if the operator turned it on.
@@ -110,7 +131,18 @@ pub async fn shared_inbox(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let result = handle(s.clone(), req.clone(), body).await;
+    let result = handle(s.clone(), req.clone(), body, Inbox::Accounts).await;
+    note(&s, &req, result).await
+}
+
+/// The URL server admins enter to subscribe to the relay.
+#[post("/relay/inbox")]
+pub async fn relay_inbox(
+    s: web::Data<Services>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let result = handle(s.clone(), req.clone(), body, Inbox::Relay).await;
     note(&s, &req, result).await
 }
 
@@ -124,6 +156,6 @@ pub async fn actor_inbox(
     if s.store.account_by_username(&path.to_ascii_lowercase()).await?.is_none() {
         return Err(ApiError::NotFound);
     }
-    let result = handle(s.clone(), req.clone(), body).await;
+    let result = handle(s.clone(), req.clone(), body, Inbox::Accounts).await;
     note(&s, &req, result).await
 }

@@ -2,6 +2,7 @@ mod actors;
 mod inbox;
 mod media;
 mod metrics;
+mod relay;
 mod wellknown;
 
 pub use metrics::metrics_server;
@@ -25,6 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::home)
         .service(actors::instance_actor)
         .service(inbox::shared_inbox)
+        .service(inbox::relay_inbox)
+        .service(relay::relay_actor)
         .service(inbox::actor_inbox)
         .service(actors::actor)
         .service(actors::outbox)

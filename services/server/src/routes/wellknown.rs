@@ -27,6 +27,8 @@ pub async fn webfinger(
         user.trim_start_matches('@').to_ascii_lowercase()
     } else if resource == s.urls.instance_actor() {
         host.to_ascii_lowercase()
+    } else if resource == s.urls.relay_actor() {
+        "relay".to_owned()
     } else {
         s.urls.username_of(resource).ok_or(ApiError::NotFound)?
     };
@@ -34,6 +36,8 @@ pub async fn webfinger(
     // authorized-fetch mode look it up before they trust its key.
     let (subject_user, actor, profile) = if username == host.to_ascii_lowercase() {
         (host.clone(), s.urls.instance_actor(), s.urls.home())
+    } else if username == "relay" {
+        ("relay".to_owned(), s.urls.relay_actor(), s.urls.relay_actor())
     } else {
         let account = s.store.account_by_username(&username).await?.ok_or(ApiError::NotFound)?;
         let actor = s.urls.actor(&account.username);
@@ -78,6 +82,7 @@ pub async fn nodeinfo_links(s: web::Data<Services>) -> HttpResponse {
 #[get("/nodeinfo/2.1")]
 pub async fn nodeinfo(s: web::Data<Services>) -> Result<HttpResponse, ApiError> {
     let accounts = s.store.list_accounts().await?;
+    let relay = relay_counts(&s).await?;
     let mut posts = 0;
     for a in &accounts {
         posts += s.store.announcement_count(a.id).await?;
@@ -99,8 +104,16 @@ pub async fn nodeinfo(s: web::Data<Services>) -> Result<HttpResponse, ApiError> 
                 "services": { "inbound": [], "outbound": ["atom1.0"] },
                 "openRegistrations": false,
                 "usage": { "users": { "total": accounts.len() }, "localPosts": posts },
-                "metadata": { "nodeName": "Herold" },
+                // The relay by counts only: which servers subscribe is nobody else's business.
+                "metadata": { "nodeName": "Herold", "relay": relay },
             })
             .to_string(),
         ))
+}
+
+/// Relay subscriptions by state, as counts.
+pub async fn relay_counts(s: &Services) -> Result<serde_json::Value, ApiError> {
+    let counts = s.store.relay_counts().await?;
+    let get = |state: &str| counts.iter().find(|(st, _)| st == state).map_or(0, |(_, n)| *n);
+    Ok(json!({ "inbox": s.urls.relay_inbox(), "subscribers": get("active"), "pending": get("pending") }))
 }

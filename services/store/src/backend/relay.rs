@@ -1,0 +1,220 @@
+//! The SQL behind `RelayStore`, instantiated per backend like the rest of `backend`.
+
+use async_trait::async_trait;
+use herold_domain::now_millis;
+use sqlx::Row;
+
+use super::{PgStore, SqliteStore};
+use crate::*;
+
+const SUBSCRIBER_COLUMNS: &str = "actor_uri, host, inbox, follow_id, style, state, created_at, updated_at";
+
+fn subscriber_from<R: Row>(r: &R) -> Result<Subscriber>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let corrupt = |what: &str, v: &str| {
+        StoreError::Database(sqlx::Error::Decode(format!("unknown {what} {v:?} in the database").into()))
+    };
+    let style: String = r.try_get("style")?;
+    let state: String = r.try_get("state")?;
+    Ok(Subscriber {
+        actor_uri: r.try_get("actor_uri")?,
+        host: r.try_get("host")?,
+        inbox: r.try_get("inbox")?,
+        follow_id: r.try_get("follow_id")?,
+        style: SubscriptionStyle::parse(&style).ok_or_else(|| corrupt("subscription style", &style))?,
+        state: SubscriptionState::parse(&state).ok_or_else(|| corrupt("subscription state", &state))?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// `host` is `domain` or one of its subdomains.
+fn under(host: &str, domain: &str) -> bool {
+    let host = host.split(':').next().unwrap_or(host);
+    host == domain || host.ends_with(&format!(".{domain}"))
+}
+
+macro_rules! relay_sql {
+    ($name:ident, $db:ty, $begin:literal) => {
+        impl $name {
+            async fn subscriber_in(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                actor_uri: &str,
+            ) -> Result<Option<Subscriber>> {
+                let row = sqlx::query(&format!("SELECT {SUBSCRIBER_COLUMNS} FROM relay_subscribers WHERE actor_uri = $1"))
+                    .bind(actor_uri)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                row.map(|r| subscriber_from(&r)).transpose()
+            }
+        }
+
+        #[async_trait]
+        impl RelayStore for $name {
+            async fn relay_subscribe(
+                &self,
+                s: NewSubscriber,
+                accept: Option<NewActivity>,
+                audit: AuditEntry,
+            ) -> Result<Subscriber> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                sqlx::query(
+                    "INSERT INTO relay_subscribers (actor_uri, host, inbox, follow_id, style, state, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (actor_uri) DO UPDATE SET host = excluded.host, \
+                     inbox = excluded.inbox, follow_id = excluded.follow_id, style = excluded.style, \
+                     state = excluded.state, updated_at = excluded.updated_at",
+                )
+                .bind(&s.actor_uri)
+                .bind(&s.host)
+                .bind(&s.inbox)
+                .bind(&s.follow_id)
+                .bind(s.style.as_str())
+                .bind(s.state.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if let Some(accept) = &accept {
+                    Self::insert_activity(&mut tx, accept, None, now).await?;
+                }
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                let stored = Self::subscriber_in(&mut *tx, &s.actor_uri)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(s.actor_uri.clone()))?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn relay_approve(&self, actor_uri: &str, accept: NewActivity, audit: AuditEntry) -> Result<Option<Subscriber>> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let changed = sqlx::query(
+                    "UPDATE relay_subscribers SET state = 'active', updated_at = $1 WHERE actor_uri = $2 AND state = 'pending'",
+                )
+                .bind(now)
+                .bind(actor_uri)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Ok(None);
+                }
+                Self::insert_activity(&mut tx, &accept, None, now).await?;
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                let stored = Self::subscriber_in(&mut *tx, actor_uri).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn relay_subscriber(&self, actor_uri: &str) -> Result<Option<Subscriber>> {
+                let mut conn = self.pool.acquire().await?;
+                Self::subscriber_in(&mut *conn, actor_uri).await
+            }
+
+            async fn relay_unsubscribe(&self, actor_uri: &str, follow_id: Option<&str>, audit: AuditEntry) -> Result<bool> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let removed = sqlx::query(
+                    "DELETE FROM relay_subscribers WHERE actor_uri = $1 AND follow_id = COALESCE($2, follow_id)",
+                )
+                .bind(actor_uri)
+                .bind(follow_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if removed == 0 {
+                    return Ok(false);
+                }
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn relay_subscribers(&self) -> Result<Vec<Subscriber>> {
+                let rows = sqlx::query(&format!("SELECT {SUBSCRIBER_COLUMNS} FROM relay_subscribers ORDER BY host, actor_uri"))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(subscriber_from).collect()
+            }
+
+            async fn relay_counts(&self) -> Result<Vec<(String, i64)>> {
+                let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM relay_subscribers GROUP BY state ORDER BY state")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
+            }
+
+            async fn relay_block(&self, domain: &str, audit: AuditEntry) -> Result<u64> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                sqlx::query("INSERT INTO relay_blocks (domain, created_at) VALUES ($1, $2) ON CONFLICT (domain) DO NOTHING")
+                    .bind(domain)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                let hosts: Vec<(String, String)> = sqlx::query("SELECT actor_uri, host FROM relay_subscribers")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get("actor_uri")?, r.try_get("host")?)))
+                    .collect::<Result<_>>()?;
+                let mut ended = 0;
+                for (actor, _) in hosts.iter().filter(|(_, h)| under(h, domain)) {
+                    ended += sqlx::query("DELETE FROM relay_subscribers WHERE actor_uri = $1")
+                        .bind(actor)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                }
+                let audit = audit.with_detail(serde_json::json!({ "domain": domain, "subscriptions_ended": ended }));
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                tx.commit().await?;
+                Ok(ended)
+            }
+
+            async fn relay_unblock(&self, domain: &str, audit: AuditEntry) -> Result<bool> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let removed = sqlx::query("DELETE FROM relay_blocks WHERE domain = $1")
+                    .bind(domain)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if removed > 0 {
+                    let audit = audit.with_detail(serde_json::json!({ "domain": domain }));
+                    Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                }
+                tx.commit().await?;
+                Ok(removed > 0)
+            }
+
+            async fn relay_blocks(&self) -> Result<Vec<String>> {
+                let rows = sqlx::query("SELECT domain FROM relay_blocks ORDER BY domain").fetch_all(&self.pool).await?;
+                rows.iter().map(|r| Ok(r.try_get("domain")?)).collect()
+            }
+        }
+    };
+}
+
+relay_sql!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+relay_sql!(PgStore, sqlx::Postgres, "BEGIN");
+
+/// Whether `host` falls under any blocked domain.
+pub fn blocked(host: &str, blocks: &[String]) -> bool {
+    blocks.iter().any(|d| under(host, d))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn blocks_cover_subdomains_only() {
+        assert!(super::blocked("bad.example", &["bad.example".into()]));
+        assert!(super::blocked("social.bad.example:8443", &["bad.example".into()]));
+        assert!(!super::blocked("notbad.example", &["bad.example".into()]));
+        assert!(!super::blocked("bad.example.org", &["bad.example".into()]));
+    }
+}

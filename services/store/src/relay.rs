@@ -1,0 +1,109 @@
+//! The relay half of the storage contract: subscribed servers and blocked domains.
+
+use async_trait::async_trait;
+use herold_domain::Millis;
+
+use crate::{AuditEntry, NewActivity, Result};
+
+/// How a server subscribed: Mastodon follows the public collection, LitePub servers
+/// (Pleroma, Akkoma, Misskey, GoToSocial) follow the relay actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionStyle {
+    Mastodon,
+    LitePub,
+}
+
+impl SubscriptionStyle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionStyle::Mastodon => "mastodon",
+            SubscriptionStyle::LitePub => "litepub",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SubscriptionStyle> {
+        [SubscriptionStyle::Mastodon, SubscriptionStyle::LitePub].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Where a subscription stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionState {
+    /// Waiting for the operator (relay mode `approval`).
+    Pending,
+    Active,
+}
+
+impl SubscriptionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionState::Pending => "pending",
+            SubscriptionState::Active => "active",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SubscriptionState> {
+        [SubscriptionState::Pending, SubscriptionState::Active].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSubscriber {
+    pub actor_uri: String,
+    pub host: String,
+    /// Where the relay delivers: the subscriber's shared inbox if it has one.
+    pub inbox: String,
+    /// The Follow's id, which the Accept and an Undo refer to.
+    pub follow_id: String,
+    pub style: SubscriptionStyle,
+    pub state: SubscriptionState,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    pub actor_uri: String,
+    pub host: String,
+    pub inbox: String,
+    pub follow_id: String,
+    pub style: SubscriptionStyle,
+    pub state: SubscriptionState,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[async_trait]
+pub trait RelayStore: Send + Sync {
+    /// Records (or renews) a subscription and, when it is accepted at once, queues the
+    /// Accept, with the audit entry, in one transaction.
+    async fn relay_subscribe(
+        &self,
+        subscriber: NewSubscriber,
+        accept: Option<NewActivity>,
+        audit: AuditEntry,
+    ) -> Result<Subscriber>;
+    /// Approves a pending subscription and queues its Accept, together. `None`: nothing
+    /// pending for that actor.
+    async fn relay_approve(
+        &self,
+        actor_uri: &str,
+        accept: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Option<Subscriber>>;
+    async fn relay_subscriber(&self, actor_uri: &str) -> Result<Option<Subscriber>>;
+    /// Ends a subscription (Undo, the subscriber's Delete, or the operator's rejection);
+    /// with `follow_id`, only if it is the one that Follow created. Returns whether it existed.
+    async fn relay_unsubscribe(
+        &self,
+        actor_uri: &str,
+        follow_id: Option<&str>,
+        audit: AuditEntry,
+    ) -> Result<bool>;
+    async fn relay_subscribers(&self) -> Result<Vec<Subscriber>>;
+    /// `(state, count)`, for the public status page and metrics: counts only.
+    async fn relay_counts(&self) -> Result<Vec<(String, i64)>>;
+    /// Blocks a domain and its subdomains, ending their subscriptions, in one transaction.
+    /// Returns how many subscriptions ended.
+    async fn relay_block(&self, domain: &str, audit: AuditEntry) -> Result<u64>;
+    async fn relay_unblock(&self, domain: &str, audit: AuditEntry) -> Result<bool>;
+    async fn relay_blocks(&self) -> Result<Vec<String>>;
+}

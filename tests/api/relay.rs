@@ -1,0 +1,108 @@
+//! The relay's subscriptions, with Fedify as the subscribing server: Mastodon style (a
+//! Follow of the public collection) and LitePub style (a Follow of the relay actor),
+//! approval, blocks, and leaving.
+
+use herold_store::{SubscriptionState, SubscriptionStyle};
+use herold_tests::peer::Peer;
+use herold_tests::spawn::{spawn_app_with, AppOptions};
+use herold_tests::{eventually, Db, TestApp};
+use serde_json::json;
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+async fn relay_app(db: Db, mode: &str) -> TestApp {
+    let options = AppOptions { env: vec![("HEROLD_RELAY_MODE", mode.into())], ..AppOptions::default() };
+    spawn_app_with(db, options).await
+}
+
+async fn accepted(peer: &Peer, follow_id: &str) {
+    eventually(15, "the relay's Accept", || async {
+        peer.received_of("Accept")
+            .await
+            .into_iter()
+            .find(|a| a["object"]["id"] == follow_id || a["object"] == follow_id)
+    })
+    .await;
+}
+
+async fn servers_subscribe_mastodon_and_litepub_style(db: Db) {
+    let app = relay_app(db, "open").await;
+    let relay = app.url("/relay");
+    // The actor is an Application whose inbox is the URL admins enter.
+    let (status, actor) = app.get_json("/relay").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (actor["type"].as_str(), actor["inbox"].as_str()),
+        (Some("Application"), Some(app.url("/relay/inbox").as_str()))
+    );
+    let (_, finger) =
+        app.get_json(&format!("/.well-known/webfinger?resource=acct:relay@127.0.0.1:{}", app.port)).await;
+    assert_eq!(finger["links"][0]["href"], relay.as_str());
+
+    // Mastodon: its instance actor follows the public collection, at the relay inbox.
+    let mastodon = Peer::start("draft-cavage-http-signatures-12");
+    let follow_id = mastodon.send(&relay, json!({ "type": "Follow", "object": PUBLIC })).await;
+    accepted(&mastodon, &follow_id).await;
+    let s = app.store.relay_subscriber(&mastodon.actor()).await.unwrap().expect("subscribed");
+    assert_eq!((s.style, s.state), (SubscriptionStyle::Mastodon, SubscriptionState::Active));
+    assert_eq!(s.follow_id, follow_id);
+
+    // LitePub: follows the relay actor itself.
+    let litepub = Peer::start("rfc9421");
+    let follow_id = litepub.follow(&relay).await;
+    accepted(&litepub, &follow_id).await;
+    let s = app.store.relay_subscriber(&litepub.actor()).await.unwrap().expect("subscribed");
+    assert_eq!(s.style, SubscriptionStyle::LitePub);
+
+    // Counts only, on the status page and in NodeInfo.
+    let (_, nodeinfo) = app.get_json("/nodeinfo/2.1").await;
+    assert_eq!(nodeinfo["metadata"]["relay"]["subscribers"], 2);
+    let page = reqwest::get(app.url("/relay")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("2 servers subscribe") && !page.contains(&mastodon.actor()));
+
+    // Anything but a subscription is refused and stored nowhere.
+    let before = app.store.audit_size().await.unwrap();
+    let like = json!({ "type": "Like", "object": "https://elsewhere.example/notes/1" });
+    let why = mastodon.try_send(&relay, like).await.expect_err("refused");
+    assert!(why.contains("403") && why.contains("not relayed"), "{why}");
+    assert_eq!(app.store.audit_size().await.unwrap(), before);
+
+    // Leaving: Undo of the Follow.
+    litepub.unfollow(&relay).await;
+    eventually(10, "the LitePub subscription ends", || async {
+        app.store.relay_subscriber(&litepub.actor()).await.unwrap().is_none().then_some(())
+    })
+    .await;
+    let audit: Vec<String> =
+        app.store.audit_entries(0, 1000).await.unwrap().into_iter().map(|e| e.leaf.action).collect();
+    assert!(audit.contains(&"relay.subscribe".to_owned()) && audit.contains(&"relay.unsubscribe".to_owned()));
+}
+
+async fn approval_and_blocks_are_the_operators(db: Db) {
+    let app = relay_app(db, "approval").await;
+    let relay = app.url("/relay");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let follow_id = peer.send(&relay, json!({ "type": "Follow", "object": PUBLIC })).await;
+    let pending = eventually(10, "a pending subscription", || async {
+        app.store.relay_subscriber(&peer.actor()).await.unwrap()
+    })
+    .await;
+    assert_eq!(pending.state, SubscriptionState::Pending);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(peer.received_of("Accept").await.is_empty(), "no Accept before approval");
+    let approved = app.services.relay.approve(&peer.actor(), "operator").await.unwrap().expect("was pending");
+    assert_eq!(approved.state, SubscriptionState::Active);
+    app.services.deliverer.wake();
+    accepted(&peer, &follow_id).await;
+
+    // A block covers the domain and ends its subscriptions; new ones are refused.
+    assert_eq!(app.services.relay.block("127.0.0.1", "operator").await.unwrap(), 1);
+    assert!(app.store.relay_subscriber(&peer.actor()).await.unwrap().is_none());
+    let refused = peer.try_send(&relay, json!({ "type": "Follow", "object": PUBLIC })).await;
+    let why = refused.expect_err("blocked");
+    assert!(why.contains("403") && why.contains("blocked"), "{why}");
+    assert!(app.store.relay_subscriber(&peer.actor()).await.unwrap().is_none());
+    assert!(app.services.relay.unblock("127.0.0.1", "operator").await.unwrap());
+}
+
+on_both_backends!(servers_subscribe_mastodon_and_litepub_style, approval_and_blocks_are_the_operators);
