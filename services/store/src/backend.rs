@@ -10,8 +10,6 @@ use crate::*;
 mod relay;
 mod staff;
 
-pub use relay::blocked as relay_blocked;
-
 /// For a data class: the statement counting expired rows (`$1` cutoff, `$2` organisation
 /// slug or '' for data without one) and the statements that purge them.
 fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {

@@ -12,7 +12,6 @@ mod model;
 mod relay;
 mod staff;
 
-pub use backend::relay_blocked;
 pub use connect::{connect, Backend};
 pub use model::*;
 pub use relay::*;

@@ -107,3 +107,25 @@ pub trait RelayStore: Send + Sync {
     async fn relay_unblock(&self, domain: &str, audit: AuditEntry) -> Result<bool>;
     async fn relay_blocks(&self) -> Result<Vec<String>>;
 }
+
+/// `host` (which may carry a port) is `domain` or one of its subdomains.
+pub(crate) fn under_domain(host: &str, domain: &str) -> bool {
+    let host = host.split(':').next().unwrap_or(host);
+    host == domain || host.ends_with(&format!(".{domain}"))
+}
+
+/// Whether `host` falls under any blocked domain.
+pub fn relay_blocked(host: &str, blocks: &[String]) -> bool {
+    blocks.iter().any(|d| under_domain(host, d))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn blocks_cover_subdomains_only() {
+        assert!(super::relay_blocked("bad.example", &["bad.example".into()]));
+        assert!(super::relay_blocked("social.bad.example:8443", &["bad.example".into()]));
+        assert!(!super::relay_blocked("notbad.example", &["bad.example".into()]));
+        assert!(!super::relay_blocked("bad.example.org", &["bad.example".into()]));
+    }
+}

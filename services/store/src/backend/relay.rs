@@ -32,12 +32,6 @@ where
     })
 }
 
-/// `host` is `domain` or one of its subdomains.
-fn under(host: &str, domain: &str) -> bool {
-    let host = host.split(':').next().unwrap_or(host);
-    host == domain || host.ends_with(&format!(".{domain}"))
-}
-
 macro_rules! relay_sql {
     ($name:ident, $db:ty, $begin:literal) => {
         impl $name {
@@ -163,7 +157,7 @@ macro_rules! relay_sql {
                     .map(|r| Ok((r.try_get("actor_uri")?, r.try_get("host")?)))
                     .collect::<Result<_>>()?;
                 let mut ended = 0;
-                for (actor, _) in hosts.iter().filter(|(_, h)| under(h, domain)) {
+                for (actor, _) in hosts.iter().filter(|(_, h)| crate::relay::under_domain(h, domain)) {
                     ended += sqlx::query("DELETE FROM relay_subscribers WHERE actor_uri = $1")
                         .bind(actor)
                         .execute(&mut *tx)
@@ -202,19 +196,3 @@ macro_rules! relay_sql {
 
 relay_sql!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 relay_sql!(PgStore, sqlx::Postgres, "BEGIN");
-
-/// Whether `host` falls under any blocked domain.
-pub fn blocked(host: &str, blocks: &[String]) -> bool {
-    blocks.iter().any(|d| under(host, d))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn blocks_cover_subdomains_only() {
-        assert!(super::blocked("bad.example", &["bad.example".into()]));
-        assert!(super::blocked("social.bad.example:8443", &["bad.example".into()]));
-        assert!(!super::blocked("notbad.example", &["bad.example".into()]));
-        assert!(!super::blocked("bad.example.org", &["bad.example".into()]));
-    }
-}
