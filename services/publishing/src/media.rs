@@ -62,6 +62,10 @@ pub fn clean(bytes: &[u8]) -> Result<CleanImage, MediaError> {
     {
         return Err(MediaError::TooManyPixels);
     }
+    // The orientation block can be larger than the EXIF block it replaces.
+    if image.bytes.len() > MAX_BYTES {
+        return Err(MediaError::TooLarge);
+    }
     Ok(image)
 }
 
@@ -116,6 +120,7 @@ fn clean_jpeg(bytes: &[u8]) -> Result<CleanImage, MediaError> {
     let mut out = vec![0xFF, 0xD8];
     let mut at = 2;
     let mut size = None;
+    let mut orientation_kept = false;
     loop {
         let marker = match bytes.get(at..at + 2) {
             Some([0xFF, m]) => *m,
@@ -135,6 +140,12 @@ fn clean_jpeg(bytes: &[u8]) -> Result<CleanImage, MediaError> {
         if marker == 0xD9 {
             out.extend_from_slice(&[0xFF, 0xD9]);
             break;
+        }
+        // 0xFF00 is a stuffed byte inside scan data and 0x02..=0xBF are reserved: neither
+        // starts a segment. Copied as one, a stuffed pair would make the next reader take the
+        // "segment" for scan data and see different markers inside it.
+        if marker < 0xC0 {
+            return Err(MediaError::Malformed("the JPEG has an unknown marker"));
         }
         let len = bytes.get(at + 2..at + 4).ok_or(MediaError::Malformed("a JPEG segment is cut off"))?;
         let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
@@ -162,9 +173,11 @@ fn clean_jpeg(bytes: &[u8]) -> Result<CleanImage, MediaError> {
         let dropped = matches!(marker, 0xE1 | 0xE3..=0xED | 0xEF | 0xFE) || (marker == 0xE2 && !icc);
         if !dropped {
             out.extend_from_slice(segment);
-        } else if marker == 0xE1 {
+        } else if marker == 0xE1 && !orientation_kept {
+            // Readers honour the first EXIF block only; keeping one also bounds the growth.
             if let Some(orientation) = exif_orientation(&segment[4..]).filter(|o| (2..=8).contains(o)) {
                 out.extend_from_slice(&orientation_only_exif(orientation));
+                orientation_kept = true;
             }
         }
         at = end;
@@ -365,5 +378,19 @@ mod tests {
         assert_eq!(clean(&huge), Err(MediaError::TooManyPixels));
         assert_eq!(clean(&vec![0xFF; MAX_BYTES + 1]), Err(MediaError::TooLarge));
         assert!(matches!(clean(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00]), Err(MediaError::Malformed(_))));
+    }
+
+    #[test]
+    fn a_stuffed_byte_or_reserved_marker_outside_a_scan_is_refused() {
+        // Found by the fuzzer: after a dropped segment, a "segment" 0xFF00 hiding a comment
+        // was copied whole, and cleaning the result again read the comment and dropped it.
+        let frame: &[u8] = &[8, 0, 2, 0, 3, 1, 1, 0x11, 0];
+        let sos: &[u8] = &[1, 1, 0, 0, 63, 0];
+        let mut bytes = jpeg(&[(0xC0, frame), (0xDA, sos)]);
+        bytes.truncate(bytes.len() - 2);
+        bytes.extend_from_slice(&[0xFF, 0xE1, 0, 2, 0xFF, 0x00, 0, 6, 0xFF, 0xFE, 0, 2, 0xFF, 0xD9]);
+        assert_eq!(clean(&bytes), Err(MediaError::Malformed("the JPEG has an unknown marker")));
+        let reserved = [0xFF, 0xD8, 0xFF, 0x4F, 0, 2, 0xFF, 0xD9];
+        assert_eq!(clean(&reserved), Err(MediaError::Malformed("the JPEG has an unknown marker")));
     }
 }
