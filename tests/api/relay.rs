@@ -1,6 +1,7 @@
-//! The relay's subscriptions, with Fedify as the subscribing server: Mastodon style (a
-//! Follow of the public collection) and LitePub style (a Follow of the relay actor),
-//! approval, blocks, and leaving.
+//! The relay, with Fedify as the subscribing and the publishing servers: subscriptions
+//! Mastodon style (a Follow of the public collection) and LitePub style (a Follow of the
+//! relay actor), approval, blocks and leaving; publishers' activities passed on to every
+//! subscriber but their own server, once.
 
 use herold_store::{SubscriptionState, SubscriptionStyle};
 use herold_tests::peer::Peer;
@@ -105,4 +106,115 @@ async fn approval_and_blocks_are_the_operators(db: Db) {
     assert!(app.services.relay.unblock("127.0.0.1", "operator").await.unwrap());
 }
 
-on_both_backends!(servers_subscribe_mastodon_and_litepub_style, approval_and_blocks_are_the_operators);
+/// Subscribes a peer Mastodon style and waits for the relay's Accept.
+async fn subscribed(relay: &str, peer: &Peer) {
+    let follow_id = peer.send(relay, json!({ "type": "Follow", "object": PUBLIC })).await;
+    accepted(peer, &follow_id).await;
+}
+
+/// What a peer received about a post: verbatim activities with that object, or the relay's
+/// Announces of it.
+async fn about(peer: &Peer, object: &str) -> Vec<serde_json::Value> {
+    peer.received()
+        .await
+        .into_iter()
+        .filter(|a| a["object"] == object || a["object"]["id"] == object)
+        .collect()
+}
+
+async fn publishers_reach_every_subscriber_but_their_own_server(db: Db) {
+    let app = relay_app(db, "open").await;
+    let relay = app.url("/relay");
+    let mastodon = Peer::start("draft-cavage-http-signatures-12");
+    subscribed(&relay, &mastodon).await;
+    let litepub = Peer::start("rfc9421");
+    let follow_id = litepub.follow(&relay).await;
+    accepted(&litepub, &follow_id).await;
+    // The publishing server subscribes too: what it sends must not come back to it.
+    let publisher = Peer::start("draft-cavage-http-signatures-12");
+    subscribed(&relay, &publisher).await;
+
+    let note_id = format!("http://127.0.0.1:{}/notes/{}", publisher.port, uuid::Uuid::new_v4());
+    let create = json!({
+        "id": format!("{note_id}/activity"),
+        "type": "Create",
+        "to": [PUBLIC],
+        "object": { "id": note_id, "type": "Note", "attributedTo": publisher.actor(), "to": [PUBLIC],
+                    "content": "Amtliche Warnung: Hochwasser an der Elbe" },
+    });
+
+    // Not a publisher yet: refused, and nothing is queued.
+    let queued = || async {
+        let s = app.store.delivery_stats(None).await.unwrap();
+        s.delivered + s.pending + s.retrying + s.dead
+    };
+    let before = queued().await;
+    let why = publisher.try_send(&relay, create.clone()).await.expect_err("not a publisher");
+    assert!(why.contains("403") && why.contains("not among this relay's publishers"), "{why}");
+    assert_eq!(queued().await, before);
+
+    assert!(app.services.relay.add_publisher(&publisher.actor(), "operator").await.unwrap());
+    assert_eq!(app.store.relay_publishers().await.unwrap(), vec![publisher.actor()]);
+    publisher.send(&relay, create.clone()).await;
+
+    // Fedify signs what it sends inside (RsaSignature2017): the Mastodon-style subscriber
+    // gets the very Create, which it accepts on the publisher's signature although the relay
+    // delivered it; the LitePub subscriber gets the relay's Announce of the note.
+    let verbatim = eventually(15, "the Create, byte-for-byte, at the Mastodon-style subscriber", || async {
+        about(&mastodon, &note_id).await.into_iter().find(|a| a["type"] == "Create")
+    })
+    .await;
+    assert_eq!(verbatim["id"], create["id"]);
+    assert_eq!(verbatim["actor"].as_str(), Some(publisher.actor().as_str()));
+    assert!(verbatim["body"]["signature"]["signatureValue"].is_string(), "{verbatim}");
+    let announce = eventually(15, "the relay's Announce at the LitePub subscriber", || async {
+        about(&litepub, &note_id).await.into_iter().find(|a| a["type"] == "Announce")
+    })
+    .await;
+    assert_eq!(announce["actor"].as_str(), Some(relay.as_str()));
+
+    // The same activity again, and the same post in a publisher's Announce: nothing new.
+    publisher.send(&relay, create.clone()).await;
+    publisher.send(&relay, json!({ "type": "Announce", "to": [PUBLIC], "object": note_id })).await;
+    // Something after them, to know that everything before has been through the queue.
+    let marker = format!("http://127.0.0.1:{}/notes/{}", publisher.port, uuid::Uuid::new_v4());
+    let mut later = create.clone();
+    later["id"] = json!(format!("{marker}/activity"));
+    later["object"]["id"] = json!(marker);
+    publisher.send(&relay, later).await;
+    eventually(15, "the later post at both subscribers", || async {
+        (!about(&mastodon, &marker).await.is_empty() && !about(&litepub, &marker).await.is_empty())
+            .then_some(())
+    })
+    .await;
+    assert_eq!(about(&mastodon, &note_id).await.len(), 1, "passed on once");
+    assert_eq!(about(&litepub, &note_id).await.len(), 1, "passed on once");
+    assert!(about(&publisher, &note_id).await.is_empty(), "nothing back to its origin");
+
+    // Not public, or a Like: refused.
+    let private = json!({ "type": "Create", "to": [format!("{}/followers", publisher.actor())],
+        "object": { "id": format!("{note_id}-private"), "type": "Note", "attributedTo": publisher.actor(), "content": "intern" } });
+    let why = publisher.try_send(&relay, private).await.expect_err("not public");
+    assert!(why.contains("403") && why.contains("only public"), "{why}");
+
+    // The official accounts publish through the relay too: every subscriber, the publishing
+    // peer included, gets the relay's Announce, and fetches the post here.
+    app.create_account("bfdi", "press").await;
+    let own = app.publish("press", "Bekanntmachung für alle Abonnenten des Relays").await;
+    let own_id = app.url(&format!("/users/press/announcements/{}", own.public_id));
+    for peer in [&mastodon, &litepub, &publisher] {
+        let a = eventually(15, "the relay's Announce of an official announcement", || async {
+            about(peer, &own_id).await.into_iter().find(|a| a["type"] == "Announce")
+        })
+        .await;
+        assert_eq!(a["actor"].as_str(), Some(relay.as_str()));
+    }
+    let counted = reqwest::get(app.url("/relay")).await.unwrap().text().await.unwrap();
+    assert!(counted.contains("3 servers subscribe"), "{counted}");
+}
+
+on_both_backends!(
+    servers_subscribe_mastodon_and_litepub_style,
+    approval_and_blocks_are_the_operators,
+    publishers_reach_every_subscriber_but_their_own_server
+);

@@ -147,7 +147,8 @@ pub fn action_of(class: DataClass) -> AtExpiry {
         | DataClass::AuditPayloads
         | DataClass::SecurityLog
         | DataClass::StaffSessions
-        | DataClass::UnpublishedMedia => AtExpiry::Delete,
+        | DataClass::UnpublishedMedia
+        | DataClass::RelayTraffic => AtExpiry::Delete,
     }
 }
 

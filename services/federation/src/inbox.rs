@@ -16,6 +16,9 @@ use crate::{FederationError, Urls};
 pub struct Verified {
     pub activity: Value,
     pub actor: RemoteActor,
+    /// The sender's key was fetched for this request (not in the cache): the receiver
+    /// stores it if it acts on the activity, so that a refused one leaves nothing behind.
+    pub fresh: bool,
 }
 
 /// What happened to a received activity, for logs and metrics.
@@ -82,12 +85,7 @@ impl Inbox {
                 "the signing key does not belong to the activity's actor".into(),
             ));
         }
-        // Only a verified sender whose activity we act on is remembered.
-        let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
-        if fresh && matches!(kind, "Follow" | "Undo" | "Update" | "Delete") {
-            self.store.upsert_remote_actor(&actor).await?;
-        }
-        Ok(Verified { activity, actor })
+        Ok(Verified { activity, actor, fresh })
     }
 
     async fn fetch_key_owner(&self, key_id: &str) -> Result<RemoteActor, FederationError> {
@@ -118,8 +116,12 @@ impl Inbox {
 
     /// Acts on a verified activity. Types Herold has no use for are accepted and dropped.
     pub async fn receive(&self, verified: Verified) -> Result<Received, FederationError> {
-        let Verified { activity, actor } = verified;
+        let Verified { activity, actor, fresh } = verified;
         let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
+        // Only a verified sender whose activity we act on is remembered.
+        if fresh && matches!(kind, "Follow" | "Undo" | "Update" | "Delete") {
+            self.store.upsert_remote_actor(&actor).await?;
+        }
         match kind {
             "Follow" => self.follow(&activity, &actor).await,
             "Undo" if activity.get("object").is_some_and(Value::is_string) => {

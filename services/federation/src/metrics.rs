@@ -29,6 +29,8 @@ pub struct Metrics {
     inbox_failed: AtomicU64,
     pub retention_runs: AtomicU64,
     pub checkpoints: AtomicU64,
+    /// Activities the relay passed on.
+    pub relayed: AtomicU64,
     /// Also told of every delivery's latency (seconds) and outcome: the OTLP exporter's
     /// histogram, when one is configured.
     latency_observer: OnceLock<Box<dyn Fn(f64, &'static str) + Send + Sync>>,
@@ -43,6 +45,7 @@ pub struct Snapshot {
     pub inbox: [(&'static str, u64); 3],
     pub retention_runs: u64,
     pub checkpoints: u64,
+    pub relayed: u64,
 }
 
 impl Metrics {
@@ -70,6 +73,7 @@ impl Metrics {
             ],
             retention_runs: get(&self.retention_runs),
             checkpoints: get(&self.checkpoints),
+            relayed: get(&self.relayed),
         }
     }
 
@@ -158,6 +162,10 @@ impl Metrics {
         let _ = writeln!(out, "# HELP herold_audit_checkpoints_total Audit checkpoints signed.");
         let _ = writeln!(out, "# TYPE herold_audit_checkpoints_total counter");
         let _ = writeln!(out, "herold_audit_checkpoints_total {}", get(&self.checkpoints));
+        let _ =
+            writeln!(out, "# HELP herold_relayed_total Activities the relay passed on to its subscribers.");
+        let _ = writeln!(out, "# TYPE herold_relayed_total counter");
+        let _ = writeln!(out, "herold_relayed_total {}", get(&self.relayed));
     }
 }
 

@@ -1,13 +1,16 @@
-//! The relay's subscriptions: servers subscribe Mastodon style (a Follow of the public
-//! collection sent to the relay inbox) or LitePub style (a Follow of the relay actor), are
-//! accepted at once or after the operator approves, and leave with Undo or Delete. The
+//! The relay: servers subscribe Mastodon style (a Follow of the public collection sent to
+//! the relay inbox) or LitePub style (a Follow of the relay actor), are accepted at once or
+//! after the operator approves, and leave with Undo or Delete. Publishers (the official
+//! accounts, through `herold-publishing`, and the servers or actors the operator lists) have
+//! their public activities passed on to every subscriber but their own server. The
 //! signature on the relay inbox is checked by `Inbox::verify`, exactly as elsewhere.
 
 use std::sync::Arc;
 
+use herold_domain::now_millis;
 use herold_store::{
-    relay_blocked, Audience, AuditEntry, NewActivity, NewSubscriber, Priority, Store, Subscriber,
-    SubscriptionState, SubscriptionStyle,
+    relay_blocked, relay_publisher_allowed, Audience, AuditEntry, NewActivity, NewSubscriber, Priority,
+    RemoteActor, Store, Subscriber, SubscriptionState, SubscriptionStyle,
 };
 use serde_json::{json, Value};
 
@@ -16,11 +19,15 @@ use crate::inbox::Verified;
 use crate::vocab::{self, PUBLIC};
 use crate::{FederationError, Urls};
 
-/// Whether subscriptions take effect at once or wait for the operator.
+/// Who may subscribe, and whether it takes effect at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelayMode {
+    /// Any server that is not blocked, at once.
     Open,
+    /// Any server that is not blocked, once the operator approves.
     Approval,
+    /// Only the servers on the relay's publisher list, at once.
+    Allowlist,
 }
 
 impl RelayMode {
@@ -28,6 +35,7 @@ impl RelayMode {
         match s {
             "open" => Some(RelayMode::Open),
             "approval" => Some(RelayMode::Approval),
+            "allowlist" => Some(RelayMode::Allowlist),
             _ => None,
         }
     }
@@ -36,8 +44,16 @@ impl RelayMode {
 /// What a message to the relay inbox did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelayReceived {
-    Subscribed { pending: bool },
+    Subscribed {
+        pending: bool,
+    },
     Unsubscribed,
+    /// Passed on to the subscribers (their deliveries are queued).
+    Relayed,
+    /// Passed on before (the same activity, or the same post on another path).
+    Duplicate,
+    /// Nothing to do (an Undo of a subscription that does not exist).
+    Ignored,
 }
 
 #[derive(Clone)]
@@ -47,14 +63,35 @@ pub struct Relay {
     mode: RelayMode,
 }
 
-/// The host (with port) of an actor URI: the unit of blocks.
+/// The host (with port) of a URI: the unit of blocks, and the origin a relayed activity is
+/// never sent back to.
 fn host_of(uri: &str) -> Result<String, FederationError> {
-    let url = url::Url::parse(uri).map_err(|_| FederationError::Invalid("the actor is not a URL".into()))?;
-    let host = url.host_str().ok_or_else(|| FederationError::Invalid("the actor has no host".into()))?;
+    let url = url::Url::parse(uri).map_err(|_| FederationError::Invalid(format!("{uri:?} is not a URL")))?;
+    let host = url.host_str().ok_or_else(|| FederationError::Invalid(format!("{uri} has no host")))?;
     Ok(match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
     })
+}
+
+/// Addressed to the public collection (`to` or `cc`), as every relayed activity must be.
+fn is_addressed_publicly(activity: &Value) -> bool {
+    ["to", "cc"].iter().any(|field| match activity.get(field) {
+        Some(Value::String(s)) => vocab::is_public(s),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).any(vocab::is_public),
+        _ => false,
+    })
+}
+
+/// Whether the body carries a Linked Data signature made with the key that signed the
+/// request. Mastodon accepts a relayed body byte-for-byte only when such a signature
+/// verifies; Herold does not canonicalise JSON-LD itself, but the request's signature by
+/// the same key over these exact bytes shows the publisher's server put it there.
+fn ld_signed_by(activity: &Value, key_id: &str) -> bool {
+    let Some(signature) = activity.get("signature") else { return false };
+    signature.get("type").and_then(Value::as_str) == Some("RsaSignature2017")
+        && signature.get("creator").and_then(Value::as_str) == Some(key_id)
+        && signature.get("signatureValue").and_then(Value::as_str).is_some_and(|v| !v.is_empty())
 }
 
 impl Relay {
@@ -62,35 +99,53 @@ impl Relay {
         Relay { store, urls, mode }
     }
 
-    pub async fn receive(&self, verified: Verified) -> Result<RelayReceived, FederationError> {
-        let Verified { activity, actor } = verified;
+    pub fn mode(&self) -> RelayMode {
+        self.mode
+    }
+
+    /// Acts on a verified message to the relay inbox; `body` is the request body as it
+    /// came, which is what a verbatim forward sends.
+    pub async fn receive(&self, verified: Verified, body: &[u8]) -> Result<RelayReceived, FederationError> {
+        let Verified { activity, actor, fresh } = verified;
         let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
         let object = activity.get("object").unwrap_or(&Value::Null);
-        match kind {
-            "Follow" => self.subscribe(&activity, &actor).await,
+        let received = match kind {
+            "Follow" => self.subscribe(&activity, &actor).await?,
             // Undo of the subscription's Follow, embedded or by id.
             "Undo" => {
+                if object.get("type").is_some_and(|t| t != "Follow") {
+                    return Err(FederationError::NotAccepted(
+                        "the relay inbox takes an Undo of a subscription's Follow only".into(),
+                    ));
+                }
                 let follow_id = vocab::id_of(object)
                     .ok_or_else(|| FederationError::Invalid("the Undo names no activity".into()))?;
-                self.unsubscribe(&actor.uri, Some(follow_id), "relay.unsubscribe").await
+                self.unsubscribe(&actor.uri, Some(follow_id)).await?
             }
             // The subscribing actor itself is gone.
             "Delete" if vocab::id_of(object) == Some(actor.uri.as_str()) => {
-                self.unsubscribe(&actor.uri, None, "relay.unsubscribe").await
+                self.unsubscribe(&actor.uri, None).await?
             }
-            other => Err(FederationError::NotAccepted(format!(
-                "the relay inbox takes subscriptions (Follow, Undo); a {} is not relayed from {}",
-                if other.is_empty() { "message without a type" } else { other },
-                actor.uri
-            ))),
+            "Create" | "Update" | "Delete" | "Announce" | "Move" => {
+                self.forward(kind, &activity, body, &actor).await?
+            }
+            other => {
+                return Err(FederationError::NotAccepted(format!(
+                    "the relay inbox takes subscriptions (Follow, Undo) and public Create, Update, Delete, \
+                     Announce and Move from its publishers; a {} is not relayed",
+                    if other.is_empty() { "message without a type" } else { other },
+                )))
+            }
+        };
+        // Only a sender the relay acted on is remembered, so that its next activity needs no
+        // fetch from its origin; a refused one leaves nothing behind.
+        if fresh && received != RelayReceived::Ignored {
+            self.store.upsert_remote_actor(&actor).await?;
         }
+        Ok(received)
     }
 
-    async fn subscribe(
-        &self,
-        follow: &Value,
-        actor: &herold_store::RemoteActor,
-    ) -> Result<RelayReceived, FederationError> {
+    async fn subscribe(&self, follow: &Value, actor: &RemoteActor) -> Result<RelayReceived, FederationError> {
         let style = match vocab::id_of(follow.get("object").unwrap_or(&Value::Null)) {
             Some(o) if vocab::is_public(o) => SubscriptionStyle::Mastodon,
             Some(o) if o == self.urls.relay_actor() => SubscriptionStyle::LitePub,
@@ -108,12 +163,28 @@ impl Relay {
         if relay_blocked(&host, &self.store.relay_blocks().await?) {
             return Err(FederationError::NotAccepted(format!("{host} is blocked from this relay")));
         }
-        let inbox = actor.shared_inbox.clone().unwrap_or_else(|| actor.inbox.clone());
+        // A server that turns the relay off and on again follows anew: an active subscription
+        // stays active and is accepted again, whatever the mode.
+        let active = self
+            .store
+            .relay_subscriber(&actor.uri)
+            .await?
+            .is_some_and(|s| s.state == SubscriptionState::Active);
         let state = match self.mode {
+            _ if active => SubscriptionState::Active,
             RelayMode::Open => SubscriptionState::Active,
             RelayMode::Approval => SubscriptionState::Pending,
+            RelayMode::Allowlist => {
+                if !relay_publisher_allowed(&actor.uri, &host, &self.store.relay_publishers().await?) {
+                    return Err(FederationError::NotAccepted(format!(
+                        "this relay takes subscriptions only from the servers its operator listed; {host} is not one"
+                    )));
+                }
+                SubscriptionState::Active
+            }
         };
-        let accept = (state == SubscriptionState::Active).then(|| self.accept(follow, &inbox));
+        let inbox = actor.shared_inbox.clone().unwrap_or_else(|| actor.inbox.clone());
+        let accept = (state == SubscriptionState::Active).then(|| self.answer("Accept", follow, &inbox));
         let audit =
             AuditEntry::new("remote", "relay.subscribe", format!("relay:{host}")).with_detail(json!({
                 "actor": actor.uri,
@@ -129,22 +200,134 @@ impl Relay {
         &self,
         actor_uri: &str,
         follow_id: Option<&str>,
-        action: &str,
     ) -> Result<RelayReceived, FederationError> {
         let host = host_of(actor_uri)?;
-        let audit = AuditEntry::new("remote", action, format!("relay:{host}"))
+        let audit = AuditEntry::new("remote", "relay.unsubscribe", format!("relay:{host}"))
             .with_detail(json!({ "actor": actor_uri }));
-        self.store.relay_unsubscribe(actor_uri, follow_id, audit).await?;
-        Ok(RelayReceived::Unsubscribed)
+        Ok(if self.store.relay_unsubscribe(actor_uri, follow_id, None, audit).await? {
+            RelayReceived::Unsubscribed
+        } else {
+            RelayReceived::Ignored
+        })
     }
 
-    /// The relay's Accept of a Follow, echoing the Follow's identifying fields.
-    fn accept(&self, follow: &Value, inbox: &str) -> NewActivity {
+    /// Passes a publisher's public activity on to every subscriber but its own server.
+    /// Create and Announce go byte-for-byte (relay-signed) to Mastodon-style subscribers when
+    /// the publisher signed them inside (Mastodon then needs no fetch from the origin), and
+    /// otherwise, and always to LitePub subscribers (which cannot check such signatures), as
+    /// the relay's Announce of the object. Update, Delete and Move mean nothing from a relay
+    /// unless they are signed inside, so they are passed on only then, byte-for-byte.
+    async fn forward(
+        &self,
+        kind: &str,
+        activity: &Value,
+        body: &[u8],
+        actor: &RemoteActor,
+    ) -> Result<RelayReceived, FederationError> {
+        let origin = host_of(&actor.uri)?;
+        if origin == self.urls.host() {
+            return Err(FederationError::NotAccepted(
+                "the relay does not take activities of its own server back".into(),
+            ));
+        }
+        if relay_blocked(&origin, &self.store.relay_blocks().await?) {
+            return Err(FederationError::NotAccepted(format!("{origin} is blocked from this relay")));
+        }
+        if !relay_publisher_allowed(&actor.uri, &origin, &self.store.relay_publishers().await?) {
+            return Err(FederationError::NotAccepted(format!(
+                "{} is not among this relay's publishers (the operator adds them with `herold relay publishers add`)",
+                actor.uri
+            )));
+        }
+        if !is_addressed_publicly(activity) {
+            return Err(FederationError::NotAccepted("only public activities are relayed".into()));
+        }
+        let id = vocab::id_of(activity)
+            .ok_or_else(|| FederationError::Invalid("the activity has no id".into()))?;
+        let object = vocab::id_of(activity.get("object").unwrap_or(&Value::Null))
+            .ok_or_else(|| FederationError::Invalid(format!("the {kind} names no object")))?;
+        if host_of(id)? != origin {
+            return Err(FederationError::Invalid("the activity's id is not on its actor's server".into()));
+        }
+        let object_host = host_of(object)?;
+        // What is ours goes out through our own accounts; taking it back would loop.
+        if object_host == self.urls.host() {
+            return Err(FederationError::NotAccepted(
+                "the relay does not pass on its own server's posts".into(),
+            ));
+        }
+        // Only an Announce may be about another server's post; a Create, Update, Delete or
+        // Move speaks for its actor's own server.
+        if kind != "Announce" && object_host != origin {
+            return Err(FederationError::Invalid(format!(
+                "the {kind}'s object is not on its actor's server"
+            )));
+        }
+        let signed = ld_signed_by(activity, &actor.key_id);
+        let everyone = |style| Audience::RelaySubscribers { style, except_host: Some(origin.clone()) };
+        let mut seen = vec![format!("activity:{id}")];
+        let mut out = Vec::new();
+        match kind {
+            "Create" | "Announce" => {
+                // The same post may come twice: from its author and in another relay's Announce.
+                seen.push(format!("object:{object}"));
+                if signed {
+                    out.push(self.verbatim(kind, body, everyone(Some(SubscriptionStyle::Mastodon)))?);
+                    out.push(self.announce(object, everyone(Some(SubscriptionStyle::LitePub))));
+                } else {
+                    out.push(self.announce(object, everyone(None)));
+                }
+            }
+            _ if signed => out.push(self.verbatim(kind, body, everyone(None))?),
+            _ => return Err(FederationError::NotAccepted(format!(
+                "a relayed {kind} must carry its publisher's Linked Data signature, which receivers check; \
+                     this one has none"
+            ))),
+        }
+        Ok(if self.store.relay_forward(&seen, &out).await? {
+            RelayReceived::Relayed
+        } else {
+            RelayReceived::Duplicate
+        })
+    }
+
+    /// The body as the publisher sent it, under an id of the relay's own (the activity's
+    /// id stays in the body; receivers see only that).
+    fn verbatim(&self, kind: &str, body: &[u8], audience: Audience) -> Result<NewActivity, FederationError> {
+        let body = String::from_utf8(body.to_vec())
+            .map_err(|_| FederationError::Invalid("the body is not UTF-8".into()))?;
+        Ok(NewActivity {
+            uri: self.urls.relay_activity(&uuid::Uuid::new_v4().to_string()),
+            kind: kind.to_owned(),
+            account_id: None,
+            signer: Some(RELAY_SIGNER.into()),
+            body,
+            audience,
+            priority: Priority::Routine,
+        })
+    }
+
+    /// The relay's Announce of a post, which receivers fetch from its origin.
+    pub fn announce(&self, object: &str, audience: Audience) -> NewActivity {
         let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
         NewActivity {
-            body: vocab::accept(&uri, &self.urls.relay_actor(), follow).to_string(),
+            body: vocab::announce(&uri, &self.urls.relay_actor(), object, now_millis()).to_string(),
             uri,
-            kind: "Accept".into(),
+            kind: "Announce".into(),
+            account_id: None,
+            signer: Some(RELAY_SIGNER.into()),
+            audience,
+            priority: Priority::Routine,
+        }
+    }
+
+    /// The relay's Accept or Reject of a Follow, echoing the Follow's identifying fields.
+    fn answer(&self, kind: &str, follow: &Value, inbox: &str) -> NewActivity {
+        let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
+        NewActivity {
+            body: vocab::answer(kind, &uri, &self.urls.relay_actor(), follow).to_string(),
+            uri,
+            kind: kind.into(),
             account_id: None,
             signer: Some(RELAY_SIGNER.into()),
             audience: Audience::Inboxes(vec![inbox.to_owned()]),
@@ -152,31 +335,37 @@ impl Relay {
         }
     }
 
+    /// The Follow a subscription was made with, as far as the relay keeps it.
+    fn follow_of(&self, s: &Subscriber) -> Value {
+        let object = match s.style {
+            SubscriptionStyle::Mastodon => PUBLIC.to_owned(),
+            SubscriptionStyle::LitePub => self.urls.relay_actor(),
+        };
+        json!({ "id": s.follow_id, "type": "Follow", "actor": s.actor_uri, "object": object })
+    }
+
     /// Approves a pending subscription (relay mode `approval`): the subscriber receives its
     /// Accept. `None` if nothing is pending for that actor.
     pub async fn approve(&self, actor_uri: &str, by: &str) -> Result<Option<Subscriber>, FederationError> {
         let Some(pending) = self.store.relay_subscriber(actor_uri).await? else { return Ok(None) };
-        let object = match pending.style {
-            SubscriptionStyle::Mastodon => PUBLIC.to_owned(),
-            SubscriptionStyle::LitePub => self.urls.relay_actor(),
-        };
-        let follow =
-            json!({ "id": pending.follow_id, "type": "Follow", "actor": actor_uri, "object": object });
-        let accept = self.accept(&follow, &pending.inbox);
+        let accept = self.answer("Accept", &self.follow_of(&pending), &pending.inbox);
         let audit = AuditEntry::new(by, "relay.approve", format!("relay:{}", pending.host))
             .with_detail(json!({ "actor": actor_uri }));
         Ok(self.store.relay_approve(actor_uri, accept, audit).await?)
     }
 
-    /// Ends a subscription at the operator's word (pending or active).
+    /// Ends a subscription at the operator's word (pending or active) and tells the
+    /// subscriber with a Reject, so that its server does not show the relay as waiting.
     pub async fn reject(&self, actor_uri: &str, by: &str) -> Result<bool, FederationError> {
-        let host = host_of(actor_uri)?;
-        let audit = AuditEntry::new(by, "relay.reject", format!("relay:{host}"))
+        let Some(s) = self.store.relay_subscriber(actor_uri).await? else { return Ok(false) };
+        let reject = self.answer("Reject", &self.follow_of(&s), &s.inbox);
+        let audit = AuditEntry::new(by, "relay.reject", format!("relay:{}", s.host))
             .with_detail(json!({ "actor": actor_uri }));
-        Ok(self.store.relay_unsubscribe(actor_uri, None, audit).await?)
+        Ok(self.store.relay_unsubscribe(actor_uri, Some(&s.follow_id), Some(reject), audit).await?)
     }
 
-    /// Blocks a domain and its subdomains from subscribing; ends their subscriptions.
+    /// Blocks a domain and its subdomains from subscribing and publishing; ends their
+    /// subscriptions.
     pub async fn block(&self, domain: &str, by: &str) -> Result<u64, FederationError> {
         let domain = normalise_domain(domain)?;
         let audit = AuditEntry::new(by, "relay.block", format!("relay:{domain}"));
@@ -187,6 +376,37 @@ impl Relay {
         let domain = normalise_domain(domain)?;
         let audit = AuditEntry::new(by, "relay.unblock", format!("relay:{domain}"));
         Ok(self.store.relay_unblock(&domain, audit).await?)
+    }
+
+    /// Lists a publisher: a domain (with its subdomains) or one actor's URI.
+    pub async fn add_publisher(&self, entry: &str, by: &str) -> Result<bool, FederationError> {
+        let entry = normalise_publisher(entry)?;
+        let audit = AuditEntry::new(by, "relay.publisher_add", format!("relay:{entry}"));
+        Ok(self.store.relay_publisher_add(&entry, audit).await?)
+    }
+
+    pub async fn remove_publisher(&self, entry: &str, by: &str) -> Result<bool, FederationError> {
+        let entry = normalise_publisher(entry)?;
+        let audit = AuditEntry::new(by, "relay.publisher_remove", format!("relay:{entry}"));
+        Ok(self.store.relay_publisher_remove(&entry, audit).await?)
+    }
+}
+
+/// A publisher as the operator typed it: an actor's http(s) URI, or a domain name.
+fn normalise_publisher(entry: &str) -> Result<String, FederationError> {
+    let entry = entry.trim();
+    if entry.contains("://") {
+        let url = url::Url::parse(entry)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "https" | "http") && u.host_str().is_some())
+            .ok_or_else(|| {
+                FederationError::Invalid(format!(
+                    "{entry:?} is not an actor URI such as https://social.example/users/press"
+                ))
+            })?;
+        Ok(url.to_string())
+    } else {
+        normalise_domain(entry)
     }
 }
 
@@ -207,11 +427,38 @@ fn normalise_domain(domain: &str) -> Result<String, FederationError> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     #[test]
     fn domains_are_checked_and_normalised() {
         assert_eq!(super::normalise_domain(" Social.Example. ").unwrap(), "social.example");
         assert!(super::normalise_domain("bad domain").is_err());
         assert!(super::normalise_domain("").is_err());
         assert!(super::normalise_domain("a..b").is_err());
+    }
+
+    #[test]
+    fn publishers_are_domains_or_actor_uris() {
+        assert_eq!(super::normalise_publisher("Bund.DE").unwrap(), "bund.de");
+        assert_eq!(
+            super::normalise_publisher("https://social.bund.de/users/bfdi").unwrap(),
+            "https://social.bund.de/users/bfdi"
+        );
+        assert!(super::normalise_publisher("ftp://social.bund.de/x").is_err());
+        assert!(super::normalise_publisher("https://").is_err());
+    }
+
+    #[test]
+    fn only_public_activities_and_the_signers_own_ld_signature_count() {
+        assert!(super::is_addressed_publicly(&json!({ "to": ["as:Public"] })));
+        assert!(super::is_addressed_publicly(
+            &json!({ "cc": "https://www.w3.org/ns/activitystreams#Public" })
+        ));
+        assert!(!super::is_addressed_publicly(&json!({ "to": ["https://a.example/users/x/followers"] })));
+        let signed = json!({ "signature": {
+            "type": "RsaSignature2017", "creator": "https://a.example/users/x#main-key", "signatureValue": "c2ln" } });
+        assert!(super::ld_signed_by(&signed, "https://a.example/users/x#main-key"));
+        assert!(!super::ld_signed_by(&signed, "https://b.example/users/y#main-key"));
+        assert!(!super::ld_signed_by(&json!({}), "https://a.example/users/x#main-key"));
     }
 }

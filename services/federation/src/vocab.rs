@@ -101,7 +101,7 @@ pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Value {
 
 /// The relay actor: an `Application` (what Mastodon, Friendica and the LitePub servers
 /// expect of a relay) whose inbox and shared inbox are the URL admins enter.
-pub fn relay_actor(urls: &Urls, public_key_pem: &str) -> Value {
+pub fn relay_actor(urls: &Urls, public_key_pem: &str, manually_approves: bool) -> Value {
     json!({
         "@context": context(),
         "id": urls.relay_actor(),
@@ -112,7 +112,7 @@ pub fn relay_actor(urls: &Urls, public_key_pem: &str) -> Value {
         "inbox": urls.relay_inbox(),
         "endpoints": { "sharedInbox": urls.relay_inbox() },
         "url": urls.relay_actor(),
-        "manuallyApprovesFollowers": false,
+        "manuallyApprovesFollowers": manually_approves,
         "publicKey": {
             "id": urls.relay_key_id(),
             "owner": urls.relay_actor(),
@@ -139,7 +139,8 @@ pub fn activity(id: &str, kind: &str, actor: &str, object: Value, followers: &st
     a
 }
 
-pub fn accept(id: &str, actor: &str, follow: &Value) -> Value {
+/// An `Accept` or `Reject` of a Follow.
+pub fn answer(kind: &str, id: &str, actor: &str, follow: &Value) -> Value {
     // Echo the Follow's identifying fields only; the rest of what a remote sent is not ours
     // to repeat.
     let object = json!({
@@ -148,7 +149,25 @@ pub fn accept(id: &str, actor: &str, follow: &Value) -> Value {
         "actor": follow.get("actor"),
         "object": follow.get("object"),
     });
-    json!({ "@context": AS_CONTEXT, "id": id, "type": "Accept", "actor": actor, "object": object })
+    json!({ "@context": AS_CONTEXT, "id": id, "type": kind, "actor": actor, "object": object })
+}
+
+pub fn accept(id: &str, actor: &str, follow: &Value) -> Value {
+    answer("Accept", id, actor, follow)
+}
+
+/// A public `Announce` of a post by its id: what a relay sends so that receivers fetch the
+/// post from its origin.
+pub fn announce(id: &str, actor: &str, object: &str, published: i64) -> Value {
+    json!({
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Announce",
+        "actor": actor,
+        "object": object,
+        "to": [PUBLIC],
+        "published": format_rfc3339(published),
+    })
 }
 
 pub fn tombstone(id: &str, deleted: i64) -> Value {

@@ -358,7 +358,7 @@ impl Editorial {
         });
         match draft.kind {
             DraftKind::Create => {
-                let (new, create) = self.publisher.prepare_create(&account, content);
+                let (new, activities) = self.publisher.prepare_create(&account, content);
                 let audit = AuditEntry::new(
                     "system",
                     "announcement.publish",
@@ -366,7 +366,7 @@ impl Editorial {
                 )
                 .in_org(&account.org_slug)
                 .with_detail(attribution);
-                Ok(self.store.publish_draft(draft.id, &transition, new, create, audit).await?)
+                Ok(self.store.publish_draft(draft.id, &transition, new, activities, audit).await?)
             }
             DraftKind::Edit => {
                 let target = draft

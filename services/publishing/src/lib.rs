@@ -10,6 +10,7 @@ mod render;
 use std::sync::Arc;
 
 use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Summary, Translations};
+use herold_federation::delivery::RELAY_SIGNER;
 use herold_federation::vocab::{self, PUBLIC};
 use herold_federation::Urls;
 use herold_store::{
@@ -97,6 +98,10 @@ impl Draft {
     }
 }
 
+/// The account that publishes the audit trail's signed checkpoints, so that every server
+/// following it keeps an independent copy.
+pub const TRANSPARENCY_ACCOUNT: &str = "transparency";
+
 #[derive(Clone)]
 pub struct Publisher {
     store: Arc<dyn Store>,
@@ -144,15 +149,22 @@ impl Publisher {
         by: &str,
     ) -> Result<Announcement, PublishError> {
         let account = self.account(username).await?;
-        let (new, create) = self.prepare_create(&account, draft);
+        let (new, activities) = self.prepare_create(&account, draft);
         let audit = AuditEntry::new(by, "announcement.publish", format!("announcement:{}", new.public_id))
             .in_org(&account.org_slug)
             .with_detail(json!({ "account": account.username, "urgent": new.urgent }));
-        Ok(self.store.publish(new, create, audit).await?)
+        Ok(self.store.publish(new, activities, audit).await?)
     }
 
-    /// The announcement and its `Create`, ready to be stored together.
-    pub(crate) fn prepare_create(&self, account: &Account, draft: Draft) -> (NewAnnouncement, NewActivity) {
+    /// The announcement, its `Create` and the relay's Announce of it, ready to be stored
+    /// together. The relay announces rather than forwards: a Mastodon server takes a post
+    /// from an account nobody there follows only through its relay, and fetches it here.
+    /// Later Updates and Deletes reach the same inboxes as earlier recipients.
+    pub(crate) fn prepare_create(
+        &self,
+        account: &Account,
+        draft: Draft,
+    ) -> (NewAnnouncement, Vec<NewActivity>) {
         let new = NewAnnouncement {
             translations: draft.stored_translations(),
             attachments: draft.attachments.clone(),
@@ -181,7 +193,23 @@ impl Publisher {
             attachments: new.attachments.clone(),
         };
         let create = self.activity(account, "Create", note(&self.urls, account, &preview), new.urgent, None);
-        (new, create)
+        let mut activities = vec![create];
+        // The audit trail's checkpoints are for those who follow them, not for every relay
+        // subscriber's timeline.
+        if account.username != TRANSPARENCY_ACCOUNT {
+            let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
+            let object = self.urls.announcement(&account.username, &new.public_id);
+            activities.push(NewActivity {
+                body: vocab::announce(&uri, &self.urls.relay_actor(), &object, new.published_at).to_string(),
+                uri,
+                kind: "Announce".into(),
+                account_id: None,
+                signer: Some(RELAY_SIGNER.into()),
+                audience: Audience::RelaySubscribers { style: None, except_host: None },
+                priority: Self::priority(new.urgent),
+            });
+        }
+        (new, activities)
     }
 
     /// Sends the full, changed `Note` as an `Update` with a newer `updated`, which is how

@@ -280,6 +280,22 @@ enum RelayCommand {
     },
     /// Blocked domains.
     Blocks,
+    /// Who may publish through the relay besides the official accounts (and, in mode
+    /// `allowlist`, who may subscribe).
+    #[command(subcommand)]
+    Publishers(PublishersCommand),
+}
+
+#[derive(Subcommand)]
+enum PublishersCommand {
+    /// Allow a server (a domain, covering its subdomains) or one actor (its URI).
+    Add {
+        publisher: String,
+    },
+    Remove {
+        publisher: String,
+    },
+    List,
 }
 
 #[derive(Subcommand)]
@@ -837,6 +853,24 @@ async fn relay(config: Config, command: RelayCommand) -> anyhow::Result<()> {
         RelayCommand::Blocks => {
             for domain in store.relay_blocks().await? {
                 println!("{domain}");
+            }
+        }
+        RelayCommand::Publishers(PublishersCommand::Add { publisher }) => {
+            if relay.add_publisher(&publisher, OPERATOR).await? {
+                println!("{publisher} may publish through the relay");
+            } else {
+                println!("{publisher} was already a publisher");
+            }
+        }
+        RelayCommand::Publishers(PublishersCommand::Remove { publisher }) => {
+            if !relay.remove_publisher(&publisher, OPERATOR).await? {
+                bail!("{publisher} is not a publisher (see `herold relay publishers list`)");
+            }
+            println!("{publisher} no longer publishes through the relay");
+        }
+        RelayCommand::Publishers(PublishersCommand::List) => {
+            for publisher in store.relay_publishers().await? {
+                println!("{publisher}");
             }
         }
     }

@@ -358,7 +358,8 @@ impl Config {
             "relay.mode",
             herold_federation::relay::RelayMode::Approval,
             herold_federation::relay::RelayMode::parse,
-            "use open (subscriptions take effect at once) or approval (the operator approves each)",
+            "use open (subscriptions take effect at once), approval (the operator approves each) or \
+             allowlist (only servers on the relay's publisher list may subscribe)",
         )?;
         let retention_archive_dir = raw.parse(
             "retention.archive_dir",

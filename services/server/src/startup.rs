@@ -69,9 +69,7 @@ pub const RELAY_KEY: &str = "relay";
 
 type Job = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
 
-/// The account that publishes the audit trail's signed checkpoints, so that every server
-/// following it keeps an independent copy.
-pub const TRANSPARENCY_ACCOUNT: &str = "transparency";
+pub use herold_publishing::TRANSPARENCY_ACCOUNT;
 const OPERATOR_ORG: &str = "operator";
 
 async fn ensure_transparency_account(

@@ -125,6 +125,12 @@ pub fn export_metrics(metrics: &Arc<Metrics>, queue: Arc<Mutex<QueueDepth>>) {
             o.observe(s.checkpoints, &[KeyValue::new("job", "audit.checkpoint")]);
         })
         .build();
+    let m = metrics.clone();
+    meter
+        .u64_observable_counter("herold.relay.relayed")
+        .with_description("Activities the relay passed on to its subscribers.")
+        .with_callback(move |o| o.observe(m.snapshot().relayed, &[]))
+        .build();
     let latency = meter
         .f64_histogram("herold.delivery.duration")
         .with_unit("s")

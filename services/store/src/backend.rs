@@ -65,6 +65,19 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
             "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM relay_subscribers WHERE created_at < $1 AND $2 = $2",
             &[],
         ),
+        // Relay-signed activities no announcement owns: passed-on posts, Announces of them,
+        // Accepts and Rejects; with their deliveries and the ids seen.
+        DataClass::RelayTraffic => (
+            "SELECT COUNT(*) AS n, MIN(t) AS oldest FROM (SELECT created_at AS t FROM activities \
+             WHERE signer = 'relay' AND announcement_id IS NULL AND created_at < $1 \
+             UNION ALL SELECT seen_at AS t FROM relay_seen WHERE seen_at < $1) expired WHERE $2 = $2",
+            &[
+                "DELETE FROM deliveries WHERE activity_id IN (SELECT id FROM activities \
+                 WHERE signer = 'relay' AND announcement_id IS NULL AND created_at < $1 AND $2 = $2)",
+                "DELETE FROM activities WHERE signer = 'relay' AND announcement_id IS NULL AND created_at < $1 AND $2 = $2",
+                "DELETE FROM relay_seen WHERE seen_at < $1 AND $2 = $2",
+            ],
+        ),
         // Images no published announcement shows and no draft in progress still holds.
         DataClass::UnpublishedMedia => (
             "SELECT COUNT(*) AS n, MIN(m.created_at) AS oldest FROM media m JOIN accounts a ON a.id = m.account_id \
@@ -160,6 +173,10 @@ fn retention_rows_sql(class: DataClass) -> &'static str {
         DataClass::RelaySubscribers => {
             "SELECT CAST({json}('actor', actor_uri, 'inbox', inbox, 'state', state, 'since', created_at) AS TEXT) AS row \
              FROM relay_subscribers WHERE created_at < $1 AND $2 = $2"
+        }
+        DataClass::RelayTraffic => {
+            "SELECT CAST({json}('activity', uri, 'kind', kind, 'body', body, 'created_at', created_at) AS TEXT) AS row \
+             FROM activities WHERE signer = 'relay' AND announcement_id IS NULL AND created_at < $1 AND $2 = $2"
         }
         DataClass::UnpublishedMedia => {
             "SELECT CAST({json}('image', m.public_id, 'account', a.username, 'content_type', m.content_type, \
@@ -360,6 +377,17 @@ macro_rules! sql_store {
                     .iter()
                     .map(|r| r.try_get("inbox"))
                     .collect::<std::result::Result<_, _>>()?,
+                    Audience::RelaySubscribers { style, except_host } => sqlx::query(
+                        "SELECT DISTINCT inbox FROM relay_subscribers WHERE state = 'active' \
+                         AND style = COALESCE($1, style) AND host <> COALESCE($2, '')",
+                    )
+                    .bind(style.map(|s| s.as_str()))
+                    .bind(except_host.as_deref())
+                    .fetch_all(&mut **tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("inbox"))
+                    .collect::<std::result::Result<_, _>>()?,
                 };
                 // Multi-row inserts keep a 10,000-follower fan-out to a handful of statements.
                 for chunk in inboxes.chunks(1000) {
@@ -387,7 +415,7 @@ macro_rules! sql_store {
             async fn insert_announcement(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 new: &NewAnnouncement,
-                create: &NewActivity,
+                activities: &[NewActivity],
                 audit: &AuditEntry,
                 seal: &AuditSeal,
                 now: Millis,
@@ -411,7 +439,9 @@ macro_rules! sql_store {
                 .await?
                 .try_get("id")?;
                 Self::claim_media(tx, &new.attachments, id).await?;
-                Self::insert_activity(tx, create, Some(id), now).await?;
+                for activity in activities {
+                    Self::insert_activity(tx, activity, Some(id), now).await?;
+                }
                 Self::audit(tx, seal, audit, now).await?;
                 Self::announcement_by_id(tx, id).await
             }
@@ -1029,12 +1059,12 @@ macro_rules! sql_store {
             async fn publish(
                 &self,
                 new: NewAnnouncement,
-                create: NewActivity,
+                activities: Vec<NewActivity>,
                 audit: AuditEntry,
             ) -> Result<Announcement> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
-                let announcement = Self::insert_announcement(&mut tx, &new, &create, &audit, &self.seal, now).await?;
+                let announcement = Self::insert_announcement(&mut tx, &new, &activities, &audit, &self.seal, now).await?;
                 tx.commit().await?;
                 Ok(announcement)
             }

@@ -76,11 +76,12 @@ pub trait Store: StaffStore + RelayStore + Send + Sync + 'static {
     /// `(day, followers)` from `since_day` on, oldest first.
     async fn follower_history(&self, account_id: i64, since_day: &str) -> Result<Vec<(String, i64)>>;
 
-    /// Stores the announcement, its `Create`, and one delivery per inbox, in one transaction.
+    /// Stores the announcement, its `Create` (and the relay's Announce of it), and one
+    /// delivery per inbox, in one transaction.
     async fn publish(
         &self,
         new: NewAnnouncement,
-        create: NewActivity,
+        activities: Vec<NewActivity>,
         audit: AuditEntry,
     ) -> Result<Announcement>;
     async fn edit_announcement(

@@ -12,10 +12,8 @@ macro_rules! embedded {
     };
 }
 
-const SQLITE: &[(&str, &str)] =
-    embedded!("sqlite": "0001_foundation.sql", "0002_staff.sql", "0003_relay.sql");
-const POSTGRES: &[(&str, &str)] =
-    embedded!("postgres": "0001_foundation.sql", "0002_staff.sql", "0003_relay.sql");
+const SQLITE: &[(&str, &str)] = embedded!("sqlite": "0001_foundation.sql", "0002_staff.sql", "0003_relay.sql", "0004_relay_forwarding.sql");
+const POSTGRES: &[(&str, &str)] = embedded!("postgres": "0001_foundation.sql", "0002_staff.sql", "0003_relay.sql", "0004_relay_forwarding.sql");
 
 #[derive(Debug)]
 struct Embedded(&'static [(&'static str, &'static str)]);

@@ -90,6 +90,9 @@ pub enum Audience {
     /// a server that received the Create must also receive its Update or Delete, even if
     /// its users have unfollowed since.
     FollowersAndEarlierRecipients { account_id: i64, announcement_id: i64 },
+    /// The (shared) inboxes of the relay's active subscribers: of one style only, if given,
+    /// and never those on `except_host` (where a relayed activity came from).
+    RelaySubscribers { style: Option<crate::SubscriptionStyle>, except_host: Option<String> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,10 +321,13 @@ pub enum DataClass {
     UnpublishedMedia,
     /// Servers subscribed to the relay; kept while the subscription lasts.
     RelaySubscribers,
+    /// What the relay passed on for other servers (their activities, its Announces, Accepts
+    /// and Rejects) and the ids it saw, kept to deliver them and to send each once.
+    RelayTraffic,
 }
 
 impl DataClass {
-    pub const ALL: [DataClass; 10] = [
+    pub const ALL: [DataClass; 11] = [
         DataClass::Followers,
         DataClass::RemoteActorCache,
         DataClass::DeliveryRecords,
@@ -332,6 +338,7 @@ impl DataClass {
         DataClass::StaffSessions,
         DataClass::UnpublishedMedia,
         DataClass::RelaySubscribers,
+        DataClass::RelayTraffic,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -346,6 +353,7 @@ impl DataClass {
             DataClass::StaffSessions => "staff_sessions",
             DataClass::UnpublishedMedia => "unpublished_media",
             DataClass::RelaySubscribers => "relay_subscribers",
+            DataClass::RelayTraffic => "relay_traffic",
         }
     }
 
@@ -355,7 +363,13 @@ impl DataClass {
 
     /// Whether the data belongs to one organisation (else it is the instance's).
     pub fn per_org(self) -> bool {
-        !matches!(self, DataClass::RemoteActorCache | DataClass::SecurityLog | DataClass::RelaySubscribers)
+        !matches!(
+            self,
+            DataClass::RemoteActorCache
+                | DataClass::SecurityLog
+                | DataClass::RelaySubscribers
+                | DataClass::RelayTraffic
+        )
     }
 }
 

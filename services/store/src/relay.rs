@@ -92,10 +92,13 @@ pub trait RelayStore: Send + Sync {
     async fn relay_subscriber(&self, actor_uri: &str) -> Result<Option<Subscriber>>;
     /// Ends a subscription (Undo, the subscriber's Delete, or the operator's rejection);
     /// with `follow_id`, only if it is the one that Follow created. Returns whether it existed.
+    /// With `farewell`, the Reject that tells the subscriber, queued in the same
+    /// transaction.
     async fn relay_unsubscribe(
         &self,
         actor_uri: &str,
         follow_id: Option<&str>,
+        farewell: Option<NewActivity>,
         audit: AuditEntry,
     ) -> Result<bool>;
     async fn relay_subscribers(&self) -> Result<Vec<Subscriber>>;
@@ -106,6 +109,14 @@ pub trait RelayStore: Send + Sync {
     async fn relay_block(&self, domain: &str, audit: AuditEntry) -> Result<u64>;
     async fn relay_unblock(&self, domain: &str, audit: AuditEntry) -> Result<bool>;
     async fn relay_blocks(&self) -> Result<Vec<String>>;
+    /// Lists a publisher (a domain or an actor URI). Returns whether it was new.
+    async fn relay_publisher_add(&self, entry: &str, audit: AuditEntry) -> Result<bool>;
+    async fn relay_publisher_remove(&self, entry: &str, audit: AuditEntry) -> Result<bool>;
+    async fn relay_publishers(&self) -> Result<Vec<String>>;
+    /// Passes an incoming activity on: records the `seen` keys and stores `activities` with
+    /// their deliveries, in one transaction. `false`, with nothing stored, when any of the
+    /// keys was seen before.
+    async fn relay_forward(&self, seen: &[String], activities: &[NewActivity]) -> Result<bool>;
 }
 
 /// `host` (which may carry a port) is `domain` or one of its subdomains.
@@ -119,6 +130,12 @@ pub fn relay_blocked(host: &str, blocks: &[String]) -> bool {
     blocks.iter().any(|d| under_domain(host, d))
 }
 
+/// Whether an actor may publish through the relay: its URI, or its host under a domain, is
+/// on the publisher list.
+pub fn relay_publisher_allowed(actor_uri: &str, host: &str, publishers: &[String]) -> bool {
+    publishers.iter().any(|p| if p.contains("://") { p == actor_uri } else { under_domain(host, p) })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -127,5 +144,13 @@ mod tests {
         assert!(super::relay_blocked("social.bad.example:8443", &["bad.example".into()]));
         assert!(!super::relay_blocked("notbad.example", &["bad.example".into()]));
         assert!(!super::relay_blocked("bad.example.org", &["bad.example".into()]));
+    }
+
+    #[test]
+    fn publishers_are_domains_or_single_actors() {
+        let list = ["bund.de".to_owned(), "https://city.example/users/press".to_owned()];
+        assert!(super::relay_publisher_allowed("https://social.bund.de/users/a", "social.bund.de", &list));
+        assert!(super::relay_publisher_allowed("https://city.example/users/press", "city.example", &list));
+        assert!(!super::relay_publisher_allowed("https://city.example/users/other", "city.example", &list));
     }
 }

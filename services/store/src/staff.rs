@@ -307,13 +307,14 @@ pub trait StaffStore: Send + Sync {
     /// Approved submissions whose time has come, oldest first.
     async fn due_drafts(&self, now: Millis, limit: i64) -> Result<Vec<DraftRecord>>;
     /// Publishes an approved submission: the draft's move to `published`, the
-    /// announcement, its `Create`, the deliveries and the audit entry in one transaction.
+    /// announcement, its `Create` (and the relay's Announce), the deliveries and the audit
+    /// entry in one transaction.
     async fn publish_draft(
         &self,
         id: i64,
         transition: &Transition,
         new: NewAnnouncement,
-        create: NewActivity,
+        activities: Vec<NewActivity>,
         audit: AuditEntry,
     ) -> Result<Announcement>;
     /// As `publish_draft`, for an approved edit: sends the `Update`.

@@ -82,10 +82,13 @@ async fn handle(
             }
         }
         Inbox::Relay => {
-            let outcome = s.relay.receive(verified).await?;
+            let outcome = s.relay.receive(verified, &body).await?;
             span.record("outcome", tracing::field::debug(outcome));
-            if outcome == (RelayReceived::Subscribed { pending: false }) {
+            if matches!(outcome, RelayReceived::Subscribed { pending: false } | RelayReceived::Relayed) {
                 s.deliverer.wake();
+            }
+            if outcome == RelayReceived::Relayed {
+                s.metrics.relayed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
         }
     }

@@ -36,6 +36,18 @@ async fn metrics(s: web::Data<Services>) -> HttpResponse {
         }
         Err(e) => tracing::warn!(error = %crate::error::chain(&e), "metrics: queue depth unavailable"),
     }
+    match s.store.relay_counts().await {
+        Ok(counts) => {
+            let _ =
+                writeln!(out, "# HELP herold_relay_subscribers Servers subscribed to the relay, by state.");
+            let _ = writeln!(out, "# TYPE herold_relay_subscribers gauge");
+            for state in ["active", "pending"] {
+                let n = counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+                let _ = writeln!(out, "herold_relay_subscribers{{state=\"{state}\"}} {n}");
+            }
+        }
+        Err(e) => tracing::warn!(error = %crate::error::chain(&e), "metrics: relay counts unavailable"),
+    }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(out)
 }
 

@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
+use herold_federation::relay::RelayMode;
 use herold_federation::vocab;
 use maud::{html, DOCTYPE};
 
@@ -13,7 +14,10 @@ use crate::ApiError;
 #[get("/relay")]
 pub async fn relay_actor(s: web::Data<Services>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if wants_activity_json(&req) {
-        return Ok(activity_json(StatusCode::OK, &vocab::relay_actor(&s.urls, &s.relay_public_key)));
+        return Ok(activity_json(
+            StatusCode::OK,
+            &vocab::relay_actor(&s.urls, &s.relay_public_key, s.relay.mode() == RelayMode::Approval),
+        ));
     }
     let counts = relay_counts(&s).await?;
     let body = html! {

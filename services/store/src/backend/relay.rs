@@ -61,7 +61,8 @@ macro_rules! relay_sql {
                     "INSERT INTO relay_subscribers (actor_uri, host, inbox, follow_id, style, state, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (actor_uri) DO UPDATE SET host = excluded.host, \
                      inbox = excluded.inbox, follow_id = excluded.follow_id, style = excluded.style, \
-                     state = excluded.state, updated_at = excluded.updated_at",
+                     state = CASE WHEN relay_subscribers.state = 'active' THEN 'active' ELSE excluded.state END, \
+                     updated_at = excluded.updated_at",
                 )
                 .bind(&s.actor_uri)
                 .bind(&s.host)
@@ -109,7 +110,13 @@ macro_rules! relay_sql {
                 Self::subscriber_in(&mut *conn, actor_uri).await
             }
 
-            async fn relay_unsubscribe(&self, actor_uri: &str, follow_id: Option<&str>, audit: AuditEntry) -> Result<bool> {
+            async fn relay_unsubscribe(
+                &self,
+                actor_uri: &str,
+                follow_id: Option<&str>,
+                farewell: Option<NewActivity>,
+                audit: AuditEntry,
+            ) -> Result<bool> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
                 let removed = sqlx::query(
@@ -122,6 +129,9 @@ macro_rules! relay_sql {
                 .rows_affected();
                 if removed == 0 {
                     return Ok(false);
+                }
+                if let Some(farewell) = &farewell {
+                    Self::insert_activity(&mut tx, farewell, None, now).await?;
                 }
                 Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 tx.commit().await?;
@@ -189,6 +199,66 @@ macro_rules! relay_sql {
             async fn relay_blocks(&self) -> Result<Vec<String>> {
                 let rows = sqlx::query("SELECT domain FROM relay_blocks ORDER BY domain").fetch_all(&self.pool).await?;
                 rows.iter().map(|r| Ok(r.try_get("domain")?)).collect()
+            }
+
+            async fn relay_publisher_add(&self, entry: &str, audit: AuditEntry) -> Result<bool> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let added = sqlx::query("INSERT INTO relay_publishers (entry, created_at) VALUES ($1, $2) ON CONFLICT (entry) DO NOTHING")
+                    .bind(entry)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if added > 0 {
+                    let audit = audit.with_detail(serde_json::json!({ "publisher": entry }));
+                    Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                }
+                tx.commit().await?;
+                Ok(added > 0)
+            }
+
+            async fn relay_publisher_remove(&self, entry: &str, audit: AuditEntry) -> Result<bool> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let removed = sqlx::query("DELETE FROM relay_publishers WHERE entry = $1")
+                    .bind(entry)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if removed > 0 {
+                    let audit = audit.with_detail(serde_json::json!({ "publisher": entry }));
+                    Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                }
+                tx.commit().await?;
+                Ok(removed > 0)
+            }
+
+            async fn relay_publishers(&self) -> Result<Vec<String>> {
+                let rows = sqlx::query("SELECT entry FROM relay_publishers ORDER BY entry").fetch_all(&self.pool).await?;
+                rows.iter().map(|r| Ok(r.try_get("entry")?)).collect()
+            }
+
+            async fn relay_forward(&self, seen: &[String], activities: &[NewActivity]) -> Result<bool> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                for key in seen {
+                    let fresh = sqlx::query("INSERT INTO relay_seen (key, seen_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                        .bind(key)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    // Dropping the transaction rolls back the keys recorded so far.
+                    if fresh == 0 {
+                        return Ok(false);
+                    }
+                }
+                for activity in activities {
+                    Self::insert_activity(&mut tx, activity, None, now).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
             }
         }
     };

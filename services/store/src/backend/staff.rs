@@ -784,13 +784,13 @@ macro_rules! staff_sql {
                 id: i64,
                 transition: &herold_domain::workflow::Transition,
                 new: NewAnnouncement,
-                create: NewActivity,
+                activities: Vec<NewActivity>,
                 audit: AuditEntry,
             ) -> Result<Announcement> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
                 Self::move_draft(&mut tx, id, transition, None, now).await?;
-                let announcement = Self::insert_announcement(&mut tx, &new, &create, &audit, &self.seal, now).await?;
+                let announcement = Self::insert_announcement(&mut tx, &new, &activities, &audit, &self.seal, now).await?;
                 sqlx::query("UPDATE drafts SET announcement_id = $1 WHERE id = $2")
                     .bind(announcement.id)
                     .bind(id)
