@@ -1,5 +1,5 @@
-//! A `kill -9` in the middle of a fan-out loses no delivery: after a restart every inbox
-//! receives the activity (at least once).
+//! A `kill -9` in the middle of a fan-out (to followers, or the relay's to its subscribers)
+//! loses no delivery: after a restart every inbox receives the activity (at least once).
 
 use std::collections::HashSet;
 use std::process::Stdio;
@@ -59,4 +59,43 @@ async fn kill_during_fan_out_loses_nothing(db: Db) {
     assert!(status.contains("dead\t0"), "{status}");
 }
 
-on_both_backends!(kill_during_fan_out_loses_nothing);
+async fn kill_during_relay_fan_out_loses_nothing(db: Db) {
+    let database = TestDatabase::create(db).await;
+    let port = free_port();
+    let sink = FakeRemote::start().await;
+    sink.delay_answers(Duration::from_millis(40));
+    let store = press_with_followers(&database, port, &sink, 0).await;
+    for n in 0..INBOXES {
+        let subscriber = herold_store::NewSubscriber {
+            actor_uri: format!("{}/servers/{n}/actor", sink.base),
+            host: format!("subscriber{n}.example"),
+            inbox: format!("{}/inbox/{n}", sink.base),
+            follow_id: format!("{}/servers/{n}/follow", sink.base),
+            style: herold_store::SubscriptionStyle::Mastodon,
+            state: herold_store::SubscriptionState::Active,
+        };
+        let audit = herold_store::AuditEntry::new("test", "relay.subscribe", format!("relay:{n}"));
+        store.relay_subscribe(subscriber, None, audit).await.unwrap();
+    }
+
+    run(&database, port, &["announce", "press", "--text", "Relay drill", "--lang", "de"]);
+    let mut first = serve(&database, port);
+    eventually(30, "some relay deliveries before the kill", || async {
+        (sink.received().len() >= 10).then_some(())
+    })
+    .await;
+    first.kill();
+    let at_kill = sink.received().len();
+    assert!(at_kill < INBOXES, "the kill must land mid-fan-out ({at_kill} of {INBOXES} done)");
+
+    let _second = serve(&database, port);
+    let inboxes = eventually(60, "every subscriber to receive the relay's Announce", || async {
+        let got: HashSet<String> =
+            sink.received().into_iter().filter(|r| r.json()["type"] == "Announce").map(|r| r.path).collect();
+        (got.len() == INBOXES).then_some(got)
+    })
+    .await;
+    assert_eq!(inboxes.len(), INBOXES);
+}
+
+on_both_backends!(kill_during_fan_out_loses_nothing, kill_during_relay_fan_out_loses_nothing);

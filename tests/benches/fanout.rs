@@ -2,7 +2,11 @@
 //! a loopback sink in a separate process, with this machine's RSA-2048 signing rate
 //! measured in the same run, so the ratio to that ceiling shows.
 //!
-//!     cargo bench -p herold-tests --bench fanout -- [N ...] [--postgres] [--worker-processes K] [--faults]
+//!     cargo bench -p herold-tests --bench fanout -- [N ...] [--postgres] [--worker-processes K] [--faults] [--relay M]
+//!
+//! With `--relay M`, the N inboxes are relay subscribers instead of followers, and M
+//! announcements are published at once: each reaches every subscriber as the relay's
+//! Announce, N × M deliveries in all, the path every relayed activity takes once accepted.
 //!
 //! With `--faults`, 10 % of the inboxes answer 500, 5 % never answer and 5 % answer after
 //! 3 s, each class on its own 25 servers; the time is then until every healthy inbox has
@@ -36,6 +40,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let postgres = args.iter().any(|a| a == "--postgres");
     let faults = args.iter().any(|a| a == "--faults");
+    let relay_arg = args.iter().position(|a| a == "--relay").map(|i| i + 1);
+    let relayed: Option<usize> = relay_arg.and_then(|i| args.get(i)).and_then(|m| m.parse().ok());
     let processes: usize = args
         .iter()
         .position(|a| a == "--worker-processes")
@@ -46,7 +52,7 @@ fn main() {
     let mut sizes: Vec<usize> = args
         .iter()
         .enumerate()
-        .filter(|(i, _)| Some(*i) != workers_arg)
+        .filter(|(i, _)| Some(*i) != workers_arg && Some(*i) != relay_arg)
         .filter_map(|(_, a)| a.parse().ok())
         .collect();
     if sizes.is_empty() {
@@ -56,11 +62,13 @@ fn main() {
     let signing = signing_rate(Duration::from_secs(3));
     println!("RSA-2048 signing limit on {} cores: {signing:.0} signatures/s", cores());
     for n in sizes {
-        let (elapsed, rss_mb) =
-            rt.block_on(fan_out(n, if postgres { Db::Postgres } else { Db::Sqlite }, processes, faults));
-        let rate = n as f64 / elapsed.as_secs_f64();
+        let db = if postgres { Db::Postgres } else { Db::Sqlite };
+        let (elapsed, rss_mb) = rt.block_on(fan_out(n, db, processes, faults, relayed));
+        let activities = relayed.unwrap_or(1);
+        let rate = (n * activities) as f64 / elapsed.as_secs_f64();
         println!(
-            "N={n:>6} backend={} workers={} total={:.2}s deliveries/s={rate:.0} ratio_to_signing_limit={:.0}% peak_rss={rss_mb:.0}MB",
+            "N={n:>6}{} backend={} workers={} total={:.2}s deliveries/s={rate:.0} ratio_to_signing_limit={:.0}% peak_rss={rss_mb:.0}MB",
+            relayed.map_or(String::new(), |m| format!(" relay subscribers, M={m} activities")),
             if postgres { "postgres" } else { "sqlite" },
             if processes == 0 { "in-process".to_owned() } else { format!("{processes} processes") },
             elapsed.as_secs_f64(),
@@ -105,7 +113,13 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-async fn fan_out(n: usize, db: Db, processes: usize, faults: bool) -> (Duration, f64) {
+async fn fan_out(
+    n: usize,
+    db: Db,
+    processes: usize,
+    faults: bool,
+    relayed: Option<usize>,
+) -> (Duration, f64) {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut sink = Command::new(std::env::current_exe().unwrap())
         .env("HEROLD_BENCH_SINK", port.to_string())
@@ -164,13 +178,21 @@ async fn fan_out(n: usize, db: Db, processes: usize, faults: bool) -> (Duration,
             _ => format!("127.0.1.{}:{port}", 1 + (i % SINK_HOSTS as usize)),
         };
         let actor = format!("http://{host}/users/u{i}");
-        herold_tests::fixtures::add_follower(
-            store.as_ref(),
-            account.id,
-            &actor,
-            &format!("http://{host}/inbox/{i}"),
-        )
-        .await;
+        let inbox = format!("http://{host}/inbox/{i}");
+        if relayed.is_some() {
+            let subscriber = herold_store::NewSubscriber {
+                follow_id: format!("{actor}/follow"),
+                actor_uri: actor,
+                host,
+                inbox,
+                style: herold_store::SubscriptionStyle::Mastodon,
+                state: herold_store::SubscriptionState::Active,
+            };
+            let audit = herold_store::AuditEntry::new("bench", "relay.subscribe", format!("relay:{i}"));
+            store.relay_subscribe(subscriber, None, audit).await.unwrap();
+        } else {
+            herold_tests::fixtures::add_follower(store.as_ref(), account.id, &actor, &inbox).await;
+        }
     }
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -183,7 +205,10 @@ async fn fan_out(n: usize, db: Db, processes: usize, faults: bool) -> (Duration,
         summary: None,
         urgent: false,
     };
-    let announcement = services.publisher.publish("press", draft, "bench").await.unwrap();
+    let mut announcements = Vec::new();
+    for _ in 0..relayed.unwrap_or(1) {
+        announcements.push(services.publisher.publish("press", draft.clone(), "bench").await.unwrap());
+    }
     let worker = (processes == 0).then(|| tokio::spawn(services.deliverer.clone().run(stop_rx)));
     let mut children: Vec<std::process::Child> = (0..processes)
         .map(|_| {
@@ -196,9 +221,9 @@ async fn fan_out(n: usize, db: Db, processes: usize, faults: bool) -> (Duration,
         })
         .collect();
     // Done when every healthy inbox (127.0.1.x) has it; faulty ones go on retrying.
-    let healthy = if faults { (0..n).filter(|i| i % 20 >= 4).count() } else { n };
+    let healthy = if faults { (0..n).filter(|i| i % 20 >= 4).count() } else { n } * announcements.len();
     loop {
-        let stats = store.delivery_stats(Some(announcement.id)).await.unwrap();
+        let stats = store.delivery_stats(None).await.unwrap();
         if healthy_delivered(&database.url).await == healthy {
             if faults {
                 println!("  at that moment: {stats:?}");

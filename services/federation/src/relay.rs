@@ -279,10 +279,12 @@ impl Relay {
                 }
             }
             _ if signed => out.push(self.verbatim(kind, body, everyone(None))?),
-            _ => return Err(FederationError::NotAccepted(format!(
+            _ => {
+                return Err(FederationError::NotAccepted(format!(
                 "a relayed {kind} must carry its publisher's Linked Data signature, which receivers check; \
                      this one has none"
-            ))),
+            )))
+            }
         }
         Ok(if self.store.relay_forward(&seen, &out).await? {
             RelayReceived::Relayed
