@@ -196,6 +196,10 @@ async fn publishers_reach_every_subscriber_but_their_own_server(db: Db) {
         "object": { "id": format!("{note_id}-private"), "type": "Note", "attributedTo": publisher.actor(), "content": "intern" } });
     let why = publisher.try_send(&relay, private).await.expect_err("not public");
     assert!(why.contains("403") && why.contains("only public"), "{why}");
+    // Nor may a publisher make every subscriber fetch some third party's URL.
+    let elsewhere = json!({ "type": "Announce", "to": [PUBLIC], "object": "http://127.0.0.9:9/victim" });
+    let why = publisher.try_send(&relay, elsewhere).await.expect_err("not a publisher's post");
+    assert!(why.contains("403") && why.contains("neither its actor's server nor a publisher's"), "{why}");
 
     // The official accounts publish through the relay too: every subscriber, the publishing
     // peer included, gets the relay's Announce, and fetches the post here.
@@ -213,7 +217,64 @@ async fn publishers_reach_every_subscriber_but_their_own_server(db: Db) {
     assert!(counted.contains("3 servers subscribe"), "{counted}");
 }
 
+/// Relay traffic is a data class: once delivered and past its retention it goes, with its
+/// deliveries and the ids seen; what is still being delivered, and what an official
+/// announcement owns, stays.
+async fn relay_traffic_is_purged_once_delivered(db: Db) {
+    use herold_compliance::{policy::Policies, retention};
+    use herold_store::{Audience, AuditEntry, DataClass, NewSubscriber, Priority};
+
+    let app = relay_app(db, "open").await;
+    app.create_account("bfdi", "press").await;
+    let sink = herold_tests::fake_remote::FakeRemote::start().await;
+    let subscriber = NewSubscriber {
+        actor_uri: sink.actor.clone(),
+        host: "subscriber.example".into(),
+        inbox: format!("{}/inbox", sink.base),
+        follow_id: format!("{}/follow", sink.base),
+        style: SubscriptionStyle::Mastodon,
+        state: SubscriptionState::Active,
+    };
+    let audit = AuditEntry::new("test", "relay.subscribe", "relay:subscriber.example");
+    app.store.relay_subscribe(subscriber, None, audit).await.unwrap();
+    let everyone = || Audience::RelaySubscribers { style: None, except_host: None };
+    let post = "https://publisher.example/notes/1";
+    let seen = vec![format!("object:{post}")];
+    let first = herold_federation::relay::announce(&app.services.urls, post, everyone(), Priority::Routine);
+    assert!(app.store.relay_forward(&seen, &[first]).await.unwrap());
+    let again = herold_federation::relay::announce(&app.services.urls, post, everyone(), Priority::Routine);
+    assert!(!app.store.relay_forward(&seen, &[again]).await.unwrap(), "a post goes out once");
+    app.publish("press", "Bleibt, solange die Bekanntmachung steht").await;
+    app.services.deliverer.wake();
+    eventually(10, "the relay's deliveries", || async {
+        (sink.received().iter().filter(|r| r.json()["type"] == "Announce").count() == 2).then_some(())
+    })
+    .await;
+    eventually(10, "recorded as delivered", || async {
+        (app.store.delivery_stats(None).await.unwrap().delivered == 2).then_some(())
+    })
+    .await;
+
+    let policies = Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir())).unwrap();
+    let later = herold_domain::now_millis() + 8 * 86_400_000;
+    let plan = retention::plan(app.store.as_ref(), &policies, later).await.unwrap();
+    let relay_traffic = |plan: &[herold_store::ClassCount]| {
+        plan.iter().filter(|c| c.class == DataClass::RelayTraffic).map(|c| c.count).sum::<i64>()
+    };
+    assert_eq!(relay_traffic(&plan), 2, "the passed-on Announce and its seen id: {plan:?}");
+    let archive = app.db.dir.join("archive");
+    let removed = retention::apply(app.store.as_ref(), &policies, later, "test", &archive).await.unwrap();
+    assert_eq!(relay_traffic(&removed), 2);
+    let after = retention::plan(app.store.as_ref(), &policies, later).await.unwrap();
+    assert_eq!(relay_traffic(&after), 0);
+    // The official announcement's Announce is the announcement's, not relay traffic.
+    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 1);
+    let third = herold_federation::relay::announce(&app.services.urls, post, everyone(), Priority::Routine);
+    assert!(app.store.relay_forward(&seen, &[third]).await.unwrap(), "the seen id went with it");
+}
+
 on_both_backends!(
+    relay_traffic_is_purged_once_delivered,
     servers_subscribe_mastodon_and_litepub_style,
     approval_and_blocks_are_the_operators,
     publishers_reach_every_subscriber_but_their_own_server

@@ -74,13 +74,16 @@ fn host_of(uri: &str) -> Result<String, FederationError> {
     })
 }
 
-/// Addressed to the public collection (`to` or `cc`), as every relayed activity must be.
+/// Public, not merely unlisted: the public collection in `to`, of the activity and of an
+/// embedded object (Mastodon's unlisted posts have it only in `cc`).
 fn is_addressed_publicly(activity: &Value) -> bool {
-    ["to", "cc"].iter().any(|field| match activity.get(field) {
+    let public_to = |v: &Value| match v.get("to") {
         Some(Value::String(s)) => vocab::is_public(s),
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).any(vocab::is_public),
         _ => false,
-    })
+    };
+    let object = activity.get("object").filter(|o| o.is_object() && o.get("to").is_some());
+    public_to(activity) && object.is_none_or(public_to)
 }
 
 /// Whether the body carries a Linked Data signature made with the key that signed the
@@ -230,10 +233,12 @@ impl Relay {
                 "the relay does not take activities of its own server back".into(),
             ));
         }
-        if relay_blocked(&origin, &self.store.relay_blocks().await?) {
+        let blocks = self.store.relay_blocks().await?;
+        if relay_blocked(&origin, &blocks) {
             return Err(FederationError::NotAccepted(format!("{origin} is blocked from this relay")));
         }
-        if !relay_publisher_allowed(&actor.uri, &origin, &self.store.relay_publishers().await?) {
+        let publishers = self.store.relay_publishers().await?;
+        if !relay_publisher_allowed(&actor.uri, &origin, &publishers) {
             return Err(FederationError::NotAccepted(format!(
                 "{} is not among this relay's publishers (the operator adds them with `herold relay publishers add`)",
                 actor.uri
@@ -256,12 +261,18 @@ impl Relay {
                 "the relay does not pass on its own server's posts".into(),
             ));
         }
-        // Only an Announce may be about another server's post; a Create, Update, Delete or
-        // Move speaks for its actor's own server.
-        if kind != "Announce" && object_host != origin {
-            return Err(FederationError::Invalid(format!(
-                "the {kind}'s object is not on its actor's server"
-            )));
+        // A Create, Update, Delete or Move speaks for its actor's own server. An Announce may
+        // be of another publisher's post, but not of just any URL: every subscriber fetches
+        // what the relay announces, which must not be turned on a third party.
+        if object_host != origin {
+            let publisher_post = kind == "Announce"
+                && relay_publisher_allowed(object, &object_host, &publishers)
+                && !relay_blocked(&object_host, &blocks);
+            if !publisher_post {
+                return Err(FederationError::NotAccepted(format!(
+                    "the {kind}'s object is on {object_host}, which is neither its actor's server nor a publisher's"
+                )));
+            }
         }
         let signed = ld_signed_by(activity, &actor.key_id);
         let everyone = |style| Audience::RelaySubscribers { style, except_host: Some(origin.clone()) };
@@ -273,9 +284,14 @@ impl Relay {
                 seen.push(format!("object:{object}"));
                 if signed {
                     out.push(self.verbatim(kind, body, everyone(Some(SubscriptionStyle::Mastodon)))?);
-                    out.push(self.announce(object, everyone(Some(SubscriptionStyle::LitePub))));
+                    out.push(announce(
+                        &self.urls,
+                        object,
+                        everyone(Some(SubscriptionStyle::LitePub)),
+                        Priority::Routine,
+                    ));
                 } else {
-                    out.push(self.announce(object, everyone(None)));
+                    out.push(announce(&self.urls, object, everyone(None), Priority::Routine));
                 }
             }
             _ if signed => out.push(self.verbatim(kind, body, everyone(None))?),
@@ -307,20 +323,6 @@ impl Relay {
             audience,
             priority: Priority::Routine,
         })
-    }
-
-    /// The relay's Announce of a post, which receivers fetch from its origin.
-    pub fn announce(&self, object: &str, audience: Audience) -> NewActivity {
-        let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
-        NewActivity {
-            body: vocab::announce(&uri, &self.urls.relay_actor(), object, now_millis()).to_string(),
-            uri,
-            kind: "Announce".into(),
-            account_id: None,
-            signer: Some(RELAY_SIGNER.into()),
-            audience,
-            priority: Priority::Routine,
-        }
     }
 
     /// The relay's Accept or Reject of a Follow, echoing the Follow's identifying fields.
@@ -383,15 +385,37 @@ impl Relay {
     /// Lists a publisher: a domain (with its subdomains) or one actor's URI.
     pub async fn add_publisher(&self, entry: &str, by: &str) -> Result<bool, FederationError> {
         let entry = normalise_publisher(entry)?;
-        let audit = AuditEntry::new(by, "relay.publisher_add", format!("relay:{entry}"));
+        let audit = AuditEntry::new(by, "relay.publisher_add", publisher_subject(&entry)?);
         Ok(self.store.relay_publisher_add(&entry, audit).await?)
     }
 
     pub async fn remove_publisher(&self, entry: &str, by: &str) -> Result<bool, FederationError> {
         let entry = normalise_publisher(entry)?;
-        let audit = AuditEntry::new(by, "relay.publisher_remove", format!("relay:{entry}"));
+        let audit = AuditEntry::new(by, "relay.publisher_remove", publisher_subject(&entry)?);
         Ok(self.store.relay_publisher_remove(&entry, audit).await?)
     }
+}
+
+/// The relay's Announce of a post, which receivers fetch from its origin: how official
+/// announcements reach subscribers, and publishers' posts those that cannot take them
+/// byte-for-byte.
+pub fn announce(urls: &Urls, object: &str, audience: Audience, priority: Priority) -> NewActivity {
+    let uri = urls.relay_activity(&uuid::Uuid::new_v4().to_string());
+    NewActivity {
+        body: vocab::announce(&uri, &urls.relay_actor(), object, now_millis()).to_string(),
+        uri,
+        kind: "Announce".into(),
+        account_id: None,
+        signer: Some(RELAY_SIGNER.into()),
+        audience,
+        priority,
+    }
+}
+
+/// The audit subject of a publisher: its server. An actor's URI may name a person, so it
+/// goes only into the entry's erasable details.
+fn publisher_subject(entry: &str) -> Result<String, FederationError> {
+    Ok(format!("relay:{}", if entry.contains("://") { host_of(entry)? } else { entry.to_owned() }))
 }
 
 /// A publisher as the operator typed it: an actor's http(s) URI, or a domain name.
@@ -454,9 +478,15 @@ mod tests {
     fn only_public_activities_and_the_signers_own_ld_signature_count() {
         assert!(super::is_addressed_publicly(&json!({ "to": ["as:Public"] })));
         assert!(super::is_addressed_publicly(
-            &json!({ "cc": "https://www.w3.org/ns/activitystreams#Public" })
+            &json!({ "to": "https://www.w3.org/ns/activitystreams#Public" })
         ));
         assert!(!super::is_addressed_publicly(&json!({ "to": ["https://a.example/users/x/followers"] })));
+        // Unlisted: public only in cc, of the activity or of its post.
+        let followers = "https://a.example/users/x/followers";
+        assert!(!super::is_addressed_publicly(&json!({ "to": [followers], "cc": ["as:Public"] })));
+        assert!(!super::is_addressed_publicly(
+            &json!({ "to": ["as:Public"], "object": { "to": [followers], "cc": ["as:Public"] } })
+        ));
         let signed = json!({ "signature": {
             "type": "RsaSignature2017", "creator": "https://a.example/users/x#main-key", "signatureValue": "c2ln" } });
         assert!(super::ld_signed_by(&signed, "https://a.example/users/x#main-key"));

@@ -10,7 +10,7 @@ mod render;
 use std::sync::Arc;
 
 use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Summary, Translations};
-use herold_federation::delivery::RELAY_SIGNER;
+use herold_federation::relay;
 use herold_federation::vocab::{self, PUBLIC};
 use herold_federation::Urls;
 use herold_store::{
@@ -197,17 +197,9 @@ impl Publisher {
         // The audit trail's checkpoints are for those who follow them, not for every relay
         // subscriber's timeline.
         if account.username != TRANSPARENCY_ACCOUNT {
-            let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
             let object = self.urls.announcement(&account.username, &new.public_id);
-            activities.push(NewActivity {
-                body: vocab::announce(&uri, &self.urls.relay_actor(), &object, new.published_at).to_string(),
-                uri,
-                kind: "Announce".into(),
-                account_id: None,
-                signer: Some(RELAY_SIGNER.into()),
-                audience: Audience::RelaySubscribers { style: None, except_host: None },
-                priority: Self::priority(new.urgent),
-            });
+            let everyone = Audience::RelaySubscribers { style: None, except_host: None };
+            activities.push(relay::announce(&self.urls, &object, everyone, Self::priority(new.urgent)));
         }
         (new, activities)
     }

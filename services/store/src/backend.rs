@@ -66,15 +66,20 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
             &[],
         ),
         // Relay-signed activities no announcement owns: passed-on posts, Announces of them,
-        // Accepts and Rejects; with their deliveries and the ids seen.
+        // Accepts and Rejects; with their deliveries and the ids seen. An activity still
+        // being delivered waits for its deliveries to finish. The newest activity stays:
+        // SQLite would hand its id to the next activity, and workers cache bodies by id.
         DataClass::RelayTraffic => (
             "SELECT COUNT(*) AS n, MIN(t) AS oldest FROM (SELECT created_at AS t FROM activities \
              WHERE signer = 'relay' AND announcement_id IS NULL AND created_at < $1 \
              UNION ALL SELECT seen_at AS t FROM relay_seen WHERE seen_at < $1) expired WHERE $2 = $2",
             &[
-                "DELETE FROM deliveries WHERE activity_id IN (SELECT id FROM activities \
-                 WHERE signer = 'relay' AND announcement_id IS NULL AND created_at < $1 AND $2 = $2)",
-                "DELETE FROM activities WHERE signer = 'relay' AND announcement_id IS NULL AND created_at < $1 AND $2 = $2",
+                "DELETE FROM deliveries WHERE state IN ('delivered', 'dead') AND activity_id IN \
+                 (SELECT id FROM activities WHERE signer = 'relay' AND announcement_id IS NULL \
+                 AND created_at < $1 AND $2 = $2)",
+                "DELETE FROM activities WHERE signer = 'relay' AND announcement_id IS NULL AND created_at < $1 \
+                 AND $2 = $2 AND id < (SELECT MAX(id) FROM activities) \
+                 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.activity_id = activities.id)",
                 "DELETE FROM relay_seen WHERE seen_at < $1 AND $2 = $2",
             ],
         ),
