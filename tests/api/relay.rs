@@ -273,7 +273,70 @@ async fn relay_traffic_is_purged_once_delivered(db: Db) {
     assert!(app.store.relay_forward(&seen, &[third]).await.unwrap(), "the seen id went with it");
 }
 
+/// A subscriber whose inbox keeps failing is suspended (not dropped): it stays listed,
+/// receives nothing more, and the operator can resume it.
+async fn unreachable_subscribers_are_suspended_not_dropped(db: Db) {
+    use herold_store::{Audience, AuditEntry, NewSubscriber, Priority};
+
+    let app = relay_app(db, "open").await;
+    let sink = herold_tests::fake_remote::FakeRemote::start().await;
+    sink.answer_with(503);
+    let subscriber = NewSubscriber {
+        actor_uri: sink.actor.clone(),
+        host: "subscriber.example".into(),
+        inbox: format!("{}/inbox", sink.base),
+        follow_id: format!("{}/follow", sink.base),
+        style: SubscriptionStyle::Mastodon,
+        state: SubscriptionState::Active,
+    };
+    let audit = AuditEntry::new("test", "relay.subscribe", "relay:subscriber.example");
+    app.store.relay_subscribe(subscriber, None, audit).await.unwrap();
+    let forward = |n: u32| {
+        let post = format!("https://publisher.example/notes/{n}");
+        let everyone = Audience::RelaySubscribers { style: None, except_host: None };
+        let announce =
+            herold_federation::relay::announce(&app.services.urls, &post, everyone, Priority::Routine);
+        (vec![format!("object:{post}")], announce)
+    };
+    let (seen, announce) = forward(1);
+    assert!(app.store.relay_forward(&seen, &[announce]).await.unwrap());
+    app.services.deliverer.wake();
+    eventually(10, "a failed delivery", || async {
+        (app.store.delivery_stats(None).await.unwrap().retrying == 1).then_some(())
+    })
+    .await;
+
+    let now = herold_domain::now_millis();
+    assert!(app.services.relay.suspend_unreachable(now - 3_600_000).await.unwrap().is_empty(), "not yet");
+    let suspended = app.services.relay.suspend_unreachable(now + 1000).await.unwrap();
+    assert_eq!(suspended.iter().map(|s| s.actor_uri.as_str()).collect::<Vec<_>>(), vec![sink.actor.as_str()]);
+    let listed = app.store.relay_subscriber(&sink.actor).await.unwrap().expect("still listed");
+    assert_eq!(listed.state, SubscriptionState::Suspended);
+    let (_, nodeinfo) = app.get_json("/nodeinfo/2.1").await;
+    assert_eq!(nodeinfo["metadata"]["relay"]["suspended"], 1);
+
+    // Suspended: the next post queues nothing for it.
+    let queued = || async {
+        let s = app.store.delivery_stats(None).await.unwrap();
+        s.delivered + s.pending + s.retrying + s.dead
+    };
+    let before = queued().await;
+    let (seen, announce) = forward(2);
+    assert!(app.store.relay_forward(&seen, &[announce]).await.unwrap());
+    assert_eq!(queued().await, before);
+
+    assert!(app.services.relay.resume(&sink.actor, "operator").await.unwrap());
+    assert!(!app.services.relay.resume(&sink.actor, "operator").await.unwrap(), "resumed once");
+    let (seen, announce) = forward(3);
+    assert!(app.store.relay_forward(&seen, &[announce]).await.unwrap());
+    assert_eq!(queued().await, before + 1, "active again");
+    let audit: Vec<String> =
+        app.store.audit_entries(0, 1000).await.unwrap().into_iter().map(|e| e.leaf.action).collect();
+    assert!(audit.contains(&"relay.suspend".to_owned()) && audit.contains(&"relay.resume".to_owned()));
+}
+
 on_both_backends!(
+    unreachable_subscribers_are_suspended_not_dropped,
     relay_traffic_is_purged_once_delivered,
     servers_subscribe_mastodon_and_litepub_style,
     approval_and_blocks_are_the_operators,

@@ -166,13 +166,14 @@ impl Relay {
         if relay_blocked(&host, &self.store.relay_blocks().await?) {
             return Err(FederationError::NotAccepted(format!("{host} is blocked from this relay")));
         }
-        // A server that turns the relay off and on again follows anew: an active subscription
-        // stays active and is accepted again, whatever the mode.
+        // A server that turns the relay off and on again follows anew: a subscription the
+        // relay had accepted (active, or suspended while unreachable) is active again and
+        // accepted again, whatever the mode.
         let active = self
             .store
             .relay_subscriber(&actor.uri)
             .await?
-            .is_some_and(|s| s.state == SubscriptionState::Active);
+            .is_some_and(|s| s.state != SubscriptionState::Pending);
         let state = match self.mode {
             _ if active => SubscriptionState::Active,
             RelayMode::Open => SubscriptionState::Active,
@@ -380,6 +381,19 @@ impl Relay {
         let domain = normalise_domain(domain)?;
         let audit = AuditEntry::new(by, "relay.unblock", format!("relay:{domain}"));
         Ok(self.store.relay_unblock(&domain, audit).await?)
+    }
+
+    /// Suspends the subscriptions whose inbox has failed without a success since before
+    /// `cutoff`; they stay listed (`herold relay subscribers`) until resumed.
+    pub async fn suspend_unreachable(&self, cutoff: i64) -> Result<Vec<Subscriber>, FederationError> {
+        Ok(self.store.relay_suspend_unreachable(cutoff, "system").await?)
+    }
+
+    pub async fn resume(&self, actor_uri: &str, by: &str) -> Result<bool, FederationError> {
+        let host = host_of(actor_uri)?;
+        let audit = AuditEntry::new(by, "relay.resume", format!("relay:{host}"))
+            .with_detail(json!({ "actor": actor_uri }));
+        Ok(self.store.relay_resume(actor_uri, audit).await?)
     }
 
     /// Lists a publisher: a domain (with its subdomains) or one actor's URI.

@@ -271,6 +271,10 @@ enum RelayCommand {
     Reject {
         actor: String,
     },
+    /// Make a subscription suspended as unreachable active again.
+    Resume {
+        actor: String,
+    },
     /// Block a domain and its subdomains: their subscriptions end, new ones are refused.
     Block {
         domain: String,
@@ -839,6 +843,12 @@ async fn relay(config: Config, command: RelayCommand) -> anyhow::Result<()> {
                 bail!("{actor} has no subscription (see `herold relay subscribers`)");
             }
             println!("ended the subscription of {actor}");
+        }
+        RelayCommand::Resume { actor } => {
+            if !relay.resume(&actor, OPERATOR).await? {
+                bail!("{actor} is not suspended (see `herold relay subscribers`)");
+            }
+            println!("resumed {actor}: it receives the relay's deliveries again");
         }
         RelayCommand::Block { domain } => {
             let ended = relay.block(&domain, OPERATOR).await?;

@@ -41,6 +41,7 @@ const KEYS: &[Key] = &[
     Key { toml: "retention.interval_seconds", env: "HEROLD_RETENTION_INTERVAL_SECONDS", secret: false },
     Key { toml: "retention.archive_dir", env: "HEROLD_RETENTION_ARCHIVE_DIR", secret: false },
     Key { toml: "relay.mode", env: "HEROLD_RELAY_MODE", secret: false },
+    Key { toml: "relay.suspend_after_hours", env: "HEROLD_RELAY_SUSPEND_AFTER_HOURS", secret: false },
     Key {
         toml: "scheduled_publishing.interval_seconds",
         env: "HEROLD_SCHEDULED_PUBLISHING_INTERVAL_SECONDS",
@@ -103,6 +104,8 @@ pub struct Config {
     pub retention_interval: Duration,
     /// Whether relay subscriptions take effect at once or wait for the operator.
     pub relay_mode: herold_federation::relay::RelayMode,
+    /// How long a subscriber's inbox may fail without a success before it is suspended.
+    pub relay_suspend_after: Duration,
     /// Where classes with `at_expiry = "archive"` are written before their purge.
     pub retention_archive_dir: PathBuf,
     /// How often approved announcements are checked for their publishing time.
@@ -135,6 +138,7 @@ impl std::fmt::Debug for Config {
             .field("retention_interval", &self.retention_interval)
             .field("retention_archive_dir", &self.retention_archive_dir)
             .field("relay_mode", &self.relay_mode)
+            .field("relay_suspend_after", &self.relay_suspend_after)
             .field("scheduled_publishing_interval", &self.scheduled_publishing_interval)
             .finish()
     }
@@ -361,6 +365,12 @@ impl Config {
             "use open (subscriptions take effect at once), approval (the operator approves each) or \
              allowlist (only servers on the relay's publisher list may subscribe)",
         )?;
+        let suspend_hours = raw.parse(
+            "relay.suspend_after_hours",
+            168,
+            |s| s.parse::<u64>().ok().filter(|h| (1..=8760).contains(h)),
+            "use hours from 1 to 8760",
+        )?;
         let retention_archive_dir = raw.parse(
             "retention.archive_dir",
             data_dir.join("archive"),
@@ -420,6 +430,7 @@ impl Config {
             retention_interval: Duration::from_secs(retention_secs),
             retention_archive_dir,
             relay_mode,
+            relay_suspend_after: Duration::from_secs(suspend_hours * 3600),
             scheduled_publishing_interval: Duration::from_secs(scheduled_secs),
             audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),
             delivery_lease: Duration::from_secs(lease),

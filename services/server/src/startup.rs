@@ -330,6 +330,25 @@ impl Services {
                 })
             },
         ));
+        let suspensions = tokio::spawn(self.clone().every(
+            "relay.suspend",
+            self.config.retention_interval,
+            stop.clone(),
+            |s| {
+                Box::pin(async move {
+                    let after = i64::try_from(s.config.relay_suspend_after.as_millis()).unwrap_or(i64::MAX);
+                    let cutoff = herold_domain::now_millis().saturating_sub(after);
+                    let suspended = s.relay.suspend_unreachable(cutoff).await?;
+                    if !suspended.is_empty() {
+                        tracing::warn!(
+                            suspended = suspended.len(),
+                            "relay subscribers suspended as unreachable"
+                        );
+                    }
+                    Ok(())
+                })
+            },
+        ));
         let scheduled = tokio::spawn(self.clone().every(
             "publish.scheduled",
             self.config.scheduled_publishing_interval,
@@ -362,6 +381,7 @@ impl Services {
         let _ = scheduled.await;
         let _ = checkpoints.await;
         let _ = retention.await;
+        let _ = suspensions.await;
     }
 
     /// Runs `job` now and then every `period` until `stop`; a failure is logged and the

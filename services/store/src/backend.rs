@@ -1302,7 +1302,8 @@ macro_rules! sql_store {
                             "INSERT INTO hosts (host, consecutive_failures, signature_scheme, updated_at) \
                              VALUES ($1, 0, $2, $3) ON CONFLICT (host) DO UPDATE SET \
                              consecutive_failures = 0, breaker_open_until = NULL, last_error = NULL, \
-                             signature_scheme = excluded.signature_scheme, updated_at = excluded.updated_at",
+                             failing_since = NULL, signature_scheme = excluded.signature_scheme, \
+                             updated_at = excluded.updated_at",
                         )
                         .bind(host)
                         .bind(scheme)
@@ -1312,11 +1313,13 @@ macro_rules! sql_store {
                     }
                     HostReport::Failure { error, open_breaker_until } => {
                         sqlx::query(
-                            "INSERT INTO hosts (host, consecutive_failures, breaker_open_until, last_error, updated_at) \
-                             VALUES ($1, 1, $2, $3, $4) ON CONFLICT (host) DO UPDATE SET \
+                            "INSERT INTO hosts (host, consecutive_failures, breaker_open_until, last_error, \
+                             failing_since, updated_at) VALUES ($1, 1, $2, $3, $4, $4) ON CONFLICT (host) DO UPDATE SET \
                              consecutive_failures = hosts.consecutive_failures + 1, \
                              breaker_open_until = COALESCE(excluded.breaker_open_until, hosts.breaker_open_until), \
-                             last_error = excluded.last_error, updated_at = excluded.updated_at",
+                             last_error = excluded.last_error, \
+                             failing_since = COALESCE(hosts.failing_since, excluded.failing_since), \
+                             updated_at = excluded.updated_at",
                         )
                         .bind(host)
                         .bind(open_breaker_until)

@@ -32,6 +32,9 @@ pub enum SubscriptionState {
     /// Waiting for the operator (relay mode `approval`).
     Pending,
     Active,
+    /// Its inbox was unreachable for too long: it receives nothing until the operator
+    /// resumes it or it follows again.
+    Suspended,
 }
 
 impl SubscriptionState {
@@ -39,11 +42,14 @@ impl SubscriptionState {
         match self {
             SubscriptionState::Pending => "pending",
             SubscriptionState::Active => "active",
+            SubscriptionState::Suspended => "suspended",
         }
     }
 
     pub fn parse(s: &str) -> Option<SubscriptionState> {
-        [SubscriptionState::Pending, SubscriptionState::Active].into_iter().find(|x| x.as_str() == s)
+        [SubscriptionState::Pending, SubscriptionState::Active, SubscriptionState::Suspended]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
 }
 
@@ -117,6 +123,11 @@ pub trait RelayStore: Send + Sync {
     /// their deliveries, in one transaction. `false`, with nothing stored, when any of the
     /// keys was seen before.
     async fn relay_forward(&self, seen: &[String], activities: &[NewActivity]) -> Result<bool>;
+    /// Suspends active subscriptions whose inbox's host has failed without a success since
+    /// before `cutoff`, each with its audit entry, in one transaction. Returns them.
+    async fn relay_suspend_unreachable(&self, cutoff: Millis, by: &str) -> Result<Vec<Subscriber>>;
+    /// Makes a suspended subscription active again. Returns whether one was suspended.
+    async fn relay_resume(&self, actor_uri: &str, audit: AuditEntry) -> Result<bool>;
 }
 
 /// `host` (which may carry a port) is `domain` or one of its subdomains.

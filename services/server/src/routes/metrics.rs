@@ -41,7 +41,7 @@ async fn metrics(s: web::Data<Services>) -> HttpResponse {
             let _ =
                 writeln!(out, "# HELP herold_relay_subscribers Servers subscribed to the relay, by state.");
             let _ = writeln!(out, "# TYPE herold_relay_subscribers gauge");
-            for state in ["active", "pending"] {
+            for state in ["active", "pending", "suspended"] {
                 let n = counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
                 let _ = writeln!(out, "herold_relay_subscribers{{state=\"{state}\"}} {n}");
             }

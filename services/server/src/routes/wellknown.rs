@@ -115,5 +115,10 @@ pub async fn nodeinfo(s: web::Data<Services>) -> Result<HttpResponse, ApiError> 
 pub async fn relay_counts(s: &Services) -> Result<serde_json::Value, ApiError> {
     let counts = s.store.relay_counts().await?;
     let get = |state: &str| counts.iter().find(|(st, _)| st == state).map_or(0, |(_, n)| *n);
-    Ok(json!({ "inbox": s.urls.relay_inbox(), "subscribers": get("active"), "pending": get("pending") }))
+    Ok(json!({
+        "inbox": s.urls.relay_inbox(),
+        "subscribers": get("active"),
+        "pending": get("pending"),
+        "suspended": get("suspended"),
+    }))
 }

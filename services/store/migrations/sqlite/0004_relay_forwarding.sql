@@ -17,3 +17,7 @@ CREATE INDEX relay_seen_at ON relay_seen(seen_at);
 -- The relay's own traffic (activities no account signs and no announcement owns) is
 -- purged by age.
 CREATE INDEX activities_signer ON activities(signer, created_at);
+
+-- Since when a host has failed without a success in between: relay subscribers whose
+-- inbox has been unreachable for longer than relay.suspend_after_hours are suspended.
+ALTER TABLE hosts ADD COLUMN failing_since INTEGER;

@@ -1,7 +1,7 @@
 //! The SQL behind `RelayStore`, instantiated per backend like the rest of `backend`.
 
 use async_trait::async_trait;
-use herold_domain::now_millis;
+use herold_domain::{now_millis, Millis};
 use sqlx::Row;
 
 use super::{PgStore, SqliteStore};
@@ -237,6 +237,58 @@ macro_rules! relay_sql {
             async fn relay_publishers(&self) -> Result<Vec<String>> {
                 let rows = sqlx::query("SELECT entry FROM relay_publishers ORDER BY entry").fetch_all(&self.pool).await?;
                 rows.iter().map(|r| Ok(r.try_get("entry")?)).collect()
+            }
+
+            async fn relay_suspend_unreachable(&self, cutoff: Millis, by: &str) -> Result<Vec<Subscriber>> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let failing: std::collections::HashMap<String, i64> =
+                    sqlx::query("SELECT host, failing_since FROM hosts WHERE failing_since < $1")
+                        .bind(cutoff)
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .iter()
+                        .map(|r| Ok((r.try_get("host")?, r.try_get("failing_since")?)))
+                        .collect::<Result<_>>()?;
+                let active = sqlx::query(&format!("SELECT {SUBSCRIBER_COLUMNS} FROM relay_subscribers WHERE state = 'active'"))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut suspended = Vec::new();
+                for row in &active {
+                    let mut s = subscriber_from(row)?;
+                    let Some(since) = failing.get(&crate::backend::host_of(&s.inbox)) else { continue };
+                    sqlx::query("UPDATE relay_subscribers SET state = 'suspended', updated_at = $1 WHERE actor_uri = $2")
+                        .bind(now)
+                        .bind(&s.actor_uri)
+                        .execute(&mut *tx)
+                        .await?;
+                    let audit = AuditEntry::new(by, "relay.suspend", format!("relay:{}", s.host))
+                        .with_detail(serde_json::json!({ "actor": s.actor_uri, "unreachable_since": since }));
+                    Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                    s.state = SubscriptionState::Suspended;
+                    s.updated_at = now;
+                    suspended.push(s);
+                }
+                tx.commit().await?;
+                Ok(suspended)
+            }
+
+            async fn relay_resume(&self, actor_uri: &str, audit: AuditEntry) -> Result<bool> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let resumed = sqlx::query(
+                    "UPDATE relay_subscribers SET state = 'active', updated_at = $1 WHERE actor_uri = $2 AND state = 'suspended'",
+                )
+                .bind(now)
+                .bind(actor_uri)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if resumed > 0 {
+                    Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                }
+                tx.commit().await?;
+                Ok(resumed > 0)
             }
 
             async fn relay_forward(&self, seen: &[String], activities: &[NewActivity]) -> Result<bool> {
