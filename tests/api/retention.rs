@@ -43,7 +43,7 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     assert_eq!(count(&in_a_month, DataClass::RetractedAnnouncements, Some("bfdi")), 0);
 
     // Expired data is hidden from readers at once, before any purge.
-    let since = policies.visible_since(DataClass::DeliveryRecords, now + 31 * DAY);
+    let since = policies.visible_since(DataClass::DeliveryRecords, Some("bfdi"), now + 31 * DAY);
     assert_eq!(app.store.delivery_stats_since(None, since).await.unwrap().delivered, 0, "hidden");
     assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 4, "but not yet purged");
     let first = app.store.audit_entries(0, 1).await.unwrap().remove(0).leaf;

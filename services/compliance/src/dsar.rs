@@ -140,7 +140,7 @@ pub async fn export(
 ) -> Result<SubjectData, ComplianceError> {
     let mut data = store.subject_data(check_subject(subject)?).await?;
     data.audit_entries.retain(|e| policies.visible(DataClass::AuditPayloads, None, e.at, now));
-    let since = policies.visible_since(DataClass::DeliveryRecords, now);
+    let since = policies.visible_since(DataClass::DeliveryRecords, None, now);
     data.deliveries_to_them
         .retain(|d| d.created_at >= since || d.state == "pending" || d.state == "retrying");
     Ok(data)

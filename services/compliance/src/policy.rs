@@ -391,9 +391,13 @@ impl Policies {
         }
     }
 
-    /// The oldest finish time of a delivery record still shown (instance-wide limit).
-    pub fn visible_since(&self, class: DataClass, now: Millis) -> Millis {
-        match self.retention(class, None) {
+    /// The oldest time of a record of `class` still shown: the organisation's limit (none
+    /// under legal hold), or the instance-wide one without an organisation.
+    pub fn visible_since(&self, class: DataClass, org: Option<&str>, now: Millis) -> Millis {
+        if org.is_some_and(|o| self.on_hold(o)) {
+            return Millis::MIN;
+        }
+        match self.retention(class, org) {
             Retention::Millis(ms) => now - ms,
             Retention::WhileNeeded => Millis::MIN,
         }
@@ -490,6 +494,20 @@ mod tests {
         assert!(p.add_org(Path::new("orgs/Not A Slug.toml"), "legal_hold = true\n").is_err());
         p.add_org(Path::new("orgs/hold.toml"), "legal_hold = true\n").unwrap();
         assert!(cutoffs(&p, &["hold".into()], 0).iter().all(|c| c.org.as_deref() != Some("hold")));
+    }
+
+    #[test]
+    fn what_readers_see_follows_the_organisations_limit_and_hold() {
+        let mut p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        p.add_org(Path::new("orgs/bfdi.toml"), "[retention]\ndelivery_records = \"60d\"\n").unwrap();
+        p.add_org(Path::new("orgs/hold.toml"), "legal_hold = true\n").unwrap();
+        let now = 1_000 * 86_400_000;
+        let day = 86_400_000;
+        assert_eq!(p.visible_since(DataClass::DeliveryRecords, Some("bfdi"), now), now - 60 * day);
+        assert_eq!(p.visible_since(DataClass::DeliveryRecords, Some("hold"), now), Millis::MIN);
+        let Retention::Millis(default) = p.retention(DataClass::DeliveryRecords, None) else { panic!() };
+        assert_eq!(p.visible_since(DataClass::DeliveryRecords, None, now), now - default);
+        assert_ne!(default, 60 * day, "the override differs from the default");
     }
 
     #[test]

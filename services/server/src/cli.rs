@@ -535,8 +535,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 None => None,
             };
             let policies = crate::startup::load_policies(&config)?;
-            let since =
-                policies.visible_since(herold_store::DataClass::DeliveryRecords, herold_domain::now_millis());
+            let since = policies.visible_since(
+                herold_store::DataClass::DeliveryRecords,
+                None,
+                herold_domain::now_millis(),
+            );
             let stats = store.delivery_stats_since(id, since).await?;
             println!("delivered\t{}", stats.delivered);
             println!("pending\t{}", stats.pending);

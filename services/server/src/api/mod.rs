@@ -214,7 +214,12 @@ pub async fn announcement(
         _ => return Err(ApiError::NotFound),
     };
     let a = s.store.announcement(account.id, &id).await?.ok_or(ApiError::NotFound)?;
-    let stats = s.store.delivery_stats(Some(a.id)).await?;
+    let since = s.policies.visible_since(
+        herold_store::DataClass::DeliveryRecords,
+        Some(&account.org_slug),
+        herold_domain::now_millis(),
+    );
+    let stats = s.store.delivery_stats_since(Some(a.id), since).await?;
     Ok(HttpResponse::Ok().json(json!({
         "id": a.public_id,
         "url": s.urls.announcement(&account.username, &a.public_id),

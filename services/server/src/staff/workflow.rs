@@ -375,7 +375,13 @@ async fn announcement_page(
 ) -> Result<HttpResponse, ApiError> {
     let account = own_account(s, staff, username).await?;
     let a = s.store.announcement(account.id, id).await?.ok_or(ApiError::NotFound)?;
-    let stats = s.store.delivery_stats(Some(a.id)).await?;
+    // Delivery records past their retention are hidden here as everywhere, before the purge.
+    let since = s.policies.visible_since(
+        herold_store::DataClass::DeliveryRecords,
+        Some(&account.org_slug),
+        herold_domain::now_millis(),
+    );
+    let stats = s.store.delivery_stats_since(Some(a.id), since).await?;
     let drafts = s.store.drafts_of_announcement(a.id).await?;
     let page = views::AnnouncementPage {
         account: &account,
