@@ -619,7 +619,58 @@ async fn discovery_can_use_an_internal_address(db: Db) {
     assert_eq!(wrong.status, 502, "{}", wrong.body);
 }
 
+/// The relay is the instance's: its page is for the administrators of the organisation that
+/// runs the server, and every action there is audited under the person's name.
+async fn the_relay_is_moderated_by_the_operators_administrators(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo", "operator"]).await;
+    let other_admin = signed_in(&app, "demo", "carol").await;
+    let page = other_admin.get(&app.url("/staff/relay")).await;
+    assert_eq!(page.status, 403, "another body's administrator: {}", page.body);
+    assert!(!other_admin.get(&app.url("/staff")).await.body.contains("/staff/relay"));
+    let author = signed_in(&app, "operator", "alice").await;
+    assert_eq!(author.get(&app.url("/staff/relay")).await.status, 403, "an author of the operator");
+
+    let operator = signed_in(&app, "operator", "carol").await;
+    assert!(operator.get(&app.url("/staff")).await.body.contains("/staff/relay"), "linked in the menu");
+    let token = csrf(&app, &operator, "/staff/relay").await;
+    let act = |action: &'static str, target: &'static str| {
+        let token = token.clone();
+        let operator = &operator;
+        let url = app.url("/staff/relay");
+        async move { operator.post(&url, &[("csrf", &token), ("action", action), ("target", target)]).await }
+    };
+    assert_eq!(act("add_publisher", "Social.Bund.DE").await.status, 303);
+    assert_eq!(act("block", "spam.example").await.status, 303);
+    assert_eq!(app.store.relay_publishers().await.unwrap(), vec!["social.bund.de".to_owned()]);
+    assert_eq!(app.store.relay_blocks().await.unwrap(), vec!["spam.example".to_owned()]);
+    let page = operator.get(&app.url("/staff/relay")).await;
+    assert!(page.body.contains("social.bund.de") && page.body.contains("spam.example"), "{}", page.body);
+    assert!(page.body.contains(&app.url("/relay/inbox")), "the inbox to give to admins");
+
+    let bad = act("block", "not a domain").await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("not a domain name"), "{}", bad.body);
+    assert_eq!(act("unblock", "never-blocked.example").await.status, 409);
+    let forged = operator
+        .post(
+            &app.url("/staff/relay"),
+            &[("csrf", "forged"), ("action", "unblock"), ("target", "spam.example")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(app.store.relay_blocks().await.unwrap().len(), 1, "a forged form changes nothing");
+    assert_eq!(act("remove_publisher", "social.bund.de").await.status, 303);
+    assert!(app.store.relay_publishers().await.unwrap().is_empty());
+
+    let audit = app.store.audit_entries(0, 1000).await.unwrap();
+    let by_staff =
+        |action: &str| audit.iter().any(|e| e.leaf.action == action && e.leaf.actor.starts_with("staff:"));
+    assert!(by_staff("relay.publisher_add") && by_staff("relay.block") && by_staff("relay.publisher_remove"));
+}
+
 on_both_backends!(
+    the_relay_is_moderated_by_the_operators_administrators,
     approvals_cover_exactly_what_was_reviewed,
     discovery_can_use_an_internal_address,
     images_are_described_stripped_and_private_until_published,

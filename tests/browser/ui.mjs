@@ -38,6 +38,7 @@ const { values: opts } = parseArgs({
   options: {
     herold: { type: "string" },
     org: { type: "string" },
+    "operator-org": { type: "string" },
     account: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
     help: { type: "boolean", short: "h", default: false },
@@ -47,7 +48,7 @@ const { values: opts } = parseArgs({
 
 if (opts.help || !opts.herold || !opts.org || !opts.account) {
   process.stderr.write(
-    "usage: node tests/browser/ui.mjs --herold <URL> --org <slug> --account <username> [--chromium <path>]\n",
+    "usage: node tests/browser/ui.mjs --herold <URL> --org <slug> --account <username> [--operator-org <slug>] [--chromium <path>]\n",
   );
   process.exit(opts.help ? 0 : 2);
 }
@@ -206,10 +207,10 @@ async function submit(page, button, what) {
  * From Herold's /login, picks the organisation and signs in on the provider's form.
  * Returns when the browser is back on Herold (wherever Herold sends it).
  */
-async function signIn(page, login, { auditLogin = false } = {}) {
+async function signIn(page, login, { auditLogin = false, org = opts.org } = {}) {
   await open(page, "/login");
   if (auditLogin) await audit(page, "login");
-  await follow(page, page.locator(`main a[href="/login/${opts.org}"]`), /\/interaction\//, `${login}: sign-in link`);
+  await follow(page, page.locator(`main a[href="/login/${org}"]`), /\/interaction\//, `${login}: sign-in link`);
   expect(!isHerold(page.url()), `${login}: sign-in link did not lead to the provider`);
   log(`${login}: provider sign-in form at ${shortUrl(page.url())}`);
   await page.locator("#login").fill(login);
@@ -433,6 +434,15 @@ async function administration(browser) {
   await audit(page, "administration");
 }
 
+/** Carol also administers the organisation that runs the server: the relay's page. */
+async function relayOperator(browser) {
+  const { page } = await newPerson(browser, "de-DE");
+  await signIn(page, "carol", { org: opts["operator-org"] });
+  await open(page, "/staff/relay");
+  await page.getByRole("heading", { level: 1, name: "Relay", exact: true }).waitFor();
+  await audit(page, "relay");
+}
+
 async function part(name, fn, browser) {
   try {
     await fn(browser);
@@ -482,6 +492,7 @@ async function main() {
     await part("German interface (erik)", german, browser);
     await part("oversight (dana)", oversight, browser);
     await part("administration (carol)", administration, browser);
+    if (opts["operator-org"]) await part("relay operator (carol)", relayOperator, browser);
   } catch (err) {
     failures.push(err?.stack ?? String(err));
   }

@@ -70,7 +70,9 @@ pub const RELAY_KEY: &str = "relay";
 type Job = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
 
 pub use herold_publishing::TRANSPARENCY_ACCOUNT;
-const OPERATOR_ORG: &str = "operator";
+/// The organisation that runs the instance: it holds `@transparency`, and its
+/// administrators moderate the relay.
+pub const OPERATOR_ORG: &str = "operator";
 
 async fn ensure_transparency_account(
     store: &dyn Store,

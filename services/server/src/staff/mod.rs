@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod i18n;
 mod oversight;
+mod relay;
 mod views;
 mod workflow;
 
@@ -50,7 +51,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(oversight::subject_export)
         .service(oversight::subject_erase)
         .service(admin::admin)
-        .service(admin::create_account);
+        .service(admin::create_account)
+        .service(relay::relay)
+        .service(relay::relay_action);
 }
 
 /// Cookies go without `Secure` (and the `__Host-` prefix, which requires it) only for local

@@ -5,6 +5,7 @@ use herold_domain::format_rfc3339;
 use herold_domain::workflow::{DraftState, Role};
 use herold_store::{
     Account, Announcement, AuditRecord, DeliveryStats, DraftKind, DraftRecord, StaffMember, StaffSession,
+    Subscriber, SubscriptionState,
 };
 use maud::{html, Markup, DOCTYPE};
 
@@ -23,6 +24,12 @@ impl Viewer<'_> {
 
     pub fn has(&self, role: Role) -> bool {
         self.session.roles.has(role)
+    }
+
+    /// An administrator of the organisation that runs this instance: the relay is the
+    /// instance's, so only they moderate it.
+    pub fn operates_instance(&self) -> bool {
+        self.has(Role::OrgAdmin) && self.session.staff.org_slug == crate::startup::OPERATOR_ORG
     }
 }
 
@@ -49,6 +56,7 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                                 @if v.has(Role::Auditor) { li { a href="/staff/report" { (lang.t("compliance_report")) } } }
                                 @if v.has(Role::Auditor) { li { a href="/staff/dsar" { (lang.t("subject_requests")) } } }
                                 @if v.has(Role::OrgAdmin) { li { a href="/staff/admin" { (lang.t("administration")) } } }
+                                @if v.operates_instance() { li { a href="/staff/relay" { (lang.t("relay")) } } }
                             }
                         }
                         form.signout method="post" action="/logout" {
@@ -602,6 +610,93 @@ pub fn admin(v: &Viewer<'_>, p: AdminPage<'_>) -> String {
                 } } }
             }
             p { a href="/staff/ropa" { (lang.t("ropa")) } }
+        },
+    )
+}
+
+pub struct RelayPage<'a> {
+    pub inbox: &'a str,
+    pub mode: &'a str,
+    pub subscribers: &'a [Subscriber],
+    pub publishers: &'a [String],
+    pub blocks: &'a [String],
+    pub error: Option<&'a str>,
+}
+
+/// One button that posts an action on the relay page.
+fn relay_button(v: &Viewer<'_>, action: &str, target: &str, label: &str) -> Markup {
+    html! {
+        form.inline method="post" action="/staff/relay" {
+            (v.csrf())
+            input type="hidden" name="action" value=(action);
+            input type="hidden" name="target" value=(target);
+            button type="submit" { (label) }
+        }
+    }
+}
+
+pub fn relay(v: &Viewer<'_>, p: RelayPage<'_>) -> String {
+    let lang = v.lang;
+    shell(
+        lang,
+        lang.t("relay"),
+        Some(v),
+        html! {
+            h1 { (lang.t("relay")) }
+            @if let Some(e) = p.error { p.error role="alert" { (e) } }
+            p { (lang.t("relay_intro")) " " code { (p.inbox) } }
+            p { (lang.t("relay_mode")) ": " (p.mode) }
+            h2 { (lang.t("relay_subscribers")) }
+            @if p.subscribers.is_empty() { p { (lang.t("nothing_here")) } } @else {
+                table {
+                    thead { tr {
+                        th scope="col" { (lang.t("relay_server")) } th scope="col" { (lang.t("state")) }
+                        th scope="col" { (lang.t("relay_style")) } th scope="col" { (lang.t("relay_since")) }
+                        th scope="col" { (lang.t("action")) }
+                    } }
+                    tbody { @for s in p.subscribers { tr {
+                        td { (s.host) br; small { (s.actor_uri) } }
+                        td { (lang.t(match s.state {
+                            SubscriptionState::Pending => "relay_state_pending",
+                            SubscriptionState::Active => "relay_state_active",
+                            SubscriptionState::Suspended => "relay_state_suspended",
+                        })) }
+                        td { (s.style.as_str()) } td { (when(s.created_at)) }
+                        td {
+                            @match s.state {
+                                SubscriptionState::Pending => { (relay_button(v, "approve", &s.actor_uri, lang.t("approve"))) }
+                                SubscriptionState::Suspended => { (relay_button(v, "resume", &s.actor_uri, lang.t("relay_resume"))) }
+                                SubscriptionState::Active => {}
+                            }
+                            (relay_button(v, "reject", &s.actor_uri, lang.t("relay_end")))
+                        }
+                    } } }
+                }
+            }
+            h2 { (lang.t("relay_publishers")) }
+            p { (lang.t("relay_publishers_help")) }
+            ul { @for entry in p.publishers { li { (entry) " " (relay_button(v, "remove_publisher", entry, lang.t("relay_remove"))) } } }
+            form method="post" action="/staff/relay" {
+                (v.csrf())
+                input type="hidden" name="action" value="add_publisher";
+                p {
+                    label for="publisher" { (lang.t("relay_publisher")) }
+                    input id="publisher" name="target" required maxlength="500";
+                }
+                p { button type="submit" { (lang.t("relay_add_publisher")) } }
+            }
+            h2 { (lang.t("relay_blocks")) }
+            p { (lang.t("relay_blocks_help")) }
+            ul { @for domain in p.blocks { li { (domain) " " (relay_button(v, "unblock", domain, lang.t("relay_unblock"))) } } }
+            form method="post" action="/staff/relay" {
+                (v.csrf())
+                input type="hidden" name="action" value="block";
+                p {
+                    label for="domain" { (lang.t("relay_domain")) }
+                    input id="domain" name="target" required maxlength="253";
+                }
+                p { button type="submit" { (lang.t("relay_block")) } }
+            }
         },
     )
 }

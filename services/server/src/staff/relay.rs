@@ -1,0 +1,110 @@
+//! The relay's operator page: subscribed servers (approve, end, resume), publishers and
+//! blocked domains. Relay moderation acts for the whole instance, so the page belongs to
+//! the administrators of the organisation that runs it, not to every body's administrator.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use herold_federation::relay::RelayMode;
+use herold_federation::FederationError;
+use herold_publishing::PublishError;
+use serde::Deserialize;
+
+use super::views::{self, RelayPage};
+use super::{see_other, Staff};
+use crate::error::ApiError;
+use crate::startup::Services;
+
+fn require_operator(staff: &Staff) -> Result<(), ApiError> {
+    if staff.viewer().operates_instance() {
+        Ok(())
+    } else {
+        Err(ApiError::Publish(PublishError::Forbidden(
+            "the relay is moderated by the administrators of the organisation that runs this server",
+        )))
+    }
+}
+
+async fn relay_page(
+    s: &Services,
+    staff: &Staff,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let subscribers = s.store.relay_subscribers().await?;
+    let publishers = s.store.relay_publishers().await?;
+    let blocks = s.store.relay_blocks().await?;
+    let mode = match s.relay.mode() {
+        RelayMode::Open => "open",
+        RelayMode::Approval => "approval",
+        RelayMode::Allowlist => "allowlist",
+    };
+    let inbox = s.urls.relay_inbox();
+    let page = RelayPage {
+        inbox: &inbox,
+        mode,
+        subscribers: &subscribers,
+        publishers: &publishers,
+        blocks: &blocks,
+        error,
+    };
+    Ok(staff.page(s, status, views::relay(&staff.viewer(), page)))
+}
+
+#[get("/staff/relay")]
+pub async fn relay(s: web::Data<Services>, staff: Staff) -> HttpResponse {
+    let result = async {
+        require_operator(&staff)?;
+        relay_page(&s, &staff, StatusCode::OK, None).await
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct RelayForm {
+    csrf: String,
+    action: String,
+    target: String,
+}
+
+#[post("/staff/relay")]
+pub async fn relay_action(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    form: web::Form<RelayForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        require_operator(&staff)?;
+        let by = staff.session.staff.audit_actor();
+        let target = form.target.trim();
+        let done = match form.action.as_str() {
+            "approve" => s.relay.approve(target, &by).await.map(|a| a.is_some()),
+            "reject" => s.relay.reject(target, &by).await,
+            "resume" => s.relay.resume(target, &by).await,
+            "block" => s.relay.block(target, &by).await.map(|_| true),
+            "unblock" => s.relay.unblock(target, &by).await,
+            "add_publisher" => s.relay.add_publisher(target, &by).await.map(|_| true),
+            "remove_publisher" => s.relay.remove_publisher(target, &by).await,
+            other => Err(FederationError::Invalid(format!("{other:?} is not an action of the relay page"))),
+        };
+        match done {
+            Ok(true) => {
+                s.deliverer.wake();
+                Ok(see_other("/staff/relay"))
+            }
+            // Someone else acted first, or the entry is gone: show the page as it is now.
+            Ok(false) => {
+                let why = format!("{target} is not in a state for that any more");
+                relay_page(&s, &staff, StatusCode::CONFLICT, Some(&why)).await
+            }
+            Err(FederationError::Invalid(why)) => {
+                relay_page(&s, &staff, StatusCode::BAD_REQUEST, Some(&why)).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    staff.respond(&s, result)
+}
