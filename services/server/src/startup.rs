@@ -174,7 +174,10 @@ impl Services {
         let policies = load_policies(&config)?;
         let (store, audit) = open_store(&config).await?;
         let orgs: Vec<String> = store.list_orgs().await?.into_iter().map(|o| o.slug).collect();
-        if let Some(unknown) = policies.orgs.keys().find(|o| !orgs.contains(o)) {
+        // The operator's organisation is made below if it is missing, so its policy may come
+        // first (the administrators who moderate the relay sign in through it).
+        if let Some(unknown) = policies.orgs.keys().find(|o| !orgs.contains(o) && o.as_str() != OPERATOR_ORG)
+        {
             // A typo in a file name would silently void a legal hold.
             anyhow::bail!(
                 "invalid policy: {}/orgs/{unknown}.toml names no organisation; create it first or rename the file",
