@@ -27,15 +27,16 @@ use herold::startup::Services;
 use herold_domain::{AnnouncementText, DisplayName, OrgSlug, Username};
 use herold_publishing::accounts::{self, AccountRequest};
 use herold_publishing::Draft;
+use herold_tests::bench::{
+    cores, healthy_delivered, peak_rss_mb, run_sink_if_asked, signing_rate, start_sink, FAULTY_HOSTS,
+    SINK_HOSTS,
+};
 use herold_tests::spawn::TestDatabase;
 use herold_tests::Db;
 
-const SINK_HOSTS: u8 = 250;
-const FAULTY_HOSTS: u8 = 25;
-
 fn main() {
-    if std::env::var_os("HEROLD_BENCH_SINK").is_some() {
-        return run_sink();
+    if run_sink_if_asked() {
+        return;
     }
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let postgres = args.iter().any(|a| a == "--postgres");
@@ -77,42 +78,6 @@ fn main() {
     }
 }
 
-fn cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-}
-
-/// Signatures per second with every core signing, using the same key type and library as
-/// the delivery path.
-fn signing_rate(duration: Duration) -> f64 {
-    let key = herold_federation::keys::generate_rsa_2048().unwrap();
-    let message = "(request-target): post /inbox\nhost: example.org\ndate: Thu, 26 Nov 2026 10:00:00 GMT\ndigest: SHA-256=abc";
-    let threads: Vec<_> = (0..cores())
-        .map(|_| {
-            let der = key.pkcs8_der.clone();
-            std::thread::spawn(move || {
-                let signer = herold_federation::keys::Signer::from_pkcs8("k".into(), &der).unwrap();
-                let started = Instant::now();
-                let mut count = 0u64;
-                while started.elapsed() < duration {
-                    signer.sign(message.as_bytes()).unwrap();
-                    count += 1;
-                }
-                count as f64 / started.elapsed().as_secs_f64()
-            })
-        })
-        .collect();
-    threads.into_iter().map(|t| t.join().unwrap()).sum()
-}
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 async fn fan_out(
     n: usize,
     db: Db,
@@ -120,18 +85,7 @@ async fn fan_out(
     faults: bool,
     relayed: Option<usize>,
 ) -> (Duration, f64) {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut sink = Command::new(std::env::current_exe().unwrap())
-        .env("HEROLD_BENCH_SINK", port.to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start sink");
-    {
-        use std::io::BufRead;
-        let mut line = String::new();
-        std::io::BufReader::new(sink.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-        assert!(line.starts_with("READY"), "sink did not start: {line}");
-    }
+    let (mut sink, port) = start_sink(None);
 
     let database = TestDatabase::create(db).await;
     let own = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -246,60 +200,4 @@ async fn fan_out(
     let _ = sink.kill();
     let _ = sink.wait();
     (elapsed, peak_rss_mb())
-}
-
-/// The sink: answers every POST with 202, on 250 loopback addresses.
-async fn healthy_delivered(url: &str) -> usize {
-    let sql = "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered' AND host LIKE '127.0.1.%'";
-    let n: (i64,) = if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        let n = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
-        pool.close().await;
-        n
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        let n = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
-        pool.close().await;
-        n
-    };
-    n.0 as usize
-}
-
-/// Faulty servers answer from their own addresses: 127.0.2.x with 500, 127.0.3.x never
-/// (the request times out), 127.0.4.x slowly (3 s).
-fn run_sink() {
-    use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-    let port: u16 = std::env::var("HEROLD_BENCH_SINK").unwrap().parse().unwrap();
-    actix_web::rt::System::new().block_on(async move {
-        let mut server = HttpServer::new(|| {
-            App::new().app_data(web::PayloadConfig::new(1 << 20)).default_service(web::to(
-                |req: HttpRequest, _: web::Bytes| async move {
-                    let host = req.connection_info().host().to_owned();
-                    if host.starts_with("127.0.2.") {
-                        HttpResponse::InternalServerError().finish()
-                    } else if host.starts_with("127.0.3.") {
-                        tokio::time::sleep(Duration::from_secs(600)).await;
-                        HttpResponse::Accepted().finish()
-                    } else if host.starts_with("127.0.4.") {
-                        tokio::time::sleep(Duration::from_secs(3)).await;
-                        HttpResponse::Accepted().finish()
-                    } else {
-                        HttpResponse::Accepted().finish()
-                    }
-                },
-            ))
-        })
-        .workers(1)
-        .backlog(4096);
-        for i in 1..=SINK_HOSTS {
-            server = server.bind(("127.0.1.".to_owned() + &i.to_string(), port)).unwrap();
-        }
-        for net in 2..=4 {
-            for i in 1..=FAULTY_HOSTS {
-                server = server.bind((format!("127.0.{net}.{i}"), port)).unwrap();
-            }
-        }
-        println!("READY");
-        server.run().await.unwrap();
-    });
 }

@@ -1,6 +1,7 @@
 //! Test support: spawning Herold on either backend, a remote actor we control, and the
 //! Fedify peer.
 
+pub mod bench;
 pub mod fake_remote;
 pub mod fixtures;
 pub mod hostile_op;
