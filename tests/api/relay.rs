@@ -325,8 +325,12 @@ async fn unreachable_subscribers_are_suspended_not_dropped(db: Db) {
     assert!(app.store.relay_forward(&seen, &[announce]).await.unwrap());
     assert_eq!(queued().await, before);
 
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let before_resume = herold_domain::now_millis();
     assert!(app.services.relay.resume(&sink.actor, "operator").await.unwrap());
     assert!(!app.services.relay.resume(&sink.actor, "operator").await.unwrap(), "resumed once");
+    // Still failing since before, but resumed since: the next run leaves it alone.
+    assert!(app.services.relay.suspend_unreachable(before_resume).await.unwrap().is_empty());
     let (seen, announce) = forward(3);
     assert!(app.store.relay_forward(&seen, &[announce]).await.unwrap());
     assert_eq!(queued().await, before + 1, "active again");

@@ -630,6 +630,24 @@ async fn the_relay_is_moderated_by_the_operators_administrators(db: Db) {
     assert!(!other_admin.get(&app.url("/staff")).await.body.contains("/staff/relay"));
     let author = signed_in(&app, "operator", "alice").await;
     assert_eq!(author.get(&app.url("/staff/relay")).await.status, 403, "an author of the operator");
+    // Nor does the operator's staff write as @transparency: its posts are the audit trail's.
+    let compose = author.get(&app.url("/staff/new")).await;
+    assert!(!compose.body.contains("value=\"transparency\""), "{}", compose.body);
+    let token = field(&compose.body, "csrf").expect("a CSRF field");
+    let forged = author
+        .post(
+            &app.url("/staff/drafts"),
+            &[
+                ("csrf", &token),
+                ("account", "transparency"),
+                ("text", "Gefälscht"),
+                ("language", "de"),
+                ("publish_at", ""),
+            ],
+        )
+        .await;
+    assert_ne!(forged.status, 303, "no draft for @transparency: {}", forged.body);
+    assert!(app.store.drafts("operator", &[DraftState::Draft], 10).await.unwrap().is_empty());
 
     let operator = signed_in(&app, "operator", "carol").await;
     assert!(operator.get(&app.url("/staff")).await.body.contains("/staff/relay"), "linked in the menu");

@@ -109,13 +109,15 @@ impl Editorial {
     }
 
     /// An account of the person's own organisation; others' accounts do not exist for them.
+    /// Nor does `@transparency`, whose posts are the audit trail's checkpoints and nobody's
+    /// words, even for the operator's staff.
     async fn own_account(
         &self,
         who: &StaffActor,
         username: &str,
     ) -> Result<herold_store::Account, PublishError> {
         match self.store.account_by_username(username).await? {
-            Some(a) if a.org_slug == who.org => Ok(a),
+            Some(a) if a.org_slug == who.org && a.username != crate::TRANSPARENCY_ACCOUNT => Ok(a),
             _ => Err(PublishError::UnknownAccount(username.to_owned())),
         }
     }

@@ -114,7 +114,7 @@ pub async fn accounts(s: web::Data<Services>, client: ApiClient) -> Result<HttpR
         .list_accounts()
         .await?
         .into_iter()
-        .filter(|a| a.org_slug == client.0.org)
+        .filter(|a| a.org_slug == client.0.org && a.username != crate::startup::TRANSPARENCY_ACCOUNT)
         .map(|a| json!({ "username": a.username, "name": a.display_name, "url": s.urls.actor(&a.username) }))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "accounts": accounts })))
@@ -210,7 +210,7 @@ pub async fn announcement(
 ) -> Result<HttpResponse, ApiError> {
     let (username, id) = path.into_inner();
     let account = match s.store.account_by_username(&username).await? {
-        Some(a) if a.org_slug == client.0.org => a,
+        Some(a) if a.org_slug == client.0.org && a.username != crate::startup::TRANSPARENCY_ACCOUNT => a,
         _ => return Err(ApiError::NotFound),
     };
     let a = s.store.announcement(account.id, &id).await?.ok_or(ApiError::NotFound)?;

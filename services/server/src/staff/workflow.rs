@@ -17,13 +17,24 @@ use super::{see_other, Staff};
 use crate::error::ApiError;
 use crate::startup::Services;
 
+/// The accounts staff of `org` write for: the system's `@transparency` is none of them.
 async fn org_accounts(s: &Services, org: &str) -> Result<Vec<Account>, ApiError> {
-    Ok(s.store.list_accounts().await?.into_iter().filter(|a| a.org_slug == org).collect())
+    Ok(s.store
+        .list_accounts()
+        .await?
+        .into_iter()
+        .filter(|a| a.org_slug == org && a.username != crate::startup::TRANSPARENCY_ACCOUNT)
+        .collect())
 }
 
 async fn own_account(s: &Services, staff: &Staff, username: &str) -> Result<Account, ApiError> {
     match s.store.account_by_username(username).await? {
-        Some(a) if a.org_slug == staff.session.staff.org_slug => Ok(a),
+        Some(a)
+            if a.org_slug == staff.session.staff.org_slug
+                && a.username != crate::startup::TRANSPARENCY_ACCOUNT =>
+        {
+            Ok(a)
+        }
         _ => Err(ApiError::NotFound),
     }
 }

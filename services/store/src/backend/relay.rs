@@ -242,9 +242,13 @@ macro_rules! relay_sql {
             async fn relay_suspend_unreachable(&self, cutoff: Millis, by: &str) -> Result<Vec<Subscriber>> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
-                let failing: std::collections::HashMap<String, i64> =
-                    sqlx::query("SELECT host, failing_since FROM hosts WHERE failing_since < $1")
-                        .bind(cutoff)
+                // Failing since before the cutoff, and no delivery there succeeded since: another
+                // worker process may have delivered without clearing this one's failure mark.
+                let failing: std::collections::HashMap<String, i64> = sqlx::query(
+                    "SELECT h.host, h.failing_since FROM hosts h WHERE h.failing_since < $1 AND NOT EXISTS \
+                     (SELECT 1 FROM deliveries d WHERE d.host = h.host AND d.state = 'delivered' AND d.updated_at >= $1)",
+                )
+                .bind(cutoff)
                         .fetch_all(&mut *tx)
                         .await?
                         .iter()
@@ -257,11 +261,21 @@ macro_rules! relay_sql {
                 for row in &active {
                     let mut s = subscriber_from(row)?;
                     let Some(since) = failing.get(&crate::backend::host_of(&s.inbox)) else { continue };
-                    sqlx::query("UPDATE relay_subscribers SET state = 'suspended', updated_at = $1 WHERE actor_uri = $2")
-                        .bind(now)
-                        .bind(&s.actor_uri)
-                        .execute(&mut *tx)
-                        .await?;
+                    // Resumed, approved or followed again since the cutoff: it gets its chance.
+                    if s.updated_at >= cutoff {
+                        continue;
+                    }
+                    let changed = sqlx::query(
+                        "UPDATE relay_subscribers SET state = 'suspended', updated_at = $1 WHERE actor_uri = $2 AND state = 'active'",
+                    )
+                    .bind(now)
+                    .bind(&s.actor_uri)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if changed == 0 {
+                        continue;
+                    }
                     let audit = AuditEntry::new(by, "relay.suspend", format!("relay:{}", s.host))
                         .with_detail(serde_json::json!({ "actor": s.actor_uri, "unreachable_since": since }));
                     Self::audit(&mut tx, &self.seal, &audit, now).await?;
