@@ -6,8 +6,10 @@
 //!
 //!     cargo bench -p herold-tests --bench relay -- [--subscribers N] [--rate M] [--seconds T] [--postgres]
 //!
-//! The publisher is this process (it signs each request once, before the clock starts);
-//! its actor document is served by the sink, so Herold fetches the key once and caches it.
+//! The publisher is this process (it signs each request once, before the clock starts, so
+//! keep T well under the hour a signature stays valid); its actor document is served by the
+//! sink, so Herold fetches the key once and caches it. At M per second a run can show at
+//! most M × N deliveries per second: choose M so that this exceeds the signing limit.
 //! Figures go to docs/benchmarks.md.
 
 use std::net::TcpListener;
