@@ -75,6 +75,11 @@ async fn failures_are_retried_and_permanent_refusals_become_dead_letters(db: Db)
     assert!(failing.contains(&flaky.base.trim_start_matches("http://")), "{failing:?}");
     let flaky_host = stats.failing_hosts.iter().find(|h| flaky.base.ends_with(&h.host)).unwrap();
     assert_eq!(flaky_host.last_error.as_deref(), Some("HTTP 503"));
+    // Progress per receiving server: each of the five, with its own state.
+    assert_eq!(stats.by_host.len(), 5, "{:?}", stats.by_host);
+    let of = |fake: &FakeRemote| stats.by_host.iter().find(|h| fake.base.ends_with(&h.host)).unwrap().clone();
+    assert_eq!((of(&flaky).retrying, of(&flaky).dead, of(&flaky).delivered), (1, 0, 0));
+    assert_eq!((of(&gone).dead, of(&gone).retrying), (1, 0));
     // 410 is final after one request; 503 was tried once (its retry waits for backoff).
     assert_eq!(gone.received().len(), 1);
     assert_eq!(flaky.received().len(), 1);

@@ -1430,6 +1430,35 @@ macro_rules! sql_store {
                     })
                 })
                 .collect::<Result<_>>()?;
+                if announcement_id.is_some() {
+                    let count = |state: &str| format!("SUM(CASE WHEN d.state = '{state}' THEN 1 ELSE 0 END) AS {state}");
+                    stats.by_host = sqlx::query(&format!(
+                        "SELECT d.host AS host, {}, {}, {}, {} FROM deliveries d \
+                         JOIN activities a ON a.id = d.activity_id WHERE a.announcement_id = $1 \
+                         AND (d.state IN ('pending', 'retrying') OR d.updated_at >= $2) GROUP BY d.host \
+                         ORDER BY SUM(CASE WHEN d.state = 'delivered' THEN 0 ELSE 1 END) DESC, d.host LIMIT $3",
+                        count("delivered"),
+                        count("pending"),
+                        count("retrying"),
+                        count("dead"),
+                    ))
+                    .bind(announcement_id)
+                    .bind(finished_after)
+                    .bind(HOSTS_SHOWN)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok(HostProgress {
+                            host: r.try_get("host")?,
+                            delivered: r.try_get("delivered")?,
+                            pending: r.try_get("pending")?,
+                            retrying: r.try_get("retrying")?,
+                            dead: r.try_get("dead")?,
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                }
                 Ok(stats)
             }
 

@@ -237,6 +237,21 @@ pub struct DeliveryStats {
     pub retrying: i64,
     pub dead: i64,
     pub failing_hosts: Vec<FailingHost>,
+    /// For one announcement: progress per receiving server, those with deliveries still
+    /// outstanding or failed first (at most `HOSTS_SHOWN`).
+    pub by_host: Vec<HostProgress>,
+}
+
+/// How many servers `DeliveryStats::by_host` lists.
+pub const HOSTS_SHOWN: i64 = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostProgress {
+    pub host: String,
+    pub delivered: i64,
+    pub pending: i64,
+    pub retrying: i64,
+    pub dead: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

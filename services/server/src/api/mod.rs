@@ -231,6 +231,13 @@ pub async fn announcement(
             "pending": stats.pending,
             "retrying": stats.retrying,
             "failed": stats.dead,
+            "by_server": stats.by_host.iter().map(|h| json!({
+                "server": h.host,
+                "delivered": h.delivered,
+                "pending": h.pending,
+                "retrying": h.retrying,
+                "failed": h.dead,
+            })).collect::<Vec<_>>(),
         },
     })))
 }

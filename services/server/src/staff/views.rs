@@ -417,6 +417,19 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
                 thead { tr { th scope="col" { (lang.t("delivered")) } th scope="col" { (lang.t("pending")) } th scope="col" { (lang.t("retrying")) } th scope="col" { (lang.t("failed")) } } }
                 tbody { tr { td { (s.delivered) } td { (s.pending) } td { (s.retrying) } td { (s.dead) } } }
             }
+            @if !s.by_host.is_empty() {
+                h3 { (lang.t("by_server")) }
+                table {
+                    thead { tr {
+                        th scope="col" { (lang.t("relay_server")) } th scope="col" { (lang.t("delivered")) }
+                        th scope="col" { (lang.t("pending")) } th scope="col" { (lang.t("retrying")) }
+                        th scope="col" { (lang.t("failed")) }
+                    } }
+                    tbody { @for h in &s.by_host { tr {
+                        td { (h.host) } td { (h.delivered) } td { (h.pending) } td { (h.retrying) } td { (h.dead) }
+                    } } }
+                }
+            }
             @if !s.failing_hosts.is_empty() {
                 h3 { (lang.t("failing_hosts")) }
                 ul {
