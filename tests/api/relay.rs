@@ -217,17 +217,10 @@ async fn publishers_reach_every_subscriber_but_their_own_server(db: Db) {
     assert!(counted.contains("3 servers subscribe"), "{counted}");
 }
 
-/// Relay traffic is a data class: once delivered and past its retention it goes, with its
-/// deliveries and the ids seen; what is still being delivered, and what an official
-/// announcement owns, stays.
-async fn relay_traffic_is_purged_once_delivered(db: Db) {
-    use herold_compliance::{policy::Policies, retention};
-    use herold_store::{Audience, AuditEntry, DataClass, NewSubscriber, Priority};
-
-    let app = relay_app(db, "open").await;
-    app.create_account("bfdi", "press").await;
+/// A fake remote server, subscribed to the relay (active) as if it had followed.
+async fn subscribed_sink(app: &TestApp) -> herold_tests::fake_remote::FakeRemote {
     let sink = herold_tests::fake_remote::FakeRemote::start().await;
-    let subscriber = NewSubscriber {
+    let subscriber = herold_store::NewSubscriber {
         actor_uri: sink.actor.clone(),
         host: "subscriber.example".into(),
         inbox: format!("{}/inbox", sink.base),
@@ -235,8 +228,21 @@ async fn relay_traffic_is_purged_once_delivered(db: Db) {
         style: SubscriptionStyle::Mastodon,
         state: SubscriptionState::Active,
     };
-    let audit = AuditEntry::new("test", "relay.subscribe", "relay:subscriber.example");
+    let audit = herold_store::AuditEntry::new("test", "relay.subscribe", "relay:subscriber.example");
     app.store.relay_subscribe(subscriber, None, audit).await.unwrap();
+    sink
+}
+
+/// Relay traffic is a data class: once delivered and past its retention it goes, with its
+/// deliveries and the ids seen; what is still being delivered, and what an official
+/// announcement owns, stays.
+async fn relay_traffic_is_purged_once_delivered(db: Db) {
+    use herold_compliance::{policy::Policies, retention};
+    use herold_store::{Audience, DataClass, Priority};
+
+    let app = relay_app(db, "open").await;
+    app.create_account("bfdi", "press").await;
+    let sink = subscribed_sink(&app).await;
     let everyone = || Audience::RelaySubscribers { style: None, except_host: None };
     let post = "https://publisher.example/notes/1";
     let seen = vec![format!("object:{post}")];
@@ -276,21 +282,11 @@ async fn relay_traffic_is_purged_once_delivered(db: Db) {
 /// A subscriber whose inbox keeps failing is suspended (not dropped): it stays listed,
 /// receives nothing more, and the operator can resume it.
 async fn unreachable_subscribers_are_suspended_not_dropped(db: Db) {
-    use herold_store::{Audience, AuditEntry, NewSubscriber, Priority};
+    use herold_store::{Audience, Priority};
 
     let app = relay_app(db, "open").await;
-    let sink = herold_tests::fake_remote::FakeRemote::start().await;
+    let sink = subscribed_sink(&app).await;
     sink.answer_with(503);
-    let subscriber = NewSubscriber {
-        actor_uri: sink.actor.clone(),
-        host: "subscriber.example".into(),
-        inbox: format!("{}/inbox", sink.base),
-        follow_id: format!("{}/follow", sink.base),
-        style: SubscriptionStyle::Mastodon,
-        state: SubscriptionState::Active,
-    };
-    let audit = AuditEntry::new("test", "relay.subscribe", "relay:subscriber.example");
-    app.store.relay_subscribe(subscriber, None, audit).await.unwrap();
     let forward = |n: u32| {
         let post = format!("https://publisher.example/notes/{n}");
         let everyone = Audience::RelaySubscribers { style: None, except_host: None };

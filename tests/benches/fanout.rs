@@ -28,8 +28,8 @@ use herold_domain::{AnnouncementText, DisplayName, OrgSlug, Username};
 use herold_publishing::accounts::{self, AccountRequest};
 use herold_publishing::Draft;
 use herold_tests::bench::{
-    cores, healthy_delivered, peak_rss_mb, run_sink_if_asked, signing_rate, start_sink, FAULTY_HOSTS,
-    SINK_HOSTS,
+    cores, healthy_delivered, herold_vars, peak_rss_mb, run_sink_if_asked, signing_rate, start_sink,
+    FAULTY_HOSTS, SINK_HOSTS,
 };
 use herold_tests::spawn::TestDatabase;
 use herold_tests::Db;
@@ -89,13 +89,7 @@ async fn fan_out(
 
     let database = TestDatabase::create(db).await;
     let own = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let vars = [
-        ("HEROLD_DATABASE_URL", database.url.clone()),
-        ("HEROLD_PUBLIC_URL", format!("http://127.0.0.1:{own}")),
-        ("HEROLD_DATA_DIR", database.dir.display().to_string()),
-        ("HEROLD_POLICIES_DIR", herold_tests::spawn::policies_dir()),
-        ("HEROLD_ALLOW_PRIVATE_NETWORKS", "true".to_owned()),
-    ];
+    let vars = herold_vars(&database, own, &[]);
     // Delivery settings may be varied from the environment (HEROLD_DELIVERY_*).
     let config = Config::load_from(None, |k| {
         vars.iter()

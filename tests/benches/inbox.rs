@@ -12,12 +12,12 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herold::config::Config;
 use herold::startup::{Application, Services};
 use herold_domain::{DisplayName, OrgSlug, Username};
 use herold_federation::keys::{generate_rsa_2048, Signer};
 use herold_federation::signatures::{BodyDigest, Scheme, SigningPlan};
 use herold_publishing::accounts::{self, AccountRequest};
+use herold_tests::bench::{config, herold_vars, UNLIMITED_INBOX};
 use herold_tests::spawn::TestDatabase;
 use herold_tests::Db;
 use serde_json::json;
@@ -42,19 +42,8 @@ fn main() {
         let database = TestDatabase::create(if postgres { Db::Postgres } else { Db::Sqlite }).await;
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let vars = [
-            ("HEROLD_DATABASE_URL", database.url.clone()),
-            ("HEROLD_PUBLIC_URL", format!("http://127.0.0.1:{port}")),
-            ("HEROLD_DATA_DIR", database.dir.display().to_string()),
-            ("HEROLD_POLICIES_DIR", herold_tests::spawn::policies_dir()),
-            ("HEROLD_ALLOW_PRIVATE_NETWORKS", "true".to_owned()),
-            ("HEROLD_INBOX_RATE_PER_HOST", "1000000".to_owned()),
-            ("HEROLD_INBOX_BURST_PER_HOST", "1000000".to_owned()),
-            ("HEROLD_LOG", "error".to_owned()),
-        ];
-        let config =
-            Config::load_from(None, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap();
-        let services = Services::build(config).await.unwrap();
+        let vars = herold_vars(&database, port, &UNLIMITED_INBOX);
+        let services = Services::build(config(&vars)).await.unwrap();
         let slug = OrgSlug::parse("bench").unwrap();
         accounts::create_org(services.store.as_ref(), &slug, &DisplayName::parse("Bench").unwrap(), "bench")
             .await

@@ -15,14 +15,13 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use herold::config::Config;
 use herold::startup::{Application, Services};
 use herold_federation::keys::{generate_rsa_2048, Signer};
 use herold_federation::signatures::{BodyDigest, Scheme, SigningPlan};
 use herold_store::{AuditEntry, NewSubscriber, SubscriptionState, SubscriptionStyle};
 use herold_tests::bench::{
-    cores, healthy_delivered, peak_rss_mb, publisher_actor, run_sink_if_asked, signing_rate, start_sink,
-    PUBLISHER_HOST, SINK_HOSTS,
+    config, cores, healthy_delivered, herold_vars, peak_rss_mb, publisher_actor, run_sink_if_asked,
+    signing_rate, start_sink, PUBLISHER_HOST, SINK_HOSTS, UNLIMITED_INBOX,
 };
 use herold_tests::spawn::TestDatabase;
 use herold_tests::Db;
@@ -71,20 +70,9 @@ async fn relay(db: Db, subscribers: usize, rate: f64, seconds: u64) -> (usize, D
     let database = TestDatabase::create(db).await;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let own = listener.local_addr().unwrap().port();
-    let vars = [
-        ("HEROLD_DATABASE_URL", database.url.clone()),
-        ("HEROLD_PUBLIC_URL", format!("http://127.0.0.1:{own}")),
-        ("HEROLD_DATA_DIR", database.dir.display().to_string()),
-        ("HEROLD_POLICIES_DIR", herold_tests::spawn::policies_dir()),
-        ("HEROLD_ALLOW_PRIVATE_NETWORKS", "true".to_owned()),
-        ("HEROLD_RELAY_MODE", "open".to_owned()),
-        ("HEROLD_INBOX_RATE_PER_HOST", "1000000".to_owned()),
-        ("HEROLD_INBOX_BURST_PER_HOST", "1000000".to_owned()),
-        ("HEROLD_LOG", "error".to_owned()),
-    ];
-    let config =
-        Config::load_from(None, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap();
-    let services = Services::build(config).await.unwrap();
+    let mut extra = UNLIMITED_INBOX.to_vec();
+    extra.push(("HEROLD_RELAY_MODE", "open"));
+    let services = Services::build(config(&herold_vars(&database, own, &extra))).await.unwrap();
     let store = services.store.clone();
     for i in 0..subscribers {
         let host = format!("127.0.1.{}:{port}", 1 + (i % SINK_HOSTS as usize));

@@ -105,6 +105,37 @@ fn run_sink(port: u16, publisher_key: Option<String>) {
     });
 }
 
+/// The settings every benchmark gives Herold: its fresh database, its address on this
+/// machine, private networks allowed (every peer is on loopback), then `extra`.
+pub fn herold_vars(
+    database: &crate::spawn::TestDatabase,
+    port: u16,
+    extra: &[(&'static str, &str)],
+) -> Vec<(&'static str, String)> {
+    let mut vars = vec![
+        ("HEROLD_DATABASE_URL", database.url.clone()),
+        ("HEROLD_PUBLIC_URL", format!("http://127.0.0.1:{port}")),
+        ("HEROLD_DATA_DIR", database.dir.display().to_string()),
+        ("HEROLD_POLICIES_DIR", crate::spawn::policies_dir()),
+        ("HEROLD_ALLOW_PRIVATE_NETWORKS", "true".to_owned()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    vars
+}
+
+/// Herold's configuration from `vars` alone (the environment of the benchmark is not read).
+pub fn config(vars: &[(&'static str, String)]) -> herold::config::Config {
+    herold::config::Config::load_from(None, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+        .unwrap()
+}
+
+/// Inboxes may take what a benchmark sends: no per-host rate limit in the way.
+pub const UNLIMITED_INBOX: [(&str, &str); 3] = [
+    ("HEROLD_INBOX_RATE_PER_HOST", "1000000"),
+    ("HEROLD_INBOX_BURST_PER_HOST", "1000000"),
+    ("HEROLD_LOG", "error"),
+];
+
 pub fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
