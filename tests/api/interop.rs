@@ -2,7 +2,7 @@
 //! Accept, and verifies our Create, Update and Delete, once per signature scheme.
 
 use herold_tests::peer::Peer;
-use herold_tests::spawn::{spawn_app_with, AppOptions};
+use herold_tests::spawn::{spawn_app, spawn_app_with, AppOptions};
 use herold_tests::{eventually, Db};
 
 async fn fedify_follows_and_verifies_in(
@@ -71,4 +71,82 @@ async fn fedify_interop_with_rfc9421(db: Db) {
     fedify_follows_and_verifies_in(db, "rfc9421", "rfc9421", "rfc9421").await;
 }
 
-on_both_backends!(fedify_interop_with_draft_cavage, fedify_interop_with_rfc9421);
+/// An announcement that mentions the Fedify peer's account (found by WebFinger) reaches it
+/// although it follows nobody, with a `Mention` it can match; hashtags link to a public tag
+/// page and travel as `Hashtag`s. An address nobody answers for is refused with a message
+/// for the author, and nothing is published.
+async fn fedify_is_mentioned_and_hashtags_have_pages(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let peer = Peer::start("rfc9421");
+    let peer_actor = peer.actor();
+    let peer_host = peer_actor.split('/').nth(2).unwrap().to_owned();
+    let handle = format!("@peer@{peer_host}");
+
+    let text = format!(
+        "Hinweis für {handle}: #Hochwasser und #Klima, siehe https://bfdi.example/x.\n\n#hochwasser @press"
+    );
+    let a = app.publish("press", &text).await;
+    assert_eq!(a.mentions.len(), 2, "the peer and our own account: {:?}", a.mentions);
+    assert!(
+        a.content_html.contains(&format!("href=\"{peer_actor}\" class=\"u-url mention\"")),
+        "{}",
+        a.content_html
+    );
+    assert!(a.content_html.contains("class=\"mention hashtag\" rel=\"tag\">#<span>Hochwasser</span>"));
+
+    let create = eventually(15, "Fedify, mentioned but not following, to receive the Create", || async {
+        peer.received_of("Create").await.into_iter().next()
+    })
+    .await;
+    let note = &create["body"]["object"];
+    let tags = note["tag"].as_array().expect("tag array");
+    let mention = tags.iter().find(|t| t["type"] == "Mention").expect("a Mention");
+    assert_eq!(mention["href"], peer_actor.as_str());
+    assert_eq!(mention["name"], handle.as_str());
+    let hashtags: Vec<&str> =
+        tags.iter().filter(|t| t["type"] == "Hashtag").map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(hashtags, ["#Hochwasser", "#Klima"], "each tag once, as first written");
+    assert!(note["cc"].as_array().unwrap().iter().any(|c| c == peer_actor.as_str()), "the peer is addressed");
+    assert!(create["body"]["cc"].as_array().unwrap().iter().any(|c| c == peer_actor.as_str()));
+
+    let page = app.http.get(app.url("/tags/hochwasser")).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains(&a.public_id), "the tag page lists the announcement");
+    let other = app.http.get(app.url("/tags/wahl")).send().await.unwrap().text().await.unwrap();
+    assert!(!other.contains(&a.public_id) && other.contains("No announcements carry this tag"));
+    assert_eq!(app.http.get(app.url("/tags/2026")).send().await.unwrap().status().as_u16(), 404);
+
+    let mut draft = herold_tests::TestApp::draft(&format!("Hallo @niemand@{peer_host} und @fehlt"));
+    let err = app.services.publisher.publish("press", draft.clone(), "test").await.unwrap_err();
+    assert!(err.to_string().contains(&format!("@niemand@{peer_host}")), "{err}");
+    draft = herold_tests::TestApp::draft("Hallo @fehlt");
+    let err = app.services.publisher.publish("press", draft, "test").await.unwrap_err();
+    assert!(err.to_string().contains("no such account"), "{err}");
+    let account = app.store.account_by_username("press").await.unwrap().unwrap();
+    assert_eq!(app.store.announcement_count(account.id).await.unwrap(), 1, "refused drafts publish nothing");
+
+    // The mentioned person's data request finds the announcement; erasure leaves the
+    // official text to the editorial workflow and says so.
+    let now = herold_domain::now_millis();
+    let data = herold_compliance::dsar::export(app.store.as_ref(), &app.services.policies, &peer_actor, now)
+        .await
+        .unwrap();
+    assert!(data.mentioned_in.iter().any(|m| m.kind == "announcement" && m.id == a.public_id), "{data:?}");
+    let erasure =
+        herold_compliance::dsar::erase(app.store.as_ref(), &app.services.policies, &peer_actor, "test")
+            .await
+            .unwrap();
+    assert_eq!(erasure.mentions_for_review, 1);
+
+    app.services.publisher.retract("press", &a.public_id, "test", None).await.unwrap();
+    let page = app.http.get(app.url("/tags/hochwasser")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains(&a.public_id), "a retracted announcement leaves the tag page");
+}
+
+on_both_backends!(
+    fedify_interop_with_draft_cavage,
+    fedify_interop_with_rfc9421,
+    fedify_is_mentioned_and_hashtags_have_pages
+);

@@ -152,6 +152,7 @@ async fn fan_out(
         language: None,
         summary: None,
         urgent: false,
+        mentions: Vec::new(),
     };
     let mut announcements = Vec::new();
     for _ in 0..relayed.unwrap_or(1) {

@@ -261,7 +261,7 @@ async function waitForState(page, state, what) {
 async function publishing(browser) {
   const marker = `browser-ui-${Date.now().toString(36)}`;
   // Short enough (under 80 characters) that the staff lists show it whole.
-  const text = `UI test ${marker} ${new Date().toISOString()}, please ignore`;
+  const text = `UI test ${marker} ${new Date().toISOString()}, please ignore #HeroldUiTest`;
   log(`announcement text: ${text}`);
 
   // A: alice, author.
@@ -374,6 +374,9 @@ async function publishing(browser) {
   await follow(bp, bp.locator(`main article a[href="${publicUrl}"]`), (u) => u.href === publicUrl, "the permalink on the profile");
   expect((await textOf(bp.locator("main article"))).includes(marker), "the public announcement page does not show the text");
   await audit(bp, "announcement (public)");
+  await follow(bp, bp.locator('main article a[rel="tag"]'), /\/tags\/herolduitest$/, "the hashtag on the announcement");
+  expect((await textOf(bp.locator("main"))).includes(marker), "the tag page does not list the announcement");
+  await audit(bp, "tag (public)");
 
   await open(bp, "/staff");
   await signOut(bp, "bob");

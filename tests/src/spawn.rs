@@ -248,6 +248,7 @@ impl TestApp {
             attachments: Vec::new(),
             summary: None,
             urgent: false,
+            mentions: Vec::new(),
         }
     }
 

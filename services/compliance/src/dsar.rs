@@ -88,6 +88,7 @@ pub fn for_org(mut data: SubjectData, org: &str) -> SubjectData {
     data.activities_to_them.retain(|a| ours(&a.org));
     data.deliveries_to_them.retain(|d| ours(&d.org));
     data.audit_entries.retain(|e| ours(&e.org));
+    data.mentioned_in.retain(|m| m.org == org);
     data
 }
 
@@ -171,6 +172,8 @@ pub fn summary_html(subject: &str, data: &SubjectData) -> String {
                     Some(r) => p { (r.state) " since " (format_rfc3339(r.since)) "; announcements go to " (r.inbox) },
                     None => p { "None." },
                 }
+                h2 { "Announcements and drafts that mention you (" (data.mentioned_in.len()) ")" }
+                ul { @for m in &data.mentioned_in { li { (m.kind) " " (m.id) " of @" (m.account) " (" (m.org) "), " (format_rfc3339(m.at)) } } }
                 h2 { "Records of actions that mention you (" (data.audit_entries.len()) ")" }
                 ul { @for e in &data.audit_entries { li { (e.action) " on " (format_rfc3339(e.at)) } } }
             }

@@ -155,10 +155,10 @@ pub async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<Ve
 /// Fetches ActivityPub documents with signed GETs as the instance actor.
 #[derive(Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
     signer: Arc<Signer>,
     signing: SigningPool,
-    allow_private: bool,
+    pub(crate) allow_private: bool,
 }
 
 impl Fetcher {

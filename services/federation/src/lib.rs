@@ -12,6 +12,7 @@ pub mod signatures;
 pub mod signing_pool;
 pub mod urls;
 pub mod vocab;
+pub mod webfinger;
 
 pub use urls::Urls;
 

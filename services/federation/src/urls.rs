@@ -62,6 +62,11 @@ impl Urls {
     pub fn announcement(&self, username: &str, public_id: &str) -> String {
         self.at(&format!("/users/{username}/announcements/{public_id}"))
     }
+    /// The public page of a hashtag (lower case, without '#').
+    pub fn tag(&self, tag: &str) -> String {
+        let encoded: String = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect();
+        self.at(&format!("/tags/{encoded}"))
+    }
     /// An image attached to announcements.
     pub fn media(&self, public_id: &str) -> String {
         self.at(&format!("/media/{public_id}"))

@@ -27,7 +27,8 @@ pub fn context() -> Value {
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-            "sensitive": "as:sensitive"
+            "sensitive": "as:sensitive",
+            "Hashtag": "as:Hashtag"
         }
     ])
 }
@@ -121,16 +122,18 @@ pub fn relay_actor(urls: &Urls, public_key_pem: &str, manually_approves: bool) -
     })
 }
 
-/// Wraps an object in an activity addressed like the object.
+/// Wraps an object in an activity addressed like the object (public, and copied to the
+/// followers and whoever the object mentions).
 pub fn activity(id: &str, kind: &str, actor: &str, object: Value, followers: &str) -> Value {
     let published = object.get("updated").or_else(|| object.get("published")).cloned();
+    let cc = object.get("cc").cloned().unwrap_or_else(|| json!([followers]));
     let mut a = json!({
         "@context": context(),
         "id": id,
         "type": kind,
         "actor": actor,
         "to": [PUBLIC],
-        "cc": [followers],
+        "cc": cc,
         "object": object,
     });
     if let Some(published) = published {

@@ -75,6 +75,7 @@ fn content_of(draft: &Draft, publish_at: Option<Millis>) -> DraftContent {
         summary: draft.summary.as_ref().map(|s| s.as_str().to_owned()),
         urgent: draft.urgent,
         publish_at,
+        mentions: draft.mentions.clone(),
     }
 }
 
@@ -85,6 +86,7 @@ fn text_digest(d: &DraftRecord) -> String {
         "language": d.content.language,
         "summary": d.content.summary,
         "translations": d.content.translations,
+        "mentions": d.content.mentions.iter().map(|m| (&m.name, &m.href)).collect::<Vec<_>>(),
         "images": d.media.iter().map(|m| (&m.public_id, &m.alt_text)).collect::<Vec<_>>(),
     });
     let digest = ring::digest::digest(&ring::digest::SHA256, seen.to_string().as_bytes());
@@ -94,13 +96,15 @@ fn text_digest(d: &DraftRecord) -> String {
 /// Stored text was validated when it was written; it is checked again on the way out all
 /// the same, since rules may have tightened since.
 fn draft_of(content: &DraftContent) -> Result<Draft, PublishError> {
-    Ok(Draft::parse(
+    let mut draft = Draft::parse(
         &content.source_text,
         content.language.as_deref(),
         content.translations.iter().map(|t| (t.language.as_str(), t.text.as_str())),
         content.summary.as_deref(),
         content.urgent,
-    )?)
+    )?;
+    draft.mentions = content.mentions.clone();
+    Ok(draft)
 }
 
 impl Editorial {
@@ -135,12 +139,13 @@ impl Editorial {
         &self,
         who: &StaffActor,
         username: &str,
-        draft: Draft,
+        mut draft: Draft,
         publish_at: Option<Millis>,
         edit_of: Option<&str>,
     ) -> Result<DraftRecord, PublishError> {
         who.require(Role::Author)?;
         let account = self.own_account(who, username).await?;
+        self.publisher.resolve_mentions(&mut draft).await?;
         // A change starts with the announcement's images.
         let (announcement_id, media) = match edit_of {
             Some(public_id) => {
@@ -225,10 +230,11 @@ impl Editorial {
         &self,
         who: &StaffActor,
         public_id: &str,
-        draft: Draft,
+        mut draft: Draft,
         publish_at: Option<Millis>,
     ) -> Result<DraftRecord, PublishError> {
         let current = self.draft(who, public_id).await?;
+        self.publisher.resolve_mentions(&mut draft).await?;
         let details = StepDetails {
             content: Some(content_of(&draft, publish_at)),
             review_comment: None,

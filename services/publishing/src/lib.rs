@@ -10,16 +10,17 @@ mod render;
 use std::sync::Arc;
 
 use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Summary, Translations};
+use herold_federation::fetch::Fetcher;
 use herold_federation::relay;
 use herold_federation::vocab::{self, PUBLIC};
-use herold_federation::Urls;
+use herold_federation::{FederationError, Urls};
 use herold_store::{
-    Account, Announcement, AnnouncementEdit, Audience, AuditEntry, MediaInfo, NewActivity, NewAnnouncement,
-    Priority, Store, StoreError, StoredTranslation,
+    Account, Announcement, AnnouncementEdit, Audience, AuditEntry, MediaInfo, Mention, NewActivity,
+    NewAnnouncement, Priority, Store, StoreError, StoredTranslation,
 };
 use serde_json::{json, Value};
 
-pub use render::render_text;
+pub use render::{hashtags, render_text};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -46,7 +47,14 @@ pub enum PublishError {
     Incomplete(&'static str),
     #[error("{0}")]
     Media(media::MediaError),
+    /// A mention that cannot be addressed; the message names it and says why, for the
+    /// author.
+    #[error("{0}")]
+    Mention(String),
 }
+
+/// More addressees than this is a mass mailing, not an announcement.
+pub const MAX_MENTIONS: usize = 20;
 
 /// What an author wants to say.
 #[derive(Debug, Clone)]
@@ -59,6 +67,8 @@ pub struct Draft {
     pub attachments: Vec<MediaInfo>,
     pub summary: Option<Summary>,
     pub urgent: bool,
+    /// The accounts the texts mention, as resolved (`Publisher::resolve_mentions`).
+    pub mentions: Vec<Mention>,
 }
 
 impl Draft {
@@ -83,18 +93,33 @@ impl Draft {
             language,
             summary: summary.map(str::trim).filter(|s| !s.is_empty()).map(Summary::parse).transpose()?,
             urgent,
+            mentions: Vec::new(),
         })
     }
 
-    fn stored_translations(&self) -> Vec<StoredTranslation> {
+    /// The primary text and every language version.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.text.as_str()).chain(self.translations.iter().map(|(_, t)| t.as_str()))
+    }
+
+    fn stored_translations(&self, urls: &Urls) -> Vec<StoredTranslation> {
         self.translations
             .iter()
             .map(|(language, text)| StoredTranslation {
                 language: language.to_string(),
                 source_text: text.as_str().to_owned(),
-                content_html: render_text(text.as_str()),
+                content_html: render_text(text.as_str(), urls, &self.mentions),
             })
             .collect()
+    }
+
+    fn hashtags(&self) -> Vec<String> {
+        render::hashtags(self.texts()).into_iter().map(|(_, lower)| lower).collect()
+    }
+
+    /// The inboxes of the mentioned accounts on other servers.
+    fn mentioned_inboxes(&self) -> Vec<String> {
+        self.mentions.iter().filter_map(|m| m.inbox.clone()).collect()
     }
 }
 
@@ -106,11 +131,55 @@ pub const TRANSPARENCY_ACCOUNT: &str = "transparency";
 pub struct Publisher {
     store: Arc<dyn Store>,
     urls: Urls,
+    fetcher: Fetcher,
 }
 
 impl Publisher {
-    pub fn new(store: Arc<dyn Store>, urls: Urls) -> Self {
-        Publisher { store, urls }
+    pub fn new(store: Arc<dyn Store>, urls: Urls, fetcher: Fetcher) -> Self {
+        Publisher { store, urls, fetcher }
+    }
+
+    /// Finds the accounts the draft's texts mention: this server's accounts directly, others
+    /// by WebFinger. Done when the text is written, so that its author hears at once of an
+    /// address that does not exist, and approving needs no network.
+    pub async fn resolve_mentions(&self, draft: &mut Draft) -> Result<(), PublishError> {
+        let wanted = render::mentioned(draft.texts());
+        if wanted.len() > MAX_MENTIONS {
+            return Err(PublishError::Mention(format!(
+                "an announcement can mention at most {MAX_MENTIONS} accounts; this one mentions {}",
+                wanted.len()
+            )));
+        }
+        let host = self.urls.host();
+        let mut resolved = Vec::with_capacity(wanted.len());
+        for (user, domain) in wanted {
+            let name = render::mention_name(&user, domain.as_deref(), &self.urls);
+            match domain.as_deref().filter(|d| !d.eq_ignore_ascii_case(&host)) {
+                None => match self.store.account_by_username(&user).await? {
+                    Some(a) => {
+                        resolved.push(Mention { name, href: self.urls.actor(&a.username), inbox: None })
+                    }
+                    None => {
+                        return Err(PublishError::Mention(format!("{name}: there is no such account here")))
+                    }
+                },
+                Some(domain) => {
+                    let actor = self
+                        .fetcher
+                        .resolve_acct(&user, domain)
+                        .await
+                        .and_then(|doc| vocab::parse_actor(&doc, now_millis()))
+                        .map_err(|e| {
+                            tracing::info!(error = %e, "a mention could not be resolved");
+                            PublishError::Mention(format!("{name}: {}", unresolved(&e)))
+                        })?;
+                    let inbox = actor.shared_inbox.unwrap_or(actor.inbox);
+                    resolved.push(Mention { name, href: actor.uri, inbox: Some(inbox) });
+                }
+            }
+        }
+        draft.mentions = resolved;
+        Ok(())
     }
 
     async fn account(&self, username: &str) -> Result<Account, PublishError> {
@@ -149,6 +218,8 @@ impl Publisher {
         by: &str,
     ) -> Result<Announcement, PublishError> {
         let account = self.account(username).await?;
+        let mut draft = draft;
+        self.resolve_mentions(&mut draft).await?;
         let (new, activities) = self.prepare_create(&account, draft);
         let audit = AuditEntry::new(by, "announcement.publish", format!("announcement:{}", new.public_id))
             .in_org(&account.org_slug)
@@ -166,14 +237,16 @@ impl Publisher {
         draft: Draft,
     ) -> (NewAnnouncement, Vec<NewActivity>) {
         let new = NewAnnouncement {
-            translations: draft.stored_translations(),
+            translations: draft.stored_translations(&self.urls),
             attachments: draft.attachments.clone(),
+            mentions: draft.mentions.clone(),
+            hashtags: draft.hashtags(),
             public_id: uuid::Uuid::new_v4().to_string(),
             account_id: account.id,
-            content_html: render_text(draft.text.as_str()),
+            content_html: render_text(draft.text.as_str(), &self.urls, &draft.mentions),
             source_text: draft.text.as_str().to_owned(),
-            language: draft.language.map(|l| l.to_string()),
-            summary: draft.summary.map(|s| s.as_str().to_owned()),
+            language: draft.language.as_ref().map(|l| l.to_string()),
+            summary: draft.summary.as_ref().map(|s| s.as_str().to_owned()),
             urgent: draft.urgent,
             published_at: now_millis(),
         };
@@ -191,8 +264,16 @@ impl Publisher {
             retracted_at: None,
             translations: new.translations.clone(),
             attachments: new.attachments.clone(),
+            mentions: new.mentions.clone(),
         };
-        let create = self.activity(account, "Create", note(&self.urls, account, &preview), new.urgent, None);
+        let create = self.activity(
+            account,
+            "Create",
+            note(&self.urls, account, &preview),
+            new.urgent,
+            None,
+            draft.mentioned_inboxes(),
+        );
         let mut activities = vec![create];
         // The audit trail's checkpoints are for those who follow them, not for every relay
         // subscriber's timeline.
@@ -215,6 +296,8 @@ impl Publisher {
     ) -> Result<Announcement, PublishError> {
         let account = self.account(username).await?;
         let current = self.existing(&account, public_id).await?;
+        let mut draft = draft;
+        self.resolve_mentions(&mut draft).await?;
         let (edit, update) = self.prepare_edit(&account, current, draft);
         let audit = AuditEntry::new(by, "announcement.edit", format!("announcement:{public_id}"))
             .in_org(&account.org_slug);
@@ -231,13 +314,15 @@ impl Publisher {
         // Mastodon ignores an Update whose `updated` is not newer than the last one it saw.
         let updated_at = now_millis().max(current.updated_at.unwrap_or(current.published_at) + 1000);
         let edit = AnnouncementEdit {
-            translations: draft.stored_translations(),
+            translations: draft.stored_translations(&self.urls),
             attachments: draft.attachments.clone(),
+            mentions: draft.mentions.clone(),
+            hashtags: draft.hashtags(),
             id: current.id,
-            content_html: render_text(draft.text.as_str()),
+            content_html: render_text(draft.text.as_str(), &self.urls, &draft.mentions),
             source_text: draft.text.as_str().to_owned(),
-            language: draft.language.map(|l| l.to_string()).or(current.language.clone()),
-            summary: draft.summary.map(|s| s.as_str().to_owned()).or(current.summary.clone()),
+            language: draft.language.as_ref().map(|l| l.to_string()).or(current.language.clone()),
+            summary: draft.summary.as_ref().map(|s| s.as_str().to_owned()).or(current.summary.clone()),
             updated_at,
         };
         current.content_html = edit.content_html.clone();
@@ -246,6 +331,7 @@ impl Publisher {
         current.summary = edit.summary.clone();
         current.translations = edit.translations.clone();
         current.attachments = edit.attachments.clone();
+        current.mentions = edit.mentions.clone();
         current.updated_at = Some(updated_at);
         let update = self.activity(
             account,
@@ -253,6 +339,7 @@ impl Publisher {
             note(&self.urls, account, &current),
             current.urgent,
             Some(current.id),
+            draft.mentioned_inboxes(),
         );
         (edit, update)
     }
@@ -270,16 +357,25 @@ impl Publisher {
         let current = self.existing(&account, public_id).await?;
         let at = now_millis();
         let url = self.urls.announcement(&account.username, public_id);
-        let delete =
-            self.activity(&account, "Delete", vocab::tombstone(&url, at), current.urgent, Some(current.id));
+        // Everyone who received the announcement, mentioned accounts included, is an
+        // earlier recipient.
+        let delete = self.activity(
+            &account,
+            "Delete",
+            vocab::tombstone(&url, at),
+            current.urgent,
+            Some(current.id),
+            Vec::new(),
+        );
         let audit = AuditEntry::new(by, "announcement.retract", format!("announcement:{public_id}"))
             .in_org(&account.org_slug)
             .with_detail(json!({ "reason": reason }));
         Ok(self.store.retract_announcement(current.id, at, delete, audit).await?)
     }
 
-    /// Builds an activity for the account's followers. `about` names the announcement
-    /// of an Update or Delete, which also goes wherever its earlier activities went.
+    /// Builds an activity for the account's followers and the `mentioned` inboxes. `about`
+    /// names the announcement of an Update or Delete, which also goes wherever its earlier
+    /// activities went.
     fn activity(
         &self,
         account: &Account,
@@ -287,15 +383,16 @@ impl Publisher {
         object: Value,
         urgent: bool,
         about: Option<i64>,
+        mentioned: Vec<String>,
     ) -> NewActivity {
         let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
         let actor = self.urls.actor(&account.username);
         let activity = vocab::activity(&uri, kind, &actor, object, &self.urls.followers(&account.username));
         let audience = match about {
             Some(announcement_id) => {
-                Audience::FollowersAndEarlierRecipients { account_id: account.id, announcement_id }
+                Audience::FollowersAndEarlierRecipients { account_id: account.id, announcement_id, mentioned }
             }
-            None => Audience::Followers { account_id: account.id },
+            None => Audience::Followers { account_id: account.id, mentioned },
         };
         NewActivity {
             signer: None,
@@ -320,9 +417,24 @@ pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
         "published": herold_domain::format_rfc3339(a.published_at),
         "url": url,
         "to": [PUBLIC],
-        "cc": [urls.followers(&account.username)],
+        "cc": std::iter::once(urls.followers(&account.username))
+            .chain(a.mentions.iter().map(|m| m.href.clone()))
+            .collect::<Vec<_>>(),
         "sensitive": a.summary.is_some(),
     });
+    let texts =
+        std::iter::once(a.source_text.as_str()).chain(a.translations.iter().map(|t| t.source_text.as_str()));
+    let tags: Vec<Value> = a
+        .mentions
+        .iter()
+        .map(|m| json!({ "type": "Mention", "href": m.href, "name": m.name }))
+        .chain(render::hashtags(texts).into_iter().map(|(shown, lower)| {
+            json!({ "type": "Hashtag", "href": urls.tag(&lower), "name": format!("#{shown}") })
+        }))
+        .collect();
+    if !tags.is_empty() {
+        note["tag"] = Value::Array(tags);
+    }
     if let Some(lang) = &a.language {
         let mut map = serde_json::Map::new();
         map.insert(lang.clone(), Value::String(a.content_html.clone()));
@@ -354,4 +466,14 @@ pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
         note["updated"] = Value::String(herold_domain::format_rfc3339(updated));
     }
     note
+}
+
+/// Why a mention could not be resolved, in words for its author (the cause is logged).
+fn unresolved(e: &FederationError) -> &'static str {
+    match e {
+        FederationError::Gone(_) => "its server knows no such account",
+        FederationError::Fetch(_) => "its server could not be reached; check the address or try again later",
+        FederationError::Refused(_) => "that server may not be contacted from here",
+        _ => "its server's answer was not usable",
+    }
 }

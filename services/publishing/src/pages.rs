@@ -146,6 +146,40 @@ pub fn profile(
     )
 }
 
+/// The announcements carrying a hashtag (`tag` in lower case), newest first.
+pub fn tag(
+    urls: &Urls,
+    tag: &str,
+    page: &[(&Account, &Announcement)],
+    page_no: i64,
+    has_more: bool,
+) -> String {
+    let here = urls.tag(tag);
+    layout(
+        &format!("#{tag}"),
+        "en",
+        html! {},
+        html! {
+            h1 { "Announcements tagged #" (tag) }
+            @if page.is_empty() { p { "No announcements carry this tag." } }
+            @for (account, a) in page {
+                section.tagged aria-label=(account.display_name) {
+                    p.handle {
+                        a href=(urls.actor(&account.username)) { (account.display_name) }
+                        " "
+                        span.handle { "@" (account.username) "@" (urls.host()) }
+                    }
+                    (announcement_article(urls, account, a, false))
+                }
+            }
+            nav aria-label="Pages" {
+                @if page_no > 1 { a rel="prev" href={ (here) "?page=" (page_no - 1) } { "Newer announcements" } " " }
+                @if has_more { a rel="next" href={ (here) "?page=" (page_no + 1) } { "Older announcements" } }
+            }
+        },
+    )
+}
+
 pub fn announcement(urls: &Urls, account: &Account, a: &Announcement) -> String {
     let url = urls.announcement(&account.username, &a.public_id);
     layout(

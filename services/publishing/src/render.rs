@@ -1,55 +1,259 @@
-use herold_federation::vocab::escape_html;
+//! Plain text to the HTML subset Mastodon keeps, and the hashtags and mentions in it. One
+//! tokenizer serves rendering and extraction, so a tag the page links is a tag the `Note`
+//! carries and a mention shown is a mention addressed.
 
-/// Plain text to the HTML subset Mastodon keeps: paragraphs on blank lines, `<br>` on single
-/// newlines, and http(s) links. Everything else is escaped.
-pub fn render_text(text: &str) -> String {
-    let mut out = String::new();
-    for para in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
-        out.push_str("<p>");
-        let lines: Vec<String> = para.lines().map(linkify).collect();
-        out.push_str(&lines.join("<br>"));
-        out.push_str("</p>");
-    }
-    out
+use herold_federation::vocab::escape_html;
+use herold_federation::Urls;
+use herold_store::Mention;
+
+/// A hashtag longer than this is text, as on Mastodon.
+const MAX_TAG_CHARS: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token<'a> {
+    Text(&'a str),
+    Link(&'a str),
+    /// Without the '#', as written.
+    Hashtag(&'a str),
+    /// `@user` (this server) or `@user@domain`, without the first '@'.
+    Mention {
+        user: &'a str,
+        domain: Option<&'a str>,
+    },
 }
 
-fn linkify(line: &str) -> String {
-    let mut out = String::new();
-    for (i, word) in line.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
+/// Opening and closing punctuation around a word that is not part of a link, tag or
+/// mention: "(see #Flood)" tags "Flood".
+const LEADING: &[char] = &['(', '[', '"', '\'', '«', '„', '“', '‚'];
+const TRAILING: &[char] = &['.', ',', ';', ':', '!', '?', ')', ']', '"', '\'', '»', '“', '”', '‘', '’'];
+
+/// A word split into leading punctuation, what it says, and trailing punctuation.
+fn word_tokens(word: &str) -> Vec<Token<'_>> {
+    let core_start = word.len() - word.trim_start_matches(LEADING).len();
+    let (lead, rest) = word.split_at(core_start);
+    let core = rest.trim_end_matches(TRAILING);
+    let trail = &rest[core.len()..];
+    let token = if (core.starts_with("https://") || core.starts_with("http://")) && url_ok(core) {
+        // Links keep their opening punctuation: "(https://x)" links https://x.
+        Some(Token::Link(core))
+    } else if let Some(tag) = core.strip_prefix('#').filter(|t| tag_ok(t)) {
+        Some(Token::Hashtag(tag))
+    } else {
+        core.strip_prefix('@').and_then(parse_mention)
+    };
+    match token {
+        Some(t) => {
+            [Token::Text(lead), t, Token::Text(trail)].into_iter().filter(|t| *t != Token::Text("")).collect()
         }
-        let trimmed = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')']);
-        let is_link = (trimmed.starts_with("https://") || trimmed.starts_with("http://")) && url_ok(trimmed);
-        if is_link {
-            let href = escape_html(trimmed);
-            out.push_str(&format!(
-                "<a href=\"{href}\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">{href}</a>"
-            ));
-            out.push_str(&escape_html(&word[trimmed.len()..]));
-        } else {
-            out.push_str(&escape_html(word));
-        }
+        None => vec![Token::Text(word)],
     }
-    out
 }
 
 fn url_ok(s: &str) -> bool {
     s.len() > "https://".len() && !s.contains(['<', '>', '"', '\''])
 }
 
+fn tag_ok(tag: &str) -> bool {
+    !tag.is_empty()
+        && tag.chars().count() <= MAX_TAG_CHARS
+        && tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && tag.chars().any(char::is_alphabetic)
+}
+
+/// `user` or `user@domain`: Mastodon's user names (letters, digits, '_', and '.' or '-'
+/// inside) and a host name with an optional port.
+fn parse_mention(s: &str) -> Option<Token<'_>> {
+    let (user, domain) = match s.split_once('@') {
+        Some((u, d)) => (u, Some(d)),
+        None => (s, None),
+    };
+    let user_ok = !user.is_empty()
+        && user.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        && !user.starts_with(['.', '-'])
+        && !user.ends_with(['.', '-']);
+    let domain_ok = domain.is_none_or(|d| {
+        let (host, port) = d.split_once(':').map_or((d, None), |(h, p)| (h, Some(p)));
+        !host.is_empty()
+            && host.contains('.')
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+            && !host.starts_with(['.', '-'])
+            && !host.ends_with(['.', '-'])
+            && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()))
+    });
+    (user_ok && domain_ok).then_some(Token::Mention { user, domain })
+}
+
+fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
+    // Split exactly as `render_text` does, so both see the same words.
+    text.lines().flat_map(|line| line.split(' ')).flat_map(word_tokens)
+}
+
+/// What a mention is called on the wire and matched by: `@user@domain` in lower case, with
+/// this server's host for a bare `@user`.
+pub fn mention_name(user: &str, domain: Option<&str>, urls: &Urls) -> String {
+    let host = urls.host();
+    format!("@{}@{}", user, domain.unwrap_or(&host)).to_lowercase()
+}
+
+/// The addresses a text mentions, each once, as (user, domain).
+pub fn mentioned<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for text in texts {
+        for t in tokens(text) {
+            if let Token::Mention { user, domain } = t {
+                let key = (user.to_lowercase(), domain.map(str::to_lowercase));
+                if !out.contains(&key) {
+                    out.push(key);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The hashtags of the texts, each once: (as first written, lower case).
+pub fn hashtags<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for text in texts {
+        for t in tokens(text) {
+            if let Token::Hashtag(tag) = t {
+                let lower = tag.to_lowercase();
+                if !out.iter().any(|(_, l)| *l == lower) {
+                    out.push((tag.to_owned(), lower));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Paragraphs on blank lines, `<br>` on single newlines, links, hashtags (to this server's
+/// tag page) and the mentions that were resolved; everything else is escaped. A mention
+/// nobody resolved stays text rather than pointing at a guess.
+pub fn render_text(text: &str, urls: &Urls, mentions: &[Mention]) -> String {
+    let mut out = String::new();
+    for para in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+        out.push_str("<p>");
+        for (i, line) in para.lines().enumerate() {
+            if i > 0 {
+                out.push_str("<br>");
+            }
+            for (j, word) in line.split(' ').enumerate() {
+                if j > 0 {
+                    out.push(' ');
+                }
+                for token in word_tokens(word) {
+                    render_token(&mut out, token, urls, mentions);
+                }
+            }
+        }
+        out.push_str("</p>");
+    }
+    out
+}
+
+fn render_token(out: &mut String, token: Token<'_>, urls: &Urls, mentions: &[Mention]) {
+    match token {
+        Token::Text(t) => out.push_str(&escape_html(t)),
+        Token::Link(url) => {
+            let href = escape_html(url);
+            out.push_str(&format!(
+                "<a href=\"{href}\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">{href}</a>"
+            ));
+        }
+        Token::Hashtag(tag) => out.push_str(&format!(
+            "<a href=\"{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
+            escape_html(&urls.tag(&tag.to_lowercase())),
+            escape_html(tag)
+        )),
+        Token::Mention { user, domain } => {
+            let name = mention_name(user, domain, urls);
+            match mentions.iter().find(|m| m.name == name) {
+                Some(m) => out.push_str(&format!(
+                    "<span class=\"h-card\" translate=\"no\"><a href=\"{}\" class=\"u-url mention\">@<span>{}</span></a></span>",
+                    escape_html(&m.href),
+                    escape_html(user)
+                )),
+                None => {
+                    out.push('@');
+                    out.push_str(&escape_html(user));
+                    if let Some(d) = domain {
+                        out.push('@');
+                        out.push_str(&escape_html(d));
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::render_text;
+    use super::*;
+
+    fn urls() -> Urls {
+        Urls::new(url::Url::parse("https://herold.example").unwrap())
+    }
+
+    fn render(text: &str) -> String {
+        render_text(text, &urls(), &[])
+    }
 
     #[test]
     fn paragraphs_breaks_links_and_escaping() {
-        assert_eq!(render_text("a\nb\n\nc"), "<p>a<br>b</p><p>c</p>");
-        assert_eq!(render_text("<script>"), "<p>&lt;script&gt;</p>");
+        assert_eq!(render("a\nb\n\nc"), "<p>a<br>b</p><p>c</p>");
+        assert_eq!(render("<script>"), "<p>&lt;script&gt;</p>");
         assert_eq!(
-            render_text("See https://bfdi.bund.de."),
+            render("See https://bfdi.bund.de."),
             "<p>See <a href=\"https://bfdi.bund.de\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">https://bfdi.bund.de</a>.</p>"
         );
-        assert_eq!(render_text("javascript:alert(1)"), "<p>javascript:alert(1)</p>");
+        assert_eq!(render("javascript:alert(1)"), "<p>javascript:alert(1)</p>");
+    }
+
+    #[test]
+    fn hashtags_link_to_the_tag_page_and_keep_their_spelling() {
+        assert_eq!(
+            render("(#Hochwasser)"),
+            "<p>(<a href=\"https://herold.example/tags/hochwasser\" class=\"mention hashtag\" rel=\"tag\">#<span>Hochwasser</span></a>)</p>"
+        );
+        assert_eq!(
+            render("#Straßenbau."),
+            "<p><a href=\"https://herold.example/tags/stra%C3%9Fenbau\" class=\"mention hashtag\" rel=\"tag\">#<span>Straßenbau</span></a>.</p>"
+        );
+        // Numbers, fragments and markup are not tags.
+        for text in ["#2026", "page#top", "#", "#a<b", "##x", &format!("#{}", "a".repeat(101))] {
+            assert!(!render(text).contains("hashtag"), "{text:?} is not a tag");
+        }
+        assert_eq!(
+            hashtags(["#Klima und #klima, #Wahl_2026", "#Umwelt #KLIMA"]),
+            vec![
+                ("Klima".to_owned(), "klima".to_owned()),
+                ("Wahl_2026".to_owned(), "wahl_2026".to_owned()),
+                ("Umwelt".to_owned(), "umwelt".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_resolved_mentions_become_links() {
+        let resolved = vec![Mention {
+            name: "@anna@social.example".into(),
+            href: "https://social.example/users/anna".into(),
+            inbox: Some("https://social.example/inbox".into()),
+        }];
+        assert_eq!(
+            render_text("Hello @Anna@social.example!", &urls(), &resolved),
+            "<p>Hello <span class=\"h-card\" translate=\"no\"><a href=\"https://social.example/users/anna\" class=\"u-url mention\">@<span>Anna</span></a></span>!</p>"
+        );
+        assert_eq!(render("Hello @bob@social.example"), "<p>Hello @bob@social.example</p>");
+        assert_eq!(
+            mentioned(["@Anna@Social.Example, @press and @anna@social.example", "mail@example.org @x@y @-a"]),
+            vec![("anna".to_owned(), Some("social.example".to_owned())), ("press".to_owned(), None)]
+        );
+        assert_eq!(mention_name("Press", None, &urls()), "@press@herold.example");
+        assert_eq!(
+            mentioned(["@peer@127.0.0.1:3000"]),
+            vec![("peer".to_owned(), Some("127.0.0.1:3000".to_owned()))]
+        );
     }
 }

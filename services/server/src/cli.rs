@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use herold_domain::{AnnouncementText, DisplayName, LanguageTag, OrgSlug, Summary, Username};
 use herold_federation::keys::KeyEncryptionKey;
+use herold_federation::signing_pool::SigningPool;
 use herold_federation::Urls;
 use herold_publishing::{accounts, Draft, Publisher};
 use herold_store::Store;
@@ -504,9 +505,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                             erasure.follows_held
                         );
                     }
-                    println!(
-                        "nothing about this person was federated by Herold, so no Delete needed to be sent"
-                    );
+                    if erasure.mentions_for_review > 0 {
+                        println!(
+                            "{} announcement(s) or draft(s) mention this person. Official texts change only through \
+                             the editorial workflow: `herold dsar export` lists them; edit them (the edit is sent as an \
+                             Update without the mention) or retract them",
+                            erasure.mentions_for_review
+                        );
+                    } else {
+                        println!(
+                            "nothing about this person was federated by Herold, so no Delete needed to be sent"
+                        );
+                    }
                 }
                 Subject::Staff(id) => {
                     let erasure = dsar::erase_staff(store.as_ref(), &policies, id, OPERATOR).await?;
@@ -572,7 +582,10 @@ fn load_kek(config: &Config) -> anyhow::Result<KeyEncryptionKey> {
 async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
     let store = store(&config).await?;
     let urls = Urls::new(config.public_url.clone());
-    let publisher = Publisher::new(store, urls.clone());
+    let kek = load_kek(&config)?;
+    let (signer, _) = crate::startup::instance_signer(store.as_ref(), &kek, &urls).await?;
+    let fetcher = crate::startup::fetcher(&config, &urls, signer, SigningPool::new(1))?;
+    let publisher = Publisher::new(store, urls.clone(), fetcher);
     let username = Username::parse(&args.account)?;
     if let Some(id) = args.retract {
         let a = publisher.retract(username.as_str(), &id, OPERATOR, args.reason.as_deref()).await?;
@@ -589,6 +602,7 @@ async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
         language: args.lang.map(|l| LanguageTag::parse(&l)).transpose()?,
         summary: args.summary.map(|s| Summary::parse(&s)).transpose()?,
         urgent: args.urgent,
+        mentions: Vec::new(),
     };
     let a = match args.edit {
         Some(id) => publisher.edit(username.as_str(), &id, draft, OPERATOR).await?,

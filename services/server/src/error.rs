@@ -75,7 +75,8 @@ impl ApiError {
                 | PublishError::Forbidden(_)
                 | PublishError::UnknownDraft(_)
                 | PublishError::Incomplete(_)
-                | PublishError::Media(_)),
+                | PublishError::Media(_)
+                | PublishError::Mention(_)),
             ) => e.to_string(),
             _ => "internal error".into(),
         }
@@ -110,6 +111,7 @@ impl ResponseError for ApiError {
             }
             ApiError::Publish(PublishError::UnknownDraft(_)) => StatusCode::NOT_FOUND,
             ApiError::Publish(PublishError::Incomplete(_)) => StatusCode::BAD_REQUEST,
+            ApiError::Publish(PublishError::Mention(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Publish(PublishError::Media(herold_publishing::media::MediaError::TooLarge)) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }

@@ -138,6 +138,37 @@ pub fn load_policies(config: &Config) -> anyhow::Result<Policies> {
 /// Opens and migrates the database, with the audit trail sealed by the audit keys (kept in
 /// the data directory, outside the database, named after the host). New keys are made only
 /// for an empty trail: for an existing one they would make every entry look tampered.
+/// The instance actor's signer (it signs Herold's own fetches) and its public key.
+pub async fn instance_signer(
+    store: &dyn Store,
+    kek: &KeyEncryptionKey,
+    urls: &Urls,
+) -> anyhow::Result<(Arc<Signer>, String)> {
+    let instance = instance_key(store, kek, INSTANCE_KEY, &urls.instance_actor()).await?;
+    let signer = Signer::open(kek, urls.instance_key_id(), &instance.private_key_enc, &urls.instance_actor())
+        .context(
+            "the instance key does not open: is this the key-encryption key the database was created with?",
+        )?;
+    Ok((signer, instance.public_key_pem))
+}
+
+fn user_agent(urls: &Urls) -> String {
+    format!("Herold/{} (+{})", env!("CARGO_PKG_VERSION"), urls.home())
+}
+
+/// Herold's reads of remote documents (actors, keys, WebFinger), signed as the instance
+/// actor, through the SSRF guard.
+pub fn fetcher(
+    config: &Config,
+    urls: &Urls,
+    signer: Arc<Signer>,
+    signing: SigningPool,
+) -> anyhow::Result<Fetcher> {
+    let allow_private = config.allow_private_networks;
+    let client = http_client(&user_agent(urls), allow_private, Duration::from_secs(10), true)?;
+    Ok(Fetcher::new(client, signer, signing, allow_private))
+}
+
 pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, AuditKeys)> {
     let name = format!("{}/audit", Urls::new(config.public_url.clone()).host());
     let dir = &config.data_dir;
@@ -202,27 +233,17 @@ impl Services {
             config.security_log.then(crate::security_log::SecurityLog::new).transpose()?;
         let urls = Urls::new(config.public_url.clone());
         ensure_transparency_account(store.as_ref(), &kek, &urls).await?;
-        let instance = instance_key(store.as_ref(), &kek, INSTANCE_KEY, &urls.instance_actor()).await?;
         let relay_key = instance_key(store.as_ref(), &kek, RELAY_KEY, &urls.relay_actor()).await?;
         let relay_signer =
             Signer::open(&kek, urls.relay_key_id(), &relay_key.private_key_enc, &urls.relay_actor())
                 .context(
                 "the relay key does not open: is this the key-encryption key the database was created with?",
             )?;
-        let instance_signer = Signer::open(
-            &kek,
-            urls.instance_key_id(),
-            &instance.private_key_enc,
-            &urls.instance_actor(),
-        )
-        .context(
-            "the instance key does not open: is this the key-encryption key the database was created with?",
-        )?;
-        let user_agent = format!("Herold/{} (+{})", env!("CARGO_PKG_VERSION"), urls.home());
+        let (instance_signer, instance_public_key) = instance_signer(store.as_ref(), &kek, &urls).await?;
+        let user_agent = user_agent(&urls);
         let allow_private = config.allow_private_networks;
-        let fetch_client = http_client(&user_agent, allow_private, Duration::from_secs(10), true)?;
         let signing = SigningPool::per_core();
-        let fetcher = Fetcher::new(fetch_client, instance_signer.clone(), signing.clone(), allow_private);
+        let fetcher = fetcher(&config, &urls, instance_signer.clone(), signing.clone())?;
         let delivery_config = DeliveryConfig {
             concurrency: config.delivery_concurrency,
             per_host: config.delivery_per_host_concurrency,
@@ -253,7 +274,7 @@ impl Services {
         let providers =
             Providers::new(&policies.orgs, &config.public_url).map_err(|e| anyhow::anyhow!("{e}"))?;
         let policies = Arc::new(policies);
-        let publisher = Publisher::new(store.clone(), urls.clone());
+        let publisher = Publisher::new(store.clone(), urls.clone(), fetcher.clone());
         let editorial =
             Editorial::new(store.clone(), publisher.clone(), Arc::new(PolicyRules(policies.clone())));
         Ok(Arc::new(Services {
@@ -262,7 +283,7 @@ impl Services {
             providers,
             queue_snapshot,
             editorial,
-            instance_public_key: instance.public_key_pem,
+            instance_public_key,
             relay_public_key: relay_key.public_key_pem,
             relay: herold_federation::relay::Relay::new(store.clone(), urls.clone(), config.relay_mode),
             config,
@@ -302,9 +323,10 @@ impl Services {
                         text: AnnouncementText::parse(&text)?,
                         language: Some(LanguageTag::parse("en")?),
                         translations: Default::default(),
-        attachments: Vec::new(),
+                        attachments: Vec::new(),
                         summary: None,
                         urgent: false,
+                        mentions: Vec::new(),
                     };
                     s.publisher.publish(TRANSPARENCY_ACCOUNT, draft, "system").await?;
                     s.metrics.checkpoints.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -121,8 +121,11 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
                 "DELETE FROM media WHERE announcement_id IN (SELECT an.id FROM announcements an \
                  JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
                  WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2)",
+                "DELETE FROM announcement_tags WHERE announcement_id IN (SELECT an.id FROM announcements an \
+                 JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
+                 WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2)",
                 "UPDATE announcements SET source_text = '', content_html = '', summary = NULL, translations = '[]', \
-                 attachments = '[]' WHERE id IN \
+                 attachments = '[]', mentions = '[]' WHERE id IN \
                  (SELECT an.id FROM announcements an JOIN accounts ac ON ac.id = an.account_id \
                  JOIN organizations o ON o.id = ac.org_id \
                  WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2)",
@@ -165,7 +168,7 @@ fn retention_rows_sql(class: DataClass) -> &'static str {
         DataClass::RetractedAnnouncements => {
             "SELECT CAST({json}('id', an.public_id, 'account', ac.username, 'text', an.source_text, \
              'html', an.content_html, 'language', an.language, 'summary', an.summary, 'translations', an.translations, \
-             'published_at', an.published_at, 'updated_at', an.updated_at, 'retracted_at', an.retracted_at) AS TEXT) AS row \
+             'mentions', an.mentions, 'published_at', an.published_at, 'updated_at', an.updated_at, 'retracted_at', an.retracted_at) AS TEXT) AS row \
              FROM announcements an JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
              WHERE an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2"
         }
@@ -251,6 +254,15 @@ fn random_salt() -> Result<String> {
 }
 
 /// Host part (with port) of an inbox URL, the unit of the per-host breaker.
+/// Appends the inboxes not already listed (a mentioned person may also follow).
+fn add_distinct(inboxes: &mut Vec<String>, more: &[String]) {
+    for inbox in more {
+        if !inboxes.contains(inbox) {
+            inboxes.push(inbox.clone());
+        }
+    }
+}
+
 fn host_of(inbox: &str) -> String {
     let rest = inbox.split_once("://").map_or(inbox, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
@@ -260,7 +272,7 @@ fn host_of(inbox: &str) -> String {
 const ACCOUNT_COLUMNS: &str = "a.id, a.org_id, o.slug AS org_slug, o.name AS org_name, a.username, \
      a.display_name, a.summary, a.public_key_pem, a.private_key_enc, a.created_at";
 const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
-     language, summary, urgent, published_at, updated_at, retracted_at, translations, attachments";
+     language, summary, urgent, published_at, updated_at, retracted_at, translations, attachments, mentions";
 
 // Rows are claimed by pushing their lease into the future; an expired lease (a crashed
 // worker) makes a row claimable again. PostgreSQL skips rows another worker is claiming;
@@ -339,6 +351,42 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            /// Announcements (not retracted) and drafts (any state: all are kept) whose resolved
+            /// mentions name the actor.
+            async fn subject_mentions(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                actor_uri: &str,
+            ) -> Result<Vec<SubjectMention>> {
+                // LIKE narrows the rows; the JSON decides (a '_' in the URI matches any
+                // character).
+                let rows = sqlx::query(
+                    "SELECT 'announcement' AS kind, an.public_id, an.mentions, ac.username, o.slug, an.published_at AS at \
+                     FROM announcements an JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
+                     WHERE an.retracted_at IS NULL AND an.mentions LIKE $1 \
+                     UNION ALL SELECT 'draft' AS kind, d.public_id, d.mentions, ac.username, o.slug, d.updated_at AS at \
+                     FROM drafts d JOIN accounts ac ON ac.id = d.account_id JOIN organizations o ON o.id = ac.org_id \
+                     WHERE d.mentions LIKE $1",
+                )
+                .bind(format!("%{actor_uri}%"))
+                .fetch_all(&mut *conn)
+                .await?;
+                let mut out = Vec::new();
+                for r in rows {
+                    let mentions: Vec<Mention> = serde_json::from_str(&r.try_get::<String, _>("mentions")?)
+                        .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+                    if mentions.iter().any(|m| m.href == actor_uri) {
+                        out.push(SubjectMention {
+                            kind: r.try_get("kind")?,
+                            id: r.try_get("public_id")?,
+                            account: r.try_get("username")?,
+                            org: r.try_get("slug")?,
+                            at: r.try_get("at")?,
+                        });
+                    }
+                }
+                Ok(out)
+            }
+
             async fn insert_activity(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 activity: &NewActivity,
@@ -361,16 +409,20 @@ macro_rules! sql_store {
                 .try_get("id")?;
                 let inboxes: Vec<String> = match &activity.audience {
                     Audience::Inboxes(list) => list.clone(),
-                    Audience::Followers { account_id } => {
-                        sqlx::query("SELECT DISTINCT inbox FROM followers WHERE account_id = $1")
-                            .bind(account_id)
-                            .fetch_all(&mut **tx)
-                            .await?
-                            .iter()
-                            .map(|r| r.try_get("inbox"))
-                            .collect::<std::result::Result<_, _>>()?
+                    Audience::Followers { account_id, mentioned } => {
+                        let mut inboxes: Vec<String> =
+                            sqlx::query("SELECT DISTINCT inbox FROM followers WHERE account_id = $1")
+                                .bind(account_id)
+                                .fetch_all(&mut **tx)
+                                .await?
+                                .iter()
+                                .map(|r| r.try_get("inbox"))
+                                .collect::<std::result::Result<_, _>>()?;
+                        add_distinct(&mut inboxes, mentioned);
+                        inboxes
                     }
-                    Audience::FollowersAndEarlierRecipients { account_id, announcement_id } => sqlx::query(
+                    Audience::FollowersAndEarlierRecipients { account_id, announcement_id, mentioned } => {
+                        let mut inboxes: Vec<String> = sqlx::query(
                         "SELECT inbox FROM followers WHERE account_id = $1 UNION \
                          SELECT d.inbox FROM deliveries d JOIN activities a ON a.id = d.activity_id \
                          WHERE a.announcement_id = $2",
@@ -381,7 +433,10 @@ macro_rules! sql_store {
                     .await?
                     .iter()
                     .map(|r| r.try_get("inbox"))
-                    .collect::<std::result::Result<_, _>>()?,
+                    .collect::<std::result::Result<_, _>>()?;
+                        add_distinct(&mut inboxes, mentioned);
+                        inboxes
+                    }
                     Audience::RelaySubscribers { style, except_host } => sqlx::query(
                         "SELECT DISTINCT inbox FROM relay_subscribers WHERE state = 'active' \
                          AND style = COALESCE($1, style) AND host <> COALESCE($2, '')",
@@ -427,8 +482,8 @@ macro_rules! sql_store {
             ) -> Result<Announcement> {
                 let id: i64 = sqlx::query(
                     "INSERT INTO announcements (public_id, account_id, source_text, content_html, \
-                     language, summary, urgent, published_at, translations, attachments) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                     language, summary, urgent, published_at, translations, attachments, mentions) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                 )
                 .bind(&new.public_id)
                 .bind(new.account_id)
@@ -440,10 +495,12 @@ macro_rules! sql_store {
                 .bind(new.published_at)
                 .bind(serde_json::to_string(&new.translations).unwrap_or_else(|_| "[]".into()))
                 .bind(serde_json::to_string(&new.attachments).unwrap_or_else(|_| "[]".into()))
+                .bind(serde_json::to_string(&new.mentions).unwrap_or_else(|_| "[]".into()))
                 .fetch_one(&mut **tx)
                 .await?
                 .try_get("id")?;
                 Self::claim_media(tx, &new.attachments, id).await?;
+                Self::set_tags(tx, id, &new.hashtags).await?;
                 for activity in activities {
                     Self::insert_activity(tx, activity, Some(id), now).await?;
                 }
@@ -461,7 +518,8 @@ macro_rules! sql_store {
             ) -> Result<Announcement> {
                 let changed = sqlx::query(
                     "UPDATE announcements SET source_text = $1, content_html = $2, language = $3, \
-                     summary = $4, updated_at = $5, translations = $7, attachments = $8 WHERE id = $6 AND retracted_at IS NULL",
+                     summary = $4, updated_at = $5, translations = $7, attachments = $8, mentions = $9 \
+                     WHERE id = $6 AND retracted_at IS NULL",
                 )
                 .bind(&edit.source_text)
                 .bind(&edit.content_html)
@@ -471,6 +529,7 @@ macro_rules! sql_store {
                 .bind(edit.id)
                 .bind(serde_json::to_string(&edit.translations).unwrap_or_else(|_| "[]".into()))
                 .bind(serde_json::to_string(&edit.attachments).unwrap_or_else(|_| "[]".into()))
+                .bind(serde_json::to_string(&edit.mentions).unwrap_or_else(|_| "[]".into()))
                 .execute(&mut **tx)
                 .await?
                 .rows_affected();
@@ -483,9 +542,32 @@ macro_rules! sql_store {
                     .execute(&mut **tx)
                     .await?;
                 Self::claim_media(tx, &edit.attachments, edit.id).await?;
+                Self::set_tags(tx, edit.id, &edit.hashtags).await?;
                 Self::insert_activity(tx, update, Some(edit.id), now).await?;
                 Self::audit(tx, seal, audit, now).await?;
                 Self::announcement_by_id(tx, edit.id).await
+            }
+
+            /// Replaces the announcement's entries on the tag pages.
+            async fn set_tags(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                announcement_id: i64,
+                tags: &[String],
+            ) -> Result<()> {
+                sqlx::query("DELETE FROM announcement_tags WHERE announcement_id = $1")
+                    .bind(announcement_id)
+                    .execute(&mut **tx)
+                    .await?;
+                for tag in tags {
+                    sqlx::query(
+                        "INSERT INTO announcement_tags (tag, announcement_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(tag)
+                    .bind(announcement_id)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
             }
 
             /// Marks images as shown by a published announcement, which makes them public.
@@ -912,6 +994,7 @@ macro_rules! sql_store {
                     fetched_at: a.fetched_at,
                 });
                 let mut conn = self.pool.acquire().await?;
+                data.mentioned_in = Self::subject_mentions(&mut conn, actor_uri).await?;
                 for item in Self::subject_items(&mut conn, actor_uri, &inboxes).await? {
                     match item {
                         SubjectItem::Activity { uri, kind, created_at, org, .. } => {
@@ -1005,6 +1088,11 @@ macro_rules! sql_store {
                         .await?
                         .rows_affected() as i64;
                 }
+                erasure.mentions_for_review = Self::subject_mentions(&mut tx, actor_uri)
+                    .await?
+                    .iter()
+                    .filter(|m| only_org.is_none_or(|o| m.org == o))
+                    .count() as i64;
                 let audit = audit.with_detail(serde_json::to_value(&erasure).unwrap_or_default());
                 Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 tx.commit().await?;
@@ -1133,6 +1221,22 @@ macro_rules! sql_store {
                      ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3"
                 ))
                 .bind(account_id)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(announcement_from)
+                .collect()
+            }
+
+            async fn tagged_announcements(&self, tag: &str, limit: i64, offset: i64) -> Result<Vec<Announcement>> {
+                sqlx::query(&format!(
+                    "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements \
+                     WHERE retracted_at IS NULL AND id IN (SELECT announcement_id FROM announcement_tags WHERE tag = $1) \
+                     ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(tag)
                 .bind(limit)
                 .bind(offset)
                 .fetch_all(&self.pool)
@@ -1682,6 +1786,8 @@ where
         translations: serde_json::from_str(&r.try_get::<String, _>("translations")?)
             .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
         attachments: serde_json::from_str(&r.try_get::<String, _>("attachments")?)
+            .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
+        mentions: serde_json::from_str(&r.try_get::<String, _>("mentions")?)
             .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
     })
 }

@@ -101,6 +101,9 @@ pub trait Store: StaffStore + RelayStore + Send + Sync + 'static {
     /// Newest first; retracted ones are left out.
     async fn announcements(&self, account_id: i64, limit: i64, offset: i64) -> Result<Vec<Announcement>>;
     async fn announcement_count(&self, account_id: i64) -> Result<i64>;
+    /// Published announcements of every account carrying the hashtag (lower case, no '#'),
+    /// newest first.
+    async fn tagged_announcements(&self, tag: &str, limit: i64, offset: i64) -> Result<Vec<Announcement>>;
     /// By row id, retracted or not.
     async fn announcement_with_id(&self, id: i64) -> Result<Option<Announcement>>;
     async fn activity_uri_for(&self, announcement_id: i64, kind: &str) -> Result<Option<String>>;

@@ -84,12 +84,13 @@ pub struct NewActivity {
 pub enum Audience {
     /// These inboxes (an Accept to one follower).
     Inboxes(Vec<String>),
-    /// The account's followers' (shared) inboxes.
-    Followers { account_id: i64 },
+    /// The account's followers' (shared) inboxes, and the inboxes of the accounts the
+    /// announcement mentions.
+    Followers { account_id: i64, mentioned: Vec<String> },
     /// The followers, plus every inbox an earlier activity about this announcement went to:
     /// a server that received the Create must also receive its Update or Delete, even if
     /// its users have unfollowed since.
-    FollowersAndEarlierRecipients { account_id: i64, announcement_id: i64 },
+    FollowersAndEarlierRecipients { account_id: i64, announcement_id: i64, mentioned: Vec<String> },
     /// The (shared) inboxes of the relay's active subscribers: of one style only, if given,
     /// and never those on `except_host` (where a relayed activity came from).
     RelaySubscribers { style: Option<crate::SubscriptionStyle>, except_host: Option<String> },
@@ -131,6 +132,9 @@ pub struct NewAnnouncement {
     pub published_at: Millis,
     pub translations: Vec<StoredTranslation>,
     pub attachments: Vec<MediaInfo>,
+    pub mentions: Vec<Mention>,
+    /// Lower case, without '#', for the tag pages.
+    pub hashtags: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -143,6 +147,8 @@ pub struct AnnouncementEdit {
     pub updated_at: Millis,
     pub translations: Vec<StoredTranslation>,
     pub attachments: Vec<MediaInfo>,
+    pub mentions: Vec<Mention>,
+    pub hashtags: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +166,19 @@ pub struct Announcement {
     pub retracted_at: Option<Millis>,
     pub translations: Vec<StoredTranslation>,
     pub attachments: Vec<MediaInfo>,
+    pub mentions: Vec<Mention>,
+}
+
+/// An account a text mentions, resolved when the text was written, so that approving and
+/// publishing later need no network and address whom the approver saw.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Mention {
+    /// As shown: `@user@domain`.
+    pub name: String,
+    /// The actor's id.
+    pub href: String,
+    /// Where it is delivered; `None` for this server's own accounts.
+    pub inbox: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -419,6 +438,18 @@ pub struct SubjectData {
     pub audit_entries: Vec<SubjectAudit>,
     /// Their server's subscription to the relay, if they are its subscribing actor.
     pub relay_subscription: Option<SubjectRelay>,
+    /// Announcements and drafts that mention them.
+    pub mentioned_in: Vec<SubjectMention>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectMention {
+    /// `announcement` or `draft`.
+    pub kind: String,
+    pub id: String,
+    pub account: String,
+    pub org: String,
+    pub at: Millis,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -483,6 +514,9 @@ pub struct Erasure {
     pub relay_subscription_removed: i64,
     /// Records kept because their organisation is under legal hold.
     pub items_held: i64,
+    /// Announcements and drafts that mention them: official texts change only through the
+    /// editorial workflow, so erasure reports them for a decision instead of rewriting them.
+    pub mentions_for_review: i64,
 }
 
 /// The delivery queue at a glance, for metrics.

@@ -120,6 +120,7 @@ pub struct DraftContent {
     pub urgent: bool,
     /// When it should go out; `None`: as soon as it is approved.
     pub publish_at: Option<Millis>,
+    pub mentions: Vec<crate::Mention>,
 }
 
 #[derive(Debug, Clone)]

@@ -174,6 +174,32 @@ pub async fn announcement(
     Ok(html(StatusCode::OK, pages::announcement(&s.urls, &account, &a)))
 }
 
+/// The announcements of every account here that carry a hashtag, where a hashtag in an
+/// announcement links to.
+#[get("/tags/{tag}")]
+pub async fn tag(
+    s: web::Data<Services>,
+    path: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let tag = path.into_inner().to_lowercase();
+    // Only what the renderer links as a tag has a page; anything else is not found.
+    let mut written = herold_publishing::hashtags([format!("#{tag}").as_str()]);
+    let Some((_, tag)) = written.pop() else {
+        return Err(ApiError::NotFound);
+    };
+    let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
+    let items = s.store.tagged_announcements(&tag, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE).await?;
+    let has_more = items.len() as i64 > PAGE_SIZE;
+    let accounts = s.store.list_accounts().await?;
+    let shown: Vec<(&Account, &herold_store::Announcement)> = items
+        .iter()
+        .take(PAGE_SIZE as usize)
+        .filter_map(|a| accounts.iter().find(|acc| acc.id == a.account_id).map(|acc| (acc, a)))
+        .collect();
+    Ok(html(StatusCode::OK, pages::tag(&s.urls, &tag, &shown, page_no, has_more)))
+}
+
 pub async fn not_found() -> HttpResponse {
     html(StatusCode::NOT_FOUND, pages::not_found())
 }

@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::following)
         .service(actors::feed)
         .service(actors::announcement)
+        .service(actors::tag)
         .service(media::media)
         .configure(crate::staff::configure)
         .configure(crate::api::configure)

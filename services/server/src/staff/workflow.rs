@@ -212,7 +212,13 @@ pub async fn create(
             Err(e) => return form.again(&s, &staff, None, &e.to_string()).await,
         };
         let edit_of = form.edit_of.as_deref().filter(|e| !e.is_empty());
-        let record = s.editorial.create(&staff.actor(), &form.account, draft, publish_at, edit_of).await?;
+        let record = match s.editorial.create(&staff.actor(), &form.account, draft, publish_at, edit_of).await
+        {
+            Ok(record) => record,
+            // An address that cannot be found is the author's to fix: keep what they typed.
+            Err(PublishError::Mention(why)) => return form.again(&s, &staff, None, &why).await,
+            Err(e) => return Err(e.into()),
+        };
         Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
     }
     .await;
@@ -225,7 +231,7 @@ fn draft_preview(s: &Services, account: &Account, d: &DraftRecord) -> maud::Mark
         public_id: d.announcement_public_id.clone().unwrap_or_else(|| d.public_id.clone()),
         account_id: account.id,
         source_text: d.content.source_text.clone(),
-        content_html: render_text(&d.content.source_text),
+        content_html: render_text(&d.content.source_text, &s.urls, &d.content.mentions),
         language: d.content.language.clone(),
         summary: d.content.summary.clone(),
         urgent: d.content.urgent,
@@ -239,10 +245,11 @@ fn draft_preview(s: &Services, account: &Account, d: &DraftRecord) -> maud::Mark
             .map(|t| StoredTranslation {
                 language: t.language.clone(),
                 source_text: t.text.clone(),
-                content_html: render_text(&t.text),
+                content_html: render_text(&t.text, &s.urls, &d.content.mentions),
             })
             .collect(),
         attachments: d.media.clone(),
+        mentions: d.content.mentions.clone(),
     };
     announcement_article(&s.urls, account, &preview, false)
 }
@@ -314,7 +321,11 @@ pub async fn revise(
             Ok(parsed) => parsed,
             Err(e) => return form.again(&s, &staff, Some(&id), &e.to_string()).await,
         };
-        let record = s.editorial.revise(&staff.actor(), &id, draft, publish_at).await?;
+        let record = match s.editorial.revise(&staff.actor(), &id, draft, publish_at).await {
+            Ok(record) => record,
+            Err(PublishError::Mention(why)) => return form.again(&s, &staff, Some(&id), &why).await,
+            Err(e) => return Err(e.into()),
+        };
         Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
     }
     .await;

@@ -13,7 +13,7 @@ const STAFF_COLUMNS: &str = "st.id, o.slug AS org_slug, st.issuer, st.subject, s
      st.first_sign_in_at, st.last_sign_in_at";
 
 const DRAFT_SELECT: &str = "SELECT d.id, d.public_id, d.account_id, a.username AS account_username, \
-     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, d.state, d.revision, d.source_text, d.language, d.translations, d.media, d.summary, d.urgent, \
+     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, d.state, d.revision, d.source_text, d.language, d.translations, d.mentions, d.media, d.summary, d.urgent, \
      d.publish_at, d.author_id, au.name AS author_name, d.reviewer_id, rv.name AS reviewer_name, \
      d.review_comment, d.created_at, d.updated_at FROM drafts d JOIN accounts a ON a.id = d.account_id \
      JOIN organizations o ON o.id = a.org_id JOIN staff au ON au.id = d.author_id \
@@ -80,6 +80,8 @@ where
             summary: r.try_get("summary")?,
             urgent: r.try_get("urgent")?,
             publish_at: r.try_get("publish_at")?,
+            mentions: serde_json::from_str(&r.try_get::<String, _>("mentions")?)
+                .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
         },
         media: serde_json::from_str(&r.try_get::<String, _>("media")?)
             .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
@@ -574,8 +576,8 @@ macro_rules! staff_sql {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let id: i64 = sqlx::query(
                     "INSERT INTO drafts (public_id, account_id, announcement_id, kind, state, source_text, language, \
-                     summary, urgent, publish_at, author_id, created_at, updated_at, translations, media) \
-                     VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) RETURNING id",
+                     summary, urgent, publish_at, author_id, created_at, updated_at, translations, media, mentions) \
+                     VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) RETURNING id",
                 )
                 .bind(&draft.public_id)
                 .bind(draft.account_id)
@@ -590,6 +592,7 @@ macro_rules! staff_sql {
                 .bind(now)
                 .bind(serde_json::to_string(&draft.content.translations).unwrap_or_else(|_| "[]".into()))
                 .bind(serde_json::to_string(&draft.media).unwrap_or_else(|_| "[]".into()))
+                .bind(serde_json::to_string(&draft.content.mentions).unwrap_or_else(|_| "[]".into()))
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
@@ -721,7 +724,7 @@ macro_rules! staff_sql {
                 if let Some(c) = &details.content {
                     sqlx::query(
                         "UPDATE drafts SET source_text = $1, language = $2, summary = $3, urgent = $4, \
-                         publish_at = $5, translations = $7 WHERE id = $6",
+                         publish_at = $5, translations = $7, mentions = $8 WHERE id = $6",
                     )
                     .bind(&c.source_text)
                     .bind(&c.language)
@@ -730,6 +733,7 @@ macro_rules! staff_sql {
                     .bind(c.publish_at)
                     .bind(id)
                     .bind(serde_json::to_string(&c.translations).unwrap_or_else(|_| "[]".into()))
+                    .bind(serde_json::to_string(&c.mentions).unwrap_or_else(|_| "[]".into()))
                     .execute(&mut *tx)
                     .await?;
                 }

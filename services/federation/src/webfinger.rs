@@ -1,0 +1,134 @@
+//! WebFinger lookups (RFC 7033) of `acct:user@domain`: how an author's `@user@domain` becomes
+//! an actor to address. The answer is remote input like any other: size-capped, fetched
+//! through the SSRF guard, and only trusted as far as the actor's own server confirms it.
+
+use reqwest::header::ACCEPT;
+use serde_json::Value;
+use url::Url;
+
+use crate::fetch::{check_url, describe, read_capped, Fetcher};
+use crate::FederationError;
+
+/// A JRD names a handful of links; anything near this size is not one.
+pub const MAX_JRD_BYTES: usize = 64 * 1024;
+
+const AS_PROFILE: &str = "https://www.w3.org/ns/activitystreams";
+
+/// The actor id in a WebFinger answer: the `self` link of an ActivityPub type.
+pub fn actor_from_jrd(body: &[u8]) -> Result<String, FederationError> {
+    let jrd: Value = serde_json::from_slice(body)
+        .map_err(|_| FederationError::Invalid("the WebFinger answer is not JSON".into()))?;
+    let links = jrd
+        .get("links")
+        .and_then(Value::as_array)
+        .ok_or_else(|| FederationError::Invalid("the WebFinger answer has no links".into()))?;
+    let href = links
+        .iter()
+        .filter(|l| l.get("rel").and_then(Value::as_str) == Some("self"))
+        .filter(|l| l.get("type").and_then(Value::as_str).is_some_and(is_activitypub_type))
+        .find_map(|l| l.get("href").and_then(Value::as_str))
+        .ok_or_else(|| FederationError::Invalid("the WebFinger answer names no ActivityPub actor".into()))?;
+    let url = Url::parse(href)
+        .map_err(|_| FederationError::Invalid("the WebFinger answer's actor is not a URL".into()))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(FederationError::Invalid("the WebFinger answer's actor is not an http(s) URL".into()));
+    }
+    Ok(url.into())
+}
+
+fn is_activitypub_type(t: &str) -> bool {
+    let t = t.trim();
+    t.eq_ignore_ascii_case("application/activity+json")
+        || (t.to_ascii_lowercase().starts_with("application/ld+json") && t.contains(AS_PROFILE))
+}
+
+/// The authority (host and a non-default port) of a URL, as it appears in handles.
+fn authority(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_owned(),
+        _ => String::new(),
+    }
+}
+
+impl Fetcher {
+    /// The actor document `@user@domain` names. When the actor lives on another host than
+    /// `domain` (an account at example.org served by social.example.org), that host must
+    /// name the same actor for the same address, so a server cannot point its names at
+    /// someone else's account.
+    pub async fn resolve_acct(&self, user: &str, domain: &str) -> Result<Value, FederationError> {
+        let actor_id = self.webfinger(user, domain).await?;
+        let doc = self.get_object(&actor_id).await?;
+        let actor_url = Url::parse(&actor_id).map_err(|_| FederationError::Invalid("actor id".into()))?;
+        let actor_host = authority(&actor_url);
+        if !actor_host.eq_ignore_ascii_case(domain) {
+            let confirmed = self.webfinger(user, &actor_host).await.ok();
+            if confirmed.as_deref() != Some(actor_id.as_str()) {
+                return Err(FederationError::Invalid(format!(
+                    "{domain} names an account on {actor_host}, which does not confirm it"
+                )));
+            }
+        }
+        Ok(doc)
+    }
+
+    /// GETs `/.well-known/webfinger?resource=acct:user@domain` (unsigned: servers in
+    /// authorized-fetch mode answer WebFinger to anyone).
+    pub async fn webfinger(&self, user: &str, domain: &str) -> Result<String, FederationError> {
+        // Plain http only where private networks are allowed (tests, development), and only
+        // for hosts that cannot have a public certificate.
+        let local = domain.starts_with("127.") || domain.starts_with("localhost") || domain.starts_with('[');
+        let scheme = if self.allow_private && local { "http" } else { "https" };
+        let mut url = Url::parse(&format!("{scheme}://{domain}/.well-known/webfinger"))
+            .map_err(|_| FederationError::Invalid(format!("{domain:?} is not a host name")))?;
+        url.query_pairs_mut().append_pair("resource", &format!("acct:{user}@{domain}"));
+        check_url(&url, self.allow_private)?;
+        let resp = self
+            .client
+            .get(url.as_str())
+            .header(ACCEPT, "application/jrd+json, application/json")
+            .send()
+            .await
+            .map_err(|e| FederationError::Fetch(describe(e)))?;
+        let status = resp.status().as_u16();
+        if status == 404 || status == 410 {
+            return Err(FederationError::Gone(format!("{domain} knows no such account")));
+        }
+        if !(200..300).contains(&status) {
+            return Err(FederationError::Fetch(format!("{domain} answered {status} to WebFinger")));
+        }
+        actor_from_jrd(&read_capped(resp, MAX_JRD_BYTES).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::actor_from_jrd;
+
+    #[test]
+    fn picks_the_activitypub_self_link() {
+        let jrd = br#"{"subject":"acct:anna@social.example","links":[
+            {"rel":"http://webfinger.net/rel/profile-page","type":"text/html","href":"https://social.example/@anna"},
+            {"rel":"self","type":"text/html","href":"https://social.example/@anna"},
+            {"rel":"self","type":"application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"","href":"https://social.example/users/anna"}]}"#;
+        assert_eq!(actor_from_jrd(jrd).unwrap(), "https://social.example/users/anna");
+        let plain = br#"{"links":[{"rel":"self","type":"application/activity+json","href":"https://s.example/u/1"}]}"#;
+        assert_eq!(actor_from_jrd(plain).unwrap(), "https://s.example/u/1");
+    }
+
+    #[test]
+    fn refuses_answers_without_a_usable_actor() {
+        for bad in [
+            &b"not json"[..],
+            br#"[]"#,
+            br#"{"links":{}}"#,
+            br#"{"links":[{"rel":"self","type":"text/html","href":"https://s.example/@a"}]}"#,
+            br#"{"links":[{"rel":"self","type":"application/activity+json"}]}"#,
+            br#"{"links":[{"rel":"self","type":"application/activity+json","href":"javascript:alert(1)"}]}"#,
+            br#"{"links":[{"rel":"self","type":"application/activity+json","href":"file:///etc/passwd"}]}"#,
+            br#"{"links":[{"rel":"self","type":"application/ld+json","href":"https://s.example/u/1"}]}"#,
+        ] {
+            assert!(actor_from_jrd(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+}
