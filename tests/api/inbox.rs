@@ -275,3 +275,45 @@ on_both_backends!(
     bad_requests_are_refused_and_nothing_is_stored,
     ssrf_targets_are_refused,
 );
+
+/// Slow clients (slowloris) are cut off: one that never finishes its headers, and one that
+/// sends headers and then trickles its body. Both lose their connection within the limits
+/// (10 s each, plus the disconnect grace), while the server keeps answering others.
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app(Db::Sqlite).await;
+    let authority = app.url("/").split('/').nth(2).unwrap().to_owned();
+    let started = Instant::now();
+    let slow = |request: String| {
+        let authority = authority.clone();
+        async move {
+            let mut conn = tokio::net::TcpStream::connect(&authority).await.unwrap();
+            conn.write_all(request.as_bytes()).await.unwrap();
+            // Keep the connection open, sending nothing more, until the server ends it.
+            let mut answer = Vec::new();
+            let read = tokio::time::timeout(Duration::from_secs(30), conn.read_to_end(&mut answer)).await;
+            (read.is_ok(), String::from_utf8_lossy(&answer).into_owned())
+        }
+    };
+    let headers = slow(format!(
+        "POST /inbox HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/activity+json\r\n"
+    ));
+    let body = slow(format!(
+        "POST /inbox HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/activity+json\r\nContent-Length: 1000\r\n\r\n{{\"type\":"
+    ));
+    let other = async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        app.http.get(app.url("/livez")).send().await.unwrap().status().as_u16()
+    };
+    let ((headers_closed, headers_answer), (body_closed, body_answer), other) =
+        tokio::join!(headers, body, other);
+    assert_eq!(other, 200, "others are served meanwhile");
+    assert!(headers_closed, "a client that never finishes its headers is disconnected");
+    assert!(body_closed, "a client that never finishes its body is disconnected");
+    assert!(headers_answer.is_empty() || headers_answer.starts_with("HTTP/1.1 408"), "{headers_answer}");
+    assert!(body_answer.starts_with("HTTP/1.1 408"), "the body deadline answers 408: {body_answer}");
+    assert!(started.elapsed() < Duration::from_secs(25), "cut off in {:?}", started.elapsed());
+}

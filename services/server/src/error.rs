@@ -28,12 +28,18 @@ pub enum ApiError {
     /// A form without the session's CSRF token, or posted from another site.
     #[error("the form expired or did not come from this site")]
     Csrf,
+    #[error("the request body is larger than {0} bytes")]
+    BodyTooLarge(usize),
+    /// The client sent its body too slowly (or stalled): a slowloris, or a broken link.
+    #[error("the request body did not arrive in time")]
+    BodyTooSlow,
 }
 
 impl ApiError {
     pub fn safe_message(&self) -> String {
         match self {
             ApiError::BadRequest(m) => m.clone(),
+            e @ (ApiError::BodyTooLarge(_) | ApiError::BodyTooSlow) => e.to_string(),
             ApiError::Compliance(
                 e @ (herold_compliance::ComplianceError::LegalHold(_)
                 | herold_compliance::ComplianceError::Malformed(_)),
@@ -135,6 +141,8 @@ impl ResponseError for ApiError {
             ApiError::Compliance(herold_compliance::ComplianceError::Malformed(_)) => StatusCode::BAD_REQUEST,
             ApiError::Compliance(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTooSlow => StatusCode::REQUEST_TIMEOUT,
         }
     }
 

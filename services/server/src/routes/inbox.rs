@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use herold_federation::inbox::Received;
 use herold_federation::relay::RelayReceived;
@@ -31,6 +33,21 @@ fn request_view(s: &Services, req: &HttpRequest) -> Result<RequestView, ApiError
     Ok(RequestView::new(req.method().as_str(), target, headers))
 }
 
+/// How long a client may take to send an inbox body once its headers are in (1 MiB at
+/// 100 kB/s). Headers have their own limit (`client_request_timeout`); without this one, a
+/// client trickling a body byte by byte (slowloris) would hold its connection for ever.
+const BODY_DEADLINE: Duration = Duration::from_secs(10);
+
+async fn read_body(payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    let limit = herold_federation::fetch::MAX_BODY_BYTES;
+    match tokio::time::timeout(BODY_DEADLINE, payload.to_bytes_limited(limit)).await {
+        Err(_) => Err(ApiError::BodyTooSlow),
+        Ok(Err(_)) => Err(ApiError::BodyTooLarge(limit)),
+        Ok(Ok(Err(e))) => Err(ApiError::BadRequest(format!("the body could not be read: {e}"))),
+        Ok(Ok(Ok(body))) => Ok(body),
+    }
+}
+
 /// A `Delete` of its own actor: the one activity whose signer is expected to be gone.
 fn is_self_delete(body: &[u8]) -> bool {
     let Ok(activity) = serde_json::from_slice::<serde_json::Value>(body) else { return false };
@@ -46,9 +63,10 @@ fn is_self_delete(body: &[u8]) -> bool {
 async fn handle(
     s: web::Data<Services>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     to: Inbox,
 ) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload).await?;
     let view = request_view(&s, &req)?;
     let verified = match s.inbox.verify(&view, &body).await {
         Ok(v) => v,
@@ -132,9 +150,9 @@ async fn note(
 pub async fn shared_inbox(
     s: web::Data<Services>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let result = handle(s.clone(), req.clone(), body, Inbox::Accounts).await;
+    let result = handle(s.clone(), req.clone(), payload, Inbox::Accounts).await;
     note(&s, &req, result).await
 }
 
@@ -143,9 +161,9 @@ pub async fn shared_inbox(
 pub async fn relay_inbox(
     s: web::Data<Services>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let result = handle(s.clone(), req.clone(), body, Inbox::Relay).await;
+    let result = handle(s.clone(), req.clone(), payload, Inbox::Relay).await;
     note(&s, &req, result).await
 }
 
@@ -154,11 +172,11 @@ pub async fn actor_inbox(
     s: web::Data<Services>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     if s.store.account_by_username(&path.to_ascii_lowercase()).await?.is_none() {
         return Err(ApiError::NotFound);
     }
-    let result = handle(s.clone(), req.clone(), body, Inbox::Accounts).await;
+    let result = handle(s.clone(), req.clone(), payload, Inbox::Accounts).await;
     note(&s, &req, result).await
 }
