@@ -26,6 +26,7 @@ async fn two_workers_share_the_queue_and_the_schedule(db: Db) {
             herold(&database, port, args)
                 .env("HEROLD_AUDIT_CHECKPOINT_INTERVAL_SECONDS", "2")
                 .env("HEROLD_RETENTION_INTERVAL_SECONDS", "2")
+                .env("HEROLD_SCHEDULED_PUBLISHING_INTERVAL_SECONDS", "1")
                 .stdout(Stdio::null())
                 .spawn()
                 .unwrap(),
@@ -33,23 +34,34 @@ async fn two_workers_share_the_queue_and_the_schedule(db: Db) {
     };
     let _web = process(&["serve", "--no-workers"]);
     wait_until_live(port).await;
+    // An approved announcement falls due while both workers run their scheduler.
+    let press = store.account_by_username("press").await.unwrap().unwrap();
+    let due = herold_domain::now_millis() + 3000;
+    let scheduled =
+        herold_tests::fixtures::scheduled_draft(store.as_ref(), "bfdi", press.id, "Pünktlich, einmal", due)
+            .await;
     let started = Instant::now();
     let _worker_a = process(&["worker"]);
     let _worker_b = process(&["worker"]);
     run(&database, port, &["announce", "press", "--text", "Zwei Worker, eine Zustellung"]);
 
-    let per_inbox = eventually(60, "every inbox to receive the announcement", || async {
-        let mut counts: HashMap<String, usize> = HashMap::new();
+    // Two announcements (the direct one and the scheduled one), each to every inbox.
+    let per_inbox = eventually(60, "every inbox to receive both announcements", || async {
+        let mut counts: HashMap<(String, String), usize> = HashMap::new();
         for r in sink
             .received()
             .into_iter()
             .filter(|r| r.json()["type"] == "Create" && r.path.starts_with("/inbox/"))
         {
-            *counts.entry(r.path).or_default() += 1;
+            let object = r.json()["object"]["id"].as_str().unwrap_or_default().to_owned();
+            *counts.entry((r.path, object)).or_default() += 1;
         }
-        (counts.len() == INBOXES).then_some(counts)
+        (counts.len() == 2 * INBOXES).then_some(counts)
     })
     .await;
+    let draft = store.draft(&scheduled).await.unwrap().unwrap();
+    assert_eq!(draft.state, herold_domain::workflow::DraftState::Published);
+    assert_eq!(store.announcement_count(press.id).await.unwrap(), 2, "the scheduled one published once");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let duplicates: Vec<_> = per_inbox.iter().filter(|(_, n)| **n > 1).collect();
     assert!(duplicates.is_empty(), "delivered twice: {duplicates:?}");
@@ -74,4 +86,54 @@ async fn two_workers_share_the_queue_and_the_schedule(db: Db) {
     assert!((1..=periods).contains(&runs), "{runs} retention runs in {periods} periods");
 }
 
-on_both_backends!(two_workers_share_the_queue_and_the_schedule);
+/// A worker killed mid-fan-out leaves leased rows behind; the other worker, which keeps
+/// running (no restart, nobody wakes it), takes them over when the leases expire, and every
+/// inbox receives the announcement.
+async fn a_running_worker_takes_over_a_killed_ones_deliveries(db: Db) {
+    let database = TestDatabase::create(db).await;
+    let port = free_port();
+    let sink = FakeRemote::start().await;
+    sink.delay_answers(Duration::from_millis(300));
+    press_with_followers(&database, port, &sink, INBOXES).await;
+    let process = |args: &[&str]| {
+        Running(
+            herold(&database, port, args)
+                .env("HEROLD_DELIVERY_LEASE_SECONDS", "2")
+                .env("HEROLD_DELIVERY_PER_HOST_CONCURRENCY", "4")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let _web = process(&["serve", "--no-workers"]);
+    wait_until_live(port).await;
+    let printed = run(&database, port, &["announce", "press", "--text", "Übernahme", "--lang", "de"]);
+    let public_id = printed.split('\t').next().unwrap().trim().to_owned();
+
+    let mut worker_a = process(&["worker"]);
+    eventually(30, "worker A to start delivering", || async { (!sink.received().is_empty()).then_some(()) })
+        .await;
+    let _worker_b = process(&["worker"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    worker_a.kill(); // SIGKILL: its leases stay behind
+    let at_kill = sink.received().len();
+    assert!(at_kill < INBOXES, "the kill must land mid-fan-out ({at_kill} of {INBOXES} done)");
+
+    eventually(60, "every inbox to receive the announcement", || async {
+        let got: std::collections::HashSet<String> =
+            sink.received().into_iter().filter(|r| r.json()["type"] == "Create").map(|r| r.path).collect();
+        (got.len() == INBOXES).then_some(())
+    })
+    .await;
+    let status = eventually(20, "all rows marked delivered", || async {
+        let out = run(&database, port, &["deliveries", "status", "--announcement", &public_id]);
+        out.contains(&format!("delivered\t{INBOXES}")).then_some(out)
+    })
+    .await;
+    assert!(status.contains("dead\t0"), "{status}");
+}
+
+on_both_backends!(
+    two_workers_share_the_queue_and_the_schedule,
+    a_running_worker_takes_over_a_killed_ones_deliveries
+);

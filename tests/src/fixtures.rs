@@ -72,3 +72,78 @@ pub async fn execute(db: &TestDatabase, sql: &str) {
         pool.close().await;
     }
 }
+
+/// An announcement of `account_id` written, submitted and approved by two people of `org`,
+/// due at `publish_at`: for tests that run Herold as separate processes and so cannot sign
+/// in through a browser. Returns the draft's public id.
+pub async fn scheduled_draft(
+    store: &dyn Store,
+    org: &str,
+    account_id: i64,
+    text: &str,
+    publish_at: herold_domain::Millis,
+) -> String {
+    use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
+    use herold_store::{
+        staff_actor, AuditEntry, DraftContent, DraftKind, NewDraft, NewSession, StaffSignIn, StepDetails,
+    };
+    let now = herold_domain::now_millis();
+    let person = |login: &str, role: Role| {
+        let who = StaffSignIn {
+            org_slug: org.into(),
+            issuer: "https://idp.test".into(),
+            subject: login.into(),
+            name: login.into(),
+            email: None,
+            roles: Roles::new([role]),
+        };
+        let session = NewSession {
+            token_hash: format!("{login}-{}", uuid::Uuid::new_v4()),
+            csrf: uuid::Uuid::new_v4().to_string(),
+            provider_sid: None,
+            id_token: None,
+            idle_ms: 600_000,
+            expires_at: now + 600_000,
+        };
+        (who, session)
+    };
+    let (who, session) = person("scheduler-author", Role::Author);
+    let author = store.sign_in(who, session, now).await.expect("author").staff;
+    let (who, session) = person("scheduler-approver", Role::Approver);
+    let approver = store.sign_in(who, session, now).await.expect("approver").staff;
+    let public_id = uuid::Uuid::new_v4().to_string();
+    let audit = |by: i64, action: &str| {
+        AuditEntry::new(&staff_actor(by), action, format!("draft:{public_id}")).in_org(org)
+    };
+    let draft = NewDraft {
+        public_id: public_id.clone(),
+        account_id,
+        kind: DraftKind::Create,
+        announcement_id: None,
+        author_id: author.id,
+        content: DraftContent {
+            source_text: text.into(),
+            language: Some("de".into()),
+            translations: Vec::new(),
+            summary: None,
+            urgent: false,
+            publish_at: Some(publish_at),
+            mentions: Vec::new(),
+        },
+        media: Vec::new(),
+    };
+    let record = store.create_draft(draft, audit(author.id, "draft.create")).await.expect("draft");
+    let as_author = Actor::Staff { id: author.id, roles: Roles::new([Role::Author]) };
+    let submit = Transition::new(DraftState::Draft, Step::Submit, &as_author, author.id, true).unwrap();
+    let nothing = StepDetails { content: None, review_comment: None, seen_revision: None };
+    let record = store
+        .step_draft(record.id, &submit, nothing, audit(author.id, "draft.submit"))
+        .await
+        .expect("submit");
+    let as_approver = Actor::Staff { id: approver.id, roles: Roles::new([Role::Approver]) };
+    let approve =
+        Transition::new(DraftState::Submitted, Step::Approve, &as_approver, author.id, true).unwrap();
+    let seen = StepDetails { content: None, review_comment: None, seen_revision: Some(record.revision) };
+    store.step_draft(record.id, &approve, seen, audit(approver.id, "draft.approve")).await.expect("approve");
+    public_id
+}
