@@ -150,4 +150,115 @@ async fn staff_data_is_kept_no_longer_than_its_policy(db: Db) {
     assert_eq!(count(&after, DataClass::StaffDirectory, Some("bfdi")), 0, "anonymised once");
 }
 
-on_both_backends!(retention_removes_exactly_what_expired, staff_data_is_kept_no_longer_than_its_policy);
+/// Drafts nobody finished (still being written, rejected, withdrawn) expire 180 days after
+/// their last change: hidden from staff at once, then removed; submitted, approved and
+/// published ones are not touched, and a legal hold keeps them all.
+async fn abandoned_drafts_expire(db: Db) {
+    use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
+    use herold_publishing::editorial::StaffActor;
+    use herold_store::{AuditEntry, DraftContent, DraftKind, NewDraft, NewSession, StaffSignIn, StepDetails};
+
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let now = now_millis();
+    let who = StaffSignIn {
+        org_slug: "bfdi".into(),
+        issuer: "https://idp.example".into(),
+        subject: "author-1".into(),
+        name: "Autorin".into(),
+        email: None,
+        roles: Roles::new([Role::Author]),
+    };
+    let session = NewSession {
+        token_hash: "d".repeat(64),
+        csrf: "c".into(),
+        provider_sid: None,
+        id_token: None,
+        idle_ms: 60_000,
+        expires_at: now + 60_000,
+    };
+    let author = app.store.sign_in(who, session, now).await.unwrap().staff;
+    let as_author = Actor::Staff { id: author.id, roles: Roles::new([Role::Author]) };
+    let audit = |action: &str| AuditEntry::new("staff:test", action, "draft").in_org("bfdi");
+    let draft = |text: &str| NewDraft {
+        public_id: uuid::Uuid::new_v4().to_string(),
+        account_id: account.id,
+        kind: DraftKind::Create,
+        announcement_id: None,
+        author_id: author.id,
+        content: DraftContent {
+            source_text: text.into(),
+            language: Some("de".into()),
+            translations: Vec::new(),
+            summary: None,
+            urgent: false,
+            publish_at: None,
+            mentions: Vec::new(),
+        },
+        media: Vec::new(),
+    };
+    let nothing = || StepDetails { content: None, review_comment: None, seen_revision: None };
+    let step = |from, step| Transition::new(from, step, &as_author, author.id, true).unwrap();
+    let writing = app.store.create_draft(draft("Angefangen"), audit("draft.create")).await.unwrap();
+    let withdrawn = app.store.create_draft(draft("Verworfen"), audit("draft.create")).await.unwrap();
+    app.store
+        .step_draft(
+            withdrawn.id,
+            &step(DraftState::Draft, Step::Withdraw),
+            nothing(),
+            audit("draft.withdraw"),
+        )
+        .await
+        .unwrap();
+    let submitted = app.store.create_draft(draft("Eingereicht"), audit("draft.create")).await.unwrap();
+    app.store
+        .step_draft(submitted.id, &step(DraftState::Draft, Step::Submit), nothing(), audit("draft.submit"))
+        .await
+        .unwrap();
+    let approved = herold_tests::fixtures::scheduled_draft(
+        app.store.as_ref(),
+        "bfdi",
+        account.id,
+        "Genehmigt, erscheint später",
+        now + 1000 * DAY,
+    )
+    .await;
+
+    let policies = Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir())).unwrap();
+    let before = retention::plan(app.store.as_ref(), &policies, now + 179 * DAY).await.unwrap();
+    assert_eq!(count(&before, DataClass::AbandonedDrafts, Some("bfdi")), 0);
+    let after = retention::plan(app.store.as_ref(), &policies, now + 181 * DAY).await.unwrap();
+    assert_eq!(count(&after, DataClass::AbandonedDrafts, Some("bfdi")), 2, "being written, withdrawn");
+
+    // Half a year without a change: hidden from staff at once, before any purge.
+    herold_tests::fixtures::execute(
+        &app.db,
+        &format!("UPDATE drafts SET updated_at = updated_at - {}", 200 * DAY),
+    )
+    .await;
+    let staff = StaffActor { id: author.id, org: "bfdi".into(), roles: Roles::new([Role::Author]) };
+    let editorial = &app.services.editorial;
+    assert!(editorial.draft(&staff, &writing.public_id).await.is_err(), "expired: hidden");
+    assert!(editorial.draft(&staff, &submitted.public_id).await.is_ok(), "waiting for an approver");
+    assert!(app.store.draft(&writing.public_id).await.unwrap().is_some(), "not yet purged");
+
+    let mut held = policies.clone();
+    held.add_org(std::path::Path::new("orgs/bfdi.toml"), "legal_hold = true\n").unwrap();
+    let archive = app.db.dir.join("archive");
+    let removed = retention::apply(app.store.as_ref(), &held, now, "test", &archive).await.unwrap();
+    assert_eq!(count(&removed, DataClass::AbandonedDrafts, Some("bfdi")), 0, "legal hold");
+    let removed = retention::apply(app.store.as_ref(), &policies, now, "test", &archive).await.unwrap();
+    assert_eq!(count(&removed, DataClass::AbandonedDrafts, Some("bfdi")), 2);
+    for gone in [&writing.public_id, &withdrawn.public_id] {
+        assert!(app.store.draft(gone).await.unwrap().is_none(), "{gone} removed");
+    }
+    for kept in [&submitted.public_id, &approved] {
+        assert!(app.store.draft(kept).await.unwrap().is_some(), "{kept} kept");
+    }
+}
+
+on_both_backends!(
+    retention_removes_exactly_what_expired,
+    staff_data_is_kept_no_longer_than_its_policy,
+    abandoned_drafts_expire
+);

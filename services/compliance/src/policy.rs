@@ -148,7 +148,8 @@ pub fn action_of(class: DataClass) -> AtExpiry {
         | DataClass::SecurityLog
         | DataClass::StaffSessions
         | DataClass::UnpublishedMedia
-        | DataClass::RelayTraffic => AtExpiry::Delete,
+        | DataClass::RelayTraffic
+        | DataClass::AbandonedDrafts => AtExpiry::Delete,
     }
 }
 

@@ -48,16 +48,20 @@ impl StaffActor {
     }
 }
 
-/// The organisation's four-eyes rule for one account.
-pub trait FourEyes: Send + Sync {
+/// What an organisation's policy decides for the workflow.
+pub trait OrgRules: Send + Sync {
+    /// Whether a second person must approve the account's drafts.
     fn four_eyes(&self, org: &str, account: &str) -> bool;
+    /// Drafts nobody finished (`abandoned_drafts`) last changed before this are expired:
+    /// hidden at once, purged by the next retention run.
+    fn abandoned_drafts_since(&self, org: &str, now: Millis) -> Millis;
 }
 
 #[derive(Clone)]
 pub struct Editorial {
     store: Arc<dyn Store>,
     publisher: Publisher,
-    rules: Arc<dyn FourEyes>,
+    rules: Arc<dyn OrgRules>,
 }
 
 fn content_of(draft: &Draft, publish_at: Option<Millis>) -> DraftContent {
@@ -108,7 +112,7 @@ fn draft_of(content: &DraftContent) -> Result<Draft, PublishError> {
 }
 
 impl Editorial {
-    pub fn new(store: Arc<dyn Store>, publisher: Publisher, rules: Arc<dyn FourEyes>) -> Editorial {
+    pub fn new(store: Arc<dyn Store>, publisher: Publisher, rules: Arc<dyn OrgRules>) -> Editorial {
         Editorial { store, publisher, rules }
     }
 
@@ -126,10 +130,16 @@ impl Editorial {
         }
     }
 
+    /// Whether a draft is still within its retention (only unfinished ones expire).
+    pub fn visible(&self, d: &DraftRecord, now: Millis) -> bool {
+        !matches!(d.state, DraftState::Draft | DraftState::Rejected | DraftState::Withdrawn)
+            || d.updated_at >= self.rules.abandoned_drafts_since(&d.org_slug, now)
+    }
+
     /// A submission of the person's own organisation.
     pub async fn draft(&self, who: &StaffActor, public_id: &str) -> Result<DraftRecord, PublishError> {
         match self.store.draft(public_id).await? {
-            Some(d) if d.org_slug == who.org => Ok(d),
+            Some(d) if d.org_slug == who.org && self.visible(&d, now_millis()) => Ok(d),
             _ => Err(PublishError::UnknownDraft(public_id.to_owned())),
         }
     }

@@ -19,7 +19,7 @@ use herold_federation::metrics::Metrics;
 use herold_federation::signing_pool::SigningPool;
 use herold_federation::Urls;
 use herold_identity::Providers;
-use herold_publishing::editorial::{Editorial, FourEyes};
+use herold_publishing::editorial::{Editorial, OrgRules};
 use herold_publishing::Publisher;
 use herold_publishing::{accounts, Draft, PublishError};
 use herold_store::{DataClass, StoreError};
@@ -57,9 +57,13 @@ pub struct Services {
 /// The four-eyes rule as the organisations' policy files set it.
 struct PolicyRules(Arc<Policies>);
 
-impl FourEyes for PolicyRules {
+impl OrgRules for PolicyRules {
     fn four_eyes(&self, org: &str, account: &str) -> bool {
         self.0.orgs.get(org).is_none_or(|p| p.workflow.four_eyes_for(account))
+    }
+
+    fn abandoned_drafts_since(&self, org: &str, now: herold_domain::Millis) -> herold_domain::Millis {
+        self.0.visible_since(DataClass::AbandonedDrafts, Some(org), now)
     }
 }
 

@@ -83,6 +83,17 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
                 "DELETE FROM relay_seen WHERE seen_at < $1 AND $2 = $2",
             ],
         ),
+        // Drafts that stopped short of an announcement, by their last change. Submitted and
+        // approved ones wait for a person or their time; published ones say who wrote and
+        // approved an announcement and stay with it. Their images follow as unpublished media.
+        DataClass::AbandonedDrafts => (
+            "SELECT COUNT(*) AS n, MIN(d.updated_at) AS oldest FROM drafts d JOIN accounts a ON a.id = d.account_id \
+             JOIN organizations o ON o.id = a.org_id \
+             WHERE d.state IN ('draft', 'rejected', 'withdrawn') AND d.updated_at < $1 AND o.slug = $2",
+            &["DELETE FROM drafts WHERE id IN (SELECT d.id FROM drafts d JOIN accounts a ON a.id = d.account_id \
+               JOIN organizations o ON o.id = a.org_id \
+               WHERE d.state IN ('draft', 'rejected', 'withdrawn') AND d.updated_at < $1 AND o.slug = $2)"],
+        ),
         // Images no published announcement shows and no draft in progress still holds.
         DataClass::UnpublishedMedia => (
             "SELECT COUNT(*) AS n, MIN(m.created_at) AS oldest FROM media m JOIN accounts a ON a.id = m.account_id \
@@ -185,6 +196,12 @@ fn retention_rows_sql(class: DataClass) -> &'static str {
         DataClass::RelayTraffic => {
             "SELECT CAST({json}('activity', uri, 'kind', kind, 'body', body, 'created_at', created_at) AS TEXT) AS row \
              FROM activities WHERE signer = 'relay' AND announcement_id IS NULL AND created_at < $1 AND $2 = $2"
+        }
+        DataClass::AbandonedDrafts => {
+            "SELECT CAST({json}('draft', d.public_id, 'account', a.username, 'state', d.state, 'text', d.source_text, \
+             'updated_at', d.updated_at) AS TEXT) AS row FROM drafts d JOIN accounts a ON a.id = d.account_id \
+             JOIN organizations o ON o.id = a.org_id \
+             WHERE d.state IN ('draft', 'rejected', 'withdrawn') AND d.updated_at < $1 AND o.slug = $2"
         }
         DataClass::UnpublishedMedia => {
             "SELECT CAST({json}('image', m.public_id, 'account', a.username, 'content_type', m.content_type, \

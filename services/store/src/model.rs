@@ -358,10 +358,12 @@ pub enum DataClass {
     /// What the relay passed on for other servers (their activities, its Announces, Accepts
     /// and Rejects) and the ids it saw, kept to deliver them and to send each once.
     RelayTraffic,
+    /// Drafts nobody finished: withdrawn, rejected and not revised, or left unsubmitted.
+    AbandonedDrafts,
 }
 
 impl DataClass {
-    pub const ALL: [DataClass; 11] = [
+    pub const ALL: [DataClass; 12] = [
         DataClass::Followers,
         DataClass::RemoteActorCache,
         DataClass::DeliveryRecords,
@@ -373,6 +375,7 @@ impl DataClass {
         DataClass::UnpublishedMedia,
         DataClass::RelaySubscribers,
         DataClass::RelayTraffic,
+        DataClass::AbandonedDrafts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -388,6 +391,7 @@ impl DataClass {
             DataClass::UnpublishedMedia => "unpublished_media",
             DataClass::RelaySubscribers => "relay_subscribers",
             DataClass::RelayTraffic => "relay_traffic",
+            DataClass::AbandonedDrafts => "abandoned_drafts",
         }
     }
 

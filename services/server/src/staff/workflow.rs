@@ -46,8 +46,15 @@ pub async fn dashboard(s: web::Data<Services>, staff: Staff) -> HttpResponse {
         let accounts = org_accounts(&s, org).await?;
         let me = staff.session.staff.id;
         let open = [DraftState::Draft, DraftState::Rejected, DraftState::Submitted];
-        let mine: Vec<DraftRecord> =
-            s.store.drafts(org, &open, 100).await?.into_iter().filter(|d| d.author_id == me).collect();
+        // Expired unfinished drafts are gone for readers before the retention run removes them.
+        let now = herold_domain::now_millis();
+        let mine: Vec<DraftRecord> = s
+            .store
+            .drafts(org, &open, 100)
+            .await?
+            .into_iter()
+            .filter(|d| d.author_id == me && s.editorial.visible(d, now))
+            .collect();
         let queue = s.store.drafts(org, &[DraftState::Submitted], 100).await?;
         let scheduled = s.store.drafts(org, &[DraftState::Approved], 100).await?;
         let recent = s.store.drafts(org, &[DraftState::Published], 10).await?;
@@ -404,7 +411,14 @@ async fn announcement_page(
         herold_domain::now_millis(),
     );
     let stats = s.store.delivery_stats_since(Some(a.id), since).await?;
-    let drafts = s.store.drafts_of_announcement(a.id).await?;
+    let now = herold_domain::now_millis();
+    let drafts: Vec<_> = s
+        .store
+        .drafts_of_announcement(a.id)
+        .await?
+        .into_iter()
+        .filter(|d| s.editorial.visible(d, now))
+        .collect();
     let page = views::AnnouncementPage {
         account: &account,
         announcement: &a,
