@@ -367,15 +367,31 @@ async fn sign_in_attacks_are_refused(db: Db) {
         assert_eq!(bob.get(&app.url("/staff")).await.status, 303, "no session after {from}");
     }
 
-    // A made-up session cookie opens nothing.
-    let forged = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = forged
-        .get(app.url("/staff"))
-        .header("cookie", "herold-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 303);
+    // The session cookie opens the staff pages from any client; the same cookie with one
+    // character changed, or a made-up one, opens nothing.
+    let real = alice.browser.cookie(&app.url("/staff"), "herold-session").expect("alice's session cookie");
+    let mut tampered = real.clone().into_bytes();
+    let last = tampered.len() - 1;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let other = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let with = |cookie: String| {
+        let other = other.clone();
+        let url = app.url("/staff");
+        async move {
+            other
+                .get(url)
+                .header("cookie", format!("herold-session={cookie}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(with(real).await, 200, "the genuine cookie works from another client");
+    assert_eq!(with(tampered).await, 303, "a tampered cookie is refused");
+    assert_eq!(with("A".repeat(43)).await, 303, "a made-up cookie is refused");
 
     // Forms need the session's CSRF token and must come from Herold's own pages.
     let b = alice.browser;

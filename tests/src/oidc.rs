@@ -108,6 +108,7 @@ pub fn form_action(html: &str, needle: &str) -> Option<String> {
 /// A browser: keeps cookies, follows nothing on its own.
 pub struct Browser {
     pub http: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 pub struct Page {
@@ -124,13 +125,22 @@ impl Default for Browser {
 
 impl Browser {
     pub fn new() -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Browser {
             http: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("browser"),
+            jar,
         }
+    }
+
+    /// The value of the cookie `name` the browser would send to `url`.
+    pub fn cookie(&self, url: &str, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let header = self.jar.cookies(&url::Url::parse(url).ok()?)?;
+        header.to_str().ok()?.split("; ").find_map(|c| c.strip_prefix(&format!("{name}=")).map(str::to_owned))
     }
 
     async fn page(resp: reqwest::Response) -> Page {
