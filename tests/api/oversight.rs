@@ -81,9 +81,26 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
         "{}",
         report.body
     );
+    assert!(
+        report.body.contains("/static/site.css") && !report.body.contains("<style"),
+        "inside the staff pages"
+    );
     let ropa = dana.get(&app.url("/staff/ropa")).await;
     assert_eq!(ropa.status, 200);
     assert!(ropa.body.contains("sign-in dates of staff"), "{}", ropa.body);
+    // In the staff interface's other language too.
+    let german = dana
+        .http
+        .get(app.url("/staff/ropa"))
+        .header("accept-language", "de-DE,de;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(german.contains("Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)"), "{german}");
+    assert!(german.contains("lang=\"de\""));
 }
 
 async fn administrators_create_accounts(db: Db) {

@@ -37,7 +37,7 @@ pub struct Ropa {
     pub security_measures: Vec<&'static str>,
 }
 
-const MEASURES: &[&str] = &[
+pub const MEASURES: &[&str] = &[
     "No IP addresses stored or logged; no third-party assets or trackers on any page",
     "Private signing keys sealed with AES-256-GCM under a key kept outside the database",
     "Every incoming activity verified by HTTP signature; remote fetches guarded against internal addresses",
@@ -71,10 +71,16 @@ pub fn ropa(policies: &Policies, org: &str, controller: &str) -> Ropa {
     }
 }
 
-fn page(title: &str, body: Markup) -> String {
+/// The interface text of the documents, by key (the staff interface's catalogues supply it;
+/// `herold compliance` uses English). Keys: `dpo_*`.
+pub type Texts<'a> = &'a dyn Fn(&str) -> &'static str;
+
+/// A self-contained document (a file for the officer): the style is inline, as no server
+/// sends it.
+fn page(tr: Texts<'_>, title: &str, body: Markup) -> String {
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(tr("dpo_lang")) {
             head {
                 meta charset="utf-8";
                 title { (title) }
@@ -86,26 +92,33 @@ fn page(title: &str, body: Markup) -> String {
     .into_string()
 }
 
-pub fn ropa_html(r: &Ropa) -> String {
-    page(
-        &format!("Record of processing activities: {}", r.controller),
-        html! {
-            h1 { "Record of processing activities (GDPR Art. 30)" }
-            p { "Controller: " strong { (r.controller) } " (" (r.org) ")." }
-            @if r.legal_hold { p { strong { "A legal hold is in force: nothing is deleted or anonymised." } } }
-            table {
-                caption { "Categories of data" }
-                thead { tr { th { "Data" } th { "Where" } th { "Personal data" } th { "Purpose" } th { "Legal basis" } th { "Recipients" } th { "Kept" } th { "At expiry" } } }
-                tbody {
-                    @for e in &r.entries {
-                        tr { td { (e.description) } td { (e.location) } td { @if e.personal_data { "yes" } @else { "no" } } td { (e.purpose) } td { (e.legal_basis) } td { (e.recipients) } td { (e.retention) } td { (e.at_expiry) } }
-                    }
+pub fn ropa_title(r: &Ropa, tr: Texts<'_>) -> String {
+    format!("{}: {}", tr("dpo_ropa_title"), r.controller)
+}
+
+/// The record of processing as a part of a page.
+pub fn ropa_body(r: &Ropa, tr: Texts<'_>) -> Markup {
+    let yes_no = |b: bool| if b { tr("dpo_yes") } else { tr("dpo_no") };
+    html! {
+        h1 { (tr("dpo_ropa_heading")) }
+        p { (tr("dpo_controller")) " " strong { (r.controller) } " (" (r.org) ")." }
+        @if r.legal_hold { p { strong { (tr("dpo_legal_hold")) } } }
+        table {
+            caption { (tr("dpo_categories")) }
+            thead { tr { th { (tr("dpo_col_data")) } th { (tr("dpo_col_where")) } th { (tr("dpo_col_personal")) } th { (tr("dpo_col_purpose")) } th { (tr("dpo_col_legal_basis")) } th { (tr("dpo_col_recipients")) } th { (tr("dpo_col_kept")) } th { (tr("dpo_col_at_expiry")) } } }
+            tbody {
+                @for e in &r.entries {
+                    tr { td { (e.description) } td { (e.location) } td { (yes_no(e.personal_data)) } td { (e.purpose) } td { (e.legal_basis) } td { (e.recipients) } td { (e.retention) } td { (e.at_expiry) } }
                 }
             }
-            h2 { "Technical and organisational measures (Art. 32)" }
-            ul { @for m in &r.security_measures { li { (m) } } }
-        },
-    )
+        }
+        h2 { (tr("dpo_measures")) }
+        ul { @for i in 1..=MEASURES.len() { li { (tr(&format!("dpo_measure_{i}"))) } } }
+    }
+}
+
+pub fn ropa_html(r: &Ropa, tr: Texts<'_>) -> String {
+    page(tr, &ropa_title(r, tr), ropa_body(r, tr))
 }
 
 #[derive(Debug, Serialize)]
@@ -280,54 +293,61 @@ fn bars(title: &str, rows: &[(String, i64)]) -> Markup {
     }
 }
 
-fn events(title: &str, rows: &[EventRow]) -> Markup {
+fn events(tr: Texts<'_>, title: &str, rows: &[EventRow]) -> Markup {
     html! {
         h2 { (title) " (" (rows.len()) ")" }
-        @if rows.is_empty() { p { "None in this period." } } @else {
+        @if rows.is_empty() { p { (tr("dpo_none_in_period")) } } @else {
             table {
-                thead { tr { th { "#" } th { "When" } th { "By" } th { "What" } th { "Details" } } }
-                tbody { @for e in rows { tr { td { (e.seq) } td { (e.at) } td { (e.actor) } td { (e.action) } td { (e.detail.as_deref().unwrap_or("(erased)")) } } } }
+                thead { tr { th { "#" } th { (tr("dpo_col_when")) } th { (tr("dpo_col_by")) } th { (tr("dpo_col_what")) } th { (tr("dpo_col_details")) } } }
+                tbody { @for e in rows { tr { td { (e.seq) } td { (e.at) } td { (e.actor) } td { (e.action) } td { (e.detail.as_deref().unwrap_or(tr("dpo_erased"))) } } } }
             }
         }
     }
 }
 
-pub fn report_html(r: &Report) -> String {
+pub fn report_title(r: &Report, tr: Texts<'_>) -> String {
+    format!("{} {}: {} – {}", tr("dpo_report_title"), r.org, r.from, r.to)
+}
+
+/// The compliance report as a part of a page.
+pub fn report_body(r: &Report, tr: Texts<'_>) -> Markup {
     let inventory: Vec<(String, i64)> = r.inventory.iter().map(|i| (i.class.to_owned(), i.count)).collect();
     let per_day: Vec<(String, i64)> = r.actions_per_day.iter().map(|(d, n)| (d.clone(), *n)).collect();
-    page(
-        &format!("Compliance report {} {} to {}", r.org, r.from, r.to),
-        html! {
-            h1 { "Compliance report: " (r.org) }
-            p { "Period " (r.from) " to " (r.to) "." }
-            h2 { "Audit trail" }
-            @if r.audit_intact {
-                p { "Verified intact: " (r.audit_entries) " entries; latest signed checkpoint covers " (r.latest_checkpoint.map_or("nothing yet".to_owned(), |s| s.to_string())) "." }
-            } @else {
-                p { strong { "TAMPERING DETECTED: " (r.audit_problem.as_deref().unwrap_or("")) } }
-            }
-            h2 { "Data inventory" }
+    let latest = r.latest_checkpoint.map_or_else(|| tr("dpo_no_checkpoint").to_owned(), |s| s.to_string());
+    html! {
+        h1 { (tr("dpo_report_title")) ": " (r.org) }
+        p { (tr("dpo_period")) " " (r.from) " – " (r.to) }
+        h2 { (tr("audit_trail")) }
+        @if r.audit_intact {
+            p { (tr("dpo_intact")) " " (r.audit_entries) ". " (tr("dpo_latest_checkpoint")) " " (latest) }
+        } @else {
+            p { strong { (tr("dpo_tampered")) " " (r.audit_problem.as_deref().unwrap_or("")) } }
+        }
+        h2 { (tr("dpo_inventory")) }
+        table {
+            thead { tr { th { (tr("dpo_col_class")) } th { (tr("dpo_col_records")) } th { (tr("dpo_col_oldest")) } th { (tr("dpo_col_limit")) } th { (tr("dpo_col_within")) } } }
+            tbody { @for i in &r.inventory { tr { td { (i.class) } td { (i.count) } td { (i.oldest_age_days.map_or("-".to_owned(), |d| d.to_string())) } td { (i.limit) } td { @if i.within_limit { (tr("dpo_yes")) } @else { strong { (tr("dpo_no")) } } } } } }
+        }
+        (bars(tr("dpo_records_chart"), &inventory))
+        h2 { (tr("dpo_activity")) }
+        (bars(tr("dpo_actions_chart"), &per_day))
+        table {
+            thead { tr { th { (tr("dpo_col_who")) } th { (tr("dpo_col_actions")) } } }
+            tbody { @for (who, n) in &r.actors { tr { td { (who) } td { (n) } } } }
+        }
+        h2 { (tr("dpo_staff")) }
+        @if r.staff.is_empty() { p { (tr("dpo_nobody")) } } @else {
             table {
-                thead { tr { th { "Class" } th { "Records" } th { "Oldest (days)" } th { "Limit" } th { "Within limit" } } }
-                tbody { @for i in &r.inventory { tr { td { (i.class) } td { (i.count) } td { (i.oldest_age_days.map_or("-".to_owned(), |d| d.to_string())) } td { (i.limit) } td { @if i.within_limit { "yes" } @else { strong { "NO" } } } } } }
+                thead { tr { th { (tr("dpo_col_audit_name")) } th { (tr("dpo_col_name")) } th { (tr("roles")) } th { (tr("dpo_col_first_sign_in")) } th { (tr("last_sign_in")) } } }
+                tbody { @for m in &r.staff { tr { td { (m.actor) } td { (m.name) } td { (m.roles) } td { (m.first_sign_in) } td { (m.last_sign_in) } } } }
             }
-            (bars("Records per data class", &inventory))
-            h2 { "Activity" }
-            (bars("Audited actions per day", &per_day))
-            table {
-                thead { tr { th { "Who" } th { "Actions" } } }
-                tbody { @for (who, n) in &r.actors { tr { td { (who) } td { (n) } } } }
-            }
-            h2 { "Staff with roles" }
-            @if r.staff.is_empty() { p { "Nobody has signed in." } } @else {
-                table {
-                    thead { tr { th { "Audit name" } th { "Name" } th { "Roles" } th { "First sign-in" } th { "Last sign-in" } } }
-                    tbody { @for m in &r.staff { tr { td { (m.actor) } td { (m.name) } td { (m.roles) } td { (m.first_sign_in) } td { (m.last_sign_in) } } } }
-                }
-            }
-            (events("Retention runs", &r.retention_runs))
-            (events("Subject requests", &r.subject_requests))
-            (events("Policy changes", &r.policy_changes))
-        },
-    )
+        }
+        (events(tr, tr("dpo_retention_runs"), &r.retention_runs))
+        (events(tr, tr("subject_requests"), &r.subject_requests))
+        (events(tr, tr("dpo_policy_changes"), &r.policy_changes))
+    }
+}
+
+pub fn report_html(r: &Report, tr: Texts<'_>) -> String {
+    page(tr, &report_title(r, tr), report_body(r, tr))
 }

@@ -14,6 +14,7 @@ use herold_publishing::{accounts, Draft, Publisher};
 use herold_store::Store;
 
 use crate::config::Config;
+use crate::staff::i18n::Lang;
 use crate::startup::{Application, Services};
 
 /// The operator acting from the command line, as the audit trail names them.
@@ -807,7 +808,7 @@ async fn compliance(config: Config, command: ComplianceCommand) -> anyhow::Resul
             if json {
                 println!("{}", serde_json::to_string_pretty(&ropa)?);
             } else {
-                println!("{}", report::ropa_html(&ropa));
+                println!("{}", report::ropa_html(&ropa, &|key| Lang::EN.t(key)));
             }
             Ok(())
         }
@@ -818,7 +819,7 @@ async fn compliance(config: Config, command: ComplianceCommand) -> anyhow::Resul
             let r = report::report(store.as_ref(), &policies, &keys, &org, from, to).await?;
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&r)?)?;
-            std::fs::write(out.join("report.html"), report::report_html(&r))?;
+            std::fs::write(out.join("report.html"), report::report_html(&r, &|key| Lang::EN.t(key)))?;
             println!("wrote {} and {}", out.join("report.html").display(), out.join("report.json").display());
             Ok(())
         }

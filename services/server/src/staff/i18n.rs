@@ -121,6 +121,18 @@ mod tests {
             }
         }
         assert!(asked > 50, "the scan found the pages' texts ({asked})");
+        // The officer's documents take their texts as `tr("…")`.
+        let documents = include_str!("../../../compliance/src/report.rs");
+        let mut documented = 0;
+        for part in documents.split("tr(\"").skip(1) {
+            let key = part.split('"').next().unwrap_or_default();
+            assert!(english.contains_key(key), "the documents ask for {key:?}, which en.toml lacks");
+            documented += 1;
+        }
+        assert!(documented > 30, "the scan found the documents' texts ({documented})");
+        for i in 1..=herold_compliance::report::MEASURES.len() {
+            assert!(english.contains_key(&format!("dpo_measure_{i}")), "measure {i} has no text");
+        }
         // Asked for by name: the label of each workflow state.
         for state in herold_domain::workflow::DraftState::ALL {
             assert!(english.contains_key(&format!("state_{}", state.as_str())), "{state:?} has no label");

@@ -3,7 +3,7 @@
 
 mod admin;
 mod auth;
-mod i18n;
+pub(crate) mod i18n;
 mod oversight;
 mod relay;
 mod views;

@@ -151,7 +151,7 @@ pub async fn compliance_report(
         let to = parse(&q.to, true)?.unwrap_or(now + 1);
         let org = &staff.session.staff.org_slug;
         let r = report::report(s.store.as_ref(), &s.policies, &s.audit, org, from, to).await?;
-        Ok(staff.page(&s, StatusCode::OK, report::report_html(&r)))
+        Ok(staff.page(&s, StatusCode::OK, views::report(&staff.viewer(), &r)))
     }
     .await;
     staff.respond(&s, result)
@@ -166,7 +166,7 @@ pub async fn record_of_processing(s: web::Data<Services>, staff: Staff) -> HttpR
         let org = &staff.session.staff.org_slug;
         let name = s.store.list_orgs().await?.into_iter().find(|o| &o.slug == org).map(|o| o.name);
         let ropa = report::ropa(&s.policies, org, name.as_deref().unwrap_or(org));
-        Ok(staff.page(&s, StatusCode::OK, report::ropa_html(&ropa)))
+        Ok(staff.page(&s, StatusCode::OK, views::ropa(&staff.viewer(), &ropa)))
     }
     .await;
     staff.respond(&s, result)

@@ -714,6 +714,20 @@ pub fn relay(v: &Viewer<'_>, p: RelayPage<'_>) -> String {
     )
 }
 
+/// The compliance report, inside the staff pages (their stylesheet, their navigation).
+pub fn report(v: &Viewer<'_>, r: &herold_compliance::report::Report) -> String {
+    use herold_compliance::report;
+    let tr = |key: &str| v.lang.t(key);
+    shell(v.lang, &report::report_title(r, &tr), Some(v), report::report_body(r, &tr))
+}
+
+/// The record of processing, inside the staff pages.
+pub fn ropa(v: &Viewer<'_>, r: &herold_compliance::report::Ropa) -> String {
+    use herold_compliance::report;
+    let tr = |key: &str| v.lang.t(key);
+    shell(v.lang, &report::ropa_title(r, &tr), Some(v), report::ropa_body(r, &tr))
+}
+
 pub fn dsar(v: &Viewer<'_>, subject: &str, error: Option<&str>, erased: Option<&str>) -> String {
     let lang = v.lang;
     shell(
