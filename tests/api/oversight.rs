@@ -173,6 +173,18 @@ async fn auditors_answer_subject_requests(db: Db) {
     let follows = export["data"]["follows"].as_array().unwrap();
     assert_eq!(follows.len(), 1, "{export}");
     assert_eq!(follows[0]["account"], "press");
+    // The same as a readable summary for the person, as a download.
+    let summary = dana
+        .http
+        .post(app.url("/staff/dsar/export"))
+        .form(&[("csrf", token.clone()), ("subject", fake.actor.clone()), ("format", "html".into())])
+        .send()
+        .await
+        .unwrap();
+    assert!(summary.headers()["content-disposition"].to_str().unwrap().contains("subject-access.html"));
+    let summary = summary.text().await.unwrap();
+    assert!(summary.contains("Accounts you follow (1)") && summary.contains("@press"), "{summary}");
+    assert!(!summary.contains("@elsewhere"), "only this organisation's part");
 
     let page = dana.get(&app.url("/staff/dsar")).await;
     let csrf = field(&page.body, "csrf").unwrap();

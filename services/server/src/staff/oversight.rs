@@ -177,6 +177,8 @@ pub struct SubjectQuery {
     csrf: String,
     #[serde(default)]
     subject: String,
+    /// `html` for the readable summary to hand to the person; JSON otherwise.
+    format: Option<String>,
 }
 
 #[get("/staff/dsar")]
@@ -209,25 +211,39 @@ pub async fn subject_export(
         require(&staff, Role::Auditor)?;
         let org = &staff.session.staff.org_slug;
         let now = now_millis();
-        let data = match dsar::Subject::parse(&q.subject)? {
+        let subject = q.subject.trim();
+        let (data, summary) = match dsar::Subject::parse(&q.subject)? {
             dsar::Subject::Actor(actor) => {
-                let all = dsar::export(s.store.as_ref(), &s.policies, &actor, now).await?;
-                serde_json::to_value(dsar::for_org(all, org))
+                let ours =
+                    dsar::for_org(dsar::export(s.store.as_ref(), &s.policies, &actor, now).await?, org);
+                (serde_json::to_value(&ours), dsar::summary_html(subject, &ours))
             }
             dsar::Subject::Staff(id) => {
                 own_staff(&s, &staff, id).await?;
-                serde_json::to_value(dsar::export_staff(s.store.as_ref(), &s.policies, id, now).await?)
+                let data = dsar::export_staff(s.store.as_ref(), &s.policies, id, now).await?;
+                (serde_json::to_value(&data), dsar::staff_summary_html(&data))
             }
-        }
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        };
+        let data = data.map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let actor = staff.session.staff.audit_actor();
         s.store.record_audit(AuditEntry::new(&actor, "dsar.export", "subject-request").in_org(org)).await?;
-        let body = json!({ "subject": q.subject.trim(), "organisation": org, "data": data });
+        let (content_type, file, body) = if q.format.as_deref() == Some("html") {
+            ("text/html; charset=utf-8", "subject-access.html", summary)
+        } else {
+            let body = json!({ "subject": subject, "organisation": org, "data": data });
+            (
+                "application/json",
+                "subject-access.json",
+                serde_json::to_string_pretty(&body).unwrap_or_default(),
+            )
+        };
         Ok(HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .insert_header((header::CONTENT_TYPE, content_type))
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"subject-access.json\""))
-            .body(serde_json::to_string_pretty(&body).unwrap_or_default()))
+            // A download, never a page of this site: it shows data of someone else.
+            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")))
+            .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
+            .body(body))
     }
     .await;
     staff.respond(&s, result)

@@ -749,7 +749,11 @@ pub fn dsar(v: &Viewer<'_>, subject: &str, error: Option<&str>, erased: Option<&
                     label for="subject" { (lang.t("person")) }
                     input id="subject" name="subject" value=(subject) required;
                 }
-                p { button type="submit" { (lang.t("download_data")) } }
+                p {
+                    button type="submit" name="format" value="json" { (lang.t("download_data")) }
+                    " "
+                    button type="submit" name="format" value="html" { (lang.t("download_summary")) }
+                }
             }
             form method="post" action="/staff/dsar/erase" {
                 (v.csrf())
