@@ -10,7 +10,9 @@
 //!
 //! With `--faults`, 10 % of the inboxes answer 500, 5 % never answer and 5 % answer after
 //! 3 s, each class on its own 25 servers; the time is then until every healthy inbox has
-//! the announcement.
+//! the announcement. `--until-dead` then keeps the worker running until no faulty delivery
+//! is left to retry and reports the dead letters per fault class (set
+//! `HEROLD_DELIVERY_RETRY_HORIZON_HOURS=1` to see it within the hour).
 //!
 //! With `--worker-processes K`, delivery runs in K separate `herold worker` processes
 //! sharing the database (scale-out) instead of inside the benchmark process.
@@ -41,6 +43,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let postgres = args.iter().any(|a| a == "--postgres");
     let faults = args.iter().any(|a| a == "--faults");
+    let until_dead = faults && args.iter().any(|a| a == "--until-dead");
     let relay_arg = args.iter().position(|a| a == "--relay").map(|i| i + 1);
     let relayed: Option<usize> = relay_arg.and_then(|i| args.get(i)).and_then(|m| m.parse().ok());
     let processes: usize = args
@@ -64,7 +67,7 @@ fn main() {
     println!("RSA-2048 signing limit on {} cores: {signing:.0} signatures/s", cores());
     for n in sizes {
         let db = if postgres { Db::Postgres } else { Db::Sqlite };
-        let (elapsed, rss_mb) = rt.block_on(fan_out(n, db, processes, faults, relayed));
+        let (elapsed, rss_mb) = rt.block_on(fan_out(n, db, processes, faults, relayed, until_dead));
         let activities = relayed.unwrap_or(1);
         let rate = (n * activities) as f64 / elapsed.as_secs_f64();
         println!(
@@ -84,6 +87,7 @@ async fn fan_out(
     processes: usize,
     faults: bool,
     relayed: Option<usize>,
+    until_dead: bool,
 ) -> (Duration, f64) {
     let (mut sink, port) = start_sink(None);
 
@@ -184,6 +188,23 @@ async fn fan_out(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let elapsed = started.elapsed();
+    if until_dead {
+        // The faulty inboxes are retried on their backoff schedule until the horizon, then
+        // become dead letters: wait for the last one.
+        loop {
+            let stats = store.delivery_stats(None).await.unwrap();
+            if stats.pending == 0 && stats.retrying == 0 {
+                println!("  after {:.1} min: {stats:?}", started.elapsed().as_secs_f64() / 60.0);
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        }
+        for (prefix, count, min, max, hours) in herold_tests::bench::dead_letters(&database.url).await {
+            println!(
+                "  dead letters on {prefix}x: {count}, after {min}–{max} attempts, the last {hours:.2} h after publishing"
+            );
+        }
+    }
     let _ = stop_tx.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;

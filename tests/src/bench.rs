@@ -176,16 +176,43 @@ pub fn peak_rss_mb() -> f64 {
 /// Deliveries recorded as delivered to the healthy sink servers (127.0.1.x).
 pub async fn healthy_delivered(url: &str) -> usize {
     let sql = "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered' AND host LIKE '127.0.1.%'";
-    let n: (i64,) = if url.starts_with("sqlite:") {
+    let n: (i64,) = query_one(url, sql).await;
+    n.0 as usize
+}
+
+/// The dead letters per fault class (127.0.2.x answers 500, 127.0.3.x never answers,
+/// 127.0.4.x is slow): (host prefix, count, fewest attempts, most attempts, hours from
+/// the first row's creation to the last one's death).
+pub async fn dead_letters(url: &str) -> Vec<(String, i64, i64, i64, f64)> {
+    let mut out = Vec::new();
+    for prefix in ["127.0.2.", "127.0.3.", "127.0.4."] {
+        let sql = format!(
+            "SELECT COUNT(*), COALESCE(MIN(attempts), 0), COALESCE(MAX(attempts), 0), \
+             COALESCE(MAX(updated_at) - MIN(created_at), 0) FROM deliveries \
+             WHERE state = 'dead' AND host LIKE '{prefix}%'"
+        );
+        let (n, min, max, span): (i64, i64, i64, i64) = query_one(url, &sql).await;
+        out.push((prefix.to_owned(), n, min, max, span as f64 / 3_600_000.0));
+    }
+    out
+}
+
+async fn query_one<T>(url: &str, sql: &str) -> T
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    if url.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        let n = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+        let row = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
         pool.close().await;
-        n
+        row
     } else {
         let pool = sqlx::PgPool::connect(url).await.unwrap();
-        let n = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+        let row = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
         pool.close().await;
-        n
-    };
-    n.0 as usize
+        row
+    }
 }
