@@ -140,7 +140,19 @@ async fn fedify_is_mentioned_and_hashtags_have_pages(db: Db) {
             .unwrap();
     assert_eq!(erasure.mentions_for_review, 1);
 
+    // The retraction reaches the mentioned account after the delivery records are gone (as
+    // retention removes them after a month): mentions are addressed from the announcement.
+    herold_tests::fixtures::execute(&app.db, "DELETE FROM deliveries").await;
     app.services.publisher.retract("press", &a.public_id, "test", None).await.unwrap();
+    app.services.deliverer.wake();
+    let delete = eventually(15, "Fedify, mentioned, to receive the Delete", || async {
+        peer.received_of("Delete").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(
+        delete["body"]["object"]["id"],
+        app.url(&format!("/users/press/announcements/{}", a.public_id))
+    );
     let page = app.http.get(app.url("/tags/hochwasser")).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains(&a.public_id), "a retracted announcement leaves the tag page");
 }

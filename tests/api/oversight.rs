@@ -181,7 +181,13 @@ async fn auditors_answer_subject_requests(db: Db) {
         .send()
         .await
         .unwrap();
+    assert!(summary.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
     assert!(summary.headers()["content-disposition"].to_str().unwrap().contains("subject-access.html"));
+    assert!(summary.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        summary.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"),
+        "shown by mistake, it still runs nothing and reaches nothing"
+    );
     let summary = summary.text().await.unwrap();
     assert!(summary.contains("Accounts you follow (1)") && summary.contains("@press"), "{summary}");
     assert!(!summary.contains("@elsewhere"), "only this organisation's part");

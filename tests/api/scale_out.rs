@@ -118,6 +118,15 @@ async fn a_running_worker_takes_over_a_killed_ones_deliveries(db: Db) {
     worker_a.kill(); // SIGKILL: its leases stay behind
     let at_kill = sink.received().len();
     assert!(at_kill < INBOXES, "the kill must land mid-fan-out ({at_kill} of {INBOXES} done)");
+    let leased = herold_tests::fixtures::count(
+        &database,
+        &format!(
+            "SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'retrying') AND lease_until > {}",
+            herold_domain::now_millis()
+        ),
+    )
+    .await;
+    assert!(leased > 0, "rows were leased when the worker died (and only B can take them over)");
 
     eventually(60, "every inbox to receive the announcement", || async {
         let got: std::collections::HashSet<String> =

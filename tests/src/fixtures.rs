@@ -73,6 +73,21 @@ pub async fn execute(db: &TestDatabase, sql: &str) {
     }
 }
 
+/// The number one `SELECT COUNT(*) …` finds on the test's database.
+pub async fn count(db: &TestDatabase, sql: &str) -> i64 {
+    if db.url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.expect("sqlite");
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.expect("count");
+        pool.close().await;
+        n
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.expect("postgres");
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.expect("count");
+        pool.close().await;
+        n
+    }
+}
+
 /// An announcement of `account_id` written, submitted and approved by two people of `org`,
 /// due at `publish_at`: for tests that run Herold as separate processes and so cannot sign
 /// in through a browser. Returns the draft's public id.

@@ -14,8 +14,16 @@ pub const MAX_JRD_BYTES: usize = 64 * 1024;
 
 const AS_PROFILE: &str = "https://www.w3.org/ns/activitystreams";
 
-/// The actor id in a WebFinger answer: the `self` link of an ActivityPub type.
-pub fn actor_from_jrd(body: &[u8]) -> Result<String, FederationError> {
+/// What Herold reads from a WebFinger answer (JRD).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jrd {
+    /// The account's canonical address, as its server names it (`acct:user@domain`).
+    pub subject: Option<String>,
+    /// The `self` link of an ActivityPub type: the actor's id.
+    pub actor: String,
+}
+
+pub fn parse_jrd(body: &[u8]) -> Result<Jrd, FederationError> {
     let jrd: Value = serde_json::from_slice(body)
         .map_err(|_| FederationError::Invalid("the WebFinger answer is not JSON".into()))?;
     let links = jrd
@@ -33,7 +41,8 @@ pub fn actor_from_jrd(body: &[u8]) -> Result<String, FederationError> {
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
         return Err(FederationError::Invalid("the WebFinger answer's actor is not an http(s) URL".into()));
     }
-    Ok(url.into())
+    let subject = jrd.get("subject").and_then(Value::as_str).map(str::to_owned);
+    Ok(Jrd { subject, actor: url.into() })
 }
 
 fn is_activitypub_type(t: &str) -> bool {
@@ -53,35 +62,39 @@ fn authority(url: &Url) -> String {
 
 impl Fetcher {
     /// The actor document `@user@domain` names. When the actor lives on another host than
-    /// `domain` (an account at example.org served by social.example.org), that host must
-    /// name the same actor for the same address, so a server cannot point its names at
-    /// someone else's account.
+    /// `domain` (an account at example.org served by social.example.org), the actor's own
+    /// server must give `user@domain` as that actor's address: otherwise any server could
+    /// point one of its names at someone else's account.
     pub async fn resolve_acct(&self, user: &str, domain: &str) -> Result<Value, FederationError> {
-        let actor_id = self.webfinger(user, domain).await?;
-        let doc = self.get_object(&actor_id).await?;
-        let actor_url = Url::parse(&actor_id).map_err(|_| FederationError::Invalid("actor id".into()))?;
+        let named = self.webfinger(domain, &format!("acct:{user}@{domain}")).await?;
+        let actor_url = Url::parse(&named.actor)
+            .map_err(|_| FederationError::Invalid("the actor id is not a URL".into()))?;
         let actor_host = authority(&actor_url);
         if !actor_host.eq_ignore_ascii_case(domain) {
-            let confirmed = self.webfinger(user, &actor_host).await.ok();
-            if confirmed.as_deref() != Some(actor_id.as_str()) {
+            let own = self.webfinger(&actor_host, &named.actor).await.ok();
+            let expected = format!("acct:{user}@{domain}");
+            let confirmed = own.is_some_and(|own| {
+                own.actor == named.actor && own.subject.is_some_and(|s| s.eq_ignore_ascii_case(&expected))
+            });
+            if !confirmed {
                 return Err(FederationError::Invalid(format!(
-                    "{domain} names an account on {actor_host}, which does not confirm it"
+                    "{domain} names an account on {actor_host}, which does not confirm the address"
                 )));
             }
         }
-        Ok(doc)
+        self.get_object(&named.actor).await
     }
 
-    /// GETs `/.well-known/webfinger?resource=acct:user@domain` (unsigned: servers in
+    /// GETs `/.well-known/webfinger?resource=…` on `host` (unsigned: servers in
     /// authorized-fetch mode answer WebFinger to anyone).
-    pub async fn webfinger(&self, user: &str, domain: &str) -> Result<String, FederationError> {
+    pub async fn webfinger(&self, host: &str, resource: &str) -> Result<Jrd, FederationError> {
         // Plain http only where private networks are allowed (tests, development), and only
         // for hosts that cannot have a public certificate.
-        let local = domain.starts_with("127.") || domain.starts_with("localhost") || domain.starts_with('[');
+        let local = host.starts_with("127.") || host.starts_with("localhost") || host.starts_with('[');
         let scheme = if self.allow_private && local { "http" } else { "https" };
-        let mut url = Url::parse(&format!("{scheme}://{domain}/.well-known/webfinger"))
-            .map_err(|_| FederationError::Invalid(format!("{domain:?} is not a host name")))?;
-        url.query_pairs_mut().append_pair("resource", &format!("acct:{user}@{domain}"));
+        let mut url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
+            .map_err(|_| FederationError::Invalid(format!("{host:?} is not a host name")))?;
+        url.query_pairs_mut().append_pair("resource", resource);
         check_url(&url, self.allow_private)?;
         let resp = self
             .client
@@ -92,18 +105,22 @@ impl Fetcher {
             .map_err(|e| FederationError::Fetch(describe(e)))?;
         let status = resp.status().as_u16();
         if status == 404 || status == 410 {
-            return Err(FederationError::Gone(format!("{domain} knows no such account")));
+            return Err(FederationError::Gone(format!("{host} knows no such account")));
         }
         if !(200..300).contains(&status) {
-            return Err(FederationError::Fetch(format!("{domain} answered {status} to WebFinger")));
+            return Err(FederationError::Fetch(format!("{host} answered {status} to WebFinger")));
         }
-        actor_from_jrd(&read_capped(resp, MAX_JRD_BYTES).await?)
+        parse_jrd(&read_capped(resp, MAX_JRD_BYTES).await?)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::actor_from_jrd;
+    use super::parse_jrd;
+
+    fn actor_from_jrd(body: &[u8]) -> Result<String, crate::FederationError> {
+        parse_jrd(body).map(|j| j.actor)
+    }
 
     #[test]
     fn picks_the_activitypub_self_link() {
@@ -112,6 +129,7 @@ mod tests {
             {"rel":"self","type":"text/html","href":"https://social.example/@anna"},
             {"rel":"self","type":"application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"","href":"https://social.example/users/anna"}]}"#;
         assert_eq!(actor_from_jrd(jrd).unwrap(), "https://social.example/users/anna");
+        assert_eq!(parse_jrd(jrd).unwrap().subject.as_deref(), Some("acct:anna@social.example"));
         let plain = br#"{"links":[{"rel":"self","type":"application/activity+json","href":"https://s.example/u/1"}]}"#;
         assert_eq!(actor_from_jrd(plain).unwrap(), "https://s.example/u/1");
     }

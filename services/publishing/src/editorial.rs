@@ -244,6 +244,12 @@ impl Editorial {
         publish_at: Option<Millis>,
     ) -> Result<DraftRecord, PublishError> {
         let current = self.draft(who, public_id).await?;
+        // Only its author may change a draft; nobody else gets to make Herold look up
+        // addresses (the state machine checks the rest).
+        who.require(Role::Author)?;
+        if current.author_id != who.id {
+            return Err(PublishError::Forbidden("only the author changes a draft"));
+        }
         self.publisher.resolve_mentions(&mut draft).await?;
         let details = StepDetails {
             content: Some(content_of(&draft, publish_at)),

@@ -20,7 +20,7 @@ use herold_store::{
 };
 use serde_json::{json, Value};
 
-pub use render::{hashtags, render_text};
+pub use render::{hashtags, is_tag, render_text};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -55,6 +55,9 @@ pub enum PublishError {
 
 /// More addressees than this is a mass mailing, not an announcement.
 pub const MAX_MENTIONS: usize = 20;
+
+/// How long the lookups of one text's mentions may take together.
+const MENTION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// What an author wants to say.
 #[derive(Debug, Clone)]
@@ -119,7 +122,7 @@ impl Draft {
 
     /// The inboxes of the mentioned accounts on other servers.
     fn mentioned_inboxes(&self) -> Vec<String> {
-        self.mentions.iter().filter_map(|m| m.inbox.clone()).collect()
+        inboxes_of(&self.mentions)
     }
 }
 
@@ -150,36 +153,47 @@ impl Publisher {
                 wanted.len()
             )));
         }
-        let host = self.urls.host();
-        let mut resolved = Vec::with_capacity(wanted.len());
-        for (user, domain) in wanted {
-            let name = render::mention_name(&user, domain.as_deref(), &self.urls);
-            match domain.as_deref().filter(|d| !d.eq_ignore_ascii_case(&host)) {
-                None => match self.store.account_by_username(&user).await? {
-                    Some(a) => {
-                        resolved.push(Mention { name, href: self.urls.actor(&a.username), inbox: None })
-                    }
-                    None => {
-                        return Err(PublishError::Mention(format!("{name}: there is no such account here")))
-                    }
-                },
-                Some(domain) => {
-                    let actor = self
-                        .fetcher
-                        .resolve_acct(&user, domain)
-                        .await
-                        .and_then(|doc| vocab::parse_actor(&doc, now_millis()))
-                        .map_err(|e| {
-                            tracing::info!(error = %e, "a mention could not be resolved");
-                            PublishError::Mention(format!("{name}: {}", unresolved(&e)))
-                        })?;
-                    let inbox = actor.shared_inbox.unwrap_or(actor.inbox);
-                    resolved.push(Mention { name, href: actor.uri, inbox: Some(inbox) });
-                }
+        // All at once, under one deadline: the author is waiting for the page.
+        let lookups = wanted.into_iter().map(|(user, domain)| self.resolve_one(user, domain));
+        let results = tokio::time::timeout(MENTION_DEADLINE, futures_util::future::join_all(lookups))
+            .await
+            .map_err(|_| {
+            PublishError::Mention("looking up the mentioned accounts took too long; try again later".into())
+        })?;
+        let mut resolved: Vec<Mention> = Vec::new();
+        for mention in results {
+            let mention = mention?;
+            // `@press` and `@press@<this host>` are one account.
+            if !resolved.iter().any(|m| m.name == mention.name) {
+                resolved.push(mention);
             }
         }
         draft.mentions = resolved;
         Ok(())
+    }
+
+    async fn resolve_one(&self, user: String, domain: Option<String>) -> Result<Mention, PublishError> {
+        let name = render::mention_name(&user, domain.as_deref(), &self.urls);
+        let host = self.urls.host();
+        match domain.as_deref().filter(|d| !d.eq_ignore_ascii_case(&host)) {
+            None => match self.store.account_by_username(&user).await? {
+                Some(a) => Ok(Mention { name, href: self.urls.actor(&a.username), inbox: None }),
+                None => Err(PublishError::Mention(format!("{name}: there is no such account here"))),
+            },
+            Some(domain) => {
+                let actor = self
+                    .fetcher
+                    .resolve_acct(&user, domain)
+                    .await
+                    .and_then(|doc| vocab::parse_actor(&doc, now_millis()))
+                    .map_err(|e| {
+                        tracing::info!(error = %e, "a mention could not be resolved");
+                        PublishError::Mention(format!("{name}: {}", unresolved(&e)))
+                    })?;
+                let inbox = actor.shared_inbox.unwrap_or(actor.inbox);
+                Ok(Mention { name, href: actor.uri, inbox: Some(inbox) })
+            }
+        }
     }
 
     async fn account(&self, username: &str) -> Result<Account, PublishError> {
@@ -331,7 +345,7 @@ impl Publisher {
         current.summary = edit.summary.clone();
         current.translations = edit.translations.clone();
         current.attachments = edit.attachments.clone();
-        current.mentions = edit.mentions.clone();
+        let previous = std::mem::replace(&mut current.mentions, edit.mentions.clone());
         current.updated_at = Some(updated_at);
         let update = self.activity(
             account,
@@ -339,7 +353,8 @@ impl Publisher {
             note(&self.urls, account, &current),
             current.urgent,
             Some(current.id),
-            draft.mentioned_inboxes(),
+            // Whoever the edit no longer mentions learns of the change too.
+            inboxes_of(previous.iter().chain(&draft.mentions)),
         );
         (edit, update)
     }
@@ -357,15 +372,15 @@ impl Publisher {
         let current = self.existing(&account, public_id).await?;
         let at = now_millis();
         let url = self.urls.announcement(&account.username, public_id);
-        // Everyone who received the announcement, mentioned accounts included, is an
-        // earlier recipient.
+        // The mentioned accounts, besides the earlier recipients: the delivery records that
+        // name them expire long before the announcement does.
         let delete = self.activity(
             &account,
             "Delete",
             vocab::tombstone(&url, at),
             current.urgent,
             Some(current.id),
-            Vec::new(),
+            inboxes_of(&current.mentions),
         );
         let audit = AuditEntry::new(by, "announcement.retract", format!("announcement:{public_id}"))
             .in_org(&account.org_slug)
@@ -466,6 +481,17 @@ pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
         note["updated"] = Value::String(herold_domain::format_rfc3339(updated));
     }
     note
+}
+
+/// The inboxes of mentioned accounts on other servers, each once.
+fn inboxes_of<'a>(mentions: impl IntoIterator<Item = &'a Mention>) -> Vec<String> {
+    let mut inboxes: Vec<String> = Vec::new();
+    for inbox in mentions.into_iter().filter_map(|m| m.inbox.as_ref()) {
+        if !inboxes.contains(inbox) {
+            inboxes.push(inbox.clone());
+        }
+    }
+    inboxes
 }
 
 /// Why a mention could not be resolved, in words for its author (the cause is logged).

@@ -36,7 +36,7 @@ fn word_tokens(word: &str) -> Vec<Token<'_>> {
     let token = if (core.starts_with("https://") || core.starts_with("http://")) && url_ok(core) {
         // Links keep their opening punctuation: "(https://x)" links https://x.
         Some(Token::Link(core))
-    } else if let Some(tag) = core.strip_prefix('#').filter(|t| tag_ok(t)) {
+    } else if let Some(tag) = core.strip_prefix('#').filter(|t| tag_ok(t) && tag_ok(&t.to_lowercase())) {
         Some(Token::Hashtag(tag))
     } else {
         core.strip_prefix('@').and_then(parse_mention)
@@ -83,9 +83,14 @@ fn parse_mention(s: &str) -> Option<Token<'_>> {
     (user_ok && domain_ok).then_some(Token::Mention { user, domain })
 }
 
+/// The paragraphs of a text, each as its lines: the one split that rendering and extraction
+/// share, so both see the same words.
+fn paragraphs(text: &str) -> impl Iterator<Item = std::str::Lines<'_>> {
+    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::lines)
+}
+
 fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
-    // Split exactly as `render_text` does, so both see the same words.
-    text.lines().flat_map(|line| line.split(' ')).flat_map(word_tokens)
+    paragraphs(text).flatten().flat_map(|line| line.split(' ')).flat_map(word_tokens)
 }
 
 /// What a mention is called on the wire and matched by: `@user@domain` in lower case, with
@@ -111,6 +116,12 @@ pub fn mentioned<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(String, O
     out
 }
 
+/// Whether `tag` (lower case, without '#') is one the renderer would link: the tag pages
+/// serve exactly these.
+pub fn is_tag(tag: &str) -> bool {
+    tag_ok(tag) && tag.to_lowercase() == tag
+}
+
 /// The hashtags of the texts, each once: (as first written, lower case).
 pub fn hashtags<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -132,9 +143,9 @@ pub fn hashtags<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(String, St
 /// nobody resolved stays text rather than pointing at a guess.
 pub fn render_text(text: &str, urls: &Urls, mentions: &[Mention]) -> String {
     let mut out = String::new();
-    for para in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+    for lines in paragraphs(text) {
         out.push_str("<p>");
-        for (i, line) in para.lines().enumerate() {
+        for (i, line) in lines.enumerate() {
             if i > 0 {
                 out.push_str("<br>");
             }
@@ -220,8 +231,12 @@ mod tests {
             render("#Straßenbau."),
             "<p><a href=\"https://herold.example/tags/stra%C3%9Fenbau\" class=\"mention hashtag\" rel=\"tag\">#<span>Straßenbau</span></a>.</p>"
         );
-        // Numbers, fragments and markup are not tags.
-        for text in ["#2026", "page#top", "#", "#a<b", "##x", &format!("#{}", "a".repeat(101))] {
+        // At a paragraph's edge (trimmed there), a tag is still one tag, on the page and in
+        // the extraction alike.
+        assert!(render("\t#Flut").contains("hashtag"));
+        assert_eq!(hashtags(["\t#Flut\u{a0}"]), vec![("Flut".to_owned(), "flut".to_owned())]);
+        // Numbers, fragments, markup, and tags whose lower case is no tag are not tags.
+        for text in ["#2026", "page#top", "#", "#a<b", "##x", "#İzmir", &format!("#{}", "a".repeat(101))] {
             assert!(!render(text).contains("hashtag"), "{text:?} is not a tag");
         }
         assert_eq!(

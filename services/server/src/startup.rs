@@ -139,9 +139,6 @@ pub fn load_policies(config: &Config) -> anyhow::Result<Policies> {
     Ok(policies)
 }
 
-/// Opens and migrates the database, with the audit trail sealed by the audit keys (kept in
-/// the data directory, outside the database, named after the host). New keys are made only
-/// for an empty trail: for an existing one they would make every entry look tampered.
 /// The instance actor's signer (it signs Herold's own fetches) and its public key.
 pub async fn instance_signer(
     store: &dyn Store,
@@ -173,6 +170,9 @@ pub fn fetcher(
     Ok(Fetcher::new(client, signer, signing, allow_private))
 }
 
+/// Opens and migrates the database, with the audit trail sealed by the audit keys (kept in
+/// the data directory, outside the database, named after the host). New keys are made only
+/// for an empty trail: for an existing one they would make every entry look tampered.
 pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, AuditKeys)> {
     let name = format!("{}/audit", Urls::new(config.public_url.clone()).host());
     let dir = &config.data_dir;

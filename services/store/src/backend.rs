@@ -199,6 +199,8 @@ fn retention_rows_sql(class: DataClass) -> &'static str {
         }
         DataClass::AbandonedDrafts => {
             "SELECT CAST({json}('draft', d.public_id, 'account', a.username, 'state', d.state, 'text', d.source_text, \
+             'language', d.language, 'summary', d.summary, 'translations', d.translations, 'mentions', d.mentions, \
+             'author', d.author_id, 'reviewer', d.reviewer_id, 'review_comment', d.review_comment, \
              'updated_at', d.updated_at) AS TEXT) AS row FROM drafts d JOIN accounts a ON a.id = d.account_id \
              JOIN organizations o ON o.id = a.org_id \
              WHERE d.state IN ('draft', 'rejected', 'withdrawn') AND d.updated_at < $1 AND o.slug = $2"
@@ -270,7 +272,6 @@ fn random_salt() -> Result<String> {
     Ok(herold_domain::audit::hex(&salt))
 }
 
-/// Host part (with port) of an inbox URL, the unit of the per-host breaker.
 /// Appends the inboxes not already listed (a mentioned person may also follow).
 fn add_distinct(inboxes: &mut Vec<String>, more: &[String]) {
     for inbox in more {
@@ -280,6 +281,7 @@ fn add_distinct(inboxes: &mut Vec<String>, more: &[String]) {
     }
 }
 
+/// Host part (with port) of an inbox URL, the unit of the per-host breaker.
 fn host_of(inbox: &str) -> String {
     let rest = inbox.split_once("://").map_or(inbox, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
@@ -368,23 +370,23 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            /// Announcements (not retracted) and drafts (any state: all are kept) whose resolved
-            /// mentions name the actor.
+            /// Announcements whose text is still held (retracted ones too, until retention
+            /// clears them) and drafts (any state) whose resolved mentions name the actor.
             async fn subject_mentions(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 actor_uri: &str,
             ) -> Result<Vec<SubjectMention>> {
-                // LIKE narrows the rows; the JSON decides (a '_' in the URI matches any
-                // character).
+                // LIKE narrows the rows; the JSON decides (an id that merely contains the
+                // actor's is another person).
                 let rows = sqlx::query(
                     "SELECT 'announcement' AS kind, an.public_id, an.mentions, ac.username, o.slug, an.published_at AS at \
                      FROM announcements an JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
-                     WHERE an.retracted_at IS NULL AND an.mentions LIKE $1 \
+                     WHERE an.source_text <> '' AND an.mentions LIKE $1 ESCAPE '\\' \
                      UNION ALL SELECT 'draft' AS kind, d.public_id, d.mentions, ac.username, o.slug, d.updated_at AS at \
                      FROM drafts d JOIN accounts ac ON ac.id = d.account_id JOIN organizations o ON o.id = ac.org_id \
-                     WHERE d.mentions LIKE $1",
+                     WHERE d.mentions LIKE $1 ESCAPE '\\'",
                 )
-                .bind(format!("%{actor_uri}%"))
+                .bind(like_pattern(actor_uri))
                 .fetch_all(&mut *conn)
                 .await?;
                 let mut out = Vec::new();

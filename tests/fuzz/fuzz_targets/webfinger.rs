@@ -2,12 +2,12 @@
 //! names an http(s) URL.
 #![no_main]
 
-use herold_federation::webfinger::actor_from_jrd;
+use herold_federation::webfinger::parse_jrd;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(actor) = actor_from_jrd(data) {
-        let url = url::Url::parse(&actor).expect("an accepted actor is a URL");
-        assert!(matches!(url.scheme(), "http" | "https"), "{actor}");
+    if let Ok(jrd) = parse_jrd(data) {
+        let url = url::Url::parse(&jrd.actor).expect("an accepted actor is a URL");
+        assert!(matches!(url.scheme(), "http" | "https"), "{}", jrd.actor);
     }
 });

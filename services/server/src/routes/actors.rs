@@ -184,10 +184,9 @@ pub async fn tag(
 ) -> Result<HttpResponse, ApiError> {
     let tag = path.into_inner().to_lowercase();
     // Only what the renderer links as a tag has a page; anything else is not found.
-    let mut written = herold_publishing::hashtags([format!("#{tag}").as_str()]);
-    let Some((_, tag)) = written.pop() else {
+    if !herold_publishing::is_tag(&tag) {
         return Err(ApiError::NotFound);
-    };
+    }
     let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
     let items = s.store.tagged_announcements(&tag, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE).await?;
     let has_more = items.len() as i64 > PAGE_SIZE;
