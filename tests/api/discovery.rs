@@ -1,6 +1,7 @@
 //! What a Mastodon user's server sees when it looks an official account up.
 
-use herold_tests::{spawn_app, Db};
+use herold_tests::{eventually, spawn_app, Db};
+use serde_json::json;
 
 async fn webfinger_finds_accounts_by_acct_and_url(db: Db) {
     let app = spawn_app(db).await;
@@ -185,7 +186,50 @@ async fn checkpoints_are_published_by_the_transparency_account(db: Db) {
     assert!(content.contains('\u{2014}'), "carries the signature line: {content}");
 }
 
+/// An address on one server (`@mallory@<first>`) may name an account served by another
+/// (`<second>`), as when example.org's accounts live on social.example.org, but only if the
+/// second server gives that address as the account's own. A server that points one of its
+/// names at someone else's account is refused, and the author is told.
+async fn split_domain_mentions_need_the_actors_server_to_confirm(db: Db) {
+    use herold_tests::fake_remote::FakeRemote;
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let first = FakeRemote::start().await;
+    let second = FakeRemote::start().await;
+    let address = format!("acct:mallory@{}", first.authority());
+    let self_link =
+        |actor: &str| json!([{ "rel": "self", "type": "application/activity+json", "href": actor }]);
+    first.set_webfinger(json!({ "subject": address, "links": self_link(&second.actor) }));
+
+    // The second server does not know the account by that address: refused.
+    second.set_webfinger(json!({
+        "subject": format!("acct:mallory@{}", second.authority()),
+        "links": self_link(&second.actor),
+    }));
+    let text = format!("Hallo @mallory@{}", first.authority());
+    let err = app
+        .services
+        .publisher
+        .publish("press", herold_tests::TestApp::draft(&text), "test")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(&format!("@mallory@{}", first.authority())), "{err}");
+    assert!(second.received().is_empty(), "nothing was sent to the account");
+
+    // It does: the mention is the second server's account, delivered there.
+    second.set_webfinger(json!({ "subject": address, "links": self_link(&second.actor) }));
+    let a = app.publish("press", &text).await;
+    assert_eq!(a.mentions.len(), 1);
+    assert_eq!(a.mentions[0].href, second.actor);
+    assert_eq!(a.mentions[0].name, format!("@mallory@{}", first.authority()));
+    eventually(15, "the mentioned account's server to receive the Create", || async {
+        second.received().into_iter().find(|r| r.json()["type"] == "Create").map(|_| ())
+    })
+    .await;
+}
+
 on_both_backends!(
+    split_domain_mentions_need_the_actors_server_to_confirm,
     checkpoints_are_published_by_the_transparency_account,
     webfinger_finds_accounts_by_acct_and_url,
     actor_is_json_for_activitypub_and_html_for_browsers,

@@ -40,6 +40,8 @@ struct Shared {
     status: AtomicU16,
     delay_ms: AtomicU64,
     actor_doc: Mutex<Value>,
+    /// What `/.well-known/webfinger` answers (whatever the resource); 404 if unset.
+    webfinger: Mutex<Option<Value>>,
 }
 
 pub struct FakeRemote {
@@ -75,6 +77,13 @@ async fn actor_doc(shared: web::Data<Shared>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/activity+json").body(doc.to_string())
 }
 
+async fn webfinger(shared: web::Data<Shared>) -> HttpResponse {
+    match shared.webfinger.lock().unwrap().clone() {
+        Some(jrd) => HttpResponse::Ok().content_type("application/jrd+json").body(jrd.to_string()),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
 impl FakeRemote {
     pub async fn start() -> FakeRemote {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -100,6 +109,7 @@ impl FakeRemote {
                 .app_data(data.clone())
                 .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
                 .route("/users/mallory", web::get().to(actor_doc))
+                .route("/.well-known/webfinger", web::get().to(webfinger))
                 .default_service(web::post().to(record))
         })
         .workers(2)
@@ -109,6 +119,16 @@ impl FakeRemote {
         let handle = server.handle();
         tokio::spawn(server);
         FakeRemote { base, actor, signer, public_key_pem: key.public_key_pem, shared, handle }
+    }
+
+    /// Answers WebFinger with this JRD from now on.
+    pub fn set_webfinger(&self, jrd: Value) {
+        *self.shared.webfinger.lock().unwrap() = Some(jrd);
+    }
+
+    /// `host:port`, as in an address `@user@host:port`.
+    pub fn authority(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
     }
 
     /// The status every inbox POST is answered with (default 202).
