@@ -44,7 +44,7 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
         };
         let audit =
             herold_store::AuditEntry::new("test", "relay.subscribe", format!("relay:server{n}.example"));
-        app.store.relay_subscribe(subscriber, None, audit).await.unwrap();
+        app.store.relay_subscribe(subscriber, Vec::new(), audit).await.unwrap();
     }
     // So that the account page shows its follower chart to axe-core.
     let today = herold_domain::format_rfc3339(herold_domain::now_millis())[..10].to_owned();

@@ -75,7 +75,7 @@ async fn kill_during_relay_fan_out_loses_nothing(db: Db) {
             state: herold_store::SubscriptionState::Active,
         };
         let audit = herold_store::AuditEntry::new("test", "relay.subscribe", format!("relay:{n}"));
-        store.relay_subscribe(subscriber, None, audit).await.unwrap();
+        store.relay_subscribe(subscriber, Vec::new(), audit).await.unwrap();
     }
 
     run(&database, port, &["announce", "press", "--text", "Relay drill", "--lang", "de"]);

@@ -122,6 +122,36 @@ async fn about(peer: &Peer, object: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A LitePub server sends its posts to the actors following it, so the relay follows back
+/// a LitePub subscriber on its publisher list (and no other): the subscriber's Accept of
+/// that Follow is taken at the relay inbox.
+async fn litepub_publishers_are_followed_back(db: Db) {
+    let app = relay_app(db, "open").await;
+    let relay = app.url("/relay");
+    let publishing = Peer::start("rfc9421");
+    let listening = Peer::start("rfc9421");
+    assert!(app.services.relay.add_publisher(&publishing.actor(), "operator").await.unwrap());
+    for peer in [&publishing, &listening] {
+        let follow_id = peer.follow(&relay).await;
+        accepted(peer, &follow_id).await;
+    }
+    let follow = eventually(15, "the relay's Follow at the publishing subscriber", || async {
+        publishing.received_of("Follow").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(follow["actor"], relay);
+    assert_eq!(follow["body"]["object"], publishing.actor());
+    eventually(15, "the subscriber's Accept taken by the relay inbox", || async {
+        publishing.sent().await.into_iter().find(|r| {
+            r["activityType"] == "Accept" && r["url"] == app.url("/relay/inbox") && r["status"] == 202
+        })
+    })
+    .await;
+    app.services.deliverer.wake();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(listening.received_of("Follow").await.is_empty(), "only publishers are followed back");
+}
+
 async fn publishers_reach_every_subscriber_but_their_own_server(db: Db) {
     let app = relay_app(db, "open").await;
     let relay = app.url("/relay");
@@ -229,7 +259,7 @@ async fn subscribed_sink(app: &TestApp) -> herold_tests::fake_remote::FakeRemote
         state: SubscriptionState::Active,
     };
     let audit = herold_store::AuditEntry::new("test", "relay.subscribe", "relay:subscriber.example");
-    app.store.relay_subscribe(subscriber, None, audit).await.unwrap();
+    app.store.relay_subscribe(subscriber, Vec::new(), audit).await.unwrap();
     sink
 }
 
@@ -336,6 +366,7 @@ async fn unreachable_subscribers_are_suspended_not_dropped(db: Db) {
 }
 
 on_both_backends!(
+    litepub_publishers_are_followed_back,
     unreachable_subscribers_are_suspended_not_dropped,
     relay_traffic_is_purged_once_delivered,
     servers_subscribe_mastodon_and_litepub_style,

@@ -141,7 +141,7 @@ async fn fan_out(
                 state: herold_store::SubscriptionState::Active,
             };
             let audit = herold_store::AuditEntry::new("bench", "relay.subscribe", format!("relay:{i}"));
-            store.relay_subscribe(subscriber, None, audit).await.unwrap();
+            store.relay_subscribe(subscriber, Vec::new(), audit).await.unwrap();
         } else {
             herold_tests::fixtures::add_follower(store.as_ref(), account.id, &actor, &inbox).await;
         }

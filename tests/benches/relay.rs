@@ -85,7 +85,7 @@ async fn relay(db: Db, subscribers: usize, rate: f64, seconds: u64) -> (usize, D
             state: SubscriptionState::Active,
         };
         let audit = AuditEntry::new("bench", "relay.subscribe", format!("relay:{host}"));
-        store.relay_subscribe(subscriber, None, audit).await.unwrap();
+        store.relay_subscribe(subscriber, Vec::new(), audit).await.unwrap();
     }
     services.relay.add_publisher(&actor, "bench").await.unwrap();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

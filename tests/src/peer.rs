@@ -114,6 +114,18 @@ impl Peer {
     pub async fn received_of(&self, kind: &str) -> Vec<Value> {
         self.received().await.into_iter().filter(|a| a["type"] == kind).collect()
     }
+
+    /// Every HTTP request the peer made (method, url, activityType, status or error).
+    pub async fn sent(&self) -> Vec<Value> {
+        self.http
+            .get(format!("http://127.0.0.1:{}/control/sent", self.port))
+            .send()
+            .await
+            .expect("peer sent")
+            .json()
+            .await
+            .expect("peer sent JSON")
+    }
 }
 
 impl Drop for Peer {

@@ -132,6 +132,8 @@ impl Relay {
             "Create" | "Update" | "Delete" | "Announce" | "Move" => {
                 self.forward(kind, &activity, body, &actor).await?
             }
+            // A LitePub subscriber answering the relay's follow-back: nothing to keep.
+            "Accept" | "Reject" if self.answers_our_follow(object) => RelayReceived::Ignored,
             other => {
                 return Err(FederationError::NotAccepted(format!(
                     "the relay inbox takes subscriptions (Follow, Undo) and public Create, Update, Delete, \
@@ -188,7 +190,11 @@ impl Relay {
             }
         };
         let inbox = actor.shared_inbox.clone().unwrap_or_else(|| actor.inbox.clone());
-        let accept = (state == SubscriptionState::Active).then(|| self.answer("Accept", follow, &inbox));
+        let mut answers = Vec::new();
+        if state == SubscriptionState::Active {
+            answers.push(self.answer("Accept", follow, &inbox));
+            answers.extend(self.follow_back(style, &actor.uri, &host, &inbox).await?);
+        }
         let audit =
             AuditEntry::new("remote", "relay.subscribe", format!("relay:{host}")).with_detail(json!({
                 "actor": actor.uri,
@@ -196,7 +202,7 @@ impl Relay {
                 "state": state.as_str(),
             }));
         let subscriber = NewSubscriber { actor_uri: actor.uri.clone(), host, inbox, follow_id, style, state };
-        self.store.relay_subscribe(subscriber, accept, audit).await?;
+        self.store.relay_subscribe(subscriber, answers, audit).await?;
         Ok(RelayReceived::Subscribed { pending: state == SubscriptionState::Pending })
     }
 
@@ -340,6 +346,48 @@ impl Relay {
         }
     }
 
+    /// A LitePub server sends its posts to the actors that follow it, so the relay follows
+    /// back a LitePub subscriber that may publish through it (one on the publisher
+    /// allow-list); others would only meet refusals. Mastodon relays need nothing of this.
+    async fn follow_back(
+        &self,
+        style: SubscriptionStyle,
+        actor_uri: &str,
+        host: &str,
+        inbox: &str,
+    ) -> Result<Option<NewActivity>, FederationError> {
+        if style != SubscriptionStyle::LitePub
+            || !relay_publisher_allowed(actor_uri, host, &self.store.relay_publishers().await?)
+        {
+            return Ok(None);
+        }
+        let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
+        let follow = json!({
+            "@context": vocab::AS_CONTEXT,
+            "id": uri,
+            "type": "Follow",
+            "actor": self.urls.relay_actor(),
+            "object": actor_uri,
+        });
+        Ok(Some(NewActivity {
+            body: follow.to_string(),
+            uri,
+            kind: "Follow".into(),
+            account_id: None,
+            signer: Some(RELAY_SIGNER.into()),
+            audience: Audience::Inboxes(vec![inbox.to_owned()]),
+            priority: Priority::Urgent,
+        }))
+    }
+
+    /// Whether an Accept's or Reject's object is a Follow the relay sent.
+    fn answers_our_follow(&self, object: &Value) -> bool {
+        let relay = self.urls.relay_actor();
+        let by_relay = object.get("actor").and_then(vocab::id_of) == Some(relay.as_str());
+        let our_id = vocab::id_of(object).is_some_and(|id| id.starts_with(&self.urls.relay_activity("")));
+        by_relay || our_id
+    }
+
     /// The Follow a subscription was made with, as far as the relay keeps it.
     fn follow_of(&self, s: &Subscriber) -> Value {
         let object = match s.style {
@@ -353,10 +401,11 @@ impl Relay {
     /// Accept. `None` if nothing is pending for that actor.
     pub async fn approve(&self, actor_uri: &str, by: &str) -> Result<Option<Subscriber>, FederationError> {
         let Some(pending) = self.store.relay_subscriber(actor_uri).await? else { return Ok(None) };
-        let accept = self.answer("Accept", &self.follow_of(&pending), &pending.inbox);
+        let mut answers = vec![self.answer("Accept", &self.follow_of(&pending), &pending.inbox)];
+        answers.extend(self.follow_back(pending.style, actor_uri, &pending.host, &pending.inbox).await?);
         let audit = AuditEntry::new(by, "relay.approve", format!("relay:{}", pending.host))
             .with_detail(json!({ "actor": actor_uri }));
-        Ok(self.store.relay_approve(actor_uri, accept, audit).await?)
+        Ok(self.store.relay_approve(actor_uri, answers, audit).await?)
     }
 
     /// Ends a subscription at the operator's word (pending or active) and tells the

@@ -84,15 +84,15 @@ pub trait RelayStore: Send + Sync {
     async fn relay_subscribe(
         &self,
         subscriber: NewSubscriber,
-        accept: Option<NewActivity>,
+        answers: Vec<NewActivity>,
         audit: AuditEntry,
     ) -> Result<Subscriber>;
-    /// Approves a pending subscription and queues its Accept, together. `None`: nothing
-    /// pending for that actor.
+    /// Approves a pending subscription and queues its Accept (and the relay's follow-back),
+    /// together. `None`: nothing pending for that actor.
     async fn relay_approve(
         &self,
         actor_uri: &str,
-        accept: NewActivity,
+        answers: Vec<NewActivity>,
         audit: AuditEntry,
     ) -> Result<Option<Subscriber>>;
     async fn relay_subscriber(&self, actor_uri: &str) -> Result<Option<Subscriber>>;

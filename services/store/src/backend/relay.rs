@@ -52,7 +52,7 @@ macro_rules! relay_sql {
             async fn relay_subscribe(
                 &self,
                 s: NewSubscriber,
-                accept: Option<NewActivity>,
+                answers: Vec<NewActivity>,
                 audit: AuditEntry,
             ) -> Result<Subscriber> {
                 let now = now_millis();
@@ -73,8 +73,8 @@ macro_rules! relay_sql {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                if let Some(accept) = &accept {
-                    Self::insert_activity(&mut tx, accept, None, now).await?;
+                for answer in &answers {
+                    Self::insert_activity(&mut tx, answer, None, now).await?;
                 }
                 Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 let stored = Self::subscriber_in(&mut *tx, &s.actor_uri)
@@ -84,7 +84,7 @@ macro_rules! relay_sql {
                 Ok(stored)
             }
 
-            async fn relay_approve(&self, actor_uri: &str, accept: NewActivity, audit: AuditEntry) -> Result<Option<Subscriber>> {
+            async fn relay_approve(&self, actor_uri: &str, answers: Vec<NewActivity>, audit: AuditEntry) -> Result<Option<Subscriber>> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
                 let changed = sqlx::query(
@@ -98,7 +98,9 @@ macro_rules! relay_sql {
                 if changed == 0 {
                     return Ok(None);
                 }
-                Self::insert_activity(&mut tx, &accept, None, now).await?;
+                for answer in &answers {
+                    Self::insert_activity(&mut tx, answer, None, now).await?;
+                }
                 Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 let stored = Self::subscriber_in(&mut *tx, actor_uri).await?;
                 tx.commit().await?;
