@@ -198,7 +198,39 @@ async fn open_breakers_hold_back_only_their_host(db: Db) {
     assert!(later.iter().any(|c| c.host == "down.example"), "claimable again once the breaker closes");
 }
 
+/// A server whose breaker stays open is tried only when it closes (up to an hour apart, a
+/// few rows at a time); past their horizon its rows become dead letters all at once, while
+/// rows of a server without an open breaker are left to their next attempt.
+async fn rows_behind_an_open_breaker_expire_at_the_horizon(db: Db) {
+    let app = spawn_app_with(db, AppOptions { workers: false, ..AppOptions::default() }).await;
+    let account = app.create_account("bfdi", "press").await;
+    add_follower(&app, account.id, "https://down.example/users/a", "https://down.example/inbox").await;
+    add_follower(&app, account.id, "https://flaky.example/users/a", "https://flaky.example/inbox").await;
+    app.publish("press", "Hinweis").await;
+    let now = now_millis();
+    let horizon = 48 * 3_600_000;
+    for host in ["down.example", "flaky.example"] {
+        let report = herold_store::HostReport::Failure {
+            error: "HTTP 503".into(),
+            open_breaker_until: (host == "down.example").then_some(now + 3_600_000),
+        };
+        app.store.record_host(host, report, now).await.unwrap();
+    }
+    assert_eq!(app.store.expire_deliveries(now - horizon, now).await.unwrap(), 0, "within the horizon");
+    herold_tests::fixtures::execute(
+        &app.db,
+        &format!("UPDATE deliveries SET created_at = created_at - {}", horizon + 1),
+    )
+    .await;
+    assert_eq!(app.store.expire_deliveries(now - horizon, now).await.unwrap(), 1);
+    let stats = app.store.delivery_stats(None).await.unwrap();
+    assert_eq!((stats.dead, stats.pending), (1, 1), "only the unreachable server's row: {stats:?}");
+    let down = stats.failing_hosts.iter().find(|h| h.host == "down.example").expect("listed");
+    assert_eq!(down.undelivered, 1, "{down:?}");
+}
+
 on_both_backends!(
+    rows_behind_an_open_breaker_expire_at_the_horizon,
     open_breakers_hold_back_only_their_host,
     publish_delivers_one_signed_copy_per_shared_inbox,
     failures_are_retried_and_permanent_refusals_become_dead_letters,

@@ -134,9 +134,14 @@ impl Deliverer {
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let (tx, rx) = mpsc::channel::<Outcome>(4096);
         let writer = tokio::spawn(Self::write_outcomes(self.store.clone(), rx));
+        let mut last_sweep: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_INTERVAL) {
+                last_sweep = Some(std::time::Instant::now());
+                self.expire_unreachable().await;
             }
             let claimed = match self.claim_and_dispatch(&tx, &shutdown).await {
                 Ok(n) => n,
@@ -157,6 +162,22 @@ impl Deliverer {
         let _all = self.global.acquire_many(self.config.concurrency as u32).await;
         drop(tx);
         let _ = writer.await;
+    }
+
+    /// Rows of a server whose breaker stays open are tried only when it closes, up to an hour
+    /// apart and a few at a time: past their horizon they become dead letters here, on
+    /// schedule, instead of one by one over the following hours.
+    async fn expire_unreachable(&self) {
+        let now = now_millis();
+        let created_before = now - self.config.retry_horizon.as_millis() as i64;
+        match self.store.expire_deliveries(created_before, now).await {
+            Ok(0) => {}
+            Ok(n) => {
+                self.metrics.expired(n);
+                tracing::warn!(count = n, "deliveries to unreachable servers gave up at their retry horizon");
+            }
+            Err(e) => tracing::error!(error = %e, "expiring deliveries failed"),
+        }
     }
 
     async fn write_outcomes(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Outcome>) {
@@ -440,6 +461,9 @@ pub fn next_attempt_at(attempts: i64, now: Millis) -> Millis {
     let jitter: f64 = rand::thread_rng().gen_range(0.5..1.5);
     now + (base as f64 * jitter) as i64
 }
+
+/// How often a worker looks for deliveries past their horizon behind an open breaker.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Once a host has failed `threshold` times in a row, stop sending to it for 30 s, doubling
 /// with each further failure up to an hour.

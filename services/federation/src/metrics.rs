@@ -77,6 +77,12 @@ impl Metrics {
         }
     }
 
+    /// Deliveries given up without a last attempt (their server stayed unreachable past the
+    /// retry horizon): dead letters of a failing host.
+    pub fn expired(&self, n: u64) {
+        self.dead[1].fetch_add(n, Ordering::Relaxed);
+    }
+
     /// A delivery's outcome; `failing_host`: its host had failures in a row before it.
     pub fn delivery(&self, outcome: &DeliveryOutcome, seconds: f64, failing_host: bool) {
         let state = usize::from(failing_host);

@@ -1333,6 +1333,24 @@ macro_rules! sql_store {
                 })
             }
 
+            async fn expire_deliveries(&self, created_before: Millis, now: Millis) -> Result<u64> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let n = sqlx::query(
+                    "UPDATE deliveries SET state = 'dead', lease_until = NULL, updated_at = $2, \
+                     last_error = 'gave up: the retry horizon passed while the server was unreachable' \
+                     WHERE state IN ('pending', 'retrying') AND created_at < $1 \
+                     AND (lease_until IS NULL OR lease_until < $2) \
+                     AND EXISTS (SELECT 1 FROM hosts h WHERE h.host = deliveries.host AND h.breaker_open_until > $2)",
+                )
+                .bind(created_before)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                Ok(n)
+            }
+
             async fn record_outcomes(&self, outcomes: &[(i64, Millis, DeliveryOutcome)], now: Millis) -> Result<()> {
                 let mut tx = self.pool.begin_with($begin).await?;
                 // Successes are the bulk of any fan-out: one statement per status code and

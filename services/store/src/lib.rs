@@ -114,6 +114,10 @@ pub trait Store: StaffStore + RelayStore + Send + Sync + 'static {
     /// Records outcomes of claimed deliveries, `(id, lease_until, outcome)`; rows whose
     /// lease has since passed to another worker are left alone.
     async fn record_outcomes(&self, outcomes: &[(i64, Millis, DeliveryOutcome)], now: Millis) -> Result<()>;
+    /// Gives up on deliveries created before `created_before` whose server's breaker is open:
+    /// they would only be tried again after their retry horizon, to become dead letters then.
+    /// Returns how many became dead letters.
+    async fn expire_deliveries(&self, created_before: Millis, now: Millis) -> Result<u64>;
     async fn host_state(&self, host: &str) -> Result<Option<HostState>>;
     async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()>;
     async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats> {
