@@ -21,6 +21,17 @@ async fn account(s: &Services, username: &str) -> Result<Account, ApiError> {
     s.store.account_by_username(&username.to_ascii_lowercase()).await?.ok_or(ApiError::NotFound)
 }
 
+/// What is not there, as the client reads: the readable page for a person, JSON for a
+/// server.
+fn readable(req: &HttpRequest, result: Result<HttpResponse, ApiError>) -> Result<HttpResponse, ApiError> {
+    match result {
+        Err(ApiError::NotFound) if !wants_activity_json(req) => {
+            Ok(html(StatusCode::NOT_FOUND, pages::not_found()))
+        }
+        other => other,
+    }
+}
+
 #[get("/livez")]
 pub async fn livez() -> HttpResponse {
     HttpResponse::Ok().body("ok")
@@ -64,7 +75,10 @@ pub async fn actor(
     path: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = account(&s, &path).await?;
+    let account = match account(&s, &path).await {
+        Ok(a) => a,
+        Err(e) => return readable(&req, Err(e)),
+    };
     if wants_activity_json(&req) {
         return Ok(activity_json(StatusCode::OK, &vocab::account_actor(&s.urls, &account)));
     }
@@ -153,8 +167,15 @@ pub async fn announcement(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (username, public_id) = path.into_inner();
-    let account = account(&s, &username).await?;
-    let a = s.store.announcement(account.id, &public_id).await?.ok_or(ApiError::NotFound)?;
+    let found = async {
+        let account = account(&s, &username).await?;
+        let a = s.store.announcement(account.id, &public_id).await?.ok_or(ApiError::NotFound)?;
+        Ok((account, a))
+    };
+    let (account, a) = match found.await {
+        Ok(found) => found,
+        Err(e) => return readable(&req, Err(e)),
+    };
     let json = wants_activity_json(&req);
     if let Some(deleted) = a.retracted_at {
         let url = s.urls.announcement(&account.username, &a.public_id);
@@ -185,7 +206,7 @@ pub async fn tag(
     let tag = path.into_inner().to_lowercase();
     // Only what the renderer links as a tag has a page; anything else is not found.
     if !herold_publishing::is_tag(&tag) {
-        return Err(ApiError::NotFound);
+        return Ok(html(StatusCode::NOT_FOUND, pages::not_found()));
     }
     let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
     let items = s.store.tagged_announcements(&tag, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE).await?;
