@@ -228,7 +228,23 @@ async fn split_domain_mentions_need_the_actors_server_to_confirm(db: Db) {
     .await;
 }
 
+/// Announcements from before the tag pages (no tag rows) are put on them at startup, once.
+async fn older_announcements_join_their_tag_pages(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let a = app.publish("press", "Alte Meldung zum #Hochwasser").await;
+    app.publish("press", "Ohne Schlagwort, nur #2026").await;
+    herold_tests::fixtures::execute(&app.db, "DELETE FROM announcement_tags").await;
+    let page =
+        || async { app.http.get(app.url("/tags/hochwasser")).send().await.unwrap().text().await.unwrap() };
+    assert!(!page().await.contains(&a.public_id), "as before the tag pages");
+    assert_eq!(herold_publishing::backfill_tags(app.store.as_ref()).await.unwrap(), 1);
+    assert!(page().await.contains(&a.public_id));
+    assert_eq!(herold_publishing::backfill_tags(app.store.as_ref()).await.unwrap(), 0, "once");
+}
+
 on_both_backends!(
+    older_announcements_join_their_tag_pages,
     split_domain_mentions_need_the_actors_server_to_confirm,
     checkpoints_are_published_by_the_transparency_account,
     webfinger_finds_accounts_by_acct_and_url,

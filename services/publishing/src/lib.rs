@@ -483,6 +483,27 @@ pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
     note
 }
 
+/// Puts announcements published before the tag pages existed on their tag pages (run at
+/// startup; each finds nothing to do once done). Returns how many it placed.
+pub async fn backfill_tags(store: &dyn Store) -> Result<usize, PublishError> {
+    let mut placed = 0;
+    let mut after = 0;
+    loop {
+        let page = store.announcements_without_tags(after, 200).await?;
+        let Some(last) = page.last() else { return Ok(placed) };
+        after = last.id;
+        for a in &page {
+            let texts = std::iter::once(a.source_text.as_str())
+                .chain(a.translations.iter().map(|t| t.source_text.as_str()));
+            let tags: Vec<String> = render::hashtags(texts).into_iter().map(|(_, lower)| lower).collect();
+            if !tags.is_empty() {
+                store.set_announcement_tags(a.id, &tags).await?;
+                placed += 1;
+            }
+        }
+    }
+}
+
 /// The inboxes of mentioned accounts on other servers, each once.
 fn inboxes_of<'a>(mentions: impl IntoIterator<Item = &'a Mention>) -> Vec<String> {
     let mut inboxes: Vec<String> = Vec::new();

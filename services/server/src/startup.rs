@@ -237,6 +237,10 @@ impl Services {
             config.security_log.then(crate::security_log::SecurityLog::new).transpose()?;
         let urls = Urls::new(config.public_url.clone());
         ensure_transparency_account(store.as_ref(), &kek, &urls).await?;
+        let placed = herold_publishing::backfill_tags(store.as_ref()).await?;
+        if placed > 0 {
+            tracing::info!(placed, "announcements from before the tag pages put on them");
+        }
         let relay_key = instance_key(store.as_ref(), &kek, RELAY_KEY, &urls.relay_actor()).await?;
         let relay_signer =
             Signer::open(&kek, urls.relay_key_id(), &relay_key.private_key_enc, &urls.relay_actor())

@@ -1265,6 +1265,29 @@ macro_rules! sql_store {
                 .collect()
             }
 
+            async fn announcements_without_tags(&self, after_id: i64, limit: i64) -> Result<Vec<Announcement>> {
+                sqlx::query(&format!(
+                    "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements \
+                     WHERE id > $1 AND retracted_at IS NULL AND (source_text LIKE '%#%' OR translations LIKE '%#%') \
+                     AND NOT EXISTS (SELECT 1 FROM announcement_tags t WHERE t.announcement_id = announcements.id) \
+                     ORDER BY id LIMIT $2"
+                ))
+                .bind(after_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(announcement_from)
+                .collect()
+            }
+
+            async fn set_announcement_tags(&self, announcement_id: i64, tags: &[String]) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                Self::set_tags(&mut tx, announcement_id, tags).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn announcement_with_id(&self, id: i64) -> Result<Option<Announcement>> {
                 let row = sqlx::query(&format!("SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE id = $1"))
                     .bind(id)

@@ -104,6 +104,11 @@ pub trait Store: StaffStore + RelayStore + Send + Sync + 'static {
     /// Published announcements of every account carrying the hashtag (lower case, no '#'),
     /// newest first.
     async fn tagged_announcements(&self, tag: &str, limit: i64, offset: i64) -> Result<Vec<Announcement>>;
+    /// Published announcements after `after_id` (by id) whose texts hold a '#' but which are
+    /// on no tag page: those from before the tag pages existed.
+    async fn announcements_without_tags(&self, after_id: i64, limit: i64) -> Result<Vec<Announcement>>;
+    /// Puts an announcement on the tag pages of `tags` (lower case, without '#').
+    async fn set_announcement_tags(&self, announcement_id: i64, tags: &[String]) -> Result<()>;
     /// By row id, retracted or not.
     async fn announcement_with_id(&self, id: i64) -> Result<Option<Announcement>>;
     async fn activity_uri_for(&self, announcement_id: i64, kind: &str) -> Result<Option<String>>;
