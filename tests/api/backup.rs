@@ -42,30 +42,28 @@ fn restore_keys(from: &Path, to: &Path, skip: Option<&str>) {
     copy_dir(&from.join("audit-checkpoints"), &to.join("audit-checkpoints"));
 }
 
-async fn actor_key(port: u16) -> String {
-    let doc: serde_json::Value = reqwest::Client::new()
-        .get(format!("http://127.0.0.1:{port}/users/press"))
+/// An ActivityPub document the service at `port` serves.
+async fn document(port: u16, path: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}{path}"))
         .header("accept", "application/activity+json")
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
-    doc["publicKey"]["publicKeyPem"].as_str().expect("the actor's key").to_owned()
+        .unwrap()
+}
+
+async fn actor_key(port: u16) -> String {
+    document(port, "/users/press").await["publicKey"]["publicKeyPem"]
+        .as_str()
+        .expect("the actor's key")
+        .to_owned()
 }
 
 async fn outbox_size(port: u16) -> i64 {
-    let doc: serde_json::Value = reqwest::Client::new()
-        .get(format!("http://127.0.0.1:{port}/users/press/outbox"))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    doc["totalItems"].as_i64().expect("totalItems")
+    document(port, "/users/press/outbox").await["totalItems"].as_i64().expect("totalItems")
 }
 
 /// Backs up `db` the way BACKUP.md says, while Herold runs; returns the backup file.

@@ -156,47 +156,16 @@ async fn staff_data_is_kept_no_longer_than_its_policy(db: Db) {
 async fn abandoned_drafts_expire(db: Db) {
     use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
     use herold_publishing::editorial::StaffActor;
-    use herold_store::{AuditEntry, DraftContent, DraftKind, NewDraft, NewSession, StaffSignIn, StepDetails};
+    use herold_store::{AuditEntry, StepDetails};
 
     let app = spawn_app(db).await;
     let account = app.create_account("bfdi", "press").await;
     let now = now_millis();
-    let who = StaffSignIn {
-        org_slug: "bfdi".into(),
-        issuer: "https://idp.example".into(),
-        subject: "author-1".into(),
-        name: "Autorin".into(),
-        email: None,
-        roles: Roles::new([Role::Author]),
-    };
-    let session = NewSession {
-        token_hash: "d".repeat(64),
-        csrf: "c".into(),
-        provider_sid: None,
-        id_token: None,
-        idle_ms: 60_000,
-        expires_at: now + 60_000,
-    };
-    let author = app.store.sign_in(who, session, now).await.unwrap().staff;
+    let author =
+        herold_tests::fixtures::staff_member(app.store.as_ref(), "bfdi", "author-1", Role::Author).await;
     let as_author = Actor::Staff { id: author.id, roles: Roles::new([Role::Author]) };
     let audit = |action: &str| AuditEntry::new("staff:test", action, "draft").in_org("bfdi");
-    let draft = |text: &str| NewDraft {
-        public_id: uuid::Uuid::new_v4().to_string(),
-        account_id: account.id,
-        kind: DraftKind::Create,
-        announcement_id: None,
-        author_id: author.id,
-        content: DraftContent {
-            source_text: text.into(),
-            language: Some("de".into()),
-            translations: Vec::new(),
-            summary: None,
-            urgent: false,
-            publish_at: None,
-            mentions: Vec::new(),
-        },
-        media: Vec::new(),
-    };
+    let draft = |text: &str| herold_tests::fixtures::new_draft(account.id, author.id, text, None);
     let nothing = || StepDetails { content: None, review_comment: None, seen_revision: None };
     let step = |from, step| Transition::new(from, step, &as_author, author.id, true).unwrap();
     let writing = app.store.create_draft(draft("Angefangen"), audit("draft.create")).await.unwrap();

@@ -88,6 +88,60 @@ pub async fn count(db: &TestDatabase, sql: &str) -> i64 {
     }
 }
 
+/// A member of staff of `org` with one role, signed in through the store (no provider).
+pub async fn staff_member(
+    store: &dyn Store,
+    org: &str,
+    login: &str,
+    role: herold_domain::workflow::Role,
+) -> herold_store::StaffMember {
+    use herold_domain::workflow::Roles;
+    let now = herold_domain::now_millis();
+    let who = herold_store::StaffSignIn {
+        org_slug: org.into(),
+        issuer: "https://idp.test".into(),
+        subject: login.into(),
+        name: login.into(),
+        email: None,
+        roles: Roles::new([role]),
+    };
+    let session = herold_store::NewSession {
+        token_hash: format!("{login}-{}", uuid::Uuid::new_v4()),
+        csrf: uuid::Uuid::new_v4().to_string(),
+        provider_sid: None,
+        id_token: None,
+        idle_ms: 600_000,
+        expires_at: now + 600_000,
+    };
+    store.sign_in(who, session, now).await.expect("staff sign-in").staff
+}
+
+/// A new announcement's draft in German, as `author_id` starts it.
+pub fn new_draft(
+    account_id: i64,
+    author_id: i64,
+    text: &str,
+    publish_at: Option<herold_domain::Millis>,
+) -> herold_store::NewDraft {
+    herold_store::NewDraft {
+        public_id: uuid::Uuid::new_v4().to_string(),
+        account_id,
+        kind: herold_store::DraftKind::Create,
+        announcement_id: None,
+        author_id,
+        content: herold_store::DraftContent {
+            source_text: text.into(),
+            language: Some("de".into()),
+            translations: Vec::new(),
+            summary: None,
+            urgent: false,
+            publish_at,
+            mentions: Vec::new(),
+        },
+        media: Vec::new(),
+    }
+}
+
 /// An announcement of `account_id` written, submitted and approved by two people of `org`,
 /// due at `publish_at`: for tests that run Herold as separate processes and so cannot sign
 /// in through a browser. Returns the draft's public id.
@@ -99,54 +153,15 @@ pub async fn scheduled_draft(
     publish_at: herold_domain::Millis,
 ) -> String {
     use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
-    use herold_store::{
-        staff_actor, AuditEntry, DraftContent, DraftKind, NewDraft, NewSession, StaffSignIn, StepDetails,
-    };
-    let now = herold_domain::now_millis();
-    let person = |login: &str, role: Role| {
-        let who = StaffSignIn {
-            org_slug: org.into(),
-            issuer: "https://idp.test".into(),
-            subject: login.into(),
-            name: login.into(),
-            email: None,
-            roles: Roles::new([role]),
-        };
-        let session = NewSession {
-            token_hash: format!("{login}-{}", uuid::Uuid::new_v4()),
-            csrf: uuid::Uuid::new_v4().to_string(),
-            provider_sid: None,
-            id_token: None,
-            idle_ms: 600_000,
-            expires_at: now + 600_000,
-        };
-        (who, session)
-    };
-    let (who, session) = person("scheduler-author", Role::Author);
-    let author = store.sign_in(who, session, now).await.expect("author").staff;
-    let (who, session) = person("scheduler-approver", Role::Approver);
-    let approver = store.sign_in(who, session, now).await.expect("approver").staff;
+    use herold_store::{staff_actor, AuditEntry, StepDetails};
+    let author = staff_member(store, org, "scheduler-author", Role::Author).await;
+    let approver = staff_member(store, org, "scheduler-approver", Role::Approver).await;
     let public_id = uuid::Uuid::new_v4().to_string();
     let audit = |by: i64, action: &str| {
         AuditEntry::new(&staff_actor(by), action, format!("draft:{public_id}")).in_org(org)
     };
-    let draft = NewDraft {
-        public_id: public_id.clone(),
-        account_id,
-        kind: DraftKind::Create,
-        announcement_id: None,
-        author_id: author.id,
-        content: DraftContent {
-            source_text: text.into(),
-            language: Some("de".into()),
-            translations: Vec::new(),
-            summary: None,
-            urgent: false,
-            publish_at: Some(publish_at),
-            mentions: Vec::new(),
-        },
-        media: Vec::new(),
-    };
+    let mut draft = new_draft(account_id, author.id, text, Some(publish_at));
+    draft.public_id = public_id.clone();
     let record = store.create_draft(draft, audit(author.id, "draft.create")).await.expect("draft");
     let as_author = Actor::Staff { id: author.id, roles: Roles::new([Role::Author]) };
     let submit = Transition::new(DraftState::Draft, Step::Submit, &as_author, author.id, true).unwrap();
