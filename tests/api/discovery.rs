@@ -80,6 +80,23 @@ async fn actor_is_json_for_activitypub_and_html_for_browsers(db: Db) {
     assert!(html.starts_with("<!DOCTYPE html><html lang=\"en\">"));
     assert!(html.contains("<h1>press office</h1>"));
     assert!(!html.contains("<script"), "public pages carry no scripts");
+    // In the reader's language, where Herold speaks it.
+    let german = app
+        .http
+        .get(app.url("/users/press"))
+        .header("accept", "text/html")
+        .header("accept-language", "de-AT,de;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(german.starts_with("<!DOCTYPE html><html lang=\"de\">"), "{german}");
+    assert!(german.contains("Amtliches Konto von") && german.contains("Atom-Feed"), "{german}");
+    let missing = app.http.get(app.url("/users/nobody")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("There is nothing at this address."), "a page for people");
     let (_, instance) = app.get_json("/actor").await;
     assert_eq!(instance["type"], "Application");
     assert_eq!(app.get_json("/users/nobody").await.0, 404);

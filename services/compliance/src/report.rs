@@ -80,7 +80,7 @@ pub type Texts<'a> = &'a dyn Fn(&str) -> &'static str;
 fn page(tr: Texts<'_>, title: &str, body: Markup) -> String {
     html! {
         (DOCTYPE)
-        html lang=(tr("dpo_lang")) {
+        html lang=(tr("lang_code")) {
             head {
                 meta charset="utf-8";
                 title { (title) }

@@ -9,10 +9,14 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 pub const STYLESHEET: &str = include_str!("site.css");
 
-fn layout(title: &str, lang: &str, head_extra: Markup, body: Markup) -> String {
+/// The interface text of the public pages, by key (`pub_*`, and `lang_code` for the page's
+/// language), in the reader's language: the server's catalogues supply it.
+pub type Texts<'a> = &'a dyn Fn(&str) -> &'static str;
+
+fn layout(tr: Texts<'_>, title: &str, head_extra: Markup, body: Markup) -> String {
     html! {
         (DOCTYPE)
-        html lang=(lang) {
+        html lang=(tr("lang_code")) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -21,25 +25,25 @@ fn layout(title: &str, lang: &str, head_extra: Markup, body: Markup) -> String {
                 (head_extra)
             }
             body {
-                a.skip href="#main" { "Skip to content" }
+                a.skip href="#main" { (tr("skip")) }
                 header { p.site { a href="/" { "Herold" } } }
                 main id="main" { (body) }
-                footer { p { "Official announcements published with Herold. No tracking, no cookies." } }
+                footer { p { (tr("pub_footer")) } }
             }
         }
     }
     .into_string()
 }
 
-pub fn home(urls: &Urls, accounts: &[Account]) -> String {
+pub fn home(tr: Texts<'_>, urls: &Urls, accounts: &[Account]) -> String {
     layout(
-        "Official accounts",
-        "en",
+        tr,
+        tr("pub_accounts"),
         html! {},
         html! {
-            h1 { "Official accounts" }
+            h1 { (tr("pub_accounts")) }
             @if accounts.is_empty() {
-                p { "No official accounts yet." }
+                p { (tr("pub_no_accounts")) }
             } @else {
                 ul.accounts {
                     @for a in accounts {
@@ -77,12 +81,18 @@ fn translations(a: &Announcement) -> Markup {
 }
 
 /// One announcement as followers see it (also the staff preview).
-pub fn announcement_article(urls: &Urls, account: &Account, a: &Announcement, heading: bool) -> Markup {
+pub fn announcement_article(
+    tr: Texts<'_>,
+    urls: &Urls,
+    account: &Account,
+    a: &Announcement,
+    heading: bool,
+) -> Markup {
     let url = urls.announcement(&account.username, &a.public_id);
     html! {
         article.announcement lang=[a.language.as_deref()] {
             @if heading {
-                h1 { "Announcement by " (account.display_name) }
+                h1 { (tr("pub_announcement_by")) " " (account.display_name) }
             }
             @if let Some(summary) = &a.summary {
                 details {
@@ -97,12 +107,12 @@ pub fn announcement_article(urls: &Urls, account: &Account, a: &Announcement, he
                 (translations(a))
             }
             p.meta {
-                @if a.urgent { strong.urgent { "Urgent" } " · " }
+                @if a.urgent { strong.urgent { (tr("pub_urgent")) } " · " }
                 a href=(url) {
                     time datetime=(format_rfc3339(a.published_at)) { (format_rfc3339(a.published_at)) }
                 }
                 @if let Some(updated) = a.updated_at {
-                    " · edited "
+                    " · " (tr("pub_edited")) " "
                     time datetime=(format_rfc3339(updated)) { (format_rfc3339(updated)) }
                 }
             }
@@ -111,6 +121,7 @@ pub fn announcement_article(urls: &Urls, account: &Account, a: &Announcement, he
 }
 
 pub fn profile(
+    tr: Texts<'_>,
     urls: &Urls,
     account: &Account,
     followers: i64,
@@ -121,33 +132,40 @@ pub fn profile(
     let actor = urls.actor(&account.username);
     let handle = format!("@{}@{}", account.username, urls.host());
     layout(
+        tr,
         &format!("{} ({handle})", account.display_name),
-        "en",
         html! {
             link rel="alternate" type="application/activity+json" href=(actor);
-            link rel="alternate" type="application/atom+xml" title="Atom feed" href=(urls.feed(&account.username));
+            link rel="alternate" type="application/atom+xml" title=(tr("pub_atom_feed")) href=(urls.feed(&account.username));
             meta name="fediverse:creator" content=(handle);
         },
         html! {
             h1 { (account.display_name) }
             p.handle { (handle) }
-            p { "Official account of " (account.org_name) ". " (followers) " followers." }
+            p { (tr("pub_account_of")) " " (account.org_name) ". " (followers) " " (tr("pub_followers")) "." }
             @if let Some(summary) = &account.summary { p.summary { (summary) } }
-            p { "Follow it from any fediverse server by searching for " code { (handle) } ", or subscribe to the "
-                a href=(urls.feed(&account.username)) { "Atom feed" } "." }
-            h2 { "Announcements" }
-            @if page.is_empty() { p { "No announcements yet." } }
-            @for a in page { (announcement_article(urls, account, a, false)) }
-            nav aria-label="Pages" {
-                @if page_no > 1 { a rel="prev" href={ (actor) "?page=" (page_no - 1) } { "Newer announcements" } " " }
-                @if has_more { a rel="next" href={ (actor) "?page=" (page_no + 1) } { "Older announcements" } }
-            }
+            p { (tr("pub_follow_search")) " " code { (handle) } (tr("pub_follow_or")) " "
+                a href=(urls.feed(&account.username)) { (tr("pub_atom_feed")) } "." }
+            h2 { (tr("announcements")) }
+            @if page.is_empty() { p { (tr("pub_no_announcements")) } }
+            @for a in page { (announcement_article(tr, urls, account, a, false)) }
+            (pager(tr, &actor, page_no, has_more))
         },
     )
 }
 
+fn pager(tr: Texts<'_>, here: &str, page_no: i64, has_more: bool) -> Markup {
+    html! {
+        nav aria-label=(tr("pub_pages")) {
+            @if page_no > 1 { a rel="prev" href={ (here) "?page=" (page_no - 1) } { (tr("pub_newer")) } " " }
+            @if has_more { a rel="next" href={ (here) "?page=" (page_no + 1) } { (tr("pub_older")) } }
+        }
+    }
+}
+
 /// The announcements carrying a hashtag (`tag` in lower case), newest first.
 pub fn tag(
+    tr: Texts<'_>,
     urls: &Urls,
     tag: &str,
     page: &[(&Account, &Announcement)],
@@ -156,12 +174,12 @@ pub fn tag(
 ) -> String {
     let here = urls.tag(tag);
     layout(
+        tr,
         &format!("#{tag}"),
-        "en",
         html! {},
         html! {
-            h1 { "Announcements tagged #" (tag) }
-            @if page.is_empty() { p { "No announcements carry this tag." } }
+            h1 { (tr("pub_tagged")) " #" (tag) }
+            @if page.is_empty() { p { (tr("pub_no_tagged")) } }
             @for (account, a) in page {
                 section.tagged aria-label=(account.display_name) {
                     p.handle {
@@ -169,45 +187,43 @@ pub fn tag(
                         " "
                         span.handle { "@" (account.username) "@" (urls.host()) }
                     }
-                    (announcement_article(urls, account, a, false))
+                    (announcement_article(tr, urls, account, a, false))
                 }
             }
-            nav aria-label="Pages" {
-                @if page_no > 1 { a rel="prev" href={ (here) "?page=" (page_no - 1) } { "Newer announcements" } " " }
-                @if has_more { a rel="next" href={ (here) "?page=" (page_no + 1) } { "Older announcements" } }
-            }
+            (pager(tr, &here, page_no, has_more))
         },
     )
 }
 
-pub fn announcement(urls: &Urls, account: &Account, a: &Announcement) -> String {
+pub fn announcement(tr: Texts<'_>, urls: &Urls, account: &Account, a: &Announcement) -> String {
     let url = urls.announcement(&account.username, &a.public_id);
     layout(
-        &format!("Announcement by {}", account.display_name),
-        "en",
+        tr,
+        &format!("{} {}", tr("pub_announcement_by"), account.display_name),
         html! { link rel="alternate" type="application/activity+json" href=(url); },
         html! {
-            (announcement_article(urls, account, a, true))
-            p { a href=(urls.actor(&account.username)) { "All announcements of " (account.display_name) } }
+            (announcement_article(tr, urls, account, a, true))
+            p { a href=(urls.actor(&account.username)) { (tr("pub_all_of")) " " (account.display_name) } }
         },
     )
 }
 
-pub fn gone(title: &str) -> String {
+/// A retracted announcement's page.
+pub fn gone(tr: Texts<'_>) -> String {
     layout(
-        title,
-        "en",
+        tr,
+        tr("pub_retracted"),
         html! {},
-        html! { h1 { (title) } p { "This announcement was retracted by its publisher." } },
+        html! { h1 { (tr("pub_retracted")) } p { (tr("pub_retracted_text")) } },
     )
 }
 
-pub fn not_found() -> String {
+pub fn not_found(tr: Texts<'_>) -> String {
     layout(
-        "Not found",
-        "en",
+        tr,
+        tr("pub_not_found"),
         html! {},
-        html! { h1 { "Not found" } p { "There is nothing at this address." } },
+        html! { h1 { (tr("pub_not_found")) } p { (tr("pub_not_found_text")) } },
     )
 }
 

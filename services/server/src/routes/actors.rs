@@ -7,8 +7,15 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{activity_json, html, wants_activity_json};
+use crate::staff::i18n::Lang;
 use crate::startup::Services;
 use crate::ApiError;
+
+/// The public pages' texts in the reader's language (`Accept-Language`).
+fn texts(req: &HttpRequest) -> impl Fn(&str) -> &'static str {
+    let lang = Lang::negotiate(req);
+    move |key| lang.t(key)
+}
 
 const PAGE_SIZE: i64 = 20;
 
@@ -26,7 +33,7 @@ async fn account(s: &Services, username: &str) -> Result<Account, ApiError> {
 fn readable(req: &HttpRequest, result: Result<HttpResponse, ApiError>) -> Result<HttpResponse, ApiError> {
     match result {
         Err(ApiError::NotFound) if !wants_activity_json(req) => {
-            Ok(html(StatusCode::NOT_FOUND, pages::not_found()))
+            Ok(html(StatusCode::NOT_FOUND, pages::not_found(&texts(req))))
         }
         other => other,
     }
@@ -58,9 +65,9 @@ pub async fn stylesheet() -> HttpResponse {
 }
 
 #[get("/")]
-pub async fn home(s: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+pub async fn home(s: web::Data<Services>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let accounts = s.store.list_accounts().await?;
-    Ok(html(StatusCode::OK, pages::home(&s.urls, &accounts)))
+    Ok(html(StatusCode::OK, pages::home(&texts(&req), &s.urls, &accounts)))
 }
 
 #[get("/actor")]
@@ -87,7 +94,8 @@ pub async fn actor(
     let has_more = items.len() as i64 > PAGE_SIZE;
     let shown = &items[..items.len().min(PAGE_SIZE as usize)];
     let follower_count = s.store.follower_count(account.id).await?;
-    Ok(html(StatusCode::OK, pages::profile(&s.urls, &account, follower_count, shown, page_no, has_more)))
+    let page = pages::profile(&texts(&req), &s.urls, &account, follower_count, shown, page_no, has_more);
+    Ok(html(StatusCode::OK, page))
 }
 
 #[get("/users/{username}/outbox")]
@@ -184,7 +192,7 @@ pub async fn announcement(
             t["@context"] = Value::String(vocab::AS_CONTEXT.into());
             activity_json(StatusCode::GONE, &t)
         } else {
-            html(StatusCode::GONE, pages::gone("Announcement retracted"))
+            html(StatusCode::GONE, pages::gone(&texts(&req)))
         });
     }
     if json {
@@ -192,7 +200,7 @@ pub async fn announcement(
         n["@context"] = vocab::context();
         return Ok(activity_json(StatusCode::OK, &n));
     }
-    Ok(html(StatusCode::OK, pages::announcement(&s.urls, &account, &a)))
+    Ok(html(StatusCode::OK, pages::announcement(&texts(&req), &s.urls, &account, &a)))
 }
 
 /// The announcements of every account here that carry a hashtag, where a hashtag in an
@@ -200,13 +208,14 @@ pub async fn announcement(
 #[get("/tags/{tag}")]
 pub async fn tag(
     s: web::Data<Services>,
+    req: HttpRequest,
     path: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let tag = path.into_inner().to_lowercase();
     // Only what the renderer links as a tag has a page; anything else is not found.
     if !herold_publishing::is_tag(&tag) {
-        return Ok(html(StatusCode::NOT_FOUND, pages::not_found()));
+        return Ok(html(StatusCode::NOT_FOUND, pages::not_found(&texts(&req))));
     }
     let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
     let items = s.store.tagged_announcements(&tag, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE).await?;
@@ -217,9 +226,9 @@ pub async fn tag(
         .take(PAGE_SIZE as usize)
         .filter_map(|a| accounts.iter().find(|acc| acc.id == a.account_id).map(|acc| (acc, a)))
         .collect();
-    Ok(html(StatusCode::OK, pages::tag(&s.urls, &tag, &shown, page_no, has_more)))
+    Ok(html(StatusCode::OK, pages::tag(&texts(&req), &s.urls, &tag, &shown, page_no, has_more)))
 }
 
-pub async fn not_found() -> HttpResponse {
-    html(StatusCode::NOT_FOUND, pages::not_found())
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    html(StatusCode::NOT_FOUND, pages::not_found(&texts(&req)))
 }

@@ -12,6 +12,7 @@ use herold_publishing::{media, render_text, Draft, PublishError};
 use herold_store::{Account, Announcement, DraftRecord, StoredTranslation};
 use serde::Deserialize;
 
+use super::i18n::Lang;
 use super::views::{self, ComposeForm, Dashboard, DraftPage};
 use super::{see_other, Staff};
 use crate::error::ApiError;
@@ -232,7 +233,7 @@ pub async fn create(
     staff.respond(&s, result)
 }
 
-fn draft_preview(s: &Services, account: &Account, d: &DraftRecord) -> maud::Markup {
+fn draft_preview(s: &Services, lang: Lang, account: &Account, d: &DraftRecord) -> maud::Markup {
     let preview = Announcement {
         id: 0,
         public_id: d.announcement_public_id.clone().unwrap_or_else(|| d.public_id.clone()),
@@ -258,7 +259,7 @@ fn draft_preview(s: &Services, account: &Account, d: &DraftRecord) -> maud::Mark
         attachments: d.media.clone(),
         mentions: d.content.mentions.clone(),
     };
-    announcement_article(&s.urls, account, &preview, false)
+    announcement_article(&|key| lang.t(key), &s.urls, account, &preview, false)
 }
 
 async fn draft_page(
@@ -271,7 +272,7 @@ async fn draft_page(
     let account = own_account(s, staff, &d.account_username).await?;
     let page = DraftPage {
         draft: d,
-        preview: draft_preview(s, &account, d),
+        preview: draft_preview(s, staff.lang, &account, d),
         four_eyes: s.four_eyes(&d.org_slug, &d.account_username),
         error,
     };
@@ -422,7 +423,7 @@ async fn announcement_page(
     let page = views::AnnouncementPage {
         account: &account,
         announcement: &a,
-        article: announcement_article(&s.urls, &account, &a, false),
+        article: announcement_article(&|key| staff.lang.t(key), &s.urls, &account, &a, false),
         stats: &stats,
         drafts: &drafts,
         error,
