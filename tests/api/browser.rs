@@ -41,6 +41,7 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
             follow_id: format!("https://server{n}.example/follows/1"),
             style: herold_store::SubscriptionStyle::Mastodon,
             state,
+            follow_back_id: None,
         };
         let audit =
             herold_store::AuditEntry::new("test", "relay.subscribe", format!("relay:server{n}.example"));

@@ -73,6 +73,7 @@ async fn kill_during_relay_fan_out_loses_nothing(db: Db) {
             follow_id: format!("{}/servers/{n}/follow", sink.base),
             style: herold_store::SubscriptionStyle::Mastodon,
             state: herold_store::SubscriptionState::Active,
+            follow_back_id: None,
         };
         let audit = herold_store::AuditEntry::new("test", "relay.subscribe", format!("relay:{n}"));
         store.relay_subscribe(subscriber, Vec::new(), audit).await.unwrap();

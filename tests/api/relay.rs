@@ -150,6 +150,14 @@ async fn litepub_publishers_are_followed_back(db: Db) {
     app.services.deliverer.wake();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(listening.received_of("Follow").await.is_empty(), "only publishers are followed back");
+
+    // Unsubscribing ends both directions: the relay undoes its Follow.
+    publishing.unfollow(&relay).await;
+    let undo = eventually(15, "the relay's Undo of its Follow", || async {
+        publishing.received_of("Undo").await.into_iter().find(|u| u["actor"] == relay)
+    })
+    .await;
+    assert_eq!(undo["body"]["object"]["id"], follow["body"]["id"], "{undo}");
 }
 
 async fn publishers_reach_every_subscriber_but_their_own_server(db: Db) {
@@ -257,6 +265,7 @@ async fn subscribed_sink(app: &TestApp) -> herold_tests::fake_remote::FakeRemote
         follow_id: format!("{}/follow", sink.base),
         style: SubscriptionStyle::Mastodon,
         state: SubscriptionState::Active,
+        follow_back_id: None,
     };
     let audit = herold_store::AuditEntry::new("test", "relay.subscribe", "relay:subscriber.example");
     app.store.relay_subscribe(subscriber, Vec::new(), audit).await.unwrap();

@@ -139,6 +139,7 @@ async fn fan_out(
                 inbox,
                 style: herold_store::SubscriptionStyle::Mastodon,
                 state: herold_store::SubscriptionState::Active,
+                follow_back_id: None,
             };
             let audit = herold_store::AuditEntry::new("bench", "relay.subscribe", format!("relay:{i}"));
             store.relay_subscribe(subscriber, Vec::new(), audit).await.unwrap();

@@ -83,6 +83,7 @@ async fn relay(db: Db, subscribers: usize, rate: f64, seconds: u64) -> (usize, D
             follow_id: format!("http://{host}/servers/{i}/follow"),
             style: SubscriptionStyle::Mastodon,
             state: SubscriptionState::Active,
+            follow_back_id: None,
         };
         let audit = AuditEntry::new("bench", "relay.subscribe", format!("relay:{host}"));
         store.relay_subscribe(subscriber, Vec::new(), audit).await.unwrap();

@@ -123,11 +123,11 @@ impl Relay {
                 }
                 let follow_id = vocab::id_of(object)
                     .ok_or_else(|| FederationError::Invalid("the Undo names no activity".into()))?;
-                self.unsubscribe(&actor.uri, Some(follow_id)).await?
+                self.unsubscribe(&actor.uri, Some(follow_id), true).await?
             }
             // The subscribing actor itself is gone.
             "Delete" if vocab::id_of(object) == Some(actor.uri.as_str()) => {
-                self.unsubscribe(&actor.uri, None).await?
+                self.unsubscribe(&actor.uri, None, false).await?
             }
             "Create" | "Update" | "Delete" | "Announce" | "Move" => {
                 self.forward(kind, &activity, body, &actor).await?
@@ -191,9 +191,13 @@ impl Relay {
         };
         let inbox = actor.shared_inbox.clone().unwrap_or_else(|| actor.inbox.clone());
         let mut answers = Vec::new();
+        let mut follow_back_id = None;
         if state == SubscriptionState::Active {
             answers.push(self.answer("Accept", follow, &inbox));
-            answers.extend(self.follow_back(style, &actor.uri, &host, &inbox).await?);
+            if let Some(follow) = self.follow_back(style, &actor.uri, &host, &inbox).await? {
+                follow_back_id = Some(follow.uri.clone());
+                answers.push(follow);
+            }
         }
         let audit =
             AuditEntry::new("remote", "relay.subscribe", format!("relay:{host}")).with_detail(json!({
@@ -201,20 +205,37 @@ impl Relay {
                 "style": style.as_str(),
                 "state": state.as_str(),
             }));
-        let subscriber = NewSubscriber { actor_uri: actor.uri.clone(), host, inbox, follow_id, style, state };
+        let subscriber = NewSubscriber {
+            actor_uri: actor.uri.clone(),
+            host,
+            inbox,
+            follow_id,
+            style,
+            state,
+            follow_back_id,
+        };
         self.store.relay_subscribe(subscriber, answers, audit).await?;
         Ok(RelayReceived::Subscribed { pending: state == SubscriptionState::Pending })
     }
 
+    /// Ends a subscription at the subscriber's word; with `undo_follow_back`, the relay's own
+    /// Follow of it (if any) is undone too (not for an actor that is gone).
     async fn unsubscribe(
         &self,
         actor_uri: &str,
         follow_id: Option<&str>,
+        undo_follow_back: bool,
     ) -> Result<RelayReceived, FederationError> {
         let host = host_of(actor_uri)?;
         let audit = AuditEntry::new("remote", "relay.unsubscribe", format!("relay:{host}"))
             .with_detail(json!({ "actor": actor_uri }));
-        Ok(if self.store.relay_unsubscribe(actor_uri, follow_id, None, audit).await? {
+        let mut farewells = Vec::new();
+        if undo_follow_back {
+            if let Some(s) = self.store.relay_subscriber(actor_uri).await? {
+                farewells.extend(self.undo_follow_back(&s));
+            }
+        }
+        Ok(if self.store.relay_unsubscribe(actor_uri, follow_id, farewells, audit).await? {
             RelayReceived::Unsubscribed
         } else {
             RelayReceived::Ignored
@@ -380,6 +401,29 @@ impl Relay {
         }))
     }
 
+    /// The Undo of the relay's Follow of a subscriber, if it sent one.
+    fn undo_follow_back(&self, s: &Subscriber) -> Option<NewActivity> {
+        let follow_id = s.follow_back_id.as_ref()?;
+        let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
+        let relay = self.urls.relay_actor();
+        let undo = json!({
+            "@context": vocab::AS_CONTEXT,
+            "id": uri,
+            "type": "Undo",
+            "actor": relay,
+            "object": { "id": follow_id, "type": "Follow", "actor": relay, "object": s.actor_uri },
+        });
+        Some(NewActivity {
+            body: undo.to_string(),
+            uri,
+            kind: "Undo".into(),
+            account_id: None,
+            signer: Some(RELAY_SIGNER.into()),
+            audience: Audience::Inboxes(vec![s.inbox.clone()]),
+            priority: Priority::Urgent,
+        })
+    }
+
     /// Whether an Accept's or Reject's object is a Follow the relay sent.
     fn answers_our_follow(&self, object: &Value) -> bool {
         let relay = self.urls.relay_actor();
@@ -402,20 +446,23 @@ impl Relay {
     pub async fn approve(&self, actor_uri: &str, by: &str) -> Result<Option<Subscriber>, FederationError> {
         let Some(pending) = self.store.relay_subscriber(actor_uri).await? else { return Ok(None) };
         let mut answers = vec![self.answer("Accept", &self.follow_of(&pending), &pending.inbox)];
-        answers.extend(self.follow_back(pending.style, actor_uri, &pending.host, &pending.inbox).await?);
+        let follow = self.follow_back(pending.style, actor_uri, &pending.host, &pending.inbox).await?;
+        let follow_back_id = follow.as_ref().map(|f| f.uri.clone());
+        answers.extend(follow);
         let audit = AuditEntry::new(by, "relay.approve", format!("relay:{}", pending.host))
             .with_detail(json!({ "actor": actor_uri }));
-        Ok(self.store.relay_approve(actor_uri, answers, audit).await?)
+        Ok(self.store.relay_approve(actor_uri, answers, follow_back_id.as_deref(), audit).await?)
     }
 
     /// Ends a subscription at the operator's word (pending or active) and tells the
     /// subscriber with a Reject, so that its server does not show the relay as waiting.
     pub async fn reject(&self, actor_uri: &str, by: &str) -> Result<bool, FederationError> {
         let Some(s) = self.store.relay_subscriber(actor_uri).await? else { return Ok(false) };
-        let reject = self.answer("Reject", &self.follow_of(&s), &s.inbox);
+        let mut farewells = vec![self.answer("Reject", &self.follow_of(&s), &s.inbox)];
+        farewells.extend(self.undo_follow_back(&s));
         let audit = AuditEntry::new(by, "relay.reject", format!("relay:{}", s.host))
             .with_detail(json!({ "actor": actor_uri }));
-        Ok(self.store.relay_unsubscribe(actor_uri, Some(&s.follow_id), Some(reject), audit).await?)
+        Ok(self.store.relay_unsubscribe(actor_uri, Some(&s.follow_id), farewells, audit).await?)
     }
 
     /// Blocks a domain and its subdomains from subscribing and publishing; ends their

@@ -63,6 +63,8 @@ pub struct NewSubscriber {
     pub follow_id: String,
     pub style: SubscriptionStyle,
     pub state: SubscriptionState,
+    /// The id of the relay's own Follow of this subscriber (LitePub publishers), if sent.
+    pub follow_back_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +75,7 @@ pub struct Subscriber {
     pub follow_id: String,
     pub style: SubscriptionStyle,
     pub state: SubscriptionState,
+    pub follow_back_id: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -93,18 +96,19 @@ pub trait RelayStore: Send + Sync {
         &self,
         actor_uri: &str,
         answers: Vec<NewActivity>,
+        follow_back_id: Option<&str>,
         audit: AuditEntry,
     ) -> Result<Option<Subscriber>>;
     async fn relay_subscriber(&self, actor_uri: &str) -> Result<Option<Subscriber>>;
     /// Ends a subscription (Undo, the subscriber's Delete, or the operator's rejection);
     /// with `follow_id`, only if it is the one that Follow created. Returns whether it existed.
-    /// With `farewell`, the Reject that tells the subscriber, queued in the same
-    /// transaction.
+    /// `farewells` (the Reject that tells the subscriber, the Undo of the relay's own
+    /// Follow) are queued in the same transaction.
     async fn relay_unsubscribe(
         &self,
         actor_uri: &str,
         follow_id: Option<&str>,
-        farewell: Option<NewActivity>,
+        farewells: Vec<NewActivity>,
         audit: AuditEntry,
     ) -> Result<bool>;
     async fn relay_subscribers(&self) -> Result<Vec<Subscriber>>;

@@ -7,13 +7,15 @@ use sqlx::Row;
 use super::{PgStore, SqliteStore};
 use crate::*;
 
-const SUBSCRIBER_COLUMNS: &str = "actor_uri, host, inbox, follow_id, style, state, created_at, updated_at";
+const SUBSCRIBER_COLUMNS: &str =
+    "actor_uri, host, inbox, follow_id, style, state, follow_back_id, created_at, updated_at";
 
 fn subscriber_from<R: Row>(r: &R) -> Result<Subscriber>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
     let corrupt = |what: &str, v: &str| {
         StoreError::Database(sqlx::Error::Decode(format!("unknown {what} {v:?} in the database").into()))
@@ -27,6 +29,7 @@ where
         follow_id: r.try_get("follow_id")?,
         style: SubscriptionStyle::parse(&style).ok_or_else(|| corrupt("subscription style", &style))?,
         state: SubscriptionState::parse(&state).ok_or_else(|| corrupt("subscription state", &state))?,
+        follow_back_id: r.try_get("follow_back_id")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -58,10 +61,11 @@ macro_rules! relay_sql {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
                 sqlx::query(
-                    "INSERT INTO relay_subscribers (actor_uri, host, inbox, follow_id, style, state, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (actor_uri) DO UPDATE SET host = excluded.host, \
-                     inbox = excluded.inbox, follow_id = excluded.follow_id, style = excluded.style, \
+                    "INSERT INTO relay_subscribers (actor_uri, host, inbox, follow_id, style, state, created_at, updated_at, \
+                     follow_back_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT (actor_uri) DO UPDATE SET \
+                     host = excluded.host, inbox = excluded.inbox, follow_id = excluded.follow_id, style = excluded.style, \
                      state = CASE WHEN relay_subscribers.state = 'active' THEN 'active' ELSE excluded.state END, \
+                     follow_back_id = COALESCE(excluded.follow_back_id, relay_subscribers.follow_back_id), \
                      updated_at = excluded.updated_at",
                 )
                 .bind(&s.actor_uri)
@@ -71,6 +75,7 @@ macro_rules! relay_sql {
                 .bind(s.style.as_str())
                 .bind(s.state.as_str())
                 .bind(now)
+                .bind(&s.follow_back_id)
                 .execute(&mut *tx)
                 .await?;
                 for answer in &answers {
@@ -84,14 +89,22 @@ macro_rules! relay_sql {
                 Ok(stored)
             }
 
-            async fn relay_approve(&self, actor_uri: &str, answers: Vec<NewActivity>, audit: AuditEntry) -> Result<Option<Subscriber>> {
+            async fn relay_approve(
+                &self,
+                actor_uri: &str,
+                answers: Vec<NewActivity>,
+                follow_back_id: Option<&str>,
+                audit: AuditEntry,
+            ) -> Result<Option<Subscriber>> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
                 let changed = sqlx::query(
-                    "UPDATE relay_subscribers SET state = 'active', updated_at = $1 WHERE actor_uri = $2 AND state = 'pending'",
+                    "UPDATE relay_subscribers SET state = 'active', updated_at = $1, \
+                     follow_back_id = COALESCE($3, follow_back_id) WHERE actor_uri = $2 AND state = 'pending'",
                 )
                 .bind(now)
                 .bind(actor_uri)
+                .bind(follow_back_id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -116,7 +129,7 @@ macro_rules! relay_sql {
                 &self,
                 actor_uri: &str,
                 follow_id: Option<&str>,
-                farewell: Option<NewActivity>,
+                farewells: Vec<NewActivity>,
                 audit: AuditEntry,
             ) -> Result<bool> {
                 let now = now_millis();
@@ -132,7 +145,7 @@ macro_rules! relay_sql {
                 if removed == 0 {
                     return Ok(false);
                 }
-                if let Some(farewell) = &farewell {
+                for farewell in &farewells {
                     Self::insert_activity(&mut tx, farewell, None, now).await?;
                 }
                 Self::audit(&mut tx, &self.seal, &audit, now).await?;
