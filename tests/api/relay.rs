@@ -158,6 +158,25 @@ async fn litepub_publishers_are_followed_back(db: Db) {
     })
     .await;
     assert_eq!(undo["body"]["object"]["id"], follow["body"]["id"], "{undo}");
+
+    // So does the operator taking a server off the publisher list; the subscription stays.
+    let unlisted = Peer::start("rfc9421");
+    assert!(app.services.relay.add_publisher(&unlisted.actor(), "operator").await.unwrap());
+    let follow_id = unlisted.follow(&relay).await;
+    accepted(&unlisted, &follow_id).await;
+    let follow = eventually(15, "the relay's Follow", || async {
+        unlisted.received_of("Follow").await.into_iter().next()
+    })
+    .await;
+    assert!(app.services.relay.remove_publisher(&unlisted.actor(), "operator").await.unwrap());
+    app.services.deliverer.wake();
+    let undo = eventually(15, "the relay's Undo after the unlisting", || async {
+        unlisted.received_of("Undo").await.into_iter().find(|u| u["actor"] == relay)
+    })
+    .await;
+    assert_eq!(undo["body"]["object"]["id"], follow["body"]["id"]);
+    let still = app.store.relay_subscriber(&unlisted.actor()).await.unwrap().expect("still subscribed");
+    assert_eq!(still.follow_back_id, None);
 }
 
 async fn publishers_reach_every_subscriber_but_their_own_server(db: Db) {

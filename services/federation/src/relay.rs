@@ -499,10 +499,22 @@ impl Relay {
         Ok(self.store.relay_publisher_add(&entry, audit).await?)
     }
 
+    /// Unlists a publisher; the relay stops following the LitePub subscribers that may no
+    /// longer publish (their posts would only meet refusals).
     pub async fn remove_publisher(&self, entry: &str, by: &str) -> Result<bool, FederationError> {
         let entry = normalise_publisher(entry)?;
+        let remaining: Vec<String> =
+            self.store.relay_publishers().await?.into_iter().filter(|p| *p != entry).collect();
+        let unfollows = self
+            .store
+            .relay_subscribers()
+            .await?
+            .into_iter()
+            .filter(|s| !relay_publisher_allowed(&s.actor_uri, &s.host, &remaining))
+            .filter_map(|s| self.undo_follow_back(&s).map(|undo| (s.actor_uri, undo)))
+            .collect();
         let audit = AuditEntry::new(by, "relay.publisher_remove", publisher_subject(&entry)?);
-        Ok(self.store.relay_publisher_remove(&entry, audit).await?)
+        Ok(self.store.relay_publisher_remove(&entry, unfollows, audit).await?)
     }
 }
 

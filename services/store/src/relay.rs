@@ -121,7 +121,15 @@ pub trait RelayStore: Send + Sync {
     async fn relay_blocks(&self) -> Result<Vec<String>>;
     /// Lists a publisher (a domain or an actor URI). Returns whether it was new.
     async fn relay_publisher_add(&self, entry: &str, audit: AuditEntry) -> Result<bool>;
-    async fn relay_publisher_remove(&self, entry: &str, audit: AuditEntry) -> Result<bool>;
+    /// Unlists a publisher and, together, queues `unfollows` (the relay's Undo of its
+    /// follow-back of each subscriber that may no longer publish, by actor) and forgets those
+    /// follow-backs. Returns whether it was listed.
+    async fn relay_publisher_remove(
+        &self,
+        entry: &str,
+        unfollows: Vec<(String, NewActivity)>,
+        audit: AuditEntry,
+    ) -> Result<bool>;
     async fn relay_publishers(&self) -> Result<Vec<String>>;
     /// Passes an incoming activity on: records the `seen` keys and stores `activities` with
     /// their deliveries, in one transaction. `false`, with nothing stored, when any of the

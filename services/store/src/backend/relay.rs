@@ -233,7 +233,12 @@ macro_rules! relay_sql {
                 Ok(added > 0)
             }
 
-            async fn relay_publisher_remove(&self, entry: &str, audit: AuditEntry) -> Result<bool> {
+            async fn relay_publisher_remove(
+                &self,
+                entry: &str,
+                unfollows: Vec<(String, NewActivity)>,
+                audit: AuditEntry,
+            ) -> Result<bool> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
                 let removed = sqlx::query("DELETE FROM relay_publishers WHERE entry = $1")
@@ -242,6 +247,13 @@ macro_rules! relay_sql {
                     .await?
                     .rows_affected();
                 if removed > 0 {
+                    for (actor_uri, undo) in &unfollows {
+                        sqlx::query("UPDATE relay_subscribers SET follow_back_id = NULL WHERE actor_uri = $1")
+                            .bind(actor_uri)
+                            .execute(&mut *tx)
+                            .await?;
+                        Self::insert_activity(&mut tx, undo, None, now).await?;
+                    }
                     let audit = audit.with_detail(serde_json::json!({ "publisher": entry }));
                     Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 }
