@@ -122,61 +122,75 @@ async fn about(peer: &Peer, object: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The `nth` activity of `kind` the relay sent to `peer`, once it has arrived.
+async fn from_relay(peer: &Peer, kind: &str, nth: usize, relay: &str) -> serde_json::Value {
+    eventually(15, &format!("the relay's {kind} number {}", nth + 1), || async {
+        peer.received_of(kind).await.into_iter().filter(|a| a["actor"] == relay).nth(nth)
+    })
+    .await
+}
+
 /// A LitePub server sends its posts to the actors following it, so the relay follows back
-/// a LitePub subscriber on its publisher list (and no other): the subscriber's Accept of
-/// that Follow is taken at the relay inbox.
+/// the LitePub subscribers on its publisher list, whichever came first, and no others; the
+/// subscriber's Accept is taken at the relay inbox. The Follow is undone when the server
+/// unsubscribes, leaves the publisher list or is blocked.
 async fn litepub_publishers_are_followed_back(db: Db) {
     let app = relay_app(db, "open").await;
     let relay = app.url("/relay");
+    let relay_ops = &app.services.relay;
+    let follow_back = |peer: &Peer| {
+        let actor = peer.actor();
+        let store = app.store.clone();
+        async move { store.relay_subscriber(&actor).await.unwrap().expect("subscribed").follow_back_id }
+    };
+    let follow_of = |peer, nth| from_relay(peer, "Follow", nth, &relay);
+    let undo_of = |peer, nth| from_relay(peer, "Undo", nth, &relay);
+
+    // Listed, then subscribed: followed back; its Accept is taken.
     let publishing = Peer::start("rfc9421");
-    let listening = Peer::start("rfc9421");
-    assert!(app.services.relay.add_publisher(&publishing.actor(), "operator").await.unwrap());
-    for peer in [&publishing, &listening] {
-        let follow_id = peer.follow(&relay).await;
-        accepted(peer, &follow_id).await;
-    }
-    let follow = eventually(15, "the relay's Follow at the publishing subscriber", || async {
-        publishing.received_of("Follow").await.into_iter().next()
-    })
-    .await;
+    assert!(relay_ops.add_publisher(&publishing.actor(), "operator").await.unwrap());
+    let follow_id = publishing.follow(&relay).await;
+    accepted(&publishing, &follow_id).await;
+    let follow = follow_of(&publishing, 0).await;
     assert_eq!(follow["actor"], relay);
     assert_eq!(follow["body"]["object"], publishing.actor());
+    assert_eq!(follow_back(&publishing).await.as_deref(), follow["body"]["id"].as_str());
     eventually(15, "the subscriber's Accept taken by the relay inbox", || async {
         publishing.sent().await.into_iter().find(|r| {
             r["activityType"] == "Accept" && r["url"] == app.url("/relay/inbox") && r["status"] == 202
         })
     })
     .await;
-    app.services.deliverer.wake();
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert!(listening.received_of("Follow").await.is_empty(), "only publishers are followed back");
 
-    // Unsubscribing ends both directions: the relay undoes its Follow.
+    // Subscribed, not listed: not followed; listed later: followed then.
+    let later = Peer::start("rfc9421");
+    let follow_id = later.follow(&relay).await;
+    accepted(&later, &follow_id).await;
+    assert_eq!(follow_back(&later).await, None, "only publishers are followed back");
+    assert!(relay_ops.add_publisher(&later.actor(), "operator").await.unwrap());
+    app.services.deliverer.wake();
+    let later_follow = follow_of(&later, 0).await;
+    assert_eq!(follow_back(&later).await.as_deref(), later_follow["body"]["id"].as_str());
+
+    // Unsubscribing undoes it.
     publishing.unfollow(&relay).await;
-    let undo = eventually(15, "the relay's Undo of its Follow", || async {
-        publishing.received_of("Undo").await.into_iter().find(|u| u["actor"] == relay)
-    })
-    .await;
+    let undo = undo_of(&publishing, 0).await;
     assert_eq!(undo["body"]["object"]["id"], follow["body"]["id"], "{undo}");
 
-    // So does the operator taking a server off the publisher list; the subscription stays.
-    let unlisted = Peer::start("rfc9421");
-    assert!(app.services.relay.add_publisher(&unlisted.actor(), "operator").await.unwrap());
-    let follow_id = unlisted.follow(&relay).await;
-    accepted(&unlisted, &follow_id).await;
-    let follow = eventually(15, "the relay's Follow", || async {
-        unlisted.received_of("Follow").await.into_iter().next()
-    })
-    .await;
-    assert!(app.services.relay.remove_publisher(&unlisted.actor(), "operator").await.unwrap());
+    // So does leaving the publisher list; the subscription stays.
+    assert!(relay_ops.remove_publisher(&later.actor(), "operator").await.unwrap());
     app.services.deliverer.wake();
-    let undo = eventually(15, "the relay's Undo after the unlisting", || async {
-        unlisted.received_of("Undo").await.into_iter().find(|u| u["actor"] == relay)
-    })
-    .await;
-    assert_eq!(undo["body"]["object"]["id"], follow["body"]["id"]);
-    let still = app.store.relay_subscriber(&unlisted.actor()).await.unwrap().expect("still subscribed");
-    assert_eq!(still.follow_back_id, None);
+    assert_eq!(undo_of(&later, 0).await["body"]["object"]["id"], later_follow["body"]["id"]);
+    assert_eq!(follow_back(&later).await, None);
+
+    // And a block of its server, which also ends the subscription.
+    assert!(relay_ops.add_publisher(&later.actor(), "operator").await.unwrap());
+    app.services.deliverer.wake();
+    let again = follow_of(&later, 1).await;
+    relay_ops.block("127.0.0.1", "operator").await.unwrap();
+    app.services.deliverer.wake();
+    assert_eq!(undo_of(&later, 1).await["body"]["object"]["id"], again["body"]["id"]);
+    assert!(app.store.relay_subscriber(&later.actor()).await.unwrap().is_none());
 }
 
 async fn publishers_reach_every_subscriber_but_their_own_server(db: Db) {

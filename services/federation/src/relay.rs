@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use herold_domain::now_millis;
 use herold_store::{
-    relay_blocked, relay_publisher_allowed, Audience, AuditEntry, NewActivity, NewSubscriber, Priority,
-    RemoteActor, Store, Subscriber, SubscriptionState, SubscriptionStyle,
+    relay_blocked, relay_publisher_allowed, Audience, AuditEntry, FollowBackChange, NewActivity,
+    NewSubscriber, Priority, RemoteActor, Store, Subscriber, SubscriptionState, SubscriptionStyle,
 };
 use serde_json::{json, Value};
 
@@ -132,8 +132,20 @@ impl Relay {
             "Create" | "Update" | "Delete" | "Announce" | "Move" => {
                 self.forward(kind, &activity, body, &actor).await?
             }
-            // A LitePub subscriber answering the relay's follow-back: nothing to keep.
-            "Accept" | "Reject" if self.answers_our_follow(object) => RelayReceived::Ignored,
+            // A subscriber answering the relay's follow-back: an Accept changes nothing, a
+            // Reject ends the follow-back.
+            "Accept" | "Reject" if self.answers_our_follow(object, &actor.uri) => {
+                if kind == "Reject" {
+                    if let Some(follow_id) = vocab::id_of(object) {
+                        let host = host_of(&actor.uri)?;
+                        let audit =
+                            AuditEntry::new("remote", "relay.follow_back_refused", format!("relay:{host}"))
+                                .with_detail(json!({ "actor": actor.uri }));
+                        self.store.relay_follow_back_refused(&actor.uri, follow_id, audit).await?;
+                    }
+                }
+                RelayReceived::Ignored
+            }
             other => {
                 return Err(FederationError::NotAccepted(format!(
                     "the relay inbox takes subscriptions (Follow, Undo) and public Create, Update, Delete, \
@@ -382,6 +394,11 @@ impl Relay {
         {
             return Ok(None);
         }
+        Ok(Some(self.follow(actor_uri, inbox)))
+    }
+
+    /// The relay's Follow of a subscriber.
+    fn follow(&self, actor_uri: &str, inbox: &str) -> NewActivity {
         let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
         let follow = json!({
             "@context": vocab::AS_CONTEXT,
@@ -390,7 +407,7 @@ impl Relay {
             "actor": self.urls.relay_actor(),
             "object": actor_uri,
         });
-        Ok(Some(NewActivity {
+        NewActivity {
             body: follow.to_string(),
             uri,
             kind: "Follow".into(),
@@ -398,7 +415,17 @@ impl Relay {
             signer: Some(RELAY_SIGNER.into()),
             audience: Audience::Inboxes(vec![inbox.to_owned()]),
             priority: Priority::Urgent,
-        }))
+        }
+    }
+
+    /// The end of the relay's follow-back of `s`, if there is one.
+    fn unfollow(&self, s: &Subscriber) -> Option<FollowBackChange> {
+        Some(FollowBackChange {
+            actor_uri: s.actor_uri.clone(),
+            expected: s.follow_back_id.clone(),
+            new: None,
+            activity: self.undo_follow_back(s)?,
+        })
     }
 
     /// The Undo of the relay's Follow of a subscriber, if it sent one.
@@ -424,12 +451,16 @@ impl Relay {
         })
     }
 
-    /// Whether an Accept's or Reject's object is a Follow the relay sent.
-    fn answers_our_follow(&self, object: &Value) -> bool {
+    /// Whether an Accept's or Reject's object is a Follow the relay sent to `sender`: one of
+    /// the relay's activity ids, and (when the Follow is embedded) the relay's Follow of the
+    /// sender.
+    fn answers_our_follow(&self, object: &Value, sender: &str) -> bool {
         let relay = self.urls.relay_actor();
-        let by_relay = object.get("actor").and_then(vocab::id_of) == Some(relay.as_str());
-        let our_id = vocab::id_of(object).is_some_and(|id| id.starts_with(&self.urls.relay_activity("")));
-        by_relay || our_id
+        let ours = vocab::id_of(object).is_some_and(|id| id.starts_with(&self.urls.relay_activity("")));
+        let embedded_matches = !object.is_object()
+            || (object.get("actor").and_then(vocab::id_of) == Some(relay.as_str())
+                && object.get("object").and_then(vocab::id_of) == Some(sender));
+        ours && embedded_matches
     }
 
     /// The Follow a subscription was made with, as far as the relay keeps it.
@@ -469,8 +500,16 @@ impl Relay {
     /// subscriptions.
     pub async fn block(&self, domain: &str, by: &str) -> Result<u64, FederationError> {
         let domain = normalise_domain(domain)?;
+        let unfollows = self
+            .store
+            .relay_subscribers()
+            .await?
+            .iter()
+            .filter(|s| relay_blocked(&s.host, std::slice::from_ref(&domain)))
+            .filter_map(|s| self.unfollow(s))
+            .collect();
         let audit = AuditEntry::new(by, "relay.block", format!("relay:{domain}"));
-        Ok(self.store.relay_block(&domain, audit).await?)
+        Ok(self.store.relay_block(&domain, unfollows, audit).await?)
     }
 
     pub async fn unblock(&self, domain: &str, by: &str) -> Result<bool, FederationError> {
@@ -493,10 +532,30 @@ impl Relay {
     }
 
     /// Lists a publisher: a domain (with its subdomains) or one actor's URI.
+    /// Lists a publisher; the relay follows back the active LitePub subscribers it lets
+    /// publish, which subscribed before.
     pub async fn add_publisher(&self, entry: &str, by: &str) -> Result<bool, FederationError> {
         let entry = normalise_publisher(entry)?;
+        let listed = std::slice::from_ref(&entry);
+        let follows = self
+            .store
+            .relay_subscribers()
+            .await?
+            .into_iter()
+            .filter(|s| s.style == SubscriptionStyle::LitePub && s.state == SubscriptionState::Active)
+            .filter(|s| s.follow_back_id.is_none() && relay_publisher_allowed(&s.actor_uri, &s.host, listed))
+            .map(|s| {
+                let follow = self.follow(&s.actor_uri, &s.inbox);
+                FollowBackChange {
+                    new: Some(follow.uri.clone()),
+                    expected: None,
+                    actor_uri: s.actor_uri,
+                    activity: follow,
+                }
+            })
+            .collect();
         let audit = AuditEntry::new(by, "relay.publisher_add", publisher_subject(&entry)?);
-        Ok(self.store.relay_publisher_add(&entry, audit).await?)
+        Ok(self.store.relay_publisher_add(&entry, follows, audit).await?)
     }
 
     /// Unlists a publisher; the relay stops following the LitePub subscribers that may no
@@ -511,7 +570,7 @@ impl Relay {
             .await?
             .into_iter()
             .filter(|s| !relay_publisher_allowed(&s.actor_uri, &s.host, &remaining))
-            .filter_map(|s| self.undo_follow_back(&s).map(|undo| (s.actor_uri, undo)))
+            .filter_map(|s| self.unfollow(&s))
             .collect();
         let audit = AuditEntry::new(by, "relay.publisher_remove", publisher_subject(&entry)?);
         Ok(self.store.relay_publisher_remove(&entry, unfollows, audit).await?)

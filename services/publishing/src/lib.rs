@@ -484,7 +484,8 @@ pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
 }
 
 /// Puts announcements published before the tag pages existed on their tag pages (run at
-/// startup; each finds nothing to do once done). Returns how many it placed.
+/// startup). Texts with a '#' that is no tag (`#2026`, a URL fragment) are read again at
+/// each start; they are few. Returns how many it placed.
 pub async fn backfill_tags(store: &dyn Store) -> Result<usize, PublishError> {
     let mut placed = 0;
     let mut after = 0;

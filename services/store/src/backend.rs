@@ -1283,7 +1283,15 @@ macro_rules! sql_store {
 
             async fn set_announcement_tags(&self, announcement_id: i64, tags: &[String]) -> Result<()> {
                 let mut tx = self.pool.begin_with($begin).await?;
-                Self::set_tags(&mut tx, announcement_id, tags).await?;
+                let placed: i64 = sqlx::query("SELECT COUNT(*) AS n FROM announcement_tags WHERE announcement_id = $1")
+                    .bind(announcement_id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("n")?;
+                // An edit (on any instance) may have placed it meanwhile, from newer text.
+                if placed == 0 {
+                    Self::set_tags(&mut tx, announcement_id, tags).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

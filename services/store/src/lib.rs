@@ -107,7 +107,8 @@ pub trait Store: StaffStore + RelayStore + Send + Sync + 'static {
     /// Published announcements after `after_id` (by id) whose texts hold a '#' but which are
     /// on no tag page: those from before the tag pages existed.
     async fn announcements_without_tags(&self, after_id: i64, limit: i64) -> Result<Vec<Announcement>>;
-    /// Puts an announcement on the tag pages of `tags` (lower case, without '#').
+    /// Puts an announcement that is on no tag page on those of `tags` (lower case, without
+    /// '#'); one already on some (an edit placed it) is left as it is.
     async fn set_announcement_tags(&self, announcement_id: i64, tags: &[String]) -> Result<()>;
     /// By row id, retracted or not.
     async fn announcement_with_id(&self, id: i64) -> Result<Option<Announcement>>;

@@ -67,6 +67,17 @@ pub struct NewSubscriber {
     pub follow_back_id: Option<String>,
 }
 
+/// A change to the relay's follow-back of one subscriber, queued with the change that
+/// causes it: only if the subscription still has `expected`, it gets `new` and `activity`
+/// (the Follow or its Undo) is sent.
+#[derive(Debug, Clone)]
+pub struct FollowBackChange {
+    pub actor_uri: String,
+    pub expected: Option<String>,
+    pub new: Option<String>,
+    pub activity: NewActivity,
+}
+
 #[derive(Debug, Clone)]
 pub struct Subscriber {
     pub actor_uri: String,
@@ -114,20 +125,38 @@ pub trait RelayStore: Send + Sync {
     async fn relay_subscribers(&self) -> Result<Vec<Subscriber>>;
     /// `(state, count)`, for the public status page and metrics: counts only.
     async fn relay_counts(&self) -> Result<Vec<(String, i64)>>;
-    /// Blocks a domain and its subdomains, ending their subscriptions, in one transaction.
-    /// Returns how many subscriptions ended.
-    async fn relay_block(&self, domain: &str, audit: AuditEntry) -> Result<u64>;
+    /// Blocks a domain and its subdomains, ending their subscriptions (and undoing the
+    /// relay's follow-backs of them: `unfollows`), in one transaction. Returns how many
+    /// subscriptions ended.
+    async fn relay_block(
+        &self,
+        domain: &str,
+        unfollows: Vec<FollowBackChange>,
+        audit: AuditEntry,
+    ) -> Result<u64>;
     async fn relay_unblock(&self, domain: &str, audit: AuditEntry) -> Result<bool>;
     async fn relay_blocks(&self) -> Result<Vec<String>>;
-    /// Lists a publisher (a domain or an actor URI). Returns whether it was new.
-    async fn relay_publisher_add(&self, entry: &str, audit: AuditEntry) -> Result<bool>;
-    /// Unlists a publisher and, together, queues `unfollows` (the relay's Undo of its
-    /// follow-back of each subscriber that may no longer publish, by actor) and forgets those
-    /// follow-backs. Returns whether it was listed.
+    /// Lists a publisher (a domain or an actor URI), with the relay's follow-backs of the
+    /// LitePub subscribers it lets publish. Returns whether it was new.
+    async fn relay_publisher_add(
+        &self,
+        entry: &str,
+        follows: Vec<FollowBackChange>,
+        audit: AuditEntry,
+    ) -> Result<bool>;
+    /// Unlists a publisher, with the Undo of the relay's follow-back of each subscriber that
+    /// may no longer publish. Returns whether it was listed.
     async fn relay_publisher_remove(
         &self,
         entry: &str,
-        unfollows: Vec<(String, NewActivity)>,
+        unfollows: Vec<FollowBackChange>,
+        audit: AuditEntry,
+    ) -> Result<bool>;
+    /// A subscriber refused the relay's Follow `follow_id`: it is forgotten (and audited).
+    async fn relay_follow_back_refused(
+        &self,
+        actor_uri: &str,
+        follow_id: &str,
         audit: AuditEntry,
     ) -> Result<bool>;
     async fn relay_publishers(&self) -> Result<Vec<String>>;

@@ -100,6 +100,7 @@ pub fn activity_json(status: actix_web::http::StatusCode, body: &serde_json::Val
 pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::VARY, "Accept"))
+        // The page depends on both: JSON or HTML, and the reader's language.
+        .insert_header((header::VARY, "Accept, Accept-Language"))
         .body(body)
 }

@@ -5,10 +5,6 @@
 ALTER TABLE drafts ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE announcements ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]';
 
--- The Follow the relay sent back to a LitePub subscriber that may publish through it, so
--- that it can be undone when the subscription ends.
-ALTER TABLE relay_subscribers ADD COLUMN follow_back_id TEXT;
-
 -- Hashtags of published announcements (lower case, without '#'), for the public tag pages.
 -- Rewritten on every edit; cleared with the text when a retracted announcement expires.
 CREATE TABLE announcement_tags (

@@ -38,6 +38,31 @@ where
 macro_rules! relay_sql {
     ($name:ident, $db:ty, $begin:literal) => {
         impl $name {
+            /// Applies follow-back changes whose subscription is still as expected, queueing
+            /// their Follow or Undo; the others are left (the subscription changed meanwhile).
+            async fn change_follow_backs(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                changes: &[FollowBackChange],
+                now: Millis,
+            ) -> Result<()> {
+                for c in changes {
+                    let changed = sqlx::query(
+                        "UPDATE relay_subscribers SET follow_back_id = $2 \
+                         WHERE actor_uri = $1 AND COALESCE(follow_back_id, '') = COALESCE($3, '')",
+                    )
+                    .bind(&c.actor_uri)
+                    .bind(&c.new)
+                    .bind(&c.expected)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if changed > 0 {
+                        Self::insert_activity(tx, &c.activity, None, now).await?;
+                    }
+                }
+                Ok(())
+            }
+
             async fn subscriber_in(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 actor_uri: &str,
@@ -167,9 +192,10 @@ macro_rules! relay_sql {
                 rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
             }
 
-            async fn relay_block(&self, domain: &str, audit: AuditEntry) -> Result<u64> {
+            async fn relay_block(&self, domain: &str, unfollows: Vec<FollowBackChange>, audit: AuditEntry) -> Result<u64> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
+                Self::change_follow_backs(&mut tx, &unfollows, now).await?;
                 sqlx::query("INSERT INTO relay_blocks (domain, created_at) VALUES ($1, $2) ON CONFLICT (domain) DO NOTHING")
                     .bind(domain)
                     .bind(now)
@@ -216,7 +242,7 @@ macro_rules! relay_sql {
                 rows.iter().map(|r| Ok(r.try_get("domain")?)).collect()
             }
 
-            async fn relay_publisher_add(&self, entry: &str, audit: AuditEntry) -> Result<bool> {
+            async fn relay_publisher_add(&self, entry: &str, follows: Vec<FollowBackChange>, audit: AuditEntry) -> Result<bool> {
                 let now = now_millis();
                 let mut tx = self.pool.begin_with($begin).await?;
                 let added = sqlx::query("INSERT INTO relay_publishers (entry, created_at) VALUES ($1, $2) ON CONFLICT (entry) DO NOTHING")
@@ -226,6 +252,7 @@ macro_rules! relay_sql {
                     .await?
                     .rows_affected();
                 if added > 0 {
+                    Self::change_follow_backs(&mut tx, &follows, now).await?;
                     let audit = audit.with_detail(serde_json::json!({ "publisher": entry }));
                     Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 }
@@ -236,7 +263,7 @@ macro_rules! relay_sql {
             async fn relay_publisher_remove(
                 &self,
                 entry: &str,
-                unfollows: Vec<(String, NewActivity)>,
+                unfollows: Vec<FollowBackChange>,
                 audit: AuditEntry,
             ) -> Result<bool> {
                 let now = now_millis();
@@ -247,18 +274,32 @@ macro_rules! relay_sql {
                     .await?
                     .rows_affected();
                 if removed > 0 {
-                    for (actor_uri, undo) in &unfollows {
-                        sqlx::query("UPDATE relay_subscribers SET follow_back_id = NULL WHERE actor_uri = $1")
-                            .bind(actor_uri)
-                            .execute(&mut *tx)
-                            .await?;
-                        Self::insert_activity(&mut tx, undo, None, now).await?;
-                    }
+                    Self::change_follow_backs(&mut tx, &unfollows, now).await?;
                     let audit = audit.with_detail(serde_json::json!({ "publisher": entry }));
                     Self::audit(&mut tx, &self.seal, &audit, now).await?;
                 }
                 tx.commit().await?;
                 Ok(removed > 0)
+            }
+
+            async fn relay_follow_back_refused(&self, actor_uri: &str, follow_id: &str, audit: AuditEntry) -> Result<bool> {
+                let now = now_millis();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let changed = sqlx::query(
+                    "UPDATE relay_subscribers SET follow_back_id = NULL, updated_at = $3 \
+                     WHERE actor_uri = $1 AND follow_back_id = $2",
+                )
+                .bind(actor_uri)
+                .bind(follow_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed > 0 {
+                    Self::audit(&mut tx, &self.seal, &audit, now).await?;
+                }
+                tx.commit().await?;
+                Ok(changed > 0)
             }
 
             async fn relay_publishers(&self) -> Result<Vec<String>> {
