@@ -365,11 +365,12 @@ impl Relay {
         })
     }
 
-    /// The relay's Accept or Reject of a Follow, echoing the Follow's identifying fields.
-    fn answer(&self, kind: &str, follow: &Value, inbox: &str) -> NewActivity {
+    /// A message of the relay to one inbox (an answer, its own Follow or the Undo of it),
+    /// under a new id that `body` builds the activity around.
+    fn message(&self, kind: &str, inbox: &str, body: impl FnOnce(&str) -> Value) -> NewActivity {
         let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
         NewActivity {
-            body: vocab::answer(kind, &uri, &self.urls.relay_actor(), follow).to_string(),
+            body: body(&uri).to_string(),
             uri,
             kind: kind.into(),
             account_id: None,
@@ -377,6 +378,11 @@ impl Relay {
             audience: Audience::Inboxes(vec![inbox.to_owned()]),
             priority: Priority::Urgent,
         }
+    }
+
+    /// The relay's Accept or Reject of a Follow, echoing the Follow's identifying fields.
+    fn answer(&self, kind: &str, follow: &Value, inbox: &str) -> NewActivity {
+        self.message(kind, inbox, |id| vocab::answer(kind, id, &self.urls.relay_actor(), follow))
     }
 
     /// A LitePub server sends its posts to the actors that follow it, so the relay follows
@@ -399,23 +405,15 @@ impl Relay {
 
     /// The relay's Follow of a subscriber.
     fn follow(&self, actor_uri: &str, inbox: &str) -> NewActivity {
-        let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
-        let follow = json!({
-            "@context": vocab::AS_CONTEXT,
-            "id": uri,
-            "type": "Follow",
-            "actor": self.urls.relay_actor(),
-            "object": actor_uri,
-        });
-        NewActivity {
-            body: follow.to_string(),
-            uri,
-            kind: "Follow".into(),
-            account_id: None,
-            signer: Some(RELAY_SIGNER.into()),
-            audience: Audience::Inboxes(vec![inbox.to_owned()]),
-            priority: Priority::Urgent,
-        }
+        self.message("Follow", inbox, |id| {
+            json!({
+                "@context": vocab::AS_CONTEXT,
+                "id": id,
+                "type": "Follow",
+                "actor": self.urls.relay_actor(),
+                "object": actor_uri,
+            })
+        })
     }
 
     /// The end of the relay's follow-back of `s`, if there is one.
@@ -431,24 +429,16 @@ impl Relay {
     /// The Undo of the relay's Follow of a subscriber, if it sent one.
     fn undo_follow_back(&self, s: &Subscriber) -> Option<NewActivity> {
         let follow_id = s.follow_back_id.as_ref()?;
-        let uri = self.urls.relay_activity(&uuid::Uuid::new_v4().to_string());
         let relay = self.urls.relay_actor();
-        let undo = json!({
-            "@context": vocab::AS_CONTEXT,
-            "id": uri,
-            "type": "Undo",
-            "actor": relay,
-            "object": { "id": follow_id, "type": "Follow", "actor": relay, "object": s.actor_uri },
-        });
-        Some(NewActivity {
-            body: undo.to_string(),
-            uri,
-            kind: "Undo".into(),
-            account_id: None,
-            signer: Some(RELAY_SIGNER.into()),
-            audience: Audience::Inboxes(vec![s.inbox.clone()]),
-            priority: Priority::Urgent,
-        })
+        Some(self.message("Undo", &s.inbox, |id| {
+            json!({
+                "@context": vocab::AS_CONTEXT,
+                "id": id,
+                "type": "Undo",
+                "actor": relay,
+                "object": { "id": follow_id, "type": "Follow", "actor": relay, "object": s.actor_uri },
+            })
+        }))
     }
 
     /// Whether an Accept's or Reject's object is a Follow the relay sent to `sender`: one of
