@@ -25,6 +25,7 @@ macro_rules! on_both_backends {
 mod audit;
 mod backup;
 mod browser;
+mod cancellation;
 mod cms_api;
 mod delivery;
 mod discovery;

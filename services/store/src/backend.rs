@@ -10,6 +10,25 @@ use crate::*;
 mod relay;
 mod staff;
 
+/// Opens a transaction with `statement` on a task of its own, so that a caller who gives up
+/// half-way cannot leave it open. sqlx 0.8 cannot cancel a custom `BEGIN`: dropped after the
+/// database acknowledged it but before a `Transaction` exists, it returns the connection to
+/// the pool inside the transaction (on SQLite still holding the write lock). A spawned task
+/// runs to the end; if nobody waits for it any more, the `Transaction` it made is dropped and
+/// rolls back like any other.
+async fn begin<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    statement: &'static str,
+) -> Result<sqlx::Transaction<'static, DB>> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin_with(statement).await })
+        .await
+        .map_err(|e| {
+            StoreError::Database(sqlx::Error::Protocol(format!("opening a transaction failed: {e}")))
+        })?
+        .map_err(StoreError::from)
+}
+
 /// For a data class: the statement counting expired rows (`$1` cutoff, `$2` organisation
 /// slug or '' for data without one) and the statements that purge them.
 fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
@@ -722,14 +741,18 @@ macro_rules! sql_store {
                 Ok(migrator.iter().all(|m| applied.contains(&m.version)))
             }
 
-            async fn ping(&self) -> Result<()> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
+            async fn check_writable(&self) -> Result<()> {
+                let mut tx = begin(&self.pool, $begin).await?;
+                if $backend == Backend::Postgres {
+                    sqlx::query("SELECT pg_current_xact_id()").execute(&mut *tx).await?;
+                }
+                tx.rollback().await?;
                 Ok(())
             }
 
             async fn create_org(&self, org: NewOrg, audit: AuditEntry) -> Result<Organization> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let row = sqlx::query(
                     "INSERT INTO organizations (slug, name, created_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (slug) DO NOTHING RETURNING id",
@@ -768,7 +791,7 @@ macro_rules! sql_store {
 
             async fn create_account(&self, account: NewAccount, audit: AuditEntry) -> Result<Account> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let org_id: i64 = sqlx::query("SELECT id FROM organizations WHERE slug = $1")
                     .bind(&account.org_slug)
                     .fetch_optional(&mut *tx)
@@ -865,7 +888,7 @@ macro_rules! sql_store {
             }
 
             async fn upsert_remote_actor(&self, actor: &RemoteActor) -> Result<()> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 sqlx::query(
                     "INSERT INTO remote_actors (uri, inbox, shared_inbox, key_id, public_key_pem, fetched_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (uri) DO UPDATE SET \
@@ -918,7 +941,7 @@ macro_rules! sql_store {
 
             async fn add_follower(&self, follower: NewFollower, accept: NewActivity) -> Result<()> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 sqlx::query(
                     "INSERT INTO followers (account_id, actor_uri, inbox, follow_id, created_at) \
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, actor_uri) DO UPDATE SET \
@@ -941,7 +964,7 @@ macro_rules! sql_store {
 
             async fn remove_follower(&self, account_id: i64, actor_uri: &str) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let removed = sqlx::query("DELETE FROM followers WHERE account_id = $1 AND actor_uri = $2")
                     .bind(account_id)
                     .bind(actor_uri)
@@ -958,7 +981,7 @@ macro_rules! sql_store {
 
             async fn remove_follow_by_id(&self, actor_uri: &str, follow_id: &str) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let rows = sqlx::query("DELETE FROM followers WHERE actor_uri = $1 AND follow_id = $2 RETURNING account_id")
                     .bind(actor_uri)
                     .bind(follow_id)
@@ -1038,7 +1061,7 @@ macro_rules! sql_store {
                 audit: AuditEntry,
             ) -> Result<Erasure> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let mut erasure = Erasure::default();
                 let held = |org: &Option<String>| {
                     org.as_ref().is_some_and(|o| held_orgs.contains(o))
@@ -1120,7 +1143,7 @@ macro_rules! sql_store {
 
             async fn forget_remote_actor(&self, actor_uri: &str) -> Result<u64> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let removed = sqlx::query("DELETE FROM followers WHERE actor_uri = $1")
                     .bind(actor_uri)
                     .execute(&mut *tx)
@@ -1175,7 +1198,7 @@ macro_rules! sql_store {
                 audit: AuditEntry,
             ) -> Result<Announcement> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let announcement = Self::insert_announcement(&mut tx, &new, &activities, &audit, &self.seal, now).await?;
                 tx.commit().await?;
                 Ok(announcement)
@@ -1188,7 +1211,7 @@ macro_rules! sql_store {
                 audit: AuditEntry,
             ) -> Result<Announcement> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let announcement = Self::apply_edit(&mut tx, &edit, &update, &audit, &self.seal, now).await?;
                 tx.commit().await?;
                 Ok(announcement)
@@ -1202,7 +1225,7 @@ macro_rules! sql_store {
                 audit: AuditEntry,
             ) -> Result<Announcement> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let changed = sqlx::query(
                     "UPDATE announcements SET retracted_at = $1 WHERE id = $2 AND retracted_at IS NULL",
                 )
@@ -1282,7 +1305,7 @@ macro_rules! sql_store {
             }
 
             async fn set_announcement_tags(&self, announcement_id: i64, tags: &[String]) -> Result<()> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let placed: i64 = sqlx::query("SELECT COUNT(*) AS n FROM announcement_tags WHERE announcement_id = $1")
                     .bind(announcement_id)
                     .fetch_one(&mut *tx)
@@ -1365,7 +1388,7 @@ macro_rules! sql_store {
             }
 
             async fn expire_deliveries(&self, created_before: Millis, now: Millis) -> Result<u64> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let n = sqlx::query(
                     "UPDATE deliveries SET state = 'dead', lease_until = NULL, updated_at = $2, \
                      last_error = 'gave up: the retry horizon passed while the server was unreachable' \
@@ -1383,7 +1406,7 @@ macro_rules! sql_store {
             }
 
             async fn record_outcomes(&self, outcomes: &[(i64, Millis, DeliveryOutcome)], now: Millis) -> Result<()> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 // Successes are the bulk of any fan-out: one statement per status code and
                 // chunk instead of one per row. The lease condition keeps a worker whose
                 // lease ran out from overwriting what the worker that took over recorded.
@@ -1752,7 +1775,7 @@ macro_rules! sql_store {
 
             async fn retention_apply(&self, cutoffs: &[ClassCutoff], audit: AuditEntry) -> Result<Vec<ClassCount>> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let mut out = Vec::with_capacity(cutoffs.len());
                 for c in cutoffs {
                     let (count, apply) = retention_sql(c.class);
@@ -1783,7 +1806,7 @@ macro_rules! sql_store {
             }
 
             async fn record_audit(&self, entry: AuditEntry) -> Result<()> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 Self::audit(&mut tx, &self.seal, &entry, now_millis()).await?;
                 tx.commit().await?;
                 Ok(())

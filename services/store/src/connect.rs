@@ -46,11 +46,7 @@ pub async fn connect(url: &str, seal: AuditSeal) -> Result<Arc<dyn Store>> {
                 }
             }
             let path = options.get_filename().to_owned();
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options)
-                .await?;
+            let pool = sqlite_pool().connect_with(options).await?;
             // The database holds personal data: readable by Herold's user only (SQLite gives
             // its -wal and -shm files the same mode).
             #[cfg(unix)]
@@ -62,12 +58,39 @@ pub async fn connect(url: &str, seal: AuditSeal) -> Result<Arc<dyn Store>> {
             Ok(Arc::new(SqliteStore::new(pool, seal)))
         }
         Backend::Postgres => {
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect(url)
-                .await?;
+            let pool = postgres_pool().connect(url).await?;
             Ok(Arc::new(PgStore::new(pool, seal)))
         }
     }
+}
+
+// A connection handed back to the pool inside a transaction is closed, not reused: whatever
+// left it there (a cancelled call, a bug), the next user would otherwise inherit it, on SQLite
+// with the write lock that stops every other writer. Closing rolls the transaction back.
+
+fn sqlite_pool() -> SqlitePoolOptions {
+    SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(30)).after_release(
+        |conn, _| {
+            Box::pin(async move {
+                // SQLite cannot be asked whether a transaction is open; a ROLLBACK that
+                // succeeds says one was.
+                Ok(sqlx::Executor::execute(&mut *conn, "ROLLBACK").await.is_err())
+            })
+        },
+    )
+}
+
+fn postgres_pool() -> PgPoolOptions {
+    PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).after_release(
+        |conn, _| {
+            Box::pin(async move {
+                // Outside a transaction block every statement is the first of its own
+                // transaction, and the two times are the same.
+                let idle: bool = sqlx::query_scalar("SELECT statement_timestamp() = transaction_timestamp()")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Ok(idle)
+            })
+        },
+    )
 }

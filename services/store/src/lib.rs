@@ -28,6 +28,8 @@ pub enum StoreError {
     Conflict(String),
     #[error("database unavailable or failed")]
     Database(#[from] sqlx::Error),
+    #[error("the database did not take a write in time")]
+    Busy,
     #[error("database migration failed")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
@@ -42,7 +44,9 @@ pub trait Store: StaffStore + RelayStore + Send + Sync + 'static {
     async fn migrate(&self) -> Result<()>;
     /// Whether every migration this binary knows has been applied.
     async fn migrations_current(&self) -> Result<bool>;
-    async fn ping(&self) -> Result<()>;
+    /// Proves that the database takes writes now: takes the write lock (SQLite) or a
+    /// transaction id (PostgreSQL; a read-only standby refuses), then rolls back.
+    async fn check_writable(&self) -> Result<()>;
 
     async fn create_org(&self, org: NewOrg, audit: AuditEntry) -> Result<Organization>;
     async fn list_orgs(&self) -> Result<Vec<Organization>>;

@@ -9,7 +9,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
 use herold_domain::workflow::Step;
 use herold_domain::{format_rfc3339, now_millis, parse_rfc3339};
-use herold_identity::IdentityError;
+use herold_identity::{ApiCaller, IdentityError};
 use herold_publishing::editorial::StaffActor;
 use herold_publishing::Draft;
 use herold_store::{DraftRecord, StaffSignIn};
@@ -42,9 +42,35 @@ pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/json")).body(OPENAPI)
 }
 
-/// A client of an organisation's provider, authenticated by its bearer token, acting as a
-/// member of that organisation's staff with the roles the policy grants it.
-pub struct ApiClient(StaffActor);
+/// A client of an organisation's provider, authenticated by its bearer token. The extractor
+/// only checks the token: actix polls it beside the body's extractor and drops it when that
+/// one fails first, so it must not touch the database. `actor` records the client as a member
+/// of the organisation's staff once the request is known to be well-formed.
+pub struct ApiClient(ApiCaller);
+
+impl ApiClient {
+    /// The client as staff of its organisation, with the roles the policy grants it.
+    async fn actor(&self, s: &Services) -> Result<StaffActor, ApiError> {
+        let caller = &self.0;
+        let member = s
+            .store
+            .api_client(
+                StaffSignIn {
+                    org_slug: caller.org.clone(),
+                    issuer: caller.issuer.clone(),
+                    // Its own namespace: a person whose provider subject happens to equal a
+                    // client id is not that client.
+                    subject: format!("client:{}", caller.client_id),
+                    name: format!("API client {}", caller.client_id),
+                    email: None,
+                    roles: caller.roles.clone(),
+                },
+                now_millis(),
+            )
+            .await?;
+        Ok(StaffActor { id: member.id, org: caller.org.clone(), roles: caller.roles.clone() })
+    }
+}
 
 impl FromRequest for ApiClient {
     type Error = actix_web::Error;
@@ -62,26 +88,9 @@ impl FromRequest for ApiClient {
             let invalid = |why: &str| ApiError::Identity(IdentityError::InvalidToken(why.into()));
             let s = services.ok_or_else(|| invalid("the service is not ready"))?;
             let token = token.ok_or_else(|| invalid("send an Authorization: Bearer token"))?;
-            let now = now_millis();
-            let caller = s.providers.verify_access_token(&token, now / 1000).await.map_err(ApiError::from)?;
-            let member = s
-                .store
-                .api_client(
-                    StaffSignIn {
-                        org_slug: caller.org.clone(),
-                        issuer: caller.issuer,
-                        // Its own namespace: a person whose provider subject happens to equal
-                        // a client id is not that client.
-                        subject: format!("client:{}", caller.client_id),
-                        name: format!("API client {}", caller.client_id),
-                        email: None,
-                        roles: caller.roles.clone(),
-                    },
-                    now,
-                )
-                .await
-                .map_err(ApiError::from)?;
-            Ok(ApiClient(StaffActor { id: member.id, org: caller.org, roles: caller.roles }))
+            let caller =
+                s.providers.verify_access_token(&token, now_millis() / 1000).await.map_err(ApiError::from)?;
+            Ok(ApiClient(caller))
         })
     }
 }
@@ -162,8 +171,10 @@ pub async fn create_draft(
             parse_rfc3339(t).map_err(|_| ApiError::BadRequest(format!("publish_at {t:?} is not RFC 3339")))
         })
         .transpose()?;
-    let record =
-        s.editorial.create(&client.0, &body.account, draft, publish_at, body.edit_of.as_deref()).await?;
+    let record = s
+        .editorial
+        .create(&client.actor(&s).await?, &body.account, draft, publish_at, body.edit_of.as_deref())
+        .await?;
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header((header::LOCATION, format!("/api/v1/drafts/{}", record.public_id)))
         .json(draft_json(&s, &record)))
@@ -175,7 +186,7 @@ pub async fn get_draft(
     client: ApiClient,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = s.editorial.draft(&client.0, &id).await?;
+    let record = s.editorial.draft(&client.actor(&s).await?, &id).await?;
     Ok(HttpResponse::Ok().json(draft_json(&s, &record)))
 }
 
@@ -197,7 +208,7 @@ pub async fn step_draft(
     let (id, step) = path.into_inner();
     let step = Step::parse_named(&step).ok_or(ApiError::NotFound)?;
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
-    let record = s.editorial.step(&client.0, &id, step, body.comment, body.revision).await?;
+    let record = s.editorial.step(&client.actor(&s).await?, &id, step, body.comment, body.revision).await?;
     s.deliverer.wake();
     Ok(HttpResponse::Ok().json(draft_json(&s, &record)))
 }

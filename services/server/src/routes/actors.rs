@@ -46,11 +46,16 @@ pub async fn livez() -> HttpResponse {
 
 #[get("/readyz")]
 pub async fn readyz(s: web::Data<Services>) -> HttpResponse {
-    match (s.store.ping().await, s.store.migrations_current().await) {
+    // Ready means writes go through: a database that answers reads but holds a stuck write
+    // lock, or a standby, would take in nothing.
+    let writable = tokio::time::timeout(std::time::Duration::from_secs(2), s.store.check_writable())
+        .await
+        .unwrap_or_else(|_| Err(herold_store::StoreError::Busy));
+    match (writable, s.store.migrations_current().await) {
         (Ok(()), Ok(true)) => HttpResponse::Ok().body("ready"),
         (Ok(()), _) => HttpResponse::ServiceUnavailable().body("migrations pending"),
         (Err(e), _) => {
-            tracing::warn!(error = %crate::error::chain(&e), "database not reachable");
+            tracing::warn!(error = %crate::error::chain(&e), "database does not take writes");
             HttpResponse::ServiceUnavailable().body("database unavailable")
         }
     }

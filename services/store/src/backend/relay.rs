@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use herold_domain::{now_millis, Millis};
 use sqlx::Row;
 
-use super::{PgStore, SqliteStore};
+use super::{begin, PgStore, SqliteStore};
 use crate::*;
 
 const SUBSCRIBER_COLUMNS: &str =
@@ -84,7 +84,7 @@ macro_rules! relay_sql {
                 audit: AuditEntry,
             ) -> Result<Subscriber> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 sqlx::query(
                     "INSERT INTO relay_subscribers (actor_uri, host, inbox, follow_id, style, state, created_at, updated_at, \
                      follow_back_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT (actor_uri) DO UPDATE SET \
@@ -122,7 +122,7 @@ macro_rules! relay_sql {
                 audit: AuditEntry,
             ) -> Result<Option<Subscriber>> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let changed = sqlx::query(
                     "UPDATE relay_subscribers SET state = 'active', updated_at = $1, \
                      follow_back_id = COALESCE($3, follow_back_id) WHERE actor_uri = $2 AND state = 'pending'",
@@ -158,7 +158,7 @@ macro_rules! relay_sql {
                 audit: AuditEntry,
             ) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let removed = sqlx::query(
                     "DELETE FROM relay_subscribers WHERE actor_uri = $1 AND follow_id = COALESCE($2, follow_id)",
                 )
@@ -194,7 +194,7 @@ macro_rules! relay_sql {
 
             async fn relay_block(&self, domain: &str, unfollows: Vec<FollowBackChange>, audit: AuditEntry) -> Result<u64> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 Self::change_follow_backs(&mut tx, &unfollows, now).await?;
                 sqlx::query("INSERT INTO relay_blocks (domain, created_at) VALUES ($1, $2) ON CONFLICT (domain) DO NOTHING")
                     .bind(domain)
@@ -223,7 +223,7 @@ macro_rules! relay_sql {
 
             async fn relay_unblock(&self, domain: &str, audit: AuditEntry) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let removed = sqlx::query("DELETE FROM relay_blocks WHERE domain = $1")
                     .bind(domain)
                     .execute(&mut *tx)
@@ -244,7 +244,7 @@ macro_rules! relay_sql {
 
             async fn relay_publisher_add(&self, entry: &str, follows: Vec<FollowBackChange>, audit: AuditEntry) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let added = sqlx::query("INSERT INTO relay_publishers (entry, created_at) VALUES ($1, $2) ON CONFLICT (entry) DO NOTHING")
                     .bind(entry)
                     .bind(now)
@@ -267,7 +267,7 @@ macro_rules! relay_sql {
                 audit: AuditEntry,
             ) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let removed = sqlx::query("DELETE FROM relay_publishers WHERE entry = $1")
                     .bind(entry)
                     .execute(&mut *tx)
@@ -284,7 +284,7 @@ macro_rules! relay_sql {
 
             async fn relay_follow_back_refused(&self, actor_uri: &str, follow_id: &str, audit: AuditEntry) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let changed = sqlx::query(
                     "UPDATE relay_subscribers SET follow_back_id = NULL, updated_at = $3 \
                      WHERE actor_uri = $1 AND follow_back_id = $2",
@@ -309,7 +309,7 @@ macro_rules! relay_sql {
 
             async fn relay_suspend_unreachable(&self, cutoff: Millis, by: &str) -> Result<Vec<Subscriber>> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 // Failing since before the cutoff, and no delivery there succeeded since: another
                 // worker process may have delivered without clearing this one's failure mark.
                 let failing: std::collections::HashMap<String, i64> = sqlx::query(
@@ -357,7 +357,7 @@ macro_rules! relay_sql {
 
             async fn relay_resume(&self, actor_uri: &str, audit: AuditEntry) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let resumed = sqlx::query(
                     "UPDATE relay_subscribers SET state = 'active', updated_at = $1 WHERE actor_uri = $2 AND state = 'suspended'",
                 )
@@ -375,7 +375,7 @@ macro_rules! relay_sql {
 
             async fn relay_forward(&self, seen: &[String], activities: &[NewActivity]) -> Result<bool> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 for key in seen {
                     let fresh = sqlx::query("INSERT INTO relay_seen (key, seen_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
                         .bind(key)

@@ -4,7 +4,7 @@ use herold_domain::workflow::{DraftState, Roles, Step};
 use herold_domain::{now_millis, Millis};
 use sqlx::Row;
 
-use super::{PgStore, SqliteStore};
+use super::{begin, PgStore, SqliteStore};
 
 use crate::*;
 use async_trait::async_trait;
@@ -250,7 +250,7 @@ macro_rules! staff_sql {
         #[async_trait]
         impl StaffStore for $name {
             async fn start_sign_in(&self, attempt: SignInAttempt, expired_before: Millis) -> Result<()> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 sqlx::query("DELETE FROM sign_in_attempts WHERE created_at < $1")
                     .bind(expired_before)
                     .execute(&mut *tx)
@@ -272,7 +272,7 @@ macro_rules! staff_sql {
             }
 
             async fn take_sign_in(&self, token_hash: &str, not_before: Millis) -> Result<Option<SignInAttempt>> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let row = sqlx::query(
                     "DELETE FROM sign_in_attempts WHERE token_hash = $1 \
                      RETURNING token_hash, org_slug, state, nonce, pkce_verifier, created_at",
@@ -299,7 +299,7 @@ macro_rules! staff_sql {
             }
 
             async fn sign_in(&self, who: StaffSignIn, session: NewSession, now: Millis) -> Result<StaffSession> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let (id, old_roles) = Self::upsert_staff(&mut tx, &who, now).await?;
                 let roles = who.roles.to_string();
                 sqlx::query(
@@ -336,7 +336,7 @@ macro_rules! staff_sql {
             }
 
             async fn api_client(&self, who: StaffSignIn, now: Millis) -> Result<StaffMember> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let (id, old_roles) = Self::upsert_staff(&mut tx, &who, now).await?;
                 let roles = who.roles.to_string();
                 if old_roles.as_deref() != Some(roles.as_str()) {
@@ -372,7 +372,7 @@ macro_rules! staff_sql {
             }
 
             async fn end_session(&self, token_hash: &str, now: Millis) -> Result<Option<StaffSession>> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let Some(session) = Self::session_in(&mut *tx, token_hash, now).await? else {
                     return Ok(None);
                 };
@@ -395,7 +395,7 @@ macro_rules! staff_sql {
                 subject: Option<&str>,
                 now: Millis,
             ) -> Result<u64> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let rows = sqlx::query(&format!(
                     "SELECT s.token_hash, st.id, o.slug FROM staff_sessions s JOIN staff st ON st.id = s.staff_id \
                      JOIN organizations o ON o.id = st.org_id WHERE {LIVE} AND st.issuer = $1 \
@@ -526,7 +526,7 @@ macro_rules! staff_sql {
 
             async fn erase_staff(&self, id: i64, audit: AuditEntry) -> Result<StaffErasure> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let actor = staff_actor(id);
                 let anonymised = sqlx::query(
                     "UPDATE staff SET name = '', email = NULL, roles = '', subject = 'anonymised-' || CAST(id AS TEXT) \
@@ -573,7 +573,7 @@ macro_rules! staff_sql {
 
             async fn create_draft(&self, draft: NewDraft, audit: AuditEntry) -> Result<DraftRecord> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let id: i64 = sqlx::query(
                     "INSERT INTO drafts (public_id, account_id, announcement_id, kind, state, source_text, language, \
                      summary, urgent, publish_at, author_id, created_at, updated_at, translations, media, mentions) \
@@ -604,7 +604,7 @@ macro_rules! staff_sql {
 
             async fn attach_media(&self, draft_id: i64, media: NewMedia, max: usize, audit: AuditEntry) -> Result<DraftRecord> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let mut draft = Self::draft_in(&mut *tx, draft_id).await?;
                 if !draft.state.editable() {
                     return Err(StoreError::Conflict(format!("draft {draft_id} is no longer being written")));
@@ -638,7 +638,7 @@ macro_rules! staff_sql {
 
             async fn detach_media(&self, draft_id: i64, media_public_id: &str, audit: AuditEntry) -> Result<DraftRecord> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 let mut draft = Self::draft_in(&mut *tx, draft_id).await?;
                 if !draft.state.editable() {
                     return Err(StoreError::Conflict(format!("draft {draft_id} is no longer being written")));
@@ -716,7 +716,7 @@ macro_rules! staff_sql {
                 audit: AuditEntry,
             ) -> Result<DraftRecord> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 Self::move_draft(&mut tx, id, transition, details.seen_revision, now).await?;
                 if details.content.is_some() || transition.step() == Step::Submit {
                     Self::bump_revision(&mut tx, id).await?;
@@ -792,7 +792,7 @@ macro_rules! staff_sql {
                 audit: AuditEntry,
             ) -> Result<Announcement> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 Self::move_draft(&mut tx, id, transition, None, now).await?;
                 let announcement = Self::insert_announcement(&mut tx, &new, &activities, &audit, &self.seal, now).await?;
                 sqlx::query("UPDATE drafts SET announcement_id = $1 WHERE id = $2")
@@ -813,7 +813,7 @@ macro_rules! staff_sql {
                 audit: AuditEntry,
             ) -> Result<Announcement> {
                 let now = now_millis();
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = begin(&self.pool, $begin).await?;
                 Self::move_draft(&mut tx, id, transition, None, now).await?;
                 let announcement = Self::apply_edit(&mut tx, &edit, &update, &audit, &self.seal, now).await?;
                 tx.commit().await?;
