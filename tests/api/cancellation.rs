@@ -77,6 +77,36 @@ async fn a_write_abandoned_at_any_point_leaves_no_transaction_open(db: Db) {
     assert!(finished < 36, "some calls must have been abandoned part-way");
     let ready = tokio::time::timeout(Duration::from_secs(3), store.check_writable()).await;
     assert!(matches!(ready, Ok(Ok(()))), "{ready:?}");
+
+    // The check on release closes only connections left in a transaction: ordinary work
+    // keeps reusing the same ones.
+    if db == Db::Postgres {
+        let before = backends(&database.url).await;
+        for n in 0..40 {
+            let (new, audit) = org(format!("ordinary-{n}"));
+            store.create_org(new, audit).await.unwrap();
+            store.list_orgs().await.unwrap();
+        }
+        let after = backends(&database.url).await;
+        assert!(!before.is_empty());
+        assert!(
+            before.iter().all(|pid| after.contains(pid)),
+            "connections were closed: {before:?} → {after:?}"
+        );
+    }
+}
+
+/// The server processes serving one test database.
+async fn backends(url: &str) -> Vec<i32> {
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let admin = sqlx::PgPool::connect(&postgres_admin_url()).await.unwrap();
+    let pids = sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = $1")
+        .bind(name)
+        .fetch_all(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    pids
 }
 
 on_both_backends!(a_write_abandoned_at_any_point_leaves_no_transaction_open);

@@ -84,12 +84,15 @@ fn postgres_pool() -> PgPoolOptions {
     PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).after_release(
         |conn, _| {
             Box::pin(async move {
-                // Outside a transaction block every statement is the first of its own
-                // transaction, and the two times are the same.
-                let idle: bool = sqlx::query_scalar("SELECT statement_timestamp() = transaction_timestamp()")
-                    .fetch_one(&mut *conn)
-                    .await?;
-                Ok(idle)
+                // Outside a transaction block a simple query (one message, which a `&str`
+                // sends) is the first statement of its own transaction, so the two times are
+                // the same; inside one left open they differ.
+                let row = sqlx::Executor::fetch_one(
+                    &mut *conn,
+                    "SELECT statement_timestamp() = transaction_timestamp()",
+                )
+                .await?;
+                sqlx::Row::try_get::<bool, _>(&row, 0)
             })
         },
     )
