@@ -33,6 +33,7 @@ mod dsar;
 mod durability;
 mod inbox;
 mod interop;
+mod key_shapes;
 mod oversight;
 mod privacy;
 mod process;

@@ -351,6 +351,73 @@ async fn relay_traffic_is_purged_once_delivered(db: Db) {
     assert!(app.store.relay_forward(&seen, &[third]).await.unwrap(), "the seen id went with it");
 }
 
+/// An open redirect on an allow-listed publisher's host must not let another server publish
+/// through the relay (the pattern of Mastodon's CVE-2024-23832): the actor's document is
+/// fetched from the allow-listed host, which redirects to the attacker's server, whose
+/// document claims the redirecting URL as its id.
+async fn an_open_redirect_on_a_publishers_host_does_not_make_a_publisher(db: Db) {
+    let app = relay_app(db, "open").await;
+    let sink = subscribed_sink(&app).await;
+    let trusted = herold_tests::fake_remote::FakeRemote::start_at("127.0.0.1").await;
+    let attacker = herold_tests::fake_remote::FakeRemote::start_at("127.0.0.2").await;
+    assert!(app.services.relay.add_publisher("127.0.0.1", "operator").await.unwrap());
+
+    let forged = format!("{}/out?to={}/doc", trusted.base, attacker.base);
+    trusted.redirect(&format!("/out?to={}/doc", attacker.base), &format!("{}/doc", attacker.base));
+    attacker.serve(
+        "/doc",
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": forged, "type": "Person", "inbox": format!("{}/inbox", trusted.base),
+            "publicKey": { "id": format!("{forged}#main-key"), "owner": forged, "publicKeyPem": attacker.public_key_pem },
+        }),
+    );
+    let note = format!("{}/notes/1", attacker.base);
+    let create = json!({
+        "id": format!("{note}/activity"), "type": "Create", "actor": forged, "to": [PUBLIC],
+        "object": { "id": note, "type": "Note", "attributedTo": forged, "to": [PUBLIC], "content": "Gefälschte Warnung" },
+    });
+    let signer = attacker.signer_as(&format!("{forged}#main-key"));
+    let now = herold_domain::now_millis() / 1000;
+    let body = create.to_string();
+    let resp = attacker
+        .post(
+            &app.url("/relay/inbox"),
+            body.as_bytes(),
+            herold_federation::signatures::Scheme::Cavage,
+            Some(&signer),
+            now,
+        )
+        .await;
+    assert_eq!(resp.status(), 401);
+    assert!(attacker.fetched().is_empty(), "the redirect to another server is not followed");
+    assert!(app.store.remote_actor(&forged).await.unwrap().is_none());
+    let stats = app.store.delivery_stats(None).await.unwrap();
+    assert_eq!(stats.pending + stats.retrying + stats.delivered, 0, "nothing is relayed");
+    assert!(sink.received().is_empty());
+
+    // A redirect within one server is still followed (a renamed path, say).
+    let moved = herold_tests::fake_remote::FakeRemote::start_at("127.0.0.1").await;
+    let mut doc = moved.actor_doc();
+    doc["id"] = json!(format!("{}/people/mallory", moved.base));
+    doc["inbox"] = json!(format!("{}/people/mallory/inbox", moved.base));
+    doc["publicKey"]["id"] = json!(format!("{}/people/mallory#main-key", moved.base));
+    doc["publicKey"]["owner"] = doc["id"].clone();
+    moved.serve("/people/mallory", doc);
+    moved.redirect("/users/mallory-old", &format!("{}/people/mallory", moved.base));
+    let client =
+        herold_federation::fetch::http_client("test", true, std::time::Duration::from_secs(5)).unwrap();
+    let signer = moved.signer_as("http://127.0.0.1/actor#main-key");
+    let fetcher = herold_federation::fetch::Fetcher::new(
+        client,
+        signer,
+        herold_federation::signing_pool::SigningPool::new(1),
+        true,
+    );
+    let fetched = fetcher.get_object(&format!("{}/users/mallory-old", moved.base)).await.unwrap();
+    assert_eq!(fetched["id"], format!("{}/people/mallory", moved.base));
+}
+
 /// A subscriber whose inbox keeps failing is suspended (not dropped): it stays listed,
 /// receives nothing more, and the operator can resume it.
 async fn unreachable_subscribers_are_suspended_not_dropped(db: Db) {
@@ -413,5 +480,6 @@ on_both_backends!(
     relay_traffic_is_purged_once_delivered,
     servers_subscribe_mastodon_and_litepub_style,
     approval_and_blocks_are_the_operators,
-    publishers_reach_every_subscriber_but_their_own_server
+    publishers_reach_every_subscriber_but_their_own_server,
+    an_open_redirect_on_a_publishers_host_does_not_make_a_publisher
 );

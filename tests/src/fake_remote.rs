@@ -2,6 +2,7 @@
 //! records what arrives at its inboxes, and signs requests as that actor. Used where a
 //! test must forge, tamper with or fault requests, which a real peer would never do.
 
+use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,6 +43,16 @@ struct Shared {
     actor_doc: Mutex<Value>,
     /// What `/.well-known/webfinger` answers (whatever the resource); 404 if unset.
     webfinger: Mutex<Option<Value>>,
+    /// Further GET paths: a document, or where to redirect.
+    documents: Mutex<HashMap<String, Served>>,
+    /// The paths of every GET, in order.
+    fetched: Mutex<Vec<String>>,
+}
+
+#[derive(Clone)]
+enum Served {
+    Document(Value),
+    Redirect(String),
 }
 
 pub struct FakeRemote {
@@ -49,6 +60,7 @@ pub struct FakeRemote {
     pub actor: String,
     pub signer: Arc<Signer>,
     pub public_key_pem: String,
+    pkcs8_der: Vec<u8>,
     shared: Arc<Shared>,
     handle: actix_web::dev::ServerHandle,
 }
@@ -72,9 +84,30 @@ async fn record(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -
         .finish()
 }
 
-async fn actor_doc(shared: web::Data<Shared>) -> HttpResponse {
+async fn actor_doc(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    shared.fetched.lock().unwrap().push(req.path().to_owned());
     let doc = shared.actor_doc.lock().unwrap().clone();
     HttpResponse::Ok().content_type("application/activity+json").body(doc.to_string())
+}
+
+async fn any_other(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
+    if req.method() == actix_web::http::Method::GET {
+        document(req, shared).await
+    } else {
+        record(req, body, shared).await
+    }
+}
+
+async fn document(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    let path = req.uri().path_and_query().map_or(req.path(), |p| p.as_str()).to_owned();
+    shared.fetched.lock().unwrap().push(path.clone());
+    match shared.documents.lock().unwrap().get(&path).cloned() {
+        Some(Served::Document(doc)) => {
+            HttpResponse::Ok().content_type("application/activity+json").body(doc.to_string())
+        }
+        Some(Served::Redirect(to)) => HttpResponse::Found().insert_header(("location", to)).finish(),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 async fn webfinger(shared: web::Data<Shared>) -> HttpResponse {
@@ -86,9 +119,15 @@ async fn webfinger(shared: web::Data<Shared>) -> HttpResponse {
 
 impl FakeRemote {
     pub async fn start() -> FakeRemote {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        FakeRemote::start_at("127.0.0.1").await
+    }
+
+    /// A server at another loopback address (`127.x.y.z`): another host, as far as host
+    /// names go.
+    pub async fn start_at(ip: &str) -> FakeRemote {
+        let listener = TcpListener::bind((ip, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let base = format!("http://127.0.0.1:{port}");
+        let base = format!("http://{ip}:{port}");
         let actor = format!("{base}/users/mallory");
         let key = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
         let signer = Signer::from_pkcs8(format!("{actor}#main-key"), &key.pkcs8_der).unwrap();
@@ -110,7 +149,7 @@ impl FakeRemote {
                 .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
                 .route("/users/mallory", web::get().to(actor_doc))
                 .route("/.well-known/webfinger", web::get().to(webfinger))
-                .default_service(web::post().to(record))
+                .default_service(web::to(any_other))
         })
         .workers(2)
         .listen(listener)
@@ -118,7 +157,35 @@ impl FakeRemote {
         .run();
         let handle = server.handle();
         tokio::spawn(server);
-        FakeRemote { base, actor, signer, public_key_pem: key.public_key_pem, shared, handle }
+        FakeRemote {
+            base,
+            actor,
+            signer,
+            public_key_pem: key.public_key_pem,
+            pkcs8_der: key.pkcs8_der,
+            shared,
+            handle,
+        }
+    }
+
+    /// Serves `doc` at `path` (path and query) from now on.
+    pub fn serve(&self, path: &str, doc: Value) {
+        self.shared.documents.lock().unwrap().insert(path.to_owned(), Served::Document(doc));
+    }
+
+    /// Answers GETs of `path` (path and query) with a redirect to `to`.
+    pub fn redirect(&self, path: &str, to: &str) {
+        self.shared.documents.lock().unwrap().insert(path.to_owned(), Served::Redirect(to.to_owned()));
+    }
+
+    /// The paths (and queries) of every GET so far.
+    pub fn fetched(&self) -> Vec<String> {
+        self.shared.fetched.lock().unwrap().clone()
+    }
+
+    /// This actor's key, published under another key id.
+    pub fn signer_as(&self, key_id: &str) -> Arc<Signer> {
+        Signer::from_pkcs8(key_id.to_owned(), &self.pkcs8_der).unwrap()
     }
 
     /// Answers WebFinger with this JRD from now on.

@@ -16,7 +16,7 @@ use crate::signing_pool::SigningPool;
 use crate::FederationError;
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-const MAX_REDIRECTS: usize = 3;
+pub const MAX_REDIRECTS: usize = 3;
 
 /// Whether an address is one a remote-controlled URL must never make us reach.
 pub fn is_forbidden_ip(ip: IpAddr) -> bool {
@@ -101,32 +101,21 @@ pub fn check_url(url: &Url, allow_private: bool) -> Result<(), FederationError> 
     }
 }
 
-/// Builds the one HTTP client Herold uses for federation: rustls, connection reuse, the
-/// guarded resolver (unless private networks are allowed), bounded redirects.
-/// Deliveries pass `follow_redirects = false`: a redirected POST would be replayed as a GET
-/// (or with a signature for the wrong URL), and its 2xx would look like a delivery.
+/// Builds the HTTP client Herold uses for federation: rustls, connection reuse, the guarded
+/// resolver (unless private networks are allowed). It never follows a redirect by itself: a
+/// redirected POST would be replayed as a GET (or with a signature for the wrong URL), and its
+/// 2xx would look like a delivery; reads follow redirects where each kind of read allows
+/// (`get_document`, `webfinger`), checking every hop.
 pub fn http_client(
     user_agent: &str,
     allow_private: bool,
     timeout: Duration,
-    follow_redirects: bool,
 ) -> Result<reqwest::Client, FederationError> {
-    let redirect = Policy::custom(move |attempt| {
-        if attempt.previous().len() >= MAX_REDIRECTS {
-            attempt.error("too many redirects")
-        } else if !follow_redirects {
-            attempt.stop()
-        } else if let Err(e) = check_url(attempt.url(), allow_private) {
-            attempt.error(e.to_string())
-        } else {
-            attempt.follow()
-        }
-    });
     let mut builder = reqwest::Client::builder()
         .user_agent(user_agent)
         // A proxy from the environment would resolve names itself, past the SSRF guard.
         .no_proxy()
-        .redirect(redirect)
+        .redirect(Policy::none())
         .connect_timeout(Duration::from_secs(5))
         .timeout(timeout)
         .pool_idle_timeout(Duration::from_secs(90))
@@ -171,30 +160,61 @@ impl Fetcher {
         Fetcher { client, signer, signing, allow_private }
     }
 
-    /// GETs an ActivityPub object. The document's `id` must be the URL asked for (without
-    /// fragment), so a server cannot pass off an object as another's.
+    /// GETs an ActivityPub object. The document's `id` must be the URL that answered, so a
+    /// server cannot pass off an object as another's.
     pub async fn get_object(&self, url: &str) -> Result<Value, FederationError> {
+        let (doc, answered) = self.get_document(url).await?;
+        if doc.get("id").and_then(Value::as_str) != Some(answered.as_str()) {
+            let server = answered.host_str().unwrap_or_default();
+            return Err(FederationError::Invalid(format!(
+                "a document from {server} has a different id than its URL"
+            )));
+        }
+        Ok(doc)
+    }
+
+    /// GETs an ActivityPub document (without fragment) and says which URL answered. Redirects
+    /// are followed only within the origin asked: one to another server would let an open
+    /// redirect on a trusted host vouch for an attacker's document (the pattern of Mastodon's
+    /// CVE-2024-23832). Each hop is signed for its own URL. The caller checks the `id`.
+    pub async fn get_document(&self, url: &str) -> Result<(Value, Url), FederationError> {
         let mut url =
             Url::parse(url).map_err(|_| FederationError::Invalid("the key id is not a URL".into()))?;
         url.set_fragment(None);
         check_url(&url, self.allow_private)?;
+        let origin = url.origin();
         // Errors name the server, not the path: actor URLs identify people, and these
         // messages reach the logs.
         let server = url.host_str().unwrap_or_default().to_owned();
-        let mut last = None;
-        // Servers in authorized-fetch mode may only accept one scheme: knock twice.
-        for scheme in [Scheme::Cavage, Scheme::Rfc9421] {
-            let resp = self.signed_get(&url, scheme).await?;
+        for _ in 0..=MAX_REDIRECTS {
+            let resp = self.signed_get_either_scheme(&url, &server).await?;
             let status = resp.status().as_u16();
+            if resp.status().is_redirection() {
+                let next = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|l| url.join(l).ok())
+                    .ok_or_else(|| FederationError::Refused(format!("{server} redirected nowhere")))?;
+                if next.origin() != origin {
+                    return Err(FederationError::Refused(format!("{server} redirected to another server")));
+                }
+                check_url(&next, self.allow_private)?;
+                url = next;
+                url.set_fragment(None);
+                continue;
+            }
             if status == 404 || status == 410 {
                 return Err(FederationError::Gone(server));
             }
-            if status == 401 || status == 403 {
-                last = Some(status);
-                continue;
-            }
-            if !(200..300).contains(&status) {
+            // A server error or an overloaded server may answer next time; a refusal will not.
+            if resp.status().is_server_error() || status == 429 || status == 408 {
                 return Err(FederationError::Fetch(format!("{server} answered {status}")));
+            }
+            if !resp.status().is_success() {
+                return Err(FederationError::Refused(format!(
+                    "{server} refused our signed fetch ({status})"
+                )));
             }
             let ct = resp
                 .headers()
@@ -206,24 +226,38 @@ impl Fetcher {
                 || ct.starts_with("application/ld+json")
                 || ct.starts_with("application/json"))
             {
-                return Err(FederationError::Fetch(format!(
+                return Err(FederationError::Refused(format!(
                     "{server} did not answer with ActivityPub JSON ({ct})"
                 )));
             }
             let body = read_capped(resp, MAX_BODY_BYTES).await?;
             let doc: Value = serde_json::from_slice(&body)
                 .map_err(|_| FederationError::Invalid(format!("{server} returned malformed JSON")))?;
-            if doc.get("id").and_then(Value::as_str) != Some(url.as_str()) {
-                return Err(FederationError::Invalid(format!(
-                    "a document from {server} has a different id than its URL"
-                )));
-            }
-            return Ok(doc);
+            return Ok((doc, url));
         }
-        Err(FederationError::Fetch(format!("{server} refused our signed fetch ({})", last.unwrap_or(401))))
+        Err(FederationError::Refused(format!("{server} redirected too often")))
     }
 
-    async fn signed_get(&self, url: &Url, scheme: Scheme) -> Result<reqwest::Response, FederationError> {
+    /// Servers in authorized-fetch mode may only accept one scheme: knock twice, but only
+    /// when the first answer was a refusal.
+    async fn signed_get_either_scheme(
+        &self,
+        url: &Url,
+        server: &str,
+    ) -> Result<reqwest::Response, FederationError> {
+        let first = self.signed_get(url, Scheme::Cavage, server).await?;
+        if matches!(first.status().as_u16(), 401 | 403) {
+            return self.signed_get(url, Scheme::Rfc9421, server).await;
+        }
+        Ok(first)
+    }
+
+    async fn signed_get(
+        &self,
+        url: &Url,
+        scheme: Scheme,
+        server: &str,
+    ) -> Result<reqwest::Response, FederationError> {
         let plan = SigningPlan::new(
             scheme,
             &self.signer.key_id,
@@ -240,7 +274,18 @@ impl Fetcher {
         for (name, value) in plan.finish(&sig) {
             req = req.header(name, value);
         }
-        req.send().await.map_err(|e| FederationError::Fetch(describe(e)))
+        req.send().await.map_err(|e| request_failed(server, e))
+    }
+}
+
+/// A failed request: temporary (try again later) unless the server's certificate is not
+/// trusted, which the next attempt will not change.
+pub fn request_failed(server: &str, e: reqwest::Error) -> FederationError {
+    let text = describe(e);
+    if text.contains("certificate") {
+        FederationError::Refused(format!("{server}'s TLS certificate is not trusted: {text}"))
+    } else {
+        FederationError::Fetch(format!("{server}: {text}"))
     }
 }
 

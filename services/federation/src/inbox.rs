@@ -73,7 +73,7 @@ impl Inbox {
             Some(a) if sig.verify(&PublicKey::from_pem(&a.public_key_pem)?) => (a, false),
             // Unknown key, or a cached key that fails (rotation): fetch the key once.
             _ => {
-                let a = self.fetch_key_owner(&sig.key_id).await?;
+                let a = crate::actor_keys::key_owner(&self.fetcher, &sig.key_id, now_millis()).await?;
                 if !sig.verify(&PublicKey::from_pem(&a.public_key_pem)?) {
                     return Err(FederationError::Signature("the signature does not verify".into()));
                 }
@@ -88,28 +88,11 @@ impl Inbox {
         Ok(Verified { activity, actor, fresh })
     }
 
-    async fn fetch_key_owner(&self, key_id: &str) -> Result<RemoteActor, FederationError> {
-        let doc = self.fetcher.get_object(key_id).await?;
-        // A key id is either a fragment of the actor (Mastodon) or its own document.
-        let doc = if doc.get("inbox").is_some() {
-            doc
-        } else {
-            let owner = doc
-                .get("owner")
-                .and_then(Value::as_str)
-                .ok_or_else(|| FederationError::Invalid("the key document names no owner".into()))?;
-            self.fetcher.get_object(owner).await?
-        };
-        let actor = vocab::parse_actor(&doc, now_millis())?;
-        if actor.key_id != key_id {
-            return Err(FederationError::Signature("the key is not the actor's key".into()));
-        }
-        Ok(actor)
-    }
-
-    async fn refresh(&self, actor_uri: &str) -> Result<RemoteActor, FederationError> {
-        let doc = self.fetcher.get_object(actor_uri).await?;
-        let actor = vocab::parse_actor(&doc, now_millis())?;
+    /// Refetches an actor, keeping the key it signs with if it still lists it.
+    async fn refresh(&self, known: &RemoteActor) -> Result<RemoteActor, FederationError> {
+        let doc = self.fetcher.get_object(&known.uri).await?;
+        let actor = vocab::parse_actor(&doc, Some(&known.key_id), now_millis())
+            .or_else(|_| vocab::parse_actor(&doc, None, now_millis()))?;
         self.store.upsert_remote_actor(&actor).await?;
         Ok(actor)
     }
@@ -154,7 +137,7 @@ impl Inbox {
             }
             "Update" if activity.get("object").and_then(id_of) == Some(actor.uri.as_str()) => {
                 // Take the new key from the origin, not from the activity's copy.
-                self.refresh(&actor.uri).await?;
+                self.refresh(&actor).await?;
                 Ok(Received::ActorUpdated)
             }
             _ => Ok(Received::Ignored),

@@ -2,6 +2,7 @@
 //! the network for reads, `delivery` for writes; `inbox` verifies first and only then
 //! receives, so nothing unverified is ever stored.
 
+pub mod actor_keys;
 pub mod delivery;
 pub mod fetch;
 pub mod inbox;

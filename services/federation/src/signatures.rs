@@ -165,10 +165,25 @@ pub struct ParsedSignature {
     pub bases: Vec<String>,
     pub created: i64,
     pub expires: Option<i64>,
+    /// The algorithm the signature names, if it names one (`hs2019` leaves it to the key).
+    pub algorithm: Option<KeyAlgorithm>,
+}
+
+/// The kinds of key a signature can be made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    Rsa,
+    Ed25519,
 }
 
 impl ParsedSignature {
+    /// Whether the signature verifies with `key`, which must be of the algorithm the
+    /// signature names, if any.
     pub fn verify(&self, key: &PublicKey) -> bool {
+        let kind = if key.is_ed25519() { KeyAlgorithm::Ed25519 } else { KeyAlgorithm::Rsa };
+        if self.algorithm.is_some_and(|a| a != kind) {
+            return false;
+        }
         self.bases.iter().any(|b| key.verify(b.as_bytes(), &self.signature))
     }
 
@@ -201,14 +216,19 @@ pub fn parse_request_signature(
     if let (Some(input), Some(sig)) = (req.header("signature-input"), req.header("signature")) {
         let parsed = rfc9421::parse(&input, &sig)?;
         let covers = |c: &str| parsed.input.components.iter().any(|x| x.name == c && x.params.is_empty());
-        if !covers("@method") || !(covers("@target-uri") || covers("@request-target")) {
+        // The whole target, or the path with the authority: a signature that leaves out
+        // the server it was meant for could be replayed at another.
+        if !covers("@method")
+            || !(covers("@target-uri") || (covers("@request-target") && covers("@authority")))
+        {
             return Err(bad("the signature must cover @method and @target-uri"));
         }
-        if let Some(alg) = parsed.input.param_str("alg") {
-            if alg != "rsa-v1_5-sha256" {
-                return Err(bad(format!("unsupported signature algorithm {alg:?}")));
-            }
-        }
+        let algorithm = match parsed.input.param_str("alg") {
+            None => None,
+            Some("rsa-v1_5-sha256") => Some(KeyAlgorithm::Rsa),
+            Some("ed25519") => Some(KeyAlgorithm::Ed25519),
+            Some(alg) => return Err(bad(format!("unsupported signature algorithm {alg:?}"))),
+        };
         if is_post {
             if !covers("content-digest") {
                 return Err(bad("a POST signature must cover content-digest"));
@@ -227,6 +247,7 @@ pub fn parse_request_signature(
             bases: vec![base],
             created,
             expires: parsed.input.param_int("expires"),
+            algorithm,
         });
     }
 
@@ -240,8 +261,10 @@ pub fn parse_request_signature(
     if !covers("date") && !covers("(created)") {
         return Err(bad("the signature must cover date or (created)"));
     }
-    if !covers("(request-target)") && !covers("digest") {
-        return Err(bad("the signature must cover (request-target) or digest"));
+    // Every fediverse server signs both; without them a signature could be replayed at
+    // another path or another server.
+    if !covers("(request-target)") || !covers("host") {
+        return Err(bad("the signature must cover (request-target) and host"));
     }
     if is_post {
         if !covers("digest") {
@@ -249,8 +272,6 @@ pub fn parse_request_signature(
         }
         let value = req.header("digest").ok_or_else(|| bad("Digest header missing"))?;
         check_digest_header(&value, body.unwrap_or_default())?;
-    } else if !covers("host") {
-        return Err(bad("a GET signature must cover host"));
     }
     let created = if covers("(created)") {
         params.created.ok_or_else(|| bad("(created) is covered but not given"))?
@@ -275,6 +296,7 @@ pub fn parse_request_signature(
         bases,
         created,
         expires,
+        algorithm: params.algorithm.as_deref().and_then(|a| (a == "rsa-sha256").then_some(KeyAlgorithm::Rsa)),
     })
 }
 
@@ -917,6 +939,68 @@ mod tests {
         let sig = signer.sign(plan.base.as_bytes()).unwrap();
         let req = view_from(&url, "GET", plan.finish(&sig));
         assert!(parse_request_signature(&req, None).unwrap().verify(&public));
+    }
+
+    #[test]
+    fn signatures_must_name_the_target_and_the_server() {
+        let url = Url::parse("https://b.example/inbox").unwrap();
+        let body = br#"{"type":"Follow"}"#;
+        let digest = BodyDigest::of(body);
+        let date =
+            httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_764_000_000));
+        let cavage = |covered: &str| {
+            let header = format!(r#"keyId="k",algorithm="rsa-sha256",headers="{covered}",signature="AA==""#);
+            let hs = vec![("date", date.clone()), ("digest", digest.digest.clone()), ("signature", header)];
+            parse_request_signature(&view_from(&url, "POST", hs), Some(body))
+        };
+        assert!(cavage("(request-target) host date digest").is_ok());
+        for weak in ["date digest", "(request-target) date digest", "host date digest"] {
+            assert!(cavage(weak).is_err(), "{weak} must be refused");
+        }
+        let rfc9421 = |covered: &str| {
+            let input = format!(r#"sig1=({covered});created=1764000000;keyid="k""#);
+            let hs = vec![
+                ("content-digest", digest.content_digest.clone()),
+                ("signature-input", input),
+                ("signature", "sig1=:AA==:".to_owned()),
+            ];
+            parse_request_signature(&view_from(&url, "POST", hs), Some(body))
+        };
+        assert!(rfc9421(r#""@method" "@target-uri" "content-digest""#).is_ok());
+        assert!(rfc9421(r#""@method" "@request-target" "@authority" "content-digest""#).is_ok());
+        for weak in [r#""@method" "@request-target" "content-digest""#, r#""@target-uri" "content-digest""#] {
+            assert!(rfc9421(weak).is_err(), "{weak} must be refused");
+        }
+    }
+
+    #[test]
+    fn ed25519_signatures_verify_only_with_ed25519_keys() {
+        use ring::signature::KeyPair;
+        let pkcs8 =
+            ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+        let pair = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let ed = PublicKey::Ed25519(pair.public_key().as_ref().try_into().unwrap());
+        let rsa = PublicKey::from_pem(&generate_rsa_2048().unwrap().public_key_pem).unwrap();
+        let url = Url::parse("https://b.example/inbox").unwrap();
+        let body = br#"{"type":"Follow"}"#;
+        let digest = BodyDigest::of(body);
+        for alg in [Some("ed25519"), None] {
+            let alg_param = alg.map(|a| format!(r#";alg="{a}""#)).unwrap_or_default();
+            let input = format!(
+                r#"sig1=("@method" "@target-uri" "content-digest");created=1764000000;keyid="k"{alg_param}"#
+            );
+            let mut hs = vec![
+                ("content-digest", digest.content_digest.clone()),
+                ("signature-input", input),
+                ("signature", "sig1=:AA==:".to_owned()),
+            ];
+            let unsigned = parse_request_signature(&view_from(&url, "POST", hs.clone()), Some(body)).unwrap();
+            let sig = B64.encode(pair.sign(unsigned.bases[0].as_bytes()).as_ref());
+            hs[2].1 = format!("sig1=:{sig}:");
+            let parsed = parse_request_signature(&view_from(&url, "POST", hs), Some(body)).unwrap();
+            assert!(parsed.verify(&ed), "{alg:?}");
+            assert!(!parsed.verify(&rsa), "{alg:?}: not with an RSA key");
+        }
     }
 
     #[test]

@@ -229,8 +229,50 @@ fn http_url(v: Option<&Value>, what: &str) -> Result<String, FederationError> {
     Ok(url.into())
 }
 
-/// Reads what we keep of a remote actor: its inboxes and its (first) RSA key.
-pub fn parse_actor(doc: &Value, fetched_at: i64) -> Result<RemoteActor, FederationError> {
+/// The keys a document lists, each with its id: `publicKey` (one or several, as Mastodon,
+/// GoToSocial, Misskey and Pleroma publish them) and `assertionMethod` (FEP-521a Multikeys,
+/// as Fedify publishes every key), in that order.
+pub fn listed_keys(doc: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    let entries = |field: &str| match doc.get(field) {
+        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+        Some(item @ Value::Object(_)) => vec![item],
+        _ => Vec::new(),
+    };
+    let mut all = entries("publicKey");
+    all.extend(entries("assertionMethod"));
+    all.into_iter().filter_map(|k| k.get("id").and_then(Value::as_str).map(|id| (id, k)))
+}
+
+/// Who a key says it belongs to: `owner` (security v1) or `controller` (Multikey, FEP-521a).
+pub fn key_controller(key: &Value) -> Option<&str> {
+    key.get("owner").or_else(|| key.get("controller")).and_then(id_of)
+}
+
+/// The key material of a listed key: `publicKeyPem` or `publicKeyMultibase`.
+pub fn key_material(key: &Value) -> Result<crate::keys::PublicKey, FederationError> {
+    if let Some(pem) = key.get("publicKeyPem").and_then(Value::as_str) {
+        crate::keys::PublicKey::from_pem(pem)
+    } else if let Some(multibase) = key.get("publicKeyMultibase").and_then(Value::as_str) {
+        crate::keys::PublicKey::from_multibase(multibase)
+    } else {
+        Err(FederationError::Invalid("the key has no publicKeyPem or publicKeyMultibase".into()))
+    }
+}
+
+fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+/// Reads what we keep of a remote actor: its inboxes and one of its keys, the one named
+/// `key_id` (it must be listed), or else the first.
+pub fn parse_actor(
+    doc: &Value,
+    key_id: Option<&str>,
+    fetched_at: i64,
+) -> Result<RemoteActor, FederationError> {
     let uri = http_url(doc.get("id"), "id")?;
     let inbox = http_url(doc.get("inbox"), "inbox")?;
     let shared_inbox = doc
@@ -238,42 +280,33 @@ pub fn parse_actor(doc: &Value, fetched_at: i64) -> Result<RemoteActor, Federati
         .and_then(|e| e.get("sharedInbox"))
         .map(|v| http_url(Some(v), "sharedInbox"))
         .transpose()?;
-    let key = match doc.get("publicKey") {
-        Some(Value::Array(keys)) => keys.first(),
-        other => other,
+    // Herold signs POSTs to these for as long as the actor follows: on another server they
+    // would make it a reflector of signed requests to any URL the actor names.
+    let host = |u: &str| url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    for (what, target) in [("inbox", Some(&inbox)), ("sharedInbox", shared_inbox.as_ref())] {
+        if let Some(target) = target {
+            if host(target) != host(&uri) {
+                return Err(FederationError::Invalid(format!("actor {what} is on another server")));
+            }
+        }
     }
-    .ok_or_else(|| FederationError::Invalid("actor has no publicKey".into()))?;
-    let key_id = key
-        .get("id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| FederationError::Invalid("actor key has no id".into()))?;
-    if let Some(owner) = key.get("owner").and_then(Value::as_str) {
+    let (listed_id, key) = match key_id {
+        Some(wanted) => listed_keys(doc).find(|(id, _)| *id == wanted),
+        None => listed_keys(doc).next(),
+    }
+    .ok_or_else(|| FederationError::Invalid("the actor does not list the key".into()))?;
+    if let Some(owner) = key_controller(key) {
         if owner != uri {
             return Err(FederationError::Invalid("actor key belongs to another actor".into()));
         }
     }
     // A key id must live with its actor (`actor#main-key`, or a key document on the same
     // origin); otherwise one server could claim another's key id and shadow it.
-    let same_origin = |a: &str, b: &str| match (url::Url::parse(a), url::Url::parse(b)) {
-        (Ok(a), Ok(b)) => a.origin() == b.origin(),
-        _ => false,
-    };
-    if !same_origin(key_id, &uri) {
+    if !same_origin(listed_id, &uri) {
         return Err(FederationError::Invalid("actor key id is on another server".into()));
     }
-    let pem = key
-        .get("publicKeyPem")
-        .and_then(Value::as_str)
-        .ok_or_else(|| FederationError::Invalid("actor key has no publicKeyPem".into()))?;
-    crate::keys::PublicKey::from_pem(pem)?;
-    Ok(RemoteActor {
-        uri,
-        inbox,
-        shared_inbox,
-        key_id: key_id.to_owned(),
-        public_key_pem: pem.to_owned(),
-        fetched_at,
-    })
+    let public_key_pem = key_material(key)?.to_pem()?;
+    Ok(RemoteActor { uri, inbox, shared_inbox, key_id: listed_id.to_owned(), public_key_pem, fetched_at })
 }
 
 #[cfg(test)]
@@ -294,15 +327,20 @@ mod tests {
             "endpoints": {"sharedInbox": "https://m.example/inbox"},
             "publicKey": {"id": "https://m.example/users/a#main-key", "owner": "https://m.example/users/a", "publicKeyPem": key.public_key_pem},
         });
-        let a = parse_actor(&doc, 1).unwrap();
+        let a = parse_actor(&doc, None, 1).unwrap();
         assert_eq!(a.shared_inbox.as_deref(), Some("https://m.example/inbox"));
         doc["publicKey"]["owner"] = json!("https://evil.example/users/b");
-        assert!(parse_actor(&doc, 1).is_err());
+        assert!(parse_actor(&doc, None, 1).is_err());
         doc["publicKey"]["owner"] = json!("https://m.example/users/a");
         doc["publicKey"]["id"] = json!("https://victim.example/users/bob#main-key");
-        assert!(parse_actor(&doc, 1).is_err(), "a key id on another server");
+        assert!(parse_actor(&doc, None, 1).is_err(), "a key id on another server");
         doc["publicKey"]["id"] = json!("https://m.example/users/a#main-key");
         doc["inbox"] = json!("javascript:alert(1)");
-        assert!(parse_actor(&doc, 1).is_err());
+        assert!(parse_actor(&doc, None, 1).is_err());
+        doc["inbox"] = json!("https://victim.example/any/path?x=1");
+        assert!(parse_actor(&doc, None, 1).is_err(), "an inbox on another server");
+        doc["inbox"] = json!("https://m.example/users/a/inbox");
+        doc["endpoints"]["sharedInbox"] = json!("https://victim.example/inbox");
+        assert!(parse_actor(&doc, None, 1).is_err(), "a shared inbox on another server");
     }
 }

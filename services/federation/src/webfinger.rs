@@ -6,7 +6,7 @@ use reqwest::header::ACCEPT;
 use serde_json::Value;
 use url::Url;
 
-use crate::fetch::{check_url, describe, read_capped, Fetcher};
+use crate::fetch::{check_url, read_capped, request_failed, Fetcher, MAX_REDIRECTS};
 use crate::FederationError;
 
 /// A JRD names a handful of links; anything near this size is not one.
@@ -96,13 +96,33 @@ impl Fetcher {
             .map_err(|_| FederationError::Invalid(format!("{host:?} is not a host name")))?;
         url.query_pairs_mut().append_pair("resource", resource);
         check_url(&url, self.allow_private)?;
-        let resp = self
-            .client
-            .get(url.as_str())
-            .header(ACCEPT, "application/jrd+json, application/json")
-            .send()
-            .await
-            .map_err(|e| FederationError::Fetch(describe(e)))?;
+        // A domain may hand WebFinger on to the server that hosts its accounts (another
+        // host): redirects are followed anywhere the SSRF guard allows, since the answer is
+        // only trusted as far as the actor's own server confirms it.
+        let mut hops = 0;
+        let resp = loop {
+            let resp = self
+                .client
+                .get(url.as_str())
+                .header(ACCEPT, "application/jrd+json, application/json")
+                .send()
+                .await
+                .map_err(|e| request_failed(host, e))?;
+            if !resp.status().is_redirection() {
+                break resp;
+            }
+            hops += 1;
+            url = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+                .filter(|_| hops <= MAX_REDIRECTS)
+                .ok_or_else(|| {
+                    FederationError::Fetch(format!("{host} redirected WebFinger too often or nowhere"))
+                })?;
+            check_url(&url, self.allow_private)?;
+        };
         let status = resp.status().as_u16();
         if status == 404 || status == 410 {
             return Err(FederationError::Gone(format!("{host} knows no such account")));

@@ -185,7 +185,7 @@ impl Publisher {
                     .fetcher
                     .resolve_acct(&user, domain)
                     .await
-                    .and_then(|doc| vocab::parse_actor(&doc, now_millis()))
+                    .and_then(|doc| vocab::parse_actor(&doc, None, now_millis()))
                     .map_err(|e| {
                         tracing::info!(error = %e, "a mention could not be resolved");
                         PublishError::Mention(format!("{name}: {}", unresolved(&e)))

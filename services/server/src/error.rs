@@ -158,10 +158,14 @@ impl ResponseError for ApiError {
 }
 
 impl ApiError {
-    /// Logs the full cause (server errors loudly) and returns the status to send.
+    /// Logs the full cause (server errors loudly) and returns the status to send. A remote
+    /// server that cannot be reached is the remote's trouble, not ours: a warning, so that a
+    /// flood of forged requests cannot flood the alerts.
     pub fn log(&self) -> StatusCode {
         let status = self.status_code();
-        if status.is_server_error() {
+        if let ApiError::Federation(FederationError::Fetch(_)) = self {
+            tracing::warn!(status = status.as_u16(), error = %chain(self), "remote server unavailable");
+        } else if status.is_server_error() {
             tracing::error!(error = %chain(self), "request failed");
         } else {
             tracing::info!(status = status.as_u16(), error = %chain(self), "request refused");

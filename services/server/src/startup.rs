@@ -166,7 +166,8 @@ pub fn fetcher(
     signing: SigningPool,
 ) -> anyhow::Result<Fetcher> {
     let allow_private = config.allow_private_networks;
-    let client = http_client(&user_agent(urls), allow_private, Duration::from_secs(10), true)?;
+    // The fetcher follows redirects itself (within one origin, each hop signed).
+    let client = http_client(&user_agent(urls), allow_private, Duration::from_secs(10))?;
     Ok(Fetcher::new(client, signer, signing, allow_private))
 }
 
@@ -261,8 +262,7 @@ impl Services {
             allow_private,
             ..DeliveryConfig::default()
         };
-        let delivery_client =
-            http_client(&user_agent, allow_private, delivery_config.request_timeout, false)?;
+        let delivery_client = http_client(&user_agent, allow_private, delivery_config.request_timeout)?;
         let metrics = Arc::new(Metrics::default());
         let queue_snapshot = Arc::new(std::sync::Mutex::new(herold_store::QueueDepth::default()));
         if config.otlp_endpoint.is_some() {
