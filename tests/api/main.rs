@@ -32,6 +32,7 @@ mod discovery;
 mod dsar;
 mod durability;
 mod inbox;
+mod internal_ca;
 mod interop;
 mod key_shapes;
 mod oversight;

@@ -405,8 +405,13 @@ async fn an_open_redirect_on_a_publishers_host_does_not_make_a_publisher(db: Db)
     doc["publicKey"]["owner"] = doc["id"].clone();
     moved.serve("/people/mallory", doc);
     moved.redirect("/users/mallory-old", &format!("{}/people/mallory", moved.base));
-    let client =
-        herold_federation::fetch::http_client("test", true, std::time::Duration::from_secs(5)).unwrap();
+    let client = herold_federation::fetch::http_client(
+        "test",
+        true,
+        std::time::Duration::from_secs(5),
+        &Default::default(),
+    )
+    .unwrap();
     let signer = moved.signer_as("http://127.0.0.1/actor#main-key");
     let fetcher = herold_federation::fetch::Fetcher::new(
         client,

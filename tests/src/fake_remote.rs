@@ -125,9 +125,19 @@ impl FakeRemote {
     /// A server at another loopback address (`127.x.y.z`): another host, as far as host
     /// names go.
     pub async fn start_at(ip: &str) -> FakeRemote {
+        FakeRemote::start_with(ip, None).await
+    }
+
+    /// A server speaking https with a certificate of `pki`'s (an internal CA's).
+    pub async fn start_tls(pki: &crate::pki::TestPki) -> FakeRemote {
+        FakeRemote::start_with("127.0.0.1", Some(pki.server_config())).await
+    }
+
+    async fn start_with(ip: &str, tls: Option<rustls::ServerConfig>) -> FakeRemote {
         let listener = TcpListener::bind((ip, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let base = format!("http://{ip}:{port}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base = format!("{scheme}://{ip}:{port}");
         let actor = format!("{base}/users/mallory");
         let key = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
         let signer = Signer::from_pkcs8(format!("{actor}#main-key"), &key.pkcs8_der).unwrap();
@@ -151,8 +161,11 @@ impl FakeRemote {
                 .route("/.well-known/webfinger", web::get().to(webfinger))
                 .default_service(web::to(any_other))
         })
-        .workers(2)
-        .listen(listener)
+        .workers(2);
+        let server = match tls {
+            Some(config) => server.listen_rustls_0_23(listener, config),
+            None => server.listen(listener),
+        }
         .unwrap()
         .run();
         let handle = server.handle();

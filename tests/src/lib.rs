@@ -7,6 +7,7 @@ pub mod fixtures;
 pub mod hostile_op;
 pub mod oidc;
 pub mod peer;
+pub mod pki;
 pub mod spawn;
 
 pub use spawn::{spawn_app, Db, TestApp};

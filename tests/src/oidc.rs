@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 pub struct OidcProvider {
     pub port: u16,
+    scheme: &'static str,
     child: Child,
 }
 
@@ -25,6 +26,16 @@ pub struct RegisteredClient {
 
 impl OidcProvider {
     pub fn start() -> OidcProvider {
+        OidcProvider::start_with(&[])
+    }
+
+    /// The provider on https, with a certificate of `pki`'s (an internal CA's).
+    pub fn start_tls(pki: &crate::pki::TestPki) -> OidcProvider {
+        let (cert, key) = (pki.cert_file.display().to_string(), pki.key_file.display().to_string());
+        OidcProvider::start_with(&["--tls-cert", &cert, "--tls-key", &key])
+    }
+
+    fn start_with(args: &[&str]) -> OidcProvider {
         let dir = provider_dir();
         assert!(
             dir.join("node_modules").exists(),
@@ -32,6 +43,7 @@ impl OidcProvider {
         );
         let mut child = Command::new(dir.join("run.sh"))
             .args(["--port", "0"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -44,18 +56,24 @@ impl OidcProvider {
             .strip_prefix("READY ")
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("the OpenID provider did not start: {line:?}"));
-        OidcProvider { port, child }
+        OidcProvider { port, scheme: if args.is_empty() { "http" } else { "https" }, child }
     }
 
     pub fn issuer(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
     }
+}
+
+/// The test harness's own client for the provider. It accepts any certificate: what is under
+/// test is whether Herold trusts the provider's, not whether the harness does.
+fn harness_client() -> reqwest::Client {
+    reqwest::Client::builder().danger_accept_invalid_certs(true).build().expect("client")
 }
 
 /// Registers a confidential client for the Herold at `base` with the provider at `issuer`
 /// (dynamic client registration, RFC 7591), with its exact redirect and logout URIs.
 pub async fn register_client(issuer: &str, base: &str) -> RegisteredClient {
-    let resp = reqwest::Client::new()
+    let resp = harness_client()
         .post(format!("{issuer}/reg"))
         .json(&json!({
             "redirect_uris": [format!("{base}/auth/callback")],
@@ -130,6 +148,8 @@ impl Browser {
             http: reqwest::Client::builder()
                 .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
+                // Like `harness_client`: the person trusts their organisation's provider.
+                .danger_accept_invalid_certs(true)
                 .build()
                 .expect("browser"),
             jar,

@@ -4,12 +4,15 @@
 // is granted automatically and keys are thrown away on exit.
 //
 // Usage: node provider.mjs [--port <P|0>] [--issuer URL] [--herold URL]
+//                          [--tls-cert FILE --tls-key FILE]  (https, e.g. from an internal CA)
 // (normally started through ./run.sh).  Prints exactly one line
 // "READY <port>" on stdout once listening; everything else goes to stderr.
 // Listens on 127.0.0.1 only.
 
 import crypto from "node:crypto";
+import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { parseArgs } from "node:util";
 import Provider, { errors } from "oidc-provider";
 
@@ -28,6 +31,8 @@ try {
       port: { type: "string", default: "8081" },
       issuer: { type: "string" },
       herold: { type: "string", default: "http://127.0.0.1:8080" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -37,7 +42,7 @@ try {
   process.exit(2);
 }
 if (opts.help) {
-  process.stderr.write("usage: run.sh [--port <P|0>] [--issuer URL] [--herold URL]\n");
+  process.stderr.write("usage: run.sh [--port <P|0>] [--issuer URL] [--herold URL] [--tls-cert FILE --tls-key FILE]\n");
   process.exit(0);
 }
 const HOST = "127.0.0.1";
@@ -504,14 +509,19 @@ let handler = (_req, res) => {
   res.statusCode = 503;
   res.end("starting\n");
 };
-const server = http.createServer((req, res) => handler(req, res));
+const tls = opts["tls-cert"] && opts["tls-key"]
+  ? { cert: fs.readFileSync(opts["tls-cert"]), key: fs.readFileSync(opts["tls-key"]) }
+  : null;
+const server = tls
+  ? https.createServer(tls, (req, res) => handler(req, res))
+  : http.createServer((req, res) => handler(req, res));
 server.on("error", (e) => {
   log("server error:", e.stack ?? e);
   process.exit(1);
 });
 server.listen(port, HOST, () => {
   const actual = server.address().port;
-  const issuer = (opts.issuer ?? `http://${HOST}:${actual}`).replace(/\/+$/, "");
+  const issuer = (opts.issuer ?? `${tls ? "https" : "http"}://${HOST}:${actual}`).replace(/\/+$/, "");
   let provider;
   try {
     provider = buildProvider(issuer);

@@ -5,6 +5,7 @@ pub mod audit;
 mod names;
 mod text;
 mod time_util;
+pub mod trust;
 pub mod workflow;
 
 pub use names::{LanguageTag, OrgSlug, Username};

@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use herold_domain::trust::TrustAnchors;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::redirect::Policy;
 use serde_json::Value;
@@ -110,8 +111,10 @@ pub fn http_client(
     user_agent: &str,
     allow_private: bool,
     timeout: Duration,
+    trust: &TrustAnchors,
 ) -> Result<reqwest::Client, FederationError> {
     let mut builder = reqwest::Client::builder()
+        .tls_built_in_root_certs(trust.builtin_roots)
         .user_agent(user_agent)
         // A proxy from the environment would resolve names itself, past the SSRF guard.
         .no_proxy()
@@ -122,6 +125,11 @@ pub fn http_client(
         .pool_max_idle_per_host(16);
     if !allow_private {
         builder = builder.dns_resolver(Arc::new(GuardedResolver));
+    }
+    for der in &trust.certificates {
+        let root = reqwest::Certificate::from_der(der)
+            .map_err(|e| FederationError::Fetch(format!("a trusted CA: {e}")))?;
+        builder = builder.add_root_certificate(root);
     }
     builder.build().map_err(|e| FederationError::Fetch(format!("HTTP client: {e}")))
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use herold_compliance::policy::{ApiPolicy, OrgPolicy, SecretSource, SignInPolicy};
+use herold_domain::trust::TrustAnchors;
 use herold_domain::workflow::Roles;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJsonWebKey, CoreJwsSigningAlgorithm,
@@ -191,20 +192,33 @@ fn has_audience(claims: &serde_json::Value, wanted: &str) -> bool {
 impl Providers {
     /// Sets up sign-in for every organisation whose policy has `[sign_in]`, reading the
     /// client secrets now so that a missing one stops startup rather than a sign-in.
-    pub fn new(orgs: &BTreeMap<String, OrgPolicy>, public_url: &Url) -> Result<Providers, IdentityError> {
+    /// `trust`: the authorities the providers' certificates may come from (an internal
+    /// provider's usually from the body's own PKI).
+    pub fn new(
+        orgs: &BTreeMap<String, OrgPolicy>,
+        public_url: &Url,
+        trust: &TrustAnchors,
+    ) -> Result<Providers, IdentityError> {
         let callback = public_url
             .join("/auth/callback")
             .ok()
             .and_then(|u| RedirectUrl::new(u.to_string()).ok())
             .ok_or_else(|| IdentityError::Config("public_url cannot carry /auth/callback".into()))?;
-        let http = reqwest::Client::builder()
+        let client_error = |e: reqwest::Error| {
+            IdentityError::Config(format!("cannot build the HTTP client for sign-in: {e}"))
+        };
+        let mut http = reqwest::Client::builder().tls_built_in_root_certs(trust.builtin_roots);
+        for der in &trust.certificates {
+            http = http.add_root_certificate(reqwest::Certificate::from_der(der).map_err(client_error)?);
+        }
+        let http = http
             // Following redirects from a token endpoint would open the door to SSRF.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .user_agent(concat!("Herold/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| IdentityError::Config(format!("cannot build the HTTP client for sign-in: {e}")))?;
+            .map_err(client_error)?;
         let mut providers = BTreeMap::new();
         for (slug, policy) in orgs {
             let Some(sign_in) = &policy.sign_in else { continue };

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use herold_domain::trust::TrustAnchors;
 use herold_federation::signatures::Scheme;
 use url::Url;
 
@@ -32,6 +33,8 @@ const KEYS: &[Key] = &[
     Key { toml: "key_encryption_key", env: "HEROLD_KEY_ENCRYPTION_KEY", secret: true },
     Key { toml: "log_format", env: "HEROLD_LOG_FORMAT", secret: false },
     Key { toml: "security_log", env: "HEROLD_SECURITY_LOG", secret: false },
+    Key { toml: "outgoing_tls.roots", env: "HEROLD_OUTGOING_TLS_ROOTS", secret: false },
+    Key { toml: "outgoing_tls.extra_ca_file", env: "HEROLD_OUTGOING_TLS_EXTRA_CA_FILE", secret: false },
     Key { toml: "inbox.rate_per_host", env: "HEROLD_INBOX_RATE_PER_HOST", secret: false },
     Key { toml: "inbox.burst_per_host", env: "HEROLD_INBOX_BURST_PER_HOST", secret: false },
     Key { toml: "delivery.concurrency", env: "HEROLD_DELIVERY_CONCURRENCY", secret: false },
@@ -89,6 +92,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub policies_dir: PathBuf,
     pub allow_private_networks: bool,
+    /// The authorities outgoing TLS connections trust (`outgoing_tls.*`), read at startup.
+    pub trust: TrustAnchors,
     pub otlp_endpoint: Option<Url>,
     pub key_encryption_key: Option<String>,
     pub log_format: LogFormat,
@@ -123,6 +128,8 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("policies_dir", &self.policies_dir)
             .field("allow_private_networks", &self.allow_private_networks)
+            .field("trusted_extra_roots", &self.trust.certificates.len())
+            .field("trust_builtin_roots", &self.trust.builtin_roots)
             .field("otlp_endpoint", &self.otlp_endpoint.as_ref().map(Url::as_str))
             .field("key_encryption_key", &self.key_encryption_key.as_ref().map(|_| "<redacted>"))
             .field("log_format", &self.log_format)
@@ -168,6 +175,11 @@ struct Raw {
 impl Raw {
     fn get(&self, key: &str) -> Option<&(String, String)> {
         self.values.get(key)
+    }
+
+    /// Where a key's value came from, for error messages.
+    fn source_of(&self, key: &str) -> String {
+        self.get(key).map_or_else(|| "default".to_owned(), |(_, source)| source.clone())
     }
 
     fn parse<T>(
@@ -258,10 +270,11 @@ impl Config {
                 values.insert(key.toml, (v, format!("environment variable {}", key.env)));
             }
         }
-        Self::validate(Raw { values })
+        Self::validate(Raw { values }, env("SSL_CERT_FILE").map(PathBuf::from))
     }
 
-    fn validate(raw: Raw) -> Result<Config, ConfigError> {
+    /// `ssl_cert_file`: where the platform's CA bundle is, if the environment says.
+    fn validate(raw: Raw, ssl_cert_file: Option<PathBuf>) -> Result<Config, ConfigError> {
         let data_dir = raw.parse(
             "data_dir",
             PathBuf::from("./data"),
@@ -406,6 +419,7 @@ impl Config {
             "use a request count of at least 1, e.g. 500",
         )?;
         let file = |s: &str| (!s.is_empty()).then(|| Some(PathBuf::from(s)));
+        let trust = trust_anchors(&raw, ssl_cert_file)?;
         let cert = raw.parse("tls_cert_file", None, file, "give the PEM certificate chain file")?;
         let key = raw.parse("tls_key_file", None, file, "give the PEM private key file")?;
         let tls = match (cert, key) {
@@ -422,6 +436,7 @@ impl Config {
         };
         Ok(Config {
             tls,
+            trust,
             inbox_rate_per_host,
             inbox_burst_per_host,
             metrics_listen,
@@ -450,12 +465,141 @@ impl Config {
     }
 }
 
+/// Where Linux distributions keep the platform's CA bundle (Debian and Ubuntu, Fedora and
+/// RHEL, openSUSE, Alpine), unless `SSL_CERT_FILE` names it.
+const SYSTEM_BUNDLES: [&str; 4] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Roots {
+    Builtin,
+    System,
+    Both,
+}
+
+/// Reads `outgoing_tls.*`: which roots to trust, and the certificates of the platform's store
+/// and of the operator's bundle, so that a missing or unreadable file stops startup.
+fn trust_anchors(raw: &Raw, ssl_cert_file: Option<PathBuf>) -> Result<TrustAnchors, ConfigError> {
+    let roots = raw.parse(
+        "outgoing_tls.roots",
+        Roots::Both,
+        |s| match s {
+            "builtin" => Some(Roots::Builtin),
+            "system" => Some(Roots::System),
+            "both" => Some(Roots::Both),
+            _ => None,
+        },
+        "use builtin (the public web roots), system (the platform's store) or both",
+    )?;
+    let extra = raw.parse(
+        "outgoing_tls.extra_ca_file",
+        None,
+        |s| (!s.is_empty()).then(|| Some(PathBuf::from(s))),
+        "give a PEM file of CA certificates",
+    )?;
+    let invalid = |key: &str, value: &Path, fix: String| ConfigError::Invalid {
+        key: key.into(),
+        source_name: raw.source_of(key),
+        value: value.display().to_string(),
+        fix,
+    };
+    let mut certificates = Vec::new();
+    if roots != Roots::Builtin {
+        let bundle = ssl_cert_file.or_else(|| SYSTEM_BUNDLES.iter().map(PathBuf::from).find(|p| p.exists()));
+        match bundle {
+            Some(path) => certificates.extend(read_certificates(&path).map_err(|why| {
+                invalid(
+                    "outgoing_tls.roots",
+                    &path,
+                    format!("the platform's CA bundle {why}; set SSL_CERT_FILE to it, or use builtin"),
+                )
+            })?),
+            None if roots == Roots::System => {
+                return Err(invalid(
+                    "outgoing_tls.roots",
+                    Path::new("system"),
+                    format!(
+                        "no CA bundle found at {}; install ca-certificates or set SSL_CERT_FILE",
+                        SYSTEM_BUNDLES.join(", ")
+                    ),
+                ))
+            }
+            None => {}
+        }
+    }
+    if let Some(path) = extra {
+        let found = read_certificates(&path).map_err(|why| {
+            invalid(
+                "outgoing_tls.extra_ca_file",
+                &path,
+                format!("the file {why}; give a PEM file of CA certificates"),
+            )
+        })?;
+        certificates.extend(found);
+    }
+    Ok(TrustAnchors { builtin_roots: roots != Roots::System, certificates })
+}
+
+/// The certificates of a PEM file, at least one.
+fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let certs: Vec<Vec<u8>> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("cannot be read ({e})"))?
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("is not PEM ({e})"))?;
+    if certs.is_empty() {
+        return Err("holds no certificate".into());
+    }
+    Ok(certs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn outgoing_trust_reads_the_platforms_store_and_the_extra_bundle() {
+        let dir = std::env::temp_dir().join(format!("herold-trust-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bundle = dir.join("bundle.pem");
+        // Reading only counts PEM blocks (a DER SEQUENCE here); the TLS tests use real CAs.
+        let pem = "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
+        std::fs::write(&bundle, pem.repeat(2)).unwrap();
+        let load = |pairs: Vec<(&'static str, String)>| {
+            Config::load_from(None, move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+        };
+        let path = bundle.display().to_string();
+
+        let system =
+            load(vec![("HEROLD_OUTGOING_TLS_ROOTS", "system".into()), ("SSL_CERT_FILE", path.clone())])
+                .unwrap();
+        assert_eq!((system.trust.builtin_roots, system.trust.certificates.len()), (false, 2));
+        let extra = load(vec![
+            ("HEROLD_OUTGOING_TLS_ROOTS", "builtin".into()),
+            ("HEROLD_OUTGOING_TLS_EXTRA_CA_FILE", path.clone()),
+        ])
+        .unwrap();
+        assert_eq!((extra.trust.builtin_roots, extra.trust.certificates.len()), (true, 2));
+
+        let err = load(vec![("HEROLD_OUTGOING_TLS_ROOTS", "everything".into())]).unwrap_err().to_string();
+        assert!(err.contains("outgoing_tls.roots") && err.contains("builtin"), "{err}");
+        let missing = dir.join("missing.pem").display().to_string();
+        let err = load(vec![("HEROLD_OUTGOING_TLS_EXTRA_CA_FILE", missing)]).unwrap_err().to_string();
+        assert!(err.contains("outgoing_tls.extra_ca_file") && err.contains("cannot be read"), "{err}");
+        std::fs::write(&bundle, "no certificate here").unwrap();
+        let err = load(vec![("HEROLD_OUTGOING_TLS_EXTRA_CA_FILE", path)]).unwrap_err().to_string();
+        assert!(err.contains("holds no certificate"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

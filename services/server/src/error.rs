@@ -65,8 +65,10 @@ impl ApiError {
             }
             ApiError::Federation(FederationError::Invalid(m)) => format!("invalid activity: {m}"),
             ApiError::Federation(FederationError::NotAccepted(m)) => m.clone(),
-            ApiError::Federation(FederationError::Refused(_)) => {
-                "the signing key's address is not allowed".into()
+            // Names the server and the reason (an address not allowed, an untrusted
+            // certificate, a refusal), never a path: actor paths can name people.
+            ApiError::Federation(FederationError::Refused(m)) => {
+                format!("the signing key cannot be fetched: {m}")
             }
             ApiError::Federation(FederationError::Fetch(_)) => {
                 "could not fetch the signing key; try again later".into()

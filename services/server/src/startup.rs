@@ -167,7 +167,7 @@ pub fn fetcher(
 ) -> anyhow::Result<Fetcher> {
     let allow_private = config.allow_private_networks;
     // The fetcher follows redirects itself (within one origin, each hop signed).
-    let client = http_client(&user_agent(urls), allow_private, Duration::from_secs(10))?;
+    let client = http_client(&user_agent(urls), allow_private, Duration::from_secs(10), &config.trust)?;
     Ok(Fetcher::new(client, signer, signing, allow_private))
 }
 
@@ -262,7 +262,8 @@ impl Services {
             allow_private,
             ..DeliveryConfig::default()
         };
-        let delivery_client = http_client(&user_agent, allow_private, delivery_config.request_timeout)?;
+        let delivery_client =
+            http_client(&user_agent, allow_private, delivery_config.request_timeout, &config.trust)?;
         let metrics = Arc::new(Metrics::default());
         let queue_snapshot = Arc::new(std::sync::Mutex::new(herold_store::QueueDepth::default()));
         if config.otlp_endpoint.is_some() {
@@ -279,8 +280,8 @@ impl Services {
             urls.clone(),
             delivery_config,
         );
-        let providers =
-            Providers::new(&policies.orgs, &config.public_url).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let providers = Providers::new(&policies.orgs, &config.public_url, &config.trust)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let policies = Arc::new(policies);
         let publisher = Publisher::new(store.clone(), urls.clone(), fetcher.clone());
         let editorial =
