@@ -349,6 +349,24 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Refuses to go on when the configured SQLite database does not exist.
+fn require_database(config: &Config) -> anyhow::Result<()> {
+    let Some(rest) =
+        config.database_url.strip_prefix("sqlite://").or_else(|| config.database_url.strip_prefix("sqlite:"))
+    else {
+        return Ok(());
+    };
+    let path = std::path::Path::new(rest.split('?').next().unwrap_or(rest));
+    anyhow::ensure!(
+        path.exists(),
+        "there is no database at {} (database_url, from data_dir {}): run herold where its data directory \
+         is, pass --config, or set HEROLD_DATA_DIR or HEROLD_DATABASE_URL; `herold migrate` creates a new one",
+        path.display(),
+        config.data_dir.display()
+    );
+    Ok(())
+}
+
 async fn store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(crate::startup::open_store(config).await?.0)
 }
@@ -370,6 +388,21 @@ fn survive_sighup() -> std::io::Result<()> {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     if matches!(command, Command::Serve { .. } | Command::Worker) {
         survive_sighup()?;
+    }
+    // Only these may bring a new database into being; any other command run in the wrong
+    // directory would otherwise work on a new, empty one (with new audit keys) and report
+    // that nothing exists.
+    let creates = matches!(
+        command,
+        Command::Serve { .. }
+            | Command::Worker
+            | Command::Migrate
+            | Command::CheckConfig
+            | Command::Policy(_)
+            | Command::Org(OrgCommand::Create { .. })
+    );
+    if !creates {
+        require_database(&config)?;
     }
     match command {
         Command::Serve { no_workers } => {
