@@ -179,6 +179,24 @@ async fn followers_and_nodeinfo_publish_counts_only(db: Db) {
     assert_eq!(info["software"]["name"], "herold");
     assert_eq!(info["usage"]["users"]["total"], 2, "press, and the transparency log");
     assert!(!info.to_string().contains("follower"));
+    // Anyone can raise a pending count by subscribing: it is the operator's figure only.
+    let subscriber = herold_store::NewSubscriber {
+        actor_uri: "https://spam.example/actor".into(),
+        host: "spam.example".into(),
+        inbox: "https://spam.example/inbox".into(),
+        follow_id: "https://spam.example/follow".into(),
+        style: herold_store::SubscriptionStyle::Mastodon,
+        state: herold_store::SubscriptionState::Pending,
+        follow_back_id: None,
+    };
+    let audit = herold_store::AuditEntry::new("test", "relay.subscribe", "relay:spam.example");
+    app.store.relay_subscribe(subscriber, Vec::new(), audit).await.unwrap();
+    let info: serde_json::Value =
+        app.http.get(app.url("/nodeinfo/2.1")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        info["metadata"]["relay"],
+        serde_json::json!({ "inbox": app.url("/relay/inbox"), "subscribers": 0 })
+    );
 }
 
 async fn health_endpoints_report_readiness(db: Db) {

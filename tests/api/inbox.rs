@@ -268,7 +268,51 @@ async fn inbox_requests_are_rate_limited_per_signing_host(db: Db) {
     assert_eq!(resp.headers()["retry-after"], "2");
 }
 
+/// A Follow repeated (a retry, or a captured one replayed) changes nothing: no second audit
+/// entry in the permanent trail, one Accept; an old Undo replayed after the person followed
+/// again does not end the new follow.
+async fn repeated_follows_and_replayed_undos_change_nothing(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let follow = fake.follow(&app.url("/users/press"));
+    for _ in 0..40 {
+        assert_eq!(
+            fake.post_json(&app.url("/users/press/inbox"), &follow, Scheme::Cavage).await.status(),
+            202
+        );
+    }
+    let count = |sql: &'static str| herold_tests::fixtures::count(&app.db, sql);
+    let audited = || async {
+        app.store
+            .audit_entries(0, 10_000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.leaf.action == "follow.accept")
+            .count()
+    };
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1);
+    assert_eq!(audited().await, 1, "one entry for one new follower");
+    assert_eq!(count("SELECT COUNT(*) FROM activities WHERE kind = 'Accept'").await, 1, "one Accept");
+
+    // Unfollow, follow again (a new Follow), then the old Undo comes back.
+    let undo = json!({ "id": fake.new_id(), "type": "Undo", "actor": fake.actor, "object": follow });
+    assert_eq!(fake.post_json(&app.url("/inbox"), &undo, Scheme::Cavage).await.status(), 202);
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0);
+    let again = fake.follow(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&app.url("/inbox"), &again, Scheme::Cavage).await.status(), 202);
+    assert_eq!(fake.post_json(&app.url("/inbox"), &undo, Scheme::Cavage).await.status(), 202);
+    assert_eq!(
+        app.store.follower_count(account.id).await.unwrap(),
+        1,
+        "the replayed Undo names the old follow"
+    );
+    assert_eq!(audited().await, 2, "following again is a change");
+}
+
 on_both_backends!(
+    repeated_follows_and_replayed_undos_change_nothing,
     inbox_requests_are_rate_limited_per_signing_host,
     follow_is_accepted_and_undo_removes_the_follower,
     remote_actor_delete_and_key_rotation,

@@ -552,7 +552,11 @@ async fn images_are_described_stripped_and_private_until_published(db: Db) {
     assert_eq!(attachment["mediaType"], "image/png");
     let public = reqwest::get(attachment["url"].as_str().unwrap()).await.unwrap();
     assert_eq!(public.status().as_u16(), 200);
-    assert!(public.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    // Cached briefly, never as immutable: a retraction must reach shared caches soon.
+    let cache = public.headers()["cache-control"].to_str().unwrap().to_owned();
+    assert!(cache.starts_with("public, max-age=") && !cache.contains("immutable"), "{cache}");
+    let max_age: u64 = cache.trim_start_matches("public, max-age=").parse().unwrap();
+    assert!(max_age <= 3600, "{cache}");
     let page = reqwest::get(app.url(&format!("/users/press/announcements/{public_id}"))).await.unwrap();
     assert!(page.text().await.unwrap().contains(&format!("alt=\"{alt}\"")));
 

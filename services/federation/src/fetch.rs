@@ -37,6 +37,7 @@ pub fn is_forbidden_ip(ip: IpAddr) -> bool {
                 || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64 can reach private IPv4
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
                 || (s[0..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible (deprecated)
+                || (s[0..6] == [0, 0, 0, 0, 0xffff, 0]) // IPv4-translated (SIIT, RFC 6052)
         }
     }
 }
@@ -334,6 +335,9 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a00:1",
             "ff02::1",
         ] {
             assert!(is_forbidden_ip(bad.parse().unwrap()), "{bad} must be forbidden");

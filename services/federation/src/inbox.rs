@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use herold_domain::now_millis;
-use herold_store::{Audience, NewActivity, NewFollower, Priority, RemoteActor, Store};
+use herold_store::{Audience, FollowOutcome, NewActivity, NewFollower, Priority, RemoteActor, Store};
 use serde_json::Value;
 
 use crate::fetch::Fetcher;
@@ -121,6 +121,16 @@ impl Inbox {
                 let same_actor = object.get("actor").and_then(id_of) == Some(actor.uri.as_str());
                 let target = object.get("object").and_then(id_of).and_then(|o| self.urls.username_of(o));
                 match (is_follow && same_actor, target) {
+                    // An Undo naming the Follow's id undoes only that follow: replayed after
+                    // the person followed again, an old Undo must not end the new follow.
+                    (true, Some(_)) if object.get("id").and_then(Value::as_str).is_some() => {
+                        let follow_id = object.get("id").and_then(Value::as_str).unwrap_or_default();
+                        Ok(if self.store.remove_follow_by_id(&actor.uri, follow_id).await? {
+                            Received::Unfollowed
+                        } else {
+                            Received::Ignored
+                        })
+                    }
                     (true, Some(username)) => {
                         if let Some(account) = self.store.account_by_username(&username).await? {
                             self.store.remove_follower(account.id, &actor.uri).await?;
@@ -161,7 +171,8 @@ impl Inbox {
             .ok_or_else(|| FederationError::Invalid("the Follow is not for an account here".into()))?;
         let accept_id = self.urls.activity(&username, &uuid::Uuid::new_v4().to_string());
         let accept = vocab::accept(&accept_id, &self.urls.actor(&username), follow);
-        self.store
+        let outcome = self
+            .store
             .add_follower(
                 NewFollower {
                     account_id: account.id,
@@ -180,6 +191,9 @@ impl Inbox {
                 },
             )
             .await?;
-        Ok(Received::Followed)
+        Ok(match outcome {
+            FollowOutcome::New | FollowOutcome::Accepted => Received::Followed,
+            FollowOutcome::Repeated => Received::Ignored,
+        })
     }
 }

@@ -939,13 +939,34 @@ macro_rules! sql_store {
                 .transpose()
             }
 
-            async fn add_follower(&self, follower: NewFollower, accept: NewActivity) -> Result<()> {
+            async fn add_follower(&self, follower: NewFollower, accept: NewActivity) -> Result<FollowOutcome> {
                 let now = now_millis();
                 let mut tx = begin(&self.pool, $begin).await?;
+                let known: Option<(i64, String, String)> = sqlx::query_as(
+                    "SELECT accepted_at, inbox, follow_id FROM followers WHERE account_id = $1 AND actor_uri = $2",
+                )
+                .bind(follower.account_id)
+                .bind(&follower.actor_uri)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let outcome = match known {
+                    None => FollowOutcome::New,
+                    Some((at, inbox, follow_id))
+                        if inbox == follower.inbox
+                            && follow_id == follower.follow_id
+                            && now - at < FOLLOW_ACCEPT_RESEND_MS =>
+                    {
+                        FollowOutcome::Repeated
+                    }
+                    Some(_) => FollowOutcome::Accepted,
+                };
+                if outcome == FollowOutcome::Repeated {
+                    return Ok(outcome);
+                }
                 sqlx::query(
-                    "INSERT INTO followers (account_id, actor_uri, inbox, follow_id, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, actor_uri) DO UPDATE SET \
-                     inbox = excluded.inbox, follow_id = excluded.follow_id",
+                    "INSERT INTO followers (account_id, actor_uri, inbox, follow_id, created_at, accepted_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (account_id, actor_uri) DO UPDATE SET \
+                     inbox = excluded.inbox, follow_id = excluded.follow_id, accepted_at = excluded.accepted_at",
                 )
                 .bind(follower.account_id)
                 .bind(&follower.actor_uri)
@@ -955,11 +976,14 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await?;
                 Self::insert_activity(&mut tx, &accept, None, now).await?;
-                // The follower's identity is personal data; the audit trail records the act only.
-                let entry = AuditEntry::new("system", "follow.accept", format!("account:{}", follower.account_id));
-                Self::audit(&mut tx, &self.seal, &entry, now).await?;
+                if outcome == FollowOutcome::New {
+                    // The follower's identity is personal data; the trail records the act only.
+                    let entry =
+                        AuditEntry::new("system", "follow.accept", format!("account:{}", follower.account_id));
+                    Self::audit(&mut tx, &self.seal, &entry, now).await?;
+                }
                 tx.commit().await?;
-                Ok(())
+                Ok(outcome)
             }
 
             async fn remove_follower(&self, account_id: i64, actor_uri: &str) -> Result<bool> {

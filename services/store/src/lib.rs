@@ -38,6 +38,20 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// How long a repeated Follow waits for its Accept to be sent again.
+pub const FOLLOW_ACCEPT_RESEND_MS: i64 = 10 * 60 * 1000;
+
+/// What a Follow changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowOutcome {
+    /// A new follower: recorded, accepted and audited.
+    New,
+    /// Already a follower: the Accept is queued again (the remote may have missed it).
+    Accepted,
+    /// Already a follower, accepted a moment ago: nothing to do.
+    Repeated,
+}
+
 #[async_trait]
 pub trait Store: StaffStore + RelayStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -65,8 +79,11 @@ pub trait Store: StaffStore + RelayStore + Send + Sync + 'static {
     async fn remote_actor_by_key_id(&self, key_id: &str) -> Result<Option<RemoteActor>>;
     async fn remote_actor(&self, uri: &str) -> Result<Option<RemoteActor>>;
 
-    /// Records a follower and queues our `Accept`, in one transaction.
-    async fn add_follower(&self, follower: NewFollower, accept: NewActivity) -> Result<()>;
+    /// Records a follower and queues our `Accept`, in one transaction. A Follow from someone
+    /// who already follows changes nothing in the audit trail, and its Accept is queued
+    /// again only after `FOLLOW_ACCEPT_RESEND_MS` (a lost Accept is retried by the remote,
+    /// a flood of replays gets one).
+    async fn add_follower(&self, follower: NewFollower, accept: NewActivity) -> Result<FollowOutcome>;
     async fn remove_follower(&self, account_id: i64, actor_uri: &str) -> Result<bool>;
     /// Undo of a Follow given only by its id: removes the follow that id created, if the
     /// actor is the one who made it.

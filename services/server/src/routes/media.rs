@@ -16,7 +16,9 @@ pub async fn media(
 ) -> Result<HttpResponse, ApiError> {
     let file = s.store.media_file(&id).await?.ok_or(ApiError::NotFound)?;
     let cache = if file.public {
-        "public, max-age=31536000, immutable"
+        // The bytes never change, but a retraction ends their publication: shared caches
+        // must ask again soon, not keep an image published by mistake for a year.
+        "public, max-age=600"
     } else if staff.is_some_and(|st| st.session.staff.org_slug == file.org_slug) {
         "private, no-store"
     } else {

@@ -35,7 +35,7 @@ pub async fn relay_actor(s: web::Data<Services>, req: HttpRequest) -> Result<Htt
                     p { "Fediverse servers receive the official announcements of the public bodies on "
                         (s.urls.host()) " by adding this relay. Its inbox:" }
                     p { code { (s.urls.relay_inbox()) } }
-                    p { (counts["subscribers"]) " servers subscribe; " (counts["pending"]) " wait for approval." }
+                    p { (counts["subscribers"]) " servers subscribe." }
                 }
             }
         }

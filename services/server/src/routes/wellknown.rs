@@ -111,14 +111,11 @@ pub async fn nodeinfo(s: web::Data<Services>) -> Result<HttpResponse, ApiError> 
         ))
 }
 
-/// Relay subscriptions by state, as counts.
+/// The relay's public figures: its inbox and how many servers it serves. Pending and
+/// suspended subscriptions are the operator's business (and a count anyone can raise by
+/// subscribing is no figure to publish).
 pub async fn relay_counts(s: &Services) -> Result<serde_json::Value, ApiError> {
     let counts = s.store.relay_counts().await?;
-    let get = |state: &str| counts.iter().find(|(st, _)| st == state).map_or(0, |(_, n)| *n);
-    Ok(json!({
-        "inbox": s.urls.relay_inbox(),
-        "subscribers": get("active"),
-        "pending": get("pending"),
-        "suspended": get("suspended"),
-    }))
+    let active = counts.iter().find(|(state, _)| state == "active").map_or(0, |(_, n)| *n);
+    Ok(json!({ "inbox": s.urls.relay_inbox(), "subscribers": active }))
 }
