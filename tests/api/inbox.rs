@@ -54,7 +54,9 @@ async fn follow_is_accepted_and_undo_removes_the_follower(db: Db) {
 }
 
 async fn remote_actor_delete_and_key_rotation(db: Db) {
-    let app = spawn_app(db).await;
+    // A key is fetched again at most once per interval: a second here, a minute by default.
+    let env = vec![("HEROLD_INBOX_KEY_REFETCH_SECONDS", "1".to_owned())];
+    let app = spawn_app_with(db, AppOptions { env, ..AppOptions::default() }).await;
     let account = app.create_account("bfdi", "press").await;
     let fake = FakeRemote::start().await;
     let follow = fake.follow(&app.url("/users/press"));
@@ -71,6 +73,7 @@ async fn remote_actor_delete_and_key_rotation(db: Db) {
     assert!(refreshed.fetched_at > stale_at, "an expired cache entry is not used");
 
     // The remote rotates its key: the cached key fails, Herold refetches once and accepts.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let new_key = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
     let new_signer = Signer::from_pkcs8(fake.signer.key_id.clone(), &new_key.pkcs8_der).unwrap();
     let mut doc = fake.actor_doc();
@@ -268,6 +271,45 @@ async fn inbox_requests_are_rate_limited_per_signing_host(db: Db) {
     assert_eq!(resp.headers()["retry-after"], "2");
 }
 
+/// Unverified requests cannot make Herold fetch keys again and again: forged signatures
+/// naming a known server's key are checked against what the last fetch found, a key that
+/// could not be fetched is not tried again at once, and each key server has a budget.
+async fn forged_signatures_cause_no_fetch_storm(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let other = tokio::task::spawn_blocking(generate_rsa_2048).await.unwrap().unwrap();
+    let forger = Signer::from_pkcs8(fake.signer.key_id.clone(), &other.pkcs8_der).unwrap();
+    let now = herold_domain::now_millis() / 1000;
+    let inbox = app.url("/inbox");
+    let actor_fetches = || fake.fetched().iter().filter(|p| *p == "/users/mallory").count();
+
+    // The genuine server follows (its key is fetched and cached), then forgeries arrive.
+    let follow = fake.follow(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&inbox, &follow, Scheme::Cavage).await.status(), 202);
+    assert_eq!(actor_fetches(), 1);
+    for _ in 0..20 {
+        let body = fake.follow(&app.url("/users/press")).to_string();
+        assert_eq!(fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&forger), now).await.status(), 401);
+    }
+    assert!(actor_fetches() <= 2, "{} fetches for 20 forgeries", actor_fetches());
+    assert_eq!(fake.post_json(&inbox, &fake.follow(&app.url("/users/press")), Scheme::Cavage).await.status(), 202);
+
+    // Key ids nobody serves: each is tried once, and the server's budget runs out.
+    let mut statuses = Vec::new();
+    for n in 0..60 {
+        let signer = fake.signer_as(&format!("{}/keys/{n}", fake.base));
+        let body = fake.follow(&app.url("/users/press")).to_string();
+        statuses.push(fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&signer), now).await.status().as_u16());
+        let body = fake.follow(&app.url("/users/press")).to_string();
+        let again = fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&signer), now).await.status().as_u16();
+        assert_ne!(again, 202, "an unknown key");
+    }
+    let key_fetches = fake.fetched().iter().filter(|p| p.starts_with("/keys/")).count();
+    assert!(key_fetches <= 40, "{key_fetches} fetches for 120 requests naming 60 unknown keys");
+    assert!(statuses.contains(&429), "the budget ran out: {statuses:?}");
+}
+
 /// A Follow repeated (a retry, or a captured one replayed) changes nothing: no second audit
 /// entry in the permanent trail, one Accept; an old Undo replayed after the person followed
 /// again does not end the new follow.
@@ -312,6 +354,7 @@ async fn repeated_follows_and_replayed_undos_change_nothing(db: Db) {
 }
 
 on_both_backends!(
+    forged_signatures_cause_no_fetch_storm,
     repeated_follows_and_replayed_undos_change_nothing,
     inbox_requests_are_rate_limited_per_signing_host,
     follow_is_accepted_and_undo_removes_the_follower,

@@ -1,7 +1,9 @@
 //! Incoming activities: `verify` proves who sent what (and writes only the sender's public
 //! key to the cache); `receive` acts on a verified activity.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use herold_domain::now_millis;
 use herold_store::{Audience, FollowOutcome, NewActivity, NewFollower, Priority, RemoteActor, Store};
@@ -9,6 +11,7 @@ use serde_json::Value;
 
 use crate::fetch::Fetcher;
 use crate::keys::PublicKey;
+use crate::rate_limit::RateLimiter;
 use crate::signatures::{parse_request_signature, RequestView};
 use crate::vocab::{self, id_of};
 use crate::{FederationError, Urls};
@@ -31,10 +34,70 @@ pub enum Received {
     Ignored,
 }
 
+/// Key fetches per key server: a burst, then this many a second.
+const KEY_FETCH_BURST: f64 = 30.0;
+const KEY_FETCHES_PER_SECOND: f64 = 2.0;
+const MAX_REMEMBERED_KEYS: usize = 100_000;
+
+/// Bounds the work an unverified request can make Herold do: fetching a key costs signed GETs
+/// to a URL the sender picks. Each key id is fetched at most once per interval: what the
+/// fetch found (the actor, or nothing) is remembered that long and answers the requests that
+/// follow, forged or not; and each key server has a budget of fetches.
+struct KeyFetchGuard {
+    interval: Duration,
+    recent: Mutex<HashMap<String, (Instant, Found)>>,
+    per_host: RateLimiter,
+}
+
+/// What the last fetch of a key found.
+#[derive(Clone)]
+enum Found {
+    Actor(RemoteActor),
+    /// 404 or 410 at this server (an actor that deleted itself, typically).
+    Gone(String),
+    Failed,
+}
+
+impl KeyFetchGuard {
+    fn new(interval: Duration) -> Self {
+        KeyFetchGuard {
+            interval,
+            recent: Mutex::new(HashMap::new()),
+            per_host: RateLimiter::new(KEY_FETCHES_PER_SECOND, KEY_FETCH_BURST),
+        }
+    }
+
+    /// What a fetch of `key_id` found within the interval.
+    fn recent(&self, key_id: &str, now: Instant) -> Option<Found> {
+        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        recent.get(key_id).filter(|(at, _)| now.duration_since(*at) < self.interval).map(|(_, a)| a.clone())
+    }
+
+    /// Takes one fetch from the key server's budget.
+    fn admit(&self, key_id: &str, now: Instant) -> Result<(), FederationError> {
+        let host =
+            url::Url::parse(key_id).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+        self.per_host.check(&host, now).map_err(FederationError::RateLimited)
+    }
+
+    fn fetched(&self, key_id: &str, found: Found, now: Instant) {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.len() >= MAX_REMEMBERED_KEYS {
+            let interval = self.interval;
+            recent.retain(|_, (at, _)| now.duration_since(*at) < interval);
+            if recent.len() >= MAX_REMEMBERED_KEYS {
+                recent.clear();
+            }
+        }
+        recent.insert(key_id.to_owned(), (now, found));
+    }
+}
+
 #[derive(Clone)]
 pub struct Inbox {
     store: Arc<dyn Store>,
     fetcher: Fetcher,
+    key_fetches: Arc<KeyFetchGuard>,
     urls: Urls,
     /// Cached keys older than this are treated as absent (the retention policy of the
     /// remote actor cache): expired data is hidden at once, before the purge removes it.
@@ -42,13 +105,26 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    pub fn new(store: Arc<dyn Store>, fetcher: Fetcher, urls: Urls, key_max_age: Option<i64>) -> Self {
-        Inbox { store, fetcher, urls, key_max_age }
+    /// `key_refetch_interval`: how long what a key fetch found answers for that key id.
+    pub fn new(
+        store: Arc<dyn Store>,
+        fetcher: Fetcher,
+        urls: Urls,
+        key_max_age: Option<i64>,
+        key_refetch_interval: Duration,
+    ) -> Self {
+        Inbox {
+            store,
+            fetcher,
+            key_fetches: Arc::new(KeyFetchGuard::new(key_refetch_interval)),
+            urls,
+            key_max_age,
+        }
     }
 
     /// Checks the body digest, the signature and its time window, and that the key's owner
     /// is the activity's actor. A failing signature with a cached key triggers one refetch
-    /// of the key, which is how key rotation is picked up.
+    /// of the key, which is how key rotation is picked up (at most once a minute per key).
     pub async fn verify(&self, req: &RequestView, body: &[u8]) -> Result<Verified, FederationError> {
         let activity: Value = serde_json::from_slice(body)
             .map_err(|_| FederationError::Invalid("the body is not JSON".into()))?;
@@ -71,9 +147,31 @@ impl Inbox {
             .filter(|a| self.key_max_age.is_none_or(|max| now - a.fetched_at <= max));
         let (actor, fresh) = match cached {
             Some(a) if sig.verify(&PublicKey::from_pem(&a.public_key_pem)?) => (a, false),
-            // Unknown key, or a cached key that fails (rotation): fetch the key once.
+            // Unknown key, or a cached key that fails (rotation): fetch the key, unless it
+            // was fetched a moment ago.
             _ => {
-                let a = crate::actor_keys::key_owner(&self.fetcher, &sig.key_id, now_millis()).await?;
+                let started = Instant::now();
+                let a = match self.key_fetches.recent(&sig.key_id, started) {
+                    Some(Found::Actor(a)) => a,
+                    Some(Found::Gone(server)) => return Err(FederationError::Gone(server)),
+                    Some(Found::Failed) => {
+                        return Err(FederationError::Signature(
+                            "the signing key could not be fetched a moment ago".into(),
+                        ))
+                    }
+                    None => {
+                        self.key_fetches.admit(&sig.key_id, started)?;
+                        let fetched =
+                            crate::actor_keys::key_owner(&self.fetcher, &sig.key_id, now_millis()).await;
+                        let found = match &fetched {
+                            Ok(a) => Found::Actor(a.clone()),
+                            Err(FederationError::Gone(server)) => Found::Gone(server.clone()),
+                            Err(_) => Found::Failed,
+                        };
+                        self.key_fetches.fetched(&sig.key_id, found, started);
+                        fetched?
+                    }
+                };
                 if !sig.verify(&PublicKey::from_pem(&a.public_key_pem)?) {
                     return Err(FederationError::Signature("the signature does not verify".into()));
                 }

@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod inbox;
 pub mod keys;
 pub mod metrics;
+pub mod rate_limit;
 pub mod relay;
 pub mod signatures;
 pub mod signing_pool;
@@ -40,4 +41,7 @@ pub enum FederationError {
     Store(#[from] herold_store::StoreError),
     #[error("I/O failed")]
     Io(#[from] std::io::Error),
+    /// Too many requests from one server for now; try again after this many seconds.
+    #[error("too many requests, try again in {0} s")]
+    RateLimited(u64),
 }

@@ -37,6 +37,7 @@ const KEYS: &[Key] = &[
     Key { toml: "outgoing_tls.extra_ca_file", env: "HEROLD_OUTGOING_TLS_EXTRA_CA_FILE", secret: false },
     Key { toml: "inbox.rate_per_host", env: "HEROLD_INBOX_RATE_PER_HOST", secret: false },
     Key { toml: "inbox.burst_per_host", env: "HEROLD_INBOX_BURST_PER_HOST", secret: false },
+    Key { toml: "inbox.key_refetch_seconds", env: "HEROLD_INBOX_KEY_REFETCH_SECONDS", secret: false },
     Key { toml: "delivery.concurrency", env: "HEROLD_DELIVERY_CONCURRENCY", secret: false },
     Key { toml: "delivery.per_host_concurrency", env: "HEROLD_DELIVERY_PER_HOST_CONCURRENCY", secret: false },
     Key { toml: "delivery.retry_horizon_hours", env: "HEROLD_DELIVERY_RETRY_HORIZON_HOURS", secret: false },
@@ -100,6 +101,8 @@ pub struct Config {
     pub security_log: bool,
     pub inbox_rate_per_host: f64,
     pub inbox_burst_per_host: f64,
+    /// How long what a key fetch found answers for that key id (the rotation delay too).
+    pub key_refetch_interval: Duration,
     pub delivery_concurrency: usize,
     pub delivery_per_host_concurrency: usize,
     pub delivery_retry_horizon: Duration,
@@ -418,6 +421,12 @@ impl Config {
             |s| per_sec(s).filter(|n| *n >= 1.0),
             "use a request count of at least 1, e.g. 500",
         )?;
+        let key_refetch_secs = raw.parse(
+            "inbox.key_refetch_seconds",
+            60,
+            |s| s.parse::<u64>().ok().filter(|n| (1..=86_400).contains(n)),
+            "use seconds from 1 to 86400, e.g. 60",
+        )?;
         let file = |s: &str| (!s.is_empty()).then(|| Some(PathBuf::from(s)));
         let trust = trust_anchors(&raw, ssl_cert_file)?;
         let cert = raw.parse("tls_cert_file", None, file, "give the PEM certificate chain file")?;
@@ -439,6 +448,7 @@ impl Config {
             trust,
             inbox_rate_per_host,
             inbox_burst_per_host,
+            key_refetch_interval: Duration::from_secs(key_refetch_secs),
             metrics_listen,
             security_log,
             policies_dir,

@@ -74,6 +74,7 @@ impl ApiError {
                 "could not fetch the signing key; try again later".into()
             }
             ApiError::Federation(FederationError::Gone(_)) => "the signing actor is gone".into(),
+            ApiError::Federation(e @ FederationError::RateLimited(_)) => e.to_string(),
             ApiError::Publish(
                 e @ (PublishError::Invalid(_)
                 | PublishError::UnknownAccount(_)
@@ -102,6 +103,7 @@ impl ResponseError for ApiError {
                 FederationError::Invalid(_) => StatusCode::BAD_REQUEST,
                 FederationError::NotAccepted(_) => StatusCode::FORBIDDEN,
                 FederationError::Fetch(_) => StatusCode::SERVICE_UNAVAILABLE,
+                FederationError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::Publish(PublishError::Invalid(_)) => StatusCode::BAD_REQUEST,
@@ -154,6 +156,9 @@ impl ResponseError for ApiError {
         if let ApiError::Identity(IdentityError::InvalidToken(_)) = self {
             response
                 .insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));
+        }
+        if let ApiError::Federation(FederationError::RateLimited(seconds)) = self {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(serde_json::json!({ "error": self.safe_message() }))
     }

@@ -4,7 +4,6 @@ mod api;
 pub mod cli;
 pub mod config;
 mod error;
-mod rate_limit;
 pub(crate) mod routes;
 mod security_log;
 pub(crate) mod staff;

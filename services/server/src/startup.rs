@@ -46,7 +46,7 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
     /// Present only when the operator turned the security log on.
     pub security_log: Option<crate::security_log::SecurityLog>,
-    pub inbox_limiter: crate::rate_limit::RateLimiter,
+    pub inbox_limiter: herold_federation::rate_limit::RateLimiter,
     /// Each organisation's OpenID provider, for staff sign-in.
     pub providers: Providers,
     /// The delivery queue as last read from the database, for the OTLP gauges.
@@ -269,8 +269,10 @@ impl Services {
         if config.otlp_endpoint.is_some() {
             crate::telemetry::export_metrics(&metrics, queue_snapshot.clone());
         }
-        let inbox_limiter =
-            crate::rate_limit::RateLimiter::new(config.inbox_rate_per_host, config.inbox_burst_per_host);
+        let inbox_limiter = herold_federation::rate_limit::RateLimiter::new(
+            config.inbox_rate_per_host,
+            config.inbox_burst_per_host,
+        );
         let keys = SigningKeys { kek: kek.clone(), instance_signer, relay_signer, pool: signing };
         let deliverer = Deliverer::new(
             store.clone(),
@@ -287,7 +289,7 @@ impl Services {
         let editorial =
             Editorial::new(store.clone(), publisher.clone(), Arc::new(PolicyRules(policies.clone())));
         Ok(Arc::new(Services {
-            inbox: Inbox::new(store.clone(), fetcher, urls.clone(), key_max_age),
+            inbox: Inbox::new(store.clone(), fetcher, urls.clone(), key_max_age, config.key_refetch_interval),
             publisher,
             providers,
             queue_snapshot,

@@ -1,6 +1,6 @@
-//! Per-remote-host rate limits on the inboxes: a token bucket per sending host, so one
-//! flooding server cannot take the inbox from everyone else. Keyed by the host of the
-//! verified sender (never by client address), kept in memory only, and bounded.
+//! Per-remote-host rate limits: a token bucket per host, so one flooding server cannot take
+//! the inbox (or the key fetches behind it) from everyone else. Keyed by a host name (never
+//! by client address), kept in memory only, and bounded.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
