@@ -290,19 +290,28 @@ async fn forged_signatures_cause_no_fetch_storm(db: Db) {
     assert_eq!(actor_fetches(), 1);
     for _ in 0..20 {
         let body = fake.follow(&app.url("/users/press")).to_string();
-        assert_eq!(fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&forger), now).await.status(), 401);
+        assert_eq!(
+            fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&forger), now).await.status(),
+            401
+        );
     }
     assert!(actor_fetches() <= 2, "{} fetches for 20 forgeries", actor_fetches());
-    assert_eq!(fake.post_json(&inbox, &fake.follow(&app.url("/users/press")), Scheme::Cavage).await.status(), 202);
+    assert_eq!(
+        fake.post_json(&inbox, &fake.follow(&app.url("/users/press")), Scheme::Cavage).await.status(),
+        202
+    );
 
     // Key ids nobody serves: each is tried once, and the server's budget runs out.
     let mut statuses = Vec::new();
     for n in 0..60 {
         let signer = fake.signer_as(&format!("{}/keys/{n}", fake.base));
         let body = fake.follow(&app.url("/users/press")).to_string();
-        statuses.push(fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&signer), now).await.status().as_u16());
+        statuses.push(
+            fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&signer), now).await.status().as_u16(),
+        );
         let body = fake.follow(&app.url("/users/press")).to_string();
-        let again = fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&signer), now).await.status().as_u16();
+        let again =
+            fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&signer), now).await.status().as_u16();
         assert_ne!(again, 202, "an unknown key");
     }
     let key_fetches = fake.fetched().iter().filter(|p| p.starts_with("/keys/")).count();
