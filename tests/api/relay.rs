@@ -452,8 +452,10 @@ async fn unreachable_subscribers_are_suspended_not_dropped(db: Db) {
     assert_eq!(suspended.iter().map(|s| s.actor_uri.as_str()).collect::<Vec<_>>(), vec![sink.actor.as_str()]);
     let listed = app.store.relay_subscriber(&sink.actor).await.unwrap().expect("still listed");
     assert_eq!(listed.state, SubscriptionState::Suspended);
+    let counts = app.store.relay_counts().await.unwrap();
+    assert!(counts.contains(&("suspended".to_owned(), 1)), "the operator's count: {counts:?}");
     let (_, nodeinfo) = app.get_json("/nodeinfo/2.1").await;
-    assert_eq!(nodeinfo["metadata"]["relay"]["suspended"], 1);
+    assert_eq!(nodeinfo["metadata"]["relay"]["subscribers"], 0, "the public figure counts active ones only");
 
     // Suspended: the next post queues nothing for it.
     let queued = || async {
