@@ -41,8 +41,8 @@ const MAX_REMEMBERED_KEYS: usize = 100_000;
 
 /// Bounds the work an unverified request can make Herold do: fetching a key costs signed GETs
 /// to a URL the sender picks. Each key id is fetched at most once per interval: what the
-/// fetch found (the actor, or nothing) is remembered that long and answers the requests that
-/// follow, forged or not; and each key server has a budget of fetches.
+/// fetch found (the actor, or why there was none) is remembered that long and answers the
+/// requests that follow, forged or not; and each key server has a budget of fetches.
 struct KeyFetchGuard {
     interval: Duration,
     recent: Mutex<HashMap<String, (Instant, Found)>>,
@@ -55,6 +55,9 @@ enum Found {
     Actor(RemoteActor),
     /// 404 or 410 at this server (an actor that deleted itself, typically).
     Gone(String),
+    /// The key server could not answer now (5xx, timeout): the sender may try again later.
+    Unavailable(String),
+    /// The key server refused, or its answer did not hold together.
     Failed,
 }
 
@@ -124,7 +127,7 @@ impl Inbox {
 
     /// Checks the body digest, the signature and its time window, and that the key's owner
     /// is the activity's actor. A failing signature with a cached key triggers one refetch
-    /// of the key, which is how key rotation is picked up (at most once a minute per key).
+    /// of the key, which is how key rotation is picked up (at most once per refetch interval).
     pub async fn verify(&self, req: &RequestView, body: &[u8]) -> Result<Verified, FederationError> {
         let activity: Value = serde_json::from_slice(body)
             .map_err(|_| FederationError::Invalid("the body is not JSON".into()))?;
@@ -154,6 +157,7 @@ impl Inbox {
                 let a = match self.key_fetches.recent(&sig.key_id, started) {
                     Some(Found::Actor(a)) => a,
                     Some(Found::Gone(server)) => return Err(FederationError::Gone(server)),
+                    Some(Found::Unavailable(why)) => return Err(FederationError::Fetch(why)),
                     Some(Found::Failed) => {
                         return Err(FederationError::Signature(
                             "the signing key could not be fetched a moment ago".into(),
@@ -166,6 +170,7 @@ impl Inbox {
                         let found = match &fetched {
                             Ok(a) => Found::Actor(a.clone()),
                             Err(FederationError::Gone(server)) => Found::Gone(server.clone()),
+                            Err(FederationError::Fetch(why)) => Found::Unavailable(why.clone()),
                             Err(_) => Found::Failed,
                         };
                         self.key_fetches.fetched(&sig.key_id, found, started);
