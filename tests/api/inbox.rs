@@ -372,8 +372,8 @@ on_both_backends!(
     ssrf_targets_are_refused,
 );
 
-/// Slow clients (slowloris) are cut off: one that never finishes its headers, and one that
-/// sends headers and then trickles its body. Both lose their connection within the limits
+/// Slow clients (slowloris) are cut off: one that never finishes its headers, and ones that
+/// send headers and then trickle their body. Both lose their connection within the limits
 /// (10 s each, plus the disconnect grace), while the server keeps answering others.
 #[tokio::test]
 async fn slow_clients_are_cut_off() {
@@ -400,12 +400,19 @@ async fn slow_clients_are_cut_off() {
     let body = slow(format!(
         "POST /inbox HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/activity+json\r\nContent-Length: 1000\r\n\r\n{{\"type\":"
     ));
+    // Every route that reads a body has the deadline, not only the inboxes: here the
+    // provider's back-channel logout, a form anyone may post to.
+    let form = slow(format!(
+        "POST /auth/backchannel-logout HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 65536\r\n\r\nlogout_token="
+    ));
     let other = async {
         tokio::time::sleep(Duration::from_secs(2)).await;
         app.http.get(app.url("/livez")).send().await.unwrap().status().as_u16()
     };
-    let ((headers_closed, headers_answer), (body_closed, body_answer), other) =
-        tokio::join!(headers, body, other);
+    let ((headers_closed, headers_answer), (body_closed, body_answer), (form_closed, form_answer), other) =
+        tokio::join!(headers, body, form, other);
+    assert!(form_closed, "a form whose body never ends is disconnected");
+    assert!(form_answer.starts_with("HTTP/1.1 408"), "the body deadline answers 408: {form_answer}");
     assert_eq!(other, 200, "others are served meanwhile");
     assert!(headers_closed, "a client that never finishes its headers is disconnected");
     assert!(body_closed, "a client that never finishes its body is disconnected");

@@ -514,6 +514,7 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(web::PayloadConfig::new(herold_federation::fetch::MAX_BODY_BYTES))
                 .wrap(routes::security_headers(hsts))
+                .wrap(middleware::from_fn(routes::body_deadline))
                 .wrap(middleware::from_fn(routes::log_request))
                 .configure(routes::configure)
         })

@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use herold_federation::inbox::Received;
 use herold_federation::relay::RelayReceived;
@@ -33,18 +31,14 @@ fn request_view(s: &Services, req: &HttpRequest) -> Result<RequestView, ApiError
     Ok(RequestView::new(req.method().as_str(), target, headers))
 }
 
-/// How long a client may take to send an inbox body once its headers are in (1 MiB at
-/// 100 kB/s). Headers have their own limit (`client_request_timeout`); without this one, a
-/// client trickling a body byte by byte (slowloris) would hold its connection for ever.
-const BODY_DEADLINE: Duration = Duration::from_secs(10);
-
+/// Reads an inbox body up to the size cap (its time limit is the `body_deadline`
+/// middleware's).
 async fn read_body(payload: web::Payload) -> Result<web::Bytes, ApiError> {
     let limit = herold_federation::fetch::MAX_BODY_BYTES;
-    match tokio::time::timeout(BODY_DEADLINE, payload.to_bytes_limited(limit)).await {
-        Err(_) => Err(ApiError::BodyTooSlow),
-        Ok(Err(_)) => Err(ApiError::BodyTooLarge(limit)),
-        Ok(Ok(Err(e))) => Err(ApiError::BadRequest(format!("the body could not be read: {e}"))),
-        Ok(Ok(Ok(body))) => Ok(body),
+    match payload.to_bytes_limited(limit).await {
+        Err(_) => Err(ApiError::BodyTooLarge(limit)),
+        Ok(Err(e)) => Err(ApiError::BadRequest(format!("the body could not be read: {e}"))),
+        Ok(Ok(body)) => Ok(body),
     }
 }
 

@@ -1,10 +1,12 @@
 mod actors;
+mod body_deadline;
 mod inbox;
 mod media;
 mod metrics;
 mod relay;
 mod wellknown;
 
+pub use body_deadline::body_deadline;
 pub use metrics::metrics_server;
 
 use std::time::Instant;
