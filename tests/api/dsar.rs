@@ -143,4 +143,57 @@ async fn legal_hold_keeps_what_it_holds(db: Db) {
     );
 }
 
-on_both_backends!(export_finds_everything_and_erasure_leaves_nothing, legal_hold_keeps_what_it_holds);
+/// The relay's own messages about a server's actor are that actor's data too: the Reject of
+/// its subscription, the Follow the relay sent back and that Follow's Undo.
+async fn erasure_covers_the_relays_messages(db: Db) {
+    let options = herold_tests::spawn::AppOptions {
+        env: vec![("HEROLD_RELAY_MODE", "approval".into())],
+        ..Default::default()
+    };
+    let app = herold_tests::spawn::spawn_app_with(db, options).await;
+    let relay = app.url("/relay");
+    let inbox = app.url("/relay/inbox");
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+
+    // Rejected: the relay's Reject names the actor.
+    let rejected = FakeRemote::start().await;
+    let follow = serde_json::json!({ "id": rejected.new_id(), "type": "Follow", "actor": rejected.actor, "object": public });
+    assert_eq!(rejected.post_json(&inbox, &follow, Scheme::Cavage).await.status(), 202);
+    assert!(app.services.relay.reject(&rejected.actor, "operator").await.unwrap());
+
+    // A LitePub publisher: approved (Accept), followed back (Follow), then it leaves (Undo).
+    let publisher = FakeRemote::start().await;
+    // Listed by its server's name: the list is the operator's configuration, not the person's.
+    assert!(app.services.relay.add_publisher("127.0.0.1", "operator").await.unwrap());
+    let follow = serde_json::json!({ "id": publisher.new_id(), "type": "Follow", "actor": publisher.actor, "object": relay });
+    assert_eq!(publisher.post_json(&inbox, &follow, Scheme::Cavage).await.status(), 202);
+    app.services.relay.approve(&publisher.actor, "operator").await.unwrap().expect("was pending");
+    let undo = serde_json::json!({ "id": publisher.new_id(), "type": "Undo", "actor": publisher.actor, "object": follow });
+    assert_eq!(publisher.post_json(&inbox, &undo, Scheme::Cavage).await.status(), 202);
+
+    let policies = shipped_policies();
+    let now = herold_domain::now_millis();
+    let data =
+        herold_compliance::dsar::export(app.store.as_ref(), &policies, &rejected.actor, now).await.unwrap();
+    let kinds = |d: &herold_store::SubjectData| {
+        let mut k: Vec<String> = d.activities_to_them.iter().map(|a| a.kind.clone()).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(kinds(&data), vec!["Reject"]);
+    let data =
+        herold_compliance::dsar::export(app.store.as_ref(), &policies, &publisher.actor, now).await.unwrap();
+    assert_eq!(kinds(&data), vec!["Accept", "Follow", "Undo"]);
+
+    for actor in [&rejected.actor, &publisher.actor] {
+        herold_compliance::dsar::erase(app.store.as_ref(), &policies, actor, "test").await.unwrap();
+        let left = herold_tests::fixtures::columns_containing(&app.db, actor).await;
+        assert!(left.is_empty(), "{actor} still found in {left:?}");
+    }
+}
+
+on_both_backends!(
+    export_finds_everything_and_erasure_leaves_nothing,
+    legal_hold_keeps_what_it_holds,
+    erasure_covers_the_relays_messages
+);

@@ -652,22 +652,34 @@ macro_rules! sql_store {
             ) -> Result<Vec<SubjectItem>> {
                 let like = like_pattern(actor_uri);
                 let mut items = Vec::new();
+                // Activities about the subject, whatever their kind: the Accept or Reject of
+                // their Follow (`object.actor`), a Follow of them (`object`, the relay's
+                // follow-back) and its Undo (`object.object`).
+                let mut theirs = std::collections::HashSet::new();
                 for r in sqlx::query(
                     "SELECT a.id, a.uri, a.kind, a.created_at, a.body, o.slug FROM activities a \
                      LEFT JOIN accounts ac ON ac.id = a.account_id LEFT JOIN organizations o ON o.id = ac.org_id \
-                     WHERE a.kind = 'Accept' AND a.body LIKE $1 ESCAPE '\\' ORDER BY a.id",
+                     WHERE a.body LIKE $1 ESCAPE '\\' ORDER BY a.id",
                 )
                 .bind(&like)
                 .fetch_all(&mut *conn)
                 .await?
                 {
                     let body: String = r.try_get("body")?;
-                    let follow_actor = serde_json::from_str::<serde_json::Value>(&body)
-                        .ok()
-                        .and_then(|v| v.get("object").and_then(|o| o.get("actor")).and_then(|a| a.as_str().map(str::to_owned)));
-                    if follow_actor.as_deref() == Some(actor_uri) {
+                    let about = serde_json::from_str::<serde_json::Value>(&body).is_ok_and(|v| {
+                        let object = v.get("object");
+                        let field = |o: Option<&serde_json::Value>, name: &str| {
+                            o.and_then(|o| o.get(name)).and_then(|a| a.as_str()) == Some(actor_uri)
+                        };
+                        object.and_then(|o| o.as_str()) == Some(actor_uri)
+                            || field(object, "actor")
+                            || field(object, "object")
+                    });
+                    if about {
+                        let id: i64 = r.try_get("id")?;
+                        theirs.insert(id);
                         items.push(SubjectItem::Activity {
-                            id: r.try_get("id")?,
+                            id,
                             uri: r.try_get("uri")?,
                             kind: r.try_get("kind")?,
                             created_at: r.try_get("created_at")?,
@@ -677,14 +689,18 @@ macro_rules! sql_store {
                 }
                 for inbox in inboxes {
                     for r in sqlx::query(
-                        "SELECT d.id, a.kind, d.state, d.created_at, o.slug FROM deliveries d \
+                        "SELECT d.id, d.activity_id, a.kind, d.state, d.created_at, o.slug FROM deliveries d \
                          JOIN activities a ON a.id = d.activity_id LEFT JOIN accounts ac ON ac.id = a.account_id \
-                         LEFT JOIN organizations o ON o.id = ac.org_id WHERE d.inbox = $1 AND a.kind <> 'Accept' ORDER BY d.id",
+                         LEFT JOIN organizations o ON o.id = ac.org_id WHERE d.inbox = $1 ORDER BY d.id",
                     )
                     .bind(inbox)
                     .fetch_all(&mut *conn)
                     .await?
                     {
+                        // Those of the activities above go with them.
+                        if theirs.contains(&r.try_get::<i64, _>("activity_id")?) {
+                            continue;
+                        }
                         items.push(SubjectItem::Delivery {
                             id: r.try_get("id")?,
                             kind: r.try_get("kind")?,

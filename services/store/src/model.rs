@@ -434,7 +434,8 @@ pub struct ClassCount {
 pub struct SubjectData {
     pub follows: Vec<SubjectFollow>,
     pub actor_cache: Option<SubjectActor>,
-    /// Activities sent to the subject personally (Accepts of their follows).
+    /// Activities about the subject: the Accept or Reject of their follows, a Follow of
+    /// them (the relay's follow-back) and its Undo.
     pub activities_to_them: Vec<SubjectActivity>,
     /// Deliveries of announcements to the subject's own inbox.
     pub deliveries_to_them: Vec<SubjectDelivery>,
