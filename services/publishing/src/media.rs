@@ -104,7 +104,15 @@ fn clean_png(bytes: &[u8]) -> Result<CleanImage, MediaError> {
         } else if size.is_none() {
             return Err(MediaError::Malformed("the PNG header is not first"));
         }
-        if PNG_KEPT.iter().any(|k| &k[..] == kind) {
+        if kind == b"iCCP" {
+            // The profile's name is free text (an author, a path): a fixed one instead.
+            let data = &chunk[8..8 + len];
+            let name_end = data
+                .iter()
+                .position(|&b| b == 0)
+                .ok_or(MediaError::Malformed("the PNG colour profile has no name"))?;
+            out.extend(png_chunk_of(b"iCCP", &[b"ICC profile\0".as_slice(), &data[name_end + 1..]].concat()));
+        } else if PNG_KEPT.iter().any(|k| &k[..] == kind) {
             out.extend_from_slice(chunk);
         }
         at = end;
@@ -114,6 +122,28 @@ fn clean_png(bytes: &[u8]) -> Result<CleanImage, MediaError> {
     }
     let (width, height) = size.ok_or(MediaError::Malformed("no PNG header"))?;
     Ok(CleanImage { content_type: "image/png", width, height, bytes: out })
+}
+
+/// A PNG chunk with its CRC.
+fn png_chunk_of(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
+    chunk.extend_from_slice(kind);
+    chunk.extend_from_slice(data);
+    let crc = crc32(&chunk[4..]);
+    chunk.extend_from_slice(&crc.to_be_bytes());
+    chunk
+}
+
+/// CRC-32 (ISO 3309) as PNG computes it over a chunk's type and data.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
 }
 
 fn clean_jpeg(bytes: &[u8]) -> Result<CleanImage, MediaError> {
@@ -165,20 +195,35 @@ fn clean_jpeg(bytes: &[u8]) -> Result<CleanImage, MediaError> {
                 u32::from(u16::from_be_bytes([d[0], d[1]])),
             ));
         }
-        // APP1 (EXIF, XMP), APP13 (IPTC, Photoshop), comments and other application
-        // segments go; JFIF, an ICC colour profile (APP2, but not the multi-picture index
-        // that shares it) and Adobe's colour transform (APP14) stay. Of EXIF only the
-        // orientation survives: without it, phone photos would show on their side.
-        let icc = marker == 0xE2 && segment.get(4..16) == Some(b"ICC_PROFILE\0".as_slice());
-        let dropped = matches!(marker, 0xE1 | 0xE3..=0xED | 0xEF | 0xFE) || (marker == 0xE2 && !icc);
-        if !dropped {
-            out.extend_from_slice(segment);
-        } else if marker == 0xE1 && !orientation_kept {
-            // Readers honour the first EXIF block only; keeping one also bounds the growth.
-            if let Some(orientation) = exif_orientation(&segment[4..]).filter(|o| (2..=8).contains(o)) {
-                out.extend_from_slice(&orientation_only_exif(orientation));
-                orientation_kept = true;
+        // By allow-list: what decoding needs (frame, scan, tables, restart interval) and three
+        // application segments, each cut to what it is for. JFIF's header stays without its
+        // thumbnail (a picture of its own, perhaps uncropped); an ICC colour profile stays
+        // (APP2, not the multi-picture index that shares it); Adobe's colour transform
+        // (APP14) stays, cut to its 12 bytes. Of EXIF only the orientation survives: without
+        // it, phone photos would show on their side. Everything else goes, known or not:
+        // XMP, IPTC, comments, JFXX thumbnails, JPG0–13 and JPEG-LS segments.
+        let body = &segment[4..];
+        match marker {
+            0xC0..=0xCF if marker != 0xC8 => out.extend_from_slice(segment),
+            0xDA..=0xDD => out.extend_from_slice(segment),
+            0xE0 if body.starts_with(b"JFIF\0") && body.len() >= 12 => {
+                out.extend_from_slice(&[0xFF, 0xE0, 0, 16]);
+                out.extend_from_slice(&body[..12]);
+                out.extend_from_slice(&[0, 0]); // no thumbnail
             }
+            0xE1 if !orientation_kept => {
+                // Readers honour the first EXIF block only; keeping one also bounds the growth.
+                if let Some(orientation) = exif_orientation(body).filter(|o| (2..=8).contains(o)) {
+                    out.extend_from_slice(&orientation_only_exif(orientation));
+                    orientation_kept = true;
+                }
+            }
+            0xE2 if body.starts_with(b"ICC_PROFILE\0") => out.extend_from_slice(segment),
+            0xEE if body.starts_with(b"Adobe") && body.len() >= 12 => {
+                out.extend_from_slice(&[0xFF, 0xEE, 0, 14]);
+                out.extend_from_slice(&body[..12]);
+            }
+            _ => {}
         }
         at = end;
         if marker == 0xDA {
@@ -292,8 +337,9 @@ mod tests {
         let frame: &[u8] = &[8, 0, 2, 0, 3, 1, 1, 0x11, 0];
         let exif: &[u8] = b"Exif\0\0GPSLatitude 52.52 serial 12345";
         let sos: &[u8] = &[1, 1, 0, 0, 63, 0];
+        let jfif: &[u8] = b"JFIF\0\x01\x02\x01\x00\x48\x00\x48\x00\x00";
         let dirty = jpeg(&[
-            (0xE0, b"JFIF\0"),
+            (0xE0, jfif),
             (0xE1, exif),
             (0xED, b"IPTC"),
             (0xFE, b"by Erika"),
@@ -302,7 +348,63 @@ mod tests {
         ]);
         let image = clean(&dirty).unwrap();
         assert_eq!((image.content_type, image.width, image.height), ("image/jpeg", 3, 2));
-        assert_eq!(image.bytes, jpeg(&[(0xE0, b"JFIF\0"), (0xC0, frame), (0xDA, sos)]));
+        assert_eq!(image.bytes, jpeg(&[(0xE0, jfif), (0xC0, frame), (0xDA, sos)]));
+    }
+
+    /// Each kind of segment the review found copied verbatim: a non-JFIF APP0, JFIF's own
+    /// thumbnail, a JFXX thumbnail (a JPEG with its own EXIF), an APP14 payload, JPG0 and
+    /// JPEG-LS segments.
+    #[test]
+    fn jpeg_keeps_nothing_outside_its_allow_list() {
+        let frame: &[u8] = &[8, 0, 2, 0, 3, 1, 1, 0x11, 0];
+        let sos: &[u8] = &[1, 1, 0, 0, 63, 0];
+        let jfif = b"JFIF\0\x01\x02\x00\x00\x01\x00\x01";
+        let mut jfif_with_thumbnail = jfif.to_vec();
+        jfif_with_thumbnail.extend_from_slice(&[1, 1, 0xAB, 0xCD, 0xEF]); // a 1×1 RGB thumbnail
+        let mut jfxx = b"JFXX\0\x10".to_vec();
+        jfxx.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE1, 0, 12]);
+        jfxx.extend_from_slice(b"Exif\0\0GPS!");
+        let adobe = b"Adobe\0\x64\0\0\0\0\x01 made by Erika on her laptop";
+        let dirty = jpeg(&[
+            (0xE0, b"NOTJFIF marker-app0"),
+            (0xE0, &jfif_with_thumbnail),
+            (0xE0, &jfxx),
+            (0xEE, adobe),
+            (0xF0, b"marker-jpg0"),
+            (0xF7, b"marker-jpegls"),
+            (0xE2, b"ICC_PROFILE\0\x01\x01profile"),
+            (0xC0, frame),
+            (0xDA, sos),
+        ]);
+        let image = clean(&dirty).unwrap();
+        let text = String::from_utf8_lossy(&image.bytes);
+        for gone in ["marker-app0", "JFXX", "GPS", "Erika", "marker-jpg0", "marker-jpegls"] {
+            assert!(!text.contains(gone), "{gone} survived: {text}");
+        }
+        let mut thumbless = jfif.to_vec();
+        thumbless.extend_from_slice(&[0, 0]);
+        let expected = jpeg(&[
+            (0xE0, &thumbless),
+            (0xEE, &adobe[..12]),
+            (0xE2, b"ICC_PROFILE\0\x01\x01profile"),
+            (0xC0, frame),
+            (0xDA, sos),
+        ]);
+        assert_eq!(image.bytes, expected);
+        assert_eq!(clean(&image.bytes).unwrap().bytes, image.bytes, "cleaning is idempotent");
+    }
+
+    #[test]
+    fn png_colour_profile_names_are_replaced() {
+        let profile = png_chunk(b"iCCP", b"Erika's calibrated monitor\0\0zlib-data");
+        let image = clean(&png(&[profile])).unwrap();
+        let text = String::from_utf8_lossy(&image.bytes);
+        assert!(!text.contains("Erika") && text.contains("ICC profile\0\0zlib-data"), "{text}");
+        let start = image.bytes.windows(4).position(|w| w == b"iCCP").unwrap() - 4;
+        let len = u32::from_be_bytes(image.bytes[start..start + 4].try_into().unwrap()) as usize;
+        let crc = u32::from_be_bytes(image.bytes[start + 8 + len..start + 12 + len].try_into().unwrap());
+        assert_eq!(crc, crc32(&image.bytes[start + 4..start + 8 + len]));
+        assert_eq!(crc32(b"IEND"), 0xAE42_6082, "PNG's own CRC of IEND");
     }
 
     #[test]
