@@ -149,7 +149,7 @@ async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {
     let mut draft = TestApp::draft("Unwetterwarnung");
     draft.urgent = true;
     let urgent = app.services.publisher.publish("press", draft, "test").await.unwrap();
-    let claimed = app.store.claim_deliveries(now_millis(), 60_000, 50).await.unwrap();
+    let claimed = claim(&app, now_millis(), 50).await;
     assert_eq!(claimed.len(), 50);
     let urgent_activity = app.store.activity_uri_for(urgent.id, "Create").await.unwrap().unwrap();
     for c in &claimed {
@@ -157,11 +157,11 @@ async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {
         assert_eq!(activity.uri, urgent_activity, "all 50 urgent rows come before any routine row");
     }
     // Leased rows are not handed out twice.
-    let more = app.store.claim_deliveries(now_millis(), 60_000, 100).await.unwrap();
+    let more = claim(&app, now_millis(), 100).await;
     assert_eq!(more.len(), 50);
     assert!(more.iter().all(|m| claimed.iter().all(|c| c.id != m.id)));
     // An expired lease makes a row claimable again (a crashed worker's rows).
-    let later = app.store.claim_deliveries(now_millis() + 61_000, 60_000, 500).await.unwrap();
+    let later = claim(&app, now_millis() + 61_000, 500).await;
     assert_eq!(later.len(), 100);
     // The worker that lost the lease cannot overwrite the outcome; the new holder can.
     let stale = &claimed[0];
@@ -174,6 +174,14 @@ async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {
     let current = later.iter().find(|l| l.id == stale.id).unwrap();
     app.store.record_outcomes(&[(current.id, current.lease_until, delivered)], now_millis()).await.unwrap();
     assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 1);
+}
+
+/// Claims as a live worker named "test".
+async fn claim(app: &TestApp, now: herold_domain::Millis, limit: i64) -> Vec<herold_store::ClaimedDelivery> {
+    app.store.worker_heartbeat("test", now).await.unwrap();
+    let claim =
+        herold_store::Claim { now, lease_ms: 60_000, limit, worker: "test", alive_since: now - 20_000 };
+    app.store.claim_deliveries(claim).await.unwrap()
 }
 
 /// A host whose breaker is open is skipped by every claim until it closes; the rest of
@@ -190,11 +198,11 @@ async fn open_breakers_hold_back_only_their_host(db: Db) {
         open_breaker_until: Some(now + 60_000),
     };
     app.store.record_host("down.example", report, now).await.unwrap();
-    let claimed = app.store.claim_deliveries(now, 60_000, 10).await.unwrap();
+    let claimed = claim(&app, now, 10).await;
     let hosts: Vec<&str> = claimed.iter().map(|c| c.host.as_str()).collect();
     assert_eq!(hosts, vec!["up.example"]);
     assert_eq!(app.store.queue_depth(now).await.unwrap().open_breakers, 1);
-    let later = app.store.claim_deliveries(now + 61_000, 60_000, 10).await.unwrap();
+    let later = claim(&app, now + 61_000, 10).await;
     assert!(later.iter().any(|c| c.host == "down.example"), "claimable again once the breaker closes");
 }
 

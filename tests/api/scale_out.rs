@@ -142,7 +142,55 @@ async fn a_running_worker_takes_over_a_killed_ones_deliveries(db: Db) {
     assert!(status.contains("dead\t0"), "{status}");
 }
 
+/// With the default lease (five minutes), a worker killed mid-fan-out does not make its rows
+/// wait out their leases: its heartbeat stops, and the worker that starts after it takes them
+/// over within seconds, as an urgent announcement needs.
+async fn a_killed_workers_rows_do_not_wait_out_their_lease(db: Db) {
+    let database = TestDatabase::create(db).await;
+    let port = free_port();
+    let sink = FakeRemote::start().await;
+    sink.delay_answers(Duration::from_millis(300));
+    press_with_followers(&database, port, &sink, INBOXES).await;
+    let process = |args: &[&str]| {
+        Running(
+            herold(&database, port, args)
+                .env("HEROLD_DELIVERY_PER_HOST_CONCURRENCY", "4")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let _web = process(&["serve", "--no-workers"]);
+    wait_until_live(port).await;
+    run(&database, port, &["announce", "press", "--text", "Sofortmeldung", "--lang", "de", "--urgent"]);
+    let mut first = process(&["worker"]);
+    eventually(30, "the first worker to start delivering", || async {
+        (!sink.received().is_empty()).then_some(())
+    })
+    .await;
+    first.kill();
+    let leased = herold_tests::fixtures::count(
+        &database,
+        &format!(
+            "SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'retrying') AND lease_until > {}",
+            herold_domain::now_millis() + 60_000
+        ),
+    )
+    .await;
+    assert!(leased > 0, "rows were leased for minutes when the worker died");
+    let restarted = Instant::now();
+    let _second = process(&["worker"]);
+    eventually(45, "every inbox to receive the announcement", || async {
+        let got: std::collections::HashSet<String> =
+            sink.received().into_iter().filter(|r| r.json()["type"] == "Create").map(|r| r.path).collect();
+        (got.len() == INBOXES).then_some(())
+    })
+    .await;
+    assert!(restarted.elapsed() < Duration::from_secs(45), "taken over in {:?}", restarted.elapsed());
+}
+
 on_both_backends!(
     two_workers_share_the_queue_and_the_schedule,
-    a_running_worker_takes_over_a_killed_ones_deliveries
+    a_running_worker_takes_over_a_killed_ones_deliveries,
+    a_killed_workers_rows_do_not_wait_out_their_lease
 );

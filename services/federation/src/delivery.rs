@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herold_domain::{now_millis, Millis};
-use herold_store::{ClaimedDelivery, DeliveryOutcome, HostReport, Store};
+use herold_store::{Claim, ClaimedDelivery, DeliveryOutcome, HostReport, Store};
 use rand::Rng;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
 use tracing::Instrument;
@@ -83,6 +83,8 @@ struct HostMemory {
 }
 
 pub struct Deliverer {
+    /// This worker's name in its heartbeats and on the rows it leases.
+    id: String,
     store: Arc<dyn Store>,
     client: reqwest::Client,
     keys: SigningKeys,
@@ -109,6 +111,7 @@ impl Deliverer {
         config: DeliveryConfig,
     ) -> Arc<Self> {
         Arc::new(Deliverer {
+            id: uuid::Uuid::new_v4().to_string(),
             global: Arc::new(Semaphore::new(config.concurrency)),
             store,
             client,
@@ -132,6 +135,24 @@ impl Deliverer {
 
     /// Runs until `shutdown` turns true; in-flight requests finish and are recorded.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        // Alive before the first claim, and every few seconds after, for as long as it runs.
+        self.heartbeat().await;
+        let heart = {
+            let this = self.clone();
+            let mut stop = shutdown.clone();
+            tokio::spawn(async move {
+                loop {
+                    let stopping = tokio::select! {
+                        _ = tokio::time::sleep(HEARTBEAT) => false,
+                        _ = stop.wait_for(|s| *s) => true,
+                    };
+                    if stopping {
+                        break;
+                    }
+                    this.heartbeat().await;
+                }
+            })
+        };
         let (tx, rx) = mpsc::channel::<Outcome>(4096);
         let writer = tokio::spawn(Self::write_outcomes(self.store.clone(), rx));
         let mut last_sweep: Option<std::time::Instant> = None;
@@ -162,6 +183,15 @@ impl Deliverer {
         let _all = self.global.acquire_many(self.config.concurrency as u32).await;
         drop(tx);
         let _ = writer.await;
+        let _ = heart.await;
+    }
+
+    async fn heartbeat(&self) {
+        if let Err(e) = self.store.worker_heartbeat(&self.id, now_millis()).await {
+            // Other workers take this one's rows over after DEAD_AFTER: delivered twice at
+            // worst, never lost.
+            tracing::warn!(error = %e, "the worker's heartbeat could not be recorded");
+        }
     }
 
     /// Rows of a server whose breaker stays open are tried only when it closes, up to an hour
@@ -206,7 +236,14 @@ impl Deliverer {
         }
         let limit = free.min(512) as i64;
         let now = now_millis();
-        let rows = self.store.claim_deliveries(now, self.config.lease.as_millis() as i64, limit).await?;
+        let claim = Claim {
+            now,
+            lease_ms: self.config.lease.as_millis() as i64,
+            limit,
+            worker: &self.id,
+            alive_since: now - DEAD_AFTER.as_millis() as i64,
+        };
+        let rows = self.store.claim_deliveries(claim).await?;
         let n = rows.len();
         for row in rows {
             let Ok(permit) = self.global.clone().acquire_owned().await else {
@@ -464,6 +501,10 @@ pub fn next_attempt_at(attempts: i64, now: Millis) -> Millis {
 
 /// How often a worker looks for deliveries past their horizon behind an open breaker.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+/// How often a running worker says it is alive, and after how long without a word its
+/// leased rows are taken over by the others.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+const DEAD_AFTER: Duration = Duration::from_secs(20);
 
 /// Once a host has failed `threshold` times in a row, stop sending to it for 30 s, doubling
 /// with each further failure up to an hour.

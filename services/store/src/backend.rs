@@ -312,13 +312,15 @@ const ACCOUNT_COLUMNS: &str = "a.id, a.org_id, o.slug AS org_slug, o.name AS org
 const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
      language, summary, urgent, published_at, updated_at, retracted_at, translations, attachments, mentions";
 
-// Rows are claimed by pushing their lease into the future; an expired lease (a crashed
-// worker) makes a row claimable again. PostgreSQL skips rows another worker is claiming;
-// SQLite has a single writer, so the same statement without the lock clause is enough.
-const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_until = $1, attempts = attempts + 1, \
+// Rows are claimed by pushing their lease into the future and naming the worker; an expired
+// lease, or one held by a worker whose heartbeat has stopped (it crashed), makes a row
+// claimable again. PostgreSQL skips rows another worker is claiming; SQLite has a single
+// writer, so the same statement without the lock clause is enough.
+const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_until = $1, leased_by = $4, attempts = attempts + 1, \
      updated_at = $2 WHERE id IN (SELECT d.id FROM deliveries d \
      WHERE d.state IN ('pending', 'retrying') AND d.next_attempt_at <= $2 \
-     AND (d.lease_until IS NULL OR d.lease_until < $2) \
+     AND (d.lease_until IS NULL OR d.lease_until < $2 OR (d.leased_by IS NOT NULL AND NOT EXISTS \
+     (SELECT 1 FROM workers w WHERE w.id = d.leased_by AND w.heartbeat_at >= $5))) \
      AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = d.host AND h.breaker_open_until > $2) \
      ORDER BY d.priority, d.next_attempt_at, d.id LIMIT $3";
 const CLAIM_TAIL: &str = ") RETURNING id, activity_id, inbox, host, attempts, created_at, lease_until";
@@ -1389,12 +1391,14 @@ macro_rules! sql_store {
                 .transpose()?)
             }
 
-            async fn claim_deliveries(&self, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<ClaimedDelivery>> {
+            async fn claim_deliveries(&self, claim: Claim<'_>) -> Result<Vec<ClaimedDelivery>> {
                 let sql = format!("{CLAIM_HEAD}{}{CLAIM_TAIL}", $lock);
                 sqlx::query(&sql)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .bind(limit)
+                    .bind(claim.now + claim.lease_ms)
+                    .bind(claim.now)
+                    .bind(claim.limit)
+                    .bind(claim.worker)
+                    .bind(claim.alive_since)
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
@@ -1410,6 +1414,23 @@ macro_rules! sql_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn worker_heartbeat(&self, worker: &str, now: Millis) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO workers (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
+                     ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+                )
+                .bind(worker)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                // Workers gone for a day have no rows left to take over.
+                sqlx::query("DELETE FROM workers WHERE heartbeat_at < $1")
+                    .bind(now - 86_400_000)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn activity_for_delivery(&self, activity_id: i64) -> Result<StoredActivity> {

@@ -38,6 +38,18 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A worker's request for due deliveries.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub now: Millis,
+    pub lease_ms: i64,
+    pub limit: i64,
+    /// The claiming worker's id, as its heartbeats give it.
+    pub worker: &'a str,
+    /// Workers whose last heartbeat is older are dead: their rows are due at once.
+    pub alive_since: Millis,
+}
+
 /// How long a repeated Follow waits for its Accept to be sent again.
 pub const FOLLOW_ACCEPT_RESEND_MS: i64 = 10 * 60 * 1000;
 
@@ -135,8 +147,12 @@ pub trait Store: StaffStore + RelayStore + Send + Sync + 'static {
     async fn announcement_with_id(&self, id: i64) -> Result<Option<Announcement>>;
     async fn activity_uri_for(&self, announcement_id: i64, kind: &str) -> Result<Option<String>>;
 
-    /// Leases up to `limit` due deliveries, urgent ones first, skipping hosts whose breaker is open.
-    async fn claim_deliveries(&self, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<ClaimedDelivery>>;
+    /// Leases up to `limit` due deliveries to a worker, urgent ones first, skipping hosts whose
+    /// breaker is open. Rows whose lease ran out, or whose worker's heartbeat is older than
+    /// `alive_since`, are due again.
+    async fn claim_deliveries(&self, claim: Claim<'_>) -> Result<Vec<ClaimedDelivery>>;
+    /// A delivery worker says it is alive (and forgets workers silent for a day).
+    async fn worker_heartbeat(&self, worker: &str, now: Millis) -> Result<()>;
     async fn activity_for_delivery(&self, activity_id: i64) -> Result<StoredActivity>;
     /// Records outcomes of claimed deliveries, `(id, lease_until, outcome)`; rows whose
     /// lease has since passed to another worker are left alone.
