@@ -6,9 +6,16 @@ use herold_tests::oidc::{field, Browser, OidcProvider};
 use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
 use herold_tests::{Db, TestApp};
 
+/// The names the demo organisation's administrators may give accounts themselves.
+const ACCOUNTS_POLICY: &str = "[accounts]\nusernames = [\"news\", \"demo_*\", \"support\"]\n";
+
 async fn app(db: Db, provider: &OidcProvider) -> TestApp {
-    let sign_in =
-        vec![SignIn { org: "demo", issuer: provider.issuer(), extra_policy: "", discovery_url: None }];
+    let sign_in = vec![SignIn {
+        org: "demo",
+        issuer: provider.issuer(),
+        extra_policy: ACCOUNTS_POLICY,
+        discovery_url: None,
+    }];
     let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
     app.create_account("demo", "press").await;
     app
@@ -140,6 +147,24 @@ async fn administrators_create_accounts(db: Db) {
     let (status, actor) = app.get_json("/users/news").await;
     assert_eq!(status, 200);
     assert_eq!(actor["type"], "Organization");
+    // Which body speaks is part of the account, as a profile field.
+    assert_eq!(actor["attachment"][0]["type"], "PropertyValue");
+    assert_eq!(actor["attachment"][0]["value"], "Test Authority");
+
+    // Names are governed on a shared instance: only those the policy grants, and never one
+    // that reads as the server's own, even if a policy grants it.
+    assert_eq!(create("demo_presse").await.status, 303);
+    let ungranted = create("bundesregierung").await;
+    assert_eq!(ungranted.status, 403, "{}", ungranted.body);
+    assert!(
+        ungranted.body.contains("[accounts] usernames"),
+        "the refusal says what to do: {}",
+        ungranted.body
+    );
+    assert!(app.store.account_by_username("bundesregierung").await.unwrap().is_none());
+    let reserved = create("support").await;
+    assert_eq!(reserved.status, 400, "{}", reserved.body);
+    assert!(reserved.body.contains("reserved"), "{}", reserved.body);
 }
 
 /// Subject requests from the auditor's page: a follower's data (only what this

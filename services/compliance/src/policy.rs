@@ -99,6 +99,13 @@ struct RawOrg {
     sign_in: Option<crate::staff_policy::RawSignIn>,
     workflow: Option<crate::staff_policy::RawWorkflow>,
     api: Option<crate::staff_policy::RawApi>,
+    accounts: Option<RawAccounts>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccounts {
+    usernames: Vec<Spanned<String>>,
 }
 
 /// One data class as the policy describes it (the Art. 30 record draws on these fields).
@@ -126,6 +133,9 @@ pub struct OrgPolicy {
     pub workflow: WorkflowPolicy,
     /// Clients of the organisation's provider that may use the API.
     pub api: Option<ApiPolicy>,
+    /// The account names the organisation's administrators may create themselves: exact
+    /// names, or prefixes ending in `*`. Empty: only the operator creates its accounts.
+    pub usernames: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -325,8 +335,30 @@ impl Policies {
         let sign_in = raw.sign_in.map(|s| crate::staff_policy::sign_in(s, &err, &duration)).transpose()?;
         let workflow = crate::staff_policy::workflow(raw.workflow.unwrap_or_default());
         let api = raw.api.map(|a| crate::staff_policy::api(a, sign_in.is_some(), &err)).transpose()?;
-        let mut org =
-            OrgPolicy { legal_hold: raw.legal_hold, retention: BTreeMap::new(), sign_in, workflow, api };
+        let mut usernames = Vec::new();
+        for pattern in raw.accounts.map(|a| a.usernames).unwrap_or_default() {
+            // A pattern must itself be a name (or a name's start): `*` alone would give the
+            // organisation every name on a shared instance.
+            let name = pattern.get_ref().strip_suffix('*').unwrap_or(pattern.get_ref());
+            if herold_domain::Username::parse(name).is_err() || name.len() < 3 {
+                return Err(err(
+                    pattern.span(),
+                    format!(
+                        "{:?} is no account name or prefix of at least 3 characters (e.g. \"{slug}\" or \"{slug}_*\")",
+                        pattern.get_ref()
+                    ),
+                ));
+            }
+            usernames.push(pattern.get_ref().to_ascii_lowercase());
+        }
+        let mut org = OrgPolicy {
+            legal_hold: raw.legal_hold,
+            retention: BTreeMap::new(),
+            sign_in,
+            workflow,
+            api,
+            usernames,
+        };
         for (name, value) in raw.retention {
             let class = DataClass::parse(name.get_ref())
                 .ok_or_else(|| err(name.span(), format!("unknown data class {:?}", name.get_ref())))?;
@@ -495,6 +527,21 @@ mod tests {
         assert!(p.add_org(Path::new("orgs/Not A Slug.toml"), "legal_hold = true\n").is_err());
         p.add_org(Path::new("orgs/hold.toml"), "legal_hold = true\n").unwrap();
         assert!(cutoffs(&p, &["hold".into()], 0).iter().all(|c| c.org.as_deref() != Some("hold")));
+    }
+
+    #[test]
+    fn account_name_grants_are_names_or_prefixes() {
+        let mut p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        p.add_org(Path::new("orgs/bfdi.toml"), "[accounts]\nusernames = [\"bfdi\", \"BfDI_*\"]\n").unwrap();
+        assert_eq!(p.orgs["bfdi"].usernames, vec!["bfdi", "bfdi_*"]);
+        for bad in ["\"*\"", "\"b*\"", "\"Not A Name\"", "\"\""] {
+            let e =
+                p.clone().add_org(Path::new("orgs/x.toml"), &format!("[accounts]\nusernames = [{bad}]\n"));
+            let e = e.expect_err(bad);
+            assert!(e.message.contains("at least 3 characters") && e.line == 2, "{bad}: {e}");
+        }
+        p.add_org(Path::new("orgs/none.toml"), "legal_hold = false\n").unwrap();
+        assert!(p.orgs["none"].usernames.is_empty(), "without [accounts], only the operator names accounts");
     }
 
     #[test]

@@ -39,7 +39,49 @@ impl Username {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether the name is kept from official accounts: the instance's own host name, and
+    /// names that read as the server's or its operator's (on a shared instance, no tenant may
+    /// speak as the service itself).
+    pub fn is_reserved(&self, host: &str) -> bool {
+        let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+        self.0 == host || RESERVED_USERNAMES.contains(&self.0.as_str())
+    }
+
+    /// Whether the name matches one of `patterns`: an exact name, or a prefix ending in `*`.
+    pub fn matches_any(&self, patterns: &[String]) -> bool {
+        patterns.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => self.0.starts_with(prefix),
+            None => self.0 == *p,
+        })
+    }
 }
+
+/// Names no organisation gets for an official account.
+pub const RESERVED_USERNAMES: &[&str] = &[
+    "abuse",
+    "admin",
+    "administrator",
+    "api",
+    "herold",
+    "hostmaster",
+    "info",
+    "instance",
+    "mod",
+    "moderator",
+    "noreply",
+    "operator",
+    "postmaster",
+    "relay",
+    "root",
+    "security",
+    "server",
+    "staff",
+    "support",
+    "system",
+    "transparency",
+    "webmaster",
+];
 
 impl fmt::Display for Username {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -154,6 +196,18 @@ impl FromStr for LanguageTag {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reserved_names_and_granted_patterns() {
+        let name = |n: &str| Username::parse(n).unwrap();
+        assert!(name("admin").is_reserved("herold.example.gov"));
+        assert!(name("herold.example.gov").is_reserved("herold.example.gov:443"), "the host itself");
+        assert!(!name("bfdi").is_reserved("herold.example.gov"));
+        let granted = ["bfdi".to_owned(), "bfdi_*".to_owned()];
+        assert!(name("bfdi").matches_any(&granted) && name("bfdi_presse").matches_any(&granted));
+        assert!(!name("bfdix").matches_any(&granted) && !name("polizei").matches_any(&granted));
+        assert!(!name("bfdi").matches_any(&[]));
+    }
 
     #[test]
     fn usernames_follow_mastodons_mention_grammar() {

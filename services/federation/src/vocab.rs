@@ -28,7 +28,10 @@ pub fn context() -> Value {
             "indexable": "toot:indexable",
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
             "sensitive": "as:sensitive",
-            "Hashtag": "as:Hashtag"
+            "Hashtag": "as:Hashtag",
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value"
         }
     ])
 }
@@ -73,6 +76,13 @@ pub fn account_actor(urls: &Urls, account: &Account) -> Value {
             "owner": urls.actor(u),
             "publicKeyPem": account.public_key_pem,
         },
+        // Which body speaks here, shown as a profile field: on a shared instance the name
+        // of the account alone would not tell.
+        "attachment": [{
+            "type": "PropertyValue",
+            "name": "Organisation",
+            "value": escape_html(&account.org_name),
+        }],
     });
     if let Some(summary) = &account.summary {
         actor["summary"] = Value::String(format!("<p>{}</p>", escape_html(summary)));

@@ -28,8 +28,23 @@ pub struct AccountRequest {
     pub summary: Option<Summary>,
 }
 
-/// Creates an official account with a fresh RSA-2048 key, sealed before it is stored.
+/// Creates an official account with a fresh RSA-2048 key, sealed before it is stored. Names
+/// kept for the server itself (`Username::is_reserved`) are refused.
 pub async fn create_account(
+    store: &dyn Store,
+    kek: &KeyEncryptionKey,
+    urls: &Urls,
+    request: AccountRequest,
+    by: &str,
+) -> Result<Account, PublishError> {
+    if request.username.is_reserved(&urls.host()) {
+        return Err(PublishError::ReservedName(request.username.to_string()));
+    }
+    create_service_account(store, kek, urls, request, by).await
+}
+
+/// Creates one of the server's own accounts (the transparency log), whose name is reserved.
+pub async fn create_service_account(
     store: &dyn Store,
     kek: &KeyEncryptionKey,
     urls: &Urls,

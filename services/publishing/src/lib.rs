@@ -51,6 +51,9 @@ pub enum PublishError {
     /// author.
     #[error("{0}")]
     Mention(String),
+    /// A name kept for the server itself.
+    #[error("the name {0:?} is reserved for the server itself; choose another")]
+    ReservedName(String),
 }
 
 /// More addressees than this is a mass mailing, not an announcement.

@@ -85,7 +85,8 @@ impl ApiError {
                 | PublishError::UnknownDraft(_)
                 | PublishError::Incomplete(_)
                 | PublishError::Media(_)
-                | PublishError::Mention(_)),
+                | PublishError::Mention(_)
+                | PublishError::ReservedName(_)),
             ) => e.to_string(),
             _ => "internal error".into(),
         }
@@ -120,7 +121,9 @@ impl ResponseError for ApiError {
                 StatusCode::FORBIDDEN
             }
             ApiError::Publish(PublishError::UnknownDraft(_)) => StatusCode::NOT_FOUND,
-            ApiError::Publish(PublishError::Incomplete(_)) => StatusCode::BAD_REQUEST,
+            ApiError::Publish(PublishError::Incomplete(_) | PublishError::ReservedName(_)) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Publish(PublishError::Mention(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Publish(PublishError::Media(herold_publishing::media::MediaError::TooLarge)) => {
                 StatusCode::PAYLOAD_TOO_LARGE

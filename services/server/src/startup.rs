@@ -102,7 +102,7 @@ async fn ensure_transparency_account(
             "Signed checkpoints of this server's tamper-evident audit trail. Follow to keep an independent copy.",
         )?),
     };
-    match accounts::create_account(store, kek, urls, request, "system").await {
+    match accounts::create_service_account(store, kek, urls, request, "system").await {
         // Another process created it first.
         Ok(_) | Err(PublishError::Store(StoreError::Conflict(_))) => Ok(()),
         Err(e) => Err(e.into()),

@@ -86,9 +86,24 @@ pub async fn create_account(
                 return admin_page(&s, &staff, StatusCode::BAD_REQUEST, typed, Some(&e.to_string())).await
             }
         };
+        // On a shared instance names are governed: an organisation's administrators create
+        // the names its policy grants it; any other comes from the operator.
+        let granted = s
+            .policies
+            .orgs
+            .get(request.org.as_str())
+            .is_some_and(|p| request.username.matches_any(&p.usernames));
+        if !granted {
+            let why = format!("{} ({})", staff.lang.t("username_not_granted"), request.username);
+            return admin_page(&s, &staff, StatusCode::FORBIDDEN, typed, Some(&why)).await;
+        }
         let by = staff.session.staff.audit_actor();
         match accounts::create_account(s.store.as_ref(), &s.kek, &s.urls, request, &by).await {
             Ok(_) => Ok(see_other("/staff/admin")),
+            Err(PublishError::ReservedName(name)) => {
+                let why = format!("{} ({name})", staff.lang.t("username_reserved"));
+                admin_page(&s, &staff, StatusCode::BAD_REQUEST, typed, Some(&why)).await
+            }
             Err(PublishError::Store(StoreError::Conflict(_))) => {
                 let taken = format!("the username {:?} is taken; choose another", form.username.trim());
                 admin_page(&s, &staff, StatusCode::CONFLICT, typed, Some(&taken)).await
