@@ -179,8 +179,14 @@ async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {
 /// Claims as a live worker named "test".
 async fn claim(app: &TestApp, now: herold_domain::Millis, limit: i64) -> Vec<herold_store::ClaimedDelivery> {
     app.store.worker_heartbeat("test", now).await.unwrap();
-    let claim =
-        herold_store::Claim { now, lease_ms: 60_000, limit, worker: "test", alive_since: now - 20_000 };
+    let claim = herold_store::Claim {
+        now,
+        lease_ms: 60_000,
+        limit,
+        worker: "test",
+        alive_since: now - 20_000,
+        lane: herold_store::Lane::Announcements,
+    };
     app.store.claim_deliveries(claim).await.unwrap()
 }
 
@@ -237,7 +243,52 @@ async fn rows_behind_an_open_breaker_expire_at_the_horizon(db: Db) {
     assert_eq!(down.undelivered, 1, "{down:?}");
 }
 
+/// Answers that remote servers ask for (the Accept of a Follow) go in their own lane with a
+/// small share of the slots: servers that follow and then never take the Accept (tarpits)
+/// cannot delay an announcement, however many they are.
+async fn answers_to_tarpits_do_not_delay_announcements(db: Db) {
+    use herold_federation::signatures::Scheme;
+    let env = vec![
+        ("HEROLD_DELIVERY_CONCURRENCY", "16".to_owned()),
+        ("HEROLD_DELIVERY_PER_HOST_CONCURRENCY", "4".to_owned()),
+    ];
+    let app = spawn_app_with(db, AppOptions { env, ..AppOptions::default() }).await;
+    let accounts = ["press", "presse", "amt", "buero"];
+    for account in accounts {
+        app.create_account("bfdi", account).await;
+    }
+    // Eight servers on hosts of their own answer fetches but hold every inbox POST.
+    let mut tarpits = Vec::new();
+    for n in 0..8 {
+        let tarpit = FakeRemote::start_at(&format!("127.0.0.{}", 20 + n)).await;
+        tarpit.delay_answers(std::time::Duration::from_secs(60));
+        for account in accounts {
+            let follow = tarpit.follow(&app.url(&format!("/users/{account}")));
+            assert_eq!(tarpit.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+        }
+        tarpits.push(tarpit);
+    }
+    let healthy = FakeRemote::start_at("127.0.0.40").await;
+    let follow = healthy.follow(&app.url("/users/press"));
+    assert_eq!(healthy.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+    // Let the 32 Accepts take what slots they can.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let started = std::time::Instant::now();
+    app.publish("press", "Warnung: Hochwasser").await;
+    eventually(20, "the announcement at the healthy follower", || async {
+        healthy.received().into_iter().find(|r| r.json()["type"] == "Create")
+    })
+    .await;
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(3),
+        "the announcement took {took:?} behind the tarpits' Accepts"
+    );
+}
+
 on_both_backends!(
+    answers_to_tarpits_do_not_delay_announcements,
     rows_behind_an_open_breaker_expire_at_the_horizon,
     open_breakers_hold_back_only_their_host,
     publish_delivers_one_signed_copy_per_shared_inbox,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herold_domain::{now_millis, Millis};
-use herold_store::{Claim, ClaimedDelivery, DeliveryOutcome, HostReport, Store};
+use herold_store::{Claim, ClaimedDelivery, DeliveryOutcome, HostReport, Lane, Priority, Store};
 use rand::Rng;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
 use tracing::Instrument;
@@ -92,6 +92,9 @@ pub struct Deliverer {
     urls: Urls,
     config: DeliveryConfig,
     global: Arc<Semaphore>,
+    /// The share of the slots answers may take (`Priority::Answer`); the rest stay for
+    /// announcements, however many remote requests queue answers to slow servers.
+    answers: Arc<Semaphore>,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
     prepared: Mutex<HashMap<i64, Arc<Prepared>>>,
     signers: Mutex<HashMap<Option<i64>, Arc<Signer>>>,
@@ -113,6 +116,7 @@ impl Deliverer {
         Arc::new(Deliverer {
             id: uuid::Uuid::new_v4().to_string(),
             global: Arc::new(Semaphore::new(config.concurrency)),
+            answers: Arc::new(Semaphore::new((config.concurrency / ANSWER_SHARE).max(1))),
             store,
             client,
             keys,
@@ -234,20 +238,33 @@ impl Deliverer {
             drop(permit);
             return Ok(1);
         }
-        let limit = free.min(512) as i64;
         let now = now_millis();
-        let claim = Claim {
+        let claim = |lane, limit: usize| Claim {
             now,
             lease_ms: self.config.lease.as_millis() as i64,
-            limit,
+            limit: limit.min(512) as i64,
             worker: &self.id,
             alive_since: now - DEAD_AFTER.as_millis() as i64,
+            lane,
         };
-        let rows = self.store.claim_deliveries(claim).await?;
+        let mut rows = self.store.claim_deliveries(claim(Lane::Announcements, free)).await?;
+        // Answers take what is left, within their share.
+        let room = free.saturating_sub(rows.len()).min(self.answers.available_permits());
+        if room > 0 {
+            rows.extend(self.store.claim_deliveries(claim(Lane::Answers, room)).await?);
+        }
         let n = rows.len();
         for row in rows {
             let Ok(permit) = self.global.clone().acquire_owned().await else {
                 break;
+            };
+            let answer_permit = if row.priority == Priority::Answer as i64 {
+                match self.answers.clone().acquire_owned().await {
+                    Ok(p) => Some(p),
+                    Err(_) => break,
+                }
+            } else {
+                None
             };
             let this = self.clone();
             let tx = tx.clone();
@@ -277,6 +294,7 @@ impl Deliverer {
                 this.metrics.delivery(&outcome, started.elapsed().as_secs_f64(), failing_host);
                 let _ = tx.send((id, lease, outcome)).await;
                 drop(permit);
+                drop(answer_permit);
             });
         }
         Ok(n)
@@ -369,14 +387,19 @@ impl Deliverer {
             Err(e) => return self.retry(&row, None, format!("preparing the activity failed: {e}")),
         };
         let first = self.scheme_for(&row.host).await;
-        let mut result = self.send(&url, &prepared, first).await;
+        let timeout = if row.priority == Priority::Answer as i64 {
+            ANSWER_TIMEOUT.min(self.config.request_timeout)
+        } else {
+            self.config.request_timeout
+        };
+        let mut result = self.send(&url, &prepared, first, timeout).await;
         let mut used = first;
         if let Ok(status) = result {
             // A 4xx can mean the receiver does not speak this signature scheme: knock once
             // more with the other one.
             if (400..500).contains(&status) && !matches!(status, 408 | 410 | 429) {
                 used = first.other();
-                result = self.send(&url, &prepared, used).await;
+                result = self.send(&url, &prepared, used, timeout).await;
             }
         }
         match result {
@@ -409,7 +432,13 @@ impl Deliverer {
         }
     }
 
-    async fn send(&self, url: &Url, prepared: &Prepared, scheme: Scheme) -> Result<u16, String> {
+    async fn send(
+        &self,
+        url: &Url,
+        prepared: &Prepared,
+        scheme: Scheme,
+        timeout: Duration,
+    ) -> Result<u16, String> {
         let plan = SigningPlan::new(
             scheme,
             &prepared.signer.key_id,
@@ -428,6 +457,7 @@ impl Deliverer {
         let mut req = self
             .client
             .post(url.as_str())
+            .timeout(timeout)
             .header(reqwest::header::CONTENT_TYPE, AP_CONTENT_TYPE)
             .body(prepared.body.clone());
         for (name, value) in plan.finish(&sig) {
@@ -504,6 +534,10 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// How often a running worker says it is alive, and after how long without a word its
 /// leased rows are taken over by the others.
 const HEARTBEAT: Duration = Duration::from_secs(5);
+/// Answers get one slot in this many, and a request of theirs this long at most: a server
+/// that asked for an answer and then does not take it holds little for little time.
+const ANSWER_SHARE: usize = 8;
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 const DEAD_AFTER: Duration = Duration::from_secs(20);
 
 /// Once a host has failed `threshold` times in a row, stop sending to it for 30 s, doubling

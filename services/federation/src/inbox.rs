@@ -290,7 +290,7 @@ impl Inbox {
                     account_id: Some(account.id),
                     body: accept.to_string(),
                     audience: Audience::Inboxes(vec![actor.inbox.clone()]),
-                    priority: Priority::Urgent,
+                    priority: Priority::Answer,
                 },
             )
             .await?;

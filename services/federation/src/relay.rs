@@ -376,7 +376,7 @@ impl Relay {
             account_id: None,
             signer: Some(RELAY_SIGNER.into()),
             audience: Audience::Inboxes(vec![inbox.to_owned()]),
-            priority: Priority::Urgent,
+            priority: Priority::Answer,
         }
     }
 

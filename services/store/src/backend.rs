@@ -321,9 +321,11 @@ const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_until = $1, leased_by = $4
      WHERE d.state IN ('pending', 'retrying') AND d.next_attempt_at <= $2 \
      AND (d.lease_until IS NULL OR d.lease_until < $2 OR (d.leased_by IS NOT NULL AND NOT EXISTS \
      (SELECT 1 FROM workers w WHERE w.id = d.leased_by AND w.heartbeat_at >= $5))) \
+     AND d.priority BETWEEN $6 AND $7 \
      AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = d.host AND h.breaker_open_until > $2) \
      ORDER BY d.priority, d.next_attempt_at, d.id LIMIT $3";
-const CLAIM_TAIL: &str = ") RETURNING id, activity_id, inbox, host, attempts, created_at, lease_until";
+const CLAIM_TAIL: &str =
+    ") RETURNING id, activity_id, inbox, host, attempts, created_at, lease_until, priority";
 
 macro_rules! sql_store {
     ($name:ident, $db:ty, $pool:ty, $backend:expr, $migrator:path, $lock:literal, $audit_lock:expr, $begin:literal, $json:literal) => {
@@ -1399,6 +1401,8 @@ macro_rules! sql_store {
                     .bind(claim.limit)
                     .bind(claim.worker)
                     .bind(claim.alive_since)
+                    .bind(claim.lane.priorities().0)
+                    .bind(claim.lane.priorities().1)
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
@@ -1411,6 +1415,7 @@ macro_rules! sql_store {
                             attempts: r.try_get("attempts")?,
                             created_at: r.try_get("created_at")?,
                             lease_until: r.try_get("lease_until")?,
+                            priority: r.try_get("priority")?,
                         })
                     })
                     .collect()

@@ -48,6 +48,24 @@ pub struct Claim<'a> {
     pub worker: &'a str,
     /// Workers whose last heartbeat is older are dead: their rows are due at once.
     pub alive_since: Millis,
+    pub lane: Lane,
+}
+
+/// Which deliveries a claim takes: announcements (urgent, then routine) or answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Announcements,
+    Answers,
+}
+
+impl Lane {
+    /// The range of `Priority` values in the lane.
+    pub fn priorities(self) -> (i64, i64) {
+        match self {
+            Lane::Announcements => (Priority::Urgent as i64, Priority::Routine as i64),
+            Lane::Answers => (Priority::Answer as i64, Priority::Answer as i64),
+        }
+    }
 }
 
 /// How long a repeated Follow waits for its Accept to be sent again.

@@ -100,6 +100,10 @@ pub enum Audience {
 pub enum Priority {
     Urgent = 0,
     Routine = 1,
+    /// What a remote server's request makes us send (the Accept of a Follow, the relay's
+    /// answers and follow-backs): its own lane, with a small share of the slots, so that no
+    /// number of remote requests can delay an announcement.
+    Answer = 2,
 }
 
 /// An image as announcements and drafts list it (the bytes stay in the media table).
@@ -192,6 +196,8 @@ pub struct ClaimedDelivery {
     pub created_at: Millis,
     /// The lease this claim holds; outcomes are recorded only while it is still ours.
     pub lease_until: Millis,
+    /// `Priority` as stored.
+    pub priority: i64,
 }
 
 #[derive(Debug, Clone)]
