@@ -71,7 +71,16 @@ async fn actor_is_json_for_activitypub_and_html_for_browsers(db: Db) {
         let pem = actor["publicKey"]["publicKeyPem"].as_str().unwrap();
         assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
         herold_federation::keys::PublicKey::from_pem(pem).expect("an RSA key");
+        assert_eq!(actor["featured"], app.url("/users/press/featured"));
     }
+    // Peers read the featured collection on every refresh: it exists, empty until pins.
+    let (status, featured) = app.get_json("/users/press/featured").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (featured["type"].as_str(), featured["totalItems"].as_i64()),
+        (Some("OrderedCollection"), Some(0))
+    );
+    assert_eq!(featured["orderedItems"], serde_json::json!([]));
     let page = app.http.get(app.url("/users/press")).header("accept", "text/html").send().await.unwrap();
     assert_eq!(page.status(), 200);
     let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
@@ -278,7 +287,23 @@ async fn older_announcements_join_their_tag_pages(db: Db) {
     assert_eq!(herold_publishing::backfill_tags(app.store.as_ref()).await.unwrap(), 0, "once");
 }
 
+/// An announcement given no language takes its account's: every Note names one.
+async fn announcements_without_a_language_take_the_accounts(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let mut draft = herold_tests::TestApp::draft("Ohne Sprachangabe");
+    draft.language = None;
+    let a = app.services.publisher.publish("press", draft, "test").await.unwrap();
+    let (_, note) = app.get_json(&format!("/users/press/announcements/{}", a.public_id)).await;
+    assert_eq!(
+        note["contentMap"]["de"].as_str().map(|c| c.contains("Ohne Sprachangabe")),
+        Some(true),
+        "{note}"
+    );
+}
+
 on_both_backends!(
+    announcements_without_a_language_take_the_accounts,
     older_announcements_join_their_tag_pages,
     split_domain_mentions_need_the_actors_server_to_confirm,
     checkpoints_are_published_by_the_transparency_account,

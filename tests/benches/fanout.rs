@@ -117,6 +117,7 @@ async fn fan_out(
         username: Username::parse("press").unwrap(),
         name: DisplayName::parse("Press").unwrap(),
         summary: None,
+        language: herold_domain::LanguageTag::parse("de").unwrap(),
     };
     let account = accounts::create_account(store.as_ref(), &services.kek, &services.urls, request, "bench")
         .await

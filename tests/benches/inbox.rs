@@ -53,6 +53,7 @@ fn main() {
             username: Username::parse("press").unwrap(),
             name: DisplayName::parse("Press").unwrap(),
             summary: None,
+            language: herold_domain::LanguageTag::parse("de").unwrap(),
         };
         accounts::create_account(services.store.as_ref(), &services.kek, &services.urls, request, "bench")
             .await

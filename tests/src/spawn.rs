@@ -228,6 +228,7 @@ impl TestApp {
             username: Username::parse(username).expect("username"),
             name: DisplayName::parse(&format!("{username} office")).unwrap(),
             summary: None,
+            language: herold_domain::LanguageTag::parse("de").unwrap(),
         };
         accounts::create_account(
             self.store.as_ref(),

@@ -56,6 +56,9 @@ impl Urls {
     pub fn following(&self, username: &str) -> String {
         self.at(&format!("/users/{username}/following"))
     }
+    pub fn featured(&self, username: &str) -> String {
+        self.at(&format!("/users/{username}/featured"))
+    }
     pub fn feed(&self, username: &str) -> String {
         self.at(&format!("/users/{username}/feed.atom"))
     }

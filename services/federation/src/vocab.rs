@@ -29,6 +29,7 @@ pub fn context() -> Value {
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
             "sensitive": "as:sensitive",
             "Hashtag": "as:Hashtag",
+            "featured": { "@id": "toot:featured", "@type": "@id" },
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value"
@@ -66,6 +67,7 @@ pub fn account_actor(urls: &Urls, account: &Account) -> Value {
         "outbox": urls.outbox(u),
         "followers": urls.followers(u),
         "following": urls.following(u),
+        "featured": urls.featured(u),
         "endpoints": { "sharedInbox": urls.shared_inbox() },
         "manuallyApprovesFollowers": false,
         "discoverable": true,

@@ -1,4 +1,4 @@
-use herold_domain::{DisplayName, OrgSlug, Summary, Username};
+use herold_domain::{DisplayName, LanguageTag, OrgSlug, Summary, Username};
 use herold_federation::keys::{generate_rsa_2048, KeyEncryptionKey};
 use herold_federation::{FederationError, Urls};
 use herold_store::{Account, AuditEntry, NewAccount, NewOrg, Organization, Store};
@@ -26,6 +26,8 @@ pub struct AccountRequest {
     pub username: Username,
     pub name: DisplayName,
     pub summary: Option<Summary>,
+    /// What its announcements are in unless they say otherwise.
+    pub language: LanguageTag,
 }
 
 /// Creates an official account with a fresh RSA-2048 key, sealed before it is stored. Names
@@ -51,7 +53,7 @@ pub async fn create_service_account(
     request: AccountRequest,
     by: &str,
 ) -> Result<Account, PublishError> {
-    let AccountRequest { org, username, name, summary } = request;
+    let AccountRequest { org, username, name, summary, language } = request;
     // Key generation takes a noticeable fraction of a second: keep it off the async workers.
     let key = tokio::task::spawn_blocking(generate_rsa_2048)
         .await
@@ -66,6 +68,7 @@ pub async fn create_service_account(
                 summary: summary.map(|s| s.as_str().to_owned()),
                 public_key_pem: key.public_key_pem,
                 private_key_enc: sealed,
+                language: language.to_string(),
             },
             AuditEntry::new(by, "account.create", format!("account:{username}"))
                 .in_org(org.as_str())

@@ -262,7 +262,10 @@ impl Publisher {
             account_id: account.id,
             content_html: render_text(draft.text.as_str(), &self.urls, &draft.mentions),
             source_text: draft.text.as_str().to_owned(),
-            language: draft.language.as_ref().map(|l| l.to_string()),
+            // Every Note names its language: the draft's, or else the account's.
+            language: Some(
+                draft.language.as_ref().map_or_else(|| account.language.clone(), |l| l.to_string()),
+            ),
             summary: draft.summary.as_ref().map(|s| s.as_str().to_owned()),
             urgent: draft.urgent,
             published_at: now_millis(),

@@ -229,6 +229,9 @@ enum AccountCommand {
         name: String,
         #[arg(long)]
         summary: Option<String>,
+        /// The language its announcements are in unless they say otherwise.
+        #[arg(long, default_value = "de")]
+        lang: String,
     },
     List,
 }
@@ -457,15 +460,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Account(AccountCommand::Create { org, username, name, summary }) => {
+        Command::Account(AccountCommand::Create { org, username, name, summary, lang }) => {
             let org = OrgSlug::parse(&org)?;
             let username = Username::parse(&username)?;
             let name = DisplayName::parse(&name)?;
             let summary = summary.map(|s| Summary::parse(&s)).transpose()?;
+            let language = LanguageTag::parse(&lang)?;
             let store = store(&config).await?;
             let urls = Urls::new(config.public_url.clone());
             let kek = load_kek(&config)?;
-            let request = accounts::AccountRequest { org, username, name, summary };
+            let request = accounts::AccountRequest { org, username, name, summary, language };
             let account = accounts::create_account(store.as_ref(), &kek, &urls, request, OPERATOR).await?;
             println!("created @{}@{} ({})", account.username, urls.host(), urls.actor(&account.username));
             Ok(())

@@ -101,6 +101,7 @@ async fn ensure_transparency_account(
         summary: Some(Summary::parse(
             "Signed checkpoints of this server's tamper-evident audit trail. Follow to keep an independent copy.",
         )?),
+        language: LanguageTag::parse("en")?,
     };
     match accounts::create_service_account(store, kek, urls, request, "system").await {
         // Another process created it first.

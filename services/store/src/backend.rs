@@ -308,7 +308,7 @@ fn host_of(inbox: &str) -> String {
 }
 
 const ACCOUNT_COLUMNS: &str = "a.id, a.org_id, o.slug AS org_slug, o.name AS org_name, a.username, \
-     a.display_name, a.summary, a.public_key_pem, a.private_key_enc, a.created_at";
+     a.display_name, a.summary, a.public_key_pem, a.private_key_enc, a.created_at, a.language";
 const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
      language, summary, urgent, published_at, updated_at, retracted_at, translations, attachments, mentions";
 
@@ -820,7 +820,7 @@ macro_rules! sql_store {
                     .try_get("id")?;
                 let id: i64 = sqlx::query(
                     "INSERT INTO accounts (org_id, username, display_name, summary, public_key_pem, \
-                     private_key_enc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     private_key_enc, created_at, language) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                      ON CONFLICT (username) DO NOTHING RETURNING id",
                 )
                 .bind(org_id)
@@ -830,6 +830,7 @@ macro_rules! sql_store {
                 .bind(&account.public_key_pem)
                 .bind(&account.private_key_enc)
                 .bind(now)
+                .bind(&account.language)
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or_else(|| StoreError::Conflict(format!("account {}", account.username)))?
@@ -1898,6 +1899,7 @@ where
         summary: r.try_get("summary")?,
         public_key_pem: r.try_get("public_key_pem")?,
         private_key_enc: r.try_get("private_key_enc")?,
+        language: r.try_get("language")?,
         created_at: r.try_get("created_at")?,
     })
 }

@@ -12,8 +12,8 @@ macro_rules! embedded {
     };
 }
 
-const SQLITE: &[(&str, &str)] = embedded!("sqlite": "0001_foundation.sql", "0002_staff.sql", "0003_relay.sql", "0004_relay_forwarding.sql", "0005_tags_and_mentions.sql", "0006_relay_follow_back.sql", "0007_follow_accepted_at.sql", "0008_worker_heartbeats.sql");
-const POSTGRES: &[(&str, &str)] = embedded!("postgres": "0001_foundation.sql", "0002_staff.sql", "0003_relay.sql", "0004_relay_forwarding.sql", "0005_tags_and_mentions.sql", "0006_relay_follow_back.sql", "0007_follow_accepted_at.sql", "0008_worker_heartbeats.sql");
+const SQLITE: &[(&str, &str)] = embedded!("sqlite": "0001_foundation.sql", "0002_staff.sql", "0003_relay.sql", "0004_relay_forwarding.sql", "0005_tags_and_mentions.sql", "0006_relay_follow_back.sql", "0007_follow_accepted_at.sql", "0008_worker_heartbeats.sql", "0009_account_language.sql");
+const POSTGRES: &[(&str, &str)] = embedded!("postgres": "0001_foundation.sql", "0002_staff.sql", "0003_relay.sql", "0004_relay_forwarding.sql", "0005_tags_and_mentions.sql", "0006_relay_follow_back.sql", "0007_follow_accepted_at.sql", "0008_worker_heartbeats.sql", "0009_account_language.sql");
 
 #[derive(Debug)]
 struct Embedded(&'static [(&'static str, &'static str)]);

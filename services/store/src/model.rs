@@ -27,6 +27,8 @@ pub struct Account {
     /// The PKCS#8 private key, sealed with the instance's key-encryption key.
     pub private_key_enc: String,
     pub created_at: Millis,
+    /// The language its announcements are in unless they say otherwise (a BCP 47 tag).
+    pub language: String,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +39,7 @@ pub struct NewAccount {
     pub summary: Option<String>,
     pub public_key_pem: String,
     pub private_key_enc: String,
+    pub language: String,
 }
 
 #[derive(Debug, Clone)]

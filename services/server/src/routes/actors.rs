@@ -164,6 +164,16 @@ pub async fn following(s: web::Data<Services>, path: web::Path<String>) -> Resul
     ))
 }
 
+/// Pinned announcements (none can be pinned yet). Mastodon and others read the collection on
+/// every refresh of the actor and log an error where it is missing.
+#[get("/users/{username}/featured")]
+pub async fn featured(s: web::Data<Services>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let account = account(&s, &path).await?;
+    let mut collection = vocab::ordered_collection(&s.urls.featured(&account.username), 0, None);
+    collection["orderedItems"] = serde_json::json!([]);
+    Ok(activity_json(StatusCode::OK, &collection))
+}
+
 #[get("/users/{username}/feed.atom")]
 pub async fn feed(s: web::Data<Services>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let account = account(&s, &path).await?;

@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::outbox)
         .service(actors::followers)
         .service(actors::following)
+        .service(actors::featured)
         .service(actors::feed)
         .service(actors::announcement)
         .service(actors::tag)

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use herold_domain::workflow::Role;
-use herold_domain::{DisplayName, DomainError, OrgSlug, Summary, Username};
+use herold_domain::{DisplayName, DomainError, LanguageTag, OrgSlug, Summary, Username};
 use herold_publishing::accounts::{self, AccountRequest};
 use herold_publishing::PublishError;
 use herold_store::StoreError;
@@ -27,7 +27,7 @@ async fn admin_page(
     s: &Services,
     staff: &Staff,
     status: StatusCode,
-    form: (&str, &str, &str),
+    form: (&str, &str, &str, &str),
     error: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
     let org = &staff.session.staff.org_slug;
@@ -45,7 +45,7 @@ async fn admin_page(
 pub async fn admin(s: web::Data<Services>, staff: Staff) -> HttpResponse {
     let result = async {
         require_admin(&staff)?;
-        admin_page(&s, &staff, StatusCode::OK, ("", "", ""), None).await
+        admin_page(&s, &staff, StatusCode::OK, ("", "", "", "de"), None).await
     }
     .await;
     staff.respond(&s, result)
@@ -58,6 +58,8 @@ pub struct NewAccountForm {
     name: String,
     #[serde(default)]
     summary: String,
+    #[serde(default)]
+    language: String,
 }
 
 #[post("/staff/admin/accounts")]
@@ -70,7 +72,8 @@ pub async fn create_account(
     let result = async {
         staff.check_form(&req, &s, &form.csrf)?;
         require_admin(&staff)?;
-        let typed = (form.username.as_str(), form.name.as_str(), form.summary.as_str());
+        let typed =
+            (form.username.as_str(), form.name.as_str(), form.summary.as_str(), form.language.as_str());
         let parsed = (|| -> Result<AccountRequest, DomainError> {
             let summary = form.summary.trim();
             Ok(AccountRequest {
@@ -78,6 +81,11 @@ pub async fn create_account(
                 username: Username::parse(&form.username)?,
                 name: DisplayName::parse(&form.name)?,
                 summary: (!summary.is_empty()).then(|| Summary::parse(summary)).transpose()?,
+                language: LanguageTag::parse(if form.language.trim().is_empty() {
+                    "de"
+                } else {
+                    form.language.trim()
+                })?,
             })
         })();
         let request = match parsed {

@@ -579,15 +579,15 @@ pub fn audit_trail(
 pub struct AdminPage<'a> {
     pub accounts: &'a [(Account, i64)],
     pub staff: &'a [StaffMember],
-    /// What was typed into the form: username, name, description.
-    pub form: (&'a str, &'a str, &'a str),
+    /// What was typed into the form: username, name, description, language.
+    pub form: (&'a str, &'a str, &'a str, &'a str),
     pub error: Option<&'a str>,
     pub host: &'a str,
 }
 
 pub fn admin(v: &Viewer<'_>, p: AdminPage<'_>) -> String {
     let lang = v.lang;
-    let (username, name, summary) = p.form;
+    let (username, name, summary, language) = p.form;
     shell(
         lang,
         lang.t("administration"),
@@ -613,6 +613,11 @@ pub fn admin(v: &Viewer<'_>, p: AdminPage<'_>) -> String {
                 }
                 p { label for="name" { (lang.t("display_name")) } input id="name" name="name" value=(name) required maxlength="100"; }
                 p { label for="summary" { (lang.t("description")) } textarea id="summary" name="summary" rows="3" maxlength="500" { (summary) } }
+                p {
+                    label for="account-language" { (lang.t("account_language")) }
+                    input id="account-language" name="language" value=(language) required size="8" aria-describedby="account-language-help";
+                    span.help id="account-language-help" { (lang.t("account_language_help")) }
+                }
                 p { button type="submit" { (lang.t("create_account")) } }
             }
             h2 { (lang.t("staff_members")) }
