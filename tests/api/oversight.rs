@@ -161,6 +161,11 @@ async fn administrators_create_accounts(db: Db) {
         "the refusal says what to do: {}",
         ungranted.body
     );
+    assert!(
+        ungranted.body.contains("news, demo_*, support"),
+        "the refusal lists the granted names: {}",
+        ungranted.body
+    );
     assert!(app.store.account_by_username("bundesregierung").await.unwrap().is_none());
     let reserved = create("support").await;
     assert_eq!(reserved.status, 400, "{}", reserved.body);

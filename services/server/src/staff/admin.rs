@@ -102,7 +102,17 @@ pub async fn create_account(
             .get(request.org.as_str())
             .is_some_and(|p| request.username.matches_any(&p.usernames));
         if !granted {
-            let why = format!("{} ({})", staff.lang.t("username_not_granted"), request.username);
+            let patterns =
+                s.policies.orgs.get(request.org.as_str()).map(|p| p.usernames.join(", ")).unwrap_or_default();
+            let why = if patterns.is_empty() {
+                staff.lang.t("username_operator_only").to_owned()
+            } else {
+                format!(
+                    "{} {patterns}. {}",
+                    staff.lang.t("username_granted"),
+                    staff.lang.t("username_others")
+                )
+            };
             return admin_page(&s, &staff, StatusCode::FORBIDDEN, typed, Some(&why)).await;
         }
         let by = staff.session.staff.audit_actor();
