@@ -106,6 +106,50 @@ async fn approval_and_blocks_are_the_operators(db: Db) {
     assert!(app.services.relay.unblock("127.0.0.1", "operator").await.unwrap());
 }
 
+/// In approval mode a server waits with one subscription: a second actor of the same server
+/// is refused, so a flood of actors cannot fill the operator's list or the audit trail.
+async fn one_subscription_per_server_waits_for_approval(db: Db) {
+    let app = relay_app(db, "approval").await;
+    let inbox = app.url("/relay/inbox");
+    let server = herold_tests::fake_remote::FakeRemote::start().await;
+    let follow = json!({ "id": server.new_id(), "type": "Follow", "actor": server.actor, "object": PUBLIC });
+    assert_eq!(
+        server.post_json(&inbox, &follow, herold_federation::signatures::Scheme::Cavage).await.status(),
+        202
+    );
+
+    let second = format!("{}/users/eve", server.base);
+    let mut doc = server.actor_doc();
+    doc["id"] = json!(second);
+    doc["inbox"] = json!(format!("{second}/inbox"));
+    doc["publicKey"] =
+        json!({ "id": format!("{second}#main-key"), "owner": second, "publicKeyPem": server.public_key_pem });
+    server.serve("/users/eve", doc);
+    let signer = server.signer_as(&format!("{second}#main-key"));
+    let follow = json!({ "id": server.new_id(), "type": "Follow", "actor": second, "object": PUBLIC });
+    let now = herold_domain::now_millis() / 1000;
+    let resp = server
+        .post(
+            &inbox,
+            follow.to_string().as_bytes(),
+            herold_federation::signatures::Scheme::Cavage,
+            Some(&signer),
+            now,
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+    assert!(resp.text().await.unwrap().contains("already waits"));
+    assert!(app.store.relay_subscriber(&second).await.unwrap().is_none());
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    assert_eq!(entries.iter().filter(|e| e.leaf.action == "relay.subscribe").count(), 1);
+    // The first one may still renew its own request.
+    let again = json!({ "id": server.new_id(), "type": "Follow", "actor": server.actor, "object": PUBLIC });
+    assert_eq!(
+        server.post_json(&inbox, &again, herold_federation::signatures::Scheme::Cavage).await.status(),
+        202
+    );
+}
+
 /// Subscribes a peer Mastodon style and waits for the relay's Accept.
 async fn subscribed(relay: &str, peer: &Peer) {
     let follow_id = peer.send(relay, json!({ "type": "Follow", "object": PUBLIC })).await;
@@ -488,5 +532,6 @@ on_both_backends!(
     servers_subscribe_mastodon_and_litepub_style,
     approval_and_blocks_are_the_operators,
     publishers_reach_every_subscriber_but_their_own_server,
-    an_open_redirect_on_a_publishers_host_does_not_make_a_publisher
+    an_open_redirect_on_a_publishers_host_does_not_make_a_publisher,
+    one_subscription_per_server_waits_for_approval
 );

@@ -19,6 +19,10 @@ use crate::inbox::Verified;
 use crate::vocab::{self, PUBLIC};
 use crate::{FederationError, Urls};
 
+/// Subscriptions waiting for the operator at most; past it, servers are asked to try again
+/// later (429), so that a flood of subscriptions cannot grow the list without end.
+const MAX_PENDING: i64 = 500;
+
 /// Who may subscribe, and whether it takes effect at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelayMode {
@@ -191,7 +195,21 @@ impl Relay {
         let state = match self.mode {
             _ if active => SubscriptionState::Active,
             RelayMode::Open => SubscriptionState::Active,
-            RelayMode::Approval => SubscriptionState::Pending,
+            RelayMode::Approval => {
+                // A server subscribes once; more of its actors waiting would only fill the
+                // operator's list and the audit trail. And the list has an end.
+                if self.store.relay_pending_from_host(&host, &actor.uri).await? {
+                    return Err(FederationError::NotAccepted(format!(
+                        "a subscription from {host} already waits for the operator's approval"
+                    )));
+                }
+                let counts = self.store.relay_counts().await?;
+                let pending = counts.iter().find(|(s, _)| s == "pending").map_or(0, |(_, n)| *n);
+                if pending >= MAX_PENDING {
+                    return Err(FederationError::RateLimited(3600));
+                }
+                SubscriptionState::Pending
+            }
             RelayMode::Allowlist => {
                 if !relay_publisher_allowed(&actor.uri, &host, &self.store.relay_publishers().await?) {
                     return Err(FederationError::NotAccepted(format!(

@@ -125,6 +125,8 @@ pub trait RelayStore: Send + Sync {
     async fn relay_subscribers(&self) -> Result<Vec<Subscriber>>;
     /// `(state, count)`, for the public status page and metrics: counts only.
     async fn relay_counts(&self) -> Result<Vec<(String, i64)>>;
+    /// Whether a subscription of another actor of `host` waits for approval.
+    async fn relay_pending_from_host(&self, host: &str, except_actor: &str) -> Result<bool>;
     /// Blocks a domain and its subdomains, ending their subscriptions (and undoing the
     /// relay's follow-backs of them: `unfollows`), in one transaction. Returns how many
     /// subscriptions ended.

@@ -192,6 +192,17 @@ macro_rules! relay_sql {
                 rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
             }
 
+            async fn relay_pending_from_host(&self, host: &str, except_actor: &str) -> Result<bool> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM relay_subscribers WHERE state = 'pending' AND host = $1 AND actor_uri <> $2",
+                )
+                .bind(host)
+                .bind(except_actor)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(n > 0)
+            }
+
             async fn relay_block(&self, domain: &str, unfollows: Vec<FollowBackChange>, audit: AuditEntry) -> Result<u64> {
                 let now = now_millis();
                 let mut tx = begin(&self.pool, $begin).await?;
