@@ -72,6 +72,12 @@ async fn actor_is_json_for_activitypub_and_html_for_browsers(db: Db) {
         assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
         herold_federation::keys::PublicKey::from_pem(pem).expect("an RSA key");
         assert_eq!(actor["featured"], app.url("/users/press/featured"));
+        // FEP-2c59: the address, which WebFinger answers with this very actor.
+        let address = actor["webfinger"].as_str().unwrap().to_owned();
+        let (status, jrd) = app.get_json(&format!("/.well-known/webfinger?resource=acct:{address}")).await;
+        assert_eq!(status, 200, "{jrd}");
+        let links = jrd["links"].as_array().unwrap();
+        assert!(links.iter().any(|l| l["rel"] == "self" && l["href"] == app.url("/users/press")), "{jrd}");
     }
     // Peers read the featured collection on every refresh: it exists, empty until pins.
     let (status, featured) = app.get_json("/users/press/featured").await;

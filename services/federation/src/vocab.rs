@@ -30,6 +30,7 @@ pub fn context() -> Value {
             "sensitive": "as:sensitive",
             "Hashtag": "as:Hashtag",
             "featured": { "@id": "toot:featured", "@type": "@id" },
+            "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value"
@@ -61,6 +62,9 @@ pub fn account_actor(urls: &Urls, account: &Account) -> Value {
         "id": urls.actor(u),
         "type": "Organization",
         "preferredUsername": u,
+        // FEP-2c59: the address WebFinger answers for this actor (Mastodon 4.6 checks names
+        // against it).
+        "webfinger": format!("{u}@{}", urls.host()),
         "name": account.display_name,
         "url": urls.actor(u),
         "inbox": urls.inbox(u),
