@@ -41,6 +41,8 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     assert_eq!(count(&in_a_month, DataClass::RemoteActorCache, None), 1);
     assert_eq!(count(&in_a_month, DataClass::DeliveryRecords, Some("bfdi")), 4, "Accept, 2 Creates, Delete");
     assert_eq!(count(&in_a_month, DataClass::RetractedAnnouncements, Some("bfdi")), 0);
+    // The follower's server, as delivery health: a one-person server's name is personal data.
+    assert_eq!(count(&in_a_month, DataClass::DeliveryHosts, None), 1);
 
     // Expired data is hidden from readers at once, before any purge.
     let since = policies.visible_since(DataClass::DeliveryRecords, Some("bfdi"), now + 31 * DAY);
@@ -59,7 +61,10 @@ async fn retention_removes_exactly_what_expired(db: Db) {
             .unwrap();
     assert_eq!(count(&removed, DataClass::DeliveryRecords, Some("bfdi")), 0);
     assert_eq!(count(&removed, DataClass::RemoteActorCache, None), 1);
+    assert_eq!(count(&removed, DataClass::DeliveryHosts, None), 1);
     assert!(app.store.remote_actor(&fake.actor).await.unwrap().is_none());
+    let host = fake.base.trim_start_matches("http://");
+    assert!(app.store.host_state(host).await.unwrap().is_none(), "the server's row went with its class");
     assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 4, "held");
     assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1, "followers stay while following");
 

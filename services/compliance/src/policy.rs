@@ -153,6 +153,7 @@ pub fn action_of(class: DataClass) -> AtExpiry {
         DataClass::Followers | DataClass::RelaySubscribers => AtExpiry::Keep,
         DataClass::RetractedAnnouncements | DataClass::StaffDirectory => AtExpiry::Anonymise,
         DataClass::RemoteActorCache
+        | DataClass::DeliveryHosts
         | DataClass::DeliveryRecords
         | DataClass::AuditPayloads
         | DataClass::SecurityLog

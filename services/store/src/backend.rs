@@ -79,6 +79,14 @@ fn retention_sql(class: DataClass) -> (&'static str, &'static [&'static str]) {
                  WHERE st.last_sign_in_at < $1 AND st.subject NOT LIKE 'anonymised-%' AND o.slug = $2)",
             ],
         ),
+        // A server's delivery health, unused since the cutoff; one with deliveries still
+        // queued keeps its row (its breaker protects them).
+        DataClass::DeliveryHosts => (
+            "SELECT COUNT(*) AS n, MIN(updated_at) AS oldest FROM hosts h WHERE h.updated_at < $1 AND $2 = $2 \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.host = h.host AND d.state IN ('pending', 'retrying'))",
+            &["DELETE FROM hosts WHERE updated_at < $1 AND $2 = $2 AND NOT EXISTS \
+               (SELECT 1 FROM deliveries d WHERE d.host = hosts.host AND d.state IN ('pending', 'retrying'))"],
+        ),
         // Kept while subscribed: counted for inventories, never purged by time.
         DataClass::RelaySubscribers => (
             "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM relay_subscribers WHERE created_at < $1 AND $2 = $2",
@@ -215,6 +223,12 @@ fn retention_rows_sql(class: DataClass) -> &'static str {
         DataClass::RelayTraffic => {
             "SELECT CAST({json}('activity', uri, 'kind', kind, 'body', body, 'created_at', created_at) AS TEXT) AS row \
              FROM activities WHERE signer = 'relay' AND announcement_id IS NULL AND created_at < $1 AND $2 = $2"
+        }
+        DataClass::DeliveryHosts => {
+            "SELECT CAST({json}('host', h.host, 'failures', h.consecutive_failures, 'scheme', h.signature_scheme, \
+             'last_error', h.last_error, 'updated_at', h.updated_at) AS TEXT) AS row FROM hosts h \
+             WHERE h.updated_at < $1 AND $2 = $2 AND NOT EXISTS \
+             (SELECT 1 FROM deliveries d WHERE d.host = h.host AND d.state IN ('pending', 'retrying'))"
         }
         DataClass::AbandonedDrafts => {
             "SELECT CAST({json}('draft', d.public_id, 'account', a.username, 'state', d.state, 'text', d.source_text, \

@@ -362,6 +362,9 @@ pub enum DataClass {
     /// Images uploaded to drafts that were never published (published ones live and go
     /// with their announcement).
     UnpublishedMedia,
+    /// Per remote server we deliver to: its health (failures, breaker), the signature scheme
+    /// it takes and its last error. The host of a one-person server names that person.
+    DeliveryHosts,
     /// Servers subscribed to the relay; kept while the subscription lasts.
     RelaySubscribers,
     /// What the relay passed on for other servers (their activities, its Announces, Accepts
@@ -372,7 +375,7 @@ pub enum DataClass {
 }
 
 impl DataClass {
-    pub const ALL: [DataClass; 12] = [
+    pub const ALL: [DataClass; 13] = [
         DataClass::Followers,
         DataClass::RemoteActorCache,
         DataClass::DeliveryRecords,
@@ -385,6 +388,7 @@ impl DataClass {
         DataClass::RelaySubscribers,
         DataClass::RelayTraffic,
         DataClass::AbandonedDrafts,
+        DataClass::DeliveryHosts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -401,6 +405,7 @@ impl DataClass {
             DataClass::RelaySubscribers => "relay_subscribers",
             DataClass::RelayTraffic => "relay_traffic",
             DataClass::AbandonedDrafts => "abandoned_drafts",
+            DataClass::DeliveryHosts => "delivery_hosts",
         }
     }
 
@@ -416,6 +421,7 @@ impl DataClass {
                 | DataClass::SecurityLog
                 | DataClass::RelaySubscribers
                 | DataClass::RelayTraffic
+                | DataClass::DeliveryHosts
         )
     }
 }
