@@ -26,6 +26,7 @@ mod audit;
 mod backup;
 mod browser;
 mod cancellation;
+mod cli;
 mod cms_api;
 mod delivery;
 mod discovery;

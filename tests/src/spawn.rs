@@ -194,7 +194,7 @@ async fn sign_in_policies(dir: &std::path::Path, base: &str, sign_in: &[SignIn])
             s.discovery_url.as_ref().map(|u| format!("discovery_url = \"{u}\"\n")).unwrap_or_default();
         let policy = format!(
             "[sign_in]\n{discovery}issuer = \"{}\"\nclient_id = \"{}\"\nclient_secret_file = \"{}\"\n\
-             extra_scopes = [\"groups\"]\n\n[sign_in.roles]\nauthor = [\"herold-authors\"]\n\
+             extra_scopes = [\"groups\"]\nshared_groups = true\n\n[sign_in.roles]\nauthor = [\"herold-authors\"]\n\
              approver = [\"herold-approvers\"]\norg-admin = [\"herold-admins\"]\nauditor = [\"herold-auditors\"]\n\n{}\n",
             s.issuer,
             client.client_id,

@@ -187,6 +187,7 @@ impl Policies {
         })?;
         let mut policies = Self::parse_catalogue(&file, &text)?;
         let orgs_dir = dir.join("orgs");
+        let orgs_file = orgs_dir.display().to_string();
         if let Ok(entries) = std::fs::read_dir(&orgs_dir) {
             let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
             paths.sort();
@@ -199,7 +200,47 @@ impl Policies {
                 policies.add_org(&path, &text)?;
             }
         }
+        policies
+            .tenant_conflict()
+            .map_or(Ok(()), |message| Err(PolicyError { file: orgs_file, line: 0, message }))?;
         Ok(policies)
+    }
+
+    /// What would let one organisation's people or clients act for another: a claim value
+    /// that grants roles in two organisations at the same provider (unless both declare
+    /// `shared_groups`), or one API client listed for two.
+    pub fn tenant_conflict(&self) -> Option<String> {
+        let mut granted: BTreeMap<(&str, &str, &str), &str> = BTreeMap::new();
+        let mut clients: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+        for (slug, org) in &self.orgs {
+            let Some(sign_in) = &org.sign_in else { continue };
+            let values: std::collections::BTreeSet<&str> =
+                sign_in.roles.values().flatten().map(String::as_str).collect();
+            for value in values {
+                let key = (sign_in.issuer.as_str(), sign_in.roles_claim.as_str(), value);
+                if let Some(other) = granted.insert(key, slug) {
+                    let shared = |s: &str| self.orgs[s].sign_in.as_ref().is_some_and(|p| p.shared_groups);
+                    if !(shared(other) && shared(slug)) {
+                        return Some(format!(
+                            "{other}.toml and {slug}.toml both grant roles for {} = {value:?} at {}: everyone with \
+                             it would act for both bodies; give each organisation its own groups, or set \
+                             shared_groups = true in both [sign_in] tables if the same people act for both",
+                            sign_in.roles_claim, sign_in.issuer
+                        ));
+                    }
+                }
+            }
+            for client in org.api.iter().flat_map(|a| a.clients.keys()) {
+                if let Some(other) = clients.insert((sign_in.issuer.as_str(), client.as_str()), slug) {
+                    return Some(format!(
+                        "{other}.toml and {slug}.toml both list the API client {client:?} of {}: a client acts \
+                         for one organisation; register one client per organisation",
+                        sign_in.issuer
+                    ));
+                }
+            }
+        }
+        None
     }
 
     pub fn parse_catalogue(file: &Path, text: &str) -> Result<Policies, PolicyError> {
@@ -528,6 +569,34 @@ mod tests {
         assert!(p.add_org(Path::new("orgs/Not A Slug.toml"), "legal_hold = true\n").is_err());
         p.add_org(Path::new("orgs/hold.toml"), "legal_hold = true\n").unwrap();
         assert!(cutoffs(&p, &["hold".into()], 0).iter().all(|c| c.org.as_deref() != Some("hold")));
+    }
+
+    #[test]
+    fn organisations_cannot_share_groups_or_api_clients_unawares() {
+        let sign_in = |groups: &str, shared: bool| {
+            format!(
+                "[sign_in]\nissuer = \"https://id.example\"\nclient_id = \"herold\"\nshared_groups = {shared}\n\
+                 [sign_in.roles]\nauthor = [{groups}]\n"
+            )
+        };
+        let with = |files: &[(&str, String)]| {
+            let mut p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+            for (slug, text) in files {
+                p.add_org(Path::new(&format!("orgs/{slug}.toml")), text).unwrap();
+            }
+            p.tenant_conflict()
+        };
+        assert_eq!(with(&[("a", sign_in("\"a-press\"", false)), ("b", sign_in("\"b-press\"", false))]), None);
+        let shared = with(&[("a", sign_in("\"press\"", false)), ("b", sign_in("\"press\"", false))]).unwrap();
+        assert!(shared.contains("a.toml and b.toml") && shared.contains("\"press\""), "{shared}");
+        let one_side = with(&[("a", sign_in("\"press\"", true)), ("b", sign_in("\"press\"", false))]);
+        assert!(one_side.is_some(), "both must declare it");
+        assert_eq!(with(&[("a", sign_in("\"press\"", true)), ("b", sign_in("\"press\"", true))]), None);
+        let api =
+            |client: &str| format!("{}[api.clients]\n\"{client}\" = [\"author\"]\n", sign_in("\"x\"", true));
+        let twice = with(&[("a", api("cms")), ("b", api("cms"))]).unwrap();
+        assert!(twice.contains("API client \"cms\""), "{twice}");
+        assert_eq!(with(&[("a", api("cms-a")), ("b", api("cms-b"))]), None);
     }
 
     #[test]

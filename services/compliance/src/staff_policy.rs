@@ -22,6 +22,8 @@ pub(crate) struct RawSignIn {
     roles: BTreeMap<Spanned<String>, Vec<String>>,
     idle_timeout: Option<Spanned<String>>,
     absolute_timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    shared_groups: bool,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +69,10 @@ pub struct SignInPolicy {
     pub roles: BTreeMap<Role, Vec<String>>,
     pub idle_timeout_ms: i64,
     pub absolute_timeout_ms: i64,
+    /// The organisation knowingly shares claim values with others at the same provider (the
+    /// same people act for both, such as the operator's staff); otherwise a shared value is
+    /// refused, since it would let a person of one body act for another.
+    pub shared_groups: bool,
 }
 
 impl SignInPolicy {
@@ -186,6 +192,7 @@ pub(crate) fn sign_in(
         roles,
         idle_timeout_ms,
         absolute_timeout_ms,
+        shared_groups: raw.shared_groups,
     })
 }
 

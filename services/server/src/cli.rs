@@ -488,6 +488,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             for w in &policies.warnings {
                 println!("warning: {w}");
             }
+            // Against the database where there is one: `serve` would refuse the same.
+            if require_database(&config).is_ok() {
+                let store = store(&config).await?;
+                crate::startup::check_policy_orgs(&config, &policies, store.as_ref()).await?;
+            } else {
+                println!("note: no database here, so the organisations the policies name are not checked");
+            }
             println!(
                 "policies valid: {} data classes, {} organisation override(s) in {}",
                 policies.classes.len(),

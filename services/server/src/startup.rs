@@ -140,6 +140,24 @@ pub fn load_policies(config: &Config) -> anyhow::Result<Policies> {
     Ok(policies)
 }
 
+/// Refuses a policy file for an organisation the database does not know: a typo in a file
+/// name would silently void a legal hold. The operator's organisation is made at startup if
+/// it is missing, so its policy may come first.
+pub async fn check_policy_orgs(
+    config: &Config,
+    policies: &Policies,
+    store: &dyn Store,
+) -> anyhow::Result<()> {
+    let orgs: Vec<String> = store.list_orgs().await?.into_iter().map(|o| o.slug).collect();
+    if let Some(unknown) = policies.orgs.keys().find(|o| !orgs.contains(o) && o.as_str() != OPERATOR_ORG) {
+        anyhow::bail!(
+            "invalid policy: {}/orgs/{unknown}.toml names no organisation; create it first or rename the file",
+            config.policies_dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// The instance actor's signer (it signs Herold's own fetches) and its public key.
 pub async fn instance_signer(
     store: &dyn Store,
@@ -210,17 +228,7 @@ impl Services {
     pub async fn build(config: Config) -> anyhow::Result<Arc<Services>> {
         let policies = load_policies(&config)?;
         let (store, audit) = open_store(&config).await?;
-        let orgs: Vec<String> = store.list_orgs().await?.into_iter().map(|o| o.slug).collect();
-        // The operator's organisation is made below if it is missing, so its policy may come
-        // first (the administrators who moderate the relay sign in through it).
-        if let Some(unknown) = policies.orgs.keys().find(|o| !orgs.contains(o) && o.as_str() != OPERATOR_ORG)
-        {
-            // A typo in a file name would silently void a legal hold.
-            anyhow::bail!(
-                "invalid policy: {}/orgs/{unknown}.toml names no organisation; create it first or rename the file",
-                config.policies_dir.display()
-            );
-        }
+        check_policy_orgs(&config, &policies, store.as_ref()).await?;
         if herold_compliance::retention::record_policy_change(store.as_ref(), &policies, "system").await? {
             tracing::info!("policy change recorded in the audit trail");
         }
