@@ -362,7 +362,32 @@ async fn repeated_follows_and_replayed_undos_change_nothing(db: Db) {
     assert_eq!(audited().await, 2, "following again is a change");
 }
 
+/// A captured request replayed within its signature's window is acknowledged and not acted
+/// on: here an Undo that names no Follow id, replayed after the person followed again.
+async fn replayed_activities_are_not_acted_on_twice(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let inbox = app.url("/users/press/inbox");
+    let now = herold_domain::now_millis() / 1000;
+    let follow = fake.follow(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&inbox, &follow, Scheme::Cavage).await.status(), 202);
+    let undo = json!({
+        "id": fake.new_id(), "type": "Undo", "actor": fake.actor,
+        "object": { "type": "Follow", "actor": fake.actor, "object": app.url("/users/press") },
+    })
+    .to_string();
+    assert_eq!(fake.post(&inbox, undo.as_bytes(), Scheme::Cavage, None, now).await.status(), 202);
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0);
+    let again = fake.follow(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&inbox, &again, Scheme::Cavage).await.status(), 202);
+    // The captured Undo, byte for byte, with its signature.
+    assert_eq!(fake.post(&inbox, undo.as_bytes(), Scheme::Cavage, None, now).await.status(), 202);
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1, "the replay changed nothing");
+}
+
 on_both_backends!(
+    replayed_activities_are_not_acted_on_twice,
     forged_signatures_cause_no_fetch_storm,
     repeated_follows_and_replayed_undos_change_nothing,
     inbox_requests_are_rate_limited_per_signing_host,

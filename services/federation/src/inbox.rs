@@ -96,11 +96,42 @@ impl KeyFetchGuard {
     }
 }
 
+/// How long an activity is remembered: a signature is accepted up to an hour past its expiry,
+/// which is at most 12 hours after it was made.
+const REPLAY_WINDOW: Duration = Duration::from_secs(13 * 3600);
+const MAX_REMEMBERED_ACTIVITIES: usize = 200_000;
+
+/// Activities acted on lately, by sender and id: a captured request sent again within its
+/// signature's window is acknowledged and not acted on a second time. In memory, per process.
+#[derive(Default)]
+struct ReplayGuard {
+    seen: Mutex<HashMap<String, Instant>>,
+}
+
+impl ReplayGuard {
+    fn seen(&self, key: &str, now: Instant) -> bool {
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.get(key).is_some_and(|at| now.duration_since(*at) < REPLAY_WINDOW)
+    }
+
+    fn remember(&self, key: String, now: Instant) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= MAX_REMEMBERED_ACTIVITIES {
+            seen.retain(|_, at| now.duration_since(*at) < REPLAY_WINDOW);
+            if seen.len() >= MAX_REMEMBERED_ACTIVITIES {
+                seen.clear();
+            }
+        }
+        seen.insert(key, now);
+    }
+}
+
 #[derive(Clone)]
 pub struct Inbox {
     store: Arc<dyn Store>,
     fetcher: Fetcher,
     key_fetches: Arc<KeyFetchGuard>,
+    replays: Arc<ReplayGuard>,
     urls: Urls,
     /// Cached keys older than this are treated as absent (the retention policy of the
     /// remote actor cache): expired data is hidden at once, before the purge removes it.
@@ -120,6 +151,7 @@ impl Inbox {
             store,
             fetcher,
             key_fetches: Arc::new(KeyFetchGuard::new(key_refetch_interval)),
+            replays: Arc::default(),
             urls,
             key_max_age,
         }
@@ -200,8 +232,29 @@ impl Inbox {
         Ok(actor)
     }
 
-    /// Acts on a verified activity. Types Herold has no use for are accepted and dropped.
+    /// Acts on a verified activity, once: a replay (the same activity from the same sender
+    /// again, within its signature's window) is acknowledged and not acted on, so an old
+    /// Undo cannot end a newer follow. It is remembered only once acted on: a retry after a
+    /// failure still counts.
     pub async fn receive(&self, verified: Verified) -> Result<Received, FederationError> {
+        let key = verified
+            .activity
+            .get("id")
+            .and_then(Value::as_str)
+            .map(|id| format!("{}\n{id}", verified.actor.uri));
+        let now = Instant::now();
+        if key.as_deref().is_some_and(|k| self.replays.seen(k, now)) {
+            return Ok(Received::Ignored);
+        }
+        let received = self.act(verified).await?;
+        if let Some(key) = key {
+            self.replays.remember(key, now);
+        }
+        Ok(received)
+    }
+
+    /// Types Herold has no use for are accepted and dropped.
+    async fn act(&self, verified: Verified) -> Result<Received, FederationError> {
         let Verified { activity, actor, fresh } = verified;
         let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
         // Only a verified sender whose activity we act on is remembered.
