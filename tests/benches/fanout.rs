@@ -2,14 +2,14 @@
 //! a loopback sink in a separate process, with this machine's RSA-2048 signing rate
 //! measured in the same run, so the ratio to that ceiling shows.
 //!
-//!     cargo bench -p herold-tests --bench fanout -- [N ...] [--postgres] [--worker-processes K] [--faults] [--relay M]
+//!     cargo bench -p herold-tests --bench fanout -- [N ...] [--postgres] [--worker-processes K] [--faults] [--relay M] [--shared-hosts]
 //!
 //! With `--relay M`, the N inboxes are relay subscribers instead of followers, and M
 //! announcements are published at once: each reaches every subscriber as the relay's
 //! Announce, N × M deliveries in all, the path every relayed activity takes once accepted.
 //!
 //! With `--faults`, 10 % of the inboxes answer 500, 5 % never answer and 5 % answer after
-//! 3 s, each class on its own 25 servers; the time is then until every healthy inbox has
+//! 3 s; the time is then until every healthy inbox has
 //! the announcement. `--until-dead` then keeps the worker running until no faulty delivery
 //! is left to retry and reports the dead letters per fault class (set
 //! `HEROLD_DELIVERY_RETRY_HORIZON_HOURS=1` to see it within the hour).
@@ -17,8 +17,11 @@
 //! With `--worker-processes K`, delivery runs in K separate `herold worker` processes
 //! sharing the database (scale-out) instead of inside the benchmark process.
 //!
-//! Inboxes are spread over 250 loopback addresses (127.0.1.1–127.0.1.250), so the
-//! per-host limits apply as they would across real servers. Figures go to docs/benchmarks.md.
+//! Every inbox is a server of its own, on a loopback address of its own (`127.<kind>.x.y`,
+//! see `bench::server_address`), as shared inboxes are in the fediverse: no connection is
+//! reused, and each fault class is spread over as many servers as it has inboxes.
+//! `--shared-hosts` runs the old shape instead (250 healthy servers, 25 per fault class),
+//! for comparison with older figures. Figures go to docs/benchmarks.md.
 
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
@@ -30,8 +33,8 @@ use herold_domain::{AnnouncementText, DisplayName, OrgSlug, Username};
 use herold_publishing::accounts::{self, AccountRequest};
 use herold_publishing::Draft;
 use herold_tests::bench::{
-    cores, healthy_delivered, herold_vars, peak_rss_mb, run_sink_if_asked, signing_rate, start_sink,
-    FAULTY_HOSTS, SINK_HOSTS,
+    cores, healthy_delivered, herold_vars, peak_rss_mb, run_sink_if_asked, server_address, signing_rate,
+    start_sink, Kind, Servers,
 };
 use herold_tests::spawn::TestDatabase;
 use herold_tests::Db;
@@ -43,6 +46,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let postgres = args.iter().any(|a| a == "--postgres");
     let faults = args.iter().any(|a| a == "--faults");
+    let shared = args.iter().any(|a| a == "--shared-hosts");
     let until_dead = faults && args.iter().any(|a| a == "--until-dead");
     let relay_arg = args.iter().position(|a| a == "--relay").map(|i| i + 1);
     let relayed: Option<usize> = relay_arg.and_then(|i| args.get(i)).and_then(|m| m.parse().ok());
@@ -67,14 +71,15 @@ fn main() {
     println!("RSA-2048 signing limit on {} cores: {signing:.0} signatures/s", cores());
     for n in sizes {
         let db = if postgres { Db::Postgres } else { Db::Sqlite };
-        let (elapsed, rss_mb) = rt.block_on(fan_out(n, db, processes, faults, relayed, until_dead));
+        let (elapsed, rss_mb) = rt.block_on(fan_out(n, db, processes, faults, relayed, until_dead, shared));
         let activities = relayed.unwrap_or(1);
         let rate = (n * activities) as f64 / elapsed.as_secs_f64();
         println!(
-            "N={n:>6}{} backend={} workers={} total={:.2}s deliveries/s={rate:.0} ratio_to_signing_limit={:.0}% peak_rss={rss_mb:.0}MB",
+            "N={n:>6}{} backend={} workers={} shape={} total={:.2}s deliveries/s={rate:.0} ratio_to_signing_limit={:.0}% peak_rss={rss_mb:.0}MB",
             relayed.map_or(String::new(), |m| format!(" relay subscribers, M={m} activities")),
             if postgres { "postgres" } else { "sqlite" },
             if processes == 0 { "in-process".to_owned() } else { format!("{processes} processes") },
+            if shared { "shared-hosts" } else { "server-per-inbox" },
             elapsed.as_secs_f64(),
             100.0 * rate / signing,
         );
@@ -88,8 +93,24 @@ async fn fan_out(
     faults: bool,
     relayed: Option<usize>,
     until_dead: bool,
+    shared: bool,
 ) -> (Duration, f64) {
-    let (mut sink, port) = start_sink(None);
+    // Of every 20 inboxes with faults: 2 answer 500, 1 never answers, 1 is slow.
+    let kind_of = |i: usize| match (faults, i % 20) {
+        (true, 0 | 1) => Kind::Failing,
+        (true, 2) => Kind::Silent,
+        (true, 3) => Kind::Slow,
+        _ => Kind::Healthy,
+    };
+    let count = |kind| (0..n).filter(|&i| kind_of(i) == kind).count();
+    let servers = Servers {
+        healthy: count(Kind::Healthy),
+        failing: count(Kind::Failing),
+        silent: count(Kind::Silent),
+        slow: count(Kind::Slow),
+        shared,
+    };
+    let (mut sink, port) = start_sink(None, servers);
 
     let database = TestDatabase::create(db).await;
     let own = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -122,14 +143,11 @@ async fn fan_out(
     let account = accounts::create_account(store.as_ref(), &services.kek, &services.urls, request, "bench")
         .await
         .unwrap();
+    let mut next = [0usize; 5];
     for i in 0..n {
-        // With faults: of every 20 inboxes, 2 answer 500, 1 times out, 1 is slow.
-        let host = match (faults, i % 20) {
-            (true, 0 | 1) => format!("127.0.2.{}:{port}", 1 + (i % FAULTY_HOSTS as usize)),
-            (true, 2) => format!("127.0.3.{}:{port}", 1 + (i % FAULTY_HOSTS as usize)),
-            (true, 3) => format!("127.0.4.{}:{port}", 1 + (i % FAULTY_HOSTS as usize)),
-            _ => format!("127.0.1.{}:{port}", 1 + (i % SINK_HOSTS as usize)),
-        };
+        let kind = kind_of(i);
+        let host = format!("{}:{port}", server_address(kind, next[kind as usize], shared));
+        next[kind as usize] += 1;
         let actor = format!("http://{host}/users/u{i}");
         let inbox = format!("http://{host}/inbox/{i}");
         if relayed.is_some() {
@@ -175,8 +193,8 @@ async fn fan_out(
             cmd.spawn().expect("start a worker process")
         })
         .collect();
-    // Done when every healthy inbox (127.0.1.x) has it; faulty ones go on retrying.
-    let healthy = if faults { (0..n).filter(|i| i % 20 >= 4).count() } else { n } * announcements.len();
+    // Done when every healthy inbox has it; faulty ones go on retrying.
+    let healthy = servers.healthy * announcements.len();
     loop {
         let stats = store.delivery_stats(None).await.unwrap();
         if healthy_delivered(&database.url).await == healthy {

@@ -64,7 +64,9 @@ fn main() {
 
 async fn relay(db: Db, subscribers: usize, rate: f64, seconds: u64) -> (usize, Duration, f64) {
     let key = generate_rsa_2048().unwrap();
-    let (mut sink, port) = start_sink(Some(&key.public_key_pem));
+    // The relay benchmark keeps the shared shape (250 servers) for now.
+    let servers = herold_tests::bench::Servers { shared: true, ..Default::default() };
+    let (mut sink, port) = start_sink(Some(&key.public_key_pem), servers);
     let actor = publisher_actor(port);
 
     let database = TestDatabase::create(db).await;
