@@ -86,25 +86,33 @@ async fn two_workers_share_the_queue_and_the_schedule(db: Db) {
     assert!((1..=periods).contains(&runs), "{runs} retention runs in {periods} periods");
 }
 
-/// A worker killed mid-fan-out leaves leased rows behind; the other worker, which keeps
-/// running (no restart, nobody wakes it), takes them over when the leases expire, and every
-/// inbox receives the announcement.
-async fn a_running_worker_takes_over_a_killed_ones_deliveries(db: Db) {
+/// A database whose press account has `INBOXES` followers on a server that answers slowly
+/// (so that a fan-out is still under way when a test kills a worker).
+async fn slow_followers(db: Db) -> (TestDatabase, u16, FakeRemote) {
     let database = TestDatabase::create(db).await;
     let port = free_port();
     let sink = FakeRemote::start().await;
     sink.delay_answers(Duration::from_millis(300));
     press_with_followers(&database, port, &sink, INBOXES).await;
-    let process = |args: &[&str]| {
-        Running(
-            herold(&database, port, args)
-                .env("HEROLD_DELIVERY_LEASE_SECONDS", "2")
-                .env("HEROLD_DELIVERY_PER_HOST_CONCURRENCY", "4")
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap(),
-        )
-    };
+    (database, port, sink)
+}
+
+/// A Herold process with four requests per host at most, and `env` besides.
+fn spawn(database: &TestDatabase, port: u16, args: &[&str], env: &[(&str, &str)]) -> Running {
+    let mut command = herold(database, port, args);
+    command.env("HEROLD_DELIVERY_PER_HOST_CONCURRENCY", "4").stdout(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    Running(command.spawn().unwrap())
+}
+
+/// A worker killed mid-fan-out leaves leased rows behind; the other worker, which keeps
+/// running (no restart, nobody wakes it), takes them over when the leases expire, and every
+/// inbox receives the announcement.
+async fn a_running_worker_takes_over_a_killed_ones_deliveries(db: Db) {
+    let (database, port, sink) = slow_followers(db).await;
+    let process = |args: &[&str]| spawn(&database, port, args, &[("HEROLD_DELIVERY_LEASE_SECONDS", "2")]);
     let _web = process(&["serve", "--no-workers"]);
     wait_until_live(port).await;
     let printed = run(&database, port, &["announce", "press", "--text", "Übernahme", "--lang", "de"]);
@@ -146,20 +154,8 @@ async fn a_running_worker_takes_over_a_killed_ones_deliveries(db: Db) {
 /// wait out their leases: its heartbeat stops, and the worker that starts after it takes them
 /// over within seconds, as an urgent announcement needs.
 async fn a_killed_workers_rows_do_not_wait_out_their_lease(db: Db) {
-    let database = TestDatabase::create(db).await;
-    let port = free_port();
-    let sink = FakeRemote::start().await;
-    sink.delay_answers(Duration::from_millis(300));
-    press_with_followers(&database, port, &sink, INBOXES).await;
-    let process = |args: &[&str]| {
-        Running(
-            herold(&database, port, args)
-                .env("HEROLD_DELIVERY_PER_HOST_CONCURRENCY", "4")
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap(),
-        )
-    };
+    let (database, port, sink) = slow_followers(db).await;
+    let process = |args: &[&str]| spawn(&database, port, args, &[]);
     let _web = process(&["serve", "--no-workers"]);
     wait_until_live(port).await;
     run(&database, port, &["announce", "press", "--text", "Sofortmeldung", "--lang", "de", "--urgent"]);
