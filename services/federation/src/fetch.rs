@@ -199,11 +199,7 @@ impl Fetcher {
             let resp = self.signed_get_either_scheme(&url, &server).await?;
             let status = resp.status().as_u16();
             if resp.status().is_redirection() {
-                let next = resp
-                    .headers()
-                    .get(reqwest::header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|l| url.join(l).ok())
+                let next = redirect_target(&resp, &url)
                     .ok_or_else(|| FederationError::Refused(format!("{server} redirected nowhere")))?;
                 if next.origin() != origin {
                     return Err(FederationError::Refused(format!("{server} redirected to another server")));
@@ -285,6 +281,12 @@ impl Fetcher {
         }
         req.send().await.map_err(|e| request_failed(server, e))
     }
+}
+
+/// Where a redirect points, resolved against the URL that answered it.
+pub fn redirect_target(resp: &reqwest::Response, url: &Url) -> Option<Url> {
+    let location = resp.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    url.join(location).ok()
 }
 
 /// A failed request: temporary (try again later) unless the server's certificate is not

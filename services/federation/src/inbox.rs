@@ -38,14 +38,48 @@ pub enum Received {
 const KEY_FETCH_BURST: f64 = 30.0;
 const KEY_FETCHES_PER_SECOND: f64 = 2.0;
 const MAX_REMEMBERED_KEYS: usize = 100_000;
+/// How long an activity is remembered: a signature is accepted up to an hour past its expiry,
+/// which is at most 12 hours after it was made.
+const REPLAY_WINDOW: Duration = Duration::from_secs(13 * 3600);
+const MAX_REMEMBERED_ACTIVITIES: usize = 200_000;
+
+/// What happened to a key lately, in memory and bounded: entries count for `window`; at
+/// `cap` entries the expired ones go, and if none has, all go rather than the map grow.
+struct Recent<V> {
+    window: Duration,
+    cap: usize,
+    entries: Mutex<HashMap<String, (Instant, V)>>,
+}
+
+impl<V: Clone> Recent<V> {
+    fn new(window: Duration, cap: usize) -> Self {
+        Recent { window, cap, entries: Mutex::new(HashMap::new()) }
+    }
+
+    fn get(&self, key: &str, now: Instant) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(key).filter(|(at, _)| now.duration_since(*at) < self.window).map(|(_, v)| v.clone())
+    }
+
+    fn insert(&self, key: String, value: V, now: Instant) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= self.cap {
+            let window = self.window;
+            entries.retain(|_, (at, _)| now.duration_since(*at) < window);
+            if entries.len() >= self.cap {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (now, value));
+    }
+}
 
 /// Bounds the work an unverified request can make Herold do: fetching a key costs signed GETs
 /// to a URL the sender picks. Each key id is fetched at most once per interval: what the
 /// fetch found (the actor, or why there was none) is remembered that long and answers the
 /// requests that follow, forged or not; and each key server has a budget of fetches.
 struct KeyFetchGuard {
-    interval: Duration,
-    recent: Mutex<HashMap<String, (Instant, Found)>>,
+    recent: Recent<Found>,
     per_host: RateLimiter,
 }
 
@@ -64,16 +98,9 @@ enum Found {
 impl KeyFetchGuard {
     fn new(interval: Duration) -> Self {
         KeyFetchGuard {
-            interval,
-            recent: Mutex::new(HashMap::new()),
+            recent: Recent::new(interval, MAX_REMEMBERED_KEYS),
             per_host: RateLimiter::new(KEY_FETCHES_PER_SECOND, KEY_FETCH_BURST),
         }
-    }
-
-    /// What a fetch of `key_id` found within the interval.
-    fn recent(&self, key_id: &str, now: Instant) -> Option<Found> {
-        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        recent.get(key_id).filter(|(at, _)| now.duration_since(*at) < self.interval).map(|(_, a)| a.clone())
     }
 
     /// Takes one fetch from the key server's budget.
@@ -82,48 +109,6 @@ impl KeyFetchGuard {
             url::Url::parse(key_id).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
         self.per_host.check(&host, now).map_err(FederationError::RateLimited)
     }
-
-    fn fetched(&self, key_id: &str, found: Found, now: Instant) {
-        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        if recent.len() >= MAX_REMEMBERED_KEYS {
-            let interval = self.interval;
-            recent.retain(|_, (at, _)| now.duration_since(*at) < interval);
-            if recent.len() >= MAX_REMEMBERED_KEYS {
-                recent.clear();
-            }
-        }
-        recent.insert(key_id.to_owned(), (now, found));
-    }
-}
-
-/// How long an activity is remembered: a signature is accepted up to an hour past its expiry,
-/// which is at most 12 hours after it was made.
-const REPLAY_WINDOW: Duration = Duration::from_secs(13 * 3600);
-const MAX_REMEMBERED_ACTIVITIES: usize = 200_000;
-
-/// Activities acted on lately, by sender and id: a captured request sent again within its
-/// signature's window is acknowledged and not acted on a second time. In memory, per process.
-#[derive(Default)]
-struct ReplayGuard {
-    seen: Mutex<HashMap<String, Instant>>,
-}
-
-impl ReplayGuard {
-    fn seen(&self, key: &str, now: Instant) -> bool {
-        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.get(key).is_some_and(|at| now.duration_since(*at) < REPLAY_WINDOW)
-    }
-
-    fn remember(&self, key: String, now: Instant) {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.len() >= MAX_REMEMBERED_ACTIVITIES {
-            seen.retain(|_, at| now.duration_since(*at) < REPLAY_WINDOW);
-            if seen.len() >= MAX_REMEMBERED_ACTIVITIES {
-                seen.clear();
-            }
-        }
-        seen.insert(key, now);
-    }
 }
 
 #[derive(Clone)]
@@ -131,7 +116,9 @@ pub struct Inbox {
     store: Arc<dyn Store>,
     fetcher: Fetcher,
     key_fetches: Arc<KeyFetchGuard>,
-    replays: Arc<ReplayGuard>,
+    /// Activities acted on lately, by sender and id: a captured request sent again within
+    /// its signature's window is acknowledged and not acted on a second time. Per process.
+    replays: Arc<Recent<()>>,
     urls: Urls,
     /// Cached keys older than this are treated as absent (the retention policy of the
     /// remote actor cache): expired data is hidden at once, before the purge removes it.
@@ -151,7 +138,7 @@ impl Inbox {
             store,
             fetcher,
             key_fetches: Arc::new(KeyFetchGuard::new(key_refetch_interval)),
-            replays: Arc::default(),
+            replays: Arc::new(Recent::new(REPLAY_WINDOW, MAX_REMEMBERED_ACTIVITIES)),
             urls,
             key_max_age,
         }
@@ -186,7 +173,7 @@ impl Inbox {
             // was fetched a moment ago.
             _ => {
                 let started = Instant::now();
-                let a = match self.key_fetches.recent(&sig.key_id, started) {
+                let a = match self.key_fetches.recent.get(&sig.key_id, started) {
                     Some(Found::Actor(a)) => a,
                     Some(Found::Gone(server)) => return Err(FederationError::Gone(server)),
                     Some(Found::Unavailable(why)) => return Err(FederationError::Fetch(why)),
@@ -205,7 +192,7 @@ impl Inbox {
                             Err(FederationError::Fetch(why)) => Found::Unavailable(why.clone()),
                             Err(_) => Found::Failed,
                         };
-                        self.key_fetches.fetched(&sig.key_id, found, started);
+                        self.key_fetches.recent.insert(sig.key_id.clone(), found, started);
                         fetched?
                     }
                 };
@@ -243,12 +230,12 @@ impl Inbox {
             .and_then(Value::as_str)
             .map(|id| format!("{}\n{id}", verified.actor.uri));
         let now = Instant::now();
-        if key.as_deref().is_some_and(|k| self.replays.seen(k, now)) {
+        if key.as_deref().is_some_and(|k| self.replays.get(k, now).is_some()) {
             return Ok(Received::Ignored);
         }
         let received = self.act(verified).await?;
         if let Some(key) = key {
-            self.replays.remember(key, now);
+            self.replays.insert(key, (), now);
         }
         Ok(received)
     }
@@ -263,30 +250,21 @@ impl Inbox {
         }
         match kind {
             "Follow" => self.follow(&activity, &actor).await,
-            "Undo" if activity.get("object").is_some_and(Value::is_string) => {
-                let follow_id = activity.get("object").and_then(Value::as_str).unwrap_or_default();
-                Ok(if self.store.remove_follow_by_id(&actor.uri, follow_id).await? {
-                    Received::Unfollowed
-                } else {
-                    Received::Ignored
-                })
-            }
             "Undo" => {
                 let object = activity.get("object").unwrap_or(&Value::Null);
-                let is_follow = object.get("type").and_then(Value::as_str) == Some("Follow");
-                let same_actor = object.get("actor").and_then(id_of) == Some(actor.uri.as_str());
+                let own_follow = object.get("type").and_then(Value::as_str) == Some("Follow")
+                    && object.get("actor").and_then(id_of) == Some(actor.uri.as_str());
+                // By the Follow's id (given alone, or in the Follow itself) only that follow
+                // ends: an old Undo replayed after the person followed again leaves the new one.
+                let follow_id = object
+                    .as_str()
+                    .or_else(|| own_follow.then(|| object.get("id").and_then(Value::as_str)).flatten());
+                if let Some(follow_id) = follow_id {
+                    let removed = self.store.remove_follow_by_id(&actor.uri, follow_id).await?;
+                    return Ok(if removed { Received::Unfollowed } else { Received::Ignored });
+                }
                 let target = object.get("object").and_then(id_of).and_then(|o| self.urls.username_of(o));
-                match (is_follow && same_actor, target) {
-                    // An Undo naming the Follow's id undoes only that follow: replayed after
-                    // the person followed again, an old Undo must not end the new follow.
-                    (true, Some(_)) if object.get("id").and_then(Value::as_str).is_some() => {
-                        let follow_id = object.get("id").and_then(Value::as_str).unwrap_or_default();
-                        Ok(if self.store.remove_follow_by_id(&actor.uri, follow_id).await? {
-                            Received::Unfollowed
-                        } else {
-                            Received::Ignored
-                        })
-                    }
+                match (own_follow, target) {
                     (true, Some(username)) => {
                         if let Some(account) = self.store.account_by_username(&username).await? {
                             self.store.remove_follower(account.id, &actor.uri).await?;

@@ -6,7 +6,7 @@ use reqwest::header::ACCEPT;
 use serde_json::Value;
 use url::Url;
 
-use crate::fetch::{check_url, read_capped, request_failed, Fetcher, MAX_REDIRECTS};
+use crate::fetch::{check_url, read_capped, redirect_target, request_failed, Fetcher, MAX_REDIRECTS};
 use crate::FederationError;
 
 /// A JRD names a handful of links; anything near this size is not one.
@@ -112,15 +112,9 @@ impl Fetcher {
                 break resp;
             }
             hops += 1;
-            url = resp
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|l| url.join(l).ok())
-                .filter(|_| hops <= MAX_REDIRECTS)
-                .ok_or_else(|| {
-                    FederationError::Fetch(format!("{host} redirected WebFinger too often or nowhere"))
-                })?;
+            url = redirect_target(&resp, &url).filter(|_| hops <= MAX_REDIRECTS).ok_or_else(|| {
+                FederationError::Fetch(format!("{host} redirected WebFinger too often or nowhere"))
+            })?;
             check_url(&url, self.allow_private)?;
         };
         let status = resp.status().as_u16();

@@ -77,6 +77,16 @@ pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Most requests (every GET) carry no body: nothing to time, and no timer to make.
+    let headers = req.headers();
+    let has_body = headers.contains_key(actix_web::http::header::TRANSFER_ENCODING)
+        || headers
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    if !has_body {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let expired = Arc::new(AtomicBool::new(false));
     let sleep = Box::pin(tokio::time::sleep(deadline_for(&req)));
     let deadline = Deadline { inner: req.take_payload(), sleep, expired: expired.clone() };
