@@ -71,6 +71,13 @@ impl Roles {
     }
 }
 
+/// The stored form, as `Display` writes it.
+impl From<String> for Roles {
+    fn from(list: String) -> Roles {
+        Roles::parse_list(&list)
+    }
+}
+
 impl fmt::Display for Roles {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.0.iter().map(|r| r.as_str()).collect();
@@ -124,6 +131,14 @@ impl DraftState {
     /// Whether the text may still be changed (by its author).
     pub fn editable(self) -> bool {
         matches!(self, DraftState::Draft | DraftState::Rejected)
+    }
+}
+
+impl TryFrom<String> for DraftState {
+    type Error = crate::DomainError;
+
+    fn try_from(name: String) -> Result<DraftState, Self::Error> {
+        DraftState::parse(&name).ok_or_else(|| crate::DomainError::invalid("draft state", &name, "unknown"))
     }
 }
 

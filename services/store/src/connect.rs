@@ -7,7 +7,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use herold_domain::audit::AuditSeal;
 
-use crate::backend::{PgStore, SqliteStore};
+use crate::sql::{PgStore, SqliteStore};
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ pub struct NewOrg {
     pub name: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Account {
     pub id: i64,
     pub org_id: i64,
@@ -48,7 +48,7 @@ pub struct InstanceKey {
     pub private_key_enc: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RemoteActor {
     pub uri: String,
     pub inbox: String,
@@ -158,7 +158,7 @@ pub struct AnnouncementEdit {
     pub hashtags: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Announcement {
     pub id: i64,
     pub public_id: String,
@@ -171,8 +171,11 @@ pub struct Announcement {
     pub published_at: Millis,
     pub updated_at: Option<Millis>,
     pub retracted_at: Option<Millis>,
+    #[sqlx(try_from = "crate::sql::JsonText<Vec<StoredTranslation>>")]
     pub translations: Vec<StoredTranslation>,
+    #[sqlx(try_from = "crate::sql::JsonText<Vec<MediaInfo>>")]
     pub attachments: Vec<MediaInfo>,
+    #[sqlx(try_from = "crate::sql::JsonText<Vec<Mention>>")]
     pub mentions: Vec<Mention>,
 }
 
@@ -472,7 +475,7 @@ pub struct SubjectMention {
     pub at: Millis,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct SubjectRelay {
     pub inbox: String,
     pub state: String,

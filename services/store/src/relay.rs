@@ -1,9 +1,9 @@
-//! The relay half of the storage contract: subscribed servers and blocked domains.
+//! The relay: subscribing servers, blocks, allow-listed publishers, and what it passes on.
 
 use async_trait::async_trait;
 use herold_domain::Millis;
 
-use crate::{AuditEntry, NewActivity, Result};
+use crate::*;
 
 /// How a server subscribed: Mastodon follows the public collection, LitePub servers
 /// (Pleroma, Akkoma, Misskey, GoToSocial) follow the relay actor.
@@ -11,6 +11,14 @@ use crate::{AuditEntry, NewActivity, Result};
 pub enum SubscriptionStyle {
     Mastodon,
     LitePub,
+}
+
+impl TryFrom<String> for SubscriptionStyle {
+    type Error = sqlx::Error;
+
+    fn try_from(name: String) -> std::result::Result<SubscriptionStyle, sqlx::Error> {
+        SubscriptionStyle::parse(&name).ok_or_else(|| crate::sql::unknown_name("subscription style", &name))
+    }
 }
 
 impl SubscriptionStyle {
@@ -35,6 +43,14 @@ pub enum SubscriptionState {
     /// Its inbox was unreachable for too long: it receives nothing until the operator
     /// resumes it or it follows again.
     Suspended,
+}
+
+impl TryFrom<String> for SubscriptionState {
+    type Error = sqlx::Error;
+
+    fn try_from(name: String) -> std::result::Result<SubscriptionState, sqlx::Error> {
+        SubscriptionState::parse(&name).ok_or_else(|| crate::sql::unknown_name("subscription state", &name))
+    }
 }
 
 impl SubscriptionState {
@@ -78,13 +94,15 @@ pub struct FollowBackChange {
     pub activity: NewActivity,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Subscriber {
     pub actor_uri: String,
     pub host: String,
     pub inbox: String,
     pub follow_id: String,
+    #[sqlx(try_from = "String")]
     pub style: SubscriptionStyle,
+    #[sqlx(try_from = "String")]
     pub state: SubscriptionState,
     pub follow_back_id: Option<String>,
     pub created_at: Millis,
@@ -92,7 +110,7 @@ pub struct Subscriber {
 }
 
 #[async_trait]
-pub trait RelayStore: Send + Sync {
+pub trait Relay: Send + Sync {
     /// Records (or renews) a subscription and, when it is accepted at once, queues the
     /// Accept, with the audit entry, in one transaction.
     async fn relay_subscribe(
@@ -101,6 +119,7 @@ pub trait RelayStore: Send + Sync {
         answers: Vec<NewActivity>,
         audit: AuditEntry,
     ) -> Result<Subscriber>;
+
     /// Approves a pending subscription and queues its Accept (and the relay's follow-back),
     /// together. `None`: nothing pending for that actor.
     async fn relay_approve(
@@ -110,7 +129,9 @@ pub trait RelayStore: Send + Sync {
         follow_back_id: Option<&str>,
         audit: AuditEntry,
     ) -> Result<Option<Subscriber>>;
+
     async fn relay_subscriber(&self, actor_uri: &str) -> Result<Option<Subscriber>>;
+
     /// Ends a subscription (Undo, the subscriber's Delete, or the operator's rejection);
     /// with `follow_id`, only if it is the one that Follow created. Returns whether it existed.
     /// `farewells` (the Reject that tells the subscriber, the Undo of the relay's own
@@ -122,11 +143,15 @@ pub trait RelayStore: Send + Sync {
         farewells: Vec<NewActivity>,
         audit: AuditEntry,
     ) -> Result<bool>;
+
     async fn relay_subscribers(&self) -> Result<Vec<Subscriber>>;
+
     /// `(state, count)`, for the public status page and metrics: counts only.
     async fn relay_counts(&self) -> Result<Vec<(String, i64)>>;
+
     /// Whether a subscription of another actor of `host` waits for approval.
     async fn relay_pending_from_host(&self, host: &str, except_actor: &str) -> Result<bool>;
+
     /// Blocks a domain and its subdomains, ending their subscriptions (and undoing the
     /// relay's follow-backs of them: `unfollows`), in one transaction. Returns how many
     /// subscriptions ended.
@@ -136,8 +161,11 @@ pub trait RelayStore: Send + Sync {
         unfollows: Vec<FollowBackChange>,
         audit: AuditEntry,
     ) -> Result<u64>;
+
     async fn relay_unblock(&self, domain: &str, audit: AuditEntry) -> Result<bool>;
+
     async fn relay_blocks(&self) -> Result<Vec<String>>;
+
     /// Lists a publisher (a domain or an actor URI), with the relay's follow-backs of the
     /// LitePub subscribers it lets publish. Returns whether it was new.
     async fn relay_publisher_add(
@@ -146,6 +174,7 @@ pub trait RelayStore: Send + Sync {
         follows: Vec<FollowBackChange>,
         audit: AuditEntry,
     ) -> Result<bool>;
+
     /// Unlists a publisher, with the Undo of the relay's follow-back of each subscriber that
     /// may no longer publish. Returns whether it was listed.
     async fn relay_publisher_remove(
@@ -154,6 +183,7 @@ pub trait RelayStore: Send + Sync {
         unfollows: Vec<FollowBackChange>,
         audit: AuditEntry,
     ) -> Result<bool>;
+
     /// A subscriber refused the relay's Follow `follow_id`: it is forgotten (and audited).
     async fn relay_follow_back_refused(
         &self,
@@ -161,16 +191,20 @@ pub trait RelayStore: Send + Sync {
         follow_id: &str,
         audit: AuditEntry,
     ) -> Result<bool>;
+
     async fn relay_publishers(&self) -> Result<Vec<String>>;
+
+    /// Suspends active subscriptions whose inbox's host has failed without a success since
+    /// before `cutoff`, each with its audit entry, in one transaction. Returns them.
+    async fn relay_suspend_unreachable(&self, cutoff: Millis, by: &str) -> Result<Vec<Subscriber>>;
+
+    /// Makes a suspended subscription active again. Returns whether one was suspended.
+    async fn relay_resume(&self, actor_uri: &str, audit: AuditEntry) -> Result<bool>;
+
     /// Passes an incoming activity on: records the `seen` keys and stores `activities` with
     /// their deliveries, in one transaction. `false`, with nothing stored, when any of the
     /// keys was seen before.
     async fn relay_forward(&self, seen: &[String], activities: &[NewActivity]) -> Result<bool>;
-    /// Suspends active subscriptions whose inbox's host has failed without a success since
-    /// before `cutoff`, each with its audit entry, in one transaction. Returns them.
-    async fn relay_suspend_unreachable(&self, cutoff: Millis, by: &str) -> Result<Vec<Subscriber>>;
-    /// Makes a suspended subscription active again. Returns whether one was suspended.
-    async fn relay_resume(&self, actor_uri: &str, audit: AuditEntry) -> Result<bool>;
 }
 
 /// `host` (which may carry a port) is `domain` or one of its subdomains.

@@ -1,0 +1,26 @@
+//! Organisations, their official accounts, and the instance's own keys.
+
+use async_trait::async_trait;
+
+use crate::*;
+
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    async fn create_org(&self, org: NewOrg, audit: AuditEntry) -> Result<Organization>;
+
+    async fn list_orgs(&self) -> Result<Vec<Organization>>;
+
+    async fn create_account(&self, account: NewAccount, audit: AuditEntry) -> Result<Account>;
+
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>>;
+
+    async fn account_by_id(&self, id: i64) -> Result<Option<Account>>;
+
+    async fn list_accounts(&self) -> Result<Vec<Account>>;
+
+    async fn instance_key(&self, name: &str) -> Result<Option<InstanceKey>>;
+
+    /// Stores `candidate` unless a key of that name exists, and returns the stored key, so
+    /// that concurrent first starts agree on one key.
+    async fn put_instance_key(&self, name: &str, candidate: InstanceKey) -> Result<InstanceKey>;
+}

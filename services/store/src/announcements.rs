@@ -1,0 +1,57 @@
+//! Published announcements: publishing, editing and retracting them (each with its activity and audit entry in one transaction), and reading them back.
+
+use async_trait::async_trait;
+use herold_domain::Millis;
+
+use crate::*;
+
+#[async_trait]
+pub trait Announcements: Send + Sync {
+    /// Stores the announcement, its `Create` (and the relay's Announce of it), and one
+    /// delivery per inbox, in one transaction.
+    async fn publish(
+        &self,
+        new: NewAnnouncement,
+        activities: Vec<NewActivity>,
+        audit: AuditEntry,
+    ) -> Result<Announcement>;
+
+    async fn edit_announcement(
+        &self,
+        edit: AnnouncementEdit,
+        update: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Announcement>;
+
+    async fn retract_announcement(
+        &self,
+        id: i64,
+        at: Millis,
+        delete: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Announcement>;
+
+    async fn announcement(&self, account_id: i64, public_id: &str) -> Result<Option<Announcement>>;
+
+    /// Newest first; retracted ones are left out.
+    async fn announcements(&self, account_id: i64, limit: i64, offset: i64) -> Result<Vec<Announcement>>;
+
+    async fn announcement_count(&self, account_id: i64) -> Result<i64>;
+
+    /// Published announcements of every account carrying the hashtag (lower case, no '#'),
+    /// newest first.
+    async fn tagged_announcements(&self, tag: &str, limit: i64, offset: i64) -> Result<Vec<Announcement>>;
+
+    /// Published announcements after `after_id` (by id) whose texts hold a '#' but which are
+    /// on no tag page: those from before the tag pages existed.
+    async fn announcements_without_tags(&self, after_id: i64, limit: i64) -> Result<Vec<Announcement>>;
+
+    /// Puts an announcement that is on no tag page on those of `tags` (lower case, without
+    /// '#'); one already on some (an edit placed it) is left as it is.
+    async fn set_announcement_tags(&self, announcement_id: i64, tags: &[String]) -> Result<()>;
+
+    /// By row id, retracted or not.
+    async fn announcement_with_id(&self, id: i64) -> Result<Option<Announcement>>;
+
+    async fn activity_uri_for(&self, announcement_id: i64, kind: &str) -> Result<Option<String>>;
+}

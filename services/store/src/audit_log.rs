@@ -1,0 +1,28 @@
+//! The tamper-evident audit trail, its checkpoints, and the optional security log.
+
+use async_trait::async_trait;
+
+use crate::*;
+
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Audit entries after `after_seq`, oldest first, with their payloads where not erased.
+    async fn audit_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>>;
+
+    /// The number of entries (the highest sequence number).
+    async fn audit_size(&self) -> Result<i64>;
+
+    /// Appends an audit entry on its own, for actions that change nothing else here
+    /// (checkpoints, verification runs).
+    async fn record_audit(&self, entry: AuditEntry) -> Result<()>;
+
+    async fn save_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<()>;
+
+    async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>>;
+
+    /// The payload of the newest audit entry with this action, if it still has one.
+    async fn last_audit_payload(&self, action: &str) -> Result<Option<String>>;
+
+    /// Keeps one security event (the security log is off unless configured).
+    async fn record_security_event(&self, event: &str, client_pseudonym: &str, detail: &str) -> Result<()>;
+}

@@ -1,0 +1,80 @@
+//! The delivery queue: activities and their deliveries, leases for workers, per-server health, and the statistics the staff and operators see.
+
+use async_trait::async_trait;
+use herold_domain::Millis;
+
+use crate::*;
+
+/// A worker's request for due deliveries.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub now: Millis,
+    pub lease_ms: i64,
+    pub limit: i64,
+    /// The claiming worker's id, as its heartbeats give it.
+    pub worker: &'a str,
+    /// Workers whose last heartbeat is older are dead: their rows are due at once.
+    pub alive_since: Millis,
+    pub lane: Lane,
+}
+
+/// Which deliveries a claim takes: announcements (urgent, then routine) or answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Announcements,
+    Answers,
+}
+
+impl Lane {
+    /// The range of `Priority` values in the lane.
+    pub fn priorities(self) -> (i64, i64) {
+        match self {
+            Lane::Announcements => (Priority::Urgent as i64, Priority::Routine as i64),
+            Lane::Answers => (Priority::Answer as i64, Priority::Answer as i64),
+        }
+    }
+}
+
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Leases up to `limit` due deliveries to a worker, urgent ones first, skipping hosts whose
+    /// breaker is open. Rows whose lease ran out, or whose worker's heartbeat is older than
+    /// `alive_since`, are due again.
+    async fn claim_deliveries(&self, claim: Claim<'_>) -> Result<Vec<ClaimedDelivery>>;
+
+    /// A delivery worker says it is alive (and forgets workers silent for a day).
+    async fn worker_heartbeat(&self, worker: &str, now: Millis) -> Result<()>;
+
+    async fn activity_for_delivery(&self, activity_id: i64) -> Result<StoredActivity>;
+
+    /// Records outcomes of claimed deliveries, `(id, lease_until, outcome)`; rows whose
+    /// lease has since passed to another worker are left alone.
+    async fn record_outcomes(&self, outcomes: &[(i64, Millis, DeliveryOutcome)], now: Millis) -> Result<()>;
+
+    /// Gives up on deliveries created before `created_before` whose server's breaker is open:
+    /// they would only be tried again after their retry horizon, to become dead letters then.
+    /// Returns how many became dead letters.
+    async fn expire_deliveries(&self, created_before: Millis, now: Millis) -> Result<u64>;
+
+    async fn host_state(&self, host: &str) -> Result<Option<HostState>>;
+
+    async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()>;
+
+    async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats> {
+        self.delivery_stats_since(announcement_id, Millis::MIN).await
+    }
+
+    /// As `delivery_stats`, counting finished deliveries only if they finished at or after
+    /// `finished_after`: records past their retention are hidden before the purge.
+    async fn delivery_stats_since(
+        &self,
+        announcement_id: Option<i64>,
+        finished_after: Millis,
+    ) -> Result<DeliveryStats>;
+
+    async fn queue_depth(&self, now: Millis) -> Result<QueueDepth>;
+
+    /// Takes the lease on a scheduled job until `until`, if nobody else holds it. Returns
+    /// whether `holder` now runs the job.
+    async fn acquire_job(&self, name: &str, holder: &str, now: Millis, until: Millis) -> Result<bool>;
+}

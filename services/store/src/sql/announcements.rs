@@ -1,0 +1,287 @@
+//! `Announcements` in SQL (compiled once per backend: see `sql/mod.rs`).
+
+use async_trait::async_trait;
+use herold_domain::audit::AuditSeal;
+use herold_domain::{now_millis, Millis};
+use sqlx::Row;
+
+use super::Db;
+use crate::sql::{SqlStore, ANNOUNCEMENT_COLUMNS};
+use crate::*;
+
+impl SqlStore<Db> {
+    pub(super) async fn insert_announcement(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        new: &NewAnnouncement,
+        activities: &[NewActivity],
+        audit: &AuditEntry,
+        seal: &AuditSeal,
+        now: Millis,
+    ) -> Result<Announcement> {
+        let id: i64 = sqlx::query(
+            "INSERT INTO announcements (public_id, account_id, source_text, content_html, \
+             language, summary, urgent, published_at, translations, attachments, mentions) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(&new.public_id)
+        .bind(new.account_id)
+        .bind(&new.source_text)
+        .bind(&new.content_html)
+        .bind(&new.language)
+        .bind(&new.summary)
+        .bind(new.urgent)
+        .bind(new.published_at)
+        .bind(serde_json::to_string(&new.translations).unwrap_or_else(|_| "[]".into()))
+        .bind(serde_json::to_string(&new.attachments).unwrap_or_else(|_| "[]".into()))
+        .bind(serde_json::to_string(&new.mentions).unwrap_or_else(|_| "[]".into()))
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("id")?;
+        Self::claim_media(tx, &new.attachments, id).await?;
+        Self::set_tags(tx, id, &new.hashtags).await?;
+        for activity in activities {
+            Self::insert_activity(tx, activity, Some(id), now).await?;
+        }
+        Self::audit(tx, seal, audit, now).await?;
+        Self::announcement_by_id(tx, id).await
+    }
+
+    pub(super) async fn apply_edit(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        edit: &AnnouncementEdit,
+        update: &NewActivity,
+        audit: &AuditEntry,
+        seal: &AuditSeal,
+        now: Millis,
+    ) -> Result<Announcement> {
+        let changed = sqlx::query(
+            "UPDATE announcements SET source_text = $1, content_html = $2, language = $3, \
+             summary = $4, updated_at = $5, translations = $7, attachments = $8, mentions = $9 \
+             WHERE id = $6 AND retracted_at IS NULL",
+        )
+        .bind(&edit.source_text)
+        .bind(&edit.content_html)
+        .bind(&edit.language)
+        .bind(&edit.summary)
+        .bind(edit.updated_at)
+        .bind(edit.id)
+        .bind(serde_json::to_string(&edit.translations).unwrap_or_else(|_| "[]".into()))
+        .bind(serde_json::to_string(&edit.attachments).unwrap_or_else(|_| "[]".into()))
+        .bind(serde_json::to_string(&edit.mentions).unwrap_or_else(|_| "[]".into()))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("announcement {} (or it was retracted)", edit.id)));
+        }
+        // Images the edit dropped stop being public (and go with unpublished media).
+        sqlx::query("UPDATE media SET announcement_id = NULL WHERE announcement_id = $1")
+            .bind(edit.id)
+            .execute(&mut **tx)
+            .await?;
+        Self::claim_media(tx, &edit.attachments, edit.id).await?;
+        Self::set_tags(tx, edit.id, &edit.hashtags).await?;
+        Self::insert_activity(tx, update, Some(edit.id), now).await?;
+        Self::audit(tx, seal, audit, now).await?;
+        Self::announcement_by_id(tx, edit.id).await
+    }
+
+    /// Replaces the announcement's entries on the tag pages.
+    pub(super) async fn set_tags(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        announcement_id: i64,
+        tags: &[String],
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM announcement_tags WHERE announcement_id = $1")
+            .bind(announcement_id)
+            .execute(&mut **tx)
+            .await?;
+        for tag in tags {
+            sqlx::query(
+                "INSERT INTO announcement_tags (tag, announcement_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(tag)
+            .bind(announcement_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Marks images as shown by a published announcement, which makes them public.
+    pub(super) async fn claim_media(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        media: &[MediaInfo],
+        announcement_id: i64,
+    ) -> Result<()> {
+        for m in media {
+            sqlx::query("UPDATE media SET announcement_id = $1 WHERE public_id = $2")
+                .bind(announcement_id)
+                .bind(&m.public_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn announcement_by_id(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        id: i64,
+    ) -> Result<Announcement> {
+        sqlx::query_as(&format!("SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("announcement {id}")))
+    }
+}
+
+#[async_trait]
+impl Announcements for SqlStore<Db> {
+    async fn publish(
+        &self,
+        new: NewAnnouncement,
+        activities: Vec<NewActivity>,
+        audit: AuditEntry,
+    ) -> Result<Announcement> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let announcement =
+            Self::insert_announcement(&mut tx, &new, &activities, &audit, &self.seal, now).await?;
+        tx.commit().await?;
+        Ok(announcement)
+    }
+
+    async fn edit_announcement(
+        &self,
+        edit: AnnouncementEdit,
+        update: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Announcement> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let announcement = Self::apply_edit(&mut tx, &edit, &update, &audit, &self.seal, now).await?;
+        tx.commit().await?;
+        Ok(announcement)
+    }
+
+    async fn retract_announcement(
+        &self,
+        id: i64,
+        at: Millis,
+        delete: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Announcement> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let changed =
+            sqlx::query("UPDATE announcements SET retracted_at = $1 WHERE id = $2 AND retracted_at IS NULL")
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("announcement {id} (or it was already retracted)")));
+        }
+        Self::insert_activity(&mut tx, &delete, Some(id), now).await?;
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        let announcement = Self::announcement_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(announcement)
+    }
+
+    async fn announcement(&self, account_id: i64, public_id: &str) -> Result<Option<Announcement>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE account_id = $1 AND public_id = $2"
+        ))
+        .bind(account_id)
+        .bind(public_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn announcements(&self, account_id: i64, limit: i64, offset: i64) -> Result<Vec<Announcement>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements \
+             WHERE account_id = $1 AND retracted_at IS NULL \
+             ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3"
+        ))
+        .bind(account_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn announcement_count(&self, account_id: i64) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM announcements WHERE account_id = $1 AND retracted_at IS NULL",
+        )
+        .bind(account_id)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
+    }
+
+    async fn tagged_announcements(&self, tag: &str, limit: i64, offset: i64) -> Result<Vec<Announcement>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements \
+             WHERE retracted_at IS NULL AND id IN (SELECT announcement_id FROM announcement_tags WHERE tag = $1) \
+             ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3"
+        ))
+        .bind(tag)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn announcements_without_tags(&self, after_id: i64, limit: i64) -> Result<Vec<Announcement>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements \
+             WHERE id > $1 AND retracted_at IS NULL AND (source_text LIKE '%#%' OR translations LIKE '%#%') \
+             AND NOT EXISTS (SELECT 1 FROM announcement_tags t WHERE t.announcement_id = announcements.id) \
+             ORDER BY id LIMIT $2"
+        ))
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn set_announcement_tags(&self, announcement_id: i64, tags: &[String]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let placed: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM announcement_tags WHERE announcement_id = $1")
+                .bind(announcement_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+        // An edit (on any instance) may have placed it meanwhile, from newer text.
+        if placed == 0 {
+            Self::set_tags(&mut tx, announcement_id, tags).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn announcement_with_id(&self, id: i64) -> Result<Option<Announcement>> {
+        Ok(sqlx::query_as(&format!("SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn activity_uri_for(&self, announcement_id: i64, kind: &str) -> Result<Option<String>> {
+        Ok(sqlx::query(
+            "SELECT uri FROM activities WHERE announcement_id = $1 AND kind = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(announcement_id)
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| r.try_get("uri"))
+        .transpose()?)
+    }
+}

@@ -1,0 +1,438 @@
+//! `Outbox` in SQL (compiled once per backend: see `sql/mod.rs`).
+
+use async_trait::async_trait;
+use herold_domain::Millis;
+use sqlx::{QueryBuilder, Row};
+
+use super::Db;
+use crate::sql::{add_distinct, host_of, Dialect, SqlStore, CLAIM_HEAD, CLAIM_TAIL};
+use crate::*;
+
+impl SqlStore<Db> {
+    pub(super) async fn insert_activity(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        activity: &NewActivity,
+        announcement_id: Option<i64>,
+        now: Millis,
+    ) -> Result<i64> {
+        let id: i64 = sqlx::query(
+            "INSERT INTO activities (uri, kind, account_id, announcement_id, body, created_at, signer) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&activity.uri)
+        .bind(&activity.kind)
+        .bind(activity.account_id)
+        .bind(announcement_id)
+        .bind(&activity.body)
+        .bind(now)
+        .bind(&activity.signer)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("id")?;
+        let inboxes: Vec<String> = match &activity.audience {
+            Audience::Inboxes(list) => list.clone(),
+            Audience::Followers { account_id, mentioned } => {
+                let mut inboxes: Vec<String> =
+                    sqlx::query("SELECT DISTINCT inbox FROM followers WHERE account_id = $1")
+                        .bind(account_id)
+                        .fetch_all(&mut **tx)
+                        .await?
+                        .iter()
+                        .map(|r| r.try_get("inbox"))
+                        .collect::<std::result::Result<_, _>>()?;
+                add_distinct(&mut inboxes, mentioned);
+                inboxes
+            }
+            Audience::FollowersAndEarlierRecipients { account_id, announcement_id, mentioned } => {
+                let mut inboxes: Vec<String> = sqlx::query(
+                    "SELECT inbox FROM followers WHERE account_id = $1 UNION \
+                 SELECT d.inbox FROM deliveries d JOIN activities a ON a.id = d.activity_id \
+                 WHERE a.announcement_id = $2",
+                )
+                .bind(account_id)
+                .bind(announcement_id)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get("inbox"))
+                .collect::<std::result::Result<_, _>>()?;
+                add_distinct(&mut inboxes, mentioned);
+                inboxes
+            }
+            Audience::RelaySubscribers { style, except_host } => sqlx::query(
+                "SELECT DISTINCT inbox FROM relay_subscribers WHERE state = 'active' \
+                 AND style = COALESCE($1, style) AND host <> COALESCE($2, '')",
+            )
+            .bind(style.map(|s| s.as_str()))
+            .bind(except_host.as_deref())
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("inbox"))
+            .collect::<std::result::Result<_, _>>()?,
+        };
+        // Multi-row inserts keep a 10,000-follower fan-out to a handful of statements.
+        for chunk in inboxes.chunks(1000) {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO deliveries (activity_id, inbox, host, priority, state, \
+                 attempts, next_attempt_at, created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut b, inbox| {
+                b.push_bind(id)
+                    .push_bind(inbox.as_str())
+                    .push_bind(host_of(inbox))
+                    .push_bind(activity.priority as i64)
+                    .push_bind("pending")
+                    .push_bind(0_i64)
+                    .push_bind(now)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            q.push(" ON CONFLICT (activity_id, inbox) DO NOTHING");
+            q.build().execute(&mut **tx).await?;
+        }
+        Ok(id)
+    }
+}
+
+#[async_trait]
+impl Outbox for SqlStore<Db> {
+    async fn claim_deliveries(&self, claim: Claim<'_>) -> Result<Vec<ClaimedDelivery>> {
+        let sql = format!("{CLAIM_HEAD}{}{CLAIM_TAIL}", Db::CLAIM_LOCK);
+        sqlx::query(&sql)
+            .bind(claim.now + claim.lease_ms)
+            .bind(claim.now)
+            .bind(claim.limit)
+            .bind(claim.worker)
+            .bind(claim.alive_since)
+            .bind(claim.lane.priorities().0)
+            .bind(claim.lane.priorities().1)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ClaimedDelivery {
+                    id: r.try_get("id")?,
+                    activity_id: r.try_get("activity_id")?,
+                    inbox: r.try_get("inbox")?,
+                    host: r.try_get("host")?,
+                    attempts: r.try_get("attempts")?,
+                    created_at: r.try_get("created_at")?,
+                    lease_until: r.try_get("lease_until")?,
+                    priority: r.try_get("priority")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn worker_heartbeat(&self, worker: &str, now: Millis) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO workers (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+        )
+        .bind(worker)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        // Workers gone for a day have no rows left to take over.
+        sqlx::query("DELETE FROM workers WHERE heartbeat_at < $1")
+            .bind(now - 86_400_000)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn activity_for_delivery(&self, activity_id: i64) -> Result<StoredActivity> {
+        let r = sqlx::query("SELECT id, uri, account_id, signer, body FROM activities WHERE id = $1")
+            .bind(activity_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("activity {activity_id}")))?;
+        Ok(StoredActivity {
+            id: r.try_get("id")?,
+            uri: r.try_get("uri")?,
+            account_id: r.try_get("account_id")?,
+            signer: r.try_get("signer")?,
+            body: r.try_get("body")?,
+        })
+    }
+
+    async fn record_outcomes(&self, outcomes: &[(i64, Millis, DeliveryOutcome)], now: Millis) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        // Successes are the bulk of any fan-out: one statement per status code and
+        // chunk instead of one per row. The lease condition keeps a worker whose
+        // lease ran out from overwriting what the worker that took over recorded.
+        let mut delivered: std::collections::BTreeMap<(u16, Millis), Vec<i64>> = Default::default();
+        for (id, lease, outcome) in outcomes {
+            if let DeliveryOutcome::Delivered { status } = outcome {
+                delivered.entry((*status, *lease)).or_default().push(*id);
+            }
+        }
+        for ((status, lease), ids) in &delivered {
+            for chunk in ids.chunks(500) {
+                let mut q =
+                    QueryBuilder::<Db>::new("UPDATE deliveries SET state = 'delivered', last_status = ");
+                q.push_bind(i64::from(*status));
+                q.push(", last_error = NULL, lease_until = NULL, updated_at = ");
+                q.push_bind(now);
+                q.push(" WHERE lease_until = ");
+                q.push_bind(*lease);
+                q.push(" AND id IN (");
+                let mut ids = q.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                q.push(")");
+                q.build().execute(&mut *tx).await?;
+            }
+        }
+        for (id, lease, outcome) in outcomes {
+            let (state, status, error, next): (&str, Option<i64>, Option<&str>, Option<Millis>) =
+                match outcome {
+                    DeliveryOutcome::Delivered { .. } => continue,
+                    DeliveryOutcome::Released => {
+                        sqlx::query(
+                        "UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1, updated_at = $1, \
+                         next_attempt_at = $1 + 2000 \
+                         WHERE id = $2 AND lease_until = $3",
+                    )
+                    .bind(now)
+                    .bind(id)
+                    .bind(lease)
+                    .execute(&mut *tx)
+                    .await?;
+                        continue;
+                    }
+                    DeliveryOutcome::Retry { status, error, next_attempt_at } => {
+                        ("retrying", status.map(i64::from), Some(error), Some(*next_attempt_at))
+                    }
+                    DeliveryOutcome::Dead { status, error } => {
+                        ("dead", status.map(i64::from), Some(error), None)
+                    }
+                };
+            sqlx::query(
+                "UPDATE deliveries SET state = $1, last_status = $2, last_error = $3, \
+                 next_attempt_at = COALESCE($4, next_attempt_at), lease_until = NULL, \
+                 updated_at = $5 WHERE id = $6 AND lease_until = $7",
+            )
+            .bind(state)
+            .bind(status)
+            .bind(error)
+            .bind(next)
+            .bind(now)
+            .bind(id)
+            .bind(lease)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn expire_deliveries(&self, created_before: Millis, now: Millis) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE deliveries SET state = 'dead', lease_until = NULL, updated_at = $2, \
+             last_error = 'gave up: the retry horizon passed while the server was unreachable' \
+             WHERE state IN ('pending', 'retrying') AND created_at < $1 \
+             AND (lease_until IS NULL OR lease_until < $2) \
+             AND EXISTS (SELECT 1 FROM hosts h WHERE h.host = deliveries.host AND h.breaker_open_until > $2)",
+        )
+        .bind(created_before)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn host_state(&self, host: &str) -> Result<Option<HostState>> {
+        sqlx::query(
+            "SELECT consecutive_failures, breaker_open_until, signature_scheme FROM hosts WHERE host = $1",
+        )
+        .bind(host)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| {
+            Ok(HostState {
+                consecutive_failures: r.try_get("consecutive_failures")?,
+                breaker_open_until: r.try_get("breaker_open_until")?,
+                signature_scheme: r.try_get("signature_scheme")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()> {
+        match report {
+            HostReport::Success { scheme } => {
+                sqlx::query(
+                    "INSERT INTO hosts (host, consecutive_failures, signature_scheme, updated_at) \
+                     VALUES ($1, 0, $2, $3) ON CONFLICT (host) DO UPDATE SET \
+                     consecutive_failures = 0, breaker_open_until = NULL, last_error = NULL, \
+                     failing_since = NULL, signature_scheme = excluded.signature_scheme, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(host)
+                .bind(scheme)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+            }
+            HostReport::Failure { error, open_breaker_until } => {
+                sqlx::query(
+                    "INSERT INTO hosts (host, consecutive_failures, breaker_open_until, last_error, \
+                     failing_since, updated_at) VALUES ($1, 1, $2, $3, $4, $4) ON CONFLICT (host) DO UPDATE SET \
+                     consecutive_failures = hosts.consecutive_failures + 1, \
+                     breaker_open_until = COALESCE(excluded.breaker_open_until, hosts.breaker_open_until), \
+                     last_error = excluded.last_error, \
+                     failing_since = COALESCE(hosts.failing_since, excluded.failing_since), \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(host)
+                .bind(open_breaker_until)
+                .bind(error)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn delivery_stats_since(
+        &self,
+        announcement_id: Option<i64>,
+        finished_after: Millis,
+    ) -> Result<DeliveryStats> {
+        let filter = if announcement_id.is_some() {
+            "JOIN activities a ON a.id = d.activity_id WHERE a.announcement_id = $1"
+        } else {
+            "WHERE ($1 IS NULL OR TRUE)"
+        };
+        let mut stats = DeliveryStats::default();
+        let rows = sqlx::query(&format!(
+            "SELECT d.state AS state, COUNT(*) AS n FROM deliveries d {filter} \
+             AND (d.state IN ('pending', 'retrying') OR d.updated_at >= $2) GROUP BY d.state"
+        ))
+        .bind(announcement_id)
+        .bind(finished_after)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let n: i64 = r.try_get("n")?;
+            match r.try_get::<String, _>("state")?.as_str() {
+                "delivered" => stats.delivered = n,
+                "pending" => stats.pending = n,
+                "retrying" => stats.retrying = n,
+                "dead" => stats.dead = n,
+                _ => {}
+            }
+        }
+        let filter = if announcement_id.is_some() {
+            "JOIN activities a ON a.id = d.activity_id WHERE a.announcement_id = $1 AND"
+        } else {
+            "WHERE ($1 IS NULL OR TRUE) AND"
+        };
+        stats.failing_hosts = sqlx::query(&format!(
+            "SELECT d.host AS host, COUNT(*) AS n, COALESCE(MAX(h.consecutive_failures), 0) AS failures, \
+             MAX(COALESCE(h.last_error, d.last_error)) AS last_error \
+             FROM deliveries d LEFT JOIN hosts h ON h.host = d.host {filter} \
+             (d.state = 'retrying' OR (d.state = 'dead' AND d.updated_at >= $2)) \
+             GROUP BY d.host ORDER BY n DESC, d.host LIMIT 20"
+        ))
+        .bind(announcement_id)
+        .bind(finished_after)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(FailingHost {
+                host: r.try_get("host")?,
+                undelivered: r.try_get("n")?,
+                consecutive_failures: r.try_get("failures")?,
+                last_error: r.try_get("last_error")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+        if announcement_id.is_some() {
+            let count =
+                |state: &str| format!("SUM(CASE WHEN d.state = '{state}' THEN 1 ELSE 0 END) AS {state}");
+            stats.by_host = sqlx::query(&format!(
+                "SELECT d.host AS host, {}, {}, {}, {} FROM deliveries d \
+                 JOIN activities a ON a.id = d.activity_id WHERE a.announcement_id = $1 \
+                 AND (d.state IN ('pending', 'retrying') OR d.updated_at >= $2) GROUP BY d.host \
+                 ORDER BY SUM(CASE WHEN d.state = 'delivered' THEN 0 ELSE 1 END) DESC, d.host LIMIT $3",
+                count("delivered"),
+                count("pending"),
+                count("retrying"),
+                count("dead"),
+            ))
+            .bind(announcement_id)
+            .bind(finished_after)
+            .bind(HOSTS_SHOWN)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(HostProgress {
+                    host: r.try_get("host")?,
+                    delivered: r.try_get("delivered")?,
+                    pending: r.try_get("pending")?,
+                    retrying: r.try_get("retrying")?,
+                    dead: r.try_get("dead")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        }
+        Ok(stats)
+    }
+
+    async fn queue_depth(&self, now: Millis) -> Result<QueueDepth> {
+        let mut depth = QueueDepth::default();
+        for r in sqlx::query(
+            "SELECT priority, state, COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'retrying') \
+             GROUP BY priority, state ORDER BY priority, state",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            depth.waiting.push((r.try_get("priority")?, r.try_get("state")?, r.try_get("n")?));
+        }
+        depth.dead = sqlx::query("SELECT COUNT(*) AS n FROM deliveries WHERE state = 'dead'")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        depth.failing_hosts = sqlx::query(
+            "SELECT COUNT(*) AS n FROM hosts WHERE consecutive_failures > 0 \
+             AND (breaker_open_until IS NULL OR breaker_open_until <= $1)",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        depth.open_breakers = sqlx::query("SELECT COUNT(*) AS n FROM hosts WHERE breaker_open_until > $1")
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok(depth)
+    }
+
+    async fn acquire_job(&self, name: &str, holder: &str, now: Millis, until: Millis) -> Result<bool> {
+        let taken = sqlx::query(
+            "INSERT INTO job_leases (name, holder, lease_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until \
+             WHERE job_leases.lease_until <= $4 OR job_leases.lease_until > $3 + ($3 - $4)",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(until)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(taken == 1)
+    }
+}

@@ -1,0 +1,28 @@
+//! The SQL of this folder compiled for PostgreSQL.
+// Deliberately: each area file is compiled once per backend (see `sql/mod.rs`).
+#![allow(clippy::duplicate_mod)]
+
+type Db = sqlx::Postgres;
+
+#[path = "accounts.rs"]
+mod accounts;
+#[path = "announcements.rs"]
+mod announcements;
+#[path = "audit_log.rs"]
+mod audit_log;
+#[path = "drafts.rs"]
+mod drafts;
+#[path = "followers.rs"]
+mod followers;
+#[path = "outbox.rs"]
+mod outbox;
+#[path = "relay.rs"]
+mod relay;
+#[path = "retention.rs"]
+mod retention;
+#[path = "schema.rs"]
+mod schema;
+#[path = "sessions.rs"]
+mod sessions;
+#[path = "subjects.rs"]
+mod subjects;

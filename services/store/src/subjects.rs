@@ -1,0 +1,73 @@
+//! Data-subject requests: everything held about a remote person or a member of staff, and erasing it.
+
+use async_trait::async_trait;
+use herold_domain::Millis;
+
+use crate::*;
+
+/// Everything held about a member of staff, for a subject access request.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StaffSubjectData {
+    pub org: String,
+    pub issuer: String,
+    pub subject: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub roles: String,
+    pub first_sign_in_at: Millis,
+    pub last_sign_in_at: Millis,
+    pub sessions: Vec<SubjectSession>,
+    pub drafts_written: Vec<SubjectDraft>,
+    pub drafts_reviewed: Vec<SubjectDraft>,
+    /// Audit entries they made or that concern them, with their details.
+    pub audit_entries: Vec<SubjectAudit>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectSession {
+    pub created_at: Millis,
+    pub last_seen_at: Millis,
+    pub expires_at: Millis,
+    pub ended_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubjectDraft {
+    pub id: String,
+    pub account: String,
+    pub state: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// What erasing a member of staff removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StaffErasure {
+    pub sessions_removed: i64,
+    pub audit_payloads_erased: i64,
+    pub anonymised: bool,
+}
+
+#[async_trait]
+pub trait Subjects: Send + Sync {
+    /// Everything held about a remote actor.
+    async fn subject_data(&self, actor_uri: &str) -> Result<SubjectData>;
+
+    /// Erases a remote actor's data everywhere (or, with `only_org`, only what that
+    /// organisation holds) except in organisations under legal hold (`held_orgs`), and
+    /// records that an erasure happened, without the identity, in the same transaction.
+    async fn erase_subject(
+        &self,
+        actor_uri: &str,
+        held_orgs: &[String],
+        only_org: Option<&str>,
+        audit: AuditEntry,
+    ) -> Result<Erasure>;
+
+    async fn staff_subject_data(&self, id: i64) -> Result<Option<StaffSubjectData>>;
+
+    /// Anonymises a member of staff (name, e-mail, provider identifier), deletes their
+    /// sessions and erases the details of audit entries by or about them, recording that an
+    /// erasure happened, in one transaction. Drafts keep pointing at the anonymous record.
+    async fn erase_staff(&self, id: i64, audit: AuditEntry) -> Result<StaffErasure>;
+}
