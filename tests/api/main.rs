@@ -44,6 +44,7 @@ mod reports;
 mod retention;
 mod scale_out;
 mod staff;
+mod store;
 mod telemetry;
 mod tls;
 mod vectors;
