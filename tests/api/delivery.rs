@@ -116,7 +116,6 @@ async fn failures_past_the_horizon_end_as_visible_dead_letters(db: Db) {
         "UPDATE deliveries SET created_at = created_at - 49 * 3600000, next_attempt_at = 0 WHERE state = 'retrying'",
     )
     .await;
-    app.services.deliverer.wake();
     let stats = eventually(10, "a dead letter", || async {
         let s = app.store.delivery_stats(Some(a.id)).await.unwrap();
         (s.dead == 1).then_some(s)

@@ -38,7 +38,6 @@ async fn fedify_follows_and_verifies_in(
 
     let draft = herold_tests::TestApp::draft("Amtliche Bekanntmachung (berichtigt)");
     app.services.publisher.edit("press", &a.public_id, draft, "test").await.unwrap();
-    app.services.deliverer.wake();
     let update = eventually(15, "Fedify to verify our Update", || async {
         peer.received_of("Update").await.into_iter().next()
     })
@@ -47,7 +46,6 @@ async fn fedify_follows_and_verifies_in(
     assert!(update["body"]["object"]["updated"].is_string());
 
     app.services.publisher.retract("press", &a.public_id, "test", None).await.unwrap();
-    app.services.deliverer.wake();
     let delete = eventually(15, "Fedify to verify our Delete", || async {
         peer.received_of("Delete").await.into_iter().next()
     })
@@ -144,7 +142,6 @@ async fn fedify_is_mentioned_and_hashtags_have_pages(db: Db) {
     // retention removes them after a month): mentions are addressed from the announcement.
     herold_tests::fixtures::execute(&app.db, "DELETE FROM deliveries").await;
     app.services.publisher.retract("press", &a.public_id, "test", None).await.unwrap();
-    app.services.deliverer.wake();
     let delete = eventually(15, "Fedify, mentioned, to receive the Delete", || async {
         peer.received_of("Delete").await.into_iter().next()
     })

@@ -93,7 +93,6 @@ async fn approval_and_blocks_are_the_operators(db: Db) {
     assert!(peer.received_of("Accept").await.is_empty(), "no Accept before approval");
     let approved = app.services.relay.approve(&peer.actor(), "operator").await.unwrap().expect("was pending");
     assert_eq!(approved.state, SubscriptionState::Active);
-    app.services.deliverer.wake();
     accepted(&peer, &follow_id).await;
 
     // A block covers the domain and ends its subscriptions; new ones are refused.
@@ -212,7 +211,6 @@ async fn litepub_publishers_are_followed_back(db: Db) {
     accepted(&later, &follow_id).await;
     assert_eq!(follow_back(&later).await, None, "only publishers are followed back");
     assert!(relay_ops.add_publisher(&later.actor(), "operator").await.unwrap());
-    app.services.deliverer.wake();
     let later_follow = follow_of(&later, 0).await;
     assert_eq!(follow_back(&later).await.as_deref(), later_follow["body"]["id"].as_str());
 
@@ -223,16 +221,13 @@ async fn litepub_publishers_are_followed_back(db: Db) {
 
     // So does leaving the publisher list; the subscription stays.
     assert!(relay_ops.remove_publisher(&later.actor(), "operator").await.unwrap());
-    app.services.deliverer.wake();
     assert_eq!(undo_of(&later, 0).await["body"]["object"]["id"], later_follow["body"]["id"]);
     assert_eq!(follow_back(&later).await, None);
 
     // And a block of its server, which also ends the subscription.
     assert!(relay_ops.add_publisher(&later.actor(), "operator").await.unwrap());
-    app.services.deliverer.wake();
     let again = follow_of(&later, 1).await;
     relay_ops.block("127.0.0.1", "operator").await.unwrap();
-    app.services.deliverer.wake();
     assert_eq!(undo_of(&later, 1).await["body"]["object"]["id"], again["body"]["id"]);
     assert!(app.store.relay_subscriber(&later.actor()).await.unwrap().is_none());
 }
@@ -367,7 +362,6 @@ async fn relay_traffic_is_purged_once_delivered(db: Db) {
     let again = herold_federation::relay::announce(&app.services.urls, post, everyone(), Priority::Routine);
     assert!(!app.store.relay_forward(&seen, &[again]).await.unwrap(), "a post goes out once");
     app.publish("press", "Bleibt, solange die Bekanntmachung steht").await;
-    app.services.deliverer.wake();
     eventually(10, "the relay's deliveries", || async {
         (sink.received().iter().filter(|r| r.json()["type"] == "Announce").count() == 2).then_some(())
     })
@@ -484,7 +478,6 @@ async fn unreachable_subscribers_are_suspended_not_dropped(db: Db) {
     };
     let (seen, announce) = forward(1);
     assert!(app.store.relay_forward(&seen, &[announce]).await.unwrap());
-    app.services.deliverer.wake();
     eventually(10, "a failed delivery", || async {
         (app.store.delivery_stats(None).await.unwrap().retrying == 1).then_some(())
     })

@@ -25,7 +25,6 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     let kept = app.publish("press", "Bleibt").await;
     let gone = app.publish("press", "Wird zurückgezogen").await;
     app.services.publisher.retract("press", &gone.public_id, "test", None).await.unwrap();
-    app.services.deliverer.wake();
     eventually(10, "all deliveries finished", || async {
         let s = app.store.delivery_stats(None).await.unwrap();
         (s.delivered == 4 && s.pending == 0).then_some(())

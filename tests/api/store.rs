@@ -144,6 +144,11 @@ async fn claim_all(store: &dyn Store, lane: Lane, now: i64) -> Vec<ClaimedDelive
         .expect("claim")
 }
 
+/// Whether the store told the delivery worker that deliveries were queued (since it last did).
+async fn signalled(store: &dyn Store) -> bool {
+    tokio::time::timeout(std::time::Duration::from_millis(200), store.deliveries_queued()).await.is_ok()
+}
+
 async fn deliver_everything(store: &dyn Store, now: i64) {
     for lane in [Lane::Announcements, Lane::Answers] {
         let claimed = claim_all(store, lane, now).await;
@@ -263,6 +268,9 @@ async fn an_announcement_is_published_delivered_edited_and_retracted(db: Db) {
     for n in 1..=3 {
         store.add_follower(follower(&account, n), accept(&account, n)).await.unwrap();
     }
+    assert!(signalled(store).await, "a commit that queued Accepts tells the delivery worker");
+    store.announcement_count(account.id).await.unwrap();
+    assert!(!signalled(store).await, "reads do not");
     let mut create = to_followers(&account, "Create");
     create.audience = Audience::Followers {
         account_id: account.id,
@@ -276,6 +284,7 @@ async fn an_announcement_is_published_delivered_edited_and_retracted(db: Db) {
         )
         .await
         .unwrap();
+    assert!(signalled(store).await, "nor does a publication wait for the worker's next poll");
     assert_eq!(published.translations.len(), 1);
     assert_eq!(published.mentions[0].href, "https://town.example/users/mayor");
     assert_eq!(store.announcement_count(account.id).await.unwrap(), 1);

@@ -28,7 +28,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use herold::config::Config;
-use herold::startup::Services;
+use herold::state::Services;
 use herold_domain::{AnnouncementText, DisplayName, OrgSlug, Username};
 use herold_publishing::accounts::{self, AccountRequest};
 use herold_publishing::Draft;

@@ -12,7 +12,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herold::startup::{Application, Services};
+use herold::startup::Application;
+use herold::state::Services;
 use herold_domain::{DisplayName, OrgSlug, Username};
 use herold_federation::keys::{generate_rsa_2048, Signer};
 use herold_federation::signatures::{BodyDigest, Scheme, SigningPlan};

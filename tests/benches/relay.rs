@@ -15,7 +15,8 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use herold::startup::{Application, Services};
+use herold::startup::Application;
+use herold::state::Services;
 use herold_federation::keys::{generate_rsa_2048, Signer};
 use herold_federation::signatures::{BodyDigest, Scheme, SigningPlan};
 use herold_store::{AuditEntry, NewSubscriber, SubscriptionState, SubscriptionStyle};

@@ -3,7 +3,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use herold::config::Config;
-use herold::startup::{Application, Services};
+use herold::startup::Application;
+use herold::state::Services;
 use herold_domain::{AnnouncementText, DisplayName, LanguageTag, OrgSlug, Username};
 use herold_publishing::{accounts, Draft};
 use herold_store::{Account, Announcement, Store};
@@ -157,7 +158,7 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
         .expect("test config");
     if !options.sign_in.is_empty() {
         // Policies may only name organisations that exist.
-        let (store, _) = herold::startup::open_store(&config).await.expect("store");
+        let (store, _) = herold::state::open_store(&config).await.expect("store");
         for s in &options.sign_in {
             let slug = OrgSlug::parse(s.org).expect("org");
             let name = DisplayName::parse("Test Authority").expect("name");
@@ -254,9 +255,7 @@ impl TestApp {
     }
 
     pub async fn publish(&self, username: &str, text: &str) -> Announcement {
-        let a = self.services.publisher.publish(username, Self::draft(text), "test").await.expect("publish");
-        self.services.deliverer.wake();
-        a
+        self.services.publisher.publish(username, Self::draft(text), "test").await.expect("publish")
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {

@@ -118,12 +118,13 @@ impl WorkflowPolicy {
 const DEFAULT_IDLE_MS: i64 = 30 * 60_000;
 const DEFAULT_ABSOLUTE_MS: i64 = 10 * 3_600_000;
 
-/// Checks `[sign_in]`. `err(span, message)` makes an error pointing at the line.
-pub(crate) fn sign_in(
+/// Checks `[sign_in]`. `err(span, message)` makes the caller's error pointing at the line
+/// (the policy file's), so this module needs nothing from the loader.
+pub(crate) fn sign_in<E>(
     raw: RawSignIn,
-    err: &dyn Fn(std::ops::Range<usize>, String) -> crate::policy::PolicyError,
-    duration: &dyn Fn(&Spanned<String>) -> Result<i64, crate::policy::PolicyError>,
-) -> Result<SignInPolicy, crate::policy::PolicyError> {
+    err: &dyn Fn(std::ops::Range<usize>, String) -> E,
+    duration: &dyn Fn(&Spanned<String>) -> Result<i64, E>,
+) -> Result<SignInPolicy, E> {
     let issuer = raw.issuer.get_ref();
     match url::Url::parse(issuer) {
         Ok(u) if u.scheme() == "https" => {}
@@ -197,11 +198,11 @@ pub(crate) fn sign_in(
 }
 
 /// Checks `[api]`: known roles, and a `[sign_in]` whose provider issues the tokens.
-pub(crate) fn api(
+pub(crate) fn api<E>(
     raw: RawApi,
     has_sign_in: bool,
-    err: &dyn Fn(std::ops::Range<usize>, String) -> crate::policy::PolicyError,
-) -> Result<ApiPolicy, crate::policy::PolicyError> {
+    err: &dyn Fn(std::ops::Range<usize>, String) -> E,
+) -> Result<ApiPolicy, E> {
     if !has_sign_in {
         return Err(err(0..0, "[api] needs [sign_in]: its provider issues the API's tokens".into()));
     }

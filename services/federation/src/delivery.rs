@@ -9,7 +9,7 @@ use std::time::Duration;
 use herold_domain::{now_millis, Millis};
 use herold_store::{Claim, ClaimedDelivery, DeliveryOutcome, HostReport, Lane, Priority, Store};
 use rand::Rng;
-use tokio::sync::{mpsc, watch, Notify, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 use tracing::Instrument;
 use url::Url;
 
@@ -99,7 +99,6 @@ pub struct Deliverer {
     prepared: Mutex<HashMap<i64, Arc<Prepared>>>,
     signers: Mutex<HashMap<Option<i64>, Arc<Signer>>>,
     hosts: Mutex<HashMap<String, HostMemory>>,
-    wake: Notify,
 }
 
 type Outcome = (i64, i64, DeliveryOutcome);
@@ -127,14 +126,7 @@ impl Deliverer {
             prepared: Mutex::default(),
             signers: Mutex::default(),
             hosts: Mutex::default(),
-            wake: Notify::new(),
         })
-    }
-
-    /// Tells an idle worker in this process that new rows are due, so a publication does
-    /// not wait for the next poll.
-    pub fn wake(&self) {
-        self.wake.notify_one();
     }
 
     /// Runs until `shutdown` turns true; in-flight requests finish and are recorded.
@@ -177,7 +169,9 @@ impl Deliverer {
             };
             if claimed == 0 {
                 tokio::select! {
-                    _ = self.wake.notified() => {}
+                    // The store says when a commit queued rows, so a publication does not
+                    // wait for the next poll.
+                    _ = self.store.deliveries_queued() => {}
                     _ = tokio::time::sleep(self.config.poll_interval) => {}
                     _ = shutdown.changed() => {}
                 }

@@ -15,7 +15,8 @@ use herold_store::Store;
 
 use crate::config::Config;
 use crate::staff::i18n::Lang;
-use crate::startup::{Application, Services};
+use crate::startup::Application;
+use crate::state::Services;
 
 /// The operator acting from the command line, as the audit trail names them.
 const OPERATOR: &str = "operator";
@@ -371,7 +372,7 @@ fn require_database(config: &Config) -> anyhow::Result<()> {
 }
 
 async fn store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    Ok(crate::startup::open_store(config).await?.0)
+    Ok(crate::state::open_store(config).await?.0)
 }
 
 /// Long-running commands must survive SIGHUP (its default action ends the process); with
@@ -484,14 +485,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Announce(args) => announce(config, args).await,
         Command::Audit(command) => audit(config, command).await,
         Command::Policy(PolicyCommand::Check) => {
-            let policies = crate::startup::load_policies(&config)?;
+            let policies = crate::state::load_policies(&config)?;
             for w in &policies.warnings {
                 println!("warning: {w}");
             }
             // Against the database where there is one: `serve` would refuse the same.
             if require_database(&config).is_ok() {
                 let store = store(&config).await?;
-                crate::startup::check_policy_orgs(&config, &policies, store.as_ref()).await?;
+                crate::state::check_policy_orgs(&config, &policies, store.as_ref()).await?;
             } else {
                 println!("note: no database here, so the organisations the policies name are not checked");
             }
@@ -508,7 +509,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Dsar(DsarCommand::Export { subject, out }) => {
             use herold_compliance::dsar::{self, Subject};
             let store = store(&config).await?;
-            let policies = crate::startup::load_policies(&config)?;
+            let policies = crate::state::load_policies(&config)?;
             let now = herold_domain::now_millis();
             let (json, html) = match Subject::parse(&subject)? {
                 Subject::Actor(actor) => {
@@ -538,7 +539,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Dsar(DsarCommand::Erase { subject }) => {
             use herold_compliance::dsar::{self, Subject};
-            let policies = crate::startup::load_policies(&config)?;
+            let policies = crate::state::load_policies(&config)?;
             let store = store(&config).await?;
             match Subject::parse(&subject)? {
                 Subject::Actor(actor) => {
@@ -589,7 +590,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
                 None => None,
             };
-            let policies = crate::startup::load_policies(&config)?;
+            let policies = crate::state::load_policies(&config)?;
             let since = policies.visible_since(
                 herold_store::DataClass::DeliveryRecords,
                 None,
@@ -628,8 +629,8 @@ async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
     let store = store(&config).await?;
     let urls = Urls::new(config.public_url.clone());
     let kek = load_kek(&config)?;
-    let (signer, _) = crate::startup::instance_signer(store.as_ref(), &kek, &urls).await?;
-    let fetcher = crate::startup::fetcher(&config, &urls, signer, SigningPool::new(1))?;
+    let (signer, _) = crate::state::instance_signer(store.as_ref(), &kek, &urls).await?;
+    let fetcher = crate::state::fetcher(&config, &urls, signer, SigningPool::new(1))?;
     let publisher = Publisher::new(store, urls.clone(), fetcher);
     let username = Username::parse(&args.account)?;
     if let Some(id) = args.retract {
@@ -663,7 +664,7 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
     let unknown = |e: anyhow::Error| anyhow::Error::new(Exit(3, format!("{e:#}")));
     match command {
         AuditCommand::Verify { checkpoints, json, from_checkpoint } => {
-            let (store, keys) = crate::startup::open_store(&config).await.map_err(unknown)?;
+            let (store, keys) = crate::state::open_store(&config).await.map_err(unknown)?;
             let mut external = audit::external_checkpoints(&keys).map_err(|e| unknown(e.into()))?;
             for path in checkpoints {
                 external.push(
@@ -700,7 +701,7 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
             }
         }
         AuditCommand::Prove { seq, out } => {
-            let (store, keys) = crate::startup::open_store(&config).await?;
+            let (store, keys) = crate::state::open_store(&config).await?;
             let bundle = audit::prove(store.as_ref(), &keys, seq).await?;
             let text = serde_json::to_string_pretty(&bundle)?;
             match out {
@@ -731,8 +732,8 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
                 from: from.map(|d| parse_day(&d, false)).transpose()?,
                 to: to.map(|d| parse_day(&d, true)).transpose()?,
             };
-            let (store, _) = crate::startup::open_store(&config).await?;
-            let policies = crate::startup::load_policies(&config)?;
+            let (store, _) = crate::state::open_store(&config).await?;
+            let policies = crate::state::load_policies(&config)?;
             let rows = herold_compliance::export::entries(
                 store.as_ref(),
                 &policies,
@@ -748,7 +749,7 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AuditCommand::Checkpoint => {
-            let (store, keys) = crate::startup::open_store(&config).await?;
+            let (store, keys) = crate::state::open_store(&config).await?;
             let cp = audit::checkpoint(store.as_ref(), &keys).await?;
             print!("{}", cp.note);
             Ok(())
@@ -787,7 +788,7 @@ async fn shutdown_signal() -> std::io::Result<()> {
 
 async fn retention(config: Config, command: RetentionCommand) -> anyhow::Result<()> {
     use herold_compliance::retention;
-    let policies = crate::startup::load_policies(&config)?;
+    let policies = crate::state::load_policies(&config)?;
     let store = store(&config).await?;
     let now = herold_domain::now_millis();
     let (at, counts) = match command {
@@ -830,8 +831,8 @@ fn parse_day(text: &str, end: bool) -> anyhow::Result<i64> {
 
 async fn compliance(config: Config, command: ComplianceCommand) -> anyhow::Result<()> {
     use herold_compliance::report;
-    let policies = crate::startup::load_policies(&config)?;
-    let (store, keys) = crate::startup::open_store(&config).await?;
+    let policies = crate::state::load_policies(&config)?;
+    let (store, keys) = crate::state::open_store(&config).await?;
     let org_name = |slug: &str| {
         let slug = slug.to_owned();
         let store = store.clone();

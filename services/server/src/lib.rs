@@ -4,10 +4,12 @@ mod api;
 pub mod cli;
 pub mod config;
 mod error;
+mod jobs;
 pub(crate) mod routes;
 mod security_log;
 pub(crate) mod staff;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 mod tls;
 

@@ -77,4 +77,10 @@ pub trait Outbox: Send + Sync {
     /// Takes the lease on a scheduled job until `until`, if nobody else holds it. Returns
     /// whether `holder` now runs the job.
     async fn acquire_job(&self, name: &str, holder: &str, now: Millis, until: Millis) -> Result<bool>;
+
+    /// Returns once a commit through this store has queued deliveries since it last
+    /// returned (at once if one did meanwhile): the delivery worker of this process waits on
+    /// it between polls. One waiter is meant; others (another process) find the rows by
+    /// polling.
+    async fn deliveries_queued(&self);
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use crate::startup::Services;
+use crate::state::Services;
 
 const OPENAPI: &str = include_str!("openapi.json");
 
@@ -123,7 +123,7 @@ pub async fn accounts(s: web::Data<Services>, client: ApiClient) -> Result<HttpR
         .list_accounts()
         .await?
         .into_iter()
-        .filter(|a| a.org_slug == client.0.org && a.username != crate::startup::TRANSPARENCY_ACCOUNT)
+        .filter(|a| a.org_slug == client.0.org && a.username != crate::state::TRANSPARENCY_ACCOUNT)
         .map(|a| json!({ "username": a.username, "name": a.display_name, "url": s.urls.actor(&a.username) }))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "accounts": accounts })))
@@ -209,7 +209,6 @@ pub async fn step_draft(
     let step = Step::parse_named(&step).ok_or(ApiError::NotFound)?;
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
     let record = s.editorial.step(&client.actor(&s).await?, &id, step, body.comment, body.revision).await?;
-    s.deliverer.wake();
     Ok(HttpResponse::Ok().json(draft_json(&s, &record)))
 }
 
@@ -221,7 +220,7 @@ pub async fn announcement(
 ) -> Result<HttpResponse, ApiError> {
     let (username, id) = path.into_inner();
     let account = match s.store.account_by_username(&username).await? {
-        Some(a) if a.org_slug == client.0.org && a.username != crate::startup::TRANSPARENCY_ACCOUNT => a,
+        Some(a) if a.org_slug == client.0.org && a.username != crate::state::TRANSPARENCY_ACCOUNT => a,
         _ => return Err(ApiError::NotFound),
     };
     let a = s.store.announcement(account.id, &id).await?.ok_or(ApiError::NotFound)?;

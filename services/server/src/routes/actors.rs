@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{activity_json, html, wants_activity_json};
 use crate::staff::i18n::Lang;
-use crate::startup::Services;
+use crate::state::Services;
 use crate::ApiError;
 
 /// The public pages' texts in the reader's language (`Accept-Language`).

@@ -1,11 +1,10 @@
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use herold_federation::inbox::Received;
 use herold_federation::relay::RelayReceived;
 use herold_federation::signatures::RequestView;
 use herold_federation::FederationError;
 use url::Url;
 
-use crate::startup::Services;
+use crate::state::Services;
 use crate::ApiError;
 
 /// The request as signed: the public scheme (TLS may end at a proxy), the `Host` the client
@@ -89,16 +88,10 @@ async fn handle(
         Inbox::Accounts => {
             let outcome = s.inbox.receive(verified).await?;
             span.record("outcome", tracing::field::debug(outcome));
-            if outcome == Received::Followed {
-                s.deliverer.wake();
-            }
         }
         Inbox::Relay => {
             let outcome = s.relay.receive(verified, &body).await?;
             span.record("outcome", tracing::field::debug(outcome));
-            if matches!(outcome, RelayReceived::Subscribed { pending: false } | RelayReceived::Relayed) {
-                s.deliverer.wake();
-            }
             if outcome == RelayReceived::Relayed {
                 s.metrics.relayed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }

@@ -6,7 +6,7 @@ use actix_web::{get, web, HttpResponse};
 
 use crate::error::ApiError;
 use crate::staff::Staff;
-use crate::startup::Services;
+use crate::state::Services;
 
 #[get("/media/{id}")]
 pub async fn media(

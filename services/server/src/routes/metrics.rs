@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
 
-use crate::startup::Services;
+use crate::state::Services;
 
 async fn metrics(s: web::Data<Services>) -> HttpResponse {
     let mut out = String::with_capacity(4096);

@@ -8,7 +8,7 @@ use herold_federation::vocab;
 use maud::{html, DOCTYPE};
 
 use super::{activity_json, html as page, wants_activity_json, wellknown::relay_counts};
-use crate::startup::Services;
+use crate::state::Services;
 use crate::ApiError;
 
 #[get("/relay")]

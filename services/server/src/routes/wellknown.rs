@@ -3,7 +3,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::startup::Services;
+use crate::state::Services;
 use crate::ApiError;
 
 #[derive(Deserialize)]

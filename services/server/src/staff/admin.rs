@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::views::{self, AdminPage};
 use super::{see_other, Staff};
 use crate::error::ApiError;
-use crate::startup::Services;
+use crate::state::Services;
 
 fn require_admin(staff: &Staff) -> Result<(), ApiError> {
     if staff.session.roles.has(Role::OrgAdmin) {

@@ -14,7 +14,7 @@ use super::{
     attempt_cookie_name, cookie, error_page, page, removal, see_other, session_cookie_name, views, Staff,
 };
 use crate::error::ApiError;
-use crate::startup::Services;
+use crate::state::Services;
 
 /// How long a person may take at their provider's sign-in page.
 const ATTEMPT_TTL_SECS: i64 = 600;

@@ -20,7 +20,7 @@ use herold_publishing::editorial::StaffActor;
 use herold_store::StaffSession;
 
 use crate::error::ApiError;
-use crate::startup::Services;
+use crate::state::Services;
 use i18n::Lang;
 use views::Viewer;
 

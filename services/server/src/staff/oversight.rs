@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::{views, Staff};
 use crate::error::ApiError;
-use crate::startup::Services;
+use crate::state::Services;
 
 /// Entries shown on the page; exports have no limit.
 const SHOWN: usize = 200;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::views::{self, RelayPage};
 use super::{see_other, Staff};
 use crate::error::ApiError;
-use crate::startup::Services;
+use crate::state::Services;
 
 fn require_operator(staff: &Staff) -> Result<(), ApiError> {
     if staff.viewer().operates_instance() {
@@ -90,10 +90,7 @@ pub async fn relay_action(
             other => Err(FederationError::Invalid(format!("{other:?} is not an action of the relay page"))),
         };
         match done {
-            Ok(true) => {
-                s.deliverer.wake();
-                Ok(see_other("/staff/relay"))
-            }
+            Ok(true) => Ok(see_other("/staff/relay")),
             // Someone else acted first, or the entry is gone: show the page as it is now.
             Ok(false) => {
                 let why = format!("{target} is not in a state for that any more");

@@ -29,7 +29,7 @@ impl Viewer<'_> {
     /// An administrator of the organisation that runs this instance: the relay is the
     /// instance's, so only they moderate it.
     pub fn operates_instance(&self) -> bool {
-        self.has(Role::OrgAdmin) && self.session.staff.org_slug == crate::startup::OPERATOR_ORG
+        self.has(Role::OrgAdmin) && self.session.staff.org_slug == crate::state::OPERATOR_ORG
     }
 }
 

@@ -16,7 +16,7 @@ use super::i18n::Lang;
 use super::views::{self, ComposeForm, Dashboard, DraftPage};
 use super::{see_other, Staff};
 use crate::error::ApiError;
-use crate::startup::Services;
+use crate::state::Services;
 
 /// The accounts staff of `org` write for: the system's `@transparency` is none of them.
 async fn org_accounts(s: &Services, org: &str) -> Result<Vec<Account>, ApiError> {
@@ -24,7 +24,7 @@ async fn org_accounts(s: &Services, org: &str) -> Result<Vec<Account>, ApiError>
         .list_accounts()
         .await?
         .into_iter()
-        .filter(|a| a.org_slug == org && a.username != crate::startup::TRANSPARENCY_ACCOUNT)
+        .filter(|a| a.org_slug == org && a.username != crate::state::TRANSPARENCY_ACCOUNT)
         .collect())
 }
 
@@ -32,7 +32,7 @@ async fn own_account(s: &Services, staff: &Staff, username: &str) -> Result<Acco
     match s.store.account_by_username(username).await? {
         Some(a)
             if a.org_slug == staff.session.staff.org_slug
-                && a.username != crate::startup::TRANSPARENCY_ACCOUNT =>
+                && a.username != crate::state::TRANSPARENCY_ACCOUNT =>
         {
             Ok(a)
         }
@@ -361,10 +361,7 @@ pub async fn step(
         staff.check_form(&req, &s, &form.csrf)?;
         let step = Step::parse_named(&form.step).ok_or(ApiError::NotFound)?;
         match s.editorial.step(&staff.actor(), &id, step, form.comment.clone(), form.revision).await {
-            Ok(record) => {
-                s.deliverer.wake();
-                Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
-            }
+            Ok(record) => Ok(see_other(&format!("/staff/drafts/{}", record.public_id))),
             // Refused steps show the submission again with the reason.
             Err(
                 e @ (PublishError::Workflow(_) | PublishError::Incomplete(_) | PublishError::Forbidden(_)),
@@ -460,10 +457,7 @@ pub async fn retract(
     let result = async {
         staff.check_form(&req, &s, &form.csrf)?;
         match s.editorial.retract(&staff.actor(), &username, &id, &form.reason).await {
-            Ok(_) => {
-                s.deliverer.wake();
-                Ok(see_other(&format!("/staff/accounts/{username}/announcements/{id}")))
-            }
+            Ok(_) => Ok(see_other(&format!("/staff/accounts/{username}/announcements/{id}"))),
             Err(e @ (PublishError::Incomplete(_) | PublishError::Forbidden(_))) => {
                 let e = ApiError::from(e);
                 let status = e.log();

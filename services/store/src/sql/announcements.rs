@@ -148,7 +148,7 @@ impl Announcements for SqlStore<Db> {
         let mut tx = self.begin_write().await?;
         let announcement =
             Self::insert_announcement(&mut tx, &new, &activities, &audit, &self.seal, now).await?;
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(announcement)
     }
 
@@ -161,7 +161,7 @@ impl Announcements for SqlStore<Db> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let announcement = Self::apply_edit(&mut tx, &edit, &update, &audit, &self.seal, now).await?;
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(announcement)
     }
 
@@ -187,7 +187,7 @@ impl Announcements for SqlStore<Db> {
         Self::insert_activity(&mut tx, &delete, Some(id), now).await?;
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
         let announcement = Self::announcement_by_id(&mut tx, id).await?;
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(announcement)
     }
 

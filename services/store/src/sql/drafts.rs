@@ -316,7 +316,7 @@ impl Drafts for SqlStore<Db> {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(announcement)
     }
 
@@ -332,7 +332,7 @@ impl Drafts for SqlStore<Db> {
         let mut tx = self.begin_write().await?;
         Self::move_draft(&mut tx, id, transition, None, now).await?;
         let announcement = Self::apply_edit(&mut tx, &edit, &update, &audit, &self.seal, now).await?;
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(announcement)
     }
 }

@@ -101,7 +101,7 @@ impl Followers for SqlStore<Db> {
                 AuditEntry::new("system", "follow.accept", format!("account:{}", follower.account_id));
             Self::audit(&mut tx, &self.seal, &entry, now).await?;
         }
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(outcome)
     }
 

@@ -26,6 +26,8 @@ pub(crate) use json_text::JsonText;
 pub struct SqlStore<DB: sqlx::Database> {
     pool: sqlx::Pool<DB>,
     seal: AuditSeal,
+    /// Raised after every commit that queued deliveries (see `Outbox::deliveries_queued`).
+    queued: tokio::sync::Notify,
 }
 
 pub type SqliteStore = SqlStore<sqlx::Sqlite>;
@@ -33,7 +35,16 @@ pub type PgStore = SqlStore<sqlx::Postgres>;
 
 impl<DB: Dialect> SqlStore<DB> {
     pub fn new(pool: sqlx::Pool<DB>, seal: AuditSeal) -> Self {
-        Self { pool, seal }
+        Self { pool, seal, queued: tokio::sync::Notify::new() }
+    }
+
+    /// Commits a transaction that queued deliveries and then tells the delivery worker, so
+    /// that nothing waits for its next poll. Only after the commit: woken earlier, the
+    /// worker would find nothing yet and go back to sleep.
+    async fn commit_queued(&self, tx: sqlx::Transaction<'static, DB>) -> Result<()> {
+        tx.commit().await?;
+        self.queued.notify_one();
+        Ok(())
     }
 
     /// Opens a write transaction as the dialect begins one.

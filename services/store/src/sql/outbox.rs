@@ -435,4 +435,8 @@ impl Outbox for SqlStore<Db> {
         .rows_affected();
         Ok(taken == 1)
     }
+
+    async fn deliveries_queued(&self) {
+        self.queued.notified().await
+    }
 }

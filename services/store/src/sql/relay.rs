@@ -82,7 +82,7 @@ impl Relay for SqlStore<Db> {
         let stored = Self::subscriber_in(&mut tx, &s.actor_uri)
             .await?
             .ok_or_else(|| StoreError::NotFound(s.actor_uri.clone()))?;
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(stored)
     }
 
@@ -113,7 +113,7 @@ impl Relay for SqlStore<Db> {
         }
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
         let stored = Self::subscriber_in(&mut tx, actor_uri).await?;
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(stored)
     }
 
@@ -146,7 +146,7 @@ impl Relay for SqlStore<Db> {
             Self::insert_activity(&mut tx, farewell, None, now).await?;
         }
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(true)
     }
 
@@ -209,7 +209,7 @@ impl Relay for SqlStore<Db> {
         }
         let audit = audit.with_detail(serde_json::json!({ "domain": domain, "subscriptions_ended": ended }));
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(ended)
     }
 
@@ -256,7 +256,7 @@ impl Relay for SqlStore<Db> {
             let audit = audit.with_detail(serde_json::json!({ "publisher": entry }));
             Self::audit(&mut tx, &self.seal, &audit, now).await?;
         }
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(added > 0)
     }
 
@@ -278,7 +278,7 @@ impl Relay for SqlStore<Db> {
             let audit = audit.with_detail(serde_json::json!({ "publisher": entry }));
             Self::audit(&mut tx, &self.seal, &audit, now).await?;
         }
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(removed > 0)
     }
 
@@ -400,7 +400,7 @@ impl Relay for SqlStore<Db> {
         for activity in activities {
             Self::insert_activity(&mut tx, activity, None, now).await?;
         }
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(true)
     }
 }
