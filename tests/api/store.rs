@@ -454,6 +454,20 @@ async fn retention_counts_and_purges_what_expired(db: Db) {
         "nothing finished before the cutoff"
     );
 
+    // For every class, what a run counts is what the archive receives, row for row.
+    let everything: Vec<ClassCutoff> = DataClass::ALL
+        .into_iter()
+        .map(|class| ClassCutoff {
+            class,
+            org: class.per_org().then(|| "city".to_owned()),
+            cutoff: finished_at + 1,
+        })
+        .collect();
+    for (cutoff, counted) in everything.iter().zip(store.retention_plan(&everything).await.unwrap()) {
+        let archived = store.retention_rows(cutoff).await.unwrap();
+        assert_eq!(archived.len() as i64, counted.count, "{:?}: {archived:?}", cutoff.class);
+    }
+
     let applied = store.retention_apply(&cutoffs, audit("retention.apply", "run")).await.unwrap();
     assert_eq!(count(&applied), 2);
     assert_eq!(count(&store.retention_plan(&cutoffs).await.unwrap()), 0);

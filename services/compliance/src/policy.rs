@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use herold_domain::Millis;
+pub use herold_store::AtExpiry;
 use herold_store::DataClass;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -54,18 +55,6 @@ impl Retention {
             Retention::Millis(ms) => format!("{} seconds", ms / 1000),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AtExpiry {
-    Delete,
-    Anonymise,
-    /// The rows go to the archive directory first (public-records law may require offering
-    /// them to an archive), then the class's own action removes them.
-    Archive,
-    /// Nothing expires (with `retention = "while-needed"`).
-    Keep,
 }
 
 #[derive(Deserialize)]
@@ -145,23 +134,6 @@ pub struct Policies {
     /// Overrides that were clamped to the caps, and similar things an operator should see.
     #[serde(skip)]
     pub warnings: Vec<String>,
-}
-
-/// What Herold does with expired data of each class.
-pub fn action_of(class: DataClass) -> AtExpiry {
-    match class {
-        DataClass::Followers | DataClass::RelaySubscribers => AtExpiry::Keep,
-        DataClass::RetractedAnnouncements | DataClass::StaffDirectory => AtExpiry::Anonymise,
-        DataClass::RemoteActorCache
-        | DataClass::DeliveryHosts
-        | DataClass::DeliveryRecords
-        | DataClass::AuditPayloads
-        | DataClass::SecurityLog
-        | DataClass::StaffSessions
-        | DataClass::UnpublishedMedia
-        | DataClass::RelayTraffic
-        | DataClass::AbandonedDrafts => AtExpiry::Delete,
-    }
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -312,7 +284,7 @@ impl Policies {
                     ))
                 }
             }
-            let own = action_of(class);
+            let own = class.at_expiry();
             if at_expiry != own && !(at_expiry == AtExpiry::Archive && own != AtExpiry::Keep) {
                 return Err(err(
                     c.at_expiry.span(),

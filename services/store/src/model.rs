@@ -377,39 +377,37 @@ pub enum DataClass {
     AbandonedDrafts,
 }
 
+/// What happens to a data class's rows at expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AtExpiry {
+    Delete,
+    Anonymise,
+    /// The rows go to the archive directory first (public-records law may require offering
+    /// them to an archive), then the class's own action removes them.
+    Archive,
+    /// Nothing expires (with `retention = "while-needed"`).
+    Keep,
+}
+
+/// Everything else about each class is its entry in `sql/classes.rs`.
 impl DataClass {
-    pub const ALL: [DataClass; 13] = [
-        DataClass::Followers,
-        DataClass::RemoteActorCache,
-        DataClass::DeliveryRecords,
-        DataClass::AuditPayloads,
-        DataClass::RetractedAnnouncements,
-        DataClass::SecurityLog,
-        DataClass::StaffDirectory,
-        DataClass::StaffSessions,
-        DataClass::UnpublishedMedia,
-        DataClass::RelaySubscribers,
-        DataClass::RelayTraffic,
-        DataClass::AbandonedDrafts,
-        DataClass::DeliveryHosts,
-    ];
+    pub const ALL: [DataClass; crate::sql::CLASSES.len()] = {
+        let mut all = [DataClass::Followers; crate::sql::CLASSES.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = crate::sql::CLASSES[i].class;
+            i += 1;
+        }
+        all
+    };
+
+    pub(crate) fn spec(self) -> &'static crate::sql::ClassSpec {
+        &crate::sql::CLASSES[self as usize]
+    }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            DataClass::Followers => "followers",
-            DataClass::RemoteActorCache => "remote_actor_cache",
-            DataClass::DeliveryRecords => "delivery_records",
-            DataClass::AuditPayloads => "audit_payloads",
-            DataClass::RetractedAnnouncements => "retracted_announcements",
-            DataClass::SecurityLog => "security_log",
-            DataClass::StaffDirectory => "staff_directory",
-            DataClass::StaffSessions => "staff_sessions",
-            DataClass::UnpublishedMedia => "unpublished_media",
-            DataClass::RelaySubscribers => "relay_subscribers",
-            DataClass::RelayTraffic => "relay_traffic",
-            DataClass::AbandonedDrafts => "abandoned_drafts",
-            DataClass::DeliveryHosts => "delivery_hosts",
-        }
+        self.spec().name
     }
 
     pub fn parse(s: &str) -> Option<DataClass> {
@@ -418,14 +416,12 @@ impl DataClass {
 
     /// Whether the data belongs to one organisation (else it is the instance's).
     pub fn per_org(self) -> bool {
-        !matches!(
-            self,
-            DataClass::RemoteActorCache
-                | DataClass::SecurityLog
-                | DataClass::RelaySubscribers
-                | DataClass::RelayTraffic
-                | DataClass::DeliveryHosts
-        )
+        self.spec().per_org
+    }
+
+    /// What the class's own purge does to expired rows (a policy may add archiving first).
+    pub fn at_expiry(self) -> AtExpiry {
+        self.spec().at_expiry
     }
 }
 

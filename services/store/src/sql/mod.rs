@@ -17,7 +17,7 @@ mod json_text;
 mod postgres;
 mod sqlite;
 
-pub(crate) use classes::{retention_rows_sql, retention_sql};
+pub(crate) use classes::{ClassSpec, CLASSES};
 pub(crate) use dialect::Dialect;
 pub(crate) use json_text::JsonText;
 

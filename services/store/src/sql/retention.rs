@@ -5,7 +5,7 @@ use herold_domain::now_millis;
 use sqlx::Row;
 
 use super::Db;
-use crate::sql::{retention_rows_sql, retention_sql, Dialect, SqlStore};
+use crate::sql::{Dialect, SqlStore};
 use crate::*;
 
 #[async_trait]
@@ -14,8 +14,7 @@ impl Retention for SqlStore<Db> {
         let mut conn = self.pool.acquire().await?;
         let mut out = Vec::with_capacity(cutoffs.len());
         for c in cutoffs {
-            let (count, _) = retention_sql(c.class);
-            let row = sqlx::query(count)
+            let row = sqlx::query(&c.class.spec().count_sql())
                 .bind(c.cutoff)
                 .bind(c.org.as_deref().unwrap_or(""))
                 .fetch_one(&mut *conn)
@@ -31,7 +30,7 @@ impl Retention for SqlStore<Db> {
     }
 
     async fn retention_rows(&self, cutoff: &ClassCutoff) -> Result<Vec<String>> {
-        let sql = retention_rows_sql(cutoff.class).replace("{json}", Db::JSON_OBJECT);
+        let sql = cutoff.class.spec().archive_sql(Db::JSON_OBJECT);
         let rows = sqlx::query(&sql)
             .bind(cutoff.cutoff)
             .bind(cutoff.org.as_deref().unwrap_or(""))
@@ -45,9 +44,9 @@ impl Retention for SqlStore<Db> {
         let mut tx = self.begin_write().await?;
         let mut out = Vec::with_capacity(cutoffs.len());
         for c in cutoffs {
-            let (count, apply) = retention_sql(c.class);
+            let spec = c.class.spec();
             let org = c.org.as_deref().unwrap_or("");
-            let row = sqlx::query(count).bind(c.cutoff).bind(org).fetch_one(&mut *tx).await?;
+            let row = sqlx::query(&spec.count_sql()).bind(c.cutoff).bind(org).fetch_one(&mut *tx).await?;
             let counted = ClassCount {
                 class: c.class,
                 org: c.org.clone(),
@@ -55,8 +54,8 @@ impl Retention for SqlStore<Db> {
                 oldest: row.try_get("oldest")?,
             };
             if counted.count > 0 {
-                for statement in apply {
-                    sqlx::query(statement).bind(c.cutoff).bind(org).execute(&mut *tx).await?;
+                for statement in spec.purge_sql() {
+                    sqlx::query(&statement).bind(c.cutoff).bind(org).execute(&mut *tx).await?;
                 }
             }
             out.push(counted);
