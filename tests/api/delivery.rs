@@ -38,8 +38,11 @@ async fn publish_delivers_one_signed_copy_per_shared_inbox(db: Db) {
     })
     .await;
     assert_eq!((stats.pending, stats.retrying, stats.dead), (0, 0, 0));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Recorded as delivered with nothing left to send: a second copy could only come from a
+    // row still queued.
     assert_eq!(fake.received().iter().filter(|r| r.json()["type"] == "Create").count(), 1, "delivered once");
+    let queued = app.store.queue_depth(herold_domain::now_millis()).await.unwrap();
+    assert!(queued.waiting.is_empty(), "nothing queued to send again: {queued:?}");
 }
 
 async fn failures_are_retried_and_permanent_refusals_become_dead_letters(db: Db) {

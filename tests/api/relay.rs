@@ -89,7 +89,10 @@ async fn approval_and_blocks_are_the_operators(db: Db) {
     })
     .await;
     assert_eq!(pending.state, SubscriptionState::Pending);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // An Accept would have been queued in the transaction that recorded the subscription.
+    let queued = app.store.queue_depth(herold_domain::now_millis()).await.unwrap();
+    assert!(queued.waiting.is_empty(), "no Accept before approval: {queued:?}");
+    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 0, "none sent either");
     assert!(peer.received_of("Accept").await.is_empty(), "no Accept before approval");
     let approved = app.services.relay.approve(&peer.actor(), "operator").await.unwrap().expect("was pending");
     assert_eq!(approved.state, SubscriptionState::Active);

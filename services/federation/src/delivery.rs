@@ -357,7 +357,15 @@ impl Deliverer {
                 return m.scheme.unwrap_or(self.config.first_scheme);
             }
         }
-        let stored = self.store.host_state(host).await.ok().flatten();
+        let stored = match self.store.host_state(host).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                // The first scheme is a safe guess for one request; what the server takes is
+                // read again next time instead of being forgotten.
+                tracing::warn!(host, error = %e, "the server's signature scheme could not be read");
+                return self.config.first_scheme;
+            }
+        };
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
         let m = hosts.entry(host.to_owned()).or_default();
         m.known = true;

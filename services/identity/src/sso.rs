@@ -556,7 +556,15 @@ impl Providers {
     /// the browser to `after`.
     pub async fn logout_url(&self, org: &str, id_token: Option<&str>, after: &Url) -> Option<Url> {
         let p = self.orgs.get(org)?;
-        let md = self.metadata(p, false).await.ok()?;
+        let md = match self.metadata(p, false).await {
+            Ok(md) => md,
+            Err(e) => {
+                // Signing out here still ends Herold's session; only the provider's own
+                // session outlives it, which the person should hear about from the log.
+                tracing::warn!(org, error = %e, "the provider's metadata could not be fetched: no single logout");
+                return None;
+            }
+        };
         let endpoint = md.additional_metadata().end_session_endpoint.clone()?;
         let mut request = LogoutRequest::from(endpoint)
             .set_client_id(ClientId::new(p.policy.client_id.clone()))

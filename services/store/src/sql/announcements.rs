@@ -6,7 +6,7 @@ use herold_domain::{now_millis, Millis};
 use sqlx::Row;
 
 use super::Db;
-use crate::sql::{SqlStore, ANNOUNCEMENT_COLUMNS};
+use crate::sql::{JsonText, SqlStore, ANNOUNCEMENT_COLUMNS};
 use crate::*;
 
 impl SqlStore<Db> {
@@ -31,9 +31,9 @@ impl SqlStore<Db> {
         .bind(&new.summary)
         .bind(new.urgent)
         .bind(new.published_at)
-        .bind(serde_json::to_string(&new.translations).unwrap_or_else(|_| "[]".into()))
-        .bind(serde_json::to_string(&new.attachments).unwrap_or_else(|_| "[]".into()))
-        .bind(serde_json::to_string(&new.mentions).unwrap_or_else(|_| "[]".into()))
+        .bind(JsonText(&new.translations))
+        .bind(JsonText(&new.attachments))
+        .bind(JsonText(&new.mentions))
         .fetch_one(&mut **tx)
         .await?
         .try_get("id")?;
@@ -65,9 +65,9 @@ impl SqlStore<Db> {
         .bind(&edit.summary)
         .bind(edit.updated_at)
         .bind(edit.id)
-        .bind(serde_json::to_string(&edit.translations).unwrap_or_else(|_| "[]".into()))
-        .bind(serde_json::to_string(&edit.attachments).unwrap_or_else(|_| "[]".into()))
-        .bind(serde_json::to_string(&edit.mentions).unwrap_or_else(|_| "[]".into()))
+        .bind(JsonText(&edit.translations))
+        .bind(JsonText(&edit.attachments))
+        .bind(JsonText(&edit.mentions))
         .execute(&mut **tx)
         .await?
         .rows_affected();

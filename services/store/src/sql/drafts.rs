@@ -6,7 +6,7 @@ use herold_domain::{now_millis, Millis};
 use sqlx::Row;
 
 use super::Db;
-use crate::sql::{SqlStore, DRAFT_SELECT};
+use crate::sql::{JsonText, SqlStore, DRAFT_SELECT};
 use crate::*;
 
 impl SqlStore<Db> {
@@ -28,7 +28,7 @@ impl SqlStore<Db> {
         now: Millis,
     ) -> Result<()> {
         sqlx::query("UPDATE drafts SET media = $1, updated_at = $2 WHERE id = $3")
-            .bind(serde_json::to_string(media).unwrap_or_else(|_| "[]".into()))
+            .bind(JsonText(media))
             .bind(now)
             .bind(draft_id)
             .execute(&mut **tx)
@@ -98,9 +98,9 @@ impl Drafts for SqlStore<Db> {
         .bind(draft.content.publish_at)
         .bind(draft.author_id)
         .bind(now)
-        .bind(serde_json::to_string(&draft.content.translations).unwrap_or_else(|_| "[]".into()))
-        .bind(serde_json::to_string(&draft.media).unwrap_or_else(|_| "[]".into()))
-        .bind(serde_json::to_string(&draft.content.mentions).unwrap_or_else(|_| "[]".into()))
+        .bind(JsonText(&draft.content.translations))
+        .bind(JsonText(&draft.media))
+        .bind(JsonText(&draft.content.mentions))
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
@@ -249,8 +249,8 @@ impl Drafts for SqlStore<Db> {
             .bind(c.urgent)
             .bind(c.publish_at)
             .bind(id)
-            .bind(serde_json::to_string(&c.translations).unwrap_or_else(|_| "[]".into()))
-            .bind(serde_json::to_string(&c.mentions).unwrap_or_else(|_| "[]".into()))
+            .bind(JsonText(&c.translations))
+            .bind(JsonText(&c.mentions))
             .execute(&mut *tx)
             .await?;
         }

@@ -1,7 +1,6 @@
 //! `Schema` in SQL (compiled once per backend: see `sql/mod.rs`).
 
 use async_trait::async_trait;
-use sqlx::Row;
 
 use super::Db;
 use crate::sql::{Dialect, SqlStore};
@@ -20,12 +19,23 @@ impl Schema for SqlStore<Db> {
 
     async fn migrations_current(&self) -> Result<bool> {
         let migrator = Db::migrator();
+        // A database never migrated has no table yet: that is "not current", not an error;
+        // any other failure is reported as what it is.
+        let exists = match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+        {
+            Ok(_) => true,
+            Err(sqlx::Error::Database(e)) if e.message().contains("_sqlx_migrations") => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !exists {
+            return Ok(false);
+        }
         let applied: Vec<i64> =
-            sqlx::query("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
                 .fetch_all(&self.pool)
-                .await
-                .map(|rows| rows.iter().filter_map(|r| r.try_get("version").ok()).collect())
-                .unwrap_or_default();
+                .await?;
         Ok(migrator.iter().all(|m| applied.contains(&m.version)))
     }
 
