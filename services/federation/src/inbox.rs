@@ -10,6 +10,7 @@ use herold_store::{Audience, FollowOutcome, NewActivity, NewFollower, Priority, 
 use serde_json::Value;
 
 use crate::fetch::Fetcher;
+use crate::incoming::{Incoming, Undone};
 use crate::keys::PublicKey;
 use crate::rate_limit::RateLimiter;
 use crate::signatures::{parse_request_signature, RequestView};
@@ -243,57 +244,64 @@ impl Inbox {
     /// Types Herold has no use for are accepted and dropped.
     async fn act(&self, verified: Verified) -> Result<Received, FederationError> {
         let Verified { activity, actor, fresh } = verified;
-        let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
+        let incoming = Incoming::classify(&activity, &actor.uri);
         // Only a verified sender whose activity we act on is remembered.
-        if fresh && matches!(kind, "Follow" | "Undo" | "Update" | "Delete") {
+        let acted_on = match incoming {
+            Incoming::Follow { .. } | Incoming::Undo(_) | Incoming::UpdateSelf => true,
+            Incoming::DeleteSelf | Incoming::Content(_) | Incoming::Answer { .. } | Incoming::Other(_) => {
+                false
+            }
+        };
+        if fresh && acted_on {
             self.store.upsert_remote_actor(&actor).await?;
         }
-        match kind {
-            "Follow" => self.follow(&activity, &actor).await,
-            "Undo" => {
-                let object = activity.get("object").unwrap_or(&Value::Null);
-                let own_follow = object.get("type").and_then(Value::as_str) == Some("Follow")
-                    && object.get("actor").and_then(id_of) == Some(actor.uri.as_str());
-                // By the Follow's id (given alone, or in the Follow itself) only that follow
-                // ends: an old Undo replayed after the person followed again leaves the new one.
-                let follow_id = object
-                    .as_str()
-                    .or_else(|| own_follow.then(|| object.get("id").and_then(Value::as_str)).flatten());
-                if let Some(follow_id) = follow_id {
-                    let removed = self.store.remove_follow_by_id(&actor.uri, follow_id).await?;
-                    return Ok(if removed { Received::Unfollowed } else { Received::Ignored });
+        match incoming {
+            Incoming::Follow { id, object } => self.follow(&activity, id, object, &actor).await,
+            // By the Follow's id (given alone, or in the Follow itself) only that follow ends:
+            // an old Undo replayed after the person followed again leaves the new one.
+            Incoming::Undo(Undone::Id(follow_id)) => self.unfollow(&actor, follow_id).await,
+            Incoming::Undo(Undone::Follow(follow)) if follow.actor == Some(actor.uri.as_str()) => {
+                if let Some(follow_id) = follow.id {
+                    return self.unfollow(&actor, follow_id).await;
                 }
-                let target = object.get("object").and_then(id_of).and_then(|o| self.urls.username_of(o));
-                match (own_follow, target) {
-                    (true, Some(username)) => {
-                        if let Some(account) = self.store.account_by_username(&username).await? {
-                            self.store.remove_follower(account.id, &actor.uri).await?;
-                            return Ok(Received::Unfollowed);
-                        }
-                        Ok(Received::Ignored)
-                    }
-                    _ => Ok(Received::Ignored),
-                }
+                let username = follow.object.and_then(|o| self.urls.username_of(o));
+                let Some(account) = (match username {
+                    Some(username) => self.store.account_by_username(&username).await?,
+                    None => None,
+                }) else {
+                    return Ok(Received::Ignored);
+                };
+                self.store.remove_follower(account.id, &actor.uri).await?;
+                Ok(Received::Unfollowed)
             }
-            "Delete" if activity.get("object").and_then(id_of) == Some(actor.uri.as_str()) => {
+            Incoming::Undo(Undone::Follow(_) | Undone::Other(_) | Undone::Nothing) => Ok(Received::Ignored),
+            Incoming::DeleteSelf => {
                 self.store.forget_remote_actor(&actor.uri).await?;
                 Ok(Received::ActorDeleted)
             }
-            "Update" if activity.get("object").and_then(id_of) == Some(actor.uri.as_str()) => {
+            Incoming::UpdateSelf => {
                 // Take the new key from the origin, not from the activity's copy.
                 self.refresh(&actor).await?;
                 Ok(Received::ActorUpdated)
             }
-            _ => Ok(Received::Ignored),
+            Incoming::Content(_) | Incoming::Answer { .. } | Incoming::Other(_) => Ok(Received::Ignored),
         }
     }
 
-    async fn follow(&self, follow: &Value, actor: &RemoteActor) -> Result<Received, FederationError> {
-        let follow_id = follow
-            .get("id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| FederationError::Invalid("the Follow has no id".into()))?;
-        let target = follow.get("object").and_then(id_of).unwrap_or_default();
+    async fn unfollow(&self, actor: &RemoteActor, follow_id: &str) -> Result<Received, FederationError> {
+        let removed = self.store.remove_follow_by_id(&actor.uri, follow_id).await?;
+        Ok(if removed { Received::Unfollowed } else { Received::Ignored })
+    }
+
+    async fn follow(
+        &self,
+        follow: &Value,
+        id: Option<&str>,
+        target: Option<&str>,
+        actor: &RemoteActor,
+    ) -> Result<Received, FederationError> {
+        let follow_id = id.ok_or_else(|| FederationError::Invalid("the Follow has no id".into()))?;
+        let target = target.unwrap_or_default();
         let username = self
             .urls
             .username_of(target)

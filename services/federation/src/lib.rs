@@ -6,6 +6,7 @@ pub mod actor_keys;
 pub mod delivery;
 pub mod fetch;
 pub mod inbox;
+pub mod incoming;
 pub mod keys;
 pub mod metrics;
 pub mod rate_limit;

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use crate::delivery::RELAY_SIGNER;
 use crate::inbox::Verified;
+use crate::incoming::{ContentKind, FollowRef, Incoming, Undone};
 use crate::vocab::{self, PUBLIC};
 use crate::{FederationError, Urls};
 
@@ -114,33 +115,32 @@ impl Relay {
     /// came, which is what a verbatim forward sends.
     pub async fn receive(&self, verified: Verified, body: &[u8]) -> Result<RelayReceived, FederationError> {
         let Verified { activity, actor, fresh } = verified;
-        let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
-        let object = activity.get("object").unwrap_or(&Value::Null);
-        let received = match kind {
-            "Follow" => self.subscribe(&activity, &actor).await?,
+        let received = match Incoming::classify(&activity, &actor.uri) {
+            Incoming::Follow { .. } => self.subscribe(&activity, &actor).await?,
             // Undo of the subscription's Follow, embedded or by id.
-            "Undo" => {
-                if object.get("type").is_some_and(|t| t != "Follow") {
-                    return Err(FederationError::NotAccepted(
-                        "the relay inbox takes an Undo of a subscription's Follow only".into(),
-                    ));
-                }
-                let follow_id = vocab::id_of(object)
-                    .ok_or_else(|| FederationError::Invalid("the Undo names no activity".into()))?;
+            Incoming::Undo(Undone::Id(follow_id) | Undone::Follow(FollowRef { id: Some(follow_id), .. })) => {
                 self.unsubscribe(&actor.uri, Some(follow_id), true).await?
             }
+            Incoming::Undo(Undone::Follow(FollowRef { id: None, .. }) | Undone::Nothing) => {
+                return Err(FederationError::Invalid("the Undo names no activity".into()))
+            }
+            Incoming::Undo(Undone::Other(_)) => {
+                return Err(FederationError::NotAccepted(
+                    "the relay inbox takes an Undo of a subscription's Follow only".into(),
+                ))
+            }
             // The subscribing actor itself is gone.
-            "Delete" if vocab::id_of(object) == Some(actor.uri.as_str()) => {
-                self.unsubscribe(&actor.uri, None, false).await?
+            Incoming::DeleteSelf => self.unsubscribe(&actor.uri, None, false).await?,
+            // A publisher's new name or key is passed on like its posts.
+            Incoming::UpdateSelf => {
+                self.forward(ContentKind::Update.as_str(), &activity, body, &actor).await?
             }
-            "Create" | "Update" | "Delete" | "Announce" | "Move" => {
-                self.forward(kind, &activity, body, &actor).await?
-            }
+            Incoming::Content(kind) => self.forward(kind.as_str(), &activity, body, &actor).await?,
             // A subscriber answering the relay's follow-back: an Accept changes nothing, a
             // Reject ends the follow-back.
-            "Accept" | "Reject" if self.answers_our_follow(object, &actor.uri) => {
-                if kind == "Reject" {
-                    if let Some(follow_id) = vocab::id_of(object) {
+            Incoming::Answer { accepted, follow } if self.answers_our_follow(follow, &actor.uri) => {
+                if !accepted {
+                    if let Some(follow_id) = vocab::id_of(follow) {
                         let host = host_of(&actor.uri)?;
                         let audit =
                             AuditEntry::new("remote", "relay.follow_back_refused", format!("relay:{host}"))
@@ -150,12 +150,13 @@ impl Relay {
                 }
                 RelayReceived::Ignored
             }
-            other => {
+            Incoming::Answer { .. } | Incoming::Other(_) => {
+                let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
                 return Err(FederationError::NotAccepted(format!(
                     "the relay inbox takes subscriptions (Follow, Undo) and public Create, Update, Delete, \
                      Announce and Move from its publishers; a {} is not relayed",
-                    if other.is_empty() { "message without a type" } else { other },
-                )))
+                    if kind.is_empty() { "message without a type" } else { kind },
+                )));
             }
         };
         // Only a sender the relay acted on is remembered, so that its next activity needs no
