@@ -162,7 +162,7 @@ async fn announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_to
         .edit("press", &warned.public_id, herold_tests::TestApp::draft("Mit Hinweis, berichtigt"), "test")
         .await
         .unwrap();
-    assert_eq!(edited.summary.as_deref(), Some("Hinweis"));
+    assert_eq!(edited.body.summary.as_deref(), Some("Hinweis"));
     assert!(edited.updated_at.unwrap() > edited.published_at);
 
     app.services.publisher.retract("press", &first.public_id, "test", None).await.unwrap();
@@ -269,9 +269,9 @@ async fn split_domain_mentions_need_the_actors_server_to_confirm(db: Db) {
     // It does: the mention is the second server's account, delivered there.
     second.set_webfinger(json!({ "subject": address, "links": self_link(&second.actor) }));
     let a = app.publish("press", &text).await;
-    assert_eq!(a.mentions.len(), 1);
-    assert_eq!(a.mentions[0].href, second.actor);
-    assert_eq!(a.mentions[0].name, format!("@mallory@{}", first.authority()));
+    assert_eq!(a.body.mentions.len(), 1);
+    assert_eq!(a.body.mentions[0].href, second.actor);
+    assert_eq!(a.body.mentions[0].name, format!("@mallory@{}", first.authority()));
     eventually(15, "the mentioned account's server to receive the Create", || async {
         second.received().into_iter().find(|r| r.json()["type"] == "Create").map(|_| ())
     })

@@ -85,13 +85,13 @@ async fn fedify_is_mentioned_and_hashtags_have_pages(db: Db) {
         "Hinweis für {handle}: #Hochwasser und #Klima, siehe https://bfdi.example/x.\n\n#hochwasser @press"
     );
     let a = app.publish("press", &text).await;
-    assert_eq!(a.mentions.len(), 2, "the peer and our own account: {:?}", a.mentions);
+    assert_eq!(a.body.mentions.len(), 2, "the peer and our own account: {:?}", a.body.mentions);
     assert!(
-        a.content_html.contains(&format!("href=\"{peer_actor}\" class=\"u-url mention\"")),
+        a.body.content_html.contains(&format!("href=\"{peer_actor}\" class=\"u-url mention\"")),
         "{}",
-        a.content_html
+        a.body.content_html
     );
-    assert!(a.content_html.contains("class=\"mention hashtag\" rel=\"tag\">#<span>Hochwasser</span>"));
+    assert!(a.body.content_html.contains("class=\"mention hashtag\" rel=\"tag\">#<span>Hochwasser</span>"));
 
     let create = eventually(15, "Fedify, mentioned but not following, to receive the Create", || async {
         peer.received_of("Create").await.into_iter().next()

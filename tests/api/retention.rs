@@ -82,10 +82,10 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     let archived = std::fs::read_to_string(&file).unwrap();
     assert!(archived.contains("Wird zurückgezogen") && archived.lines().count() == 1, "{archived}");
     let anonymised = app.store.announcement(account.id, &gone.public_id).await.unwrap().unwrap();
-    assert_eq!((anonymised.source_text.as_str(), anonymised.content_html.as_str()), ("", ""));
+    assert_eq!((anonymised.body.source_text.as_str(), anonymised.body.content_html.as_str()), ("", ""));
     assert!(anonymised.retracted_at.is_some(), "the tombstone stays");
     let untouched = app.store.announcement(account.id, &kept.public_id).await.unwrap().unwrap();
-    assert_eq!(untouched.source_text, "Bleibt");
+    assert_eq!(untouched.body.source_text, "Bleibt");
 
     let entries = app.store.audit_entries(0, 1000).await.unwrap();
     // The scheduled run at startup is audited too, as "system".

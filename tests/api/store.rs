@@ -108,24 +108,26 @@ fn announcement(account: &Account, text: &str) -> NewAnnouncement {
     NewAnnouncement {
         public_id: uuid::Uuid::new_v4().to_string(),
         account_id: account.id,
-        source_text: text.into(),
-        content_html: format!("<p>{text}</p>"),
-        language: Some("de".into()),
-        summary: None,
         urgent: false,
         published_at: T0,
-        translations: vec![StoredTranslation {
-            language: "en".into(),
-            source_text: "Road closed".into(),
-            content_html: "<p>Road closed</p>".into(),
-        }],
-        attachments: vec![],
-        mentions: vec![Mention {
-            name: "@mayor@town.example".into(),
-            href: "https://town.example/users/mayor".into(),
-            inbox: Some("https://town.example/users/mayor/inbox".into()),
-        }],
         hashtags: vec!["strasse".into()],
+        body: AnnouncementBody {
+            source_text: text.into(),
+            content_html: format!("<p>{text}</p>"),
+            language: Some("de".into()),
+            summary: None,
+            translations: vec![StoredTranslation {
+                language: "en".into(),
+                source_text: "Road closed".into(),
+                content_html: "<p>Road closed</p>".into(),
+            }],
+            attachments: vec![],
+            mentions: vec![Mention {
+                name: "@mayor@town.example".into(),
+                href: "https://town.example/users/mayor".into(),
+                inbox: Some("https://town.example/users/mayor/inbox".into()),
+            }],
+        },
     }
 }
 
@@ -285,8 +287,8 @@ async fn an_announcement_is_published_delivered_edited_and_retracted(db: Db) {
         .await
         .unwrap();
     assert!(signalled(store).await, "nor does a publication wait for the worker's next poll");
-    assert_eq!(published.translations.len(), 1);
-    assert_eq!(published.mentions[0].href, "https://town.example/users/mayor");
+    assert_eq!(published.body.translations.len(), 1);
+    assert_eq!(published.body.mentions[0].href, "https://town.example/users/mayor");
     assert_eq!(store.announcement_count(account.id).await.unwrap(), 1);
     assert_eq!(store.tagged_announcements("strasse", 10, 0).await.unwrap().len(), 1);
     assert!(store.activity_uri_for(published.id, "Create").await.unwrap().is_some());
@@ -335,23 +337,25 @@ async fn an_announcement_is_published_delivered_edited_and_retracted(db: Db) {
         .edit_announcement(
             AnnouncementEdit {
                 id: published.id,
-                source_text: "Straße wieder frei".into(),
-                content_html: "<p>Straße wieder frei</p>".into(),
-                language: Some("de".into()),
-                summary: None,
                 updated_at: T0 + 10,
-                translations: vec![],
-                attachments: vec![],
-                mentions: vec![],
                 hashtags: vec![],
+                body: AnnouncementBody {
+                    source_text: "Straße wieder frei".into(),
+                    content_html: "<p>Straße wieder frei</p>".into(),
+                    language: Some("de".into()),
+                    summary: None,
+                    translations: vec![],
+                    attachments: vec![],
+                    mentions: vec![],
+                },
             },
             to_followers(&account, "Update"),
             audit("announcement.edit", "a"),
         )
         .await
         .unwrap();
-    assert_eq!((edited.source_text.as_str(), edited.updated_at), ("Straße wieder frei", Some(T0 + 10)));
-    assert!(edited.translations.is_empty());
+    assert_eq!((edited.body.source_text.as_str(), edited.updated_at), ("Straße wieder frei", Some(T0 + 10)));
+    assert!(edited.body.translations.is_empty());
 
     let retracted = store
         .retract_announcement(

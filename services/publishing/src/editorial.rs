@@ -7,8 +7,8 @@ use std::sync::Arc;
 use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
 use herold_domain::{now_millis, AltText, Millis};
 use herold_store::{
-    staff_actor, Announcement, AuditEntry, DraftContent, DraftKind, DraftRecord, DraftTranslation, MediaInfo,
-    NewDraft, NewMedia, StepDetails, Store, StoreError,
+    staff_actor, Account, Announcement, AuditEntry, DataClass, DeliveryStats, DraftContent, DraftKind,
+    DraftRecord, DraftTranslation, MediaInfo, NewDraft, NewMedia, StepDetails, Store, StoreError,
 };
 use serde_json::json;
 
@@ -52,9 +52,28 @@ impl StaffActor {
 pub trait OrgRules: Send + Sync {
     /// Whether a second person must approve the account's drafts.
     fn four_eyes(&self, org: &str, account: &str) -> bool;
-    /// Drafts nobody finished (`abandoned_drafts`) last changed before this are expired:
-    /// hidden at once, purged by the next retention run.
-    fn abandoned_drafts_since(&self, org: &str, now: Millis) -> Millis;
+    /// Records of `class` (of `org`, or the instance's without one) from before this have
+    /// expired: hidden from every reader at once, purged by the next retention run.
+    fn visible_since(&self, class: DataClass, org: Option<&str>, now: Millis) -> Millis;
+}
+
+/// What a member of staff sees first: the accounts they write for, their own unfinished
+/// submissions, what waits for approval, what is scheduled, and what went out lately.
+pub struct Dashboard {
+    pub accounts: Vec<Account>,
+    pub mine: Vec<DraftRecord>,
+    pub queue: Vec<DraftRecord>,
+    pub scheduled: Vec<DraftRecord>,
+    pub recent: Vec<DraftRecord>,
+}
+
+/// A published announcement and how far it got.
+pub struct AnnouncementStatus {
+    pub account: Account,
+    pub announcement: Announcement,
+    pub stats: DeliveryStats,
+    /// The submissions that published or changed it, oldest first.
+    pub drafts: Vec<DraftRecord>,
 }
 
 #[derive(Clone)]
@@ -119,21 +138,76 @@ impl Editorial {
     /// An account of the person's own organisation; others' accounts do not exist for them.
     /// Nor does `@transparency`, whose posts are the audit trail's checkpoints and nobody's
     /// words, even for the operator's staff.
-    async fn own_account(
-        &self,
-        who: &StaffActor,
-        username: &str,
-    ) -> Result<herold_store::Account, PublishError> {
+    pub async fn account(&self, org: &str, username: &str) -> Result<Account, PublishError> {
         match self.store.account_by_username(username).await? {
-            Some(a) if a.org_slug == who.org && a.username != crate::TRANSPARENCY_ACCOUNT => Ok(a),
+            Some(a) if a.org_slug == org && a.username != crate::TRANSPARENCY_ACCOUNT => Ok(a),
             _ => Err(PublishError::UnknownAccount(username.to_owned())),
         }
+    }
+
+    /// The accounts the organisation's staff write for (`@transparency` is nobody's).
+    pub async fn accounts(&self, org: &str) -> Result<Vec<Account>, PublishError> {
+        Ok(self
+            .store
+            .list_accounts()
+            .await?
+            .into_iter()
+            .filter(|a| a.org_slug == org && a.username != crate::TRANSPARENCY_ACCOUNT)
+            .collect())
+    }
+
+    /// What a member of staff sees first. Their own unfinished submissions are listed while
+    /// within their retention.
+    pub async fn dashboard(&self, who: &StaffActor) -> Result<Dashboard, PublishError> {
+        let open = [DraftState::Draft, DraftState::Rejected, DraftState::Submitted];
+        let now = now_millis();
+        let mine = self
+            .store
+            .drafts(&who.org, &open, 100)
+            .await?
+            .into_iter()
+            .filter(|d| d.author_id == who.id && self.visible(d, now))
+            .collect();
+        Ok(Dashboard {
+            accounts: self.accounts(&who.org).await?,
+            mine,
+            queue: self.store.drafts(&who.org, &[DraftState::Submitted], 100).await?,
+            scheduled: self.store.drafts(&who.org, &[DraftState::Approved], 100).await?,
+            recent: self.store.drafts(&who.org, &[DraftState::Published], 10).await?,
+        })
+    }
+
+    /// A published (or retracted) announcement of the organisation, how far its deliveries
+    /// got and the submissions behind it, each as far as its retention still shows it.
+    pub async fn announcement_status(
+        &self,
+        org: &str,
+        username: &str,
+        public_id: &str,
+    ) -> Result<AnnouncementStatus, PublishError> {
+        let account = self.account(org, username).await?;
+        let announcement = self
+            .store
+            .announcement(account.id, public_id)
+            .await?
+            .ok_or_else(|| PublishError::UnknownAnnouncement(public_id.to_owned()))?;
+        let now = now_millis();
+        let since = self.rules.visible_since(DataClass::DeliveryRecords, Some(&account.org_slug), now);
+        let stats = self.store.delivery_stats_since(Some(announcement.id), since).await?;
+        let drafts = self
+            .store
+            .drafts_of_announcement(announcement.id)
+            .await?
+            .into_iter()
+            .filter(|d| self.visible(d, now))
+            .collect();
+        Ok(AnnouncementStatus { account, announcement, stats, drafts })
     }
 
     /// Whether a draft is still within its retention (only unfinished ones expire).
     pub fn visible(&self, d: &DraftRecord, now: Millis) -> bool {
         !matches!(d.state, DraftState::Draft | DraftState::Rejected | DraftState::Withdrawn)
-            || d.updated_at >= self.rules.abandoned_drafts_since(&d.org_slug, now)
+            || d.updated_at >= self.rules.visible_since(DataClass::AbandonedDrafts, Some(&d.org_slug), now)
     }
 
     /// A submission of the person's own organisation.
@@ -154,13 +228,13 @@ impl Editorial {
         edit_of: Option<&str>,
     ) -> Result<DraftRecord, PublishError> {
         who.require(Role::Author)?;
-        let account = self.own_account(who, username).await?;
+        let account = self.account(&who.org, username).await?;
         self.publisher.resolve_mentions(&mut draft).await?;
         // A change starts with the announcement's images.
         let (announcement_id, media) = match edit_of {
             Some(public_id) => {
                 let current = self.publisher.existing(&account, public_id).await?;
-                (Some(current.id), current.attachments)
+                (Some(current.id), current.body.attachments)
             }
             None => (None, Vec::new()),
         };
@@ -427,7 +501,7 @@ impl Editorial {
         if reason.is_empty() {
             return Err(PublishError::Incomplete("give a reason for the retraction"));
         }
-        self.own_account(who, username).await?;
+        self.account(&who.org, username).await?;
         self.publisher.retract(username, public_id, &who.audit_name(), Some(reason)).await
     }
 }

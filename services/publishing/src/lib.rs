@@ -9,14 +9,14 @@ mod render;
 
 use std::sync::Arc;
 
-use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Summary, Translations};
+use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Millis, Summary, Translations};
 use herold_federation::fetch::Fetcher;
 use herold_federation::relay;
 use herold_federation::vocab::{self, PUBLIC};
 use herold_federation::{FederationError, Urls};
 use herold_store::{
-    Account, Announcement, AnnouncementEdit, Audience, AuditEntry, MediaInfo, Mention, NewActivity,
-    NewAnnouncement, Priority, Store, StoreError, StoredTranslation,
+    Account, Announcement, AnnouncementBody, AnnouncementEdit, Audience, AuditEntry, MediaInfo, Mention,
+    NewActivity, NewAnnouncement, Priority, Store, StoreError, StoredTranslation,
 };
 use serde_json::{json, Value};
 
@@ -108,15 +108,18 @@ impl Draft {
         std::iter::once(self.text.as_str()).chain(self.translations.iter().map(|(_, t)| t.as_str()))
     }
 
-    fn stored_translations(&self, urls: &Urls) -> Vec<StoredTranslation> {
-        self.translations
-            .iter()
-            .map(|(language, text)| StoredTranslation {
-                language: language.to_string(),
-                source_text: text.as_str().to_owned(),
-                content_html: render_text(text.as_str(), urls, &self.mentions),
-            })
-            .collect()
+    /// What followers get of this text: the HTML of every language version, with the
+    /// mentions linked. The language stays as written (`None` if the author gave none).
+    pub fn render(&self, urls: &Urls) -> AnnouncementBody {
+        render_body(
+            urls,
+            self.text.as_str(),
+            self.language.as_ref().map(|l| l.to_string()),
+            self.summary.as_ref().map(|s| s.as_str().to_owned()),
+            self.translations.iter().map(|(language, text)| (language.to_string(), text.as_str())),
+            self.attachments.clone(),
+            self.mentions.clone(),
+        )
     }
 
     fn hashtags(&self) -> Vec<String> {
@@ -253,43 +256,21 @@ impl Publisher {
         account: &Account,
         draft: Draft,
     ) -> (NewAnnouncement, Vec<NewActivity>) {
+        let mut body = draft.render(&self.urls);
+        // Every Note names its language: the draft's, or else the account's.
+        body.language.get_or_insert_with(|| account.language.clone());
         let new = NewAnnouncement {
-            translations: draft.stored_translations(&self.urls),
-            attachments: draft.attachments.clone(),
-            mentions: draft.mentions.clone(),
-            hashtags: draft.hashtags(),
             public_id: uuid::Uuid::new_v4().to_string(),
             account_id: account.id,
-            content_html: render_text(draft.text.as_str(), &self.urls, &draft.mentions),
-            source_text: draft.text.as_str().to_owned(),
-            // Every Note names its language: the draft's, or else the account's.
-            language: Some(
-                draft.language.as_ref().map_or_else(|| account.language.clone(), |l| l.to_string()),
-            ),
-            summary: draft.summary.as_ref().map(|s| s.as_str().to_owned()),
             urgent: draft.urgent,
             published_at: now_millis(),
-        };
-        let preview = Announcement {
-            id: 0,
-            public_id: new.public_id.clone(),
-            account_id: account.id,
-            source_text: new.source_text.clone(),
-            content_html: new.content_html.clone(),
-            language: new.language.clone(),
-            summary: new.summary.clone(),
-            urgent: new.urgent,
-            published_at: new.published_at,
-            updated_at: None,
-            retracted_at: None,
-            translations: new.translations.clone(),
-            attachments: new.attachments.clone(),
-            mentions: new.mentions.clone(),
+            hashtags: draft.hashtags(),
+            body,
         };
         let create = self.activity(
             account,
             "Create",
-            note(&self.urls, account, &preview),
+            note_of(&self.urls, account, &new.public_id, new.published_at, None, &new.body),
             new.urgent,
             None,
             draft.mentioned_inboxes(),
@@ -333,25 +314,11 @@ impl Publisher {
     ) -> (AnnouncementEdit, NewActivity) {
         // Mastodon ignores an Update whose `updated` is not newer than the last one it saw.
         let updated_at = now_millis().max(current.updated_at.unwrap_or(current.published_at) + 1000);
-        let edit = AnnouncementEdit {
-            translations: draft.stored_translations(&self.urls),
-            attachments: draft.attachments.clone(),
-            mentions: draft.mentions.clone(),
-            hashtags: draft.hashtags(),
-            id: current.id,
-            content_html: render_text(draft.text.as_str(), &self.urls, &draft.mentions),
-            source_text: draft.text.as_str().to_owned(),
-            language: draft.language.as_ref().map(|l| l.to_string()).or(current.language.clone()),
-            summary: draft.summary.as_ref().map(|s| s.as_str().to_owned()).or(current.summary.clone()),
-            updated_at,
-        };
-        current.content_html = edit.content_html.clone();
-        current.source_text = edit.source_text.clone();
-        current.language = edit.language.clone();
-        current.summary = edit.summary.clone();
-        current.translations = edit.translations.clone();
-        current.attachments = edit.attachments.clone();
-        let previous = std::mem::replace(&mut current.mentions, edit.mentions.clone());
+        let mut body = draft.render(&self.urls);
+        body.language = body.language.or(current.body.language.clone());
+        body.summary = body.summary.or(current.body.summary.clone());
+        let edit = AnnouncementEdit { id: current.id, updated_at, hashtags: draft.hashtags(), body };
+        let previous = std::mem::replace(&mut current.body, edit.body.clone()).mentions;
         current.updated_at = Some(updated_at);
         let update = self.activity(
             account,
@@ -386,7 +353,7 @@ impl Publisher {
             vocab::tombstone(&url, at),
             current.urgent,
             Some(current.id),
-            inboxes_of(&current.mentions),
+            inboxes_of(&current.body.mentions),
         );
         let audit = AuditEntry::new(by, "announcement.retract", format!("announcement:{public_id}"))
             .in_org(&account.org_slug)
@@ -429,23 +396,35 @@ impl Publisher {
 
 /// An announcement as a public `Note` (Mastodon shows `Article` as a bare link).
 pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
-    let url = urls.announcement(&account.username, &a.public_id);
+    note_of(urls, account, &a.public_id, a.published_at, a.updated_at, &a.body)
+}
+
+/// The `Note` of an announcement that may not be stored yet.
+fn note_of(
+    urls: &Urls,
+    account: &Account,
+    public_id: &str,
+    published: Millis,
+    updated: Option<Millis>,
+    body: &AnnouncementBody,
+) -> Value {
+    let url = urls.announcement(&account.username, public_id);
     let mut note = json!({
         "id": url,
         "type": "Note",
         "attributedTo": urls.actor(&account.username),
-        "content": a.content_html,
-        "published": herold_domain::format_rfc3339(a.published_at),
+        "content": body.content_html,
+        "published": herold_domain::format_rfc3339(published),
         "url": url,
         "to": [PUBLIC],
         "cc": std::iter::once(urls.followers(&account.username))
-            .chain(a.mentions.iter().map(|m| m.href.clone()))
+            .chain(body.mentions.iter().map(|m| m.href.clone()))
             .collect::<Vec<_>>(),
-        "sensitive": a.summary.is_some(),
+        "sensitive": body.summary.is_some(),
     });
-    let texts =
-        std::iter::once(a.source_text.as_str()).chain(a.translations.iter().map(|t| t.source_text.as_str()));
-    let tags: Vec<Value> = a
+    let texts = std::iter::once(body.source_text.as_str())
+        .chain(body.translations.iter().map(|t| t.source_text.as_str()));
+    let tags: Vec<Value> = body
         .mentions
         .iter()
         .map(|m| json!({ "type": "Mention", "href": m.href, "name": m.name }))
@@ -456,19 +435,19 @@ pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
     if !tags.is_empty() {
         note["tag"] = Value::Array(tags);
     }
-    if let Some(lang) = &a.language {
+    if let Some(lang) = &body.language {
         let mut map = serde_json::Map::new();
-        map.insert(lang.clone(), Value::String(a.content_html.clone()));
-        for t in &a.translations {
+        map.insert(lang.clone(), Value::String(body.content_html.clone()));
+        for t in &body.translations {
             map.insert(t.language.clone(), Value::String(t.content_html.clone()));
         }
         note["contentMap"] = Value::Object(map);
     }
-    if let Some(summary) = &a.summary {
+    if let Some(summary) = &body.summary {
         note["summary"] = Value::String(summary.clone());
     }
-    if !a.attachments.is_empty() {
-        note["attachment"] = a
+    if !body.attachments.is_empty() {
+        note["attachment"] = body
             .attachments
             .iter()
             .map(|m| {
@@ -483,7 +462,7 @@ pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
             })
             .collect();
     }
-    if let Some(updated) = a.updated_at {
+    if let Some(updated) = updated {
         note["updated"] = Value::String(herold_domain::format_rfc3339(updated));
     }
     note
@@ -500,8 +479,8 @@ pub async fn backfill_tags(store: &dyn Store) -> Result<usize, PublishError> {
         let Some(last) = page.last() else { return Ok(placed) };
         after = last.id;
         for a in &page {
-            let texts = std::iter::once(a.source_text.as_str())
-                .chain(a.translations.iter().map(|t| t.source_text.as_str()));
+            let texts = std::iter::once(a.body.source_text.as_str())
+                .chain(a.body.translations.iter().map(|t| t.source_text.as_str()));
             let tags: Vec<String> = render::hashtags(texts).into_iter().map(|(_, lower)| lower).collect();
             if !tags.is_empty() {
                 store.set_announcement_tags(a.id, &tags).await?;
@@ -529,5 +508,34 @@ fn unresolved(e: &FederationError) -> &'static str {
         FederationError::Fetch(_) => "its server could not be reached; check the address or try again later",
         FederationError::Refused(_) => "that server may not be contacted from here",
         _ => "its server's answer was not usable",
+    }
+}
+
+/// The body of an announcement from its parts: a draft being published, or one shown for
+/// review before it is.
+pub fn render_body<'a>(
+    urls: &Urls,
+    text: &str,
+    language: Option<String>,
+    summary: Option<String>,
+    translations: impl IntoIterator<Item = (String, &'a str)>,
+    attachments: Vec<MediaInfo>,
+    mentions: Vec<Mention>,
+) -> AnnouncementBody {
+    AnnouncementBody {
+        source_text: text.to_owned(),
+        content_html: render_text(text, urls, &mentions),
+        language,
+        summary,
+        translations: translations
+            .into_iter()
+            .map(|(language, text)| StoredTranslation {
+                language,
+                source_text: text.to_owned(),
+                content_html: render_text(text, urls, &mentions),
+            })
+            .collect(),
+        attachments,
+        mentions,
     }
 }

@@ -1,10 +1,10 @@
 //! Public pages: semantic, accessible HTML with no scripts and no third-party assets, and
 //! an Atom feed per account. Styling comes from one local stylesheet so a strict CSP holds.
 
-use herold_domain::format_rfc3339;
+use herold_domain::{format_rfc3339, Millis};
 use herold_federation::vocab::escape_html;
 use herold_federation::Urls;
-use herold_store::{Account, Announcement};
+use herold_store::{Account, Announcement, AnnouncementBody, DraftRecord};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 pub const STYLESHEET: &str = include_str!("site.css");
@@ -60,18 +60,18 @@ pub fn home(tr: Texts<'_>, urls: &Urls, accounts: &[Account]) -> String {
     )
 }
 
-fn images(urls: &Urls, a: &Announcement) -> Markup {
+fn images(urls: &Urls, body: &AnnouncementBody) -> Markup {
     html! {
-        @for m in &a.attachments {
+        @for m in &body.attachments {
             img.attachment src=(urls.media(&m.public_id)) alt=(m.alt_text) width=(m.width) height=(m.height) loading="lazy";
         }
     }
 }
 
 /// Further language versions, each marked with its language for screen readers.
-fn translations(a: &Announcement) -> Markup {
+fn translations(body: &AnnouncementBody) -> Markup {
     html! {
-        @for t in &a.translations {
+        @for t in &body.translations {
             div.translation lang=(t.language) {
                 p.meta { "[" (t.language) "]" }
                 div.content { (PreEscaped(&t.content_html)) }
@@ -80,7 +80,7 @@ fn translations(a: &Announcement) -> Markup {
     }
 }
 
-/// One announcement as followers see it (also the staff preview).
+/// One announcement as followers see it.
 pub fn announcement_article(
     tr: Texts<'_>,
     urls: &Urls,
@@ -88,23 +88,67 @@ pub fn announcement_article(
     a: &Announcement,
     heading: bool,
 ) -> Markup {
-    let url = urls.announcement(&account.username, &a.public_id);
+    let shown = Shown {
+        public_id: &a.public_id,
+        urgent: a.urgent,
+        published_at: a.published_at,
+        updated_at: a.updated_at,
+        body: &a.body,
+    };
+    article(tr, urls, account, &shown, heading)
+}
+
+/// A submission as followers will see it once it is published: what an approver reviews.
+/// An edit shows under the address of the announcement it changes.
+pub fn draft_preview(tr: Texts<'_>, urls: &Urls, account: &Account, d: &DraftRecord) -> Markup {
+    let c = &d.content;
+    let body = crate::render_body(
+        urls,
+        &c.source_text,
+        c.language.clone(),
+        c.summary.clone(),
+        c.translations.iter().map(|t| (t.language.clone(), t.text.as_str())),
+        d.media.clone(),
+        c.mentions.clone(),
+    );
+    let shown = Shown {
+        public_id: d.announcement_public_id.as_deref().unwrap_or(&d.public_id),
+        urgent: c.urgent,
+        published_at: c.publish_at.unwrap_or(d.updated_at),
+        updated_at: None,
+        body: &body,
+    };
+    article(tr, urls, account, &shown, false)
+}
+
+/// What an article shows: a published announcement, or a submission before it is.
+struct Shown<'a> {
+    public_id: &'a str,
+    urgent: bool,
+    published_at: Millis,
+    updated_at: Option<Millis>,
+    body: &'a AnnouncementBody,
+}
+
+fn article(tr: Texts<'_>, urls: &Urls, account: &Account, a: &Shown<'_>, heading: bool) -> Markup {
+    let url = urls.announcement(&account.username, a.public_id);
+    let body = a.body;
     html! {
-        article.announcement lang=[a.language.as_deref()] {
+        article.announcement lang=[body.language.as_deref()] {
             @if heading {
                 h1 { (tr("pub_announcement_by")) " " (account.display_name) }
             }
-            @if let Some(summary) = &a.summary {
+            @if let Some(summary) = &body.summary {
                 details {
                     summary { (summary) }
-                    div.content { (PreEscaped(&a.content_html)) }
-                    (images(urls, a))
-                    (translations(a))
+                    div.content { (PreEscaped(&body.content_html)) }
+                    (images(urls, body))
+                    (translations(body))
                 }
             } @else {
-                div.content { (PreEscaped(&a.content_html)) }
-                (images(urls, a))
-                (translations(a))
+                div.content { (PreEscaped(&body.content_html)) }
+                (images(urls, body))
+                (translations(body))
             }
             p.meta {
                 @if a.urgent { strong.urgent { (tr("pub_urgent")) } " · " }
@@ -246,10 +290,9 @@ pub fn atom(urls: &Urls, account: &Account, items: &[Announcement]) -> String {
     ));
     for a in items {
         let url = urls.announcement(&account.username, &a.public_id);
-        let title: String = a
-            .summary
-            .clone()
-            .unwrap_or_else(|| a.source_text.lines().next().unwrap_or_default().chars().take(80).collect());
+        let title: String = a.body.summary.clone().unwrap_or_else(|| {
+            a.body.source_text.lines().next().unwrap_or_default().chars().take(80).collect()
+        });
         out.push_str(&format!(
             "<entry>\n<id>{}</id>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<published>{}</published>\n<updated>{}</updated>\n<content type=\"html\">{}</content>\n</entry>\n",
             escape_html(&url),
@@ -257,7 +300,7 @@ pub fn atom(urls: &Urls, account: &Account, items: &[Announcement]) -> String {
             escape_html(&url),
             format_rfc3339(a.published_at),
             format_rfc3339(a.updated_at.unwrap_or(a.published_at)),
-            escape_html(&a.content_html),
+            escape_html(&a.body.content_html),
         ));
     }
     out.push_str("</feed>\n");

@@ -36,6 +36,15 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// For reads within an organisation: an account or announcement it does not have is a
+    /// plain "not found", whether it exists elsewhere or nowhere.
+    pub fn unknown_is_not_found(e: PublishError) -> ApiError {
+        match e {
+            PublishError::UnknownAccount(_) | PublishError::UnknownAnnouncement(_) => ApiError::NotFound,
+            e => e.into(),
+        }
+    }
+
     pub fn safe_message(&self) -> String {
         match self {
             ApiError::BadRequest(m) => m.clone(),

@@ -57,8 +57,13 @@ impl OrgRules for PolicyRules {
         self.0.orgs.get(org).is_none_or(|p| p.workflow.four_eyes_for(account))
     }
 
-    fn abandoned_drafts_since(&self, org: &str, now: herold_domain::Millis) -> herold_domain::Millis {
-        self.0.visible_since(DataClass::AbandonedDrafts, Some(org), now)
+    fn visible_since(
+        &self,
+        class: DataClass,
+        org: Option<&str>,
+        now: herold_domain::Millis,
+    ) -> herold_domain::Millis {
+        self.0.visible_since(class, org, now)
     }
 }
 

@@ -127,35 +127,41 @@ pub struct StoredTranslation {
     pub content_html: String,
 }
 
+/// What an announcement says, in every language, with its images and the accounts it
+/// mentions: the same for a new announcement, an edit and a stored one, so a new column of
+/// content is one field here.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AnnouncementBody {
+    pub source_text: String,
+    pub content_html: String,
+    pub language: Option<String>,
+    /// The content warning.
+    pub summary: Option<String>,
+    #[sqlx(try_from = "crate::sql::JsonText<Vec<StoredTranslation>>")]
+    pub translations: Vec<StoredTranslation>,
+    #[sqlx(try_from = "crate::sql::JsonText<Vec<MediaInfo>>")]
+    pub attachments: Vec<MediaInfo>,
+    #[sqlx(try_from = "crate::sql::JsonText<Vec<Mention>>")]
+    pub mentions: Vec<Mention>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewAnnouncement {
     pub public_id: String,
     pub account_id: i64,
-    pub source_text: String,
-    pub content_html: String,
-    pub language: Option<String>,
-    pub summary: Option<String>,
     pub urgent: bool,
     pub published_at: Millis,
-    pub translations: Vec<StoredTranslation>,
-    pub attachments: Vec<MediaInfo>,
-    pub mentions: Vec<Mention>,
     /// Lower case, without '#', for the tag pages.
     pub hashtags: Vec<String>,
+    pub body: AnnouncementBody,
 }
 
 #[derive(Debug, Clone)]
 pub struct AnnouncementEdit {
     pub id: i64,
-    pub source_text: String,
-    pub content_html: String,
-    pub language: Option<String>,
-    pub summary: Option<String>,
     pub updated_at: Millis,
-    pub translations: Vec<StoredTranslation>,
-    pub attachments: Vec<MediaInfo>,
-    pub mentions: Vec<Mention>,
     pub hashtags: Vec<String>,
+    pub body: AnnouncementBody,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -163,20 +169,12 @@ pub struct Announcement {
     pub id: i64,
     pub public_id: String,
     pub account_id: i64,
-    pub source_text: String,
-    pub content_html: String,
-    pub language: Option<String>,
-    pub summary: Option<String>,
     pub urgent: bool,
     pub published_at: Millis,
     pub updated_at: Option<Millis>,
     pub retracted_at: Option<Millis>,
-    #[sqlx(try_from = "crate::sql::JsonText<Vec<StoredTranslation>>")]
-    pub translations: Vec<StoredTranslation>,
-    #[sqlx(try_from = "crate::sql::JsonText<Vec<MediaInfo>>")]
-    pub attachments: Vec<MediaInfo>,
-    #[sqlx(try_from = "crate::sql::JsonText<Vec<Mention>>")]
-    pub mentions: Vec<Mention>,
+    #[sqlx(flatten)]
+    pub body: AnnouncementBody,
 }
 
 /// An account a text mentions, resolved when the text was written, so that approving and

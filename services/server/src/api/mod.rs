@@ -119,11 +119,10 @@ fn draft_json(s: &Services, d: &DraftRecord) -> Value {
 #[get("/accounts")]
 pub async fn accounts(s: web::Data<Services>, client: ApiClient) -> Result<HttpResponse, ApiError> {
     let accounts: Vec<Value> = s
-        .store
-        .list_accounts()
+        .editorial
+        .accounts(&client.0.org)
         .await?
         .into_iter()
-        .filter(|a| a.org_slug == client.0.org && a.username != crate::state::TRANSPARENCY_ACCOUNT)
         .map(|a| json!({ "username": a.username, "name": a.display_name, "url": s.urls.actor(&a.username) }))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "accounts": accounts })))
@@ -219,17 +218,12 @@ pub async fn announcement(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (username, id) = path.into_inner();
-    let account = match s.store.account_by_username(&username).await? {
-        Some(a) if a.org_slug == client.0.org && a.username != crate::state::TRANSPARENCY_ACCOUNT => a,
-        _ => return Err(ApiError::NotFound),
-    };
-    let a = s.store.announcement(account.id, &id).await?.ok_or(ApiError::NotFound)?;
-    let since = s.policies.visible_since(
-        herold_store::DataClass::DeliveryRecords,
-        Some(&account.org_slug),
-        herold_domain::now_millis(),
-    );
-    let stats = s.store.delivery_stats_since(Some(a.id), since).await?;
+    let status = s
+        .editorial
+        .announcement_status(&client.0.org, &username, &id)
+        .await
+        .map_err(ApiError::unknown_is_not_found)?;
+    let (account, a, stats) = (status.account, status.announcement, status.stats);
     Ok(HttpResponse::Ok().json(json!({
         "id": a.public_id,
         "url": s.urls.announcement(&account.username, &a.public_id),

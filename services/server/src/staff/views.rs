@@ -511,7 +511,7 @@ pub fn account(
             ul {
                 @for a in announcements {
                     li {
-                        a href={ "/staff/accounts/" (account.username) "/announcements/" (a.public_id) } { (excerpt(&a.source_text)) }
+                        a href={ "/staff/accounts/" (account.username) "/announcements/" (a.public_id) } { (excerpt(&a.body.source_text)) }
                         " — " (when(a.published_at))
                     }
                 }

@@ -5,68 +5,39 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use herold_domain::workflow::{DraftState, Step};
+use herold_domain::workflow::Step;
 use herold_domain::{format_rfc3339, DomainError, Millis};
-use herold_publishing::pages::announcement_article;
-use herold_publishing::{media, render_text, Draft, PublishError};
-use herold_store::{Account, Announcement, DraftRecord, StoredTranslation};
+use herold_publishing::editorial::AnnouncementStatus;
+use herold_publishing::pages::{announcement_article, draft_preview};
+use herold_publishing::{media, Draft, PublishError};
+use herold_store::{Account, DraftRecord};
 use serde::Deserialize;
 
-use super::i18n::Lang;
 use super::views::{self, ComposeForm, Dashboard, DraftPage};
 use super::{see_other, Staff};
 use crate::error::ApiError;
 use crate::state::Services;
 
-/// The accounts staff of `org` write for: the system's `@transparency` is none of them.
 async fn org_accounts(s: &Services, org: &str) -> Result<Vec<Account>, ApiError> {
-    Ok(s.store
-        .list_accounts()
-        .await?
-        .into_iter()
-        .filter(|a| a.org_slug == org && a.username != crate::state::TRANSPARENCY_ACCOUNT)
-        .collect())
+    Ok(s.editorial.accounts(org).await?)
 }
 
 async fn own_account(s: &Services, staff: &Staff, username: &str) -> Result<Account, ApiError> {
-    match s.store.account_by_username(username).await? {
-        Some(a)
-            if a.org_slug == staff.session.staff.org_slug
-                && a.username != crate::state::TRANSPARENCY_ACCOUNT =>
-        {
-            Ok(a)
-        }
-        _ => Err(ApiError::NotFound),
-    }
+    s.editorial.account(&staff.session.staff.org_slug, username).await.map_err(ApiError::unknown_is_not_found)
 }
 
 #[get("/staff")]
 pub async fn dashboard(s: web::Data<Services>, staff: Staff) -> HttpResponse {
     let result = async {
-        let org = &staff.session.staff.org_slug;
-        let accounts = org_accounts(&s, org).await?;
-        let me = staff.session.staff.id;
-        let open = [DraftState::Draft, DraftState::Rejected, DraftState::Submitted];
-        // Expired unfinished drafts are gone for readers before the retention run removes them.
-        let now = herold_domain::now_millis();
-        let mine: Vec<DraftRecord> = s
-            .store
-            .drafts(org, &open, 100)
-            .await?
-            .into_iter()
-            .filter(|d| d.author_id == me && s.editorial.visible(d, now))
-            .collect();
-        let queue = s.store.drafts(org, &[DraftState::Submitted], 100).await?;
-        let scheduled = s.store.drafts(org, &[DraftState::Approved], 100).await?;
-        let recent = s.store.drafts(org, &[DraftState::Published], 10).await?;
+        let d = s.editorial.dashboard(&staff.actor()).await?;
         let body = views::dashboard(
             &staff.viewer(),
             Dashboard {
-                accounts: &accounts,
-                mine: &mine,
-                queue: &queue,
-                scheduled: &scheduled,
-                recent: &recent,
+                accounts: &d.accounts,
+                mine: &d.mine,
+                queue: &d.queue,
+                scheduled: &d.scheduled,
+                recent: &d.recent,
             },
         );
         Ok(staff.page(&s, StatusCode::OK, body))
@@ -96,12 +67,12 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
         let form = ComposeForm {
             accounts: &accounts,
             account: q.account.as_deref().unwrap_or(""),
-            text: current.as_ref().map_or("", |a| a.source_text.as_str()),
-            language: current.as_ref().and_then(|a| a.language.as_deref()).unwrap_or(staff.lang.code()),
-            summary: current.as_ref().and_then(|a| a.summary.as_deref()).unwrap_or(""),
+            text: current.as_ref().map_or("", |a| a.body.source_text.as_str()),
+            language: current.as_ref().and_then(|a| a.body.language.as_deref()).unwrap_or(staff.lang.code()),
+            summary: current.as_ref().and_then(|a| a.body.summary.as_deref()).unwrap_or(""),
             urgent: current.as_ref().is_some_and(|a| a.urgent),
             publish_at: "",
-            versions: versions(current.as_ref().map_or(&[][..], |a| &a.translations[..]), |t| {
+            versions: versions(current.as_ref().map_or(&[][..], |a| &a.body.translations[..]), |t| {
                 (t.language.as_str(), t.source_text.as_str())
             }),
             draft: None,
@@ -233,35 +204,6 @@ pub async fn create(
     staff.respond(&s, result)
 }
 
-fn draft_preview(s: &Services, lang: Lang, account: &Account, d: &DraftRecord) -> maud::Markup {
-    let preview = Announcement {
-        id: 0,
-        public_id: d.announcement_public_id.clone().unwrap_or_else(|| d.public_id.clone()),
-        account_id: account.id,
-        source_text: d.content.source_text.clone(),
-        content_html: render_text(&d.content.source_text, &s.urls, &d.content.mentions),
-        language: d.content.language.clone(),
-        summary: d.content.summary.clone(),
-        urgent: d.content.urgent,
-        published_at: d.content.publish_at.unwrap_or(d.updated_at),
-        updated_at: None,
-        retracted_at: None,
-        translations: d
-            .content
-            .translations
-            .iter()
-            .map(|t| StoredTranslation {
-                language: t.language.clone(),
-                source_text: t.text.clone(),
-                content_html: render_text(&t.text, &s.urls, &d.content.mentions),
-            })
-            .collect(),
-        attachments: d.media.clone(),
-        mentions: d.content.mentions.clone(),
-    };
-    announcement_article(&|key| lang.t(key), &s.urls, account, &preview, false)
-}
-
 async fn draft_page(
     s: &Services,
     staff: &Staff,
@@ -272,7 +214,7 @@ async fn draft_page(
     let account = own_account(s, staff, &d.account_username).await?;
     let page = DraftPage {
         draft: d,
-        preview: draft_preview(s, staff.lang, &account, d),
+        preview: draft_preview(&|key| staff.lang.t(key), &s.urls, &account, d),
         four_eyes: s.four_eyes(&d.org_slug, &d.account_username),
         error,
     };
@@ -400,23 +342,9 @@ async fn announcement_page(
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = own_account(s, staff, username).await?;
-    let a = s.store.announcement(account.id, id).await?.ok_or(ApiError::NotFound)?;
-    // Delivery records past their retention are hidden here as everywhere, before the purge.
-    let since = s.policies.visible_since(
-        herold_store::DataClass::DeliveryRecords,
-        Some(&account.org_slug),
-        herold_domain::now_millis(),
-    );
-    let stats = s.store.delivery_stats_since(Some(a.id), since).await?;
-    let now = herold_domain::now_millis();
-    let drafts: Vec<_> = s
-        .store
-        .drafts_of_announcement(a.id)
-        .await?
-        .into_iter()
-        .filter(|d| s.editorial.visible(d, now))
-        .collect();
+    let status_of = s.editorial.announcement_status(&staff.session.staff.org_slug, username, id);
+    let AnnouncementStatus { account, announcement: a, stats, drafts } =
+        status_of.await.map_err(ApiError::unknown_is_not_found)?;
     let page = views::AnnouncementPage {
         account: &account,
         announcement: &a,

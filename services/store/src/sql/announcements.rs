@@ -25,19 +25,19 @@ impl SqlStore<Db> {
         )
         .bind(&new.public_id)
         .bind(new.account_id)
-        .bind(&new.source_text)
-        .bind(&new.content_html)
-        .bind(&new.language)
-        .bind(&new.summary)
+        .bind(&new.body.source_text)
+        .bind(&new.body.content_html)
+        .bind(&new.body.language)
+        .bind(&new.body.summary)
         .bind(new.urgent)
         .bind(new.published_at)
-        .bind(JsonText(&new.translations))
-        .bind(JsonText(&new.attachments))
-        .bind(JsonText(&new.mentions))
+        .bind(JsonText(&new.body.translations))
+        .bind(JsonText(&new.body.attachments))
+        .bind(JsonText(&new.body.mentions))
         .fetch_one(&mut **tx)
         .await?
         .try_get("id")?;
-        Self::claim_media(tx, &new.attachments, id).await?;
+        Self::claim_media(tx, &new.body.attachments, id).await?;
         Self::set_tags(tx, id, &new.hashtags).await?;
         for activity in activities {
             Self::insert_activity(tx, activity, Some(id), now).await?;
@@ -59,15 +59,15 @@ impl SqlStore<Db> {
              summary = $4, updated_at = $5, translations = $7, attachments = $8, mentions = $9 \
              WHERE id = $6 AND retracted_at IS NULL",
         )
-        .bind(&edit.source_text)
-        .bind(&edit.content_html)
-        .bind(&edit.language)
-        .bind(&edit.summary)
+        .bind(&edit.body.source_text)
+        .bind(&edit.body.content_html)
+        .bind(&edit.body.language)
+        .bind(&edit.body.summary)
         .bind(edit.updated_at)
         .bind(edit.id)
-        .bind(JsonText(&edit.translations))
-        .bind(JsonText(&edit.attachments))
-        .bind(JsonText(&edit.mentions))
+        .bind(JsonText(&edit.body.translations))
+        .bind(JsonText(&edit.body.attachments))
+        .bind(JsonText(&edit.body.mentions))
         .execute(&mut **tx)
         .await?
         .rows_affected();
@@ -79,7 +79,7 @@ impl SqlStore<Db> {
             .bind(edit.id)
             .execute(&mut **tx)
             .await?;
-        Self::claim_media(tx, &edit.attachments, edit.id).await?;
+        Self::claim_media(tx, &edit.body.attachments, edit.id).await?;
         Self::set_tags(tx, edit.id, &edit.hashtags).await?;
         Self::insert_activity(tx, update, Some(edit.id), now).await?;
         Self::audit(tx, seal, audit, now).await?;
