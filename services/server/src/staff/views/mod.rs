@@ -1,0 +1,164 @@
+//! Staff pages: server-rendered, usable without JavaScript, one local stylesheet, every
+//! form field labelled, every form carrying its CSRF token.
+
+use herold_domain::format_rfc3339;
+use herold_domain::workflow::{DraftState, Role};
+use herold_store::{
+    Account, Announcement, AuditRecord, DeliveryStats, DraftKind, DraftRecord, StaffMember, StaffSession,
+    Subscriber, SubscriptionState,
+};
+use maud::{html, Markup, DOCTYPE};
+
+use super::i18n::Lang;
+
+mod admin;
+mod oversight;
+mod workflow;
+
+pub use admin::*;
+pub use oversight::*;
+pub use workflow::*;
+
+/// Who is looking, for the page header and the forms.
+pub struct Viewer<'a> {
+    pub session: &'a StaffSession,
+    pub lang: Lang,
+}
+
+impl Viewer<'_> {
+    fn csrf(&self) -> Markup {
+        html! { input type="hidden" name="csrf" value=(self.session.csrf); }
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.session.roles.has(role)
+    }
+
+    /// An administrator of the organisation that runs this instance: the relay is the
+    /// instance's, so only they moderate it.
+    pub fn operates_instance(&self) -> bool {
+        self.has(Role::OrgAdmin) && self.session.staff.org_slug == crate::state::OPERATOR_ORG
+    }
+}
+
+fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Herold" }
+                link rel="stylesheet" href="/static/site.css";
+            }
+            body {
+                a.skip href="#main" { (lang.t("skip")) }
+                header {
+                    p.site { a href=(if viewer.is_some() { "/staff" } else { "/" }) { "Herold" } }
+                    @if let Some(v) = viewer {
+                        nav aria-label=(lang.t("dashboard")) {
+                            ul.inline {
+                                li { a href="/staff" { (lang.t("dashboard")) } }
+                                @if v.has(Role::Author) { li { a href="/staff/new" { (lang.t("new_announcement")) } } }
+                                @if v.has(Role::Auditor) { li { a href="/staff/audit" { (lang.t("audit_trail")) } } }
+                                @if v.has(Role::Auditor) { li { a href="/staff/report" { (lang.t("compliance_report")) } } }
+                                @if v.has(Role::Auditor) { li { a href="/staff/dsar" { (lang.t("subject_requests")) } } }
+                                @if v.has(Role::OrgAdmin) { li { a href="/staff/admin" { (lang.t("administration")) } } }
+                                @if v.operates_instance() { li { a href="/staff/relay" { (lang.t("relay")) } } }
+                            }
+                        }
+                        form.signout method="post" action="/logout" {
+                            (v.csrf())
+                            span { (lang.t("signed_in_as")) " " strong { (v.session.staff.name) } " (" (v.session.staff.org_slug) ") " }
+                            button type="submit" { (lang.t("sign_out")) }
+                        }
+                    }
+                }
+                main id="main" { (body) }
+            }
+        }
+    }
+    .into_string()
+}
+
+pub fn login(lang: Lang, orgs: &[(String, String)]) -> String {
+    shell(
+        lang,
+        lang.t("sign_in_title"),
+        None,
+        html! {
+            h1 { (lang.t("sign_in_title")) }
+            @if orgs.is_empty() {
+                p { (lang.t("sign_in_none")) }
+            } @else {
+                p { (lang.t("sign_in_intro")) }
+                ul {
+                    @for (slug, name) in orgs {
+                        li { a href={ "/login/" (slug) } { (lang.t("sign_in_with")) " " (name) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn message(lang: Lang, title: &str, text: &str) -> String {
+    shell(
+        lang,
+        title,
+        None,
+        html! {
+            h1 { (title) }
+            p role="alert" { (text) }
+            p { a href="/login" { (lang.t("back_to_start")) } }
+        },
+    )
+}
+
+fn state_label(lang: Lang, state: DraftState) -> &'static str {
+    lang.t(&format!("state_{}", state.as_str()))
+}
+
+/// A person's name, or a neutral stand-in once retention has anonymised them.
+fn person(lang: Lang, name: &str) -> &str {
+    if name.is_empty() {
+        lang.t("former_staff")
+    } else {
+        name
+    }
+}
+
+fn when(ms: i64) -> Markup {
+    let stamp = format_rfc3339(ms);
+    html! { time datetime=(stamp) { (stamp) } }
+}
+
+fn draft_list(lang: Lang, heading: &str, drafts: &[DraftRecord]) -> Markup {
+    html! {
+        section {
+            h2 { (heading) }
+            @if drafts.is_empty() {
+                p { (lang.t("nothing_here")) }
+            } @else {
+                ul.drafts {
+                    @for d in drafts {
+                        li {
+                            a href={ "/staff/drafts/" (d.public_id) } { (excerpt(&d.content.source_text)) }
+                            " — @" (d.account_username) ", " (state_label(lang, d.state)) ", " (person(lang, &d.author_name))
+                            @if let Some(at) = d.content.publish_at { ", " (lang.t("scheduled_for")) " " (when(at)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() > 80 {
+        format!("{}…", line.chars().take(80).collect::<String>())
+    } else {
+        line.to_owned()
+    }
+}

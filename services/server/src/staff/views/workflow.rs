@@ -1,0 +1,370 @@
+//! The writing and approving pages: the dashboard, compose, a submission, an announcement
+//! and an account.
+
+use super::*;
+
+pub struct Dashboard<'a> {
+    pub accounts: &'a [Account],
+    pub mine: &'a [DraftRecord],
+    pub queue: &'a [DraftRecord],
+    pub scheduled: &'a [DraftRecord],
+    pub recent: &'a [DraftRecord],
+}
+
+pub fn dashboard(v: &Viewer<'_>, d: Dashboard<'_>) -> String {
+    let lang = v.lang;
+    let roles: Vec<&str> = v.session.roles.iter().map(|r| r.as_str()).collect();
+    shell(
+        lang,
+        lang.t("dashboard"),
+        Some(v),
+        html! {
+            h1 { (lang.t("dashboard")) }
+            p { (lang.t("roles")) ": " (roles.join(", ")) }
+            @if v.has(Role::Author) { (draft_list(lang, lang.t("my_drafts"), d.mine)) }
+            (draft_list(lang, lang.t("queue"), d.queue))
+            (draft_list(lang, lang.t("scheduled"), d.scheduled))
+            (draft_list(lang, lang.t("recent"), d.recent))
+            section {
+                h2 { (lang.t("accounts")) }
+                ul {
+                    @for a in d.accounts {
+                        li { a href={ "/staff/accounts/" (a.username) } { (a.display_name) } " @" (a.username) }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// What the compose form starts with.
+pub struct ComposeForm<'a> {
+    pub accounts: &'a [Account],
+    pub account: &'a str,
+    pub text: &'a str,
+    pub language: &'a str,
+    pub summary: &'a str,
+    pub urgent: bool,
+    pub publish_at: &'a str,
+    /// Up to two further language versions: (language, text).
+    pub versions: [(&'a str, &'a str); 2],
+    /// Saving changes to this draft instead of making a new one.
+    pub draft: Option<&'a str>,
+    /// Proposing a change to this published announcement.
+    pub edit_of: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
+    let lang = v.lang;
+    let action = match f.draft {
+        Some(id) => format!("/staff/drafts/{id}"),
+        None => "/staff/drafts".to_owned(),
+    };
+    let title = if f.edit_of.is_some() { lang.t("kind_edit") } else { lang.t("new_announcement") };
+    shell(
+        lang,
+        title,
+        Some(v),
+        html! {
+            h1 { (title) }
+            @if let Some(e) = f.error { p.error role="alert" id="form-error" { (e) } }
+            form method="post" action=(action) {
+                (v.csrf())
+                @if let Some(edit_of) = f.edit_of { input type="hidden" name="edit_of" value=(edit_of); }
+                @if f.draft.is_some() || f.edit_of.is_some() {
+                    input type="hidden" name="account" value=(f.account);
+                    p { (lang.t("account")) ": @" (f.account) }
+                } @else {
+                    p {
+                        label for="account" { (lang.t("account")) }
+                        select id="account" name="account" required {
+                            @for a in f.accounts {
+                                option value=(a.username) selected[a.username == f.account] { (a.display_name) " (@" (a.username) ")" }
+                            }
+                        }
+                    }
+                }
+                p {
+                    label for="text" { (lang.t("text")) }
+                    textarea id="text" name="text" rows="8" required maxlength="5000" aria-describedby="text-help" { (f.text) }
+                    span.help id="text-help" { (lang.t("text_help")) }
+                }
+                p {
+                    label for="language" { (lang.t("language")) }
+                    input id="language" name="language" value=(f.language) required size="8" aria-describedby="language-help";
+                    span.help id="language-help" { (lang.t("language_help")) }
+                }
+                @for (i, (code, text)) in f.versions.iter().enumerate() {
+                    fieldset {
+                        legend { (lang.t("translation")) }
+                        p {
+                            label for={ "translation_language_" (i + 1) } { (lang.t("language")) }
+                            input id={ "translation_language_" (i + 1) } name={ "translation_language_" (i + 1) } value=(code) size="8";
+                        }
+                        p {
+                            label for={ "translation_text_" (i + 1) } { (lang.t("text")) }
+                            textarea id={ "translation_text_" (i + 1) } name={ "translation_text_" (i + 1) } rows="5" maxlength="5000" { (text) }
+                        }
+                    }
+                }
+                p {
+                    label for="summary" { (lang.t("content_warning")) }
+                    input id="summary" name="summary" value=(f.summary) maxlength="500";
+                }
+                p {
+                    input id="urgent" type="checkbox" name="urgent" value="on" checked[f.urgent];
+                    " "
+                    label for="urgent" { (lang.t("urgent")) }
+                }
+                p {
+                    label for="publish_at" { (lang.t("publish_at")) }
+                    input id="publish_at" type="datetime-local" name="publish_at" value=(f.publish_at) aria-describedby="publish-help";
+                    span.help id="publish-help" { (lang.t("publish_at_help")) }
+                }
+                p { button type="submit" { (if f.draft.is_some() { lang.t("save_changes") } else { lang.t("save_draft") }) } }
+            }
+        },
+    )
+}
+
+fn step_form(v: &Viewer<'_>, d: &DraftRecord, step: &str, label: &str) -> Markup {
+    html! {
+        form.inline method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
+            (v.csrf())
+            input type="hidden" name="step" value=(step);
+            input type="hidden" name="revision" value=(d.revision);
+            button type="submit" { (label) }
+        }
+    }
+}
+
+pub struct DraftPage<'a> {
+    pub draft: &'a DraftRecord,
+    pub preview: Markup,
+    pub four_eyes: bool,
+    pub error: Option<&'a str>,
+}
+
+pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
+    let lang = v.lang;
+    let d = p.draft;
+    let mine = d.author_id == v.session.staff.id;
+    let author = mine && v.has(Role::Author);
+    let may_approve = v.has(Role::Approver) && (!p.four_eyes || !mine);
+    shell(
+        lang,
+        lang.t("submission"),
+        Some(v),
+        html! {
+            h1 { (lang.t("submission")) ": " (if d.kind == DraftKind::Edit { lang.t("kind_edit") } else { lang.t("kind_create") }) }
+            @if let Some(e) = p.error { p.error role="alert" { (e) } }
+            dl {
+                dt { (lang.t("state")) } dd { (state_label(lang, d.state)) }
+                dt { (lang.t("account")) } dd { "@" (d.account_username) }
+                dt { (lang.t("author")) } dd { (person(lang, &d.author_name)) }
+                @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (person(lang, r)) } }
+                @if let Some(c) = &d.review_comment { dt { (lang.t("review_comment")) } dd { (c) } }
+                @if let Some(at) = d.content.publish_at { dt { (lang.t("scheduled_for")) } dd { (when(at)) } }
+            }
+            h2 { (lang.t("preview")) }
+            div.preview { (p.preview) }
+            @if author && d.state.editable() {
+                h2 { (lang.t("images")) }
+                @for m in &d.media {
+                    form.inline method="post" action={ "/staff/drafts/" (d.public_id) "/images/" (m.public_id) "/remove" } {
+                        (v.csrf())
+                        span { (m.alt_text) " " }
+                        button type="submit" { (lang.t("remove_image")) span.visually-hidden { ": " (m.alt_text) } }
+                    }
+                }
+                @if d.media.len() < 4 {
+                    form method="post" enctype="multipart/form-data" action={ "/staff/drafts/" (d.public_id) "/images" } {
+                        (v.csrf())
+                        p {
+                            label for="file" { (lang.t("image_file")) }
+                            input id="file" type="file" name="file" accept="image/jpeg,image/png" required aria-describedby="file-help";
+                            span.help id="file-help" { (lang.t("image_file_help")) }
+                        }
+                        p {
+                            label for="alt" { (lang.t("alt_text")) }
+                            textarea id="alt" name="alt" rows="3" required maxlength="1500" aria-describedby="alt-help" {}
+                            span.help id="alt-help" { (lang.t("alt_text_help")) }
+                        }
+                        p { button type="submit" { (lang.t("attach_image")) } }
+                    }
+                }
+            }
+            div.actions {
+                @if author && d.state.editable() {
+                    p { a href={ "/staff/drafts/" (d.public_id) "/edit" } { (lang.t("edit")) } }
+                }
+                @if author && d.state == DraftState::Draft { (step_form(v, d, "submit", lang.t("submit"))) }
+                @if author && d.state == DraftState::Submitted { (step_form(v, d, "recall", lang.t("recall"))) }
+                @if author && matches!(d.state, DraftState::Draft | DraftState::Rejected | DraftState::Submitted) {
+                    (step_form(v, d, "withdraw", lang.t("withdraw")))
+                }
+                @if d.state == DraftState::Submitted && v.has(Role::Approver) {
+                    @if may_approve {
+                        (step_form(v, d, "approve", lang.t("approve")))
+                    } @else {
+                        p.note { (lang.t("four_eyes_note")) }
+                    }
+                }
+                @if matches!(d.state, DraftState::Submitted | DraftState::Approved) && v.has(Role::Approver) {
+                    form method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
+                        (v.csrf())
+                        input type="hidden" name="step" value="reject";
+                        input type="hidden" name="revision" value=(d.revision);
+                        p {
+                            label for="comment" { (lang.t("reject_comment")) }
+                            textarea id="comment" name="comment" rows="3" required {}
+                        }
+                        p { button type="submit" { (lang.t("reject")) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub struct AnnouncementPage<'a> {
+    pub account: &'a Account,
+    pub announcement: &'a Announcement,
+    pub article: Markup,
+    pub stats: &'a DeliveryStats,
+    pub drafts: &'a [DraftRecord],
+    pub error: Option<&'a str>,
+}
+
+pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
+    let lang = v.lang;
+    let a = p.announcement;
+    let s = p.stats;
+    shell(
+        lang,
+        lang.t("announcement"),
+        Some(v),
+        html! {
+            h1 { (lang.t("announcement")) " · @" (p.account.username) }
+            @if let Some(e) = p.error { p.error role="alert" { (e) } }
+            @if a.retracted_at.is_some() { p.note { (lang.t("retracted")) } }
+            (p.article)
+            dl {
+                dt { (lang.t("published_at")) } dd { (when(a.published_at)) }
+                @if p.drafts.is_empty() {
+                    dt { (lang.t("author")) } dd { (lang.t("published_by_operator")) }
+                }
+                @for d in p.drafts {
+                    dt { (lang.t("author")) } dd { a href={ "/staff/drafts/" (d.public_id) } { (person(lang, &d.author_name)) } }
+                    @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (person(lang, r)) } }
+                }
+            }
+            h2 { (lang.t("deliveries")) }
+            table {
+                thead { tr { th scope="col" { (lang.t("delivered")) } th scope="col" { (lang.t("pending")) } th scope="col" { (lang.t("retrying")) } th scope="col" { (lang.t("failed")) } } }
+                tbody { tr { td { (s.delivered) } td { (s.pending) } td { (s.retrying) } td { (s.dead) } } }
+            }
+            @if !s.by_host.is_empty() {
+                h3 { (lang.t("by_server")) }
+                table {
+                    thead { tr {
+                        th scope="col" { (lang.t("relay_server")) } th scope="col" { (lang.t("delivered")) }
+                        th scope="col" { (lang.t("pending")) } th scope="col" { (lang.t("retrying")) }
+                        th scope="col" { (lang.t("failed")) }
+                    } }
+                    tbody { @for h in &s.by_host { tr {
+                        td { (h.host) } td { (h.delivered) } td { (h.pending) } td { (h.retrying) } td { (h.dead) }
+                    } } }
+                }
+            }
+            @if !s.failing_hosts.is_empty() {
+                h3 { (lang.t("failing_hosts")) }
+                ul {
+                    @for h in &s.failing_hosts {
+                        li { (h.host) ": " (h.undelivered) @if let Some(e) = &h.last_error { " (" (e) ")" } }
+                    }
+                }
+            }
+            @if a.retracted_at.is_none() {
+                @if v.has(Role::Author) {
+                    p { a href={ "/staff/new?account=" (p.account.username) "&edit_of=" (a.public_id) } { (lang.t("propose_edit")) } }
+                }
+                @if v.has(Role::Approver) {
+                    form method="post" action={ "/staff/accounts/" (p.account.username) "/announcements/" (a.public_id) "/retract" } {
+                        (v.csrf())
+                        p {
+                            label for="reason" { (lang.t("retract_reason")) }
+                            textarea id="reason" name="reason" rows="3" required {}
+                        }
+                        p { button type="submit" { (lang.t("retract")) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// Followers per day as bars, drawn on the server (no scripts), with the same numbers as a
+/// table for screen readers and for copying.
+fn follower_chart(lang: Lang, history: &[(String, i64)]) -> Markup {
+    let max = history.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let (width, height) = (600i64, 160i64);
+    let bar = (width / history.len().max(1) as i64).clamp(2, 40);
+    let title = lang.t("followers_over_time");
+    html! {
+        section {
+            h2 { (title) }
+            @if history.is_empty() {
+                p { (lang.t("nothing_here")) }
+            } @else {
+                figure {
+                    svg width=(width) height=(height + 20) viewBox={ "0 0 " (width) " " (height + 20) } role="img" aria-labelledby="followers-caption" xmlns="http://www.w3.org/2000/svg" {
+                        @for (i, (day, n)) in history.iter().enumerate() {
+                            @let h = (height * n / max).max(1);
+                            rect x=(i as i64 * bar) y=(height - h) width=((bar - 1).max(1)) height=(h) fill="#1f5fa8" { title { (day) ": " (n) } }
+                        }
+                        text x="0" y=(height + 15) font-size="12" fill="currentColor" { (history[0].0) }
+                        text x=(width) y=(height + 15) font-size="12" text-anchor="end" fill="currentColor" { (history[history.len() - 1].0) ": " (history[history.len() - 1].1) }
+                    }
+                    figcaption id="followers-caption" { (title) ": " (history[history.len() - 1].1) }
+                }
+                details {
+                    summary { (lang.t("as_table")) }
+                    table {
+                        thead { tr { th scope="col" { (lang.t("day")) } th scope="col" { (lang.t("followers")) } } }
+                        tbody { @for (day, n) in history { tr { td { (day) } td { (n) } } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn account(
+    v: &Viewer<'_>,
+    account: &Account,
+    announcements: &[Announcement],
+    history: &[(String, i64)],
+) -> String {
+    let lang = v.lang;
+    shell(
+        lang,
+        &account.display_name,
+        Some(v),
+        html! {
+            h1 { (account.display_name) " · @" (account.username) }
+            (follower_chart(lang, history))
+            h2 { (lang.t("announcements")) }
+            ul {
+                @for a in announcements {
+                    li {
+                        a href={ "/staff/accounts/" (account.username) "/announcements/" (a.public_id) } { (excerpt(&a.body.source_text)) }
+                        " — " (when(a.published_at))
+                    }
+                }
+            }
+            @if announcements.is_empty() { p { (lang.t("nothing_here")) } }
+        },
+    )
+}
