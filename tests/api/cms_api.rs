@@ -136,10 +136,15 @@ async fn a_cms_writes_drafts_that_people_approve(db: Db) {
         .await
         .unwrap();
     assert_eq!(foreign.status().as_u16(), 404);
-    assert!(app.store.drafts("other", &DraftState::ALL, 10).await.unwrap().is_empty());
+    assert!(app
+        .store
+        .drafts("other", &DraftState::ALL, 10, &herold_store::Visibility::everything())
+        .await
+        .unwrap()
+        .is_empty());
 
     // The client is attributed like a person, and the audit trail says so.
-    let record = app.store.draft(&id).await.unwrap().unwrap();
+    let record = app.store.draft(&id, &herold_store::Visibility::everything()).await.unwrap().unwrap();
     assert_eq!(record.author_name, "API client herold-demo-cms");
     let entries = app.store.audit_entries(0, 1000).await.unwrap();
     let created = entries.iter().find(|e| e.leaf.action == "draft.create").unwrap();

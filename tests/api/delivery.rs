@@ -33,7 +33,7 @@ async fn publish_delivers_one_signed_copy_per_shared_inbox(db: Db) {
     assert_eq!(create.json()["object"]["type"], "Note");
     assert_signed_by(&app, "press", &create, &fake).await;
     let stats = eventually(10, "the delivery recorded", || async {
-        let s = app.store.delivery_stats(Some(a.id)).await.unwrap();
+        let s = app.store.delivery_stats(Some(a.id), &herold_store::Visibility::everything()).await.unwrap();
         (s.delivered == 1).then_some(s)
     })
     .await;
@@ -65,7 +65,7 @@ async fn failures_are_retried_and_permanent_refusals_become_dead_letters(db: Db)
     // 503 and a temporary redirect are retried; 410, a permanent redirect and a 403 (after
     // the second knock with the other signature scheme) are dead letters.
     let stats = eventually(10, "two retrying, three dead", || async {
-        let s = app.store.delivery_stats(Some(a.id)).await.unwrap();
+        let s = app.store.delivery_stats(Some(a.id), &herold_store::Visibility::everything()).await.unwrap();
         (s.retrying == 2 && s.dead == 3).then_some(s)
     })
     .await;
@@ -110,7 +110,13 @@ async fn failures_past_the_horizon_end_as_visible_dead_letters(db: Db) {
     add_follower(&app, account.id, &flaky.actor, &format!("{}/inbox", flaky.base)).await;
     let a = app.publish("press", "Hinweis").await;
     eventually(10, "the first attempt failed", || async {
-        (app.store.delivery_stats(Some(a.id)).await.unwrap().retrying == 1).then_some(())
+        (app.store
+            .delivery_stats(Some(a.id), &herold_store::Visibility::everything())
+            .await
+            .unwrap()
+            .retrying
+            == 1)
+            .then_some(())
     })
     .await;
     // Two days on, the next retry is due: it fails again and is past the horizon.
@@ -120,7 +126,7 @@ async fn failures_past_the_horizon_end_as_visible_dead_letters(db: Db) {
     )
     .await;
     let stats = eventually(10, "a dead letter", || async {
-        let s = app.store.delivery_stats(Some(a.id)).await.unwrap();
+        let s = app.store.delivery_stats(Some(a.id), &herold_store::Visibility::everything()).await.unwrap();
         (s.dead == 1).then_some(s)
     })
     .await;
@@ -172,10 +178,17 @@ async fn urgent_announcements_are_claimed_before_routine_backlog(db: Db) {
         .record_outcomes(&[(stale.id, stale.lease_until, delivered.clone())], now_millis())
         .await
         .unwrap();
-    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 0, "stale lease ignored");
+    assert_eq!(
+        app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().delivered,
+        0,
+        "stale lease ignored"
+    );
     let current = later.iter().find(|l| l.id == stale.id).unwrap();
     app.store.record_outcomes(&[(current.id, current.lease_until, delivered)], now_millis()).await.unwrap();
-    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 1);
+    assert_eq!(
+        app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().delivered,
+        1
+    );
 }
 
 /// Claims as a live worker named "test".
@@ -239,7 +252,7 @@ async fn rows_behind_an_open_breaker_expire_at_the_horizon(db: Db) {
     )
     .await;
     assert_eq!(app.store.expire_deliveries(now - horizon, now).await.unwrap(), 1);
-    let stats = app.store.delivery_stats(None).await.unwrap();
+    let stats = app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap();
     assert_eq!((stats.dead, stats.pending), (1, 1), "only the unreachable server's row: {stats:?}");
     let down = stats.failing_hosts.iter().find(|h| h.host == "down.example").expect("listed");
     assert_eq!(down.undelivered, 1, "{down:?}");

@@ -24,7 +24,9 @@ async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
         assert_eq!(fake.post_json(&app.url("/inbox"), &follow, Scheme::Cavage).await.status(), 202);
     }
     eventually(10, "both Accepts delivered", || async {
-        (app.store.delivery_stats(None).await.unwrap().delivered == 2).then_some(())
+        (app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().delivered
+            == 2)
+            .then_some(())
     })
     .await;
     // A staff note about this person (as moderation will write them).
@@ -34,7 +36,9 @@ async fn export_finds_everything_and_erasure_leaves_nothing(db: Db) {
     app.publish("press", "Öffentliche Mitteilung").await;
 
     eventually(10, "the Create delivered to the personal inbox", || async {
-        (app.store.delivery_stats(None).await.unwrap().delivered == 3).then_some(())
+        (app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().delivered
+            == 3)
+            .then_some(())
     })
     .await;
     let data = herold_compliance::dsar::export(

@@ -193,7 +193,11 @@ async fn bad_requests_are_refused_and_nothing_is_stored(db: Db) {
     assert_eq!(req.send().await.unwrap().status(), 401, "tampered body");
 
     assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0, "nothing was followed");
-    assert_eq!(app.store.delivery_stats(None).await.unwrap(), Default::default(), "nothing was queued");
+    assert_eq!(
+        app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap(),
+        Default::default(),
+        "nothing was queued"
+    );
     assert_eq!(app.http.get(app.url("/livez")).send().await.unwrap().status(), 200, "still serving");
 }
 

@@ -210,7 +210,11 @@ async fn key_documents_that_do_not_hold_together_are_refused(db: Db) {
         assert!(app.store.remote_actor(&fake.actor).await.unwrap().is_none(), "{name}: nothing cached");
     }
     assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0, "nothing was followed");
-    assert_eq!(app.store.delivery_stats(None).await.unwrap(), Default::default(), "nothing was queued");
+    assert_eq!(
+        app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap(),
+        Default::default(),
+        "nothing was queued"
+    );
 }
 
 on_both_backends!(

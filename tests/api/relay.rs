@@ -92,7 +92,11 @@ async fn approval_and_blocks_are_the_operators(db: Db) {
     // An Accept would have been queued in the transaction that recorded the subscription.
     let queued = app.store.queue_depth(herold_domain::now_millis()).await.unwrap();
     assert!(queued.waiting.is_empty(), "no Accept before approval: {queued:?}");
-    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 0, "none sent either");
+    assert_eq!(
+        app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().delivered,
+        0,
+        "none sent either"
+    );
     assert!(peer.received_of("Accept").await.is_empty(), "no Accept before approval");
     let approved = app.services.relay.approve(&peer.actor(), "operator").await.unwrap().expect("was pending");
     assert_eq!(approved.state, SubscriptionState::Active);
@@ -258,7 +262,7 @@ async fn publishers_reach_every_subscriber_but_their_own_server(db: Db) {
 
     // Not a publisher yet: refused, and nothing is queued.
     let queued = || async {
-        let s = app.store.delivery_stats(None).await.unwrap();
+        let s = app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap();
         s.delivered + s.pending + s.retrying + s.dead
     };
     let before = queued().await;
@@ -370,7 +374,9 @@ async fn relay_traffic_is_purged_once_delivered(db: Db) {
     })
     .await;
     eventually(10, "recorded as delivered", || async {
-        (app.store.delivery_stats(None).await.unwrap().delivered == 2).then_some(())
+        (app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().delivered
+            == 2)
+            .then_some(())
     })
     .await;
 
@@ -387,7 +393,10 @@ async fn relay_traffic_is_purged_once_delivered(db: Db) {
     let after = retention::plan(app.store.as_ref(), &policies, later).await.unwrap();
     assert_eq!(relay_traffic(&after), 0);
     // The official announcement's Announce is the announcement's, not relay traffic.
-    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 1);
+    assert_eq!(
+        app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().delivered,
+        1
+    );
     let third = herold_federation::relay::announce(&app.services.urls, post, everyone(), Priority::Routine);
     assert!(app.store.relay_forward(&seen, &[third]).await.unwrap(), "the seen id went with it");
 }
@@ -433,7 +442,7 @@ async fn an_open_redirect_on_a_publishers_host_does_not_make_a_publisher(db: Db)
     assert_eq!(resp.status(), 401);
     assert!(attacker.fetched().is_empty(), "the redirect to another server is not followed");
     assert!(app.store.remote_actor(&forged).await.unwrap().is_none());
-    let stats = app.store.delivery_stats(None).await.unwrap();
+    let stats = app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap();
     assert_eq!(stats.pending + stats.retrying + stats.delivered, 0, "nothing is relayed");
     assert!(sink.received().is_empty());
 
@@ -482,7 +491,8 @@ async fn unreachable_subscribers_are_suspended_not_dropped(db: Db) {
     let (seen, announce) = forward(1);
     assert!(app.store.relay_forward(&seen, &[announce]).await.unwrap());
     eventually(10, "a failed delivery", || async {
-        (app.store.delivery_stats(None).await.unwrap().retrying == 1).then_some(())
+        (app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().retrying == 1)
+            .then_some(())
     })
     .await;
 
@@ -499,7 +509,7 @@ async fn unreachable_subscribers_are_suspended_not_dropped(db: Db) {
 
     // Suspended: the next post queues nothing for it.
     let queued = || async {
-        let s = app.store.delivery_stats(None).await.unwrap();
+        let s = app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap();
         s.delivered + s.pending + s.retrying + s.dead
     };
     let before = queued().await;

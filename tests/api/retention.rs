@@ -26,7 +26,7 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     let gone = app.publish("press", "Wird zurückgezogen").await;
     app.services.publisher.retract("press", &gone.public_id, "test", None).await.unwrap();
     eventually(10, "all deliveries finished", || async {
-        let s = app.store.delivery_stats(None).await.unwrap();
+        let s = app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap();
         (s.delivered == 4 && s.pending == 0).then_some(())
     })
     .await;
@@ -44,12 +44,18 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     assert_eq!(count(&in_a_month, DataClass::DeliveryHosts, None), 1);
 
     // Expired data is hidden from readers at once, before any purge.
-    let since = policies.visible_since(DataClass::DeliveryRecords, Some("bfdi"), now + 31 * DAY);
-    assert_eq!(app.store.delivery_stats_since(None, since).await.unwrap().delivered, 0, "hidden");
-    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 4, "but not yet purged");
+    let in_a_month_seen = policies.visibility().at(now + 31 * DAY);
+    assert_eq!(app.store.delivery_stats(None, &in_a_month_seen).await.unwrap().delivered, 0, "hidden");
+    assert_eq!(
+        app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().delivered,
+        4,
+        "but not yet purged"
+    );
     let first = app.store.audit_entries(0, 1).await.unwrap().remove(0).leaf;
-    assert!(policies.visible(DataClass::AuditPayloads, first.org.as_deref(), first.at, now));
-    assert!(!policies.visible(DataClass::AuditPayloads, first.org.as_deref(), first.at, now + 3651 * DAY));
+    let seen_at =
+        |at| policies.visibility().at(at).shows(DataClass::AuditPayloads, first.org.as_deref(), first.at);
+    assert!(seen_at(now));
+    assert!(!seen_at(now + 3651 * DAY));
 
     // Under a legal hold, nothing of the organisation goes; instance data still does.
     let mut held = policies.clone();
@@ -64,7 +70,11 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     assert!(app.store.remote_actor(&fake.actor).await.unwrap().is_none());
     let host = fake.base.trim_start_matches("http://");
     assert!(app.store.host_state(host).await.unwrap().is_none(), "the server's row went with its class");
-    assert_eq!(app.store.delivery_stats(None).await.unwrap().delivered, 4, "held");
+    assert_eq!(
+        app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().delivered,
+        4,
+        "held"
+    );
     assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1, "followers stay while following");
 
     let removed =
@@ -75,7 +85,10 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     assert_eq!(count(&removed, DataClass::RetractedAnnouncements, Some("bfdi")), 1);
     let after = retention::plan(app.store.as_ref(), &policies, now + 400 * DAY).await.unwrap();
     assert!(after.iter().all(|c| c.count == 0), "no row older than its limit remains: {after:?}");
-    assert_eq!(app.store.delivery_stats(None).await.unwrap(), Default::default());
+    assert_eq!(
+        app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap(),
+        Default::default()
+    );
     // Retracted announcements go to the archive before their text is removed.
     let archive = app.db.dir.join("archive/retracted_announcements/bfdi");
     let file = std::fs::read_dir(&archive).unwrap().next().unwrap().unwrap().path();
@@ -213,7 +226,10 @@ async fn abandoned_drafts_expire(db: Db) {
     let editorial = &app.services.editorial;
     assert!(editorial.draft(&staff, &writing.public_id).await.is_err(), "expired: hidden");
     assert!(editorial.draft(&staff, &submitted.public_id).await.is_ok(), "waiting for an approver");
-    assert!(app.store.draft(&writing.public_id).await.unwrap().is_some(), "not yet purged");
+    assert!(
+        app.store.draft(&writing.public_id, &herold_store::Visibility::everything()).await.unwrap().is_some(),
+        "not yet purged"
+    );
 
     let mut held = policies.clone();
     held.add_org(std::path::Path::new("orgs/bfdi.toml"), "legal_hold = true\n").unwrap();
@@ -223,10 +239,16 @@ async fn abandoned_drafts_expire(db: Db) {
     let removed = retention::apply(app.store.as_ref(), &policies, now, "test", &archive).await.unwrap();
     assert_eq!(count(&removed, DataClass::AbandonedDrafts, Some("bfdi")), 2);
     for gone in [&writing.public_id, &withdrawn.public_id] {
-        assert!(app.store.draft(gone).await.unwrap().is_none(), "{gone} removed");
+        assert!(
+            app.store.draft(gone, &herold_store::Visibility::everything()).await.unwrap().is_none(),
+            "{gone} removed"
+        );
     }
     for kept in [&submitted.public_id, &approved] {
-        assert!(app.store.draft(kept).await.unwrap().is_some(), "{kept} kept");
+        assert!(
+            app.store.draft(kept, &herold_store::Visibility::everything()).await.unwrap().is_some(),
+            "{kept} kept"
+        );
     }
 }
 

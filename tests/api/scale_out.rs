@@ -59,7 +59,7 @@ async fn two_workers_share_the_queue_and_the_schedule(db: Db) {
         (counts.len() == 2 * INBOXES).then_some(counts)
     })
     .await;
-    let draft = store.draft(&scheduled).await.unwrap().unwrap();
+    let draft = store.draft(&scheduled, &herold_store::Visibility::everything()).await.unwrap().unwrap();
     assert_eq!(draft.state, herold_domain::workflow::DraftState::Published);
     assert_eq!(store.announcement_count(press.id).await.unwrap(), 2, "the scheduled one published once");
     tokio::time::sleep(Duration::from_millis(500)).await;

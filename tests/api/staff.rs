@@ -67,7 +67,7 @@ async fn step(app: &TestApp, b: &Browser, id: &str, step: &str, comment: &str) -
 }
 
 async fn state(app: &TestApp, id: &str) -> DraftState {
-    app.store.draft(id).await.unwrap().expect("draft").state
+    app.store.draft(id, &herold_store::Visibility::everything()).await.unwrap().expect("draft").state
 }
 
 async fn four_eyes_workflow_reaches_a_real_peer(db: Db) {
@@ -104,7 +104,7 @@ async fn four_eyes_workflow_reaches_a_real_peer(db: Db) {
     assert!(created["object"]["content"].as_str().unwrap().contains("Tag der offenen"), "{created}");
 
     // The announcement page says who wrote and who approved it.
-    let draft = app.store.draft(&id).await.unwrap().unwrap();
+    let draft = app.store.draft(&id, &herold_store::Visibility::everything()).await.unwrap().unwrap();
     let public_id = draft.announcement_public_id.expect("published");
     let page = bob.get(&app.url(&format!("/staff/accounts/press/announcements/{public_id}"))).await;
     assert!(page.body.contains("Alice Author") && page.body.contains("Bob Approver"), "{}", page.body);
@@ -429,9 +429,18 @@ async fn sign_in_attacks_are_refused(db: Db) {
         )
         .await;
     assert_eq!(attempt.status, 404, "{}", attempt.body);
-    let demo_drafts = app.store.drafts("demo", &DraftState::ALL, 10).await.unwrap();
+    let demo_drafts = app
+        .store
+        .drafts("demo", &DraftState::ALL, 10, &herold_store::Visibility::everything())
+        .await
+        .unwrap();
     assert!(demo_drafts.iter().all(|d| d.content.source_text != "Fremd"));
-    assert!(app.store.drafts("other", &DraftState::ALL, 10).await.unwrap().is_empty());
+    assert!(app
+        .store
+        .drafts("other", &DraftState::ALL, 10, &herold_store::Visibility::everything())
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 /// ID tokens that are wrong in one way each are refused, and open no session; the same
@@ -529,7 +538,7 @@ async fn images_are_described_stripped_and_private_until_published(db: Db) {
     let (status, body) = upload(&app, &alice, &id, png_with_metadata(), alt).await;
     assert_eq!(status, 303, "{body}");
 
-    let draft = app.store.draft(&id).await.unwrap().unwrap();
+    let draft = app.store.draft(&id, &herold_store::Visibility::everything()).await.unwrap().unwrap();
     assert_eq!(draft.media.len(), 1);
     let image = app.url(&format!("/media/{}", draft.media[0].public_id));
     let anonymous = reqwest::get(&image).await.unwrap();
@@ -544,7 +553,14 @@ async fn images_are_described_stripped_and_private_until_published(db: Db) {
     assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
     let bob = signed_in(&app, "demo", "bob").await;
     assert_eq!(step(&app, &bob, &id, "approve", "").await.status, 303);
-    let public_id = app.store.draft(&id).await.unwrap().unwrap().announcement_public_id.unwrap();
+    let public_id = app
+        .store
+        .draft(&id, &herold_store::Visibility::everything())
+        .await
+        .unwrap()
+        .unwrap()
+        .announcement_public_id
+        .unwrap();
     let (_, note) = app.get_json(&format!("/users/press/announcements/{public_id}")).await;
     let attachment = &note["attachment"][0];
     assert_eq!(attachment["name"], alt, "{note}");
@@ -568,7 +584,7 @@ async fn images_are_described_stripped_and_private_until_published(db: Db) {
     assert_eq!(upload(&app, &alice, &second, png_with_metadata(), "Ein Bild").await.0, 303);
     assert_eq!(step(&app, &alice, &second, "submit", "").await.status, 303);
     assert_eq!(step(&app, &bob, &second, "approve", "").await.status, 303);
-    let shown = app.store.draft(&second).await.unwrap().unwrap();
+    let shown = app.store.draft(&second, &herold_store::Visibility::everything()).await.unwrap().unwrap();
     let url = app.url(&format!("/media/{}", shown.media[0].public_id));
     assert_eq!(reqwest::get(&url).await.unwrap().status().as_u16(), 200);
     let edit = write(&app, &alice, "Ohne Bild", "", shown.announcement_public_id.as_deref()).await;
@@ -585,7 +601,10 @@ async fn images_are_described_stripped_and_private_until_published(db: Db) {
     let abandoned = write(&app, &alice, "Verworfen", "", None).await;
     assert_eq!(upload(&app, &alice, &abandoned, png_with_metadata(), "Verworfenes Bild").await.0, 303);
     assert_eq!(step(&app, &alice, &abandoned, "withdraw", "").await.status, 303);
-    let orphan = app.store.draft(&abandoned).await.unwrap().unwrap().media[0].public_id.clone();
+    let orphan =
+        app.store.draft(&abandoned, &herold_store::Visibility::everything()).await.unwrap().unwrap().media[0]
+            .public_id
+            .clone();
     let in_91_days = herold_domain::now_millis() + 91 * 86_400_000;
     let archive = app.db.dir.join("archive");
     let removed = herold_compliance::retention::apply(
@@ -667,7 +686,12 @@ async fn the_relay_is_moderated_by_the_operators_administrators(db: Db) {
         )
         .await;
     assert_ne!(forged.status, 303, "no draft for @transparency: {}", forged.body);
-    assert!(app.store.drafts("operator", &[DraftState::Draft], 10).await.unwrap().is_empty());
+    assert!(app
+        .store
+        .drafts("operator", &[DraftState::Draft], 10, &herold_store::Visibility::everything())
+        .await
+        .unwrap()
+        .is_empty());
 
     let operator = signed_in(&app, "operator", "carol").await;
     assert!(operator.get(&app.url("/staff")).await.body.contains("/staff/relay"), "linked in the menu");

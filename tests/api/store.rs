@@ -308,7 +308,8 @@ async fn an_announcement_is_published_delivered_edited_and_retracted(db: Db) {
         DeliveryOutcome::Dead { status: Some(410), error: "gone".into() },
     ));
     store.record_outcomes(&outcomes, T0 + 1).await.unwrap();
-    let stats = store.delivery_stats(Some(published.id)).await.unwrap();
+    let stats =
+        store.delivery_stats(Some(published.id), &herold_store::Visibility::everything()).await.unwrap();
     assert_eq!((stats.delivered, stats.pending, stats.retrying, stats.dead), (3, 0, 0, 1));
 
     store
@@ -409,7 +410,7 @@ async fn a_subject_is_found_and_erased(db: Db) {
     let account = org_and_account(store).await;
     store.add_follower(follower(&account, 1), accept(&account, 1)).await.unwrap();
     let uri = "https://server1.example/users/citizen";
-    let data = store.subject_data(uri).await.unwrap();
+    let data = store.subject_data(uri, &herold_store::Visibility::everything()).await.unwrap();
     assert_eq!(data.follows.len(), 1);
     assert_eq!(data.follows[0].org, "city");
     assert_eq!(data.activities_to_them.len(), 1, "the Accept of their Follow");
@@ -419,7 +420,7 @@ async fn a_subject_is_found_and_erased(db: Db) {
     assert_eq!((held.follows_removed, held.follows_held), (0, 1), "a legal hold keeps the follow");
     let erased = store.erase_subject(uri, &[], None, audit("subject.erase", "-")).await.unwrap();
     assert_eq!(erased.follows_removed, 1);
-    let after = store.subject_data(uri).await.unwrap();
+    let after = store.subject_data(uri, &herold_store::Visibility::everything()).await.unwrap();
     assert!(after.follows.is_empty() && after.activities_to_them.is_empty(), "{after:?}");
 }
 
@@ -428,7 +429,7 @@ async fn retention_counts_and_purges_what_expired(db: Db) {
     let store = &*f.store;
     let account = org_and_account(store).await;
     store.add_follower(follower(&account, 1), accept(&account, 1)).await.unwrap();
-    store
+    let published = store
         .publish(
             announcement(&account, "Hinweis"),
             vec![to_followers(&account, "Create")],
@@ -438,6 +439,15 @@ async fn retention_counts_and_purges_what_expired(db: Db) {
         .unwrap();
     let finished_at = herold_domain::now_millis();
     deliver_everything(store, finished_at).await;
+
+    // What has expired is hidden from readers before any purge, unless held.
+    let everything = Visibility::everything();
+    let expired =
+        Visibility::everything().limit(DataClass::DeliveryRecords, None, Some(0)).at(finished_at + 1);
+    assert_eq!(store.delivery_stats(None, &everything).await.unwrap().delivered, 2);
+    assert_eq!(store.delivery_stats(None, &expired).await.unwrap().delivered, 0, "hidden before the purge");
+    let held = expired.clone().hold("city");
+    assert_eq!(store.delivery_stats(Some(published.id), &held).await.unwrap().delivered, 1, "legal hold");
 
     let cutoffs = [ClassCutoff {
         class: DataClass::DeliveryRecords,
@@ -597,7 +607,14 @@ async fn a_draft_goes_through_four_eyes_to_publication(db: Db) {
     let again =
         store.step_draft(draft.id, &submit, StepDetails::default(), audit("draft.submit", "d1")).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "someone moved it first: {again:?}");
-    assert_eq!(store.drafts("city", &[DraftState::Submitted], 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .drafts("city", &[DraftState::Submitted], 10, &herold_store::Visibility::everything())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     let approve =
         Transition::new(DraftState::Submitted, Step::Approve, &as_approver, author.id, true).unwrap();
@@ -623,7 +640,10 @@ async fn a_draft_goes_through_four_eyes_to_publication(db: Db) {
         )
         .await
         .unwrap();
-    assert_eq!(store.draft("d1").await.unwrap().unwrap().state, DraftState::Published);
+    assert_eq!(
+        store.draft("d1", &herold_store::Visibility::everything()).await.unwrap().unwrap().state,
+        DraftState::Published
+    );
     assert!(store.due_drafts(T0, 10).await.unwrap().is_empty());
     let history = store.drafts_of_announcement(published.id).await.unwrap();
     assert_eq!(history.iter().map(|d| d.public_id.as_str()).collect::<Vec<_>>(), ["d1"]);

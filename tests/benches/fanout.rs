@@ -196,7 +196,7 @@ async fn fan_out(
     // Done when every healthy inbox has it; faulty ones go on retrying.
     let healthy = servers.healthy * announcements.len();
     loop {
-        let stats = store.delivery_stats(None).await.unwrap();
+        let stats = store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap();
         if healthy_delivered(&database.url).await == healthy {
             if faults {
                 println!("  at that moment: {stats:?}");
@@ -212,7 +212,7 @@ async fn fan_out(
         // The faulty inboxes are retried on their backoff schedule until the horizon, then
         // become dead letters: wait for the last one.
         loop {
-            let stats = store.delivery_stats(None).await.unwrap();
+            let stats = store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap();
             if stats.pending == 0 && stats.retrying == 0 {
                 println!("  after {:.1} min: {stats:?}", started.elapsed().as_secs_f64() / 60.0);
                 break;

@@ -2,7 +2,7 @@
 //! members of staff: everything held about them, and its erasure.
 
 use herold_domain::{format_rfc3339, Millis};
-use herold_store::{AuditEntry, DataClass, Erasure, StaffErasure, StaffSubjectData, Store, SubjectData};
+use herold_store::{AuditEntry, Erasure, StaffErasure, StaffSubjectData, Store, SubjectData};
 use maud::{html, DOCTYPE};
 
 use crate::policy::Policies;
@@ -51,12 +51,10 @@ pub async fn export_staff(
     id: i64,
     now: Millis,
 ) -> Result<StaffSubjectData, ComplianceError> {
-    let mut data = store
-        .staff_subject_data(id)
+    store
+        .staff_subject_data(id, &policies.visibility().at(now))
         .await?
-        .ok_or_else(|| ComplianceError::Malformed(format!("there is no member of staff staff:{id}")))?;
-    data.audit_entries.retain(|e| policies.visible(DataClass::AuditPayloads, e.org.as_deref(), e.at, now));
-    Ok(data)
+        .ok_or_else(|| ComplianceError::Malformed(format!("there is no member of staff staff:{id}")))
 }
 
 /// Erases a member of staff, unless their organisation is under legal hold.
@@ -139,12 +137,7 @@ pub async fn export(
     subject: &str,
     now: Millis,
 ) -> Result<SubjectData, ComplianceError> {
-    let mut data = store.subject_data(check_subject(subject)?).await?;
-    data.audit_entries.retain(|e| policies.visible(DataClass::AuditPayloads, None, e.at, now));
-    let since = policies.visible_since(DataClass::DeliveryRecords, None, now);
-    data.deliveries_to_them
-        .retain(|d| d.created_at >= since || d.state == "pending" || d.state == "retrying");
-    Ok(data)
+    Ok(store.subject_data(check_subject(subject)?, &policies.visibility().at(now)).await?)
 }
 
 /// A readable summary of an export, for the person who asked.

@@ -44,8 +44,9 @@ pub async fn entries(
         after = last.leaf.seq;
         rows.extend(page.into_iter().filter(|e| filter.matches(e)));
     }
+    let visibility = policies.visibility().at(now);
     for e in &mut rows {
-        if !policies.visible(DataClass::AuditPayloads, e.leaf.org.as_deref(), e.leaf.at, now) {
+        if !visibility.shows(DataClass::AuditPayloads, e.leaf.org.as_deref(), e.leaf.at) {
             e.payload = None;
         }
     }

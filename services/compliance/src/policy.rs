@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use herold_domain::Millis;
 pub use herold_store::AtExpiry;
-use herold_store::DataClass;
+use herold_store::{DataClass, Visibility};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -426,28 +426,26 @@ impl Policies {
             .unwrap_or(self.classes[&class].retention)
     }
 
-    /// Whether data of `class` from `at` is still within its limit at `now`. Expired data is
-    /// hidden from every reader at once, before the next retention run removes it.
-    pub fn visible(&self, class: DataClass, org: Option<&str>, at: Millis, now: Millis) -> bool {
-        if org.is_some_and(|o| self.on_hold(o)) {
-            return true;
+    /// What readers see of each class: expired data is hidden from every reader at once,
+    /// before the next retention run removes it.
+    pub fn visibility(&self) -> Visibility {
+        let limit = |r: Retention| match r {
+            Retention::Millis(ms) => Some(ms),
+            Retention::WhileNeeded => None,
+        };
+        let mut v = Visibility::everything();
+        for (class, c) in &self.classes {
+            v = v.limit(*class, None, limit(c.retention));
         }
-        match self.retention(class, org) {
-            Retention::Millis(ms) => at >= now - ms,
-            Retention::WhileNeeded => true,
+        for (org, p) in &self.orgs {
+            if p.legal_hold {
+                v = v.hold(org);
+            }
+            for (class, r) in &p.retention {
+                v = v.limit(*class, Some(org), limit(*r));
+            }
         }
-    }
-
-    /// The oldest time of a record of `class` still shown: the organisation's limit (none
-    /// under legal hold), or the instance-wide one without an organisation.
-    pub fn visible_since(&self, class: DataClass, org: Option<&str>, now: Millis) -> Millis {
-        if org.is_some_and(|o| self.on_hold(o)) {
-            return Millis::MIN;
-        }
-        match self.retention(class, org) {
-            Retention::Millis(ms) => now - ms,
-            Retention::WhileNeeded => Millis::MIN,
-        }
+        v
     }
 
     pub fn on_hold(&self, org: &str) -> bool {
@@ -593,10 +591,17 @@ mod tests {
         p.add_org(Path::new("orgs/hold.toml"), "legal_hold = true\n").unwrap();
         let now = 1_000 * 86_400_000;
         let day = 86_400_000;
-        assert_eq!(p.visible_since(DataClass::DeliveryRecords, Some("bfdi"), now), now - 60 * day);
-        assert_eq!(p.visible_since(DataClass::DeliveryRecords, Some("hold"), now), Millis::MIN);
+        let v = p.visibility().at(now);
+        assert_eq!(v.since(DataClass::DeliveryRecords, Some("bfdi")), now - 60 * day);
+        assert_eq!(v.since(DataClass::DeliveryRecords, Some("hold")), Millis::MIN);
         let Retention::Millis(default) = p.retention(DataClass::DeliveryRecords, None) else { panic!() };
-        assert_eq!(p.visible_since(DataClass::DeliveryRecords, None, now), now - default);
+        assert_eq!(v.since(DataClass::DeliveryRecords, None), now - default);
+        assert_eq!(
+            v.since(DataClass::DeliveryRecords, Some("other")),
+            now - default,
+            "the default elsewhere"
+        );
+        assert_eq!(v.since(DataClass::Followers, None), Millis::MIN, "kept while needed");
         assert_ne!(default, 60 * day, "the override differs from the default");
     }
 

@@ -232,6 +232,7 @@ pub async fn report(
         audit_entries: 0,
         latest_checkpoint: None,
     };
+    let visibility = policies.visibility().at(now);
     let mut after = 0;
     loop {
         let page = store.audit_entries(after, 2000).await?;
@@ -253,7 +254,7 @@ pub async fn report(
                 detail: e
                     .payload
                     .as_ref()
-                    .filter(|_| policies.visible(DataClass::AuditPayloads, l.org.as_deref(), l.at, now))
+                    .filter(|_| visibility.shows(DataClass::AuditPayloads, l.org.as_deref(), l.at))
                     .map(|(_, p)| p.clone()),
             };
             match l.action.as_str() {

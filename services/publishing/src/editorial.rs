@@ -7,8 +7,8 @@ use std::sync::Arc;
 use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
 use herold_domain::{now_millis, AltText, Millis};
 use herold_store::{
-    staff_actor, Account, Announcement, AuditEntry, DataClass, DeliveryStats, DraftContent, DraftKind,
-    DraftRecord, DraftTranslation, MediaInfo, NewDraft, NewMedia, StepDetails, Store, StoreError,
+    staff_actor, Account, Announcement, AuditEntry, DeliveryStats, DraftContent, DraftKind, DraftRecord,
+    DraftTranslation, MediaInfo, NewDraft, NewMedia, StepDetails, Store, StoreError, Visibility,
 };
 use serde_json::json;
 
@@ -52,9 +52,9 @@ impl StaffActor {
 pub trait OrgRules: Send + Sync {
     /// Whether a second person must approve the account's drafts.
     fn four_eyes(&self, org: &str, account: &str) -> bool;
-    /// Records of `class` (of `org`, or the instance's without one) from before this have
-    /// expired: hidden from every reader at once, purged by the next retention run.
-    fn visible_since(&self, class: DataClass, org: Option<&str>, now: Millis) -> Millis;
+    /// What readers see of each class of records: what has expired is hidden at once, and
+    /// purged by the next retention run.
+    fn visibility(&self) -> &Visibility;
 }
 
 /// What a member of staff sees first: the accounts they write for, their own unfinished
@@ -159,21 +159,17 @@ impl Editorial {
     /// What a member of staff sees first. Their own unfinished submissions are listed while
     /// within their retention.
     pub async fn dashboard(&self, who: &StaffActor) -> Result<Dashboard, PublishError> {
-        let open = [DraftState::Draft, DraftState::Rejected, DraftState::Submitted];
-        let now = now_millis();
-        let mine = self
-            .store
-            .drafts(&who.org, &open, 100)
-            .await?
-            .into_iter()
-            .filter(|d| d.author_id == who.id && self.visible(d, now))
-            .collect();
+        const OPEN: [DraftState; 3] = [DraftState::Draft, DraftState::Rejected, DraftState::Submitted];
+        let visible = self.rules.visibility();
+        let drafts =
+            |states: &'static [DraftState], limit| self.store.drafts(&who.org, states, limit, visible);
+        let mine = drafts(&OPEN, 100).await?.into_iter().filter(|d| d.author_id == who.id).collect();
         Ok(Dashboard {
             accounts: self.accounts(&who.org).await?,
             mine,
-            queue: self.store.drafts(&who.org, &[DraftState::Submitted], 100).await?,
-            scheduled: self.store.drafts(&who.org, &[DraftState::Approved], 100).await?,
-            recent: self.store.drafts(&who.org, &[DraftState::Published], 10).await?,
+            queue: drafts(&[DraftState::Submitted], 100).await?,
+            scheduled: drafts(&[DraftState::Approved], 100).await?,
+            recent: drafts(&[DraftState::Published], 10).await?,
         })
     }
 
@@ -191,29 +187,16 @@ impl Editorial {
             .announcement(account.id, public_id)
             .await?
             .ok_or_else(|| PublishError::UnknownAnnouncement(public_id.to_owned()))?;
-        let now = now_millis();
-        let since = self.rules.visible_since(DataClass::DeliveryRecords, Some(&account.org_slug), now);
-        let stats = self.store.delivery_stats_since(Some(announcement.id), since).await?;
-        let drafts = self
-            .store
-            .drafts_of_announcement(announcement.id)
-            .await?
-            .into_iter()
-            .filter(|d| self.visible(d, now))
-            .collect();
+        let stats = self.store.delivery_stats(Some(announcement.id), self.rules.visibility()).await?;
+        // Published submissions never expire on their own: they go with their announcement.
+        let drafts = self.store.drafts_of_announcement(announcement.id).await?;
         Ok(AnnouncementStatus { account, announcement, stats, drafts })
-    }
-
-    /// Whether a draft is still within its retention (only unfinished ones expire).
-    pub fn visible(&self, d: &DraftRecord, now: Millis) -> bool {
-        !matches!(d.state, DraftState::Draft | DraftState::Rejected | DraftState::Withdrawn)
-            || d.updated_at >= self.rules.visible_since(DataClass::AbandonedDrafts, Some(&d.org_slug), now)
     }
 
     /// A submission of the person's own organisation.
     pub async fn draft(&self, who: &StaffActor, public_id: &str) -> Result<DraftRecord, PublishError> {
-        match self.store.draft(public_id).await? {
-            Some(d) if d.org_slug == who.org && self.visible(&d, now_millis()) => Ok(d),
+        match self.store.draft(public_id, self.rules.visibility()).await? {
+            Some(d) if d.org_slug == who.org => Ok(d),
             _ => Err(PublishError::UnknownDraft(public_id.to_owned())),
         }
     }

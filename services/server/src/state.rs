@@ -20,7 +20,7 @@ use herold_publishing::editorial::{Editorial, OrgRules};
 use herold_publishing::Publisher;
 use herold_publishing::{accounts, PublishError};
 use herold_store::{DataClass, StoreError};
-use herold_store::{InstanceKey, Store};
+use herold_store::{InstanceKey, Store, Visibility};
 
 use crate::config::Config;
 
@@ -49,21 +49,31 @@ pub struct Services {
     pub editorial: Editorial,
 }
 
-/// The four-eyes rule as the organisations' policy files set it.
-struct PolicyRules(Arc<Policies>);
+/// The four-eyes rule and what readers see, as the organisations' policy files set them.
+struct PolicyRules {
+    policies: Arc<Policies>,
+    visibility: Visibility,
+}
+
+/// Whether a second person must approve drafts of this account: yes, unless its
+/// organisation's policy says otherwise.
+fn four_eyes(policies: &Policies, org: &str, account: &str) -> bool {
+    policies.orgs.get(org).is_none_or(|p| p.workflow.four_eyes_for(account))
+}
+
+impl PolicyRules {
+    fn new(policies: Arc<Policies>) -> PolicyRules {
+        PolicyRules { visibility: policies.visibility(), policies }
+    }
+}
 
 impl OrgRules for PolicyRules {
     fn four_eyes(&self, org: &str, account: &str) -> bool {
-        self.0.orgs.get(org).is_none_or(|p| p.workflow.four_eyes_for(account))
+        four_eyes(&self.policies, org, account)
     }
 
-    fn visible_since(
-        &self,
-        class: DataClass,
-        org: Option<&str>,
-        now: herold_domain::Millis,
-    ) -> herold_domain::Millis {
-        self.0.visible_since(class, org, now)
+    fn visibility(&self) -> &Visibility {
+        &self.visibility
     }
 }
 
@@ -294,7 +304,7 @@ impl Services {
         let policies = Arc::new(policies);
         let publisher = Publisher::new(store.clone(), urls.clone(), fetcher.clone());
         let editorial =
-            Editorial::new(store.clone(), publisher.clone(), Arc::new(PolicyRules(policies.clone())));
+            Editorial::new(store.clone(), publisher.clone(), Arc::new(PolicyRules::new(policies.clone())));
         Ok(Arc::new(Services {
             inbox: Inbox::new(store.clone(), fetcher, urls.clone(), key_max_age, config.key_refetch_interval),
             publisher,
@@ -321,6 +331,6 @@ impl Services {
 impl Services {
     /// Whether a second person must approve drafts of this account.
     pub fn four_eyes(&self, org: &str, account: &str) -> bool {
-        PolicyRules(self.policies.clone()).four_eyes(org, account)
+        four_eyes(&self.policies, org, account)
     }
 }

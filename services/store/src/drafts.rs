@@ -153,10 +153,19 @@ pub trait Drafts: Send + Sync {
 
     async fn media_file(&self, public_id: &str) -> Result<Option<MediaFile>>;
 
-    async fn draft(&self, public_id: &str) -> Result<Option<DraftRecord>>;
+    /// A submission, unless it is an abandoned one past its retention (hidden before the
+    /// purge).
+    async fn draft(&self, public_id: &str, visible: &Visibility) -> Result<Option<DraftRecord>>;
 
-    /// Submissions of an organisation in any of `states`, newest first.
-    async fn drafts(&self, org_slug: &str, states: &[DraftState], limit: i64) -> Result<Vec<DraftRecord>>;
+    /// Submissions of an organisation in any of `states`, newest first, without abandoned
+    /// ones past their retention.
+    async fn drafts(
+        &self,
+        org_slug: &str,
+        states: &[DraftState],
+        limit: i64,
+        visible: &Visibility,
+    ) -> Result<Vec<DraftRecord>>;
 
     /// Applies a checked transition, if the submission is still in the transition's
     /// starting state (else `Conflict`: someone else moved it first).

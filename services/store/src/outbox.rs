@@ -60,16 +60,13 @@ pub trait Outbox: Send + Sync {
 
     async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()>;
 
-    async fn delivery_stats(&self, announcement_id: Option<i64>) -> Result<DeliveryStats> {
-        self.delivery_stats_since(announcement_id, Millis::MIN).await
-    }
-
-    /// As `delivery_stats`, counting finished deliveries only if they finished at or after
-    /// `finished_after`: records past their retention are hidden before the purge.
-    async fn delivery_stats_since(
+    /// How far the deliveries of an announcement (or of everything) got. Finished ones past
+    /// their retention (`delivery_records` of the announcement's organisation, or the
+    /// instance-wide limit) are left out, as they are hidden before the purge.
+    async fn delivery_stats(
         &self,
         announcement_id: Option<i64>,
-        finished_after: Millis,
+        visible: &Visibility,
     ) -> Result<DeliveryStats>;
 
     async fn queue_depth(&self, now: Millis) -> Result<QueueDepth>;

@@ -50,8 +50,8 @@ pub struct StaffErasure {
 
 #[async_trait]
 pub trait Subjects: Send + Sync {
-    /// Everything held about a remote actor.
-    async fn subject_data(&self, actor_uri: &str) -> Result<SubjectData>;
+    /// Everything held about a remote actor, without what has expired.
+    async fn subject_data(&self, actor_uri: &str, visible: &Visibility) -> Result<SubjectData>;
 
     /// Erases a remote actor's data everywhere (or, with `only_org`, only what that
     /// organisation holds) except in organisations under legal hold (`held_orgs`), and
@@ -64,7 +64,8 @@ pub trait Subjects: Send + Sync {
         audit: AuditEntry,
     ) -> Result<Erasure>;
 
-    async fn staff_subject_data(&self, id: i64) -> Result<Option<StaffSubjectData>>;
+    /// Everything held about a member of staff, without what has expired.
+    async fn staff_subject_data(&self, id: i64, visible: &Visibility) -> Result<Option<StaffSubjectData>>;
 
     /// Anonymises a member of staff (name, e-mail, provider identifier), deletes their
     /// sessions and erases the details of audit entries by or about them, recording that an

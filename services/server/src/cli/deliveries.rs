@@ -34,12 +34,7 @@ pub(super) async fn deliveries(config: Config, command: DeliveriesCommand) -> an
                 None => None,
             };
             let policies = crate::state::load_policies(&config)?;
-            let since = policies.visible_since(
-                herold_store::DataClass::DeliveryRecords,
-                None,
-                herold_domain::now_millis(),
-            );
-            let stats = store.delivery_stats_since(id, since).await?;
+            let stats = store.delivery_stats(id, &policies.visibility()).await?;
             println!("delivered\t{}", stats.delivered);
             println!("pending\t{}", stats.pending);
             println!("retrying\t{}", stats.retrying);

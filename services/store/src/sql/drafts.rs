@@ -206,21 +206,39 @@ impl Drafts for SqlStore<Db> {
         .transpose()
     }
 
-    async fn draft(&self, public_id: &str) -> Result<Option<DraftRecord>> {
-        Ok(sqlx::query_as(&format!("{DRAFT_SELECT} WHERE d.public_id = $1"))
+    async fn draft(&self, public_id: &str, visible: &Visibility) -> Result<Option<DraftRecord>> {
+        let draft: Option<DraftRecord> = sqlx::query_as(&format!("{DRAFT_SELECT} WHERE d.public_id = $1"))
             .bind(public_id)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        Ok(draft.filter(|d| {
+            !abandoned(d.state) || visible.shows(DataClass::AbandonedDrafts, Some(&d.org_slug), d.updated_at)
+        }))
     }
 
-    async fn drafts(&self, org_slug: &str, states: &[DraftState], limit: i64) -> Result<Vec<DraftRecord>> {
+    async fn drafts(
+        &self,
+        org_slug: &str,
+        states: &[DraftState],
+        limit: i64,
+        visible: &Visibility,
+    ) -> Result<Vec<DraftRecord>> {
+        let since = visible.since(DataClass::AbandonedDrafts, Some(org_slug));
         let mut q = sqlx::QueryBuilder::<Db>::new(DRAFT_SELECT);
         q.push(" WHERE o.slug = ").push_bind(org_slug.to_owned()).push(" AND d.state IN (");
         let mut list = q.separated(", ");
         for state in states {
             list.push_bind(state.as_str());
         }
-        list.push_unseparated(") ORDER BY d.updated_at DESC, d.id DESC LIMIT ");
+        list.push_unseparated(")");
+        q.push(" AND (d.state NOT IN (");
+        let mut list = q.separated(", ");
+        for state in DraftState::ALL.into_iter().filter(|s| abandoned(*s)) {
+            list.push_bind(state.as_str());
+        }
+        list.push_unseparated(") OR d.updated_at >= ");
+        q.push_bind(since);
+        q.push(") ORDER BY d.updated_at DESC, d.id DESC LIMIT ");
         q.push_bind(limit);
         Ok(q.build_query_as().fetch_all(&self.pool).await?)
     }
@@ -335,4 +353,10 @@ impl Drafts for SqlStore<Db> {
         self.commit_queued(tx).await?;
         Ok(announcement)
     }
+}
+
+/// The states of a submission nobody finished: those the `abandoned_drafts` class keeps for
+/// a time (its entry in `classes.rs` names the same).
+fn abandoned(state: DraftState) -> bool {
+    matches!(state, DraftState::Draft | DraftState::Rejected | DraftState::Withdrawn)
 }

@@ -301,11 +301,24 @@ impl Outbox for SqlStore<Db> {
         Ok(())
     }
 
-    async fn delivery_stats_since(
+    async fn delivery_stats(
         &self,
         announcement_id: Option<i64>,
-        finished_after: Millis,
+        visible: &Visibility,
     ) -> Result<DeliveryStats> {
+        let org: Option<String> = match announcement_id {
+            Some(id) => {
+                sqlx::query_scalar(
+                    "SELECT o.slug FROM announcements an JOIN accounts ac ON ac.id = an.account_id \
+                 JOIN organizations o ON o.id = ac.org_id WHERE an.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+            }
+            None => None,
+        };
+        let finished_after = visible.since(DataClass::DeliveryRecords, org.as_deref());
         let filter = if announcement_id.is_some() {
             "JOIN activities a ON a.id = d.activity_id WHERE a.announcement_id = $1"
         } else {

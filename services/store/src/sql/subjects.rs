@@ -141,7 +141,7 @@ impl SqlStore<Db> {
 
 #[async_trait]
 impl Subjects for SqlStore<Db> {
-    async fn subject_data(&self, actor_uri: &str) -> Result<SubjectData> {
+    async fn subject_data(&self, actor_uri: &str, visible: &Visibility) -> Result<SubjectData> {
         let relay_subscription = sqlx::query_as(
             "SELECT inbox, state, created_at AS since FROM relay_subscribers WHERE actor_uri = $1",
         )
@@ -190,6 +190,12 @@ impl Subjects for SqlStore<Db> {
                 }
             }
         }
+        // What has expired is left out as everywhere, before the purge; deliveries still
+        // under way are not records yet.
+        data.audit_entries.retain(|e| visible.shows(DataClass::AuditPayloads, None, e.at));
+        let since = visible.since(DataClass::DeliveryRecords, None);
+        data.deliveries_to_them
+            .retain(|d| d.created_at >= since || d.state == "pending" || d.state == "retrying");
         Ok(data)
     }
 
@@ -289,7 +295,7 @@ impl Subjects for SqlStore<Db> {
         Ok(erasure)
     }
 
-    async fn staff_subject_data(&self, id: i64) -> Result<Option<StaffSubjectData>> {
+    async fn staff_subject_data(&self, id: i64, visible: &Visibility) -> Result<Option<StaffSubjectData>> {
         let mut conn = self.pool.acquire().await?;
         let Some(m) = sqlx::query_as::<_, StaffMember>(&format!(
             "SELECT {STAFF_COLUMNS} FROM staff st JOIN organizations o ON o.id = st.org_id WHERE st.id = $1"
@@ -341,7 +347,7 @@ impl Subjects for SqlStore<Db> {
             );
         }
         let actor = staff_actor(id);
-        let audit_entries = sqlx::query(
+        let mut audit_entries = sqlx::query(
             "SELECT l.seq, l.at, l.action, l.org, p.payload FROM audit_log l \
              JOIN audit_payloads p ON p.seq = l.seq WHERE l.actor = $1 OR l.subject = $1 ORDER BY l.seq",
         )
@@ -359,6 +365,7 @@ impl Subjects for SqlStore<Db> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+        audit_entries.retain(|e| visible.shows(DataClass::AuditPayloads, e.org.as_deref(), e.at));
         let drafts_reviewed = lists.pop().unwrap_or_default();
         let drafts_written = lists.pop().unwrap_or_default();
         Ok(Some(StaffSubjectData {
