@@ -1,4 +1,5 @@
-//! Published announcements: publishing, editing and retracting them (each with its activity and audit entry in one transaction), and reading them back.
+//! Published announcements: publishing, editing and retracting them (each with its activity
+//! and audit entry in one transaction), and reading them back.
 
 use async_trait::async_trait;
 use herold_domain::Millis;

@@ -1,4 +1,5 @@
-//! The delivery queue: activities and their deliveries, leases for workers, per-server health, and the statistics the staff and operators see.
+//! The delivery queue: activities and their deliveries, leases for workers, per-server health,
+//! and the statistics the staff and operators see.
 
 use async_trait::async_trait;
 use herold_domain::Millis;

@@ -227,7 +227,8 @@ impl Announcements for SqlStore<Db> {
     async fn tagged_announcements(&self, tag: &str, limit: i64, offset: i64) -> Result<Vec<Announcement>> {
         Ok(sqlx::query_as(&format!(
             "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements \
-             WHERE retracted_at IS NULL AND id IN (SELECT announcement_id FROM announcement_tags WHERE tag = $1) \
+             WHERE retracted_at IS NULL AND id IN (SELECT announcement_id FROM announcement_tags \
+             WHERE tag = $1) \
              ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3"
         ))
         .bind(tag)

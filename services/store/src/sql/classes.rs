@@ -105,10 +105,12 @@ pub(crate) const CLASSES: [ClassSpec; 13] = [
         name: "retracted_announcements",
         per_org: true,
         at_expiry: AtExpiry::Anonymise,
-        rows: "announcements an JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id",
+        rows: "announcements an JOIN accounts ac ON ac.id = an.account_id \
+               JOIN organizations o ON o.id = ac.org_id",
         expired: "an.retracted_at < $1 AND an.source_text <> '' AND o.slug = $2",
         age: "an.retracted_at",
-        archive: "'id', an.public_id, 'account', ac.username, 'text', an.source_text, 'html', an.content_html, \
+        archive: "'id', an.public_id, 'account', ac.username, 'text', an.source_text, \
+                  'html', an.content_html, \
                   'language', an.language, 'summary', an.summary, 'translations', an.translations, \
                   'mentions', an.mentions, 'published_at', an.published_at, 'updated_at', an.updated_at, \
                   'retracted_at', an.retracted_at",
@@ -116,7 +118,8 @@ pub(crate) const CLASSES: [ClassSpec; 13] = [
             "UPDATE activities SET body = '{}' WHERE announcement_id IN (SELECT an.id {expired})",
             "DELETE FROM media WHERE announcement_id IN (SELECT an.id {expired})",
             "DELETE FROM announcement_tags WHERE announcement_id IN (SELECT an.id {expired})",
-            "UPDATE announcements SET source_text = '', content_html = '', summary = NULL, translations = '[]', \
+            "UPDATE announcements SET source_text = '', content_html = '', summary = NULL, \
+             translations = '[]', \
              attachments = '[]', mentions = '[]' WHERE id IN (SELECT an.id {expired})",
         ],
     },
@@ -144,7 +147,8 @@ pub(crate) const CLASSES: [ClassSpec; 13] = [
                   'first_sign_in_at', st.first_sign_in_at, 'last_sign_in_at', st.last_sign_in_at",
         purge: &[
             "DELETE FROM staff_sessions WHERE staff_id IN (SELECT st.id {expired})",
-            "UPDATE staff SET name = '', email = NULL, roles = '', subject = 'anonymised-' || CAST(id AS TEXT) \
+            "UPDATE staff SET name = '', email = NULL, roles = '', subject = 'anonymised-' || \
+             CAST(id AS TEXT) \
              WHERE id IN (SELECT st.id {expired})",
         ],
     },

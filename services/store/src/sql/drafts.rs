@@ -128,7 +128,8 @@ impl Drafts for SqlStore<Db> {
             return Err(StoreError::Conflict(format!("an announcement carries at most {max} images")));
         }
         sqlx::query(
-            "INSERT INTO media (public_id, account_id, content_type, width, height, alt_text, bytes, created_at) \
+            "INSERT INTO media (public_id, account_id, content_type, width, height, alt_text, \
+             bytes, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&media.info.public_id)
@@ -298,7 +299,8 @@ impl Drafts for SqlStore<Db> {
 
     async fn drafts_of_announcement(&self, announcement_id: i64) -> Result<Vec<DraftRecord>> {
         Ok(sqlx::query_as(&format!(
-            "{DRAFT_SELECT} WHERE d.announcement_id = $1 AND d.state = 'published' ORDER BY d.updated_at, d.id"
+            "{DRAFT_SELECT} WHERE d.announcement_id = $1 AND d.state = 'published' ORDER BY \
+             d.updated_at, d.id"
         ))
         .bind(announcement_id)
         .fetch_all(&self.pool)

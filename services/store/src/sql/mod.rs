@@ -162,8 +162,11 @@ pub(crate) const STAFF_COLUMNS: &str =
     "st.id, o.slug AS org_slug, st.issuer, st.subject, st.name, st.email, st.roles, \
      st.first_sign_in_at, st.last_sign_in_at";
 
-pub(crate) const DRAFT_SELECT: &str = "SELECT d.id, d.public_id, d.account_id, a.username AS account_username, \
-     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, d.state, d.revision, d.source_text, d.language, d.translations, d.mentions, d.media, d.summary, d.urgent, \
+pub(crate) const DRAFT_SELECT: &str =
+    "SELECT d.id, d.public_id, d.account_id, a.username AS account_username, \
+     o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, \
+     d.state, d.revision, d.source_text, d.language, d.translations, d.mentions, d.media, \
+     d.summary, d.urgent, \
      d.publish_at, d.author_id, au.name AS author_name, d.reviewer_id, rv.name AS reviewer_name, \
      d.review_comment, d.created_at, d.updated_at FROM drafts d JOIN accounts a ON a.id = d.account_id \
      JOIN organizations o ON o.id = a.org_id JOIN staff au ON au.id = d.author_id \

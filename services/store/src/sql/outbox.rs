@@ -283,7 +283,8 @@ impl Outbox for SqlStore<Db> {
             HostReport::Failure { error, open_breaker_until } => {
                 sqlx::query(
                     "INSERT INTO hosts (host, consecutive_failures, breaker_open_until, last_error, \
-                     failing_since, updated_at) VALUES ($1, 1, $2, $3, $4, $4) ON CONFLICT (host) DO UPDATE SET \
+                     failing_since, updated_at) VALUES ($1, 1, $2, $3, $4, $4) ON CONFLICT (host) \
+                     DO UPDATE SET \
                      consecutive_failures = hosts.consecutive_failures + 1, \
                      breaker_open_until = COALESCE(excluded.breaker_open_until, hosts.breaker_open_until), \
                      last_error = excluded.last_error, \

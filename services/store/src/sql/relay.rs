@@ -58,9 +58,12 @@ impl Relay for SqlStore<Db> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO relay_subscribers (actor_uri, host, inbox, follow_id, style, state, created_at, updated_at, \
-             follow_back_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT (actor_uri) DO UPDATE SET \
-             host = excluded.host, inbox = excluded.inbox, follow_id = excluded.follow_id, style = excluded.style, \
+            "INSERT INTO relay_subscribers (actor_uri, host, inbox, follow_id, style, state, \
+             created_at, updated_at, \
+             follow_back_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT (actor_uri) DO \
+             UPDATE SET \
+             host = excluded.host, inbox = excluded.inbox, follow_id = excluded.follow_id, style = \
+             excluded.style, \
              state = CASE WHEN relay_subscribers.state = 'active' THEN 'active' ELSE excluded.state END, \
              follow_back_id = COALESCE(excluded.follow_back_id, relay_subscribers.follow_back_id), \
              updated_at = excluded.updated_at",
@@ -168,7 +171,8 @@ impl Relay for SqlStore<Db> {
 
     async fn relay_pending_from_host(&self, host: &str, except_actor: &str) -> Result<bool> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM relay_subscribers WHERE state = 'pending' AND host = $1 AND actor_uri <> $2",
+            "SELECT COUNT(*) FROM relay_subscribers WHERE state = 'pending' AND host = $1 AND \
+             actor_uri <> $2",
         )
         .bind(host)
         .bind(except_actor)
@@ -320,14 +324,15 @@ impl Relay for SqlStore<Db> {
         // worker process may have delivered without clearing this one's failure mark.
         let failing: std::collections::HashMap<String, i64> = sqlx::query(
             "SELECT h.host, h.failing_since FROM hosts h WHERE h.failing_since < $1 AND NOT EXISTS \
-             (SELECT 1 FROM deliveries d WHERE d.host = h.host AND d.state = 'delivered' AND d.updated_at >= $1)",
+             (SELECT 1 FROM deliveries d WHERE d.host = h.host AND d.state = 'delivered' AND \
+             d.updated_at >= $1)",
         )
         .bind(cutoff)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("host")?, r.try_get("failing_since")?)))
-                .collect::<Result<_>>()?;
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("host")?, r.try_get("failing_since")?)))
+        .collect::<Result<_>>()?;
         let active: Vec<Subscriber> = sqlx::query_as(&format!(
             "SELECT {SUBSCRIBER_COLUMNS} FROM relay_subscribers WHERE state = 'active'"
         ))
@@ -341,7 +346,8 @@ impl Relay for SqlStore<Db> {
                 continue;
             }
             let changed = sqlx::query(
-                "UPDATE relay_subscribers SET state = 'suspended', updated_at = $1 WHERE actor_uri = $2 AND state = 'active'",
+                "UPDATE relay_subscribers SET state = 'suspended', updated_at = $1 WHERE actor_uri \
+                 = $2 AND state = 'active'",
             )
             .bind(now)
             .bind(&s.actor_uri)
@@ -366,7 +372,8 @@ impl Relay for SqlStore<Db> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let resumed = sqlx::query(
-            "UPDATE relay_subscribers SET state = 'active', updated_at = $1 WHERE actor_uri = $2 AND state = 'suspended'",
+            "UPDATE relay_subscribers SET state = 'active', updated_at = $1 WHERE actor_uri = $2 \
+             AND state = 'suspended'",
         )
         .bind(now)
         .bind(actor_uri)

@@ -18,10 +18,13 @@ impl SqlStore<Db> {
         // LIKE narrows the rows; the JSON decides (an id that merely contains the
         // actor's is another person).
         let rows = sqlx::query(
-            "SELECT 'announcement' AS kind, an.public_id, an.mentions, ac.username, o.slug, an.published_at AS at \
-             FROM announcements an JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
+            "SELECT 'announcement' AS kind, an.public_id, an.mentions, ac.username, o.slug, \
+             an.published_at AS at \
+             FROM announcements an JOIN accounts ac ON ac.id = an.account_id JOIN organizations o \
+             ON o.id = ac.org_id \
              WHERE an.source_text <> '' AND an.mentions LIKE $1 ESCAPE '\\' \
-             UNION ALL SELECT 'draft' AS kind, d.public_id, d.mentions, ac.username, o.slug, d.updated_at AS at \
+             UNION ALL SELECT 'draft' AS kind, d.public_id, d.mentions, ac.username, o.slug, \
+             d.updated_at AS at \
              FROM drafts d JOIN accounts ac ON ac.id = d.account_id JOIN organizations o ON o.id = ac.org_id \
              WHERE d.mentions LIKE $1 ESCAPE '\\'",
         )
@@ -116,7 +119,8 @@ impl SqlStore<Db> {
             }
         }
         for r in sqlx::query(
-            "SELECT l.seq, l.at, l.action, l.org, p.payload FROM audit_payloads p JOIN audit_log l ON l.seq = p.seq \
+            "SELECT l.seq, l.at, l.action, l.org, p.payload FROM audit_payloads p JOIN audit_log l \
+             ON l.seq = p.seq \
              WHERE p.payload LIKE $1 ESCAPE '\\' ORDER BY l.seq",
         )
         .bind(&like)
@@ -124,7 +128,8 @@ impl SqlStore<Db> {
         .await?
         {
             let payload: String = r.try_get("payload")?;
-            let named = serde_json::from_str::<serde_json::Value>(&payload).is_ok_and(|v| mentions(&v, actor_uri));
+            let named =
+                serde_json::from_str::<serde_json::Value>(&payload).is_ok_and(|v| mentions(&v, actor_uri));
             if named {
                 items.push(SubjectItem::Audit {
                     seq: r.try_get("seq")?,
@@ -234,7 +239,8 @@ impl Subjects for SqlStore<Db> {
             erasure.follows_removed += 1;
         }
         let cached: Option<RemoteActor> = sqlx::query_as(
-            "SELECT uri, inbox, shared_inbox, key_id, public_key_pem, fetched_at FROM remote_actors WHERE uri = $1",
+            "SELECT uri, inbox, shared_inbox, key_id, public_key_pem, fetched_at FROM remote_actors \
+             WHERE uri = $1",
         )
         .bind(actor_uri)
         .fetch_optional(&mut *tx)
@@ -389,7 +395,8 @@ impl Subjects for SqlStore<Db> {
         let mut tx = self.begin_write().await?;
         let actor = staff_actor(id);
         let anonymised = sqlx::query(
-            "UPDATE staff SET name = '', email = NULL, roles = '', subject = 'anonymised-' || CAST(id AS TEXT) \
+            "UPDATE staff SET name = '', email = NULL, roles = '', subject = 'anonymised-' || \
+             CAST(id AS TEXT) \
              WHERE id = $1",
         )
         .bind(id)
@@ -406,7 +413,8 @@ impl Subjects for SqlStore<Db> {
                 .await?
                 .rows_affected() as i64,
             audit_payloads_erased: sqlx::query(
-                "DELETE FROM audit_payloads WHERE seq IN (SELECT seq FROM audit_log WHERE actor = $1 OR subject = $1)",
+                "DELETE FROM audit_payloads WHERE seq IN (SELECT seq FROM audit_log WHERE actor = \
+                 $1 OR subject = $1)",
             )
             .bind(&actor)
             .execute(&mut *tx)
