@@ -285,7 +285,43 @@ async fn auditors_answer_subject_requests(db: Db) {
     assert_eq!(report.problem, None, "the trail still verifies");
 }
 
+/// A long trail is read a page at a time, only the organisation's own entries counted, and
+/// an export still holds every matching entry.
+async fn a_long_trail_is_paged_and_exported_whole(db: Db) {
+    let provider = OidcProvider::start();
+    let app = app(db, &provider).await;
+    let dana = signed_in(&app, "dana").await;
+    for n in 0..230 {
+        let entry = herold_store::AuditEntry::new("operator", "test.noise", format!("n:{n}")).in_org("demo");
+        app.store.record_audit(entry).await.unwrap();
+        let elsewhere =
+            herold_store::AuditEntry::new("operator", "test.noise", format!("n:{n}")).in_org("other");
+        app.store.record_audit(elsewhere).await.unwrap();
+    }
+    let first = dana.get(&app.url("/staff/audit?action=test.noise")).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(first.body.contains("Showing 200 of 230 matching entries"), "{}", first.body);
+    assert!(first.body.contains("n:229") && !first.body.contains("n:29<"), "the newest 200 first");
+    let older = first.body.split("href=\"/staff/audit?").nth(1).and_then(|rest| rest.split('"').next());
+    let older = older.expect("a link to the older entries").replace("&amp;", "&");
+    let second = dana.get(&app.url(&format!("/staff/audit?{older}"))).await;
+    assert!(second.body.contains("Showing 30 of 230"), "{}", second.body);
+    assert!(second.body.contains("n:0<") && second.body.contains("n:29<") && !second.body.contains("n:30<"));
+    assert!(!second.body.contains("href=\"/staff/audit?"), "the last page links no further");
+
+    let token = field(&first.body, "csrf").unwrap();
+    let form = vec![("csrf", token), ("action", "test.noise".into()), ("format", "csv".to_owned())];
+    let export = dana.http.post(app.url("/staff/audit/export")).form(&form).send().await.unwrap();
+    let csv = export.text().await.unwrap();
+    assert_eq!(
+        csv.lines().filter(|l| l.contains("test.noise")).count(),
+        230,
+        "every matching entry, only demo's"
+    );
+}
+
 on_both_backends!(
+    a_long_trail_is_paged_and_exported_whole,
     auditors_read_filter_and_export_the_trail,
     administrators_create_accounts,
     auditors_answer_subject_requests

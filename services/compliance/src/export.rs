@@ -9,25 +9,11 @@ use serde_json::{json, Value};
 use crate::policy::Policies;
 use crate::ComplianceError;
 
-/// Which entries to export. `None` matches everything.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub org: Option<String>,
-    pub action: Option<String>,
-    pub from: Option<Millis>,
-    /// Exclusive.
-    pub to: Option<Millis>,
-}
+/// Which entries to export: the store's filter, so the database finds them by index.
+pub use herold_store::AuditFilter as Filter;
 
-impl Filter {
-    fn matches(&self, e: &AuditRecord) -> bool {
-        let l = &e.leaf;
-        self.from.is_none_or(|f| l.at >= f)
-            && self.to.is_none_or(|t| l.at < t)
-            && self.org.as_deref().is_none_or(|o| l.org.as_deref() == Some(o))
-            && self.action.as_deref().is_none_or(|a| l.action == a)
-    }
-}
+/// Entries fetched per query while exporting.
+const BATCH: i64 = 2000;
 
 /// The matching entries, oldest first.
 pub async fn entries(
@@ -37,20 +23,45 @@ pub async fn entries(
     now: Millis,
 ) -> Result<Vec<AuditRecord>, ComplianceError> {
     let mut rows = Vec::new();
-    let mut after = 0;
+    let mut before = None;
     loop {
-        let page = store.audit_entries(after, 2000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.leaf.seq;
-        rows.extend(page.into_iter().filter(|e| filter.matches(e)));
+        let batch = store.audit_search(filter, before, BATCH).await?;
+        let Some(last) = batch.last() else { break };
+        before = Some(last.leaf.seq);
+        let done = (batch.len() as i64) < BATCH;
+        rows.extend(batch);
+        if done {
+            break;
+        }
     }
+    rows.reverse();
+    Ok(hide_expired(rows, policies, now))
+}
+
+/// One page of the matching entries, newest first, below `before` (the newest without it),
+/// and how many match in all.
+pub async fn page(
+    store: &dyn Store,
+    policies: &Policies,
+    filter: &Filter,
+    before: Option<i64>,
+    limit: i64,
+    now: Millis,
+) -> Result<(Vec<AuditRecord>, i64), ComplianceError> {
+    let rows = store.audit_search(filter, before, limit).await?;
+    let total = store.audit_count(filter).await?;
+    Ok((hide_expired(rows, policies, now), total))
+}
+
+/// Details past their retention are left out, as they are hidden before the purge.
+fn hide_expired(mut rows: Vec<AuditRecord>, policies: &Policies, now: Millis) -> Vec<AuditRecord> {
     let visibility = policies.visibility().at(now);
     for e in &mut rows {
         if !visibility.shows(DataClass::AuditPayloads, e.leaf.org.as_deref(), e.leaf.at) {
             e.payload = None;
         }
     }
-    Ok(rows)
+    rows
 }
 
 pub fn to_json(rows: &[AuditRecord]) -> Value {

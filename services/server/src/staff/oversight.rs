@@ -17,8 +17,8 @@ use super::{views, Staff};
 use crate::error::ApiError;
 use crate::state::Services;
 
-/// Entries shown on the page; exports have no limit.
-const SHOWN: usize = 200;
+/// Entries shown on a page; exports have no limit.
+const SHOWN: i64 = 200;
 
 fn require(staff: &Staff, role: Role) -> Result<(), ApiError> {
     if staff.session.roles.has(role) {
@@ -39,6 +39,8 @@ pub struct AuditQuery {
     #[serde(default)]
     to: String,
     format: Option<String>,
+    /// Show the entries older than this one (the next page).
+    before: Option<i64>,
 }
 
 impl AuditQuery {
@@ -65,9 +67,11 @@ pub async fn audit_trail(s: web::Data<Services>, staff: Staff, q: web::Query<Aud
         require(&staff, Role::Auditor)?;
         let org = &staff.session.staff.org_slug;
         let filter = q.filter(org)?;
-        let rows = export::entries(s.store.as_ref(), &s.policies, &filter, now_millis()).await?;
-        let newest: Vec<_> = rows.iter().rev().take(SHOWN).collect();
-        let body = views::audit_trail(&staff.viewer(), &newest, rows.len(), (&q.action, &q.from, &q.to));
+        let (rows, total) =
+            export::page(s.store.as_ref(), &s.policies, &filter, q.before, SHOWN, now_millis()).await?;
+        // A full page may have older entries behind it.
+        let older = rows.last().filter(|_| rows.len() as i64 == SHOWN).map(|e| e.leaf.seq);
+        let body = views::audit_trail(&staff.viewer(), &rows, total, older, (&q.action, &q.from, &q.to));
         Ok(staff.page(&s, StatusCode::OK, body))
     }
     .await;

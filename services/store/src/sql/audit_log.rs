@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use herold_domain::audit::{payload_commitment, AuditLeaf, AuditSeal};
 use herold_domain::{now_millis, Millis};
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 
 use super::Db;
 use crate::sql::{random_salt, Dialect, SqlStore};
@@ -68,34 +68,35 @@ impl SqlStore<Db> {
 #[async_trait]
 impl AuditLog for SqlStore<Db> {
     async fn audit_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>> {
-        sqlx::query(
-            "SELECT l.seq, l.at, l.org, l.actor, l.action, l.subject, l.payload_commitment, l.seal, \
-             p.salt, p.payload FROM audit_log l LEFT JOIN audit_payloads p ON p.seq = l.seq \
-             WHERE l.seq > $1 ORDER BY l.seq LIMIT $2",
-        )
-        .bind(after_seq)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            let salt: Option<String> = r.try_get("salt")?;
-            let payload: Option<String> = r.try_get("payload")?;
-            Ok(AuditRecord {
-                leaf: AuditLeaf {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    org: r.try_get("org")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    subject: r.try_get("subject")?,
-                    payload_commitment: r.try_get("payload_commitment")?,
-                },
-                seal: r.try_get("seal")?,
-                payload: salt.zip(payload),
-            })
-        })
-        .collect()
+        sqlx::query(&format!("{AUDIT_SELECT} WHERE l.seq > $1 ORDER BY l.seq LIMIT $2"))
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(record)
+            .collect()
+    }
+
+    async fn audit_search(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>> {
+        let mut q = QueryBuilder::<Db>::new(AUDIT_SELECT);
+        push_filter(&mut q, filter);
+        if let Some(before) = before {
+            q.push(" AND l.seq < ").push_bind(before);
+        }
+        q.push(" ORDER BY l.seq DESC LIMIT ").push_bind(limit);
+        q.build().fetch_all(&self.pool).await?.iter().map(record).collect()
+    }
+
+    async fn audit_count(&self, filter: &AuditFilter) -> Result<i64> {
+        let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM audit_log l");
+        push_filter(&mut q, filter);
+        Ok(q.build().fetch_one(&self.pool).await?.try_get("n")?)
     }
 
     async fn audit_size(&self) -> Result<i64> {
@@ -164,4 +165,41 @@ impl AuditLog for SqlStore<Db> {
             .await?;
         Ok(())
     }
+}
+
+const AUDIT_SELECT: &str = "SELECT l.seq, l.at, l.org, l.actor, l.action, l.subject, l.payload_commitment, \
+     l.seal, p.salt, p.payload FROM audit_log l LEFT JOIN audit_payloads p ON p.seq = l.seq";
+
+fn push_filter(q: &mut QueryBuilder<'_, Db>, filter: &AuditFilter) {
+    q.push(" WHERE 1 = 1");
+    if let Some(org) = &filter.org {
+        q.push(" AND l.org = ").push_bind(org.clone());
+    }
+    if let Some(action) = &filter.action {
+        q.push(" AND l.action = ").push_bind(action.clone());
+    }
+    if let Some(from) = filter.from {
+        q.push(" AND l.at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to {
+        q.push(" AND l.at < ").push_bind(to);
+    }
+}
+
+fn record(r: &<Db as sqlx::Database>::Row) -> Result<AuditRecord> {
+    let salt: Option<String> = r.try_get("salt")?;
+    let payload: Option<String> = r.try_get("payload")?;
+    Ok(AuditRecord {
+        leaf: AuditLeaf {
+            seq: r.try_get("seq")?,
+            at: r.try_get("at")?,
+            org: r.try_get("org")?,
+            actor: r.try_get("actor")?,
+            action: r.try_get("action")?,
+            subject: r.try_get("subject")?,
+            payload_commitment: r.try_get("payload_commitment")?,
+        },
+        seal: r.try_get("seal")?,
+        payload: salt.zip(payload),
+    })
 }

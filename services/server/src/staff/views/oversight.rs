@@ -5,8 +5,9 @@ use super::*;
 
 pub fn audit_trail(
     v: &Viewer<'_>,
-    rows: &[&AuditRecord],
-    total: usize,
+    rows: &[AuditRecord],
+    total: i64,
+    older: Option<i64>,
     (action, from, to): (&str, &str, &str),
 ) -> String {
     let lang = v.lang;
@@ -38,7 +39,10 @@ pub fn audit_trail(
                 button type="submit" name="format" value="json" { (lang.t("export_json")) }
             }
             p { a href="/staff/ropa" { (lang.t("ropa")) } }
-            p { (lang.t("showing")) " " (rows.len()) " " (lang.t("of_total")) " " (total) "." }
+            p {
+                (lang.t("showing")) " " (rows.len()) " " (lang.t("of_total")) " " (total) " "
+                (lang.t("matching_newest_first")) "."
+            }
             table.audit {
                 thead { tr {
                     th scope="col" { "#" } th scope="col" { (lang.t("when")) } th scope="col" { (lang.t("who")) }
@@ -54,8 +58,22 @@ pub fn audit_trail(
                     }
                 }
             }
+            @if let Some(before) = older {
+                p { a href=(older_link(action, from, to, before)) { (lang.t("older_entries")) } }
+            }
         },
     )
+}
+
+/// The next page of the trail, with the same filter.
+fn older_link(action: &str, from: &str, to: &str, before: i64) -> String {
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("action", action)
+        .append_pair("from", from)
+        .append_pair("to", to)
+        .append_pair("before", &before.to_string())
+        .finish();
+    format!("/staff/audit?{query}")
 }
 
 /// The compliance report, inside the staff pages (their stylesheet, their navigation).
