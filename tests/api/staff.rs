@@ -731,7 +731,41 @@ async fn the_relay_is_moderated_by_the_operators_administrators(db: Db) {
     assert!(by_staff("relay.publisher_add") && by_staff("relay.block") && by_staff("relay.publisher_remove"));
 }
 
+/// However many servers subscribe, the relay page reads one page of them.
+async fn the_relay_list_is_paged(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["operator"]).await;
+    for n in 0..205 {
+        let subscriber = herold_store::NewSubscriber {
+            actor_uri: format!("https://s{n:03}.example/actor"),
+            host: format!("s{n:03}.example"),
+            inbox: format!("https://s{n:03}.example/inbox"),
+            follow_id: format!("https://s{n:03}.example/follow"),
+            style: herold_store::SubscriptionStyle::Mastodon,
+            state: herold_store::SubscriptionState::Active,
+            follow_back_id: None,
+        };
+        let audit = herold_store::AuditEntry::new("system", "relay.subscribe", "-");
+        app.store.relay_subscribe(subscriber, vec![], audit).await.unwrap();
+    }
+    let operator = signed_in(&app, "operator", "carol").await;
+    let first = operator.get(&app.url("/staff/relay")).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(first.body.contains("Showing 200 of 205."), "{}", first.body);
+    assert!(first.body.contains("s199.example") && !first.body.contains("s200.example"));
+    let next = first.body.split("href=\"/staff/relay?after=").nth(1).and_then(|r| r.split('"').next());
+    let next = next.expect("a link to more subscribers");
+    let second = operator.get(&app.url(&format!("/staff/relay?after={next}"))).await;
+    assert!(
+        second.body.contains("Showing 5 of 205.") && second.body.contains("s204.example"),
+        "{}",
+        second.body
+    );
+    assert!(!second.body.contains("s199.example") && !second.body.contains("/staff/relay?after="));
+}
+
 on_both_backends!(
+    the_relay_list_is_paged,
     the_relay_is_moderated_by_the_operators_administrators,
     approvals_cover_exactly_what_was_reviewed,
     discovery_can_use_an_internal_address,

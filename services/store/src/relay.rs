@@ -146,6 +146,10 @@ pub trait Relay: Send + Sync {
 
     async fn relay_subscribers(&self) -> Result<Vec<Subscriber>>;
 
+    /// Up to `limit` subscriptions after the actor `after` (from the first without it), by
+    /// actor: a page of the operator's list, however many servers subscribe.
+    async fn relay_subscribers_page(&self, after: Option<&str>, limit: i64) -> Result<Vec<Subscriber>>;
+
     /// `(state, count)`, for the public status page and metrics: counts only.
     async fn relay_counts(&self) -> Result<Vec<(String, i64)>>;
 

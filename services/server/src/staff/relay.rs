@@ -24,13 +24,20 @@ fn require_operator(staff: &Staff) -> Result<(), ApiError> {
     }
 }
 
+/// Subscriptions shown on a page of the relay list.
+const SHOWN: i64 = 200;
+
 async fn relay_page(
     s: &Services,
     staff: &Staff,
+    after: Option<&str>,
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
-    let subscribers = s.store.relay_subscribers().await?;
+    let subscribers = s.store.relay_subscribers_page(after, SHOWN).await?;
+    let total = s.store.relay_counts().await?.iter().map(|(_, n)| n).sum();
+    // A full page may have more behind it.
+    let more = subscribers.last().filter(|_| subscribers.len() as i64 == SHOWN).map(|s| s.actor_uri.as_str());
     let publishers = s.store.relay_publishers().await?;
     let blocks = s.store.relay_blocks().await?;
     let mode = match s.relay.mode() {
@@ -43,6 +50,8 @@ async fn relay_page(
         inbox: &inbox,
         mode,
         subscribers: &subscribers,
+        total,
+        more,
         publishers: &publishers,
         blocks: &blocks,
         error,
@@ -50,11 +59,17 @@ async fn relay_page(
     Ok(staff.page(s, status, views::relay(&staff.viewer(), page)))
 }
 
+#[derive(Deserialize)]
+pub struct RelayQuery {
+    /// Show the subscriptions after this actor (the next page).
+    after: Option<String>,
+}
+
 #[get("/staff/relay")]
-pub async fn relay(s: web::Data<Services>, staff: Staff) -> HttpResponse {
+pub async fn relay(s: web::Data<Services>, staff: Staff, q: web::Query<RelayQuery>) -> HttpResponse {
     let result = async {
         require_operator(&staff)?;
-        relay_page(&s, &staff, StatusCode::OK, None).await
+        relay_page(&s, &staff, q.after.as_deref(), StatusCode::OK, None).await
     }
     .await;
     staff.respond(&s, result)
@@ -94,10 +109,10 @@ pub async fn relay_action(
             // Someone else acted first, or the entry is gone: show the page as it is now.
             Ok(false) => {
                 let why = format!("{target} is not in a state for that any more");
-                relay_page(&s, &staff, StatusCode::CONFLICT, Some(&why)).await
+                relay_page(&s, &staff, None, StatusCode::CONFLICT, Some(&why)).await
             }
             Err(FederationError::Invalid(why)) => {
-                relay_page(&s, &staff, StatusCode::BAD_REQUEST, Some(&why)).await
+                relay_page(&s, &staff, None, StatusCode::BAD_REQUEST, Some(&why)).await
             }
             Err(e) => Err(e.into()),
         }

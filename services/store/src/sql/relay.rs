@@ -161,6 +161,16 @@ impl Relay for SqlStore<Db> {
         .await?)
     }
 
+    async fn relay_subscribers_page(&self, after: Option<&str>, limit: i64) -> Result<Vec<Subscriber>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SUBSCRIBER_COLUMNS} FROM relay_subscribers WHERE actor_uri > $1 ORDER BY actor_uri LIMIT $2"
+        ))
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn relay_counts(&self) -> Result<Vec<(String, i64)>> {
         let rows =
             sqlx::query("SELECT state, COUNT(*) AS n FROM relay_subscribers GROUP BY state ORDER BY state")

@@ -62,6 +62,10 @@ pub struct RelayPage<'a> {
     pub inbox: &'a str,
     pub mode: &'a str,
     pub subscribers: &'a [Subscriber],
+    /// Subscriptions in all.
+    pub total: i64,
+    /// Where the next page starts, if there is one.
+    pub more: Option<&'a str>,
     pub publishers: &'a [String],
     pub blocks: &'a [String],
     pub error: Option<&'a str>,
@@ -92,6 +96,7 @@ pub fn relay(v: &Viewer<'_>, p: RelayPage<'_>) -> String {
             p { (lang.t("relay_mode")) ": " (p.mode) }
             h2 { (lang.t("relay_subscribers")) }
             @if p.subscribers.is_empty() { p { (lang.t("nothing_here")) } } @else {
+                p { (lang.t("showing")) " " (p.subscribers.len()) " " (lang.t("of_total")) " " (p.total) "." }
                 table {
                     thead { tr {
                         th scope="col" { (lang.t("relay_server")) } th scope="col" { (lang.t("state")) }
@@ -115,6 +120,9 @@ pub fn relay(v: &Viewer<'_>, p: RelayPage<'_>) -> String {
                             (relay_button(v, "reject", &s.actor_uri, lang.t("relay_end")))
                         }
                     } } }
+                }
+                @if let Some(after) = p.more {
+                    p { a href={ "/staff/relay?after=" (url_encoded(after)) } { (lang.t("relay_more_subscribers")) } }
                 }
             }
             h2 { (lang.t("relay_publishers")) }
@@ -143,4 +151,8 @@ pub fn relay(v: &Viewer<'_>, p: RelayPage<'_>) -> String {
             }
         },
     )
+}
+
+fn url_encoded(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
