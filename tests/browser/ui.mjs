@@ -11,6 +11,9 @@
 // stdout: one JSON line {"pages":[{"url","violations","page"}],"violations":N,"flow":"ok"|"failed: …"}
 // stderr: progress and the details of every violation.
 // Exit status 0 only when the flow succeeded and no violation was found.
+//
+// With HEROLD_UI_SHOTS=DIR in the environment, every audited page is also saved there as a
+// full-page PNG, for a person to look at.
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -100,6 +103,10 @@ async function audit(page, label) {
   }
   // Evaluated through the DevTools protocol: the page's CSP (no scripts at all) does
   // not apply to it, so it need not be bypassed for the rest of the run.
+  if (process.env.HEROLD_UI_SHOTS) {
+    const name = label.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
+    await page.screenshot({ path: `${process.env.HEROLD_UI_SHOTS}/${name}.png`, fullPage: true });
+  }
   if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
   const violations = await page.evaluate(
     async (tags) => {
