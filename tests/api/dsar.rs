@@ -118,6 +118,21 @@ async fn legal_hold_keeps_what_it_holds(db: Db) {
         herold_compliance::policy::Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir()))
             .unwrap();
     policies.add_org(std::path::Path::new("orgs/bfdi.toml"), "legal_hold = true\n").unwrap();
+    // What a held organisation keeps is disclosed too, however old: an access request answers
+    // with everything still held.
+    let note = herold_store::AuditEntry::new("operator", "moderation.note", "remote_actor")
+        .in_org("bfdi")
+        .with_detail(serde_json::json!({ "about": fake.actor }));
+    app.store.record_audit(note).await.unwrap();
+    let in_twenty_years = herold_domain::now_millis() + 20 * 365 * 86_400_000;
+    let export_then = |policies| {
+        let (store, actor) = (app.store.clone(), fake.actor.clone());
+        async move { herold_compliance::dsar::export(store.as_ref(), &policies, &actor, in_twenty_years).await }
+    };
+    let held = export_then(policies.clone()).await.unwrap();
+    assert!(held.audit_entries.iter().any(|e| e.action == "moderation.note"), "held: {held:?}");
+    let expired = export_then(shipped_policies()).await.unwrap();
+    assert!(!expired.audit_entries.iter().any(|e| e.action == "moderation.note"), "expired without the hold");
     let erasure =
         herold_compliance::dsar::erase(app.store.as_ref(), &policies, &fake.actor, "test").await.unwrap();
     assert_eq!((erasure.follows_removed, erasure.follows_held), (0, 1));

@@ -197,10 +197,14 @@ impl Subjects for SqlStore<Db> {
         }
         // What has expired is left out as everywhere, before the purge; deliveries still
         // under way are not records yet.
-        data.audit_entries.retain(|e| visible.shows(DataClass::AuditPayloads, None, e.at));
-        let since = visible.since(DataClass::DeliveryRecords, None);
-        data.deliveries_to_them
-            .retain(|d| d.created_at >= since || d.state == "pending" || d.state == "retrying");
+        // Each record by its own organisation's limit: one under legal hold keeps, and
+        // discloses, what it holds.
+        data.audit_entries.retain(|e| visible.shows(DataClass::AuditPayloads, e.org.as_deref(), e.at));
+        data.deliveries_to_them.retain(|d| {
+            d.state == "pending"
+                || d.state == "retrying"
+                || visible.shows(DataClass::DeliveryRecords, d.org.as_deref(), d.created_at)
+        });
         Ok(data)
     }
 
