@@ -1,6 +1,6 @@
 use herold_domain::Millis;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Organization {
     pub id: i64,
     pub slug: String,
@@ -42,7 +42,7 @@ pub struct NewAccount {
     pub language: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InstanceKey {
     pub public_key_pem: String,
     pub private_key_enc: String,
@@ -189,7 +189,7 @@ pub struct Mention {
     pub inbox: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedDelivery {
     pub id: i64,
     pub activity_id: i64,
@@ -204,7 +204,7 @@ pub struct ClaimedDelivery {
     pub priority: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredActivity {
     pub id: i64,
     pub uri: String,
@@ -244,7 +244,7 @@ impl DeliveryOutcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HostState {
     pub consecutive_failures: i64,
     pub breaker_open_until: Option<Millis>,
@@ -274,7 +274,7 @@ pub struct DeliveryStats {
 /// How many servers `DeliveryStats::by_host` lists.
 pub const HOSTS_SHOWN: i64 = 100;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HostProgress {
     pub host: String,
     pub delivered: i64,
@@ -283,7 +283,7 @@ pub struct HostProgress {
     pub dead: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FailingHost {
     pub host: String,
     pub undelivered: i64,
@@ -332,7 +332,7 @@ pub struct AuditRecord {
     pub payload: Option<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredCheckpoint {
     pub tree_size: i64,
     pub root_hash: String,
@@ -510,7 +510,7 @@ pub struct SubjectDelivery {
     pub org: Option<String>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct SubjectAudit {
     pub seq: i64,
     pub at: Millis,

@@ -23,7 +23,7 @@ pub struct StaffSubjectData {
     pub audit_entries: Vec<SubjectAudit>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct SubjectSession {
     pub created_at: Millis,
     pub last_seen_at: Millis,
@@ -31,7 +31,7 @@ pub struct SubjectSession {
     pub ended_at: Option<Millis>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct SubjectDraft {
     pub id: String,
     pub account: String,

@@ -29,19 +29,9 @@ impl Accounts for SqlStore<Db> {
     }
 
     async fn list_orgs(&self) -> Result<Vec<Organization>> {
-        let rows = sqlx::query("SELECT id, slug, name, created_at FROM organizations ORDER BY slug")
+        Ok(sqlx::query_as("SELECT id, slug, name, created_at FROM organizations ORDER BY slug")
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Organization {
-                    id: r.try_get("id")?,
-                    slug: r.try_get("slug")?,
-                    name: r.try_get("name")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+            .await?)
     }
 
     async fn create_account(&self, account: NewAccount, audit: AuditEntry) -> Result<Account> {
@@ -105,17 +95,10 @@ impl Accounts for SqlStore<Db> {
     }
 
     async fn instance_key(&self, name: &str) -> Result<Option<InstanceKey>> {
-        sqlx::query("SELECT public_key_pem, private_key_enc FROM instance_keys WHERE name = $1")
+        Ok(sqlx::query_as("SELECT public_key_pem, private_key_enc FROM instance_keys WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
-            .await?
-            .map(|row| {
-                Ok(InstanceKey {
-                    public_key_pem: row.try_get("public_key_pem")?,
-                    private_key_enc: row.try_get("private_key_enc")?,
-                })
-            })
-            .transpose()
+            .await?)
     }
 
     async fn put_instance_key(&self, name: &str, candidate: InstanceKey) -> Result<InstanceKey> {

@@ -128,19 +128,11 @@ impl AuditLog for SqlStore<Db> {
     }
 
     async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>> {
-        sqlx::query("SELECT tree_size, root_hash, note, created_at FROM audit_checkpoints ORDER BY tree_size")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(StoredCheckpoint {
-                    tree_size: r.try_get("tree_size")?,
-                    root_hash: r.try_get("root_hash")?,
-                    note: r.try_get("note")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        Ok(sqlx::query_as(
+            "SELECT tree_size, root_hash, note, created_at FROM audit_checkpoints ORDER BY tree_size",
+        )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn last_audit_payload(&self, action: &str) -> Result<Option<String>> {

@@ -99,7 +99,7 @@ impl SqlStore<Db> {
 impl Outbox for SqlStore<Db> {
     async fn claim_deliveries(&self, claim: Claim<'_>) -> Result<Vec<ClaimedDelivery>> {
         let sql = format!("{CLAIM_HEAD}{}{CLAIM_TAIL}", Db::CLAIM_LOCK);
-        sqlx::query(&sql)
+        Ok(sqlx::query_as(&sql)
             .bind(claim.now + claim.lease_ms)
             .bind(claim.now)
             .bind(claim.limit)
@@ -108,21 +108,7 @@ impl Outbox for SqlStore<Db> {
             .bind(claim.lane.priorities().0)
             .bind(claim.lane.priorities().1)
             .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(ClaimedDelivery {
-                    id: r.try_get("id")?,
-                    activity_id: r.try_get("activity_id")?,
-                    inbox: r.try_get("inbox")?,
-                    host: r.try_get("host")?,
-                    attempts: r.try_get("attempts")?,
-                    created_at: r.try_get("created_at")?,
-                    lease_until: r.try_get("lease_until")?,
-                    priority: r.try_get("priority")?,
-                })
-            })
-            .collect()
+            .await?)
     }
 
     async fn worker_heartbeat(&self, worker: &str, now: Millis) -> Result<()> {
@@ -143,18 +129,11 @@ impl Outbox for SqlStore<Db> {
     }
 
     async fn activity_for_delivery(&self, activity_id: i64) -> Result<StoredActivity> {
-        let r = sqlx::query("SELECT id, uri, account_id, signer, body FROM activities WHERE id = $1")
+        sqlx::query_as("SELECT id, uri, account_id, signer, body FROM activities WHERE id = $1")
             .bind(activity_id)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("activity {activity_id}")))?;
-        Ok(StoredActivity {
-            id: r.try_get("id")?,
-            uri: r.try_get("uri")?,
-            account_id: r.try_get("account_id")?,
-            signer: r.try_get("signer")?,
-            body: r.try_get("body")?,
-        })
+            .ok_or_else(|| StoreError::NotFound(format!("activity {activity_id}")))
     }
 
     async fn record_outcomes(&self, outcomes: &[(i64, Millis, DeliveryOutcome)], now: Millis) -> Result<()> {
@@ -248,20 +227,12 @@ impl Outbox for SqlStore<Db> {
     }
 
     async fn host_state(&self, host: &str) -> Result<Option<HostState>> {
-        sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT consecutive_failures, breaker_open_until, signature_scheme FROM hosts WHERE host = $1",
         )
         .bind(host)
         .fetch_optional(&self.pool)
-        .await?
-        .map(|r| {
-            Ok(HostState {
-                consecutive_failures: r.try_get("consecutive_failures")?,
-                breaker_open_until: r.try_get("breaker_open_until")?,
-                signature_scheme: r.try_get("signature_scheme")?,
-            })
-        })
-        .transpose()
+        .await?)
     }
 
     async fn record_host(&self, host: &str, report: HostReport, now: Millis) -> Result<()> {
@@ -349,31 +320,22 @@ impl Outbox for SqlStore<Db> {
         } else {
             "WHERE ($1 IS NULL OR TRUE) AND"
         };
-        stats.failing_hosts = sqlx::query(&format!(
-            "SELECT d.host AS host, COUNT(*) AS n, COALESCE(MAX(h.consecutive_failures), 0) AS failures, \
+        stats.failing_hosts = sqlx::query_as(&format!(
+            "SELECT d.host AS host, COUNT(*) AS undelivered, \
+             COALESCE(MAX(h.consecutive_failures), 0) AS consecutive_failures, \
              MAX(COALESCE(h.last_error, d.last_error)) AS last_error \
              FROM deliveries d LEFT JOIN hosts h ON h.host = d.host {filter} \
              (d.state = 'retrying' OR (d.state = 'dead' AND d.updated_at >= $2)) \
-             GROUP BY d.host ORDER BY n DESC, d.host LIMIT 20"
+             GROUP BY d.host ORDER BY undelivered DESC, d.host LIMIT 20"
         ))
         .bind(announcement_id)
         .bind(finished_after)
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(FailingHost {
-                host: r.try_get("host")?,
-                undelivered: r.try_get("n")?,
-                consecutive_failures: r.try_get("failures")?,
-                last_error: r.try_get("last_error")?,
-            })
-        })
-        .collect::<Result<_>>()?;
+        .await?;
         if announcement_id.is_some() {
             let count =
                 |state: &str| format!("SUM(CASE WHEN d.state = '{state}' THEN 1 ELSE 0 END) AS {state}");
-            stats.by_host = sqlx::query(&format!(
+            stats.by_host = sqlx::query_as(&format!(
                 "SELECT d.host AS host, {}, {}, {}, {} FROM deliveries d \
                  JOIN activities a ON a.id = d.activity_id WHERE a.announcement_id = $1 \
                  AND (d.state IN ('pending', 'retrying') OR d.updated_at >= $2) GROUP BY d.host \
@@ -387,18 +349,7 @@ impl Outbox for SqlStore<Db> {
             .bind(finished_after)
             .bind(HOSTS_SHOWN)
             .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(HostProgress {
-                    host: r.try_get("host")?,
-                    delivered: r.try_get("delivered")?,
-                    pending: r.try_get("pending")?,
-                    retrying: r.try_get("retrying")?,
-                    dead: r.try_get("dead")?,
-                })
-            })
-            .collect::<Result<_>>()?;
+            .await?;
         }
         Ok(stats)
     }

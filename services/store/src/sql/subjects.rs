@@ -316,65 +316,31 @@ impl Subjects for SqlStore<Db> {
         else {
             return Ok(None);
         };
-        let sessions = sqlx::query(
+        let sessions = sqlx::query_as(
             "SELECT created_at, last_seen_at, expires_at, ended_at FROM staff_sessions WHERE staff_id = $1 \
              ORDER BY created_at",
         )
         .bind(id)
         .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(SubjectSession {
-                created_at: r.try_get("created_at")?,
-                last_seen_at: r.try_get("last_seen_at")?,
-                expires_at: r.try_get("expires_at")?,
-                ended_at: r.try_get("ended_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        .await?;
         let drafts = |column: &'static str| {
             format!(
-                "SELECT d.public_id, a.username, d.state, d.created_at, d.updated_at FROM drafts d \
-                 JOIN accounts a ON a.id = d.account_id WHERE d.{column} = $1 ORDER BY d.id"
+                "SELECT d.public_id AS id, a.username AS account, d.state, d.created_at, d.updated_at \
+                 FROM drafts d JOIN accounts a ON a.id = d.account_id WHERE d.{column} = $1 ORDER BY d.id"
             )
         };
         let mut lists = Vec::new();
         for column in ["author_id", "reviewer_id"] {
-            let rows = sqlx::query(&drafts(column)).bind(id).fetch_all(&mut *conn).await?;
-            lists.push(
-                rows.iter()
-                    .map(|r| {
-                        Ok(SubjectDraft {
-                            id: r.try_get("public_id")?,
-                            account: r.try_get("username")?,
-                            state: r.try_get("state")?,
-                            created_at: r.try_get("created_at")?,
-                            updated_at: r.try_get("updated_at")?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?,
-            );
+            lists.push(sqlx::query_as(&drafts(column)).bind(id).fetch_all(&mut *conn).await?);
         }
         let actor = staff_actor(id);
-        let mut audit_entries = sqlx::query(
+        let mut audit_entries: Vec<SubjectAudit> = sqlx::query_as(
             "SELECT l.seq, l.at, l.action, l.org, p.payload FROM audit_log l \
              JOIN audit_payloads p ON p.seq = l.seq WHERE l.actor = $1 OR l.subject = $1 ORDER BY l.seq",
         )
         .bind(&actor)
         .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(SubjectAudit {
-                seq: r.try_get("seq")?,
-                at: r.try_get("at")?,
-                action: r.try_get("action")?,
-                payload: r.try_get("payload")?,
-                org: r.try_get("org")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        .await?;
         audit_entries.retain(|e| visible.shows(DataClass::AuditPayloads, e.org.as_deref(), e.at));
         let drafts_reviewed = lists.pop().unwrap_or_default();
         let drafts_written = lists.pop().unwrap_or_default();
