@@ -13,7 +13,7 @@
 // Exit status 0 only when the flow succeeded and no violation was found.
 //
 // With HEROLD_UI_SHOTS=DIR in the environment, every audited page is also saved there as a
-// full-page PNG, for a person to look at.
+// full-page PNG, at the browser's width and at 320 px, for a person to look at.
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -103,9 +103,25 @@ async function audit(page, label) {
   }
   // Evaluated through the DevTools protocol: the page's CSP (no scripts at all) does
   // not apply to it, so it need not be bypassed for the rest of the run.
-  if (process.env.HEROLD_UI_SHOTS) {
-    const name = label.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
-    await page.screenshot({ path: `${process.env.HEROLD_UI_SHOTS}/${name}.png`, fullPage: true });
+  const name = label.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
+  const shots = process.env.HEROLD_UI_SHOTS;
+  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  // Reflow (WCAG 1.4.10): at 320 px nothing may need scrolling sideways.
+  const wide = page.viewportSize();
+  await page.setViewportSize({ width: 320, height: wide.height });
+  if (shots) await page.screenshot({ path: `${shots}/${name}-320.png`, fullPage: true });
+  const wider = await page.evaluate(() =>
+    document.documentElement.scrollWidth > 320
+      ? [...document.querySelectorAll("body *")]
+          .filter((e) => e.getBoundingClientRect().right > 320.5)
+          .slice(-5)
+          .map((e) => `${e.tagName.toLowerCase()}${e.className ? "." + e.className : ""} to ${Math.round(e.getBoundingClientRect().right)} px`)
+      : [],
+  );
+  await page.setViewportSize(wide);
+  if (wider.length) {
+    report.violations += 1;
+    process.stderr.write(`  VIOLATION reflow-320 on ${label} <${url}>: wider than 320 px: ${wider.join(", ")}\n`);
   }
   if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
   const violations = await page.evaluate(

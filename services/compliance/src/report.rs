@@ -280,7 +280,7 @@ fn bars(title: &str, rows: &[(String, i64)]) -> Markup {
     let height = 22 * rows.len() as i64 + 10;
     html! {
         figure {
-            svg width="600" height=(height) role="img" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
+            svg width="600" height=(height) viewBox={ "0 0 600 " (height) } role="img" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
                 title { (title) }
                 @for (i, (label, value)) in rows.iter().enumerate() {
                     @let y = 5 + 22 * i as i64;
