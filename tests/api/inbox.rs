@@ -323,6 +323,31 @@ async fn forged_signatures_cause_no_fetch_storm(db: Db) {
     assert!(statuses.contains(&429), "the budget ran out: {statuses:?}");
 }
 
+/// A server that owns a domain can give itself any number of host names: key ids on many
+/// subdomains of one registrable domain share that domain's budget of key fetches, and a
+/// server on another domain keeps its own.
+async fn key_ids_on_many_subdomains_share_their_domains_budget(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let now = herold_domain::now_millis() / 1000;
+    let inbox = app.url("/inbox");
+    let mut statuses = Vec::new();
+    for n in 0..300 {
+        let signer = fake.signer_as(&format!("https://s{n}.flood.invalid/key"));
+        let body = fake.follow(&app.url("/users/press")).to_string();
+        statuses.push(
+            fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&signer), now).await.status().as_u16(),
+        );
+    }
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(limited >= 100, "{limited} of 300 requests on 300 subdomains of one domain were limited");
+    let signer = fake.signer_as("https://social.elsewhere.invalid/key");
+    let body = fake.follow(&app.url("/users/press")).to_string();
+    let other = fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&signer), now).await.status();
+    assert_ne!(other, 429, "another domain keeps its budget");
+}
+
 /// A Follow repeated (a retry, or a captured one replayed) changes nothing: no second audit
 /// entry in the permanent trail, one Accept; an old Undo replayed after the person followed
 /// again does not end the new follow.
@@ -393,6 +418,7 @@ async fn replayed_activities_are_not_acted_on_twice(db: Db) {
 on_both_backends!(
     replayed_activities_are_not_acted_on_twice,
     forged_signatures_cause_no_fetch_storm,
+    key_ids_on_many_subdomains_share_their_domains_budget,
     repeated_follows_and_replayed_undos_change_nothing,
     inbox_requests_are_rate_limited_per_signing_host,
     follow_is_accepted_and_undo_removes_the_follower,

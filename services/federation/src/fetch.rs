@@ -78,12 +78,33 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// Special-use names no public DNS answers for.
+const NEVER_RESOLVED: [&str; 3] = ["invalid", "onion", "alt"];
+/// Names that only a private network resolves (RFC 6761, RFC 6762, RFC 8375, ICANN's
+/// `.internal`): allowed only where private networks are.
+const PRIVATE_USE: [&str; 5] = ["test", "example", "local", "internal", "home.arpa"];
+
 /// Checks the parts of a URL that do not need DNS: scheme and literal IP hosts.
 pub fn check_url(url: &Url, allow_private: bool) -> Result<(), FederationError> {
     match url.scheme() {
         "https" => {}
         "http" if allow_private => {}
         other => return Err(FederationError::Refused(format!("scheme {other} is not allowed"))),
+    }
+    if let Some(url::Host::Domain(d)) = url.host() {
+        // The URL parser has lower-cased the name already.
+        let d = d.trim_end_matches('.');
+        let under = |suffix: &str| d == suffix || d.ends_with(&format!(".{suffix}"));
+        // Names that can never resolve (RFC 6761, RFC 7686) are refused without asking DNS,
+        // so a sender cannot make Herold's resolver wait on them.
+        if let Some(tld) = NEVER_RESOLVED.iter().find(|t| under(t)) {
+            return Err(FederationError::Refused(format!("names under .{tld} are not on the internet")));
+        }
+        if !allow_private {
+            if let Some(tld) = PRIVATE_USE.iter().find(|t| under(t)) {
+                return Err(FederationError::Refused(format!("names under .{tld} are for private networks")));
+            }
+        }
     }
     if allow_private {
         return Ok(());
@@ -366,5 +387,13 @@ mod tests {
         assert!(check("https://localhost/x", false).is_err());
         assert!(check("file:///etc/passwd", false).is_err());
         assert!(check("http://127.0.0.1:3000/x", true).is_ok());
+        assert!(check("https://s1.flood.invalid/key", true).is_err(), "never resolved");
+        assert!(check("https://INVALID./key", true).is_err());
+        assert!(check("https://hidden.onion/key", false).is_err());
+        assert!(check("https://intranet.example/key", false).is_err());
+        assert!(check("https://git.corp.internal/key", false).is_err());
+        assert!(check("https://git.corp.internal/key", true).is_ok(), "private networks allowed");
+        assert!(check("https://invalid.de/key", false).is_ok(), "only the top-level name counts");
+        assert!(check("https://notinvalid/key", true).is_ok());
     }
 }

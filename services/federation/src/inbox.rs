@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::fetch::Fetcher;
 use crate::incoming::{Incoming, Undone};
 use crate::keys::PublicKey;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::SiteLimiter;
 use crate::signatures::{parse_request_signature, RequestView};
 use crate::vocab::{self, id_of};
 use crate::{FederationError, Urls};
@@ -81,7 +81,16 @@ impl<V: Clone> Recent<V> {
 /// requests that follow, forged or not; and each key server has a budget of fetches.
 struct KeyFetchGuard {
     recent: Recent<Found>,
-    per_host: RateLimiter,
+    budgets: SiteLimiter,
+}
+
+/// How often keys may be fetched, from the configuration's `inbox` section.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyFetching {
+    /// How long what a fetch of a key found answers for that key id.
+    pub refetch_interval: Duration,
+    /// How many key servers' budgets all the hosts of one registrable domain share.
+    pub hosts_per_domain: f64,
 }
 
 /// What the last fetch of a key found.
@@ -97,18 +106,18 @@ enum Found {
 }
 
 impl KeyFetchGuard {
-    fn new(interval: Duration) -> Self {
+    fn new(limits: KeyFetching) -> Self {
         KeyFetchGuard {
-            recent: Recent::new(interval, MAX_REMEMBERED_KEYS),
-            per_host: RateLimiter::new(KEY_FETCHES_PER_SECOND, KEY_FETCH_BURST),
+            recent: Recent::new(limits.refetch_interval, MAX_REMEMBERED_KEYS),
+            budgets: SiteLimiter::new(KEY_FETCHES_PER_SECOND, KEY_FETCH_BURST, limits.hosts_per_domain),
         }
     }
 
-    /// Takes one fetch from the key server's budget.
+    /// Takes one fetch from the key server's budget and its domain's.
     fn admit(&self, key_id: &str, now: Instant) -> Result<(), FederationError> {
         let host =
             url::Url::parse(key_id).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
-        self.per_host.check(&host, now).map_err(FederationError::RateLimited)
+        self.budgets.check(&host, now).map_err(FederationError::RateLimited)
     }
 }
 
@@ -133,12 +142,12 @@ impl Inbox {
         fetcher: Fetcher,
         urls: Urls,
         key_max_age: Option<i64>,
-        key_refetch_interval: Duration,
+        key_fetching: KeyFetching,
     ) -> Self {
         Inbox {
             store,
             fetcher,
-            key_fetches: Arc::new(KeyFetchGuard::new(key_refetch_interval)),
+            key_fetches: Arc::new(KeyFetchGuard::new(key_fetching)),
             replays: Arc::new(Recent::new(REPLAY_WINDOW, MAX_REMEMBERED_ACTIVITIES)),
             urls,
             key_max_age,

@@ -1,6 +1,7 @@
-//! Per-remote-host rate limits: a token bucket per host, so one flooding server cannot take
-//! the inbox (or the key fetches behind it) from everyone else. Keyed by a host name (never
-//! by client address), kept in memory only, and bounded.
+//! Per-remote-server rate limits: a token bucket per host, so one flooding server cannot take
+//! the inbox (or the key fetches behind it) from everyone else, and a larger one per
+//! registrable domain, because whoever owns a domain can give themselves any number of host
+//! names. Keyed by names (never by client address), kept in memory only, and bounded.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -43,10 +44,69 @@ impl RateLimiter {
     }
 }
 
+/// The registrable domain a host belongs to ("social.example.gv.at" → "example.gv.at"), by the
+/// public-suffix list, so that subdomains of a hosting provider listed there (say
+/// "*.github.io") stay apart. An IP address, a name without a listed suffix, or a bare suffix
+/// is its own domain.
+pub fn registrable_domain(host: &str) -> String {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return host;
+    }
+    psl::domain_str(&host).map(str::to_owned).unwrap_or(host)
+}
+
+/// A budget for each host and a larger one for each registrable domain; a request must find
+/// a token in both.
+pub struct SiteLimiter {
+    hosts: RateLimiter,
+    domains: RateLimiter,
+}
+
+impl SiteLimiter {
+    /// `domain_share`: how many hosts' budgets one registrable domain gets in all.
+    pub fn new(per_second: f64, burst: f64, domain_share: f64) -> Self {
+        SiteLimiter {
+            hosts: RateLimiter::new(per_second, burst),
+            domains: RateLimiter::new(per_second * domain_share, burst * domain_share),
+        }
+    }
+
+    /// Takes one token for `host` and one for its domain; `Err(seconds)` says when to retry.
+    pub fn check(&self, host: &str, now: Instant) -> Result<(), u64> {
+        self.hosts.check(host, now)?;
+        self.domains.check(&registrable_domain(host), now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn domains_follow_the_public_suffix_list() {
+        assert_eq!(registrable_domain("social.bund.de"), "bund.de");
+        assert_eq!(registrable_domain("Social.Example.gv.AT."), "example.gv.at");
+        assert_eq!(registrable_domain("mastodon.social"), "mastodon.social");
+        assert_eq!(registrable_domain("a.b.example.co.uk"), "example.co.uk");
+        // Listed hosting suffixes keep their customers apart.
+        assert_eq!(registrable_domain("alice.github.io"), "alice.github.io");
+        assert_eq!(registrable_domain("192.0.2.7"), "192.0.2.7");
+        assert_eq!(registrable_domain("[2001:db8::1]"), "[2001:db8::1]");
+        assert_eq!(registrable_domain("localhost"), "localhost");
+        assert_eq!(registrable_domain("s1.flood.invalid"), "flood.invalid");
+    }
+
+    #[test]
+    fn subdomains_share_their_domains_budget() {
+        let limiter = SiteLimiter::new(1.0, 2.0, 3.0);
+        let t0 = Instant::now();
+        let passed = (0..20).filter(|n| limiter.check(&format!("s{n}.example.org"), t0).is_ok()).count();
+        assert_eq!(passed, 6, "three hosts' worth for the domain");
+        assert!(limiter.check("social.example.net", t0).is_ok(), "other domains are not affected");
+        assert!(limiter.check("s0.example.org", t0 + Duration::from_secs(1)).is_ok(), "refilled");
+    }
 
     #[test]
     fn buckets_refill_per_host() {

@@ -37,6 +37,7 @@ const KEYS: &[Key] = &[
     Key { toml: "outgoing_tls.extra_ca_file", env: "HEROLD_OUTGOING_TLS_EXTRA_CA_FILE", secret: false },
     Key { toml: "inbox.rate_per_host", env: "HEROLD_INBOX_RATE_PER_HOST", secret: false },
     Key { toml: "inbox.burst_per_host", env: "HEROLD_INBOX_BURST_PER_HOST", secret: false },
+    Key { toml: "inbox.hosts_per_domain", env: "HEROLD_INBOX_HOSTS_PER_DOMAIN", secret: false },
     Key { toml: "inbox.key_refetch_seconds", env: "HEROLD_INBOX_KEY_REFETCH_SECONDS", secret: false },
     Key { toml: "delivery.concurrency", env: "HEROLD_DELIVERY_CONCURRENCY", secret: false },
     Key { toml: "delivery.per_host_concurrency", env: "HEROLD_DELIVERY_PER_HOST_CONCURRENCY", secret: false },
@@ -101,6 +102,8 @@ pub struct Config {
     pub security_log: bool,
     pub inbox_rate_per_host: f64,
     pub inbox_burst_per_host: f64,
+    /// How many hosts' budgets all the hosts of one registrable domain share.
+    pub inbox_hosts_per_domain: f64,
     /// How long what a key fetch found answers for that key id (the rotation delay too).
     pub key_refetch_interval: Duration,
     pub delivery_concurrency: usize,
@@ -139,6 +142,7 @@ impl std::fmt::Debug for Config {
             .field("security_log", &self.security_log)
             .field("inbox_rate_per_host", &self.inbox_rate_per_host)
             .field("inbox_burst_per_host", &self.inbox_burst_per_host)
+            .field("inbox_hosts_per_domain", &self.inbox_hosts_per_domain)
             .field("delivery_concurrency", &self.delivery_concurrency)
             .field("delivery_per_host_concurrency", &self.delivery_per_host_concurrency)
             .field("delivery_retry_horizon", &self.delivery_retry_horizon)
@@ -421,6 +425,12 @@ impl Config {
             |s| per_sec(s).filter(|n| *n >= 1.0),
             "use a request count of at least 1, e.g. 500",
         )?;
+        let inbox_hosts_per_domain = raw.parse(
+            "inbox.hosts_per_domain",
+            4.0,
+            |s| per_sec(s).filter(|n| *n >= 1.0),
+            "use a number of hosts of at least 1, e.g. 4",
+        )?;
         let key_refetch_secs = raw.parse(
             "inbox.key_refetch_seconds",
             60,
@@ -448,6 +458,7 @@ impl Config {
             trust,
             inbox_rate_per_host,
             inbox_burst_per_host,
+            inbox_hosts_per_domain,
             key_refetch_interval: Duration::from_secs(key_refetch_secs),
             metrics_listen,
             security_log,

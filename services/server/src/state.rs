@@ -41,7 +41,7 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
     /// Present only when the operator turned the security log on.
     pub security_log: Option<crate::security_log::SecurityLog>,
-    pub inbox_limiter: herold_federation::rate_limit::RateLimiter,
+    pub inbox_limiter: herold_federation::rate_limit::SiteLimiter,
     /// Each organisation's OpenID provider, for staff sign-in.
     pub providers: Providers,
     /// The delivery queue as last read from the database, for the OTLP gauges.
@@ -286,9 +286,10 @@ impl Services {
         if config.otlp_endpoint.is_some() {
             crate::telemetry::export_metrics(&metrics, queue_snapshot.clone());
         }
-        let inbox_limiter = herold_federation::rate_limit::RateLimiter::new(
+        let inbox_limiter = herold_federation::rate_limit::SiteLimiter::new(
             config.inbox_rate_per_host,
             config.inbox_burst_per_host,
+            config.inbox_hosts_per_domain,
         );
         let keys = SigningKeys { kek: kek.clone(), instance_signer, relay_signer, pool: signing };
         let deliverer = Deliverer::new(
@@ -306,7 +307,16 @@ impl Services {
         let editorial =
             Editorial::new(store.clone(), publisher.clone(), Arc::new(PolicyRules::new(policies.clone())));
         Ok(Arc::new(Services {
-            inbox: Inbox::new(store.clone(), fetcher, urls.clone(), key_max_age, config.key_refetch_interval),
+            inbox: Inbox::new(
+                store.clone(),
+                fetcher,
+                urls.clone(),
+                key_max_age,
+                herold_federation::inbox::KeyFetching {
+                    refetch_interval: config.key_refetch_interval,
+                    hosts_per_domain: config.inbox_hosts_per_domain,
+                },
+            ),
             publisher,
             providers,
             queue_snapshot,
