@@ -33,6 +33,7 @@ mod discovery;
 mod dsar;
 mod durability;
 mod inbox;
+mod interactions;
 mod internal_ca;
 mod interop;
 mod key_shapes;

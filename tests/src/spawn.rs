@@ -114,6 +114,9 @@ pub struct AppOptions {
     pub env: Vec<(&'static str, String)>,
     /// Organisations whose staff sign in (created before Herold starts).
     pub sign_in: Vec<SignIn>,
+    /// Organisations with a policy file but no sign-in: (slug, the file's text). Created
+    /// before Herold starts, as policies may only name organisations that exist.
+    pub policies: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for AppOptions {
@@ -125,6 +128,7 @@ impl Default for AppOptions {
             security_log: false,
             env: Vec::new(),
             sign_in: Vec::new(),
+            policies: Vec::new(),
         }
     }
 }
@@ -139,10 +143,10 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let base = format!("http://127.0.0.1:{port}");
-    let policies = if options.sign_in.is_empty() {
+    let policies = if options.sign_in.is_empty() && options.policies.is_empty() {
         policies_dir()
     } else {
-        sign_in_policies(&db.dir, &base, &options.sign_in).await
+        org_policies(&db.dir, &base, &options.sign_in, &options.policies).await
     };
     let mut vars = vec![
         ("HEROLD_DATABASE_URL", db.url.clone()),
@@ -156,11 +160,12 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
     vars.extend(options.env);
     let config = Config::load_from(None, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
         .expect("test config");
-    if !options.sign_in.is_empty() {
+    if !options.sign_in.is_empty() || !options.policies.is_empty() {
         // Policies may only name organisations that exist.
         let (store, _) = herold::state::open_store(&config).await.expect("store");
-        for s in &options.sign_in {
-            let slug = OrgSlug::parse(s.org).expect("org");
+        let orgs = options.sign_in.iter().map(|s| s.org).chain(options.policies.iter().map(|(org, _)| *org));
+        for org in orgs {
+            let slug = OrgSlug::parse(org).expect("org");
             let name = DisplayName::parse("Test Authority").expect("name");
             accounts::create_org(store.as_ref(), &slug, &name, "test").await.expect("create org");
         }
@@ -181,8 +186,13 @@ pub async fn spawn_app_with(db: Db, options: AppOptions) -> TestApp {
 }
 
 /// A copy of the repository's policies plus, per organisation, a `[sign_in]` pointing to
-/// a client registered for this Herold at the provider.
-async fn sign_in_policies(dir: &std::path::Path, base: &str, sign_in: &[SignIn]) -> String {
+/// a client registered for this Herold at the provider, and the other organisations' files.
+async fn org_policies(
+    dir: &std::path::Path,
+    base: &str,
+    sign_in: &[SignIn],
+    others: &[(&str, &str)],
+) -> String {
     let policies = dir.join("policies");
     std::fs::create_dir_all(policies.join("orgs")).expect("policies dir");
     std::fs::copy(format!("{}/retention.toml", policies_dir()), policies.join("retention.toml"))
@@ -203,6 +213,9 @@ async fn sign_in_policies(dir: &std::path::Path, base: &str, sign_in: &[SignIn])
             s.extra_policy
         );
         std::fs::write(policies.join("orgs").join(format!("{}.toml", s.org)), policy).expect("org policy");
+    }
+    for (org, text) in others {
+        std::fs::write(policies.join("orgs").join(format!("{org}.toml")), text).expect("org policy");
     }
     policies.display().to_string()
 }

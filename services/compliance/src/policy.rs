@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use herold_domain::presence::{Presence, Presences, QuoteAudience};
 use herold_domain::Millis;
 pub use herold_store::AtExpiry;
 use herold_store::{DataClass, Visibility};
@@ -89,6 +90,17 @@ struct RawOrg {
     workflow: Option<crate::staff_policy::RawWorkflow>,
     api: Option<crate::staff_policy::RawApi>,
     accounts: Option<RawAccounts>,
+    presence: Option<RawPresence>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPresence {
+    quotes: Option<Spanned<String>>,
+    collections: Option<bool>,
+    discoverable: Option<bool>,
+    #[serde(default)]
+    attribution_domains: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +137,8 @@ pub struct OrgPolicy {
     /// The account names the organisation's administrators may create themselves: exact
     /// names, or prefixes ending in `*`. Empty: only the operator creates its accounts.
     pub usernames: Vec<String>,
+    /// How its accounts present themselves, and who may quote or feature them.
+    pub presence: Presence,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -365,6 +379,10 @@ impl Policies {
             }
             usernames.push(pattern.get_ref().to_ascii_lowercase());
         }
+        let presence = match raw.presence {
+            Some(p) => presence(p, &err)?,
+            None => Presence::default(),
+        };
         let mut org = OrgPolicy {
             legal_hold: raw.legal_hold,
             retention: BTreeMap::new(),
@@ -372,6 +390,7 @@ impl Policies {
             workflow,
             api,
             usernames,
+            presence,
         };
         for (name, value) in raw.retention {
             let class = DataClass::parse(name.get_ref())
@@ -417,6 +436,11 @@ impl Policies {
         }
         self.orgs.insert(slug, org);
         Ok(())
+    }
+
+    /// Every organisation's presence, for the documents Herold serves.
+    pub fn presences(&self) -> Presences {
+        Presences::new(self.orgs.iter().map(|(slug, org)| (slug.clone(), org.presence.clone())).collect())
     }
 
     /// The retention in force for a class in an organisation (`None`: instance-wide data).
@@ -491,6 +515,46 @@ pub fn cutoffs(policies: &Policies, orgs: &[String], now: Millis) -> Vec<herold_
         }
     }
     out
+}
+
+/// Checks `[presence]`: a known quote audience, and attribution domains that are host names.
+fn presence(
+    raw: RawPresence,
+    err: &dyn Fn(std::ops::Range<usize>, String) -> PolicyError,
+) -> Result<Presence, PolicyError> {
+    let defaults = Presence::default();
+    let quotes = match raw.quotes {
+        Some(q) => QuoteAudience::parse(q.get_ref()).ok_or_else(|| {
+            err(
+                q.span(),
+                format!("quotes = {:?}: use \"everyone\", \"followers\" or \"nobody\"", q.get_ref()),
+            )
+        })?,
+        None => defaults.quotes,
+    };
+    let mut attribution_domains = Vec::new();
+    for domain in raw.attribution_domains {
+        let name = domain.get_ref().trim().to_ascii_lowercase();
+        let valid = matches!(url::Host::parse(&name), Ok(url::Host::Domain(_)))
+            && name.contains('.')
+            && !name.contains(['/', ':', '@', '*']);
+        if !valid {
+            return Err(err(
+                domain.span(),
+                format!(
+                    "attribution_domains: {:?} is not a host name; give the website's name alone, e.g. \"www.bfdi.bund.de\"",
+                    domain.get_ref()
+                ),
+            ));
+        }
+        attribution_domains.push(name);
+    }
+    Ok(Presence {
+        quotes,
+        collections: raw.collections.unwrap_or(defaults.collections),
+        discoverable: raw.discoverable.unwrap_or(defaults.discoverable),
+        attribution_domains,
+    })
 }
 
 #[cfg(test)]
@@ -582,6 +646,33 @@ mod tests {
         }
         p.add_org(Path::new("orgs/none.toml"), "legal_hold = false\n").unwrap();
         assert!(p.orgs["none"].usernames.is_empty(), "without [accounts], only the operator names accounts");
+    }
+
+    #[test]
+    fn presence_tables_are_checked_and_default_to_open() {
+        let mut p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        p.add_org(Path::new("orgs/plain.toml"), "legal_hold = false\n").unwrap();
+        assert_eq!(p.presences().of("plain"), Presence::default());
+        assert_eq!(p.presences().of("unknown").quotes, QuoteAudience::Everyone);
+        p.add_org(
+            Path::new("orgs/bfdi.toml"),
+            "[presence]\nquotes = \"followers\"\nattribution_domains = [\"WWW.BfDI.bund.de\"]\n",
+        )
+        .unwrap();
+        let bfdi = p.presences().of("bfdi");
+        assert_eq!(bfdi.quotes, QuoteAudience::Followers);
+        assert_eq!(bfdi.attribution_domains, vec!["www.bfdi.bund.de"]);
+        assert!(bfdi.featurable());
+        for (bad, says, line) in [
+            ("quotes = \"sometimes\"", "use \"everyone\", \"followers\" or \"nobody\"", 2),
+            ("attribution_domains = [\"https://bfdi.bund.de/\"]", "the website's name alone", 2),
+            ("attribution_domains = [\"localhost\"]", "not a host name", 2),
+            ("replies = \"nobody\"", "unknown field", 2),
+        ] {
+            let e = p.clone().add_org(Path::new("orgs/x.toml"), &format!("[presence]\n{bad}\n"));
+            let e = e.expect_err(bad);
+            assert!(e.message.contains(says) && e.line == line, "{bad}: {e}");
+        }
     }
 
     #[test]

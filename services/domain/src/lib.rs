@@ -3,6 +3,7 @@
 
 pub mod audit;
 mod names;
+pub mod presence;
 mod text;
 mod time_util;
 pub mod trust;

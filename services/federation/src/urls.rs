@@ -65,6 +65,13 @@ impl Urls {
     pub fn announcement(&self, username: &str, public_id: &str) -> String {
         self.at(&format!("/users/{username}/announcements/{public_id}"))
     }
+    pub fn replies(&self, username: &str, public_id: &str) -> String {
+        self.at(&format!("/users/{username}/announcements/{public_id}/replies"))
+    }
+    /// A consent given to quote an announcement or feature an account (FEP-044f, FEP-7aa9).
+    pub fn stamp(&self, username: &str, id: &str) -> String {
+        self.at(&format!("/users/{username}/stamps/{id}"))
+    }
     /// The public page of a hashtag (lower case, without '#').
     pub fn tag(&self, tag: &str) -> String {
         let encoded: String = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect();

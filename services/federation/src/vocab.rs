@@ -3,6 +3,7 @@
 //! processor (Fedify, Mastodon) can read our documents offline.
 
 use herold_domain::format_rfc3339;
+use herold_domain::presence::{Presence, QuoteAudience};
 use herold_store::{Account, RemoteActor};
 use serde_json::{json, Value};
 
@@ -33,7 +34,24 @@ pub fn context() -> Value {
             "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value"
+            "value": "schema:value",
+            "attributionDomains": { "@id": "toot:attributionDomains", "@type": "@id" },
+            "gts": "https://gotosocial.org/ns#",
+            "interactionPolicy": { "@id": "gts:interactionPolicy", "@type": "@id" },
+            "canLike": { "@id": "gts:canLike", "@type": "@id" },
+            "canReply": { "@id": "gts:canReply", "@type": "@id" },
+            "canAnnounce": { "@id": "gts:canAnnounce", "@type": "@id" },
+            "canQuote": { "@id": "gts:canQuote", "@type": "@id" },
+            "canFeature": { "@id": "gts:canFeature", "@type": "@id" },
+            "automaticApproval": { "@id": "gts:automaticApproval", "@type": "@id" },
+            "manualApproval": { "@id": "gts:manualApproval", "@type": "@id" },
+            "always": { "@id": "gts:always", "@type": "@id" },
+            "approvalRequired": { "@id": "gts:approvalRequired", "@type": "@id" },
+            "interactingObject": { "@id": "gts:interactingObject", "@type": "@id" },
+            "interactionTarget": { "@id": "gts:interactionTarget", "@type": "@id" },
+            "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+            "quote": { "@id": "https://w3id.org/fep/044f#quote", "@type": "@id" },
+            "FeatureAuthorization": "https://w3id.org/fep/7aa9#FeatureAuthorization"
         }
     ])
 }
@@ -54,12 +72,38 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
+/// One sub-policy of an `interactionPolicy`: these may interact without asking. Written in
+/// both vocabularies GoToSocial has used (`automaticApproval` since v0.20, `always` before),
+/// as GoToSocial v0.20 itself writes them.
+fn approved(who: &[&str]) -> Value {
+    json!({ "automaticApproval": who, "always": who })
+}
+
+/// A post's `interactionPolicy`, every sub-policy explicit: a missing `canQuote` means
+/// "nobody" to Mastodon, and a partial policy meant "deny the rest" to GoToSocial before
+/// v0.20. Liking, replying and boosting an official announcement are open to everyone.
+pub fn post_interaction_policy(author: &str, followers: &str, quotes: QuoteAudience) -> Value {
+    let quoters = match quotes {
+        QuoteAudience::Everyone => PUBLIC,
+        QuoteAudience::Followers => followers,
+        // The author alone: an empty list would read as no policy at all.
+        QuoteAudience::Nobody => author,
+    };
+    json!({
+        "canLike": approved(&[PUBLIC]),
+        "canReply": approved(&[PUBLIC]),
+        "canAnnounce": approved(&[PUBLIC]),
+        "canQuote": approved(&[quoters]),
+    })
+}
+
 /// An official account as an `Organization` actor.
-pub fn account_actor(urls: &Urls, account: &Account) -> Value {
+pub fn account_actor(urls: &Urls, account: &Account, presence: &Presence) -> Value {
     let u = &account.username;
+    let actor_id = urls.actor(u);
     let mut actor = json!({
         "@context": context(),
-        "id": urls.actor(u),
+        "id": actor_id,
         "type": "Organization",
         "preferredUsername": u,
         // FEP-2c59: the address WebFinger answers for this actor (Mastodon 4.6 checks names
@@ -74,8 +118,13 @@ pub fn account_actor(urls: &Urls, account: &Account) -> Value {
         "featured": urls.featured(u),
         "endpoints": { "sharedInbox": urls.shared_inbox() },
         "manuallyApprovesFollowers": false,
-        "discoverable": true,
-        "indexable": true,
+        "discoverable": presence.discoverable,
+        "indexable": presence.discoverable,
+        // Whether others may put the account in their collections (FEP-7aa9): a missing
+        // policy counts as no consent, so it is always stated.
+        "interactionPolicy": {
+            "canFeature": approved(&[if presence.featurable() { PUBLIC } else { &actor_id }]),
+        },
         "published": format_rfc3339(account.created_at),
         "publicKey": {
             "id": urls.key_id(u),
@@ -90,6 +139,9 @@ pub fn account_actor(urls: &Urls, account: &Account) -> Value {
             "value": escape_html(&account.org_name),
         }],
     });
+    if !presence.attribution_domains.is_empty() {
+        actor["attributionDomains"] = json!(presence.attribution_domains);
+    }
     if let Some(summary) = &account.summary {
         actor["summary"] = Value::String(format!("<p>{}</p>", escape_html(summary)));
     }

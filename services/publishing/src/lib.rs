@@ -9,6 +9,7 @@ mod render;
 
 use std::sync::Arc;
 
+use herold_domain::presence::{Presence, Presences};
 use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Millis, Summary, Translations};
 use herold_federation::fetch::Fetcher;
 use herold_federation::relay;
@@ -141,11 +142,12 @@ pub struct Publisher {
     store: Arc<dyn Store>,
     urls: Urls,
     fetcher: Fetcher,
+    presences: Presences,
 }
 
 impl Publisher {
-    pub fn new(store: Arc<dyn Store>, urls: Urls, fetcher: Fetcher) -> Self {
-        Publisher { store, urls, fetcher }
+    pub fn new(store: Arc<dyn Store>, urls: Urls, fetcher: Fetcher, presences: Presences) -> Self {
+        Publisher { store, urls, fetcher, presences }
     }
 
     /// Finds the accounts the draft's texts mention: this server's accounts directly, others
@@ -270,7 +272,15 @@ impl Publisher {
         let create = self.activity(
             account,
             "Create",
-            note_of(&self.urls, account, &new.public_id, new.published_at, None, &new.body),
+            note_of(
+                &self.urls,
+                account,
+                &self.presences.of(&account.org_slug),
+                &new.public_id,
+                new.published_at,
+                None,
+                &new.body,
+            ),
             new.urgent,
             None,
             draft.mentioned_inboxes(),
@@ -323,7 +333,7 @@ impl Publisher {
         let update = self.activity(
             account,
             "Update",
-            note(&self.urls, account, &current),
+            note(&self.urls, account, &self.presences.of(&account.org_slug), &current),
             current.urgent,
             Some(current.id),
             // Whoever the edit no longer mentions learns of the change too.
@@ -395,14 +405,15 @@ impl Publisher {
 }
 
 /// An announcement as a public `Note` (Mastodon shows `Article` as a bare link).
-pub fn note(urls: &Urls, account: &Account, a: &Announcement) -> Value {
-    note_of(urls, account, &a.public_id, a.published_at, a.updated_at, &a.body)
+pub fn note(urls: &Urls, account: &Account, presence: &Presence, a: &Announcement) -> Value {
+    note_of(urls, account, presence, &a.public_id, a.published_at, a.updated_at, &a.body)
 }
 
 /// The `Note` of an announcement that may not be stored yet.
 fn note_of(
     urls: &Urls,
     account: &Account,
+    presence: &Presence,
     public_id: &str,
     published: Millis,
     updated: Option<Millis>,
@@ -421,6 +432,14 @@ fn note_of(
             .chain(body.mentions.iter().map(|m| m.href.clone()))
             .collect::<Vec<_>>(),
         "sensitive": body.summary.is_some(),
+        "interactionPolicy": vocab::post_interaction_policy(
+            &urls.actor(&account.username),
+            &urls.followers(&account.username),
+            presence.quotes,
+        ),
+        // Replies are not kept (yet): the collection is there, and empty, so that servers
+        // which backfill threads from the origin find nothing Herold has not vetted.
+        "replies": urls.replies(&account.username, public_id),
     });
     let texts = std::iter::once(body.source_text.as_str())
         .chain(body.translations.iter().map(|t| t.source_text.as_str()));
@@ -446,21 +465,23 @@ fn note_of(
     if let Some(summary) = &body.summary {
         note["summary"] = Value::String(summary.clone());
     }
-    if !body.attachments.is_empty() {
-        note["attachment"] = body
-            .attachments
-            .iter()
-            .map(|m| {
-                json!({
-                    "type": "Image",
-                    "mediaType": m.content_type,
-                    "url": urls.media(&m.public_id),
-                    "name": m.alt_text,
-                    "width": m.width,
-                    "height": m.height,
-                })
-            })
-            .collect();
+    let images = body.attachments.iter().map(|m| {
+        json!({
+            "type": "Image",
+            "mediaType": m.content_type,
+            "url": urls.media(&m.public_id),
+            "name": m.alt_text,
+            "width": m.width,
+            "height": m.height,
+        })
+    });
+    // FEP-8967: the link Mastodon 4.7 makes a preview card of, instead of guessing from the
+    // HTML (which also holds the tag and mention links).
+    let preview = render::first_link(&body.source_text)
+        .map(|href| json!({ "type": "Link", "href": href, "mediaType": "text/html" }));
+    let attachments: Vec<Value> = images.chain(preview).collect();
+    if !attachments.is_empty() {
+        note["attachment"] = Value::Array(attachments);
     }
     if let Some(updated) = updated {
         note["updated"] = Value::String(herold_domain::format_rfc3339(updated));

@@ -239,12 +239,50 @@ pub fn tag(
     )
 }
 
+/// What a preview card shows when an announcement's address is shared (OpenGraph), and
+/// whom Mastodon credits as its author (`fediverse:creator`).
+fn open_graph(urls: &Urls, account: &Account, a: &Announcement) -> Markup {
+    const DESCRIPTION_CHARS: usize = 300;
+    let handle = format!("@{}@{}", account.username, urls.host());
+    // Behind a content warning, the card shows the warning, not the text.
+    let description: String = match &a.body.summary {
+        Some(warning) => warning.clone(),
+        None => {
+            let text = a.body.source_text.split_whitespace().collect::<Vec<_>>().join(" ");
+            match text.char_indices().nth(DESCRIPTION_CHARS) {
+                Some((cut, _)) => format!("{}…", &text[..cut]),
+                None => text,
+            }
+        }
+    };
+    let image = a.body.attachments.first();
+    html! {
+        meta property="og:type" content="article";
+        meta property="og:site_name" content=(urls.host());
+        meta property="og:url" content=(urls.announcement(&account.username, &a.public_id));
+        meta property="og:title" content=(format!("{} ({handle})", account.display_name));
+        meta property="og:description" content=(description);
+        @if let Some(lang) = &a.body.language { meta property="og:locale" content=(lang.replace('-', "_")); }
+        meta property="article:published_time" content=(herold_domain::format_rfc3339(a.published_at));
+        @if let Some(m) = image {
+            meta property="og:image" content=(urls.media(&m.public_id));
+            meta property="og:image:alt" content=(m.alt_text);
+            meta property="og:image:width" content=(m.width);
+            meta property="og:image:height" content=(m.height);
+        }
+        meta name="fediverse:creator" content=(handle);
+    }
+}
+
 pub fn announcement(tr: Texts<'_>, urls: &Urls, account: &Account, a: &Announcement) -> String {
     let url = urls.announcement(&account.username, &a.public_id);
     layout(
         tr,
         &format!("{} {}", tr("pub_announcement_by"), account.display_name),
-        html! { link rel="alternate" type="application/activity+json" href=(url); },
+        html! {
+            link rel="alternate" type="application/activity+json" href=(url);
+            (open_graph(urls, account, a))
+        },
         html! {
             (announcement_article(tr, urls, account, a, true))
             p { a href=(urls.actor(&account.username)) { (tr("pub_all_of")) " " (account.display_name) } }

@@ -138,6 +138,14 @@ pub fn hashtags<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<(String, St
     out
 }
 
+/// The first link a text makes: the one Mastodon shows a preview card of (FEP-8967).
+pub fn first_link(text: &str) -> Option<&str> {
+    tokens(text).find_map(|t| match t {
+        Token::Link(href) => Some(href),
+        _ => None,
+    })
+}
+
 /// Paragraphs on blank lines, `<br>` on single newlines, links, hashtags (to this server's
 /// tag page) and the mentions that were resolved; everything else is escaped. A mention
 /// nobody resolved stays text rather than pointing at a guess.
@@ -208,6 +216,17 @@ mod tests {
 
     fn render(text: &str) -> String {
         render_text(text, &urls(), &[])
+    }
+
+    #[test]
+    fn the_first_link_is_found_past_tags_and_mentions() {
+        assert_eq!(
+            first_link(
+                "#Hochwasser @lagezentrum: (https://www.bund.example/lage?x=1). Mehr: https://b.example"
+            ),
+            Some("https://www.bund.example/lage?x=1")
+        );
+        assert_eq!(first_link("Keine Links hier, nur #Tags."), None);
     }
 
     #[test]

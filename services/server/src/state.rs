@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use herold_compliance::audit::AuditKeys;
 use herold_compliance::policy::{Policies, Retention};
+use herold_domain::presence::Presences;
 use herold_domain::{DisplayName, LanguageTag, OrgSlug, Summary, Username};
 use herold_federation::delivery::{Deliverer, DeliveryConfig, SigningKeys};
 use herold_federation::fetch::{http_client, Fetcher};
@@ -38,6 +39,8 @@ pub struct Services {
     pub deliverer: Arc<Deliverer>,
     pub audit: Arc<AuditKeys>,
     pub policies: Arc<Policies>,
+    /// How each organisation's accounts present themselves (`[presence]` in its policy).
+    pub presences: Presences,
     pub metrics: Arc<Metrics>,
     /// Present only when the operator turned the security log on.
     pub security_log: Option<crate::security_log::SecurityLog>,
@@ -303,7 +306,8 @@ impl Services {
         let providers = Providers::new(&policies.orgs, &config.public_url, &config.trust)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let policies = Arc::new(policies);
-        let publisher = Publisher::new(store.clone(), urls.clone(), fetcher.clone());
+        let presences = policies.presences();
+        let publisher = Publisher::new(store.clone(), urls.clone(), fetcher.clone(), presences.clone());
         let editorial =
             Editorial::new(store.clone(), publisher.clone(), Arc::new(PolicyRules::new(policies.clone())));
         Ok(Arc::new(Services {
@@ -318,6 +322,7 @@ impl Services {
                 },
             ),
             publisher,
+            presences,
             providers,
             queue_snapshot,
             editorial,

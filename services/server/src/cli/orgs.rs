@@ -125,7 +125,8 @@ pub(super) async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Resu
     let kek = load_kek(&config)?;
     let (signer, _) = crate::state::instance_signer(store.as_ref(), &kek, &urls).await?;
     let fetcher = crate::state::fetcher(&config, &urls, signer, SigningPool::new(1))?;
-    let publisher = Publisher::new(store, urls.clone(), fetcher);
+    let presences = crate::state::load_policies(&config)?.presences();
+    let publisher = Publisher::new(store, urls.clone(), fetcher, presences);
     let username = Username::parse(&args.account)?;
     if let Some(id) = args.retract {
         let a = publisher.retract(username.as_str(), &id, OPERATOR, args.reason.as_deref()).await?;

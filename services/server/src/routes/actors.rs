@@ -92,7 +92,10 @@ pub async fn actor(
         Err(e) => return readable(&req, Err(e)),
     };
     if wants_activity_json(&req) {
-        return Ok(activity_json(StatusCode::OK, &vocab::account_actor(&s.urls, &account)));
+        return Ok(activity_json(
+            StatusCode::OK,
+            &vocab::account_actor(&s.urls, &account, &s.presences.of(&account.org_slug)),
+        ));
     }
     let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
     let items = s.store.announcements(account.id, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE).await?;
@@ -118,9 +121,10 @@ pub async fn outbox(
     };
     let page_no = page_no.clamp(1, 10_000);
     let items = s.store.announcements(account.id, PAGE_SIZE, (page_no - 1) * PAGE_SIZE).await?;
+    let presence = s.presences.of(&account.org_slug);
     let mut activities = Vec::with_capacity(items.len());
     for a in &items {
-        let object = note(&s.urls, &account, a);
+        let object = note(&s.urls, &account, &presence, a);
         let create_id = s
             .store
             .activity_uri_for(a.id, "Create")
@@ -211,11 +215,31 @@ pub async fn announcement(
         });
     }
     if json {
-        let mut n = note(&s.urls, &account, &a);
+        let mut n = note(&s.urls, &account, &s.presences.of(&account.org_slug), &a);
         n["@context"] = vocab::context();
         return Ok(activity_json(StatusCode::OK, &n));
     }
     Ok(html(StatusCode::OK, pages::announcement(&texts(&req), &s.urls, &account, &a)))
+}
+
+/// The replies Herold lists under an announcement: none, since replies are not kept. Servers
+/// that backfill a thread from its origin (Mastodon since 4.5) read this collection.
+#[get("/users/{username}/announcements/{id}/replies")]
+pub async fn replies(
+    s: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (username, public_id) = path.into_inner();
+    let account = account(&s, &username).await?;
+    let a = s.store.announcement(account.id, &public_id).await?.ok_or(ApiError::NotFound)?;
+    if let Some(deleted) = a.retracted_at {
+        let mut t = vocab::tombstone(&s.urls.announcement(&account.username, &a.public_id), deleted);
+        t["@context"] = Value::String(vocab::AS_CONTEXT.into());
+        return Ok(activity_json(StatusCode::GONE, &t));
+    }
+    let mut collection = vocab::ordered_collection(&s.urls.replies(&account.username, &a.public_id), 0, None);
+    collection["orderedItems"] = serde_json::json!([]);
+    Ok(activity_json(StatusCode::OK, &collection))
 }
 
 /// The announcements of every account here that carry a hashtag, where a hashtag in an

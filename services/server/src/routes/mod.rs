@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::featured)
         .service(actors::feed)
         .service(actors::announcement)
+        .service(actors::replies)
         .service(actors::tag)
         .service(media::media)
         .configure(crate::staff::configure)
