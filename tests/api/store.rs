@@ -21,6 +21,7 @@ on_both_backends!(
     a_session_lives_from_sign_in_to_sign_out,
     a_draft_goes_through_four_eyes_to_publication,
     the_relay_subscribes_blocks_and_forwards_once,
+    consents_are_given_once_and_taken_back_with_their_announcement,
 );
 
 const T0: i64 = 1_800_000_000_000;
@@ -363,6 +364,7 @@ async fn an_announcement_is_published_delivered_edited_and_retracted(db: Db) {
             published.id,
             T0 + 20,
             to_followers(&account, "Delete"),
+            vec![],
             audit("announcement.retract", "a"),
         )
         .await
@@ -728,4 +730,102 @@ async fn the_relay_subscribes_blocks_and_forwards_once(db: Db) {
         .await
         .unwrap());
     assert_eq!(store.relay_subscribers().await.unwrap().len(), 2);
+}
+
+fn quote_stamp(account: &Account, announcement: &Announcement, requester: &str) -> NewStamp {
+    NewStamp {
+        public_id: uuid::Uuid::new_v4().to_string(),
+        account_id: account.id,
+        kind: StampKind::Quote,
+        announcement_id: Some(announcement.id),
+        target: format!("https://herold.example/users/press/announcements/{}", announcement.public_id),
+        interacting_object: "https://quoter.example/notes/1".into(),
+        requester: requester.into(),
+        requester_inbox: "https://quoter.example/inbox".into(),
+    }
+}
+
+fn stamp_accept(stamp: &Stamp) -> NewActivity {
+    NewActivity {
+        uri: format!("https://herold.example/activities/{}", uuid::Uuid::new_v4()),
+        kind: "Accept".into(),
+        account_id: Some(stamp.account_id),
+        signer: None,
+        body: serde_json::json!({ "type": "Accept", "result": stamp.public_id }).to_string(),
+        audience: Audience::Inboxes(vec![stamp.requester_inbox.clone()]),
+        priority: Priority::Answer,
+    }
+}
+
+async fn consents_are_given_once_and_taken_back_with_their_announcement(db: Db) {
+    let f = open(db).await;
+    let store = &*f.store;
+    let account = org_and_account(store).await;
+    let published = store
+        .publish(announcement(&account, "Straße gesperrt"), vec![], audit("announcement.publish", "a"))
+        .await
+        .unwrap();
+    let quoter = "https://quoter.example/users/anna";
+    let granted = |action: &'static str| async move {
+        store
+            .audit_count(&AuditFilter { action: Some(action.into()), ..AuditFilter::default() })
+            .await
+            .unwrap()
+    };
+
+    let first = store
+        .grant_stamp(quote_stamp(&account, &published, quoter), &stamp_accept, audit("quote.authorize", "a"))
+        .await
+        .unwrap();
+    assert!(signalled(store).await, "the Accept is queued");
+    assert_eq!(granted("quote.authorize").await, 1);
+    // Asked again (a retry), the same stamp is accepted again and nothing new is recorded.
+    let again = store
+        .grant_stamp(quote_stamp(&account, &published, quoter), &stamp_accept, audit("quote.authorize", "a"))
+        .await
+        .unwrap();
+    assert_eq!(again.public_id, first.public_id);
+    assert_eq!(granted("quote.authorize").await, 1);
+    assert_eq!(claim_all(store, Lane::Answers, T0 + 1).await.len(), 2, "two Accepts, one stamp");
+    let other = "https://elsewhere.example/users/mallory";
+    let taken = store
+        .grant_stamp(quote_stamp(&account, &published, other), &stamp_accept, audit("quote.authorize", "a"))
+        .await;
+    assert!(
+        matches!(taken, Err(StoreError::Conflict(_))),
+        "another server cannot claim the quote: {taken:?}"
+    );
+    assert_eq!(store.stamp(&first.public_id).await.unwrap(), Some(first.clone()));
+    assert_eq!(store.live_stamps_of(published.id).await.unwrap(), vec![first.clone()]);
+    let consents = store.subject_data(quoter, &Visibility::everything()).await.unwrap().consents;
+    assert_eq!(consents.len(), 1);
+    assert_eq!((consents[0].kind.as_str(), consents[0].org.as_str()), ("quote", "city"));
+
+    // A retraction that does not take back every standing consent changes nothing.
+    let unaware = store
+        .retract_announcement(published.id, T0 + 5, to_followers(&account, "Delete"), vec![], audit("r", "a"))
+        .await;
+    assert!(matches!(unaware, Err(StoreError::Conflict(_))), "{unaware:?}");
+    assert!(store.announcements(account.id, 10, 0).await.unwrap().len() == 1, "still published");
+    let revocation = Revocation { stamp_id: first.id, delete: stamp_accept(&first) };
+    store
+        .retract_announcement(
+            published.id,
+            T0 + 5,
+            to_followers(&account, "Delete"),
+            vec![revocation],
+            audit("announcement.retract", "a"),
+        )
+        .await
+        .unwrap();
+    assert!(store.stamp(&first.public_id).await.unwrap().unwrap().revoked_at.is_some());
+    assert!(store.live_stamps_of(published.id).await.unwrap().is_empty());
+    let late = store
+        .grant_stamp(quote_stamp(&account, &published, quoter), &stamp_accept, audit("quote.authorize", "a"))
+        .await;
+    assert!(matches!(late, Err(StoreError::NotFound(_))), "a retracted announcement is not quoted: {late:?}");
+
+    let erased = store.erase_subject(quoter, &[], None, audit("subject.erase", "-")).await.unwrap();
+    assert_eq!(erased.consents_removed, 1);
+    assert!(store.stamp(&first.public_id).await.unwrap().is_none());
 }

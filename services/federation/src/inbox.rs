@@ -6,11 +6,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use herold_domain::now_millis;
-use herold_store::{Audience, FollowOutcome, NewActivity, NewFollower, Priority, RemoteActor, Store};
+use herold_domain::presence::{Presences, QuoteAudience};
+use herold_store::{
+    Audience, AuditEntry, FollowOutcome, NewActivity, NewFollower, NewStamp, Priority, RemoteActor,
+    StampKind, Store, StoreError,
+};
 use serde_json::Value;
 
 use crate::fetch::Fetcher;
-use crate::incoming::{Incoming, Undone};
+use crate::incoming::{Incoming, RequestKind, Undone};
 use crate::keys::PublicKey;
 use crate::rate_limit::SiteLimiter;
 use crate::signatures::{parse_request_signature, RequestView};
@@ -32,6 +36,9 @@ pub enum Received {
     Unfollowed,
     ActorDeleted,
     ActorUpdated,
+    /// A request to quote or feature, answered by the organisation's policy.
+    Consented,
+    Refused,
     Ignored,
 }
 
@@ -72,6 +79,14 @@ impl<V: Clone> Recent<V> {
             }
         }
         entries.insert(key, (now, value));
+    }
+}
+
+/// Whether two URLs share scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
     }
 }
 
@@ -133,6 +148,8 @@ pub struct Inbox {
     /// Cached keys older than this are treated as absent (the retention policy of the
     /// remote actor cache): expired data is hidden at once, before the purge removes it.
     key_max_age: Option<i64>,
+    /// Who may quote and feature each organisation's accounts.
+    presences: Presences,
 }
 
 impl Inbox {
@@ -143,6 +160,7 @@ impl Inbox {
         urls: Urls,
         key_max_age: Option<i64>,
         key_fetching: KeyFetching,
+        presences: Presences,
     ) -> Self {
         Inbox {
             store,
@@ -151,6 +169,7 @@ impl Inbox {
             replays: Arc::new(Recent::new(REPLAY_WINDOW, MAX_REMEMBERED_ACTIVITIES)),
             urls,
             key_max_age,
+            presences,
         }
     }
 
@@ -257,6 +276,7 @@ impl Inbox {
         // Only a verified sender whose activity we act on is remembered.
         let acted_on = match incoming {
             Incoming::Follow { .. } | Incoming::Undo(_) | Incoming::UpdateSelf => true,
+            Incoming::Request { .. } => true,
             Incoming::DeleteSelf | Incoming::Content(_) | Incoming::Answer { .. } | Incoming::Other(_) => {
                 false
             }
@@ -292,6 +312,9 @@ impl Inbox {
                 // Take the new key from the origin, not from the activity's copy.
                 self.refresh(&actor).await?;
                 Ok(Received::ActorUpdated)
+            }
+            Incoming::Request { kind, id, object, instrument } => {
+                self.request(&activity, kind, id, object, instrument, &actor).await
             }
             Incoming::Content(_) | Incoming::Answer { .. } | Incoming::Other(_) => Ok(Received::Ignored),
         }
@@ -346,5 +369,146 @@ impl Inbox {
             FollowOutcome::New | FollowOutcome::Accepted => Received::Followed,
             FollowOutcome::Repeated => Received::Ignored,
         })
+    }
+
+    /// A QuoteRequest or FeatureRequest: answered by the organisation's `[presence]` with an
+    /// `Accept` that carries a stamp (`QuoteAuthorization`, `FeatureAuthorization`), or a
+    /// `Reject`. As Mastodon does, a request whose id is not on its sender's server, or about
+    /// something not here, is dropped unanswered.
+    async fn request(
+        &self,
+        request: &Value,
+        kind: RequestKind,
+        id: Option<&str>,
+        object: Option<&str>,
+        instrument: &Value,
+        actor: &RemoteActor,
+    ) -> Result<Received, FederationError> {
+        if !id.is_some_and(|id| same_origin(id, &actor.uri)) {
+            return Ok(Received::Ignored);
+        }
+        let object = object.unwrap_or_default();
+        let (username, announcement) = match kind {
+            RequestKind::Quote => match self.urls.announcement_of(object) {
+                Some((username, public_id)) => (username, Some(public_id)),
+                None => return Ok(Received::Ignored),
+            },
+            RequestKind::Feature => match self.urls.username_of(object) {
+                Some(username) => (username, None),
+                None => return Ok(Received::Ignored),
+            },
+        };
+        let Some(account) = self.store.account_by_username(&username).await? else {
+            return Ok(Received::Ignored);
+        };
+        let announcement = match announcement {
+            Some(public_id) => match self.store.announcement(account.id, &public_id).await? {
+                Some(a) if a.retracted_at.is_none() => Some(a),
+                _ => return Ok(Received::Ignored),
+            },
+            None => None,
+        };
+        let Some(instrument_id) = id_of(instrument).filter(|i| same_origin(i, &actor.uri)) else {
+            return Err(FederationError::Invalid(
+                "the request's instrument is not on its sender's server".into(),
+            ));
+        };
+        let presence = self.presences.of(&account.org_slug);
+        let allowed = match kind {
+            RequestKind::Quote => match presence.quotes {
+                QuoteAudience::Everyone => true,
+                QuoteAudience::Followers => self.store.is_follower(account.id, &actor.uri).await?,
+                QuoteAudience::Nobody => false,
+            },
+            RequestKind::Feature => presence.featurable(),
+        };
+        let me = self.urls.actor(&username);
+        let answer_id = self.urls.activity(&username, &uuid::Uuid::new_v4().to_string());
+        let answer = |kind: &str, body: Value| NewActivity {
+            signer: None,
+            uri: answer_id.clone(),
+            kind: kind.to_owned(),
+            account_id: Some(account.id),
+            body: body.to_string(),
+            audience: Audience::Inboxes(vec![actor.inbox.clone()]),
+            priority: Priority::Answer,
+        };
+        let vouched =
+            allowed && self.instrument_holds(kind, instrument, instrument_id, object, &actor.uri).await;
+        if !vouched {
+            let reject = vocab::answer_request("Reject", &answer_id, &me, request, instrument_id, None);
+            self.store.queue_answer(answer("Reject", reject)).await?;
+            return Ok(Received::Refused);
+        }
+        let stamp = NewStamp {
+            public_id: uuid::Uuid::new_v4().to_string(),
+            account_id: account.id,
+            kind: match kind {
+                RequestKind::Quote => StampKind::Quote,
+                RequestKind::Feature => StampKind::Feature,
+            },
+            announcement_id: announcement.as_ref().map(|a| a.id),
+            target: object.to_owned(),
+            interacting_object: instrument_id.to_owned(),
+            requester: actor.uri.clone(),
+            requester_inbox: actor.inbox.clone(),
+        };
+        let (action, subject) = match &announcement {
+            Some(a) => ("quote.authorize", format!("announcement:{}", a.public_id)),
+            None => ("feature.authorize", format!("account:{}", account.id)),
+        };
+        // The trail records the consent, not who received it (that is personal data, kept
+        // with the stamp under its own retention).
+        let audit = AuditEntry::new("remote", action, subject).in_org(&account.org_slug);
+        let accept = |stored: &herold_store::Stamp| {
+            let url = self.urls.stamp(&username, &stored.public_id);
+            answer(
+                "Accept",
+                vocab::answer_request("Accept", &answer_id, &me, request, instrument_id, Some(&url)),
+            )
+        };
+        match self.store.grant_stamp(stamp, &accept, audit).await {
+            Ok(_) => Ok(Received::Consented),
+            // Retracted meanwhile, or the object already vouched for to someone else.
+            Err(StoreError::NotFound(_) | StoreError::Conflict(_)) => Ok(Received::Ignored),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether the quote post (or collection) is the sender's and points at `target`: the
+    /// copy in the request is used if it is on the sender's server, else it is fetched.
+    async fn instrument_holds(
+        &self,
+        kind: RequestKind,
+        embedded: &Value,
+        id: &str,
+        target: &str,
+        sender: &str,
+    ) -> bool {
+        let fetched;
+        let doc = if embedded.get("attributedTo").is_some() {
+            embedded
+        } else {
+            match self.fetcher.get_object(id).await {
+                Ok(doc) => {
+                    fetched = doc;
+                    &fetched
+                }
+                Err(e) => {
+                    tracing::warn!(instrument = id, error = %e, "the request's instrument could not be fetched");
+                    return false;
+                }
+            }
+        };
+        if doc.get("attributedTo").and_then(id_of) != Some(sender) {
+            return false;
+        }
+        match kind {
+            // FEP-044f's `quote`, and the older names servers still send beside it.
+            RequestKind::Quote => ["quote", "quoteUrl", "quoteUri", "_misskey_quote"]
+                .iter()
+                .any(|field| doc.get(*field).and_then(id_of) == Some(target)),
+            RequestKind::Feature => true,
+        }
     }
 }

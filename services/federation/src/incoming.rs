@@ -23,8 +23,17 @@ pub enum Incoming<'a> {
     /// An answer to a Follow of ours, with the Follow as the sender gives it (by id, or
     /// embedded).
     Answer { accepted: bool, follow: &'a Value },
+    /// A request to quote one of our announcements (FEP-044f) or to list one of our
+    /// accounts in a collection (FEP-7aa9): what, and the quote post or collection.
+    Request { kind: RequestKind, id: Option<&'a str>, object: Option<&'a str>, instrument: &'a Value },
     /// Any other type, by name ("" when the activity has none).
     Other(&'a str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    Quote,
+    Feature,
 }
 
 /// What an Undo takes back.
@@ -88,6 +97,12 @@ impl<'a> Incoming<'a> {
             "Move" => Incoming::Content(ContentKind::Move),
             "Accept" => Incoming::Answer { accepted: true, follow: object },
             "Reject" => Incoming::Answer { accepted: false, follow: object },
+            "QuoteRequest" | "FeatureRequest" => Incoming::Request {
+                kind: if kind == "QuoteRequest" { RequestKind::Quote } else { RequestKind::Feature },
+                id: id_of(activity),
+                object: id_of(object),
+                instrument: activity.get("instrument").unwrap_or(&Value::Null),
+            },
             other => Incoming::Other(other),
         }
     }

@@ -150,7 +150,7 @@ impl Relay {
                 }
                 RelayReceived::Ignored
             }
-            Incoming::Answer { .. } | Incoming::Other(_) => {
+            Incoming::Answer { .. } | Incoming::Request { .. } | Incoming::Other(_) => {
                 let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
                 return Err(FederationError::NotAccepted(format!(
                     "the relay inbox takes subscriptions (Follow, Undo) and public Create, Update, Delete, \

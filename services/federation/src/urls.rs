@@ -116,6 +116,14 @@ impl Urls {
         let rest = uri.strip_prefix(&prefix)?;
         (!rest.is_empty() && !rest.contains(['/', '#', '?'])).then(|| rest.to_owned())
     }
+
+    /// The username and public id of one of our announcements, if `uri` is one.
+    pub fn announcement_of(&self, uri: &str) -> Option<(String, String)> {
+        let rest = uri.strip_prefix(&self.at("/users/"))?;
+        let (username, public_id) = rest.split_once("/announcements/")?;
+        let plain = |s: &str| !s.is_empty() && !s.contains(['/', '#', '?']);
+        (plain(username) && plain(public_id)).then(|| (username.to_owned(), public_id.to_owned()))
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +137,15 @@ mod tests {
         assert_eq!(u.username_of("https://herold.example.gov/users/press").as_deref(), Some("press"));
         assert_eq!(u.username_of("https://herold.example.gov/users/press/inbox"), None);
         assert_eq!(u.username_of("https://other.example/users/press"), None);
+        assert_eq!(
+            u.announcement_of(&u.announcement("press", "abc")),
+            Some(("press".to_owned(), "abc".to_owned()))
+        );
+        assert_eq!(
+            u.announcement_of("https://herold.example.gov/users/press/announcements/abc/replies"),
+            None
+        );
+        assert_eq!(u.announcement_of("https://other.example/users/press/announcements/abc"), None);
         assert_eq!(u.host(), "herold.example.gov");
         let local = Urls::new(Url::parse("http://127.0.0.1:8080").unwrap());
         assert_eq!(local.host(), "127.0.0.1:8080");

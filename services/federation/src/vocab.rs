@@ -227,6 +227,51 @@ pub fn accept(id: &str, actor: &str, follow: &Value) -> Value {
     answer("Accept", id, actor, follow)
 }
 
+/// The `Accept` (with the stamp as its `result`) or `Reject` of a QuoteRequest or
+/// FeatureRequest, echoing the request's identifying fields (its instrument by id: the
+/// other server's post is not ours to repeat), addressed to the requester alone.
+pub fn answer_request(
+    kind: &str,
+    id: &str,
+    actor: &str,
+    request: &Value,
+    instrument: &str,
+    result: Option<&str>,
+) -> Value {
+    let requester = request.get("actor").and_then(id_of).unwrap_or_default();
+    let object = json!({
+        "id": request.get("id"),
+        "type": request.get("type"),
+        "actor": requester,
+        "object": request.get("object").and_then(id_of),
+        "instrument": instrument,
+    });
+    let mut answer = json!({ "@context": context(), "id": id, "type": kind, "actor": actor, "to": [requester], "object": object });
+    if let Some(result) = result {
+        answer["result"] = Value::String(result.to_owned());
+    }
+    answer
+}
+
+/// A consent to quote (`QuoteAuthorization`) or to feature (`FeatureAuthorization`): what
+/// may interact (`interactingObject`) with what (`interactionTarget`), vouched for by the
+/// author. Served from the author's origin, which is what makes it authentic.
+pub fn authorization(kind: &str, id: &str, author: &str, interacting_object: &str, target: &str) -> Value {
+    json!({
+        "@context": context(),
+        "id": id,
+        "type": kind,
+        "attributedTo": author,
+        "interactingObject": interacting_object,
+        "interactionTarget": target,
+    })
+}
+
+/// Takes a consent back: a `Delete` of the stamp, to the server it was given to.
+pub fn revoke(id: &str, actor: &str, stamp: &str, to: &str) -> Value {
+    json!({ "@context": AS_CONTEXT, "id": id, "type": "Delete", "actor": actor, "to": [to], "object": stamp })
+}
+
 /// A public `Announce` of a post by its id: what a relay sends so that receivers fetch the
 /// post from its origin.
 pub fn announce(id: &str, actor: &str, object: &str, published: i64) -> Value {

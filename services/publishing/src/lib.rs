@@ -17,7 +17,7 @@ use herold_federation::vocab::{self, PUBLIC};
 use herold_federation::{FederationError, Urls};
 use herold_store::{
     Account, Announcement, AnnouncementBody, AnnouncementEdit, Audience, AuditEntry, MediaInfo, Mention,
-    NewActivity, NewAnnouncement, Priority, Store, StoreError, StoredTranslation,
+    NewActivity, NewAnnouncement, Priority, Revocation, Store, StoreError, StoredTranslation,
 };
 use serde_json::{json, Value};
 
@@ -368,7 +368,52 @@ impl Publisher {
         let audit = AuditEntry::new(by, "announcement.retract", format!("announcement:{public_id}"))
             .in_org(&account.org_slug)
             .with_detail(json!({ "reason": reason }));
-        Ok(self.store.retract_announcement(current.id, at, delete, audit).await?)
+        // Every consent to quote it is taken back in the same transaction; one given while
+        // this was prepared makes the store refuse, and the consents are read again.
+        let mut attempts = 0;
+        loop {
+            let revocations = self.revocations(&account, current.id).await?;
+            match self
+                .store
+                .retract_announcement(current.id, at, delete.clone(), revocations, audit.clone())
+                .await
+            {
+                Err(StoreError::Conflict(_)) if attempts < 3 => attempts += 1,
+                result => return Ok(result?),
+            }
+        }
+    }
+
+    /// A `Delete` of each standing consent to quote the announcement, to whoever has it.
+    async fn revocations(
+        &self,
+        account: &Account,
+        announcement_id: i64,
+    ) -> Result<Vec<Revocation>, PublishError> {
+        let actor = self.urls.actor(&account.username);
+        Ok(self
+            .store
+            .live_stamps_of(announcement_id)
+            .await?
+            .into_iter()
+            .map(|stamp| {
+                let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
+                let stamp_url = self.urls.stamp(&account.username, &stamp.public_id);
+                let body = vocab::revoke(&uri, &actor, &stamp_url, &stamp.requester);
+                Revocation {
+                    stamp_id: stamp.id,
+                    delete: NewActivity {
+                        signer: None,
+                        uri,
+                        kind: "Delete".into(),
+                        account_id: Some(account.id),
+                        body: body.to_string(),
+                        audience: Audience::Inboxes(vec![stamp.requester_inbox]),
+                        priority: Priority::Answer,
+                    },
+                }
+            })
+            .collect())
     }
 
     /// Builds an activity for the account's followers and the `mentioned` inboxes. `about`

@@ -320,6 +320,7 @@ impl Services {
                     refetch_interval: config.key_refetch_interval,
                     hosts_per_domain: config.inbox_hosts_per_domain,
                 },
+                presences.clone(),
             ),
             publisher,
             presences,

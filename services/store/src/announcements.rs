@@ -24,11 +24,15 @@ pub trait Announcements: Send + Sync {
         audit: AuditEntry,
     ) -> Result<Announcement>;
 
+    /// Retracts the announcement and takes back every consent to quote it: `revocations`
+    /// must name each one that stands (`live_stamps_of`), else nothing changes and the
+    /// answer is `Conflict` (one was given meanwhile: read them again).
     async fn retract_announcement(
         &self,
         id: i64,
         at: Millis,
         delete: NewActivity,
+        revocations: Vec<Revocation>,
         audit: AuditEntry,
     ) -> Result<Announcement>;
 

@@ -43,6 +43,8 @@ pub trait Followers: Send + Sync {
 
     async fn follower_count(&self, account_id: i64) -> Result<i64>;
 
+    async fn is_follower(&self, account_id: i64, actor_uri: &str) -> Result<bool>;
+
     /// Records every account's follower count for `day` (`YYYY-MM-DD`, UTC), replacing an
     /// earlier count of the same day.
     async fn record_follower_counts(&self, day: &str) -> Result<()>;

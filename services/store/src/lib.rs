@@ -12,6 +12,7 @@ mod audit_log;
 mod connect;
 mod drafts;
 mod followers;
+mod interactions;
 mod migrations;
 mod model;
 mod outbox;
@@ -28,6 +29,7 @@ pub use audit_log::*;
 pub use connect::{connect, Backend};
 pub use drafts::*;
 pub use followers::*;
+pub use interactions::*;
 pub use model::*;
 pub use outbox::*;
 pub use relay::*;
@@ -67,6 +69,7 @@ pub trait Store:
     + Sessions
     + Drafts
     + Relay
+    + Interactions
     + Send
     + Sync
     + 'static
@@ -85,6 +88,7 @@ impl<T> Store for T where
         + Sessions
         + Drafts
         + Relay
+        + Interactions
         + Send
         + Sync
         + 'static

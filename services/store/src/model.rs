@@ -373,6 +373,9 @@ pub enum DataClass {
     RelayTraffic,
     /// Drafts nobody finished: withdrawn, rejected and not revised, or left unsubmitted.
     AbandonedDrafts,
+    /// Consents given to other servers to quote an announcement or feature an account;
+    /// standing ones are kept, revoked ones a while after.
+    InteractionStamps,
 }
 
 /// What happens to a data class's rows at expiry.
@@ -457,6 +460,22 @@ pub struct SubjectData {
     pub relay_subscription: Option<SubjectRelay>,
     /// Announcements and drafts that mention them.
     pub mentioned_in: Vec<SubjectMention>,
+    /// Consents given to them: to quote an announcement, or to list an account in their
+    /// collection.
+    pub consents: Vec<SubjectConsent>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct SubjectConsent {
+    /// `quote` or `feature`.
+    pub kind: String,
+    pub account: String,
+    pub org: String,
+    /// What they may quote or feature, and their post or collection that does.
+    pub target: String,
+    pub interacting_object: String,
+    pub created_at: Millis,
+    pub revoked_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -529,6 +548,8 @@ pub struct Erasure {
     pub deliveries_removed: i64,
     pub audit_payloads_erased: i64,
     pub relay_subscription_removed: i64,
+    /// Consents given to them, withdrawn with the record of them.
+    pub consents_removed: i64,
     /// Records kept because their organisation is under legal hold.
     pub items_held: i64,
     /// Announcements and drafts that mention them: official texts change only through the

@@ -242,6 +242,41 @@ pub async fn replies(
     Ok(activity_json(StatusCode::OK, &collection))
 }
 
+/// A consent the account gave to quote one of its announcements or to list it in a
+/// collection. Others check a quote or collection entry against it; once revoked, it is gone.
+#[get("/users/{username}/stamps/{id}")]
+pub async fn stamp(
+    s: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (username, public_id) = path.into_inner();
+    let account = account(&s, &username).await?;
+    let stamp = s
+        .store
+        .stamp(&public_id)
+        .await?
+        .filter(|st| st.account_id == account.id)
+        .ok_or(ApiError::NotFound)?;
+    let url = s.urls.stamp(&account.username, &stamp.public_id);
+    if let Some(revoked) = stamp.revoked_at {
+        let mut t = serde_json::json!({ "id": url, "type": "Tombstone", "deleted": herold_domain::format_rfc3339(revoked) });
+        t["@context"] = Value::String(vocab::AS_CONTEXT.into());
+        return Ok(activity_json(StatusCode::GONE, &t));
+    }
+    let kind = match stamp.kind {
+        herold_store::StampKind::Quote => "QuoteAuthorization",
+        herold_store::StampKind::Feature => "FeatureAuthorization",
+    };
+    let doc = vocab::authorization(
+        kind,
+        &url,
+        &s.urls.actor(&account.username),
+        &stamp.interacting_object,
+        &stamp.target,
+    );
+    Ok(activity_json(StatusCode::OK, &doc))
+}
+
 /// The announcements of every account here that carry a hashtag, where a hashtag in an
 /// announcement links to.
 #[get("/tags/{tag}")]

@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::feed)
         .service(actors::announcement)
         .service(actors::replies)
+        .service(actors::stamp)
         .service(actors::tag)
         .service(media::media)
         .configure(crate::staff::configure)

@@ -170,10 +170,20 @@ impl Announcements for SqlStore<Db> {
         id: i64,
         at: Millis,
         delete: NewActivity,
+        revocations: Vec<Revocation>,
         audit: AuditEntry,
     ) -> Result<Announcement> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
+        let live: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM interaction_stamps WHERE announcement_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        if live.iter().any(|(stamp,)| !revocations.iter().any(|r| r.stamp_id == *stamp)) {
+            return Err(StoreError::Conflict(format!("consents to quote announcement {id} changed")));
+        }
         let changed =
             sqlx::query("UPDATE announcements SET retracted_at = $1 WHERE id = $2 AND retracted_at IS NULL")
                 .bind(at)
@@ -185,6 +195,14 @@ impl Announcements for SqlStore<Db> {
             return Err(StoreError::NotFound(format!("announcement {id} (or it was already retracted)")));
         }
         Self::insert_activity(&mut tx, &delete, Some(id), now).await?;
+        for r in &revocations {
+            sqlx::query("UPDATE interaction_stamps SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(r.stamp_id)
+                .execute(&mut *tx)
+                .await?;
+            Self::insert_activity(&mut tx, &r.delete, None, now).await?;
+        }
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
         let announcement = Self::announcement_by_id(&mut tx, id).await?;
         self.commit_queued(tx).await?;

@@ -49,7 +49,7 @@ impl ClassSpec {
 
 /// In the order of `DataClass`'s variants (checked when compiling), so that a class finds
 /// its entry by its index.
-pub(crate) const CLASSES: [ClassSpec; 13] = [
+pub(crate) const CLASSES: [ClassSpec; 14] = [
     // Kept while the follow lasts: counted for inventories, never purged by time.
     ClassSpec {
         class: DataClass::Followers,
@@ -255,6 +255,22 @@ pub(crate) const CLASSES: [ClassSpec; 13] = [
                   'mentions', d.mentions, 'author', d.author_id, 'reviewer', d.reviewer_id, \
                   'review_comment', d.review_comment, 'updated_at', d.updated_at",
         purge: &["DELETE FROM drafts WHERE id IN (SELECT d.id {expired})"],
+    },
+    // A consent stands while its announcement (or account) does; once revoked, it stays a
+    // while as a tombstone that tells the quoting server it is gone.
+    ClassSpec {
+        class: DataClass::InteractionStamps,
+        name: "interaction_stamps",
+        per_org: true,
+        at_expiry: AtExpiry::Delete,
+        rows: "interaction_stamps s JOIN accounts a ON a.id = s.account_id \
+               JOIN organizations o ON o.id = a.org_id",
+        expired: "s.revoked_at IS NOT NULL AND s.revoked_at < $1 AND o.slug = $2",
+        age: "s.revoked_at",
+        archive: "'stamp', s.public_id, 'kind', s.kind, 'account', a.username, 'target', s.target, \
+                  'interacting_object', s.interacting_object, 'requester', s.requester, \
+                  'created_at', s.created_at, 'revoked_at', s.revoked_at",
+        purge: &["DELETE FROM interaction_stamps WHERE id IN (SELECT s.id {expired})"],
     },
 ];
 

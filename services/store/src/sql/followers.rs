@@ -156,6 +156,16 @@ impl Followers for SqlStore<Db> {
         Ok(removed)
     }
 
+    async fn is_follower(&self, account_id: i64, actor_uri: &str) -> Result<bool> {
+        let found: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM followers WHERE account_id = $1 AND actor_uri = $2")
+                .bind(account_id)
+                .bind(actor_uri)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
     async fn follower_count(&self, account_id: i64) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM followers WHERE account_id = $1")
             .bind(account_id)

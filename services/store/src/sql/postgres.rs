@@ -14,6 +14,8 @@ mod audit_log;
 mod drafts;
 #[path = "followers.rs"]
 mod followers;
+#[path = "interactions.rs"]
+mod interactions;
 #[path = "outbox.rs"]
 mod outbox;
 #[path = "relay.rs"]

@@ -182,6 +182,14 @@ impl Subjects for SqlStore<Db> {
         });
         let mut conn = self.pool.acquire().await?;
         data.mentioned_in = Self::subject_mentions(&mut conn, actor_uri).await?;
+        data.consents = sqlx::query_as(
+            "SELECT s.kind, a.username AS account, o.slug AS org, s.target, s.interacting_object, \
+             s.created_at, s.revoked_at FROM interaction_stamps s JOIN accounts a ON a.id = s.account_id \
+             JOIN organizations o ON o.id = a.org_id WHERE s.requester = $1 ORDER BY s.id",
+        )
+        .bind(actor_uri)
+        .fetch_all(&mut *conn)
+        .await?;
         for item in Self::subject_items(&mut conn, actor_uri, &inboxes).await? {
             match item {
                 SubjectItem::Activity { uri, kind, created_at, org, .. } => {
@@ -276,6 +284,26 @@ impl Subjects for SqlStore<Db> {
                 }
                 _ => erasure.items_held += 1,
             }
+        }
+        // Their stamps go: a quote or collection entry that points to one is no longer
+        // vouched for.
+        let stamps = sqlx::query(
+            "SELECT s.id, o.slug FROM interaction_stamps s JOIN accounts a ON a.id = s.account_id \
+             JOIN organizations o ON o.id = a.org_id WHERE s.requester = $1",
+        )
+        .bind(actor_uri)
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &stamps {
+            if held(&Some(r.try_get("slug")?)) {
+                erasure.items_held += 1;
+                continue;
+            }
+            sqlx::query("DELETE FROM interaction_stamps WHERE id = $1")
+                .bind(r.try_get::<i64, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+            erasure.consents_removed += 1;
         }
         // The relay subscription and the key cache are the instance's, not one
         // organisation's.
