@@ -2,8 +2,10 @@
 //! it (interaction policies, GoToSocial's vocabulary as Mastodon reads it), the replies
 //! collection servers backfill threads from, and what a shared link previews.
 
+use herold_federation::signatures::Scheme;
+use herold_tests::fake_remote::FakeRemote;
 use herold_tests::spawn::{spawn_app_with, AppOptions};
-use herold_tests::{spawn_app, Db};
+use herold_tests::{eventually, spawn_app, Db, TestApp};
 use serde_json::{json, Value};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -105,7 +107,160 @@ async fn an_organisations_presence_policy_reaches_its_documents(db: Db) {
     assert_eq!(approved(&actor["interactionPolicy"], "canFeature"), json!([app.url("/users/stadt")]));
 }
 
+/// A QuoteRequest as Mastodon sends it: the quote post embedded as its instrument.
+fn quote_request(fake: &FakeRemote, quoted: &str, note: &str, quotes: &str) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", {"QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest"}],
+        "id": format!("{note}/quote"), "type": "QuoteRequest", "actor": fake.actor, "object": quoted,
+        "instrument": {
+            "id": note, "type": "Note", "attributedTo": fake.actor, "quote": quotes,
+            "content": "<p>Wichtig!</p><span class=\"quote-inline\"><br/>RE: …</span>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        },
+    })
+}
+
+/// The answer (Accept or Reject) the fake server received to request `id`.
+async fn answer_to(fake: &FakeRemote, id: &Value) -> Value {
+    eventually(10, "the answer to the request", || async {
+        fake.received().into_iter().map(|r| r.json()).find(|a| a["object"]["id"] == *id)
+    })
+    .await
+}
+
+fn path_of<'a>(app: &TestApp, url: &'a str) -> &'a str {
+    url.strip_prefix(&app.base).expect("a URL of ours")
+}
+
+async fn quote_requests_are_answered_by_policy_and_revoked_with_the_announcement(db: Db) {
+    let policies = vec![("stadt", "[presence]\nquotes = \"followers\"\ncollections = false\n")];
+    let app = spawn_app_with(db, AppOptions { policies, ..AppOptions::default() }).await;
+    app.create_account("bfdi", "press").await;
+    app.create_account("stadt", "stadt").await;
+    let fake = FakeRemote::start().await;
+    let a = app.publish("press", "Neue Leitlinien zum Datenschutz").await;
+    let quoted = app.url(&format!("/users/press/announcements/{}", a.public_id));
+
+    // Everyone may quote the BfDI's announcements: an Accept carrying a stamp.
+    let note = format!("{}/notes/1", fake.base);
+    let request = quote_request(&fake, &quoted, &note, &quoted);
+    assert_eq!(fake.post_json(&app.url("/users/press/inbox"), &request, Scheme::Cavage).await.status(), 202);
+    let accept = answer_to(&fake, &request["id"]).await;
+    assert_eq!(accept["type"], "Accept");
+    assert_eq!(accept["actor"], app.url("/users/press"));
+    assert_eq!(accept["to"], json!([fake.actor]));
+    assert_eq!(accept["object"]["type"], "QuoteRequest");
+    assert_eq!(accept["object"]["instrument"], note.as_str(), "the quote by id, not a copy");
+    let stamp_url = accept["result"].as_str().expect("a stamp").to_owned();
+    let (status, stamp) = app.get_json(path_of(&app, &stamp_url)).await;
+    assert_eq!(status, 200);
+    assert_eq!(stamp["type"], "QuoteAuthorization");
+    assert_eq!(stamp["id"], stamp_url.as_str());
+    assert_eq!(stamp["attributedTo"], app.url("/users/press"));
+    assert_eq!(stamp["interactingObject"], note.as_str());
+    assert_eq!(stamp["interactionTarget"], quoted.as_str());
+
+    // Asked again for the same post (a retry with a new id): the same stamp.
+    let mut retry = request.clone();
+    retry["id"] = json!(format!("{note}/quote-again"));
+    assert_eq!(fake.post_json(&app.url("/inbox"), &retry, Scheme::Rfc9421).await.status(), 202);
+    assert_eq!(answer_to(&fake, &retry["id"]).await["result"], stamp_url.as_str());
+
+    // A post that quotes something else, or someone else's post, gets no stamp.
+    let elsewhere = quote_request(&fake, &quoted, &format!("{}/notes/2", fake.base), "https://x.example/1");
+    fake.post_json(&app.url("/users/press/inbox"), &elsewhere, Scheme::Cavage).await;
+    let reject = answer_to(&fake, &elsewhere["id"]).await;
+    assert_eq!(reject["type"], "Reject");
+    assert!(reject.get("result").is_none());
+    let mut foreign = quote_request(&fake, &quoted, &format!("{}/notes/3", fake.base), &quoted);
+    foreign["instrument"]["attributedTo"] = json!("https://other.example/users/eve");
+    fake.post_json(&app.url("/users/press/inbox"), &foreign, Scheme::Cavage).await;
+    assert_eq!(answer_to(&fake, &foreign["id"]).await["type"], "Reject");
+
+    // Given by id only, the quote post is fetched from its server.
+    let fetched_note = format!("{}/notes/4", fake.base);
+    fake.serve(
+        "/notes/4",
+        json!({"@context": "https://www.w3.org/ns/activitystreams", "id": fetched_note, "type": "Note",
+               "attributedTo": fake.actor, "quote": quoted, "content": "<p>Siehe</p>"}),
+    );
+    let mut by_id = quote_request(&fake, &quoted, &fetched_note, &quoted);
+    by_id["instrument"] = json!(fetched_note);
+    fake.post_json(&app.url("/users/press/inbox"), &by_id, Scheme::Cavage).await;
+    assert_eq!(answer_to(&fake, &by_id["id"]).await["type"], "Accept");
+    assert!(fake.fetched().contains(&"/notes/4".to_owned()));
+
+    // The city lets only its followers quote.
+    let s = app.publish("stadt", "Straßensperrung Hauptstraße").await;
+    let city_post = app.url(&format!("/users/stadt/announcements/{}", s.public_id));
+    let stranger = quote_request(&fake, &city_post, &format!("{}/notes/5", fake.base), &city_post);
+    fake.post_json(&app.url("/users/stadt/inbox"), &stranger, Scheme::Cavage).await;
+    assert_eq!(answer_to(&fake, &stranger["id"]).await["type"], "Reject", "not a follower");
+    let follow = fake.follow(&app.url("/users/stadt"));
+    assert_eq!(fake.post_json(&app.url("/users/stadt/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+    let follower = quote_request(&fake, &city_post, &format!("{}/notes/6", fake.base), &city_post);
+    fake.post_json(&app.url("/users/stadt/inbox"), &follower, Scheme::Cavage).await;
+    assert_eq!(answer_to(&fake, &follower["id"]).await["type"], "Accept", "a follower");
+
+    // Retracting the announcement takes its consents back: a Delete of each stamp.
+    app.services.publisher.retract("press", &a.public_id, "test", None).await.unwrap();
+    let revoked = eventually(10, "the stamp's Delete", || async {
+        fake.received()
+            .into_iter()
+            .map(|r| r.json())
+            .find(|d| d["type"] == "Delete" && d["object"] == stamp_url)
+    })
+    .await;
+    assert_eq!(revoked["actor"], app.url("/users/press"));
+    let (status, gone) = app.get_json(path_of(&app, &stamp_url)).await;
+    assert_eq!((status, gone["type"].as_str()), (410, Some("Tombstone")));
+    let deletes = fake.received().iter().filter(|r| r.json()["type"] == "Delete").count();
+    assert_eq!(deletes, 2, "both stamps of the announcement (embedded and fetched quote)");
+}
+
+async fn feature_requests_are_answered_by_policy(db: Db) {
+    let policies = vec![("stadt", "[presence]\ncollections = false\n")];
+    let app = spawn_app_with(db, AppOptions { policies, ..AppOptions::default() }).await;
+    app.create_account("bfdi", "press").await;
+    app.create_account("stadt", "stadt").await;
+    let fake = FakeRemote::start().await;
+    let collection = format!("{}/collections/behoerden", fake.base);
+    fake.serve(
+        "/collections/behoerden",
+        json!({"@context": "https://www.w3.org/ns/activitystreams", "id": collection,
+               "type": "FeaturedCollection", "name": "Behörden im Fediverse", "attributedTo": fake.actor,
+               "orderedItems": []}),
+    );
+    let request = |target: &str| {
+        json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{collection}/requests/{}", uuid::Uuid::new_v4()),
+               "type": "FeatureRequest", "actor": fake.actor, "object": target, "instrument": collection})
+    };
+    let to_bfdi = request(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&app.url("/users/press/inbox"), &to_bfdi, Scheme::Cavage).await.status(), 202);
+    let accept = answer_to(&fake, &to_bfdi["id"]).await;
+    assert_eq!(accept["type"], "Accept");
+    let stamp_url = accept["result"].as_str().expect("a stamp").to_owned();
+    let (status, stamp) = app.get_json(path_of(&app, &stamp_url)).await;
+    assert_eq!(status, 200);
+    assert_eq!(stamp["type"], "FeatureAuthorization");
+    assert_eq!(stamp["interactingObject"], collection.as_str());
+    assert_eq!(stamp["interactionTarget"], app.url("/users/press"));
+
+    let to_city = request(&app.url("/users/stadt"));
+    fake.post_json(&app.url("/users/stadt/inbox"), &to_city, Scheme::Cavage).await;
+    assert_eq!(answer_to(&fake, &to_city["id"]).await["type"], "Reject", "the city keeps out of collections");
+
+    // A request whose id is on another server than its sender is dropped unanswered.
+    let mut spoofed = request(&app.url("/users/press"));
+    spoofed["id"] = json!("https://other.example/requests/1");
+    assert_eq!(fake.post_json(&app.url("/users/press/inbox"), &spoofed, Scheme::Cavage).await.status(), 202);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(fake.received().iter().all(|r| r.json()["object"]["id"] != spoofed["id"]));
+}
+
 on_both_backends!(
     announcements_and_accounts_state_every_interaction_policy,
     an_organisations_presence_policy_reaches_its_documents,
+    quote_requests_are_answered_by_policy_and_revoked_with_the_announcement,
+    feature_requests_are_answered_by_policy,
 );
