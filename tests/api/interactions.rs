@@ -258,9 +258,57 @@ async fn feature_requests_are_answered_by_policy(db: Db) {
     assert!(fake.received().iter().all(|r| r.json()["object"]["id"] != spoofed["id"]));
 }
 
+/// A body that stops allowing quotes (or leaves collections) takes back what it gave: at
+/// the next start, each stamp is deleted and the quoting server told.
+async fn consents_a_changed_policy_no_longer_allows_are_taken_back(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let a = app.publish("press", "Jahresbericht").await;
+    let quoted = app.url(&format!("/users/press/announcements/{}", a.public_id));
+    let quote = quote_request(&fake, &quoted, &format!("{}/notes/1", fake.base), &quoted);
+    fake.post_json(&app.url("/users/press/inbox"), &quote, Scheme::Cavage).await;
+    let quote_stamp = answer_to(&fake, &quote["id"]).await["result"].as_str().unwrap().to_owned();
+    let collection = format!("{}/collections/1", fake.base);
+    fake.serve(
+        "/collections/1",
+        json!({"id": collection, "type": "FeaturedCollection", "attributedTo": fake.actor}),
+    );
+    let feature = json!({"id": format!("{collection}/requests/1"), "type": "FeatureRequest", "actor": fake.actor,
+                         "object": app.url("/users/press"), "instrument": collection});
+    fake.post_json(&app.url("/users/press/inbox"), &feature, Scheme::Cavage).await;
+    let feature_stamp = answer_to(&fake, &feature["id"]).await["result"].as_str().unwrap().to_owned();
+
+    let publisher = &app.services.publisher;
+    let unchanged = herold_domain::presence::Presences::default();
+    assert_eq!(publisher.withdraw_consents_beyond(&unchanged).await.unwrap(), 0, "still allowed");
+    let mut closed = herold_domain::presence::Presence::default();
+    closed.quotes = herold_domain::presence::QuoteAudience::Nobody;
+    let changed = herold_domain::presence::Presences::new([("bfdi".to_owned(), closed)].into());
+    assert_eq!(publisher.withdraw_consents_beyond(&changed).await.unwrap(), 1, "the quote, not the feature");
+    eventually(10, "the quote stamp's Delete", || async {
+        fake.received()
+            .into_iter()
+            .find(|r| r.json()["type"] == "Delete" && r.json()["object"] == quote_stamp)
+    })
+    .await;
+    assert_eq!(app.get_json(path_of(&app, &quote_stamp)).await.0, 410);
+    assert_eq!(app.get_json(path_of(&app, &feature_stamp)).await.0, 200);
+    let revocations = app
+        .store
+        .audit_count(&herold_store::AuditFilter {
+            action: Some("consent.revoke".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(revocations, 1, "audited once for the account");
+}
+
 on_both_backends!(
     announcements_and_accounts_state_every_interaction_policy,
     an_organisations_presence_policy_reaches_its_documents,
     quote_requests_are_answered_by_policy_and_revoked_with_the_announcement,
     feature_requests_are_answered_by_policy,
+    consents_a_changed_policy_no_longer_allows_are_taken_back,
 );

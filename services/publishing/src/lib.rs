@@ -9,7 +9,7 @@ mod render;
 
 use std::sync::Arc;
 
-use herold_domain::presence::{Presence, Presences};
+use herold_domain::presence::{Presence, Presences, QuoteAudience};
 use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Millis, Summary, Translations};
 use herold_federation::fetch::Fetcher;
 use herold_federation::relay;
@@ -17,7 +17,8 @@ use herold_federation::vocab::{self, PUBLIC};
 use herold_federation::{FederationError, Urls};
 use herold_store::{
     Account, Announcement, AnnouncementBody, AnnouncementEdit, Audience, AuditEntry, MediaInfo, Mention,
-    NewActivity, NewAnnouncement, Priority, Revocation, Store, StoreError, StoredTranslation,
+    NewActivity, NewAnnouncement, Priority, Revocation, Stamp, StampKind, Store, StoreError,
+    StoredTranslation,
 };
 use serde_json::{json, Value};
 
@@ -390,30 +391,65 @@ impl Publisher {
         account: &Account,
         announcement_id: i64,
     ) -> Result<Vec<Revocation>, PublishError> {
-        let actor = self.urls.actor(&account.username);
-        Ok(self
-            .store
-            .live_stamps_of(announcement_id)
-            .await?
-            .into_iter()
-            .map(|stamp| {
-                let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
-                let stamp_url = self.urls.stamp(&account.username, &stamp.public_id);
-                let body = vocab::revoke(&uri, &actor, &stamp_url, &stamp.requester);
-                Revocation {
-                    stamp_id: stamp.id,
-                    delete: NewActivity {
-                        signer: None,
-                        uri,
-                        kind: "Delete".into(),
-                        account_id: Some(account.id),
-                        body: body.to_string(),
-                        audience: Audience::Inboxes(vec![stamp.requester_inbox]),
-                        priority: Priority::Answer,
+        let stamps = self.store.live_stamps_of(announcement_id).await?;
+        Ok(stamps.into_iter().map(|stamp| self.revocation(account, stamp)).collect())
+    }
+
+    fn revocation(&self, account: &Account, stamp: Stamp) -> Revocation {
+        let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
+        let stamp_url = self.urls.stamp(&account.username, &stamp.public_id);
+        let body = vocab::revoke(&uri, &self.urls.actor(&account.username), &stamp_url, &stamp.requester);
+        Revocation {
+            stamp_id: stamp.id,
+            delete: NewActivity {
+                signer: None,
+                uri,
+                kind: "Delete".into(),
+                account_id: Some(account.id),
+                body: body.to_string(),
+                audience: Audience::Inboxes(vec![stamp.requester_inbox]),
+                priority: Priority::Answer,
+            },
+        }
+    }
+
+    /// Takes back the consents the organisations' `presences` no longer allow: quotes where
+    /// nobody may quote now (or only followers, and the quoter has stopped following),
+    /// features where the accounts keep out of collections. Run at startup with the policies
+    /// just loaded. Returns how many it took back.
+    pub async fn withdraw_consents_beyond(&self, presences: &Presences) -> Result<u64, PublishError> {
+        let mut by_account: std::collections::BTreeMap<i64, (Account, Vec<Revocation>)> = Default::default();
+        let mut after = 0;
+        loop {
+            let page = self.store.live_stamps(after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for stamp in page {
+                let Some(account) = self.store.account_by_id(stamp.account_id).await? else { continue };
+                let presence = presences.of(&account.org_slug);
+                let allowed = match stamp.kind {
+                    StampKind::Quote => match presence.quotes {
+                        QuoteAudience::Everyone => true,
+                        QuoteAudience::Followers => {
+                            self.store.is_follower(account.id, &stamp.requester).await?
+                        }
+                        QuoteAudience::Nobody => false,
                     },
+                    StampKind::Feature => presence.featurable(),
+                };
+                if !allowed {
+                    let revocation = self.revocation(&account, stamp);
+                    by_account.entry(account.id).or_insert_with(|| (account, Vec::new())).1.push(revocation);
                 }
-            })
-            .collect())
+            }
+        }
+        let mut revoked = 0;
+        for (account, revocations) in by_account.into_values() {
+            let audit = AuditEntry::new("system", "consent.revoke", format!("account:{}", account.username))
+                .in_org(&account.org_slug);
+            revoked += self.store.revoke_stamps(revocations, audit).await?;
+        }
+        Ok(revoked)
     }
 
     /// Builds an activity for the account's followers and the `mentioned` inboxes. `about`

@@ -308,6 +308,13 @@ impl Services {
         let policies = Arc::new(policies);
         let presences = policies.presences();
         let publisher = Publisher::new(store.clone(), urls.clone(), fetcher.clone(), presences.clone());
+        let withdrawn = publisher.withdraw_consents_beyond(&presences).await?;
+        if withdrawn > 0 {
+            tracing::info!(
+                withdrawn,
+                "consents to quote or feature that the policies no longer allow taken back"
+            );
+        }
         let editorial =
             Editorial::new(store.clone(), publisher.clone(), Arc::new(PolicyRules::new(policies.clone())));
         Ok(Arc::new(Services {

@@ -93,6 +93,13 @@ pub trait Interactions: Send + Sync {
     /// By its public id, revoked or not.
     async fn stamp(&self, public_id: &str) -> Result<Option<Stamp>>;
 
+    /// Every consent that stands, by id after `after_id`, `limit` at a time.
+    async fn live_stamps(&self, after_id: i64, limit: i64) -> Result<Vec<Stamp>>;
+
+    /// Takes consents back (a policy no longer allows them): marks them revoked and queues
+    /// each `Delete`, with one audit entry, in one transaction. Returns how many it revoked.
+    async fn revoke_stamps(&self, revocations: Vec<Revocation>, audit: AuditEntry) -> Result<u64>;
+
     /// The consents given to quote an announcement that still stand.
     async fn live_stamps_of(&self, announcement_id: i64) -> Result<Vec<Stamp>>;
 }

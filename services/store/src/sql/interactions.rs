@@ -86,6 +86,48 @@ impl Interactions for SqlStore<Db> {
             .await?)
     }
 
+    async fn live_stamps(&self, after_id: i64, limit: i64) -> Result<Vec<Stamp>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {STAMP_COLUMNS} FROM interaction_stamps \
+             WHERE id > $1 AND revoked_at IS NULL ORDER BY id LIMIT $2"
+        ))
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn revoke_stamps(&self, revocations: Vec<Revocation>, audit: AuditEntry) -> Result<u64> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let mut revoked = 0;
+        for r in &revocations {
+            let changed = sqlx::query(
+                "UPDATE interaction_stamps SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(r.stamp_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed > 0 {
+                Self::insert_activity(&mut tx, &r.delete, None, now).await?;
+                revoked += changed;
+            }
+        }
+        if revoked > 0 {
+            Self::audit(
+                &mut tx,
+                &self.seal,
+                &audit.with_detail(serde_json::json!({ "revoked": revoked })),
+                now,
+            )
+            .await?;
+        }
+        self.commit_queued(tx).await?;
+        Ok(revoked)
+    }
+
     async fn live_stamps_of(&self, announcement_id: i64) -> Result<Vec<Stamp>> {
         Ok(sqlx::query_as(&format!(
             "SELECT {STAMP_COLUMNS} FROM interaction_stamps \
