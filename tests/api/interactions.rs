@@ -2,6 +2,7 @@
 //! it (interaction policies, GoToSocial's vocabulary as Mastodon reads it), the replies
 //! collection servers backfill threads from, and what a shared link previews.
 
+use herold_domain::presence::{Presence, Presences, QuoteAudience};
 use herold_federation::signatures::Scheme;
 use herold_tests::fake_remote::FakeRemote;
 use herold_tests::spawn::{spawn_app_with, AppOptions};
@@ -280,11 +281,10 @@ async fn consents_a_changed_policy_no_longer_allows_are_taken_back(db: Db) {
     let feature_stamp = answer_to(&fake, &feature["id"]).await["result"].as_str().unwrap().to_owned();
 
     let publisher = &app.services.publisher;
-    let unchanged = herold_domain::presence::Presences::default();
+    let unchanged = Presences::default();
     assert_eq!(publisher.withdraw_consents_beyond(&unchanged).await.unwrap(), 0, "still allowed");
-    let mut closed = herold_domain::presence::Presence::default();
-    closed.quotes = herold_domain::presence::QuoteAudience::Nobody;
-    let changed = herold_domain::presence::Presences::new([("bfdi".to_owned(), closed)].into());
+    let closed = Presence { quotes: QuoteAudience::Nobody, ..Presence::default() };
+    let changed = Presences::new([("bfdi".to_owned(), closed)].into());
     assert_eq!(publisher.withdraw_consents_beyond(&changed).await.unwrap(), 1, "the quote, not the feature");
     eventually(10, "the quote stamp's Delete", || async {
         fake.received()
