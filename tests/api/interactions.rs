@@ -305,10 +305,60 @@ async fn consents_a_changed_policy_no_longer_allows_are_taken_back(db: Db) {
     assert_eq!(revocations, 1, "audited once for the account");
 }
 
+/// Pinned announcements are what the `featured` collection holds, whole; followers hear of
+/// each pin and unpin once; five at most; the profile shows them first.
+async fn pins_are_featured_limited_and_told_once(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let fake = FakeRemote::start().await;
+    let follow = fake.follow(&app.url("/users/press"));
+    assert_eq!(fake.post_json(&app.url("/users/press/inbox"), &follow, Scheme::Cavage).await.status(), 202);
+    let mut published = Vec::new();
+    for n in 0..6 {
+        published.push(app.publish("press", &format!("Mitteilung {n}")).await.public_id);
+    }
+    let publisher = &app.services.publisher;
+    assert!(publisher.pin("press", &published[0], true, "test").await.unwrap());
+    assert!(!publisher.pin("press", &published[0], true, "test").await.unwrap(), "already pinned");
+    let added = eventually(10, "the Add", || async {
+        fake.received().into_iter().map(|r| r.json()).find(|a| a["type"] == "Add")
+    })
+    .await;
+    assert_eq!(added["object"], app.url(&format!("/users/press/announcements/{}", published[0])));
+    assert_eq!(added["target"], app.url("/users/press/featured"));
+    let (_, featured) = app.get_json("/users/press/featured").await;
+    assert_eq!(featured["totalItems"], 1);
+    assert_eq!(featured["orderedItems"][0]["type"], "Note");
+    assert_eq!(featured["orderedItems"][0]["content"], "<p>Mitteilung 0</p>");
+
+    for id in &published[1..5] {
+        assert!(publisher.pin("press", id, true, "test").await.unwrap());
+    }
+    let sixth = publisher.pin("press", &published[5], true, "test").await;
+    assert!(
+        matches!(sixth, Err(herold_publishing::PublishError::Store(herold_store::StoreError::Conflict(_)))),
+        "{sixth:?}"
+    );
+    let page = app.http.get(app.url("/users/press")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<h2>Pinned</h2>") || page.contains("<h2>Angeheftet</h2>"), "{page}");
+
+    assert!(publisher.pin("press", &published[0], false, "test").await.unwrap());
+    eventually(10, "the Remove", || async {
+        fake.received().into_iter().map(|r| r.json()).find(|a| a["type"] == "Remove")
+    })
+    .await;
+    publisher.retract("press", &published[1], "test", None).await.unwrap();
+    let (_, featured) = app.get_json("/users/press/featured").await;
+    assert_eq!(featured["totalItems"], 3, "unpinned and retracted ones leave");
+    let adds = fake.received().iter().filter(|r| r.json()["type"] == "Add").count();
+    assert_eq!(adds, 5, "one Add per pin, none for the repeat or the refused sixth");
+}
+
 on_both_backends!(
     announcements_and_accounts_state_every_interaction_policy,
     an_organisations_presence_policy_reaches_its_documents,
     quote_requests_are_answered_by_policy_and_revoked_with_the_announcement,
     feature_requests_are_answered_by_policy,
     consents_a_changed_policy_no_longer_allows_are_taken_back,
+    pins_are_featured_limited_and_told_once,
 );

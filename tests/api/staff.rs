@@ -119,9 +119,25 @@ async fn four_eyes_workflow_reaches_a_real_peer(db: Db) {
     .await;
     assert!(updated["object"]["content"].as_str().unwrap().contains("Sonntag"), "{updated}");
 
-    // A retraction needs a reason and sends Delete.
+    // An approver pins it to the profile; followers are told with an Add to `featured`.
     let path = format!("/staff/accounts/press/announcements/{public_id}");
+    let token = csrf(&app, &alice, &path).await;
+    let pin = app.url(&format!("{path}/pin"));
+    let by_author = alice.post(&pin, &[("csrf", token.as_str()), ("pinned", "true")]).await;
+    assert_eq!(by_author.status, 403, "pinning is an approver's call");
     let token = csrf(&app, &bob, &path).await;
+    assert_eq!(bob.post(&pin, &[("csrf", token.as_str()), ("pinned", "true")]).await.status, 303);
+    let added = eventually(20, "the peer receives the Add", || async {
+        peer.received_of("Add").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(added["raw"]["target"], app.url("/users/press/featured"), "{added}");
+    let page = bob.get(&app.url(&path)).await;
+    assert!(page.body.contains("Unpin") || page.body.contains("Lösen"), "{}", page.body);
+    let (_, featured) = app.get_json("/users/press/featured").await;
+    assert_eq!(featured["totalItems"], 1);
+
+    // A retraction needs a reason and sends Delete.
     let retract = app.url(&format!("{path}/retract"));
     let no_reason = bob.post(&retract, &[("csrf", token.as_str()), ("reason", " ")]).await;
     assert_eq!(no_reason.status, 400, "{}", no_reason.body);

@@ -472,6 +472,20 @@ impl Editorial {
 
     /// Retracts a published announcement: sends `Delete`. Needs the approver role and a
     /// reason, which the audit trail keeps.
+    /// Pins an announcement to its account's profile, or unpins it: an approver's call, as
+    /// it changes what the account shows first.
+    pub async fn pin(
+        &self,
+        who: &StaffActor,
+        username: &str,
+        public_id: &str,
+        pinned: bool,
+    ) -> Result<bool, PublishError> {
+        who.require(Role::Approver)?;
+        self.account(&who.org, username).await?;
+        self.publisher.pin(username, public_id, pinned, &who.audit_name()).await
+    }
+
     pub async fn retract(
         &self,
         who: &StaffActor,

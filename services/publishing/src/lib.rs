@@ -343,6 +343,45 @@ impl Publisher {
         (edit, update)
     }
 
+    /// Pins an announcement to the account's profile (or unpins it), telling followers with
+    /// an `Add` to (or `Remove` from) the `featured` collection, which is how Mastodon learns
+    /// of pinned posts. `false` when it already was as asked.
+    pub async fn pin(
+        &self,
+        username: &str,
+        public_id: &str,
+        pinned: bool,
+        by: &str,
+    ) -> Result<bool, PublishError> {
+        let account = self.account(username).await?;
+        let current = self.existing(&account, public_id).await?;
+        let kind = if pinned { "Add" } else { "Remove" };
+        let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
+        let body = json!({
+            "@context": vocab::context(),
+            "id": uri,
+            "type": kind,
+            "actor": self.urls.actor(&account.username),
+            "object": self.urls.announcement(&account.username, public_id),
+            "target": self.urls.featured(&account.username),
+            "to": [PUBLIC],
+            "cc": [self.urls.followers(&account.username)],
+        });
+        let activity = NewActivity {
+            signer: None,
+            uri,
+            kind: kind.into(),
+            account_id: Some(account.id),
+            body: body.to_string(),
+            audience: Audience::Followers { account_id: account.id, mentioned: Vec::new() },
+            priority: Priority::Routine,
+        };
+        let action = if pinned { "announcement.pin" } else { "announcement.unpin" };
+        let audit =
+            AuditEntry::new(by, action, format!("announcement:{public_id}")).in_org(&account.org_slug);
+        Ok(self.store.set_pinned(current.id, pinned, activity, audit).await?)
+    }
+
     /// Retracts: the page answers 410 from now on and followers receive a `Delete` with a
     /// `Tombstone`. The id is never reused.
     pub async fn retract(

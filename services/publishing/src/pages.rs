@@ -164,15 +164,19 @@ fn article(tr: Texts<'_>, urls: &Urls, account: &Account, a: &Shown<'_>, heading
     }
 }
 
-pub fn profile(
-    tr: Texts<'_>,
-    urls: &Urls,
-    account: &Account,
-    followers: i64,
-    page: &[Announcement],
-    page_no: i64,
-    has_more: bool,
-) -> String {
+/// What an account's public profile shows: its pinned announcements (on the first page)
+/// and one page of the others.
+pub struct Profile<'a> {
+    pub account: &'a Account,
+    pub followers: i64,
+    pub pinned: &'a [Announcement],
+    pub page: &'a [Announcement],
+    pub page_no: i64,
+    pub has_more: bool,
+}
+
+pub fn profile(tr: Texts<'_>, urls: &Urls, p: Profile<'_>) -> String {
+    let Profile { account, followers, pinned, page, page_no, has_more } = p;
     let actor = urls.actor(&account.username);
     let handle = format!("@{}@{}", account.username, urls.host());
     layout(
@@ -190,6 +194,10 @@ pub fn profile(
             @if let Some(summary) = &account.summary { p.summary { (summary) } }
             p { (tr("pub_follow_search")) " " code { (handle) } (tr("pub_follow_or")) " "
                 a href=(urls.feed(&account.username)) { (tr("pub_atom_feed")) } "." }
+            @if !pinned.is_empty() {
+                h2 { (tr("pub_pinned")) }
+                @for a in pinned { (announcement_article(tr, urls, account, a, false)) }
+            }
             h2 { (tr("announcements")) }
             @if page.is_empty() { p { (tr("pub_no_announcements")) } }
             @for a in page { (announcement_article(tr, urls, account, a, false)) }

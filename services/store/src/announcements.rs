@@ -6,6 +6,9 @@ use herold_domain::Millis;
 
 use crate::*;
 
+/// How many announcements an account may pin, as on Mastodon.
+pub const MAX_PINNED: i64 = 5;
+
 #[async_trait]
 pub trait Announcements: Send + Sync {
     /// Stores the announcement, its `Create` (and the relay's Announce of it), and one
@@ -35,6 +38,20 @@ pub trait Announcements: Send + Sync {
         revocations: Vec<Revocation>,
         audit: AuditEntry,
     ) -> Result<Announcement>;
+
+    /// Pins or unpins a published announcement, with the `Add` or `Remove` that tells
+    /// followers and its audit entry, in one transaction. Nothing happens (`false`) when it
+    /// already is as asked; pinning beyond `MAX_PINNED` is a `Conflict`.
+    async fn set_pinned(
+        &self,
+        id: i64,
+        pinned: bool,
+        activity: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<bool>;
+
+    /// An account's pinned announcements, the latest pinned first.
+    async fn pinned_announcements(&self, account_id: i64) -> Result<Vec<Announcement>>;
 
     async fn announcement(&self, account_id: i64, public_id: &str) -> Result<Option<Announcement>>;
 

@@ -173,6 +173,8 @@ pub struct Announcement {
     pub published_at: Millis,
     pub updated_at: Option<Millis>,
     pub retracted_at: Option<Millis>,
+    /// Pinned to the account's profile (and its `featured` collection) since then.
+    pub pinned_at: Option<Millis>,
     #[sqlx(flatten)]
     pub body: AnnouncementBody,
 }

@@ -102,7 +102,16 @@ pub async fn actor(
     let has_more = items.len() as i64 > PAGE_SIZE;
     let shown = &items[..items.len().min(PAGE_SIZE as usize)];
     let follower_count = s.store.follower_count(account.id).await?;
-    let page = pages::profile(&texts(&req), &s.urls, &account, follower_count, shown, page_no, has_more);
+    let pinned = if page_no == 1 { s.store.pinned_announcements(account.id).await? } else { Vec::new() };
+    let profile = pages::Profile {
+        account: &account,
+        followers: follower_count,
+        pinned: &pinned,
+        page: shown,
+        page_no,
+        has_more,
+    };
+    let page = pages::profile(&texts(&req), &s.urls, profile);
     Ok(html(StatusCode::OK, page))
 }
 
@@ -168,13 +177,17 @@ pub async fn following(s: web::Data<Services>, path: web::Path<String>) -> Resul
     ))
 }
 
-/// Pinned announcements (none can be pinned yet). Mastodon and others read the collection on
-/// every refresh of the actor and log an error where it is missing.
+/// Pinned announcements, whole, as Mastodon reads them on every refresh of the actor (and
+/// logs an error where the collection is missing).
 #[get("/users/{username}/featured")]
 pub async fn featured(s: web::Data<Services>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let account = account(&s, &path).await?;
-    let mut collection = vocab::ordered_collection(&s.urls.featured(&account.username), 0, None);
-    collection["orderedItems"] = serde_json::json!([]);
+    let presence = s.presences.of(&account.org_slug);
+    let pinned = s.store.pinned_announcements(account.id).await?;
+    let items: Vec<Value> = pinned.iter().map(|a| note(&s.urls, &account, &presence, a)).collect();
+    let mut collection =
+        vocab::ordered_collection(&s.urls.featured(&account.username), items.len() as i64, None);
+    collection["orderedItems"] = Value::Array(items);
     Ok(activity_json(StatusCode::OK, &collection))
 }
 

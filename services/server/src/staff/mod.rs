@@ -43,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(workflow::account_page)
         .service(workflow::announcement_show)
         .service(workflow::retract)
+        .service(workflow::pin)
         .service(oversight::audit_trail)
         .service(oversight::audit_export)
         .service(oversight::compliance_report)

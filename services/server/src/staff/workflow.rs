@@ -398,6 +398,36 @@ pub async fn retract(
     staff.respond(&s, result)
 }
 
+#[derive(Deserialize)]
+pub struct PinForm {
+    csrf: String,
+    pinned: bool,
+}
+
+#[post("/staff/accounts/{username}/announcements/{id}/pin")]
+pub async fn pin(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    form: web::Form<PinForm>,
+) -> HttpResponse {
+    let (username, id) = path.into_inner();
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        match s.editorial.pin(&staff.actor(), &username, &id, form.pinned).await {
+            Ok(_) => Ok(see_other(&format!("/staff/accounts/{username}/announcements/{id}"))),
+            Err(PublishError::Store(herold_store::StoreError::Conflict(_))) => {
+                let message = staff.lang.t("pin_limit");
+                announcement_page(&s, &staff, &username, &id, StatusCode::CONFLICT, Some(message)).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
 /// Reads a multipart upload: small text fields, and one file of at most the image limit.
 async fn read_upload(mut payload: Multipart) -> Result<(String, String, Vec<u8>), ApiError> {
     let (mut csrf, mut alt, mut file) = (String::new(), String::new(), Vec::new());

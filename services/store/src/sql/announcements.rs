@@ -209,6 +209,57 @@ impl Announcements for SqlStore<Db> {
         Ok(announcement)
     }
 
+    async fn set_pinned(
+        &self,
+        id: i64,
+        pinned: bool,
+        activity: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<bool> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let current = Self::announcement_by_id(&mut tx, id).await?;
+        if current.retracted_at.is_some() {
+            return Err(StoreError::NotFound(format!("announcement {id} (it was retracted)")));
+        }
+        if current.pinned_at.is_some() == pinned {
+            return Ok(false);
+        }
+        if pinned {
+            let (already,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM announcements \
+                 WHERE account_id = $1 AND pinned_at IS NOT NULL AND retracted_at IS NULL",
+            )
+            .bind(current.account_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if already >= MAX_PINNED {
+                return Err(StoreError::Conflict(format!("{already} announcements are pinned already")));
+            }
+        }
+        sqlx::query("UPDATE announcements SET pinned_at = $1 WHERE id = $2")
+            .bind(pinned.then_some(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        // Not one of the announcement's own deliveries: its statistics count those.
+        Self::insert_activity(&mut tx, &activity, None, now).await?;
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        self.commit_queued(tx).await?;
+        Ok(true)
+    }
+
+    async fn pinned_announcements(&self, account_id: i64) -> Result<Vec<Announcement>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements \
+             WHERE account_id = $1 AND pinned_at IS NOT NULL AND retracted_at IS NULL \
+             ORDER BY pinned_at DESC, id DESC"
+        ))
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn announcement(&self, account_id: i64, public_id: &str) -> Result<Option<Announcement>> {
         Ok(sqlx::query_as(&format!(
             "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE account_id = $1 AND public_id = $2"

@@ -140,7 +140,8 @@ pub(crate) const ACCOUNT_COLUMNS: &str =
     "a.id, a.org_id, o.slug AS org_slug, o.name AS org_name, a.username, \
      a.display_name, a.summary, a.public_key_pem, a.private_key_enc, a.created_at, a.language";
 pub(crate) const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
-     language, summary, urgent, published_at, updated_at, retracted_at, translations, attachments, mentions";
+     language, summary, urgent, published_at, updated_at, retracted_at, pinned_at, translations, attachments, \
+     mentions";
 
 // Rows are claimed by pushing their lease into the future and naming the worker; an expired
 // lease, or one held by a worker whose heartbeat has stopped (it crashed), makes a row

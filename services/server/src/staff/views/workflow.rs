@@ -291,6 +291,20 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
                     p { a href={ "/staff/new?account=" (p.account.username) "&edit_of=" (a.public_id) } { (lang.t("propose_edit")) } }
                 }
                 @if v.has(Role::Approver) {
+                    h2 { (lang.t("pin_heading")) }
+                    form method="post" action={ "/staff/accounts/" (p.account.username) "/announcements/" (a.public_id) "/pin" } {
+                        (v.csrf())
+                        @if let Some(since) = a.pinned_at {
+                            p { (lang.t("pinned_since")) " " (when(since)) "." }
+                            input type="hidden" name="pinned" value="false";
+                            p { button type="submit" { (lang.t("unpin")) } }
+                        } @else {
+                            p { (lang.t("pin_hint")) }
+                            input type="hidden" name="pinned" value="true";
+                            p { button type="submit" { (lang.t("pin")) } }
+                        }
+                    }
+                    h2 { (lang.t("retract")) }
                     form method="post" action={ "/staff/accounts/" (p.account.username) "/announcements/" (a.public_id) "/retract" } {
                         (v.csrf())
                         p {
