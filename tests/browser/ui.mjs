@@ -373,6 +373,12 @@ async function publishing(browser) {
   expect((await bp.locator("textarea#reason[required]").count()) === 1, "no retract form with a required reason");
   await audit(bp, "announcement (staff)");
 
+  // The approver pins it to the profile, and the page says so.
+  await submit(bp, bp.getByRole("button", { name: "Pin", exact: true }), "pinning the announcement");
+  await arriveAt(bp, new RegExp(`/staff/accounts/${escapeRegExp(opts.account)}/announcements/[^/]+$`), "pinning");
+  expect((await bp.getByRole("button", { name: "Unpin", exact: true }).count()) === 1, "no Unpin button after pinning");
+  await audit(bp, "announcement pinned (staff)");
+
   // The article's permalink (its time stamp) is the public page.
   const permalink = bp
     .locator(
@@ -393,6 +399,7 @@ async function publishing(browser) {
     "the account on the home page",
   );
   expect((await textOf(bp.locator("main"))).includes(marker), "the public profile does not show the new announcement");
+  expect((await bp.getByRole("heading", { name: "Pinned", exact: true }).count()) === 1, "the profile shows no pinned announcements");
   await audit(bp, "profile (public)");
   await follow(bp, bp.locator(`main article a[href="${publicUrl}"]`), (u) => u.href === publicUrl, "the permalink on the profile");
   expect((await textOf(bp.locator("main article"))).includes(marker), "the public announcement page does not show the text");
