@@ -35,6 +35,15 @@ async fn fedify_follows_and_verifies_in(
     assert_eq!(create["body"]["object"]["id"], note_id);
     assert_eq!(create["body"]["object"]["type"], "Note");
     assert_eq!(create["signatureScheme"], peer_label, "signed with {our_scheme}");
+    // The Create carries an integrity proof by the account's Ed25519 key, which Fedify
+    // verifies on its own (fetching the key from the actor), and which breaks on any change.
+    let raw = &create["raw"];
+    assert_eq!(raw["proof"]["cryptosuite"], "eddsa-jcs-2022", "{raw}");
+    assert_eq!(raw["proof"]["verificationMethod"], format!("{actor}#ed25519-key"));
+    peer.verify_object(raw).await.unwrap_or_else(|e| panic!("Fedify does not verify our proof: {e}\n{raw}"));
+    let mut tampered = raw.clone();
+    tampered["object"]["content"] = serde_json::json!("<p>Gefälscht</p>");
+    assert!(peer.verify_object(&tampered).await.is_err(), "a changed text still verified");
 
     let draft = herold_tests::TestApp::draft("Amtliche Bekanntmachung (berichtigt)");
     app.services.publisher.edit("press", &a.public_id, draft, "test").await.unwrap();

@@ -95,6 +95,17 @@ impl Peer {
             .to_owned()
     }
 
+    /// Whether Fedify's `verifyObject` finds the document authenticated by its integrity
+    /// proofs (FEP-8b32), fetching the keys they name; `Err` holds why, if Fedify said.
+    pub async fn verify_object(&self, document: &Value) -> Result<(), String> {
+        let answer = self.control("verify-object", json!({ "document": document })).await;
+        if answer["verified"] == true {
+            Ok(())
+        } else {
+            Err(answer["error"].as_str().unwrap_or("not verified").to_owned())
+        }
+    }
+
     pub async fn unfollow(&self, target: &str) {
         self.control("unfollow", json!({ "target": target })).await;
     }

@@ -133,6 +133,34 @@ pub fn generate_rsa_2048() -> Result<GeneratedKey, FederationError> {
     Ok(GeneratedKey { pkcs8_der, public_key_pem })
 }
 
+/// A freshly generated Ed25519 key for integrity proofs: PKCS#8 DER (to seal) and the
+/// public key as a FEP-521a multibase (to publish).
+pub struct GeneratedEd25519 {
+    pub pkcs8_der: Vec<u8>,
+    pub public_multibase: String,
+}
+
+pub fn generate_ed25519() -> Result<GeneratedEd25519, FederationError> {
+    use ring::signature::{Ed25519KeyPair, KeyPair};
+    let rng = SystemRandom::new();
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)
+        .map_err(|_| FederationError::Key("Ed25519 key generation failed".into()))?;
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
+        .map_err(|_| FederationError::Key("Ed25519 key generation failed".into()))?;
+    Ok(GeneratedEd25519 {
+        pkcs8_der: pkcs8.as_ref().to_vec(),
+        public_multibase: ed25519_multibase(pair.public_key().as_ref()),
+    })
+}
+
+/// An Ed25519 public key as FEP-521a publishes it: base58btc (`z…`) of the multicodec
+/// prefix `0xed 0x01` and the 32 key bytes.
+pub fn ed25519_multibase(public: &[u8]) -> String {
+    let mut bytes = vec![0xed, 0x01];
+    bytes.extend_from_slice(public);
+    format!("z{}", base58btc_encode(&bytes))
+}
+
 /// A private key ready to sign, with the `keyId` remote servers fetch it under.
 pub struct Signer {
     pub key_id: String,
@@ -313,8 +341,31 @@ fn rsa_modulus_bits(pkcs1_der: &[u8]) -> Option<usize> {
     Some(bytes.len() * 8 - first.leading_zeros() as usize)
 }
 
+/// Encodes in base58 with the Bitcoin alphabet (multibase `z`, without the `z`).
+pub(crate) fn base58btc_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let mut digits: Vec<u8> = Vec::new(); // little-endian base-58 digits
+    for &byte in bytes {
+        let mut carry = u32::from(byte);
+        for digit in digits.iter_mut() {
+            carry += u32::from(*digit) << 8;
+            *digit = (carry % 58) as u8;
+            carry /= 58;
+        }
+        while carry > 0 {
+            digits.push((carry % 58) as u8);
+            carry /= 58;
+        }
+    }
+    let zeros = bytes.iter().take_while(|&&b| b == 0).count();
+    std::iter::repeat_n(b'1', zeros)
+        .chain(digits.iter().rev().map(|&d| ALPHABET[d as usize]))
+        .map(char::from)
+        .collect()
+}
+
 /// Decodes base58 in the Bitcoin alphabet (multibase `z`); `None` for any other character.
-fn base58btc_decode(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn base58btc_decode(text: &str) -> Option<Vec<u8>> {
     const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     // Keys are short; a longer text is no key and would only cost quadratic time.
     if text.len() > 2048 {
@@ -390,6 +441,20 @@ mod tests {
         let pem = pem::encode_string("RSA PUBLIC KEY", LineEnding::LF, &pkcs1_of_bits(8200)).unwrap();
         assert!(PublicKey::from_pem(&pem).is_err(), "over 8192 bits");
         assert!(PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").is_err());
+    }
+
+    #[test]
+    fn base58_round_trips_and_keys_publish_as_multikeys() {
+        for bytes in [&b""[..], &[0, 0, 1], &[0xed, 0x01, 0xff, 0x00, 0x10], &[255; 40]] {
+            assert_eq!(base58btc_decode(&base58btc_encode(bytes)).unwrap(), bytes);
+        }
+        // FEP-521a's own example key decodes and encodes to itself.
+        let example = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+        let raw = base58btc_decode(&example[1..]).unwrap();
+        assert_eq!(raw[..2], [0xed, 0x01]);
+        assert_eq!(ed25519_multibase(&raw[2..]), example);
+        let generated = generate_ed25519().unwrap();
+        assert!(PublicKey::from_multibase(&generated.public_multibase).unwrap().is_ed25519());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod fetch;
 pub mod inbox;
 pub mod incoming;
+pub mod integrity;
 pub mod keys;
 pub mod metrics;
 pub mod rate_limit;

@@ -44,6 +44,10 @@ impl Urls {
     pub fn key_id(&self, username: &str) -> String {
         format!("{}#main-key", self.actor(username))
     }
+    /// The Ed25519 key of integrity proofs: a fragment of the actor, as FEP-521a advises.
+    pub fn proof_key_id(&self, username: &str) -> String {
+        format!("{}#ed25519-key", self.actor(username))
+    }
     pub fn inbox(&self, username: &str) -> String {
         self.at(&format!("/users/{username}/inbox"))
     }

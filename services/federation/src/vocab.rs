@@ -1,6 +1,7 @@
 //! The ActivityStreams documents Herold serves and sends, and the parsing of remote actors.
-//! Only the two preloaded contexts plus an inline object are used, so every JSON-LD
-//! processor (Fedify, Mastodon) can read our documents offline.
+//! Only contexts that JSON-LD processors preload are used (ActivityStreams and security/v1,
+//! plus DID, Multikey and data integrity where keys and proofs need them, which Fedify
+//! preloads) and an inline object, so our documents can be read offline.
 
 use herold_domain::format_rfc3339;
 use herold_domain::presence::{Presence, QuoteAudience};
@@ -141,6 +142,21 @@ pub fn account_actor(urls: &Urls, account: &Account, presence: &Presence) -> Val
     });
     if !presence.attribution_domains.is_empty() {
         actor["attributionDomains"] = json!(presence.attribution_domains);
+    }
+    // FEP-521a: the Ed25519 key its activities' integrity proofs verify with, beside the
+    // RSA key that most servers still check signatures with.
+    if let Some(multibase) = &account.proof_key_public {
+        actor["assertionMethod"] = json!([{
+            "id": urls.proof_key_id(u),
+            "type": "Multikey",
+            "controller": actor_id,
+            "publicKeyMultibase": multibase,
+        }]);
+        if let Some(Value::Array(context)) = actor.get_mut("@context") {
+            // The contexts that define Multikey (Fedify preloads both).
+            context.insert(2, json!("https://www.w3.org/ns/did/v1"));
+            context.insert(3, json!("https://w3id.org/security/multikey/v1"));
+        }
     }
     if let Some(summary) = &account.summary {
         actor["summary"] = Value::String(format!("<p>{}</p>", escape_html(summary)));

@@ -1,5 +1,5 @@
 use herold_domain::{DisplayName, LanguageTag, OrgSlug, Summary, Username};
-use herold_federation::keys::{generate_rsa_2048, KeyEncryptionKey};
+use herold_federation::keys::{generate_ed25519, generate_rsa_2048, KeyEncryptionKey};
 use herold_federation::{FederationError, Urls};
 use herold_store::{Account, AuditEntry, NewAccount, NewOrg, Organization, Store};
 use serde_json::json;
@@ -59,7 +59,7 @@ pub async fn create_service_account(
         .await
         .map_err(|_| PublishError::Key(FederationError::Key("key generation was cancelled".into())))??;
     let sealed = kek.seal(&key.pkcs8_der, &urls.actor(username.as_str()))?;
-    Ok(store
+    let account = store
         .create_account(
             NewAccount {
                 org_slug: org.to_string(),
@@ -74,5 +74,22 @@ pub async fn create_service_account(
                 .in_org(org.as_str())
                 .with_detail(json!({ "org": org.to_string() })),
         )
-        .await?)
+        .await?;
+    give_proof_key(store, kek, urls, account).await
+}
+
+/// Gives an account its Ed25519 key for integrity proofs, if it has none: every account made
+/// before proofs existed, at startup, and each new one.
+pub async fn give_proof_key(
+    store: &dyn Store,
+    kek: &KeyEncryptionKey,
+    urls: &Urls,
+    account: Account,
+) -> Result<Account, PublishError> {
+    if account.proof_key_public.is_some() {
+        return Ok(account);
+    }
+    let key = generate_ed25519()?;
+    let sealed = kek.seal(&key.pkcs8_der, &urls.proof_key_id(&account.username))?;
+    Ok(store.set_proof_key(account.id, &key.public_multibase, &sealed).await?)
 }

@@ -12,6 +12,8 @@ use std::sync::Arc;
 use herold_domain::presence::{Presence, Presences, QuoteAudience};
 use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Millis, Summary, Translations};
 use herold_federation::fetch::Fetcher;
+use herold_federation::integrity::ProofKey;
+use herold_federation::keys::KeyEncryptionKey;
 use herold_federation::relay;
 use herold_federation::vocab::{self, PUBLIC};
 use herold_federation::{FederationError, Urls};
@@ -144,11 +146,35 @@ pub struct Publisher {
     urls: Urls,
     fetcher: Fetcher,
     presences: Presences,
+    /// Opens the accounts' proof keys.
+    kek: Arc<KeyEncryptionKey>,
 }
 
 impl Publisher {
-    pub fn new(store: Arc<dyn Store>, urls: Urls, fetcher: Fetcher, presences: Presences) -> Self {
-        Publisher { store, urls, fetcher, presences }
+    pub fn new(
+        store: Arc<dyn Store>,
+        urls: Urls,
+        fetcher: Fetcher,
+        presences: Presences,
+        kek: Arc<KeyEncryptionKey>,
+    ) -> Self {
+        Publisher { store, urls, fetcher, presences, kek }
+    }
+
+    /// Signs an activity of the account with its proof key (FEP-8b32), so that it can be
+    /// checked wherever it travels. A proof is an addition to the HTTP signature every
+    /// delivery carries, so an account without a usable key sends the activity as it is
+    /// rather than hold back an announcement (a key that does not open is logged).
+    fn prove(&self, account: &Account, activity: Value) -> Value {
+        let Some(sealed) = &account.proof_key_enc else { return activity };
+        let key_id = self.urls.proof_key_id(&account.username);
+        match self.kek.open(sealed, &key_id).and_then(|der| ProofKey::from_pkcs8(key_id, &der)) {
+            Ok(key) => key.prove(activity, now_millis()),
+            Err(e) => {
+                tracing::error!(account = %account.username, error = %e, "the proof key does not open; sent without a proof");
+                activity
+            }
+        }
     }
 
     /// Finds the accounts the draft's texts mention: this server's accounts directly, others
@@ -367,6 +393,7 @@ impl Publisher {
             "to": [PUBLIC],
             "cc": [self.urls.followers(&account.username)],
         });
+        let body = self.prove(&account, body);
         let activity = NewActivity {
             signer: None,
             uri,
@@ -506,6 +533,7 @@ impl Publisher {
         let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
         let actor = self.urls.actor(&account.username);
         let activity = vocab::activity(&uri, kind, &actor, object, &self.urls.followers(&account.username));
+        let activity = self.prove(account, activity);
         let audience = match about {
             Some(announcement_id) => {
                 Audience::FollowersAndEarlierRecipients { account_id: account.id, announcement_id, mentioned }

@@ -258,6 +258,10 @@ impl Services {
             config.security_log.then(crate::security_log::SecurityLog::new).transpose()?;
         let urls = Urls::new(config.public_url.clone());
         ensure_transparency_account(store.as_ref(), &kek, &urls).await?;
+        // Accounts made before integrity proofs existed get their key now.
+        for account in store.list_accounts().await?.into_iter().filter(|a| a.proof_key_public.is_none()) {
+            herold_publishing::accounts::give_proof_key(store.as_ref(), &kek, &urls, account).await?;
+        }
         let placed = herold_publishing::backfill_tags(store.as_ref()).await?;
         if placed > 0 {
             tracing::info!(placed, "announcements from before the tag pages put on them");
@@ -307,7 +311,8 @@ impl Services {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let policies = Arc::new(policies);
         let presences = policies.presences();
-        let publisher = Publisher::new(store.clone(), urls.clone(), fetcher.clone(), presences.clone());
+        let publisher =
+            Publisher::new(store.clone(), urls.clone(), fetcher.clone(), presences.clone(), kek.clone());
         let withdrawn = publisher.withdraw_consents_beyond(&presences).await?;
         if withdrawn > 0 {
             tracing::info!(

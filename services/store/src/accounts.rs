@@ -18,6 +18,10 @@ pub trait Accounts: Send + Sync {
 
     async fn list_accounts(&self) -> Result<Vec<Account>>;
 
+    /// Gives an account its proof key, unless it has one (the first stored stays, so two
+    /// processes starting at once agree). Returns the account as stored.
+    async fn set_proof_key(&self, account_id: i64, public: &str, private_enc: &str) -> Result<Account>;
+
     async fn instance_key(&self, name: &str) -> Result<Option<InstanceKey>>;
 
     /// Stores `candidate` unless a key of that name exists, and returns the stored key, so

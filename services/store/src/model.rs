@@ -29,6 +29,10 @@ pub struct Account {
     pub created_at: Millis,
     /// The language its announcements are in unless they say otherwise (a BCP 47 tag).
     pub language: String,
+    /// The Ed25519 key its activities carry integrity proofs with (FEP-8b32): the public
+    /// half as a multibase Multikey, the private half sealed.
+    pub proof_key_public: Option<String>,
+    pub proof_key_enc: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -29,6 +29,7 @@ import {
   getDocumentLoader,
   getTypeId,
   isActor,
+  verifyObject,
 } from "@fedify/fedify";
 
 const HOST = "127.0.0.1";
@@ -357,6 +358,20 @@ async function control(req, res, path, body) {
         following: Object.fromEntries([...following].map(([k, v]) => [k, { followId: v.followId, state: v.state }])),
         followers: [...followers.values()],
       });
+    }
+    if (req.method === "POST" && path === "/control/verify-object") {
+      // FEP-8b32: Fedify checks every proof of the document and that the proofs' keys
+      // belong to its actors; null means the document is not authenticated by them.
+      if (typeof input.document !== "object") return json(res, 400, { error: "body must be {\"document\": {...}}" });
+      try {
+        const verified = await verifyObject(Activity, input.document, {
+          documentLoader: ctx.documentLoader,
+          contextLoader: ctx.contextLoader,
+        });
+        return json(res, 200, { verified: verified != null });
+      } catch (e) {
+        return json(res, 200, { verified: false, error: String(e) });
+      }
     }
     if (req.method === "POST" && path === "/control/reset") {
       received.length = 0;

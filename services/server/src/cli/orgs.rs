@@ -126,7 +126,7 @@ pub(super) async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Resu
     let (signer, _) = crate::state::instance_signer(store.as_ref(), &kek, &urls).await?;
     let fetcher = crate::state::fetcher(&config, &urls, signer, SigningPool::new(1))?;
     let presences = crate::state::load_policies(&config)?.presences();
-    let publisher = Publisher::new(store, urls.clone(), fetcher, presences);
+    let publisher = Publisher::new(store, urls.clone(), fetcher, presences, std::sync::Arc::new(kek));
     let username = Username::parse(&args.account)?;
     if let Some(id) = args.retract {
         let a = publisher.retract(username.as_str(), &id, OPERATOR, args.reason.as_deref()).await?;

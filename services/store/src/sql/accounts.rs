@@ -101,6 +101,21 @@ impl Accounts for SqlStore<Db> {
             .await?)
     }
 
+    async fn set_proof_key(&self, account_id: i64, public: &str, private_enc: &str) -> Result<Account> {
+        sqlx::query(
+            "UPDATE accounts SET proof_key_public = $1, proof_key_enc = $2 \
+             WHERE id = $3 AND proof_key_public IS NULL",
+        )
+        .bind(public)
+        .bind(private_enc)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?;
+        self.account_by_id(account_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("account {account_id}")))
+    }
+
     async fn put_instance_key(&self, name: &str, candidate: InstanceKey) -> Result<InstanceKey> {
         sqlx::query(
             "INSERT INTO instance_keys (name, public_key_pem, private_key_enc, created_at) \
