@@ -308,7 +308,78 @@ async fn announcements_without_a_language_take_the_accounts(db: Db) {
     );
 }
 
+/// A citizen on any server follows from the account's page (or a body's "follow" button that
+/// links to it): Herold asks their server where they confirm, and links there.
+async fn visitors_follow_from_their_own_server(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let fake = herold_tests::fake_remote::FakeRemote::start().await;
+    let address = format!("@mallory@{}", fake.authority());
+    let ask = |address: String| {
+        let app = &app;
+        async move {
+            let resp = app
+                .http
+                .post(app.url("/users/press/follow"))
+                .header("accept-language", "en")
+                .form(&[("address", address)])
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let profile = app.http.get(app.url("/users/press")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        profile.contains(r#"href="/users/press/follow""#) || profile.contains("/users/press/follow\""),
+        "{profile}"
+    );
+    let form = app.http.get(app.url("/users/press/follow")).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    assert!(form.text().await.unwrap().contains(r#"name="address""#));
+
+    // Mastodon's JRD offers the OStatus subscribe template.
+    let self_link = json!({"rel": "self", "type": "application/activity+json", "href": fake.actor});
+    fake.set_webfinger(json!({"subject": format!("acct:mallory@{}", fake.authority()), "links": [self_link,
+        {"rel": "http://ostatus.org/schema/1.0/subscribe", "template": format!("{}/authorize_interaction?uri={{uri}}", fake.base)}]}));
+    let (status, page) = ask(address.clone()).await;
+    assert_eq!(status, 200);
+    let expected = format!(
+        "{}/authorize_interaction?uri={}",
+        fake.base,
+        url::form_urlencoded::byte_serialize(app.url("/users/press").as_bytes()).collect::<String>()
+    );
+    assert!(page.contains(&format!(r#"href="{expected}""#)), "{page}");
+
+    // FEP-3b86's Follow intent is preferred where a server offers it.
+    fake.set_webfinger(json!({"links": [self_link,
+        {"rel": "http://ostatus.org/schema/1.0/subscribe", "template": format!("{}/old?uri={{uri}}", fake.base)},
+        {"rel": "https://w3id.org/fep/3b86/Follow", "template": format!("{}/intent?object={{object}}", fake.base)}]}));
+    let (_, page) = ask(address.clone()).await;
+    assert!(page.contains(&format!("{}/intent?object=", fake.base)), "{page}");
+
+    // What can go wrong is said in words, and the handle to search for is given.
+    let (_, page) = ask("mallory".into()).await;
+    assert!(page.contains("not an address of the form"), "{page}");
+    fake.set_webfinger(json!({"links": [self_link]}));
+    let (_, page) = ask(address.clone()).await;
+    assert!(page.contains("offers no page for following"), "{page}");
+    let (_, page) = ask(format!("@mallory@{}", "127.0.0.1:9")).await;
+    assert!(page.contains("could not be reached"), "{page}");
+    assert!(page.contains(&format!("@press@127.0.0.1:{}", app.port)), "the handle to search for: {page}");
+
+    // Anyone can ask, so one server is asked only so often.
+    let mut busy = 0;
+    for _ in 0..15 {
+        if ask(address.clone()).await.0 == 429 {
+            busy += 1;
+        }
+    }
+    assert!(busy > 0, "the lookups of one server are limited");
+}
+
 on_both_backends!(
+    visitors_follow_from_their_own_server,
     announcements_without_a_language_take_the_accounts,
     older_announcements_join_their_tag_pages,
     split_domain_mentions_need_the_actors_server_to_confirm,

@@ -401,6 +401,15 @@ async function publishing(browser) {
   expect((await textOf(bp.locator("main"))).includes(marker), "the public profile does not show the new announcement");
   expect((await bp.getByRole("heading", { name: "Pinned", exact: true }).count()) === 1, "the profile shows no pinned announcements");
   await audit(bp, "profile (public)");
+  // Following from one's own server: the form, and what a mistyped address says.
+  await follow(bp, bp.getByRole("link", { name: "Follow from your fediverse server" }), /\/follow$/, "the follow link");
+  await audit(bp, "follow (public)");
+  await bp.locator("input#address").fill("not-an-address");
+  await submit(bp, bp.getByRole("button", { name: "Continue", exact: true }), "asking to follow");
+  expect((await bp.locator('[role="alert"]').count()) === 1, "a mistyped address gives no message");
+  await audit(bp, "follow with error (public)");
+  await bp.goBack();
+  await bp.goBack();
   await follow(bp, bp.locator(`main article a[href="${publicUrl}"]`), (u) => u.href === publicUrl, "the permalink on the profile");
   expect((await textOf(bp.locator("main article"))).includes(marker), "the public announcement page does not show the text");
   await audit(bp, "announcement (public)");

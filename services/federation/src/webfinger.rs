@@ -21,6 +21,37 @@ pub struct Jrd {
     pub subject: Option<String>,
     /// The `self` link of an ActivityPub type: the actor's id.
     pub actor: String,
+    /// Where the account's own server lets its user follow someone: FEP-3b86's Follow
+    /// intent (`{object}`), else the OStatus subscribe template (`{uri}`) Mastodon offers.
+    pub follow_template: Option<String>,
+}
+
+const FOLLOW_INTENT: &str = "https://w3id.org/fep/3b86/Follow";
+const OSTATUS_SUBSCRIBE: &str = "http://ostatus.org/schema/1.0/subscribe";
+
+impl Jrd {
+    /// The page of the person's own server where they confirm following `object`: the
+    /// template with `object` filled in (percent-encoded) and any other variable left
+    /// blank, as FEP-3b86 asks. `None` without a template or for one that is no https URL
+    /// (http only where private networks are allowed).
+    pub fn follow_url(&self, object: &str, allow_http: bool) -> Option<Url> {
+        let template = self.follow_template.as_deref()?;
+        let encoded: String = url::form_urlencoded::byte_serialize(object.as_bytes()).collect();
+        // form_urlencoded writes spaces as '+'; an actor id has none.
+        let mut out = String::with_capacity(template.len() + encoded.len());
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find('}')? + open;
+            if matches!(&rest[open + 1..close], "object" | "uri") {
+                out.push_str(&encoded);
+            }
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        let url = Url::parse(&out).ok()?;
+        (url.scheme() == "https" || (allow_http && url.scheme() == "http")).then_some(url)
+    }
 }
 
 pub fn parse_jrd(body: &[u8]) -> Result<Jrd, FederationError> {
@@ -42,7 +73,15 @@ pub fn parse_jrd(body: &[u8]) -> Result<Jrd, FederationError> {
         return Err(FederationError::Invalid("the WebFinger answer's actor is not an http(s) URL".into()));
     }
     let subject = jrd.get("subject").and_then(Value::as_str).map(str::to_owned);
-    Ok(Jrd { subject, actor: url.into() })
+    let template = |rel: &str| {
+        links
+            .iter()
+            .filter(|l| l.get("rel").and_then(Value::as_str) == Some(rel))
+            .find_map(|l| l.get("template").and_then(Value::as_str))
+            .map(str::to_owned)
+    };
+    let follow_template = template(FOLLOW_INTENT).or_else(|| template(OSTATUS_SUBSCRIBE));
+    Ok(Jrd { subject, actor: url.into(), follow_template })
 }
 
 fn is_activitypub_type(t: &str) -> bool {
@@ -134,6 +173,35 @@ mod tests {
 
     fn actor_from_jrd(body: &[u8]) -> Result<String, crate::FederationError> {
         parse_jrd(body).map(|j| j.actor)
+    }
+
+    #[test]
+    fn follow_pages_come_from_the_intent_or_the_subscribe_template() {
+        // Mastodon's JRD (OStatus subscribe), and one that also names FEP-3b86 intents.
+        let mastodon = br#"{"subject":"acct:anna@social.example","links":[
+            {"rel":"self","type":"application/activity+json","href":"https://social.example/users/anna"},
+            {"rel":"http://ostatus.org/schema/1.0/subscribe","template":"https://social.example/authorize_interaction?uri={uri}"}]}"#;
+        let object = "https://herold.example/users/press";
+        let url = parse_jrd(mastodon).unwrap().follow_url(object, false).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://social.example/authorize_interaction?uri=https%3A%2F%2Fherold.example%2Fusers%2Fpress"
+        );
+        let intents = br#"{"links":[
+            {"rel":"self","type":"application/activity+json","href":"https://s.example/u/a"},
+            {"rel":"http://ostatus.org/schema/1.0/subscribe","template":"https://s.example/old?uri={uri}"},
+            {"rel":"https://w3id.org/fep/3b86/Follow","template":"https://s.example/intent/follow?object={object}&on-success={on-success}"}]}"#;
+        let url = parse_jrd(intents).unwrap().follow_url(object, false).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://s.example/intent/follow?object=https%3A%2F%2Fherold.example%2Fusers%2Fpress&on-success="
+        );
+        let plain =
+            br#"{"links":[{"rel":"self","type":"application/activity+json","href":"https://s.example/u/a"},
+            {"rel":"https://w3id.org/fep/3b86/Follow","template":"javascript:alert({object})"}]}"#;
+        assert_eq!(parse_jrd(plain).unwrap().follow_url(object, true), None, "only web pages");
+        let none = br#"{"links":[{"rel":"self","type":"application/activity+json","href":"https://s.example/u/a"}]}"#;
+        assert_eq!(parse_jrd(none).unwrap().follow_url(object, false), None);
     }
 
     #[test]

@@ -192,6 +192,7 @@ pub fn profile(tr: Texts<'_>, urls: &Urls, p: Profile<'_>) -> String {
             p.handle { (handle) }
             p { (tr("pub_account_of")) " " (account.org_name) ". " (followers) " " (tr("pub_followers")) "." }
             @if let Some(summary) = &account.summary { p.summary { (summary) } }
+            p { a href={ (actor) "/follow" } { (tr("pub_follow_link")) } }
             p { (tr("pub_follow_search")) " " code { (handle) } (tr("pub_follow_or")) " "
                 a href=(urls.feed(&account.username)) { (tr("pub_atom_feed")) } "." }
             @if !pinned.is_empty() {
@@ -305,6 +306,54 @@ pub fn gone(tr: Texts<'_>) -> String {
         tr("pub_retracted"),
         html! {},
         html! { h1 { (tr("pub_retracted")) } p { (tr("pub_retracted_text")) } },
+    )
+}
+
+/// Where following from one's own server stands: the address as typed, and either what went
+/// wrong (a text key) or the page of the person's server to confirm on.
+#[derive(Default)]
+pub struct FollowState<'a> {
+    pub address: &'a str,
+    pub problem: Option<&'static str>,
+    /// The visitor's server, and its page to confirm on.
+    pub destination: Option<(&'a str, &'a str)>,
+}
+
+/// Following an official account from any fediverse server: the visitor gives their
+/// address, Herold asks their server (WebFinger) where they confirm a follow, and links
+/// there. A link to this page is the "follow" button a body puts on its website.
+pub fn follow(tr: Texts<'_>, urls: &Urls, account: &Account, state: FollowState<'_>) -> String {
+    let handle = format!("@{}@{}", account.username, urls.host());
+    let action = format!("{}/follow", urls.actor(&account.username));
+    layout(
+        tr,
+        &format!("{} {}", tr("pub_follow_title"), account.display_name),
+        html! {},
+        html! {
+            h1 { (tr("pub_follow_title")) " " (account.display_name) }
+            p.handle { (handle) }
+            @if let Some((host, to)) = state.destination {
+                p { (tr("pub_follow_confirm")) }
+                p { a.button href=(to) { (tr("pub_follow_go")) " " (host) } }
+            } @else {
+                p { (tr("pub_follow_intro")) }
+                @if let Some(problem) = state.problem {
+                    p.error role="alert" id="follow-problem" { (tr(problem)) " " code { (handle) } }
+                }
+                form method="post" action=(action) {
+                    p {
+                        label for="address" { (tr("pub_follow_address")) }
+                        input id="address" name="address" type="text" required autocomplete="username"
+                            spellcheck="false" autocapitalize="none"
+                            value=(state.address)
+                            aria-describedby=[state.problem.map(|_| "follow-problem")];
+                    }
+                    p { button type="submit" { (tr("pub_follow_button")) } }
+                }
+                p { (tr("pub_follow_private")) }
+            }
+            p { a href=(urls.actor(&account.username)) { (tr("pub_all_of")) " " (account.display_name) } }
+        },
     )
 }
 

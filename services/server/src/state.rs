@@ -45,6 +45,10 @@ pub struct Services {
     /// Present only when the operator turned the security log on.
     pub security_log: Option<crate::security_log::SecurityLog>,
     pub inbox_limiter: herold_federation::rate_limit::SiteLimiter,
+    /// Fetches on behalf of a visitor (where their own server lets them follow), and the
+    /// budget of such lookups per server: anyone can ask, so each server is asked rarely.
+    pub fetcher: Fetcher,
+    pub follow_lookups: herold_federation::rate_limit::SiteLimiter,
     /// Each organisation's OpenID provider, for staff sign-in.
     pub providers: Providers,
     /// The delivery queue as last read from the database, for the OTLP gauges.
@@ -234,6 +238,11 @@ pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Audi
     Ok((store, keys))
 }
 
+/// Lookups for visitors who follow from their own server: per server, a burst, then this
+/// many a second.
+const FOLLOW_LOOKUP_BURST: f64 = 10.0;
+const FOLLOW_LOOKUPS_PER_SECOND: f64 = 0.5;
+
 impl Services {
     /// Connects, migrates, and loads or creates the keys.
     pub async fn build(config: Config) -> anyhow::Result<Arc<Services>> {
@@ -323,6 +332,12 @@ impl Services {
         let editorial =
             Editorial::new(store.clone(), publisher.clone(), Arc::new(PolicyRules::new(policies.clone())));
         Ok(Arc::new(Services {
+            follow_lookups: herold_federation::rate_limit::SiteLimiter::new(
+                FOLLOW_LOOKUPS_PER_SECOND,
+                FOLLOW_LOOKUP_BURST,
+                config.inbox_hosts_per_domain,
+            ),
+            fetcher: fetcher.clone(),
             inbox: Inbox::new(
                 store.clone(),
                 fetcher,

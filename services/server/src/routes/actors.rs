@@ -1,5 +1,5 @@
 use actix_web::http::{header, StatusCode};
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use herold_federation::vocab;
 use herold_publishing::{note, pages};
 use herold_store::Account;
@@ -290,6 +290,93 @@ pub async fn stamp(
     Ok(activity_json(StatusCode::OK, &doc))
 }
 
+/// Following an account from one's own server: the form (a body's website links here as its
+/// "follow" button).
+#[get("/users/{username}/follow")]
+pub async fn follow_form(
+    s: web::Data<Services>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = match account(&s, &path).await {
+        Ok(a) => a,
+        Err(e) => return readable(&req, Err(e)),
+    };
+    let page = pages::follow(&texts(&req), &s.urls, &account, pages::FollowState::default());
+    Ok(html(StatusCode::OK, page))
+}
+
+#[derive(Deserialize)]
+pub struct FollowForm {
+    address: String,
+}
+
+/// Asks the visitor's server (WebFinger) where they confirm a follow, and offers the link.
+/// The address is used for that one request and neither stored nor logged; each server is
+/// asked at most a few times a second, whoever asks.
+#[post("/users/{username}/follow")]
+pub async fn follow_lookup(
+    s: web::Data<Services>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<FollowForm>,
+) -> Result<HttpResponse, ApiError> {
+    let account = match account(&s, &path).await {
+        Ok(a) => a,
+        Err(e) => return readable(&req, Err(e)),
+    };
+    let address: String = form.address.trim().chars().take(320).collect();
+    let actor_id = s.urls.actor(&account.username);
+    let found = match parse_address(&address) {
+        None => Err("pub_follow_bad_address"),
+        Some((user, domain)) => {
+            let host = domain.split(':').next().unwrap_or_default().to_owned();
+            if s.follow_lookups.check(&host, std::time::Instant::now()).is_err() {
+                Err("pub_follow_busy")
+            } else {
+                let resource = format!("acct:{user}@{domain}");
+                let lookup = s.fetcher.webfinger(domain, &resource);
+                match tokio::time::timeout(std::time::Duration::from_secs(10), lookup).await {
+                    Ok(Ok(jrd)) => jrd
+                        .follow_url(&actor_id, s.config.allow_private_networks)
+                        .map(|url| (url.host_str().unwrap_or_default().to_owned(), url.to_string()))
+                        .ok_or("pub_follow_no_page"),
+                    Ok(Err(
+                        herold_federation::FederationError::Gone(_)
+                        | herold_federation::FederationError::Invalid(_),
+                    )) => Err("pub_follow_unknown"),
+                    Ok(Err(_)) | Err(_) => Err("pub_follow_unreachable"),
+                }
+            }
+        }
+    };
+    let tr = texts(&req);
+    let (status, page) = match &found {
+        Ok((host, url)) => {
+            let state =
+                pages::FollowState { address: &address, problem: None, destination: Some((host, url)) };
+            (StatusCode::OK, pages::follow(&tr, &s.urls, &account, state))
+        }
+        Err(problem) => {
+            let state = pages::FollowState { address: &address, problem: Some(problem), destination: None };
+            let status =
+                if *problem == "pub_follow_busy" { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
+            (status, pages::follow(&tr, &s.urls, &account, state))
+        }
+    };
+    Ok(html(status, page))
+}
+
+/// `@name@server` (or `name@server`) as a person types their address: the name and the
+/// server (host, and port if any).
+fn parse_address(address: &str) -> Option<(&str, &str)> {
+    let (user, domain) = address.strip_prefix('@').unwrap_or(address).rsplit_once('@')?;
+    let plain = |s: &str| !s.is_empty() && !s.contains(|c: char| c.is_whitespace() || "/?#@\\".contains(c));
+    let host =
+        domain.rsplit_once(':').map_or(domain, |(h, port)| if port.parse::<u16>().is_ok() { h } else { "" });
+    (plain(user) && plain(domain) && url::Host::parse(host).is_ok()).then_some((user, domain))
+}
+
 /// The announcements of every account here that carry a hashtag, where a hashtag in an
 /// announcement links to.
 #[get("/tags/{tag}")]
@@ -318,4 +405,29 @@ pub async fn tag(
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     html(StatusCode::NOT_FOUND, pages::not_found(&texts(&req)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_address;
+
+    #[test]
+    fn addresses_are_read_as_people_type_them() {
+        assert_eq!(parse_address("@anna@social.example"), Some(("anna", "social.example")));
+        assert_eq!(parse_address("anna@social.example"), Some(("anna", "social.example")));
+        assert_eq!(parse_address("@anna@127.0.0.1:8080"), Some(("anna", "127.0.0.1:8080")));
+        for bad in [
+            "",
+            "anna",
+            "@anna",
+            "@anna@",
+            "@@social.example",
+            "@an na@social.example",
+            "@anna@social.example/path",
+            "https://social.example/@anna",
+            "@anna@social.example:port",
+        ] {
+            assert_eq!(parse_address(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -39,6 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::feed)
         .service(actors::announcement)
         .service(actors::replies)
+        .service(actors::follow_form)
+        .service(actors::follow_lookup)
         .service(actors::stamp)
         .service(actors::tag)
         .service(media::media)
