@@ -4,6 +4,7 @@
 use herold_tests::peer::Peer;
 use herold_tests::spawn::{spawn_app, spawn_app_with, AppOptions};
 use herold_tests::{eventually, Db};
+use serde_json::json;
 
 async fn fedify_follows_and_verifies_in(
     db: Db,
@@ -163,8 +164,94 @@ async fn fedify_is_mentioned_and_hashtags_have_pages(db: Db) {
     assert!(!page.contains(&a.public_id), "a retracted announcement leaves the tag page");
 }
 
+/// The same story against a second implementation, bovine (Python): it verifies every
+/// signature of ours with its own checker and our integrity proofs with its own JCS, and it
+/// asks to quote an announcement and to feature the account.
+async fn bovine_follows_quotes_features_and_verifies(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let peer = herold_tests::bovine::BovinePeer::start();
+    let actor = app.url("/users/press");
+
+    let follow_id = peer.follow(&actor).await;
+    let accept = eventually(15, "bovine to verify our Accept", || async {
+        peer.received_of("Accept").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(accept["object"]["id"], follow_id.as_str());
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1);
+
+    let a = app.publish("press", "Amtliche Bekanntmachung, auch für Python-Server").await;
+    let note_id = app.url(&format!("/users/press/announcements/{}", a.public_id));
+    let create = eventually(15, "bovine to verify our Create", || async {
+        peer.received_of("Create").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(create["object"]["id"], note_id.as_str());
+    peer.verify_proof(&create).await.unwrap_or_else(|e| panic!("bovine does not verify our proof: {e}"));
+    let mut tampered = create.clone();
+    tampered["object"]["content"] = json!("<p>Gefälscht</p>");
+    assert!(peer.verify_proof(&tampered).await.is_err(), "a changed text still verified");
+
+    // It asks to quote the announcement, embedding its quote post, and gets a stamp.
+    let quote_post = format!("{}/notes/1", peer.base());
+    let request = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{quote_post}/quote-request"), "type": "QuoteRequest", "actor": peer.actor(),
+        "object": note_id, "instrument": {"id": quote_post, "type": "Note", "attributedTo": peer.actor(),
+            "quote": note_id, "content": "<p>Bitte beachten</p>"},
+    });
+    peer.send(&actor, request.clone()).await;
+    let answer = eventually(15, "bovine to verify the answer to its QuoteRequest", || async {
+        peer.received_of("Accept").await.into_iter().find(|a| a["object"]["id"] == request["id"])
+    })
+    .await;
+    let stamp = answer["result"].as_str().expect("a stamp").to_owned();
+    let (status, doc) = app.get_json(stamp.strip_prefix(&app.base).unwrap()).await;
+    assert_eq!((status, doc["type"].as_str()), (200, Some("QuoteAuthorization")));
+
+    // And to feature the account in a collection of its own.
+    let feature = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/collections/1/requests/1", peer.base()), "type": "FeatureRequest",
+        "actor": peer.actor(), "object": actor,
+        "instrument": {"id": format!("{}/collections/1", peer.base()), "type": "FeaturedCollection",
+            "attributedTo": peer.actor()},
+    });
+    peer.send(&actor, feature.clone()).await;
+    eventually(15, "bovine to verify the answer to its FeatureRequest", || async {
+        peer.received_of("Accept").await.into_iter().find(|a| a["object"]["id"] == feature["id"])
+    })
+    .await;
+
+    let draft = herold_tests::TestApp::draft("Amtliche Bekanntmachung (berichtigt)");
+    app.services.publisher.edit("press", &a.public_id, draft, "test").await.unwrap();
+    let update = eventually(15, "bovine to verify our Update", || async {
+        peer.received_of("Update").await.into_iter().next()
+    })
+    .await;
+    peer.verify_proof(&update).await.unwrap();
+    app.services.publisher.retract("press", &a.public_id, "test", None).await.unwrap();
+    let deletes = eventually(15, "bovine to verify our Delete and the stamp's", || async {
+        let deletes = peer.received_of("Delete").await;
+        (deletes.len() == 2).then_some(deletes)
+    })
+    .await;
+    assert!(deletes.iter().any(|d| d["object"]["type"] == "Tombstone"));
+    assert!(deletes.iter().any(|d| d["object"] == stamp.as_str()), "the stamp is revoked");
+
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{follow_id}/undo"), "type": "Undo", "actor": peer.actor(),
+        "object": {"id": follow_id, "type": "Follow", "actor": peer.actor(), "object": actor},
+    });
+    peer.send(&actor, undo).await;
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0);
+}
+
 on_both_backends!(
     fedify_interop_with_draft_cavage,
     fedify_interop_with_rfc9421,
-    fedify_is_mentioned_and_hashtags_have_pages
+    fedify_is_mentioned_and_hashtags_have_pages,
+    bovine_follows_quotes_features_and_verifies,
 );

@@ -2,6 +2,7 @@
 //! Fedify peer.
 
 pub mod bench;
+pub mod bovine;
 pub mod fake_remote;
 pub mod fixtures;
 pub mod hostile_op;

@@ -46,7 +46,11 @@ impl ProofKey {
         });
         let Some(hashed) = hash_data(&doc, &options) else { return doc };
         let signature = self.key.sign(&hashed);
+        // The proof carries the document's context, as FEP-8b32's examples do: verifiers that
+        // hash the proof as given (without its value) then hash what the W3C cryptosuite
+        // hashes, which puts the document's context into the proof options.
         let mut proof = options;
+        proof["@context"] = doc.get("@context").cloned().unwrap_or(Value::Null);
         proof["proofValue"] = Value::String(format!("z{}", base58btc_encode(signature.as_ref())));
         doc["proof"] = proof;
         doc
@@ -205,6 +209,13 @@ mod tests {
         assert_eq!(signed["@context"][1], DATA_INTEGRITY_CONTEXT);
         assert_eq!(signed["proof"]["created"], "2027-01-15T08:00:00Z");
         assert!(verify(&signed, &public));
+        // Hashing the proof as given, less its value, hashes the same options.
+        let mut as_given = signed["proof"].clone();
+        as_given.as_object_mut().unwrap().remove("proofValue");
+        let mut spec = as_given.clone();
+        spec.as_object_mut().unwrap().remove("@context");
+        spec["@context"] = signed["@context"].clone();
+        assert_eq!(canonical(&as_given), canonical(&spec));
         // Member order and whitespace do not matter; content does.
         let reparsed: Value = serde_json::from_str(&serde_json::to_string_pretty(&signed).unwrap()).unwrap();
         assert!(verify(&reparsed, &public));
