@@ -77,7 +77,40 @@ async fn sign_in_trusts_an_internal_ca_only_when_told(db: Db) {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// An author mentions an account on a server with an internal certificate: the WebFinger
+/// lookup and the actor fetch go over https and trust the CA exactly when told to.
+async fn mention_lookups_trust_an_internal_ca_only_when_told(db: Db) {
+    let dir = std::env::temp_dir().join(format!("herold-pki-{}", uuid::Uuid::new_v4().simple()));
+    let pki = TestPki::create(&dir);
+    let remote = FakeRemote::start_tls(&pki).await;
+    let handle = format!("@mallory@{}", remote.authority());
+    remote.set_webfinger(serde_json::json!({
+        "subject": format!("acct:mallory@{}", remote.authority()),
+        "links": [{"rel": "self", "type": "application/activity+json", "href": remote.actor}],
+    }));
+    let ca = pki.ca_file.display().to_string();
+    for (what, env, trusted) in [
+        ("the public roots only", vec![("HEROLD_OUTGOING_TLS_ROOTS", "builtin".to_owned())], false),
+        ("the configured bundle", vec![("HEROLD_OUTGOING_TLS_EXTRA_CA_FILE", ca.clone())], true),
+    ] {
+        let app = spawn_app_with(db, trusting(env)).await;
+        app.create_account("bfdi", "press").await;
+        let mut draft = herold_tests::TestApp::draft(&format!("Hinweis an {handle}"));
+        let resolved = app.services.publisher.resolve_mentions(&mut draft).await;
+        if trusted {
+            resolved.unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(draft.mentions.len(), 1, "{what}");
+            assert_eq!(draft.mentions[0].href, remote.actor, "{what}");
+        } else {
+            let e = resolved.expect_err(what).to_string();
+            assert!(e.contains("certificate is not trusted"), "{what}: the message names the problem: {e}");
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
 on_both_backends!(
     federation_trusts_an_internal_ca_only_when_told,
-    sign_in_trusts_an_internal_ca_only_when_told
+    sign_in_trusts_an_internal_ca_only_when_told,
+    mention_lookups_trust_an_internal_ca_only_when_told,
 );

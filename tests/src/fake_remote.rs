@@ -208,7 +208,7 @@ impl FakeRemote {
 
     /// `host:port`, as in an address `@user@host:port`.
     pub fn authority(&self) -> String {
-        self.base.trim_start_matches("http://").to_owned()
+        self.base.split_once("://").map_or(self.base.as_str(), |(_, rest)| rest).to_owned()
     }
 
     /// The status every inbox POST is answered with (default 202).

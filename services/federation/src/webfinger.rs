@@ -128,9 +128,18 @@ impl Fetcher {
     /// authorized-fetch mode answer WebFinger to anyone).
     pub async fn webfinger(&self, host: &str, resource: &str) -> Result<Jrd, FederationError> {
         // Plain http only where private networks are allowed (tests, development), and only
-        // for hosts that cannot have a public certificate.
+        // for hosts that cannot have a public certificate, after https was tried: a server
+        // there may have a certificate of an internal CA, and its problems must show.
         let local = host.starts_with("127.") || host.starts_with("localhost") || host.starts_with('[');
-        let scheme = if self.allow_private && local { "http" } else { "https" };
+        match self.webfinger_over("https", host, resource).await {
+            Err(FederationError::Fetch(_)) if self.allow_private && local => {
+                self.webfinger_over("http", host, resource).await
+            }
+            answer => answer,
+        }
+    }
+
+    async fn webfinger_over(&self, scheme: &str, host: &str, resource: &str) -> Result<Jrd, FederationError> {
         let mut url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
             .map_err(|_| FederationError::Invalid(format!("{host:?} is not a host name")))?;
         url.query_pairs_mut().append_pair("resource", resource);

@@ -675,6 +675,9 @@ fn unresolved(e: &FederationError) -> &'static str {
     match e {
         FederationError::Gone(_) => "its server knows no such account",
         FederationError::Fetch(_) => "its server could not be reached; check the address or try again later",
+        FederationError::Refused(why) if why.contains("certificate") => {
+            "its server's TLS certificate is not trusted here; if an internal authority issued it, the operator can add that authority (outgoing_tls.extra_ca_file)"
+        }
         FederationError::Refused(_) => "that server may not be contacted from here",
         _ => "its server's answer was not usable",
     }
