@@ -164,6 +164,54 @@ async fn fedify_is_mentioned_and_hashtags_have_pages(db: Db) {
     assert!(!page.contains(&a.public_id), "a retracted announcement leaves the tag page");
 }
 
+/// Rotating an account's keys (`herold account rotate-keys`) keeps its followers: Fedify is
+/// told with an Update of the actor, and verifies what comes after with the new keys.
+async fn fedify_keeps_following_across_a_key_rotation(db: Db) {
+    let app = spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let actor = app.url("/users/press");
+    peer.follow(&actor).await;
+    eventually(15, "the follow", || async {
+        (app.store.follower_count(account.id).await.unwrap() == 1).then_some(())
+    })
+    .await;
+    app.publish("press", "Vor dem Schlüsselwechsel").await;
+    eventually(15, "Fedify to verify the first Create", || async {
+        peer.received_of("Create").await.into_iter().next()
+    })
+    .await;
+
+    let username = herold_domain::Username::parse("press").unwrap();
+    let presence = herold_domain::presence::Presence::default();
+    let s = &app.services;
+    let rotated = herold_publishing::accounts::rotate_keys(
+        s.store.as_ref(),
+        &s.kek,
+        &s.urls,
+        &presence,
+        &username,
+        "test",
+    )
+    .await
+    .unwrap();
+    assert_ne!(rotated.public_key_pem, account.public_key_pem);
+    assert_ne!(rotated.proof_key_public, account.proof_key_public);
+    let update = eventually(15, "Fedify to verify the actor's Update", || async {
+        peer.received_of("Update").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(update["raw"]["object"]["publicKey"]["publicKeyPem"], rotated.public_key_pem.as_str());
+
+    app.publish("press", "Nach dem Schlüsselwechsel").await;
+    let after = eventually(15, "Fedify to verify a Create signed with the new key", || async {
+        peer.received_of("Create").await.into_iter().nth(1)
+    })
+    .await;
+    assert!(after["raw"]["object"]["content"].as_str().unwrap().contains("Nach dem"));
+    peer.verify_object(&after["raw"]).await.unwrap_or_else(|e| panic!("the new proof key: {e}"));
+}
+
 /// The same story against a second implementation, bovine (Python): it verifies every
 /// signature of ours with its own checker and our integrity proofs with its own JCS, and it
 /// asks to quote an announcement and to feature the account.
@@ -254,4 +302,5 @@ on_both_backends!(
     fedify_interop_with_rfc9421,
     fedify_is_mentioned_and_hashtags_have_pages,
     bovine_follows_quotes_features_and_verifies,
+    fedify_keeps_following_across_a_key_rotation,
 );

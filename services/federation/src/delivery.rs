@@ -97,7 +97,8 @@ pub struct Deliverer {
     answers: Arc<Semaphore>,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
     prepared: Mutex<HashMap<i64, Arc<Prepared>>>,
-    signers: Mutex<HashMap<Option<i64>, Arc<Signer>>>,
+    /// Each account's signer, with the sealed key it was opened from.
+    signers: Mutex<HashMap<i64, (String, Arc<Signer>)>>,
     hosts: Mutex<HashMap<String, HostMemory>>,
 }
 
@@ -326,28 +327,32 @@ impl Deliverer {
         Ok(prepared)
     }
 
+    /// The account's signer, opened once per key: the account is read again for each new
+    /// activity, so a key rotated by another process (the CLI) is used from its next
+    /// activity on.
     async fn signer(&self, account_id: Option<i64>) -> Result<Arc<Signer>, FederationError> {
-        if let Some(s) = self.signers.lock().unwrap_or_else(|p| p.into_inner()).get(&account_id) {
-            return Ok(s.clone());
-        }
-        let signer = match account_id {
-            Some(id) => {
-                let account = self
-                    .store
-                    .account_by_id(id)
-                    .await?
-                    .ok_or_else(|| FederationError::Key(format!("account {id} is gone")))?;
-                let key_id = self.urls.key_id(&account.username);
-                Signer::open(
-                    &self.keys.kek,
-                    key_id,
-                    &account.private_key_enc,
-                    &self.urls.actor(&account.username),
-                )?
+        let Some(id) = account_id else { return Ok(self.keys.instance_signer.clone()) };
+        let account = self
+            .store
+            .account_by_id(id)
+            .await?
+            .ok_or_else(|| FederationError::Key(format!("account {id} is gone")))?;
+        if let Some((sealed, s)) = self.signers.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+            if *sealed == account.private_key_enc {
+                return Ok(s.clone());
             }
-            None => self.keys.instance_signer.clone(),
-        };
-        self.signers.lock().unwrap_or_else(|p| p.into_inner()).insert(account_id, signer.clone());
+        }
+        let key_id = self.urls.key_id(&account.username);
+        let signer = Signer::open(
+            &self.keys.kek,
+            key_id,
+            &account.private_key_enc,
+            &self.urls.actor(&account.username),
+        )?;
+        self.signers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, (account.private_key_enc, signer.clone()));
         Ok(signer)
     }
 

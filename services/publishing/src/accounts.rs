@@ -1,7 +1,12 @@
+use herold_domain::presence::Presence;
 use herold_domain::{DisplayName, LanguageTag, OrgSlug, Summary, Username};
 use herold_federation::keys::{generate_ed25519, generate_rsa_2048, KeyEncryptionKey};
+use herold_federation::vocab;
 use herold_federation::{FederationError, Urls};
-use herold_store::{Account, AuditEntry, NewAccount, NewOrg, Organization, Store};
+use herold_store::{
+    Account, AccountKeys, Audience, AuditEntry, NewAccount, NewActivity, NewOrg, Organization, Priority,
+    Store,
+};
 use serde_json::json;
 
 use crate::PublishError;
@@ -92,4 +97,63 @@ pub async fn give_proof_key(
     let key = generate_ed25519()?;
     let sealed = kek.seal(&key.pkcs8_der, &urls.proof_key_id(&account.username))?;
     Ok(store.set_proof_key(account.id, &key.public_multibase, &sealed).await?)
+}
+
+/// Gives an account new key pairs and tells its followers with an `Update` of the actor, so
+/// that their servers take the new key at once (they would fetch it at the first signature
+/// that fails with the old one anyway). Deliveries signed from now on use the new key.
+pub async fn rotate_keys(
+    store: &dyn Store,
+    kek: &KeyEncryptionKey,
+    urls: &Urls,
+    presence: &Presence,
+    username: &Username,
+    by: &str,
+) -> Result<Account, PublishError> {
+    let account = store
+        .account_by_username(username.as_str())
+        .await?
+        .ok_or_else(|| PublishError::UnknownAccount(username.to_string()))?;
+    let rsa = tokio::task::spawn_blocking(generate_rsa_2048)
+        .await
+        .map_err(|_| PublishError::Key(FederationError::Key("key generation was cancelled".into())))??;
+    let ed25519 = generate_ed25519()?;
+    let keys = AccountKeys {
+        public_key_pem: rsa.public_key_pem,
+        private_key_enc: kek.seal(&rsa.pkcs8_der, &urls.actor(&account.username))?,
+        proof_key_public: ed25519.public_multibase,
+        proof_key_enc: kek.seal(&ed25519.pkcs8_der, &urls.proof_key_id(&account.username))?,
+    };
+    let renewed = Account {
+        public_key_pem: keys.public_key_pem.clone(),
+        proof_key_public: Some(keys.proof_key_public.clone()),
+        ..account.clone()
+    };
+    let actor = urls.actor(&account.username);
+    let uri = urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
+    let mut object = vocab::account_actor(urls, &renewed, presence);
+    if let Some(o) = object.as_object_mut() {
+        o.remove("@context");
+    }
+    let update = json!({
+        "@context": vocab::context(),
+        "id": uri,
+        "type": "Update",
+        "actor": actor,
+        "object": object,
+        "to": [vocab::PUBLIC],
+        "cc": [urls.followers(&account.username)],
+    });
+    let activity = NewActivity {
+        signer: None,
+        uri,
+        kind: "Update".into(),
+        account_id: Some(account.id),
+        body: update.to_string(),
+        audience: Audience::Followers { account_id: account.id, mentioned: Vec::new() },
+        priority: Priority::Routine,
+    };
+    let audit = AuditEntry::new(by, "account.rotate_keys", format!("account:{}", account.username))
+        .in_org(&account.org_slug);
+    Ok(store.rotate_keys(account.id, keys, activity, audit).await?)
 }

@@ -4,6 +4,16 @@ use async_trait::async_trait;
 
 use crate::*;
 
+/// An account's key pairs, the private halves sealed: RSA for HTTP signatures, Ed25519 for
+/// integrity proofs.
+#[derive(Debug, Clone)]
+pub struct AccountKeys {
+    pub public_key_pem: String,
+    pub private_key_enc: String,
+    pub proof_key_public: String,
+    pub proof_key_enc: String,
+}
+
 #[async_trait]
 pub trait Accounts: Send + Sync {
     async fn create_org(&self, org: NewOrg, audit: AuditEntry) -> Result<Organization>;
@@ -17,6 +27,16 @@ pub trait Accounts: Send + Sync {
     async fn account_by_id(&self, id: i64) -> Result<Option<Account>>;
 
     async fn list_accounts(&self) -> Result<Vec<Account>>;
+
+    /// Replaces an account's keys (both pairs) and queues the actor `Update` that tells its
+    /// followers, with the audit entry, in one transaction.
+    async fn rotate_keys(
+        &self,
+        account_id: i64,
+        keys: AccountKeys,
+        update: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Account>;
 
     /// Gives an account its proof key, unless it has one (the first stored stays, so two
     /// processes starting at once agree). Returns the account as stored.

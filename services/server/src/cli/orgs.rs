@@ -40,6 +40,11 @@ pub(super) enum AccountCommand {
         lang: String,
     },
     List,
+    /// Give an account new keys (after a suspected leak, or on schedule) and tell its
+    /// followers, e.g. `herold account rotate-keys press`.
+    RotateKeys {
+        username: String,
+    },
 }
 
 #[derive(Args)]
@@ -107,6 +112,24 @@ pub(super) async fn account(config: Config, command: AccountCommand) -> anyhow::
             let request = accounts::AccountRequest { org, username, name, summary, language };
             let account = accounts::create_account(store.as_ref(), &kek, &urls, request, OPERATOR).await?;
             println!("created @{}@{} ({})", account.username, urls.host(), urls.actor(&account.username));
+            Ok(())
+        }
+        AccountCommand::RotateKeys { username } => {
+            let username = Username::parse(&username)?;
+            let store = store(&config).await?;
+            let urls = Urls::new(config.public_url.clone());
+            let kek = load_kek(&config)?;
+            let policies = crate::state::load_policies(&config)?;
+            let account = store.account_by_username(username.as_str()).await?.ok_or_else(|| {
+                anyhow::anyhow!("there is no account {username}; `herold account list` shows them")
+            })?;
+            let presence = policies.presences().of(&account.org_slug);
+            accounts::rotate_keys(store.as_ref(), &kek, &urls, &presence, &username, OPERATOR).await?;
+            println!(
+                "new keys for @{}@{}; its followers are told with an Update of the actor",
+                username,
+                urls.host()
+            );
             Ok(())
         }
         AccountCommand::List => {

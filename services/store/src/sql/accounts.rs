@@ -101,6 +101,38 @@ impl Accounts for SqlStore<Db> {
             .await?)
     }
 
+    async fn rotate_keys(
+        &self,
+        account_id: i64,
+        keys: AccountKeys,
+        update: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Account> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE accounts SET public_key_pem = $1, private_key_enc = $2, proof_key_public = $3, \
+             proof_key_enc = $4 WHERE id = $5",
+        )
+        .bind(&keys.public_key_pem)
+        .bind(&keys.private_key_enc)
+        .bind(&keys.proof_key_public)
+        .bind(&keys.proof_key_enc)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("account {account_id}")));
+        }
+        Self::insert_activity(&mut tx, &update, None, now).await?;
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        self.commit_queued(tx).await?;
+        self.account_by_id(account_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("account {account_id}")))
+    }
+
     async fn set_proof_key(&self, account_id: i64, public: &str, private_enc: &str) -> Result<Account> {
         sqlx::query(
             "UPDATE accounts SET proof_key_public = $1, proof_key_enc = $2 \
