@@ -531,7 +531,70 @@ async fn unreachable_subscribers_are_suspended_not_dropped(db: Db) {
     assert!(audit.contains(&"relay.suspend".to_owned()) && audit.contains(&"relay.resume".to_owned()));
 }
 
+/// A publisher whose activities carry an integrity proof (FEP-8b32) by a key of its own
+/// actor, but no LD signature: the relay checks the proof and passes the very activity to
+/// Mastodon-style subscribers, who accept it on the proof (Fedify here). A proof that does
+/// not hold gets the relay's Announce instead.
+async fn proof_carrying_activities_go_on_verbatim(db: Db) {
+    use herold_federation::integrity::ProofKey;
+    use herold_federation::signatures::Scheme;
+    let app = relay_app(db, "open").await;
+    let relay = app.url("/relay");
+    let mastodon = Peer::start("draft-cavage-http-signatures-12");
+    subscribed(&relay, &mastodon).await;
+
+    let publisher = herold_tests::fake_remote::FakeRemote::start_at("127.0.0.3").await;
+    let ed25519 = herold_federation::keys::generate_ed25519().unwrap();
+    let key_id = format!("{}#ed25519-key", publisher.actor);
+    let mut actor = publisher.actor_doc();
+    actor["@context"] = json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        "https://www.w3.org/ns/did/v1",
+        "https://w3id.org/security/multikey/v1"
+    ]);
+    actor["assertionMethod"] = json!([{ "id": key_id, "type": "Multikey", "controller": publisher.actor,
+        "publicKeyMultibase": ed25519.public_multibase }]);
+    publisher.set_actor_doc(actor);
+    assert!(app.services.relay.add_publisher(&publisher.actor, "operator").await.unwrap());
+    let proof_key = ProofKey::from_pkcs8(key_id, &ed25519.pkcs8_der).unwrap();
+    let create = |text: &str| {
+        let note = format!("{}/notes/{}", publisher.base, uuid::Uuid::new_v4());
+        let activity = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams"],
+            "id": format!("{note}/activity"), "type": "Create", "actor": publisher.actor, "to": [PUBLIC],
+            "object": { "id": note, "type": "Note", "attributedTo": publisher.actor, "to": [PUBLIC], "content": text },
+        });
+        (note, proof_key.prove(activity, herold_domain::now_millis()))
+    };
+    let inbox = app.url("/relay/inbox");
+
+    let (note, proven) = create("Amtliche Warnung: Sturmflut");
+    assert_eq!(publisher.post_json(&inbox, &proven, Scheme::Cavage).await.status(), 202);
+    let verbatim =
+        eventually(15, "the proven Create, as it was, at the Mastodon-style subscriber", || async {
+            about(&mastodon, &note).await.into_iter().find(|a| a["type"] == "Create")
+        })
+        .await;
+    assert_eq!(verbatim["actor"].as_str(), Some(publisher.actor.as_str()), "{verbatim}");
+    assert_eq!(verbatim["raw"]["proof"], proven["proof"]);
+
+    let (forged_note, mut forged) = create("Amtliche Warnung: Sturmflut");
+    forged["object"]["content"] = json!("Entwarnung");
+    assert_eq!(publisher.post_json(&inbox, &forged, Scheme::Cavage).await.status(), 202);
+    let announce = eventually(15, "the relay's Announce of the post whose proof fails", || async {
+        about(&mastodon, &forged_note).await.into_iter().find(|a| a["type"] == "Announce")
+    })
+    .await;
+    assert_eq!(announce["actor"].as_str(), Some(relay.as_str()));
+    assert!(
+        about(&mastodon, &forged_note).await.iter().all(|a| a["type"] != "Create"),
+        "not passed on as it was"
+    );
+}
+
 on_both_backends!(
+    proof_carrying_activities_go_on_verbatim,
     litepub_publishers_are_followed_back,
     unreachable_subscribers_are_suspended_not_dropped,
     relay_traffic_is_purged_once_delivered,

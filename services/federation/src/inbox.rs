@@ -18,7 +18,7 @@ use crate::incoming::{Incoming, RequestKind, Undone};
 use crate::keys::PublicKey;
 use crate::rate_limit::SiteLimiter;
 use crate::signatures::{parse_request_signature, RequestView};
-use crate::vocab::{self, id_of};
+use crate::vocab::{self, id_of, same_origin};
 use crate::{FederationError, Urls};
 
 pub struct Verified {
@@ -79,14 +79,6 @@ impl<V: Clone> Recent<V> {
             }
         }
         entries.insert(key, (now, value));
-    }
-}
-
-/// Whether two URLs share scheme, host and port.
-fn same_origin(a: &str, b: &str) -> bool {
-    match (url::Url::parse(a), url::Url::parse(b)) {
-        (Ok(a), Ok(b)) => a.origin() == b.origin(),
-        _ => false,
     }
 }
 

@@ -5,7 +5,9 @@
 //! their public activities passed on to every subscriber but their own server. The
 //! signature on the relay inbox is checked by `Inbox::verify`, exactly as elsewhere.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use herold_domain::now_millis;
 use herold_store::{
@@ -15,8 +17,10 @@ use herold_store::{
 use serde_json::{json, Value};
 
 use crate::delivery::RELAY_SIGNER;
+use crate::fetch::Fetcher;
 use crate::inbox::Verified;
 use crate::incoming::{ContentKind, FollowRef, Incoming, Undone};
+use crate::keys::PublicKey;
 use crate::vocab::{self, PUBLIC};
 use crate::{FederationError, Urls};
 
@@ -66,7 +70,16 @@ pub struct Relay {
     store: Arc<dyn Store>,
     urls: Urls,
     mode: RelayMode,
+    /// Fetches publishers' proof keys; without it (the CLI, which never forwards) integrity
+    /// proofs are not checked.
+    fetcher: Option<Fetcher>,
+    /// Proof keys fetched lately, by key id.
+    proof_keys: Arc<Mutex<HashMap<String, (Instant, PublicKey)>>>,
 }
+
+/// How long a publisher's proof key is used without fetching it again.
+const PROOF_KEY_TTL: Duration = Duration::from_secs(600);
+const MAX_PROOF_KEYS: usize = 10_000;
 
 /// The host (with port) of a URI: the unit of blocks, and the origin a relayed activity is
 /// never sent back to.
@@ -104,7 +117,61 @@ fn ld_signed_by(activity: &Value, key_id: &str) -> bool {
 
 impl Relay {
     pub fn new(store: Arc<dyn Store>, urls: Urls, mode: RelayMode) -> Relay {
-        Relay { store, urls, mode }
+        Relay { store, urls, mode, fetcher: None, proof_keys: Arc::default() }
+    }
+
+    /// Lets the relay check publishers' integrity proofs (FEP-8b32), fetching their keys.
+    pub fn with_fetcher(self, fetcher: Fetcher) -> Relay {
+        Relay { fetcher: Some(fetcher), ..self }
+    }
+
+    /// Whether the activity carries an integrity proof by its actor (the publisher that sent
+    /// it): a key of the actor's own document, listed in its `assertionMethod`. Such a body
+    /// can go on verbatim, as one with the publisher's LD signature does: Mastodon checks
+    /// the proof instead of fetching the post from its origin.
+    async fn proven_by(&self, activity: &Value, actor: &RemoteActor) -> bool {
+        let Some(fetcher) = &self.fetcher else { return false };
+        let Some(method) = activity.pointer("/proof/verificationMethod").and_then(Value::as_str) else {
+            return false;
+        };
+        if activity.get("actor").and_then(vocab::id_of) != Some(actor.uri.as_str())
+            || method.split('#').next() != Some(actor.uri.as_str())
+        {
+            return false;
+        }
+        let now = Instant::now();
+        let cached = self.proof_keys.lock().unwrap_or_else(|p| p.into_inner()).get(method).cloned();
+        let key = match cached.filter(|(at, _)| now.duration_since(*at) < PROOF_KEY_TTL) {
+            Some((_, key)) => key,
+            None => {
+                let doc = match fetcher.get_object(&actor.uri).await {
+                    Ok(doc) => doc,
+                    Err(e) => {
+                        tracing::warn!(actor = %actor.uri, error = %e, "a publisher's proof key could not be fetched");
+                        return false;
+                    }
+                };
+                // Only a key meant for assertions, of this actor's.
+                let assertion_keys = match doc.get("assertionMethod") {
+                    Some(Value::Array(keys)) => keys.iter().collect(),
+                    Some(key) => vec![key],
+                    None => Vec::new(),
+                };
+                let key = assertion_keys
+                    .into_iter()
+                    .filter(|k| vocab::id_of(k) == Some(method))
+                    .filter(|k| vocab::key_controller(k) == Some(actor.uri.as_str()))
+                    .find_map(|k| vocab::key_material(k).ok());
+                let Some(key) = key else { return false };
+                let mut keys = self.proof_keys.lock().unwrap_or_else(|p| p.into_inner());
+                if keys.len() >= MAX_PROOF_KEYS {
+                    keys.clear();
+                }
+                keys.insert(method.to_owned(), (now, key.clone()));
+                key
+            }
+        };
+        crate::integrity::verify(activity, &key)
     }
 
     pub fn mode(&self) -> RelayMode {
@@ -333,7 +400,7 @@ impl Relay {
                 )));
             }
         }
-        let signed = ld_signed_by(activity, &actor.key_id);
+        let signed = ld_signed_by(activity, &actor.key_id) || self.proven_by(activity, actor).await;
         let everyone = |style| Audience::RelaySubscribers { style, except_host: Some(origin.clone()) };
         let mut seen = vec![format!("activity:{id}")];
         let mut out = Vec::new();

@@ -388,7 +388,8 @@ pub fn key_material(key: &Value) -> Result<crate::keys::PublicKey, FederationErr
     }
 }
 
-fn same_origin(a: &str, b: &str) -> bool {
+/// Whether two URLs share scheme, host and port.
+pub(crate) fn same_origin(a: &str, b: &str) -> bool {
     match (url::Url::parse(a), url::Url::parse(b)) {
         (Ok(a), Ok(b)) => a.origin() == b.origin(),
         _ => false,

@@ -340,7 +340,7 @@ impl Services {
             fetcher: fetcher.clone(),
             inbox: Inbox::new(
                 store.clone(),
-                fetcher,
+                fetcher.clone(),
                 urls.clone(),
                 key_max_age,
                 herold_federation::inbox::KeyFetching {
@@ -356,7 +356,8 @@ impl Services {
             editorial,
             instance_public_key,
             relay_public_key: relay_key.public_key_pem,
-            relay: herold_federation::relay::Relay::new(store.clone(), urls.clone(), config.relay_mode),
+            relay: herold_federation::relay::Relay::new(store.clone(), urls.clone(), config.relay_mode)
+                .with_fetcher(fetcher),
             config,
             store,
             urls,
