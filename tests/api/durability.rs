@@ -99,4 +99,36 @@ async fn kill_during_relay_fan_out_loses_nothing(db: Db) {
     assert_eq!(inboxes.len(), INBOXES);
 }
 
-on_both_backends!(kill_during_fan_out_loses_nothing, kill_during_relay_fan_out_loses_nothing);
+/// An announcement made from the command line (another process) wakes the running server's
+/// worker at once: with its fallback poll a minute long, the deliveries still leave within
+/// seconds, so the wake crossed the process boundary.
+async fn a_commit_in_another_process_wakes_the_worker(db: Db) {
+    let database = TestDatabase::create(db).await;
+    let port = free_port();
+    let sink = FakeRemote::start().await;
+    press_with_followers(&database, port, &sink, 3).await;
+    let _server = Running(
+        herold(&database, port, &["serve"])
+            .env("HEROLD_DELIVERY_POLL_SECONDS", "60")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start herold"),
+    );
+    crate::process::wait_until_live(port).await;
+    // The worker has made its first claim and now waits.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    run(&database, port, &["announce", "press", "--text", "Aus der Kommandozeile", "--lang", "de"]);
+    let announced = std::time::Instant::now();
+    eventually(15, "the three deliveries, woken across processes", || async {
+        (sink.received().iter().filter(|r| r.json()["type"] == "Create").count() == 3).then_some(())
+    })
+    .await;
+    assert!(announced.elapsed() < Duration::from_secs(30), "woken, not polled: {:?}", announced.elapsed());
+}
+
+on_both_backends!(
+    kill_during_fan_out_loses_nothing,
+    kill_during_relay_fan_out_loses_nothing,
+    a_commit_in_another_process_wakes_the_worker,
+);

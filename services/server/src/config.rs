@@ -43,6 +43,7 @@ const KEYS: &[Key] = &[
     Key { toml: "delivery.per_host_concurrency", env: "HEROLD_DELIVERY_PER_HOST_CONCURRENCY", secret: false },
     Key { toml: "delivery.retry_horizon_hours", env: "HEROLD_DELIVERY_RETRY_HORIZON_HOURS", secret: false },
     Key { toml: "delivery.lease_seconds", env: "HEROLD_DELIVERY_LEASE_SECONDS", secret: false },
+    Key { toml: "delivery.poll_seconds", env: "HEROLD_DELIVERY_POLL_SECONDS", secret: false },
     Key { toml: "retention.interval_seconds", env: "HEROLD_RETENTION_INTERVAL_SECONDS", secret: false },
     Key { toml: "retention.archive_dir", env: "HEROLD_RETENTION_ARCHIVE_DIR", secret: false },
     Key { toml: "relay.mode", env: "HEROLD_RELAY_MODE", secret: false },
@@ -111,6 +112,9 @@ pub struct Config {
     pub delivery_retry_horizon: Duration,
     pub delivery_first_scheme: Scheme,
     pub delivery_lease: Duration,
+    /// How often a worker looks for due retries; new deliveries wake it at once, whichever
+    /// process queued them.
+    pub delivery_poll: Duration,
     pub audit_checkpoint_interval: Duration,
     pub retention_interval: Duration,
     /// Whether relay subscriptions take effect at once or wait for the operator.
@@ -148,6 +152,7 @@ impl std::fmt::Debug for Config {
             .field("delivery_retry_horizon", &self.delivery_retry_horizon)
             .field("delivery_first_scheme", &self.delivery_first_scheme)
             .field("delivery_lease", &self.delivery_lease)
+            .field("delivery_poll", &self.delivery_poll)
             .field("audit_checkpoint_interval", &self.audit_checkpoint_interval)
             .field("retention_interval", &self.retention_interval)
             .field("retention_archive_dir", &self.retention_archive_dir)
@@ -366,6 +371,12 @@ impl Config {
             |s| s.parse::<u64>().ok().filter(|n| (1..=3600).contains(n)),
             "use seconds from 1 to 3600 (longer than the slowest delivery)",
         )?;
+        let poll = raw.parse(
+            "delivery.poll_seconds",
+            1,
+            |s| s.parse::<u64>().ok().filter(|n| (1..=300).contains(n)),
+            "use seconds from 1 to 300",
+        )?;
         let checkpoint_secs = raw.parse(
             "audit.checkpoint_interval_seconds",
             3600,
@@ -470,6 +481,7 @@ impl Config {
             scheduled_publishing_interval: Duration::from_secs(scheduled_secs),
             audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),
             delivery_lease: Duration::from_secs(lease),
+            delivery_poll: Duration::from_secs(poll),
             database_url,
             listen,
             public_url,

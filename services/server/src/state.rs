@@ -292,6 +292,7 @@ impl Services {
             retry_horizon: config.delivery_retry_horizon,
             first_scheme: config.delivery_first_scheme,
             lease: config.delivery_lease,
+            poll_interval: config.delivery_poll,
             allow_private,
             ..DeliveryConfig::default()
         };

@@ -2,9 +2,22 @@
 //! is shared: both take `$n` placeholders, `RETURNING`, `ON CONFLICT … excluded.` and
 //! `COALESCE`.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
 use sqlx::migrate::Migrator;
+use tokio::sync::Notify;
 
 use crate::Backend;
+
+/// The PostgreSQL channel on which commits that queued deliveries are announced.
+const QUEUED_CHANNEL: &str = "herold_deliveries";
+/// How often SQLite's data version is read for commits of other processes.
+const DATA_VERSION_POLL: Duration = Duration::from_millis(50);
+
+type Announce<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 pub(crate) trait Dialect: sqlx::Database {
     const BACKEND: Backend;
@@ -19,6 +32,14 @@ pub(crate) trait Dialect: sqlx::Database {
     const JSON_OBJECT: &'static str;
 
     fn migrator() -> &'static Migrator;
+
+    /// Tells the other processes on this database that deliveries were queued (after the
+    /// commit; a failure only delays them until their next poll).
+    fn announce_queued(pool: &sqlx::Pool<Self>) -> Announce<'_>;
+
+    /// Raises `wake` whenever another process may have queued deliveries, for as long as the
+    /// runtime runs.
+    fn watch_queued(pool: sqlx::Pool<Self>, wake: Arc<Notify>);
 }
 
 impl Dialect for sqlx::Sqlite {
@@ -35,6 +56,48 @@ impl Dialect for sqlx::Sqlite {
     fn migrator() -> &'static Migrator {
         &crate::migrations::SQLITE
     }
+
+    // Every process sees the database file change: nothing to send.
+    fn announce_queued(_pool: &sqlx::Pool<Self>) -> Announce<'_> {
+        Box::pin(async {})
+    }
+
+    /// `PRAGMA data_version` changes when another connection commits: read on a connection of
+    /// its own every 50 ms (microseconds each), it tells of commits by other processes.
+    fn watch_queued(pool: sqlx::Pool<Self>, wake: Arc<Notify>) {
+        use sqlx::Connection;
+        tokio::spawn(async move {
+            let options = pool.connect_options();
+            let mut last = None;
+            loop {
+                let mut conn = match sqlx::SqliteConnection::connect_with(&options).await {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot watch the database for other processes' deliveries");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        continue;
+                    }
+                };
+                loop {
+                    match sqlx::query_scalar::<_, i64>("PRAGMA data_version").fetch_one(&mut conn).await {
+                        Ok(version) => {
+                            if last.is_some_and(|seen| seen != version) {
+                                wake.notify_one();
+                            }
+                            last = Some(version);
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "watching the database for other processes' deliveries");
+                            // A new connection counts versions afresh.
+                            last = None;
+                            break;
+                        }
+                    }
+                    tokio::time::sleep(DATA_VERSION_POLL).await;
+                }
+            }
+        });
+    }
 }
 
 impl Dialect for sqlx::Postgres {
@@ -49,5 +112,35 @@ impl Dialect for sqlx::Postgres {
 
     fn migrator() -> &'static Migrator {
         &crate::migrations::POSTGRES
+    }
+
+    fn announce_queued(pool: &sqlx::Pool<Self>) -> Announce<'_> {
+        Box::pin(async move {
+            if let Err(e) = sqlx::query("SELECT pg_notify($1, '')").bind(QUEUED_CHANNEL).execute(pool).await {
+                tracing::warn!(error = %e, "other processes could not be told of queued deliveries");
+            }
+        })
+    }
+
+    fn watch_queued(pool: sqlx::Pool<Self>, wake: Arc<Notify>) {
+        tokio::spawn(async move {
+            loop {
+                let listening = async {
+                    let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+                    listener.listen(QUEUED_CHANNEL).await?;
+                    // Whatever was announced while nobody listened is found by this claim.
+                    wake.notify_one();
+                    loop {
+                        listener.recv().await?;
+                        wake.notify_one();
+                    }
+                };
+                let result: Result<(), sqlx::Error> = listening.await;
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "listening for other processes' deliveries");
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
     }
 }

@@ -26,8 +26,11 @@ pub(crate) use json_text::JsonText;
 pub struct SqlStore<DB: sqlx::Database> {
     pool: sqlx::Pool<DB>,
     seal: AuditSeal,
-    /// Raised after every commit that queued deliveries (see `Outbox::deliveries_queued`).
-    queued: tokio::sync::Notify,
+    /// Raised after every commit that queued deliveries (see `Outbox::deliveries_queued`),
+    /// in this process or, through the database, in another.
+    queued: std::sync::Arc<tokio::sync::Notify>,
+    /// Whether other processes' commits are watched yet (from the first wait on).
+    watching: std::sync::Once,
 }
 
 pub type SqliteStore = SqlStore<sqlx::Sqlite>;
@@ -35,7 +38,7 @@ pub type PgStore = SqlStore<sqlx::Postgres>;
 
 impl<DB: Dialect> SqlStore<DB> {
     pub fn new(pool: sqlx::Pool<DB>, seal: AuditSeal) -> Self {
-        Self { pool, seal, queued: tokio::sync::Notify::new() }
+        Self { pool, seal, queued: Default::default(), watching: std::sync::Once::new() }
     }
 
     /// Commits a transaction that queued deliveries and then tells the delivery worker, so
@@ -44,6 +47,7 @@ impl<DB: Dialect> SqlStore<DB> {
     async fn commit_queued(&self, tx: sqlx::Transaction<'static, DB>) -> Result<()> {
         tx.commit().await?;
         self.queued.notify_one();
+        DB::announce_queued(&self.pool).await;
         Ok(())
     }
 
