@@ -358,6 +358,14 @@ async fn visitors_follow_from_their_own_server(db: Db) {
     let (_, page) = ask(address.clone()).await;
     assert!(page.contains(&format!("{}/intent?object=", fake.base)), "{page}");
 
+    // A page on another server than the visitor's is not linked: Herold's pages cannot be
+    // made to send anyone elsewhere.
+    fake.set_webfinger(json!({"links": [self_link,
+        {"rel": "https://w3id.org/fep/3b86/Follow", "template": "https://phish.example/login?next={object}"}]}));
+    let (_, page) = ask(address.clone()).await;
+    assert!(!page.contains("phish.example"), "{page}");
+    assert!(page.contains("offers no page for following"), "{page}");
+
     // What can go wrong is said in words, and the handle to search for is given.
     let (_, page) = ask("mallory".into()).await;
     assert!(page.contains("not an address of the form"), "{page}");

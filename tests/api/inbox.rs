@@ -342,7 +342,7 @@ async fn key_ids_on_many_subdomains_share_their_domains_budget(db: Db) {
     }
     let limited = statuses.iter().filter(|s| **s == 429).count();
     assert!(limited >= 100, "{limited} of 300 requests on 300 subdomains of one domain were limited");
-    let signer = fake.signer_as("https://social.elsewhere.invalid/key");
+    let signer = fake.signer_as("https://127.0.0.9/key");
     let body = fake.follow(&app.url("/users/press")).to_string();
     let other = fake.post(&inbox, body.as_bytes(), Scheme::Cavage, Some(&signer), now).await.status();
     assert_ne!(other, 429, "another domain keeps its budget");

@@ -202,6 +202,10 @@ async fn fedify_keeps_following_across_a_key_rotation(db: Db) {
     })
     .await;
     assert_eq!(update["raw"]["object"]["publicKey"]["publicKeyPem"], rotated.public_key_pem.as_str());
+    assert!(update["raw"]["@context"].to_string().contains("multikey"), "the Multikey's terms are defined");
+    peer.verify_object(&update["raw"])
+        .await
+        .unwrap_or_else(|e| panic!("the Update's proof, by the new key: {e}"));
 
     app.publish("press", "Nach dem Schlüsselwechsel").await;
     let after = eventually(15, "Fedify to verify a Create signed with the new key", || async {

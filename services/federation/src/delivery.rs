@@ -73,7 +73,12 @@ struct Prepared {
     body: bytes::Bytes,
     digest: BodyDigest,
     signer: Arc<Signer>,
+    /// When it was prepared: kept at most `PREPARED_TTL`, so that an activity still being
+    /// retried after its account's keys were rotated is signed with the new key.
+    at: std::time::Instant,
 }
+
+const PREPARED_TTL: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 struct HostMemory {
@@ -310,7 +315,9 @@ impl Deliverer {
 
     async fn prepared(&self, activity_id: i64) -> Result<Arc<Prepared>, FederationError> {
         if let Some(p) = self.prepared.lock().unwrap_or_else(|p| p.into_inner()).get(&activity_id) {
-            return Ok(p.clone());
+            if p.at.elapsed() < PREPARED_TTL {
+                return Ok(p.clone());
+            }
         }
         let activity = self.store.activity_for_delivery(activity_id).await?;
         let signer = match (activity.account_id, activity.signer.as_deref()) {
@@ -318,7 +325,8 @@ impl Deliverer {
             (account_id, _) => self.signer(account_id).await?,
         };
         let body = bytes::Bytes::from(activity.body.into_bytes());
-        let prepared = Arc::new(Prepared { digest: BodyDigest::of(&body), body, signer });
+        let prepared =
+            Arc::new(Prepared { digest: BodyDigest::of(&body), body, signer, at: std::time::Instant::now() });
         let mut cache = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= 256 {
             cache.clear();

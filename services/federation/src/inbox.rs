@@ -425,8 +425,9 @@ impl Inbox {
             audience: Audience::Inboxes(vec![actor.inbox.clone()]),
             priority: Priority::Answer,
         };
+        // A post that cannot be fetched now is no reason to refuse: the sender tries again.
         let vouched =
-            allowed && self.instrument_holds(kind, instrument, instrument_id, object, &actor.uri).await;
+            allowed && self.instrument_holds(kind, instrument, instrument_id, object, &actor.uri).await?;
         if !vouched {
             let reject = vocab::answer_request("Reject", &answer_id, &me, request, instrument_id, None);
             self.store.queue_answer(answer("Reject", reject)).await?;
@@ -461,8 +462,14 @@ impl Inbox {
         };
         match self.store.grant_stamp(stamp, &accept, audit).await {
             Ok(_) => Ok(Received::Consented),
-            // Retracted meanwhile, or the object already vouched for to someone else.
-            Err(StoreError::NotFound(_) | StoreError::Conflict(_)) => Ok(Received::Ignored),
+            // Retracted meanwhile: nothing left to quote.
+            Err(StoreError::NotFound(_)) => Ok(Received::Ignored),
+            // The post vouched for to someone else, or the requester holds enough stamps.
+            Err(StoreError::Conflict(_)) => {
+                let reject = vocab::answer_request("Reject", &answer_id, &me, request, instrument_id, None);
+                self.store.queue_answer(answer("Reject", reject)).await?;
+                Ok(Received::Refused)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -476,7 +483,7 @@ impl Inbox {
         id: &str,
         target: &str,
         sender: &str,
-    ) -> bool {
+    ) -> Result<bool, FederationError> {
         let fetched;
         let doc = if embedded.get("attributedTo").is_some() {
             embedded
@@ -486,21 +493,24 @@ impl Inbox {
                     fetched = doc;
                     &fetched
                 }
+                Err(e @ FederationError::Fetch(_)) => return Err(e),
                 Err(e) => {
-                    tracing::warn!(instrument = id, error = %e, "the request's instrument could not be fetched");
-                    return false;
+                    // Its server, not the post: post ids can name people.
+                    let server = url::Url::parse(id).ok().and_then(|u| u.host_str().map(str::to_owned));
+                    tracing::warn!(server, error = %e, "the request's instrument does not hold");
+                    return Ok(false);
                 }
             }
         };
         if doc.get("attributedTo").and_then(id_of) != Some(sender) {
-            return false;
+            return Ok(false);
         }
-        match kind {
+        Ok(match kind {
             // FEP-044f's `quote`, and the older names servers still send beside it.
             RequestKind::Quote => ["quote", "quoteUrl", "quoteUri", "_misskey_quote"]
                 .iter()
                 .any(|field| doc.get(*field).and_then(id_of) == Some(target)),
             RequestKind::Feature => true,
-        }
+        })
     }
 }

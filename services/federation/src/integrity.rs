@@ -94,8 +94,12 @@ fn hash_data(doc: &Value, options: &Value) -> Option<Vec<u8>> {
     Some(hashed)
 }
 
-/// RFC 8785 (JCS) for documents whose numbers are integers, which are all Herold signs;
-/// `None` for one with a fractional number (its ECMAScript form is not reproduced here).
+/// The largest integer an ECMAScript number holds exactly.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// RFC 8785 (JCS) for documents whose numbers are integers an ECMAScript number holds
+/// exactly, which are all Herold signs; `None` for another number (its ECMAScript form is
+/// not reproduced here).
 pub fn canonical(value: &Value) -> Option<String> {
     let mut out = String::new();
     write_canonical(&mut out, value)?;
@@ -106,9 +110,9 @@ fn write_canonical(out: &mut String, value: &Value) -> Option<()> {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => out.push_str(&i.to_string()),
-            (None, Some(u)) => out.push_str(&u.to_string()),
+        // ECMAScript numbers are doubles: integers beyond 2^53 would be written rounded.
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if i.unsigned_abs() <= MAX_SAFE_INTEGER => out.push_str(&i.to_string()),
             _ => return None,
         },
         Value::String(s) => write_string(out, s),
@@ -184,12 +188,13 @@ mod tests {
         assert!(text.starts_with(r#"{"\r":"Carriage Return","1":"One","#), "{text}");
         assert_eq!(
             canonical(
-                &json!({"b": [1, true, null, "a\u{1}\n\"/"], "a": {"z": -7, "y": 18446744073709551615u64}})
+                &json!({"b": [1, true, null, "a\u{1}\n\"/"], "a": {"z": -7, "y": 9007199254740991u64}})
             )
             .unwrap(),
-            r#"{"a":{"y":18446744073709551615,"z":-7},"b":[1,true,null,"a\u0001\n\"/"]}"#
+            r#"{"a":{"y":9007199254740991,"z":-7},"b":[1,true,null,"a\u0001\n\"/"]}"#
         );
         assert_eq!(canonical(&json!({"x": 1.5})), None, "fractions are not canonicalised here");
+        assert_eq!(canonical(&json!({"x": 9007199254740993u64})), None, "nor integers a double rounds");
     }
 
     #[test]

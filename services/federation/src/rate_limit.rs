@@ -46,14 +46,19 @@ impl RateLimiter {
 
 /// The registrable domain a host belongs to ("social.example.gv.at" → "example.gv.at"), by the
 /// public-suffix list, so that subdomains of a hosting provider listed there (say
-/// "*.github.io") stay apart. An IP address, a name without a listed suffix, or a bare suffix
-/// is its own domain.
+/// "*.github.io") stay apart. Names under a suffix the list does not know (no real
+/// top-level domain, or a private one) all share that top-level name: anyone can make up
+/// as many second-level names there as they like. An IP address, or a bare suffix, is its
+/// own domain.
 pub fn registrable_domain(host: &str) -> String {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return host;
     }
-    psl::domain_str(&host).map(str::to_owned).unwrap_or(host)
+    match psl::suffix(host.as_bytes()) {
+        Some(suffix) if !suffix.is_known() => host.rsplit('.').next().unwrap_or_default().to_owned(),
+        _ => psl::domain_str(&host).map(str::to_owned).unwrap_or(host),
+    }
 }
 
 /// A budget for each host and a larger one for each registrable domain; a request must find
@@ -95,7 +100,9 @@ mod tests {
         assert_eq!(registrable_domain("192.0.2.7"), "192.0.2.7");
         assert_eq!(registrable_domain("[2001:db8::1]"), "[2001:db8::1]");
         assert_eq!(registrable_domain("localhost"), "localhost");
-        assert_eq!(registrable_domain("s1.flood.invalid"), "flood.invalid");
+        // Unlisted suffixes: every name under them shares one budget.
+        assert_eq!(registrable_domain("s1.flood.invalid"), "invalid");
+        assert_eq!(registrable_domain("x.r1.zzz"), registrable_domain("y.r2.zzz"));
     }
 
     #[test]

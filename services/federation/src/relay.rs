@@ -147,7 +147,9 @@ impl Relay {
                 let doc = match fetcher.get_object(&actor.uri).await {
                     Ok(doc) => doc,
                     Err(e) => {
-                        tracing::warn!(actor = %actor.uri, error = %e, "a publisher's proof key could not be fetched");
+                        // The server, not the actor: actor ids can name people.
+                        let server = host_of(&actor.uri).unwrap_or_default();
+                        tracing::warn!(server, error = %e, "a publisher's proof key could not be fetched");
                         return false;
                     }
                 };

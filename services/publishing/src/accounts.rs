@@ -1,5 +1,6 @@
 use herold_domain::presence::Presence;
 use herold_domain::{DisplayName, LanguageTag, OrgSlug, Summary, Username};
+use herold_federation::integrity::ProofKey;
 use herold_federation::keys::{generate_ed25519, generate_rsa_2048, KeyEncryptionKey};
 use herold_federation::vocab;
 use herold_federation::{FederationError, Urls};
@@ -131,12 +132,12 @@ pub async fn rotate_keys(
     };
     let actor = urls.actor(&account.username);
     let uri = urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
+    // The actor's own context (with the DID and Multikey terms its keys need) goes to the
+    // Update, so that JSON-LD processors keep the new key.
     let mut object = vocab::account_actor(urls, &renewed, presence);
-    if let Some(o) = object.as_object_mut() {
-        o.remove("@context");
-    }
+    let context = object.as_object_mut().and_then(|o| o.remove("@context")).unwrap_or_else(vocab::context);
     let update = json!({
-        "@context": vocab::context(),
+        "@context": context,
         "id": uri,
         "type": "Update",
         "actor": actor,
@@ -144,6 +145,9 @@ pub async fn rotate_keys(
         "to": [vocab::PUBLIC],
         "cc": [urls.followers(&account.username)],
     });
+    // Proven with the new key, which the Update itself carries.
+    let proof_key = ProofKey::from_pkcs8(urls.proof_key_id(&account.username), &ed25519.pkcs8_der)?;
+    let update = proof_key.prove(update, herold_domain::now_millis());
     let activity = NewActivity {
         signer: None,
         uri,

@@ -470,8 +470,6 @@ impl Editorial {
         }
     }
 
-    /// Retracts a published announcement: sends `Delete`. Needs the approver role and a
-    /// reason, which the audit trail keeps.
     /// Pins an announcement to its account's profile, or unpins it: an approver's call, as
     /// it changes what the account shows first.
     pub async fn pin(
@@ -486,6 +484,8 @@ impl Editorial {
         self.publisher.pin(username, public_id, pinned, &who.audit_name()).await
     }
 
+    /// Retracts a published announcement: sends `Delete`. Needs the approver role and a
+    /// reason, which the audit trail keeps.
     pub async fn retract(
         &self,
         who: &StaffActor,

@@ -49,6 +49,8 @@ pub struct Services {
     /// budget of such lookups per server: anyone can ask, so each server is asked rarely.
     pub fetcher: Fetcher,
     pub follow_lookups: herold_federation::rate_limit::SiteLimiter,
+    /// All such lookups together.
+    pub follow_lookups_all: herold_federation::rate_limit::RateLimiter,
     /// Each organisation's OpenID provider, for staff sign-in.
     pub providers: Providers,
     /// The delivery queue as last read from the database, for the OTLP gauges.
@@ -242,6 +244,9 @@ pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Audi
 /// many a second.
 const FOLLOW_LOOKUP_BURST: f64 = 10.0;
 const FOLLOW_LOOKUPS_PER_SECOND: f64 = 0.5;
+/// And for all servers together: a page anyone can post to must not become a scanner.
+const FOLLOW_LOOKUPS_ALL_BURST: f64 = 100.0;
+const FOLLOW_LOOKUPS_ALL_PER_SECOND: f64 = 10.0;
 
 impl Services {
     /// Connects, migrates, and loads or creates the keys.
@@ -337,6 +342,10 @@ impl Services {
                 FOLLOW_LOOKUPS_PER_SECOND,
                 FOLLOW_LOOKUP_BURST,
                 config.inbox_hosts_per_domain,
+            ),
+            follow_lookups_all: herold_federation::rate_limit::RateLimiter::new(
+                FOLLOW_LOOKUPS_ALL_PER_SECOND,
+                FOLLOW_LOOKUPS_ALL_BURST,
             ),
             fetcher: fetcher.clone(),
             inbox: Inbox::new(

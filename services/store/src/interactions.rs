@@ -7,6 +7,11 @@ use herold_domain::Millis;
 
 use crate::*;
 
+/// How many standing consents one requester may hold for one announcement (or account):
+/// a person may quote a post more than once, a server minting posts cannot fill the
+/// audit trail.
+pub const MAX_STAMPS_PER_REQUESTER: i64 = 3;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StampKind {
     Quote,
@@ -78,7 +83,8 @@ pub trait Interactions: Send + Sync {
     /// an audit entry the first time. Asked again for the same object (a retry), the stamp
     /// already given is accepted again and nothing new is recorded. `accept` builds the
     /// Accept for the stamp that stands. A quote of an announcement retracted meanwhile is
-    /// `NotFound`.
+    /// `NotFound`; a requester that holds `MAX_STAMPS_PER_REQUESTER` for the target already
+    /// gets `Conflict`.
     async fn grant_stamp(
         &self,
         stamp: NewStamp,

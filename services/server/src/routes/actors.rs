@@ -331,7 +331,10 @@ pub async fn follow_lookup(
         None => Err("pub_follow_bad_address"),
         Some((user, domain)) => {
             let host = domain.split(':').next().unwrap_or_default().to_owned();
-            if s.follow_lookups.check(&host, std::time::Instant::now()).is_err() {
+            let now = std::time::Instant::now();
+            let budget =
+                s.follow_lookups_all.check("all", now).and_then(|()| s.follow_lookups.check(&host, now));
+            if budget.is_err() {
                 Err("pub_follow_busy")
             } else {
                 let resource = format!("acct:{user}@{domain}");
@@ -339,6 +342,7 @@ pub async fn follow_lookup(
                 match tokio::time::timeout(std::time::Duration::from_secs(10), lookup).await {
                     Ok(Ok(jrd)) => jrd
                         .follow_url(&actor_id, s.config.allow_private_networks)
+                        .filter(|url| own_page(url, &host, &jrd.actor))
                         .map(|url| (url.host_str().unwrap_or_default().to_owned(), url.to_string()))
                         .ok_or("pub_follow_no_page"),
                     Ok(Err(
@@ -365,6 +369,17 @@ pub async fn follow_lookup(
         }
     };
     Ok(html(status, page))
+}
+
+/// Whether a follow page is on the visitor's own server: the one in their address or the
+/// one their account lives on (or another name of the same registrable domain). Herold
+/// links only there, so that its pages cannot be made to send a visitor anywhere else.
+fn own_page(page: &url::Url, address_host: &str, account_id: &str) -> bool {
+    use herold_federation::rate_limit::registrable_domain;
+    let Some(page_host) = page.host_str() else { return false };
+    let actor_host = url::Url::parse(account_id).ok().and_then(|u| u.host_str().map(str::to_owned));
+    let site = registrable_domain(page_host);
+    site == registrable_domain(address_host) || actor_host.is_some_and(|h| site == registrable_domain(&h))
 }
 
 /// `@name@server` (or `name@server`) as a person types their address: the name and the
@@ -410,6 +425,18 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::parse_address;
+
+    #[test]
+    fn follow_pages_are_only_on_the_visitors_own_server() {
+        use super::own_page;
+        let page = |u: &str| url::Url::parse(u).unwrap();
+        let actor = "https://social.example.org/users/anna";
+        assert!(own_page(&page("https://social.example.org/authorize?uri=x"), "social.example.org", actor));
+        // WebFinger at the domain, the server on a subdomain of it.
+        assert!(own_page(&page("https://social.example.org/authorize"), "example.org", actor));
+        assert!(!own_page(&page("https://phish.example/login"), "social.example.org", actor));
+        assert!(!own_page(&page("https://anna.github.io/x"), "bob.github.io", "https://bob.github.io/u/b"));
+    }
 
     #[test]
     fn addresses_are_read_as_people_type_them() {

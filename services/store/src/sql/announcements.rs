@@ -6,7 +6,7 @@ use herold_domain::{now_millis, Millis};
 use sqlx::Row;
 
 use super::Db;
-use crate::sql::{JsonText, SqlStore, ANNOUNCEMENT_COLUMNS};
+use crate::sql::{Dialect, JsonText, SqlStore, ANNOUNCEMENT_COLUMNS};
 use crate::*;
 
 impl SqlStore<Db> {
@@ -175,15 +175,8 @@ impl Announcements for SqlStore<Db> {
     ) -> Result<Announcement> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
-        let live: Vec<(i64,)> = sqlx::query_as(
-            "SELECT id FROM interaction_stamps WHERE announcement_id = $1 AND revoked_at IS NULL",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
-        if live.iter().any(|(stamp,)| !revocations.iter().any(|r| r.stamp_id == *stamp)) {
-            return Err(StoreError::Conflict(format!("consents to quote announcement {id} changed")));
-        }
+        // The update first: it holds the row, so a stamp being granted is either committed
+        // (and read below) or waits and then finds the announcement retracted.
         let changed =
             sqlx::query("UPDATE announcements SET retracted_at = $1 WHERE id = $2 AND retracted_at IS NULL")
                 .bind(at)
@@ -194,14 +187,28 @@ impl Announcements for SqlStore<Db> {
         if changed == 0 {
             return Err(StoreError::NotFound(format!("announcement {id} (or it was already retracted)")));
         }
+        let live: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM interaction_stamps WHERE announcement_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        if live.iter().any(|(stamp,)| !revocations.iter().any(|r| r.stamp_id == *stamp)) {
+            return Err(StoreError::Conflict(format!("consents to quote announcement {id} changed")));
+        }
         Self::insert_activity(&mut tx, &delete, Some(id), now).await?;
         for r in &revocations {
-            sqlx::query("UPDATE interaction_stamps SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(r.stamp_id)
-                .execute(&mut *tx)
-                .await?;
-            Self::insert_activity(&mut tx, &r.delete, None, now).await?;
+            let revoked = sqlx::query(
+                "UPDATE interaction_stamps SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(r.stamp_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if revoked > 0 {
+                Self::insert_activity(&mut tx, &r.delete, None, now).await?;
+            }
         }
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
         let announcement = Self::announcement_by_id(&mut tx, id).await?;
@@ -226,6 +233,11 @@ impl Announcements for SqlStore<Db> {
             return Ok(false);
         }
         if pinned {
+            // Two pins at once must not both find room.
+            sqlx::query(&format!("SELECT id FROM accounts WHERE id = $1{}", <Db as Dialect>::UPDATE_LOCK))
+                .bind(current.account_id)
+                .execute(&mut *tx)
+                .await?;
             let (already,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM announcements \
                  WHERE account_id = $1 AND pinned_at IS NOT NULL AND retracted_at IS NULL",

@@ -33,13 +33,21 @@ pub(crate) trait Dialect: sqlx::Database {
 
     fn migrator() -> &'static Migrator;
 
+    /// Appended to a `SELECT` of one row that a concurrent transaction must not change
+    /// before this one commits (PostgreSQL's transactions read committed data only).
+    const SHARE_LOCK: &'static str;
+    /// Appended to a `SELECT` of one row that concurrent writers of it must wait for.
+    const UPDATE_LOCK: &'static str;
+
     /// Tells the other processes on this database that deliveries were queued (after the
-    /// commit; a failure only delays them until their next poll).
-    fn announce_queued(pool: &sqlx::Pool<Self>) -> Announce<'_>;
+    /// commit; a failure only delays them until their next poll). `origin` names this
+    /// process, so that it does not wake itself twice.
+    fn announce_queued<'a>(pool: &'a sqlx::Pool<Self>, origin: &'a str) -> Announce<'a>;
 
     /// Raises `wake` whenever another process may have queued deliveries, for as long as the
-    /// runtime runs.
-    fn watch_queued(pool: sqlx::Pool<Self>, wake: Arc<Notify>);
+    /// runtime runs. What is queued before it starts listening is found by the worker's
+    /// claim that precedes its first wait, or by its poll.
+    fn watch_queued(pool: sqlx::Pool<Self>, wake: Arc<Notify>, origin: String);
 }
 
 impl Dialect for sqlx::Sqlite {
@@ -57,14 +65,19 @@ impl Dialect for sqlx::Sqlite {
         &crate::migrations::SQLITE
     }
 
+    // One writer at a time: the write lock, taken at BEGIN IMMEDIATE, covers every row.
+    const SHARE_LOCK: &'static str = "";
+    const UPDATE_LOCK: &'static str = "";
+
     // Every process sees the database file change: nothing to send.
-    fn announce_queued(_pool: &sqlx::Pool<Self>) -> Announce<'_> {
+    fn announce_queued<'a>(_pool: &'a sqlx::Pool<Self>, _origin: &'a str) -> Announce<'a> {
         Box::pin(async {})
     }
 
     /// `PRAGMA data_version` changes when another connection commits: read on a connection of
-    /// its own every 50 ms (microseconds each), it tells of commits by other processes.
-    fn watch_queued(pool: sqlx::Pool<Self>, wake: Arc<Notify>) {
+    /// its own every 50 ms (microseconds each), it tells of commits by other processes (and
+    /// of this process's own, which only wakes the worker once more).
+    fn watch_queued(pool: sqlx::Pool<Self>, wake: Arc<Notify>, _origin: String) {
         use sqlx::Connection;
         tokio::spawn(async move {
             let options = pool.connect_options();
@@ -114,25 +127,28 @@ impl Dialect for sqlx::Postgres {
         &crate::migrations::POSTGRES
     }
 
-    fn announce_queued(pool: &sqlx::Pool<Self>) -> Announce<'_> {
+    const SHARE_LOCK: &'static str = " FOR SHARE";
+    const UPDATE_LOCK: &'static str = " FOR UPDATE";
+
+    fn announce_queued<'a>(pool: &'a sqlx::Pool<Self>, origin: &'a str) -> Announce<'a> {
         Box::pin(async move {
-            if let Err(e) = sqlx::query("SELECT pg_notify($1, '')").bind(QUEUED_CHANNEL).execute(pool).await {
+            let notify = sqlx::query("SELECT pg_notify($1, $2)").bind(QUEUED_CHANNEL).bind(origin);
+            if let Err(e) = notify.execute(pool).await {
                 tracing::warn!(error = %e, "other processes could not be told of queued deliveries");
             }
         })
     }
 
-    fn watch_queued(pool: sqlx::Pool<Self>, wake: Arc<Notify>) {
+    fn watch_queued(pool: sqlx::Pool<Self>, wake: Arc<Notify>, origin: String) {
         tokio::spawn(async move {
             loop {
                 let listening = async {
                     let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
                     listener.listen(QUEUED_CHANNEL).await?;
-                    // Whatever was announced while nobody listened is found by this claim.
-                    wake.notify_one();
                     loop {
-                        listener.recv().await?;
-                        wake.notify_one();
+                        if listener.recv().await?.payload() != origin {
+                            wake.notify_one();
+                        }
                     }
                 };
                 let result: Result<(), sqlx::Error> = listening.await;

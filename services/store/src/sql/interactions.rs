@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use herold_domain::now_millis;
 
 use super::Db;
-use crate::sql::SqlStore;
+use crate::sql::{Dialect, SqlStore};
 use crate::*;
 
 const STAMP_COLUMNS: &str = "id, public_id, account_id, kind, announcement_id, target, interacting_object, \
@@ -21,14 +21,30 @@ impl Interactions for SqlStore<Db> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         if let Some(announcement_id) = stamp.announcement_id {
-            let live: Option<(i64,)> =
-                sqlx::query_as("SELECT id FROM announcements WHERE id = $1 AND retracted_at IS NULL")
-                    .bind(announcement_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            // Held until this commits: a retraction waits, and then sees this stamp.
+            let live: Option<(i64,)> = sqlx::query_as(&format!(
+                "SELECT id FROM announcements WHERE id = $1 AND retracted_at IS NULL{}",
+                <Db as Dialect>::SHARE_LOCK
+            ))
+            .bind(announcement_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             if live.is_none() {
                 return Err(StoreError::NotFound(format!("announcement {announcement_id}")));
             }
+        }
+        // A server mints as many quote posts as it likes; each stamp is an audit entry.
+        let (held,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM interaction_stamps WHERE requester = $1 AND target = $2 \
+             AND revoked_at IS NULL AND interacting_object <> $3",
+        )
+        .bind(&stamp.requester)
+        .bind(&stamp.target)
+        .bind(&stamp.interacting_object)
+        .fetch_one(&mut *tx)
+        .await?;
+        if held >= MAX_STAMPS_PER_REQUESTER {
+            return Err(StoreError::Conflict(format!("{held} stamps for one requester and target")));
         }
         let inserted = sqlx::query(
             "INSERT INTO interaction_stamps (public_id, account_id, kind, announcement_id, target, \

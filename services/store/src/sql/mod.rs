@@ -31,6 +31,8 @@ pub struct SqlStore<DB: sqlx::Database> {
     queued: std::sync::Arc<tokio::sync::Notify>,
     /// Whether other processes' commits are watched yet (from the first wait on).
     watching: std::sync::Once,
+    /// Names this process to the others when it announces queued deliveries.
+    origin: String,
 }
 
 pub type SqliteStore = SqlStore<sqlx::Sqlite>;
@@ -38,7 +40,21 @@ pub type PgStore = SqlStore<sqlx::Postgres>;
 
 impl<DB: Dialect> SqlStore<DB> {
     pub fn new(pool: sqlx::Pool<DB>, seal: AuditSeal) -> Self {
-        Self { pool, seal, queued: Default::default(), watching: std::sync::Once::new() }
+        Self {
+            pool,
+            seal,
+            queued: Default::default(),
+            watching: std::sync::Once::new(),
+            // Unique enough among the processes on one database: a process id and a moment.
+            origin: format!(
+                "{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_nanos()
+            ),
+        }
     }
 
     /// Commits a transaction that queued deliveries and then tells the delivery worker, so
@@ -47,7 +63,7 @@ impl<DB: Dialect> SqlStore<DB> {
     async fn commit_queued(&self, tx: sqlx::Transaction<'static, DB>) -> Result<()> {
         tx.commit().await?;
         self.queued.notify_one();
-        DB::announce_queued(&self.pool).await;
+        DB::announce_queued(&self.pool, &self.origin).await;
         Ok(())
     }
 

@@ -402,7 +402,9 @@ impl Outbox for SqlStore<Db> {
     }
 
     async fn deliveries_queued(&self) {
-        self.watching.call_once(|| <Db as Dialect>::watch_queued(self.pool.clone(), self.queued.clone()));
+        self.watching.call_once(|| {
+            <Db as Dialect>::watch_queued(self.pool.clone(), self.queued.clone(), self.origin.clone())
+        });
         self.queued.notified().await
     }
 }
