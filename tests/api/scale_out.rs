@@ -112,7 +112,9 @@ fn spawn(database: &TestDatabase, port: u16, args: &[&str], env: &[(&str, &str)]
 /// inbox receives the announcement.
 async fn a_running_worker_takes_over_a_killed_ones_deliveries(db: Db) {
     let (database, port, sink) = slow_followers(db).await;
-    let process = |args: &[&str]| spawn(&database, port, args, &[("HEROLD_DELIVERY_LEASE_SECONDS", "2")]);
+    // Leases long enough that the ones worker A took are still held when it is killed, even
+    // on a loaded machine; short enough that B takes them over soon.
+    let process = |args: &[&str]| spawn(&database, port, args, &[("HEROLD_DELIVERY_LEASE_SECONDS", "5")]);
     let _web = process(&["serve", "--no-workers"]);
     wait_until_live(port).await;
     let printed = run(&database, port, &["announce", "press", "--text", "Übernahme", "--lang", "de"]);
