@@ -445,6 +445,13 @@ async function german(browser) {
   expect((await page.locator("html").getAttribute("lang")) === "de", "/staff is not in German with de-DE");
   await page.getByRole("heading", { level: 1, name: "Übersicht", exact: true }).waitFor();
   await audit(page, "overview (de)");
+  // A citizen in Germany follows from their own server: the page and its error, in German.
+  await open(page, `/users/${opts.account}/follow`);
+  expect((await page.locator("html").getAttribute("lang")) === "de", "the follow page is not in German with de-DE");
+  await page.locator("input#address").fill("keine-adresse");
+  await submit(page, page.getByRole("button", { name: "Weiter", exact: true }), "asking to follow (de)");
+  expect((await page.locator('[role="alert"]').count()) === 1, "a mistyped address gives no message (de)");
+  await audit(page, "follow with error (public, de)");
 }
 
 /** Dana is the auditor: the audit trail (filtered), the compliance report, the Art. 30 record. */
