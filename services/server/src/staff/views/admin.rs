@@ -97,30 +97,32 @@ pub fn relay(v: &Viewer<'_>, p: RelayPage<'_>) -> String {
             h2 { (lang.t("relay_subscribers")) }
             @if p.subscribers.is_empty() { p { (lang.t("nothing_here")) } } @else {
                 p { (lang.t("showing")) " " (p.subscribers.len()) " " (lang.t("of_total")) " " (p.total) "." }
-                table {
-                    thead { tr {
-                        th scope="col" { (lang.t("relay_server")) } th scope="col" { (lang.t("state")) }
-                        th scope="col" { (lang.t("relay_style")) } th scope="col" { (lang.t("relay_since")) }
-                        th scope="col" { (lang.t("action")) }
-                    } }
-                    tbody { @for s in p.subscribers { tr {
-                        td { (s.host) br; small { (s.actor_uri) } }
-                        td { (lang.t(match s.state {
-                            SubscriptionState::Pending => "relay_state_pending",
-                            SubscriptionState::Active => "relay_state_active",
-                            SubscriptionState::Suspended => "relay_state_suspended",
-                        })) }
-                        td { (s.style.as_str()) } td { (when(s.created_at)) }
-                        td {
-                            @match s.state {
-                                SubscriptionState::Pending => { (relay_button(v, "approve", &s.actor_uri, lang.t("approve"))) }
-                                SubscriptionState::Suspended => { (relay_button(v, "resume", &s.actor_uri, lang.t("relay_resume"))) }
-                                SubscriptionState::Active => {}
+                (scrolling(lang.t("relay_subscribers"), html! {
+                    table {
+                        thead { tr {
+                            th scope="col" { (lang.t("relay_server")) } th scope="col" { (lang.t("state")) }
+                            th scope="col" { (lang.t("relay_style")) } th scope="col" { (lang.t("relay_since")) }
+                            th scope="col" { (lang.t("action")) }
+                        } }
+                        tbody { @for s in p.subscribers { tr {
+                            td { (s.host) br; small { (s.actor_uri) } }
+                            td { (lang.t(match s.state {
+                                SubscriptionState::Pending => "relay_state_pending",
+                                SubscriptionState::Active => "relay_state_active",
+                                SubscriptionState::Suspended => "relay_state_suspended",
+                            })) }
+                            td { (s.style.as_str()) } td { (when(s.created_at)) }
+                            td {
+                                @match s.state {
+                                    SubscriptionState::Pending => { (relay_button(v, "approve", &s.actor_uri, lang.t("approve"))) }
+                                    SubscriptionState::Suspended => { (relay_button(v, "resume", &s.actor_uri, lang.t("relay_resume"))) }
+                                    SubscriptionState::Active => {}
+                                }
+                                (relay_button(v, "reject", &s.actor_uri, lang.t("relay_end")))
                             }
-                            (relay_button(v, "reject", &s.actor_uri, lang.t("relay_end")))
-                        }
-                    } } }
-                }
+                        } } }
+                    }
+                }))
                 @if let Some(after) = p.more {
                     p { a href={ "/staff/relay?after=" (url_encoded(after)) } { (lang.t("relay_more_subscribers")) } }
                 }

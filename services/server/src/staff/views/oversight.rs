@@ -43,21 +43,23 @@ pub fn audit_trail(
                 (lang.t("showing")) " " (rows.len()) " " (lang.t("of_total")) " " (total) " "
                 (lang.t("matching_newest_first")) "."
             }
-            table.audit {
-                thead { tr {
-                    th scope="col" { "#" } th scope="col" { (lang.t("when")) } th scope="col" { (lang.t("who")) }
-                    th scope="col" { (lang.t("action")) } th scope="col" { (lang.t("subject")) } th scope="col" { (lang.t("details")) }
-                } }
-                tbody {
-                    @for e in rows {
-                        tr {
-                            td { (e.leaf.seq) } td { (when(e.leaf.at)) } td { (e.leaf.actor) } td { (e.leaf.action) }
-                            td { (e.leaf.subject) }
-                            td { code { (e.payload.as_ref().map_or(lang.t("erased"), |(_, p)| p.as_str())) } }
+            (scrolling(lang.t("audit_trail"), html! {
+                table.audit {
+                    thead { tr {
+                        th scope="col" { "#" } th scope="col" { (lang.t("when")) } th scope="col" { (lang.t("who")) }
+                        th scope="col" { (lang.t("action")) } th scope="col" { (lang.t("subject")) } th scope="col" { (lang.t("details")) }
+                    } }
+                    tbody {
+                        @for e in rows {
+                            tr {
+                                td { (e.leaf.seq) } td { (when(e.leaf.at)) } td { (e.leaf.actor) } td { (e.leaf.action) }
+                                td { (e.leaf.subject) }
+                                td { code { (e.payload.as_ref().map_or(lang.t("erased"), |(_, p)| p.as_str())) } }
+                            }
                         }
                     }
                 }
-            }
+            }))
             @if let Some(before) = older {
                 p { a href=(older_link(action, from, to, before)) { (lang.t("older_entries")) } }
             }
