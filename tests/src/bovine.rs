@@ -1,7 +1,6 @@
 //! The bovine peer (tests/interop/bovine): a second ActivityPub implementation, in Python and
 //! independent of Fedify and of Herold, driven over its control API.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -28,14 +27,7 @@ impl BovinePeer {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start the bovine peer");
-        let stdout = child.stdout.take().expect("peer stdout");
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("peer output");
-        let port = line
-            .trim()
-            .strip_prefix("READY ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("the bovine peer did not start: {line:?}"));
+        let port = crate::peer::ready_port(&mut child, "the bovine peer");
         BovinePeer { port, child, http: reqwest::Client::new() }
     }
 

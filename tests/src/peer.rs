@@ -17,6 +17,17 @@ fn peer_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop/peer")
 }
 
+/// The port a peer prints as its first line (`READY <port>`) once it listens.
+pub(crate) fn ready_port(child: &mut Child, what: &str) -> u16 {
+    let stdout = child.stdout.take().expect("peer stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("peer output");
+    line.trim()
+        .strip_prefix("READY ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{what} did not start: {line:?}"))
+}
+
 impl Peer {
     /// Starts a peer whose outgoing requests knock first with `first_knock`
     /// (`rfc9421` or `draft-cavage-http-signatures-12`).
@@ -32,14 +43,7 @@ impl Peer {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start the Fedify peer");
-        let stdout = child.stdout.take().expect("peer stdout");
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("peer output");
-        let port = line
-            .trim()
-            .strip_prefix("READY ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("the Fedify peer did not start: {line:?}"));
+        let port = ready_port(&mut child, "the Fedify peer");
         Peer { port, child, http: reqwest::Client::new() }
     }
 

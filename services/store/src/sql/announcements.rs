@@ -198,17 +198,7 @@ impl Announcements for SqlStore<Db> {
         }
         Self::insert_activity(&mut tx, &delete, Some(id), now).await?;
         for r in &revocations {
-            let revoked = sqlx::query(
-                "UPDATE interaction_stamps SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(r.stamp_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if revoked > 0 {
-                Self::insert_activity(&mut tx, &r.delete, None, now).await?;
-            }
+            Self::revoke(&mut tx, r, now).await?;
         }
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
         let announcement = Self::announcement_by_id(&mut tx, id).await?;

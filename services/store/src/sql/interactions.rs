@@ -1,7 +1,7 @@
 //! `Interactions` in SQL (compiled once per backend: see `sql/mod.rs`).
 
 use async_trait::async_trait;
-use herold_domain::now_millis;
+use herold_domain::{now_millis, Millis};
 
 use super::Db;
 use crate::sql::{Dialect, SqlStore};
@@ -9,6 +9,27 @@ use crate::*;
 
 const STAMP_COLUMNS: &str = "id, public_id, account_id, kind, announcement_id, target, interacting_object, \
                              requester, requester_inbox, created_at, revoked_at";
+
+impl SqlStore<Db> {
+    /// Revokes a stamp that stands and queues its `Delete`; `false` if it was revoked already.
+    pub(super) async fn revoke(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        revocation: &Revocation,
+        now: Millis,
+    ) -> Result<bool> {
+        let changed =
+            sqlx::query("UPDATE interaction_stamps SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(revocation.stamp_id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+        if changed > 0 {
+            Self::insert_activity(tx, &revocation.delete, None, now).await?;
+        }
+        Ok(changed > 0)
+    }
+}
 
 #[async_trait]
 impl Interactions for SqlStore<Db> {
@@ -118,17 +139,8 @@ impl Interactions for SqlStore<Db> {
         let mut tx = self.begin_write().await?;
         let mut revoked = 0;
         for r in &revocations {
-            let changed = sqlx::query(
-                "UPDATE interaction_stamps SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(r.stamp_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed > 0 {
-                Self::insert_activity(&mut tx, &r.delete, None, now).await?;
-                revoked += changed;
+            if Self::revoke(&mut tx, r, now).await? {
+                revoked += 1;
             }
         }
         if revoked > 0 {
