@@ -83,6 +83,42 @@ async fn fedify_interop_with_rfc9421(db: Db) {
 /// although it follows nobody, with a `Mention` it can match; hashtags link to a public tag
 /// page and travel as `Hashtag`s. An address nobody answers for is refused with a message
 /// for the author, and nothing is published.
+/// Mastodon 4.7 takes RFC 9421 signatures made with the Ed25519 key of an actor's
+/// `assertionMethod`; so does Fedify, which checks here every delivery Herold signs that
+/// way, and takes each at the first knock.
+async fn fedify_interop_with_ed25519(db: Db) {
+    fedify_follows_and_verifies_in(db, "rfc9421", "rfc9421-ed25519", "rfc9421").await;
+}
+
+async fn fedify_verifies_ed25519_signatures_at_the_first_knock(db: Db) {
+    // The product's default (the suite's default is draft-cavage-12, for older tests).
+    let options = AppOptions { first_signature_scheme: "rfc9421-ed25519", ..AppOptions::default() };
+    let app = spawn_app_with(db, options).await;
+    app.create_account("bfdi", "press").await;
+    let peer = Peer::start("rfc9421");
+    let actor = app.url("/users/press");
+    peer.follow(&actor).await;
+    eventually(15, "Fedify to verify our Accept", || async {
+        peer.received_of("Accept").await.into_iter().next()
+    })
+    .await;
+    app.publish("press", "Bekanntmachung mit Ed25519").await;
+    eventually(15, "Fedify to verify our Create", || async {
+        peer.received_of("Create").await.into_iter().next()
+    })
+    .await;
+    let log = peer.inbox_log().await;
+    let ours: Vec<&serde_json::Value> =
+        log.iter().filter(|e| matches!(e["activityType"].as_str(), Some("Accept" | "Create"))).collect();
+    assert_eq!(ours.len(), 2, "one request each, no second knock: {log:#?}");
+    for entry in ours {
+        assert_eq!(entry["recorded"], true, "Fedify took it: {entry:#}");
+        let input = entry["headers"]["signature-input"].as_str().unwrap_or_default();
+        assert!(input.contains("alg=\"ed25519\""), "signed with Ed25519: {input}");
+        assert!(input.contains(&format!("keyid=\"{actor}#ed25519-key\"")), "{input}");
+    }
+}
+
 async fn fedify_is_mentioned_and_hashtags_have_pages(db: Db) {
     let app = spawn_app(db).await;
     app.create_account("bfdi", "press").await;
@@ -302,6 +338,8 @@ async fn bovine_follows_quotes_features_and_verifies(db: Db) {
 }
 
 on_both_backends!(
+    fedify_interop_with_ed25519,
+    fedify_verifies_ed25519_signatures_at_the_first_knock,
     fedify_interop_with_draft_cavage,
     fedify_interop_with_rfc9421,
     fedify_is_mentioned_and_hashtags_have_pages,

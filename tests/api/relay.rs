@@ -460,6 +460,7 @@ async fn an_open_redirect_on_a_publishers_host_does_not_make_a_publisher(db: Db)
         true,
         std::time::Duration::from_secs(5),
         &Default::default(),
+        0,
     )
     .unwrap();
     let signer = moved.signer_as("http://127.0.0.1/actor#main-key");

@@ -47,7 +47,7 @@ fn main() {
     let subscribers: usize = arg(&args, "--subscribers", 1_000);
     let rate: f64 = arg(&args, "--rate", 2.0);
     let seconds: u64 = arg(&args, "--seconds", 10);
-    let signing = signing_rate(Duration::from_secs(3));
+    let signing = signing_rate(Duration::from_secs(3)).per_second;
     println!("RSA-2048 signing limit on {} cores: {signing:.0} signatures/s", cores());
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let db = if postgres { Db::Postgres } else { Db::Sqlite };

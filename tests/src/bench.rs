@@ -88,29 +88,123 @@ pub const PUBLISHER_HOST: &str = "127.0.5.1";
 const SINK_ENV: &str = "HEROLD_BENCH_SINK";
 const SERVERS_ENV: &str = "HEROLD_BENCH_SERVERS";
 const PUBLISHER_ENV: &str = "HEROLD_BENCH_PUBLISHER";
+const FOLLOW_ENV: &str = "HEROLD_BENCH_FOLLOW";
+const REPORT_ENV: &str = "HEROLD_BENCH_REPORT_EVERY";
 
 /// The actor the sink plays when given a publisher key (`start_sink`).
 pub fn publisher_actor(port: u16) -> String {
     format!("http://{PUBLISHER_HOST}:{port}/users/publisher")
 }
 
-/// Starts the sink as a separate process (this benchmark binary again), so that its work is
-/// not counted as Herold's. With `publisher_key` (a public key PEM), it also serves a
-/// publisher's actor document with that key at `publisher_actor(port)`. Returns the process
-/// and its port.
-pub fn start_sink(publisher_key: Option<&str>, servers: Servers) -> (Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command.env(SINK_ENV, port.to_string()).env(SERVERS_ENV, servers.to_env()).stdout(Stdio::piped());
-    if let Some(pem) = publisher_key {
-        command.env(PUBLISHER_ENV, pem);
+/// What else the sink does besides answering deliveries.
+#[derive(Debug, Clone, Default)]
+pub struct SinkOptions {
+    /// A public key PEM: the sink also serves a publisher's actor document with that key at
+    /// `publisher_actor(port)`.
+    pub publisher_key: Option<String>,
+    /// Herold's base URL: every healthy server plays a follower (`/users/u<index>`, its key
+    /// document and inbox) and, on `Sink::follow`, sends Herold a signed Follow from each.
+    pub follow: Option<String>,
+    /// Print `ANSWERED <count>` each time this many more deliveries to healthy servers have
+    /// been answered (0: never), so a benchmark can wait without polling the database.
+    pub report_every: usize,
+}
+
+/// The sink process and what it says.
+pub struct Sink {
+    pub process: Child,
+    pub port: u16,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Sink {
+    /// Starts the sink as a separate process (this benchmark binary again), so that its work
+    /// is not counted as Herold's.
+    pub fn start(servers: Servers, options: SinkOptions) -> Sink {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .env(SINK_ENV, port.to_string())
+            .env(SERVERS_ENV, servers.to_env())
+            .env(REPORT_ENV, options.report_every.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        if let Some(pem) = options.publisher_key {
+            command.env(PUBLISHER_ENV, pem);
+        }
+        if let Some(herold) = options.follow {
+            command.env(FOLLOW_ENV, herold);
+        }
+        let mut process = command.spawn().expect("start sink");
+        let stdout = process.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut sink = Sink { process, port, lines };
+        let ready = sink.next_line(Duration::from_secs(600));
+        assert!(ready.starts_with("READY"), "sink did not start: {ready}");
+        sink
     }
-    let mut sink = command.spawn().expect("start sink");
-    use std::io::BufRead;
-    let mut line = String::new();
-    std::io::BufReader::new(sink.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-    assert!(line.starts_with("READY"), "sink did not start: {line}");
-    (sink, port)
+
+    /// The next line the sink prints.
+    pub fn next_line(&mut self, within: Duration) -> String {
+        self.lines.recv_timeout(within).expect("the sink said nothing in time")
+    }
+
+    /// Waits until the sink has answered `count` deliveries to healthy servers in all.
+    pub fn wait_answered(&mut self, count: usize, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line =
+                self.lines.recv_timeout(left).expect("the sink did not answer enough deliveries in time");
+            if line
+                .strip_prefix("ANSWERED ")
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n >= count)
+            {
+                return;
+            }
+        }
+    }
+
+    /// Sends Herold a Follow from every healthy server and waits until each was taken (202);
+    /// returns how many were.
+    pub fn follow(&mut self) -> usize {
+        use std::io::Write;
+        let stdin = self.process.stdin.as_mut().unwrap();
+        stdin.write_all(b"FOLLOW\n").unwrap();
+        stdin.flush().unwrap();
+        loop {
+            let line = self.next_line(Duration::from_secs(900));
+            if let Some(n) = line.strip_prefix("FOLLOWED ") {
+                return n.parse().unwrap();
+            }
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// The sink with a publisher's actor document (see `SinkOptions::publisher_key`). Returns
+/// the process and its port.
+pub fn start_sink(publisher_key: Option<&str>, servers: Servers) -> (Child, u16) {
+    let options = SinkOptions { publisher_key: publisher_key.map(str::to_owned), ..SinkOptions::default() };
+    let sink = Sink::start(servers, options);
+    (sink.process, sink.port)
 }
 
 /// In a benchmark's `main`: when this process was started as the sink, runs it and returns
@@ -118,13 +212,19 @@ pub fn start_sink(publisher_key: Option<&str>, servers: Servers) -> (Child, u16)
 pub fn run_sink_if_asked() -> bool {
     let Ok(port) = std::env::var(SINK_ENV) else { return false };
     let servers = Servers::from_env(&std::env::var(SERVERS_ENV).unwrap_or_default());
-    run_sink(port.parse().unwrap(), std::env::var(PUBLISHER_ENV).ok(), servers);
+    let options = SinkOptions {
+        publisher_key: std::env::var(PUBLISHER_ENV).ok(),
+        follow: std::env::var(FOLLOW_ENV).ok(),
+        report_every: std::env::var(REPORT_ENV).ok().and_then(|n| n.parse().ok()).unwrap_or(0),
+    };
+    run_sink(port.parse().unwrap(), options, servers);
     true
 }
 
-fn run_sink(port: u16, publisher_key: Option<String>, servers: Servers) {
+fn run_sink(port: u16, options: SinkOptions, servers: Servers) {
     use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-    let publisher = publisher_key.map(|pem| {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let publisher = options.publisher_key.map(|pem| {
         let actor = publisher_actor(port);
         serde_json::json!({
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
@@ -133,12 +233,38 @@ fn run_sink(port: u16, publisher_key: Option<String>, servers: Servers) {
         })
         .to_string()
     });
+    // Every follower shares one key (making 10,000 RSA keys would take minutes); Herold
+    // still fetches, parses and caches each follower's key document separately.
+    let followers = options.follow.map(|herold| {
+        let key = herold_federation::keys::generate_rsa_2048().unwrap();
+        let pem = key.public_key_pem.clone();
+        let follows =
+            std::thread::spawn(move || sign_follows(&herold, &key.pkcs8_der, servers.healthy, port));
+        (pem, follows)
+    });
+    let follower_pem = web::Data::new(followers.as_ref().map(|(pem, _)| pem.clone()));
+    if let Some((_, follows)) = followers {
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+                if line.trim() == "FOLLOW" {
+                    println!("FOLLOWED {}", send_follows(follows.join().unwrap()));
+                    return;
+                }
+                line.clear();
+            }
+        });
+    }
+    let every = options.report_every;
+    let answered = web::Data::new(AtomicUsize::new(0));
     actix_web::rt::System::new().block_on(async move {
         let publisher = web::Data::new(publisher);
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(web::PayloadConfig::new(1 << 20))
                 .app_data(publisher.clone())
+                .app_data(follower_pem.clone())
+                .app_data(answered.clone())
                 .route(
                     "/users/publisher",
                     web::get().to(|doc: web::Data<Option<String>>| async move {
@@ -150,21 +276,40 @@ fn run_sink(port: u16, publisher_key: Option<String>, servers: Servers) {
                         }
                     }),
                 )
-                .default_service(web::to(|req: HttpRequest, _: web::Bytes| async move {
-                    let kind = kind_of(req.connection_info().host());
-                    match kind {
-                        2 => HttpResponse::InternalServerError().finish(),
-                        3 => {
-                            tokio::time::sleep(Duration::from_secs(600)).await;
-                            HttpResponse::Accepted().finish()
+                .route(
+                    "/users/{name}",
+                    web::get().to(|req: HttpRequest, pem: web::Data<Option<String>>| async move {
+                        let (Some(pem), Some(name)) = (pem.get_ref(), req.match_info().get("name")) else {
+                            return HttpResponse::NotFound().finish();
+                        };
+                        let host = req.connection_info().host().to_owned();
+                        let doc = follower_document(&host, name, pem);
+                        HttpResponse::Ok().content_type("application/activity+json").body(doc.to_string())
+                    }),
+                )
+                .default_service(web::to(
+                    move |req: HttpRequest, answered: web::Data<AtomicUsize>, _: web::Bytes| async move {
+                        let kind = kind_of(req.connection_info().host());
+                        match kind {
+                            2 => HttpResponse::InternalServerError().finish(),
+                            3 => {
+                                tokio::time::sleep(Duration::from_secs(600)).await;
+                                HttpResponse::Accepted().finish()
+                            }
+                            4 => {
+                                tokio::time::sleep(Duration::from_secs(3)).await;
+                                HttpResponse::Accepted().finish()
+                            }
+                            _ => {
+                                let n = answered.fetch_add(1, Ordering::Relaxed) + 1;
+                                if every > 0 && n.is_multiple_of(every) {
+                                    println!("ANSWERED {n}");
+                                }
+                                HttpResponse::Accepted().finish()
+                            }
                         }
-                        4 => {
-                            tokio::time::sleep(Duration::from_secs(3)).await;
-                            HttpResponse::Accepted().finish()
-                        }
-                        _ => HttpResponse::Accepted().finish(),
-                    }
-                }))
+                    },
+                ))
         })
         .workers(1)
         .backlog(4096);
@@ -175,6 +320,114 @@ fn run_sink(port: u16, publisher_key: Option<String>, servers: Servers) {
         println!("READY");
         server.run().await.unwrap();
     });
+}
+
+/// The actor document of a follower the sink plays, as Mastodon shapes it.
+fn follower_document(host: &str, name: &str, pem: &str) -> serde_json::Value {
+    let actor = format!("http://{host}/users/{name}");
+    let index = name.trim_start_matches('u');
+    serde_json::json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": actor, "type": "Person", "preferredUsername": name,
+        "inbox": format!("http://{host}/inbox/{index}"),
+        "endpoints": {"sharedInbox": format!("http://{host}/inbox/{index}")},
+        "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": pem},
+    })
+}
+
+/// A signed Follow of Herold's `press` account from every healthy server, signed before
+/// anything is measured (on both cores).
+fn sign_follows(
+    herold: &str,
+    key_der: &[u8],
+    count: usize,
+    port: u16,
+) -> Vec<(String, Vec<(&'static str, String)>)> {
+    use herold_federation::signatures::{BodyDigest, Scheme, SigningPlan};
+    let inbox = url::Url::parse(&format!("{herold}/users/press/inbox")).unwrap();
+    let object = format!("{herold}/users/press");
+    let chunks: Vec<Vec<usize>> = {
+        let per = count.div_ceil(cores()).max(1);
+        (0..count).collect::<Vec<_>>().chunks(per).map(<[usize]>::to_vec).collect()
+    };
+    let threads: Vec<_> = chunks
+        .into_iter()
+        .map(|chunk| {
+            let (inbox, object, der) = (inbox.clone(), object.clone(), key_der.to_vec());
+            std::thread::spawn(move || {
+                chunk
+                    .into_iter()
+                    .map(|i| {
+                        let host = format!("{}:{port}", server_address(Kind::Healthy, i, false));
+                        let actor = format!("http://{host}/users/u{i}");
+                        let signer =
+                            herold_federation::keys::Signer::from_pkcs8(format!("{actor}#main-key"), &der)
+                                .unwrap();
+                        let body = serde_json::json!({
+                            "@context": "https://www.w3.org/ns/activitystreams",
+                            "id": format!("{actor}/follows/1"), "type": "Follow",
+                            "actor": actor, "object": object,
+                        })
+                        .to_string();
+                        let digest = BodyDigest::of(body.as_bytes());
+                        let now = herold_domain::now_millis() / 1000;
+                        let plan = SigningPlan::new(
+                            Scheme::Cavage,
+                            &signer.key_id,
+                            "POST",
+                            &inbox,
+                            Some(&digest),
+                            now,
+                        );
+                        let signature = signer.sign(plan.base.as_bytes()).unwrap();
+                        (body, plan.finish(&signature))
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+}
+
+/// Sends the signed Follows, 32 at a time; returns how many Herold took (202).
+fn send_follows(follows: Vec<(String, Vec<(&'static str, String)>)>) -> usize {
+    let Some((body, _)) = follows.first() else { return 0 };
+    let object: serde_json::Value = serde_json::from_str(body).unwrap();
+    let object = object["object"].as_str().unwrap().to_owned();
+    let inbox = format!("{object}/inbox");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async move {
+        let client = reqwest::Client::new();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(follows));
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let (client, queue, inbox) = (client.clone(), queue.clone(), inbox.clone());
+                tokio::spawn(async move {
+                    let mut taken = 0;
+                    loop {
+                        let Some((body, headers)) = queue.lock().unwrap().pop() else { return taken };
+                        let mut req = client
+                            .post(&inbox)
+                            .header("content-type", "application/activity+json")
+                            .body(body);
+                        for (name, value) in headers {
+                            req = req.header(name, value);
+                        }
+                        match req.send().await {
+                            Ok(r) if r.status() == 202 => taken += 1,
+                            Ok(r) => eprintln!("a follow was refused: {}", r.status()),
+                            Err(e) => eprintln!("a follow failed: {e}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut taken = 0;
+        for t in tasks {
+            taken += t.await.unwrap();
+        }
+        taken
+    })
 }
 
 /// The settings every benchmark gives Herold: its fresh database, its address on this
@@ -212,9 +465,19 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
-/// Signatures per second with every core signing, using the same key type and library as
-/// the delivery path.
-pub fn signing_rate(duration: Duration) -> f64 {
+/// What signing costs on this machine, measured in the same run as a benchmark.
+#[derive(Debug, Clone, Copy)]
+pub struct SigningLimit {
+    /// Signatures per second with every core signing.
+    pub per_second: f64,
+    /// CPU time of one signature, in seconds (measured per thread, so a busy machine
+    /// does not inflate it).
+    pub cpu_per_signature: f64,
+}
+
+/// RSA-2048 PKCS#1 v1.5 signatures with every core signing, using the same key type and
+/// library as the delivery path.
+pub fn signing_rate(duration: Duration) -> SigningLimit {
     let key = herold_federation::keys::generate_rsa_2048().unwrap();
     let message = "(request-target): post /inbox\nhost: example.org\ndate: Thu, 26 Nov 2026 10:00:00 GMT\ndigest: SHA-256=abc";
     let threads: Vec<_> = (0..cores())
@@ -222,17 +485,71 @@ pub fn signing_rate(duration: Duration) -> f64 {
             let der = key.pkcs8_der.clone();
             std::thread::spawn(move || {
                 let signer = herold_federation::keys::Signer::from_pkcs8("k".into(), &der).unwrap();
-                let started = Instant::now();
+                let (started, cpu) = (Instant::now(), thread_cpu_seconds());
                 let mut count = 0u64;
                 while started.elapsed() < duration {
                     signer.sign(message.as_bytes()).unwrap();
                     count += 1;
                 }
-                count as f64 / started.elapsed().as_secs_f64()
+                let cpu = thread_cpu_seconds() - cpu;
+                (count as f64 / started.elapsed().as_secs_f64(), cpu / count as f64)
             })
         })
         .collect();
-    threads.into_iter().map(|t| t.join().unwrap()).sum()
+    let results: Vec<(f64, f64)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    SigningLimit {
+        per_second: results.iter().map(|r| r.0).sum(),
+        cpu_per_signature: results.iter().map(|r| r.1).sum::<f64>() / results.len() as f64,
+    }
+}
+
+/// The hardware reference: RSA-2048 signatures per second that OpenSSL's `speed` makes
+/// with every core signing, if the `openssl` command is installed.
+pub fn openssl_rate(seconds: u32) -> Option<f64> {
+    let out = Command::new("openssl")
+        .args(["speed", "-seconds", &seconds.to_string(), "-multi", &cores().to_string(), "rsa2048"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    // The summary line: `rsa 2048 bits <s/sign> <s/verify> <sign/s> <verify/s>`.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().rev().find(|l| l.starts_with("rsa 2048 bits"))?;
+    line.split_whitespace().nth(5)?.parse().ok()
+}
+
+/// CPU time (user and system) of the calling thread so far, in seconds, at nanosecond
+/// resolution (the scheduler's own account).
+pub fn thread_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    stat.split_whitespace().next().and_then(|ns| ns.parse::<f64>().ok()).map_or(0.0, |ns| ns / 1e9)
+}
+
+/// CPU time (user and system, all threads) of a process so far, in seconds.
+pub fn process_cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    cpu_of_stat(&stat)
+}
+
+/// CPU time of every PostgreSQL server process on this machine so far, in seconds: the
+/// database's share of a benchmark on PostgreSQL.
+pub fn postgres_cpu_seconds() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
+    dir.filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| stat.contains("(postgres)"))
+        .map(|stat| cpu_of_stat(&stat))
+        .sum()
+}
+
+/// Fields 14 and 15 of `/proc/<pid>/stat` (utime, stime), counted from after the command
+/// name, which may itself contain spaces.
+fn cpu_of_stat(stat: &str) -> f64 {
+    let Some((_, rest)) = stat.rsplit_once(") ") else { return 0.0 };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields counted from 3 (the state) here; clock ticks are 1/100 s on Linux.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The highest resident memory of this process so far.
@@ -251,6 +568,14 @@ pub async fn healthy_delivered(url: &str) -> usize {
                AND (host LIKE '127.0.1.%' OR host LIKE '127.1.%')";
     let n: (i64,) = query_one(url, sql).await;
     n.0 as usize
+}
+
+/// When the first delivery queued at or after `since` (milliseconds) was recorded as
+/// delivered.
+pub async fn first_delivered_at(url: &str, since: i64) -> i64 {
+    let sql = format!("SELECT COALESCE(MIN(updated_at), 0) FROM deliveries WHERE state = 'delivered' AND created_at >= {since}");
+    let n: (i64,) = query_one(url, &sql).await;
+    n.0
 }
 
 /// The dead letters per fault class (127.0.2.x answers 500, 127.0.3.x never answers,

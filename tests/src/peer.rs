@@ -126,6 +126,19 @@ impl Peer {
             .expect("peer received JSON")
     }
 
+    /// Every POST to one of the peer's inboxes, verified or not: path, scheme, headers,
+    /// activityType and whether it reached a listener (`recorded`).
+    pub async fn inbox_log(&self) -> Vec<Value> {
+        self.http
+            .get(format!("http://127.0.0.1:{}/control/inbox-log", self.port))
+            .send()
+            .await
+            .expect("peer inbox log")
+            .json()
+            .await
+            .expect("peer inbox log JSON")
+    }
+
     pub async fn received_of(&self, kind: &str) -> Vec<Value> {
         self.received().await.into_iter().filter(|a| a["type"] == kind).collect()
     }

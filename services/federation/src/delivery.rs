@@ -14,6 +14,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::fetch::{check_url, describe};
+use crate::integrity::ProofKey;
 use crate::keys::{KeyEncryptionKey, Signer};
 use crate::metrics::Metrics;
 use crate::signatures::{BodyDigest, Scheme, SigningPlan};
@@ -48,7 +49,7 @@ impl Default for DeliveryConfig {
             lease: Duration::from_secs(300),
             poll_interval: Duration::from_secs(1),
             request_timeout: Duration::from_secs(15),
-            first_scheme: Scheme::Cavage,
+            first_scheme: Scheme::Rfc9421Ed25519,
             allow_private: false,
             breaker_threshold: 5,
         }
@@ -73,6 +74,9 @@ struct Prepared {
     body: bytes::Bytes,
     digest: BodyDigest,
     signer: Arc<Signer>,
+    /// The account's Ed25519 key, for servers that take RFC 9421 signatures made with it;
+    /// the instance and relay actors have none.
+    ed25519: Option<Arc<ProofKey>>,
     /// When it was prepared: kept at most `PREPARED_TTL`, so that an activity still being
     /// retried after its account's keys were rotated is signed with the new key.
     at: std::time::Instant,
@@ -80,11 +84,12 @@ struct Prepared {
 
 const PREPARED_TTL: Duration = Duration::from_secs(60);
 
+/// What a worker knows of a server: its failures in a row, and the signature scheme it
+/// took last (`None`: the configured first scheme, or not yet known).
 #[derive(Default)]
 struct HostMemory {
     failures: i64,
     scheme: Option<Scheme>,
-    known: bool,
 }
 
 pub struct Deliverer {
@@ -102,12 +107,23 @@ pub struct Deliverer {
     answers: Arc<Semaphore>,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
     prepared: Mutex<HashMap<i64, Arc<Prepared>>>,
-    /// Each account's signer, with the sealed key it was opened from.
-    signers: Mutex<HashMap<i64, (String, Arc<Signer>)>>,
+    /// Each account's signers (RSA, and Ed25519 if it has one), with the sealed RSA key they
+    /// were opened from.
+    signers: Mutex<HashMap<i64, (String, AccountSigners)>>,
     hosts: Mutex<HashMap<String, HostMemory>>,
 }
 
 type Outcome = (i64, i64, DeliveryOutcome);
+
+#[derive(Clone)]
+struct AccountSigners {
+    rsa: Arc<Signer>,
+    ed25519: Option<Arc<ProofKey>>,
+}
+
+/// At most this many servers are remembered in memory; beyond it, those in good health are
+/// forgotten (what matters of them is in the database and comes back with their next claim).
+const REMEMBERED_HOSTS: usize = 4096;
 
 impl Deliverer {
     pub fn new(
@@ -232,10 +248,18 @@ impl Deliverer {
         stop: &watch::Receiver<bool>,
     ) -> Result<usize, FederationError> {
         // Claim only what can start now, so leases do not run out while rows wait in memory.
+        // While a fan-out runs, wait for a batch's worth of free slots (or a moment): claiming
+        // each slot as it frees up would cost a claim query per delivery.
+        let batch = (self.config.concurrency / 8).max(1);
+        if self.global.available_permits() < batch {
+            drop(self.global.acquire().await);
+            let wait = self.global.acquire_many(batch as u32);
+            if let Ok(Ok(permits)) = tokio::time::timeout(CLAIM_GATHER, wait).await {
+                drop(permits);
+            }
+        }
         let free = self.global.available_permits();
         if free == 0 {
-            let permit = self.global.clone().acquire_owned().await;
-            drop(permit);
             return Ok(1);
         }
         let now = now_millis();
@@ -254,7 +278,18 @@ impl Deliverer {
             rows.extend(self.store.claim_deliveries(claim(Lane::Answers, room)).await?);
         }
         let n = rows.len();
+        // A connection is kept for reuse only while this claim holds more rows for its server:
+        // in a fan-out every server takes one request, and 10,000 idle connections would
+        // hold more memory than everything else the worker keeps.
+        let mut left: HashMap<String, usize> = HashMap::new();
+        for row in &rows {
+            *left.entry(row.host.clone()).or_default() += 1;
+        }
         for row in rows {
+            let keep_alive = left.get_mut(&row.host).is_some_and(|n| {
+                *n -= 1;
+                *n > 0
+            });
             let Ok(permit) = self.global.clone().acquire_owned().await else {
                 break;
             };
@@ -289,7 +324,7 @@ impl Deliverer {
                 let failing_host = this.failing(&row.host);
                 let started = std::time::Instant::now();
                 let span = tracing::info_span!("delivery", host = %row.host, attempt = row.attempts, outcome = tracing::field::Empty);
-                let outcome = this.deliver(row).instrument(span.clone()).await;
+                let outcome = this.deliver(row, keep_alive).instrument(span.clone()).await;
                 span.record("outcome", outcome.label());
                 this.metrics.delivery(&outcome, started.elapsed().as_secs_f64(), failing_host);
                 let _ = tx.send((id, lease, outcome)).await;
@@ -320,13 +355,20 @@ impl Deliverer {
             }
         }
         let activity = self.store.activity_for_delivery(activity_id).await?;
-        let signer = match (activity.account_id, activity.signer.as_deref()) {
-            (None, Some(RELAY_SIGNER)) => self.keys.relay_signer.clone(),
-            (account_id, _) => self.signer(account_id).await?,
+        let signers = match (activity.account_id, activity.signer.as_deref()) {
+            (None, Some(RELAY_SIGNER)) => {
+                AccountSigners { rsa: self.keys.relay_signer.clone(), ed25519: None }
+            }
+            (account_id, _) => self.signers(account_id).await?,
         };
         let body = bytes::Bytes::from(activity.body.into_bytes());
-        let prepared =
-            Arc::new(Prepared { digest: BodyDigest::of(&body), body, signer, at: std::time::Instant::now() });
+        let prepared = Arc::new(Prepared {
+            digest: BodyDigest::of(&body),
+            body,
+            signer: signers.rsa,
+            ed25519: signers.ed25519,
+            at: std::time::Instant::now(),
+        });
         let mut cache = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= 256 {
             cache.clear();
@@ -335,11 +377,13 @@ impl Deliverer {
         Ok(prepared)
     }
 
-    /// The account's signer, opened once per key: the account is read again for each new
+    /// The account's signers, opened once per key: the account is read again for each new
     /// activity, so a key rotated by another process (the CLI) is used from its next
     /// activity on.
-    async fn signer(&self, account_id: Option<i64>) -> Result<Arc<Signer>, FederationError> {
-        let Some(id) = account_id else { return Ok(self.keys.instance_signer.clone()) };
+    async fn signers(&self, account_id: Option<i64>) -> Result<AccountSigners, FederationError> {
+        let Some(id) = account_id else {
+            return Ok(AccountSigners { rsa: self.keys.instance_signer.clone(), ed25519: None });
+        };
         let account = self
             .store
             .account_by_id(id)
@@ -351,45 +395,45 @@ impl Deliverer {
             }
         }
         let key_id = self.urls.key_id(&account.username);
-        let signer = Signer::open(
+        let rsa = Signer::open(
             &self.keys.kek,
             key_id,
             &account.private_key_enc,
             &self.urls.actor(&account.username),
         )?;
+        // Rotation replaces both keys at once, so the RSA key says whether these are current.
+        let ed25519 = match &account.proof_key_enc {
+            Some(sealed) => {
+                let key_id = self.urls.proof_key_id(&account.username);
+                let der = self.keys.kek.open(sealed, &key_id)?;
+                Some(Arc::new(ProofKey::from_pkcs8(key_id, &der)?))
+            }
+            None => None,
+        };
+        let signers = AccountSigners { rsa, ed25519 };
         self.signers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(id, (account.private_key_enc, signer.clone()));
-        Ok(signer)
+            .insert(id, (account.private_key_enc, signers.clone()));
+        Ok(signers)
     }
 
-    async fn scheme_for(&self, host: &str) -> Scheme {
-        if let Some(m) = self.hosts.lock().unwrap_or_else(|p| p.into_inner()).get(host) {
-            if m.known {
-                return m.scheme.unwrap_or(self.config.first_scheme);
-            }
-        }
-        let stored = match self.store.host_state(host).await {
-            Ok(stored) => stored,
-            Err(e) => {
-                // The first scheme is a safe guess for one request; what the server takes is
-                // read again next time instead of being forgotten.
-                tracing::warn!(host, error = %e, "the server's signature scheme could not be read");
-                return self.config.first_scheme;
-            }
-        };
+    /// How to sign for the row's server: what it took last time, as this worker remembers
+    /// it or as the claim read it from the database, else the configured first scheme.
+    fn scheme_for(&self, row: &ClaimedDelivery) -> Scheme {
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-        let m = hosts.entry(host.to_owned()).or_default();
-        m.known = true;
-        if let Some(state) = stored {
-            m.failures = state.consecutive_failures;
-            m.scheme = state.signature_scheme.as_deref().and_then(Scheme::parse);
+        if let Some(m) = hosts.get(&row.host) {
+            return m.scheme.unwrap_or(self.config.first_scheme);
         }
-        m.scheme.unwrap_or(self.config.first_scheme)
+        if hosts.len() >= REMEMBERED_HOSTS {
+            hosts.retain(|_, m| m.failures > 0);
+        }
+        let scheme = row.host_scheme.as_deref().and_then(Scheme::parse);
+        hosts.insert(row.host.clone(), HostMemory { failures: row.host_failures, scheme });
+        scheme.unwrap_or(self.config.first_scheme)
     }
 
-    async fn deliver(&self, row: ClaimedDelivery) -> DeliveryOutcome {
+    async fn deliver(&self, row: ClaimedDelivery, keep_alive: bool) -> DeliveryOutcome {
         let url = match Url::parse(&row.inbox) {
             Ok(u) => u,
             Err(_) => return dead(None, "the inbox is not a URL"),
@@ -401,29 +445,35 @@ impl Deliverer {
             Ok(p) => p,
             Err(e) => return self.retry(&row, None, format!("preparing the activity failed: {e}")),
         };
-        let first = self.scheme_for(&row.host).await;
+        let remembered = self.scheme_for(&row);
+        // An activity without an Ed25519 key (the instance's or the relay's) is signed with
+        // RSA, and what it shows of the server says nothing about Ed25519.
+        let (first, learns) = match remembered {
+            Scheme::Rfc9421Ed25519 if prepared.ed25519.is_none() => (Scheme::Cavage, false),
+            scheme => (scheme, true),
+        };
         let timeout = if row.priority == Priority::Answer as i64 {
             ANSWER_TIMEOUT.min(self.config.request_timeout)
         } else {
             self.config.request_timeout
         };
-        let mut result = self.send(&url, &prepared, first, timeout).await;
-        let mut used = first;
+        let mut result = self.send(&url, &prepared, first, timeout, keep_alive).await;
+        let mut learned = learns.then_some(first);
         if let Ok(status) = result {
-            // A 4xx can mean the receiver does not speak this signature scheme: knock once
-            // more with the other one.
+            // A 4xx can mean the receiver does not speak this signature scheme (or key
+            // type): knock once more with the other one.
             if (400..500).contains(&status) && !matches!(status, 408 | 410 | 429) {
-                used = first.other();
-                result = self.send(&url, &prepared, used, timeout).await;
+                learned = Some(first.other());
+                result = self.send(&url, &prepared, first.other(), timeout, keep_alive).await;
             }
         }
         match result {
             Ok(status) if (200..300).contains(&status) => {
-                self.host_ok(&row.host, used).await;
+                self.host_ok(&row.host, learned).await;
                 DeliveryOutcome::Delivered { status }
             }
             Ok(410) => {
-                self.host_ok(&row.host, used).await;
+                self.host_ok(&row.host, learned).await;
                 dead(Some(410), "the inbox is gone")
             }
             Ok(status @ (301 | 308)) => dead(Some(status), "the inbox redirects permanently"),
@@ -431,7 +481,7 @@ impl Deliverer {
                 self.retry(&row, Some(status), format!("HTTP {status} redirect"))
             }
             Ok(status) if (400..500).contains(&status) && !matches!(status, 401 | 408 | 429) => {
-                self.host_ok(&row.host, used).await;
+                self.host_ok(&row.host, learned).await;
                 dead(Some(status), "the inbox refused the activity")
             }
             Ok(status) => {
@@ -453,28 +503,44 @@ impl Deliverer {
         prepared: &Prepared,
         scheme: Scheme,
         timeout: Duration,
+        keep_alive: bool,
     ) -> Result<u16, String> {
-        let plan = SigningPlan::new(
-            scheme,
-            &prepared.signer.key_id,
-            "POST",
-            url,
-            Some(&prepared.digest),
-            now_millis() / 1000,
-        );
-        // RSA signing is CPU-bound: it runs on the signing pool, not the I/O threads.
-        let sig = self
-            .keys
-            .pool
-            .sign(prepared.signer.clone(), plan.base.clone())
-            .await
-            .map_err(|e| e.to_string())?;
+        let now = now_millis() / 1000;
+        let sig = match (scheme.is_ed25519(), &prepared.ed25519) {
+            (true, Some(key)) => {
+                let plan = SigningPlan::new(scheme, key.key_id(), "POST", url, Some(&prepared.digest), now);
+                let sig = key.sign_message(plan.base.as_bytes());
+                (plan, sig)
+            }
+            _ => {
+                let plan = SigningPlan::new(
+                    scheme,
+                    &prepared.signer.key_id,
+                    "POST",
+                    url,
+                    Some(&prepared.digest),
+                    now,
+                );
+                // RSA signing is CPU-bound: it runs on the signing pool, not the I/O threads.
+                let sig = self
+                    .keys
+                    .pool
+                    .sign(prepared.signer.clone(), plan.base.clone())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                (plan, sig)
+            }
+        };
+        let (plan, sig) = sig;
         let mut req = self
             .client
             .post(url.as_str())
             .timeout(timeout)
             .header(reqwest::header::CONTENT_TYPE, AP_CONTENT_TYPE)
             .body(prepared.body.clone());
+        if !keep_alive {
+            req = req.header(reqwest::header::CONNECTION, "close");
+        }
         for (name, value) in plan.finish(&sig) {
             req = req.header(name, value);
         }
@@ -495,17 +561,22 @@ impl Deliverer {
         DeliveryOutcome::Retry { status, error, next_attempt_at: next }
     }
 
-    async fn host_ok(&self, host: &str, scheme: Scheme) {
+    /// Records that the server took a delivery, signed in `learned` (`None`: a signature
+    /// that shows nothing about what it takes). Written only when something changed: a
+    /// server in good health that takes the first scheme costs no write.
+    async fn host_ok(&self, host: &str, learned: Option<Scheme>) {
         let changed = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
             let m = hosts.entry(host.to_owned()).or_default();
-            let changed = m.failures > 0 || m.scheme != Some(scheme);
+            let was = m.scheme.unwrap_or(self.config.first_scheme);
+            let changed = m.failures > 0 || learned.is_some_and(|s| s != was);
             m.failures = 0;
-            m.scheme = Some(scheme);
-            m.known = true;
-            changed
+            if let Some(scheme) = learned {
+                m.scheme = Some(scheme);
+            }
+            changed.then(|| m.scheme.unwrap_or(self.config.first_scheme))
         };
-        if changed {
+        if let Some(scheme) = changed {
             let report = HostReport::Success { scheme: scheme.as_str().to_owned() };
             if let Err(e) = self.store.record_host(host, report, now_millis()).await {
                 tracing::warn!(error = %e, "recording host state failed");
@@ -544,6 +615,8 @@ pub fn next_attempt_at(attempts: i64, now: Millis) -> Millis {
     now + (base as f64 * jitter) as i64
 }
 
+/// How long a busy worker gathers free slots before it claims what is free anyway.
+const CLAIM_GATHER: Duration = Duration::from_millis(5);
 /// How often a worker looks for deliveries past their horizon behind an open breaker.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// How often a running worker says it is alive, and after how long without a word its

@@ -129,11 +129,16 @@ pub fn check_url(url: &Url, allow_private: bool) -> Result<(), FederationError> 
 /// redirected POST would be replayed as a GET (or with a signature for the wrong URL), and its
 /// 2xx would look like a delivery; reads follow redirects where each kind of read allows
 /// (`get_document`, `webfinger`), checking every hop.
+///
+/// `idle_per_host` bounds the connections kept open for reuse per server. There is no bound
+/// across servers, and each idle connection holds its buffers: a client that talks to
+/// thousands of servers once each (documents, keys) should keep none.
 pub fn http_client(
     user_agent: &str,
     allow_private: bool,
     timeout: Duration,
     trust: &TrustAnchors,
+    idle_per_host: usize,
 ) -> Result<reqwest::Client, FederationError> {
     let mut builder = reqwest::Client::builder()
         .tls_built_in_root_certs(trust.builtin_roots)
@@ -144,7 +149,7 @@ pub fn http_client(
         .connect_timeout(Duration::from_secs(5))
         .timeout(timeout)
         .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(16);
+        .pool_max_idle_per_host(idle_per_host);
     if !allow_private {
         builder = builder.dns_resolver(Arc::new(GuardedResolver));
     }

@@ -27,6 +27,17 @@ impl ProofKey {
         Ok(ProofKey { verification_method, key })
     }
 
+    /// The key's id: a fragment of the actor, listed in its `assertionMethod`.
+    pub fn key_id(&self) -> &str {
+        &self.verification_method
+    }
+
+    /// A plain Ed25519 signature of `message`, as an RFC 9421 HTTP signature takes it. Tens
+    /// of microseconds: cheap enough for the async threads.
+    pub fn sign_message(&self, message: &[u8]) -> Vec<u8> {
+        self.key.sign(message).as_ref().to_vec()
+    }
+
     /// Adds a `proof` to `doc` (an activity with its `@context`), naming the context that
     /// defines it. A document with a fractional number cannot be canonicalised here and
     /// is returned as it was.

@@ -26,6 +26,10 @@ fn bad(msg: impl Into<String>) -> FederationError {
 pub enum Scheme {
     Cavage,
     Rfc9421,
+    /// RFC 9421 with the account's Ed25519 key (FEP-521a `assertionMethod`): what Mastodon
+    /// accepts from 4.7 on. Only for signing; a received RFC 9421 signature is `Rfc9421`
+    /// whatever its algorithm.
+    Rfc9421Ed25519,
 }
 
 impl Scheme {
@@ -33,6 +37,7 @@ impl Scheme {
         match self {
             Scheme::Cavage => "draft-cavage-12",
             Scheme::Rfc9421 => "rfc9421",
+            Scheme::Rfc9421Ed25519 => "rfc9421-ed25519",
         }
     }
 
@@ -40,15 +45,23 @@ impl Scheme {
         match s {
             "draft-cavage-12" | "cavage" => Some(Scheme::Cavage),
             "rfc9421" => Some(Scheme::Rfc9421),
+            "rfc9421-ed25519" => Some(Scheme::Rfc9421Ed25519),
             _ => None,
         }
     }
 
+    /// What to knock with when a server refuses this: an Ed25519 signature falls back to
+    /// RSA in the scheme every server speaks.
     pub fn other(self) -> Scheme {
         match self {
             Scheme::Cavage => Scheme::Rfc9421,
-            Scheme::Rfc9421 => Scheme::Cavage,
+            Scheme::Rfc9421 | Scheme::Rfc9421Ed25519 => Scheme::Cavage,
         }
+    }
+
+    /// Whether a signature in this scheme is made with an Ed25519 key (else RSA).
+    pub fn is_ed25519(self) -> bool {
+        self == Scheme::Rfc9421Ed25519
     }
 }
 
@@ -359,7 +372,7 @@ impl SigningPlan {
                 }
                 plan.base = base;
             }
-            Scheme::Rfc9421 => {
+            Scheme::Rfc9421 | Scheme::Rfc9421Ed25519 => {
                 let mut base = format!(
                     "\"@method\": {}\n\"@target-uri\": {}\n\"@authority\": {host}\n",
                     method.to_ascii_uppercase(),
@@ -373,10 +386,9 @@ impl SigningPlan {
                     covered.push_str(" \"content-digest\"");
                     headers.push(("content-digest", d.content_digest.clone()));
                 }
-                plan.rfc9421_params = format!(
-                    "({covered});created={now};keyid={};alg=\"rsa-v1_5-sha256\"",
-                    sf::serialize_string(key_id)
-                );
+                let alg = if scheme.is_ed25519() { "ed25519" } else { "rsa-v1_5-sha256" };
+                plan.rfc9421_params =
+                    format!("({covered});created={now};keyid={};alg=\"{alg}\"", sf::serialize_string(key_id));
                 base.push_str("\"@signature-params\": ");
                 base.push_str(&plan.rfc9421_params);
                 plan.base = base;
@@ -397,7 +409,7 @@ impl SigningPlan {
                     self.key_id, self.cavage_headers
                 ),
             )),
-            Scheme::Rfc9421 => {
+            Scheme::Rfc9421 | Scheme::Rfc9421Ed25519 => {
                 self.headers.push(("signature-input", format!("sig1={}", self.rfc9421_params)));
                 self.headers.push(("signature", format!("sig1=:{sig}:")));
             }
@@ -439,6 +451,30 @@ mod tests {
             assert!(parsed.check_window(now - 2 * 3600).is_err(), "future must fail");
             assert!(parse_request_signature(&req, Some(b"{}")).is_err(), "tampered body must fail");
         }
+    }
+
+    #[test]
+    fn ed25519_signatures_name_their_algorithm_and_verify_with_the_multikey() {
+        let key = crate::keys::generate_ed25519().unwrap();
+        let id = "https://a.example/users/x#ed25519-key".to_owned();
+        let signer = crate::integrity::ProofKey::from_pkcs8(id.clone(), &key.pkcs8_der).unwrap();
+        let public = PublicKey::from_multibase(&key.public_multibase).unwrap();
+        let url = Url::parse("https://b.example/inbox").unwrap();
+        let body = br#"{"type":"Create"}"#;
+        let now = 1_764_000_000;
+        let plan =
+            SigningPlan::new(Scheme::Rfc9421Ed25519, &id, "POST", &url, Some(&BodyDigest::of(body)), now);
+        let sig = signer.sign_message(plan.base.as_bytes());
+        let req = view_from(&url, "POST", plan.finish(&sig));
+        assert!(req.header("signature-input").unwrap().contains(r#"alg="ed25519""#));
+        let parsed = parse_request_signature(&req, Some(body)).unwrap();
+        assert_eq!((parsed.scheme, parsed.algorithm), (Scheme::Rfc9421, Some(KeyAlgorithm::Ed25519)));
+        assert_eq!(parsed.key_id, id);
+        assert!(parsed.verify(&public));
+        let rsa = PublicKey::from_pem(&generate_rsa_2048().unwrap().public_key_pem).unwrap();
+        assert!(!parsed.verify(&rsa), "an RSA key cannot stand in");
+        assert_eq!(Scheme::parse(Scheme::Rfc9421Ed25519.as_str()), Some(Scheme::Rfc9421Ed25519));
+        assert_eq!(Scheme::Rfc9421Ed25519.other(), Scheme::Cavage, "a refusal falls back to RSA");
     }
 
     #[test]

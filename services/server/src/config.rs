@@ -361,9 +361,9 @@ impl Config {
         )?;
         let delivery_first_scheme = raw.parse(
             "delivery.first_signature_scheme",
-            Scheme::Cavage,
+            Scheme::Rfc9421Ed25519,
             Scheme::parse,
-            "use draft-cavage-12 or rfc9421",
+            "use rfc9421-ed25519, draft-cavage-12 or rfc9421",
         )?;
         let lease = raw.parse(
             "delivery.lease_seconds",
@@ -654,6 +654,7 @@ mod tests {
         assert_eq!(c.public_url.as_str(), "http://localhost:8080/");
         assert_eq!(c.database_url, "sqlite://./data/herold.db");
         assert!(!c.allow_private_networks);
+        assert_eq!(c.delivery_first_scheme, Scheme::Rfc9421Ed25519, "Ed25519 first, RSA on a refusal");
     }
 
     #[test]

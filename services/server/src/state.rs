@@ -203,7 +203,9 @@ pub fn fetcher(
 ) -> anyhow::Result<Fetcher> {
     let allow_private = config.allow_private_networks;
     // The fetcher follows redirects itself (within one origin, each hop signed).
-    let client = http_client(&user_agent(urls), allow_private, Duration::from_secs(10), &config.trust)?;
+    // Reads go to each server rarely (a key, an actor, a WebFinger answer, then cached):
+    // no connection is kept for them.
+    let client = http_client(&user_agent(urls), allow_private, Duration::from_secs(10), &config.trust, 0)?;
     Ok(Fetcher::new(client, signer, signing, allow_private))
 }
 
@@ -302,7 +304,7 @@ impl Services {
             ..DeliveryConfig::default()
         };
         let delivery_client =
-            http_client(&user_agent, allow_private, delivery_config.request_timeout, &config.trust)?;
+            http_client(&user_agent, allow_private, delivery_config.request_timeout, &config.trust, 16)?;
         let metrics = Arc::new(Metrics::default());
         let queue_snapshot = Arc::new(std::sync::Mutex::new(herold_store::QueueDepth::default()));
         if config.otlp_endpoint.is_some() {

@@ -208,6 +208,10 @@ pub struct ClaimedDelivery {
     pub lease_until: Millis,
     /// `Priority` as stored.
     pub priority: i64,
+    /// What the `hosts` table knows of the row's server at the claim: the signature scheme
+    /// it took last and its failures in a row, so that a worker needs no query of its own.
+    pub host_scheme: Option<String>,
+    pub host_failures: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -178,7 +178,10 @@ pub(crate) const CLAIM_HEAD: &str =
      AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = d.host AND h.breaker_open_until > $2) \
      ORDER BY d.priority, d.next_attempt_at, d.id LIMIT $3";
 pub(crate) const CLAIM_TAIL: &str =
-    ") RETURNING id, activity_id, inbox, host, attempts, created_at, lease_until, priority";
+    ") RETURNING id, activity_id, inbox, host, attempts, created_at, lease_until, priority, \
+     (SELECT h.signature_scheme FROM hosts h WHERE h.host = deliveries.host) AS host_scheme, \
+     COALESCE((SELECT h.consecutive_failures FROM hosts h WHERE h.host = deliveries.host), 0) \
+     AS host_failures";
 
 pub(crate) const STAFF_COLUMNS: &str =
     "st.id, o.slug AS org_slug, st.issuer, st.subject, st.name, st.email, st.roles, \
