@@ -49,7 +49,7 @@ impl Default for DeliveryConfig {
             lease: Duration::from_secs(300),
             poll_interval: Duration::from_secs(1),
             request_timeout: Duration::from_secs(15),
-            first_scheme: Scheme::Rfc9421Ed25519,
+            first_scheme: Scheme::Cavage,
             allow_private: false,
             breaker_threshold: 5,
         }

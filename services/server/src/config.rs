@@ -361,9 +361,9 @@ impl Config {
         )?;
         let delivery_first_scheme = raw.parse(
             "delivery.first_signature_scheme",
-            Scheme::Rfc9421Ed25519,
+            Scheme::Cavage,
             Scheme::parse,
-            "use rfc9421-ed25519, draft-cavage-12 or rfc9421",
+            "use draft-cavage-12, rfc9421 or rfc9421-ed25519",
         )?;
         let lease = raw.parse(
             "delivery.lease_seconds",
@@ -654,7 +654,9 @@ mod tests {
         assert_eq!(c.public_url.as_str(), "http://localhost:8080/");
         assert_eq!(c.database_url, "sqlite://./data/herold.db");
         assert!(!c.allow_private_networks);
-        assert_eq!(c.delivery_first_scheme, Scheme::Rfc9421Ed25519, "Ed25519 first, RSA on a refusal");
+        // Ed25519 first is opt-in: Pleroma and Akkoma answer 2xx to a signature they cannot
+        // check, so a refusal cannot be relied on to fall back.
+        assert_eq!(c.delivery_first_scheme, Scheme::Cavage);
     }
 
     #[test]
