@@ -30,6 +30,11 @@ async fn retention_removes_exactly_what_expired(db: Db) {
         (s.delivered == 4 && s.pending == 0).then_some(())
     })
     .await;
+    // A server has a row once something about it is worth keeping (a failure, a scheme other
+    // than the first); a healthy one costs none. Here it failed once.
+    let failure = herold_store::HostReport::Failure { error: "HTTP 503".into(), open_breaker_until: None };
+    let host = fake.base.trim_start_matches("http://");
+    app.store.record_host(host, failure, now_millis()).await.unwrap();
 
     let policies = Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir())).unwrap();
     let now = now_millis();
@@ -68,7 +73,6 @@ async fn retention_removes_exactly_what_expired(db: Db) {
     assert_eq!(count(&removed, DataClass::RemoteActorCache, None), 1);
     assert_eq!(count(&removed, DataClass::DeliveryHosts, None), 1);
     assert!(app.store.remote_actor(&fake.actor).await.unwrap().is_none());
-    let host = fake.base.trim_start_matches("http://");
     assert!(app.store.host_state(host).await.unwrap().is_none(), "the server's row went with its class");
     assert_eq!(
         app.store.delivery_stats(None, &herold_store::Visibility::everything()).await.unwrap().delivered,
