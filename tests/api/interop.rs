@@ -126,6 +126,55 @@ async fn a_refused_ed25519_signature_falls_back_to_rsa_and_is_remembered(db: Db)
     assert!(input(first).contains(&format!("keyid=\"{actor}#ed25519-key\"")), "{first:#}");
 }
 
+/// An RFC 9421 implementation of its own (http-message-signatures, from PyPI, in the
+/// Python peer) verifies Herold's Ed25519 signatures with the key of the actor's
+/// `assertionMethod`, as Mastodon 4.7 finds it, at the first request; a changed body fails.
+async fn an_independent_rfc9421_implementation_verifies_ed25519_signatures(db: Db) {
+    let options = AppOptions { first_signature_scheme: "rfc9421-ed25519", ..AppOptions::default() };
+    let app = spawn_app_with(db, options).await;
+    app.create_account("bfdi", "press").await;
+    let peer = herold_tests::bovine::BovinePeer::start();
+    let actor = app.url("/users/press");
+    peer.follow(&actor).await;
+    app.publish("press", "Bekanntmachung, mit Ed25519 signiert").await;
+    let signatures = eventually(15, "the peer to verify our Accept and Create", || async {
+        let s = peer.signatures().await;
+        (s.len() == 2).then_some(s)
+    })
+    .await;
+    for (signature, kind) in signatures.iter().zip(["Accept", "Create"]) {
+        assert_eq!(signature["type"], kind);
+        assert_eq!(signature["alg"], "ed25519", "{signature}");
+        assert_eq!(signature["checker"], "http-message-signatures");
+    }
+    // The same signature over another body: refused (Herold's request, replayed and changed).
+    let url = format!("{}/inbox", peer.base());
+    let key = herold_federation::keys::generate_ed25519().unwrap();
+    let forger =
+        herold_federation::integrity::ProofKey::from_pkcs8(format!("{actor}#ed25519-key"), &key.pkcs8_der)
+            .unwrap();
+    let body = json!({"id": format!("{actor}#forged"), "type": "Create", "actor": actor}).to_string();
+    let parsed = url::Url::parse(&url).unwrap();
+    let digest = herold_federation::signatures::BodyDigest::of(body.as_bytes());
+    let now = herold_domain::now_millis() / 1000;
+    let plan = herold_federation::signatures::SigningPlan::new(
+        herold_federation::signatures::Scheme::Rfc9421Ed25519,
+        forger.key_id(),
+        "POST",
+        &parsed,
+        Some(&digest),
+        now,
+    );
+    let signature = forger.sign_message(plan.base.as_bytes());
+    let mut request =
+        reqwest::Client::new().post(&url).header("content-type", "application/activity+json").body(body);
+    for (name, value) in plan.finish(&signature) {
+        request = request.header(name, value);
+    }
+    assert_eq!(request.send().await.unwrap().status(), 401, "a key that is not the actor's");
+    assert_eq!(peer.signatures().await.len(), 2);
+}
+
 async fn fedify_is_mentioned_and_hashtags_have_pages(db: Db) {
     let app = spawn_app(db).await;
     app.create_account("bfdi", "press").await;
@@ -346,6 +395,7 @@ async fn bovine_follows_quotes_features_and_verifies(db: Db) {
 
 on_both_backends!(
     a_refused_ed25519_signature_falls_back_to_rsa_and_is_remembered,
+    an_independent_rfc9421_implementation_verifies_ed25519_signatures,
     fedify_interop_with_draft_cavage,
     fedify_interop_with_rfc9421,
     fedify_is_mentioned_and_hashtags_have_pages,

@@ -78,6 +78,19 @@ impl BovinePeer {
             .expect("bovine peer received JSON")
     }
 
+    /// How each verified activity was signed, in order: `type`, `alg` ("rsa" or "ed25519")
+    /// and `checker` ("bovine", or "http-message-signatures" for RFC 9421 with Ed25519).
+    pub async fn signatures(&self) -> Vec<Value> {
+        self.http
+            .get(format!("http://127.0.0.1:{}/control/signatures", self.port))
+            .send()
+            .await
+            .expect("bovine peer signatures")
+            .json()
+            .await
+            .expect("bovine peer signatures JSON")
+    }
+
     pub async fn received_of(&self, kind: &str) -> Vec<Value> {
         self.received().await.into_iter().filter(|a| a["type"] == kind).collect()
     }

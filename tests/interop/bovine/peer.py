@@ -3,11 +3,15 @@ and of Herold. Spawned by the Rust integration tests through run.sh.
 
 It serves one actor (`/actor`, an RSA key made at start), signs what it sends with
 bovine's HTTP signatures, and accepts only what bovine's own signature checker verifies,
-fetching Herold's keys itself. Control endpoints let a test drive it:
+fetching Herold's keys itself. RFC 9421 signatures made with Ed25519 (what Mastodon takes
+from 4.7 on) are checked with http-message-signatures, a separate RFC 9421 implementation
+from PyPI, because bovine 0.5 cannot build the `@target-uri` component Mastodon requires.
+Control endpoints let a test drive it:
 
   POST /control/follow        {"target": actor}          -> {"id": follow id}
   POST /control/send          {"target": actor, "activity": {...}} -> {"id": ...}
   GET  /control/received      verified activities, in order
+  GET  /control/signatures    how each verified activity was signed: {"type", "alg", "checker"}
   POST /control/verify-object {"document": {...}}         -> {"verified": bool}
 
 Prints exactly one line "READY <port>" once listening on 127.0.0.1.
@@ -20,13 +24,18 @@ import json
 import sys
 import uuid
 
+import types
+
 import aiohttp
+import http_sf
 import jcs
 from aiohttp import web
+from http_message_signatures import HTTPMessageVerifier, InvalidSignature, MappingKeyResolver, algorithms
 from bovine.clients.signed_http import SignedHttpClient
 from bovine.crypto import build_validate_http_signature_raw, generate_rsa_public_private_key
-from bovine.crypto.multibase import multibase_decode
+from bovine.crypto.multibase import decode_multibase_public_key, multibase_decode
 from bovine.crypto.types import CryptographicIdentifier
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 AS = "https://www.w3.org/ns/activitystreams"
 
@@ -36,6 +45,7 @@ class Peer:
         self.public_pem, self.private_pem = generate_rsa_public_private_key()
         self.base = ""
         self.received = []
+        self.signatures = []
         self.session = None
         self.validate = build_validate_http_signature_raw(self.retrieve_key)
 
@@ -84,17 +94,47 @@ class Peer:
     async def get_actor(self, request):
         return web.json_response(self.actor_doc(), content_type="application/activity+json")
 
+    async def verify_ed25519(self, request, body, key_id):
+        """The signer's id if an RFC 9421 Ed25519 signature verifies with the key of that id
+        in the signer's `assertionMethod` (FEP-521a), else None."""
+        owner = await self.fetch(key_id)
+        keys = [k for k in owner.get("assertionMethod", []) if isinstance(k, dict)
+                and k.get("id") == key_id and k.get("controller") == owner.get("id")]
+        if not keys:
+            return None
+        key = decode_multibase_public_key(keys[0]["publicKeyMultibase"])
+        if not isinstance(key, ed25519.Ed25519PublicKey):
+            return None
+        verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519,
+                                       key_resolver=MappingKeyResolver(public_keys={key_id: key}, private_keys={}))
+        message = types.SimpleNamespace(method=request.method.upper(), url=str(request.url), headers=request.headers)
+        try:
+            verifier.verify(message, body=body, require_components=("@method", "@target-uri", "content-digest"))
+        except InvalidSignature:
+            return None
+        return owner.get("id")
+
     async def inbox(self, request):
         body = await request.read()
 
         async def read_body():
             return body
 
-        controller = await self.validate(request.method, str(request.url), request.headers, read_body)
+        params = {}
+        if "signature-input" in request.headers:
+            inputs = http_sf.parse(request.headers["signature-input"].encode(), tltype="dictionary")
+            params = next(iter(inputs.values()), ((), {}))[1]
+        if params.get("alg") == "ed25519":
+            checker, alg = "http-message-signatures", "ed25519"
+            controller = await self.verify_ed25519(request, body, params.get("keyid"))
+        else:
+            checker, alg = "bovine", "rsa"
+            controller = await self.validate(request.method, str(request.url), request.headers, read_body)
         activity = json.loads(body)
         if controller is None or controller != activity.get("actor"):
-            return web.Response(status=401, text="signature not verified by bovine")
+            return web.Response(status=401, text=f"signature not verified by {checker}")
         self.received.append(activity)
+        self.signatures.append({"type": activity.get("type"), "alg": alg, "checker": checker})
         return web.Response(status=202)
 
     async def control_follow(self, request):
@@ -109,6 +149,9 @@ class Peer:
 
     async def control_received(self, request):
         return web.json_response(self.received)
+
+    async def control_signatures(self, request):
+        return web.json_response(self.signatures)
 
     async def control_verify_object(self, request):
         """FEP-8b32 (eddsa-jcs-2022 as the W3C's Data Integrity EdDSA Cryptosuites define it),
@@ -152,6 +195,7 @@ async def main():
         web.post("/control/follow", peer.control_follow),
         web.post("/control/send", peer.control_send),
         web.get("/control/received", peer.control_received),
+        web.get("/control/signatures", peer.control_signatures),
         web.post("/control/verify-object", peer.control_verify_object),
     ])
     runner = web.AppRunner(app, access_log=None)
