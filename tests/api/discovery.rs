@@ -220,6 +220,27 @@ async fn health_endpoints_report_readiness(db: Db) {
     assert_eq!(app.http.get(app.url("/readyz")).send().await.unwrap().status(), 200);
 }
 
+/// Uptime monitors and link checkers ask with HEAD: every page that answers GET answers HEAD
+/// the same, without the body.
+async fn head_is_answered_wherever_get_is(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    app.publish("press", "Erreichbar").await;
+    for path in ["/", "/livez", "/readyz", "/login", "/users/press", "/users/press/feed.atom", "/site.css"] {
+        let get = app.http.get(app.url(path)).send().await.unwrap();
+        let head = app.http.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "HEAD {path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers().get("content-type"),
+            "HEAD {path} names the type GET sends"
+        );
+        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} sends no body");
+    }
+    let missing = app.http.head(app.url("/users/niemand")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
 /// Signed audit checkpoints are published by an account anyone can follow, so other
 /// servers hold independent copies of them.
 async fn checkpoints_are_published_by_the_transparency_account(db: Db) {
@@ -397,4 +418,5 @@ on_both_backends!(
     announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_tombstone,
     followers_and_nodeinfo_publish_counts_only,
     health_endpoints_report_readiness,
+    head_is_answered_wherever_get_is,
 );

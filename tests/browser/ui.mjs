@@ -105,7 +105,14 @@ async function audit(page, label) {
   // not apply to it, so it need not be bypassed for the rest of the run.
   const name = label.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
   const shots = process.env.HEROLD_UI_SHOTS;
-  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  if (shots) {
+    await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+    // The first stop of the keyboard (the skip link) with its focus ring, to look at.
+    await page.keyboard.press("Tab");
+    await page.screenshot({ path: `${shots}/${name}-focus.png` });
+    // The skip link, once focused, moves the page down: give the walk its page back.
+    await page.evaluate(() => document.activeElement?.blur());
+  }
   // Reflow (WCAG 1.4.10): at 320 px nothing may need scrolling sideways.
   const wide = page.viewportSize();
   await page.setViewportSize({ width: 320, height: wide.height });

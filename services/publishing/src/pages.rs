@@ -401,3 +401,43 @@ pub fn atom(urls: &Urls, account: &Account, items: &[Announcement]) -> String {
     out.push_str("</feed>\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STYLESHEET;
+
+    /// `--name: #rrggbb` as set in the stylesheet's `n`-th `:root` block (0: light, 1: dark).
+    fn variable(name: &str, n: usize) -> [f64; 3] {
+        let block = STYLESHEET.split(":root {").nth(n + 1).expect("a :root block");
+        let value = block.split(&format!("--{name}: #")).nth(1).expect("the variable in the block");
+        let digits: String = value.chars().take_while(char::is_ascii_hexdigit).collect();
+        // `#fff` is `#ffffff`.
+        let hex = if digits.len() == 3 { digits.chars().flat_map(|c| [c, c]).collect() } else { digits };
+        let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap() as f64 / 255.0;
+        [channel(0), channel(2), channel(4)]
+    }
+
+    /// WCAG 2.1's contrast ratio of two colours.
+    fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+        let luminance = |c: [f64; 3]| {
+            let lin = |v: f64| if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) };
+            0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+        };
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn the_focus_ring_stands_out_by_three_to_one_in_both_schemes() {
+        for scheme in [0, 1] {
+            let ratio = contrast(variable("focus", scheme), variable("bg", scheme));
+            assert!(ratio >= 3.0, "scheme {scheme}: {ratio:.2}:1 (WCAG 1.4.11 asks 3:1)");
+        }
+        assert!(contrast([1.0, 0.75, 0.28], [1.0, 1.0, 1.0]) < 3.0, "the old #ffbf47 on white failed");
+        let outlines: Vec<&str> = STYLESHEET.split("outline:").skip(1).collect();
+        assert!(!outlines.is_empty());
+        for rule in outlines {
+            assert!(rule.trim_start().starts_with("3px solid var(--focus)"), "outline:{rule}");
+        }
+    }
+}

@@ -70,6 +70,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(web::PayloadConfig::new(herold_federation::fetch::MAX_BODY_BYTES))
+                .wrap(middleware::from_fn(routes::head_as_get))
                 .wrap(routes::security_headers(hsts))
                 .wrap(middleware::from_fn(routes::body_deadline))
                 .wrap(middleware::from_fn(routes::log_request))

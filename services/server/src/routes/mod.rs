@@ -68,6 +68,19 @@ pub fn security_headers(hsts: bool) -> DefaultHeaders {
 }
 
 /// Request log without the client address: method, path, status, duration.
+/// HEAD is GET without the body (RFC 9110 §9.3.2): uptime monitors and link checkers ask
+/// with it. The routes are declared for GET; the connection still knows the request was a
+/// HEAD and sends the headers only.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
+}
+
 pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
