@@ -242,7 +242,7 @@ fn run_sink(port: u16, options: SinkOptions, servers: Servers) {
             std::thread::spawn(move || sign_follows(&herold, &key.pkcs8_der, servers.healthy, port));
         (pem, follows)
     });
-    let follower_pem = web::Data::new(followers.as_ref().map(|(pem, _)| pem.clone()));
+    let follower_pem = web::Data::new(FollowerKey(followers.as_ref().map(|(pem, _)| pem.clone())));
     if let Some((_, follows)) = followers {
         std::thread::spawn(move || {
             let mut line = String::new();
@@ -278,8 +278,8 @@ fn run_sink(port: u16, options: SinkOptions, servers: Servers) {
                 )
                 .route(
                     "/users/{name}",
-                    web::get().to(|req: HttpRequest, pem: web::Data<Option<String>>| async move {
-                        let (Some(pem), Some(name)) = (pem.get_ref(), req.match_info().get("name")) else {
+                    web::get().to(|req: HttpRequest, pem: web::Data<FollowerKey>| async move {
+                        let (Some(pem), Some(name)) = (&pem.0, req.match_info().get("name")) else {
                             return HttpResponse::NotFound().finish();
                         };
                         let host = req.connection_info().host().to_owned();
@@ -321,6 +321,10 @@ fn run_sink(port: u16, options: SinkOptions, servers: Servers) {
         server.run().await.unwrap();
     });
 }
+
+/// The public key PEM the sink's followers share (a type of its own: actix tells app data
+/// apart by type, and the publisher's document is an `Option<String>` too).
+struct FollowerKey(Option<String>);
 
 /// The actor document of a follower the sink plays, as Mastodon shapes it.
 fn follower_document(host: &str, name: &str, pem: &str) -> serde_json::Value {
