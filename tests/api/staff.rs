@@ -55,15 +55,26 @@ async fn write(app: &TestApp, b: &Browser, text: &str, publish_at: &str, edit_of
 
 /// Takes a step from the submission's page, as shown now (its CSRF token and revision).
 async fn step(app: &TestApp, b: &Browser, id: &str, step: &str, comment: &str) -> Page {
+    step_in(app, b, id, step, comment, "en").await
+}
+
+/// `step`, by someone whose browser asks for `language`.
+async fn step_in(app: &TestApp, b: &Browser, id: &str, step: &str, comment: &str, language: &str) -> Page {
     let page = b.get(&app.url(&format!("/staff/drafts/{id}"))).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let token = field(&page.body, "csrf").expect("a CSRF field");
     let revision = field(&page.body, "revision").unwrap_or_default();
-    b.post(
-        &app.url(&format!("/staff/drafts/{id}/step")),
-        &[("csrf", token.as_str()), ("step", step), ("comment", comment), ("revision", revision.as_str())],
-    )
-    .await
+    let form =
+        [("csrf", token.as_str()), ("step", step), ("comment", comment), ("revision", revision.as_str())];
+    let resp = b
+        .http
+        .post(app.url(&format!("/staff/drafts/{id}/step")))
+        .header("accept-language", language)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    Page { status: resp.status().as_u16(), location: None, body: resp.text().await.unwrap() }
 }
 
 async fn state(app: &TestApp, id: &str) -> DraftState {
@@ -263,6 +274,48 @@ async fn nobody_approves_their_own_draft(db: Db) {
             .unwrap(),
         0
     );
+}
+
+/// A refused step says why in the reader's language, in words a press officer uses.
+async fn refusals_are_worded_in_the_readers_language(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let erik = signed_in(&app, "demo", "erik").await;
+    let id = write(&app, &erik, "Zur Freigabe", "", None).await;
+    assert_eq!(step(&app, &erik, &id, "submit", "").await.status, 303);
+    let own = step_in(&app, &erik, &id, "approve", "", "de-DE,de;q=0.9").await;
+    assert_eq!(own.status, 403);
+    assert!(own.body.contains("Vier-Augen-Prinzip"), "{}", own.body);
+    // Two approvers on the same page: the second one's step comes after the first's.
+    let bob = signed_in(&app, "demo", "bob").await;
+    let stale = bob.get(&app.url(&format!("/staff/drafts/{id}"))).await;
+    let token = field(&stale.body, "csrf").unwrap();
+    let revision = field(&stale.body, "revision").unwrap_or_default();
+    assert_eq!(step(&app, &bob, &id, "approve", "").await.status, 303);
+    let late = |step: &'static str, language: &'static str| {
+        let form = [
+            ("csrf", token.clone()),
+            ("step", step.into()),
+            ("comment", "Zu spät".into()),
+            ("revision", revision.clone()),
+        ];
+        let request = bob
+            .http
+            .post(app.url(&format!("/staff/drafts/{id}/step")))
+            .header("accept-language", language)
+            .form(&form);
+        async move {
+            let resp = request.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let (status, body) = late("reject", "de").await;
+    assert_eq!(status, 409, "{body}");
+    let state = if body.contains("„Veröffentlicht“") { "Veröffentlicht" } else { "Freigegeben" };
+    assert!(body.contains(&format!("steht auf „{state}“: Sie kann jetzt nicht abgelehnt werden")), "{body}");
+    let (_, english) = late("approve", "en").await;
+    assert!(english.contains("it cannot be approved now"), "{english}");
+    assert!(!english.contains("approveed"));
 }
 
 async fn scheduled_publishing_fires_once(db: Db) {
@@ -781,6 +834,7 @@ async fn the_relay_list_is_paged(db: Db) {
 }
 
 on_both_backends!(
+    refusals_are_worded_in_the_readers_language,
     the_relay_list_is_paged,
     the_relay_is_moderated_by_the_operators_administrators,
     approvals_cover_exactly_what_was_reviewed,

@@ -459,6 +459,25 @@ async function german(browser) {
   await submit(page, page.getByRole("button", { name: "Weiter", exact: true }), "asking to follow (de)");
   expect((await page.locator('[role="alert"]').count()) === 1, "a mistyped address gives no message (de)");
   await audit(page, "follow with error (public, de)");
+  // One submission in two tabs: the step taken again in the older tab is refused, and the
+  // page says why in German.
+  await open(page, "/staff/new");
+  await page.locator("select#account").selectOption(opts.account);
+  await page.locator("textarea#text").fill(`Browser-Test ${Date.now().toString(36)}, bitte ignorieren`);
+  await submit(page, page.getByRole("button", { name: "Entwurf speichern", exact: true }), "saving a draft (de)");
+  await arriveAt(page, /\/staff\/drafts\/[^/]+$/, "saving a draft (de)");
+  await submit(page, page.getByRole("button", { name: "Zur Freigabe vorlegen", exact: true }), "submitting (de)");
+  const recall = "Zur Bearbeitung zurückholen";
+  const other = await page.context().newPage();
+  await other.goto(page.url());
+  await submit(other, other.getByRole("button", { name: recall, exact: true }), "taking it back in a second tab (de)");
+  await other.close();
+  const again = await submit(page, page.getByRole("button", { name: recall, exact: true }), "taking it back again (de)");
+  expect(again === 409, `taking it back twice answered ${again}, expected 409`);
+  const said = await textOf(page.locator("main [role=alert]").first());
+  log(`refusal shown: ${said}`);
+  expect(said.includes("kann jetzt nicht zurückgeholt werden"), `the refusal is not in German: ${said}`);
+  await audit(page, "draft with a refusal (de)");
 }
 
 /** Dana is the auditor: the audit trail (filtered), the compliance report, the Art. 30 record. */

@@ -130,7 +130,30 @@ fn see_other(location: &str) -> HttpResponse {
 /// Renders a failure as a page in the reader's language, after logging its full cause.
 fn error_page(s: &Services, lang: Lang, e: ApiError) -> HttpResponse {
     let status = e.log();
-    page(s, None, status, views::message(lang, lang.t("error_title"), &e.safe_message()))
+    page(s, None, status, views::message(lang, lang.t("error_title"), &explain(lang, &e)))
+}
+
+/// What a refusal means, in the reader's language where the catalogue words it (the
+/// workflow's refusals, an expired form), else the safe English message.
+pub(crate) fn explain(lang: Lang, e: &ApiError) -> String {
+    use herold_domain::workflow::WorkflowError;
+    use herold_publishing::PublishError;
+    match e {
+        ApiError::Publish(PublishError::Workflow(w)) => match w {
+            WorkflowError::NotAllowedInState(state, step) => lang
+                .t("error_not_in_state")
+                .replace("{state}", lang.t(&format!("state_{}", state.as_str())))
+                .replace("{step}", lang.t(&format!("step_done_{}", step.as_str()))),
+            WorkflowError::MissingRole(role) => {
+                lang.t("error_missing_role").replace("{role}", lang.t(&format!("role_{}", role.as_str())))
+            }
+            WorkflowError::NotTheAuthor => lang.t("error_not_the_author").to_owned(),
+            WorkflowError::OwnDraft => lang.t("error_own_draft").to_owned(),
+            WorkflowError::NotTheScheduler => lang.t("error_not_the_scheduler").to_owned(),
+        },
+        ApiError::Csrf => lang.t("error_csrf").to_owned(),
+        e => e.safe_message(),
+    }
 }
 
 /// A signed-in member of staff with a live session.

@@ -311,7 +311,7 @@ pub async fn step(
                 let d = s.editorial.draft(&staff.actor(), &id).await?;
                 let e = ApiError::from(e);
                 let status = e.log();
-                draft_page(&s, &staff, &d, status, Some(&e.safe_message())).await
+                draft_page(&s, &staff, &d, status, Some(&super::explain(staff.lang, &e))).await
             }
             Err(e) => Err(e.into()),
         }
@@ -389,7 +389,8 @@ pub async fn retract(
             Err(e @ (PublishError::Incomplete(_) | PublishError::Forbidden(_))) => {
                 let e = ApiError::from(e);
                 let status = e.log();
-                announcement_page(&s, &staff, &username, &id, status, Some(&e.safe_message())).await
+                announcement_page(&s, &staff, &username, &id, status, Some(&super::explain(staff.lang, &e)))
+                    .await
             }
             Err(e) => Err(e.into()),
         }
@@ -476,7 +477,7 @@ pub async fn attach_image(
                 let d = s.editorial.draft(&staff.actor(), &id).await?;
                 let e = ApiError::from(e);
                 let status = e.log();
-                draft_page(&s, &staff, &d, status, Some(&e.safe_message())).await
+                draft_page(&s, &staff, &d, status, Some(&super::explain(staff.lang, &e))).await
             }
             Err(e) => Err(e.into()),
         }
