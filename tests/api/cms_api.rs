@@ -152,6 +152,27 @@ async fn a_cms_writes_drafts_that_people_approve(db: Db) {
 }
 
 /// The API description is served and names every route the API has.
+/// A publishing time that has passed is refused through the API as on the form.
+async fn a_publishing_time_that_has_passed_is_refused_by_the_api(db: Db) {
+    let provider = OidcProvider::start();
+    let sign_in = vec![SignIn {
+        org: "demo",
+        issuer: provider.issuer(),
+        extra_policy: API_POLICY,
+        discovery_url: None,
+    }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    let token = cms_token(&provider).await;
+    let past = herold_domain::format_rfc3339(herold_domain::now_millis() - 3_600_000);
+    let body =
+        serde_json::json!({"account": "press", "language": "de", "text": "Zu spät", "publish_at": past});
+    let resp = app.http.post(app.url("/api/v1/drafts")).bearer_auth(&token).json(&body).send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let answer: serde_json::Value = resp.json().await.unwrap();
+    assert!(answer["error"].as_str().unwrap_or_default().contains("has passed"), "{answer}");
+}
+
 async fn the_openapi_document_describes_the_api(db: Db) {
     let app = herold_tests::spawn_app(db).await;
     let (status, doc) = app.get_json("/api/openapi.json").await;
@@ -266,6 +287,7 @@ async fn malformed_bodies_never_wedge_the_database(db: Db) {
 }
 
 on_both_backends!(
+    a_publishing_time_that_has_passed_is_refused_by_the_api,
     a_cms_writes_drafts_that_people_approve,
     the_openapi_document_describes_the_api,
     malformed_bodies_never_wedge_the_database

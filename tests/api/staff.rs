@@ -318,6 +318,44 @@ async fn refusals_are_worded_in_the_readers_language(db: Db) {
     assert!(!english.contains("approveed"));
 }
 
+/// A publishing time that has passed is refused with the reason, in the reader's language,
+/// and the form comes back as typed: it would otherwise go out at once on approval while the
+/// lists still said "scheduled".
+async fn a_publishing_time_that_has_passed_is_refused(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let an_hour_ago = herold_domain::format_rfc3339(herold_domain::now_millis() - 3_600_000);
+    let minute: String = an_hour_ago.chars().take(16).collect();
+    for (language, says) in [("de-DE", "liegt in der Vergangenheit"), ("en", "has passed")] {
+        let token = csrf(&app, &alice, "/staff/new").await;
+        let typed = "Gestern um diese Zeit";
+        let form = [
+            ("csrf", token.as_str()),
+            ("account", "press"),
+            ("text", typed),
+            ("language", "de"),
+            ("publish_at", minute.as_str()),
+        ];
+        let resp = alice
+            .http
+            .post(app.url("/staff/drafts"))
+            .header("accept-language", language)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400);
+        let body = resp.text().await.unwrap();
+        assert!(body.contains(says), "{language}: {body}");
+        assert!(body.contains(typed) && body.contains(&minute), "nothing typed is lost: {body}");
+    }
+    // A time in the next minute is no mistake: it goes out once approved.
+    let soon: String =
+        herold_domain::format_rfc3339(herold_domain::now_millis() + 60_000).chars().take(16).collect();
+    write(&app, &alice, "Gleich", &soon, None).await;
+}
+
 async fn scheduled_publishing_fires_once(db: Db) {
     let provider = OidcProvider::start();
     let app = staff_app(db, &provider, &["demo"]).await;
@@ -834,6 +872,7 @@ async fn the_relay_list_is_paged(db: Db) {
 }
 
 on_both_backends!(
+    a_publishing_time_that_has_passed_is_refused,
     refusals_are_worded_in_the_readers_language,
     the_relay_list_is_paged,
     the_relay_is_moderated_by_the_operators_administrators,

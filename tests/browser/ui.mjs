@@ -464,6 +464,17 @@ async function german(browser) {
   await open(page, "/staff/new");
   await page.locator("select#account").selectOption(opts.account);
   await page.locator("textarea#text").fill(`Browser-Test ${Date.now().toString(36)}, bitte ignorieren`);
+  // A publishing time that has passed (an hour ago) is refused, in German, keeping the text.
+  const hourAgo = new Date(Date.now() - 3600 * 1000).toISOString().slice(0, 16);
+  await page.locator("input#publish_at").fill(hourAgo);
+  const past = await submit(page, page.getByRole("button", { name: "Entwurf speichern", exact: true }), "saving with a past time (de)");
+  expect(past === 400, `saving with a past time answered ${past}, expected 400`);
+  const pastSaid = await textOf(page.locator("#form-error"));
+  expect(pastSaid.includes("liegt in der Vergangenheit"), `the past time is not refused in German: ${pastSaid}`);
+  expect((await page.locator("textarea#text").inputValue()).includes("Browser-Test"), "the text was lost");
+  await audit(page, "compose with a past time (de)");
+  await page.locator("select#account").selectOption(opts.account);
+  await page.locator("input#publish_at").fill("");
   await submit(page, page.getByRole("button", { name: "Entwurf speichern", exact: true }), "saving a draft (de)");
   await arriveAt(page, /\/staff\/drafts\/[^/]+$/, "saving a draft (de)");
   await submit(page, page.getByRole("button", { name: "Zur Freigabe vorlegen", exact: true }), "submitting (de)");

@@ -83,6 +83,15 @@ pub struct Editorial {
     rules: Arc<dyn OrgRules>,
 }
 
+/// A publishing time may lie up to a minute back (the time it took to fill in the form);
+/// anything older is a mistake.
+fn not_passed(publish_at: Option<Millis>) -> Result<(), PublishError> {
+    match publish_at {
+        Some(at) if at < now_millis() - 60_000 => Err(PublishError::PublishAtPassed(at)),
+        _ => Ok(()),
+    }
+}
+
 fn content_of(draft: &Draft, publish_at: Option<Millis>) -> DraftContent {
     DraftContent {
         source_text: draft.text.as_str().to_owned(),
@@ -211,6 +220,7 @@ impl Editorial {
         edit_of: Option<&str>,
     ) -> Result<DraftRecord, PublishError> {
         who.require(Role::Author)?;
+        not_passed(publish_at)?;
         let account = self.account(&who.org, username).await?;
         self.publisher.resolve_mentions(&mut draft).await?;
         // A change starts with the announcement's images.
@@ -307,6 +317,7 @@ impl Editorial {
         if current.author_id != who.id {
             return Err(PublishError::Forbidden("only the author changes a draft"));
         }
+        not_passed(publish_at)?;
         self.publisher.resolve_mentions(&mut draft).await?;
         let details = StepDetails {
             content: Some(content_of(&draft, publish_at)),

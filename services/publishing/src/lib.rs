@@ -55,6 +55,13 @@ pub enum PublishError {
     /// author.
     #[error("{0}")]
     Mention(String),
+    /// A publishing time that has already passed: approved, it would go out at once while
+    /// the lists said "scheduled".
+    #[error(
+        "the publishing time {} (UTC) has passed: choose a later time, or leave it empty to publish on approval",
+        herold_domain::format_rfc3339(*.0)
+    )]
+    PublishAtPassed(herold_domain::Millis),
     /// A name kept for the server itself.
     #[error("the name {0:?} is reserved for the server itself; choose another")]
     ReservedName(String),

@@ -95,7 +95,8 @@ impl ApiError {
                 | PublishError::Incomplete(_)
                 | PublishError::Media(_)
                 | PublishError::Mention(_)
-                | PublishError::ReservedName(_)),
+                | PublishError::ReservedName(_)
+                | PublishError::PublishAtPassed(_)),
             ) => e.to_string(),
             _ => "internal error".into(),
         }
@@ -130,9 +131,11 @@ impl ResponseError for ApiError {
                 StatusCode::FORBIDDEN
             }
             ApiError::Publish(PublishError::UnknownDraft(_)) => StatusCode::NOT_FOUND,
-            ApiError::Publish(PublishError::Incomplete(_) | PublishError::ReservedName(_)) => {
-                StatusCode::BAD_REQUEST
-            }
+            ApiError::Publish(
+                PublishError::Incomplete(_)
+                | PublishError::ReservedName(_)
+                | PublishError::PublishAtPassed(_),
+            ) => StatusCode::BAD_REQUEST,
             ApiError::Publish(PublishError::Mention(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Publish(PublishError::Media(herold_publishing::media::MediaError::TooLarge)) => {
                 StatusCode::PAYLOAD_TOO_LARGE

@@ -152,6 +152,11 @@ pub(crate) fn explain(lang: Lang, e: &ApiError) -> String {
             WorkflowError::NotTheScheduler => lang.t("error_not_the_scheduler").to_owned(),
         },
         ApiError::Csrf => lang.t("error_csrf").to_owned(),
+        ApiError::Publish(PublishError::PublishAtPassed(at)) => {
+            let minute: String =
+                herold_domain::format_rfc3339(*at).replace('T', " ").chars().take(16).collect();
+            lang.t("error_publish_at_passed").replace("{time}", &minute)
+        }
         e => e.safe_message(),
     }
 }

@@ -196,6 +196,10 @@ pub async fn create(
             Ok(record) => record,
             // An address that cannot be found is the author's to fix: keep what they typed.
             Err(PublishError::Mention(why)) => return form.again(&s, &staff, None, &why).await,
+            Err(e @ PublishError::PublishAtPassed(_)) => {
+                let why = super::explain(staff.lang, &ApiError::from(e));
+                return form.again(&s, &staff, None, &why).await;
+            }
             Err(e) => return Err(e.into()),
         };
         Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
@@ -274,6 +278,10 @@ pub async fn revise(
         let record = match s.editorial.revise(&staff.actor(), &id, draft, publish_at).await {
             Ok(record) => record,
             Err(PublishError::Mention(why)) => return form.again(&s, &staff, Some(&id), &why).await,
+            Err(e @ PublishError::PublishAtPassed(_)) => {
+                let why = super::explain(staff.lang, &ApiError::from(e));
+                return form.again(&s, &staff, Some(&id), &why).await;
+            }
             Err(e) => return Err(e.into()),
         };
         Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
