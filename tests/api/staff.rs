@@ -241,6 +241,10 @@ async fn nobody_approves_their_own_draft(db: Db) {
     let erik = signed_in(&app, "demo", "erik").await;
     let id = write(&app, &erik, "Eigene Freigabe?", "", None).await;
     assert_eq!(step(&app, &erik, &id, "submit", "").await.status, 303);
+    // His own submission offers him to take it back, not to reject it as its reviewer.
+    let own_page = erik.get(&app.url(&format!("/staff/drafts/{id}"))).await;
+    assert!(own_page.body.contains(r#"value="recall""#), "{}", own_page.body);
+    assert!(!own_page.body.contains(r#"value="reject""#), "{}", own_page.body);
     let own = step(&app, &erik, &id, "approve", "").await;
     assert_eq!(own.status, 403, "{}", own.body);
     assert!(own.body.contains("four-eyes"), "the page says why: {}", own.body);
@@ -262,6 +266,8 @@ async fn nobody_approves_their_own_draft(db: Db) {
     assert!(refused.body.contains("role=\"alert\""), "the error is announced");
     // A rejection needs a comment; with one, the author sees it.
     let bob = signed_in(&app, "demo", "bob").await;
+    let review = bob.get(&app.url(&format!("/staff/drafts/{id}"))).await;
+    assert!(review.body.contains(r#"value="reject""#), "the reviewer may reject: {}", review.body);
     assert_eq!(step(&app, &bob, &id, "reject", "").await.status, 400);
     assert_eq!(step(&app, &bob, &id, "reject", "Bitte Quelle nennen").await.status, 303);
     assert_eq!(state(&app, &id).await, DraftState::Rejected);

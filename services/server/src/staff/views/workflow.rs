@@ -211,7 +211,10 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
                         p.note { (lang.t("four_eyes_note")) }
                     }
                 }
-                @if matches!(d.state, DraftState::Submitted | DraftState::Approved) && v.has(Role::Approver) {
+                // A reviewer rejects; the author of a submission under four eyes takes it back
+                // instead (an approved one they may still stop).
+                @if v.has(Role::Approver)
+                    && (d.state == DraftState::Approved || (d.state == DraftState::Submitted && may_approve)) {
                     form method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
                         (v.csrf())
                         input type="hidden" name="step" value="reject";
