@@ -116,6 +116,10 @@ async fn administrators_create_accounts(db: Db) {
     let alice = signed_in(&app, "alice").await;
     assert_eq!(alice.get(&app.url("/staff/admin")).await.status, 403);
     let carol = signed_in(&app, "carol").await;
+    // An administrator who does not write is told so before typing anything.
+    let compose = carol.get(&app.url("/staff/new")).await;
+    assert_eq!(compose.status, 403, "{}", compose.body);
+    assert!(compose.body.contains("“author”") && !compose.body.contains("<textarea"), "{}", compose.body);
     let page = carol.get(&app.url("/staff/admin")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let csrf = field(&page.body, "csrf").unwrap();

@@ -5,7 +5,7 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use herold_domain::workflow::Step;
+use herold_domain::workflow::{Role, Step, WorkflowError};
 use herold_domain::{format_rfc3339, DomainError, Millis};
 use herold_publishing::editorial::AnnouncementStatus;
 use herold_publishing::pages::{announcement_article, draft_preview};
@@ -55,6 +55,10 @@ pub struct ComposeQuery {
 #[get("/staff/new")]
 pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<ComposeQuery>) -> HttpResponse {
     let result = async {
+        // Said before anything is typed, not after saving.
+        if !staff.actor().roles.has(Role::Author) {
+            return Err(PublishError::Workflow(WorkflowError::MissingRole(Role::Author)).into());
+        }
         let accounts = org_accounts(&s, &staff.session.staff.org_slug).await?;
         // Proposing a change starts from the published text.
         let current = match (&q.account, &q.edit_of) {
