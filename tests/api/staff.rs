@@ -362,6 +362,42 @@ async fn a_publishing_time_that_has_passed_is_refused(db: Db) {
     write(&app, &alice, "Gleich", &soon, None).await;
 }
 
+/// With several accounts, the form names none until the author chooses: a silent default
+/// sent drafts to the wrong account. Choosing none is refused, in the reader's language,
+/// and nothing typed is lost.
+async fn the_account_is_chosen_never_defaulted(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    app.create_account("demo", "lagezentrum").await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let page = alice.get(&app.url("/staff/new")).await;
+    assert!(page.body.contains(r#"<option value="" selected>"#), "{}", page.body);
+    assert!(
+        !page.body.contains(r#"value="lagezentrum" selected"#)
+            && !page.body.contains(r#"value="press" selected"#)
+    );
+    let token = field(&page.body, "csrf").unwrap();
+    let typed = "Für welches Konto?";
+    let form = [("csrf", token.as_str()), ("account", ""), ("text", typed), ("language", "de")];
+    let resp = alice
+        .http
+        .post(app.url("/staff/drafts"))
+        .header("accept-language", "de")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("Wählen Sie das Konto"), "{body}");
+    assert!(body.contains(typed), "nothing typed is lost: {body}");
+    // With one account there is nothing to choose.
+    let single = staff_app(Db::Sqlite, &provider, &["demo"]).await;
+    let alone = signed_in(&single, "demo", "alice").await;
+    let page = alone.get(&single.url("/staff/new")).await;
+    assert!(page.body.contains(r#"value="press" selected"#), "{}", page.body);
+}
+
 async fn scheduled_publishing_fires_once(db: Db) {
     let provider = OidcProvider::start();
     let app = staff_app(db, &provider, &["demo"]).await;
@@ -878,6 +914,7 @@ async fn the_relay_list_is_paged(db: Db) {
 }
 
 on_both_backends!(
+    the_account_is_chosen_never_defaulted,
     a_publishing_time_that_has_passed_is_refused,
     refusals_are_worded_in_the_readers_language,
     the_relay_list_is_paged,

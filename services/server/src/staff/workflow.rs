@@ -190,6 +190,9 @@ pub async fn create(
 ) -> HttpResponse {
     let result = async {
         staff.check_form(&req, &s, &form.csrf)?;
+        if form.account.trim().is_empty() {
+            return form.again(&s, &staff, None, staff.lang.t("error_choose_account")).await;
+        }
         let (draft, publish_at) = match form.parse() {
             Ok(parsed) => parsed,
             Err(e) => return form.again(&s, &staff, None, &e.to_string()).await,

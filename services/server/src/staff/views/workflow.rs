@@ -79,8 +79,14 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                     p {
                         label for="account" { (lang.t("account")) }
                         select id="account" name="account" required {
+                            // With several accounts nothing is chosen for the author: a
+                            // silent default sends drafts to the wrong one.
+                            @let only = f.accounts.len() == 1;
+                            @if !only {
+                                option value="" selected[f.account.is_empty()] { (lang.t("choose_account")) }
+                            }
                             @for a in f.accounts {
-                                option value=(a.username) selected[a.username == f.account] { (a.display_name) " (@" (a.username) ")" }
+                                option value=(a.username) selected[a.username == f.account || only] { (a.display_name) " (@" (a.username) ")" }
                             }
                         }
                     }
