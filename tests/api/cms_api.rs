@@ -5,7 +5,7 @@
 use herold_domain::workflow::DraftState;
 use herold_tests::oidc::OidcProvider;
 use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
-use herold_tests::Db;
+use herold_tests::{Db, TestApp};
 use serde_json::{json, Value};
 
 /// The development provider issues API tokens for `http://127.0.0.1:8080/api` (its
@@ -151,9 +151,9 @@ async fn a_cms_writes_drafts_that_people_approve(db: Db) {
     assert_eq!(created.leaf.actor, format!("staff:{}", record.author_id));
 }
 
-/// The API description is served and names every route the API has.
-/// A publishing time that has passed is refused through the API as on the form.
-async fn a_publishing_time_that_has_passed_is_refused_by_the_api(db: Db) {
+/// Herold with @press in an organisation whose CMS client may use the API, and its token
+/// (the provider must outlive the test).
+async fn api_app(db: Db) -> (TestApp, String, OidcProvider) {
     let provider = OidcProvider::start();
     let sign_in = vec![SignIn {
         org: "demo",
@@ -164,6 +164,12 @@ async fn a_publishing_time_that_has_passed_is_refused_by_the_api(db: Db) {
     let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
     app.create_account("demo", "press").await;
     let token = cms_token(&provider).await;
+    (app, token, provider)
+}
+
+/// A publishing time that has passed is refused through the API as on the form.
+async fn a_publishing_time_that_has_passed_is_refused_by_the_api(db: Db) {
+    let (app, token, _provider) = api_app(db).await;
     let past = herold_domain::format_rfc3339(herold_domain::now_millis() - 3_600_000);
     let body =
         serde_json::json!({"account": "press", "language": "de", "text": "Zu spät", "publish_at": past});
@@ -173,6 +179,7 @@ async fn a_publishing_time_that_has_passed_is_refused_by_the_api(db: Db) {
     assert!(answer["error"].as_str().unwrap_or_default().contains("has passed"), "{answer}");
 }
 
+/// The API description is served and names every route the API has.
 async fn the_openapi_document_describes_the_api(db: Db) {
     let app = herold_tests::spawn_app(db).await;
     let (status, doc) = app.get_json("/api/openapi.json").await;
@@ -195,16 +202,7 @@ async fn the_openapi_document_describes_the_api(db: Db) {
 /// half-way into the database. Nothing it left behind may hold a transaction open: after
 /// hundreds of bad requests a write succeeds at once and `/readyz` tells the truth.
 async fn malformed_bodies_never_wedge_the_database(db: Db) {
-    let provider = OidcProvider::start();
-    let sign_in = vec![SignIn {
-        org: "demo",
-        issuer: provider.issuer(),
-        extra_policy: API_POLICY,
-        discovery_url: None,
-    }];
-    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
-    app.create_account("demo", "press").await;
-    let token = cms_token(&provider).await;
+    let (app, token, _provider) = api_app(db).await;
     let drafts = app.url("/api/v1/drafts");
     let oversized = format!(r#"{{"account":"press","language":"de","text":"{}"}}"#, "x".repeat(70 * 1024));
     let bodies = [

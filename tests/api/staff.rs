@@ -66,15 +66,7 @@ async fn step_in(app: &TestApp, b: &Browser, id: &str, step: &str, comment: &str
     let revision = field(&page.body, "revision").unwrap_or_default();
     let form =
         [("csrf", token.as_str()), ("step", step), ("comment", comment), ("revision", revision.as_str())];
-    let resp = b
-        .http
-        .post(app.url(&format!("/staff/drafts/{id}/step")))
-        .header("accept-language", language)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    Page { status: resp.status().as_u16(), location: None, body: resp.text().await.unwrap() }
+    b.post_in(&app.url(&format!("/staff/drafts/{id}/step")), &form, language).await
 }
 
 async fn state(app: &TestApp, id: &str) -> DraftState {
@@ -298,28 +290,15 @@ async fn refusals_are_worded_in_the_readers_language(db: Db) {
     let token = field(&stale.body, "csrf").unwrap();
     let revision = field(&stale.body, "revision").unwrap_or_default();
     assert_eq!(step(&app, &bob, &id, "approve", "").await.status, 303);
-    let late = |step: &'static str, language: &'static str| {
-        let form = [
-            ("csrf", token.clone()),
-            ("step", step.into()),
-            ("comment", "Zu spät".into()),
-            ("revision", revision.clone()),
-        ];
-        let request = bob
-            .http
-            .post(app.url(&format!("/staff/drafts/{id}/step")))
-            .header("accept-language", language)
-            .form(&form);
-        async move {
-            let resp = request.send().await.unwrap();
-            (resp.status().as_u16(), resp.text().await.unwrap())
-        }
+    let url = app.url(&format!("/staff/drafts/{id}/step"));
+    let late = |step: &'static str| {
+        [("csrf", token.as_str()), ("step", step), ("comment", "Zu spät"), ("revision", revision.as_str())]
     };
-    let (status, body) = late("reject", "de").await;
+    let Page { status, body, .. } = bob.post_in(&url, &late("reject"), "de").await;
     assert_eq!(status, 409, "{body}");
     let state = if body.contains("„Veröffentlicht“") { "Veröffentlicht" } else { "Freigegeben" };
     assert!(body.contains(&format!("steht auf „{state}“: Sie kann jetzt nicht abgelehnt werden")), "{body}");
-    let (_, english) = late("approve", "en").await;
+    let english = bob.post_in(&url, &late("approve"), "en").await.body;
     assert!(english.contains("it cannot be approved now"), "{english}");
     assert!(!english.contains("approveed"));
 }
@@ -343,16 +322,8 @@ async fn a_publishing_time_that_has_passed_is_refused(db: Db) {
             ("language", "de"),
             ("publish_at", minute.as_str()),
         ];
-        let resp = alice
-            .http
-            .post(app.url("/staff/drafts"))
-            .header("accept-language", language)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 400);
-        let body = resp.text().await.unwrap();
+        let Page { status, body, .. } = alice.post_in(&app.url("/staff/drafts"), &form, language).await;
+        assert_eq!(status, 400);
         assert!(body.contains(says), "{language}: {body}");
         assert!(body.contains(typed) && body.contains(&minute), "nothing typed is lost: {body}");
     }
@@ -379,16 +350,8 @@ async fn the_account_is_chosen_never_defaulted(db: Db) {
     let token = field(&page.body, "csrf").unwrap();
     let typed = "Für welches Konto?";
     let form = [("csrf", token.as_str()), ("account", ""), ("text", typed), ("language", "de")];
-    let resp = alice
-        .http
-        .post(app.url("/staff/drafts"))
-        .header("accept-language", "de")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 400);
-    let body = resp.text().await.unwrap();
+    let Page { status, body, .. } = alice.post_in(&app.url("/staff/drafts"), &form, "de").await;
+    assert_eq!(status, 400);
     assert!(body.contains("Wählen Sie das Konto"), "{body}");
     assert!(body.contains(typed), "nothing typed is lost: {body}");
     // With one account there is nothing to choose.

@@ -22,7 +22,7 @@ use herold_federation::signatures::{BodyDigest, Scheme, SigningPlan};
 use herold_store::{AuditEntry, NewSubscriber, SubscriptionState, SubscriptionStyle};
 use herold_tests::bench::{
     config, cores, healthy_delivered, herold_vars, peak_rss_mb, publisher_actor, run_sink_if_asked,
-    signing_rate, start_sink, PUBLISHER_HOST, SINK_HOSTS, UNLIMITED_INBOX,
+    signing_rate, Sink, SinkOptions, PUBLISHER_HOST, SINK_HOSTS, UNLIMITED_INBOX,
 };
 use herold_tests::spawn::TestDatabase;
 use herold_tests::Db;
@@ -67,7 +67,9 @@ async fn relay(db: Db, subscribers: usize, rate: f64, seconds: u64) -> (usize, D
     let key = generate_rsa_2048().unwrap();
     // The relay benchmark keeps the shared shape (250 servers) for now.
     let servers = herold_tests::bench::Servers { shared: true, ..Default::default() };
-    let (mut sink, port) = start_sink(Some(&key.public_key_pem), servers);
+    let options = SinkOptions { publisher_key: Some(key.public_key_pem.clone()), ..SinkOptions::default() };
+    let sink = Sink::start(servers, options);
+    let port = sink.port;
     let actor = publisher_actor(port);
 
     let database = TestDatabase::create(db).await;
@@ -145,7 +147,6 @@ async fn relay(db: Db, subscribers: usize, rate: f64, seconds: u64) -> (usize, D
     let _ = stop_tx.send(true);
     let _ = worker.await;
     server.abort();
-    let _ = sink.kill();
-    let _ = sink.wait();
+    sink.stop();
     (accepted, elapsed, peak_rss_mb())
 }

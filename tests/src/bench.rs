@@ -82,7 +82,7 @@ impl Servers {
         Servers { healthy: n(0), failing: n(1), silent: n(2), slow: n(3), shared: f.get(4) == Some(&"true") }
     }
 }
-/// Where the sink serves a publisher's actor document, if given one (`start_sink`).
+/// Where the sink serves a publisher's actor document, if given one (`SinkOptions::publisher_key`).
 pub const PUBLISHER_HOST: &str = "127.0.5.1";
 
 const SINK_ENV: &str = "HEROLD_BENCH_SINK";
@@ -91,7 +91,7 @@ const PUBLISHER_ENV: &str = "HEROLD_BENCH_PUBLISHER";
 const FOLLOW_ENV: &str = "HEROLD_BENCH_FOLLOW";
 const REPORT_ENV: &str = "HEROLD_BENCH_REPORT_EVERY";
 
-/// The actor the sink plays when given a publisher key (`start_sink`).
+/// The actor the sink plays when given a publisher key (`SinkOptions::publisher_key`).
 pub fn publisher_actor(port: u16) -> String {
     format!("http://{PUBLISHER_HOST}:{port}/users/publisher")
 }
@@ -197,14 +197,6 @@ impl Sink {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
-}
-
-/// The sink with a publisher's actor document (see `SinkOptions::publisher_key`). Returns
-/// the process and its port.
-pub fn start_sink(publisher_key: Option<&str>, servers: Servers) -> (Child, u16) {
-    let options = SinkOptions { publisher_key: publisher_key.map(str::to_owned), ..SinkOptions::default() };
-    let sink = Sink::start(servers, options);
-    (sink.process, sink.port)
 }
 
 /// In a benchmark's `main`: when this process was started as the sink, runs it and returns

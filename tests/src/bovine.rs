@@ -66,29 +66,22 @@ impl BovinePeer {
         self.control("send", json!({ "target": target, "activity": activity })).await;
     }
 
+    /// One of the peer's control lists (`GET /control/<name>`).
+    async fn list(&self, name: &str) -> Vec<Value> {
+        let url = format!("http://127.0.0.1:{}/control/{name}", self.port);
+        let resp = self.http.get(url).send().await.unwrap_or_else(|e| panic!("bovine peer {name}: {e}"));
+        resp.json().await.unwrap_or_else(|e| panic!("bovine peer {name} JSON: {e}"))
+    }
+
     /// What arrived and bovine's signature checker verified, in order.
     pub async fn received(&self) -> Vec<Value> {
-        self.http
-            .get(format!("http://127.0.0.1:{}/control/received", self.port))
-            .send()
-            .await
-            .expect("bovine peer received")
-            .json()
-            .await
-            .expect("bovine peer received JSON")
+        self.list("received").await
     }
 
     /// How each verified activity was signed, in order: `type`, `alg` ("rsa" or "ed25519")
     /// and `checker` ("bovine", or "http-message-signatures" for RFC 9421 with Ed25519).
     pub async fn signatures(&self) -> Vec<Value> {
-        self.http
-            .get(format!("http://127.0.0.1:{}/control/signatures", self.port))
-            .send()
-            .await
-            .expect("bovine peer signatures")
-            .json()
-            .await
-            .expect("bovine peer signatures JSON")
+        self.list("signatures").await
     }
 
     pub async fn received_of(&self, kind: &str) -> Vec<Value> {

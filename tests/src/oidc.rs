@@ -177,6 +177,12 @@ impl Browser {
         Self::page(self.http.post(url).form(form).send().await.expect("POST")).await
     }
 
+    /// `post` from a browser that asks for `language` (`Accept-Language`).
+    pub async fn post_in(&self, url: &str, form: &[(&str, &str)], language: &str) -> Page {
+        let request = self.http.post(url).header("accept-language", language).form(form);
+        Self::page(request.send().await.expect("POST")).await
+    }
+
     /// Follows redirects (resolving relative ones against the last URL) until a page that
     /// is not a redirect, or until `stop` says the next location is far enough.
     pub async fn follow(&self, mut url: String, stop: impl Fn(&str) -> bool) -> (String, Page) {

@@ -110,33 +110,26 @@ impl Peer {
         }
     }
 
+    /// One of the peer's control lists (`GET /control/<name>`).
+    async fn list(&self, name: &str) -> Vec<Value> {
+        let url = format!("http://127.0.0.1:{}/control/{name}", self.port);
+        let resp = self.http.get(url).send().await.unwrap_or_else(|e| panic!("peer {name}: {e}"));
+        resp.json().await.unwrap_or_else(|e| panic!("peer {name} JSON: {e}"))
+    }
+
     pub async fn unfollow(&self, target: &str) {
         self.control("unfollow", json!({ "target": target })).await;
     }
 
     /// Activities the peer received and verified.
     pub async fn received(&self) -> Vec<Value> {
-        self.http
-            .get(format!("http://127.0.0.1:{}/control/received", self.port))
-            .send()
-            .await
-            .expect("peer received")
-            .json()
-            .await
-            .expect("peer received JSON")
+        self.list("received").await
     }
 
     /// Every POST to one of the peer's inboxes, verified or not: path, scheme, headers,
     /// activityType and whether it reached a listener (`recorded`).
     pub async fn inbox_log(&self) -> Vec<Value> {
-        self.http
-            .get(format!("http://127.0.0.1:{}/control/inbox-log", self.port))
-            .send()
-            .await
-            .expect("peer inbox log")
-            .json()
-            .await
-            .expect("peer inbox log JSON")
+        self.list("inbox-log").await
     }
 
     pub async fn received_of(&self, kind: &str) -> Vec<Value> {
@@ -145,14 +138,7 @@ impl Peer {
 
     /// Every HTTP request the peer made (method, url, activityType, status or error).
     pub async fn sent(&self) -> Vec<Value> {
-        self.http
-            .get(format!("http://127.0.0.1:{}/control/sent", self.port))
-            .send()
-            .await
-            .expect("peer sent")
-            .json()
-            .await
-            .expect("peer sent JSON")
+        self.list("sent").await
     }
 }
 
