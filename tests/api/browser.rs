@@ -20,9 +20,15 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
         "Chromium is needed: apt-get install chromium (.ci/run does)"
     );
     let provider = OidcProvider::start();
-    let sign_in = ["demo", "operator"]
+    // The demo body keeps Berlin time, so that the walk types and reads local time.
+    let sign_in = [("demo", "time_zone = \"Europe/Berlin\""), ("operator", "")]
         .into_iter()
-        .map(|org| SignIn { org, issuer: provider.issuer(), extra_policy: "", discovery_url: None })
+        .map(|(org, extra_policy)| SignIn {
+            org,
+            issuer: provider.issuer(),
+            extra_policy,
+            discovery_url: None,
+        })
         .collect();
     let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
     app.create_account("demo", "press").await;
@@ -55,6 +61,7 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
         Command::new("node")
             .arg(format!("{browser_dir}/ui.mjs"))
             .args(["--herold", &base, "--org", "demo", "--account", "press", "--operator-org", "operator"])
+            .args(["--time-zone", "Europe/Berlin"])
             .output()
             .expect("run node")
     })

@@ -361,6 +361,69 @@ async fn the_account_is_chosen_never_defaulted(db: Db) {
     assert!(page.body.contains(r#"value="press" selected"#), "{}", page.body);
 }
 
+/// A press officer in Berlin types Berlin time and reads Berlin time, in words, with the
+/// zone in force on that day; the hour the clocks skip in spring is refused, not shifted.
+async fn times_are_typed_and_read_on_the_organisations_clock(db: Db) {
+    let provider = OidcProvider::start();
+    let sign_in = vec![SignIn {
+        org: "demo",
+        issuer: provider.issuer(),
+        extra_policy: "time_zone = \"Europe/Berlin\"",
+        discovery_url: None,
+    }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let at = |id: &str| {
+        let store = app.store.clone();
+        let id = id.to_owned();
+        async move {
+            let d = store.draft(&id, &herold_store::Visibility::everything()).await.unwrap().expect("draft");
+            herold_domain::format_rfc3339(d.content.publish_at.expect("a publishing time"))
+        }
+    };
+    let winter = write(&app, &alice, "Pressekonferenz im Winter", "2030-01-15T14:00", None).await;
+    assert_eq!(at(&winter).await, "2030-01-15T13:00:00Z");
+    let summer = write(&app, &alice, "Pressekonferenz im Sommer", "2030-07-15T14:00", None).await;
+    assert_eq!(at(&summer).await, "2030-07-15T12:00:00Z");
+    let german = alice.get_in(&app.url(&format!("/staff/drafts/{winter}")), "de").await.body;
+    assert!(german.contains("15. Januar 2030, 14:00 Uhr MEZ"), "{german}");
+    let english = alice.get_in(&app.url(&format!("/staff/drafts/{summer}")), "en").await.body;
+    assert!(english.contains("15 July 2030, 14:00 CEST"), "{english}");
+    let compose = alice.get(&app.url("/staff/new")).await.body;
+    assert!(compose.contains("Europe/Berlin"), "the form names the zone: {compose}");
+    let edit = alice.get(&app.url(&format!("/staff/drafts/{summer}/edit"))).await.body;
+    assert!(edit.contains(r#"value="2030-07-15T14:00""#), "the form shows what was typed: {edit}");
+
+    for (typed, language, says) in [
+        ("2030-03-31T02:30", "de", "gibt es in Europe/Berlin nicht"),
+        ("2030-03-31T02:30", "en", "does not exist in Europe/Berlin"),
+        ("morgen früh", "de", "ist kein Datum mit Uhrzeit"),
+    ] {
+        let token = csrf(&app, &alice, "/staff/new").await;
+        let form = [
+            ("csrf", token.as_str()),
+            ("account", "press"),
+            ("text", "Zur Zeitumstellung"),
+            ("language", "de"),
+            ("publish_at", typed),
+        ];
+        let Page { status, body, .. } = alice.post_in(&app.url("/staff/drafts"), &form, language).await;
+        assert_eq!(status, 400, "{typed}: {body}");
+        assert!(body.contains(says) && body.contains("Zur Zeitumstellung"), "{typed} ({language}): {body}");
+    }
+
+    // Followers' pages show the organisation's clock too, in the reader's language.
+    let bob = signed_in(&app, "demo", "bob").await;
+    let now = write(&app, &alice, "Sofort", "", None).await;
+    assert_eq!(step(&app, &alice, &now, "submit", "").await.status, 303);
+    assert_eq!(step(&app, &bob, &now, "approve", "").await.status, 303);
+    let public = alice.get_in(&app.url("/users/press"), "de").await.body;
+    let stamp = public.split("<time datetime=\"").nth(1).expect("a time on the page");
+    let shown = stamp.split('>').nth(1).unwrap_or_default();
+    assert!(shown.contains(" Uhr ME"), "{shown}");
+}
+
 async fn scheduled_publishing_fires_once(db: Db) {
     let provider = OidcProvider::start();
     let app = staff_app(db, &provider, &["demo"]).await;
@@ -877,6 +940,7 @@ async fn the_relay_list_is_paged(db: Db) {
 }
 
 on_both_backends!(
+    times_are_typed_and_read_on_the_organisations_clock,
     the_account_is_chosen_never_defaulted,
     a_publishing_time_that_has_passed_is_refused,
     refusals_are_worded_in_the_readers_language,

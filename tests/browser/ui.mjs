@@ -43,6 +43,8 @@ const { values: opts } = parseArgs({
     org: { type: "string" },
     "operator-org": { type: "string" },
     account: { type: "string" },
+    // The organisation's time_zone: forms take, and pages show, its local time.
+    "time-zone": { type: "string", default: "UTC" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -464,8 +466,9 @@ async function german(browser) {
   await open(page, "/staff/new");
   await page.locator("select#account").selectOption(opts.account);
   await page.locator("textarea#text").fill(`Browser-Test ${Date.now().toString(36)}, bitte ignorieren`);
-  // A publishing time that has passed (an hour ago) is refused, in German, keeping the text.
-  const hourAgo = new Date(Date.now() - 3600 * 1000).toISOString().slice(0, 16);
+  // A publishing time that has passed (an hour ago on the organisation's clock) is refused,
+  // in German, keeping the text.
+  const hourAgo = localInput(new Date(Date.now() - 3600 * 1000));
   await page.locator("input#publish_at").fill(hourAgo);
   const past = await submit(page, page.getByRole("button", { name: "Entwurf speichern", exact: true }), "saving with a past time (de)");
   expect(past === 400, `saving with a past time answered ${past}, expected 400`);
@@ -474,9 +477,14 @@ async function german(browser) {
   expect((await page.locator("textarea#text").inputValue()).includes("Browser-Test"), "the text was lost");
   await audit(page, "compose with a past time (de)");
   await page.locator("select#account").selectOption(opts.account);
-  await page.locator("input#publish_at").fill("");
+  // Tomorrow at ten, as a press officer types it, reads back as ten o'clock in words.
+  const tomorrow = localInput(new Date(Date.now() + 86400 * 1000)).slice(0, 10) + "T10:00";
+  await page.locator("input#publish_at").fill(tomorrow);
   await submit(page, page.getByRole("button", { name: "Entwurf speichern", exact: true }), "saving a draft (de)");
   await arriveAt(page, /\/staff\/drafts\/[^/]+$/, "saving a draft (de)");
+  const scheduled = await textOf(page.locator("main dd time").first());
+  expect(/^\d{1,2}\. \S+ \d{4}, 10:00 Uhr \S+$/.test(scheduled), `the schedule does not read as typed: ${scheduled}`);
+  await audit(page, "draft scheduled in local time (de)");
   await submit(page, page.getByRole("button", { name: "Zur Freigabe vorlegen", exact: true }), "submitting (de)");
   const recall = "Zur Bearbeitung zurückholen";
   const other = await page.context().newPage();
@@ -489,6 +497,13 @@ async function german(browser) {
   log(`refusal shown: ${said}`);
   expect(said.includes("kann jetzt nicht zurückgeholt werden"), `the refusal is not in German: ${said}`);
   await audit(page, "draft with a refusal (de)");
+}
+
+/** A moment as `<input type="datetime-local">` takes it, on the organisation's clock. */
+function localInput(date) {
+  // Sweden writes dates as ISO 8601 does: "2026-12-07 14:00".
+  const text = date.toLocaleString("sv-SE", { timeZone: opts["time-zone"], hour12: false });
+  return text.slice(0, 16).replace(" ", "T");
 }
 
 /** Dana is the auditor: the audit trail (filtered), the compliance report, the Art. 30 record. */

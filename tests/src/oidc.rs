@@ -173,6 +173,11 @@ impl Browser {
         Self::page(self.http.get(url).send().await.expect("GET")).await
     }
 
+    /// `get` from a browser that asks for `language` (`Accept-Language`).
+    pub async fn get_in(&self, url: &str, language: &str) -> Page {
+        Self::page(self.http.get(url).header("accept-language", language).send().await.expect("GET")).await
+    }
+
     pub async fn post(&self, url: &str, form: &[(&str, &str)]) -> Page {
         Self::page(self.http.post(url).form(form).send().await.expect("POST")).await
     }

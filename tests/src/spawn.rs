@@ -98,7 +98,7 @@ pub struct TestApp {
 pub struct SignIn {
     pub org: &'static str,
     pub issuer: String,
-    /// More policy lines, e.g. a `[workflow]` table.
+    /// More policy lines, e.g. `time_zone = …` or a `[workflow]` table; they come first.
     pub extra_policy: &'static str,
     /// `sign_in.discovery_url`, if Herold reads the metadata elsewhere.
     pub discovery_url: Option<String>,
@@ -204,13 +204,13 @@ async fn org_policies(
         let discovery =
             s.discovery_url.as_ref().map(|u| format!("discovery_url = \"{u}\"\n")).unwrap_or_default();
         let policy = format!(
-            "[sign_in]\n{discovery}issuer = \"{}\"\nclient_id = \"{}\"\nclient_secret_file = \"{}\"\n\
+            "{}\n[sign_in]\n{discovery}issuer = \"{}\"\nclient_id = \"{}\"\nclient_secret_file = \"{}\"\n\
              extra_scopes = [\"groups\"]\nshared_groups = true\n\n[sign_in.roles]\nauthor = [\"herold-authors\"]\n\
-             approver = [\"herold-approvers\"]\norg-admin = [\"herold-admins\"]\nauditor = [\"herold-auditors\"]\n\n{}\n",
+             approver = [\"herold-approvers\"]\norg-admin = [\"herold-admins\"]\nauditor = [\"herold-auditors\"]\n",
+            s.extra_policy,
             s.issuer,
             client.client_id,
             secret.display(),
-            s.extra_policy
         );
         std::fs::write(policies.join("orgs").join(format!("{}.toml", s.org)), policy).expect("org policy");
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use herold_domain::presence::{Presence, Presences, QuoteAudience};
-use herold_domain::Millis;
+use herold_domain::{Millis, Zone};
 pub use herold_store::AtExpiry;
 use herold_store::{DataClass, Visibility};
 use serde::{Deserialize, Serialize};
@@ -84,6 +84,7 @@ struct RawClass {
 struct RawOrg {
     #[serde(default)]
     legal_hold: bool,
+    time_zone: Option<Spanned<String>>,
     #[serde(default)]
     retention: BTreeMap<Spanned<String>, Spanned<String>>,
     sign_in: Option<crate::staff_policy::RawSignIn>,
@@ -379,10 +380,22 @@ impl Policies {
             }
             usernames.push(pattern.get_ref().to_ascii_lowercase());
         }
-        let presence = match raw.presence {
+        let mut presence = match raw.presence {
             Some(p) => presence(p, &err)?,
             None => Presence::default(),
         };
+        if let Some(zone) = raw.time_zone {
+            presence.time_zone = Zone::parse(zone.get_ref()).map_err(|_| {
+                err(
+                    zone.span(),
+                    format!(
+                        "time_zone = {:?} is no time zone: use an IANA name such as \"Europe/Berlin\" \
+                         (abbreviations like CET and fixed offsets do not follow daylight-saving time)",
+                        zone.get_ref()
+                    ),
+                )
+            })?;
+        }
         let mut org = OrgPolicy {
             legal_hold: raw.legal_hold,
             retention: BTreeMap::new(),
@@ -554,6 +567,7 @@ fn presence(
         collections: raw.collections.unwrap_or(defaults.collections),
         discoverable: raw.discoverable.unwrap_or(defaults.discoverable),
         attribution_domains,
+        time_zone: defaults.time_zone,
     })
 }
 
@@ -672,6 +686,20 @@ mod tests {
             let e = p.clone().add_org(Path::new("orgs/x.toml"), &format!("[presence]\n{bad}\n"));
             let e = e.expect_err(bad);
             assert!(e.message.contains(says) && e.line == line, "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_organisation_names_its_time_zone_and_is_told_when_it_is_none() {
+        let mut p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        p.add_org(Path::new("orgs/plain.toml"), "legal_hold = false\n").unwrap();
+        assert_eq!(p.presences().of("plain").time_zone.name(), "UTC");
+        p.add_org(Path::new("orgs/bfdi.toml"), "time_zone = \"Europe/Berlin\"\n").unwrap();
+        assert_eq!(p.presences().of("bfdi").time_zone.name(), "Europe/Berlin");
+        for bad in ["CET", "Berlin", "+01:00"] {
+            let e = p.clone().add_org(Path::new("orgs/x.toml"), &format!("\ntime_zone = {bad:?}\n"));
+            let e = e.expect_err(bad);
+            assert!(e.message.contains("\"Europe/Berlin\"") && e.line == 2, "{bad}: {e}");
         }
     }
 

@@ -2,6 +2,7 @@
 //! rely on a `Username` or an `OrgSlug` being well-formed without checking again.
 
 pub mod audit;
+mod local_time;
 mod names;
 pub mod presence;
 mod text;
@@ -9,6 +10,7 @@ mod time_util;
 pub mod trust;
 pub mod workflow;
 
+pub use local_time::{LocalTimeError, WallClock, Zone};
 pub use names::{LanguageTag, OrgSlug, Username};
 pub use text::{AltText, AnnouncementText, DisplayName, Summary, Translations};
 pub use time_util::{format_rfc3339, now_millis, parse_day, parse_rfc3339, Millis};

@@ -35,6 +35,9 @@ pub struct Presence {
     pub discoverable: bool,
     /// Websites whose articles may name the accounts as their author (`attributionDomains`).
     pub attribution_domains: Vec<String>,
+    /// The organisation's local time (`time_zone`), in which its staff type schedules and
+    /// its pages show dates.
+    pub time_zone: crate::Zone,
 }
 
 impl Default for Presence {
@@ -44,6 +47,7 @@ impl Default for Presence {
             collections: true,
             discoverable: true,
             attribution_domains: Vec::new(),
+            time_zone: crate::Zone::utc(),
         }
     }
 }

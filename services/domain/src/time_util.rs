@@ -21,18 +21,9 @@ pub fn parse_rfc3339(text: &str) -> Result<Millis, time::error::Parse> {
     Ok((t.unix_timestamp_nanos() / 1_000_000) as Millis)
 }
 
-/// A day (`2026-11-01`, UTC) or an RFC 3339 time. A day means its start, or with `end`
-/// the start of the next day (an exclusive end of a period that includes it).
+/// A day (`2026-11-01`, UTC) or an RFC 3339 time; see [`crate::Zone::day`].
 pub fn parse_day(text: &str, end: bool) -> Result<Millis, crate::DomainError> {
-    if let Ok(ms) = parse_rfc3339(text) {
-        return Ok(ms);
-    }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let day = time::Date::parse(text.trim(), &format).map_err(|_| {
-        crate::DomainError::invalid("date", text, "use a date such as 2026-11-01 or an RFC 3339 time")
-    })?;
-    let day = if end { day.next_day().unwrap_or(day) } else { day };
-    Ok(day.midnight().assume_utc().unix_timestamp() * 1000)
+    crate::Zone::utc().day(text, end)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Public pages: semantic, accessible HTML with no scripts and no third-party assets, and
 //! an Atom feed per account. Styling comes from one local stylesheet so a strict CSP holds.
 
-use herold_domain::{format_rfc3339, Millis};
+use herold_domain::presence::Presences;
+use herold_domain::{format_rfc3339, Millis, Zone};
 use herold_federation::vocab::escape_html;
 use herold_federation::Urls;
 use herold_store::{Account, Announcement, AnnouncementBody, DraftRecord};
@@ -12,6 +13,32 @@ pub const STYLESHEET: &str = include_str!("site.css");
 /// The interface text of the public pages, by key (`pub_*`, and `lang_code` for the page's
 /// language), in the reader's language: the server's catalogues supply it.
 pub type Texts<'a> = &'a dyn Fn(&str) -> &'static str;
+
+/// Zone abbreviations that some languages name in their own words (German says MEZ for
+/// CET); the catalogues hold them as `zone_<abbreviation>`. Others show as the time-zone
+/// database gives them.
+pub const NAMED_ZONES: &[&str] = &["CET", "CEST", "WET", "WEST", "EET", "EEST"];
+
+/// A moment as a reader says it: in their language, on the organisation's clock, with the
+/// zone in force then ("2. Dezember 2026, 14:00 Uhr MEZ", "2 December 2026, 14:00 CET").
+pub fn human_time(tr: Texts<'_>, zone: &Zone, at: Millis) -> String {
+    let w = zone.wall_clock(at);
+    let abbreviation = match NAMED_ZONES.contains(&w.abbreviation.as_str()) {
+        true => tr(&format!("zone_{}", w.abbreviation)),
+        false => &w.abbreviation,
+    };
+    tr("date_time")
+        .replace("{day}", &w.day.to_string())
+        .replace("{month}", tr(&format!("month_{}", w.month)))
+        .replace("{year}", &w.year.to_string())
+        .replace("{time}", &format!("{:02}:{:02}", w.hour, w.minute))
+        .replace("{zone}", abbreviation)
+}
+
+/// A `<time>` element: the human words, with the exact instant for machines.
+pub fn time(tr: Texts<'_>, zone: &Zone, at: Millis) -> Markup {
+    html! { time datetime=(format_rfc3339(at)) { (human_time(tr, zone, at)) } }
+}
 
 fn layout(tr: Texts<'_>, title: &str, head_extra: Markup, body: Markup) -> String {
     html! {
@@ -84,6 +111,7 @@ fn translations(body: &AnnouncementBody) -> Markup {
 pub fn announcement_article(
     tr: Texts<'_>,
     urls: &Urls,
+    zone: &Zone,
     account: &Account,
     a: &Announcement,
     heading: bool,
@@ -95,12 +123,12 @@ pub fn announcement_article(
         updated_at: a.updated_at,
         body: &a.body,
     };
-    article(tr, urls, account, &shown, heading)
+    article(tr, urls, zone, account, &shown, heading)
 }
 
 /// A submission as followers will see it once it is published: what an approver reviews.
 /// An edit shows under the address of the announcement it changes.
-pub fn draft_preview(tr: Texts<'_>, urls: &Urls, account: &Account, d: &DraftRecord) -> Markup {
+pub fn draft_preview(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account, d: &DraftRecord) -> Markup {
     let c = &d.content;
     let body = crate::render_body(
         urls,
@@ -118,7 +146,7 @@ pub fn draft_preview(tr: Texts<'_>, urls: &Urls, account: &Account, d: &DraftRec
         updated_at: None,
         body: &body,
     };
-    article(tr, urls, account, &shown, false)
+    article(tr, urls, zone, account, &shown, false)
 }
 
 /// What an article shows: a published announcement, or a submission before it is.
@@ -130,7 +158,14 @@ struct Shown<'a> {
     body: &'a AnnouncementBody,
 }
 
-fn article(tr: Texts<'_>, urls: &Urls, account: &Account, a: &Shown<'_>, heading: bool) -> Markup {
+fn article(
+    tr: Texts<'_>,
+    urls: &Urls,
+    zone: &Zone,
+    account: &Account,
+    a: &Shown<'_>,
+    heading: bool,
+) -> Markup {
     let url = urls.announcement(&account.username, a.public_id);
     let body = a.body;
     html! {
@@ -152,12 +187,9 @@ fn article(tr: Texts<'_>, urls: &Urls, account: &Account, a: &Shown<'_>, heading
             }
             p.meta {
                 @if a.urgent { strong.urgent { (tr("pub_urgent")) } " · " }
-                a href=(url) {
-                    time datetime=(format_rfc3339(a.published_at)) { (format_rfc3339(a.published_at)) }
-                }
+                a href=(url) { (time(tr, zone, a.published_at)) }
                 @if let Some(updated) = a.updated_at {
-                    " · " (tr("pub_edited")) " "
-                    time datetime=(format_rfc3339(updated)) { (format_rfc3339(updated)) }
+                    " · " (tr("pub_edited")) " " (time(tr, zone, updated))
                 }
             }
         }
@@ -168,6 +200,8 @@ fn article(tr: Texts<'_>, urls: &Urls, account: &Account, a: &Shown<'_>, heading
 /// and one page of the others.
 pub struct Profile<'a> {
     pub account: &'a Account,
+    /// Its organisation's clock.
+    pub zone: &'a Zone,
     pub followers: i64,
     pub pinned: &'a [Announcement],
     pub page: &'a [Announcement],
@@ -176,7 +210,7 @@ pub struct Profile<'a> {
 }
 
 pub fn profile(tr: Texts<'_>, urls: &Urls, p: Profile<'_>) -> String {
-    let Profile { account, followers, pinned, page, page_no, has_more } = p;
+    let Profile { account, zone, followers, pinned, page, page_no, has_more } = p;
     let actor = urls.actor(&account.username);
     let handle = format!("@{}@{}", account.username, urls.host());
     layout(
@@ -197,11 +231,11 @@ pub fn profile(tr: Texts<'_>, urls: &Urls, p: Profile<'_>) -> String {
                 a href=(urls.feed(&account.username)) { (tr("pub_atom_feed")) } "." }
             @if !pinned.is_empty() {
                 h2 { (tr("pub_pinned")) }
-                @for a in pinned { (announcement_article(tr, urls, account, a, false)) }
+                @for a in pinned { (announcement_article(tr, urls, zone, account, a, false)) }
             }
             h2 { (tr("announcements")) }
             @if page.is_empty() { p { (tr("pub_no_announcements")) } }
-            @for a in page { (announcement_article(tr, urls, account, a, false)) }
+            @for a in page { (announcement_article(tr, urls, zone, account, a, false)) }
             (pager(tr, &actor, page_no, has_more))
         },
     )
@@ -221,6 +255,7 @@ pub fn tag(
     tr: Texts<'_>,
     urls: &Urls,
     tag: &str,
+    presences: &Presences,
     page: &[(&Account, &Announcement)],
     page_no: i64,
     has_more: bool,
@@ -240,7 +275,7 @@ pub fn tag(
                         " "
                         span.handle { "@" (account.username) "@" (urls.host()) }
                     }
-                    (announcement_article(tr, urls, account, a, false))
+                    (announcement_article(tr, urls, &presences.of(&account.org_slug).time_zone, account, a, false))
                 }
             }
             (pager(tr, &here, page_no, has_more))
@@ -283,7 +318,7 @@ fn open_graph(urls: &Urls, account: &Account, a: &Announcement) -> Markup {
     }
 }
 
-pub fn announcement(tr: Texts<'_>, urls: &Urls, account: &Account, a: &Announcement) -> String {
+pub fn announcement(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account, a: &Announcement) -> String {
     let url = urls.announcement(&account.username, &a.public_id);
     layout(
         tr,
@@ -293,7 +328,7 @@ pub fn announcement(tr: Texts<'_>, urls: &Urls, account: &Account, a: &Announcem
             (open_graph(urls, account, a))
         },
         html! {
-            (announcement_article(tr, urls, account, a, true))
+            (announcement_article(tr, urls, zone, account, a, true))
             p { a href=(urls.actor(&account.username)) { (tr("pub_all_of")) " " (account.display_name) } }
         },
     )

@@ -103,8 +103,10 @@ pub async fn actor(
     let shown = &items[..items.len().min(PAGE_SIZE as usize)];
     let follower_count = s.store.follower_count(account.id).await?;
     let pinned = if page_no == 1 { s.store.pinned_announcements(account.id).await? } else { Vec::new() };
+    let zone = s.presences.of(&account.org_slug).time_zone;
     let profile = pages::Profile {
         account: &account,
+        zone: &zone,
         followers: follower_count,
         pinned: &pinned,
         page: shown,
@@ -232,7 +234,8 @@ pub async fn announcement(
         n["@context"] = vocab::context();
         return Ok(activity_json(StatusCode::OK, &n));
     }
-    Ok(html(StatusCode::OK, pages::announcement(&texts(&req), &s.urls, &account, &a)))
+    let zone = s.presences.of(&account.org_slug).time_zone;
+    Ok(html(StatusCode::OK, pages::announcement(&texts(&req), &s.urls, &zone, &account, &a)))
 }
 
 /// The replies Herold lists under an announcement: none, since replies are not kept. Servers
@@ -415,7 +418,7 @@ pub async fn tag(
         .take(PAGE_SIZE as usize)
         .filter_map(|a| accounts.iter().find(|acc| acc.id == a.account_id).map(|acc| (acc, a)))
         .collect();
-    Ok(html(StatusCode::OK, pages::tag(&texts(&req), &s.urls, &tag, &shown, page_no, has_more)))
+    Ok(html(StatusCode::OK, pages::tag(&texts(&req), &s.urls, &tag, &s.presences, &shown, page_no, has_more)))
 }
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {

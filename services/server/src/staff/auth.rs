@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use herold_domain::now_millis;
+use herold_domain::{now_millis, Zone};
 use herold_identity::session::{random_token, same_secret, token_hash};
 use herold_identity::IdentityError;
 use herold_store::{NewSession, SignInAttempt, StaffSignIn};
@@ -24,7 +24,7 @@ pub async fn login_page(req: HttpRequest, s: web::Data<Services>) -> HttpRespons
     let lang = Lang::negotiate(&req);
     let orgs = match s.store.list_orgs().await {
         Ok(orgs) => orgs,
-        Err(e) => return error_page(&s, lang, e.into()),
+        Err(e) => return error_page(&s, lang, &Zone::utc(), e.into()),
     };
     let signable: Vec<(String, String)> = orgs
         .into_iter()
@@ -57,7 +57,7 @@ pub async fn login_org(req: HttpRequest, s: web::Data<Services>, org: web::Path<
         Ok::<_, ApiError>(response)
     }
     .await;
-    result.unwrap_or_else(|e| error_page(&s, lang, e))
+    result.unwrap_or_else(|e| error_page(&s, lang, &Zone::utc(), e))
 }
 
 #[derive(Deserialize)]
@@ -143,7 +143,7 @@ pub async fn callback(
         Ok(response)
     }
     .await;
-    let mut response = result.unwrap_or_else(|e| error_page(&s, lang, e));
+    let mut response = result.unwrap_or_else(|e| error_page(&s, lang, &Zone::utc(), e));
     let _ = response.add_cookie(&removal(&s, attempt_cookie_name(&s)));
     response
 }

@@ -144,7 +144,13 @@ mod tests {
         for i in 1..=herold_compliance::report::MEASURES.len() {
             assert!(english.contains_key(&format!("dpo_measure_{i}")), "measure {i} has no text");
         }
-        // Asked for by name: the label of each workflow state.
+        // Asked for by name: the words of a date, and the label of each workflow state.
+        for month in 1..=12 {
+            assert!(english.contains_key(&format!("month_{month}")), "month {month} has no name");
+        }
+        for zone in herold_publishing::pages::NAMED_ZONES {
+            assert!(english.contains_key(&format!("zone_{zone}")), "{zone} has no name");
+        }
         for state in herold_domain::workflow::DraftState::ALL {
             assert!(english.contains_key(&format!("state_{}", state.as_str())), "{state:?} has no label");
         }

@@ -15,6 +15,7 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use herold_domain::Zone;
 use herold_identity::session::{self, same_secret, token_hash};
 use herold_publishing::editorial::StaffActor;
 use herold_store::StaffSession;
@@ -128,14 +129,15 @@ fn see_other(location: &str) -> HttpResponse {
 }
 
 /// Renders a failure as a page in the reader's language, after logging its full cause.
-fn error_page(s: &Services, lang: Lang, e: ApiError) -> HttpResponse {
+fn error_page(s: &Services, lang: Lang, zone: &Zone, e: ApiError) -> HttpResponse {
     let status = e.log();
-    page(s, None, status, views::message(lang, lang.t("error_title"), &explain(lang, &e)))
+    page(s, None, status, views::message(lang, lang.t("error_title"), &explain(lang, zone, &e)))
 }
 
 /// What a refusal means, in the reader's language where the catalogue words it (the
-/// workflow's refusals, an expired form), else the safe English message.
-pub(crate) fn explain(lang: Lang, e: &ApiError) -> String {
+/// workflow's refusals, an expired form), else the safe English message. Times are on the
+/// reader's organisation's clock.
+pub(crate) fn explain(lang: Lang, zone: &Zone, e: &ApiError) -> String {
     use herold_domain::workflow::WorkflowError;
     use herold_publishing::PublishError;
     match e {
@@ -153,9 +155,8 @@ pub(crate) fn explain(lang: Lang, e: &ApiError) -> String {
         },
         ApiError::Csrf => lang.t("error_csrf").to_owned(),
         ApiError::Publish(PublishError::PublishAtPassed(at)) => {
-            let minute: String =
-                herold_domain::format_rfc3339(*at).replace('T', " ").chars().take(16).collect();
-            lang.t("error_publish_at_passed").replace("{time}", &minute)
+            let when = herold_publishing::pages::human_time(&|key| lang.t(key), zone, *at);
+            lang.t("error_publish_at_passed").replace("{time}", &when)
         }
         e => e.safe_message(),
     }
@@ -165,6 +166,8 @@ pub(crate) fn explain(lang: Lang, e: &ApiError) -> String {
 pub struct Staff {
     pub session: StaffSession,
     pub lang: Lang,
+    /// Their organisation's clock, in which they type and read times.
+    pub zone: Zone,
 }
 
 impl Staff {
@@ -177,7 +180,7 @@ impl Staff {
     }
 
     fn viewer(&self) -> Viewer<'_> {
-        Viewer { session: &self.session, lang: self.lang }
+        Viewer { session: &self.session, lang: self.lang, zone: &self.zone }
     }
 
     /// Checks a form's CSRF token against the session's, and that the browser says it
@@ -200,12 +203,17 @@ impl Staff {
         Ok(())
     }
 
+    /// What a refusal means, in their words and on their clock.
+    fn explain(&self, e: &ApiError) -> String {
+        explain(self.lang, &self.zone, e)
+    }
+
     fn page(&self, s: &Services, status: StatusCode, body: String) -> HttpResponse {
         page(s, Some(&self.session.staff.org_slug), status, body)
     }
 
     fn respond(&self, s: &Services, result: Result<HttpResponse, ApiError>) -> HttpResponse {
-        result.unwrap_or_else(|e| error_page(s, self.lang, e))
+        result.unwrap_or_else(|e| error_page(s, self.lang, &self.zone, e))
     }
 }
 
@@ -239,7 +247,10 @@ impl FromRequest for Staff {
             };
             let found = s.store.session(&token_hash(&token), herold_domain::now_millis()).await;
             match found {
-                Ok(Some(session)) => Ok(Staff { session, lang }),
+                Ok(Some(session)) => {
+                    let zone = s.presences.of(&session.staff.org_slug).time_zone;
+                    Ok(Staff { session, lang, zone })
+                }
                 Ok(None) => Err(SignInRequired.into()),
                 Err(e) => Err(ApiError::Store(e).into()),
             }

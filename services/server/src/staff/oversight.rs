@@ -7,7 +7,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use herold_compliance::export::{self, Filter};
 use herold_compliance::{dsar, report};
 use herold_domain::workflow::Role;
-use herold_domain::{now_millis, parse_day};
+use herold_domain::{now_millis, Zone};
 use herold_publishing::PublishError;
 use herold_store::AuditEntry;
 use serde::Deserialize;
@@ -44,11 +44,12 @@ pub struct AuditQuery {
 }
 
 impl AuditQuery {
-    fn filter(&self, org: &str) -> Result<Filter, ApiError> {
+    /// Days are the organisation's days, as the reader counts them.
+    fn filter(&self, org: &str, zone: &Zone) -> Result<Filter, ApiError> {
         let day = |text: &str, end: bool| {
             let text = text.trim();
             (!text.is_empty())
-                .then(|| parse_day(text, end))
+                .then(|| zone.day(text, end))
                 .transpose()
                 .map_err(|e| ApiError::Publish(PublishError::Invalid(e)))
         };
@@ -66,7 +67,7 @@ pub async fn audit_trail(s: web::Data<Services>, staff: Staff, q: web::Query<Aud
     let result = async {
         require(&staff, Role::Auditor)?;
         let org = &staff.session.staff.org_slug;
-        let filter = q.filter(org)?;
+        let filter = q.filter(org, &staff.zone)?;
         let (rows, total) =
             export::page(s.store.as_ref(), &s.policies, &filter, q.before, SHOWN, now_millis()).await?;
         // A full page may have older entries behind it.
@@ -94,7 +95,7 @@ pub async fn audit_export(
             Some("csv") | None => false,
             Some(_) => return Err(ApiError::BadRequest("format must be csv or json".into())),
         };
-        let filter = q.filter(org)?;
+        let filter = q.filter(org, &staff.zone)?;
         let rows = export::entries(s.store.as_ref(), &s.policies, &filter, now_millis()).await?;
         let actor = staff.session.staff.audit_actor();
         s.store
@@ -147,7 +148,7 @@ pub async fn compliance_report(
             text.as_deref()
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .map(|t| parse_day(t, end))
+                .map(|t| staff.zone.day(t, end))
                 .transpose()
                 .map_err(|e| ApiError::Publish(PublishError::Invalid(e)))
         };

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use herold_domain::workflow::{Role, Step, WorkflowError};
-use herold_domain::{format_rfc3339, DomainError, Millis};
+use herold_domain::{format_rfc3339, LocalTimeError, Millis};
 use herold_publishing::editorial::AnnouncementStatus;
 use herold_publishing::pages::{announcement_article, draft_preview};
 use herold_publishing::{media, Draft, PublishError};
@@ -120,17 +120,19 @@ pub struct DraftForm {
     translation_text_2: String,
 }
 
-/// `YYYY-MM-DDTHH:MM` (what `<input type="datetime-local">` sends), read as UTC.
-fn parse_publish_at(raw: &str) -> Result<Option<Millis>, DomainError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
+/// What `<input type="datetime-local">` sends, on the organisation's clock; a refusal is
+/// worded for the person who typed it.
+fn parse_publish_at(staff: &Staff, typed: &str) -> Result<Option<Millis>, String> {
+    if typed.trim().is_empty() {
         return Ok(None);
     }
-    let with_seconds = if raw.len() == 16 { format!("{raw}:00Z") } else { format!("{raw}Z") };
-    herold_domain::parse_rfc3339(&with_seconds).map(Some).map_err(|_| DomainError::Invalid {
-        what: "publishing time",
-        value: raw.chars().take(40).collect(),
-        why: "use the form YYYY-MM-DDTHH:MM",
+    staff.zone.from_input(typed).map(Some).map_err(|e| match e {
+        LocalTimeError::Malformed(typed) => {
+            staff.lang.t("error_publish_at_malformed").replace("{typed}", &typed)
+        }
+        LocalTimeError::Skipped(typed, zone) => {
+            staff.lang.t("error_publish_at_skipped").replace("{typed}", &typed).replace("{zone}", &zone)
+        }
     })
 }
 
@@ -142,7 +144,7 @@ impl DraftForm {
         ]
     }
 
-    fn parse(&self) -> Result<(Draft, Option<Millis>), DomainError> {
+    fn parse(&self, staff: &Staff) -> Result<(Draft, Option<Millis>), String> {
         // A version slot left empty (no text) is no version.
         let versions = self.versions().into_iter().filter(|(_, text)| !text.trim().is_empty());
         let draft = Draft::parse(
@@ -151,8 +153,9 @@ impl DraftForm {
             versions,
             Some(&self.summary),
             self.urgent.is_some(),
-        )?;
-        Ok((draft, parse_publish_at(&self.publish_at)?))
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((draft, parse_publish_at(staff, &self.publish_at)?))
     }
 
     /// The form again, as the person filled it in, with what was wrong: nothing typed is lost.
@@ -193,9 +196,9 @@ pub async fn create(
         if form.account.trim().is_empty() {
             return form.again(&s, &staff, None, staff.lang.t("error_choose_account")).await;
         }
-        let (draft, publish_at) = match form.parse() {
+        let (draft, publish_at) = match form.parse(&staff) {
             Ok(parsed) => parsed,
-            Err(e) => return form.again(&s, &staff, None, &e.to_string()).await,
+            Err(why) => return form.again(&s, &staff, None, &why).await,
         };
         let edit_of = form.edit_of.as_deref().filter(|e| !e.is_empty());
         let record = match s.editorial.create(&staff.actor(), &form.account, draft, publish_at, edit_of).await
@@ -204,7 +207,7 @@ pub async fn create(
             // An address that cannot be found is the author's to fix: keep what they typed.
             Err(PublishError::Mention(why)) => return form.again(&s, &staff, None, &why).await,
             Err(e @ PublishError::PublishAtPassed(_)) => {
-                let why = super::explain(staff.lang, &ApiError::from(e));
+                let why = staff.explain(&ApiError::from(e));
                 return form.again(&s, &staff, None, &why).await;
             }
             Err(e) => return Err(e.into()),
@@ -225,7 +228,7 @@ async fn draft_page(
     let account = own_account(s, staff, &d.account_username).await?;
     let page = DraftPage {
         draft: d,
-        preview: draft_preview(&|key| staff.lang.t(key), &s.urls, &account, d),
+        preview: draft_preview(&|key| staff.lang.t(key), &s.urls, &staff.zone, &account, d),
         four_eyes: s.four_eyes(&d.org_slug, &d.account_username),
         error,
     };
@@ -247,8 +250,7 @@ pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<Stri
     let result = async {
         let d = s.editorial.draft(&staff.actor(), &id).await?;
         let accounts = org_accounts(&s, &staff.session.staff.org_slug).await?;
-        let publish_at =
-            d.content.publish_at.map(|at| format_rfc3339(at).chars().take(16).collect::<String>());
+        let publish_at = d.content.publish_at.map(|at| staff.zone.input_value(at));
         let form = ComposeForm {
             accounts: &accounts,
             account: &d.account_username,
@@ -278,15 +280,15 @@ pub async fn revise(
 ) -> HttpResponse {
     let result = async {
         staff.check_form(&req, &s, &form.csrf)?;
-        let (draft, publish_at) = match form.parse() {
+        let (draft, publish_at) = match form.parse(&staff) {
             Ok(parsed) => parsed,
-            Err(e) => return form.again(&s, &staff, Some(&id), &e.to_string()).await,
+            Err(why) => return form.again(&s, &staff, Some(&id), &why).await,
         };
         let record = match s.editorial.revise(&staff.actor(), &id, draft, publish_at).await {
             Ok(record) => record,
             Err(PublishError::Mention(why)) => return form.again(&s, &staff, Some(&id), &why).await,
             Err(e @ PublishError::PublishAtPassed(_)) => {
-                let why = super::explain(staff.lang, &ApiError::from(e));
+                let why = staff.explain(&ApiError::from(e));
                 return form.again(&s, &staff, Some(&id), &why).await;
             }
             Err(e) => return Err(e.into()),
@@ -326,7 +328,7 @@ pub async fn step(
                 let d = s.editorial.draft(&staff.actor(), &id).await?;
                 let e = ApiError::from(e);
                 let status = e.log();
-                draft_page(&s, &staff, &d, status, Some(&super::explain(staff.lang, &e))).await
+                draft_page(&s, &staff, &d, status, Some(&staff.explain(&e))).await
             }
             Err(e) => Err(e.into()),
         }
@@ -363,7 +365,7 @@ async fn announcement_page(
     let page = views::AnnouncementPage {
         account: &account,
         announcement: &a,
-        article: announcement_article(&|key| staff.lang.t(key), &s.urls, &account, &a, false),
+        article: announcement_article(&|key| staff.lang.t(key), &s.urls, &staff.zone, &account, &a, false),
         stats: &stats,
         drafts: &drafts,
         error,
@@ -404,8 +406,7 @@ pub async fn retract(
             Err(e @ (PublishError::Incomplete(_) | PublishError::Forbidden(_))) => {
                 let e = ApiError::from(e);
                 let status = e.log();
-                announcement_page(&s, &staff, &username, &id, status, Some(&super::explain(staff.lang, &e)))
-                    .await
+                announcement_page(&s, &staff, &username, &id, status, Some(&staff.explain(&e))).await
             }
             Err(e) => Err(e.into()),
         }
@@ -492,7 +493,7 @@ pub async fn attach_image(
                 let d = s.editorial.draft(&staff.actor(), &id).await?;
                 let e = ApiError::from(e);
                 let status = e.log();
-                draft_page(&s, &staff, &d, status, Some(&super::explain(staff.lang, &e))).await
+                draft_page(&s, &staff, &d, status, Some(&staff.explain(&e))).await
             }
             Err(e) => Err(e.into()),
         }

@@ -50,7 +50,7 @@ pub fn admin(v: &Viewer<'_>, p: AdminPage<'_>) -> String {
             table {
                 thead { tr { th scope="col" { (lang.t("who")) } th scope="col" { (lang.t("roles")) } th scope="col" { (lang.t("last_sign_in")) } } }
                 tbody { @for m in p.staff { tr {
-                    td { (person(lang, &m.name)) } td { (m.roles.to_string()) } td { (when(m.last_sign_in_at)) }
+                    td { (person(lang, &m.name)) } td { (m.roles.to_string()) } td { (v.when(m.last_sign_in_at)) }
                 } } }
             }
             p { a href="/staff/ropa" { (lang.t("ropa")) } }
@@ -111,7 +111,7 @@ pub fn relay(v: &Viewer<'_>, p: RelayPage<'_>) -> String {
                                 SubscriptionState::Active => "relay_state_active",
                                 SubscriptionState::Suspended => "relay_state_suspended",
                             })) }
-                            td { (s.style.as_str()) } td { (when(s.created_at)) }
+                            td { (s.style.as_str()) } td { (v.when(s.created_at)) }
                             td {
                                 @match s.state {
                                     SubscriptionState::Pending => { (relay_button(v, "approve", &s.actor_uri, lang.t("approve"))) }

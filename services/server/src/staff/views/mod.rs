@@ -1,8 +1,8 @@
 //! Staff pages: server-rendered, usable without JavaScript, one local stylesheet, every
 //! form field labelled, every form carrying its CSRF token.
 
-use herold_domain::format_rfc3339;
 use herold_domain::workflow::{DraftState, Role};
+use herold_domain::Zone;
 use herold_store::{
     Account, Announcement, AuditRecord, DeliveryStats, DraftKind, DraftRecord, StaffMember, StaffSession,
     Subscriber, SubscriptionState,
@@ -23,9 +23,16 @@ pub use workflow::*;
 pub struct Viewer<'a> {
     pub session: &'a StaffSession,
     pub lang: Lang,
+    /// The organisation's clock.
+    pub zone: &'a Zone,
 }
 
 impl Viewer<'_> {
+    /// A moment in the reader's words, on their organisation's clock.
+    fn when(&self, at: i64) -> Markup {
+        herold_publishing::pages::time(&|key| self.lang.t(key), self.zone, at)
+    }
+
     fn csrf(&self) -> Markup {
         html! { input type="hidden" name="csrf" value=(self.session.csrf); }
     }
@@ -135,12 +142,8 @@ fn scrolling(label: &str, table: Markup) -> Markup {
     html! { div.table-scroll role="region" aria-label=(label) tabindex="0" { (table) } }
 }
 
-fn when(ms: i64) -> Markup {
-    let stamp = format_rfc3339(ms);
-    html! { time datetime=(stamp) { (stamp) } }
-}
-
-fn draft_list(lang: Lang, heading: &str, drafts: &[DraftRecord]) -> Markup {
+fn draft_list(v: &Viewer<'_>, heading: &str, drafts: &[DraftRecord]) -> Markup {
+    let lang = v.lang;
     html! {
         section {
             h2 { (heading) }
@@ -152,7 +155,7 @@ fn draft_list(lang: Lang, heading: &str, drafts: &[DraftRecord]) -> Markup {
                         li {
                             a href={ "/staff/drafts/" (d.public_id) } { (excerpt(&d.content.source_text)) }
                             " — @" (d.account_username) ", " (state_label(lang, d.state)) ", " (person(lang, &d.author_name))
-                            @if let Some(at) = d.content.publish_at { ", " (lang.t("scheduled_for")) " " (when(at)) }
+                            @if let Some(at) = d.content.publish_at { ", " (lang.t("scheduled_for")) " " (v.when(at)) }
                         }
                     }
                 }

@@ -52,7 +52,7 @@ pub fn audit_trail(
                     tbody {
                         @for e in rows {
                             tr {
-                                td { (e.leaf.seq) } td { (when(e.leaf.at)) } td { (e.leaf.actor) } td { (e.leaf.action) }
+                                td { (e.leaf.seq) } td { (v.when(e.leaf.at)) } td { (e.leaf.actor) } td { (e.leaf.action) }
                                 td { (e.leaf.subject) }
                                 td { code { (e.payload.as_ref().map_or(lang.t("erased"), |(_, p)| p.as_str())) } }
                             }

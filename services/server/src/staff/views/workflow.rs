@@ -21,10 +21,10 @@ pub fn dashboard(v: &Viewer<'_>, d: Dashboard<'_>) -> String {
         html! {
             h1 { (lang.t("dashboard")) }
             p { (lang.t("roles")) ": " (roles.join(", ")) }
-            @if v.has(Role::Author) { (draft_list(lang, lang.t("my_drafts"), d.mine)) }
-            (draft_list(lang, lang.t("queue"), d.queue))
-            (draft_list(lang, lang.t("scheduled"), d.scheduled))
-            (draft_list(lang, lang.t("recent"), d.recent))
+            @if v.has(Role::Author) { (draft_list(v, lang.t("my_drafts"), d.mine)) }
+            (draft_list(v, lang.t("queue"), d.queue))
+            (draft_list(v, lang.t("scheduled"), d.scheduled))
+            (draft_list(v, lang.t("recent"), d.recent))
             section {
                 h2 { (lang.t("accounts")) }
                 ul {
@@ -126,7 +126,7 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                 p {
                     label for="publish_at" { (lang.t("publish_at")) }
                     input id="publish_at" type="datetime-local" name="publish_at" value=(f.publish_at) aria-describedby="publish-help";
-                    span.help id="publish-help" { (lang.t("publish_at_help")) }
+                    span.help id="publish-help" { (lang.t("publish_at_help").replace("{zone}", v.zone.name())) }
                 }
                 p { button type="submit" { (if f.draft.is_some() { lang.t("save_changes") } else { lang.t("save_draft") }) } }
             }
@@ -171,7 +171,7 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
                 dt { (lang.t("author")) } dd { (person(lang, &d.author_name)) }
                 @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (person(lang, r)) } }
                 @if let Some(c) = &d.review_comment { dt { (lang.t("review_comment")) } dd { (c) } }
-                @if let Some(at) = d.content.publish_at { dt { (lang.t("scheduled_for")) } dd { (when(at)) } }
+                @if let Some(at) = d.content.publish_at { dt { (lang.t("scheduled_for")) } dd { (v.when(at)) } }
             }
             h2 { (lang.t("preview")) }
             div.preview { (p.preview) }
@@ -260,7 +260,7 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
             @if a.retracted_at.is_some() { p.note { (lang.t("retracted")) } }
             (p.article)
             dl {
-                dt { (lang.t("published_at")) } dd { (when(a.published_at)) }
+                dt { (lang.t("published_at")) } dd { (v.when(a.published_at)) }
                 @if p.drafts.is_empty() {
                     dt { (lang.t("author")) } dd { (lang.t("published_by_operator")) }
                 }
@@ -304,7 +304,7 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
                     form method="post" action={ "/staff/accounts/" (p.account.username) "/announcements/" (a.public_id) "/pin" } {
                         (v.csrf())
                         @if let Some(since) = a.pinned_at {
-                            p { (lang.t("pinned_since")) " " (when(since)) "." }
+                            p { (lang.t("pinned_since")) " " (v.when(since)) "." }
                             input type="hidden" name="pinned" value="false";
                             p { button type="submit" { (lang.t("unpin")) } }
                         } @else {
@@ -383,7 +383,7 @@ pub fn account(
                 @for a in announcements {
                     li {
                         a href={ "/staff/accounts/" (account.username) "/announcements/" (a.public_id) } { (excerpt(&a.body.source_text)) }
-                        " — " (when(a.published_at))
+                        " — " (v.when(a.published_at))
                     }
                 }
             }
