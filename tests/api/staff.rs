@@ -424,6 +424,87 @@ async fn times_are_typed_and_read_on_the_organisations_clock(db: Db) {
     assert!(shown.contains(" Uhr ME"), "{shown}");
 }
 
+/// Four eyes mean something only if the second pair sees everything: the approver's page
+/// shows the text behind a content warning, every language version, every image with its
+/// description, when it goes out and to how many, the comments of earlier rounds, and for
+/// an edit what changes.
+async fn the_approver_sees_everything_before_approving(db: Db) {
+    let provider = OidcProvider::start();
+    let sign_in = vec![SignIn {
+        org: "demo",
+        issuer: provider.issuer(),
+        extra_policy: "time_zone = \"Europe/Berlin\"",
+        discovery_url: None,
+    }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let bob = signed_in(&app, "demo", "bob").await;
+    let token = csrf(&app, &alice, "/staff/new").await;
+    let form = [
+        ("csrf", token.as_str()),
+        ("account", "press"),
+        ("text", "Die Brücke bleibt bis Freitag gesperrt."),
+        ("language", "de"),
+        ("summary", "Verkehr"),
+        ("translation_language_1", "en"),
+        ("translation_text_1", "The bridge stays closed until Friday."),
+        ("publish_at", "2030-01-15T14:00"),
+    ];
+    let saved = alice.post(&app.url("/staff/drafts"), &form).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let id = saved.location.unwrap().trim_start_matches("/staff/drafts/").to_owned();
+    let alt = "Karte der Umleitung über die Nordstraße";
+    assert_eq!(upload(&app, &alice, &id, png_with_metadata(), alt).await.0, 303);
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    assert_eq!(step(&app, &bob, &id, "reject", "Bitte die Umleitung nennen").await.status, 303);
+    let token = csrf(&app, &alice, &format!("/staff/drafts/{id}/edit")).await;
+    let mut revised = form.to_vec();
+    revised[0] = ("csrf", token.as_str());
+    revised[2] = ("text", "Die Brücke bleibt bis Freitag gesperrt. Umleitung über die Nordstraße.");
+    let saved = alice.post(&app.url(&format!("/staff/drafts/{id}")), &revised).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+
+    let review = bob.get_in(&app.url(&format!("/staff/drafts/{id}")), "de").await.body;
+    let preview = review.split("class=\"preview\"").nth(1).expect("a preview");
+    assert!(!preview.contains("<details"), "nothing is folded away on the approver's page: {preview}");
+    for shown in [
+        "Umleitung über die Nordstraße.",
+        "The bridge stays closed until Friday.",
+        "Verkehr",
+        alt,
+        "15. Januar 2030, 14:00 Uhr MEZ",
+        "Bitte die Umleitung nennen",
+    ] {
+        assert!(review.contains(shown), "the approver does not see {shown:?}: {review}");
+    }
+    assert!(review.contains("0 Folgende"), "how many it reaches: {review}");
+    // The comment of the first round stays in the history, with who said it.
+    let history = review.split("id=\"history\"").nth(1).and_then(|h| h.split("</section>").next());
+    let history = history.expect("a history");
+    assert!(history.contains("Bob Approver") && history.contains("Bitte die Umleitung nennen"), "{history}");
+    assert_eq!(history.matches("Zur Freigabe vorgelegt").count(), 2, "both submissions: {history}");
+    // Approve is the primary action.
+    assert!(review.contains(r#"class="primary""#), "{review}");
+
+    // An edit shows what changes against what followers have now.
+    let now = write(&app, &alice, "Tag der offenen Tür am Samstag", "", None).await;
+    assert_eq!(step(&app, &alice, &now, "submit", "").await.status, 303);
+    assert_eq!(step(&app, &bob, &now, "approve", "").await.status, 303);
+    let draft = app.store.draft(&now, &herold_store::Visibility::everything()).await.unwrap().unwrap();
+    let public_id = draft.announcement_public_id.expect("published");
+    // Once published, the submission leads to the announcement's own page.
+    let done = alice.get(&app.url(&format!("/staff/drafts/{now}"))).await.body;
+    assert!(done.contains(&format!("href=\"/staff/accounts/press/announcements/{public_id}\"")), "{done}");
+    let change = write(&app, &alice, "Tag der offenen Tür am Sonntag", "", Some(&public_id)).await;
+    assert_eq!(step(&app, &alice, &change, "submit", "").await.status, 303);
+    let review = bob.get(&app.url(&format!("/staff/drafts/{change}"))).await.body;
+    assert!(review.contains("when approved"), "the preview's date is not the last change's: {review}");
+    let changes = review.split("class=\"diff\"").nth(1).expect("what changes");
+    assert!(changes.contains("Samstag</del>") && changes.contains("Sonntag</ins>"), "{changes}");
+}
+
 async fn scheduled_publishing_fires_once(db: Db) {
     let provider = OidcProvider::start();
     let app = staff_app(db, &provider, &["demo"]).await;
@@ -940,6 +1021,7 @@ async fn the_relay_list_is_paged(db: Db) {
 }
 
 on_both_backends!(
+    the_approver_sees_everything_before_approving,
     times_are_typed_and_read_on_the_organisations_clock,
     the_account_is_chosen_never_defaulted,
     a_publishing_time_that_has_passed_is_refused,

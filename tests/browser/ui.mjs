@@ -328,6 +328,8 @@ async function publishing(browser) {
 
   await page.locator("select#account").selectOption(opts.account);
   await page.locator("input#language").fill(prefilled);
+  // Behind a content warning, which the approver must see through.
+  await page.locator("input#summary").fill("UI test warning");
   await submit(page, saveDraft, "saving the draft");
   await arriveAt(page, /\/staff\/drafts\/[^/]+$/, "saving the draft");
   const draftUrl = page.url();
@@ -355,6 +357,8 @@ async function publishing(browser) {
   expect(bp.url() === draftUrl, `the queue links to ${shortUrl(bp.url())}, expected ${shortUrl(draftUrl)}`);
   await waitForState(bp, "Waiting for approval", "the queued draft");
   expect((await bp.locator("textarea#comment[required]").count()) === 1, "no reject form with a required comment");
+  // The approver reads the text behind the warning without unfolding anything.
+  expect(await bp.locator(".preview").getByText(marker).isVisible(), "the approver does not see the text behind the warning");
   await audit(bp, "draft (approver, Waiting for approval)");
 
   await submit(bp, bp.getByRole("button", { name: "Approve", exact: true }), "approving");
@@ -421,6 +425,9 @@ async function publishing(browser) {
   await bp.goBack();
   await follow(bp, bp.locator(`main article a[href="${publicUrl}"]`), (u) => u.href === publicUrl, "the permalink on the profile");
   expect((await textOf(bp.locator("main article"))).includes(marker), "the public announcement page does not show the text");
+  // Citizens see the warning first and unfold the text themselves.
+  expect(!(await bp.locator("main article").getByText(marker).isVisible()), "the public page does not fold the text behind its warning");
+  await bp.locator("main article summary").click();
   await audit(bp, "announcement (public)");
   await follow(bp, bp.locator('main article a[rel="tag"]'), /\/tags\/herolduitest$/, "the hashtag on the announcement");
   expect((await textOf(bp.locator("main"))).includes(marker), "the tag page does not list the announcement");
@@ -497,6 +504,34 @@ async function german(browser) {
   log(`refusal shown: ${said}`);
   expect(said.includes("kann jetzt nicht zurückgeholt werden"), `the refusal is not in German: ${said}`);
   await audit(page, "draft with a refusal (de)");
+
+  // A change to the published announcement, with an image: the page shows what changes,
+  // word by word, and each image with its description.
+  await open(page, `/staff/accounts/${opts.account}`);
+  await follow(
+    page,
+    page.locator("main li a").first(),
+    new RegExp(`/staff/accounts/${escapeRegExp(opts.account)}/announcements/[^/]+$`),
+    "the announcement on the account page (de)",
+  );
+  await follow(page, page.getByRole("link", { name: "Änderung vorschlagen", exact: true }), /\/staff\/new\?/, "proposing a change (de)");
+  const text = page.locator("textarea#text");
+  await text.fill((await text.inputValue()).replace("please ignore", "bitte nicht beachten"));
+  await submit(page, page.getByRole("button", { name: "Entwurf speichern", exact: true }), "saving the change (de)");
+  await arriveAt(page, /\/staff\/drafts\/[^/]+$/, "saving the change (de)");
+  const dot = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    "base64",
+  );
+  await page.locator("input#file").setInputFiles({ name: "punkt.png", mimeType: "image/png", buffer: dot });
+  await page.locator("textarea#alt").fill("Ein blauer Punkt als Testbild");
+  await submit(page, page.getByRole("button", { name: "Bild anhängen", exact: true }), "attaching an image (de)");
+  await arriveAt(page, /\/staff\/drafts\/[^/]+$/, "attaching an image (de)");
+  const changes = await textOf(page.locator(".diff"));
+  expect(changes.includes("bitte nicht beachten"), `the change is not shown: ${changes}`);
+  expect((await page.locator(".diff del").count()) >= 1 && (await page.locator(".diff ins").count()) >= 1, "nothing is marked as removed and added");
+  expect((await textOf(page.locator("figure.image figcaption"))).includes("Ein blauer Punkt"), "the image's description is not shown");
+  await audit(page, "change with an image (de)");
 }
 
 /** A moment as `<input type="datetime-local">` takes it, on the organisation's clock. */

@@ -76,6 +76,35 @@ pub struct AnnouncementStatus {
     pub drafts: Vec<DraftRecord>,
 }
 
+/// One step in a submission's life, as the audit trail recorded it.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub at: Millis,
+    /// Who took it: a person's name (empty once retention anonymised them), or `None` for
+    /// Herold itself (a scheduled publication it could not make).
+    pub by: Option<String>,
+    /// The step as audited, without `draft.`: `create`, `submit`, `reject`, ….
+    pub step: String,
+    /// What a reviewer said, while the entry's details are kept.
+    pub comment: Option<String>,
+}
+
+/// What an approver decides on: the submission and everything approving it sets in motion.
+pub struct Review {
+    pub draft: DraftRecord,
+    pub account: Account,
+    /// Who would receive it now.
+    pub followers: i64,
+    /// For an edit: the announcement as followers have it now.
+    pub current: Option<Announcement>,
+    /// Every round so far, oldest first, with the reviewers' comments.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The most history a submission's page shows; a submission that went back and forth more
+/// often than this shows its latest steps.
+const HISTORY_LIMIT: i64 = 200;
+
 #[derive(Clone)]
 pub struct Editorial {
     store: Arc<dyn Store>,
@@ -208,6 +237,51 @@ impl Editorial {
             Some(d) if d.org_slug == who.org => Ok(d),
             _ => Err(PublishError::UnknownDraft(public_id.to_owned())),
         }
+    }
+
+    /// A submission of the person's own organisation with what its approval would do: its
+    /// account and reach, for an edit the version it replaces, and its history.
+    pub async fn review(&self, who: &StaffActor, public_id: &str) -> Result<Review, PublishError> {
+        let draft = self.draft(who, public_id).await?;
+        let account = self.account(&who.org, &draft.account_username).await?;
+        let followers = self.store.follower_count(account.id).await?;
+        let current = match &draft.announcement_public_id {
+            Some(id) if draft.kind == DraftKind::Edit => self.store.announcement(account.id, id).await?,
+            _ => None,
+        };
+        let filter = herold_store::AuditFilter {
+            org: Some(who.org.clone()),
+            subject: Some(format!("draft:{public_id}")),
+            ..Default::default()
+        };
+        let mut entries = self.store.audit_search(&filter, None, HISTORY_LIMIT).await?;
+        entries.reverse();
+        let names: std::collections::HashMap<String, String> = self
+            .store
+            .staff_of_org(&who.org)
+            .await?
+            .into_iter()
+            .map(|m| (staff_actor(m.id), m.name))
+            .collect();
+        let history = entries
+            .into_iter()
+            .map(|e| {
+                let detail: Option<serde_json::Value> =
+                    e.payload.and_then(|(_, payload)| serde_json::from_str(&payload).ok());
+                HistoryEntry {
+                    at: e.leaf.at,
+                    by: (e.leaf.actor != "system")
+                        .then(|| names.get(&e.leaf.actor).cloned().unwrap_or_default()),
+                    step: e.leaf.action.trim_start_matches("draft.").to_owned(),
+                    comment: detail
+                        .as_ref()
+                        .and_then(|d| d["comment"].as_str())
+                        .map(str::to_owned)
+                        .filter(|c| !c.is_empty()),
+                }
+            })
+            .collect();
+        Ok(Review { draft, account, followers, current, history })
     }
 
     /// Starts a new announcement, or (with `edit_of`) a change to a published one.

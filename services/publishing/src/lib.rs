@@ -2,6 +2,7 @@
 //! their deliveries (one transaction), and into public pages and feeds.
 
 pub mod accounts;
+pub mod diff;
 pub mod editorial;
 pub mod media;
 pub mod pages;

@@ -107,6 +107,18 @@ fn translations(body: &AnnouncementBody) -> Markup {
     }
 }
 
+/// Where an announcement is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Its own page, under a heading.
+    Page,
+    /// One of several, on a profile or a tag's page.
+    InList,
+    /// To staff, who must see everything: the text behind a content warning is unfolded
+    /// and the warning shown as a label.
+    Staff,
+}
+
 /// One announcement as followers see it.
 pub fn announcement_article(
     tr: Texts<'_>,
@@ -114,20 +126,20 @@ pub fn announcement_article(
     zone: &Zone,
     account: &Account,
     a: &Announcement,
-    heading: bool,
+    shape: Shape,
 ) -> Markup {
     let shown = Shown {
-        public_id: &a.public_id,
+        public_id: Some(&a.public_id),
         urgent: a.urgent,
-        published_at: a.published_at,
+        published_at: Some(a.published_at),
         updated_at: a.updated_at,
         body: &a.body,
     };
-    article(tr, urls, zone, account, &shown, heading)
+    article(tr, urls, zone, account, &shown, shape)
 }
 
-/// A submission as followers will see it once it is published: what an approver reviews.
-/// An edit shows under the address of the announcement it changes.
+/// A submission as followers will see it once it is published, unfolded: what an approver
+/// reviews. An edit shows under the address of the announcement it changes.
 pub fn draft_preview(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account, d: &DraftRecord) -> Markup {
     let c = &d.content;
     let body = crate::render_body(
@@ -139,21 +151,25 @@ pub fn draft_preview(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account,
         d.media.clone(),
         c.mentions.clone(),
     );
+    // Its address exists only once published (an edit's is the announcement's), and it goes
+    // out at its time or when approved: the last change's time would mislead.
     let shown = Shown {
-        public_id: d.announcement_public_id.as_deref().unwrap_or(&d.public_id),
+        public_id: d.announcement_public_id.as_deref(),
         urgent: c.urgent,
-        published_at: c.publish_at.unwrap_or(d.updated_at),
+        published_at: c.publish_at,
         updated_at: None,
         body: &body,
     };
-    article(tr, urls, zone, account, &shown, false)
+    article(tr, urls, zone, account, &shown, Shape::Staff)
 }
 
 /// What an article shows: a published announcement, or a submission before it is.
 struct Shown<'a> {
-    public_id: &'a str,
+    /// Where it is (or will be) public; `None` before its first publication.
+    public_id: Option<&'a str>,
     urgent: bool,
-    published_at: Millis,
+    /// `None`: when it is approved.
+    published_at: Option<Millis>,
     updated_at: Option<Millis>,
     body: &'a AnnouncementBody,
 }
@@ -164,16 +180,21 @@ fn article(
     zone: &Zone,
     account: &Account,
     a: &Shown<'_>,
-    heading: bool,
+    shape: Shape,
 ) -> Markup {
-    let url = urls.announcement(&account.username, a.public_id);
+    let url = a.public_id.map(|id| urls.announcement(&account.username, id));
     let body = a.body;
     html! {
         article.announcement lang=[body.language.as_deref()] {
-            @if heading {
+            @if shape == Shape::Page {
                 h1 { (tr("pub_announcement_by")) " " (account.display_name) }
             }
-            @if let Some(summary) = &body.summary {
+            @if let (Some(summary), Shape::Staff) = (&body.summary, shape) {
+                p.warning { strong { (tr("pub_content_warning")) ": " } (summary) }
+                div.content { (PreEscaped(&body.content_html)) }
+                (images(urls, body))
+                (translations(body))
+            } @else if let Some(summary) = &body.summary {
                 details {
                     summary { (summary) }
                     div.content { (PreEscaped(&body.content_html)) }
@@ -187,7 +208,14 @@ fn article(
             }
             p.meta {
                 @if a.urgent { strong.urgent { (tr("pub_urgent")) } " · " }
-                a href=(url) { (time(tr, zone, a.published_at)) }
+                @let when = match a.published_at {
+                    Some(at) => time(tr, zone, at),
+                    None => html! { (tr("pub_when_approved")) },
+                };
+                @match &url {
+                    Some(url) => a href=(url) { (when) },
+                    None => (when),
+                }
                 @if let Some(updated) = a.updated_at {
                     " · " (tr("pub_edited")) " " (time(tr, zone, updated))
                 }
@@ -231,11 +259,11 @@ pub fn profile(tr: Texts<'_>, urls: &Urls, p: Profile<'_>) -> String {
                 a href=(urls.feed(&account.username)) { (tr("pub_atom_feed")) } "." }
             @if !pinned.is_empty() {
                 h2 { (tr("pub_pinned")) }
-                @for a in pinned { (announcement_article(tr, urls, zone, account, a, false)) }
+                @for a in pinned { (announcement_article(tr, urls, zone, account, a, Shape::InList)) }
             }
             h2 { (tr("announcements")) }
             @if page.is_empty() { p { (tr("pub_no_announcements")) } }
-            @for a in page { (announcement_article(tr, urls, zone, account, a, false)) }
+            @for a in page { (announcement_article(tr, urls, zone, account, a, Shape::InList)) }
             (pager(tr, &actor, page_no, has_more))
         },
     )
@@ -275,7 +303,7 @@ pub fn tag(
                         " "
                         span.handle { "@" (account.username) "@" (urls.host()) }
                     }
-                    (announcement_article(tr, urls, &presences.of(&account.org_slug).time_zone, account, a, false))
+                    (announcement_article(tr, urls, &presences.of(&account.org_slug).time_zone, account, a, Shape::InList))
                 }
             }
             (pager(tr, &here, page_no, has_more))
@@ -328,7 +356,7 @@ pub fn announcement(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account, 
             (open_graph(urls, account, a))
         },
         html! {
-            (announcement_article(tr, urls, zone, account, a, true))
+            (announcement_article(tr, urls, zone, account, a, Shape::Page))
             p { a href=(urls.actor(&account.username)) { (tr("pub_all_of")) " " (account.display_name) } }
         },
     )

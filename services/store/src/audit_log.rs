@@ -10,6 +10,8 @@ use crate::*;
 pub struct AuditFilter {
     pub org: Option<String>,
     pub action: Option<String>,
+    /// What the entries are about, e.g. `draft:<public id>`.
+    pub subject: Option<String>,
     pub from: Option<Millis>,
     /// Exclusive.
     pub to: Option<Millis>,

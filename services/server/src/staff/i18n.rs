@@ -148,6 +148,9 @@ mod tests {
         for month in 1..=12 {
             assert!(english.contains_key(&format!("month_{month}")), "month {month} has no name");
         }
+        for step in super::super::views::HISTORY_STEPS {
+            assert!(english.contains_key(&format!("history_{step}")), "{step} has no words");
+        }
         for zone in herold_publishing::pages::NAMED_ZONES {
             assert!(english.contains_key(&format!("zone_{zone}")), "{zone} has no name");
         }

@@ -58,6 +58,7 @@ impl AuditQuery {
             action: Some(self.action.trim().to_owned()).filter(|a| !a.is_empty()),
             from: day(&self.from, false)?,
             to: day(&self.to, true)?,
+            subject: None,
         })
     }
 }

@@ -8,9 +8,9 @@ use futures_util::StreamExt;
 use herold_domain::workflow::{Role, Step, WorkflowError};
 use herold_domain::{format_rfc3339, LocalTimeError, Millis};
 use herold_publishing::editorial::AnnouncementStatus;
-use herold_publishing::pages::{announcement_article, draft_preview};
+use herold_publishing::pages::{announcement_article, draft_preview, Shape};
 use herold_publishing::{media, Draft, PublishError};
-use herold_store::{Account, DraftRecord};
+use herold_store::Account;
 use serde::Deserialize;
 
 use super::views::{self, ComposeForm, Dashboard, DraftPage};
@@ -218,18 +218,20 @@ pub async fn create(
     staff.respond(&s, result)
 }
 
+/// A submission's page: everything an approver decides on.
 async fn draft_page(
     s: &Services,
     staff: &Staff,
-    d: &DraftRecord,
+    id: &str,
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = own_account(s, staff, &d.account_username).await?;
+    let review = s.editorial.review(&staff.actor(), id).await?;
+    let (d, account) = (&review.draft, &review.account);
     let page = DraftPage {
-        draft: d,
-        preview: draft_preview(&|key| staff.lang.t(key), &s.urls, &staff.zone, &account, d),
+        preview: draft_preview(&|key| staff.lang.t(key), &s.urls, &staff.zone, account, d),
         four_eyes: s.four_eyes(&d.org_slug, &d.account_username),
+        review: &review,
         error,
     };
     Ok(staff.page(s, status, views::draft(&staff.viewer(), page)))
@@ -237,11 +239,7 @@ async fn draft_page(
 
 #[get("/staff/drafts/{id}")]
 pub async fn show_draft(s: web::Data<Services>, staff: Staff, id: web::Path<String>) -> HttpResponse {
-    let result = async {
-        let d = s.editorial.draft(&staff.actor(), &id).await?;
-        draft_page(&s, &staff, &d, StatusCode::OK, None).await
-    }
-    .await;
+    let result = async { draft_page(&s, &staff, &id, StatusCode::OK, None).await }.await;
     staff.respond(&s, result)
 }
 
@@ -325,10 +323,9 @@ pub async fn step(
             Err(
                 e @ (PublishError::Workflow(_) | PublishError::Incomplete(_) | PublishError::Forbidden(_)),
             ) => {
-                let d = s.editorial.draft(&staff.actor(), &id).await?;
                 let e = ApiError::from(e);
                 let status = e.log();
-                draft_page(&s, &staff, &d, status, Some(&staff.explain(&e))).await
+                draft_page(&s, &staff, &id, status, Some(&staff.explain(&e))).await
             }
             Err(e) => Err(e.into()),
         }
@@ -365,7 +362,14 @@ async fn announcement_page(
     let page = views::AnnouncementPage {
         account: &account,
         announcement: &a,
-        article: announcement_article(&|key| staff.lang.t(key), &s.urls, &staff.zone, &account, &a, false),
+        article: announcement_article(
+            &|key| staff.lang.t(key),
+            &s.urls,
+            &staff.zone,
+            &account,
+            &a,
+            Shape::Staff,
+        ),
         stats: &stats,
         drafts: &drafts,
         error,
@@ -490,10 +494,9 @@ pub async fn attach_image(
         match s.editorial.attach_image(&staff.actor(), &id, &file, &alt).await {
             Ok(record) => Ok(see_other(&format!("/staff/drafts/{}", record.public_id))),
             Err(e @ (PublishError::Invalid(_) | PublishError::Incomplete(_) | PublishError::Media(_))) => {
-                let d = s.editorial.draft(&staff.actor(), &id).await?;
                 let e = ApiError::from(e);
                 let status = e.log();
-                draft_page(&s, &staff, &d, status, Some(&staff.explain(&e))).await
+                draft_page(&s, &staff, &id, status, Some(&staff.explain(&e))).await
             }
             Err(e) => Err(e.into()),
         }

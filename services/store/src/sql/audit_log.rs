@@ -170,6 +170,9 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, filter: &AuditFilter) {
     if let Some(action) = &filter.action {
         q.push(" AND l.action = ").push_bind(action.clone());
     }
+    if let Some(subject) = &filter.subject {
+        q.push(" AND l.subject = ").push_bind(subject.clone());
+    }
     if let Some(from) = filter.from {
         q.push(" AND l.at >= ").push_bind(from);
     }

@@ -3,6 +3,7 @@
 
 use herold_domain::workflow::{DraftState, Role};
 use herold_domain::Zone;
+use herold_publishing::editorial::{HistoryEntry, Review};
 use herold_store::{
     Account, Announcement, AuditRecord, DeliveryStats, DraftKind, DraftRecord, StaffMember, StaffSession,
     Subscriber, SubscriptionState,

@@ -134,19 +134,20 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
     )
 }
 
-fn step_form(v: &Viewer<'_>, d: &DraftRecord, step: &str, label: &str) -> Markup {
+/// One step as a button; the step the page exists for is the primary one.
+fn step_form(v: &Viewer<'_>, d: &DraftRecord, step: &str, label: &str, primary: bool) -> Markup {
     html! {
         form.inline method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
             (v.csrf())
             input type="hidden" name="step" value=(step);
             input type="hidden" name="revision" value=(d.revision);
-            button type="submit" { (label) }
+            button.primary[primary] type="submit" { (label) }
         }
     }
 }
 
 pub struct DraftPage<'a> {
-    pub draft: &'a DraftRecord,
+    pub review: &'a Review,
     pub preview: Markup,
     pub four_eyes: bool,
     pub error: Option<&'a str>,
@@ -154,10 +155,11 @@ pub struct DraftPage<'a> {
 
 pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
     let lang = v.lang;
-    let d = p.draft;
+    let d = &p.review.draft;
     let mine = d.author_id == v.session.staff.id;
     let author = mine && v.has(Role::Author);
     let may_approve = v.has(Role::Approver) && (!p.four_eyes || !mine);
+    let decided = matches!(d.state, DraftState::Submitted | DraftState::Approved);
     shell(
         lang,
         lang.t("submission"),
@@ -167,24 +169,123 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
             @if let Some(e) = p.error { p.error role="alert" { (e) } }
             dl {
                 dt { (lang.t("state")) } dd { (state_label(lang, d.state)) }
-                dt { (lang.t("account")) } dd { "@" (d.account_username) }
+                dt { (lang.t("account")) } dd { (p.review.account.display_name) " (@" (d.account_username) ")" }
                 dt { (lang.t("author")) } dd { (person(lang, &d.author_name)) }
                 @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (person(lang, r)) } }
                 @if let Some(c) = &d.review_comment { dt { (lang.t("review_comment")) } dd { (c) } }
                 @if let Some(at) = d.content.publish_at { dt { (lang.t("scheduled_for")) } dd { (v.when(at)) } }
+                @if let (DraftState::Published, Some(id)) = (d.state, &d.announcement_public_id) {
+                    dt { (lang.t("announcement")) }
+                    dd { a href={ "/staff/accounts/" (d.account_username) "/announcements/" (id) } { (lang.t("open_announcement")) } }
+                }
             }
+            @if let Some(current) = &p.review.current { (changes(v, current, d)) }
             h2 { (lang.t("preview")) }
             div.preview { (p.preview) }
-            @if author && d.state.editable() {
-                h2 { (lang.t("images")) }
-                @for m in &d.media {
-                    form.inline method="post" action={ "/staff/drafts/" (d.public_id) "/images/" (m.public_id) "/remove" } {
-                        (v.csrf())
-                        span { (m.alt_text) " " }
-                        button type="submit" { (lang.t("remove_image")) span.visually-hidden { ": " (m.alt_text) } }
+            (images(v, d, author && d.state.editable()))
+            (history(v, &p.review.history))
+            @if decided { (on_approval(v, p.review)) }
+            div.actions {
+                @if author && d.state.editable() {
+                    p { a href={ "/staff/drafts/" (d.public_id) "/edit" } { (lang.t("edit")) } }
+                }
+                @if d.state == DraftState::Submitted && v.has(Role::Approver) {
+                    @if may_approve {
+                        (step_form(v, d, "approve", lang.t("approve"), true))
+                    } @else {
+                        p.note { (lang.t("four_eyes_note")) }
                     }
                 }
-                @if d.media.len() < 4 {
+                @if author && d.state == DraftState::Draft { (step_form(v, d, "submit", lang.t("submit"), true)) }
+                @if author && d.state == DraftState::Submitted { (step_form(v, d, "recall", lang.t("recall"), false)) }
+                @if author && matches!(d.state, DraftState::Draft | DraftState::Rejected | DraftState::Submitted) {
+                    (step_form(v, d, "withdraw", lang.t("withdraw"), false))
+                }
+                // A reviewer rejects; the author of a submission under four eyes takes it back
+                // instead. An approved one waiting for its time may still be stopped.
+                @if v.has(Role::Approver)
+                    && (d.state == DraftState::Approved || (d.state == DraftState::Submitted && may_approve)) {
+                    @let (button, why) = if d.state == DraftState::Approved {
+                        (lang.t("stop_publication"), lang.t("stop_comment"))
+                    } else {
+                        (lang.t("reject"), lang.t("reject_comment"))
+                    };
+                    form method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
+                        (v.csrf())
+                        input type="hidden" name="step" value="reject";
+                        input type="hidden" name="revision" value=(d.revision);
+                        p {
+                            label for="comment" { (why) }
+                            textarea id="comment" name="comment" rows="3" required {}
+                        }
+                        p { button type="submit" { (button) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// For an edit: what changes against what followers have now, word by word.
+fn changes(v: &Viewer<'_>, current: &Announcement, d: &DraftRecord) -> Markup {
+    let lang = v.lang;
+    let text = herold_publishing::diff::words(&current.body.source_text, &d.content.source_text);
+    let (old_warning, new_warning) = (current.body.summary.as_deref(), d.content.summary.as_deref());
+    html! {
+        section aria-labelledby="changes" {
+            h2 id="changes" { (lang.t("what_changes")) }
+            p.help { (lang.t("diff_help")) }
+            div.diff { (diff_markup(v, &text)) }
+            @if old_warning != new_warning {
+                p {
+                    strong { (lang.t("pub_content_warning")) ": " }
+                    (diff_markup(v, &herold_publishing::diff::words(old_warning.unwrap_or(""), new_warning.unwrap_or(""))))
+                }
+            }
+        }
+    }
+}
+
+fn diff_markup(v: &Viewer<'_>, changes: &[herold_publishing::diff::Change]) -> Markup {
+    use herold_publishing::diff::Change;
+    let lang = v.lang;
+    html! {
+        @for c in changes {
+            @match c {
+                Change::Same(t) => (t),
+                Change::Removed(t) => del { span.visually-hidden { "[" (lang.t("diff_removed")) "] " } (t) },
+                Change::Added(t) => ins { span.visually-hidden { "[" (lang.t("diff_added")) "] " } (t) },
+            }
+        }
+    }
+}
+
+/// Every image with the description followers' screen readers will read; its author may
+/// remove images and add more while it is editable.
+fn images(v: &Viewer<'_>, d: &DraftRecord, editable: bool) -> Markup {
+    let lang = v.lang;
+    html! {
+        @if !d.media.is_empty() || editable {
+            section aria-labelledby="images" {
+                h2 id="images" { (lang.t("images_described")) }
+                @for m in &d.media {
+                    figure.image {
+                        // The description is the caption beside it, so the thumbnail itself is
+                        // not read out twice.
+                        img src={ "/media/" (m.public_id) } alt="" width=(m.width) height=(m.height);
+                        figcaption {
+                            strong { (lang.t("image_description")) ": " } (m.alt_text)
+                            @if editable {
+                                form.inline method="post" action={ "/staff/drafts/" (d.public_id) "/images/" (m.public_id) "/remove" } {
+                                    (v.csrf())
+                                    " "
+                                    button type="submit" { (lang.t("remove_image")) span.visually-hidden { ": " (m.alt_text) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if editable && d.media.len() < 4 {
                     form method="post" enctype="multipart/form-data" action={ "/staff/drafts/" (d.public_id) "/images" } {
                         (v.csrf())
                         p {
@@ -201,40 +302,87 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
                     }
                 }
             }
-            div.actions {
-                @if author && d.state.editable() {
-                    p { a href={ "/staff/drafts/" (d.public_id) "/edit" } { (lang.t("edit")) } }
-                }
-                @if author && d.state == DraftState::Draft { (step_form(v, d, "submit", lang.t("submit"))) }
-                @if author && d.state == DraftState::Submitted { (step_form(v, d, "recall", lang.t("recall"))) }
-                @if author && matches!(d.state, DraftState::Draft | DraftState::Rejected | DraftState::Submitted) {
-                    (step_form(v, d, "withdraw", lang.t("withdraw")))
-                }
-                @if d.state == DraftState::Submitted && v.has(Role::Approver) {
-                    @if may_approve {
-                        (step_form(v, d, "approve", lang.t("approve")))
-                    } @else {
-                        p.note { (lang.t("four_eyes_note")) }
-                    }
-                }
-                // A reviewer rejects; the author of a submission under four eyes takes it back
-                // instead (an approved one they may still stop).
-                @if v.has(Role::Approver)
-                    && (d.state == DraftState::Approved || (d.state == DraftState::Submitted && may_approve)) {
-                    form method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
-                        (v.csrf())
-                        input type="hidden" name="step" value="reject";
-                        input type="hidden" name="revision" value=(d.revision);
-                        p {
-                            label for="comment" { (lang.t("reject_comment")) }
-                            textarea id="comment" name="comment" rows="3" required {}
+        }
+    }
+}
+
+/// Each round so far, with who took each step and what reviewers said.
+fn history(v: &Viewer<'_>, entries: &[HistoryEntry]) -> Markup {
+    let lang = v.lang;
+    html! {
+        @if !entries.is_empty() {
+            section id="history" aria-labelledby="history-heading" {
+                h2 id="history-heading" { (lang.t("history")) }
+                ol.history {
+                    @for e in entries {
+                        li {
+                            (v.when(e.at)) ": "
+                            strong { (history_step(lang, &e.step)) }
+                            " · "
+                            @match &e.by {
+                                Some(name) => (person(lang, name)),
+                                None => (lang.t("by_herold")),
+                            }
+                            @if let Some(c) = &e.comment { blockquote { p { (c) } } }
                         }
-                        p { button type="submit" { (lang.t("reject")) } }
                     }
                 }
             }
-        },
-    )
+        }
+    }
+}
+
+/// The audited steps a submission's history names in words (`history_<step>`).
+pub const HISTORY_STEPS: &[&str] = &[
+    "create",
+    "revise",
+    "submit",
+    "recall",
+    "withdraw",
+    "approve",
+    "reject",
+    "attach_image",
+    "detach_image",
+];
+
+fn history_step(lang: Lang, step: &str) -> &str {
+    match HISTORY_STEPS.contains(&step) {
+        true => lang.t(&format!("history_{step}")),
+        false => step,
+    }
+}
+
+/// What pressing Approve sets in motion: when, to whom, and who is notified.
+fn on_approval(v: &Viewer<'_>, r: &Review) -> Markup {
+    let lang = v.lang;
+    let d = &r.draft;
+    let fill = |text: &str| {
+        text.replace("{followers}", &r.followers.to_string()).replace("{account}", &d.account_username)
+    };
+    let scheduled = d.content.publish_at.filter(|at| *at > herold_domain::now_millis());
+    html! {
+        section aria-labelledby="on-approval" {
+            h2 id="on-approval" { (lang.t(if d.state == DraftState::Approved { "when_approved" } else { "on_approval" })) }
+            @if d.kind == DraftKind::Edit {
+                p { (fill(lang.t("edit_goes_out"))) }
+            } @else if let Some(at) = scheduled {
+                @let (before, after) = lang.t("goes_out_at").split_once("{time}").unwrap_or(("", ""));
+                p { (fill(before)) (v.when(at)) (fill(after)) }
+            } @else {
+                p { (fill(lang.t("goes_out_now"))) }
+            }
+            @if d.content.urgent { p { strong.urgent { (lang.t("urgent")) } } }
+            @if !d.content.mentions.is_empty() {
+                p {
+                    (lang.t("notified")) " "
+                    @for (i, m) in d.content.mentions.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        span.handle { (m.name) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub struct AnnouncementPage<'a> {
