@@ -536,6 +536,55 @@ async fn scheduled_publishing_fires_once(db: Db) {
     assert_eq!(published, 1);
 }
 
+/// A session that ends while someone writes loses nothing: the text comes back with a way
+/// to sign in again, and saving again after signing in works, although the form's token
+/// belonged to the old session.
+async fn an_ended_session_keeps_what_was_being_written(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let token = csrf(&app, &alice, "/staff/new").await;
+    let typed = "Die Sitzung endete, während ich schrieb: dieser Text darf nicht verloren gehen.";
+    let form = [
+        ("csrf", token.as_str()),
+        ("account", "press"),
+        ("text", typed),
+        ("language", "de"),
+        ("summary", "Hinweis"),
+        ("publish_at", ""),
+    ];
+    // Signed out meanwhile (in another tab, or the idle timeout).
+    let token_now = csrf(&app, &alice, "/staff").await;
+    assert_eq!(alice.post(&app.url("/logout"), &[("csrf", token_now.as_str())]).await.status, 303);
+
+    let trail = app.store.audit_size().await.unwrap();
+    let ended = alice.post_in(&app.url("/staff/drafts"), &form, "de").await;
+    assert_eq!(ended.status, 401, "{}", ended.body);
+    assert!(ended.body.contains(typed) && ended.body.contains("Hinweis"), "{}", ended.body);
+    assert!(ended.body.contains("href=\"/login\""), "a way to sign in again: {}", ended.body);
+    assert!(ended.body.contains("Sitzung"), "said in German: {}", ended.body);
+    assert_eq!(app.store.audit_size().await.unwrap(), trail, "nothing was done without a session");
+
+    // Signed in again in another tab; the kept form is sent again with its old token.
+    let alice = app.sign_in_with(alice, "demo", "alice").await.browser;
+    let again = alice.post_in(&app.url("/staff/drafts"), &form, "de").await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert!(again.body.contains(typed), "{}", again.body);
+    let fresh = field(&again.body, "csrf").expect("a fresh token");
+    assert_ne!(fresh, token);
+    let mut resent = form.to_vec();
+    resent[0] = ("csrf", fresh.as_str());
+    let saved = alice.post(&app.url("/staff/drafts"), &resent).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    // A cross-site post is no way to put text on a Herold page: it goes to sign-in.
+    let stranger = herold_tests::oidc::Browser::new();
+    let forged =
+        stranger.http.post(app.url("/staff/drafts")).header("sec-fetch-site", "cross-site").form(&form);
+    let forged = forged.send().await.unwrap();
+    assert_eq!(forged.status().as_u16(), 303);
+}
+
 async fn signing_out_ends_both_sessions(db: Db) {
     let provider = OidcProvider::start();
     let app = staff_app(db, &provider, &["demo"]).await;
@@ -655,7 +704,14 @@ async fn sign_in_attacks_are_refused(db: Db) {
     let form = |csrf: &'static str| {
         vec![("csrf", csrf), ("account", "press"), ("text", "x"), ("language", "de"), ("publish_at", "")]
     };
-    assert_eq!(b.post(&app.url("/staff/drafts"), &form("wrong")).await.status, 403);
+    let cross_site =
+        b.http.post(app.url("/staff/drafts")).header("sec-fetch-site", "cross-site").form(&form("wrong"));
+    assert_eq!(cross_site.send().await.unwrap().status().as_u16(), 403);
+    // From Herold's own page, a token that is not the session's saves nothing either: the
+    // form comes back with the session's own.
+    let stale = b.post(&app.url("/staff/drafts"), &form("wrong")).await;
+    assert_eq!(stale.status, 400, "{}", stale.body);
+    assert_eq!(field(&stale.body, "csrf").as_deref(), Some(token.as_str()));
     let missing = b
         .http
         .post(app.url("/staff/drafts"))
@@ -1021,6 +1077,7 @@ async fn the_relay_list_is_paged(db: Db) {
 }
 
 on_both_backends!(
+    an_ended_session_keeps_what_was_being_written,
     the_approver_sees_everything_before_approving,
     times_are_typed_and_read_on_the_organisations_clock,
     the_account_is_chosen_never_defaulted,

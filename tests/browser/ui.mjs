@@ -471,6 +471,37 @@ async function german(browser) {
   // One submission in two tabs: the step taken again in the older tab is refused, and the
   // page says why in German.
   await open(page, "/staff/new");
+  // What is typed survives leaving the page: the browser asks first, and the form offers it
+  // back when opened again.
+  const unsaved = `Ungespeichert ${Date.now().toString(36)}`;
+  await page.locator("textarea#text").click();
+  await page.locator("textarea#text").pressSequentially(unsaved);
+  await page.waitForTimeout(1200);
+  let warned = false;
+  page.once("dialog", (dialog) => {
+    warned = dialog.type() === "beforeunload";
+    dialog.accept();
+  });
+  await page.reload({ waitUntil: "load" });
+  expect(warned, "leaving with unsaved text gave no warning");
+  await page.locator(".kept").waitFor();
+  await audit(page, "compose with kept text (de)");
+  await page.getByRole("button", { name: "Wiederherstellen", exact: true }).click();
+  expect((await page.locator("textarea#text").inputValue()) === unsaved, "the kept text was not restored");
+  // The session ends while writing (signed out elsewhere): saving keeps the text on a page
+  // that says how to go on, and after signing in again in another tab, it saves.
+  await page.context().clearCookies();
+  const ended = await submit(page, page.getByRole("button", { name: "Entwurf speichern", exact: true }), "saving after the session ended (de)");
+  expect(ended === 401, `saving after the session ended answered ${ended}, expected 401`);
+  expect((await page.locator("textarea#text").inputValue()) === unsaved, "the text was lost with the session");
+  await audit(page, "session ended (de)");
+  const tab = await page.context().newPage();
+  await signIn(tab, "erik");
+  await tab.close();
+  const stale = await submit(page, page.getByRole("button", { name: "Erneut speichern", exact: true }), "saving again (de)");
+  expect(stale === 400, `saving again answered ${stale}, expected 400 (the form to check)`);
+  expect((await page.locator("textarea#text").inputValue()) === unsaved, "the text was lost after signing in again");
+  await audit(page, "form from before signing in again (de)");
   await page.locator("select#account").selectOption(opts.account);
   await page.locator("textarea#text").fill(`Browser-Test ${Date.now().toString(36)}, bitte ignorieren`);
   // A publishing time that has passed (an hour ago on the organisation's clock) is refused,

@@ -178,14 +178,17 @@ impl Browser {
         Self::page(self.http.get(url).header("accept-language", language).send().await.expect("GET")).await
     }
 
+    /// A form sent from a page of the same site, as browsers label it (`Sec-Fetch-Site`).
     pub async fn post(&self, url: &str, form: &[(&str, &str)]) -> Page {
-        Self::page(self.http.post(url).form(form).send().await.expect("POST")).await
+        let request = self.http.post(url).header("sec-fetch-site", "same-origin").form(form);
+        Self::page(request.send().await.expect("POST")).await
     }
 
     /// `post` from a browser that asks for `language` (`Accept-Language`).
     pub async fn post_in(&self, url: &str, form: &[(&str, &str)], language: &str) -> Page {
-        let request = self.http.post(url).header("accept-language", language).form(form);
-        Self::page(request.send().await.expect("POST")).await
+        let request =
+            self.http.post(url).header("accept-language", language).header("sec-fetch-site", "same-origin");
+        Self::page(request.form(form).send().await.expect("POST")).await
     }
 
     /// Follows redirects (resolving relative ones against the last URL) until a page that

@@ -300,11 +300,20 @@ pub struct SignedIn {
 impl TestApp {
     /// Signs `login` (password `demo`) in to `org` through the provider's real pages.
     pub async fn sign_in(&self, org: &str, login: &str) -> SignedIn {
-        let browser = crate::oidc::Browser::new();
+        self.sign_in_with(crate::oidc::Browser::new(), org, login).await
+    }
+
+    /// Signs in again in a browser that was signed in before (its other tabs keep their
+    /// pages). A provider that still knows the browser sends it straight back.
+    pub async fn sign_in_with(&self, browser: crate::oidc::Browser, org: &str, login: &str) -> SignedIn {
         let start = browser.get(&self.url(&format!("/login/{org}"))).await;
         assert_eq!(start.status, 303, "sign-in start: {}", start.body);
         let auth = start.location.expect("to the provider");
-        let (form_url, form) = browser.follow(auth, |_| false).await;
+        let (form_url, form) = browser.follow(auth, |n| n.starts_with(&self.base)).await;
+        if form_url.starts_with(&self.url("/auth/callback")) {
+            let answer = browser.get(&form_url).await;
+            return SignedIn { browser, callback: form_url, answer };
+        }
         assert_eq!(form.status, 200, "provider login page: {}", form.body);
         let action = crate::oidc::form_action(&form.body, "/login").expect("login form");
         let action = url::Url::parse(&form_url).unwrap().join(&action).unwrap().to_string();

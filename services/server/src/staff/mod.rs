@@ -55,7 +55,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::admin)
         .service(admin::create_account)
         .service(relay::relay)
-        .service(relay::relay_action);
+        .service(relay::relay_action)
+        .service(script);
+}
+
+/// The staff pages' one script (progressive enhancement: see the file).
+const SCRIPT: &str = include_str!("compose.js");
+
+#[actix_web::get("/static/compose.js")]
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(SCRIPT)
 }
 
 /// Cookies go without `Secure` (and the `__Host-` prefix, which requires it) only for local
@@ -101,7 +113,7 @@ fn removal(s: &Services, name: &'static str) -> Cookie<'static> {
 }
 
 /// A staff page. Forms may post to Herold, and to the organisation's provider (sign-out
-/// redirects there); nothing else, and nothing is cached. Browsers send `Origin: null` on
+/// redirects there); scripts come from Herold only; nothing else, and nothing is cached. Browsers send `Origin: null` on
 /// posts from pages under `no-referrer`, which would make the origin check refuse every
 /// form, so staff pages use `same-origin`: still nothing leaves for other sites.
 fn page(s: &Services, org: Option<&str>, status: StatusCode, body: String) -> HttpResponse {
@@ -117,7 +129,7 @@ fn page(s: &Services, org: Option<&str>, status: StatusCode, body: String) -> Ht
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             format!(
-                "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; \
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; \
                  form-action 'self'{provider}; frame-ancestors 'none'"
             ),
         ))
@@ -186,19 +198,8 @@ impl Staff {
     /// Checks a form's CSRF token against the session's, and that the browser says it
     /// posted from this site.
     fn check_form(&self, req: &HttpRequest, s: &Services, token: &str) -> Result<(), ApiError> {
-        if !same_secret(&self.session.csrf, token) {
+        if !same_secret(&self.session.csrf, token) || !not_cross_site(req, s) {
             return Err(ApiError::Csrf);
-        }
-        let ours = s.config.public_url.origin().ascii_serialization();
-        if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-            if origin != ours {
-                return Err(ApiError::Csrf);
-            }
-        }
-        if let Some(site) = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-            if !matches!(site, "same-origin" | "none") {
-                return Err(ApiError::Csrf);
-            }
         }
         Ok(())
     }
@@ -215,6 +216,22 @@ impl Staff {
     fn respond(&self, s: &Services, result: Result<HttpResponse, ApiError>) -> HttpResponse {
         result.unwrap_or_else(|e| error_page(s, self.lang, &self.zone, e))
     }
+}
+
+/// Whether nothing says a request comes from another site (clients that are not browsers
+/// say nothing, and carry no one's cookies).
+fn not_cross_site(req: &HttpRequest, s: &Services) -> bool {
+    let ours = s.config.public_url.origin().ascii_serialization();
+    let origin = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    let site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    origin.is_none_or(|o| o == ours) && site.is_none_or(|s| matches!(s, "same-origin" | "none"))
+}
+
+/// Whether the browser itself says the request comes from a page of Herold's (a header
+/// pages cannot forge): only then may a form be given back after its token failed.
+fn from_own_page(req: &HttpRequest, s: &Services) -> bool {
+    let site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    site == Some("same-origin") && not_cross_site(req, s)
 }
 
 /// No live session: the browser is sent to sign in.

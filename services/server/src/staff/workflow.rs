@@ -184,15 +184,77 @@ impl DraftForm {
     }
 }
 
+impl DraftForm {
+    /// Every field but the text, to carry across a sign-in.
+    fn kept(&self) -> Vec<(&'static str, &str)> {
+        let mut fields = vec![
+            ("csrf", self.csrf.as_str()),
+            ("account", self.account.as_str()),
+            ("language", self.language.as_str()),
+            ("summary", self.summary.as_str()),
+            ("publish_at", self.publish_at.as_str()),
+            ("translation_language_1", self.translation_language_1.as_str()),
+            ("translation_text_1", self.translation_text_1.as_str()),
+            ("translation_language_2", self.translation_language_2.as_str()),
+            ("translation_text_2", self.translation_text_2.as_str()),
+        ];
+        fields.extend(self.urgent.as_deref().map(|u| ("urgent", u)));
+        fields.extend(self.edit_of.as_deref().map(|e| ("edit_of", e)));
+        fields
+    }
+
+    /// The form as posted, when the session ended while it was being written: nothing is
+    /// saved, nothing typed is lost, and the page says how to go on. Only for Herold's own
+    /// pages: a post from another site cannot put text on one.
+    fn kept_across_sign_in(
+        &self,
+        req: &HttpRequest,
+        s: &Services,
+        signed_in: actix_web::Error,
+    ) -> HttpResponse {
+        if !signed_in.as_error::<super::SignInRequired>().is_some_and(|_| super::from_own_page(req, s)) {
+            return signed_in.error_response();
+        }
+        let lang = super::i18n::Lang::negotiate(req);
+        let page = views::session_ended(lang, req.path(), &self.text, &self.kept());
+        super::page(s, None, StatusCode::UNAUTHORIZED, page)
+    }
+
+    /// Checks the form's token. One from a page of an earlier session (signed in again in
+    /// another tab) is no attack when the post comes from Herold's own pages: the form comes
+    /// back with a fresh token, and nothing is done.
+    async fn check(
+        &self,
+        req: &HttpRequest,
+        s: &Services,
+        staff: &Staff,
+        draft: Option<&str>,
+    ) -> Result<Option<HttpResponse>, ApiError> {
+        match staff.check_form(req, s, &self.csrf) {
+            Ok(()) => Ok(None),
+            Err(_) if super::from_own_page(req, s) => {
+                Ok(Some(self.again(s, staff, draft, staff.lang.t("error_form_expired")).await?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 #[post("/staff/drafts")]
 pub async fn create(
     req: HttpRequest,
     s: web::Data<Services>,
-    staff: Staff,
+    staff: Result<Staff, actix_web::Error>,
     form: web::Form<DraftForm>,
 ) -> HttpResponse {
+    let staff = match staff {
+        Ok(staff) => staff,
+        Err(e) => return form.kept_across_sign_in(&req, &s, e),
+    };
     let result = async {
-        staff.check_form(&req, &s, &form.csrf)?;
+        if let Some(again) = form.check(&req, &s, &staff, None).await? {
+            return Ok(again);
+        }
         if form.account.trim().is_empty() {
             return form.again(&s, &staff, None, staff.lang.t("error_choose_account")).await;
         }
@@ -272,12 +334,18 @@ pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<Stri
 pub async fn revise(
     req: HttpRequest,
     s: web::Data<Services>,
-    staff: Staff,
+    staff: Result<Staff, actix_web::Error>,
     id: web::Path<String>,
     form: web::Form<DraftForm>,
 ) -> HttpResponse {
+    let staff = match staff {
+        Ok(staff) => staff,
+        Err(e) => return form.kept_across_sign_in(&req, &s, e),
+    };
     let result = async {
-        staff.check_form(&req, &s, &form.csrf)?;
+        if let Some(again) = form.check(&req, &s, &staff, Some(id.as_str())).await? {
+            return Ok(again);
+        }
         let (draft, publish_at) = match form.parse(&staff) {
             Ok(parsed) => parsed,
             Err(why) => return form.again(&s, &staff, Some(&id), &why).await,

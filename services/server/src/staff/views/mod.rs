@@ -58,6 +58,7 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Herold" }
                 link rel="stylesheet" href="/static/site.css";
+                @if viewer.is_some() { script src="/static/compose.js" defer {} }
             }
             body {
                 a.skip href="#main" { (lang.t("skip")) }

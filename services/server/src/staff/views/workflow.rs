@@ -62,6 +62,12 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
         None => "/staff/drafts".to_owned(),
     };
     let title = if f.edit_of.is_some() { lang.t("kind_edit") } else { lang.t("new_announcement") };
+    // Where this browser keeps what is typed until it is saved (see compose.js).
+    let keep = match (f.draft, f.edit_of) {
+        (Some(id), _) => format!("draft:{id}"),
+        (None, Some(id)) => format!("edit:{id}"),
+        (None, None) => "new".to_owned(),
+    };
     shell(
         lang,
         title,
@@ -69,7 +75,8 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
         html! {
             h1 { (title) }
             @if let Some(e) = f.error { p.error role="alert" id="form-error" { (e) } }
-            form method="post" action=(action) {
+            form method="post" action=(action) data-keep=(keep) data-kept-text=(lang.t("kept_text"))
+                data-kept-restore=(lang.t("kept_restore")) data-kept-discard=(lang.t("kept_discard")) {
                 (v.csrf())
                 @if let Some(edit_of) = f.edit_of { input type="hidden" name="edit_of" value=(edit_of); }
                 @if f.draft.is_some() || f.edit_of.is_some() {
@@ -129,6 +136,33 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                     span.help id="publish-help" { (lang.t("publish_at_help").replace("{zone}", v.zone.name())) }
                 }
                 p { button type="submit" { (if f.draft.is_some() { lang.t("save_changes") } else { lang.t("save_draft") }) } }
+            }
+        },
+    )
+}
+
+/// The session ended while someone wrote: what they typed, kept, with the way back. The
+/// sign-in opens in a new tab so that this page, with the text, stays.
+pub fn session_ended(lang: Lang, action: &str, text: &str, kept: &[(&str, &str)]) -> String {
+    shell(
+        lang,
+        lang.t("session_ended"),
+        None,
+        html! {
+            h1 { (lang.t("session_ended")) }
+            p role="alert" { (lang.t("session_ended_text")) }
+            ol {
+                li { a href="/login" target="_blank" rel="noopener" { (lang.t("session_ended_sign_in")) } }
+                li { (lang.t("session_ended_return")) }
+            }
+            form method="post" action=(action) {
+                @for (name, value) in kept { input type="hidden" name=(name) value=(value); }
+                p {
+                    label for="text" { (lang.t("text")) }
+                    textarea id="text" name="text" rows="8" required maxlength="5000" { (text) }
+                }
+                p.help { (lang.t("session_ended_kept")) }
+                p { button.primary type="submit" { (lang.t("save_again")) } }
             }
         },
     )
