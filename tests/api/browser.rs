@@ -31,7 +31,21 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
         })
         .collect();
     let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
-    app.create_account("demo", "press").await;
+    let press = app.create_account("demo", "press").await;
+    // So that the dialogue inbox shows a citizen's message to axe-core.
+    let message = herold_store::NewMessage {
+        public_id: "browser-message".into(),
+        account_id: press.id,
+        announcement_id: None,
+        kind: herold_store::MessageKind::Mention,
+        object_uri: "https://social.example/users/anna/statuses/1".into(),
+        url: Some("https://social.example/@anna/1".into()),
+        sender_uri: "https://social.example/users/anna".into(),
+        content: "@press Wann öffnet das Bürgeramt wieder?\n\nDanke, Anna".into(),
+        language: Some("de".into()),
+        visibility: "public".into(),
+    };
+    app.store.receive_message(message).await.unwrap();
     // So that the relay page shows every table and button to axe-core.
     let relay = &app.services.relay;
     relay.add_publisher("social.bund.de", "test").await.unwrap();

@@ -29,6 +29,7 @@ mod cancellation;
 mod cli;
 mod cms_api;
 mod delivery;
+mod dialogue;
 mod discovery;
 mod dsar;
 mod durability;

@@ -22,6 +22,7 @@ on_both_backends!(
     a_draft_goes_through_four_eyes_to_publication,
     the_relay_subscribes_blocks_and_forwards_once,
     consents_are_given_once_and_taken_back_with_their_announcement,
+    citizens_messages_arrive_change_go_and_are_worked_on,
 );
 
 const T0: i64 = 1_800_000_000_000;
@@ -838,4 +839,83 @@ async fn consents_are_given_once_and_taken_back_with_their_announcement(db: Db) 
     let erased = store.erase_subject(quoter, &[], None, audit("subject.erase", "-")).await.unwrap();
     assert_eq!(erased.consents_removed, MAX_STAMPS_PER_REQUESTER);
     assert!(store.stamp(&first.public_id).await.unwrap().is_none());
+}
+
+fn message(account: &Account, n: u32, sender: &str, announcement: Option<i64>) -> NewMessage {
+    NewMessage {
+        public_id: format!("message-{n}"),
+        account_id: account.id,
+        announcement_id: announcement,
+        kind: if announcement.is_some() { MessageKind::Reply } else { MessageKind::Mention },
+        object_uri: format!("{sender}/statuses/{n}"),
+        url: None,
+        sender_uri: sender.to_owned(),
+        content: format!("Frage {n}"),
+        language: Some("de".into()),
+        visibility: "public".into(),
+    }
+}
+
+async fn citizens_messages_arrive_change_go_and_are_worked_on(db: Db) {
+    let f = open(db).await;
+    let store = &*f.store;
+    let account = org_and_account(store).await;
+    let published = store
+        .publish(announcement(&account, "Straße gesperrt"), vec![], audit("announcement.publish", "a"))
+        .await
+        .unwrap();
+    let anna = "https://social.example/users/anna";
+    let everything = Visibility::everything();
+    let all = |states: &'static [MessageState]| store.messages("city", states, None, 10, &everything);
+
+    assert!(store.receive_message(message(&account, 1, anna, Some(published.id))).await.unwrap());
+    assert!(store.receive_message(message(&account, 2, anna, None)).await.unwrap());
+    assert!(!store.receive_message(message(&account, 1, anna, Some(published.id))).await.unwrap(), "once");
+    let listed = all(&[]).await.unwrap();
+    assert_eq!(listed.iter().map(|m| m.public_id.as_str()).collect::<Vec<_>>(), ["message-2", "message-1"]);
+    assert_eq!(listed[1].announcement_public_id.as_deref(), Some(published.public_id.as_str()));
+    assert!(store.messages("other", &[], None, 10, &Visibility::everything()).await.unwrap().is_empty());
+    // Paged by id, newest first.
+    let older = store.messages("city", &[], Some(listed[0].id), 10, &Visibility::everything()).await.unwrap();
+    assert_eq!(older.len(), 1);
+
+    // Only the sender changes or removes their post.
+    let mallory = "https://elsewhere.example/users/mallory";
+    assert_eq!(
+        store.revise_message(mallory, &format!("{anna}/statuses/1"), "Gefälscht", None).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store.revise_message(anna, &format!("{anna}/statuses/1"), "Frage 1, genauer", None).await.unwrap(),
+        1
+    );
+    assert_eq!(store.remove_message(mallory, &format!("{anna}/statuses/2")).await.unwrap(), 0);
+    assert_eq!(store.remove_message(anna, &format!("{anna}/statuses/2")).await.unwrap(), 1);
+
+    let marked = store
+        .set_message_state(
+            "city",
+            "message-1",
+            MessageState::Answered,
+            audit("message.mark", "message:message-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!((marked.state, marked.content.as_str()), (MessageState::Answered, "Frage 1, genauer"));
+    assert_eq!(store.open_messages("city", &Visibility::everything()).await.unwrap(), 0);
+    assert_eq!(all(&[MessageState::Answered]).await.unwrap().len(), 1);
+    let elsewhere = store
+        .set_message_state(
+            "other",
+            "message-1",
+            MessageState::Abusive,
+            audit("message.mark", "message:message-1"),
+        )
+        .await;
+    assert!(
+        matches!(elsewhere, Err(StoreError::NotFound(_))),
+        "another organisation's message: {elsewhere:?}"
+    );
+    let marks = AuditFilter { action: Some("message.mark".into()), ..AuditFilter::default() };
+    assert_eq!(store.audit_count(&marks).await.unwrap(), 1, "audited with the change, and only then");
 }

@@ -366,6 +366,16 @@ async function publishing(browser) {
   log("approved; the draft page says Published");
   await audit(bp, "draft (approver, Published)");
 
+  // The dialogue inbox: what a citizen asked, with its count in the navigation; answered,
+  // it leaves the open ones.
+  await follow(bp, bp.locator('header nav a[href="/staff/dialogue"]'), /\/staff\/dialogue$/, "Dialogue link");
+  expect((await textOf(bp.locator("header nav"))).includes("1 open"), "the navigation does not count the open message");
+  expect((await textOf(bp.locator("main"))).includes("Wann öffnet das Bürgeramt"), "the citizen's message is not shown");
+  await audit(bp, "dialogue");
+  await submit(bp, bp.getByRole("button", { name: "Mark as answered", exact: true }), "marking the message answered");
+  await arriveAt(bp, /\/staff\/dialogue\?state=open$/, "marking the message answered");
+  expect((await bp.locator("article.message").count()) === 0, "the answered message is still listed as open");
+
   // The announcement's staff page, through the overview and the account page.
   await follow(bp, bp.locator('header nav a[href="/staff"]'), /\/staff$/, "Overview link");
   await follow(

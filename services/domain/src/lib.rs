@@ -2,6 +2,7 @@
 //! rely on a `Username` or an `OrgSlug` being well-formed without checking again.
 
 pub mod audit;
+pub mod dialogue;
 mod local_time;
 mod names;
 pub mod presence;

@@ -8,13 +8,14 @@ use std::time::{Duration, Instant};
 use herold_domain::now_millis;
 use herold_domain::presence::{Presences, QuoteAudience};
 use herold_store::{
-    Audience, AuditEntry, FollowOutcome, NewActivity, NewFollower, NewStamp, Priority, RemoteActor,
-    StampKind, Store, StoreError,
+    Audience, AuditEntry, FollowOutcome, NewActivity, NewFollower, NewMessage, NewStamp, Priority,
+    RemoteActor, StampKind, Store, StoreError,
 };
 use serde_json::Value;
 
+use crate::dialogue;
 use crate::fetch::Fetcher;
-use crate::incoming::{Incoming, RequestKind, Undone};
+use crate::incoming::{ContentKind, Incoming, RequestKind, Undone};
 use crate::keys::PublicKey;
 use crate::rate_limit::SiteLimiter;
 use crate::signatures::{parse_request_signature, RequestView};
@@ -38,6 +39,9 @@ pub enum Received {
     ActorUpdated,
     /// A request to quote or feature, answered by the organisation's policy.
     Consented,
+    /// A reply, quote or mention kept for the dialogue inbox (or changed or removed there,
+    /// as its sender did).
+    Message,
     Refused,
     Ignored,
 }
@@ -308,8 +312,80 @@ impl Inbox {
             Incoming::Request { kind, id, object, instrument } => {
                 self.request(&activity, kind, id, object, instrument, &actor).await
             }
-            Incoming::Content(_) | Incoming::Answer { .. } | Incoming::Other(_) => Ok(Received::Ignored),
+            Incoming::Content(ContentKind::Create) => self.message(&activity, &actor).await,
+            Incoming::Content(ContentKind::Update) => self.revise_message(&activity, &actor).await,
+            Incoming::Content(ContentKind::Delete) => self.remove_message(&activity, &actor).await,
+            Incoming::Content(ContentKind::Announce | ContentKind::Move)
+            | Incoming::Answer { .. }
+            | Incoming::Other(_) => Ok(Received::Ignored),
         }
+    }
+
+    /// A citizen's post for official accounts here goes to each one's dialogue inbox. Only
+    /// the copy in the activity is read (a post given by id alone is not fetched: one
+    /// request must not make Herold fetch for it), and only a post of the sender's own.
+    async fn message(&self, activity: &Value, actor: &RemoteActor) -> Result<Received, FederationError> {
+        let object = activity.get("object").unwrap_or(&Value::Null);
+        let Some(post) = dialogue::post_of(object, &actor.uri, &self.urls) else {
+            return Ok(Received::Ignored);
+        };
+        let mut kept = false;
+        for target in post.targets {
+            let Some(account) = self.store.account_by_username(&target.username).await? else {
+                continue;
+            };
+            let announcement = match &target.announcement {
+                Some(public_id) => match self.store.announcement(account.id, public_id).await? {
+                    Some(a) if a.retracted_at.is_none() => Some(a.id),
+                    // What answers a retracted or unknown announcement concerns nothing here
+                    // any more, unless it also names the account (then it is a mention).
+                    _ => continue,
+                },
+                None => None,
+            };
+            let message = NewMessage {
+                public_id: uuid::Uuid::new_v4().to_string(),
+                account_id: account.id,
+                announcement_id: announcement,
+                kind: target.kind,
+                object_uri: post.id.clone(),
+                url: post.url.clone(),
+                sender_uri: actor.uri.clone(),
+                content: post.text.clone(),
+                language: post.language.clone(),
+                visibility: post.visibility.to_owned(),
+            };
+            kept |= self.store.receive_message(message).await?;
+        }
+        Ok(if kept { Received::Message } else { Received::Ignored })
+    }
+
+    /// The sender changed a post: its copies here follow.
+    async fn revise_message(
+        &self,
+        activity: &Value,
+        actor: &RemoteActor,
+    ) -> Result<Received, FederationError> {
+        let object = activity.get("object").unwrap_or(&Value::Null);
+        let Some(post) = dialogue::post_of(object, &actor.uri, &self.urls) else {
+            return Ok(Received::Ignored);
+        };
+        let changed =
+            self.store.revise_message(&actor.uri, &post.id, &post.text, post.language.as_deref()).await?;
+        Ok(if changed > 0 { Received::Message } else { Received::Ignored })
+    }
+
+    /// The sender deleted a post (by id, or as a Tombstone): so does Herold.
+    async fn remove_message(
+        &self,
+        activity: &Value,
+        actor: &RemoteActor,
+    ) -> Result<Received, FederationError> {
+        let Some(id) = activity.get("object").and_then(id_of) else {
+            return Ok(Received::Ignored);
+        };
+        let removed = self.store.remove_message(&actor.uri, id).await?;
+        Ok(if removed > 0 { Received::Message } else { Received::Ignored })
     }
 
     async fn unfollow(&self, actor: &RemoteActor, follow_id: &str) -> Result<Received, FederationError> {

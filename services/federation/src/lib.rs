@@ -4,6 +4,7 @@
 
 pub mod actor_keys;
 pub mod delivery;
+pub mod dialogue;
 pub mod fetch;
 pub mod inbox;
 pub mod incoming;

@@ -8,7 +8,8 @@ use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
 use herold_domain::{now_millis, AltText, Millis};
 use herold_store::{
     staff_actor, Account, Announcement, AuditEntry, DeliveryStats, DraftContent, DraftKind, DraftRecord,
-    DraftTranslation, MediaInfo, NewDraft, NewMedia, StepDetails, Store, StoreError, Visibility,
+    DraftTranslation, MediaInfo, Message, MessageState, NewDraft, NewMedia, StepDetails, Store, StoreError,
+    Visibility,
 };
 use serde_json::json;
 
@@ -100,6 +101,9 @@ pub struct Review {
     /// Every round so far, oldest first, with the reviewers' comments.
     pub history: Vec<HistoryEntry>,
 }
+
+/// How many messages one page of the dialogue inbox shows.
+pub const MESSAGES_PAGE: i64 = 50;
 
 /// The most history a submission's page shows; a submission that went back and forth more
 /// often than this shows its latest steps.
@@ -209,6 +213,52 @@ impl Editorial {
             scheduled: drafts(&[DraftState::Approved], 100).await?,
             recent: drafts(&[DraftState::Published], 10).await?,
         })
+    }
+
+    /// Whether someone answers citizens for the organisation: its press office, authors and
+    /// approvers.
+    pub fn reads_dialogue(who: &StaffActor) -> bool {
+        who.roles.has(Role::Author) || who.roles.has(Role::Approver)
+    }
+
+    /// The organisation's dialogue inbox: messages in `states` (all, if empty), newest
+    /// first, a page of them before message `before` (its id).
+    pub async fn messages(
+        &self,
+        who: &StaffActor,
+        states: &[MessageState],
+        before: Option<i64>,
+    ) -> Result<Vec<Message>, PublishError> {
+        if !Self::reads_dialogue(who) {
+            return Err(PublishError::Forbidden("this needs the author or approver role"));
+        }
+        Ok(self.store.messages(&who.org, states, before, MESSAGES_PAGE, self.rules.visibility()).await?)
+    }
+
+    /// How many messages wait for the organisation's press office (none for others).
+    pub async fn open_messages(&self, who: &StaffActor) -> Result<i64, PublishError> {
+        if !Self::reads_dialogue(who) {
+            return Ok(0);
+        }
+        Ok(self.store.open_messages(&who.org, self.rules.visibility()).await?)
+    }
+
+    /// Records where a message stands (answered, no action needed, abusive, open again),
+    /// audited without the sender: who wrote is personal data, kept with the message under
+    /// its own retention.
+    pub async fn mark_message(
+        &self,
+        who: &StaffActor,
+        public_id: &str,
+        state: MessageState,
+    ) -> Result<Message, PublishError> {
+        if !Self::reads_dialogue(who) {
+            return Err(PublishError::Forbidden("this needs the author or approver role"));
+        }
+        let audit = AuditEntry::new(&who.audit_name(), "message.mark", format!("message:{public_id}"))
+            .in_org(&who.org)
+            .with_detail(json!({ "state": state.as_str() }));
+        Ok(self.store.set_message_state(&who.org, public_id, state, audit).await?)
     }
 
     /// A published (or retracted) announcement of the organisation, how far its deliveries

@@ -10,6 +10,7 @@ mod accounts;
 mod announcements;
 mod audit_log;
 mod connect;
+mod dialogue;
 mod drafts;
 mod followers;
 mod interactions;
@@ -27,6 +28,7 @@ pub use accounts::*;
 pub use announcements::*;
 pub use audit_log::*;
 pub use connect::{connect, Backend};
+pub use dialogue::*;
 pub use drafts::*;
 pub use followers::*;
 pub use interactions::*;
@@ -70,6 +72,7 @@ pub trait Store:
     + Drafts
     + Relay
     + Interactions
+    + Dialogue
     + Send
     + Sync
     + 'static
@@ -89,6 +92,7 @@ impl<T> Store for T where
         + Drafts
         + Relay
         + Interactions
+        + Dialogue
         + Send
         + Sync
         + 'static

@@ -386,6 +386,9 @@ pub enum DataClass {
     /// Consents given to other servers to quote an announcement or feature an account;
     /// standing ones are kept, revoked ones a while after.
     InteractionStamps,
+    /// Replies, quotes and mentions citizens sent the official accounts, as plain text with
+    /// the sender's address, in the dialogue inbox.
+    CitizenMessages,
 }
 
 /// What happens to a data class's rows at expiry.
@@ -473,6 +476,22 @@ pub struct SubjectData {
     /// Consents given to them: to quote an announcement, or to list an account in their
     /// collection.
     pub consents: Vec<SubjectConsent>,
+    /// What they sent the official accounts (replies, quotes, mentions).
+    pub messages: Vec<SubjectMessage>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct SubjectMessage {
+    pub account: String,
+    pub org: String,
+    /// `reply`, `quote` or `mention`.
+    pub kind: String,
+    /// Their post, at their server.
+    pub post: String,
+    pub text: String,
+    /// Where the press office stands with it.
+    pub state: String,
+    pub received_at: Millis,
 }
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
@@ -560,6 +579,8 @@ pub struct Erasure {
     pub relay_subscription_removed: i64,
     /// Consents given to them, withdrawn with the record of them.
     pub consents_removed: i64,
+    /// What they sent the official accounts.
+    pub messages_removed: i64,
     /// Records kept because their organisation is under legal hold.
     pub items_held: i64,
     /// Announcements and drafts that mention them: official texts change only through the

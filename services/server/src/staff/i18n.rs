@@ -110,6 +110,8 @@ mod tests {
             include_str!("views/workflow.rs"),
             include_str!("views/oversight.rs"),
             include_str!("views/admin.rs"),
+            include_str!("views/dialogue.rs"),
+            include_str!("dialogue.rs"),
             include_str!("auth.rs"),
             include_str!("workflow.rs"),
             include_str!("oversight.rs"),
@@ -147,6 +149,17 @@ mod tests {
         // Asked for by name: the words of a date, and the label of each workflow state.
         for month in 1..=12 {
             assert!(english.contains_key(&format!("month_{month}")), "month {month} has no name");
+        }
+        for kind in herold_domain::dialogue::MessageKind::ALL {
+            assert!(english.contains_key(&format!("message_kind_{}", kind.as_str())), "{kind:?}");
+        }
+        for state in herold_domain::dialogue::MessageState::ALL {
+            for prefix in ["message_state_", "message_mark_"] {
+                assert!(english.contains_key(&format!("{prefix}{}", state.as_str())), "{prefix}{state:?}");
+            }
+        }
+        for audience in herold_federation::dialogue::VISIBILITIES {
+            assert!(english.contains_key(&format!("message_visibility_{audience}")), "{audience}");
         }
         for step in super::super::views::HISTORY_STEPS {
             assert!(english.contains_key(&format!("history_{step}")), "{step} has no words");

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod dialogue;
 pub(crate) mod i18n;
 mod oversight;
 mod relay;
@@ -56,6 +57,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::create_account)
         .service(relay::relay)
         .service(relay::relay_action)
+        .service(dialogue::inbox)
+        .service(dialogue::mark)
         .service(script);
 }
 
@@ -180,6 +183,8 @@ pub struct Staff {
     pub lang: Lang,
     /// Their organisation's clock, in which they type and read times.
     pub zone: Zone,
+    /// Messages from citizens waiting for the press office, for the navigation.
+    pub open_messages: i64,
 }
 
 impl Staff {
@@ -192,7 +197,12 @@ impl Staff {
     }
 
     fn viewer(&self) -> Viewer<'_> {
-        Viewer { session: &self.session, lang: self.lang, zone: &self.zone }
+        Viewer {
+            session: &self.session,
+            lang: self.lang,
+            zone: &self.zone,
+            open_messages: self.open_messages,
+        }
     }
 
     /// Checks a form's CSRF token against the session's, and that the browser says it
@@ -266,7 +276,10 @@ impl FromRequest for Staff {
             match found {
                 Ok(Some(session)) => {
                     let zone = s.presences.of(&session.staff.org_slug).time_zone;
-                    Ok(Staff { session, lang, zone })
+                    let mut staff = Staff { session, lang, zone, open_messages: 0 };
+                    staff.open_messages =
+                        s.editorial.open_messages(&staff.actor()).await.map_err(ApiError::from)?;
+                    Ok(staff)
                 }
                 Ok(None) => Err(SignInRequired.into()),
                 Err(e) => Err(ApiError::Store(e).into()),

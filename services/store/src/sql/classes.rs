@@ -49,7 +49,7 @@ impl ClassSpec {
 
 /// In the order of `DataClass`'s variants (checked when compiling), so that a class finds
 /// its entry by its index.
-pub(crate) const CLASSES: [ClassSpec; 14] = [
+pub(crate) const CLASSES: [ClassSpec; 15] = [
     // Kept while the follow lasts: counted for inventories, never purged by time.
     ClassSpec {
         class: DataClass::Followers,
@@ -271,6 +271,22 @@ pub(crate) const CLASSES: [ClassSpec; 14] = [
                   'interacting_object', s.interacting_object, 'requester', s.requester, \
                   'created_at', s.created_at, 'revoked_at', s.revoked_at",
         purge: &["DELETE FROM interaction_stamps WHERE id IN (SELECT s.id {expired})"],
+    },
+    // By when it arrived, whatever staff did with it: an answered message is no reason to
+    // keep a citizen's words longer.
+    ClassSpec {
+        class: DataClass::CitizenMessages,
+        name: "citizen_messages",
+        per_org: true,
+        at_expiry: AtExpiry::Delete,
+        rows: "citizen_messages m JOIN accounts a ON a.id = m.account_id \
+               JOIN organizations o ON o.id = a.org_id",
+        expired: "m.received_at < $1 AND o.slug = $2",
+        age: "m.received_at",
+        archive: "'message', m.public_id, 'account', a.username, 'kind', m.kind, 'post', m.object_uri, \
+                  'sender', m.sender_uri, 'text', m.content, 'language', m.language, \
+                  'visibility', m.visibility, 'state', m.state, 'received_at', m.received_at",
+        purge: &["DELETE FROM citizen_messages WHERE id IN (SELECT m.id {expired})"],
     },
 ];
 

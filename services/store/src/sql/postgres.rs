@@ -10,6 +10,8 @@ mod accounts;
 mod announcements;
 #[path = "audit_log.rs"]
 mod audit_log;
+#[path = "dialogue.rs"]
+mod dialogue;
 #[path = "drafts.rs"]
 mod drafts;
 #[path = "followers.rs"]

@@ -190,6 +190,14 @@ impl Subjects for SqlStore<Db> {
         .bind(actor_uri)
         .fetch_all(&mut *conn)
         .await?;
+        data.messages = sqlx::query_as(
+            "SELECT a.username AS account, o.slug AS org, m.kind, m.object_uri AS post, m.content AS text, \
+             m.state, m.received_at FROM citizen_messages m JOIN accounts a ON a.id = m.account_id \
+             JOIN organizations o ON o.id = a.org_id WHERE m.sender_uri = $1 ORDER BY m.id",
+        )
+        .bind(actor_uri)
+        .fetch_all(&mut *conn)
+        .await?;
         for item in Self::subject_items(&mut conn, actor_uri, &inboxes).await? {
             match item {
                 SubjectItem::Activity { uri, kind, created_at, org, .. } => {
@@ -208,6 +216,7 @@ impl Subjects for SqlStore<Db> {
         // Each record by its own organisation's limit: one under legal hold keeps, and
         // discloses, what it holds.
         data.audit_entries.retain(|e| visible.shows(DataClass::AuditPayloads, e.org.as_deref(), e.at));
+        data.messages.retain(|m| visible.shows(DataClass::CitizenMessages, Some(&m.org), m.received_at));
         data.deliveries_to_them.retain(|d| {
             d.state == "pending"
                 || d.state == "retrying"
@@ -304,6 +313,24 @@ impl Subjects for SqlStore<Db> {
                 .execute(&mut *tx)
                 .await?;
             erasure.consents_removed += 1;
+        }
+        let messages = sqlx::query(
+            "SELECT m.id, o.slug FROM citizen_messages m JOIN accounts a ON a.id = m.account_id \
+             JOIN organizations o ON o.id = a.org_id WHERE m.sender_uri = $1",
+        )
+        .bind(actor_uri)
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &messages {
+            if held(&Some(r.try_get("slug")?)) {
+                erasure.items_held += 1;
+                continue;
+            }
+            sqlx::query("DELETE FROM citizen_messages WHERE id = $1")
+                .bind(r.try_get::<i64, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+            erasure.messages_removed += 1;
         }
         // The relay subscription and the key cache are the instance's, not one
         // organisation's.

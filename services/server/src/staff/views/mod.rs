@@ -13,10 +13,12 @@ use maud::{html, Markup, DOCTYPE};
 use super::i18n::Lang;
 
 mod admin;
+mod dialogue;
 mod oversight;
 mod workflow;
 
 pub use admin::*;
+pub use dialogue::*;
 pub use oversight::*;
 pub use workflow::*;
 
@@ -26,6 +28,8 @@ pub struct Viewer<'a> {
     pub lang: Lang,
     /// The organisation's clock.
     pub zone: &'a Zone,
+    /// Messages from citizens waiting for the press office (for authors and approvers).
+    pub open_messages: i64,
 }
 
 impl Viewer<'_> {
@@ -69,6 +73,16 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                             ul.inline {
                                 li { a href="/staff" { (lang.t("dashboard")) } }
                                 @if v.has(Role::Author) { li { a href="/staff/new" { (lang.t("new_announcement")) } } }
+                                @if v.has(Role::Author) || v.has(Role::Approver) {
+                                    li {
+                                        a href="/staff/dialogue" {
+                                            (lang.t("dialogue"))
+                                            @if v.open_messages > 0 {
+                                                " " span.count { (lang.t("dialogue_open_count").replace("{n}", &v.open_messages.to_string())) }
+                                            }
+                                        }
+                                    }
+                                }
                                 @if v.has(Role::Auditor) { li { a href="/staff/audit" { (lang.t("audit_trail")) } } }
                                 @if v.has(Role::Auditor) { li { a href="/staff/report" { (lang.t("compliance_report")) } } }
                                 @if v.has(Role::Auditor) { li { a href="/staff/dsar" { (lang.t("subject_requests")) } } }

@@ -1,0 +1,72 @@
+//! Citizen dialogue: what citizens send an official account, and where each message stands
+//! in the press office's work.
+
+/// How a message reached the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// A reply to one of its announcements.
+    Reply,
+    /// A post that quotes one of its announcements.
+    Quote,
+    /// A post that mentions the account.
+    Mention,
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    Open,
+    Answered,
+    NoActionNeeded,
+    Abusive,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 3] = [MessageKind::Reply, MessageKind::Quote, MessageKind::Mention];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Reply => "reply",
+            MessageKind::Quote => "quote",
+            MessageKind::Mention => "mention",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        MessageKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl MessageState {
+    pub const ALL: [MessageState; 4] =
+        [MessageState::Open, MessageState::Answered, MessageState::NoActionNeeded, MessageState::Abusive];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageState::Open => "open",
+            MessageState::Answered => "answered",
+            MessageState::NoActionNeeded => "no_action_needed",
+            MessageState::Abusive => "abusive",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MessageState> {
+        MessageState::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl TryFrom<String> for MessageKind {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        MessageKind::parse(&s).ok_or_else(|| format!("unknown message kind {s:?}"))
+    }
+}
+
+impl TryFrom<String> for MessageState {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        MessageState::parse(&s).ok_or_else(|| format!("unknown message state {s:?}"))
+    }
+}

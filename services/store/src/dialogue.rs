@@ -1,0 +1,89 @@
+//! The dialogue inbox: what citizens send the official accounts (replies, quotes, mentions),
+//! kept as plain text under the retention class `citizen_messages`, and where each stands.
+
+use async_trait::async_trait;
+pub use herold_domain::dialogue::{MessageKind, MessageState};
+use herold_domain::Millis;
+
+use crate::*;
+
+/// A message as it arrived, for one account.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub public_id: String,
+    pub account_id: i64,
+    pub announcement_id: Option<i64>,
+    pub kind: MessageKind,
+    /// The post's id at the sender's server.
+    pub object_uri: String,
+    pub url: Option<String>,
+    pub sender_uri: String,
+    /// Plain text, already stripped of markup.
+    pub content: String,
+    pub language: Option<String>,
+    pub visibility: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Message {
+    pub id: i64,
+    pub public_id: String,
+    pub org_slug: String,
+    pub account_username: String,
+    pub announcement_public_id: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub kind: MessageKind,
+    pub object_uri: String,
+    pub url: Option<String>,
+    pub sender_uri: String,
+    pub content: String,
+    pub language: Option<String>,
+    pub visibility: String,
+    #[sqlx(try_from = "String")]
+    pub state: MessageState,
+    pub received_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[async_trait]
+pub trait Dialogue: Send + Sync {
+    /// Keeps a message; the same post for the same account again (a repeated delivery) is
+    /// kept once. `false` if it was there already.
+    async fn receive_message(&self, message: NewMessage) -> Result<bool>;
+
+    /// The sender changed their post: its text here follows. How many copies changed.
+    async fn revise_message(
+        &self,
+        sender_uri: &str,
+        object_uri: &str,
+        content: &str,
+        language: Option<&str>,
+    ) -> Result<u64>;
+
+    /// The sender deleted their post: so does Herold. How many copies went.
+    async fn remove_message(&self, sender_uri: &str, object_uri: &str) -> Result<u64>;
+
+    /// An organisation's messages, newest first, in `states` (all, if empty), received
+    /// before message `before` (its id) if given, without what has expired.
+    async fn messages(
+        &self,
+        org_slug: &str,
+        states: &[MessageState],
+        before: Option<i64>,
+        limit: i64,
+        visible: &Visibility,
+    ) -> Result<Vec<Message>>;
+
+    /// How many of an organisation's messages wait for someone (open and not expired).
+    async fn open_messages(&self, org_slug: &str, visible: &Visibility) -> Result<i64>;
+
+    /// Sets where a message of the organisation stands, with its audit entry, in one
+    /// transaction; `NotFound` if the organisation has no such message.
+    async fn set_message_state(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        state: MessageState,
+        audit: AuditEntry,
+    ) -> Result<Message>;
+}

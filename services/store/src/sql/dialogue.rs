@@ -1,0 +1,147 @@
+//! `Dialogue` in SQL (compiled once per backend: see `sql/mod.rs`).
+
+use async_trait::async_trait;
+use herold_domain::now_millis;
+
+use super::Db;
+use crate::sql::SqlStore;
+use crate::*;
+
+const MESSAGE_SELECT: &str = "SELECT m.id, m.public_id, o.slug AS org_slug, a.username AS account_username, \
+     an.public_id AS announcement_public_id, m.kind, m.object_uri, m.url, m.sender_uri, m.content, \
+     m.language, m.visibility, m.state, m.received_at, m.updated_at FROM citizen_messages m \
+     JOIN accounts a ON a.id = m.account_id JOIN organizations o ON o.id = a.org_id \
+     LEFT JOIN announcements an ON an.id = m.announcement_id";
+
+#[async_trait]
+impl Dialogue for SqlStore<Db> {
+    async fn receive_message(&self, m: NewMessage) -> Result<bool> {
+        let now = now_millis();
+        let inserted = sqlx::query(
+            "INSERT INTO citizen_messages (public_id, account_id, announcement_id, kind, object_uri, url, \
+             sender_uri, content, language, visibility, state, received_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+             ON CONFLICT (account_id, object_uri) DO NOTHING",
+        )
+        .bind(&m.public_id)
+        .bind(m.account_id)
+        .bind(m.announcement_id)
+        .bind(m.kind.as_str())
+        .bind(&m.object_uri)
+        .bind(&m.url)
+        .bind(&m.sender_uri)
+        .bind(&m.content)
+        .bind(&m.language)
+        .bind(&m.visibility)
+        .bind(MessageState::Open.as_str())
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted > 0)
+    }
+
+    async fn revise_message(
+        &self,
+        sender_uri: &str,
+        object_uri: &str,
+        content: &str,
+        language: Option<&str>,
+    ) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE citizen_messages SET content = $1, language = $2, updated_at = $3 \
+             WHERE sender_uri = $4 AND object_uri = $5",
+        )
+        .bind(content)
+        .bind(language)
+        .bind(now_millis())
+        .bind(sender_uri)
+        .bind(object_uri)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    async fn remove_message(&self, sender_uri: &str, object_uri: &str) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM citizen_messages WHERE sender_uri = $1 AND object_uri = $2")
+            .bind(sender_uri)
+            .bind(object_uri)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    async fn messages(
+        &self,
+        org_slug: &str,
+        states: &[MessageState],
+        before: Option<i64>,
+        limit: i64,
+        visible: &Visibility,
+    ) -> Result<Vec<Message>> {
+        let since = visible.since(DataClass::CitizenMessages, Some(org_slug));
+        let mut q = sqlx::QueryBuilder::<Db>::new(MESSAGE_SELECT);
+        q.push(" WHERE o.slug = ").push_bind(org_slug.to_owned());
+        q.push(" AND m.received_at >= ").push_bind(since);
+        if !states.is_empty() {
+            q.push(" AND m.state IN (");
+            let mut list = q.separated(", ");
+            for state in states {
+                list.push_bind(state.as_str());
+            }
+            q.push(")");
+        }
+        if let Some(before) = before {
+            q.push(" AND m.id < ").push_bind(before);
+        }
+        q.push(" ORDER BY m.id DESC LIMIT ").push_bind(limit);
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn open_messages(&self, org_slug: &str, visible: &Visibility) -> Result<i64> {
+        let since = visible.since(DataClass::CitizenMessages, Some(org_slug));
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM citizen_messages m JOIN accounts a ON a.id = m.account_id \
+             JOIN organizations o ON o.id = a.org_id WHERE o.slug = $1 AND m.state = $2 \
+             AND m.received_at >= $3",
+        )
+        .bind(org_slug)
+        .bind(MessageState::Open.as_str())
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
+    async fn set_message_state(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        state: MessageState,
+        audit: AuditEntry,
+    ) -> Result<Message> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE citizen_messages SET state = $1, updated_at = $2 WHERE public_id = $3 AND account_id IN \
+             (SELECT a.id FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE o.slug = $4)",
+        )
+        .bind(state.as_str())
+        .bind(now)
+        .bind(public_id)
+        .bind(org_slug)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("message {public_id}")));
+        }
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        let message = sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.public_id = $1"))
+            .bind(public_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+}

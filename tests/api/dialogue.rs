@@ -1,0 +1,202 @@
+//! Citizen dialogue: replies and mentions from a real, independent ActivityPub server (the
+//! Fedify peer) reach the organisation's dialogue inbox, follow their sender's changes and
+//! deletions, are worked on by the press office, and leave no more personal data than the
+//! retention policy allows.
+
+use herold_compliance::policy::Policies;
+use herold_compliance::retention;
+use herold_domain::now_millis;
+use herold_store::{AuditEntry, ClassCount, DataClass, MessageKind, MessageState, NewMessage, Visibility};
+use herold_tests::oidc::{field, OidcProvider};
+use herold_tests::peer::Peer;
+use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
+use herold_tests::{eventually, Db, TestApp};
+use serde_json::json;
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+const DAY: i64 = 86_400_000;
+
+async fn dialogue_app(db: Db, provider: &OidcProvider) -> TestApp {
+    let sign_in =
+        vec![SignIn { org: "demo", issuer: provider.issuer(), extra_policy: "", discovery_url: None }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    app
+}
+
+async fn messages(app: &TestApp) -> Vec<herold_store::Message> {
+    app.store.messages("demo", &[], None, 100, &Visibility::everything()).await.unwrap()
+}
+
+async fn replies_and_mentions_from_a_real_peer_reach_the_dialogue_inbox(db: Db) {
+    let provider = OidcProvider::start();
+    let app = dialogue_app(db, &provider).await;
+    let announcement = app.publish("press", "Die Nordbrücke ist ab Montag gesperrt.").await;
+    let announcement_url = app.url(&format!("/users/press/announcements/{}", announcement.public_id));
+    let press = app.url("/users/press");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let me = peer.actor();
+    let note = |n: u32, content: &str| {
+        format!("http://127.0.0.1:{}/notes/{n}-{content}", peer.port).replace(' ', "-")
+    };
+
+    // A public reply, a message to the account alone, and a post that claims to be someone
+    // else's (never kept).
+    let reply_id = note(1, "reply");
+    let reply = json!({
+        "type": "Create",
+        "to": [PUBLIC],
+        "object": {
+            "type": "Note", "id": reply_id, "attributedTo": me, "inReplyTo": announcement_url,
+            "content": "<p>Gilt das auch f&uuml;r Radfahrende?</p>", "to": [PUBLIC], "cc": [press],
+            "tag": [{ "type": "Mention", "href": press, "name": "@press" }]
+        }
+    });
+    peer.send(&press, reply).await;
+    let direct_id = note(2, "direct");
+    let direct = json!({
+        "type": "Create",
+        "to": [press],
+        "object": {
+            "type": "Note", "id": direct_id, "attributedTo": me, "content": "<p>Eine Frage nur an Sie.</p>",
+            "to": [press], "tag": [{ "type": "Mention", "href": press, "name": "@press" }]
+        }
+    });
+    peer.send(&press, direct).await;
+    let forged = json!({
+        "type": "Create",
+        "object": {
+            "type": "Note", "id": note(3, "forged"), "attributedTo": "https://elsewhere.example/users/x",
+            "content": "Untergeschoben", "inReplyTo": announcement_url
+        }
+    });
+    peer.send(&press, forged).await;
+
+    let kept = eventually(20, "both messages arrive", || async {
+        let m = messages(&app).await;
+        (m.len() == 2).then_some(m)
+    })
+    .await;
+    let reply = kept.iter().find(|m| m.object_uri == reply_id).expect("the reply");
+    assert_eq!((reply.kind, reply.state), (MessageKind::Reply, MessageState::Open));
+    assert_eq!(reply.content, "Gilt das auch für Radfahrende?");
+    assert_eq!(reply.announcement_public_id.as_deref(), Some(announcement.public_id.as_str()));
+    assert_eq!(reply.sender_uri, me);
+    let direct = kept.iter().find(|m| m.object_uri == direct_id).expect("the direct message");
+    assert_eq!((direct.kind, direct.visibility.as_str()), (MessageKind::Mention, "direct"));
+    assert!(messages(&app).await.iter().all(|m| m.content != "Untergeschoben"));
+
+    // The press office sees them, with a count in the navigation, and marks one answered.
+    let alice = app.sign_in("demo", "alice").await.browser;
+    let page = alice.get_in(&app.url("/staff/dialogue"), "de").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    for shown in
+        ["Gilt das auch für Radfahrende?", "Eine Frage nur an Sie.", "2 offen", "nur an das Konto gerichtet"]
+    {
+        assert!(page.body.contains(shown), "{shown:?} is not on the page: {}", page.body);
+    }
+    let token = field(&page.body, "csrf").unwrap();
+    let marked = alice
+        .post(
+            &app.url(&format!("/staff/dialogue/{}", reply.public_id)),
+            &[("csrf", token.as_str()), ("state", "answered"), ("filter", "open")],
+        )
+        .await;
+    assert_eq!(marked.status, 303, "{}", marked.body);
+    let open = app.store.open_messages("demo", &Visibility::everything()).await.unwrap();
+    assert_eq!(open, 1);
+    let trail = app.store.audit_entries(0, 1000).await.unwrap();
+    let entry = trail.iter().find(|e| e.leaf.action == "message.mark").expect("audited");
+    assert_eq!(entry.leaf.subject, format!("message:{}", reply.public_id));
+    assert!(!entry.payload.as_ref().unwrap().1.contains(&me), "the trail does not name the citizen");
+    // Another organisation's staff cannot mark it (it is not theirs to find).
+    let forged_mark = alice
+        .post(&app.url("/staff/dialogue/no-such-message"), &[("csrf", token.as_str()), ("state", "abusive")])
+        .await;
+    assert_eq!(forged_mark.status, 404);
+
+    // The sender changes the reply, then deletes the direct message: Herold follows.
+    let update = json!({
+        "type": "Update",
+        "object": {
+            "type": "Note", "id": reply_id, "attributedTo": me, "inReplyTo": announcement_url,
+            "content": "<p>Gilt das auch f&uuml;r Radfahrende und Fu&szlig;g&auml;nger?</p>", "to": [PUBLIC]
+        }
+    });
+    peer.send(&press, update).await;
+    peer.send(&press, json!({ "type": "Delete", "object": { "type": "Tombstone", "id": direct_id } })).await;
+    eventually(20, "the change and the deletion arrive", || async {
+        let m = messages(&app).await;
+        (m.len() == 1 && m[0].content.ends_with("Fußgänger?")).then_some(())
+    })
+    .await;
+
+    // The citizen's data, on request, and erased.
+    let data = app.store.subject_data(&me, &Visibility::everything()).await.unwrap();
+    assert_eq!(data.messages.len(), 1, "{data:?}");
+    assert_eq!(data.messages[0].state, "answered");
+    let erased = app
+        .store
+        .erase_subject(&me, &[], None, AuditEntry::new("dpo", "subject.erase", "remote"))
+        .await
+        .unwrap();
+    assert_eq!(erased.messages_removed, 1);
+    assert!(messages(&app).await.is_empty());
+}
+
+fn count(plan: &[ClassCount], org: &str) -> i64 {
+    plan.iter()
+        .filter(|c| c.class == DataClass::CitizenMessages && c.org.as_deref() == Some(org))
+        .map(|c| c.count)
+        .sum()
+}
+
+/// After `retention apply` no citizen message is older than its limit (90 days in the
+/// shipped policy), whatever the press office did with it; a legal hold keeps them.
+async fn citizen_messages_expire_with_their_retention_class(db: Db) {
+    let provider = OidcProvider::start();
+    let app = dialogue_app(db, &provider).await;
+    let press = app.store.account_by_username("press").await.unwrap().unwrap();
+    for n in 0..3 {
+        let message = NewMessage {
+            public_id: format!("m{n}"),
+            account_id: press.id,
+            announcement_id: None,
+            kind: MessageKind::Mention,
+            object_uri: format!("https://social.example/notes/{n}"),
+            url: None,
+            sender_uri: "https://social.example/users/anna".into(),
+            content: format!("Nachricht {n}"),
+            language: Some("de".into()),
+            visibility: "public".into(),
+        };
+        assert!(app.store.receive_message(message.clone()).await.unwrap());
+        assert!(!app.store.receive_message(message).await.unwrap(), "a repeated delivery is kept once");
+    }
+    let answered = AuditEntry::new("staff:1", "message.mark", "message:m0").in_org("demo");
+    app.store.set_message_state("demo", "m0", MessageState::Answered, answered).await.unwrap();
+
+    let policies = Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir())).unwrap();
+    let now = now_millis();
+    let within = retention::plan(app.store.as_ref(), &policies, now + 89 * DAY).await.unwrap();
+    assert_eq!(count(&within, "demo"), 0);
+    let past = retention::plan(app.store.as_ref(), &policies, now + 91 * DAY).await.unwrap();
+    assert_eq!(count(&past, "demo"), 3);
+    // Hidden from the press office at once, before any purge.
+    let seen = policies.visibility().at(now + 91 * DAY);
+    assert!(app.store.messages("demo", &[], None, 10, &seen).await.unwrap().is_empty());
+    assert_eq!(app.store.open_messages("demo", &seen).await.unwrap(), 0);
+
+    let archive = app.db.dir.join("archive");
+    let mut held = policies.clone();
+    held.add_org(std::path::Path::new("orgs/demo.toml"), "legal_hold = true\n").unwrap();
+    retention::apply(app.store.as_ref(), &held, now + 91 * DAY, "test", &archive).await.unwrap();
+    assert_eq!(messages(&app).await.len(), 3, "a legal hold keeps them");
+    retention::apply(app.store.as_ref(), &policies, now + 91 * DAY, "test", &archive).await.unwrap();
+    assert!(messages(&app).await.is_empty(), "none older than its limit is left");
+}
+
+on_both_backends!(
+    replies_and_mentions_from_a_real_peer_reach_the_dialogue_inbox,
+    citizen_messages_expire_with_their_retention_class,
+);
