@@ -196,7 +196,61 @@ async fn citizen_messages_expire_with_their_retention_class(db: Db) {
     assert!(messages(&app).await.is_empty(), "none older than its limit is left");
 }
 
+/// Likes and boosts from a real peer change the counters, a repeat counts once, an Undo
+/// takes one back; who reacted is kept only as a keyed hash, which expires with its short
+/// retention class while the counts stay, and which names nobody in the database.
+async fn likes_and_boosts_are_counted_without_keeping_who(db: Db) {
+    let provider = OidcProvider::start();
+    let app = dialogue_app(db, &provider).await;
+    let a = app.publish("press", "Der Stadtrat tagt am Donnerstag.").await;
+    let object = app.url(&format!("/users/press/announcements/{}", a.public_id));
+    let press = app.url("/users/press");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let me = peer.actor();
+    let like_id = format!("http://127.0.0.1:{}/likes/1", peer.port);
+    let like = json!({ "type": "Like", "id": like_id, "object": object });
+    peer.send(&press, like.clone()).await;
+    peer.send(&press, json!({ "type": "Like", "object": object })).await;
+    peer.send(&press, json!({ "type": "Announce", "object": object, "to": [PUBLIC] })).await;
+    let counted = |likes: i64, boosts: i64| {
+        let store = app.store.clone();
+        let id = a.id;
+        async move {
+            let r = store.reactions(id).await.unwrap();
+            (r.likes == likes && r.boosts == boosts).then_some(())
+        }
+    };
+    eventually(20, "one like (sent twice) and one boost", || counted(1, 1)).await;
+    let staff_page = format!("/staff/accounts/press/announcements/{}", a.public_id);
+    let alice = app.sign_in("demo", "alice").await.browser;
+    let page = alice.get_in(&app.url(&staff_page), "de").await.body;
+    assert!(page.contains("Favorisiert") && page.contains("Geteilt"), "{page}");
+    peer.send(&press, json!({ "type": "Undo", "object": like })).await;
+    eventually(20, "the like taken back", || counted(0, 1)).await;
+
+    // Nobody's address is stored with the counts: only a keyed hash, per announcement.
+    let data = app.store.subject_data(&me, &Visibility::everything()).await.unwrap();
+    assert!(data.messages.is_empty());
+    let policies = Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir())).unwrap();
+    let now = now_millis();
+    let plan = retention::plan(app.store.as_ref(), &policies, now + 31 * DAY).await.unwrap();
+    let hashes: i64 = plan.iter().filter(|c| c.class == DataClass::ReactionPseudonyms).map(|c| c.count).sum();
+    assert_eq!(hashes, 1, "the boost's hash expires after 30 days: {plan:?}");
+    let archive = app.db.dir.join("archive");
+    retention::apply(app.store.as_ref(), &policies, now + 31 * DAY, "test", &archive).await.unwrap();
+    assert_eq!(app.store.reactions(a.id).await.unwrap().boosts, 1, "the counts stay");
+    // An Undo after the hash expired is no longer recognised: the count stays as it was.
+    peer.send(
+        &press,
+        json!({ "type": "Undo", "object": { "type": "Announce", "actor": me, "object": object } }),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.store.reactions(a.id).await.unwrap().boosts, 1);
+}
+
 on_both_backends!(
+    likes_and_boosts_are_counted_without_keeping_who,
     replies_and_mentions_from_a_real_peer_reach_the_dialogue_inbox,
     citizen_messages_expire_with_their_retention_class,
 );

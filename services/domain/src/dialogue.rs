@@ -57,6 +57,25 @@ impl MessageState {
     }
 }
 
+/// A reaction to an announcement, counted without keeping who reacted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReactionKind {
+    /// A Like (and Misskey's and Pleroma's emoji reactions, which are likes with a face).
+    Like,
+    /// An Announce: passed on to the booster's followers.
+    Boost,
+}
+
+impl ReactionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReactionKind::Like => "like",
+            ReactionKind::Boost => "boost",
+        }
+    }
+}
+
 impl TryFrom<String> for MessageKind {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {

@@ -9,14 +9,14 @@ use herold_domain::now_millis;
 use herold_domain::presence::{Presences, QuoteAudience};
 use herold_store::{
     Audience, AuditEntry, FollowOutcome, NewActivity, NewFollower, NewMessage, NewStamp, Priority,
-    RemoteActor, StampKind, Store, StoreError,
+    ReactionKind, RemoteActor, StampKind, Store, StoreError,
 };
 use serde_json::Value;
 
 use crate::dialogue;
 use crate::fetch::Fetcher;
 use crate::incoming::{ContentKind, Incoming, RequestKind, Undone};
-use crate::keys::PublicKey;
+use crate::keys::{KeyEncryptionKey, PublicKey};
 use crate::rate_limit::SiteLimiter;
 use crate::signatures::{parse_request_signature, RequestView};
 use crate::vocab::{self, id_of, same_origin};
@@ -39,6 +39,8 @@ pub enum Received {
     ActorUpdated,
     /// A request to quote or feature, answered by the organisation's policy.
     Consented,
+    /// A like or boost counted, or taken back.
+    Reacted,
     /// A reply, quote or mention kept for the dialogue inbox (or changed or removed there,
     /// as its sender did).
     Message,
@@ -146,6 +148,8 @@ pub struct Inbox {
     key_max_age: Option<i64>,
     /// Who may quote and feature each organisation's accounts.
     presences: Presences,
+    /// Whose key also makes the pseudonyms of those who react to announcements.
+    kek: Arc<KeyEncryptionKey>,
 }
 
 impl Inbox {
@@ -157,6 +161,7 @@ impl Inbox {
         key_max_age: Option<i64>,
         key_fetching: KeyFetching,
         presences: Presences,
+        kek: Arc<KeyEncryptionKey>,
     ) -> Self {
         Inbox {
             store,
@@ -166,6 +171,7 @@ impl Inbox {
             urls,
             key_max_age,
             presences,
+            kek,
         }
     }
 
@@ -273,9 +279,12 @@ impl Inbox {
         let acted_on = match incoming {
             Incoming::Follow { .. } | Incoming::Undo(_) | Incoming::UpdateSelf => true,
             Incoming::Request { .. } => true,
-            Incoming::DeleteSelf | Incoming::Content(_) | Incoming::Answer { .. } | Incoming::Other(_) => {
-                false
-            }
+            // Those who react or write are counted or read, not remembered as actors.
+            Incoming::DeleteSelf
+            | Incoming::Content(_)
+            | Incoming::Like { .. }
+            | Incoming::Answer { .. }
+            | Incoming::Other(_) => false,
         };
         if fresh && acted_on {
             self.store.upsert_remote_actor(&actor).await?;
@@ -299,7 +308,16 @@ impl Inbox {
                 self.store.remove_follower(account.id, &actor.uri).await?;
                 Ok(Received::Unfollowed)
             }
-            Incoming::Undo(Undone::Follow(_) | Undone::Other(_) | Undone::Nothing) => Ok(Received::Ignored),
+            Incoming::Undo(Undone::Other { kind: "Like" | "EmojiReact", object }) => {
+                self.reaction(object, &actor, ReactionKind::Like, false).await
+            }
+            Incoming::Undo(Undone::Other { kind: "Announce", object }) => {
+                self.reaction(object, &actor, ReactionKind::Boost, false).await
+            }
+            Incoming::Undo(Undone::Follow(_) | Undone::Other { .. } | Undone::Nothing) => {
+                Ok(Received::Ignored)
+            }
+            Incoming::Like { object } => self.reaction(object, &actor, ReactionKind::Like, true).await,
             Incoming::DeleteSelf => {
                 self.store.forget_remote_actor(&actor.uri).await?;
                 Ok(Received::ActorDeleted)
@@ -315,9 +333,13 @@ impl Inbox {
             Incoming::Content(ContentKind::Create) => self.message(&activity, &actor).await,
             Incoming::Content(ContentKind::Update) => self.revise_message(&activity, &actor).await,
             Incoming::Content(ContentKind::Delete) => self.remove_message(&activity, &actor).await,
-            Incoming::Content(ContentKind::Announce | ContentKind::Move)
-            | Incoming::Answer { .. }
-            | Incoming::Other(_) => Ok(Received::Ignored),
+            Incoming::Content(ContentKind::Announce) => {
+                let object = activity.get("object").and_then(id_of);
+                self.reaction(object, &actor, ReactionKind::Boost, true).await
+            }
+            Incoming::Content(ContentKind::Move) | Incoming::Answer { .. } | Incoming::Other(_) => {
+                Ok(Received::Ignored)
+            }
         }
     }
 
@@ -358,6 +380,36 @@ impl Inbox {
             kept |= self.store.receive_message(message).await?;
         }
         Ok(if kept { Received::Message } else { Received::Ignored })
+    }
+
+    /// A like or boost of an announcement here (or, with `added` false, its Undo), counted
+    /// under a keyed hash of the sender for that announcement: never who.
+    async fn reaction(
+        &self,
+        object: Option<&str>,
+        actor: &RemoteActor,
+        kind: ReactionKind,
+        added: bool,
+    ) -> Result<Received, FederationError> {
+        let Some((username, public_id)) = object.and_then(|o| self.urls.announcement_of(o)) else {
+            return Ok(Received::Ignored);
+        };
+        let Some(account) = self.store.account_by_username(&username).await? else {
+            return Ok(Received::Ignored);
+        };
+        let Some(announcement) = self.store.announcement(account.id, &public_id).await? else {
+            return Ok(Received::Ignored);
+        };
+        if added && announcement.retracted_at.is_some() {
+            return Ok(Received::Ignored);
+        }
+        let pseudonym = self.kek.pseudonym(&format!("reaction:{}", announcement.id), &actor.uri);
+        let counted = if added {
+            self.store.react(announcement.id, kind, &pseudonym, now_millis()).await?
+        } else {
+            self.store.unreact(announcement.id, kind, &pseudonym, now_millis()).await?
+        };
+        Ok(if counted { Received::Reacted } else { Received::Ignored })
     }
 
     /// The sender changed a post: its copies here follow.

@@ -26,6 +26,8 @@ pub enum Incoming<'a> {
     /// A request to quote one of our announcements (FEP-044f) or to list one of our
     /// accounts in a collection (FEP-7aa9): what, and the quote post or collection.
     Request { kind: RequestKind, id: Option<&'a str>, object: Option<&'a str>, instrument: &'a Value },
+    /// A Like of `object` (Misskey's and Pleroma's emoji reactions are likes too).
+    Like { object: Option<&'a str> },
     /// Any other type, by name ("" when the activity has none).
     Other(&'a str),
 }
@@ -44,8 +46,8 @@ pub enum Undone<'a> {
     Id(&'a str),
     /// An embedded Follow.
     Follow(FollowRef<'a>),
-    /// An embedded activity of another type (a Like, an Announce…).
-    Other(&'a str),
+    /// An embedded activity of another type (a Like, an Announce…), and what it was about.
+    Other { kind: &'a str, object: Option<&'a str> },
     /// Nothing usable: no object, or one without id or type.
     Nothing,
 }
@@ -103,6 +105,7 @@ impl<'a> Incoming<'a> {
                 object: id_of(object),
                 instrument: activity.get("instrument").unwrap_or(&Value::Null),
             },
+            "Like" | "EmojiReact" => Incoming::Like { object: id_of(object) },
             other => Incoming::Other(other),
         }
     }
@@ -118,7 +121,7 @@ impl<'a> Undone<'a> {
                     actor: o.get("actor").and_then(id_of),
                     object: o.get("object").and_then(id_of),
                 }),
-                Some(other) => Undone::Other(other),
+                Some(other) => Undone::Other { kind: other, object: o.get("object").and_then(id_of) },
                 None => o.get("id").and_then(Value::as_str).map_or(Undone::Nothing, Undone::Id),
             },
             _ => Undone::Nothing,
@@ -155,8 +158,12 @@ mod tests {
         assert_eq!(classify(&by_id), Incoming::Undo(Undone::Id("https://social.example/f/1")));
         let untyped = json!({"type": "Undo", "object": {"id": "https://social.example/f/1"}});
         assert_eq!(classify(&untyped), Incoming::Undo(Undone::Id("https://social.example/f/1")));
-        let like = json!({"type": "Undo", "object": {"type": "Like", "id": "x"}});
-        assert_eq!(classify(&like), Incoming::Undo(Undone::Other("Like")));
+        let like =
+            json!({"type": "Undo", "object": {"type": "Like", "id": "x", "object": "https://h.example/n"}});
+        assert_eq!(
+            classify(&like),
+            Incoming::Undo(Undone::Other { kind: "Like", object: Some("https://h.example/n") })
+        );
         assert_eq!(classify(&json!({"type": "Undo"})), Incoming::Undo(Undone::Nothing));
 
         // Mastodon deletes an account with the actor as object; a post's Delete carries a
@@ -181,7 +188,9 @@ mod tests {
             classify(&json!({"type": "Reject", "object": "x"})),
             Incoming::Answer { accepted: false, .. }
         ));
-        assert_eq!(classify(&json!({"type": "Like"})), Incoming::Other("Like"));
+        assert_eq!(classify(&json!({"type": "Like", "object": "n"})), Incoming::Like { object: Some("n") });
+        assert_eq!(classify(&json!({"type": "Move"})), Incoming::Content(ContentKind::Move));
+        assert_eq!(classify(&json!({"type": "Block"})), Incoming::Other("Block"));
         assert_eq!(classify(&json!({"id": "x"})), Incoming::Other(""));
     }
 }

@@ -18,7 +18,12 @@ use crate::FederationError;
 
 /// The key that seals every actor's private key in the database (AES-256-GCM). A database
 /// dump alone therefore cannot sign as a public body.
-pub struct KeyEncryptionKey(LessSafeKey);
+pub struct KeyEncryptionKey {
+    aead: LessSafeKey,
+    /// Derived from the same secret, for pseudonyms that must stay stable across restarts
+    /// (who reacted to an announcement) and mean nothing without the server's key.
+    pseudonyms: ring::hmac::Key,
+}
 
 impl std::fmt::Debug for KeyEncryptionKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -30,7 +35,19 @@ impl KeyEncryptionKey {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, FederationError> {
         let key = UnboundKey::new(&AES_256_GCM, bytes)
             .map_err(|_| FederationError::Key("the key-encryption key must be 32 bytes".into()))?;
-        Ok(KeyEncryptionKey(LessSafeKey::new(key)))
+        let pseudonyms: ring::hmac::Key = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"herold")
+            .extract(bytes)
+            .expand(&[b"pseudonyms"], ring::hmac::HMAC_SHA256)
+            .map_err(|_| FederationError::Key("deriving the pseudonym key failed".into()))?
+            .into();
+        Ok(KeyEncryptionKey { aead: LessSafeKey::new(key), pseudonyms })
+    }
+
+    /// A pseudonym of `value` within `context` (hex): the same pair gives the same
+    /// pseudonym on this server, and different contexts unrelated ones.
+    pub fn pseudonym(&self, context: &str, value: &str) -> String {
+        let tag = ring::hmac::sign(&self.pseudonyms, format!("{context}\0{value}").as_bytes());
+        tag.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 
     pub fn from_base64(text: &str) -> Result<Self, FederationError> {
@@ -67,7 +84,7 @@ impl KeyEncryptionKey {
             .fill(&mut nonce)
             .map_err(|_| FederationError::Key("no system randomness".into()))?;
         let mut buf = plaintext.to_vec();
-        self.0
+        self.aead
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(context.as_bytes()),
@@ -93,7 +110,7 @@ impl KeyEncryptionKey {
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| bad())?;
         let mut buf = ct.to_vec();
         let plain =
-            self.0.open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf).map_err(|_| bad())?;
+            self.aead.open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf).map_err(|_| bad())?;
         Ok(plain.to_vec())
     }
 }
@@ -393,6 +410,19 @@ pub(crate) fn base58btc_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pseudonyms_are_stable_per_context_and_key_and_name_nobody_without_it() {
+        let kek = KeyEncryptionKey::from_bytes(&[7u8; 32]).unwrap();
+        let anna = "https://social.example/users/anna";
+        let first = kek.pseudonym("reaction:1", anna);
+        assert_eq!(first, kek.pseudonym("reaction:1", anna), "the same after a restart");
+        assert_eq!(first.len(), 32);
+        assert!(!first.contains("anna"));
+        assert_ne!(first, kek.pseudonym("reaction:2", anna), "unlinkable across announcements");
+        let other = KeyEncryptionKey::from_bytes(&[8u8; 32]).unwrap();
+        assert_ne!(first, other.pseudonym("reaction:1", anna), "another server's key, another pseudonym");
+    }
 
     #[test]
     fn sealed_keys_open_only_with_their_context_and_key() {

@@ -193,7 +193,7 @@ impl Relay {
             Incoming::Undo(Undone::Follow(FollowRef { id: None, .. }) | Undone::Nothing) => {
                 return Err(FederationError::Invalid("the Undo names no activity".into()))
             }
-            Incoming::Undo(Undone::Other(_)) => {
+            Incoming::Undo(Undone::Other { .. }) => {
                 return Err(FederationError::NotAccepted(
                     "the relay inbox takes an Undo of a subscription's Follow only".into(),
                 ))
@@ -219,7 +219,10 @@ impl Relay {
                 }
                 RelayReceived::Ignored
             }
-            Incoming::Answer { .. } | Incoming::Request { .. } | Incoming::Other(_) => {
+            Incoming::Answer { .. }
+            | Incoming::Request { .. }
+            | Incoming::Like { .. }
+            | Incoming::Other(_) => {
                 let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
                 return Err(FederationError::NotAccepted(format!(
                     "the relay inbox takes subscriptions (Follow, Undo) and public Create, Update, Delete, \

@@ -8,8 +8,8 @@ use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
 use herold_domain::{now_millis, AltText, Millis};
 use herold_store::{
     staff_actor, Account, Announcement, AuditEntry, DeliveryStats, DraftContent, DraftKind, DraftRecord,
-    DraftTranslation, MediaInfo, Message, MessageState, NewDraft, NewMedia, StepDetails, Store, StoreError,
-    Visibility,
+    DraftTranslation, MediaInfo, Message, MessageState, NewDraft, NewMedia, Reactions, StepDetails, Store,
+    StoreError, Visibility,
 };
 use serde_json::json;
 
@@ -75,6 +75,8 @@ pub struct AnnouncementStatus {
     pub stats: DeliveryStats,
     /// The submissions that published or changed it, oldest first.
     pub drafts: Vec<DraftRecord>,
+    /// How often it was liked and boosted.
+    pub reactions: Reactions,
 }
 
 /// One step in a submission's life, as the audit trail recorded it.
@@ -278,7 +280,8 @@ impl Editorial {
         let stats = self.store.delivery_stats(Some(announcement.id), self.rules.visibility()).await?;
         // Published submissions never expire on their own: they go with their announcement.
         let drafts = self.store.drafts_of_announcement(announcement.id).await?;
-        Ok(AnnouncementStatus { account, announcement, stats, drafts })
+        let reactions = self.store.reactions(announcement.id).await?;
+        Ok(AnnouncementStatus { account, announcement, stats, drafts, reactions })
     }
 
     /// A submission of the person's own organisation.

@@ -360,6 +360,7 @@ impl Services {
                     hosts_per_domain: config.inbox_hosts_per_domain,
                 },
                 presences.clone(),
+                kek.clone(),
             ),
             publisher,
             presences,

@@ -2,7 +2,7 @@
 //! kept as plain text under the retention class `citizen_messages`, and where each stands.
 
 use async_trait::async_trait;
-pub use herold_domain::dialogue::{MessageKind, MessageState};
+pub use herold_domain::dialogue::{MessageKind, MessageState, ReactionKind};
 use herold_domain::Millis;
 
 use crate::*;
@@ -45,8 +45,37 @@ pub struct Message {
     pub updated_at: Millis,
 }
 
+/// How often an announcement was liked and boosted, net of what was taken back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Reactions {
+    pub likes: i64,
+    pub boosts: i64,
+}
+
 #[async_trait]
 pub trait Dialogue: Send + Sync {
+    /// Counts a reaction by the actor behind `pseudonym` (a keyed hash, per announcement):
+    /// the same one again counts once. `false` if it was counted already.
+    async fn react(
+        &self,
+        announcement_id: i64,
+        kind: ReactionKind,
+        pseudonym: &str,
+        now: Millis,
+    ) -> Result<bool>;
+
+    /// Takes a reaction back (an Undo), if it is still recognised; `false` otherwise.
+    async fn unreact(
+        &self,
+        announcement_id: i64,
+        kind: ReactionKind,
+        pseudonym: &str,
+        now: Millis,
+    ) -> Result<bool>;
+
+    /// An announcement's reactions, net.
+    async fn reactions(&self, announcement_id: i64) -> Result<Reactions>;
+
     /// Keeps a message; the same post for the same account again (a repeated delivery) is
     /// kept once. `false` if it was there already.
     async fn receive_message(&self, message: NewMessage) -> Result<bool>;

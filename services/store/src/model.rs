@@ -389,6 +389,9 @@ pub enum DataClass {
     /// Replies, quotes and mentions citizens sent the official accounts, as plain text with
     /// the sender's address, in the dialogue inbox.
     CitizenMessages,
+    /// Keyed hashes of who liked or boosted an announcement, per announcement, so that an
+    /// Undo is recognised; the counts themselves are aggregates and stay.
+    ReactionPseudonyms,
 }
 
 /// What happens to a data class's rows at expiry.

@@ -425,7 +425,7 @@ async fn announcement_page(
     error: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
     let status_of = s.editorial.announcement_status(&staff.session.staff.org_slug, username, id);
-    let AnnouncementStatus { account, announcement: a, stats, drafts } =
+    let AnnouncementStatus { account, announcement: a, stats, drafts, reactions } =
         status_of.await.map_err(ApiError::unknown_is_not_found)?;
     let page = views::AnnouncementPage {
         account: &account,
@@ -440,6 +440,7 @@ async fn announcement_page(
         ),
         stats: &stats,
         drafts: &drafts,
+        reactions,
         error,
     };
     Ok(staff.page(s, status, views::announcement(&staff.viewer(), page)))

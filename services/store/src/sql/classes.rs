@@ -49,7 +49,7 @@ impl ClassSpec {
 
 /// In the order of `DataClass`'s variants (checked when compiling), so that a class finds
 /// its entry by its index.
-pub(crate) const CLASSES: [ClassSpec; 15] = [
+pub(crate) const CLASSES: [ClassSpec; 16] = [
     // Kept while the follow lasts: counted for inventories, never purged by time.
     ClassSpec {
         class: DataClass::Followers,
@@ -287,6 +287,21 @@ pub(crate) const CLASSES: [ClassSpec; 15] = [
                   'sender', m.sender_uri, 'text', m.content, 'language', m.language, \
                   'visibility', m.visibility, 'state', m.state, 'received_at', m.received_at",
         purge: &["DELETE FROM citizen_messages WHERE id IN (SELECT m.id {expired})"],
+    },
+    // Only the hashes go: an Undo after this is no longer recognised, and the counts stay.
+    ClassSpec {
+        class: DataClass::ReactionPseudonyms,
+        name: "reaction_pseudonyms",
+        per_org: true,
+        at_expiry: AtExpiry::Delete,
+        rows: "reaction_pseudonyms r JOIN announcements an ON an.id = r.announcement_id \
+               JOIN accounts a ON a.id = an.account_id JOIN organizations o ON o.id = a.org_id",
+        expired: "r.at < $1 AND o.slug = $2",
+        age: "r.at",
+        archive: "'announcement', an.public_id, 'kind', r.kind, 'pseudonym', r.pseudonym, 'at', r.at",
+        purge: &["DELETE FROM reaction_pseudonyms WHERE at < $1 AND announcement_id IN \
+                  (SELECT an.id FROM announcements an JOIN accounts a ON a.id = an.account_id \
+                  JOIN organizations o ON o.id = a.org_id WHERE o.slug = $2)"],
     },
 ];
 

@@ -1,7 +1,7 @@
 //! `Dialogue` in SQL (compiled once per backend: see `sql/mod.rs`).
 
 use async_trait::async_trait;
-use herold_domain::now_millis;
+use herold_domain::{now_millis, Millis};
 
 use super::Db;
 use crate::sql::SqlStore;
@@ -13,8 +13,105 @@ const MESSAGE_SELECT: &str = "SELECT m.id, m.public_id, o.slug AS org_slug, a.us
      JOIN accounts a ON a.id = m.account_id JOIN organizations o ON o.id = a.org_id \
      LEFT JOIN announcements an ON an.id = m.announcement_id";
 
+impl SqlStore<Db> {
+    /// Adds one to the day's arrivals (`added`) or takings back (`removed`).
+    async fn count_reaction(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        announcement_id: i64,
+        kind: ReactionKind,
+        now: Millis,
+        column: &'static str,
+    ) -> Result<()> {
+        let day: String = herold_domain::format_rfc3339(now).chars().take(10).collect();
+        let (added, removed) = if column == "added" { (1, 0) } else { (0, 1) };
+        sqlx::query(&format!(
+            "INSERT INTO reaction_counts (announcement_id, kind, day, added, removed) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (announcement_id, kind, day) DO UPDATE SET {column} = reaction_counts.{column} + 1"
+        ))
+        .bind(announcement_id)
+        .bind(kind.as_str())
+        .bind(day)
+        .bind(added)
+        .bind(removed)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Dialogue for SqlStore<Db> {
+    async fn react(
+        &self,
+        announcement_id: i64,
+        kind: ReactionKind,
+        pseudonym: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let new = sqlx::query(
+            "INSERT INTO reaction_pseudonyms (announcement_id, kind, pseudonym, at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (announcement_id, kind, pseudonym) DO NOTHING",
+        )
+        .bind(announcement_id)
+        .bind(kind.as_str())
+        .bind(pseudonym)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if new {
+            Self::count_reaction(&mut tx, announcement_id, kind, now, "added").await?;
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    async fn unreact(
+        &self,
+        announcement_id: i64,
+        kind: ReactionKind,
+        pseudonym: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let gone = sqlx::query(
+            "DELETE FROM reaction_pseudonyms WHERE announcement_id = $1 AND kind = $2 AND pseudonym = $3",
+        )
+        .bind(announcement_id)
+        .bind(kind.as_str())
+        .bind(pseudonym)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if gone {
+            Self::count_reaction(&mut tx, announcement_id, kind, now, "removed").await?;
+        }
+        tx.commit().await?;
+        Ok(gone)
+    }
+
+    async fn reactions(&self, announcement_id: i64) -> Result<Reactions> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT kind, CAST(SUM(added - removed) AS BIGINT) FROM reaction_counts WHERE announcement_id = $1 \
+             GROUP BY kind",
+        )
+        .bind(announcement_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut reactions = Reactions::default();
+        for (kind, n) in rows {
+            match kind.as_str() {
+                "like" => reactions.likes = n,
+                "boost" => reactions.boosts = n,
+                _ => {}
+            }
+        }
+        Ok(reactions)
+    }
+
     async fn receive_message(&self, m: NewMessage) -> Result<bool> {
         let now = now_millis();
         let inserted = sqlx::query(

@@ -425,6 +425,7 @@ pub struct AnnouncementPage<'a> {
     pub article: Markup,
     pub stats: &'a DeliveryStats,
     pub drafts: &'a [DraftRecord],
+    pub reactions: herold_store::Reactions,
     pub error: Option<&'a str>,
 }
 
@@ -443,6 +444,8 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
             (p.article)
             dl {
                 dt { (lang.t("published_at")) } dd { (v.when(a.published_at)) }
+                dt { (lang.t("likes")) } dd { (p.reactions.likes) }
+                dt { (lang.t("boosts")) } dd { (p.reactions.boosts) }
                 @if p.drafts.is_empty() {
                     dt { (lang.t("author")) } dd { (lang.t("published_by_operator")) }
                 }
