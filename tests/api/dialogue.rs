@@ -196,6 +196,111 @@ async fn citizen_messages_expire_with_their_retention_class(db: Db) {
     assert!(messages(&app).await.is_empty(), "none older than its limit is left");
 }
 
+/// An answer goes through the same approval as any announcement and reaches the citizen's
+/// server as a reply to their post, mentioning them; publishing it marks the message
+/// answered. A message the citizen did not make public gets no public answer.
+async fn an_approved_answer_reaches_the_citizen_as_a_reply(db: Db) {
+    let provider = OidcProvider::start();
+    let app = dialogue_app(db, &provider).await;
+    let announcement = app.publish("press", "Die Nordbrücke ist ab Montag gesperrt.").await;
+    let announcement_url = app.url(&format!("/users/press/announcements/{}", announcement.public_id));
+    let press = app.url("/users/press");
+    let peer = Peer::start("rfc9421");
+    let me = peer.actor();
+    let handle = format!("@peer@{}", me.split('/').nth(2).unwrap());
+    let reply_id = format!("http://127.0.0.1:{}/notes/frage", peer.port);
+    let direct_id = format!("http://127.0.0.1:{}/notes/privat", peer.port);
+    for (id, to, text) in
+        [(&reply_id, PUBLIC, "Gilt das auch für Radfahrende?"), (&direct_id, press.as_str(), "Privat")]
+    {
+        let post = json!({
+            "type": "Create",
+            "object": {
+                "type": "Note", "id": id, "attributedTo": me, "inReplyTo": announcement_url,
+                "content": text, "to": [to], "cc": [press],
+                "tag": [{ "type": "Mention", "href": press, "name": "@press" }]
+            }
+        });
+        peer.send(&press, post).await;
+    }
+    let kept = eventually(20, "both messages arrive", || async {
+        let m = messages(&app).await;
+        (m.len() == 2).then_some(m)
+    })
+    .await;
+    let question = kept.iter().find(|m| m.object_uri == reply_id).unwrap().public_id.clone();
+    let private = kept.iter().find(|m| m.object_uri == direct_id).unwrap().public_id.clone();
+
+    let alice = app.sign_in("demo", "alice").await.browser;
+    let listed = alice.get(&app.url("/staff/dialogue")).await.body;
+    assert!(listed.contains(&format!("/staff/new?answer={question}")), "{listed}");
+    assert!(
+        !listed.contains(&format!("/staff/new?answer={private}")),
+        "no public answer to a private message"
+    );
+    let compose = alice.get(&app.url(&format!("/staff/new?answer={question}"))).await;
+    assert_eq!(compose.status, 200, "{}", compose.body);
+    assert!(compose.body.contains("Gilt das auch für Radfahrende?"), "the question is beside the answer");
+    assert!(
+        compose.body.contains(&format!(">{handle} </textarea>")),
+        "it starts with the sender's address: {}",
+        compose.body
+    );
+    let token = field(&compose.body, "csrf").unwrap();
+    let text = format!("{handle} Ja, auch für Radfahrende: bitte die Nordstraße nutzen.");
+    let answer = |message: &str| {
+        let form = [
+            ("csrf".to_owned(), token.clone()),
+            ("account".to_owned(), "press".to_owned()),
+            ("text".to_owned(), text.clone()),
+            ("language".to_owned(), "de".to_owned()),
+            ("publish_at".to_owned(), String::new()),
+            ("answer".to_owned(), message.to_owned()),
+        ];
+        let alice = &alice;
+        let url = app.url("/staff/drafts");
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            alice.post(&url, &form).await
+        }
+    };
+    assert_eq!(answer(&private).await.status, 400, "a private message is not answered in public");
+    let saved = answer(&question).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let draft = saved.location.unwrap().trim_start_matches("/staff/drafts/").to_owned();
+    let page = alice.get(&app.url(&format!("/staff/drafts/{draft}"))).await.body;
+    assert!(page.contains(&format!("href=\"{reply_id}\"")), "the draft says what it answers: {page}");
+
+    let bob = app.sign_in("demo", "bob").await.browser;
+    for (who, step) in [(&alice, "submit"), (&bob, "approve")] {
+        let page = who.get(&app.url(&format!("/staff/drafts/{draft}"))).await.body;
+        let form = [
+            ("csrf", field(&page, "csrf").unwrap()),
+            ("step", step.to_owned()),
+            ("revision", field(&page, "revision").unwrap_or_default()),
+        ];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let done = who.post(&app.url(&format!("/staff/drafts/{draft}/step")), &form).await;
+        assert_eq!(done.status, 303, "{step}: {}", done.body);
+    }
+    let created = eventually(20, "the citizen's server receives the answer", || async {
+        peer.received_of("Create")
+            .await
+            .into_iter()
+            .find(|c| c["body"]["object"]["inReplyTo"] == reply_id.as_str())
+    })
+    .await;
+    let note = &created["body"]["object"];
+    assert!(note["content"].as_str().unwrap().contains("bitte die Nordstraße nutzen"), "{note}");
+    assert!(note["tag"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["type"] == "Mention" && t["href"] == me.as_str()));
+    let answered = messages(&app).await.into_iter().find(|m| m.public_id == question).unwrap();
+    assert_eq!(answered.state, MessageState::Answered, "publishing the answer answers the message");
+}
+
 /// Likes and boosts from a real peer change the counters, a repeat counts once, an Undo
 /// takes one back; who reacted is kept only as a keyed hash, which expires with its short
 /// retention class while the counts stay, and which names nobody in the database.
@@ -250,6 +355,7 @@ async fn likes_and_boosts_are_counted_without_keeping_who(db: Db) {
 }
 
 on_both_backends!(
+    an_approved_answer_reaches_the_citizen_as_a_reply,
     likes_and_boosts_are_counted_without_keeping_who,
     replies_and_mentions_from_a_real_peer_reach_the_dialogue_inbox,
     citizen_messages_expire_with_their_retention_class,

@@ -129,6 +129,7 @@ fn announcement(account: &Account, text: &str) -> NewAnnouncement {
                 href: "https://town.example/users/mayor".into(),
                 inbox: Some("https://town.example/users/mayor/inbox".into()),
             }],
+            in_reply_to: None,
         },
     }
 }
@@ -350,6 +351,7 @@ async fn an_announcement_is_published_delivered_edited_and_retracted(db: Db) {
                     translations: vec![],
                     attachments: vec![],
                     mentions: vec![],
+                    in_reply_to: None,
                 },
             },
             to_followers(&account, "Update"),
@@ -577,6 +579,7 @@ async fn a_draft_goes_through_four_eyes_to_publication(db: Db) {
         urgent: true,
         publish_at: None,
         mentions: vec![],
+        in_reply_to: None,
     };
     let draft = store
         .create_draft(
@@ -588,6 +591,7 @@ async fn a_draft_goes_through_four_eyes_to_publication(db: Db) {
                 author_id: author.id,
                 content: content.clone(),
                 media: vec![],
+                answers: None,
             },
             audit("draft.create", "d1"),
         )

@@ -257,6 +257,7 @@ async fn fan_out(run: &Run) -> Report {
         summary: None,
         urgent: false,
         mentions: Vec::new(),
+        in_reply_to: None,
     };
     let sink_pid = sink.pid();
     let cpu = || {

@@ -546,6 +546,13 @@ async function german(browser) {
   expect(said.includes("kann jetzt nicht zurückgeholt werden"), `the refusal is not in German: ${said}`);
   await audit(page, "draft with a refusal (de)");
 
+  // Answering the citizen whose message was marked answered earlier: the question is beside
+  // the form, in German.
+  await open(page, "/staff/dialogue?state=answered");
+  await follow(page, page.getByRole("link", { name: "Öffentlich antworten", exact: true }), /\/staff\/new\?answer=/, "answering a citizen (de)");
+  expect((await textOf(page.locator("main section"))).includes("Wann öffnet das Bürgeramt"), "the question is not beside the answer");
+  await audit(page, "answer (de)");
+
   // A change to the published announcement, with an image: the page shows what changes,
   // word by word, and each image with its description.
   await open(page, `/staff/accounts/${opts.account}`);

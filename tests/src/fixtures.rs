@@ -137,8 +137,10 @@ pub fn new_draft(
             urgent: false,
             publish_at,
             mentions: Vec::new(),
+            in_reply_to: None,
         },
         media: Vec::new(),
+        answers: None,
     }
 }
 

@@ -264,6 +264,7 @@ impl TestApp {
             summary: None,
             urgent: false,
             mentions: Vec::new(),
+            in_reply_to: None,
         }
     }
 

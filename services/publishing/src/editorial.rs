@@ -143,6 +143,7 @@ fn content_of(draft: &Draft, publish_at: Option<Millis>) -> DraftContent {
         urgent: draft.urgent,
         publish_at,
         mentions: draft.mentions.clone(),
+        in_reply_to: draft.in_reply_to.clone(),
     }
 }
 
@@ -171,6 +172,7 @@ fn draft_of(content: &DraftContent) -> Result<Draft, PublishError> {
         content.urgent,
     )?;
     draft.mentions = content.mentions.clone();
+    draft.in_reply_to = content.in_reply_to.clone();
     Ok(draft)
 }
 
@@ -342,18 +344,62 @@ impl Editorial {
         &self,
         who: &StaffActor,
         username: &str,
-        mut draft: Draft,
+        draft: Draft,
         publish_at: Option<Millis>,
         edit_of: Option<&str>,
     ) -> Result<DraftRecord, PublishError> {
+        let account = self.account(&who.org, username).await?;
+        self.begin(who, &account, draft, publish_at, edit_of, None).await
+    }
+
+    /// A citizen's message of the organisation, as the dialogue inbox shows it.
+    pub async fn message(&self, who: &StaffActor, public_id: &str) -> Result<Message, PublishError> {
+        if !Self::reads_dialogue(who) {
+            return Err(PublishError::Forbidden("this needs the author or approver role"));
+        }
+        self.store
+            .message(&who.org, public_id, self.rules.visibility())
+            .await?
+            .ok_or_else(|| PublishError::Store(StoreError::NotFound(format!("message {public_id}"))))
+    }
+
+    /// Starts an answer to a citizen's message: a reply from the account they wrote to, to
+    /// their post, through the same approval as any announcement. It is public, so only a
+    /// message its sender made public is answered this way.
+    pub async fn answer(
+        &self,
+        who: &StaffActor,
+        message: &str,
+        draft: Draft,
+        publish_at: Option<Millis>,
+    ) -> Result<DraftRecord, PublishError> {
+        let message = self.message(who, message).await?;
+        if !matches!(message.visibility.as_str(), "public" | "unlisted") {
+            return Err(PublishError::Incomplete(
+                "this message was not public: a public answer would disclose it; answer the sender another way",
+            ));
+        }
+        let account = self.account(&who.org, &message.account_username).await?;
+        self.begin(who, &account, draft, publish_at, None, Some(&message)).await
+    }
+
+    async fn begin(
+        &self,
+        who: &StaffActor,
+        account: &Account,
+        mut draft: Draft,
+        publish_at: Option<Millis>,
+        edit_of: Option<&str>,
+        answering: Option<&Message>,
+    ) -> Result<DraftRecord, PublishError> {
         who.require(Role::Author)?;
         not_passed(publish_at)?;
-        let account = self.account(&who.org, username).await?;
         self.publisher.resolve_mentions(&mut draft).await?;
+        draft.in_reply_to = answering.map(|m| m.object_uri.clone());
         // A change starts with the announcement's images.
         let (announcement_id, media) = match edit_of {
             Some(public_id) => {
-                let current = self.publisher.existing(&account, public_id).await?;
+                let current = self.publisher.existing(account, public_id).await?;
                 (Some(current.id), current.body.attachments)
             }
             None => (None, Vec::new()),
@@ -362,7 +408,12 @@ impl Editorial {
         let kind = if announcement_id.is_some() { DraftKind::Edit } else { DraftKind::Create };
         let audit = AuditEntry::new(&who.audit_name(), "draft.create", format!("draft:{public_id}"))
             .in_org(&who.org)
-            .with_detail(json!({ "account": account.username, "kind": kind.as_str(), "edit_of": edit_of }));
+            .with_detail(json!({
+                "account": account.username,
+                "kind": kind.as_str(),
+                "edit_of": edit_of,
+                "answers": answering.map(|m| &m.public_id),
+            }));
         let new = NewDraft {
             public_id,
             account_id: account.id,
@@ -371,6 +422,7 @@ impl Editorial {
             author_id: who.id,
             content: content_of(&draft, publish_at),
             media,
+            answers: answering.map(|m| m.public_id.clone()),
         };
         Ok(self.store.create_draft(new, audit).await?)
     }

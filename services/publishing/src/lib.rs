@@ -87,6 +87,8 @@ pub struct Draft {
     pub urgent: bool,
     /// The accounts the texts mention, as resolved (`Publisher::resolve_mentions`).
     pub mentions: Vec<Mention>,
+    /// The citizen's post it answers.
+    pub in_reply_to: Option<String>,
 }
 
 impl Draft {
@@ -112,6 +114,7 @@ impl Draft {
             summary: summary.map(str::trim).filter(|s| !s.is_empty()).map(Summary::parse).transpose()?,
             urgent,
             mentions: Vec::new(),
+            in_reply_to: None,
         })
     }
 
@@ -123,7 +126,7 @@ impl Draft {
     /// What followers get of this text: the HTML of every language version, with the
     /// mentions linked. The language stays as written (`None` if the author gave none).
     pub fn render(&self, urls: &Urls) -> AnnouncementBody {
-        render_body(
+        let mut body = render_body(
             urls,
             self.text.as_str(),
             self.language.as_ref().map(|l| l.to_string()),
@@ -131,7 +134,9 @@ impl Draft {
             self.translations.iter().map(|(language, text)| (language.to_string(), text.as_str())),
             self.attachments.clone(),
             self.mentions.clone(),
-        )
+        );
+        body.in_reply_to = self.in_reply_to.clone();
+        body
     }
 
     fn hashtags(&self) -> Vec<String> {
@@ -213,6 +218,18 @@ impl Publisher {
         }
         draft.mentions = resolved;
         Ok(())
+    }
+
+    /// The address a person types to mention the author of a post (`@name@host`), from
+    /// their actor document; `None` if it cannot be read now (the author then types it).
+    pub async fn handle_of(&self, actor_uri: &str) -> Option<String> {
+        let doc = self.fetcher.get_object(actor_uri).await.ok()?;
+        let name = doc.get("preferredUsername").and_then(Value::as_str)?;
+        let id = doc.get("id").and_then(Value::as_str).filter(|id| *id == actor_uri)?;
+        let rest = id.strip_prefix("https://").or_else(|| id.strip_prefix("http://"))?;
+        let host = rest.split('/').next()?.to_ascii_lowercase();
+        let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || "_.-:".contains(c));
+        (plain(name) && plain(&host)).then(|| format!("@{name}@{host}"))
     }
 
     async fn resolve_one(&self, user: String, domain: Option<String>) -> Result<Mention, PublishError> {
@@ -362,6 +379,8 @@ impl Publisher {
         let mut body = draft.render(&self.urls);
         body.language = body.language.or(current.body.language.clone());
         body.summary = body.summary.or(current.body.summary.clone());
+        // An answer stays the answer to the same post.
+        body.in_reply_to = body.in_reply_to.or(current.body.in_reply_to.clone());
         let edit = AnnouncementEdit { id: current.id, updated_at, hashtags: draft.hashtags(), body };
         let previous = std::mem::replace(&mut current.body, edit.body.clone()).mentions;
         current.updated_at = Some(updated_at);
@@ -597,6 +616,9 @@ fn note_of(
         // which backfill threads from the origin find nothing Herold has not vetted.
         "replies": urls.replies(&account.username, public_id),
     });
+    if let Some(post) = &body.in_reply_to {
+        note["inReplyTo"] = Value::String(post.clone());
+    }
     let texts = std::iter::once(body.source_text.as_str())
         .chain(body.translations.iter().map(|t| t.source_text.as_str()));
     let tags: Vec<Value> = body
@@ -717,5 +739,6 @@ pub fn render_body<'a>(
             .collect(),
         attachments,
         mentions,
+        in_reply_to: None,
     }
 }

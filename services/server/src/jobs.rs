@@ -35,6 +35,7 @@ impl Services {
                         summary: None,
                         urgent: false,
                         mentions: Vec::new(),
+                        in_reply_to: None,
                     };
                     s.publisher.publish(TRANSPARENCY_ACCOUNT, draft, "system").await?;
                     s.metrics.checkpoints.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

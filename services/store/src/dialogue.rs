@@ -103,6 +103,10 @@ pub trait Dialogue: Send + Sync {
         visible: &Visibility,
     ) -> Result<Vec<Message>>;
 
+    /// One of an organisation's messages, unless it has expired.
+    async fn message(&self, org_slug: &str, public_id: &str, visible: &Visibility)
+        -> Result<Option<Message>>;
+
     /// How many of an organisation's messages wait for someone (open and not expired).
     async fn open_messages(&self, org_slug: &str, visible: &Visibility) -> Result<i64>;
 

@@ -55,6 +55,8 @@ pub struct DraftContent {
     pub publish_at: Option<Millis>,
     #[sqlx(try_from = "crate::sql::JsonText<Vec<crate::Mention>>")]
     pub mentions: Vec<crate::Mention>,
+    /// The citizen's post it answers; set when it is begun, kept through revisions.
+    pub in_reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +70,8 @@ pub struct NewDraft {
     pub content: DraftContent,
     /// Images it starts with (an edit keeps the announcement's).
     pub media: Vec<MediaInfo>,
+    /// The dialogue message it answers (its public id), marked answered on publication.
+    pub answers: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -95,6 +99,8 @@ pub struct DraftRecord {
     pub reviewer_id: Option<i64>,
     pub reviewer_name: Option<String>,
     pub review_comment: Option<String>,
+    /// The dialogue message it answers (its public id).
+    pub answers: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }

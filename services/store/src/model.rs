@@ -147,6 +147,8 @@ pub struct AnnouncementBody {
     pub attachments: Vec<MediaInfo>,
     #[sqlx(try_from = "crate::sql::JsonText<Vec<Mention>>")]
     pub mentions: Vec<Mention>,
+    /// The citizen's post it answers (`inReplyTo`).
+    pub in_reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone)]

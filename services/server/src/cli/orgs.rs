@@ -167,6 +167,7 @@ pub(super) async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Resu
         summary: args.summary.map(|s| Summary::parse(&s)).transpose()?,
         urgent: args.urgent,
         mentions: Vec::new(),
+        in_reply_to: None,
     };
     let a = match args.edit {
         Some(id) => publisher.edit(username.as_str(), &id, draft, OPERATOR).await?,

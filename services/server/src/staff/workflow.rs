@@ -50,6 +50,8 @@ pub async fn dashboard(s: web::Data<Services>, staff: Staff) -> HttpResponse {
 pub struct ComposeQuery {
     account: Option<String>,
     edit_of: Option<String>,
+    /// Answering this citizen's message (its public id).
+    answer: Option<String>,
 }
 
 #[get("/staff/new")]
@@ -68,10 +70,23 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             }
             _ => None,
         };
+        // An answer is from the account written to, and starts with the sender's address.
+        let answering = match &q.answer {
+            Some(id) => {
+                Some(s.editorial.message(&staff.actor(), id).await.map_err(ApiError::unknown_is_not_found)?)
+            }
+            None => None,
+        };
+        let greeting = match &answering {
+            Some(m) => s.publisher.handle_of(&m.sender_uri).await.map(|h| format!("{h} ")),
+            None => None,
+        };
         let form = ComposeForm {
             accounts: &accounts,
-            account: q.account.as_deref().unwrap_or(""),
-            text: current.as_ref().map_or("", |a| a.body.source_text.as_str()),
+            account: answering
+                .as_ref()
+                .map_or(q.account.as_deref().unwrap_or(""), |m| m.account_username.as_str()),
+            text: greeting.as_deref().unwrap_or(current.as_ref().map_or("", |a| a.body.source_text.as_str())),
             language: current.as_ref().and_then(|a| a.body.language.as_deref()).unwrap_or(staff.lang.code()),
             summary: current.as_ref().and_then(|a| a.body.summary.as_deref()).unwrap_or(""),
             urgent: current.as_ref().is_some_and(|a| a.urgent),
@@ -81,6 +96,7 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             }),
             draft: None,
             edit_of: current.as_ref().map(|a| a.public_id.as_str()),
+            answering: answering.as_ref(),
             error: None,
         };
         Ok(staff.page(&s, StatusCode::OK, views::compose(&staff.viewer(), form)))
@@ -110,6 +126,8 @@ pub struct DraftForm {
     #[serde(default)]
     publish_at: String,
     edit_of: Option<String>,
+    /// The citizen's message this answers (its public id).
+    answer: Option<String>,
     #[serde(default)]
     translation_language_1: String,
     #[serde(default)]
@@ -167,6 +185,12 @@ impl DraftForm {
         error: &str,
     ) -> Result<HttpResponse, ApiError> {
         let accounts = org_accounts(s, &staff.session.staff.org_slug).await?;
+        let answering = match self.answering() {
+            Some(id) => {
+                Some(s.editorial.message(&staff.actor(), id).await.map_err(ApiError::unknown_is_not_found)?)
+            }
+            None => None,
+        };
         let form = ComposeForm {
             accounts: &accounts,
             account: &self.account,
@@ -178,6 +202,7 @@ impl DraftForm {
             versions: self.versions(),
             draft,
             edit_of: self.edit_of.as_deref(),
+            answering: answering.as_ref(),
             error: Some(error),
         };
         Ok(staff.page(s, StatusCode::BAD_REQUEST, views::compose(&staff.viewer(), form)))
@@ -200,7 +225,12 @@ impl DraftForm {
         ];
         fields.extend(self.urgent.as_deref().map(|u| ("urgent", u)));
         fields.extend(self.edit_of.as_deref().map(|e| ("edit_of", e)));
+        fields.extend(self.answering().map(|a| ("answer", a)));
         fields
+    }
+
+    fn answering(&self) -> Option<&str> {
+        self.answer.as_deref().filter(|a| !a.is_empty())
     }
 
     /// The form as posted, when the session ended while it was being written: nothing is
@@ -263,11 +293,17 @@ pub async fn create(
             Err(why) => return form.again(&s, &staff, None, &why).await,
         };
         let edit_of = form.edit_of.as_deref().filter(|e| !e.is_empty());
-        let record = match s.editorial.create(&staff.actor(), &form.account, draft, publish_at, edit_of).await
-        {
+        let begun = match form.answering() {
+            Some(message) => s.editorial.answer(&staff.actor(), message, draft, publish_at).await,
+            None => s.editorial.create(&staff.actor(), &form.account, draft, publish_at, edit_of).await,
+        };
+        let record = match begun {
             Ok(record) => record,
             // An address that cannot be found is the author's to fix: keep what they typed.
             Err(PublishError::Mention(why)) => return form.again(&s, &staff, None, &why).await,
+            Err(e @ PublishError::Incomplete(_)) => {
+                return form.again(&s, &staff, None, &staff.explain(&ApiError::from(e))).await
+            }
             Err(e @ PublishError::PublishAtPassed(_)) => {
                 let why = staff.explain(&ApiError::from(e));
                 return form.again(&s, &staff, None, &why).await;
@@ -322,6 +358,7 @@ pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<Stri
             versions: versions(&d.content.translations, |t| (t.language.as_str(), t.text.as_str())),
             draft: Some(&d.public_id),
             edit_of: None,
+            answering: None,
             error: None,
         };
         Ok(staff.page(&s, StatusCode::OK, views::compose(&staff.viewer(), form)))

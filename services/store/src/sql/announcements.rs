@@ -20,8 +20,8 @@ impl SqlStore<Db> {
     ) -> Result<Announcement> {
         let id: i64 = sqlx::query(
             "INSERT INTO announcements (public_id, account_id, source_text, content_html, \
-             language, summary, urgent, published_at, translations, attachments, mentions) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+             language, summary, urgent, published_at, translations, attachments, mentions, in_reply_to) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(&new.public_id)
         .bind(new.account_id)
@@ -34,6 +34,7 @@ impl SqlStore<Db> {
         .bind(JsonText(&new.body.translations))
         .bind(JsonText(&new.body.attachments))
         .bind(JsonText(&new.body.mentions))
+        .bind(&new.body.in_reply_to)
         .fetch_one(&mut **tx)
         .await?
         .try_get("id")?;

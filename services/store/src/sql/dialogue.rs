@@ -195,6 +195,21 @@ impl Dialogue for SqlStore<Db> {
         Ok(q.build_query_as().fetch_all(&self.pool).await?)
     }
 
+    async fn message(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        visible: &Visibility,
+    ) -> Result<Option<Message>> {
+        let message: Option<Message> =
+            sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.public_id = $1 AND o.slug = $2"))
+                .bind(public_id)
+                .bind(org_slug)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(message.filter(|m| visible.shows(DataClass::CitizenMessages, Some(org_slug), m.received_at)))
+    }
+
     async fn open_messages(&self, org_slug: &str, visible: &Visibility) -> Result<i64> {
         let since = visible.since(DataClass::CitizenMessages, Some(org_slug));
         let (n,): (i64,) = sqlx::query_as(

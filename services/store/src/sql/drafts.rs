@@ -84,8 +84,10 @@ impl Drafts for SqlStore<Db> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO drafts (public_id, account_id, announcement_id, kind, state, source_text, language, \
-             summary, urgent, publish_at, author_id, created_at, updated_at, translations, media, mentions) \
-             VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) RETURNING id",
+             summary, urgent, publish_at, author_id, created_at, updated_at, translations, media, mentions, \
+             in_reply_to, answers) \
+             VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16) \
+             RETURNING id",
         )
         .bind(&draft.public_id)
         .bind(draft.account_id)
@@ -101,6 +103,8 @@ impl Drafts for SqlStore<Db> {
         .bind(JsonText(&draft.content.translations))
         .bind(JsonText(&draft.media))
         .bind(JsonText(&draft.content.mentions))
+        .bind(&draft.content.in_reply_to)
+        .bind(&draft.answers)
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
@@ -336,6 +340,16 @@ impl Drafts for SqlStore<Db> {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        // The citizen's message it answers is answered now, with the publication.
+        sqlx::query(
+            "UPDATE citizen_messages SET state = $1, updated_at = $2 \
+             WHERE public_id = (SELECT answers FROM drafts WHERE id = $3)",
+        )
+        .bind(MessageState::Answered.as_str())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         self.commit_queued(tx).await?;
         Ok(announcement)
     }

@@ -62,6 +62,13 @@ pub fn dialogue(v: &Viewer<'_>, p: DialoguePage<'_>) -> String {
                         " · " (lang.t(&format!("message_visibility_{}", m.visibility)))
                     }
                     div.message-text lang=[m.language.as_deref()] { (m.content) }
+                    @if v.has(Role::Author) {
+                        @if matches!(m.visibility.as_str(), "public" | "unlisted") {
+                            p { a href={ "/staff/new?answer=" (m.public_id) } { (lang.t("answer")) } }
+                        } @else {
+                            p.note { (lang.t("answer_not_public")) }
+                        }
+                    }
                     form.message-state method="post" action={ "/staff/dialogue/" (m.public_id) } {
                         (v.csrf())
                         input type="hidden" name="filter" value=(p.filter);

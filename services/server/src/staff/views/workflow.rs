@@ -52,6 +52,8 @@ pub struct ComposeForm<'a> {
     pub draft: Option<&'a str>,
     /// Proposing a change to this published announcement.
     pub edit_of: Option<&'a str>,
+    /// Answering this citizen's message.
+    pub answering: Option<&'a herold_store::Message>,
     pub error: Option<&'a str>,
 }
 
@@ -61,12 +63,17 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
         Some(id) => format!("/staff/drafts/{id}"),
         None => "/staff/drafts".to_owned(),
     };
-    let title = if f.edit_of.is_some() { lang.t("kind_edit") } else { lang.t("new_announcement") };
+    let title = match (f.edit_of, f.answering) {
+        (Some(_), _) => lang.t("kind_edit"),
+        (None, Some(_)) => lang.t("answer_title"),
+        (None, None) => lang.t("new_announcement"),
+    };
     // Where this browser keeps what is typed until it is saved (see compose.js).
-    let keep = match (f.draft, f.edit_of) {
-        (Some(id), _) => format!("draft:{id}"),
-        (None, Some(id)) => format!("edit:{id}"),
-        (None, None) => "new".to_owned(),
+    let keep = match (f.draft, f.edit_of, f.answering) {
+        (Some(id), _, _) => format!("draft:{id}"),
+        (None, Some(id), _) => format!("edit:{id}"),
+        (None, None, Some(m)) => format!("answer:{}", m.public_id),
+        (None, None, None) => "new".to_owned(),
     };
     shell(
         lang,
@@ -75,11 +82,20 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
         html! {
             h1 { (title) }
             @if let Some(e) = f.error { p.error role="alert" id="form-error" { (e) } }
+            @if let Some(m) = f.answering {
+                section aria-labelledby="answering" {
+                    h2 id="answering" { (lang.t("answering")) }
+                    p.meta { (lang.t("message_from")) " " (m.sender_uri) " · " (v.when(m.received_at)) }
+                    div.message-text lang=[m.language.as_deref()] { (m.content) }
+                    p.help { (lang.t("answer_help")) }
+                }
+            }
             form method="post" action=(action) data-keep=(keep) data-kept-text=(lang.t("kept_text"))
                 data-kept-restore=(lang.t("kept_restore")) data-kept-discard=(lang.t("kept_discard")) {
                 (v.csrf())
                 @if let Some(edit_of) = f.edit_of { input type="hidden" name="edit_of" value=(edit_of); }
-                @if f.draft.is_some() || f.edit_of.is_some() {
+                @if let Some(m) = f.answering { input type="hidden" name="answer" value=(m.public_id); }
+                @if f.draft.is_some() || f.edit_of.is_some() || f.answering.is_some() {
                     input type="hidden" name="account" value=(f.account);
                     p { (lang.t("account")) ": @" (f.account) }
                 } @else {
@@ -208,6 +224,9 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
                 @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (person(lang, r)) } }
                 @if let Some(c) = &d.review_comment { dt { (lang.t("review_comment")) } dd { (c) } }
                 @if let Some(at) = d.content.publish_at { dt { (lang.t("scheduled_for")) } dd { (v.when(at)) } }
+                @if let Some(post) = &d.content.in_reply_to {
+                    dt { (lang.t("in_reply_to")) } dd { a href=(post) rel="noreferrer" { (post) } }
+                }
                 @if let (DraftState::Published, Some(id)) = (d.state, &d.announcement_public_id) {
                     dt { (lang.t("announcement")) }
                     dd { a href={ "/staff/accounts/" (d.account_username) "/announcements/" (id) } { (lang.t("open_announcement")) } }
