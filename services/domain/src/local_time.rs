@@ -43,8 +43,14 @@ impl Zone {
     /// refused: they do not follow daylight-saving time, so a schedule typed in one would be
     /// an hour off for half of the year.
     pub fn parse(name: &str) -> Result<Zone, DomainError> {
-        let refused =
-            || DomainError::invalid("time zone", name, "use an IANA name such as Europe/Berlin or UTC");
+        let refused = || {
+            DomainError::invalid(
+                "time zone",
+                "time_zone",
+                name,
+                "use an IANA name such as Europe/Berlin or UTC",
+            )
+        };
         let name = name.trim();
         let regional = name.contains('/') || name == "UTC";
         if !regional || name.starts_with("Etc/") {
@@ -105,8 +111,9 @@ impl Zone {
         if let Ok(ms) = crate::parse_rfc3339(text) {
             return Ok(ms);
         }
-        let refused =
-            || DomainError::invalid("date", text, "use a date such as 2026-11-01 or an RFC 3339 time");
+        let refused = || {
+            DomainError::invalid("date", "date", text, "use a date such as 2026-11-01 or an RFC 3339 time")
+        };
         let day = Date::strptime("%Y-%m-%d", text).map_err(|_| refused())?;
         let day = if end { day.tomorrow().map_err(|_| refused())? } else { day };
         let start =

@@ -14,24 +14,40 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim().to_ascii_lowercase();
         if s.is_empty() || s.len() > 30 {
-            return Err(DomainError::invalid("username", raw, "must be 1 to 30 characters"));
+            return Err(DomainError::invalid(
+                "username",
+                "username_length",
+                raw,
+                "must be 1 to 30 characters",
+            ));
         }
         // `[a-z0-9_]+([.-]+[a-z0-9_]+)*` is the same as: only those characters, with a word
         // character at both ends.
         let word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
         if !s.chars().all(|c| word(c) || c == '.' || c == '-') {
-            return Err(DomainError::invalid("username", raw, "may contain only a-z, 0-9, '_', '.' and '-'"));
+            return Err(DomainError::invalid(
+                "username",
+                "username_characters",
+                raw,
+                "may contain only a-z, 0-9, '_', '.' and '-'",
+            ));
         }
         if !s.starts_with(word) || !s.ends_with(word) {
             return Err(DomainError::invalid(
                 "username",
+                "username_ends",
                 raw,
                 "must start and end with a letter, digit or underscore",
             ));
         }
         // WebFinger names the relay actor `acct:relay@<host>`.
         if s == "relay" {
-            return Err(DomainError::invalid("username", raw, "is the relay's; choose another"));
+            return Err(DomainError::invalid(
+                "username",
+                "username_reserved",
+                raw,
+                "is the relay's; choose another",
+            ));
         }
         Ok(Username(s))
     }
@@ -105,11 +121,17 @@ impl OrgSlug {
         let s = raw.trim();
         let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
         if s.is_empty() || s.len() > 40 {
-            return Err(DomainError::invalid("organisation", raw, "must be 1 to 40 characters"));
+            return Err(DomainError::invalid(
+                "organisation",
+                "organisation_length",
+                raw,
+                "must be 1 to 40 characters",
+            ));
         }
         if !s.chars().all(ok_char) || s.starts_with('-') || s.ends_with('-') {
             return Err(DomainError::invalid(
                 "organisation",
+                "organisation_characters",
                 raw,
                 "may contain only lower-case a-z, 0-9 and inner '-'",
             ));
@@ -149,6 +171,7 @@ impl LanguageTag {
         if !(2..=3).contains(&primary.len()) || !primary.chars().all(|c| c.is_ascii_alphabetic()) {
             return Err(DomainError::invalid(
                 "language",
+                "language_code",
                 raw,
                 "must start with a 2 or 3 letter ISO 639 code, such as 'de' or 'en'",
             ));
@@ -158,6 +181,7 @@ impl LanguageTag {
             if sub.is_empty() || sub.len() > 8 || !sub.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(DomainError::invalid(
                     "language",
+                    "language_subtags",
                     raw,
                     "subtags must be 1 to 8 letters or digits, such as 'de-AT'",
                 ));

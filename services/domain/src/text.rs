@@ -12,14 +12,20 @@ impl AnnouncementText {
         let normalised = raw.replace("\r\n", "\n");
         let s = normalised.trim();
         if s.is_empty() {
-            return Err(DomainError::invalid("announcement text", raw, "must not be empty"));
+            return Err(DomainError::invalid("announcement text", "text_empty", raw, "must not be empty"));
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(DomainError::invalid("announcement text", raw, "must be at most 5000 characters"));
+            return Err(DomainError::invalid(
+                "announcement text",
+                "text_length",
+                raw,
+                "must be at most 5000 characters",
+            ));
         }
         if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
             return Err(DomainError::invalid(
                 "announcement text",
+                "text_control",
                 raw,
                 "must not contain control characters",
             ));
@@ -40,7 +46,12 @@ impl Summary {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
         if s.is_empty() || s.chars().count() > 500 || s.chars().any(char::is_control) {
-            return Err(DomainError::invalid("summary", raw, "must be 1 to 500 characters on one line"));
+            return Err(DomainError::invalid(
+                "summary",
+                "summary_length",
+                raw,
+                "must be 1 to 500 characters on one line",
+            ));
         }
         Ok(Summary(s.to_owned()))
     }
@@ -58,7 +69,12 @@ impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
         if s.is_empty() || s.chars().count() > 100 || s.chars().any(char::is_control) {
-            return Err(DomainError::invalid("name", raw, "must be 1 to 100 characters on one line"));
+            return Err(DomainError::invalid(
+                "name",
+                "name_length",
+                raw,
+                "must be 1 to 100 characters on one line",
+            ));
         }
         Ok(DisplayName(s.to_owned()))
     }
@@ -101,11 +117,17 @@ impl Translations {
         versions: Vec<(crate::LanguageTag, AnnouncementText)>,
     ) -> Result<Self, DomainError> {
         if versions.len() > Self::MAX {
-            return Err(DomainError::invalid("language versions", "", "at most 4 besides the primary text"));
+            return Err(DomainError::invalid(
+                "language versions",
+                "versions_count",
+                "",
+                "at most 4 besides the primary text",
+            ));
         }
         if !versions.is_empty() && primary.is_none() {
             return Err(DomainError::invalid(
                 "language versions",
+                "versions_primary",
                 "",
                 "need the primary text's language, so that readers can tell them apart",
             ));
@@ -114,6 +136,7 @@ impl Translations {
             if Some(lang) == primary || versions[..i].iter().any(|(l, _)| l == lang) {
                 return Err(DomainError::invalid(
                     "language",
+                    "language_twice",
                     &lang.to_string(),
                     "has two versions; keep one",
                 ));
@@ -165,15 +188,26 @@ impl AltText {
         if s.is_empty() {
             return Err(DomainError::invalid(
                 "alt text",
+                "alt_required",
                 raw,
                 "is required: describe the image for people who cannot see it",
             ));
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(DomainError::invalid("alt text", raw, "must be at most 1500 characters"));
+            return Err(DomainError::invalid(
+                "alt text",
+                "alt_length",
+                raw,
+                "must be at most 1500 characters",
+            ));
         }
         if s.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(DomainError::invalid("alt text", raw, "must not contain control characters"));
+            return Err(DomainError::invalid(
+                "alt text",
+                "alt_control",
+                raw,
+                "must not contain control characters",
+            ));
         }
         Ok(AltText(s.to_owned()))
     }

@@ -138,7 +138,8 @@ impl TryFrom<String> for DraftState {
     type Error = crate::DomainError;
 
     fn try_from(name: String) -> Result<DraftState, Self::Error> {
-        DraftState::parse(&name).ok_or_else(|| crate::DomainError::invalid("draft state", &name, "unknown"))
+        DraftState::parse(&name)
+            .ok_or_else(|| crate::DomainError::invalid("draft state", "draft_state", &name, "unknown"))
     }
 }
 

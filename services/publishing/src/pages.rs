@@ -35,6 +35,22 @@ pub fn human_time(tr: Texts<'_>, zone: &Zone, at: Millis) -> String {
         .replace("{zone}", abbreviation)
 }
 
+/// The start of a text for a list, a feed title or a preview: whole words up to `max`
+/// characters, ending in one ellipsis, never after a word's half or a full stop ("nötig.…").
+pub fn excerpt(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some((hard, _)) = text.char_indices().nth(max) else {
+        return text;
+    };
+    // The last space before the limit, unless that would leave too little.
+    let cut = match text[..hard].rfind(' ') {
+        Some(space) if text[..space].chars().count() >= max / 2 => space,
+        _ => hard,
+    };
+    let kept = text[..cut].trim_end_matches(|c: char| c.is_whitespace() || ".,;:!?-–—…".contains(c));
+    format!("{kept}…")
+}
+
 /// A `<time>` element: the human words, with the exact instant for machines.
 pub fn time(tr: Texts<'_>, zone: &Zone, at: Millis) -> Markup {
     html! { time datetime=(format_rfc3339(at)) { (human_time(tr, zone, at)) } }
@@ -319,13 +335,7 @@ fn open_graph(urls: &Urls, account: &Account, a: &Announcement) -> Markup {
     // Behind a content warning, the card shows the warning, not the text.
     let description: String = match &a.body.summary {
         Some(warning) => warning.clone(),
-        None => {
-            let text = a.body.source_text.split_whitespace().collect::<Vec<_>>().join(" ");
-            match text.char_indices().nth(DESCRIPTION_CHARS) {
-                Some((cut, _)) => format!("{}…", &text[..cut]),
-                None => text,
-            }
-        }
+        None => excerpt(&a.body.source_text, DESCRIPTION_CHARS),
     };
     let image = a.body.attachments.first();
     html! {
@@ -448,9 +458,11 @@ pub fn atom(urls: &Urls, account: &Account, items: &[Announcement]) -> String {
     ));
     for a in items {
         let url = urls.announcement(&account.username, &a.public_id);
-        let title: String = a.body.summary.clone().unwrap_or_else(|| {
-            a.body.source_text.lines().next().unwrap_or_default().chars().take(80).collect()
-        });
+        let title: String = a
+            .body
+            .summary
+            .clone()
+            .unwrap_or_else(|| excerpt(a.body.source_text.lines().next().unwrap_or_default(), 80));
         out.push_str(&format!(
             "<entry>\n<id>{}</id>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<published>{}</published>\n<updated>{}</updated>\n<content type=\"html\">{}</content>\n</entry>\n",
             escape_html(&url),
@@ -467,6 +479,19 @@ pub fn atom(urls: &Urls, account: &Account, items: &[Announcement]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn excerpts_end_on_whole_words_with_one_ellipsis() {
+        use super::excerpt;
+        assert_eq!(excerpt("Kurz.", 80), "Kurz.");
+        assert_eq!(excerpt("Ein  Text\nmit Umbruch", 80), "Ein Text mit Umbruch");
+        let long =
+            "Die Straße bleibt gesperrt. Eine Umleitung ist nicht nötig. Bitte beachten Sie die Hinweise.";
+        assert_eq!(excerpt(long, 60), "Die Straße bleibt gesperrt. Eine Umleitung ist nicht nötig…");
+        assert_eq!(excerpt(long, 30), "Die Straße bleibt gesperrt…");
+        // One long word is cut where it must be.
+        assert_eq!(excerpt(&"x".repeat(100), 10), format!("{}…", "x".repeat(10)));
+    }
+
     use super::STYLESHEET;
 
     /// `--name: #rrggbb` as set in the stylesheet's `n`-th `:root` block (0: light, 1: dark).

@@ -91,7 +91,8 @@ pub async fn create_account(
         let request = match parsed {
             Ok(r) => r,
             Err(e) => {
-                return admin_page(&s, &staff, StatusCode::BAD_REQUEST, typed, Some(&e.to_string())).await
+                let why = super::explain_invalid(staff.lang, &e);
+                return admin_page(&s, &staff, StatusCode::BAD_REQUEST, typed, Some(&why)).await;
             }
         };
         // On a shared instance names are governed: an organisation's administrators create

@@ -150,6 +150,22 @@ mod tests {
         for month in 1..=12 {
             assert!(english.contains_key(&format!("month_{month}")), "month {month} has no name");
         }
+        // Every rule a typed value can break has words (`invalid_<code>`, the code being the
+        // second argument of each `DomainError::invalid` call).
+        let mut codes = 0;
+        for source in [
+            include_str!("../../../domain/src/names.rs"),
+            include_str!("../../../domain/src/text.rs"),
+            include_str!("../../../domain/src/local_time.rs"),
+            include_str!("../../../domain/src/workflow.rs"),
+        ] {
+            for call in source.split("DomainError::invalid(").skip(1) {
+                let code = call.split('"').nth(3).unwrap_or_default();
+                assert!(english.contains_key(&format!("invalid_{code}")), "invalid_{code} has no words");
+                codes += 1;
+            }
+        }
+        assert!(codes >= 20, "the scan found the rules ({codes})");
         for kind in herold_domain::dialogue::MessageKind::ALL {
             assert!(english.contains_key(&format!("message_kind_{}", kind.as_str())), "{kind:?}");
         }

@@ -169,12 +169,19 @@ pub(crate) fn explain(lang: Lang, zone: &Zone, e: &ApiError) -> String {
             WorkflowError::NotTheScheduler => lang.t("error_not_the_scheduler").to_owned(),
         },
         ApiError::Csrf => lang.t("error_csrf").to_owned(),
+        ApiError::Publish(PublishError::Invalid(invalid)) => explain_invalid(lang, invalid),
         ApiError::Publish(PublishError::PublishAtPassed(at)) => {
             let when = herold_publishing::pages::human_time(&|key| lang.t(key), zone, *at);
             lang.t("error_publish_at_passed").replace("{time}", &when)
         }
         e => e.safe_message(),
     }
+}
+
+/// What is wrong with a value someone typed, in their language.
+pub(crate) fn explain_invalid(lang: Lang, e: &herold_domain::DomainError) -> String {
+    let herold_domain::DomainError::Invalid { code, value, .. } = e;
+    lang.t(&format!("invalid_{code}")).replace("{value}", value)
 }
 
 /// A signed-in member of staff with a live session.

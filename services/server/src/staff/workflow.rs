@@ -172,7 +172,7 @@ impl DraftForm {
             Some(&self.summary),
             self.urgent.is_some(),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| super::explain_invalid(staff.lang, &e))?;
         Ok((draft, parse_publish_at(staff, &self.publish_at)?))
     }
 
@@ -445,7 +445,14 @@ pub async fn account_page(s: web::Data<Services>, staff: Staff, username: web::P
         let account = own_account(&s, &staff, &username).await?;
         let announcements = s.store.announcements(account.id, 50, 0).await?;
         let since = format_rfc3339(herold_domain::now_millis() - 90 * 86_400_000);
-        let history = s.store.follower_history(account.id, &since[..10]).await?;
+        let mut history = s.store.follower_history(account.id, &since[..10]).await?;
+        // The daily snapshots end with today as it is now, not as the last snapshot saw it.
+        let today = format_rfc3339(herold_domain::now_millis())[..10].to_owned();
+        let now = s.store.follower_count(account.id).await?;
+        match history.last_mut() {
+            Some((day, count)) if *day == today => *count = now,
+            _ => history.push((today, now)),
+        }
         let body = views::account(&staff.viewer(), &account, &announcements, &history);
         Ok(staff.page(&s, StatusCode::OK, body))
     }

@@ -181,10 +181,5 @@ fn draft_list(v: &Viewer<'_>, heading: &str, drafts: &[DraftRecord]) -> Markup {
 }
 
 fn excerpt(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("");
-    if line.chars().count() > 80 {
-        format!("{}…", line.chars().take(80).collect::<String>())
-    } else {
-        line.to_owned()
-    }
+    herold_publishing::pages::excerpt(text.lines().next().unwrap_or(""), 80)
 }
