@@ -512,6 +512,17 @@ async fn the_approver_sees_everything_before_approving(db: Db) {
     let change = write(&app, &alice, "Tag der offenen Tür am Sonntag", "", Some(&public_id)).await;
     assert_eq!(step(&app, &alice, &change, "submit", "").await.status, 303);
     let review = bob.get(&app.url(&format!("/staff/drafts/{change}"))).await.body;
+    // The overview lists what went out as announcements, linked to their pages, and says
+    // which was retracted.
+    let link = format!("href=\"/staff/accounts/press/announcements/{public_id}\"");
+    let overview = bob.get(&app.url("/staff")).await.body;
+    assert!(overview.contains(&link), "{overview}");
+    let gone = app.publish("press", "Versehentlich veröffentlicht").await;
+    app.services.publisher.retract("press", &gone.public_id, "test", None).await.unwrap();
+    let overview = bob.get(&app.url("/staff")).await.body;
+    assert!(overview.contains("[retracted] Versehentlich veröffentlicht"), "{overview}");
+    let account = bob.get(&app.url("/staff/accounts/press")).await.body;
+    assert!(account.contains("[retracted] Versehentlich veröffentlicht"), "{account}");
     assert!(review.contains("when approved"), "the preview's date is not the last change's: {review}");
     let changes = review.split("class=\"diff\"").nth(1).expect("what changes");
     assert!(changes.contains("Samstag</del>") && changes.contains("Sonntag</ins>"), "{changes}");

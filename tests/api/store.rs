@@ -375,6 +375,11 @@ async fn an_announcement_is_published_delivered_edited_and_retracted(db: Db) {
     assert_eq!(retracted.retracted_at, Some(T0 + 20));
     assert!(store.announcements(account.id, 10, 0).await.unwrap().is_empty(), "retracted ones are left out");
     assert!(store.announcement_with_id(published.id).await.unwrap().is_some());
+    // Staff lists keep them, marked; for its organisation only.
+    let listed = store.recent_announcements("city", Some(account.id), 10).await.unwrap();
+    assert_eq!(listed.iter().map(|a| a.retracted_at).collect::<Vec<_>>(), [Some(T0 + 20)]);
+    assert_eq!(store.recent_announcements("city", None, 10).await.unwrap().len(), 1);
+    assert!(store.recent_announcements("other", None, 10).await.unwrap().is_empty());
     assert!(store.acquire_job("retention", "node-a", T0, T0 + 1_000).await.unwrap());
     assert!(!store.acquire_job("retention", "node-b", T0 + 1, T0 + 1_000).await.unwrap());
     assert!(store.acquire_job("retention", "node-b", T0 + 1_001, T0 + 2_000).await.unwrap());

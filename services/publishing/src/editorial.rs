@@ -65,7 +65,8 @@ pub struct Dashboard {
     pub mine: Vec<DraftRecord>,
     pub queue: Vec<DraftRecord>,
     pub scheduled: Vec<DraftRecord>,
-    pub recent: Vec<DraftRecord>,
+    /// What went out lately, retracted announcements included.
+    pub recent: Vec<Announcement>,
 }
 
 /// A published announcement and how far it got.
@@ -215,7 +216,7 @@ impl Editorial {
             mine,
             queue: drafts(&[DraftState::Submitted], 100).await?,
             scheduled: drafts(&[DraftState::Approved], 100).await?,
-            recent: drafts(&[DraftState::Published], 10).await?,
+            recent: self.store.recent_announcements(&who.org, None, 10).await?,
         })
     }
 

@@ -60,6 +60,15 @@ pub trait Announcements: Send + Sync {
 
     async fn announcement_count(&self, account_id: i64) -> Result<i64>;
 
+    /// An organisation's announcements (of one of its accounts, if given), newest first,
+    /// retracted ones included: what its staff lists show.
+    async fn recent_announcements(
+        &self,
+        org_slug: &str,
+        account_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Announcement>>;
+
     /// Published announcements of every account carrying the hashtag (lower case, no '#'),
     /// newest first.
     async fn tagged_announcements(&self, tag: &str, limit: i64, offset: i64) -> Result<Vec<Announcement>>;

@@ -166,6 +166,10 @@ mod tests {
             }
         }
         assert!(codes >= 20, "the scan found the rules ({codes})");
+        for (key, _) in super::super::views::DELIVERY_PROBLEMS {
+            assert!(english.contains_key(*key), "{key} has no words");
+        }
+        assert!(english.contains_key("delivery_problem_other"));
         for kind in herold_domain::dialogue::MessageKind::ALL {
             assert!(english.contains_key(&format!("message_kind_{}", kind.as_str())), "{kind:?}");
         }

@@ -443,7 +443,8 @@ pub async fn step(
 pub async fn account_page(s: web::Data<Services>, staff: Staff, username: web::Path<String>) -> HttpResponse {
     let result = async {
         let account = own_account(&s, &staff, &username).await?;
-        let announcements = s.store.announcements(account.id, 50, 0).await?;
+        // Retracted ones too, marked: the list says what became of each.
+        let announcements = s.store.recent_announcements(&account.org_slug, Some(account.id), 50).await?;
         let since = format_rfc3339(herold_domain::now_millis() - 90 * 86_400_000);
         let mut history = s.store.follower_history(account.id, &since[..10]).await?;
         // The daily snapshots end with today as it is now, not as the last snapshot saw it.

@@ -286,6 +286,24 @@ impl Announcements for SqlStore<Db> {
         .await?)
     }
 
+    async fn recent_announcements(
+        &self,
+        org_slug: &str,
+        account_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Announcement>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE account_id IN \
+             (SELECT a.id FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE o.slug = $1) \
+             AND ($2 IS NULL OR account_id = $2) ORDER BY published_at DESC, id DESC LIMIT $3"
+        ))
+        .bind(org_slug)
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn announcement_count(&self, account_id: i64) -> Result<i64> {
         Ok(sqlx::query(
             "SELECT COUNT(*) AS n FROM announcements WHERE account_id = $1 AND retracted_at IS NULL",

@@ -8,12 +8,12 @@ pub struct Dashboard<'a> {
     pub mine: &'a [DraftRecord],
     pub queue: &'a [DraftRecord],
     pub scheduled: &'a [DraftRecord],
-    pub recent: &'a [DraftRecord],
+    pub recent: &'a [Announcement],
 }
 
 pub fn dashboard(v: &Viewer<'_>, d: Dashboard<'_>) -> String {
     let lang = v.lang;
-    let roles: Vec<&str> = v.session.roles.iter().map(|r| r.as_str()).collect();
+    let roles: Vec<&str> = v.session.roles.iter().map(|r| lang.t(&format!("role_{}", r.as_str()))).collect();
     shell(
         lang,
         lang.t("dashboard"),
@@ -24,7 +24,17 @@ pub fn dashboard(v: &Viewer<'_>, d: Dashboard<'_>) -> String {
             @if v.has(Role::Author) { (draft_list(v, lang.t("my_drafts"), d.mine)) }
             (draft_list(v, lang.t("queue"), d.queue))
             (draft_list(v, lang.t("scheduled"), d.scheduled))
-            (draft_list(v, lang.t("recent"), d.recent))
+            section {
+                h2 { (lang.t("recent")) }
+                @if d.recent.is_empty() { p { (lang.t("nothing_here")) } }
+                ul.drafts {
+                    @for a in d.recent {
+                        @if let Some(account) = d.accounts.iter().find(|acc| acc.id == a.account_id) {
+                            (announcement_item(v, account, a))
+                        }
+                    }
+                }
+            }
             section {
                 h2 { (lang.t("accounts")) }
                 ul {
@@ -474,6 +484,7 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
                 }
             }
             h2 { (lang.t("deliveries")) }
+            p.help { (lang.t("deliveries_help")) }
             table {
                 thead { tr { th scope="col" { (lang.t("delivered")) } th scope="col" { (lang.t("pending")) } th scope="col" { (lang.t("retrying")) } th scope="col" { (lang.t("failed")) } } }
                 tbody { tr { td { (s.delivered) } td { (s.pending) } td { (s.retrying) } td { (s.dead) } } }
@@ -495,7 +506,13 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
                 h3 { (lang.t("failing_hosts")) }
                 ul {
                     @for h in &s.failing_hosts {
-                        li { (h.host) ": " (h.undelivered) @if let Some(e) = &h.last_error { " (" (e) ")" } }
+                        li {
+                            (h.host) ": " (h.undelivered) " " (lang.t("undelivered"))
+                            @if let Some(e) = &h.last_error {
+                                ". " (lang.t(delivery_problem(e)))
+                                details { summary { (lang.t("technical_detail")) } code { (e) } }
+                            }
+                        }
                     }
                 }
             }
@@ -530,6 +547,46 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
             }
         },
     )
+}
+
+/// What a delivery's last error means for a press officer, by words in it, first match
+/// first (the catalogue key); the error itself is for the operator, behind "Technical
+/// detail". Anything else is `delivery_problem_other`.
+pub const DELIVERY_PROBLEMS: &[(&str, &[&str])] = &[
+    ("delivery_problem_gone", &["gone", "http 410", "http 404"]),
+    ("delivery_problem_redirect", &["redirect"]),
+    ("delivery_problem_unavailable", &["http 5", "http 429"]),
+    ("delivery_problem_refused", &["http 4", "refused the activity"]),
+    ("delivery_problem_timeout", &["timed out", "timeout", "deadline"]),
+    ("delivery_problem_unknown_server", &["dns", "resolve", "lookup", "no such host"]),
+    ("delivery_problem_tls", &["certificate", "tls", "ssl", "handshake"]),
+    ("delivery_problem_blocked", &["private", "not allowed", "blocked", "loopback"]),
+    ("delivery_problem_unreachable", &["connect", "refused", "reset", "unreachable", "broken pipe"]),
+];
+
+fn delivery_problem(error: &str) -> &'static str {
+    let e = error.to_ascii_lowercase();
+    DELIVERY_PROBLEMS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| e.contains(w)))
+        .map_or("delivery_problem_other", |(key, _)| key)
+}
+
+/// One announcement in a staff list: linked to its page (deliveries, edits, retraction),
+/// with when it went out and whether it was edited or retracted since.
+fn announcement_item(v: &Viewer<'_>, account: &Account, a: &Announcement) -> Markup {
+    let lang = v.lang;
+    html! {
+        li {
+            a href={ "/staff/accounts/" (account.username) "/announcements/" (a.public_id) } {
+                @if a.retracted_at.is_some() { "[" (lang.t("state_retracted")) "] " }
+                (excerpt(&a.body.source_text))
+            }
+            " — @" (account.username) ", " (lang.t("published_on")) " " (v.when(a.published_at))
+            @if let (Some(at), None) = (a.updated_at, a.retracted_at) { ", " (lang.t("pub_edited")) " " (v.when(at)) }
+            @if let Some(at) = a.retracted_at { ", " (lang.t("retracted_at")) " " (v.when(at)) }
+        }
+    }
 }
 
 /// Followers per day as bars, drawn on the server (no scripts), with the same numbers as a
@@ -584,14 +641,31 @@ pub fn account(
             (follower_chart(lang, history))
             h2 { (lang.t("announcements")) }
             ul {
-                @for a in announcements {
-                    li {
-                        a href={ "/staff/accounts/" (account.username) "/announcements/" (a.public_id) } { (excerpt(&a.body.source_text)) }
-                        " — " (v.when(a.published_at))
-                    }
-                }
+                @for a in announcements { (announcement_item(v, account, a)) }
             }
             @if announcements.is_empty() { p { (lang.t("nothing_here")) } }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delivery_problem;
+
+    #[test]
+    fn delivery_problems_are_told_apart_in_a_press_officers_terms() {
+        for (error, key) in [
+            ("HTTP 503", "delivery_problem_unavailable"),
+            ("gave up after 12 attempts: HTTP 429", "delivery_problem_unavailable"),
+            ("the inbox is gone", "delivery_problem_gone"),
+            ("the inbox refused the activity", "delivery_problem_refused"),
+            ("error sending request: connection refused", "delivery_problem_unreachable"),
+            ("operation timed out", "delivery_problem_timeout"),
+            ("dns error: failed to lookup address information", "delivery_problem_unknown_server"),
+            ("invalid peer certificate: UnknownIssuer", "delivery_problem_tls"),
+            ("something else entirely", "delivery_problem_other"),
+        ] {
+            assert_eq!(delivery_problem(error), key, "{error}");
+        }
+    }
 }
