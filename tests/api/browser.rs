@@ -30,7 +30,8 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
             discovery_url: None,
         })
         .collect();
-    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    let env = vec![("HEROLD_NOTIFICATIONS_INTERVAL_SECONDS", "1".into())];
+    let app = spawn_app_with(db, AppOptions { sign_in, env, ..AppOptions::default() }).await;
     let press = app.create_account("demo", "press").await;
     // So that the dialogue inbox shows a citizen's message to axe-core.
     let message = herold_store::NewMessage {

@@ -14,7 +14,10 @@ async fn staff_app(db: Db, provider: &OidcProvider, orgs: &[&'static str]) -> Te
         .collect();
     let options = AppOptions {
         sign_in,
-        env: vec![("HEROLD_SCHEDULED_PUBLISHING_INTERVAL_SECONDS", "1".into())],
+        env: vec![
+            ("HEROLD_SCHEDULED_PUBLISHING_INTERVAL_SECONDS", "1".into()),
+            ("HEROLD_NOTIFICATIONS_INTERVAL_SECONDS", "1".into()),
+        ],
         ..AppOptions::default()
     };
     let app = spawn_app_with(db, options).await;
@@ -526,6 +529,66 @@ async fn the_approver_sees_everything_before_approving(db: Db) {
     assert!(review.contains("when approved"), "the preview's date is not the last change's: {review}");
     let changes = review.split("class=\"diff\"").nth(1).expect("what changes");
     assert!(changes.contains("Samstag</del>") && changes.contains("Sonntag</ins>"), "{changes}");
+}
+
+/// A person's notifications page (in German), if it says `says`.
+async fn told(app: &TestApp, b: &Browser, says: &str) -> Option<String> {
+    let page = b.get_in(&app.url("/staff/notifications"), "de").await.body;
+    page.contains(says).then_some(page)
+}
+
+/// Approvers are told that something waits for them, authors what became of their work,
+/// with the reviewer's reason; nobody is told of their own step, and the navigation counts
+/// what is new.
+async fn people_are_told_what_waits_for_them_and_what_became_of_their_work(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let bob = signed_in(&app, "demo", "bob").await;
+    let id = write(&app, &alice, "Tag der offenen Tür im Rathaus", "", None).await;
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    let page = eventually(20, "bob is told it waits", || {
+        told(&app, &bob, "Alice Author hat eine Mitteilung zur Freigabe vorgelegt")
+    })
+    .await;
+    assert!(page.contains(&format!("href=\"/staff/drafts/{id}\"")), "{page}");
+    assert!(page.contains("1 neu"), "the navigation counts it: {page}");
+    assert!(told(&app, &alice, "zur Freigabe vorgelegt").await.is_none(), "not told of her own step");
+
+    assert_eq!(step(&app, &bob, &id, "reject", "Bitte die Uhrzeit nennen").await.status, 303);
+    let page = eventually(20, "alice is told why", || {
+        told(&app, &alice, "Bob Approver hat Ihre Mitteilung abgelehnt")
+    })
+    .await;
+    assert!(page.contains("Bitte die Uhrzeit nennen"), "{page}");
+
+    let token = csrf(&app, &alice, &format!("/staff/drafts/{id}/edit")).await;
+    let form = [
+        ("csrf", token.as_str()),
+        ("account", "press"),
+        ("text", "Tag der offenen Tür im Rathaus, ab 10 Uhr"),
+        ("language", "de"),
+        ("publish_at", ""),
+    ];
+    assert_eq!(alice.post(&app.url(&format!("/staff/drafts/{id}")), &form).await.status, 303);
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    eventually(20, "bob is told again", || async {
+        let page = bob.get(&app.url("/staff/notifications")).await.body;
+        (page.matches("submitted an announcement for your approval").count() == 2).then_some(())
+    })
+    .await;
+    assert_eq!(step(&app, &bob, &id, "approve", "").await.status, 303);
+    let page = eventually(20, "alice is told it went out", || {
+        told(&app, &alice, "Ihre Mitteilung wurde veröffentlicht")
+    })
+    .await;
+    assert!(page.contains("Bob Approver hat Ihre Mitteilung freigegeben"), "{page}");
+
+    let token = csrf(&app, &alice, "/staff/notifications").await;
+    let read = alice.post(&app.url("/staff/notifications/read"), &[("csrf", token.as_str())]).await;
+    assert_eq!(read.status, 303);
+    let page = alice.get_in(&app.url("/staff/notifications"), "de").await.body;
+    assert!(!page.contains(" neu<") && !page.contains("Alle als gelesen markieren"), "{page}");
 }
 
 async fn scheduled_publishing_fires_once(db: Db) {
@@ -1100,6 +1163,7 @@ async fn the_relay_list_is_paged(db: Db) {
 }
 
 on_both_backends!(
+    people_are_told_what_waits_for_them_and_what_became_of_their_work,
     an_ended_session_keeps_what_was_being_written,
     the_approver_sees_everything_before_approving,
     times_are_typed_and_read_on_the_organisations_clock,

@@ -23,6 +23,7 @@ on_both_backends!(
     the_relay_subscribes_blocks_and_forwards_once,
     consents_are_given_once_and_taken_back_with_their_announcement,
     citizens_messages_arrive_change_go_and_are_worked_on,
+    notifications_are_made_once_read_and_erased_with_their_reader,
 );
 
 const T0: i64 = 1_800_000_000_000;
@@ -927,4 +928,38 @@ async fn citizens_messages_arrive_change_go_and_are_worked_on(db: Db) {
     );
     let marks = AuditFilter { action: Some("message.mark".into()), ..AuditFilter::default() };
     assert_eq!(store.audit_count(&marks).await.unwrap(), 1, "audited with the change, and only then");
+}
+
+async fn notifications_are_made_once_read_and_erased_with_their_reader(db: Db) {
+    let f = open(db).await;
+    let store = &*f.store;
+    org_and_account(store).await;
+    let anna = store.sign_in(person("anna", &[Role::Author]), session("a", None), T0).await.unwrap().staff;
+    let ben = store.sign_in(person("ben", &[Role::Approver]), session("b", None), T0).await.unwrap().staff;
+    let everything = Visibility::everything();
+    let told = |kind| NewNotification {
+        staff_id: anna.id,
+        kind,
+        draft: "d1".into(),
+        by_staff: Some(ben.id),
+        excerpt: "Bürgeramt geschlossen".into(),
+        comment: Some("Bitte kürzen".into()),
+    };
+    let from = store.notification_cursor().await.unwrap();
+    assert!(store.add_notifications(from, from + 3, vec![told(NotificationKind::Rejected)]).await.unwrap());
+    // A second process that read from the same place adds nothing.
+    assert!(!store.add_notifications(from, from + 3, vec![told(NotificationKind::Rejected)]).await.unwrap());
+    assert_eq!(store.notification_cursor().await.unwrap(), from + 3);
+    let listed = store.notifications(anna.id, 10, &everything).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].by_name.as_deref(), listed[0].comment.as_deref()),
+        (Some("Person ben"), Some("Bitte kürzen"))
+    );
+    assert_eq!(store.unread_notifications(anna.id, &everything).await.unwrap(), 1);
+    assert!(store.notifications(ben.id, 10, &everything).await.unwrap().is_empty(), "each their own");
+    assert_eq!(store.read_notifications(anna.id, T0 + 1).await.unwrap(), 1);
+    assert_eq!(store.unread_notifications(anna.id, &everything).await.unwrap(), 0);
+    store.erase_staff(anna.id, audit("staff.erase", "staff")).await.unwrap();
+    assert!(store.notifications(anna.id, 10, &everything).await.unwrap().is_empty());
 }

@@ -580,6 +580,20 @@ async function german(browser) {
   expect((await page.locator(".diff del").count()) >= 1 && (await page.locator(".diff ins").count()) >= 1, "nothing is marked as removed and added");
   expect((await textOf(page.locator("figure.image figcaption"))).includes("Ein blauer Punkt"), "the image's description is not shown");
   await audit(page, "change with an image (de)");
+
+  // Bob approves: he is told, in the navigation and on his notifications page, that Erik's
+  // submission waited for him (Herold tells approvers it knows, those who signed in before).
+  const b = await newPerson(browser, "de-DE");
+  await signIn(b.page, "bob");
+  let told = "";
+  for (let i = 0; i < 20 && !told.includes("Erik Editor hat eine Mitteilung zur Freigabe vorgelegt"); i++) {
+    await open(b.page, "/staff/notifications");
+    told = await textOf(b.page.locator("main"));
+    if (!told.includes("Erik Editor")) await b.page.waitForTimeout(500);
+  }
+  expect(told.includes("Erik Editor hat eine Mitteilung zur Freigabe vorgelegt"), `bob was not told of the submission: ${told}`);
+  expect((await textOf(b.page.locator("header nav"))).includes("neu"), "the navigation does not count what is new");
+  await audit(b.page, "notifications (de)");
 }
 
 /** A moment as `<input type="datetime-local">` takes it, on the organisation's clock. */

@@ -54,6 +54,11 @@ const KEYS: &[Key] = &[
         secret: false,
     },
     Key {
+        toml: "notifications.interval_seconds",
+        env: "HEROLD_NOTIFICATIONS_INTERVAL_SECONDS",
+        secret: false,
+    },
+    Key {
         toml: "audit.checkpoint_interval_seconds",
         env: "HEROLD_AUDIT_CHECKPOINT_INTERVAL_SECONDS",
         secret: false,
@@ -125,6 +130,8 @@ pub struct Config {
     pub retention_archive_dir: PathBuf,
     /// How often approved announcements are checked for their publishing time.
     pub scheduled_publishing_interval: Duration,
+    /// How often staff notifications are made from the audit trail.
+    pub notifications_interval: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -159,6 +166,7 @@ impl std::fmt::Debug for Config {
             .field("relay_mode", &self.relay_mode)
             .field("relay_suspend_after", &self.relay_suspend_after)
             .field("scheduled_publishing_interval", &self.scheduled_publishing_interval)
+            .field("notifications_interval", &self.notifications_interval)
             .finish()
     }
 }
@@ -414,6 +422,12 @@ impl Config {
             |s| s.parse::<u64>().ok().filter(|n| (1..=3600).contains(n)),
             "use seconds from 1 to 3600",
         )?;
+        let notifications_secs = raw.parse(
+            "notifications.interval_seconds",
+            5,
+            |s| s.parse::<u64>().ok().filter(|n| (1..=3600).contains(n)),
+            "use seconds from 1 to 3600",
+        )?;
         let policies_dir = raw.parse(
             "policies_dir",
             PathBuf::from("./policies"),
@@ -479,6 +493,7 @@ impl Config {
             relay_mode,
             relay_suspend_after: Duration::from_secs(suspend_hours * 3600),
             scheduled_publishing_interval: Duration::from_secs(scheduled_secs),
+            notifications_interval: Duration::from_secs(notifications_secs),
             audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),
             delivery_lease: Duration::from_secs(lease),
             delivery_poll: Duration::from_secs(poll),

@@ -98,6 +98,17 @@ impl Services {
                 })
             },
         ));
+        let notifications = tokio::spawn(self.clone().every(
+            "notifications",
+            self.config.notifications_interval,
+            stop.clone(),
+            |s| {
+                Box::pin(async move {
+                    herold_publishing::notify::notify(s.store.as_ref()).await?;
+                    Ok(())
+                })
+            },
+        ));
         let followers = tokio::spawn(self.clone().every(
             "followers.snapshot",
             Duration::from_secs(3600),
@@ -112,6 +123,7 @@ impl Services {
         ));
         self.deliverer.clone().run(stop).await;
         let _ = followers.await;
+        let _ = notifications.await;
         let _ = scheduled.await;
         let _ = checkpoints.await;
         let _ = retention.await;

@@ -16,6 +16,7 @@ mod followers;
 mod interactions;
 mod migrations;
 mod model;
+mod notifications;
 mod outbox;
 mod relay;
 mod retention;
@@ -33,6 +34,7 @@ pub use drafts::*;
 pub use followers::*;
 pub use interactions::*;
 pub use model::*;
+pub use notifications::*;
 pub use outbox::*;
 pub use relay::*;
 pub use retention::*;
@@ -73,6 +75,7 @@ pub trait Store:
     + Relay
     + Interactions
     + Dialogue
+    + Notifications
     + Send
     + Sync
     + 'static
@@ -93,6 +96,7 @@ impl<T> Store for T where
         + Relay
         + Interactions
         + Dialogue
+        + Notifications
         + Send
         + Sync
         + 'static

@@ -394,6 +394,9 @@ pub enum DataClass {
     /// Keyed hashes of who liked or boosted an announcement, per announcement, so that an
     /// Undo is recognised; the counts themselves are aggregates and stay.
     ReactionPseudonyms,
+    /// What staff were told in the workspace (a submission waiting, theirs approved,
+    /// rejected or published), with who took the step.
+    StaffNotifications,
 }
 
 /// What happens to a data class's rows at expiry.

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod dialogue;
 pub(crate) mod i18n;
+mod notifications;
 mod oversight;
 mod relay;
 mod views;
@@ -59,6 +60,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(relay::relay_action)
         .service(dialogue::inbox)
         .service(dialogue::mark)
+        .service(notifications::list)
+        .service(notifications::read)
         .service(script);
 }
 
@@ -192,6 +195,8 @@ pub struct Staff {
     pub zone: Zone,
     /// Messages from citizens waiting for the press office, for the navigation.
     pub open_messages: i64,
+    /// Their unread notifications, for the navigation.
+    pub unread: i64,
 }
 
 impl Staff {
@@ -209,6 +214,7 @@ impl Staff {
             lang: self.lang,
             zone: &self.zone,
             open_messages: self.open_messages,
+            unread: self.unread,
         }
     }
 
@@ -283,9 +289,15 @@ impl FromRequest for Staff {
             match found {
                 Ok(Some(session)) => {
                     let zone = s.presences.of(&session.staff.org_slug).time_zone;
-                    let mut staff = Staff { session, lang, zone, open_messages: 0 };
+                    let mut staff = Staff { session, lang, zone, open_messages: 0, unread: 0 };
                     staff.open_messages =
                         s.editorial.open_messages(&staff.actor()).await.map_err(ApiError::from)?;
+                    let visible = s.policies.visibility();
+                    staff.unread = s
+                        .store
+                        .unread_notifications(staff.session.staff.id, &visible)
+                        .await
+                        .map_err(ApiError::from)?;
                     Ok(staff)
                 }
                 Ok(None) => Err(SignInRequired.into()),

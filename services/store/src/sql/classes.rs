@@ -49,7 +49,7 @@ impl ClassSpec {
 
 /// In the order of `DataClass`'s variants (checked when compiling), so that a class finds
 /// its entry by its index.
-pub(crate) const CLASSES: [ClassSpec; 16] = [
+pub(crate) const CLASSES: [ClassSpec; 17] = [
     // Kept while the follow lasts: counted for inventories, never purged by time.
     ClassSpec {
         class: DataClass::Followers,
@@ -302,6 +302,18 @@ pub(crate) const CLASSES: [ClassSpec; 16] = [
         purge: &["DELETE FROM reaction_pseudonyms WHERE at < $1 AND announcement_id IN \
                   (SELECT an.id FROM announcements an JOIN accounts a ON a.id = an.account_id \
                   JOIN organizations o ON o.id = a.org_id WHERE o.slug = $2)"],
+    },
+    ClassSpec {
+        class: DataClass::StaffNotifications,
+        name: "staff_notifications",
+        per_org: true,
+        at_expiry: AtExpiry::Delete,
+        rows: "notifications n JOIN staff s ON s.id = n.staff_id JOIN organizations o ON o.id = s.org_id",
+        expired: "n.created_at < $1 AND o.slug = $2",
+        age: "n.created_at",
+        archive: "'staff', n.staff_id, 'kind', n.kind, 'draft', n.draft, 'by', n.by_staff, \
+                  'comment', n.comment, 'created_at', n.created_at, 'read_at', n.read_at",
+        purge: &["DELETE FROM notifications WHERE id IN (SELECT n.id {expired})"],
     },
 ];
 

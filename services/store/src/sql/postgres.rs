@@ -18,6 +18,8 @@ mod drafts;
 mod followers;
 #[path = "interactions.rs"]
 mod interactions;
+#[path = "notifications.rs"]
+mod notifications;
 #[path = "outbox.rs"]
 mod outbox;
 #[path = "relay.rs"]

@@ -431,6 +431,8 @@ impl Subjects for SqlStore<Db> {
         if anonymised == 0 {
             return Err(StoreError::NotFound(actor));
         }
+        // What they were told goes; what others were told keeps its step, now by no one named.
+        sqlx::query("DELETE FROM notifications WHERE staff_id = $1").bind(id).execute(&mut *tx).await?;
         let erasure = StaffErasure {
             sessions_removed: sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
                 .bind(id)

@@ -14,11 +14,13 @@ use super::i18n::Lang;
 
 mod admin;
 mod dialogue;
+mod notifications;
 mod oversight;
 mod workflow;
 
 pub use admin::*;
 pub use dialogue::*;
+pub use notifications::*;
 pub use oversight::*;
 pub use workflow::*;
 
@@ -30,6 +32,8 @@ pub struct Viewer<'a> {
     pub zone: &'a Zone,
     /// Messages from citizens waiting for the press office (for authors and approvers).
     pub open_messages: i64,
+    /// Their unread notifications.
+    pub unread: i64,
 }
 
 impl Viewer<'_> {
@@ -72,6 +76,14 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                         nav aria-label=(lang.t("dashboard")) {
                             ul.inline {
                                 li { a href="/staff" { (lang.t("dashboard")) } }
+                                li {
+                                    a href="/staff/notifications" {
+                                        (lang.t("notifications"))
+                                        @if v.unread > 0 {
+                                            " " span.count { (lang.t("unread_count").replace("{n}", &v.unread.to_string())) }
+                                        }
+                                    }
+                                }
                                 @if v.has(Role::Author) { li { a href="/staff/new" { (lang.t("new_announcement")) } } }
                                 @if v.has(Role::Author) || v.has(Role::Approver) {
                                     li {

@@ -1,0 +1,23 @@
+-- What staff are told in the workspace: a submission waits for their approval, theirs was
+-- approved, rejected or published. Made from the audit trail by the notifications job
+-- (retention class staff_notifications).
+CREATE TABLE notifications (
+    id          INTEGER PRIMARY KEY,
+    staff_id    INTEGER NOT NULL REFERENCES staff(id),
+    kind        TEXT NOT NULL,
+    -- The submission it is about (its public id), and who took the step (NULL: Herold).
+    draft       TEXT NOT NULL,
+    by_staff    INTEGER REFERENCES staff(id),
+    excerpt     TEXT NOT NULL,
+    comment     TEXT,
+    created_at  INTEGER NOT NULL,
+    read_at     INTEGER
+);
+CREATE INDEX notifications_staff ON notifications(staff_id, id);
+-- How far the notifications job has read the audit trail; it starts at the present, not
+-- with a flood of old news.
+CREATE TABLE notification_cursor (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL
+);
+INSERT INTO notification_cursor (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM audit_log;

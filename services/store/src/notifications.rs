@@ -1,0 +1,105 @@
+//! What staff are told in the workspace: submissions waiting for them, and what became of
+//! their own. Made from the audit trail, which records every step in the step's own
+//! transaction, so nothing a person should hear of is lost between the two.
+
+use async_trait::async_trait;
+use herold_domain::Millis;
+
+use crate::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// A submission waits for the reader's approval.
+    Waiting,
+    /// The reader's submission was approved.
+    Approved,
+    /// The reader's submission was rejected (or sent back by Herold), with the reason.
+    Rejected,
+    /// The reader's submission went out.
+    Published,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 4] = [
+        NotificationKind::Waiting,
+        NotificationKind::Approved,
+        NotificationKind::Rejected,
+        NotificationKind::Published,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Waiting => "waiting",
+            NotificationKind::Approved => "approved",
+            NotificationKind::Rejected => "rejected",
+            NotificationKind::Published => "published",
+        }
+    }
+}
+
+impl TryFrom<String> for NotificationKind {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<Self, String> {
+        NotificationKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown notification {s:?}"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    pub staff_id: i64,
+    pub kind: NotificationKind,
+    /// The submission's public id.
+    pub draft: String,
+    /// Who took the step; `None`: Herold itself.
+    pub by_staff: Option<i64>,
+    pub excerpt: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Notification {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub kind: NotificationKind,
+    pub draft: String,
+    /// Who took the step (empty once anonymised); `None`: Herold itself.
+    pub by_name: Option<String>,
+    pub excerpt: String,
+    pub comment: Option<String>,
+    pub created_at: Millis,
+    pub read_at: Option<Millis>,
+}
+
+#[async_trait]
+pub trait Notifications: Send + Sync {
+    /// The last audit entry the notifications were made from.
+    async fn notification_cursor(&self) -> Result<i64>;
+
+    /// Adds the notifications made from the audit entries after `from` up to `to`, and moves
+    /// the cursor there, in one transaction; `false` (and nothing added) if another process
+    /// moved it first.
+    async fn add_notifications(
+        &self,
+        from: i64,
+        to: i64,
+        notifications: Vec<NewNotification>,
+    ) -> Result<bool>;
+
+    /// A person's notifications, newest first, without what has expired.
+    async fn notifications(
+        &self,
+        staff_id: i64,
+        limit: i64,
+        visible: &Visibility,
+    ) -> Result<Vec<Notification>>;
+
+    /// How many of them are unread.
+    async fn unread_notifications(&self, staff_id: i64, visible: &Visibility) -> Result<i64>;
+
+    /// Marks all of a person's notifications read; how many were unread.
+    async fn read_notifications(&self, staff_id: i64, now: Millis) -> Result<u64>;
+}

@@ -1,0 +1,105 @@
+//! `Notifications` in SQL (compiled once per backend: see `sql/mod.rs`).
+
+use async_trait::async_trait;
+use herold_domain::{now_millis, Millis};
+
+use super::Db;
+use crate::sql::SqlStore;
+use crate::*;
+
+#[async_trait]
+impl Notifications for SqlStore<Db> {
+    async fn notification_cursor(&self) -> Result<i64> {
+        let (seq,): (i64,) =
+            sqlx::query_as("SELECT seq FROM notification_cursor WHERE id = 1").fetch_one(&self.pool).await?;
+        Ok(seq)
+    }
+
+    async fn add_notifications(
+        &self,
+        from: i64,
+        to: i64,
+        notifications: Vec<NewNotification>,
+    ) -> Result<bool> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let moved = sqlx::query("UPDATE notification_cursor SET seq = $1 WHERE id = 1 AND seq = $2")
+            .bind(to)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if moved == 0 {
+            return Ok(false);
+        }
+        for n in &notifications {
+            sqlx::query(
+                "INSERT INTO notifications (staff_id, kind, draft, by_staff, excerpt, comment, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(n.staff_id)
+            .bind(n.kind.as_str())
+            .bind(&n.draft)
+            .bind(n.by_staff)
+            .bind(&n.excerpt)
+            .bind(&n.comment)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn notifications(
+        &self,
+        staff_id: i64,
+        limit: i64,
+        visible: &Visibility,
+    ) -> Result<Vec<Notification>> {
+        let org: Option<(String,)> = sqlx::query_as(
+            "SELECT o.slug FROM staff s JOIN organizations o ON o.id = s.org_id WHERE s.id = $1",
+        )
+        .bind(staff_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let since = visible.since(DataClass::StaffNotifications, org.as_ref().map(|(o,)| o.as_str()));
+        Ok(sqlx::query_as(
+            "SELECT n.id, n.kind, n.draft, b.name AS by_name, n.excerpt, n.comment, n.created_at, n.read_at \
+             FROM notifications n LEFT JOIN staff b ON b.id = n.by_staff \
+             WHERE n.staff_id = $1 AND n.created_at >= $2 ORDER BY n.id DESC LIMIT $3",
+        )
+        .bind(staff_id)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn unread_notifications(&self, staff_id: i64, visible: &Visibility) -> Result<i64> {
+        let org: Option<(String,)> = sqlx::query_as(
+            "SELECT o.slug FROM staff s JOIN organizations o ON o.id = s.org_id WHERE s.id = $1",
+        )
+        .bind(staff_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let since = visible.since(DataClass::StaffNotifications, org.as_ref().map(|(o,)| o.as_str()));
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM notifications WHERE staff_id = $1 AND read_at IS NULL AND created_at >= $2",
+        )
+        .bind(staff_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
+    async fn read_notifications(&self, staff_id: i64, now: Millis) -> Result<u64> {
+        Ok(sqlx::query("UPDATE notifications SET read_at = $1 WHERE staff_id = $2 AND read_at IS NULL")
+            .bind(now)
+            .bind(staff_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+}
