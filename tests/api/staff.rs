@@ -2,6 +2,7 @@
 //! workflow through the staff pages, out to a real ActivityPub peer.
 
 use herold_domain::workflow::DraftState;
+use herold_tests::mail::MailCatcher;
 use herold_tests::oidc::{field, form_action, Browser, OidcProvider, Page};
 use herold_tests::peer::Peer;
 use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
@@ -591,6 +592,57 @@ async fn people_are_told_what_waits_for_them_and_what_became_of_their_work(db: D
     assert!(!page.contains(" neu<") && !page.contains("Alle als gelesen markieren"), "{page}");
 }
 
+/// Notifications also arrive by e-mail, through a real SMTP server, as plain text in the
+/// language the person signs in with, with nothing but links to Herold; a person who turns
+/// that off gets none, and finds them in the workspace still.
+async fn notifications_arrive_by_email_unless_turned_off(db: Db) {
+    let provider = OidcProvider::start();
+    let mail = MailCatcher::start().await;
+    let sign_in =
+        vec![SignIn { org: "demo", issuer: provider.issuer(), extra_policy: "", discovery_url: None }];
+    let env = vec![
+        ("HEROLD_NOTIFICATIONS_INTERVAL_SECONDS", "1".into()),
+        ("HEROLD_MAIL_SMTP_URL", mail.smtp_url()),
+        ("HEROLD_MAIL_FROM", "Herold der Demo-Behörde <herold@demo.example>".into()),
+    ];
+    let app = spawn_app_with(db, AppOptions { sign_in, env, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    // Bob's browser asks for German: Herold writes to him in German.
+    let bob = app.sign_in_with(Browser::speaking("de-DE,de;q=0.9"), "demo", "bob").await.browser;
+    let page = bob.get(&app.url("/staff/settings")).await;
+    assert!(page.body.contains("bob@demo.example"), "{}", page.body);
+
+    let id = write(&app, &alice, "Sprechstunde am Mittwoch", "", None).await;
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    let sent = eventually(20, "bob's e-mail arrives", || async {
+        mail.to("bob@demo.example").await.into_iter().next()
+    })
+    .await;
+    let subject = sent["subject"].as_str().unwrap_or_default();
+    let text = sent["text"].as_str().unwrap_or_default();
+    assert!(subject.contains("Alice Author hat eine Mitteilung zur Freigabe vorgelegt"), "{sent}");
+    assert!(text.contains(&app.url(&format!("/staff/drafts/{id}"))), "a link to the submission: {text}");
+    assert!(text.contains("Sprechstunde am Mittwoch"), "{text}");
+    assert!(sent["html"].is_null() || sent["html"] == false, "plain text, no HTML to track with: {sent}");
+    assert!(sent["from"][0]["address"] == "herold@demo.example", "{sent}");
+    assert!(mail.to("alice@demo.example").await.is_empty(), "not told of her own step");
+
+    // Bob turns e-mail off: the next submission reaches his workspace, not his mailbox.
+    let token = csrf(&app, &bob, "/staff/settings").await;
+    let off = bob.post(&app.url("/staff/settings"), &[("csrf", token.as_str())]).await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    let second = write(&app, &alice, "Sprechstunde am Donnerstag", "", None).await;
+    assert_eq!(step(&app, &alice, &second, "submit", "").await.status, 303);
+    eventually(20, "bob is told in the workspace", || async {
+        let page = bob.get(&app.url("/staff/notifications")).await.body;
+        page.contains("Sprechstunde am Donnerstag").then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(mail.to("bob@demo.example").await.len(), 1, "no e-mail once turned off");
+}
+
 async fn scheduled_publishing_fires_once(db: Db) {
     let provider = OidcProvider::start();
     let app = staff_app(db, &provider, &["demo"]).await;
@@ -1163,6 +1215,7 @@ async fn the_relay_list_is_paged(db: Db) {
 }
 
 on_both_backends!(
+    notifications_arrive_by_email_unless_turned_off,
     people_are_told_what_waits_for_them_and_what_became_of_their_work,
     an_ended_session_keeps_what_was_being_written,
     the_approver_sees_everything_before_approving,

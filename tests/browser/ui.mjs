@@ -624,6 +624,10 @@ async function oversight(browser) {
   await open(page, "/staff/dsar");
   await page.getByRole("heading", { level: 1, name: "Subject requests", exact: true }).waitFor();
   await audit(page, "subject requests");
+  // Her own settings: whether notifications also come by e-mail.
+  await follow(page, page.locator('header a[href="/staff/settings"]'), /\/staff\/settings$/, "Settings link");
+  expect((await page.locator("input#email[type=checkbox]").count()) === 1, "no e-mail setting");
+  await audit(page, "settings");
 }
 
 /** Carol is the organisation's administrator: accounts and staff. */

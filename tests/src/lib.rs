@@ -6,6 +6,7 @@ pub mod bovine;
 pub mod fake_remote;
 pub mod fixtures;
 pub mod hostile_op;
+pub mod mail;
 pub mod oidc;
 pub mod peer;
 pub mod pki;

@@ -143,9 +143,21 @@ impl Default for Browser {
 
 impl Browser {
     pub fn new() -> Browser {
+        Self::speaking("en")
+    }
+
+    /// A browser whose every request asks for `language` (`Accept-Language`), as a
+    /// person's browser does.
+    pub fn speaking(language: &str) -> Browser {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT_LANGUAGE,
+            reqwest::header::HeaderValue::from_str(language).expect("a language"),
+        );
         Browser {
             http: reqwest::Client::builder()
+                .default_headers(headers)
                 .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 // Like `harness_client`: the person trusts their organisation's provider.

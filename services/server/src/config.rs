@@ -53,6 +53,9 @@ const KEYS: &[Key] = &[
         env: "HEROLD_SCHEDULED_PUBLISHING_INTERVAL_SECONDS",
         secret: false,
     },
+    // May carry the SMTP user and password.
+    Key { toml: "mail.smtp_url", env: "HEROLD_MAIL_SMTP_URL", secret: true },
+    Key { toml: "mail.from", env: "HEROLD_MAIL_FROM", secret: false },
     Key {
         toml: "notifications.interval_seconds",
         env: "HEROLD_NOTIFICATIONS_INTERVAL_SECONDS",
@@ -132,6 +135,8 @@ pub struct Config {
     pub scheduled_publishing_interval: Duration,
     /// How often staff notifications are made from the audit trail.
     pub notifications_interval: Duration,
+    /// Where notifications are sent by e-mail; `None`: only in the workspace.
+    pub mail: Option<MailConfig>,
 }
 
 impl std::fmt::Debug for Config {
@@ -167,6 +172,7 @@ impl std::fmt::Debug for Config {
             .field("relay_suspend_after", &self.relay_suspend_after)
             .field("scheduled_publishing_interval", &self.scheduled_publishing_interval)
             .field("notifications_interval", &self.notifications_interval)
+            .field("mail", &self.mail.as_ref().map(|m| redact_url(m.smtp_url.as_str())))
             .finish()
     }
 }
@@ -176,6 +182,56 @@ impl std::fmt::Debug for Config {
 /// without `Secure`.
 pub fn is_local_http(url: &Url) -> bool {
     url.scheme() == "http" && matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+}
+
+/// The operator's mail server (`[mail]`): `smtps://` (TLS from the start) or
+/// `smtp+starttls://` (STARTTLS required), with `user:password@` if it asks for them;
+/// `smtp://` without encryption only to a mail catcher on this machine.
+#[derive(Clone)]
+pub struct MailConfig {
+    pub smtp_url: Url,
+    /// The sender, as `Name <address>` or an address.
+    pub from: String,
+}
+
+fn mail(raw: &Raw) -> Result<Option<MailConfig>, ConfigError> {
+    let fix_url =
+        "use smtps://HOST:465 or smtp+starttls://HOST:587 (with USER:PASSWORD@ if the server asks), \
+                   or smtp://127.0.0.1:PORT for a mail catcher on this machine";
+    let smtp_url = raw.parse(
+        "mail.smtp_url",
+        None,
+        |s| match Url::parse(s) {
+            Ok(u) if u.host_str().is_some() && matches!(u.scheme(), "smtps" | "smtp+starttls") => {
+                Some(Some(u))
+            }
+            Ok(u)
+                if u.scheme() == "smtp"
+                    && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")) =>
+            {
+                Some(Some(u))
+            }
+            _ if s.is_empty() => Some(None),
+            _ => None,
+        },
+        fix_url,
+    )?;
+    let Some(smtp_url) = smtp_url else {
+        return Ok(None);
+    };
+    let from = raw.parse(
+        "mail.from",
+        None,
+        |s| s.parse::<lettre::message::Mailbox>().ok().map(|_| Some(s.to_owned())),
+        "give the sender, e.g. \"Herold <herold@ministry.example>\"",
+    )?;
+    let from = from.ok_or_else(|| ConfigError::Invalid {
+        key: "mail.from".into(),
+        source_name: raw.source_of("mail.from"),
+        value: String::new(),
+        fix: "mail.smtp_url is set: give the sender too, e.g. \"Herold <herold@ministry.example>\"".into(),
+    })?;
+    Ok(Some(MailConfig { smtp_url, from }))
 }
 
 pub fn redact_url(url: &str) -> String {
@@ -428,6 +484,7 @@ impl Config {
             |s| s.parse::<u64>().ok().filter(|n| (1..=3600).contains(n)),
             "use seconds from 1 to 3600",
         )?;
+        let mail = mail(&raw)?;
         let policies_dir = raw.parse(
             "policies_dir",
             PathBuf::from("./policies"),
@@ -494,6 +551,7 @@ impl Config {
             relay_suspend_after: Duration::from_secs(suspend_hours * 3600),
             scheduled_publishing_interval: Duration::from_secs(scheduled_secs),
             notifications_interval: Duration::from_secs(notifications_secs),
+            mail,
             audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),
             delivery_lease: Duration::from_secs(lease),
             delivery_poll: Duration::from_secs(poll),

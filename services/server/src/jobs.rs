@@ -105,6 +105,9 @@ impl Services {
             |s| {
                 Box::pin(async move {
                     herold_publishing::notify::notify(s.store.as_ref()).await?;
+                    if let Some(mailer) = &s.mailer {
+                        mailer.send_pending(s.store.as_ref()).await?;
+                    }
                     Ok(())
                 })
             },

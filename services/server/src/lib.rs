@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 mod error;
 mod jobs;
+mod mail;
 pub(crate) mod routes;
 mod security_log;
 pub(crate) mod staff;

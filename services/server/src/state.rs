@@ -56,6 +56,8 @@ pub struct Services {
     /// The delivery queue as last read from the database, for the OTLP gauges.
     pub queue_snapshot: Arc<std::sync::Mutex<herold_store::QueueDepth>>,
     pub editorial: Editorial,
+    /// Sends notifications by e-mail, when `[mail]` names a server.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
 
 /// The four-eyes rule and what readers see, as the organisations' policy files set them.
@@ -339,6 +341,13 @@ impl Services {
         }
         let editorial =
             Editorial::new(store.clone(), publisher.clone(), Arc::new(PolicyRules::new(policies.clone())));
+        let mailer = match &config.mail {
+            Some(mail) => Some(Arc::new(
+                crate::mail::Mailer::new(mail, &config.trust, config.public_url.clone())
+                    .map_err(|e| anyhow::anyhow!("mail.smtp_url: {e}"))?,
+            )),
+            None => None,
+        };
         Ok(Arc::new(Services {
             follow_lookups: herold_federation::rate_limit::SiteLimiter::new(
                 FOLLOW_LOOKUPS_PER_SECOND,
@@ -367,6 +376,7 @@ impl Services {
             providers,
             queue_snapshot,
             editorial,
+            mailer,
             instance_public_key,
             relay_public_key: relay_key.public_key_pem,
             relay: herold_federation::relay::Relay::new(store.clone(), urls.clone(), config.relay_mode)

@@ -74,8 +74,33 @@ pub struct Notification {
     pub read_at: Option<Millis>,
 }
 
+/// A notification to send by e-mail, with where to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailOut {
+    pub email: String,
+    pub name: String,
+    pub language: Option<String>,
+    pub org_slug: String,
+    #[sqlx(flatten)]
+    pub notification: Notification,
+}
+
+/// How often sending one notification is tried before it is left to the workspace alone.
+pub const MAIL_ATTEMPTS: i64 = 5;
+
 #[async_trait]
 pub trait Notifications: Send + Sync {
+    /// Notifications made since `since` that still await their e-mail, for people with an
+    /// address who did not turn e-mail off, oldest first; each tried at most `MAIL_ATTEMPTS`
+    /// times.
+    async fn unsent_mail(&self, since: Millis, limit: i64) -> Result<Vec<MailOut>>;
+
+    /// The e-mail of a notification went out.
+    async fn mailed(&self, id: i64, now: Millis) -> Result<()>;
+
+    /// Sending it failed this time.
+    async fn mail_failed(&self, id: i64) -> Result<()>;
+
     /// The last audit entry the notifications were made from.
     async fn notification_cursor(&self) -> Result<i64>;
 

@@ -29,6 +29,11 @@ pub struct StaffMember {
     pub roles: Roles,
     pub first_sign_in_at: Millis,
     pub last_sign_in_at: Millis,
+    /// Whether their notifications also go to `email`.
+    pub notify_by_email: bool,
+    /// The interface language their browser asked for at their last sign-in (a code such as
+    /// `de`), for what Herold writes to them.
+    pub language: Option<String>,
 }
 
 impl StaffMember {
@@ -123,4 +128,10 @@ pub trait Sessions: Send + Sync {
     async fn staff_member(&self, id: i64) -> Result<Option<StaffMember>>;
 
     async fn staff_of_org(&self, org_slug: &str) -> Result<Vec<StaffMember>>;
+
+    /// Whether a person's notifications also go by e-mail.
+    async fn set_email_notifications(&self, id: i64, on: bool) -> Result<()>;
+
+    /// The language to write to a person in.
+    async fn set_staff_language(&self, id: i64, language: &str) -> Result<()>;
 }

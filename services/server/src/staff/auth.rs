@@ -136,6 +136,8 @@ pub async fn callback(
             )
             .await?;
         tracing::info!(staff = session.staff.id, org = %session.staff.org_slug, "signed in");
+        // What Herold writes to them (notification e-mails) is in the language they read in.
+        s.store.set_staff_language(session.staff.id, lang.code()).await?;
         let mut response = see_other("/staff");
         let lifetime = Some(person.absolute_timeout_ms / 1000);
         let set = response.add_cookie(&cookie(&s, session_cookie_name(&s), session_token, lifetime));

@@ -61,6 +61,11 @@ impl Lang {
             .unwrap_or(Lang::EN)
     }
 
+    /// The language of a code stored earlier; English if it is not one the interface speaks.
+    pub fn from_code(code: &str) -> Lang {
+        CATALOGUES.iter().find(|(c, _)| *c == code).map_or(Lang::EN, |(c, _)| Lang(c))
+    }
+
     pub fn code(self) -> &'static str {
         self.0
     }

@@ -62,6 +62,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(dialogue::mark)
         .service(notifications::list)
         .service(notifications::read)
+        .service(notifications::settings)
+        .service(notifications::save_settings)
         .service(script);
 }
 

@@ -42,3 +42,34 @@ pub async fn read(
     .await;
     staff.respond(&s, result)
 }
+
+#[get("/staff/settings")]
+pub async fn settings(s: web::Data<Services>, staff: Staff) -> HttpResponse {
+    let page = views::settings(&staff.viewer(), s.mailer.is_some(), false);
+    staff.page(&s, StatusCode::OK, page)
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    csrf: String,
+    /// Present (checked) when e-mail is wanted.
+    email: Option<String>,
+}
+
+#[post("/staff/settings")]
+pub async fn save_settings(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    mut staff: Staff,
+    form: web::Form<SettingsForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        let on = form.email.is_some();
+        s.store.set_email_notifications(staff.session.staff.id, on).await?;
+        staff.session.staff.notify_by_email = on;
+        Ok(staff.page(&s, StatusCode::OK, views::settings(&staff.viewer(), s.mailer.is_some(), true)))
+    }
+    .await;
+    staff.respond(&s, result)
+}

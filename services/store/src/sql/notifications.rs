@@ -9,6 +9,41 @@ use crate::*;
 
 #[async_trait]
 impl Notifications for SqlStore<Db> {
+    async fn unsent_mail(&self, since: Millis, limit: i64) -> Result<Vec<MailOut>> {
+        Ok(sqlx::query_as(
+            "SELECT s.email, s.name, s.language, o.slug AS org_slug, n.id, n.kind, n.draft, b.name AS by_name, \
+             n.excerpt, n.comment, n.created_at, n.read_at FROM notifications n \
+             JOIN staff s ON s.id = n.staff_id JOIN organizations o ON o.id = s.org_id \
+             LEFT JOIN staff b ON b.id = n.by_staff \
+             WHERE n.emailed_at IS NULL AND n.mail_attempts < $1 AND n.created_at >= $2 \
+             AND s.email IS NOT NULL AND s.email <> '' AND s.notify_by_email ORDER BY n.id LIMIT $3",
+        )
+        .bind(MAIL_ATTEMPTS)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn mailed(&self, id: i64, now: Millis) -> Result<()> {
+        sqlx::query(
+            "UPDATE notifications SET emailed_at = $1, mail_attempts = mail_attempts + 1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn mail_failed(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE notifications SET mail_attempts = mail_attempts + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn notification_cursor(&self) -> Result<i64> {
         let (seq,): (i64,) =
             sqlx::query_as("SELECT seq FROM notification_cursor WHERE id = 1").fetch_one(&self.pool).await?;

@@ -281,4 +281,22 @@ impl Sessions for SqlStore<Db> {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    async fn set_email_notifications(&self, id: i64, on: bool) -> Result<()> {
+        sqlx::query("UPDATE staff SET notify_by_email = $1 WHERE id = $2")
+            .bind(on)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_staff_language(&self, id: i64, language: &str) -> Result<()> {
+        sqlx::query("UPDATE staff SET language = $1 WHERE id = $2")
+            .bind(language)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

@@ -105,6 +105,8 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                         form.signout method="post" action="/logout" {
                             (v.csrf())
                             span { (lang.t("signed_in_as")) " " strong { (v.session.staff.name) } " (" (v.session.staff.org_slug) ") " }
+                            a href="/staff/settings" { (lang.t("settings")) }
+                            " "
                             button type="submit" { (lang.t("sign_out")) }
                         }
                     }

@@ -42,3 +42,33 @@ fn said(lang: Lang, n: &Notification) -> String {
     };
     lang.t(&format!("notification_{}", n.kind.as_str())).replace("{who}", &who)
 }
+
+/// A person's own settings: whether notifications also come by e-mail.
+pub fn settings(v: &Viewer<'_>, mail_configured: bool, saved: bool) -> String {
+    let lang = v.lang;
+    let me = &v.session.staff;
+    shell(
+        lang,
+        lang.t("settings"),
+        Some(v),
+        html! {
+            h1 { (lang.t("settings")) }
+            @if saved { p role="status" { (lang.t("settings_saved")) } }
+            @if !mail_configured { p.note { (lang.t("mail_not_configured")) } }
+            @match &me.email {
+                Some(address) => p { (lang.t("mail_address")) " " strong { (address) } },
+                None => p.note { (lang.t("mail_no_address")) },
+            }
+            form method="post" action="/staff/settings" {
+                (v.csrf())
+                p {
+                    input id="email" type="checkbox" name="email" value="on" checked[me.notify_by_email];
+                    " "
+                    label for="email" { (lang.t("mail_notifications")) }
+                }
+                p.help { (lang.t("mail_notifications_help")) }
+                p { button.primary type="submit" { (lang.t("save_changes")) } }
+            }
+        },
+    )
+}

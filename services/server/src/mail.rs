@@ -1,0 +1,159 @@
+//! Notifications by e-mail, through the operator's mail server (`[mail]`): plain text in the
+//! person's language, links to Herold only, no images, no tracking. A notification whose
+//! e-mail fails is tried again on the next runs, a few times, and stays in the workspace.
+
+use std::time::Duration;
+
+use herold_domain::trust::TrustAnchors;
+use herold_store::{MailOut, Store};
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::MailConfig;
+use crate::staff::i18n::Lang;
+
+/// Only what is this recent is sent: notifications made while no mail server was
+/// configured, or that failed for a day, are not sent late.
+const FRESH_MS: i64 = 24 * 3_600_000;
+/// Per run; a backlog goes out over the next runs.
+const BATCH: i64 = 50;
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("the mail server settings are unusable: {0}")]
+    Settings(String),
+    #[error("the message could not be built: {0}")]
+    Message(String),
+    #[error("the mail server did not take the message: {0}")]
+    Send(String),
+}
+
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    /// Herold's own address, for the links.
+    base: url::Url,
+}
+
+impl Mailer {
+    /// Trusts what outgoing TLS trusts (`outgoing_tls`), so that an internal CA's mail
+    /// server is as reachable as its other servers.
+    pub fn new(config: &MailConfig, trust: &TrustAnchors, base: url::Url) -> Result<Mailer, MailError> {
+        let url = &config.smtp_url;
+        let host = url.host_str().ok_or_else(|| MailError::Settings("no host".into()))?.to_owned();
+        let tls = || -> Result<TlsParameters, MailError> {
+            let store =
+                if trust.builtin_roots { CertificateStore::WebpkiRoots } else { CertificateStore::None };
+            let mut params = TlsParameters::builder(host.clone()).certificate_store(store);
+            for der in &trust.certificates {
+                let cert =
+                    Certificate::from_der(der.clone()).map_err(|e| MailError::Settings(e.to_string()))?;
+                params = params.add_root_certificate(cert);
+            }
+            params.build_rustls().map_err(|e| MailError::Settings(e.to_string()))
+        };
+        let (tls, default_port) = match url.scheme() {
+            "smtps" => (Tls::Wrapper(tls()?), 465),
+            "smtp+starttls" => (Tls::Required(tls()?), 587),
+            // Startup allows this for a catcher on this machine only.
+            _ => (Tls::None, 25),
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(url.port().unwrap_or(default_port))
+            .tls(tls)
+            .timeout(Some(SMTP_TIMEOUT));
+        if !url.username().is_empty() {
+            let decode = |s: &str| percent_decode(s);
+            builder = builder.credentials(Credentials::new(
+                decode(url.username()),
+                decode(url.password().unwrap_or_default()),
+            ));
+        }
+        let from = config
+            .from
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailError::Settings(e.to_string()))?;
+        Ok(Mailer { transport: builder.build(), from, base })
+    }
+
+    /// Sends the notifications that await their e-mail; how many went out.
+    pub async fn send_pending(&self, store: &dyn Store) -> Result<usize, herold_store::StoreError> {
+        let now = herold_domain::now_millis();
+        let mut sent = 0;
+        for out in store.unsent_mail(now - FRESH_MS, BATCH).await? {
+            match self.send(&out).await {
+                Ok(()) => {
+                    store.mailed(out.notification.id, now).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    // The address is personal data: the log names the notification only.
+                    tracing::warn!(notification = out.notification.id, error = %e, "notification e-mail not sent");
+                    store.mail_failed(out.notification.id).await?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    async fn send(&self, out: &MailOut) -> Result<(), MailError> {
+        let lang = out.language.as_deref().map_or(Lang::EN, Lang::from_code);
+        let n = &out.notification;
+        let who = match &n.by_name {
+            Some(name) if !name.is_empty() => name.clone(),
+            Some(_) => lang.t("former_staff").to_owned(),
+            None => lang.t("by_herold").to_owned(),
+        };
+        let said = lang.t(&format!("notification_{}", n.kind.as_str())).replace("{who}", &who);
+        let link = self
+            .base
+            .join(&format!("/staff/drafts/{}", n.draft))
+            .map_err(|e| MailError::Message(e.to_string()))?;
+        let settings = self.base.join("/staff/settings").map_err(|e| MailError::Message(e.to_string()))?;
+        let mut body = format!("{said}\n\n„{}“\n", n.excerpt);
+        if let Some(comment) = &n.comment {
+            body.push_str(&format!("\n{}\n{comment}\n", lang.t("review_comment")));
+        }
+        body.push_str(&format!("\n{link}\n\n-- \n{}\n{settings}\n", lang.t("mail_footer")));
+        let subject = format!("Herold: {}", said.trim_end_matches(':'));
+        let to = Mailbox::new(
+            Some(out.name.clone()),
+            out.email
+                .parse()
+                .map_err(|e: lettre::address::AddressError| MailError::Message(e.to_string()))?,
+        );
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| MailError::Message(e.to_string()))?;
+        self.transport.send(message).await.map_err(|e| MailError::Send(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// `%XX` in a URL's user or password, as typed by the operator.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
