@@ -301,6 +301,53 @@ async fn an_approved_answer_reaches_the_citizen_as_a_reply(db: Db) {
     assert_eq!(answered.state, MessageState::Answered, "publishing the answer answers the message");
 }
 
+/// An organisation that takes replies from its followers only says so in every
+/// announcement (`canReply`), and a reply from anyone else is not kept.
+async fn replies_follow_the_published_reply_policy(db: Db) {
+    let provider = OidcProvider::start();
+    let sign_in = vec![SignIn {
+        org: "demo",
+        issuer: provider.issuer(),
+        extra_policy: "[presence]\nreplies = \"followers\"",
+        discovery_url: None,
+    }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    let a = app.publish("press", "Bürgersprechstunde am Freitag").await;
+    let object = app.url(&format!("/users/press/announcements/{}", a.public_id));
+    let (_, note) = app.get_json(&format!("/users/press/announcements/{}", a.public_id)).await;
+    assert_eq!(
+        note["interactionPolicy"]["canReply"]["automaticApproval"],
+        json!([app.url("/users/press/followers")])
+    );
+    let press = app.url("/users/press");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let reply = |n: u32| {
+        json!({
+            "type": "Create",
+            "object": {
+                "type": "Note", "id": format!("http://127.0.0.1:{}/notes/{n}", peer.port), "attributedTo": peer.actor(),
+                "inReplyTo": object, "content": format!("Antwort {n}"), "to": [PUBLIC]
+            }
+        })
+    };
+    peer.send(&press, reply(1)).await;
+    assert!(messages(&app).await.is_empty(), "not a follower: the reply is not kept");
+    peer.follow(&press).await;
+    let account = app.store.account_by_username("press").await.unwrap().unwrap();
+    eventually(20, "the peer follows", || async {
+        app.store.is_follower(account.id, &peer.actor()).await.unwrap().then_some(())
+    })
+    .await;
+    peer.send(&press, reply(2)).await;
+    let kept = eventually(20, "a follower's reply is kept", || async {
+        let m = messages(&app).await;
+        (!m.is_empty()).then_some(m)
+    })
+    .await;
+    assert_eq!(kept.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["Antwort 2"]);
+}
+
 /// Likes and boosts from a real peer change the counters, a repeat counts once, an Undo
 /// takes one back; who reacted is kept only as a keyed hash, which expires with its short
 /// retention class while the counts stay, and which names nobody in the database.
@@ -355,6 +402,7 @@ async fn likes_and_boosts_are_counted_without_keeping_who(db: Db) {
 }
 
 on_both_backends!(
+    replies_follow_the_published_reply_policy,
     an_approved_answer_reaches_the_citizen_as_a_reply,
     likes_and_boosts_are_counted_without_keeping_who,
     replies_and_mentions_from_a_real_peer_reach_the_dialogue_inbox,

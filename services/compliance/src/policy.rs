@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use herold_domain::presence::{Presence, Presences, QuoteAudience};
+use herold_domain::presence::{Presence, Presences, QuoteAudience, ReplyAudience};
 use herold_domain::{Millis, Zone};
 pub use herold_store::AtExpiry;
 use herold_store::{DataClass, Visibility};
@@ -98,6 +98,7 @@ struct RawOrg {
 #[serde(deny_unknown_fields)]
 struct RawPresence {
     quotes: Option<Spanned<String>>,
+    replies: Option<Spanned<String>>,
     collections: Option<bool>,
     discoverable: Option<bool>,
     #[serde(default)]
@@ -545,6 +546,18 @@ fn presence(
         })?,
         None => defaults.quotes,
     };
+    let replies = match raw.replies {
+        Some(r) => ReplyAudience::parse(r.get_ref()).ok_or_else(|| {
+            err(
+                r.span(),
+                format!(
+                    "replies = {:?}: use \"everyone\", \"followers\", \"mentioned\" or \"nobody\"",
+                    r.get_ref()
+                ),
+            )
+        })?,
+        None => defaults.replies,
+    };
     let mut attribution_domains = Vec::new();
     for domain in raw.attribution_domains {
         let name = domain.get_ref().trim().to_ascii_lowercase();
@@ -564,6 +577,7 @@ fn presence(
     }
     Ok(Presence {
         quotes,
+        replies,
         collections: raw.collections.unwrap_or(defaults.collections),
         discoverable: raw.discoverable.unwrap_or(defaults.discoverable),
         attribution_domains,
@@ -681,7 +695,7 @@ mod tests {
             ("quotes = \"sometimes\"", "use \"everyone\", \"followers\" or \"nobody\"", 2),
             ("attribution_domains = [\"https://bfdi.bund.de/\"]", "the website's name alone", 2),
             ("attribution_domains = [\"localhost\"]", "not a host name", 2),
-            ("replies = \"nobody\"", "unknown field", 2),
+            ("replies = \"sometimes\"", "\"mentioned\" or \"nobody\"", 2),
         ] {
             let e = p.clone().add_org(Path::new("orgs/x.toml"), &format!("[presence]\n{bad}\n"));
             let e = e.expect_err(bad);

@@ -25,10 +25,36 @@ impl QuoteAudience {
     }
 }
 
+/// Who may reply to an organisation's announcements (GoToSocial's `canReply`): replies from
+/// others are not kept in the dialogue inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplyAudience {
+    Everyone,
+    Followers,
+    /// The accounts an announcement mentions.
+    Mentioned,
+    Nobody,
+}
+
+impl ReplyAudience {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "everyone" => Some(ReplyAudience::Everyone),
+            "followers" => Some(ReplyAudience::Followers),
+            "mentioned" => Some(ReplyAudience::Mentioned),
+            "nobody" => Some(ReplyAudience::Nobody),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Presence {
     /// Official announcements are meant to be passed on, so by default everyone may quote.
     pub quotes: QuoteAudience,
+    /// Who may reply; by default everyone, as on the platforms bodies come from.
+    pub replies: ReplyAudience,
     /// Whether others may add the accounts to their collections (FEP-7aa9 `canFeature`).
     pub collections: bool,
     /// Listed in directories and full-text search (`discoverable`, `indexable`).
@@ -44,6 +70,7 @@ impl Default for Presence {
     fn default() -> Self {
         Presence {
             quotes: QuoteAudience::Everyone,
+            replies: ReplyAudience::Everyone,
             collections: true,
             discoverable: true,
             attribution_domains: Vec::new(),

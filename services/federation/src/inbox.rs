@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use herold_domain::dialogue::MessageKind;
 use herold_domain::now_millis;
-use herold_domain::presence::{Presences, QuoteAudience};
+use herold_domain::presence::{Presences, QuoteAudience, ReplyAudience};
 use herold_store::{
     Audience, AuditEntry, FollowOutcome, NewActivity, NewFollower, NewMessage, NewStamp, Priority,
     ReactionKind, RemoteActor, StampKind, Store, StoreError,
@@ -358,7 +359,16 @@ impl Inbox {
             };
             let announcement = match &target.announcement {
                 Some(public_id) => match self.store.announcement(account.id, public_id).await? {
-                    Some(a) if a.retracted_at.is_none() => Some(a.id),
+                    Some(a) if a.retracted_at.is_none() => {
+                        // A reply the organisation's policy does not take is not kept, as its
+                        // published `canReply` says.
+                        if target.kind == MessageKind::Reply
+                            && !self.may_reply(&account, &a, &actor.uri).await?
+                        {
+                            continue;
+                        }
+                        Some(a.id)
+                    }
                     // What answers a retracted or unknown announcement concerns nothing here
                     // any more, unless it also names the account (then it is a mention).
                     _ => continue,
@@ -410,6 +420,21 @@ impl Inbox {
             self.store.unreact(announcement.id, kind, &pseudonym, now_millis()).await?
         };
         Ok(if counted { Received::Reacted } else { Received::Ignored })
+    }
+
+    /// Whether the organisation's `[presence] replies` lets `sender` reply to `announcement`.
+    async fn may_reply(
+        &self,
+        account: &herold_store::Account,
+        announcement: &herold_store::Announcement,
+        sender: &str,
+    ) -> Result<bool, FederationError> {
+        Ok(match self.presences.of(&account.org_slug).replies {
+            ReplyAudience::Everyone => true,
+            ReplyAudience::Followers => self.store.is_follower(account.id, sender).await?,
+            ReplyAudience::Mentioned => announcement.body.mentions.iter().any(|m| m.href == sender),
+            ReplyAudience::Nobody => false,
+        })
     }
 
     /// The sender changed a post: its copies here follow.

@@ -4,7 +4,7 @@
 //! preloads) and an inline object, so our documents can be read offline.
 
 use herold_domain::format_rfc3339;
-use herold_domain::presence::{Presence, QuoteAudience};
+use herold_domain::presence::{Presence, QuoteAudience, ReplyAudience};
 use herold_store::{Account, RemoteActor};
 use serde_json::{json, Value};
 
@@ -83,16 +83,28 @@ fn approved(who: &[&str]) -> Value {
 /// A post's `interactionPolicy`, every sub-policy explicit: a missing `canQuote` means
 /// "nobody" to Mastodon, and a partial policy meant "deny the rest" to GoToSocial before
 /// v0.20. Liking, replying and boosting an official announcement are open to everyone.
-pub fn post_interaction_policy(author: &str, followers: &str, quotes: QuoteAudience) -> Value {
+pub fn post_interaction_policy(
+    author: &str,
+    followers: &str,
+    quotes: QuoteAudience,
+    replies: ReplyAudience,
+    mentioned: &[&str],
+) -> Value {
     let quoters = match quotes {
         QuoteAudience::Everyone => PUBLIC,
         QuoteAudience::Followers => followers,
         // The author alone: an empty list would read as no policy at all.
         QuoteAudience::Nobody => author,
     };
+    let repliers: Vec<&str> = match replies {
+        ReplyAudience::Everyone => vec![PUBLIC],
+        ReplyAudience::Followers => vec![followers],
+        ReplyAudience::Mentioned => std::iter::once(author).chain(mentioned.iter().copied()).collect(),
+        ReplyAudience::Nobody => vec![author],
+    };
     json!({
         "canLike": approved(&[PUBLIC]),
-        "canReply": approved(&[PUBLIC]),
+        "canReply": approved(&repliers),
         "canAnnounce": approved(&[PUBLIC]),
         "canQuote": approved(&[quoters]),
     })
@@ -441,6 +453,21 @@ pub fn parse_actor(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_reply_policy_names_who_may_reply() {
+        let (me, followers) = ("https://h.example/users/press", "https://h.example/users/press/followers");
+        let mentioned = ["https://social.example/users/anna"];
+        let can_reply = |replies| {
+            let policy = post_interaction_policy(me, followers, QuoteAudience::Everyone, replies, &mentioned);
+            policy["canReply"]["automaticApproval"].clone()
+        };
+        assert_eq!(can_reply(ReplyAudience::Everyone), serde_json::json!([PUBLIC]));
+        assert_eq!(can_reply(ReplyAudience::Followers), serde_json::json!([followers]));
+        assert_eq!(can_reply(ReplyAudience::Mentioned), serde_json::json!([me, mentioned[0]]));
+        // The author alone: an empty list would read as no policy at all.
+        assert_eq!(can_reply(ReplyAudience::Nobody), serde_json::json!([me]));
+    }
+
     use super::*;
 
     #[test]

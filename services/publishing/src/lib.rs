@@ -612,6 +612,8 @@ fn note_of(
             &urls.actor(&account.username),
             &urls.followers(&account.username),
             presence.quotes,
+            presence.replies,
+            &body.mentions.iter().map(|m| m.href.as_str()).collect::<Vec<_>>(),
         ),
         // Replies are not kept (yet): the collection is there, and empty, so that servers
         // which backfill threads from the origin find nothing Herold has not vetted.
