@@ -301,6 +301,74 @@ async fn an_approved_answer_reaches_the_citizen_as_a_reply(db: Db) {
     assert_eq!(answered.state, MessageState::Answered, "publishing the answer answers the message");
 }
 
+/// An approver blocks an abusive server, with a reason: what the organisation held from it
+/// goes, and what it sends later is never stored, until the block is lifted. A blocked
+/// person learns of the block in their subject access.
+async fn a_blocked_server_s_messages_are_not_stored(db: Db) {
+    let provider = OidcProvider::start();
+    let app = dialogue_app(db, &provider).await;
+    let press = app.url("/users/press");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let mention = |n: u32| {
+        json!({
+            "type": "Create",
+            "object": {
+                "type": "Note", "id": format!("http://127.0.0.1:{}/notes/m{n}", peer.port), "attributedTo": peer.actor(),
+                "content": format!("Beschimpfung {n}"), "to": [press.as_str()],
+                "tag": [{ "type": "Mention", "href": press.as_str() }]
+            }
+        })
+    };
+    peer.send(&press, mention(1)).await;
+    let first = messages(&app).await.into_iter().next().expect("the first message is kept");
+
+    let bob = app.sign_in("demo", "bob").await.browser;
+    let page = bob.get(&app.url("/staff/dialogue")).await.body;
+    let token = field(&page, "csrf").unwrap();
+    let block = |scope: &'static str, reason: &'static str| {
+        let url = app.url(&format!("/staff/dialogue/{}/block", first.public_id));
+        let token = token.clone();
+        let bob = &bob;
+        async move { bob.post(&url, &[("csrf", token.as_str()), ("scope", scope), ("reason", reason)]).await }
+    };
+    assert_eq!(block("server", "").await.status, 400, "a block needs a reason");
+    let alice = app.sign_in("demo", "alice").await.browser;
+    let by_author = alice
+        .post(
+            &app.url(&format!("/staff/dialogue/{}/block", first.public_id)),
+            &[
+                ("csrf", field(&alice.get(&app.url("/staff/dialogue")).await.body, "csrf").unwrap().as_str()),
+                ("scope", "server"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(by_author.status, 403, "blocking is an approver's call");
+    assert_eq!(block("server", "Beleidigungen in Serie").await.status, 303);
+    assert!(messages(&app).await.is_empty(), "what the organisation held from the server goes");
+    let trail = app.store.audit_entries(0, 1000).await.unwrap();
+    assert!(trail.iter().any(|e| e.leaf.action == "dialogue.block" && e.leaf.org.as_deref() == Some("demo")));
+
+    peer.send(&press, mention(2)).await;
+    assert!(messages(&app).await.is_empty(), "a blocked server's messages are not stored");
+    let page = bob.get(&app.url("/staff/dialogue")).await.body;
+    assert!(page.contains("Beleidigungen in Serie"), "the block and its reason are listed: {page}");
+
+    let blocks = app.store.blocks("demo").await.unwrap();
+    let lift = app.url(&format!("/staff/dialogue/blocks/{}/remove", blocks[0].id));
+    assert_eq!(bob.post(&lift, &[("csrf", token.as_str())]).await.status, 303);
+    peer.send(&press, mention(3)).await;
+    assert_eq!(messages(&app).await.len(), 1, "lifted, the server is heard again");
+
+    // A person blocked alone sees it in their subject access.
+    let second = messages(&app).await.remove(0);
+    let url = app.url(&format!("/staff/dialogue/{}/block", second.public_id));
+    let person = bob.post(&url, &[("csrf", token.as_str()), ("scope", "account"), ("reason", "Spam")]).await;
+    assert_eq!(person.status, 303);
+    let data = app.store.subject_data(&peer.actor(), &Visibility::everything()).await.unwrap();
+    assert_eq!(data.blocks.iter().map(|b| b.reason.as_str()).collect::<Vec<_>>(), ["Spam"]);
+}
+
 /// An organisation that takes replies from its followers only says so in every
 /// announcement (`canReply`), and a reply from anyone else is not kept.
 async fn replies_follow_the_published_reply_policy(db: Db) {
@@ -402,6 +470,7 @@ async fn likes_and_boosts_are_counted_without_keeping_who(db: Db) {
 }
 
 on_both_backends!(
+    a_blocked_server_s_messages_are_not_stored,
     replies_follow_the_published_reply_policy,
     an_approved_answer_reaches_the_citizen_as_a_reply,
     likes_and_boosts_are_counted_without_keeping_who,

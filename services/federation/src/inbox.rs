@@ -357,6 +357,10 @@ impl Inbox {
             let Some(account) = self.store.account_by_username(&target.username).await? else {
                 continue;
             };
+            // What a blocked account or server sends is never stored.
+            if self.store.is_blocked(&account.org_slug, &actor.uri).await? {
+                continue;
+            }
             let announcement = match &target.announcement {
                 Some(public_id) => match self.store.announcement(account.id, public_id).await? {
                     Some(a) if a.retracted_at.is_none() => {

@@ -266,6 +266,40 @@ impl Editorial {
         Ok(self.store.set_message_state(&who.org, public_id, state, audit).await?)
     }
 
+    /// Blocks the sender of a message, or (`whole_server`) their server, for the
+    /// organisation: an approver's call, with a reason, audited; what the organisation held
+    /// from them goes. How many messages went.
+    pub async fn block_sender(
+        &self,
+        who: &StaffActor,
+        message: &str,
+        whole_server: bool,
+        reason: &str,
+    ) -> Result<u64, PublishError> {
+        who.require(Role::Approver)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(PublishError::Incomplete("say why, so that others can judge the block later"));
+        }
+        let message = self.message(who, message).await?;
+        let (kind, target) = match whole_server {
+            true => ("server", herold_store::host_of_actor(&message.sender_uri)),
+            false => ("account", message.sender_uri.clone()),
+        };
+        let audit = AuditEntry::new(&who.audit_name(), "dialogue.block", format!("{kind}:{target}"))
+            .in_org(&who.org)
+            .with_detail(json!({ "reason": reason }));
+        Ok(self.store.block(&who.org, kind, &target, reason, audit).await?)
+    }
+
+    /// Lifts one of the organisation's blocks.
+    pub async fn unblock(&self, who: &StaffActor, id: i64) -> Result<bool, PublishError> {
+        who.require(Role::Approver)?;
+        let audit =
+            AuditEntry::new(&who.audit_name(), "dialogue.unblock", format!("block:{id}")).in_org(&who.org);
+        Ok(self.store.unblock(&who.org, id, audit).await?)
+    }
+
     /// A published (or retracted) announcement of the organisation, how far its deliveries
     /// got and the submissions behind it, each as far as its retention still shows it.
     pub async fn announcement_status(

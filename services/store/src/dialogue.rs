@@ -45,6 +45,23 @@ pub struct Message {
     pub updated_at: Millis,
 }
 
+/// An account or server the organisation takes no more messages from.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Block {
+    pub id: i64,
+    /// `account` (an actor id) or `server` (a host name).
+    pub kind: String,
+    pub target: String,
+    pub reason: String,
+    pub created_at: Millis,
+}
+
+/// The host of an actor id, as a server block names it.
+pub fn host_of_actor(actor: &str) -> String {
+    let rest = actor.split_once("://").map_or(actor, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or_default().to_ascii_lowercase()
+}
+
 /// How often an announcement was liked and boosted, net of what was taken back.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Reactions {
@@ -75,6 +92,27 @@ pub trait Dialogue: Send + Sync {
 
     /// An announcement's reactions, net.
     async fn reactions(&self, announcement_id: i64) -> Result<Reactions>;
+
+    /// Blocks an account (`kind` `account`, an actor id) or a whole server (`server`, a
+    /// host) for the organisation, removing what it holds from them, with the audit entry,
+    /// in one transaction; how many messages went.
+    async fn block(
+        &self,
+        org_slug: &str,
+        kind: &str,
+        target: &str,
+        reason: &str,
+        audit: AuditEntry,
+    ) -> Result<u64>;
+
+    /// Lifts a block of the organisation's; `false` if it has no such block.
+    async fn unblock(&self, org_slug: &str, id: i64, audit: AuditEntry) -> Result<bool>;
+
+    /// The organisation's blocks, newest first.
+    async fn blocks(&self, org_slug: &str) -> Result<Vec<Block>>;
+
+    /// Whether the organisation blocked this actor or its server.
+    async fn is_blocked(&self, org_slug: &str, actor_uri: &str) -> Result<bool>;
 
     /// Keeps a message; the same post for the same account again (a repeated delivery) is
     /// kept once. `false` if it was there already.

@@ -397,6 +397,9 @@ pub enum DataClass {
     /// What staff were told in the workspace (a submission waiting, theirs approved,
     /// rejected or published), with who took the step.
     StaffNotifications,
+    /// Accounts and servers an organisation no longer takes messages from, with why; kept
+    /// while the block stands.
+    DialogueBlocks,
 }
 
 /// What happens to a data class's rows at expiry.
@@ -486,6 +489,16 @@ pub struct SubjectData {
     pub consents: Vec<SubjectConsent>,
     /// What they sent the official accounts (replies, quotes, mentions).
     pub messages: Vec<SubjectMessage>,
+    /// Organisations that blocked them, and why (an erasure leaves these: they protect the
+    /// service from the abuse that led to them).
+    pub blocks: Vec<SubjectBlock>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct SubjectBlock {
+    pub org: String,
+    pub reason: String,
+    pub since: Millis,
 }
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]

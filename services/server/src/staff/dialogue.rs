@@ -35,7 +35,9 @@ pub async fn inbox(s: web::Data<Services>, staff: Staff, q: web::Query<DialogueQ
         let filter = q.state.as_deref().filter(|f| !f.is_empty()).unwrap_or("open");
         let states = states(filter).ok_or(ApiError::NotFound)?;
         let messages = s.editorial.messages(&staff.actor(), &states, q.before).await?;
+        let blocks = s.store.blocks(&staff.session.staff.org_slug).await?;
         let page = DialoguePage {
+            blocks: &blocks,
             filter,
             older: (messages.len() as i64 == MESSAGES_PAGE).then(|| messages.last().map(|m| m.id)).flatten(),
             messages: &messages,
@@ -74,6 +76,60 @@ pub async fn mark(
         }
         let filter = Some(form.filter.as_str()).filter(|f| states(f).is_some()).unwrap_or("open");
         Ok(see_other(&format!("/staff/dialogue?state={filter}")))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct BlockForm {
+    csrf: String,
+    /// `account` or `server`.
+    scope: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[post("/staff/dialogue/{id}/block")]
+pub async fn block(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<BlockForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        let whole_server = form.scope == "server";
+        match s.editorial.block_sender(&staff.actor(), &id, whole_server, &form.reason).await {
+            Ok(_) => Ok(see_other("/staff/dialogue?state=open")),
+            Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct UnblockForm {
+    csrf: String,
+}
+
+#[post("/staff/dialogue/blocks/{id}/remove")]
+pub async fn unblock(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: web::Form<UnblockForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        if !s.editorial.unblock(&staff.actor(), *id).await? {
+            return Err(ApiError::NotFound);
+        }
+        Ok(see_other("/staff/dialogue?state=open"))
     }
     .await;
     staff.respond(&s, result)

@@ -60,6 +60,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(relay::relay_action)
         .service(dialogue::inbox)
         .service(dialogue::mark)
+        .service(dialogue::block)
+        .service(dialogue::unblock)
         .service(notifications::list)
         .service(notifications::read)
         .service(notifications::settings)

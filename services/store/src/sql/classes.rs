@@ -49,7 +49,7 @@ impl ClassSpec {
 
 /// In the order of `DataClass`'s variants (checked when compiling), so that a class finds
 /// its entry by its index.
-pub(crate) const CLASSES: [ClassSpec; 17] = [
+pub(crate) const CLASSES: [ClassSpec; 18] = [
     // Kept while the follow lasts: counted for inventories, never purged by time.
     ClassSpec {
         class: DataClass::Followers,
@@ -314,6 +314,18 @@ pub(crate) const CLASSES: [ClassSpec; 17] = [
         archive: "'staff', n.staff_id, 'kind', n.kind, 'draft', n.draft, 'by', n.by_staff, \
                   'comment', n.comment, 'created_at', n.created_at, 'read_at', n.read_at",
         purge: &["DELETE FROM notifications WHERE id IN (SELECT n.id {expired})"],
+    },
+    // Kept while the block stands: lifting it removes it.
+    ClassSpec {
+        class: DataClass::DialogueBlocks,
+        name: "dialogue_blocks",
+        per_org: true,
+        at_expiry: AtExpiry::Keep,
+        rows: "dialogue_blocks b JOIN organizations o ON o.id = b.org_id",
+        expired: "b.created_at < $1 AND o.slug = $2",
+        age: "b.created_at",
+        archive: "'kind', b.kind, 'target', b.target, 'reason', b.reason, 'created_at', b.created_at",
+        purge: &[],
     },
 ];
 

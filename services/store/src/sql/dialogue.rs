@@ -93,6 +93,97 @@ impl Dialogue for SqlStore<Db> {
         Ok(gone)
     }
 
+    async fn block(
+        &self,
+        org_slug: &str,
+        kind: &str,
+        target: &str,
+        reason: &str,
+        audit: AuditEntry,
+    ) -> Result<u64> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let org: (i64,) = sqlx::query_as("SELECT id FROM organizations WHERE slug = $1")
+            .bind(org_slug)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("organisation {org_slug}")))?;
+        sqlx::query(
+            "INSERT INTO dialogue_blocks (org_id, kind, target, reason, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (org_id, target) DO UPDATE SET reason = excluded.reason, kind = excluded.kind",
+        )
+        .bind(org.0)
+        .bind(kind)
+        .bind(target)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let held: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT m.id, m.sender_uri FROM citizen_messages m JOIN accounts a ON a.id = m.account_id \
+             WHERE a.org_id = $1",
+        )
+        .bind(org.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut removed = 0;
+        for (id, sender) in held {
+            let hit = if kind == "server" { host_of_actor(&sender) == target } else { sender == target };
+            if hit {
+                removed += sqlx::query("DELETE FROM citizen_messages WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+        }
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    async fn unblock(&self, org_slug: &str, id: i64, audit: AuditEntry) -> Result<bool> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let gone = sqlx::query(
+            "DELETE FROM dialogue_blocks WHERE id = $1 AND org_id IN (SELECT id FROM organizations WHERE slug = $2)",
+        )
+        .bind(id)
+        .bind(org_slug)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if gone == 0 {
+            return Ok(false);
+        }
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn blocks(&self, org_slug: &str) -> Result<Vec<Block>> {
+        Ok(sqlx::query_as(
+            "SELECT b.id, b.kind, b.target, b.reason, b.created_at FROM dialogue_blocks b \
+             JOIN organizations o ON o.id = b.org_id WHERE o.slug = $1 ORDER BY b.id DESC",
+        )
+        .bind(org_slug)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn is_blocked(&self, org_slug: &str, actor_uri: &str) -> Result<bool> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM dialogue_blocks b JOIN organizations o ON o.id = b.org_id \
+             WHERE o.slug = $1 AND ((b.kind = 'account' AND b.target = $2) OR (b.kind = 'server' AND b.target = $3))",
+        )
+        .bind(org_slug)
+        .bind(actor_uri)
+        .bind(host_of_actor(actor_uri))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     async fn reactions(&self, announcement_id: i64) -> Result<Reactions> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT kind, CAST(SUM(added - removed) AS BIGINT) FROM reaction_counts WHERE announcement_id = $1 \

@@ -190,6 +190,13 @@ impl Subjects for SqlStore<Db> {
         .bind(actor_uri)
         .fetch_all(&mut *conn)
         .await?;
+        data.blocks = sqlx::query_as(
+            "SELECT o.slug AS org, b.reason, b.created_at AS since FROM dialogue_blocks b \
+             JOIN organizations o ON o.id = b.org_id WHERE b.kind = 'account' AND b.target = $1 ORDER BY b.id",
+        )
+        .bind(actor_uri)
+        .fetch_all(&mut *conn)
+        .await?;
         data.messages = sqlx::query_as(
             "SELECT a.username AS account, o.slug AS org, m.kind, m.object_uri AS post, m.content AS text, \
              m.state, m.received_at FROM citizen_messages m JOIN accounts a ON a.id = m.account_id \

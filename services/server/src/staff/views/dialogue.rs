@@ -5,6 +5,7 @@ use herold_store::{Message, MessageKind, MessageState};
 use super::*;
 
 pub struct DialoguePage<'a> {
+    pub blocks: &'a [herold_store::Block],
     /// The state shown, or `all`.
     pub filter: &'a str,
     pub messages: &'a [Message],
@@ -80,10 +81,53 @@ pub fn dialogue(v: &Viewer<'_>, p: DialoguePage<'_>) -> String {
                             }
                         }
                     }
+                    @if v.has(Role::Approver) {
+                        details.block {
+                            summary { (lang.t("block_sender")) }
+                            form method="post" action={ "/staff/dialogue/" (m.public_id) "/block" } {
+                                (v.csrf())
+                                fieldset {
+                                    legend { (lang.t("block_what")) }
+                                    p {
+                                        input type="radio" name="scope" value="account" id={ "scope-a-" (m.public_id) } checked;
+                                        " " label for={ "scope-a-" (m.public_id) } { (lang.t("block_account")) }
+                                    }
+                                    p {
+                                        input type="radio" name="scope" value="server" id={ "scope-s-" (m.public_id) };
+                                        " " label for={ "scope-s-" (m.public_id) } { (lang.t("block_server")) " " (herold_store::host_of_actor(&m.sender_uri)) }
+                                    }
+                                }
+                                p {
+                                    label for={ "reason-" (m.public_id) } { (lang.t("block_reason")) }
+                                    textarea id={ "reason-" (m.public_id) } name="reason" rows="2" required {}
+                                }
+                                p { button type="submit" { (lang.t("block")) } }
+                            }
+                        }
+                    }
                 }
             }
             @if let Some(before) = p.older {
                 p { a href={ "/staff/dialogue?state=" (p.filter) "&before=" (before) } { (lang.t("pub_older")) } }
+            }
+            @if !p.blocks.is_empty() {
+                section aria-labelledby="blocked" {
+                    h2 id="blocked" { (lang.t("blocked")) }
+                    ul {
+                        @for b in p.blocks {
+                            li {
+                                (lang.t(if b.kind == "server" { "blocked_server" } else { "blocked_account" })) " "
+                                code { (b.target) } " · " (v.when(b.created_at)) ": " (b.reason)
+                                @if v.has(Role::Approver) {
+                                    form.inline method="post" action={ "/staff/dialogue/blocks/" (b.id) "/remove" } {
+                                        (v.csrf())
+                                        " " button type="submit" { (lang.t("unblock")) span.visually-hidden { ": " (b.target) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         },
     )
