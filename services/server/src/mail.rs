@@ -93,6 +93,10 @@ impl Mailer {
                     // The address is personal data: the log names the notification only.
                     tracing::warn!(notification = out.notification.id, error = %e, "notification e-mail not sent");
                     store.mail_failed(out.notification.id).await?;
+                    // A server that failed once is likely down: the rest waits for the next
+                    // run instead of each waiting out its own timeout, which would outlast
+                    // the job's lease and let another process send the same ones.
+                    break;
                 }
             }
         }
