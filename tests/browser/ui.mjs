@@ -581,6 +581,13 @@ async function german(browser) {
   expect((await textOf(page.locator("figure.image figcaption"))).includes("Ein blauer Punkt"), "the image's description is not shown");
   await audit(page, "change with an image (de)");
 
+  // What is not there is said inside the workspace, with its navigation: no dead end.
+  const missing = await page.goto(at("/staff/drafts/gibt-es-nicht"), { waitUntil: "load" });
+  expect(missing?.status() === 404, `a missing submission answered ${missing?.status()}`);
+  expect((await page.locator('header nav a[href="/staff"]').count()) === 1, "the error page has no navigation");
+  expect((await textOf(page.locator("main [role=alert]"))).startsWith("Hier ist nichts"), "the error is not said in German");
+  await audit(page, "problem (de)");
+
   // Bob approves: he is told, in the navigation and on his notifications page, that Erik's
   // submission waited for him (Herold tells approvers it knows, those who signed in before).
   const b = await newPerson(browser, "de-DE");

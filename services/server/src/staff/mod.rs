@@ -176,6 +176,12 @@ pub(crate) fn explain(lang: Lang, zone: &Zone, e: &ApiError) -> String {
             WorkflowError::NotTheScheduler => lang.t("error_not_the_scheduler").to_owned(),
         },
         ApiError::Csrf => lang.t("error_csrf").to_owned(),
+        ApiError::NotFound
+        | ApiError::Publish(
+            PublishError::UnknownDraft(_)
+            | PublishError::UnknownAccount(_)
+            | PublishError::UnknownAnnouncement(_),
+        ) => lang.t("error_not_found").to_owned(),
         ApiError::Publish(PublishError::Invalid(invalid)) => explain_invalid(lang, invalid),
         ApiError::Publish(PublishError::PublishAtPassed(at)) => {
             let when = herold_publishing::pages::human_time(&|key| lang.t(key), zone, *at);
@@ -240,8 +246,13 @@ impl Staff {
         page(s, Some(&self.session.staff.org_slug), status, body)
     }
 
+    /// The page, or what went wrong, within the workspace (navigation, a way back).
     fn respond(&self, s: &Services, result: Result<HttpResponse, ApiError>) -> HttpResponse {
-        result.unwrap_or_else(|e| error_page(s, self.lang, &self.zone, e))
+        result.unwrap_or_else(|e| {
+            let status = e.log();
+            let text = self.explain(&e);
+            self.page(s, status, views::problem(&self.viewer(), &text))
+        })
     }
 }
 

@@ -139,6 +139,22 @@ pub fn login(lang: Lang, orgs: &[(String, String)]) -> String {
     )
 }
 
+/// A refusal or failure for someone signed in: inside the workspace, with its navigation,
+/// not on a dead end (the browser's back button keeps what they typed).
+pub fn problem(v: &Viewer<'_>, text: &str) -> String {
+    let lang = v.lang;
+    shell(
+        lang,
+        lang.t("error_title"),
+        Some(v),
+        html! {
+            h1 { (lang.t("error_title")) }
+            p role="alert" { (text) }
+            p { (lang.t("problem_help")) " " a href="/staff" { (lang.t("dashboard")) } }
+        },
+    )
+}
+
 pub fn message(lang: Lang, title: &str, text: &str) -> String {
     shell(
         lang,
