@@ -73,6 +73,29 @@ async fn step_in(app: &TestApp, b: &Browser, id: &str, step: &str, comment: &str
     b.post_in(&app.url(&format!("/staff/drafts/{id}/step")), &form, language).await
 }
 
+/// Withdraws a draft as a person does: the button asks first, and the confirmation does it.
+async fn withdraw(app: &TestApp, b: &Browser, id: &str) {
+    let asked = step(app, b, id, "withdraw", "").await;
+    assert_eq!(asked.location.as_deref(), Some(format!("/staff/drafts/{id}/withdraw").as_str()));
+    assert_eq!(state(app, id).await, DraftState::Draft, "not before it is confirmed");
+    let page = b.get_in(&app.url(&format!("/staff/drafts/{id}/withdraw")), "de").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Diese Vorlage zurückziehen?") && page.body.contains("Tage aufbewahrt"),
+        "{}",
+        page.body
+    );
+    let form = [
+        ("csrf", field(&page.body, "csrf").unwrap()),
+        ("step", "withdraw".to_owned()),
+        ("revision", field(&page.body, "revision").unwrap()),
+        ("confirm", "yes".to_owned()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(b.post(&app.url(&format!("/staff/drafts/{id}/step")), &form).await.status, 303);
+    assert_eq!(state(app, id).await, DraftState::Withdrawn);
+}
+
 async fn state(app: &TestApp, id: &str) -> DraftState {
     app.store.draft(id, &herold_store::Visibility::everything()).await.unwrap().expect("draft").state
 }
@@ -1050,7 +1073,7 @@ async fn images_are_described_stripped_and_private_until_published(db: Db) {
     // the one the edit dropped; no other does.
     let abandoned = write(&app, &alice, "Verworfen", "", None).await;
     assert_eq!(upload(&app, &alice, &abandoned, png_with_metadata(), "Verworfenes Bild").await.0, 303);
-    assert_eq!(step(&app, &alice, &abandoned, "withdraw", "").await.status, 303);
+    withdraw(&app, &alice, &abandoned).await;
     let orphan =
         app.store.draft(&abandoned, &herold_store::Visibility::everything()).await.unwrap().unwrap().media[0]
             .public_id

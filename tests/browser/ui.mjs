@@ -580,6 +580,10 @@ async function german(browser) {
   expect((await page.locator(".diff del").count()) >= 1 && (await page.locator(".diff ins").count()) >= 1, "nothing is marked as removed and added");
   expect((await textOf(page.locator("figure.image figcaption"))).includes("Ein blauer Punkt"), "the image's description is not shown");
   await audit(page, "change with an image (de)");
+  // Withdrawing asks first, and says what it does.
+  await follow(page, page.getByRole("link", { name: "Zurückziehen…", exact: true }), /\/withdraw$/, "withdrawing (de)");
+  await audit(page, "withdraw confirmation (de)");
+  await follow(page, page.getByRole("link", { name: "Nein, behalten", exact: true }), /\/staff\/drafts\/[^/]+$/, "keeping it (de)");
 
   // What is not there is said inside the workspace, with its navigation: no dead end.
   const missing = await page.goto(at("/staff/drafts/gibt-es-nicht"), { waitUntil: "load" });

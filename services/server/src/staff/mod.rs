@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(workflow::create)
         .service(workflow::show_draft)
         .service(workflow::edit_draft)
+        .service(workflow::confirm_withdraw)
         .service(workflow::revise)
         .service(workflow::step)
         .service(workflow::attach_image)

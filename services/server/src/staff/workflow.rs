@@ -341,6 +341,20 @@ pub async fn show_draft(s: web::Data<Services>, staff: Staff, id: web::Path<Stri
     staff.respond(&s, result)
 }
 
+#[get("/staff/drafts/{id}/withdraw")]
+pub async fn confirm_withdraw(s: web::Data<Services>, staff: Staff, id: web::Path<String>) -> HttpResponse {
+    let result = async {
+        let d = s.editorial.draft(&staff.actor(), &id).await?;
+        let kept = match s.policies.retention(herold_store::DataClass::AbandonedDrafts, Some(&d.org_slug)) {
+            herold_compliance::policy::Retention::Millis(ms) => Some(ms / 86_400_000),
+            herold_compliance::policy::Retention::WhileNeeded => None,
+        };
+        Ok(staff.page(&s, StatusCode::OK, views::confirm_withdraw(&staff.viewer(), &d, kept)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
 #[get("/staff/drafts/{id}/edit")]
 pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<String>) -> HttpResponse {
     let result = async {
@@ -406,6 +420,8 @@ pub async fn revise(
 pub struct StepForm {
     csrf: String,
     step: String,
+    /// `yes` once the person confirmed a step that is asked first (withdrawing).
+    confirm: Option<String>,
     comment: Option<String>,
     /// The revision the page showed.
     revision: Option<i64>,
@@ -422,6 +438,9 @@ pub async fn step(
     let result = async {
         staff.check_form(&req, &s, &form.csrf)?;
         let step = Step::parse_named(&form.step).ok_or(ApiError::NotFound)?;
+        if step == Step::Withdraw && form.confirm.as_deref() != Some("yes") {
+            return Ok(see_other(&format!("/staff/drafts/{id}/withdraw")));
+        }
         match s.editorial.step(&staff.actor(), &id, step, form.comment.clone(), form.revision).await {
             Ok(record) => Ok(see_other(&format!("/staff/drafts/{}", record.public_id))),
             // Refused steps show the submission again with the reason.

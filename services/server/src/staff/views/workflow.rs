@@ -194,6 +194,39 @@ pub fn session_ended(lang: Lang, action: &str, text: &str, kept: &[(&str, &str)]
     )
 }
 
+/// Withdrawing, asked once more: what it does, and the button that does it.
+pub fn confirm_withdraw(v: &Viewer<'_>, d: &DraftRecord, kept_days: Option<i64>) -> String {
+    let lang = v.lang;
+    let title = lang.t("withdraw_title");
+    shell(
+        lang,
+        title,
+        Some(v),
+        html! {
+            h1 { (title) }
+            p { "„" (excerpt(&d.content.source_text)) "“ · @" (d.account_username) }
+            p {
+                (lang.t("withdraw_explained")) " "
+                @match kept_days {
+                    Some(days) => (lang.t("withdraw_kept").replace("{days}", &days.to_string())),
+                    None => (lang.t("withdraw_kept_while_needed")),
+                }
+            }
+            form method="post" action={ "/staff/drafts/" (d.public_id) "/step" } {
+                (v.csrf())
+                input type="hidden" name="step" value="withdraw";
+                input type="hidden" name="revision" value=(d.revision);
+                input type="hidden" name="confirm" value="yes";
+                p {
+                    button.primary type="submit" { (lang.t("withdraw")) }
+                    " "
+                    a href={ "/staff/drafts/" (d.public_id) } { (lang.t("keep_it")) }
+                }
+            }
+        },
+    )
+}
+
 /// One step as a button; the step the page exists for is the primary one.
 fn step_form(v: &Viewer<'_>, d: &DraftRecord, step: &str, label: &str, primary: bool) -> Markup {
     html! {
@@ -262,7 +295,8 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
                 @if author && d.state == DraftState::Draft { (step_form(v, d, "submit", lang.t("submit"), true)) }
                 @if author && d.state == DraftState::Submitted { (step_form(v, d, "recall", lang.t("recall"), false)) }
                 @if author && matches!(d.state, DraftState::Draft | DraftState::Rejected | DraftState::Submitted) {
-                    (step_form(v, d, "withdraw", lang.t("withdraw"), false))
+                    // Asked first: a withdrawn submission leaves every list.
+                    p { a href={ "/staff/drafts/" (d.public_id) "/withdraw" } { (lang.t("withdraw")) "…" } }
                 }
                 // A reviewer rejects; the author of a submission under four eyes takes it back
                 // instead. An approved one waiting for its time may still be stopped.
