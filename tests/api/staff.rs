@@ -393,6 +393,11 @@ async fn the_account_is_chosen_never_defaulted(db: Db) {
     assert_eq!(status, 400);
     assert!(body.contains("Wählen Sie das Konto"), "{body}");
     assert!(body.contains(typed), "nothing typed is lost: {body}");
+    // Once she wrote for one, it is offered first, and the form says why.
+    write(&app, &alice, "Für die Pressestelle", "", None).await;
+    let page = alice.get(&app.url("/staff/new")).await;
+    assert!(page.body.contains(r#"value="press" selected"#), "{}", page.body);
+    assert!(page.body.contains("the account you last wrote for"), "{}", page.body);
     // With one account there is nothing to choose.
     let single = staff_app(Db::Sqlite, &provider, &["demo"]).await;
     let alone = signed_in(&single, "demo", "alice").await;

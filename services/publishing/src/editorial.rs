@@ -387,6 +387,13 @@ impl Editorial {
         self.begin(who, &account, draft, publish_at, edit_of, None).await
     }
 
+    /// The account the person last wrote for, to offer it first (never a silent default:
+    /// the form says so).
+    pub async fn last_account(&self, who: &StaffActor) -> Result<Option<String>, PublishError> {
+        let recent = self.store.drafts(&who.org, &DraftState::ALL, 50, self.rules.visibility()).await?;
+        Ok(recent.into_iter().find(|d| d.author_id == who.id).map(|d| d.account_username))
+    }
+
     /// A citizen's message of the organisation, as the dialogue inbox shows it.
     pub async fn message(&self, who: &StaffActor, public_id: &str) -> Result<Message, PublishError> {
         if !Self::reads_dialogue(who) {

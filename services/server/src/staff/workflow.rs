@@ -81,11 +81,21 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             Some(m) => s.publisher.handle_of(&m.sender_uri).await.map(|h| format!("{h} ")),
             None => None,
         };
+        // With several accounts, the one the person last wrote for is offered, and said to be.
+        let last = match (&q.account, &answering, accounts.len() > 1) {
+            (None, None, true) => s.editorial.last_account(&staff.actor()).await?,
+            _ => None,
+        };
+        let chosen = answering
+            .as_ref()
+            .map(|m| m.account_username.as_str())
+            .or(q.account.as_deref())
+            .or(last.as_deref())
+            .unwrap_or("");
         let form = ComposeForm {
             accounts: &accounts,
-            account: answering
-                .as_ref()
-                .map_or(q.account.as_deref().unwrap_or(""), |m| m.account_username.as_str()),
+            account: chosen,
+            remembered: last.is_some(),
             text: greeting.as_deref().unwrap_or(current.as_ref().map_or("", |a| a.body.source_text.as_str())),
             language: current.as_ref().and_then(|a| a.body.language.as_deref()).unwrap_or(staff.lang.code()),
             summary: current.as_ref().and_then(|a| a.body.summary.as_deref()).unwrap_or(""),
@@ -203,6 +213,7 @@ impl DraftForm {
             draft,
             edit_of: self.edit_of.as_deref(),
             answering: answering.as_ref(),
+            remembered: false,
             error: Some(error),
         };
         Ok(staff.page(s, StatusCode::BAD_REQUEST, views::compose(&staff.viewer(), form)))
@@ -373,6 +384,7 @@ pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<Stri
             draft: Some(&d.public_id),
             edit_of: None,
             answering: None,
+            remembered: false,
             error: None,
         };
         Ok(staff.page(&s, StatusCode::OK, views::compose(&staff.viewer(), form)))

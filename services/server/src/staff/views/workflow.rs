@@ -64,6 +64,8 @@ pub struct ComposeForm<'a> {
     pub edit_of: Option<&'a str>,
     /// Answering this citizen's message.
     pub answering: Option<&'a herold_store::Message>,
+    /// `account` is the one the person last wrote for (the form says so).
+    pub remembered: bool,
     pub error: Option<&'a str>,
 }
 
@@ -111,9 +113,10 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                 } @else {
                     p {
                         label for="account" { (lang.t("account")) }
-                        select id="account" name="account" required {
-                            // With several accounts nothing is chosen for the author: a
-                            // silent default sends drafts to the wrong one.
+                        select id="account" name="account" required aria-describedby=[f.remembered.then_some("account-help")] {
+                            // With several accounts nothing is chosen for the author but the
+                            // one they last wrote for, and the form says so: a silent
+                            // default sends drafts to the wrong one.
                             @let only = f.accounts.len() == 1;
                             @if !only {
                                 option value="" selected[f.account.is_empty()] { (lang.t("choose_account")) }
@@ -122,6 +125,7 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                                 option value=(a.username) selected[a.username == f.account || only] { (a.display_name) " (@" (a.username) ")" }
                             }
                         }
+                        @if f.remembered { span.help id="account-help" { (lang.t("account_remembered")) } }
                     }
                 }
                 p {
