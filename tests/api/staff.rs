@@ -323,6 +323,14 @@ async fn refusals_are_worded_in_the_readers_language(db: Db) {
     assert_eq!(wrong.status, 400);
     assert!(wrong.body.contains("„deutsch“ ist kein Sprachcode"), "{}", wrong.body);
     assert!(!wrong.body.contains("ISO 639"), "no machine wording: {}", wrong.body);
+    // And so are the workflow's refusals.
+    let not_theirs = erik.get_in(&app.url("/staff/audit"), "de").await;
+    assert_eq!(not_theirs.status, 403);
+    assert!(
+        not_theirs.body.contains("Diese Seite ist für die Prüfung der Organisation."),
+        "{}",
+        not_theirs.body
+    );
     // Two approvers on the same page: the second one's step comes after the first's.
     let bob = signed_in(&app, "demo", "bob").await;
     let stale = bob.get(&app.url(&format!("/staff/drafts/{id}"))).await;

@@ -171,6 +171,34 @@ mod tests {
             }
         }
         assert!(codes >= 20, "the scan found the rules ({codes})");
+        // Every refusal of the workflow has words, found by scanning for where it is made.
+        let mut refusals = 0;
+        for source in [
+            include_str!("../../../publishing/src/editorial.rs"),
+            include_str!("mod.rs"),
+            include_str!("relay.rs"),
+            include_str!("dialogue.rs"),
+            include_str!("workflow.rs"),
+            include_str!("oversight.rs"),
+            include_str!("admin.rs"),
+        ] {
+            for variant in ["PublishError::Forbidden(", "PublishError::Incomplete("] {
+                for made in source.split(variant).skip(1) {
+                    let Some(words) = made.trim_start().strip_prefix('"').and_then(|m| m.split('"').next())
+                    else {
+                        continue;
+                    };
+                    let known = super::super::REFUSALS.iter().find(|(e, _)| *e == words);
+                    let (_, key) = known.unwrap_or_else(|| panic!("the refusal {words:?} has no words"));
+                    assert!(english.contains_key(*key), "{key} has no words");
+                    refusals += 1;
+                }
+            }
+        }
+        assert!(refusals >= 15, "the scan found the refusals ({refusals})");
+        for (_, key) in super::super::REFUSALS {
+            assert!(english.contains_key(*key), "{key} has no words");
+        }
         for (key, _) in super::super::views::DELIVERY_PROBLEMS {
             assert!(english.contains_key(*key), "{key} has no words");
         }

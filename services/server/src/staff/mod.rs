@@ -184,6 +184,12 @@ pub(crate) fn explain(lang: Lang, zone: &Zone, e: &ApiError) -> String {
             | PublishError::UnknownAnnouncement(_),
         ) => lang.t("error_not_found").to_owned(),
         ApiError::Publish(PublishError::Invalid(invalid)) => explain_invalid(lang, invalid),
+        ApiError::Publish(PublishError::Forbidden(why) | PublishError::Incomplete(why)) => {
+            match REFUSALS.iter().find(|(english, _)| english == why) {
+                Some((_, key)) => lang.t(key).to_owned(),
+                None => (*why).to_owned(),
+            }
+        }
         ApiError::Publish(PublishError::PublishAtPassed(at)) => {
             let when = herold_publishing::pages::human_time(&|key| lang.t(key), zone, *at);
             lang.t("error_publish_at_passed").replace("{time}", &when)
@@ -191,6 +197,34 @@ pub(crate) fn explain(lang: Lang, zone: &Zone, e: &ApiError) -> String {
         e => e.safe_message(),
     }
 }
+
+/// The workflow's refusals (`Forbidden`, `Incomplete`), by their English words, and the
+/// catalogue key that says each in the reader's language.
+pub(crate) const REFUSALS: &[(&str, &str)] = &[
+    ("this needs the author role", "refused_author_role"),
+    ("this needs the approver role", "refused_approver_role"),
+    ("this needs the org-admin role", "refused_org_admin_role"),
+    ("this needs the auditor role", "refused_auditor_role"),
+    ("this needs the author or approver role", "refused_press_office"),
+    ("only the author changes a draft", "refused_not_author"),
+    ("take the draft back to edit it first", "refused_take_back_first"),
+    ("say why it is rejected, so that the author can fix it", "refused_reject_reason"),
+    ("give a reason for the retraction", "refused_retract_reason"),
+    ("say why, so that others can judge the block later", "refused_block_reason"),
+    ("choose where the message stands", "refused_message_state"),
+    ("choose an image file", "refused_image_file"),
+    ("this page is for the organisation's auditors", "refused_auditors_page"),
+    ("this page is for the organisation's administrators", "refused_admins_page"),
+    (
+        "the relay is moderated by the administrators of the organisation that runs this server",
+        "refused_relay_page",
+    ),
+    (
+        "this message was not public: a public answer would disclose it; answer the sender another way",
+        "refused_private_message",
+    ),
+    ("name the revision you reviewed, so that no later change slips through", "refused_revision"),
+];
 
 /// What is wrong with a value someone typed, in their language.
 pub(crate) fn explain_invalid(lang: Lang, e: &herold_domain::DomainError) -> String {
