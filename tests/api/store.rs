@@ -950,16 +950,16 @@ async fn notifications_are_made_once_read_and_erased_with_their_reader(db: Db) {
     // A second process that read from the same place adds nothing.
     assert!(!store.add_notifications(from, from + 3, vec![told(NotificationKind::Rejected)]).await.unwrap());
     assert_eq!(store.notification_cursor().await.unwrap(), from + 3);
-    let listed = store.notifications(anna.id, 10, &everything).await.unwrap();
+    let listed = store.notifications(anna.id, "city", 10, &everything).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(
         (listed[0].by_name.as_deref(), listed[0].comment.as_deref()),
         (Some("Person ben"), Some("Bitte kürzen"))
     );
-    assert_eq!(store.unread_notifications(anna.id, &everything).await.unwrap(), 1);
-    assert!(store.notifications(ben.id, 10, &everything).await.unwrap().is_empty(), "each their own");
+    assert_eq!(store.unread_notifications(anna.id, "city", &everything).await.unwrap(), 1);
+    assert!(store.notifications(ben.id, "city", 10, &everything).await.unwrap().is_empty(), "each their own");
     assert_eq!(store.read_notifications(anna.id, T0 + 1).await.unwrap(), 1);
-    assert_eq!(store.unread_notifications(anna.id, &everything).await.unwrap(), 0);
+    assert_eq!(store.unread_notifications(anna.id, "city", &everything).await.unwrap(), 0);
     store.erase_staff(anna.id, audit("staff.erase", "staff")).await.unwrap();
-    assert!(store.notifications(anna.id, 10, &everything).await.unwrap().is_empty());
+    assert!(store.notifications(anna.id, "city", 10, &everything).await.unwrap().is_empty());
 }

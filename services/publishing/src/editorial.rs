@@ -8,8 +8,8 @@ use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
 use herold_domain::{now_millis, AltText, Millis};
 use herold_store::{
     staff_actor, Account, Announcement, AuditEntry, DeliveryStats, DraftContent, DraftKind, DraftRecord,
-    DraftTranslation, MediaInfo, Message, MessageState, NewDraft, NewMedia, Reactions, StepDetails, Store,
-    StoreError, Visibility,
+    DraftTranslation, MediaInfo, Message, MessageState, NewDraft, NewMedia, Notification, Reactions,
+    StepDetails, Store, StoreError, Visibility,
 };
 use serde_json::json;
 
@@ -248,6 +248,20 @@ impl Editorial {
         Ok(self.store.open_messages(&who.org, self.rules.visibility()).await?)
     }
 
+    /// The person's notifications, newest first, as far as their retention still shows them.
+    pub async fn notifications(
+        &self,
+        who: &StaffActor,
+        limit: i64,
+    ) -> Result<Vec<Notification>, PublishError> {
+        Ok(self.store.notifications(who.id, &who.org, limit, self.rules.visibility()).await?)
+    }
+
+    /// How many of the person's notifications are new.
+    pub async fn unread_notifications(&self, who: &StaffActor) -> Result<i64, PublishError> {
+        Ok(self.store.unread_notifications(who.id, &who.org, self.rules.visibility()).await?)
+    }
+
     /// Records where a message stands (answered, no action needed, abusive, open again),
     /// audited without the sender: who wrote is personal data, kept with the message under
     /// its own retention.
@@ -283,7 +297,7 @@ impl Editorial {
         }
         let message = self.message(who, message).await?;
         let (kind, target) = match whole_server {
-            true => ("server", herold_store::host_of_actor(&message.sender_uri)),
+            true => ("server", herold_store::host_of(&message.sender_uri)),
             false => ("account", message.sender_uri.clone()),
         };
         let audit = AuditEntry::new(&who.audit_name(), "dialogue.block", format!("{kind}:{target}"))

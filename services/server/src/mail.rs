@@ -66,7 +66,8 @@ impl Mailer {
             .tls(tls)
             .timeout(Some(SMTP_TIMEOUT));
         if !url.username().is_empty() {
-            let decode = |s: &str| percent_decode(s);
+            // The URL keeps them percent-encoded, as the operator wrote them.
+            let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
             builder = builder.credentials(Credentials::new(
                 decode(url.username()),
                 decode(url.password().unwrap_or_default()),
@@ -139,25 +140,4 @@ impl Mailer {
         self.transport.send(message).await.map_err(|e| MailError::Send(e.to_string()))?;
         Ok(())
     }
-}
-
-/// `%XX` in a URL's user or password, as typed by the operator.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -56,12 +56,6 @@ pub struct Block {
     pub created_at: Millis,
 }
 
-/// The host of an actor id, as a server block names it.
-pub fn host_of_actor(actor: &str) -> String {
-    let rest = actor.split_once("://").map_or(actor, |(_, rest)| rest);
-    rest.split(['/', '?', '#']).next().unwrap_or_default().to_ascii_lowercase()
-}
-
 /// How often an announcement was liked and boosted, net of what was taken back.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Reactions {

@@ -40,6 +40,7 @@ pub use relay::*;
 pub use retention::*;
 pub use schema::*;
 pub use sessions::*;
+pub use sql::host_of;
 pub use subjects::*;
 
 #[derive(Debug, thiserror::Error)]

@@ -114,16 +114,18 @@ pub trait Notifications: Send + Sync {
         notifications: Vec<NewNotification>,
     ) -> Result<bool>;
 
-    /// A person's notifications, newest first, without what has expired.
+    /// A person's notifications (`org_slug` is their organisation's), newest first, without
+    /// what has expired.
     async fn notifications(
         &self,
         staff_id: i64,
+        org_slug: &str,
         limit: i64,
         visible: &Visibility,
     ) -> Result<Vec<Notification>>;
 
     /// How many of them are unread.
-    async fn unread_notifications(&self, staff_id: i64, visible: &Visibility) -> Result<i64>;
+    async fn unread_notifications(&self, staff_id: i64, org_slug: &str, visible: &Visibility) -> Result<i64>;
 
     /// Marks all of a person's notifications read; how many were unread.
     async fn read_notifications(&self, staff_id: i64, now: Millis) -> Result<u64>;

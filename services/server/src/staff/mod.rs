@@ -342,12 +342,8 @@ impl FromRequest for Staff {
                     let mut staff = Staff { session, lang, zone, open_messages: 0, unread: 0 };
                     staff.open_messages =
                         s.editorial.open_messages(&staff.actor()).await.map_err(ApiError::from)?;
-                    let visible = s.policies.visibility();
-                    staff.unread = s
-                        .store
-                        .unread_notifications(staff.session.staff.id, &visible)
-                        .await
-                        .map_err(ApiError::from)?;
+                    staff.unread =
+                        s.editorial.unread_notifications(&staff.actor()).await.map_err(ApiError::from)?;
                     Ok(staff)
                 }
                 Ok(None) => Err(SignInRequired.into()),

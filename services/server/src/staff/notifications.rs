@@ -14,8 +14,7 @@ const SHOWN: i64 = 100;
 #[get("/staff/notifications")]
 pub async fn list(s: web::Data<Services>, staff: Staff) -> HttpResponse {
     let result = async {
-        let visible = s.policies.visibility();
-        let items = s.store.notifications(staff.session.staff.id, SHOWN, &visible).await?;
+        let items = s.editorial.notifications(&staff.actor(), SHOWN).await?;
         Ok(staff.page(&s, StatusCode::OK, views::notifications(&staff.viewer(), &items)))
     }
     .await;

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use herold_domain::{now_millis, Millis};
 
 use super::Db;
-use crate::sql::SqlStore;
+use crate::sql::{host_of, SqlStore};
 use crate::*;
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.public_id, o.slug AS org_slug, a.username AS account_username, \
@@ -128,7 +128,7 @@ impl Dialogue for SqlStore<Db> {
         .await?;
         let mut removed = 0;
         for (id, sender) in held {
-            let hit = if kind == "server" { host_of_actor(&sender) == target } else { sender == target };
+            let hit = if kind == "server" { host_of(&sender) == target } else { sender == target };
             if hit {
                 removed += sqlx::query("DELETE FROM citizen_messages WHERE id = $1")
                     .bind(id)
@@ -178,7 +178,7 @@ impl Dialogue for SqlStore<Db> {
         )
         .bind(org_slug)
         .bind(actor_uri)
-        .bind(host_of_actor(actor_uri))
+        .bind(host_of(actor_uri))
         .fetch_one(&self.pool)
         .await?;
         Ok(n > 0)

@@ -149,8 +149,9 @@ pub(crate) fn add_distinct(inboxes: &mut Vec<String>, more: &[String]) {
     }
 }
 
-/// Host part (with port) of an inbox URL, the unit of the per-host breaker.
-pub(crate) fn host_of(inbox: &str) -> String {
+/// Host part (with port) of a URL: an inbox's, the unit of the per-host breaker, or an
+/// actor's, the unit of a server block.
+pub fn host_of(inbox: &str) -> String {
     let rest = inbox.split_once("://").map_or(inbox, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     authority.rsplit_once('@').map_or(authority, |(_, h)| h).to_ascii_lowercase()

@@ -89,41 +89,28 @@ impl Notifications for SqlStore<Db> {
     async fn notifications(
         &self,
         staff_id: i64,
+        org_slug: &str,
         limit: i64,
         visible: &Visibility,
     ) -> Result<Vec<Notification>> {
-        let org: Option<(String,)> = sqlx::query_as(
-            "SELECT o.slug FROM staff s JOIN organizations o ON o.id = s.org_id WHERE s.id = $1",
-        )
-        .bind(staff_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let since = visible.since(DataClass::StaffNotifications, org.as_ref().map(|(o,)| o.as_str()));
         Ok(sqlx::query_as(
             "SELECT n.id, n.kind, n.draft, b.name AS by_name, n.excerpt, n.comment, n.created_at, n.read_at \
              FROM notifications n LEFT JOIN staff b ON b.id = n.by_staff \
              WHERE n.staff_id = $1 AND n.created_at >= $2 ORDER BY n.id DESC LIMIT $3",
         )
         .bind(staff_id)
-        .bind(since)
+        .bind(visible.since(DataClass::StaffNotifications, Some(org_slug)))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)
     }
 
-    async fn unread_notifications(&self, staff_id: i64, visible: &Visibility) -> Result<i64> {
-        let org: Option<(String,)> = sqlx::query_as(
-            "SELECT o.slug FROM staff s JOIN organizations o ON o.id = s.org_id WHERE s.id = $1",
-        )
-        .bind(staff_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let since = visible.since(DataClass::StaffNotifications, org.as_ref().map(|(o,)| o.as_str()));
+    async fn unread_notifications(&self, staff_id: i64, org_slug: &str, visible: &Visibility) -> Result<i64> {
         let (n,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM notifications WHERE staff_id = $1 AND read_at IS NULL AND created_at >= $2",
         )
         .bind(staff_id)
-        .bind(since)
+        .bind(visible.since(DataClass::StaffNotifications, Some(org_slug)))
         .fetch_one(&self.pool)
         .await?;
         Ok(n)

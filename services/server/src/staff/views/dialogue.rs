@@ -94,7 +94,7 @@ pub fn dialogue(v: &Viewer<'_>, p: DialoguePage<'_>) -> String {
                                     }
                                     p {
                                         input type="radio" name="scope" value="server" id={ "scope-s-" (m.public_id) };
-                                        " " label for={ "scope-s-" (m.public_id) } { (lang.t("block_server")) " " (herold_store::host_of_actor(&m.sender_uri)) }
+                                        " " label for={ "scope-s-" (m.public_id) } { (lang.t("block_server")) " " (herold_store::host_of(&m.sender_uri)) }
                                     }
                                 }
                                 p {
