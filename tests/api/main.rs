@@ -41,6 +41,7 @@ mod key_shapes;
 mod oversight;
 mod privacy;
 mod process;
+mod profiles;
 mod relay;
 mod reports;
 mod retention;

@@ -8,7 +8,7 @@ use herold_tests::peer::Peer;
 use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
 use herold_tests::{eventually, Db, TestApp};
 
-async fn staff_app(db: Db, provider: &OidcProvider, orgs: &[&'static str]) -> TestApp {
+pub(crate) async fn staff_app(db: Db, provider: &OidcProvider, orgs: &[&'static str]) -> TestApp {
     let sign_in = orgs
         .iter()
         .map(|org| SignIn { org, issuer: provider.issuer(), extra_policy: "", discovery_url: None })
@@ -26,14 +26,14 @@ async fn staff_app(db: Db, provider: &OidcProvider, orgs: &[&'static str]) -> Te
     app
 }
 
-async fn signed_in(app: &TestApp, org: &str, login: &str) -> Browser {
+pub(crate) async fn signed_in(app: &TestApp, org: &str, login: &str) -> Browser {
     let s = app.sign_in(org, login).await;
     assert_eq!(s.answer.status, 303, "{login} should be signed in: {}", s.answer.body);
     assert_eq!(s.answer.location.as_deref(), Some("/staff"));
     s.browser
 }
 
-async fn csrf(app: &TestApp, b: &Browser, path: &str) -> String {
+pub(crate) async fn csrf(app: &TestApp, b: &Browser, path: &str) -> String {
     let page = b.get(&app.url(path)).await;
     assert_eq!(page.status, 200, "{path}: {}", page.body);
     field(&page.body, "csrf").expect("a CSRF field")
@@ -976,7 +976,7 @@ async fn forged_id_tokens_are_refused(db: Db) {
 }
 
 /// A PNG of 3×2 pixels with a GPS position and an author in its metadata.
-fn png_with_metadata() -> Vec<u8> {
+pub(crate) fn png_with_metadata() -> Vec<u8> {
     fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
         let mut c = (data.len() as u32).to_be_bytes().to_vec();
         c.extend_from_slice(kind);

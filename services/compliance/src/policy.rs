@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use herold_domain::presence::{Presence, Presences, QuoteAudience, ReplyAudience};
+use herold_domain::LegalPages;
 use herold_domain::{Millis, Zone};
 pub use herold_store::AtExpiry;
 use herold_store::{DataClass, Visibility};
@@ -92,6 +93,15 @@ struct RawOrg {
     api: Option<crate::staff_policy::RawApi>,
     accounts: Option<RawAccounts>,
     presence: Option<RawPresence>,
+    legal: Option<RawLegal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLegal {
+    imprint: Option<Spanned<String>>,
+    privacy_notice: Option<Spanned<String>>,
+    accessibility_statement: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -397,6 +407,9 @@ impl Policies {
                 )
             })?;
         }
+        if let Some(legal) = raw.legal {
+            presence.legal = legal_pages(legal, &err)?;
+        }
         let mut org = OrgPolicy {
             legal_hold: raw.legal_hold,
             retention: BTreeMap::new(),
@@ -531,6 +544,33 @@ pub fn cutoffs(policies: &Policies, orgs: &[String], now: Millis) -> Vec<herold_
     out
 }
 
+/// Checks `[legal]`: each page an https address, since every public page and profile links
+/// it.
+fn legal_pages(
+    raw: RawLegal,
+    err: &dyn Fn(std::ops::Range<usize>, String) -> PolicyError,
+) -> Result<LegalPages, PolicyError> {
+    let check = |value: Option<Spanned<String>>, key: &str| -> Result<Option<String>, PolicyError> {
+        let Some(value) = value else { return Ok(None) };
+        match herold_domain::link_of(value.get_ref()) {
+            Some(url) => Ok(Some(url.to_string())),
+            None => Err(err(
+                value.span(),
+                format!(
+                    "{key} = {:?} is no https address with a host name; give the page's full address, \
+                     e.g. \"https://www.bfdi.bund.de/impressum\"",
+                    value.get_ref()
+                ),
+            )),
+        }
+    };
+    Ok(LegalPages {
+        imprint: check(raw.imprint, "imprint")?,
+        privacy_notice: check(raw.privacy_notice, "privacy_notice")?,
+        accessibility_statement: check(raw.accessibility_statement, "accessibility_statement")?,
+    })
+}
+
 /// Checks `[presence]`: a known quote audience, and attribution domains that are host names.
 fn presence(
     raw: RawPresence,
@@ -582,6 +622,7 @@ fn presence(
         discoverable: raw.discoverable.unwrap_or(defaults.discoverable),
         attribution_domains,
         time_zone: defaults.time_zone,
+        legal: defaults.legal,
     })
 }
 
@@ -674,6 +715,26 @@ mod tests {
         }
         p.add_org(Path::new("orgs/none.toml"), "legal_hold = false\n").unwrap();
         assert!(p.orgs["none"].usernames.is_empty(), "without [accounts], only the operator names accounts");
+    }
+
+    #[test]
+    fn legal_pages_are_https_addresses() {
+        let p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        let mut with = p.clone();
+        with.add_org(
+            Path::new("orgs/bfdi.toml"),
+            "[legal]\nimprint = \"https://www.bfdi.bund.de/impressum\"\n",
+        )
+        .unwrap();
+        let legal = with.presences().of("bfdi").legal;
+        assert_eq!(legal.imprint.as_deref(), Some("https://www.bfdi.bund.de/impressum"));
+        assert_eq!(legal.privacy_notice, None);
+        let e = p
+            .clone()
+            .add_org(Path::new("orgs/x.toml"), "[legal]\n\nprivacy_notice = \"http://x.example/\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("privacy_notice") && e.contains(":3"), "{e}");
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub(crate) struct RawWorkflow {
     four_eyes: Option<bool>,
     #[serde(default)]
     four_eyes_exempt_accounts: Vec<String>,
+    four_eyes_profiles: Option<bool>,
 }
 
 /// Where the client secret comes from; it never sits in the policy file itself, which is
@@ -101,11 +102,14 @@ pub struct WorkflowPolicy {
     pub four_eyes: bool,
     /// Accounts whose drafts an approver may approve alone (e.g. urgent warnings).
     pub four_eyes_exempt_accounts: Vec<String>,
+    /// Whether someone other than its proposer applies a change of an account's profile
+    /// (default: as `four_eyes`).
+    pub four_eyes_profiles: bool,
 }
 
 impl Default for WorkflowPolicy {
     fn default() -> Self {
-        WorkflowPolicy { four_eyes: true, four_eyes_exempt_accounts: Vec::new() }
+        WorkflowPolicy { four_eyes: true, four_eyes_exempt_accounts: Vec::new(), four_eyes_profiles: true }
     }
 }
 
@@ -224,8 +228,10 @@ pub(crate) fn api<E>(
 }
 
 pub(crate) fn workflow(raw: RawWorkflow) -> WorkflowPolicy {
+    let four_eyes = raw.four_eyes.unwrap_or(true);
     WorkflowPolicy {
-        four_eyes: raw.four_eyes.unwrap_or(true),
+        four_eyes,
         four_eyes_exempt_accounts: raw.four_eyes_exempt_accounts,
+        four_eyes_profiles: raw.four_eyes_profiles.unwrap_or(four_eyes),
     }
 }

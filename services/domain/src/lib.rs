@@ -6,6 +6,7 @@ pub mod dialogue;
 mod local_time;
 mod names;
 pub mod presence;
+mod profile;
 mod text;
 mod time_util;
 pub mod trust;
@@ -13,6 +14,7 @@ pub mod workflow;
 
 pub use local_time::{LocalTimeError, WallClock, Zone};
 pub use names::{LanguageTag, OrgSlug, Username};
+pub use profile::{link_of, Bio, LegalPage, LegalPages, ProfileField, ProfileFields};
 pub use text::{AltText, AnnouncementText, DisplayName, Summary, Translations};
 pub use time_util::{format_rfc3339, now_millis, parse_day, parse_rfc3339, Millis};
 

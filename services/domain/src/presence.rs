@@ -64,6 +64,8 @@ pub struct Presence {
     /// The organisation's local time (`time_zone`), in which its staff type schedules and
     /// its pages show dates.
     pub time_zone: crate::Zone,
+    /// Its imprint, privacy notice and accessibility statement (`[legal]`).
+    pub legal: crate::LegalPages,
 }
 
 impl Default for Presence {
@@ -75,6 +77,7 @@ impl Default for Presence {
             discoverable: true,
             attribution_domains: Vec::new(),
             time_zone: crate::Zone::utc(),
+            legal: crate::LegalPages::default(),
         }
     }
 }

@@ -278,6 +278,42 @@ impl Transition {
     }
 }
 
+/// What someone does to a proposed change of an account's profile: an administrator
+/// proposes, an approver applies or rejects it, its proposer may withdraw it. The same
+/// four-eyes rule holds as for announcements, since a profile speaks for the body too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileStep {
+    Propose,
+    Apply,
+    Reject,
+    Withdraw,
+}
+
+impl ProfileStep {
+    /// Checks the step by `actor` on a proposal made by staff member `proposer` (`None`: by
+    /// the operator at the command line). `four_eyes` is the organisation's rule for
+    /// profiles.
+    pub fn check(self, actor: &Actor, proposer: Option<i64>, four_eyes: bool) -> Result<(), WorkflowError> {
+        let Actor::Staff { id, roles } = actor else {
+            return Err(WorkflowError::NotTheScheduler);
+        };
+        let needs = |role: Role| if roles.has(role) { Ok(()) } else { Err(WorkflowError::MissingRole(role)) };
+        match self {
+            ProfileStep::Propose => needs(Role::OrgAdmin),
+            ProfileStep::Apply => {
+                needs(Role::Approver)?;
+                if four_eyes && proposer == Some(*id) {
+                    return Err(WorkflowError::OwnDraft);
+                }
+                Ok(())
+            }
+            ProfileStep::Reject => needs(Role::Approver),
+            ProfileStep::Withdraw if proposer == Some(*id) => Ok(()),
+            ProfileStep::Withdraw => Err(WorkflowError::NotTheAuthor),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,5 +421,29 @@ mod tests {
         let roles = Roles::new([Role::Auditor, Role::Author]);
         assert_eq!(roles.to_string(), "author,auditor");
         assert_eq!(Roles::parse_list("author,auditor,unknown"), roles);
+    }
+
+    #[test]
+    fn profile_changes_take_two_people_unless_exempt() {
+        let admin = staff(3, &[Role::OrgAdmin, Role::Approver]);
+        let approver = staff(4, &[Role::Approver]);
+        let author = staff(1, &[Role::Author]);
+        assert!(ProfileStep::Propose.check(&admin, None, true).is_ok());
+        assert_eq!(
+            ProfileStep::Propose.check(&approver, None, true),
+            Err(WorkflowError::MissingRole(Role::OrgAdmin))
+        );
+        assert_eq!(ProfileStep::Apply.check(&admin, Some(3), true), Err(WorkflowError::OwnDraft));
+        assert!(ProfileStep::Apply.check(&admin, Some(3), false).is_ok());
+        assert!(ProfileStep::Apply.check(&approver, Some(3), true).is_ok());
+        // What the operator proposed, any approver may apply.
+        assert!(ProfileStep::Apply.check(&admin, None, true).is_ok());
+        assert_eq!(
+            ProfileStep::Apply.check(&author, Some(3), true),
+            Err(WorkflowError::MissingRole(Role::Approver))
+        );
+        assert!(ProfileStep::Withdraw.check(&admin, Some(3), true).is_ok());
+        assert_eq!(ProfileStep::Withdraw.check(&approver, Some(3), true), Err(WorkflowError::NotTheAuthor));
+        assert!(ProfileStep::Reject.check(&approver, Some(3), true).is_ok());
     }
 }

@@ -85,6 +85,10 @@ impl Urls {
     pub fn media(&self, public_id: &str) -> String {
         self.at(&format!("/media/{public_id}"))
     }
+    /// The privacy notice Herold writes for an organisation's followers from its policies.
+    pub fn privacy_notice(&self, org_slug: &str) -> String {
+        self.at(&format!("/privacy/{org_slug}"))
+    }
     pub fn activity(&self, username: &str, id: &str) -> String {
         self.at(&format!("/users/{username}/activities/{id}"))
     }

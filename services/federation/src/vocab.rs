@@ -144,14 +144,21 @@ pub fn account_actor(urls: &Urls, account: &Account, presence: &Presence) -> Val
             "owner": urls.actor(u),
             "publicKeyPem": account.public_key_pem,
         },
-        // Which body speaks here, shown as a profile field: on a shared instance the name
-        // of the account alone would not tell.
-        "attachment": [{
-            "type": "PropertyValue",
-            "name": "Organisation",
-            "value": escape_html(&account.org_name),
-        }],
+        "attachment": profile_fields(urls, account, presence),
     });
+    for (key, image) in [("icon", &account.profile.avatar), ("image", &account.profile.header)] {
+        if let Some(m) = image {
+            // `name` is the description Mastodon (4.6) shows as the avatar's alt text.
+            actor[key] = json!({
+                "type": "Image",
+                "mediaType": m.content_type,
+                "url": urls.media(&m.public_id),
+                "name": m.alt_text,
+                "width": m.width,
+                "height": m.height,
+            });
+        }
+    }
     if !presence.attribution_domains.is_empty() {
         actor["attributionDomains"] = json!(presence.attribution_domains);
     }
@@ -171,9 +178,64 @@ pub fn account_actor(urls: &Urls, account: &Account, presence: &Presence) -> Val
         }
     }
     if let Some(summary) = &account.summary {
-        actor["summary"] = Value::String(format!("<p>{}</p>", escape_html(summary)));
+        actor["summary"] = Value::String(bio_html(summary));
     }
     actor
+}
+
+/// The biography as HTML: a paragraph per blank-line-separated block, line breaks kept.
+pub fn bio_html(bio: &str) -> String {
+    bio.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", p.lines().map(escape_html).collect::<Vec<_>>().join("<br>")))
+        .collect()
+}
+
+/// A profile field's value as HTML: an https address becomes the link Mastodon verifies
+/// (`rel="me"`, shown without its scheme), anything else stays text.
+pub fn field_html(value: &str) -> String {
+    match herold_domain::link_of(value) {
+        Some(url) => {
+            let href = url.to_string();
+            let shown = href.trim_start_matches("https://").trim_end_matches('/');
+            format!(
+                "<a href=\"{}\" rel=\"me nofollow noopener noreferrer\" target=\"_blank\">{}</a>",
+                escape_html(&href),
+                escape_html(shown)
+            )
+        }
+        None => escape_html(value),
+    }
+}
+
+/// The profile fields Herold adds to every account: which body speaks (on a shared instance
+/// the name of the account alone would not tell) and its body's legal pages (its own, or
+/// the privacy notice Herold writes), named in the account's language.
+pub fn added_fields(urls: &Urls, account: &Account, presence: &Presence) -> Vec<(String, String)> {
+    let mut fields = vec![("Organisation".to_owned(), account.org_name.clone())];
+    for page in herold_domain::LegalPage::ALL {
+        let address = match (presence.legal.get(page), page) {
+            (Some(own), _) => own.to_owned(),
+            (None, herold_domain::LegalPage::PrivacyNotice) => urls.privacy_notice(&account.org_slug),
+            (None, _) => continue,
+        };
+        fields.push((page.label(&account.language).to_owned(), address));
+    }
+    fields
+}
+
+/// The profile fields an actor carries: the account's own, then those Herold adds.
+pub fn profile_fields(urls: &Urls, account: &Account, presence: &Presence) -> Value {
+    let own = account.profile.fields.iter().map(|f| (f.name.clone(), f.value.clone()));
+    let added = added_fields(urls, account, presence);
+    Value::Array(
+        own.chain(added)
+            .map(
+                |(name, value)| json!({ "type": "PropertyValue", "name": name, "value": field_html(&value) }),
+            )
+            .collect(),
+    )
 }
 
 /// The instance actor that signs our fetches; readable without a signature.

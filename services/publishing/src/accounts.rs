@@ -4,11 +4,8 @@ use herold_federation::integrity::ProofKey;
 use herold_federation::keys::{generate_ed25519, generate_rsa_2048, KeyEncryptionKey};
 use herold_federation::vocab;
 use herold_federation::{FederationError, Urls};
-use herold_store::{
-    Account, AccountKeys, Audience, AuditEntry, NewAccount, NewActivity, NewOrg, Organization, Priority,
-    Store,
-};
-use serde_json::json;
+use herold_store::{Account, AccountKeys, AuditEntry, NewAccount, NewOrg, Organization, Store};
+use serde_json::{json, Value};
 
 use crate::PublishError;
 
@@ -100,6 +97,23 @@ pub async fn give_proof_key(
     Ok(store.set_proof_key(account.id, &key.public_multibase, &sealed).await?)
 }
 
+/// The `Update` of an account's actor, as its followers receive it after a change.
+pub(crate) fn actor_update_body(urls: &Urls, account: &Account, presence: &Presence, uri: &str) -> Value {
+    // The actor's own context (with the DID and Multikey terms its keys need) goes to the
+    // Update, so that JSON-LD processors keep the new key.
+    let mut object = vocab::account_actor(urls, account, presence);
+    let context = object.as_object_mut().and_then(|o| o.remove("@context")).unwrap_or_else(vocab::context);
+    json!({
+        "@context": context,
+        "id": uri,
+        "type": "Update",
+        "actor": urls.actor(&account.username),
+        "object": object,
+        "to": [vocab::PUBLIC],
+        "cc": [urls.followers(&account.username)],
+    })
+}
+
 /// Gives an account new key pairs and tells its followers with an `Update` of the actor, so
 /// that their servers take the new key at once (they would fetch it at the first signature
 /// that fails with the old one anyway). Deliveries signed from now on use the new key.
@@ -130,33 +144,12 @@ pub async fn rotate_keys(
         proof_key_public: Some(keys.proof_key_public.clone()),
         ..account.clone()
     };
-    let actor = urls.actor(&account.username);
     let uri = urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
-    // The actor's own context (with the DID and Multikey terms its keys need) goes to the
-    // Update, so that JSON-LD processors keep the new key.
-    let mut object = vocab::account_actor(urls, &renewed, presence);
-    let context = object.as_object_mut().and_then(|o| o.remove("@context")).unwrap_or_else(vocab::context);
-    let update = json!({
-        "@context": context,
-        "id": uri,
-        "type": "Update",
-        "actor": actor,
-        "object": object,
-        "to": [vocab::PUBLIC],
-        "cc": [urls.followers(&account.username)],
-    });
+    let update = actor_update_body(urls, &renewed, presence, &uri);
     // Proven with the new key, which the Update itself carries.
     let proof_key = ProofKey::from_pkcs8(urls.proof_key_id(&account.username), &ed25519.pkcs8_der)?;
     let update = proof_key.prove(update, herold_domain::now_millis());
-    let activity = NewActivity {
-        signer: None,
-        uri,
-        kind: "Update".into(),
-        account_id: Some(account.id),
-        body: update.to_string(),
-        audience: Audience::Followers { account_id: account.id, mentioned: Vec::new() },
-        priority: Priority::Routine,
-    };
+    let activity = crate::profiles::update_activity(&account, uri, update);
     let audit = AuditEntry::new(by, "account.rotate_keys", format!("account:{}", account.username))
         .in_org(&account.org_slug);
     Ok(store.rotate_keys(account.id, keys, activity, audit).await?)

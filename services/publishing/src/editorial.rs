@@ -53,6 +53,8 @@ impl StaffActor {
 pub trait OrgRules: Send + Sync {
     /// Whether a second person must approve the account's drafts.
     fn four_eyes(&self, org: &str, account: &str) -> bool;
+    /// Whether someone other than its proposer must apply a change of a profile.
+    fn four_eyes_for_profiles(&self, org: &str) -> bool;
     /// What readers see of each class of records: what has expired is hidden at once, and
     /// purged by the next retention run.
     fn visibility(&self) -> &Visibility;
@@ -185,6 +187,18 @@ impl Editorial {
     /// An account of the person's own organisation; others' accounts do not exist for them.
     /// Nor does `@transparency`, whose posts are the audit trail's checkpoints and nobody's
     /// words, even for the operator's staff.
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub(crate) fn rules(&self) -> &dyn OrgRules {
+        self.rules.as_ref()
+    }
+
+    pub(crate) fn publisher(&self) -> &Publisher {
+        &self.publisher
+    }
+
     pub async fn account(&self, org: &str, username: &str) -> Result<Account, PublishError> {
         match self.store.account_by_username(username).await? {
             Some(a) if a.org_slug == org && a.username != crate::TRANSPARENCY_ACCOUNT => Ok(a),

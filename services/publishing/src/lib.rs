@@ -7,6 +7,7 @@ pub mod editorial;
 pub mod media;
 pub mod notify;
 pub mod pages;
+pub mod profiles;
 mod render;
 
 use std::sync::Arc;
@@ -189,6 +190,15 @@ impl Publisher {
                 activity
             }
         }
+    }
+
+    /// The actor `Update` that tells the account's followers of its changed profile, with
+    /// its proof.
+    pub(crate) fn actor_update(&self, account: &Account) -> herold_store::NewActivity {
+        let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
+        let presence = self.presences.of(&account.org_slug);
+        let body = accounts::actor_update_body(&self.urls, account, &presence, &uri);
+        profiles::update_activity(account, uri, self.prove(account, body))
     }
 
     /// Finds the accounts the draft's texts mention: this server's accounts directly, others

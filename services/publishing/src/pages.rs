@@ -1,9 +1,10 @@
 //! Public pages: semantic, accessible HTML with no scripts and no third-party assets, and
 //! an Atom feed per account. Styling comes from one local stylesheet so a strict CSP holds.
 
-use herold_domain::presence::Presences;
-use herold_domain::{format_rfc3339, Millis, Zone};
-use herold_federation::vocab::escape_html;
+use herold_domain::presence::{Presence, Presences};
+use herold_domain::ProfileField;
+use herold_domain::{format_rfc3339, LegalPage, Millis, Zone};
+use herold_federation::vocab::{bio_html, escape_html};
 use herold_federation::Urls;
 use herold_store::{Account, Announcement, AnnouncementBody, DraftRecord};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -56,7 +57,32 @@ pub fn time(tr: Texts<'_>, zone: &Zone, at: Millis) -> Markup {
     html! { time datetime=(format_rfc3339(at)) { (human_time(tr, zone, at)) } }
 }
 
-fn layout(tr: Texts<'_>, title: &str, head_extra: Markup, body: Markup) -> String {
+/// The legal pages a public page links at its foot: its body's imprint, privacy notice and
+/// accessibility statement (the privacy notice Herold writes where the body names none);
+/// on pages of the whole instance, those of the body that runs it.
+#[derive(Default)]
+pub struct Legal(Vec<(&'static str, String)>);
+
+impl Legal {
+    pub fn of(tr: Texts<'_>, urls: &Urls, presence: &Presence, org_slug: &str) -> Legal {
+        let mut links = Vec::new();
+        for page in LegalPage::ALL {
+            let key = match page {
+                LegalPage::Imprint => "pub_imprint",
+                LegalPage::PrivacyNotice => "pub_privacy_notice",
+                LegalPage::AccessibilityStatement => "pub_accessibility",
+            };
+            match (presence.legal.get(page), page) {
+                (Some(own), _) => links.push((tr(key), own.to_owned())),
+                (None, LegalPage::PrivacyNotice) => links.push((tr(key), urls.privacy_notice(org_slug))),
+                (None, _) => {}
+            }
+        }
+        Legal(links)
+    }
+}
+
+fn layout(tr: Texts<'_>, legal: &Legal, title: &str, head_extra: Markup, body: Markup) -> String {
     html! {
         (DOCTYPE)
         html lang=(tr("lang_code")) {
@@ -71,16 +97,24 @@ fn layout(tr: Texts<'_>, title: &str, head_extra: Markup, body: Markup) -> Strin
                 a.skip href="#main" { (tr("skip")) }
                 header { p.site { a href="/" { "Herold" } } }
                 main id="main" { (body) }
-                footer { p { (tr("pub_footer")) } }
+                footer {
+                    @if !legal.0.is_empty() {
+                        nav aria-label=(tr("pub_legal")) {
+                            ul.inline { @for (label, href) in &legal.0 { li { a href=(href) { (label) } } } }
+                        }
+                    }
+                    p { (tr("pub_footer")) }
+                }
             }
         }
     }
     .into_string()
 }
 
-pub fn home(tr: Texts<'_>, urls: &Urls, accounts: &[Account]) -> String {
+pub fn home(tr: Texts<'_>, legal: &Legal, urls: &Urls, accounts: &[Account]) -> String {
     layout(
         tr,
+        legal,
         tr("pub_accounts"),
         html! {},
         html! {
@@ -251,25 +285,66 @@ pub struct Profile<'a> {
     pub page: &'a [Announcement],
     pub page_no: i64,
     pub has_more: bool,
+    /// The fields Herold adds (organisation, legal pages), after the account's own.
+    pub added_fields: &'a [(String, String)],
 }
 
-pub fn profile(tr: Texts<'_>, urls: &Urls, p: Profile<'_>) -> String {
-    let Profile { account, zone, followers, pinned, page, page_no, has_more } = p;
+/// Profile fields as a description list; an https address is a link marked `rel="me"`,
+/// which is how Mastodon verifies that a website and an account belong together.
+fn fields(own: &[ProfileField], added: &[(String, String)]) -> Markup {
+    let added = added.iter().map(|(name, value)| ProfileField { name: name.clone(), value: value.clone() });
+    let all: Vec<ProfileField> = own.iter().cloned().chain(added).collect();
+    html! {
+        dl.fields {
+            @for f in &all {
+                div {
+                    dt { (f.name) }
+                    dd { @if let Some(url) = f.link() { a href=(url) rel="me" { (f.value) } } @else { (f.value) } }
+                }
+            }
+        }
+    }
+}
+
+pub fn profile(tr: Texts<'_>, legal: &Legal, urls: &Urls, p: Profile<'_>) -> String {
+    let Profile { account, zone, followers, pinned, page, page_no, has_more, added_fields } = p;
     let actor = urls.actor(&account.username);
     let handle = format!("@{}@{}", account.username, urls.host());
+    let title = format!("{} ({handle})", account.display_name);
     layout(
         tr,
-        &format!("{} ({handle})", account.display_name),
+        legal,
+        &title,
         html! {
             link rel="alternate" type="application/activity+json" href=(actor);
             link rel="alternate" type="application/atom+xml" title=(tr("pub_atom_feed")) href=(urls.feed(&account.username));
             meta name="fediverse:creator" content=(handle);
+            meta property="og:type" content="profile";
+            meta property="og:site_name" content=(urls.host());
+            meta property="og:url" content=(actor);
+            meta property="og:title" content=(title);
+            @if let Some(bio) = &account.summary { meta property="og:description" content=(excerpt(bio, 300)); }
+            @if let Some(m) = &account.profile.avatar {
+                meta property="og:image" content=(urls.media(&m.public_id));
+                meta property="og:image:alt" content=(m.alt_text);
+            }
         },
         html! {
-            h1 { (account.display_name) }
-            p.handle { (handle) }
+            @if let Some(m) = &account.profile.header {
+                img.profile-header src=(urls.media(&m.public_id)) alt=(m.alt_text) width=(m.width) height=(m.height);
+            }
+            div.profile-head {
+                @if let Some(m) = &account.profile.avatar {
+                    img.avatar src=(urls.media(&m.public_id)) alt=(m.alt_text) width="96" height="96";
+                }
+                div {
+                    h1 { (account.display_name) }
+                    p.handle { (handle) }
+                }
+            }
             p { (tr("pub_account_of")) " " (account.org_name) ". " (followers) " " (tr("pub_followers")) "." }
-            @if let Some(summary) = &account.summary { p.summary { (summary) } }
+            @if let Some(summary) = &account.summary { div.bio { (PreEscaped(bio_html(summary))) } }
+            (fields(&account.profile.fields, added_fields))
             p { a href={ (actor) "/follow" } { (tr("pub_follow_link")) } }
             p { (tr("pub_follow_search")) " " code { (handle) } (tr("pub_follow_or")) " "
                 a href=(urls.feed(&account.username)) { (tr("pub_atom_feed")) } "." }
@@ -297,16 +372,17 @@ fn pager(tr: Texts<'_>, here: &str, page_no: i64, has_more: bool) -> Markup {
 /// The announcements carrying a hashtag (`tag` in lower case), newest first.
 pub fn tag(
     tr: Texts<'_>,
+    legal: &Legal,
     urls: &Urls,
     tag: &str,
     presences: &Presences,
     page: &[(&Account, &Announcement)],
-    page_no: i64,
-    has_more: bool,
+    (page_no, has_more): (i64, bool),
 ) -> String {
     let here = urls.tag(tag);
     layout(
         tr,
+        legal,
         &format!("#{tag}"),
         html! {},
         html! {
@@ -356,10 +432,18 @@ fn open_graph(urls: &Urls, account: &Account, a: &Announcement) -> Markup {
     }
 }
 
-pub fn announcement(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account, a: &Announcement) -> String {
+pub fn announcement(
+    tr: Texts<'_>,
+    legal: &Legal,
+    urls: &Urls,
+    zone: &Zone,
+    account: &Account,
+    a: &Announcement,
+) -> String {
     let url = urls.announcement(&account.username, &a.public_id);
     layout(
         tr,
+        legal,
         &format!("{} {}", tr("pub_announcement_by"), account.display_name),
         html! {
             link rel="alternate" type="application/activity+json" href=(url);
@@ -373,9 +457,10 @@ pub fn announcement(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account, 
 }
 
 /// A retracted announcement's page.
-pub fn gone(tr: Texts<'_>) -> String {
+pub fn gone(tr: Texts<'_>, legal: &Legal) -> String {
     layout(
         tr,
+        legal,
         tr("pub_retracted"),
         html! {},
         html! { h1 { (tr("pub_retracted")) } p { (tr("pub_retracted_text")) } },
@@ -395,11 +480,18 @@ pub struct FollowState<'a> {
 /// Following an official account from any fediverse server: the visitor gives their
 /// address, Herold asks their server (WebFinger) where they confirm a follow, and links
 /// there. A link to this page is the "follow" button a body puts on its website.
-pub fn follow(tr: Texts<'_>, urls: &Urls, account: &Account, state: FollowState<'_>) -> String {
+pub fn follow(
+    tr: Texts<'_>,
+    legal: &Legal,
+    urls: &Urls,
+    account: &Account,
+    state: FollowState<'_>,
+) -> String {
     let handle = format!("@{}@{}", account.username, urls.host());
     let action = format!("{}/follow", urls.actor(&account.username));
     layout(
         tr,
+        legal,
         &format!("{} {}", tr("pub_follow_title"), account.display_name),
         html! {},
         html! {
@@ -430,9 +522,10 @@ pub fn follow(tr: Texts<'_>, urls: &Urls, account: &Account, state: FollowState<
     )
 }
 
-pub fn not_found(tr: Texts<'_>) -> String {
+pub fn not_found(tr: Texts<'_>, legal: &Legal) -> String {
     layout(
         tr,
+        legal,
         tr("pub_not_found"),
         html! {},
         html! { h1 { (tr("pub_not_found")) } p { (tr("pub_not_found_text")) } },

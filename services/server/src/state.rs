@@ -83,6 +83,10 @@ impl OrgRules for PolicyRules {
         four_eyes(&self.policies, org, account)
     }
 
+    fn four_eyes_for_profiles(&self, org: &str) -> bool {
+        self.policies.orgs.get(org).is_none_or(|p| p.workflow.four_eyes_profiles)
+    }
+
     fn visibility(&self) -> &Visibility {
         &self.visibility
     }

@@ -118,7 +118,8 @@ pub struct NewMedia {
 pub struct MediaFile {
     pub info: MediaInfo,
     pub org_slug: String,
-    /// Shown by a published announcement that is not retracted: public.
+    /// Shown by a published announcement that is not retracted, or as an account's avatar or
+    /// header: public.
     pub public: bool,
     pub bytes: Vec<u8>,
 }

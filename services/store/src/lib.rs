@@ -18,6 +18,7 @@ mod migrations;
 mod model;
 mod notifications;
 mod outbox;
+mod profiles;
 mod relay;
 mod retention;
 mod schema;
@@ -36,6 +37,7 @@ pub use interactions::*;
 pub use model::*;
 pub use notifications::*;
 pub use outbox::*;
+pub use profiles::*;
 pub use relay::*;
 pub use retention::*;
 pub use schema::*;
@@ -77,6 +79,7 @@ pub trait Store:
     + Interactions
     + Dialogue
     + Notifications
+    + Profiles
     + Send
     + Sync
     + 'static
@@ -98,6 +101,7 @@ impl<T> Store for T where
         + Interactions
         + Dialogue
         + Notifications
+        + Profiles
         + Send
         + Sync
         + 'static

@@ -33,6 +33,26 @@ pub struct Account {
     /// half as a multibase Multikey, the private half sealed.
     pub proof_key_public: Option<String>,
     pub proof_key_enc: Option<String>,
+    #[sqlx(try_from = "crate::sql::JsonText<AccountProfile>")]
+    pub profile: AccountProfile,
+}
+
+/// What an account shows besides its name and biography.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccountProfile {
+    #[serde(default)]
+    pub fields: Vec<herold_domain::ProfileField>,
+    #[serde(default)]
+    pub avatar: Option<MediaInfo>,
+    #[serde(default)]
+    pub header: Option<MediaInfo>,
+}
+
+impl AccountProfile {
+    /// Its images' ids (avatar, then header).
+    pub fn image_ids(&self) -> impl Iterator<Item = &str> {
+        self.avatar.iter().chain(&self.header).map(|m| m.public_id.as_str())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -400,6 +420,9 @@ pub enum DataClass {
     /// Accounts and servers an organisation no longer takes messages from, with why; kept
     /// while the block stands.
     DialogueBlocks,
+    /// Changes of an account's profile waiting for approval, with who proposed them; one
+    /// nobody decided on goes after a while.
+    ProfileProposals,
 }
 
 /// What happens to a data class's rows at expiry.

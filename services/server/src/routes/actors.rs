@@ -17,6 +17,16 @@ fn texts(req: &HttpRequest) -> impl Fn(&str) -> &'static str {
     move |key| lang.t(key)
 }
 
+/// The legal pages a public page of `org` links (on the instance's own pages, those of the
+/// organisation that runs it).
+fn legal(req: &HttpRequest, org: Option<&str>) -> pages::Legal {
+    let org = org.unwrap_or(crate::state::OPERATOR_ORG);
+    match req.app_data::<web::Data<Services>>() {
+        Some(s) => pages::Legal::of(&texts(req), &s.urls, &s.presences.of(org), org),
+        None => pages::Legal::default(),
+    }
+}
+
 const PAGE_SIZE: i64 = 20;
 
 #[derive(Deserialize)]
@@ -33,7 +43,7 @@ async fn account(s: &Services, username: &str) -> Result<Account, ApiError> {
 fn readable(req: &HttpRequest, result: Result<HttpResponse, ApiError>) -> Result<HttpResponse, ApiError> {
     match result {
         Err(ApiError::NotFound) if !wants_activity_json(req) => {
-            Ok(html(StatusCode::NOT_FOUND, pages::not_found(&texts(req))))
+            Ok(html(StatusCode::NOT_FOUND, pages::not_found(&texts(req), &legal(req, None))))
         }
         other => other,
     }
@@ -72,7 +82,7 @@ pub async fn stylesheet() -> HttpResponse {
 #[get("/")]
 pub async fn home(s: web::Data<Services>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let accounts = s.store.list_accounts().await?;
-    Ok(html(StatusCode::OK, pages::home(&texts(&req), &s.urls, &accounts)))
+    Ok(html(StatusCode::OK, pages::home(&texts(&req), &legal(&req, None), &s.urls, &accounts)))
 }
 
 #[get("/actor")]
@@ -112,8 +122,9 @@ pub async fn actor(
         page: shown,
         page_no,
         has_more,
+        added_fields: &vocab::added_fields(&s.urls, &account, &s.presences.of(&account.org_slug)),
     };
-    let page = pages::profile(&texts(&req), &s.urls, profile);
+    let page = pages::profile(&texts(&req), &legal(&req, Some(&account.org_slug)), &s.urls, profile);
     Ok(html(StatusCode::OK, page))
 }
 
@@ -226,7 +237,7 @@ pub async fn announcement(
             t["@context"] = Value::String(vocab::AS_CONTEXT.into());
             activity_json(StatusCode::GONE, &t)
         } else {
-            html(StatusCode::GONE, pages::gone(&texts(&req)))
+            html(StatusCode::GONE, pages::gone(&texts(&req), &legal(&req, Some(&account.org_slug))))
         });
     }
     if json {
@@ -235,7 +246,17 @@ pub async fn announcement(
         return Ok(activity_json(StatusCode::OK, &n));
     }
     let zone = s.presences.of(&account.org_slug).time_zone;
-    Ok(html(StatusCode::OK, pages::announcement(&texts(&req), &s.urls, &zone, &account, &a)))
+    Ok(html(
+        StatusCode::OK,
+        pages::announcement(
+            &texts(&req),
+            &legal(&req, Some(&account.org_slug)),
+            &s.urls,
+            &zone,
+            &account,
+            &a,
+        ),
+    ))
 }
 
 /// The replies Herold lists under an announcement: none, since replies are not kept. Servers
@@ -305,7 +326,13 @@ pub async fn follow_form(
         Ok(a) => a,
         Err(e) => return readable(&req, Err(e)),
     };
-    let page = pages::follow(&texts(&req), &s.urls, &account, pages::FollowState::default());
+    let page = pages::follow(
+        &texts(&req),
+        &legal(&req, Some(&account.org_slug)),
+        &s.urls,
+        &account,
+        pages::FollowState::default(),
+    );
     Ok(html(StatusCode::OK, page))
 }
 
@@ -362,13 +389,16 @@ pub async fn follow_lookup(
         Ok((host, url)) => {
             let state =
                 pages::FollowState { address: &address, problem: None, destination: Some((host, url)) };
-            (StatusCode::OK, pages::follow(&tr, &s.urls, &account, state))
+            (
+                StatusCode::OK,
+                pages::follow(&tr, &legal(&req, Some(&account.org_slug)), &s.urls, &account, state),
+            )
         }
         Err(problem) => {
             let state = pages::FollowState { address: &address, problem: Some(problem), destination: None };
             let status =
                 if *problem == "pub_follow_busy" { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
-            (status, pages::follow(&tr, &s.urls, &account, state))
+            (status, pages::follow(&tr, &legal(&req, Some(&account.org_slug)), &s.urls, &account, state))
         }
     };
     Ok(html(status, page))
@@ -407,7 +437,7 @@ pub async fn tag(
     let tag = path.into_inner().to_lowercase();
     // Only what the renderer links as a tag has a page; anything else is not found.
     if !herold_publishing::is_tag(&tag) {
-        return Ok(html(StatusCode::NOT_FOUND, pages::not_found(&texts(&req))));
+        return Ok(html(StatusCode::NOT_FOUND, pages::not_found(&texts(&req), &legal(&req, None))));
     }
     let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
     let items = s.store.tagged_announcements(&tag, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE).await?;
@@ -418,11 +448,22 @@ pub async fn tag(
         .take(PAGE_SIZE as usize)
         .filter_map(|a| accounts.iter().find(|acc| acc.id == a.account_id).map(|acc| (acc, a)))
         .collect();
-    Ok(html(StatusCode::OK, pages::tag(&texts(&req), &s.urls, &tag, &s.presences, &shown, page_no, has_more)))
+    Ok(html(
+        StatusCode::OK,
+        pages::tag(
+            &texts(&req),
+            &legal(&req, None),
+            &s.urls,
+            &tag,
+            &s.presences,
+            &shown,
+            (page_no, has_more),
+        ),
+    ))
 }
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    html(StatusCode::NOT_FOUND, pages::not_found(&texts(&req)))
+    html(StatusCode::NOT_FOUND, pages::not_found(&texts(&req), &legal(&req, None)))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod dialogue;
 pub(crate) mod i18n;
 mod notifications;
 mod oversight;
+mod profile;
 mod relay;
 mod views;
 mod workflow;
@@ -55,6 +56,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(oversight::subject_requests)
         .service(oversight::subject_export)
         .service(oversight::subject_erase)
+        .service(profile::show)
+        .service(profile::propose)
+        .service(profile::decide)
         .service(admin::admin)
         .service(admin::create_account)
         .service(relay::relay)
@@ -224,12 +228,70 @@ pub(crate) const REFUSALS: &[(&str, &str)] = &[
         "refused_private_message",
     ),
     ("name the revision you reviewed, so that no later change slips through", "refused_revision"),
+    ("an avatar or header is at most 2 MiB, or Mastodon leaves it out", "refused_profile_image_size"),
+    ("this change no longer waits: look at the profile page again", "refused_profile_gone"),
 ];
 
 /// What is wrong with a value someone typed, in their language.
 pub(crate) fn explain_invalid(lang: Lang, e: &herold_domain::DomainError) -> String {
     let herold_domain::DomainError::Invalid { code, value, .. } = e;
     lang.t(&format!("invalid_{code}")).replace("{value}", value)
+}
+
+/// A multipart form: small text fields, and files of at most the image limit.
+pub(crate) struct Upload {
+    text: std::collections::HashMap<String, String>,
+    files: std::collections::HashMap<String, Vec<u8>>,
+}
+
+impl Upload {
+    pub(crate) fn text(&mut self, name: &str) -> String {
+        self.text.remove(name).unwrap_or_default()
+    }
+
+    /// A file's bytes; empty when none was chosen (browsers send an empty part).
+    pub(crate) fn file(&mut self, name: &str) -> Vec<u8> {
+        self.files.remove(name).unwrap_or_default()
+    }
+}
+
+/// Reads a multipart form whose file fields are `files`. Bounded: at most 40 parts, text
+/// fields of 8 KiB, files of the image limit.
+pub(crate) async fn read_multipart(
+    mut payload: actix_multipart::Multipart,
+    files: &[&str],
+) -> Result<Upload, ApiError> {
+    use futures_util::StreamExt;
+    use herold_publishing::{media, PublishError};
+    let mut upload = Upload { text: Default::default(), files: Default::default() };
+    let mut parts = 0;
+    while let Some(field) = payload.next().await {
+        parts += 1;
+        if parts > 40 {
+            return Err(ApiError::BadRequest("the form has too many parts".into()));
+        }
+        let mut field = field.map_err(|e| ApiError::BadRequest(format!("the upload is malformed: {e}")))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = files.contains(&name.as_str());
+        let limit = if is_file { media::MAX_BYTES } else { 8 * 1024 };
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
+            if data.len() + chunk.len() > limit {
+                return Err(match is_file {
+                    true => ApiError::Publish(PublishError::Media(media::MediaError::TooLarge)),
+                    false => ApiError::BadRequest(format!("the field {name} is too long")),
+                });
+            }
+            data.extend_from_slice(&chunk);
+        }
+        if is_file {
+            upload.files.insert(name, data);
+        } else {
+            upload.text.insert(name, String::from_utf8_lossy(&data).into_owned());
+        }
+    }
+    Ok(upload)
 }
 
 /// A signed-in member of staff with a live session.

@@ -4,12 +4,11 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use herold_domain::workflow::{Role, Step, WorkflowError};
 use herold_domain::{format_rfc3339, LocalTimeError, Millis};
 use herold_publishing::editorial::AnnouncementStatus;
 use herold_publishing::pages::{announcement_article, draft_preview, Shape};
-use herold_publishing::{media, Draft, PublishError};
+use herold_publishing::{Draft, PublishError};
 use herold_store::Account;
 use serde::Deserialize;
 
@@ -30,6 +29,12 @@ async fn own_account(s: &Services, staff: &Staff, username: &str) -> Result<Acco
 pub async fn dashboard(s: web::Data<Services>, staff: Staff) -> HttpResponse {
     let result = async {
         let d = s.editorial.dashboard(&staff.actor()).await?;
+        let who = staff.actor();
+        let profiles = if who.roles.has(Role::Approver) || who.roles.has(Role::OrgAdmin) {
+            s.editorial.profile_proposals(&who).await?
+        } else {
+            Vec::new()
+        };
         let body = views::dashboard(
             &staff.viewer(),
             Dashboard {
@@ -38,6 +43,7 @@ pub async fn dashboard(s: web::Data<Services>, staff: Staff) -> HttpResponse {
                 queue: &d.queue,
                 scheduled: &d.scheduled,
                 recent: &d.recent,
+                profiles: &profiles,
             },
         );
         Ok(staff.page(&s, StatusCode::OK, body))
@@ -594,32 +600,10 @@ pub async fn pin(
     staff.respond(&s, result)
 }
 
-/// Reads a multipart upload: small text fields, and one file of at most the image limit.
-async fn read_upload(mut payload: Multipart) -> Result<(String, String, Vec<u8>), ApiError> {
-    let (mut csrf, mut alt, mut file) = (String::new(), String::new(), Vec::new());
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| ApiError::BadRequest(format!("the upload is malformed: {e}")))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let limit = if name == "file" { media::MAX_BYTES } else { 8 * 1024 };
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
-            if data.len() + chunk.len() > limit {
-                return Err(match name.as_str() {
-                    "file" => ApiError::Publish(PublishError::Media(media::MediaError::TooLarge)),
-                    _ => ApiError::BadRequest(format!("the field {name} is too long")),
-                });
-            }
-            data.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
-            "alt" => alt = String::from_utf8_lossy(&data).into_owned(),
-            "file" => file = data,
-            _ => {}
-        }
-    }
-    Ok((csrf, alt, file))
+/// Reads an image upload: its form token, description and file.
+async fn read_upload(payload: Multipart) -> Result<(String, String, Vec<u8>), ApiError> {
+    let mut upload = super::read_multipart(payload, &["file"]).await?;
+    Ok((upload.text("csrf"), upload.text("alt"), upload.file("file")))
 }
 
 #[post("/staff/drafts/{id}/images")]

@@ -49,7 +49,7 @@ impl ClassSpec {
 
 /// In the order of `DataClass`'s variants (checked when compiling), so that a class finds
 /// its entry by its index.
-pub(crate) const CLASSES: [ClassSpec; 18] = [
+pub(crate) const CLASSES: [ClassSpec; 19] = [
     // Kept while the follow lasts: counted for inventories, never purged by time.
     ClassSpec {
         class: DataClass::Followers,
@@ -177,10 +177,13 @@ pub(crate) const CLASSES: [ClassSpec; 18] = [
         per_org: true,
         at_expiry: AtExpiry::Delete,
         rows: "media m JOIN accounts a ON a.id = m.account_id JOIN organizations o ON o.id = a.org_id",
-        expired: "m.announcement_id IS NULL AND m.created_at < $1 AND o.slug = $2 AND NOT EXISTS \
+        expired: "m.announcement_id IS NULL AND m.profile_of IS NULL AND m.created_at < $1 \
+                  AND o.slug = $2 AND NOT EXISTS \
                   (SELECT 1 FROM drafts d WHERE d.account_id = m.account_id \
                   AND d.state IN ('draft', 'submitted', 'approved', 'rejected') \
-                  AND d.media LIKE '%' || m.public_id || '%')",
+                  AND d.media LIKE '%' || m.public_id || '%') AND NOT EXISTS \
+                  (SELECT 1 FROM profile_proposals p WHERE p.account_id = m.account_id \
+                  AND p.profile LIKE '%' || m.public_id || '%')",
         age: "m.created_at",
         archive: "'image', m.public_id, 'account', a.username, 'content_type', m.content_type, \
                   'alt_text', m.alt_text, 'created_at', m.created_at",
@@ -326,6 +329,21 @@ pub(crate) const CLASSES: [ClassSpec; 18] = [
         age: "b.created_at",
         archive: "'kind', b.kind, 'target', b.target, 'reason', b.reason, 'created_at', b.created_at",
         purge: &[],
+    },
+    // A proposal nobody decided on; the images it brought then go as unpublished media.
+    ClassSpec {
+        class: DataClass::ProfileProposals,
+        name: "profile_proposals",
+        per_org: true,
+        at_expiry: AtExpiry::Delete,
+        rows: "profile_proposals p JOIN accounts a ON a.id = p.account_id \
+               JOIN organizations o ON o.id = a.org_id",
+        expired: "p.created_at < $1 AND o.slug = $2",
+        age: "p.created_at",
+        archive: "'proposal', p.public_id, 'account', a.username, 'display_name', p.display_name, \
+                  'summary', p.summary, 'profile', p.profile, 'proposed_by', p.proposed_by, \
+                  'created_at', p.created_at",
+        purge: &["DELETE FROM profile_proposals WHERE id IN (SELECT p.id {expired})"],
     },
 ];
 

@@ -187,7 +187,8 @@ impl Drafts for SqlStore<Db> {
     async fn media_file(&self, public_id: &str) -> Result<Option<MediaFile>> {
         let row = sqlx::query(
             "SELECT m.public_id, m.content_type, m.width, m.height, m.alt_text, m.bytes, o.slug, \
-             (an.id IS NOT NULL AND an.retracted_at IS NULL) AS public FROM media m \
+             ((an.id IS NOT NULL AND an.retracted_at IS NULL) OR m.profile_of IS NOT NULL) AS public \
+             FROM media m \
              JOIN accounts a ON a.id = m.account_id JOIN organizations o ON o.id = a.org_id \
              LEFT JOIN announcements an ON an.id = m.announcement_id WHERE m.public_id = $1",
         )

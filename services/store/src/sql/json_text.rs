@@ -19,6 +19,12 @@ impl<T> From<JsonText<Vec<T>>> for Vec<T> {
     }
 }
 
+impl From<JsonText<crate::AccountProfile>> for crate::AccountProfile {
+    fn from(text: JsonText<crate::AccountProfile>) -> crate::AccountProfile {
+        text.0
+    }
+}
+
 impl<DB: Database, T> Type<DB> for JsonText<T>
 where
     str: Type<DB>,

@@ -22,6 +22,8 @@ mod interactions;
 mod notifications;
 #[path = "outbox.rs"]
 mod outbox;
+#[path = "profiles.rs"]
+mod profiles;
 #[path = "relay.rs"]
 mod relay;
 #[path = "retention.rs"]

@@ -22,10 +22,11 @@ pub fn admin(v: &Viewer<'_>, p: AdminPage<'_>) -> String {
             h1 { (lang.t("administration")) }
             h2 { (lang.t("accounts")) }
             table {
-                thead { tr { th scope="col" { (lang.t("account")) } th scope="col" { (lang.t("display_name")) } th scope="col" { (lang.t("followers")) } } }
+                thead { tr { th scope="col" { (lang.t("account")) } th scope="col" { (lang.t("display_name")) } th scope="col" { (lang.t("followers")) } th scope="col" { (lang.t("profile")) } } }
                 tbody { @for (a, followers) in p.accounts { tr {
                     td { a href={ "/staff/accounts/" (a.username) } { "@" (a.username) "@" (p.host) } }
                     td { (a.display_name) } td { (followers) }
+                    td { a href={ "/staff/accounts/" (a.username) "/profile" } { (lang.t("profile")) span.visually-hidden { " @" (a.username) } } }
                 } } }
             }
             h2 { (lang.t("create_account")) }

@@ -16,12 +16,14 @@ mod admin;
 mod dialogue;
 mod notifications;
 mod oversight;
+mod profile;
 mod workflow;
 
 pub use admin::*;
 pub use dialogue::*;
 pub use notifications::*;
 pub use oversight::*;
+pub use profile::*;
 pub use workflow::*;
 
 /// Who is looking, for the page header and the forms.

@@ -9,6 +9,8 @@ pub struct Dashboard<'a> {
     pub queue: &'a [DraftRecord],
     pub scheduled: &'a [DraftRecord],
     pub recent: &'a [Announcement],
+    /// Profile changes waiting for approval.
+    pub profiles: &'a [herold_store::ProfileProposal],
 }
 
 pub fn dashboard(v: &Viewer<'_>, d: Dashboard<'_>) -> String {
@@ -23,6 +25,16 @@ pub fn dashboard(v: &Viewer<'_>, d: Dashboard<'_>) -> String {
             p { (lang.t("roles")) ": " (roles.join(", ")) }
             @if v.has(Role::Author) { (draft_list(v, lang.t("my_drafts"), d.mine)) }
             (draft_list(v, lang.t("queue"), d.queue))
+            @if !d.profiles.is_empty() && (v.has(Role::Approver) || v.has(Role::OrgAdmin)) {
+                section {
+                    h2 { (lang.t("profile_changes_waiting")) }
+                    ul.drafts {
+                        @for p in d.profiles {
+                            li { a href={ "/staff/accounts/" (p.username) "/profile" } { (lang.t("profile_of")) " @" (p.username) } ", " (v.when(p.created_at)) }
+                        }
+                    }
+                }
+            }
             (draft_list(v, lang.t("scheduled"), d.scheduled))
             section {
                 h2 { (lang.t("recent")) }
@@ -39,7 +51,12 @@ pub fn dashboard(v: &Viewer<'_>, d: Dashboard<'_>) -> String {
                 h2 { (lang.t("accounts")) }
                 ul {
                     @for a in d.accounts {
-                        li { a href={ "/staff/accounts/" (a.username) } { (a.display_name) } " @" (a.username) }
+                        li {
+                            a href={ "/staff/accounts/" (a.username) } { (a.display_name) } " @" (a.username)
+                            @if v.has(Role::Approver) || v.has(Role::OrgAdmin) {
+                                " · " a href={ "/staff/accounts/" (a.username) "/profile" } { (lang.t("profile")) span.visually-hidden { " @" (a.username) } }
+                            }
+                        }
                     }
                 }
             }
@@ -347,7 +364,7 @@ fn changes(v: &Viewer<'_>, current: &Announcement, d: &DraftRecord) -> Markup {
     }
 }
 
-fn diff_markup(v: &Viewer<'_>, changes: &[herold_publishing::diff::Change]) -> Markup {
+pub(super) fn diff_markup(v: &Viewer<'_>, changes: &[herold_publishing::diff::Change]) -> Markup {
     use herold_publishing::diff::Change;
     let lang = v.lang;
     html! {

@@ -1,0 +1,64 @@
+//! Changes of an official account's profile (name, biography, fields, avatar, header) that
+//! wait for a second person, and applying one: the account, its images and the actor
+//! `Update` to its followers change together.
+
+use async_trait::async_trait;
+use herold_domain::Millis;
+
+use crate::*;
+
+/// An account's profile as proposed or as applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileContent {
+    pub display_name: String,
+    /// The biography.
+    pub summary: Option<String>,
+    pub profile: AccountProfile,
+}
+
+/// A change waiting for approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileProposal {
+    pub public_id: String,
+    pub account_id: i64,
+    pub username: String,
+    pub org_slug: String,
+    pub content: ProfileContent,
+    /// The member of staff who proposed it; `None`: the operator, at the command line.
+    pub proposed_by: Option<i64>,
+    /// Their name (empty once retention anonymised them).
+    pub proposer_name: Option<String>,
+    pub created_at: Millis,
+}
+
+#[async_trait]
+pub trait Profiles: Send + Sync {
+    /// Stores a proposal for an account's profile with the new images it brings (staff-only
+    /// until applied), replacing one that waits; images only the replaced one brought go.
+    /// Audited, in one transaction.
+    async fn propose_profile(
+        &self,
+        proposal: ProfileProposal,
+        media: Vec<NewMedia>,
+        audit: AuditEntry,
+    ) -> Result<ProfileProposal>;
+
+    /// The change waiting for an account, unless it is past its retention.
+    async fn profile_proposal(
+        &self,
+        account_id: i64,
+        visible: &Visibility,
+    ) -> Result<Option<ProfileProposal>>;
+
+    /// The changes waiting in an organisation, oldest first.
+    async fn profile_proposals(&self, org_slug: &str, visible: &Visibility) -> Result<Vec<ProfileProposal>>;
+
+    /// Applies the proposal `public_id`: the account takes its content, its images become
+    /// public, the images it replaces go, `update` is queued for the followers, audited, in
+    /// one transaction. `Conflict` if another proposal took its place meanwhile.
+    async fn apply_profile(&self, public_id: &str, update: NewActivity, audit: AuditEntry)
+        -> Result<Account>;
+
+    /// Drops the proposal `public_id` (rejected or withdrawn) and the images only it brought.
+    async fn discard_profile(&self, public_id: &str, audit: AuditEntry) -> Result<()>;
+}

@@ -1,0 +1,213 @@
+//! An official account's profile: an administrator proposes name, biography, fields and
+//! avatar in the workspace, an approver applies it, and a real ActivityPub implementation
+//! (Fedify) receives the actor `Update` with verified-link fields, the avatar's description
+//! and the body's legal pages.
+
+use herold_tests::oidc::{field, Browser, OidcProvider};
+use herold_tests::peer::Peer;
+use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
+use herold_tests::{eventually, Db, TestApp};
+use serde_json::Value;
+
+use crate::staff::{csrf, png_with_metadata, signed_in};
+
+const LEGAL: &str = "[legal]\nimprint = \"https://www.demo.example/impressum\"\n\
+                     accessibility_statement = \"https://www.demo.example/barrierefreiheit\"\n";
+
+async fn app_with_legal_pages(db: Db, provider: &OidcProvider) -> TestApp {
+    let options = AppOptions {
+        sign_in: vec![SignIn {
+            org: "demo",
+            issuer: provider.issuer(),
+            extra_policy: LEGAL,
+            discovery_url: None,
+        }],
+        ..AppOptions::default()
+    };
+    let app = spawn_app_with(db, options).await;
+    app.create_account("demo", "press").await;
+    app
+}
+
+/// Proposes a profile through the form; returns the answer's status and body.
+async fn propose(
+    app: &TestApp,
+    b: &Browser,
+    name: &str,
+    website: &str,
+    avatar: Option<Vec<u8>>,
+) -> (u16, String) {
+    let token = csrf(app, b, "/staff/accounts/press/profile").await;
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf", token)
+        .text("name", name.to_owned())
+        .text("bio", "Pressestelle der Demo-Behörde.\n\nWir antworten werktags.".to_owned())
+        .text("field_name_0", "Website")
+        .text("field_value_0", website.to_owned())
+        .text("field_name_1", "")
+        .text("field_value_1", "")
+        .text("avatar_alt", "Wappen der Demo-Behörde")
+        .text("header_alt", "");
+    if let Some(bytes) = avatar {
+        form = form.part(
+            "avatar",
+            reqwest::multipart::Part::bytes(bytes).file_name("logo.png").mime_str("image/png").unwrap(),
+        );
+    }
+    let resp = b
+        .http
+        .post(app.url("/staff/accounts/press/profile"))
+        .header("sec-fetch-site", "same-origin")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+}
+
+/// The action of the form that decides on the waiting proposal (`apply` or `reject`).
+fn decision(page: &str, what: &str) -> String {
+    let end = page.find(&format!("/{what}\"")).unwrap_or_else(|| panic!("no {what} form: {page}"));
+    let start = page[..end].rfind("action=\"").expect("a form action") + "action=\"".len();
+    format!("{}/{what}", &page[start..end])
+}
+
+async fn actor(app: &TestApp) -> Value {
+    app.http
+        .get(app.url("/users/press"))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn a_profile_change_takes_two_people_and_reaches_followers_as_an_update(db: Db) {
+    let provider = OidcProvider::start();
+    let app = app_with_legal_pages(db, &provider).await;
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let account = app.store.account_by_username("press").await.unwrap().unwrap();
+    peer.follow(&app.url("/users/press")).await;
+    eventually(15, "the follow", || async {
+        (app.store.follower_count(account.id).await.unwrap() == 1).then_some(())
+    })
+    .await;
+
+    // Only administrators propose; a field with a name but no value is refused in words.
+    let alice = signed_in(&app, "demo", "alice").await;
+    assert_eq!(alice.get(&app.url("/staff/accounts/press/profile")).await.status, 403);
+    let carol = signed_in(&app, "demo", "carol").await;
+    let token = csrf(&app, &carol, "/staff/accounts/press/profile").await;
+    let half = reqwest::multipart::Form::new()
+        .text("csrf", token)
+        .text("name", "Pressestelle")
+        .text("field_name_0", "Website")
+        .text("field_value_0", "");
+    let resp = carol
+        .http
+        .post(app.url("/staff/accounts/press/profile"))
+        .header("sec-fetch-site", "same-origin")
+        .multipart(half)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("needs both a name and a value"));
+
+    let (status, body) =
+        propose(&app, &carol, "Pressestelle Demo", "https://www.demo.example/", Some(png_with_metadata()))
+            .await;
+    assert_eq!(status, 303, "proposed: {body}");
+
+    // Waiting: followers see nothing yet, and the new avatar is not public.
+    let page = carol.get(&app.url("/staff/accounts/press/profile")).await;
+    assert!(page.body.contains("A change waits for approval"), "{}", page.body);
+    assert!(!page.body.contains("/apply\""), "an administrator without the approver role cannot apply");
+    let before = actor(&app).await;
+    assert_eq!(before["name"], "press office");
+    assert!(before.get("icon").is_none());
+    let proposal = app.store.profile_proposal(account.id, &herold_store::Visibility::everything()).await;
+    let avatar = proposal.unwrap().unwrap().content.profile.avatar.expect("the new avatar");
+    let anonymous = app.http.get(app.url(&format!("/media/{}", avatar.public_id))).send().await.unwrap();
+    assert_eq!(anonymous.status(), 404, "a proposed avatar is not public");
+
+    // An approver rejects only with a reason; then a second proposal is applied.
+    let bob = signed_in(&app, "demo", "bob").await;
+    let page = bob.get(&app.url("/staff/accounts/press/profile")).await;
+    let token = field(&page.body, "csrf").unwrap();
+    let rejected = bob
+        .post(&app.url(&decision(&page.body, "reject")), &[("csrf", token.as_str()), ("reason", "")])
+        .await;
+    assert_eq!(rejected.status, 400, "{}", rejected.body);
+    let rejected = bob
+        .post(
+            &app.url(&decision(&page.body, "reject")),
+            &[("csrf", token.as_str()), ("reason", "Tippfehler")],
+        )
+        .await;
+    assert_eq!(rejected.status, 303, "{}", rejected.body);
+    let gone = app.http.get(app.url(&format!("/media/{}", avatar.public_id))).send().await.unwrap();
+    assert_eq!(gone.status(), 404);
+
+    let (status, body) =
+        propose(&app, &carol, "Pressestelle Demo", "https://www.demo.example/", Some(png_with_metadata()))
+            .await;
+    assert_eq!(status, 303, "proposed again: {body}");
+    let page = bob.get(&app.url("/staff/accounts/press/profile")).await;
+    let token = field(&page.body, "csrf").unwrap();
+    let applied = bob.post(&app.url(&decision(&page.body, "apply")), &[("csrf", token.as_str())]).await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+
+    // The actor as servers read it.
+    let after = actor(&app).await;
+    assert_eq!(after["name"], "Pressestelle Demo");
+    assert_eq!(after["summary"], "<p>Pressestelle der Demo-Behörde.</p><p>Wir antworten werktags.</p>");
+    assert_eq!(after["icon"]["name"], "Wappen der Demo-Behörde");
+    assert_eq!(after["icon"]["mediaType"], "image/png");
+    let fields: Vec<(String, String)> = after["attachment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap().to_owned(), f["value"].as_str().unwrap().to_owned()))
+        .collect();
+    let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Website", "Organisation", "Impressum", "Datenschutz", "Barrierefreiheit"]);
+    assert!(fields[0].1.contains("href=\"https://www.demo.example/\"") && fields[0].1.contains("rel=\"me"));
+    assert!(fields[2].1.contains("https://www.demo.example/impressum"));
+    let icon = app.http.get(after["icon"]["url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(icon.status(), 200, "an applied avatar is public");
+    let bytes = icon.bytes().await.unwrap();
+    assert!(!bytes.windows(11).any(|w| w == b"GPSLatitude"), "cleaned of its metadata");
+
+    // Fedify receives and verifies the Update.
+    let update = eventually(15, "Fedify to verify the actor's Update", || async {
+        peer.received_of("Update").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(update["raw"]["object"]["name"], "Pressestelle Demo");
+    assert_eq!(update["raw"]["object"]["icon"]["name"], "Wappen der Demo-Behörde");
+    peer.verify_object(&update["raw"]).await.unwrap_or_else(|e| panic!("the Update's proof: {e}"));
+
+    // The public page: the link marked rel="me", and the body's legal pages at its foot.
+    let public = app.http.get(app.url("/users/press")).send().await.unwrap().text().await.unwrap();
+    assert!(public.contains("href=\"https://www.demo.example/\" rel=\"me\""), "{public}");
+    assert!(public.contains("href=\"https://www.demo.example/impressum\""));
+    assert!(public.contains(&format!("href=\"{}\"", app.url("/privacy/demo"))));
+    assert!(public.contains("Wappen der Demo-Behörde"));
+
+    // Every step is in the audit trail, with its reason.
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    let steps: Vec<&str> =
+        entries.iter().map(|e| e.leaf.action.as_str()).filter(|a| a.starts_with("profile.")).collect();
+    assert_eq!(steps, ["profile.propose", "profile.reject", "profile.propose", "profile.apply"]);
+    assert!(app
+        .store
+        .profile_proposal(account.id, &herold_store::Visibility::everything())
+        .await
+        .unwrap()
+        .is_none());
+}
+
+on_both_backends!(a_profile_change_takes_two_people_and_reaches_followers_as_an_update);
