@@ -38,4 +38,49 @@ async fn the_cli_refuses_what_would_fail_later(db: Db) {
     assert!(said.contains("dmeo.toml names no organisation"), "{said}");
 }
 
-on_both_backends!(the_cli_refuses_what_would_fail_later);
+/// The operator proposes a profile from the command line; it waits for an approver of the
+/// organisation like any other, and a malformed field is refused before anything is stored.
+async fn the_operator_proposes_a_profile_for_an_approver(db: Db) {
+    let database = TestDatabase::create(db).await;
+    let port = free_port();
+    run(&database, port, &["org", "create", "demo", "--name", "Demo Authority"]);
+    run(&database, port, &["account", "create", "demo", "press", "--name", "Pressestelle"]);
+    let out =
+        herold(&database, port, &["account", "profile", "press", "--field", "Website https://x.example/"])
+            .output()
+            .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Name=Value"));
+    let said = run(
+        &database,
+        port,
+        &[
+            "account",
+            "profile",
+            "press",
+            "--bio",
+            "Pressestelle der Demo-Behörde",
+            "--field",
+            "Website=https://www.demo.example/",
+        ],
+    );
+    assert!(said.contains("an approver of demo applies it at"), "{said}");
+
+    // Only read here: the seal of audit entries is not needed.
+    let store = herold_store::connect(&database.url, herold_domain::audit::AuditSeal::new(b"read only"))
+        .await
+        .unwrap();
+    let account = store.account_by_username("press").await.unwrap().unwrap();
+    assert_eq!(account.summary, None, "nothing changes before an approver applies it");
+    let proposal = store
+        .profile_proposal(account.id, &herold_store::Visibility::everything())
+        .await
+        .unwrap()
+        .expect("the proposal waits");
+    assert_eq!(proposal.proposed_by, None);
+    assert_eq!(proposal.content.display_name, "Pressestelle");
+    assert_eq!(proposal.content.summary.as_deref(), Some("Pressestelle der Demo-Behörde"));
+    assert_eq!(proposal.content.profile.fields[0].value, "https://www.demo.example/");
+}
+
+on_both_backends!(the_cli_refuses_what_would_fail_later, the_operator_proposes_a_profile_for_an_approver);

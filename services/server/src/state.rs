@@ -61,7 +61,7 @@ pub struct Services {
 }
 
 /// The four-eyes rule and what readers see, as the organisations' policy files set them.
-struct PolicyRules {
+pub(crate) struct PolicyRules {
     policies: Arc<Policies>,
     visibility: Visibility,
 }
@@ -73,7 +73,7 @@ fn four_eyes(policies: &Policies, org: &str, account: &str) -> bool {
 }
 
 impl PolicyRules {
-    fn new(policies: Arc<Policies>) -> PolicyRules {
+    pub(crate) fn new(policies: Arc<Policies>) -> PolicyRules {
         PolicyRules { visibility: policies.visibility(), policies }
     }
 }

@@ -3,9 +3,13 @@
 
 use anyhow::bail;
 use clap::{Args, Subcommand};
-use herold_domain::{AnnouncementText, DisplayName, LanguageTag, OrgSlug, Summary, Username};
+use herold_domain::{
+    AnnouncementText, Bio, DisplayName, LanguageTag, OrgSlug, ProfileFields, Summary, Username,
+};
 use herold_federation::signing_pool::SigningPool;
 use herold_federation::Urls;
+use herold_publishing::editorial::Editorial;
+use herold_publishing::profiles::{ImageChoice, ProfileRequest, Proposer};
 use herold_publishing::{accounts, Draft, Publisher};
 
 use super::{load_kek, store, OPERATOR};
@@ -45,6 +49,110 @@ pub(super) enum AccountCommand {
     RotateKeys {
         username: String,
     },
+    /// Propose a change of an account's profile, which an approver of its organisation then
+    /// applies in the workspace, e.g. `herold account profile press --bio "…"
+    /// --field "Website=https://www.bfdi.bund.de/" --avatar logo.png --avatar-alt "Logo"`.
+    /// What is not given stays as it is.
+    Profile(ProfileArgs),
+}
+
+#[derive(Args)]
+pub(super) struct ProfileArgs {
+    username: String,
+    #[arg(long)]
+    name: Option<String>,
+    /// The biography (empty: none).
+    #[arg(long)]
+    bio: Option<String>,
+    /// A profile field as `Name=Value`; repeat for up to four. Given, they replace all.
+    #[arg(long = "field")]
+    fields: Vec<String>,
+    /// Remove every profile field.
+    #[arg(long, conflicts_with = "fields")]
+    no_fields: bool,
+    /// A JPEG or PNG of at most 2 MiB.
+    #[arg(long, requires = "avatar_alt")]
+    avatar: Option<std::path::PathBuf>,
+    /// The avatar's description (with `--avatar`, or for the current one).
+    #[arg(long)]
+    avatar_alt: Option<String>,
+    #[arg(long, conflicts_with_all = ["avatar", "avatar_alt"])]
+    remove_avatar: bool,
+    #[arg(long, requires = "header_alt")]
+    header: Option<std::path::PathBuf>,
+    #[arg(long)]
+    header_alt: Option<String>,
+    #[arg(long, conflicts_with_all = ["header", "header_alt"])]
+    remove_header: bool,
+}
+
+/// What one image's options ask for.
+fn image_choice(
+    file: Option<std::path::PathBuf>,
+    alt: Option<String>,
+    remove: bool,
+) -> anyhow::Result<ImageChoice> {
+    Ok(match (file, remove) {
+        (_, true) => ImageChoice::Remove,
+        (Some(path), false) => {
+            let bytes =
+                std::fs::read(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            ImageChoice::Replace { bytes, alt: alt.unwrap_or_default() }
+        }
+        (None, false) => ImageChoice::Keep(alt),
+    })
+}
+
+async fn propose_profile(config: Config, args: ProfileArgs) -> anyhow::Result<()> {
+    let store = store(&config).await?;
+    let urls = Urls::new(config.public_url.clone());
+    let kek = std::sync::Arc::new(load_kek(&config)?);
+    let policies = std::sync::Arc::new(crate::state::load_policies(&config)?);
+    let account = store.account_by_username(&args.username).await?.ok_or_else(|| {
+        anyhow::anyhow!("there is no account {}; `herold account list` shows them", args.username)
+    })?;
+    let name = DisplayName::parse(args.name.as_deref().unwrap_or(&account.display_name))?;
+    let bio = match args.bio.or(account.summary.clone()) {
+        Some(b) if !b.trim().is_empty() => Some(Bio::parse(&b)?),
+        _ => None,
+    };
+    let rows: Vec<(String, String)> = if args.no_fields {
+        Vec::new()
+    } else if args.fields.is_empty() {
+        account.profile.fields.iter().map(|f| (f.name.clone(), f.value.clone())).collect()
+    } else {
+        let mut rows = Vec::new();
+        for f in &args.fields {
+            let Some((name, value)) = f.split_once('=') else {
+                bail!("--field {f:?}: give it as Name=Value, e.g. \"Website=https://www.bfdi.bund.de/\"");
+            };
+            rows.push((name.to_owned(), value.to_owned()));
+        }
+        rows
+    };
+    let request = ProfileRequest {
+        name,
+        bio,
+        fields: ProfileFields::parse(&rows)?,
+        avatar: image_choice(args.avatar, args.avatar_alt, args.remove_avatar)?,
+        header: image_choice(args.header, args.header_alt, args.remove_header)?,
+    };
+    let (signer, _) = crate::state::instance_signer(store.as_ref(), &kek, &urls).await?;
+    let fetcher = crate::state::fetcher(&config, &urls, signer, SigningPool::new(1))?;
+    let publisher = Publisher::new(store.clone(), urls.clone(), fetcher, policies.presences(), kek);
+    let rules = std::sync::Arc::new(crate::state::PolicyRules::new(policies));
+    let editorial = Editorial::new(store, publisher, rules);
+    let proposal = editorial.propose_profile(Proposer::Operator, &account.username, request).await?;
+    println!(
+        "proposed a new profile for @{}@{} ({}); an approver of {} applies it at {}staff/accounts/{}/profile",
+        account.username,
+        urls.host(),
+        proposal.public_id,
+        account.org_slug,
+        urls.home(),
+        account.username,
+    );
+    Ok(())
 }
 
 #[derive(Args)]
@@ -132,6 +240,7 @@ pub(super) async fn account(config: Config, command: AccountCommand) -> anyhow::
             );
             Ok(())
         }
+        AccountCommand::Profile(args) => propose_profile(config, args).await,
         AccountCommand::List => {
             let urls = Urls::new(config.public_url.clone());
             for a in store(&config).await?.list_accounts().await? {
