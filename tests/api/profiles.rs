@@ -210,4 +210,50 @@ async fn a_profile_change_takes_two_people_and_reaches_followers_as_an_update(db
         .is_none());
 }
 
-on_both_backends!(a_profile_change_takes_two_people_and_reaches_followers_as_an_update);
+/// Every public page of the organisation links its legal pages, and the privacy notice
+/// Herold writes lists what the retention catalogue keeps of followers and correspondents,
+/// with the organisation's own retention, in the reader's language.
+async fn public_pages_link_the_legal_pages_and_the_notice_follows_the_policy(db: Db) {
+    let provider = OidcProvider::start();
+    let options = AppOptions {
+        sign_in: vec![SignIn {
+            org: "demo",
+            issuer: provider.issuer(),
+            extra_policy: "[retention]\ncitizen_messages = \"60d\"\n\n[legal]\nimprint = \"https://www.demo.example/impressum\"\n\
+                           dpo_contact = \"datenschutz@demo.example\"\n",
+            discovery_url: None,
+        }],
+        ..AppOptions::default()
+    };
+    let app = spawn_app_with(db, options).await;
+    app.create_account("demo", "press").await;
+    let a = app.publish("press", "Amtliche Bekanntmachung").await;
+    let notice = app.url("/privacy/demo");
+    for path in
+        ["/users/press", &format!("/users/press/announcements/{}", a.public_id), "/users/press/follow"]
+    {
+        let page = app.http.get(app.url(path)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("href=\"https://www.demo.example/impressum\""), "{path} links the imprint");
+        assert!(page.contains(&format!("href=\"{notice}\"")), "{path} links the privacy notice");
+    }
+
+    let german = app.http.get(&notice).header("accept-language", "de").send().await.unwrap();
+    assert_eq!(german.status(), 200);
+    let german = german.text().await.unwrap();
+    assert!(german.contains("Datenschutzerklärung: Test Authority"), "{german}");
+    assert!(german.contains("datenschutz@demo.example"));
+    assert!(german.contains("Ihre Nachrichten an das amtliche Konto"));
+    assert!(german.contains("60 Tage"), "the organisation's own retention");
+    assert!(german.contains("Einem amtlichen Konto folgen"));
+    assert!(!german.contains("notice_class"), "every class has its words");
+    let english = app.http.get(&notice).send().await.unwrap().text().await.unwrap();
+    assert!(english.contains("Likes and boosts") && english.contains("30 days"), "{english}");
+    assert!(!english.contains("Staff"), "staff data is not the public's business here");
+    let unknown = app.http.get(app.url("/privacy/nobody")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+on_both_backends!(
+    a_profile_change_takes_two_people_and_reaches_followers_as_an_update,
+    public_pages_link_the_legal_pages_and_the_notice_follows_the_policy
+);

@@ -6,6 +6,7 @@ pub mod dsar;
 pub mod export;
 pub mod merkle;
 pub mod note;
+pub mod notice;
 pub mod policy;
 pub mod report;
 pub mod retention;

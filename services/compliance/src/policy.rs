@@ -102,6 +102,7 @@ struct RawLegal {
     imprint: Option<Spanned<String>>,
     privacy_notice: Option<Spanned<String>>,
     accessibility_statement: Option<Spanned<String>>,
+    dpo_contact: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -568,6 +569,19 @@ fn legal_pages(
         imprint: check(raw.imprint, "imprint")?,
         privacy_notice: check(raw.privacy_notice, "privacy_notice")?,
         accessibility_statement: check(raw.accessibility_statement, "accessibility_statement")?,
+        dpo_contact: match raw.dpo_contact {
+            Some(c)
+                if c.get_ref().trim().is_empty() || c.get_ref().len() > 300 || c.get_ref().contains('\n') =>
+            {
+                return Err(err(
+                    c.span(),
+                    "dpo_contact: give one line of at most 300 characters, e.g. \"datenschutz@bfdi.bund.de\""
+                        .into(),
+                ))
+            }
+            Some(c) => Some(c.get_ref().trim().to_owned()),
+            None => None,
+        },
     })
 }
 

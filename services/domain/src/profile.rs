@@ -167,6 +167,9 @@ pub struct LegalPages {
     pub imprint: Option<String>,
     pub privacy_notice: Option<String>,
     pub accessibility_statement: Option<String>,
+    /// How to reach the organisation's data-protection officer (an address, e-mail or web
+    /// page), for the privacy notice.
+    pub dpo_contact: Option<String>,
 }
 
 impl LegalPages {

@@ -111,6 +111,11 @@ fn layout(tr: Texts<'_>, legal: &Legal, title: &str, head_extra: Markup, body: M
     .into_string()
 }
 
+/// A page of text (such as the privacy notice) in the public pages' frame.
+pub fn document(tr: Texts<'_>, legal: &Legal, title: &str, body: Markup) -> String {
+    layout(tr, legal, title, html! {}, body)
+}
+
 pub fn home(tr: Texts<'_>, legal: &Legal, urls: &Urls, accounts: &[Account]) -> String {
     layout(
         tr,

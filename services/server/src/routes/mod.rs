@@ -1,6 +1,7 @@
 mod actors;
 mod body_deadline;
 mod inbox;
+mod legal;
 mod media;
 mod metrics;
 mod relay;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::stamp)
         .service(actors::tag)
         .service(media::media)
+        .service(legal::privacy_notice)
         .configure(crate::staff::configure)
         .configure(crate::api::configure)
         .default_service(web::to(actors::not_found));

@@ -116,6 +116,8 @@ mod tests {
             include_str!("views/oversight.rs"),
             include_str!("views/admin.rs"),
             include_str!("views/dialogue.rs"),
+            include_str!("views/profile.rs"),
+            include_str!("profile.rs"),
             include_str!("dialogue.rs"),
             include_str!("auth.rs"),
             include_str!("workflow.rs"),
@@ -135,6 +137,7 @@ mod tests {
         for (source, least) in [
             (include_str!("../../../compliance/src/report.rs"), 30),
             (include_str!("../../../publishing/src/pages.rs"), 20),
+            (include_str!("../../../compliance/src/notice.rs"), 10),
         ] {
             let mut found = 0;
             for (at, call) in source.match_indices("tr(\"") {
@@ -163,6 +166,7 @@ mod tests {
             include_str!("../../../domain/src/text.rs"),
             include_str!("../../../domain/src/local_time.rs"),
             include_str!("../../../domain/src/workflow.rs"),
+            include_str!("../../../domain/src/profile.rs"),
         ] {
             for call in source.split("DomainError::invalid(").skip(1) {
                 let code = call.split('"').nth(3).unwrap_or_default();
@@ -175,6 +179,7 @@ mod tests {
         let mut refusals = 0;
         for source in [
             include_str!("../../../publishing/src/editorial.rs"),
+            include_str!("../../../publishing/src/profiles.rs"),
             include_str!("mod.rs"),
             include_str!("relay.rs"),
             include_str!("dialogue.rs"),
@@ -216,6 +221,14 @@ mod tests {
         }
         for step in super::super::views::HISTORY_STEPS {
             assert!(english.contains_key(&format!("history_{step}")), "{step} has no words");
+        }
+        // The privacy notice has words for every class that concerns people outside the body.
+        for class in herold_store::DataClass::ALL {
+            let name = class.as_str();
+            let keys = [format!("notice_class_{name}"), format!("notice_class_{name}_text")];
+            for key in keys.iter().filter(|_| herold_compliance::notice::concerns_the_public(class)) {
+                assert!(english.contains_key(key), "the privacy notice has no words for {name}: add {key}");
+            }
         }
         for zone in herold_publishing::pages::NAMED_ZONES {
             assert!(english.contains_key(&format!("zone_{zone}")), "{zone} has no name");

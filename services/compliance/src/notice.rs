@@ -1,0 +1,139 @@
+//! The privacy notice for the people outside the body whose data Herold handles: followers,
+//! citizens who reply or react, servers that subscribe (Art. 13 and 14 GDPR). It is drawn
+//! from the retention catalogue that drives enforcement, so it lists exactly what the
+//! system keeps, for as long as the organisation's policy says, and cannot drift from it.
+
+use herold_domain::LegalPages;
+use herold_store::DataClass;
+use maud::{html, Markup};
+
+use crate::policy::{Policies, Retention};
+use crate::report::Texts;
+
+/// Whether a class holds data of people outside the body, and so belongs in the notice.
+/// Exhaustive on purpose: a new class does not compile until someone decides, and the
+/// catalogues' test then asks for its words (`notice_class_<name>`).
+pub fn concerns_the_public(class: DataClass) -> bool {
+    match class {
+        DataClass::Followers
+        | DataClass::RemoteActorCache
+        | DataClass::DeliveryRecords
+        | DataClass::DeliveryHosts
+        | DataClass::AuditPayloads
+        | DataClass::SecurityLog
+        | DataClass::RelaySubscribers
+        | DataClass::RelayTraffic
+        | DataClass::InteractionStamps
+        | DataClass::CitizenMessages
+        | DataClass::ReactionPseudonyms
+        | DataClass::DialogueBlocks => true,
+        DataClass::RetractedAnnouncements
+        | DataClass::StaffDirectory
+        | DataClass::StaffSessions
+        | DataClass::UnpublishedMedia
+        | DataClass::AbandonedDrafts
+        | DataClass::StaffNotifications
+        | DataClass::ProfileProposals => false,
+    }
+}
+
+/// One kind of data in the notice: its words come from the catalogues by class name.
+#[derive(Debug, Clone)]
+pub struct NoticeEntry {
+    pub class: DataClass,
+    /// As the catalogue states it (English, article numbers).
+    pub legal_basis: String,
+    pub retention: Retention,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrivacyNotice {
+    /// The organisation's name: the controller.
+    pub controller: String,
+    pub legal: LegalPages,
+    pub entries: Vec<NoticeEntry>,
+}
+
+/// The notice of one organisation, with the retention its policy sets.
+pub fn privacy_notice(policies: &Policies, org: &str, controller: &str, legal: LegalPages) -> PrivacyNotice {
+    let entries = policies
+        .classes
+        .values()
+        .filter(|c| concerns_the_public(c.class))
+        .map(|c| NoticeEntry {
+            class: c.class,
+            legal_basis: c.legal_basis.clone(),
+            retention: policies.retention(c.class, Some(org)),
+        })
+        .collect();
+    PrivacyNotice { controller: controller.to_owned(), legal, entries }
+}
+
+/// How long, in the reader's words.
+fn kept(tr: Texts<'_>, r: Retention) -> String {
+    match r {
+        Retention::WhileNeeded => tr("notice_while_needed").to_owned(),
+        Retention::Millis(ms) if ms >= 86_400_000 => {
+            tr("notice_days").replace("{n}", &(ms / 86_400_000).to_string())
+        }
+        Retention::Millis(ms) => tr("notice_hours").replace("{n}", &(ms / 3_600_000).max(1).to_string()),
+    }
+}
+
+pub fn notice_title(n: &PrivacyNotice, tr: Texts<'_>) -> String {
+    format!("{}: {}", tr("notice_title"), n.controller)
+}
+
+/// The notice as the body of a public page.
+pub fn notice_body(n: &PrivacyNotice, tr: Texts<'_>) -> Markup {
+    html! {
+        h1 { (notice_title(n, tr)) }
+        p { (tr("notice_intro")) }
+        h2 { (tr("notice_controller")) }
+        p {
+            (tr("notice_controller_is")) " " strong { (n.controller) } "."
+            @if let Some(imprint) = &n.legal.imprint { " " a href=(imprint) { (tr("notice_see_imprint")) } }
+        }
+        h2 { (tr("notice_dpo")) }
+        @match &n.legal.dpo_contact {
+            Some(contact) => p { (tr("notice_dpo_is")) " " (contact) },
+            None => p { (tr("notice_dpo_unnamed")) },
+        }
+        h2 { (tr("notice_what")) }
+        p { (tr("notice_what_intro")) }
+        @for e in &n.entries {
+            section.notice-class {
+                h3 { (tr(&format!("notice_class_{}", e.class.as_str()))) }
+                p { (tr(&format!("notice_class_{}_text", e.class.as_str()))) }
+                dl {
+                    div { dt { (tr("notice_kept")) } dd { (kept(tr, e.retention)) } }
+                    div { dt { (tr("notice_legal_basis")) } dd lang="en" { (e.legal_basis) } }
+                }
+            }
+        }
+        h2 { (tr("notice_not_done")) }
+        p { (tr("notice_not_done_text")) }
+        h2 { (tr("notice_rights")) }
+        p { (tr("notice_rights_text")) }
+        p { (tr("notice_complaint")) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_notice_lists_the_publics_classes_with_the_organisations_retention() {
+        let catalogue = include_str!("../../../policies/retention.toml");
+        let mut p = Policies::parse_catalogue(std::path::Path::new("retention.toml"), catalogue).unwrap();
+        p.add_org(std::path::Path::new("orgs/bfdi.toml"), "[retention]\ncitizen_messages = \"60d\"\n")
+            .unwrap();
+        let n = privacy_notice(&p, "bfdi", "BfDI", LegalPages::default());
+        let classes: Vec<DataClass> = n.entries.iter().map(|e| e.class).collect();
+        assert!(classes.contains(&DataClass::Followers) && classes.contains(&DataClass::ReactionPseudonyms));
+        assert!(!classes.contains(&DataClass::StaffDirectory));
+        let messages = n.entries.iter().find(|e| e.class == DataClass::CitizenMessages).unwrap();
+        assert_eq!(messages.retention, Retention::Millis(60 * 86_400_000));
+    }
+}
