@@ -20,8 +20,12 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
         "Chromium is needed: apt-get install chromium (.ci/run does)"
     );
     let provider = OidcProvider::start();
-    // The demo body keeps Berlin time, so that the walk types and reads local time.
-    let sign_in = [("demo", "time_zone = \"Europe/Berlin\""), ("operator", "")]
+    // The demo body keeps Berlin time (the walk types and reads local time), and names its imprint and accessibility statement (the
+    // walk follows the privacy notice Herold writes).
+    const DEMO_POLICY: &str = "time_zone = \"Europe/Berlin\"\n\n[legal]\n\
+                               imprint = \"https://www.demo.example/impressum\"\n\
+                               accessibility_statement = \"https://www.demo.example/barrierefreiheit\"\n";
+    let sign_in = [("demo", DEMO_POLICY), ("operator", "")]
         .into_iter()
         .map(|(org, extra_policy)| SignIn {
             org,

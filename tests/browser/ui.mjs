@@ -15,7 +15,10 @@
 // With HEROLD_UI_SHOTS=DIR in the environment, every audited page is also saved there as a
 // full-page PNG, at the browser's width and at 320 px, for a person to look at.
 
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deflateSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
@@ -641,13 +644,90 @@ async function oversight(browser) {
   await audit(page, "settings");
 }
 
-/** Carol is the organisation's administrator: accounts and staff. */
+/** A PNG file of `size` pixels square: a light disc on a dark blue ground, like a logo. */
+function logoPng(size) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes) => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, "latin1");
+    const tail = Buffer.alloc(4);
+    tail.writeUInt32BE(crc(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, tail]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const rows = [];
+  for (let y = 0; y < size; y++) {
+    const row = [0];
+    for (let x = 0; x < size; x++) {
+      const inside = (x - size / 2) ** 2 + (y - size / 2) ** 2 < (size / 3) ** 2;
+      row.push(...(inside ? [250, 204, 21] : [20, 50, 110]));
+    }
+    rows.push(Buffer.from(row));
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const png = Buffer.concat([
+    signature,
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(Buffer.concat(rows))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+  const file = join(mkdtempSync(join(tmpdir(), "herold-ui-")), "logo.png");
+  writeFileSync(file, png);
+  return file;
+}
+
+/** Carol is the organisation's administrator: accounts and staff, and she proposes a
+ * profile for @press (name, biography, a website field, the logo as avatar). */
 async function administration(browser) {
   const { page } = await newPerson(browser, "en-GB");
   await signIn(page, "carol");
   await open(page, "/staff/admin");
   await page.getByRole("heading", { level: 1, name: "Administration", exact: true }).waitFor();
   await audit(page, "administration");
+  await follow(page, page.locator('a[href="/staff/accounts/press/profile"]'), /\/profile$/, "Profile link");
+  await audit(page, "profile");
+  await page.getByLabel("Display name", { exact: true }).fill("Press Office of the Demo Authority");
+  await page.getByLabel("Biography", { exact: true }).fill(
+    "Official announcements of the Demo Authority.\n\nWe answer on working days.",
+  );
+  await page.getByLabel("Name of field 1", { exact: true }).fill("Website");
+  await page.getByLabel("Value of field 1", { exact: true }).fill("https://www.demo.example/");
+  await page.locator("#avatar-file").setInputFiles(logoPng(400));
+  await page.locator("#avatar-alt").fill("Logo of the Demo Authority: a yellow disc on blue");
+  const status = await submit(page, page.getByRole("button", { name: "Propose change" }), "propose profile");
+  expect(status === 303, `proposing the profile answered ${status}`);
+  await page.getByRole("heading", { name: "A change waits for approval" }).waitFor();
+  await audit(page, "profile (change waiting)");
+}
+
+/** Bob approves Carol's profile change; the public profile and the privacy notice show it. */
+async function profileApproval(browser) {
+  const { page } = await newPerson(browser, "de-DE");
+  await signIn(page, "bob");
+  await open(page, "/staff/accounts/press/profile");
+  await page.getByRole("heading", { name: "Eine Änderung wartet auf Freigabe" }).waitFor();
+  await audit(page, "profile approval");
+  const status = await submit(page, page.getByRole("button", { name: "Änderung übernehmen" }), "apply profile");
+  expect(status === 303, `applying the profile answered ${status}`);
+  await open(page, "/users/press");
+  await page.getByRole("heading", { level: 1, name: "Press Office of the Demo Authority" }).waitFor();
+  expect((await page.locator('a[rel="me"][href="https://www.demo.example/"]').count()) === 1, "no rel=me link");
+  await audit(page, "public profile");
+  await follow(page, page.locator('footer a[href$="/privacy/demo"]'), /\/privacy\/demo$/, "privacy notice link");
+  await audit(page, "privacy notice");
 }
 
 /** Carol also administers the organisation that runs the server: the relay's page. */
@@ -708,6 +788,7 @@ async function main() {
     await part("German interface (erik)", german, browser);
     await part("oversight (dana)", oversight, browser);
     await part("administration (carol)", administration, browser);
+    await part("profile approval (bob)", profileApproval, browser);
     if (opts["operator-org"]) await part("relay operator (carol)", relayOperator, browser);
   } catch (err) {
     failures.push(err?.stack ?? String(err));

@@ -73,6 +73,9 @@ pub fn privacy_notice(policies: &Policies, org: &str, controller: &str, legal: L
 fn kept(tr: Texts<'_>, r: Retention) -> String {
     match r {
         Retention::WhileNeeded => tr("notice_while_needed").to_owned(),
+        Retention::Millis(ms) if ms >= 365 * 86_400_000 && ms % (365 * 86_400_000) == 0 => {
+            tr("notice_years").replace("{n}", &(ms / (365 * 86_400_000)).to_string())
+        }
         Retention::Millis(ms) if ms >= 86_400_000 => {
             tr("notice_days").replace("{n}", &(ms / 86_400_000).to_string())
         }

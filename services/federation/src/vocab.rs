@@ -198,15 +198,21 @@ pub fn field_html(value: &str) -> String {
     match herold_domain::link_of(value) {
         Some(url) => {
             let href = url.to_string();
-            let shown = href.trim_start_matches("https://").trim_end_matches('/');
+            let shown = shown_address(&url);
             format!(
                 "<a href=\"{}\" rel=\"me nofollow noopener noreferrer\" target=\"_blank\">{}</a>",
                 escape_html(&href),
-                escape_html(shown)
+                escape_html(&shown)
             )
         }
         None => escape_html(value),
     }
+}
+
+/// An address as a profile shows it: without `https://` and a lone trailing slash.
+pub fn shown_address(url: &url::Url) -> String {
+    let href = url.as_str();
+    href.trim_start_matches("https://").trim_end_matches('/').to_owned()
 }
 
 /// The profile fields Herold adds to every account: which body speaks (on a shared instance

@@ -296,15 +296,25 @@ pub struct Profile<'a> {
 
 /// Profile fields as a description list; an https address is a link marked `rel="me"`,
 /// which is how Mastodon verifies that a website and an account belong together.
-fn fields(own: &[ProfileField], added: &[(String, String)]) -> Markup {
-    let added = added.iter().map(|(name, value)| ProfileField { name: name.clone(), value: value.clone() });
-    let all: Vec<ProfileField> = own.iter().cloned().chain(added).collect();
+pub fn profile_fields(own: &[ProfileField], added: &[(String, String)]) -> Markup {
+    // Herold's own addresses (the privacy notice it writes) are links on plain http too, as
+    // on a development machine; what staff typed is a link only when Mastodon would verify it.
+    let own = own.iter().map(|f| (f.name.as_str(), f.value.as_str(), f.link()));
+    let added = added.iter().map(|(name, value)| {
+        let link = url::Url::parse(value).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
+        (name.as_str(), value.as_str(), link)
+    });
     html! {
         dl.fields {
-            @for f in &all {
+            @for (name, value, link) in own.chain(added) {
                 div {
-                    dt { (f.name) }
-                    dd { @if let Some(url) = f.link() { a href=(url) rel="me" { (f.value) } } @else { (f.value) } }
+                    dt { (name) }
+                    dd {
+                        @match link {
+                            Some(url) => a href=(url.as_str()) rel="me" { (herold_federation::vocab::shown_address(&url)) },
+                            None => (value),
+                        }
+                    }
                 }
             }
         }
@@ -349,7 +359,7 @@ pub fn profile(tr: Texts<'_>, legal: &Legal, urls: &Urls, p: Profile<'_>) -> Str
             }
             p { (tr("pub_account_of")) " " (account.org_name) ". " (followers) " " (tr("pub_followers")) "." }
             @if let Some(summary) = &account.summary { div.bio { (PreEscaped(bio_html(summary))) } }
-            (fields(&account.profile.fields, added_fields))
+            (profile_fields(&account.profile.fields, added_fields))
             p { a href={ (actor) "/follow" } { (tr("pub_follow_link")) } }
             p { (tr("pub_follow_search")) " " code { (handle) } (tr("pub_follow_or")) " "
                 a href=(urls.feed(&account.username)) { (tr("pub_atom_feed")) } "." }

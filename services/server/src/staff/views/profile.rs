@@ -2,9 +2,8 @@
 //! for a second person (with what it changes), and the form that proposes one.
 
 use herold_domain::workflow::Role;
-use herold_domain::ProfileField;
 use herold_publishing::profiles::ProfileState;
-use herold_store::{AccountProfile, MediaInfo, ProfileContent};
+use herold_store::{MediaInfo, ProfileContent};
 use maud::{html, Markup, PreEscaped};
 
 use super::workflow::diff_markup;
@@ -72,27 +71,7 @@ fn card(v: &Viewer<'_>, handle: &str, content: &ProfileContent, added: &[(String
             } @else {
                 p.note { (lang.t("profile_no_bio")) }
             }
-            (fields_list(p, added))
-        }
-    }
-}
-
-fn fields_list(p: &AccountProfile, added: &[(String, String)]) -> Markup {
-    html! {
-        dl.fields {
-            @for f in &p.fields { (field_row(f)) }
-            @for (name, value) in added { (field_row(&ProfileField { name: name.clone(), value: value.clone() })) }
-        }
-    }
-}
-
-fn field_row(f: &ProfileField) -> Markup {
-    html! {
-        div {
-            dt { (f.name) }
-            dd {
-                @if let Some(url) = f.link() { a href=(url) rel="me" { (f.value) } } @else { (f.value) }
-            }
+            (herold_publishing::pages::profile_fields(&p.fields, added))
         }
     }
 }
@@ -162,7 +141,7 @@ fn image_inputs(v: &Viewer<'_>, key: &str, label: &str, current: &Option<MediaIn
                 span.help id={ (key) "-file-help" } { (lang.t(&format!("profile_{key}_help"))) }
             }
             p {
-                label for={ (key) "-alt" } { (lang.t("alt_text")) }
+                label for={ (key) "-alt" } { (lang.t("profile_alt")) }
                 textarea id={ (key) "-alt" } name={ (key) "_alt" } rows="2" maxlength="1500" aria-describedby={ (key) "-alt-help" } { (alt) }
                 span.help id={ (key) "-alt-help" } { (lang.t("profile_alt_help")) }
             }
