@@ -29,12 +29,14 @@ async fn app_with_legal_pages(db: Db, provider: &OidcProvider) -> TestApp {
     app
 }
 
+const WEBSITE: &[(&str, &str)] = &[("Website", "https://www.demo.example/")];
+
 /// Proposes a profile through the form; returns the answer's status and body.
 async fn propose(
     app: &TestApp,
     b: &Browser,
     name: &str,
-    website: &str,
+    fields: &[(&str, &str)],
     avatar: Option<Vec<u8>>,
 ) -> (u16, String) {
     let token = csrf(app, b, "/staff/accounts/press/profile").await;
@@ -42,12 +44,13 @@ async fn propose(
         .text("csrf", token)
         .text("name", name.to_owned())
         .text("bio", "Pressestelle der Demo-Behörde.\n\nWir antworten werktags.".to_owned())
-        .text("field_name_0", "Website")
-        .text("field_value_0", website.to_owned())
-        .text("field_name_1", "")
-        .text("field_value_1", "")
         .text("avatar_alt", "Wappen der Demo-Behörde")
         .text("header_alt", "");
+    for (i, (name, value)) in fields.iter().enumerate() {
+        form = form
+            .text(format!("field_name_{i}"), name.to_string())
+            .text(format!("field_value_{i}"), value.to_string());
+    }
     if let Some(bytes) = avatar {
         form = form.part(
             "avatar",
@@ -116,9 +119,7 @@ async fn a_profile_change_takes_two_people_and_reaches_followers_as_an_update(db
     assert_eq!(resp.status(), 400);
     assert!(resp.text().await.unwrap().contains("needs both a name and a value"));
 
-    let (status, body) =
-        propose(&app, &carol, "Pressestelle Demo", "https://www.demo.example/", Some(png_with_metadata()))
-            .await;
+    let (status, body) = propose(&app, &carol, "Pressestelle Demo", WEBSITE, Some(png_with_metadata())).await;
     assert_eq!(status, 303, "proposed: {body}");
 
     // Waiting: followers see nothing yet, and the new avatar is not public.
@@ -151,9 +152,7 @@ async fn a_profile_change_takes_two_people_and_reaches_followers_as_an_update(db
     let gone = app.http.get(app.url(&format!("/media/{}", avatar.public_id))).send().await.unwrap();
     assert_eq!(gone.status(), 404);
 
-    let (status, body) =
-        propose(&app, &carol, "Pressestelle Demo", "https://www.demo.example/", Some(png_with_metadata()))
-            .await;
+    let (status, body) = propose(&app, &carol, "Pressestelle Demo", WEBSITE, Some(png_with_metadata())).await;
     assert_eq!(status, 303, "proposed again: {body}");
     let page = bob.get(&app.url("/staff/accounts/press/profile")).await;
     let token = field(&page.body, "csrf").unwrap();
@@ -253,7 +252,107 @@ async fn public_pages_link_the_legal_pages_and_the_notice_follows_the_policy(db:
     assert_eq!(unknown.status(), 404);
 }
 
+/// The body's websites, served over https by an internal CA: one links back with
+/// `rel="me"`, one does not, one is missing. Herold checks each once the profile is applied
+/// and shows the administrator what it found; the public page marks only the verified one.
+async fn profile_links_are_checked_for_a_link_back(db: Db) {
+    let dir = std::env::temp_dir().join(format!("herold-links-{}", std::process::id()));
+    let pki = herold_tests::pki::TestPki::create(&dir);
+    let site = herold_tests::fake_remote::FakeRemote::start_tls(&pki).await;
+    let port = site.base.rsplit(':').next().unwrap().to_owned();
+    let page = |path: &str| format!("https://localhost:{port}{path}");
+    let provider = OidcProvider::start();
+    let options = AppOptions {
+        sign_in: vec![SignIn {
+            org: "demo",
+            issuer: provider.issuer(),
+            extra_policy: LEGAL,
+            discovery_url: None,
+        }],
+        env: vec![
+            ("HEROLD_OUTGOING_TLS_EXTRA_CA_FILE", pki.ca_file.display().to_string()),
+            ("HEROLD_LINKS_CHECK_INTERVAL_SECONDS", "1".into()),
+        ],
+        ..AppOptions::default()
+    };
+    let app = spawn_app_with(db, options).await;
+    let account = app.create_account("demo", "press").await;
+    let actor_url = app.url("/users/press");
+    site.serve_page(
+        "/",
+        &format!(
+            "<!doctype html><html><head><title>Demo</title>
+<link rel=\"stylesheet\" href=\"/s.css\"></head>             <body><footer><a class='social' REL='me noopener' href='{actor_url}'>Mastodon</a></footer></body></html>"
+        ),
+    );
+    site.serve_page("/presse", &format!("<a href=\"{actor_url}\">Mastodon (no rel)</a>"));
+    let (linked, unlinked, missing) = (page("/"), page("/presse"), page("/gone"));
+
+    let carol = signed_in(&app, "demo", "carol").await;
+    let fields = [("Website", linked.as_str()), ("Presse", unlinked.as_str()), ("Archiv", missing.as_str())];
+    let (status, body) = propose(&app, &carol, "Pressestelle Demo", &fields, None).await;
+    assert_eq!(status, 303, "proposed: {body}");
+    let bob = signed_in(&app, "demo", "bob").await;
+    let waiting = bob.get(&app.url("/staff/accounts/press/profile")).await;
+    let token = field(&waiting.body, "csrf").unwrap();
+    let applied = bob.post(&app.url(&decision(&waiting.body, "apply")), &[("csrf", token.as_str())]).await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+
+    let checks = eventually(20, "the three links to be checked", || async {
+        let checks = app.store.link_checks(account.id).await.unwrap();
+        (checks.len() == 3).then_some(checks)
+    })
+    .await;
+    let of = |url: &str| checks.iter().find(|c| c.url == url).unwrap_or_else(|| panic!("{url}: {checks:?}"));
+    assert!(of(&linked).verified && of(&linked).problem.is_none(), "{checks:?}");
+    assert!(!of(&unlinked).verified && of(&unlinked).problem.is_none(), "{checks:?}");
+    assert!(!of(&missing).verified, "{checks:?}");
+    assert_eq!(of(&missing).problem.as_deref(), Some("status_404"));
+
+    // The administrator sees each result in words, and what to place on the website.
+    let view = carol.get(&app.url("/staff/accounts/press/profile")).await;
+    assert!(view.body.contains("Verified: the page links back to this account."), "{}", view.body);
+    assert!(view.body.contains("Not verified: the page does not link back to this account."));
+    assert!(view.body.contains("the server answered with status 404"));
+    assert!(
+        view.body.contains(&format!("&lt;a rel=&quot;me&quot; href=&quot;{actor_url}&quot;&gt;")),
+        "the snippet"
+    );
+    assert!(view.body.contains("fediverse:creator"));
+    assert!(view.body.contains("attribution_domains = [&quot;localhost&quot;]"), "the policy line to add");
+    let german = carol.get_in(&app.url("/staff/accounts/press/profile"), "de").await;
+    assert!(
+        german.body.contains("Bestätigt: Die Seite verweist zurück auf dieses Konto."),
+        "{}",
+        german.body
+    );
+
+    // Followers and visitors see the verified link marked, the others not.
+    let public = app.http.get(&actor_url).send().await.unwrap().text().await.unwrap();
+    let rows: Vec<&str> = public.split("<div").filter(|r| r.contains("rel=\"me\"")).collect();
+    let row =
+        |url: &str| rows.iter().find(|r| r.contains(&format!("href=\"{url}\""))).copied().unwrap_or_default();
+    assert!(row(&linked).contains("class=\"verified\"") && row(&linked).contains("✓ verified"), "{public}");
+    assert!(!row(&unlinked).contains("verified") && !row(&missing).contains("verified"), "{public}");
+
+    // A new profile is checked afresh: what the old one found is forgotten.
+    site.serve_page("/presse", &format!("<link rel=\"me\" href=\"{actor_url}\">"));
+    let (status, body) = propose(&app, &carol, "Pressestelle Demo", &fields[1..2], None).await;
+    assert_eq!(status, 303, "proposed: {body}");
+    let waiting = bob.get(&app.url("/staff/accounts/press/profile")).await;
+    let token = field(&waiting.body, "csrf").unwrap();
+    let applied = bob.post(&app.url(&decision(&waiting.body, "apply")), &[("csrf", token.as_str())]).await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    eventually(20, "the new profile's link to be checked", || async {
+        let checks = app.store.link_checks(account.id).await.unwrap();
+        (checks.len() == 1 && checks[0].url == unlinked && checks[0].verified).then_some(())
+    })
+    .await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
 on_both_backends!(
+    profile_links_are_checked_for_a_link_back,
     a_profile_change_takes_two_people_and_reaches_followers_as_an_update,
     public_pages_link_the_legal_pages_and_the_notice_follows_the_policy
 );

@@ -52,6 +52,7 @@ struct Shared {
 #[derive(Clone)]
 enum Served {
     Document(Value),
+    Page(String),
     Redirect(String),
 }
 
@@ -105,6 +106,7 @@ async fn document(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
         Some(Served::Document(doc)) => {
             HttpResponse::Ok().content_type("application/activity+json").body(doc.to_string())
         }
+        Some(Served::Page(html)) => HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html),
         Some(Served::Redirect(to)) => HttpResponse::Found().insert_header(("location", to)).finish(),
         None => HttpResponse::NotFound().finish(),
     }
@@ -184,6 +186,11 @@ impl FakeRemote {
     /// Serves `doc` at `path` (path and query) from now on.
     pub fn serve(&self, path: &str, doc: Value) {
         self.shared.documents.lock().unwrap().insert(path.to_owned(), Served::Document(doc));
+    }
+
+    /// Serves the web page `html` at `path` (path and query) from now on.
+    pub fn serve_page(&self, path: &str, html: &str) {
+        self.shared.documents.lock().unwrap().insert(path.to_owned(), Served::Page(html.to_owned()));
     }
 
     /// Answers GETs of `path` (path and query) with a redirect to `to`.

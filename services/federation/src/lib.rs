@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod incoming;
 pub mod integrity;
 pub mod keys;
+pub mod links;
 pub mod metrics;
 pub mod rate_limit;
 pub mod relay;

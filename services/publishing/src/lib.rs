@@ -201,6 +201,44 @@ impl Publisher {
         profiles::update_activity(account, uri, self.prove(account, body))
     }
 
+    /// Checks the profile links that are due: never checked since the profile last changed,
+    /// or not for a day. A few per run, so that one run stays short whatever the websites do.
+    pub async fn check_profile_links(&self) -> Result<usize, PublishError> {
+        const RECHECK_AFTER: herold_domain::Millis = 24 * 3_600_000;
+        const PER_RUN: usize = 10;
+        let now = now_millis();
+        let checks = self.store.all_link_checks().await?;
+        let mut due = Vec::new();
+        for account in self.store.list_accounts().await? {
+            for link in account.profile.fields.iter().filter_map(|f| f.link()) {
+                let fresh = checks.iter().any(|c| {
+                    c.account_id == account.id && c.url == link.as_str() && c.checked_at > now - RECHECK_AFTER
+                });
+                if !fresh {
+                    due.push((account.id, account.username.clone(), link));
+                }
+            }
+        }
+        let checked = due.len().min(PER_RUN);
+        for (account_id, username, link) in due.into_iter().take(PER_RUN) {
+            let outcome = self.fetcher.check_link(link.as_str(), &self.urls.actor(&username)).await;
+            let (verified, problem) = match outcome {
+                herold_federation::links::LinkCheck::Verified => (true, None),
+                herold_federation::links::LinkCheck::NotLinked => (false, None),
+                herold_federation::links::LinkCheck::Unreachable(why) => (false, Some(why.code())),
+            };
+            let record = herold_store::LinkCheckRecord {
+                account_id,
+                url: link.to_string(),
+                verified,
+                problem,
+                checked_at: now_millis(),
+            };
+            self.store.record_link_check(record).await?;
+        }
+        Ok(checked)
+    }
+
     /// Finds the accounts the draft's texts mention: this server's accounts directly, others
     /// by WebFinger. Done when the text is written, so that its author hears at once of an
     /// address that does not exist, and approving needs no network.

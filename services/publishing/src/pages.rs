@@ -292,11 +292,21 @@ pub struct Profile<'a> {
     pub has_more: bool,
     /// The fields Herold adds (organisation, legal pages), after the account's own.
     pub added_fields: &'a [(String, String)],
+    /// The account's own links whose pages were last found linking back.
+    pub verified: &'a [String],
+}
+
+/// A profile's links whose pages link back, and the words that say so.
+#[derive(Clone, Copy)]
+pub struct Verified<'a> {
+    pub urls: &'a [String],
+    pub label: &'a str,
 }
 
 /// Profile fields as a description list; an https address is a link marked `rel="me"`,
-/// which is how Mastodon verifies that a website and an account belong together.
-pub fn profile_fields(own: &[ProfileField], added: &[(String, String)]) -> Markup {
+/// which is how Mastodon verifies that a website and an account belong together. A link
+/// found to link back is marked in words as well as by its tint, as Mastodon marks it.
+pub fn profile_fields(own: &[ProfileField], added: &[(String, String)], verified: Verified<'_>) -> Markup {
     // Herold's own addresses (the privacy notice it writes) are links on plain http too, as
     // on a development machine; what staff typed is a link only when Mastodon would verify it.
     let own = own.iter().map(|f| (f.name.as_str(), f.value.as_str(), f.link()));
@@ -307,13 +317,15 @@ pub fn profile_fields(own: &[ProfileField], added: &[(String, String)]) -> Marku
     html! {
         dl.fields {
             @for (name, value, link) in own.chain(added) {
-                div {
+                @let is_verified = link.as_ref().is_some_and(|l| verified.urls.iter().any(|v| v == l.as_str()));
+                div class=[is_verified.then_some("verified")] {
                     dt { (name) }
                     dd {
                         @match link {
                             Some(url) => a href=(url.as_str()) rel="me" { (herold_federation::vocab::shown_address(&url)) },
                             None => (value),
                         }
+                        @if is_verified { " " span.verified-mark { "✓ " (verified.label) } }
                     }
                 }
             }
@@ -322,7 +334,7 @@ pub fn profile_fields(own: &[ProfileField], added: &[(String, String)]) -> Marku
 }
 
 pub fn profile(tr: Texts<'_>, legal: &Legal, urls: &Urls, p: Profile<'_>) -> String {
-    let Profile { account, zone, followers, pinned, page, page_no, has_more, added_fields } = p;
+    let Profile { account, zone, followers, pinned, page, page_no, has_more, added_fields, verified } = p;
     let actor = urls.actor(&account.username);
     let handle = format!("@{}@{}", account.username, urls.host());
     let title = format!("{} ({handle})", account.display_name);
@@ -359,7 +371,7 @@ pub fn profile(tr: Texts<'_>, legal: &Legal, urls: &Urls, p: Profile<'_>) -> Str
             }
             p { (tr("pub_account_of")) " " (account.org_name) ". " (followers) " " (tr("pub_followers")) "." }
             @if let Some(summary) = &account.summary { div.bio { (PreEscaped(bio_html(summary))) } }
-            (profile_fields(&account.profile.fields, added_fields))
+            (profile_fields(&account.profile.fields, added_fields, Verified { urls: verified, label: tr("pub_link_verified") }))
             p { a href={ (actor) "/follow" } { (tr("pub_follow_link")) } }
             p { (tr("pub_follow_search")) " " code { (handle) } (tr("pub_follow_or")) " "
                 a href=(urls.feed(&account.username)) { (tr("pub_atom_feed")) } "." }

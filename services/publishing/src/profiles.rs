@@ -55,6 +55,8 @@ pub struct ProfileState {
     pub proposal: Option<ProfileProposal>,
     /// Whether someone other than the proposer must apply changes in this organisation.
     pub four_eyes: bool,
+    /// What Herold last found at the pages its fields link to.
+    pub links: Vec<herold_store::LinkCheckRecord>,
 }
 
 fn staff_actor(who: &StaffActor) -> Actor {
@@ -109,7 +111,8 @@ impl Editorial {
         let account = self.account(&who.org, username).await?;
         let proposal = self.store().profile_proposal(account.id, self.rules().visibility()).await?;
         let four_eyes = self.rules().four_eyes_for_profiles(&who.org);
-        Ok(ProfileState { account, proposal, four_eyes })
+        let links = self.store().link_checks(account.id).await?;
+        Ok(ProfileState { account, proposal, four_eyes, links })
     }
 
     /// The profile changes waiting in the person's organisation.

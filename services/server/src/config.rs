@@ -61,6 +61,7 @@ const KEYS: &[Key] = &[
         env: "HEROLD_NOTIFICATIONS_INTERVAL_SECONDS",
         secret: false,
     },
+    Key { toml: "links.check_interval_seconds", env: "HEROLD_LINKS_CHECK_INTERVAL_SECONDS", secret: false },
     Key {
         toml: "audit.checkpoint_interval_seconds",
         env: "HEROLD_AUDIT_CHECKPOINT_INTERVAL_SECONDS",
@@ -135,6 +136,8 @@ pub struct Config {
     pub scheduled_publishing_interval: Duration,
     /// How often staff notifications are made from the audit trail.
     pub notifications_interval: Duration,
+    /// How often profile links due for a check (new, or not checked for a day) are checked.
+    pub links_check_interval: Duration,
     /// Where notifications are sent by e-mail; `None`: only in the workspace.
     pub mail: Option<MailConfig>,
 }
@@ -172,6 +175,7 @@ impl std::fmt::Debug for Config {
             .field("relay_suspend_after", &self.relay_suspend_after)
             .field("scheduled_publishing_interval", &self.scheduled_publishing_interval)
             .field("notifications_interval", &self.notifications_interval)
+            .field("links_check_interval", &self.links_check_interval)
             .field("mail", &self.mail.as_ref().map(|m| redact_url(m.smtp_url.as_str())))
             .finish()
     }
@@ -484,6 +488,12 @@ impl Config {
             |s| s.parse::<u64>().ok().filter(|n| (1..=3600).contains(n)),
             "use seconds from 1 to 3600",
         )?;
+        let links_secs = raw.parse(
+            "links.check_interval_seconds",
+            60,
+            |s| s.parse::<u64>().ok().filter(|n| (1..=86_400).contains(n)),
+            "use seconds from 1 to 86400",
+        )?;
         let mail = mail(&raw)?;
         let policies_dir = raw.parse(
             "policies_dir",
@@ -551,6 +561,7 @@ impl Config {
             relay_suspend_after: Duration::from_secs(suspend_hours * 3600),
             scheduled_publishing_interval: Duration::from_secs(scheduled_secs),
             notifications_interval: Duration::from_secs(notifications_secs),
+            links_check_interval: Duration::from_secs(links_secs),
             mail,
             audit_checkpoint_interval: Duration::from_secs(checkpoint_secs),
             delivery_lease: Duration::from_secs(lease),

@@ -112,6 +112,20 @@ impl Services {
                 })
             },
         ));
+        let links = tokio::spawn(self.clone().every(
+            "profiles.check_links",
+            self.config.links_check_interval,
+            stop.clone(),
+            |s| {
+                Box::pin(async move {
+                    let checked = s.publisher.check_profile_links().await?;
+                    if checked > 0 {
+                        tracing::info!(checked, "profile links checked");
+                    }
+                    Ok(())
+                })
+            },
+        ));
         let followers = tokio::spawn(self.clone().every(
             "followers.snapshot",
             Duration::from_secs(3600),
@@ -126,6 +140,7 @@ impl Services {
         ));
         self.deliverer.clone().run(stop).await;
         let _ = followers.await;
+        let _ = links.await;
         let _ = notifications.await;
         let _ = scheduled.await;
         let _ = checkpoints.await;

@@ -31,6 +31,18 @@ pub struct ProfileProposal {
     pub created_at: Millis,
 }
 
+/// What Herold last found at a web page an account's profile names.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LinkCheckRecord {
+    pub account_id: i64,
+    pub url: String,
+    /// The page links back with `rel="me"`.
+    pub verified: bool,
+    /// Why it could not be read (naming the server only); `None` when it was read.
+    pub problem: Option<String>,
+    pub checked_at: Millis,
+}
+
 #[async_trait]
 pub trait Profiles: Send + Sync {
     /// Stores a proposal for an account's profile with the new images it brings (staff-only
@@ -61,4 +73,13 @@ pub trait Profiles: Send + Sync {
 
     /// Drops the proposal `public_id` (rejected or withdrawn) and the images only it brought.
     async fn discard_profile(&self, public_id: &str, audit: AuditEntry) -> Result<()>;
+
+    /// The last checks of an account's profile links (applying a profile forgets them, so
+    /// that its links are checked afresh).
+    async fn link_checks(&self, account_id: i64) -> Result<Vec<LinkCheckRecord>>;
+
+    /// Every account's checks, for the job that decides which are due.
+    async fn all_link_checks(&self) -> Result<Vec<LinkCheckRecord>>;
+
+    async fn record_link_check(&self, check: LinkCheckRecord) -> Result<()>;
 }

@@ -114,6 +114,8 @@ pub async fn actor(
     let follower_count = s.store.follower_count(account.id).await?;
     let pinned = if page_no == 1 { s.store.pinned_announcements(account.id).await? } else { Vec::new() };
     let zone = s.presences.of(&account.org_slug).time_zone;
+    let verified: Vec<String> =
+        s.store.link_checks(account.id).await?.into_iter().filter(|c| c.verified).map(|c| c.url).collect();
     let profile = pages::Profile {
         account: &account,
         zone: &zone,
@@ -123,6 +125,7 @@ pub async fn actor(
         page_no,
         has_more,
         added_fields: &vocab::added_fields(&s.urls, &account, &s.presences.of(&account.org_slug)),
+        verified: &verified,
     };
     let page = pages::profile(&texts(&req), &legal(&req, Some(&account.org_slug)), &s.urls, profile);
     Ok(html(StatusCode::OK, page))

@@ -208,6 +208,13 @@ mod tests {
             assert!(english.contains_key(*key), "{key} has no words");
         }
         assert!(english.contains_key("delivery_problem_other"));
+        for problem in herold_federation::links::LinkProblem::ALL {
+            let key = match problem {
+                herold_federation::links::LinkProblem::Status(_) => "links_problem_status".to_owned(),
+                other => format!("links_problem_{}", other.code()),
+            };
+            assert!(english.contains_key(&key), "{key} has no words");
+        }
         for kind in herold_domain::dialogue::MessageKind::ALL {
             assert!(english.contains_key(&format!("message_kind_{}", kind.as_str())), "{kind:?}");
         }

@@ -32,8 +32,17 @@ async fn profile_page(
         }),
     });
     let a = &state.account;
-    let added = herold_federation::vocab::added_fields(&s.urls, a, &s.presences.of(&a.org_slug));
-    let page = ProfilePage { state: &state, host: &s.urls.host(), added_fields: &added, form, error };
+    let presence = s.presences.of(&a.org_slug);
+    let added = herold_federation::vocab::added_fields(&s.urls, a, &presence);
+    let page = ProfilePage {
+        state: &state,
+        host: &s.urls.host(),
+        added_fields: &added,
+        actor: &s.urls.actor(&a.username),
+        attribution_domains: &presence.attribution_domains,
+        form,
+        error,
+    };
     Ok(staff.page(s, status, views::profile(&staff.viewer(), page)))
 }
 

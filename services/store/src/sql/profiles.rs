@@ -196,6 +196,10 @@ impl Profiles for SqlStore<Db> {
             .bind(public_id)
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM link_checks WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
         Self::insert_activity(&mut tx, &update, None, now).await?;
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
         self.commit_queued(tx).await?;
@@ -217,6 +221,38 @@ impl Profiles for SqlStore<Db> {
         Self::drop_proposed_images(&mut tx, &proposal.content.profile, &AccountProfile::default()).await?;
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn link_checks(&self, account_id: i64) -> Result<Vec<LinkCheckRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT account_id, url, verified, problem, checked_at FROM link_checks \
+             WHERE account_id = $1 ORDER BY url",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn all_link_checks(&self) -> Result<Vec<LinkCheckRecord>> {
+        Ok(sqlx::query_as("SELECT account_id, url, verified, problem, checked_at FROM link_checks")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn record_link_check(&self, check: LinkCheckRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO link_checks (account_id, url, verified, problem, checked_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, url) DO UPDATE SET \
+             verified = excluded.verified, problem = excluded.problem, checked_at = excluded.checked_at",
+        )
+        .bind(check.account_id)
+        .bind(&check.url)
+        .bind(check.verified)
+        .bind(&check.problem)
+        .bind(check.checked_at)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }

@@ -6,6 +6,9 @@ use herold_publishing::profiles::ProfileState;
 use herold_store::{MediaInfo, ProfileContent};
 use maud::{html, Markup, PreEscaped};
 
+use herold_federation::links::LinkProblem;
+use herold_publishing::pages::Verified;
+
 use super::workflow::diff_markup;
 use super::{person, shell, Viewer};
 
@@ -37,6 +40,10 @@ pub struct ProfilePage<'a> {
     pub host: &'a str,
     /// The fields Herold adds (organisation, legal pages): name and address or text.
     pub added_fields: &'a [(String, String)],
+    /// The account's address, which a website links back to.
+    pub actor: &'a str,
+    /// The websites the organisation's policy lets credit the account in link previews.
+    pub attribution_domains: &'a [String],
     pub form: ProfileForm,
     pub error: Option<&'a str>,
 }
@@ -50,7 +57,13 @@ fn content_of(state: &ProfileState) -> ProfileContent {
 }
 
 /// A profile as a follower's server shows it: header, avatar, name, biography and fields.
-fn card(v: &Viewer<'_>, handle: &str, content: &ProfileContent, added: &[(String, String)]) -> Markup {
+fn card(
+    v: &Viewer<'_>,
+    handle: &str,
+    content: &ProfileContent,
+    added: &[(String, String)],
+    verified: &[String],
+) -> Markup {
     let lang = v.lang;
     let p = &content.profile;
     html! {
@@ -71,7 +84,7 @@ fn card(v: &Viewer<'_>, handle: &str, content: &ProfileContent, added: &[(String
             } @else {
                 p.note { (lang.t("profile_no_bio")) }
             }
-            (herold_publishing::pages::profile_fields(&p.fields, added))
+            (herold_publishing::pages::profile_fields(&p.fields, added, Verified { urls: verified, label: lang.t("pub_link_verified") }))
         }
     }
 }
@@ -155,6 +168,60 @@ fn image_inputs(v: &Viewer<'_>, key: &str, label: &str, current: &Option<MediaIn
     }
 }
 
+fn problem_text(v: &Viewer<'_>, problem: LinkProblem) -> String {
+    match problem {
+        LinkProblem::Status(status) => {
+            v.lang.t("links_problem_status").replace("{status}", &status.to_string())
+        }
+        other => v.lang.t(&format!("links_problem_{}", other.code())).to_owned(),
+    }
+}
+
+/// Each website the profile links to, whether it was found to link back, and what to place
+/// on it so that it does.
+fn links(v: &Viewer<'_>, p: &ProfilePage<'_>, handle: &str) -> Markup {
+    let lang = v.lang;
+    let own: Vec<_> = p.state.account.profile.fields.iter().filter_map(|f| Some((f, f.link()?))).collect();
+    let link_back = format!("<a rel=\"me\" href=\"{}\">Mastodon</a>", p.actor);
+    let creator = format!("<meta name=\"fediverse:creator\" content=\"{handle}\">");
+    html! {
+        section aria-labelledby="links" {
+            h2 id="links" { (lang.t("links_title")) }
+            @if own.is_empty() {
+                p { (lang.t("links_none")) }
+            } @else {
+                ul.link-checks {
+                    @for (field, url) in &own {
+                        @let check = p.state.links.iter().find(|c| c.url == url.as_str());
+                        li {
+                            strong { (field.name) } ": "
+                            a href=(url.as_str()) { (herold_federation::vocab::shown_address(url)) }
+                            br;
+                            @match check {
+                                None => (lang.t("links_unchecked")),
+                                Some(c) if c.verified => { strong { "✓ " (lang.t("links_verified")) } " " (lang.t("links_checked")) " " (v.when(c.checked_at)) "." },
+                                Some(c) => {
+                                    strong { (lang.t(if c.problem.is_some() { "links_unreachable" } else { "links_not_linked" })) }
+                                    @if let Some(problem) = c.problem.as_deref().and_then(LinkProblem::from_code) { ": " (problem_text(v, problem)) }
+                                    " " (lang.t("links_checked")) " " (v.when(c.checked_at)) "."
+                                }
+                            }
+                            @if !p.attribution_domains.iter().any(|d| Some(d.as_str()) == url.host_str()) {
+                                br; (lang.t("links_not_attributed")) " " code { "attribution_domains = [\"" (url.host_str().unwrap_or_default()) "\"]" }
+                            }
+                        }
+                    }
+                }
+            }
+            p { (lang.t("links_snippet_help")) }
+            pre { code { (link_back) } }
+            p { (lang.t("links_creator_help")) }
+            pre { code { (creator) } }
+            p.help { (lang.t("links_schedule_help")) }
+        }
+    }
+}
+
 pub fn profile(v: &Viewer<'_>, p: ProfilePage<'_>) -> String {
     let lang = v.lang;
     let account = &p.state.account;
@@ -163,6 +230,7 @@ pub fn profile(v: &Viewer<'_>, p: ProfilePage<'_>) -> String {
     let base = p.state.proposal.as_ref().map_or(&current, |w| &w.content);
     let form = &p.form;
     let title = format!("{} {handle}", lang.t("profile_of"));
+    let verified: Vec<String> = p.state.links.iter().filter(|c| c.verified).map(|c| c.url.clone()).collect();
     shell(
         lang,
         &title,
@@ -178,7 +246,7 @@ pub fn profile(v: &Viewer<'_>, p: ProfilePage<'_>) -> String {
                     p { (lang.t("proposed_by")) " " (by) ", " (v.when(w.created_at)) "." }
                     (changes(v, &current, &w.content))
                     h3 { (lang.t("profile_after")) }
-                    (card(v, &handle, &w.content, p.added_fields))
+                    (card(v, &handle, &w.content, p.added_fields, &[]))
                     div.actions {
                         @if v.has(Role::Approver) && !(own && p.state.four_eyes) {
                             form method="post" action={ "/staff/accounts/" (account.username) "/profile/" (w.public_id) "/apply" } {
@@ -210,10 +278,11 @@ pub fn profile(v: &Viewer<'_>, p: ProfilePage<'_>) -> String {
             }
             section aria-labelledby="now" {
                 h2 id="now" { (lang.t("profile_now")) }
-                (card(v, &handle, &current, p.added_fields))
+                (card(v, &handle, &current, p.added_fields, &verified))
                 p { a href={ "/users/" (account.username) } { (lang.t("profile_public_page")) } }
                 p.help { (lang.t("profile_added_fields_help")) }
             }
+            (links(v, &p, &handle))
             @if v.has(Role::OrgAdmin) {
                 section aria-labelledby="edit" {
                     h2 id="edit" { (lang.t(if p.state.proposal.is_some() { "profile_edit_waiting" } else { "profile_edit" })) }
