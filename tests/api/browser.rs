@@ -24,7 +24,8 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
     // walk follows the privacy notice Herold writes).
     const DEMO_POLICY: &str = "time_zone = \"Europe/Berlin\"\n\n[legal]\n\
                                imprint = \"https://www.demo.example/impressum\"\n\
-                               accessibility_statement = \"https://www.demo.example/barrierefreiheit\"\n";
+                               accessibility_statement = \"https://www.demo.example/barrierefreiheit\"\n\n\
+                               [presence]\nemail_subscriptions = true\n";
     let sign_in = [("demo", DEMO_POLICY), ("operator", "")]
         .into_iter()
         .map(|(org, extra_policy)| SignIn {
@@ -34,7 +35,13 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
             discovery_url: None,
         })
         .collect();
-    let env = vec![("HEROLD_NOTIFICATIONS_INTERVAL_SECONDS", "1".into())];
+    // A citizen subscribes by e-mail and confirms from the mail catcher.
+    let mail = herold_tests::mail::MailCatcher::start().await;
+    let env = vec![
+        ("HEROLD_NOTIFICATIONS_INTERVAL_SECONDS", "1".into()),
+        ("HEROLD_MAIL_SMTP_URL", mail.smtp_url()),
+        ("HEROLD_MAIL_FROM", "Herold <herold@demo.example>".into()),
+    ];
     let app = spawn_app_with(db, AppOptions { sign_in, env, ..AppOptions::default() }).await;
     let press = app.create_account("demo", "press").await;
     // So that the dialogue inbox shows a citizen's message to axe-core.
@@ -76,11 +83,12 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
     let today = herold_domain::format_rfc3339(herold_domain::now_millis())[..10].to_owned();
     app.store.record_follower_counts(&today).await.unwrap();
     let base = app.base.clone();
+    let mail_web = mail.url("");
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(format!("{browser_dir}/ui.mjs"))
             .args(["--herold", &base, "--org", "demo", "--account", "press", "--operator-org", "operator"])
-            .args(["--time-zone", "Europe/Berlin"])
+            .args(["--time-zone", "Europe/Berlin", "--mail", &mail_web])
             .output()
             .expect("run node")
     })

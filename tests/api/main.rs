@@ -48,6 +48,7 @@ mod retention;
 mod scale_out;
 mod staff;
 mod store;
+mod subscriptions;
 mod telemetry;
 mod tls;
 mod vectors;

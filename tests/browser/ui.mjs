@@ -49,6 +49,9 @@ const { values: opts } = parseArgs({
     // The organisation's time_zone: forms take, and pages show, its local time.
     "time-zone": { type: "string", default: "UTC" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
+    // The mail catcher's web address: a citizen subscribes by e-mail and confirms by the
+    // link it receives.
+    mail: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
   strict: true,
@@ -739,6 +742,44 @@ async function relayOperator(browser) {
   await audit(page, "relay");
 }
 
+/**
+ * A citizen without a fediverse account subscribes by e-mail, in German: the form, a
+ * mistyped address, the request taken, then the confirmation link from the mail and its
+ * button.
+ */
+async function subscribing(browser) {
+  if (!opts.mail) return;
+  const { context, page } = await newPerson(browser, "de-DE");
+  await open(page, `/users/${opts.account}`);
+  await follow(page, page.getByRole("link", { name: "Die Mitteilungen per E-Mail erhalten" }), /\/subscribe$/, "the subscribe link");
+  await audit(page, "subscribe (public)");
+  await page.locator("input#email").fill("bürger at example.org");
+  // The browser's own check of type=email would stop the form: Herold's answer is what is audited.
+  await page.locator("form").evaluate((f) => f.setAttribute("novalidate", ""));
+  await submit(page, page.getByRole("button", { name: "Abonnieren", exact: true }), "subscribing with a mistyped address");
+  expect((await page.locator('[role="alert"]').count()) === 1, "a mistyped address gives no message");
+  await audit(page, "subscribe with error (public)");
+  const address = "anna.buerger@example.org";
+  await page.locator("input#email").fill(address);
+  await submit(page, page.getByRole("button", { name: "Abonnieren", exact: true }), "subscribing");
+  expect((await page.locator('[role="status"]').count()) === 1, "the request is not acknowledged");
+  await audit(page, "subscribe requested (public)");
+  let link;
+  for (let i = 0; i < 40 && !link; i++) {
+    const mails = await (await fetch(`${opts.mail}/email`)).json();
+    const mail = mails.find((m) => m.to?.some((t) => t.address === address));
+    link = mail?.text?.match(/https?:\/\/\S+\/confirm/)?.[0];
+    if (!link) await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(link, "no confirmation mail reached the mail catcher");
+  await page.goto(link, { waitUntil: "load" });
+  await audit(page, "confirm subscription (public)");
+  await submit(page, page.getByRole("button", { name: "Abonnement bestätigen", exact: true }), "confirming");
+  expect((await textOf(page.locator("main"))).includes("Bestätigt"), "the subscription is not confirmed");
+  await audit(page, "subscription confirmed (public)");
+  await context.close();
+}
+
 async function part(name, fn, browser) {
   try {
     await fn(browser);
@@ -788,6 +829,7 @@ async function main() {
     await part("German interface (erik)", german, browser);
     await part("oversight (dana)", oversight, browser);
     await part("administration (carol)", administration, browser);
+    await part("subscribing by e-mail (a citizen)", subscribing, browser);
     await part("profile approval (bob)", profileApproval, browser);
     if (opts["operator-org"]) await part("relay operator (carol)", relayOperator, browser);
   } catch (err) {

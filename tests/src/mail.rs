@@ -49,7 +49,8 @@ impl MailCatcher {
         catcher
     }
 
-    fn url(&self, path: &str) -> String {
+    /// An address of its web page and API.
+    pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.web_port)
     }
 

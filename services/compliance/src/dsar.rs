@@ -1,8 +1,10 @@
 //! Data-subject requests (GDPR Art. 15 and 17), for remote actors (followers) and for
 //! members of staff: everything held about them, and its erasure.
 
-use herold_domain::{format_rfc3339, Millis};
-use herold_store::{AuditEntry, Erasure, StaffErasure, StaffSubjectData, Store, SubjectData};
+use herold_domain::{format_rfc3339, EmailAddress, Millis};
+use herold_store::{
+    AuditEntry, EmailSubjectData, Erasure, StaffErasure, StaffSubjectData, Store, SubjectData,
+};
 use maud::{html, DOCTYPE};
 
 use crate::policy::Policies;
@@ -31,16 +33,28 @@ pub enum Subject {
     Actor(String),
     /// A member of staff, by the number the audit trail names them with (`staff:<id>`).
     Staff(i64),
+    /// Someone subscribed by e-mail, by their address (`name@example.org`).
+    Email(EmailAddress),
 }
 
 impl Subject {
     pub fn parse(text: &str) -> Result<Subject, ComplianceError> {
-        match text.trim().strip_prefix("staff:") {
-            Some(id) => id.parse().map(Subject::Staff).map_err(|_| {
+        let text = text.trim();
+        if let Some(id) = text.strip_prefix("staff:") {
+            return id.parse().map(Subject::Staff).map_err(|_| {
                 ComplianceError::Malformed(format!("{text:?}: a member of staff is named staff:<number>"))
-            }),
-            None => Ok(Subject::Actor(check_subject(text.trim())?.to_owned())),
+            });
         }
+        // An address has its @ inside (a handle starts with one, an actor URI has a scheme).
+        let address = text.strip_prefix("mailto:").unwrap_or(text);
+        if !address.starts_with('@') && !address.contains("://") && address.contains('@') {
+            return EmailAddress::parse(address).map(Subject::Email).map_err(|_| {
+                ComplianceError::Malformed(format!(
+                    "{text:?} is not an e-mail address such as name@example.org"
+                ))
+            });
+        }
+        Ok(Subject::Actor(check_subject(text)?.to_owned()))
     }
 }
 
@@ -187,4 +201,69 @@ pub async fn erase(
         policies.orgs.iter().filter(|(_, p)| p.legal_hold).map(|(o, _)| o.clone()).collect();
     let audit = AuditEntry::new(by, "dsar.erase", "subject-request");
     Ok(store.erase_subject(check_subject(subject)?, &held, None, audit).await?)
+}
+
+/// Everything held about an e-mail address: its subscriptions and what was mailed to it.
+pub async fn export_email(
+    store: &dyn Store,
+    email: &EmailAddress,
+) -> Result<EmailSubjectData, ComplianceError> {
+    Ok(store.email_subject_data(email.as_str()).await?)
+}
+
+/// What one organisation holds about an address.
+pub fn email_for_org(mut data: EmailSubjectData, org: &str) -> EmailSubjectData {
+    data.subscriptions.retain(|s| s.org == org);
+    data
+}
+
+/// Erases an address everywhere (or only in `only_org`) except under legal hold; how many
+/// subscriptions went.
+pub async fn erase_email(
+    store: &dyn Store,
+    policies: &Policies,
+    email: &EmailAddress,
+    only_org: Option<&str>,
+    by: &str,
+) -> Result<i64, ComplianceError> {
+    if let Some(org) = only_org.filter(|o| policies.on_hold(o)) {
+        return Err(ComplianceError::LegalHold(org.to_owned()));
+    }
+    let held: Vec<String> =
+        policies.orgs.iter().filter(|(_, p)| p.legal_hold).map(|(o, _)| o.clone()).collect();
+    let mut audit = AuditEntry::new(by, "dsar.erase", "subject-request");
+    if let Some(org) = only_org {
+        audit = audit.in_org(org);
+    }
+    Ok(store.erase_email(email.as_str(), &held, only_org, audit).await?)
+}
+
+/// A readable summary of what is held about an address, for the person who asked.
+pub fn email_summary_html(email: &EmailAddress, data: &EmailSubjectData) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head { meta charset="utf-8"; title { "Data held about " (email) } }
+            body {
+                h1 { "Data held about " (email) }
+                h2 { "Subscriptions by e-mail (" (data.subscriptions.len()) ")" }
+                @if data.subscriptions.is_empty() { p { "None." } }
+                @for s in &data.subscriptions {
+                    h3 { "@" (s.account) " (" (s.org) ")" }
+                    p {
+                        "Requested " (format_rfc3339(s.created_at)) ", mails in " (s.language) "; "
+                        @match s.confirmed_at {
+                            Some(at) => { "confirmed " (format_rfc3339(at)) "." }
+                            None => "never confirmed.",
+                        }
+                    }
+                    @if !s.mailed.is_empty() {
+                        p { "Announcements mailed:" }
+                        ul { @for (id, at) in &s.mailed { li { (id) " on " (format_rfc3339(*at)) } } }
+                    }
+                }
+            }
+        }
+    }
+    .into_string()
 }

@@ -26,7 +26,10 @@ pub fn concerns_the_public(class: DataClass) -> bool {
         | DataClass::InteractionStamps
         | DataClass::CitizenMessages
         | DataClass::ReactionPseudonyms
-        | DataClass::DialogueBlocks => true,
+        | DataClass::DialogueBlocks
+        | DataClass::EmailSubscriptions
+        | DataClass::UnconfirmedSubscriptions
+        | DataClass::SubscriptionMail => true,
         DataClass::RetractedAnnouncements
         | DataClass::StaffDirectory
         | DataClass::StaffSessions
@@ -54,12 +57,22 @@ pub struct PrivacyNotice {
     pub entries: Vec<NoticeEntry>,
 }
 
-/// The notice of one organisation, with the retention its policy sets.
+/// Whether a class exists only where an organisation offers subscriptions by e-mail.
+fn by_email(class: DataClass) -> bool {
+    matches!(
+        class,
+        DataClass::EmailSubscriptions | DataClass::UnconfirmedSubscriptions | DataClass::SubscriptionMail
+    )
+}
+
+/// The notice of one organisation, with the retention its policy sets; subscriptions by
+/// e-mail appear where the organisation offers them.
 pub fn privacy_notice(policies: &Policies, org: &str, controller: &str, legal: LegalPages) -> PrivacyNotice {
+    let by_mail = policies.orgs.get(org).is_some_and(|p| p.presence.email_subscriptions);
     let entries = policies
         .classes
         .values()
-        .filter(|c| concerns_the_public(c.class))
+        .filter(|c| concerns_the_public(c.class) && (by_mail || !by_email(c.class)))
         .map(|c| NoticeEntry {
             class: c.class,
             legal_basis: c.legal_basis.clone(),
@@ -138,5 +151,15 @@ mod tests {
         assert!(!classes.contains(&DataClass::StaffDirectory));
         let messages = n.entries.iter().find(|e| e.class == DataClass::CitizenMessages).unwrap();
         assert_eq!(messages.retention, Retention::Millis(60 * 86_400_000));
+        assert!(!classes.contains(&DataClass::EmailSubscriptions), "bfdi offers no e-mail");
+        p.add_org(std::path::Path::new("orgs/city.toml"), "[presence]\nemail_subscriptions = true\n")
+            .unwrap();
+        let n = privacy_notice(&p, "city", "City", LegalPages::default());
+        let classes: Vec<DataClass> = n.entries.iter().map(|e| e.class).collect();
+        for class in
+            [DataClass::EmailSubscriptions, DataClass::UnconfirmedSubscriptions, DataClass::SubscriptionMail]
+        {
+            assert!(classes.contains(&class), "{class:?}");
+        }
     }
 }

@@ -114,6 +114,7 @@ struct RawPresence {
     discoverable: Option<bool>,
     #[serde(default)]
     attribution_domains: Vec<Spanned<String>>,
+    email_subscriptions: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -637,6 +638,7 @@ fn presence(
         attribution_domains,
         time_zone: defaults.time_zone,
         legal: defaults.legal,
+        email_subscriptions: raw.email_subscriptions.unwrap_or(defaults.email_subscriptions),
     })
 }
 

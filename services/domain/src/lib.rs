@@ -13,7 +13,7 @@ pub mod trust;
 pub mod workflow;
 
 pub use local_time::{LocalTimeError, WallClock, Zone};
-pub use names::{LanguageTag, OrgSlug, Username};
+pub use names::{EmailAddress, LanguageTag, OrgSlug, Username};
 pub use profile::{link_of, Bio, LegalPage, LegalPages, ProfileField, ProfileFields};
 pub use text::{AltText, AnnouncementText, DisplayName, Summary, Translations};
 pub use time_util::{format_rfc3339, now_millis, parse_day, parse_rfc3339, Millis};

@@ -263,3 +263,84 @@ mod tests {
         }
     }
 }
+
+/// The address a citizen subscribes with (`name@example.org`), lower-cased so that one
+/// mailbox is one subscription. Checked for the shape every mail server accepts; whether the
+/// mailbox exists, only the confirmation mail shows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim().to_lowercase();
+        // RFC 5321's limits: 64 for the local part, 254 for the whole path.
+        let shaped = s.len() <= 254
+            && s.split_once('@').is_some_and(|(local, domain)| {
+                let label = |l: &str| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && !l.starts_with('-')
+                        && !l.ends_with('-')
+                        && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                };
+                !local.is_empty()
+                    && local.len() <= 64
+                    && !local.starts_with('.')
+                    && !local.ends_with('.')
+                    && !local.contains("..")
+                    && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+                    && domain.contains('.')
+                    && domain.split('.').all(label)
+            });
+        if !shaped {
+            return Err(DomainError::invalid(
+                "e-mail address",
+                "email_address",
+                raw,
+                "must be an address such as name@example.org",
+            ));
+        }
+        Ok(EmailAddress(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::EmailAddress;
+
+    #[test]
+    fn addresses_are_checked_and_lower_cased() {
+        assert_eq!(
+            EmailAddress::parse(" Erika.Muster@Example.ORG ").unwrap().as_str(),
+            "erika.muster@example.org"
+        );
+        assert!(EmailAddress::parse("jörg+news@bürgeramt.de").is_ok());
+        for bad in [
+            "",
+            "name",
+            "name@",
+            "@example.org",
+            "name@localhost",
+            "a b@example.org",
+            "name@example..org",
+            ".name@example.org",
+            "name@-example.org",
+            "na\"me@example.org",
+            "name@example.org\r\nBcc: x@example.org",
+            "a@b@example.org",
+        ] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(EmailAddress::parse(&format!("{}@example.org", "a".repeat(65))).is_err());
+    }
+}

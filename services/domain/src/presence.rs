@@ -66,6 +66,9 @@ pub struct Presence {
     pub time_zone: crate::Zone,
     /// Its imprint, privacy notice and accessibility statement (`[legal]`).
     pub legal: crate::LegalPages,
+    /// Whether people may subscribe to the accounts' announcements by e-mail: off unless
+    /// the organisation decides to keep subscribers' addresses.
+    pub email_subscriptions: bool,
 }
 
 impl Default for Presence {
@@ -78,6 +81,7 @@ impl Default for Presence {
             attribution_domains: Vec::new(),
             time_zone: crate::Zone::utc(),
             legal: crate::LegalPages::default(),
+            email_subscriptions: false,
         }
     }
 }

@@ -89,6 +89,14 @@ impl Urls {
     pub fn privacy_notice(&self, org_slug: &str) -> String {
         self.at(&format!("/privacy/{org_slug}"))
     }
+    /// Where people subscribe to an account's announcements by e-mail.
+    pub fn subscribe(&self, username: &str) -> String {
+        self.at(&format!("/users/{username}/subscribe"))
+    }
+    /// A subscription's confirmation (`confirm`) or end (`unsubscribe`), named by its token.
+    pub fn subscription(&self, token: &str, step: &str) -> String {
+        self.at(&format!("/subscriptions/{token}/{step}"))
+    }
     pub fn activity(&self, username: &str, id: &str) -> String {
         self.at(&format!("/users/{username}/activities/{id}"))
     }

@@ -294,6 +294,8 @@ pub struct Profile<'a> {
     pub added_fields: &'a [(String, String)],
     /// The account's own links whose pages were last found linking back.
     pub verified: &'a [String],
+    /// Whether people may subscribe by e-mail.
+    pub email_subscriptions: bool,
 }
 
 /// A profile's links whose pages link back, and the words that say so.
@@ -334,7 +336,18 @@ pub fn profile_fields(own: &[ProfileField], added: &[(String, String)], verified
 }
 
 pub fn profile(tr: Texts<'_>, legal: &Legal, urls: &Urls, p: Profile<'_>) -> String {
-    let Profile { account, zone, followers, pinned, page, page_no, has_more, added_fields, verified } = p;
+    let Profile {
+        account,
+        zone,
+        followers,
+        pinned,
+        page,
+        page_no,
+        has_more,
+        added_fields,
+        verified,
+        email_subscriptions,
+    } = p;
     let actor = urls.actor(&account.username);
     let handle = format!("@{}@{}", account.username, urls.host());
     let title = format!("{} ({handle})", account.display_name);
@@ -375,6 +388,9 @@ pub fn profile(tr: Texts<'_>, legal: &Legal, urls: &Urls, p: Profile<'_>) -> Str
             p { a href={ (actor) "/follow" } { (tr("pub_follow_link")) } }
             p { (tr("pub_follow_search")) " " code { (handle) } (tr("pub_follow_or")) " "
                 a href=(urls.feed(&account.username)) { (tr("pub_atom_feed")) } "." }
+            @if email_subscriptions {
+                p { a href=(urls.subscribe(&account.username)) { (tr("pub_subscribe_link")) } }
+            }
             @if !pinned.is_empty() {
                 h2 { (tr("pub_pinned")) }
                 @for a in pinned { (announcement_article(tr, urls, zone, account, a, Shape::InList)) }
@@ -543,6 +559,89 @@ pub fn follow(
                     p { button type="submit" { (tr("pub_follow_button")) } }
                 }
                 p { (tr("pub_follow_private")) }
+            }
+            p { a href=(urls.actor(&account.username)) { (tr("pub_all_of")) " " (account.display_name) } }
+        },
+    )
+}
+
+/// Where the subscription form stands: fresh, refused with a reason, or sent.
+#[derive(Default)]
+pub struct SubscribeState<'a> {
+    pub address: &'a str,
+    /// The key of the words that say what is wrong.
+    pub problem: Option<&'static str>,
+    /// The request was taken: the visitor is asked to confirm by mail.
+    pub requested: bool,
+}
+
+/// The page where someone without a fediverse account asks for an account's announcements
+/// by e-mail; it says before they type what happens with the address (Art. 13 GDPR).
+pub fn subscribe(
+    tr: Texts<'_>,
+    legal: &Legal,
+    urls: &Urls,
+    account: &Account,
+    state: SubscribeState<'_>,
+) -> String {
+    layout(
+        tr,
+        legal,
+        &format!("{} {}", tr("pub_subscribe_title"), account.display_name),
+        html! {},
+        html! {
+            h1 { (tr("pub_subscribe_title")) " " (account.display_name) }
+            @if state.requested {
+                p role="status" { strong { (tr("pub_subscribe_requested")) } }
+                p { (tr("pub_subscribe_requested_text")) }
+            } @else {
+                p { (tr("pub_subscribe_intro")) }
+                @if let Some(problem) = state.problem {
+                    p.error role="alert" id="subscribe-problem" { (tr(problem)) }
+                }
+                form method="post" action=(urls.subscribe(&account.username)) {
+                    p {
+                        label for="email" { (tr("pub_subscribe_address")) }
+                        input id="email" name="email" type="email" required autocomplete="email"
+                            spellcheck="false" autocapitalize="none" maxlength="254"
+                            value=(state.address)
+                            aria-describedby=[state.problem.map(|_| "subscribe-problem")];
+                    }
+                    p { button.primary type="submit" { (tr("pub_subscribe_button")) } }
+                }
+                p { (tr("pub_subscribe_privacy")) " " a href=(urls.privacy_notice(&account.org_slug)) { (tr("pub_subscribe_notice")) } "." }
+            }
+            p { a href=(urls.actor(&account.username)) { (tr("pub_all_of")) " " (account.display_name) } }
+        },
+    )
+}
+
+/// A step a mail's link leads to: confirming a subscription or ending it. The link opens
+/// this page; only its button takes the step, so that a mail program that opens links to
+/// scan them neither confirms nor unsubscribes anyone.
+pub fn subscription_step(
+    tr: Texts<'_>,
+    legal: &Legal,
+    urls: &Urls,
+    account: &Account,
+    (token, step): (&str, &str),
+    done: bool,
+) -> String {
+    layout(
+        tr,
+        legal,
+        tr(&format!("pub_{step}_title")),
+        html! {},
+        html! {
+            h1 { (tr(&format!("pub_{step}_title"))) }
+            p.handle { (account.display_name) " · @" (account.username) "@" (urls.host()) }
+            @if done {
+                p role="status" { strong { (tr(&format!("pub_{step}_done"))) } }
+            } @else {
+                p { (tr(&format!("pub_{step}_intro"))) }
+                form method="post" action=(urls.subscription(token, step)) {
+                    p { button.primary type="submit" { (tr(&format!("pub_{step}_button"))) } }
+                }
             }
             p { a href=(urls.actor(&account.username)) { (tr("pub_all_of")) " " (account.display_name) } }
         },

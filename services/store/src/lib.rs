@@ -25,6 +25,7 @@ mod schema;
 mod sessions;
 mod sql;
 mod subjects;
+mod subscriptions;
 
 pub use accounts::*;
 pub use announcements::*;
@@ -44,6 +45,7 @@ pub use schema::*;
 pub use sessions::*;
 pub use sql::host_of;
 pub use subjects::*;
+pub use subscriptions::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -80,6 +82,7 @@ pub trait Store:
     + Dialogue
     + Notifications
     + Profiles
+    + Subscriptions
     + Send
     + Sync
     + 'static
@@ -102,6 +105,7 @@ impl<T> Store for T where
         + Dialogue
         + Notifications
         + Profiles
+        + Subscriptions
         + Send
         + Sync
         + 'static

@@ -423,6 +423,13 @@ pub enum DataClass {
     /// Changes of an account's profile waiting for approval, with who proposed them; one
     /// nobody decided on goes after a while.
     ProfileProposals,
+    /// E-mail addresses subscribed to an account's announcements; kept until the person
+    /// unsubscribes.
+    EmailSubscriptions,
+    /// Requests to subscribe by e-mail that were never confirmed.
+    UnconfirmedSubscriptions,
+    /// Which announcement was mailed to which subscriber, so that each goes out once.
+    SubscriptionMail,
 }
 
 /// What happens to a data class's rows at expiry.

@@ -33,8 +33,9 @@ pub(super) enum RetentionCommand {
 pub(super) enum DsarCommand {
     /// Write everything held about a person: subject.json and a readable subject.html.
     Export {
-        /// The person's actor URI, e.g. https://mastodon.example/users/alice, or a member of
-        /// staff as the audit trail names them, e.g. staff:12
+        /// The person's actor URI, e.g. https://mastodon.example/users/alice, the e-mail
+        /// address they subscribed with, or a member of staff as the audit trail names them,
+        /// e.g. staff:12
         #[arg(long)]
         subject: String,
         /// Directory to write into (created if missing).
@@ -157,6 +158,13 @@ pub(super) async fn dsar(config: Config, command: DsarCommand) -> anyhow::Result
                     let data = dsar::export_staff(store.as_ref(), &policies, id, now).await?;
                     (serde_json::json!({ "subject": subject, "data": data }), dsar::staff_summary_html(&data))
                 }
+                Subject::Email(email) => {
+                    let data = dsar::export_email(store.as_ref(), &email).await?;
+                    (
+                        serde_json::json!({ "subject": email.as_str(), "data": data }),
+                        dsar::email_summary_html(&email, &data),
+                    )
+                }
             };
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             std::fs::write(out.join("subject.json"), serde_json::to_string_pretty(&json)?)?;
@@ -197,6 +205,14 @@ pub(super) async fn dsar(config: Config, command: DsarCommand) -> anyhow::Result
                             "nothing about this person was federated by Herold, so no Delete needed to be sent"
                         );
                     }
+                }
+                Subject::Email(email) => {
+                    let removed =
+                        dsar::erase_email(store.as_ref(), &policies, &email, None, OPERATOR).await?;
+                    println!(
+                        "{removed} subscription(s) by e-mail removed with the record of what was mailed; \
+                         subscriptions in organisations under legal hold stay"
+                    );
                 }
                 Subject::Staff(id) => {
                     let erasure = dsar::erase_staff(store.as_ref(), &policies, id, OPERATOR).await?;

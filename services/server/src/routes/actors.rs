@@ -12,14 +12,14 @@ use crate::state::Services;
 use crate::ApiError;
 
 /// The public pages' texts in the reader's language (`Accept-Language`).
-fn texts(req: &HttpRequest) -> impl Fn(&str) -> &'static str {
+pub(super) fn texts(req: &HttpRequest) -> impl Fn(&str) -> &'static str {
     let lang = Lang::negotiate(req);
     move |key| lang.t(key)
 }
 
 /// The legal pages a public page of `org` links (on the instance's own pages, those of the
 /// organisation that runs it).
-fn legal(req: &HttpRequest, org: Option<&str>) -> pages::Legal {
+pub(super) fn legal(req: &HttpRequest, org: Option<&str>) -> pages::Legal {
     let org = org.unwrap_or(crate::state::OPERATOR_ORG);
     match req.app_data::<web::Data<Services>>() {
         Some(s) => pages::Legal::of(&texts(req), &s.urls, &s.presences.of(org), org),
@@ -34,13 +34,16 @@ pub struct PageQuery {
     page: Option<i64>,
 }
 
-async fn account(s: &Services, username: &str) -> Result<Account, ApiError> {
+pub(super) async fn account(s: &Services, username: &str) -> Result<Account, ApiError> {
     s.store.account_by_username(&username.to_ascii_lowercase()).await?.ok_or(ApiError::NotFound)
 }
 
 /// What is not there, as the client reads: the readable page for a person, JSON for a
 /// server.
-fn readable(req: &HttpRequest, result: Result<HttpResponse, ApiError>) -> Result<HttpResponse, ApiError> {
+pub(super) fn readable(
+    req: &HttpRequest,
+    result: Result<HttpResponse, ApiError>,
+) -> Result<HttpResponse, ApiError> {
     match result {
         Err(ApiError::NotFound) if !wants_activity_json(req) => {
             Ok(html(StatusCode::NOT_FOUND, pages::not_found(&texts(req), &legal(req, None))))
@@ -126,6 +129,7 @@ pub async fn actor(
         has_more,
         added_fields: &vocab::added_fields(&s.urls, &account, &s.presences.of(&account.org_slug)),
         verified: &verified,
+        email_subscriptions: s.mailer.is_some() && s.presences.of(&account.org_slug).email_subscriptions,
     };
     let page = pages::profile(&texts(&req), &legal(&req, Some(&account.org_slug)), &s.urls, profile);
     Ok(html(StatusCode::OK, page))

@@ -5,6 +5,7 @@ mod legal;
 mod media;
 mod metrics;
 mod relay;
+mod subscriptions;
 mod wellknown;
 
 pub use body_deadline::body_deadline;
@@ -46,6 +47,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::tag)
         .service(media::media)
         .service(legal::privacy_notice)
+        .service(subscriptions::subscribe_form)
+        .service(subscriptions::subscribe)
+        .service(subscriptions::step_form)
+        .service(subscriptions::take_step)
         .configure(crate::staff::configure)
         .configure(crate::api::configure)
         .default_service(web::to(actors::not_found));

@@ -208,6 +208,12 @@ mod tests {
             assert!(english.contains_key(*key), "{key} has no words");
         }
         assert!(english.contains_key("delivery_problem_other"));
+        // The pages a subscription mail's links lead to, named by their step.
+        for step in ["confirm", "unsubscribe"] {
+            for part in ["title", "intro", "button", "done"] {
+                assert!(english.contains_key(&format!("pub_{step}_{part}")), "pub_{step}_{part}");
+            }
+        }
         for problem in herold_federation::links::LinkProblem::ALL {
             let key = match problem {
                 herold_federation::links::LinkProblem::Status(_) => "links_problem_status".to_owned(),

@@ -229,6 +229,10 @@ pub async fn subject_export(
                 let data = dsar::export_staff(s.store.as_ref(), &s.policies, id, now).await?;
                 (serde_json::to_value(&data), dsar::staff_summary_html(&data))
             }
+            dsar::Subject::Email(email) => {
+                let ours = dsar::email_for_org(dsar::export_email(s.store.as_ref(), &email).await?, org);
+                (serde_json::to_value(&ours), dsar::email_summary_html(&email, &ours))
+            }
         };
         let data = data.map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let actor = staff.session.staff.audit_actor();
@@ -295,6 +299,10 @@ pub async fn subject_erase(
                     &dsar::erase_staff(s.store.as_ref(), &s.policies, id, &by).await?,
                 )
             }
+            dsar::Subject::Email(email) => serde_json::to_string_pretty(&serde_json::json!({
+                "subscriptions_removed":
+                    dsar::erase_email(s.store.as_ref(), &s.policies, &email, Some(org), &by).await?,
+            })),
         }
         .unwrap_or_default();
         Ok(staff.page(&s, StatusCode::OK, views::dsar(&staff.viewer(), "", None, Some(&outcome))))

@@ -491,7 +491,12 @@ pub async fn account_page(s: web::Data<Services>, staff: Staff, username: web::P
             Some((day, count)) if *day == today => *count = now,
             _ => history.push((today, now)),
         }
-        let body = views::account(&staff.viewer(), &account, &announcements, &history);
+        // Shown where the organisation offers subscriptions by e-mail.
+        let email_subscribers = match s.presences.of(&account.org_slug).email_subscriptions {
+            true => Some(s.store.subscriber_count(account.id).await?),
+            false => None,
+        };
+        let body = views::account(&staff.viewer(), &account, &announcements, &history, email_subscribers);
         Ok(staff.page(&s, StatusCode::OK, body))
     }
     .await;

@@ -49,7 +49,7 @@ impl ClassSpec {
 
 /// In the order of `DataClass`'s variants (checked when compiling), so that a class finds
 /// its entry by its index.
-pub(crate) const CLASSES: [ClassSpec; 19] = [
+pub(crate) const CLASSES: [ClassSpec; 22] = [
     // Kept while the follow lasts: counted for inventories, never purged by time.
     ClassSpec {
         class: DataClass::Followers,
@@ -344,6 +344,51 @@ pub(crate) const CLASSES: [ClassSpec; 19] = [
                   'summary', p.summary, 'profile', p.profile, 'proposed_by', p.proposed_by, \
                   'created_at', p.created_at",
         purge: &["DELETE FROM profile_proposals WHERE id IN (SELECT p.id {expired})"],
+    },
+    // Kept while subscribed: unsubscribing removes the address at once.
+    ClassSpec {
+        class: DataClass::EmailSubscriptions,
+        name: "email_subscriptions",
+        per_org: true,
+        at_expiry: AtExpiry::Keep,
+        rows: "email_subscribers s JOIN accounts a ON a.id = s.account_id \
+               JOIN organizations o ON o.id = a.org_id",
+        expired: "s.confirmed_at IS NOT NULL AND s.confirmed_at < $1 AND o.slug = $2",
+        age: "s.confirmed_at",
+        archive: "'account', a.username, 'email', s.email, 'language', s.language, \
+                  'created_at', s.created_at, 'confirmed_at', s.confirmed_at",
+        purge: &[],
+    },
+    // A request nobody confirmed: the address may not even be the requester's.
+    ClassSpec {
+        class: DataClass::UnconfirmedSubscriptions,
+        name: "unconfirmed_subscriptions",
+        per_org: true,
+        at_expiry: AtExpiry::Delete,
+        rows: "email_subscribers s JOIN accounts a ON a.id = s.account_id \
+               JOIN organizations o ON o.id = a.org_id",
+        expired: "s.confirmed_at IS NULL AND s.created_at < $1 AND o.slug = $2",
+        age: "s.created_at",
+        archive: "'account', a.username, 'email', s.email, 'language', s.language, \
+                  'created_at', s.created_at, 'confirm_sent_at', s.confirm_sent_at",
+        purge: &["DELETE FROM email_subscribers WHERE id IN (SELECT s.id {expired})"],
+    },
+    // Only the record of sending goes; mail is sent for a day's announcements at most, so
+    // an expired record can no longer make an announcement go out twice.
+    ClassSpec {
+        class: DataClass::SubscriptionMail,
+        name: "subscription_mail",
+        per_org: true,
+        at_expiry: AtExpiry::Delete,
+        rows: "email_sends e JOIN email_subscribers s ON s.id = e.subscriber_id \
+               JOIN accounts a ON a.id = s.account_id JOIN organizations o ON o.id = a.org_id",
+        expired: "e.sent_at < $1 AND o.slug = $2",
+        age: "e.sent_at",
+        archive: "'account', a.username, 'email', s.email, 'announcement', e.announcement_id, \
+                  'sent_at', e.sent_at",
+        purge: &["DELETE FROM email_sends WHERE sent_at < $1 AND subscriber_id IN \
+                  (SELECT s.id FROM email_subscribers s JOIN accounts a ON a.id = s.account_id \
+                  JOIN organizations o ON o.id = a.org_id WHERE o.slug = $2)"],
     },
 ];
 

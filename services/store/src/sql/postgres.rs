@@ -34,3 +34,5 @@ mod schema;
 mod sessions;
 #[path = "subjects.rs"]
 mod subjects;
+#[path = "subscriptions.rs"]
+mod subscriptions;

@@ -685,6 +685,7 @@ pub fn account(
     account: &Account,
     announcements: &[Announcement],
     history: &[(String, i64)],
+    email_subscribers: Option<i64>,
 ) -> String {
     let lang = v.lang;
     shell(
@@ -694,6 +695,9 @@ pub fn account(
         html! {
             h1 { (account.display_name) " · @" (account.username) }
             (follower_chart(lang, history))
+            @if let Some(n) = email_subscribers {
+                p { (lang.t("email_subscribers")) ": " span.count { (n) } }
+            }
             h2 { (lang.t("announcements")) }
             ul {
                 @for a in announcements { (announcement_item(v, account, a)) }

@@ -12,6 +12,8 @@ use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsPar
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::MailConfig;
+
+mod subscriptions;
 use crate::staff::i18n::Lang;
 
 /// Only what is this recent is sent: notifications made while no mail server was
@@ -137,6 +139,10 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|e| MailError::Message(e.to_string()))?;
+        self.deliver(message).await
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), MailError> {
         self.transport.send(message).await.map_err(|e| MailError::Send(e.to_string()))?;
         Ok(())
     }

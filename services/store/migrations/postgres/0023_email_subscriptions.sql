@@ -1,0 +1,26 @@
+-- People who asked for an account's announcements by e-mail (double opt-in). Unconfirmed
+-- requests expire (class unconfirmed_subscriptions); confirmed ones last until the person
+-- unsubscribes (class email_subscriptions). The token is in every mail: it confirms and
+-- unsubscribes this one subscription and nothing else.
+CREATE TABLE email_subscribers (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id       BIGINT NOT NULL REFERENCES accounts(id),
+    email            TEXT NOT NULL,
+    language         TEXT NOT NULL,
+    token            TEXT NOT NULL UNIQUE,
+    created_at       BIGINT NOT NULL,
+    -- When the confirmation mail went out; NULL while it waits to be sent.
+    confirm_sent_at  BIGINT,
+    confirmed_at     BIGINT,
+    UNIQUE (account_id, email)
+);
+CREATE INDEX email_subscribers_pending ON email_subscribers(confirm_sent_at) WHERE confirmed_at IS NULL;
+
+-- Which announcement was mailed to which subscriber (class subscription_mail), so that
+-- each goes out once.
+CREATE TABLE email_sends (
+    subscriber_id    BIGINT NOT NULL REFERENCES email_subscribers(id) ON DELETE CASCADE,
+    announcement_id  BIGINT NOT NULL REFERENCES announcements(id),
+    sent_at          BIGINT NOT NULL,
+    PRIMARY KEY (subscriber_id, announcement_id)
+);
