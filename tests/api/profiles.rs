@@ -351,7 +351,81 @@ async fn profile_links_are_checked_for_a_link_back(db: Db) {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// A body moves its existing account's followers to Herold: the follower's server is Fedify
+/// behaving as Mastodon does on a `Move` (it follows the target only if the target names
+/// the old account in `alsoKnownAs`). Without the alias the move brings no one; with it,
+/// set through the workspace by an administrator and applied by an approver, it does.
+async fn a_move_from_another_server_brings_its_followers(db: Db) {
+    let provider = OidcProvider::start();
+    let app = app_with_legal_pages(db, &provider).await;
+    let account = app.store.account_by_username("press").await.unwrap().unwrap();
+    let old = herold_tests::fake_remote::FakeRemote::start().await;
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    peer.follow(&old.actor).await;
+    let herold_actor = app.url("/users/press");
+    let peer_inbox = format!("{}/inbox", peer.actor());
+    let send_move = || async {
+        let activity = serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": old.new_id(),
+            "type": "Move",
+            "actor": old.actor,
+            "object": old.actor,
+            "target": herold_actor,
+        });
+        let sent = old.post_json(&peer_inbox, &activity, herold_federation::signatures::Scheme::Cavage).await;
+        assert!(sent.status().is_success(), "the peer takes the Move: {}", sent.status());
+    };
+
+    send_move().await;
+    eventually(15, "the peer to receive the first Move", || async {
+        (!peer.received_of("Move").await.is_empty()).then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 0, "no alias, no move");
+
+    // A mistyped former account is refused in words; the real one is resolved to its id.
+    let carol = signed_in(&app, "demo", "carol").await;
+    let form = |moved_from: &str, token: String| {
+        reqwest::multipart::Form::new()
+            .text("csrf", token)
+            .text("name", "Pressestelle")
+            .text("moved_from", moved_from.to_owned())
+    };
+    let post = |form| {
+        carol
+            .http
+            .post(app.url("/staff/accounts/press/profile"))
+            .header("sec-fetch-site", "same-origin")
+            .multipart(form)
+            .send()
+    };
+    let token = csrf(&app, &carol, "/staff/accounts/press/profile").await;
+    let refused = post(form(&format!("{}/users/nobody", old.base), token)).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("knows no such account"));
+    let token = csrf(&app, &carol, "/staff/accounts/press/profile").await;
+    let proposed = post(form(&old.actor, token)).await.unwrap();
+    assert_eq!(proposed.status(), 303);
+    let bob = signed_in(&app, "demo", "bob").await;
+    let waiting = bob.get(&app.url("/staff/accounts/press/profile")).await;
+    assert!(waiting.body.contains(&old.actor), "the approver sees the former account");
+    let token = field(&waiting.body, "csrf").unwrap();
+    let applied = bob.post(&app.url(&decision(&waiting.body, "apply")), &[("csrf", token.as_str())]).await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    assert_eq!(actor(&app).await["alsoKnownAs"], serde_json::json!([old.actor]));
+
+    send_move().await;
+    eventually(20, "the moved follower to arrive", || async {
+        app.store.is_follower(account.id, &peer.actor()).await.unwrap().then_some(())
+    })
+    .await;
+    assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1);
+}
+
 on_both_backends!(
+    a_move_from_another_server_brings_its_followers,
     profile_links_are_checked_for_a_link_back,
     a_profile_change_takes_two_people_and_reaches_followers_as_an_update,
     public_pages_link_the_legal_pages_and_the_notice_follows_the_policy

@@ -37,6 +37,8 @@ pub fn context() -> Value {
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value",
             "attributionDomains": { "@id": "toot:attributionDomains", "@type": "@id" },
+            "alsoKnownAs": { "@id": "as:alsoKnownAs", "@type": "@id" },
+            "movedTo": { "@id": "as:movedTo", "@type": "@id" },
             "gts": "https://gotosocial.org/ns#",
             "interactionPolicy": { "@id": "gts:interactionPolicy", "@type": "@id" },
             "canLike": { "@id": "gts:canLike", "@type": "@id" },
@@ -161,6 +163,11 @@ pub fn account_actor(urls: &Urls, account: &Account, presence: &Presence) -> Val
     }
     if !presence.attribution_domains.is_empty() {
         actor["attributionDomains"] = json!(presence.attribution_domains);
+    }
+    // A server moving an account's followers here (`Move`) checks that this account names
+    // the old one.
+    if !account.profile.also_known_as.is_empty() {
+        actor["alsoKnownAs"] = json!(account.profile.also_known_as);
     }
     // FEP-521a: the Ed25519 key its activities' integrity proofs verify with, beside the
     // RSA key that most servers still check signatures with.

@@ -39,6 +39,96 @@ pub struct ProfileRequest {
     pub fields: ProfileFields,
     pub avatar: ImageChoice,
     pub header: ImageChoice,
+    /// The accounts elsewhere that may move their followers here, as actor ids (see
+    /// `Publisher::resolve_alias`); `None` keeps those of the profile.
+    pub also_known_as: Option<Vec<String>>,
+}
+
+/// Why an address given as an account's former one was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasProblem {
+    /// Neither `@name@server` nor an https address.
+    NotAnAddress,
+    /// Its server knows no such account.
+    Unknown,
+    /// Its server did not answer.
+    Unreachable,
+    /// Its server's TLS certificate is not trusted here.
+    Untrusted,
+    /// The address may not be contacted from here (a private network).
+    NotAllowed,
+    /// What the address gives is not an account.
+    NotAnActor,
+    /// An account of this server: a rename keeps the address, nothing needs to move.
+    OwnServer,
+}
+
+impl AliasProblem {
+    pub const ALL: [AliasProblem; 7] = [
+        AliasProblem::NotAnAddress,
+        AliasProblem::Unknown,
+        AliasProblem::Unreachable,
+        AliasProblem::Untrusted,
+        AliasProblem::NotAllowed,
+        AliasProblem::NotAnActor,
+        AliasProblem::OwnServer,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AliasProblem::NotAnAddress => "not_an_address",
+            AliasProblem::Unknown => "unknown",
+            AliasProblem::Unreachable => "unreachable",
+            AliasProblem::Untrusted => "untrusted",
+            AliasProblem::NotAllowed => "not_allowed",
+            AliasProblem::NotAnActor => "not_an_actor",
+            AliasProblem::OwnServer => "own_server",
+        }
+    }
+}
+
+impl crate::Publisher {
+    /// The actor id of the account `address` names (`@name@server`, or an https address of
+    /// the account, such as its profile page), as its own server gives it: an account
+    /// elsewhere that moves its followers to one of Herold's.
+    pub async fn resolve_alias(&self, address: &str) -> Result<String, AliasProblem> {
+        const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+        let address = address.trim();
+        let lookup = async {
+            if address.contains("://") {
+                let url = url::Url::parse(address).map_err(|_| AliasProblem::NotAnAddress)?;
+                if url.origin() == self.urls.base().origin() {
+                    return Err(AliasProblem::OwnServer);
+                }
+                self.fetcher.get_object(url.as_str()).await.map_err(alias_problem)
+            } else {
+                let (user, domain) = address
+                    .trim_start_matches('@')
+                    .split_once('@')
+                    .filter(|(u, d)| !u.is_empty() && !d.is_empty() && !d.contains(['/', '@', ' ']))
+                    .ok_or(AliasProblem::NotAnAddress)?;
+                if domain.eq_ignore_ascii_case(&self.urls.host()) {
+                    return Err(AliasProblem::OwnServer);
+                }
+                self.fetcher.resolve_acct(user, domain).await.map_err(alias_problem)
+            }
+        };
+        let doc = tokio::time::timeout(DEADLINE, lookup).await.map_err(|_| AliasProblem::Unreachable)??;
+        let actor = herold_federation::vocab::parse_actor(&doc, None, herold_domain::now_millis())
+            .map_err(|_| AliasProblem::NotAnActor)?;
+        Ok(actor.uri)
+    }
+}
+
+fn alias_problem(e: herold_federation::FederationError) -> AliasProblem {
+    use herold_federation::FederationError as F;
+    match e {
+        F::Gone(_) => AliasProblem::Unknown,
+        F::Fetch(_) => AliasProblem::Unreachable,
+        F::Refused(why) if why.contains("certificate") => AliasProblem::Untrusted,
+        F::Refused(_) => AliasProblem::NotAllowed,
+        _ => AliasProblem::NotAnActor,
+    }
 }
 
 /// Who proposes: a member of staff, or the operator at the command line (whose proposal an
@@ -152,7 +242,12 @@ impl Editorial {
         let content = ProfileContent {
             display_name: request.name.as_str().to_owned(),
             summary: request.bio.map(|b| b.as_str().to_owned()),
-            profile: AccountProfile { fields: request.fields.into_vec(), avatar, header },
+            profile: AccountProfile {
+                fields: request.fields.into_vec(),
+                avatar,
+                header,
+                also_known_as: request.also_known_as.unwrap_or_else(|| current.also_known_as.clone()),
+            },
         };
         let public_id = uuid::Uuid::new_v4().to_string();
         let audit = AuditEntry::new(&audit_name, "profile.propose", format!("account:{}", account.username))
@@ -251,6 +346,7 @@ fn profile_detail(content: &ProfileContent) -> serde_json::Value {
         "fields": content.profile.fields,
         "avatar": content.profile.avatar.as_ref().map(|m| json!({ "image": m.public_id, "alt_text": m.alt_text })),
         "header": content.profile.header.as_ref().map(|m| json!({ "image": m.public_id, "alt_text": m.alt_text })),
+        "also_known_as": content.profile.also_known_as,
     })
 }
 

@@ -46,6 +46,10 @@ pub struct AccountProfile {
     pub avatar: Option<MediaInfo>,
     #[serde(default)]
     pub header: Option<MediaInfo>,
+    /// The body's accounts on other servers that may move their followers here
+    /// (`alsoKnownAs`): actor ids, as their servers give them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_known_as: Vec<String>,
 }
 
 impl AccountProfile {

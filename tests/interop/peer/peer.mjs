@@ -21,6 +21,7 @@ import {
   Endpoints,
   Follow,
   MemoryKvStore,
+  Move,
   Person,
   Reject,
   Undo,
@@ -306,6 +307,24 @@ function buildFederation() {
       const innerId = typeof inner === "string" ? inner : inner?.id;
       const f = undo.actorId && followers.get(undo.actorId.href);
       if (f && (innerType === "Follow" || innerId === f.followId)) followers.delete(undo.actorId.href);
+    })
+    .on(Move, async (ctx, move) => {
+      await record(ctx, move);
+      // As Mastodon's MoveWorker: an account's own Move, of an account we follow, to one
+      // that names it among its aliases (alsoKnownAs); then we follow the new one.
+      const from = move.actorId?.href;
+      if (from == null || move.objectId?.href !== from || move.targetId == null || !following.has(from)) return;
+      const documentLoader = await ctx.getDocumentLoader({ identifier: USER });
+      const target = await move.getTarget({ documentLoader }).catch(() => null);
+      if (!isActor(target) || !target.aliasIds.some((alias) => alias.href === from)) {
+        logErr("Move: the target does not name", from, "as an alias; not following it");
+        return;
+      }
+      following.delete(from);
+      const followId = ctx.getObjectUri(Follow, { id: randomUUID() });
+      const follow = new Follow({ id: followId, actor: ctx.getActorUri(USER), object: target.id, to: target.id });
+      following.set(target.id.href, { followId: followId.href, followObject: follow, actorObject: target, state: "pending" });
+      await ctx.sendActivity({ identifier: USER }, target, follow);
     })
     .on(Create, record)
     .on(Update, record)

@@ -84,6 +84,13 @@ pub(super) struct ProfileArgs {
     header_alt: Option<String>,
     #[arg(long, conflicts_with_all = ["header", "header_alt"])]
     remove_header: bool,
+    /// The body's account on another server that moves its followers here: `@name@server`
+    /// or its address. Mastodon's move then finds this account naming it (`alsoKnownAs`).
+    #[arg(long)]
+    moved_from: Option<String>,
+    /// Name no former account any more.
+    #[arg(long, conflicts_with = "moved_from")]
+    no_moved_from: bool,
 }
 
 /// What one image's options ask for.
@@ -130,16 +137,28 @@ async fn propose_profile(config: Config, args: ProfileArgs) -> anyhow::Result<()
         }
         rows
     };
-    let request = ProfileRequest {
-        name,
-        bio,
-        fields: ProfileFields::parse(&rows)?,
-        avatar: image_choice(args.avatar, args.avatar_alt, args.remove_avatar)?,
-        header: image_choice(args.header, args.header_alt, args.remove_header)?,
-    };
+    let fields = ProfileFields::parse(&rows)?;
     let (signer, _) = crate::state::instance_signer(store.as_ref(), &kek, &urls).await?;
     let fetcher = crate::state::fetcher(&config, &urls, signer, SigningPool::new(1))?;
     let publisher = Publisher::new(store.clone(), urls.clone(), fetcher, policies.presences(), kek);
+    let also_known_as = match (&args.moved_from, args.no_moved_from) {
+        (_, true) => Some(Vec::new()),
+        (Some(address), false) => Some(vec![publisher.resolve_alias(address).await.map_err(|p| {
+            anyhow::anyhow!(
+                "--moved-from {address:?}: {}",
+                crate::staff::alias_problem_text(crate::staff::i18n::Lang::EN, p)
+            )
+        })?]),
+        (None, false) => None,
+    };
+    let request = ProfileRequest {
+        name,
+        bio,
+        fields,
+        avatar: image_choice(args.avatar, args.avatar_alt, args.remove_avatar)?,
+        header: image_choice(args.header, args.header_alt, args.remove_header)?,
+        also_known_as,
+    };
     let rules = std::sync::Arc::new(crate::state::PolicyRules::new(policies));
     let editorial = Editorial::new(store, publisher, rules);
     let proposal = editorial.propose_profile(Proposer::Operator, &account.username, request).await?;

@@ -208,6 +208,9 @@ mod tests {
             assert!(english.contains_key(*key), "{key} has no words");
         }
         assert!(english.contains_key("delivery_problem_other"));
+        for problem in herold_publishing::profiles::AliasProblem::ALL {
+            assert!(english.contains_key(&format!("profile_alias_{}", problem.code())), "{problem:?}");
+        }
         // The pages a subscription mail's links lead to, named by their step.
         for step in ["confirm", "unsubscribe"] {
             for part in ["title", "intro", "button", "done"] {

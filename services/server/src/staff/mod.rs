@@ -414,3 +414,8 @@ impl FromRequest for Staff {
         })
     }
 }
+
+/// Why a former account was not taken, in the reader's language.
+pub(crate) fn alias_problem_text(lang: Lang, problem: herold_publishing::profiles::AliasProblem) -> String {
+    lang.t(&format!("profile_alias_{}", problem.code())).to_owned()
+}

@@ -46,6 +46,16 @@ async fn profile_page(
     Ok(staff.page(s, status, views::profile(&staff.viewer(), page)))
 }
 
+/// The profile a new proposal builds on: the one waiting, else the account's.
+async fn state_profile(
+    s: &Services,
+    staff: &Staff,
+    username: &str,
+) -> Result<herold_store::AccountProfile, ApiError> {
+    let state = s.editorial.profile(&staff.actor(), username).await?;
+    Ok(state.proposal.map_or(state.account.profile, |p| p.content.profile))
+}
+
 #[get("/staff/accounts/{username}/profile")]
 pub async fn show(s: web::Data<Services>, staff: Staff, username: web::Path<String>) -> HttpResponse {
     let result = profile_page(&s, &staff, &username, StatusCode::OK, None, None).await;
@@ -82,6 +92,7 @@ pub async fn propose(
                 .collect(),
             avatar_alt: upload.text("avatar_alt"),
             header_alt: upload.text("header_alt"),
+            moved_from: upload.text("moved_from"),
         };
         let parsed = (|| -> Result<(DisplayName, Option<Bio>, ProfileFields), DomainError> {
             let bio = typed.bio.trim();
@@ -99,10 +110,35 @@ pub async fn propose(
                     .await;
             }
         };
+        // The former account is looked up only when it changed: its server may be slow.
+        let current = ProfileForm::moved_from_of(&state_profile(&s, &staff, &username).await?);
+        let moved_from = typed.moved_from.trim();
+        let also_known_as = if moved_from == current {
+            None
+        } else if moved_from.is_empty() {
+            Some(Vec::new())
+        } else {
+            match s.publisher.resolve_alias(moved_from).await {
+                Ok(actor) => Some(vec![actor]),
+                Err(problem) => {
+                    let why = super::alias_problem_text(staff.lang, problem);
+                    return profile_page(
+                        &s,
+                        &staff,
+                        &username,
+                        StatusCode::BAD_REQUEST,
+                        Some(typed),
+                        Some(&why),
+                    )
+                    .await;
+                }
+            }
+        };
         let request = ProfileRequest {
             name,
             bio,
             fields,
+            also_known_as,
             avatar: image_choice(
                 upload.file("avatar"),
                 typed.avatar_alt.clone(),

@@ -20,6 +20,8 @@ pub struct ProfileForm {
     pub fields: Vec<(String, String)>,
     pub avatar_alt: String,
     pub header_alt: String,
+    /// The former account elsewhere, as typed or as its actor id.
+    pub moved_from: String,
 }
 
 impl ProfileForm {
@@ -31,7 +33,12 @@ impl ProfileForm {
             fields: content.profile.fields.iter().map(|f| (f.name.clone(), f.value.clone())).collect(),
             avatar_alt: alt(&content.profile.avatar),
             header_alt: alt(&content.profile.header),
+            moved_from: ProfileForm::moved_from_of(&content.profile),
         }
+    }
+
+    pub fn moved_from_of(profile: &herold_store::AccountProfile) -> String {
+        profile.also_known_as.first().cloned().unwrap_or_default()
     }
 }
 
@@ -129,6 +136,17 @@ fn changes(v: &Viewer<'_>, before: &ProfileContent, after: &ProfileContent) -> M
                         @if after.profile.fields.is_empty() { (lang.t("profile_fields_none")) }
                         ul {
                             @for f in &after.profile.fields { li { strong { (f.name) } ": " (f.value) } }
+                        }
+                    }
+                }
+            }
+            @if before.profile.also_known_as != after.profile.also_known_as {
+                div {
+                    dt { (lang.t("profile_moved_from")) }
+                    dd {
+                        @match after.profile.also_known_as.first() {
+                            Some(old) => code { (old) },
+                            None => (lang.t("profile_fields_none")),
                         }
                     }
                 }
@@ -311,6 +329,12 @@ pub fn profile(v: &Viewer<'_>, p: ProfilePage<'_>) -> String {
                                     }
                                 }
                             }
+                        }
+                        p {
+                            label for="moved-from" { (lang.t("profile_moved_from")) }
+                            input id="moved-from" name="moved_from" value=(form.moved_from) maxlength="500"
+                                spellcheck="false" autocapitalize="none" aria-describedby="moved-from-help";
+                            span.help id="moved-from-help" { (lang.t("profile_moved_from_help")) }
                         }
                         (image_inputs(v, "avatar", lang.t("profile_avatar"), &base.profile.avatar, &form.avatar_alt))
                         (image_inputs(v, "header", lang.t("profile_header"), &base.profile.header, &form.header_alt))
