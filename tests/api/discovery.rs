@@ -151,6 +151,21 @@ async fn announcements_appear_in_outbox_page_and_feed_and_retraction_leaves_a_to
     assert_eq!(feed.headers()["content-type"], "application/atom+xml; charset=utf-8");
     let feed = feed.text().await.unwrap();
     assert_eq!(feed.matches("<entry>").count(), 2);
+    // The same announcements for RSS readers and as JSON Feed, each with its own type.
+    let rss = app.http.get(app.url("/users/press/feed.rss")).send().await.unwrap();
+    assert_eq!(rss.headers()["content-type"], "application/rss+xml; charset=utf-8");
+    let rss = rss.text().await.unwrap();
+    assert_eq!(rss.matches("<item>").count(), 2);
+    assert!(rss.contains(&format!("<guid isPermaLink=\"true\">{}</guid>", app.url(&note_path))), "{rss}");
+    assert!(rss.contains("+0000</pubDate>"), "RFC 822 dates: {rss}");
+    let json = app.http.get(app.url("/users/press/feed.json")).send().await.unwrap();
+    assert_eq!(json.headers()["content-type"], "application/feed+json; charset=utf-8");
+    let json: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(json["feed_url"], app.url("/users/press/feed.json"));
+    assert_eq!(json["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(json["items"][1]["url"], app.url(&note_path));
+    assert_eq!(app.http.get(app.url("/users/press/feed.xml")).send().await.unwrap().status(), 404);
 
     // An edit without a new content warning keeps the old one.
     let mut draft = herold_tests::TestApp::draft("Mit Hinweis");

@@ -424,7 +424,71 @@ async fn a_move_from_another_server_brings_its_followers(db: Db) {
     assert_eq!(app.store.follower_count(account.id).await.unwrap(), 1);
 }
 
+/// A body moves an account elsewhere: refused until the new account names it as its alias,
+/// then its followers (Fedify, behaving as Mastodon) receive the `Move` and follow the new
+/// account; the account publishes no more and says where it went. A retired one says when
+/// it ended; what both published stays readable.
+async fn an_account_moves_out_or_retires_and_says_so(db: Db) {
+    use herold_publishing::accounts::Ending;
+    let app = herold_tests::spawn_app(db).await;
+    app.create_account("bfdi", "press").await;
+    let published = app.publish("press", "Vor dem Umzug").await;
+    let herold_actor = app.url("/users/press");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    peer.follow(&herold_actor).await;
+    let account = app.store.account_by_username("press").await.unwrap().unwrap();
+    eventually(15, "the follow", || async {
+        (app.store.follower_count(account.id).await.unwrap() == 1).then_some(())
+    })
+    .await;
+    let new_home = herold_tests::fake_remote::FakeRemote::start().await;
+    let publisher = &app.services.publisher;
+
+    let move_to = || Ending::Move { to: new_home.actor.clone() };
+    let refused = publisher.end_account("press", move_to(), "test").await.unwrap_err();
+    assert!(matches!(refused, herold_publishing::PublishError::NoAlias(_)), "{refused}");
+    let mut doc = new_home.actor_doc();
+    doc["alsoKnownAs"] = serde_json::json!([herold_actor]);
+    new_home.set_actor_doc(doc);
+    let moved = publisher.end_account("press", move_to(), "test").await.unwrap();
+    assert_eq!(moved.moved_to.as_deref(), Some(new_home.actor.as_str()));
+    assert!(publisher.end_account("press", Ending::Retire, "test").await.is_err(), "an account ends once");
+
+    // The follower's server verifies the Move and follows the new account.
+    let received = eventually(20, "the peer to receive the Move", || async {
+        peer.received_of("Move").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(received["raw"]["target"], new_home.actor, "{received}");
+    eventually(20, "the peer to follow the new account", || async {
+        new_home
+            .received()
+            .into_iter()
+            .find(|r| r.json()["type"] == "Follow" && r.json()["actor"] == peer.actor())
+    })
+    .await;
+    assert_eq!(actor(&app).await["movedTo"], new_home.actor);
+    let page = app.http.get(&herold_actor).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("This account has moved to") && page.contains("Vor dem Umzug"), "{page}");
+    let again = publisher.publish("press", TestApp::draft("Nach dem Umzug"), "test").await;
+    assert!(matches!(again, Err(herold_publishing::PublishError::Ended(_))), "{again:?}");
+    let kept =
+        app.http.get(app.url(&format!("/users/press/announcements/{}", published.public_id))).send().await;
+    assert_eq!(kept.unwrap().status(), 200, "what it published stays");
+
+    app.create_account("bfdi", "news").await;
+    publisher.end_account("news", Ending::Retire, "test").await.unwrap();
+    let page = app.http.get(app.url("/users/news")).header("accept-language", "de").send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Dieses Konto wird seit") && !page.contains("/users/news/follow"), "{page}");
+    assert!(publisher.publish("news", TestApp::draft("Noch etwas"), "test").await.is_err());
+    let actions: Vec<String> =
+        app.store.audit_entries(0, 1000).await.unwrap().into_iter().map(|e| e.leaf.action).collect();
+    assert!(actions.contains(&"account.move".to_owned()) && actions.contains(&"account.retire".to_owned()));
+}
+
 on_both_backends!(
+    an_account_moves_out_or_retires_and_says_so,
     a_move_from_another_server_brings_its_followers,
     profile_links_are_checked_for_a_link_back,
     a_profile_change_takes_two_people_and_reaches_followers_as_an_update,

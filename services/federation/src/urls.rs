@@ -66,6 +66,12 @@ impl Urls {
     pub fn feed(&self, username: &str) -> String {
         self.at(&format!("/users/{username}/feed.atom"))
     }
+    pub fn feed_rss(&self, username: &str) -> String {
+        self.at(&format!("/users/{username}/feed.rss"))
+    }
+    pub fn feed_json(&self, username: &str) -> String {
+        self.at(&format!("/users/{username}/feed.json"))
+    }
     pub fn announcement(&self, username: &str, public_id: &str) -> String {
         self.at(&format!("/users/{username}/announcements/{public_id}"))
     }

@@ -169,6 +169,10 @@ pub fn account_actor(urls: &Urls, account: &Account, presence: &Presence) -> Val
     if !account.profile.also_known_as.is_empty() {
         actor["alsoKnownAs"] = json!(account.profile.also_known_as);
     }
+    // Servers show a moved account as moved and point its visitors to the new one.
+    if let Some(to) = &account.moved_to {
+        actor["movedTo"] = json!(to);
+    }
     // FEP-521a: the Ed25519 key its activities' integrity proofs verify with, beside the
     // RSA key that most servers still check signatures with.
     if let Some(multibase) = &account.proof_key_public {

@@ -154,3 +154,72 @@ pub async fn rotate_keys(
         .in_org(&account.org_slug);
     Ok(store.rotate_keys(account.id, keys, activity, audit).await?)
 }
+
+/// How an account ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// Its followers move to the account elsewhere (an actor id, which must name this one
+    /// in `alsoKnownAs`, as Mastodon checks before it moves anyone).
+    Move { to: String },
+    /// Its body ceased or no longer speaks through it.
+    Retire,
+}
+
+impl crate::Publisher {
+    /// Ends an account: it publishes no more, its followers' servers receive the actor
+    /// `Update` (and, for a move, the `Move` that makes them follow the new account), and
+    /// what it published stays readable, all in one transaction with the audit entry.
+    pub async fn end_account(
+        &self,
+        username: &str,
+        ending: Ending,
+        by: &str,
+    ) -> Result<Account, PublishError> {
+        let account = self.account(username).await?;
+        let actor_id = self.urls.actor(&account.username);
+        if let Ending::Move { to } = &ending {
+            let target =
+                self.fetcher.get_object(to).await.map_err(|e| PublishError::MoveTarget(e.to_string()))?;
+            let aliases = match target.get("alsoKnownAs") {
+                Some(Value::Array(list)) => {
+                    list.iter().filter_map(Value::as_str).map(str::to_owned).collect()
+                }
+                Some(Value::String(one)) => vec![one.clone()],
+                _ => Vec::new(),
+            };
+            if !aliases.contains(&actor_id) {
+                return Err(PublishError::NoAlias(actor_id));
+            }
+        }
+        let now = herold_domain::now_millis();
+        let moved_to = match &ending {
+            Ending::Move { to } => Some(to.clone()),
+            Ending::Retire => None,
+        };
+        let ended = Account { ended_at: Some(now), moved_to: moved_to.clone(), ..account.clone() };
+        let mut activities = vec![self.actor_update(&ended)];
+        if let Some(to) = &moved_to {
+            let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
+            let body = json!({
+                "@context": vocab::context(),
+                "id": uri,
+                "type": "Move",
+                "actor": actor_id,
+                "object": actor_id,
+                "target": to,
+                "to": [self.urls.followers(&account.username)],
+            });
+            let mut activity = crate::profiles::update_activity(&account, uri, self.prove(&account, body));
+            activity.kind = "Move".into();
+            activities.push(activity);
+        }
+        let (action, detail) = match &moved_to {
+            Some(to) => ("account.move", json!({ "to": to })),
+            None => ("account.retire", Value::Null),
+        };
+        let audit = AuditEntry::new(by, action, format!("account:{}", account.username))
+            .in_org(&account.org_slug)
+            .with_detail(detail);
+        Ok(self.store.end_account(account.id, moved_to.as_deref(), now, activities, audit).await?)
+    }
+}

@@ -651,7 +651,8 @@ impl Editorial {
                 Err(
                     e @ (PublishError::Retracted(_)
                     | PublishError::Invalid(_)
-                    | PublishError::UnknownAccount(_)),
+                    | PublishError::UnknownAccount(_)
+                    | PublishError::Ended(_)),
                 ) => {
                     tracing::warn!(draft = %draft.public_id, error = %e, "approved draft cannot be published");
                     self.send_back(&draft, &e.to_string()).await?;
@@ -688,6 +689,9 @@ impl Editorial {
             .account_by_id(draft.account_id)
             .await?
             .ok_or_else(|| PublishError::UnknownAccount(draft.account_username.clone()))?;
+        if account.ended_at.is_some() {
+            return Err(PublishError::Ended(account.username));
+        }
         let mut content = draft_of(&draft.content)?;
         content.attachments = draft.media.clone();
         let attribution = json!({

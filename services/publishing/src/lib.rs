@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod diff;
 pub mod editorial;
+pub mod feeds;
 pub mod media;
 pub mod notify;
 pub mod pages;
@@ -65,6 +66,18 @@ pub enum PublishError {
         herold_domain::format_rfc3339(*.0)
     )]
     PublishAtPassed(herold_domain::Millis),
+    /// The account an account moves to could not be read.
+    #[error("the new account could not be read: {0}")]
+    MoveTarget(String),
+    /// The account an account moves to does not name it (`alsoKnownAs`) yet.
+    #[error(
+        "the new account does not name this one as its alias yet: add {0} there first (on Mastodon: \
+         Preferences, Account, Moving from a different account), then move"
+    )]
+    NoAlias(String),
+    /// The account has moved or was retired: it publishes no more.
+    #[error("@{0} has ended (moved or retired) and publishes no more")]
+    Ended(String),
     /// A name kept for the server itself.
     #[error("the name {0:?} is reserved for the server itself; choose another")]
     ReservedName(String),
@@ -312,6 +325,15 @@ impl Publisher {
             .ok_or_else(|| PublishError::UnknownAccount(username.to_owned()))
     }
 
+    /// The account, if it still publishes: one that moved or was retired does not.
+    async fn live_account(&self, username: &str) -> Result<Account, PublishError> {
+        let account = self.account(username).await?;
+        match account.ended_at {
+            Some(_) => Err(PublishError::Ended(account.username)),
+            None => Ok(account),
+        }
+    }
+
     async fn existing(&self, account: &Account, public_id: &str) -> Result<Announcement, PublishError> {
         let a = self
             .store
@@ -340,7 +362,7 @@ impl Publisher {
         draft: Draft,
         by: &str,
     ) -> Result<Announcement, PublishError> {
-        let account = self.account(username).await?;
+        let account = self.live_account(username).await?;
         let mut draft = draft;
         self.resolve_mentions(&mut draft).await?;
         let (new, activities) = self.prepare_create(&account, draft);
@@ -406,7 +428,7 @@ impl Publisher {
         draft: Draft,
         by: &str,
     ) -> Result<Announcement, PublishError> {
-        let account = self.account(username).await?;
+        let account = self.live_account(username).await?;
         let current = self.existing(&account, public_id).await?;
         let mut draft = draft;
         self.resolve_mentions(&mut draft).await?;
@@ -455,7 +477,7 @@ impl Publisher {
         pinned: bool,
         by: &str,
     ) -> Result<bool, PublishError> {
-        let account = self.account(username).await?;
+        let account = self.live_account(username).await?;
         let current = self.existing(&account, public_id).await?;
         let kind = if pinned { "Add" } else { "Remove" };
         let uri = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());

@@ -4,7 +4,7 @@
 use herold_domain::presence::{Presence, Presences};
 use herold_domain::ProfileField;
 use herold_domain::{format_rfc3339, LegalPage, Millis, Zone};
-use herold_federation::vocab::{bio_html, escape_html};
+use herold_federation::vocab::bio_html;
 use herold_federation::Urls;
 use herold_store::{Account, Announcement, AnnouncementBody, DraftRecord};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -358,6 +358,8 @@ pub fn profile(tr: Texts<'_>, legal: &Legal, urls: &Urls, p: Profile<'_>) -> Str
         html! {
             link rel="alternate" type="application/activity+json" href=(actor);
             link rel="alternate" type="application/atom+xml" title=(tr("pub_atom_feed")) href=(urls.feed(&account.username));
+            link rel="alternate" type="application/rss+xml" title=(tr("pub_rss_feed")) href=(urls.feed_rss(&account.username));
+            link rel="alternate" type="application/feed+json" title=(tr("pub_json_feed")) href=(urls.feed_json(&account.username));
             meta name="fediverse:creator" content=(handle);
             meta property="og:type" content="profile";
             meta property="og:site_name" content=(urls.host());
@@ -382,10 +384,17 @@ pub fn profile(tr: Texts<'_>, legal: &Legal, urls: &Urls, p: Profile<'_>) -> Str
                     p.handle { (handle) }
                 }
             }
+            @if let Some(to) = &account.moved_to {
+                p.warning role="note" { (tr("pub_moved_to")) " " a href=(to) { (to) } ". " (tr("pub_ended_kept")) }
+            } @else if let Some(at) = account.ended_at {
+                p.warning role="note" { (tr("pub_retired").replace("{date}", &human_time(tr, zone, at))) " " (tr("pub_ended_kept")) }
+            }
             p { (tr("pub_account_of")) " " (account.org_name) ". " (followers) " " (tr("pub_followers")) "." }
             @if let Some(summary) = &account.summary { div.bio { (PreEscaped(bio_html(summary))) } }
             (profile_fields(&account.profile.fields, added_fields, Verified { urls: verified, label: tr("pub_link_verified") }))
-            p { a href={ (actor) "/follow" } { (tr("pub_follow_link")) } }
+            @if account.ended_at.is_none() {
+                p { a href={ (actor) "/follow" } { (tr("pub_follow_link")) } }
+            }
             p { (tr("pub_follow_search")) " " code { (handle) } (tr("pub_follow_or")) " "
                 a href=(urls.feed(&account.username)) { (tr("pub_atom_feed")) } "." }
             @if email_subscriptions {
@@ -656,44 +665,6 @@ pub fn not_found(tr: Texts<'_>, legal: &Legal) -> String {
         html! {},
         html! { h1 { (tr("pub_not_found")) } p { (tr("pub_not_found_text")) } },
     )
-}
-
-/// An Atom feed (RFC 4287) of the newest announcements.
-pub fn atom(urls: &Urls, account: &Account, items: &[Announcement]) -> String {
-    let feed_url = urls.feed(&account.username);
-    let updated =
-        items.iter().map(|a| a.updated_at.unwrap_or(a.published_at)).max().unwrap_or(account.created_at);
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
-    );
-    out.push_str(&format!(
-        "<id>{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<link rel=\"self\" href=\"{}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<author><name>{}</name></author>\n",
-        escape_html(&feed_url),
-        escape_html(&account.display_name),
-        format_rfc3339(updated),
-        escape_html(&feed_url),
-        escape_html(&urls.actor(&account.username)),
-        escape_html(&account.org_name),
-    ));
-    for a in items {
-        let url = urls.announcement(&account.username, &a.public_id);
-        let title: String = a
-            .body
-            .summary
-            .clone()
-            .unwrap_or_else(|| excerpt(a.body.source_text.lines().next().unwrap_or_default(), 80));
-        out.push_str(&format!(
-            "<entry>\n<id>{}</id>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<published>{}</published>\n<updated>{}</updated>\n<content type=\"html\">{}</content>\n</entry>\n",
-            escape_html(&url),
-            escape_html(&title),
-            escape_html(&url),
-            format_rfc3339(a.published_at),
-            format_rfc3339(a.updated_at.unwrap_or(a.published_at)),
-            escape_html(&a.body.content_html),
-        ));
-    }
-    out.push_str("</feed>\n");
-    out
 }
 
 #[cfg(test)]

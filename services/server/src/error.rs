@@ -96,7 +96,10 @@ impl ApiError {
                 | PublishError::Media(_)
                 | PublishError::Mention(_)
                 | PublishError::ReservedName(_)
-                | PublishError::PublishAtPassed(_)),
+                | PublishError::PublishAtPassed(_)
+                | PublishError::Ended(_)
+                | PublishError::NoAlias(_)
+                | PublishError::MoveTarget(_)),
             ) => e.to_string(),
             _ => "internal error".into(),
         }
@@ -137,6 +140,9 @@ impl ResponseError for ApiError {
                 | PublishError::PublishAtPassed(_),
             ) => StatusCode::BAD_REQUEST,
             ApiError::Publish(PublishError::Mention(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Publish(PublishError::Ended(_)) => StatusCode::CONFLICT,
+            ApiError::Publish(PublishError::NoAlias(_)) => StatusCode::BAD_REQUEST,
+            ApiError::Publish(PublishError::MoveTarget(_)) => StatusCode::BAD_GATEWAY,
             ApiError::Publish(PublishError::Media(herold_publishing::media::MediaError::TooLarge)) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }

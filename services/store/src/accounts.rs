@@ -1,6 +1,7 @@
 //! Organisations, their official accounts, and the instance's own keys.
 
 use async_trait::async_trait;
+use herold_domain::Millis;
 
 use crate::*;
 
@@ -35,6 +36,18 @@ pub trait Accounts: Send + Sync {
         account_id: i64,
         keys: AccountKeys,
         update: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Account>;
+
+    /// Ends an account at `at`, moved to `moved_to` or retired (`None`), and queues what
+    /// tells its followers (the actor `Update`, and a `Move`) with the audit entry, in one
+    /// transaction. An account ends once: `Conflict` if it has ended already.
+    async fn end_account(
+        &self,
+        account_id: i64,
+        moved_to: Option<&str>,
+        at: Millis,
+        activities: Vec<NewActivity>,
         audit: AuditEntry,
     ) -> Result<Account>;
 

@@ -35,6 +35,10 @@ pub struct Account {
     pub proof_key_enc: Option<String>,
     #[sqlx(try_from = "crate::sql::JsonText<AccountProfile>")]
     pub profile: AccountProfile,
+    /// When its body ended it (retired it, or moved it elsewhere): it publishes no more.
+    pub ended_at: Option<Millis>,
+    /// The account elsewhere it moved to (an actor id).
+    pub moved_to: Option<String>,
 }
 
 /// What an account shows besides its name and biography.

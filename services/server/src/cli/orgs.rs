@@ -54,6 +54,21 @@ pub(super) enum AccountCommand {
     /// --field "Website=https://www.bfdi.bund.de/" --avatar logo.png --avatar-alt "Logo"`.
     /// What is not given stays as it is.
     Profile(ProfileArgs),
+    /// Move an account's followers to the body's account on another server, which must name
+    /// this one as its alias first; the account then publishes no more, and what it
+    /// published stays. E.g. `herold account move press --to @presse@social.bund.de`.
+    Move {
+        username: String,
+        /// The new account: `@name@server`, or its address.
+        #[arg(long)]
+        to: String,
+    },
+    /// Retire an account whose body ceased or no longer speaks through it: it publishes no
+    /// more, its followers' servers and its pages say so, and what it published stays (and
+    /// follows the retention policy).
+    Retire {
+        username: String,
+    },
 }
 
 #[derive(Args)]
@@ -260,6 +275,31 @@ pub(super) async fn account(config: Config, command: AccountCommand) -> anyhow::
             Ok(())
         }
         AccountCommand::Profile(args) => propose_profile(config, args).await,
+        AccountCommand::Move { username, to } => {
+            let publisher = publisher(&config).await?;
+            let target = publisher.resolve_alias(&to).await.map_err(|p| {
+                anyhow::anyhow!(
+                    "--to {to:?}: {}",
+                    crate::staff::alias_problem_text(crate::staff::i18n::Lang::EN, p)
+                )
+            })?;
+            let ending = accounts::Ending::Move { to: target.clone() };
+            let account = publisher.end_account(&username, ending, OPERATOR).await?;
+            println!(
+                "@{} moved to {target}: its followers' servers receive the Move and follow the new account",
+                account.username
+            );
+            Ok(())
+        }
+        AccountCommand::Retire { username } => {
+            let account =
+                publisher(&config).await?.end_account(&username, accounts::Ending::Retire, OPERATOR).await?;
+            println!(
+                "@{} is retired: it publishes no more, and what it published stays readable",
+                account.username
+            );
+            Ok(())
+        }
         AccountCommand::List => {
             let urls = Urls::new(config.public_url.clone());
             for a in store(&config).await?.list_accounts().await? {
@@ -270,14 +310,20 @@ pub(super) async fn account(config: Config, command: AccountCommand) -> anyhow::
     }
 }
 
-pub(super) async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
-    let store = store(&config).await?;
+/// A publisher for one command, signing its fetches as the instance actor.
+async fn publisher(config: &Config) -> anyhow::Result<Publisher> {
+    let store = store(config).await?;
     let urls = Urls::new(config.public_url.clone());
-    let kek = load_kek(&config)?;
+    let kek = load_kek(config)?;
     let (signer, _) = crate::state::instance_signer(store.as_ref(), &kek, &urls).await?;
-    let fetcher = crate::state::fetcher(&config, &urls, signer, SigningPool::new(1))?;
-    let presences = crate::state::load_policies(&config)?.presences();
-    let publisher = Publisher::new(store, urls.clone(), fetcher, presences, std::sync::Arc::new(kek));
+    let fetcher = crate::state::fetcher(config, &urls, signer, SigningPool::new(1))?;
+    let presences = crate::state::load_policies(config)?.presences();
+    Ok(Publisher::new(store, urls, fetcher, presences, std::sync::Arc::new(kek)))
+}
+
+pub(super) async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Result<()> {
+    let urls = Urls::new(config.public_url.clone());
+    let publisher = publisher(&config).await?;
     let username = Username::parse(&args.account)?;
     if let Some(id) = args.retract {
         let a = publisher.retract(username.as_str(), &id, OPERATOR, args.reason.as_deref()).await?;

@@ -1,7 +1,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use herold_federation::vocab;
-use herold_publishing::{note, pages};
+use herold_publishing::{feeds, note, pages};
 use herold_store::Account;
 use serde::Deserialize;
 use serde_json::Value;
@@ -129,7 +129,9 @@ pub async fn actor(
         has_more,
         added_fields: &vocab::added_fields(&s.urls, &account, &s.presences.of(&account.org_slug)),
         verified: &verified,
-        email_subscriptions: s.mailer.is_some() && s.presences.of(&account.org_slug).email_subscriptions,
+        email_subscriptions: s.mailer.is_some()
+            && s.presences.of(&account.org_slug).email_subscriptions
+            && account.ended_at.is_none(),
     };
     let page = pages::profile(&texts(&req), &legal(&req, Some(&account.org_slug)), &s.urls, profile);
     Ok(html(StatusCode::OK, page))
@@ -211,13 +213,24 @@ pub async fn featured(s: web::Data<Services>, path: web::Path<String>) -> Result
     Ok(activity_json(StatusCode::OK, &collection))
 }
 
-#[get("/users/{username}/feed.atom")]
-pub async fn feed(s: web::Data<Services>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let account = account(&s, &path).await?;
+/// The newest announcements as a feed, in the format the path's extension names.
+#[get("/users/{username}/feed.{format}")]
+pub async fn feed(
+    s: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (username, format) = path.into_inner();
+    let (content_type, render): (_, fn(&_, &_, &_) -> String) = match format.as_str() {
+        "atom" => ("application/atom+xml; charset=utf-8", feeds::atom),
+        "rss" => ("application/rss+xml; charset=utf-8", feeds::rss),
+        "json" => ("application/feed+json; charset=utf-8", feeds::json_feed),
+        _ => return Err(ApiError::NotFound),
+    };
+    let account = account(&s, &username).await?;
     let items = s.store.announcements(account.id, PAGE_SIZE, 0).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"))
-        .body(pages::atom(&s.urls, &account, &items)))
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .body(render(&s.urls, &account, &items)))
 }
 
 #[get("/users/{username}/announcements/{id}")]

@@ -24,7 +24,8 @@ const REQUESTS_PER_HOUR: i64 = 100;
 /// The account, if it takes subscriptions by e-mail.
 async fn offering(s: &Services, username: &str) -> Result<Account, ApiError> {
     let account = account(s, username).await?;
-    if s.mailer.is_none() || !s.presences.of(&account.org_slug).email_subscriptions {
+    let offered = s.mailer.is_some() && s.presences.of(&account.org_slug).email_subscriptions;
+    if !offered || account.ended_at.is_some() {
         return Err(ApiError::NotFound);
     }
     Ok(account)

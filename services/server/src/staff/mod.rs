@@ -194,6 +194,7 @@ pub(crate) fn explain(lang: Lang, zone: &Zone, e: &ApiError) -> String {
                 None => (*why).to_owned(),
             }
         }
+        ApiError::Publish(PublishError::Ended(_)) => lang.t("error_account_ended").to_owned(),
         ApiError::Publish(PublishError::PublishAtPassed(at)) => {
             let when = herold_publishing::pages::human_time(&|key| lang.t(key), zone, *at);
             lang.t("error_publish_at_passed").replace("{time}", &when)

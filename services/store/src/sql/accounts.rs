@@ -1,7 +1,7 @@
 //! `Accounts` in SQL (compiled once per backend: see `sql/mod.rs`).
 
 use async_trait::async_trait;
-use herold_domain::now_millis;
+use herold_domain::{now_millis, Millis};
 use sqlx::Row;
 
 use super::Db;
@@ -127,6 +127,37 @@ impl Accounts for SqlStore<Db> {
         }
         Self::insert_activity(&mut tx, &update, None, now).await?;
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        self.commit_queued(tx).await?;
+        self.account_by_id(account_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("account {account_id}")))
+    }
+
+    async fn end_account(
+        &self,
+        account_id: i64,
+        moved_to: Option<&str>,
+        at: Millis,
+        activities: Vec<NewActivity>,
+        audit: AuditEntry,
+    ) -> Result<Account> {
+        let mut tx = self.begin_write().await?;
+        let ended = sqlx::query(
+            "UPDATE accounts SET ended_at = $1, moved_to = $2 WHERE id = $3 AND ended_at IS NULL",
+        )
+        .bind(at)
+        .bind(moved_to)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if ended == 0 {
+            return Err(StoreError::Conflict(format!("account {account_id} has ended already")));
+        }
+        for activity in &activities {
+            Self::insert_activity(&mut tx, activity, None, at).await?;
+        }
+        Self::audit(&mut tx, &self.seal, &audit, at).await?;
         self.commit_queued(tx).await?;
         self.account_by_id(account_id)
             .await?

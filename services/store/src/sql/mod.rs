@@ -160,7 +160,7 @@ pub fn host_of(inbox: &str) -> String {
 pub(crate) const ACCOUNT_COLUMNS: &str =
     "a.id, a.org_id, o.slug AS org_slug, o.name AS org_name, a.username, \
      a.display_name, a.summary, a.public_key_pem, a.private_key_enc, a.created_at, a.language, \
-     a.proof_key_public, a.proof_key_enc, a.profile";
+     a.proof_key_public, a.proof_key_enc, a.profile, a.ended_at, a.moved_to";
 pub(crate) const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
      language, summary, urgent, published_at, updated_at, retracted_at, pinned_at, translations, attachments, \
      mentions, in_reply_to";
