@@ -136,6 +136,10 @@ async fn a_profile_change_takes_two_people_and_reaches_followers_as_an_update(db
 
     // An approver rejects only with a reason; then a second proposal is applied.
     let bob = signed_in(&app, "demo", "bob").await;
+    herold_publishing::notify::notify(app.store.as_ref()).await.unwrap();
+    let told = bob.get(&app.url("/staff/notifications")).await.body;
+    assert!(told.contains("proposed a profile change for your approval"), "{told}");
+    assert!(told.contains("href=\"/staff/accounts/press/profile\""), "{told}");
     let page = bob.get(&app.url("/staff/accounts/press/profile")).await;
     let token = field(&page.body, "csrf").unwrap();
     let rejected = bob
@@ -158,6 +162,16 @@ async fn a_profile_change_takes_two_people_and_reaches_followers_as_an_update(db
     let token = field(&page.body, "csrf").unwrap();
     let applied = bob.post(&app.url(&decision(&page.body, "apply")), &[("csrf", token.as_str())]).await;
     assert_eq!(applied.status, 303, "{}", applied.body);
+
+    // The proposer hears of the rejection (with its reason) and of the application.
+    herold_publishing::notify::notify(app.store.as_ref()).await.unwrap();
+    let told = carol.get(&app.url("/staff/notifications")).await.body;
+    assert!(told.contains("rejected your profile change") && told.contains("Tippfehler"), "{told}");
+    assert!(told.contains("applied your profile change"), "{told}");
+    assert!(
+        !alice.get(&app.url("/staff/notifications")).await.body.contains("profile change"),
+        "authors are not told"
+    );
 
     // The actor as servers read it.
     let after = actor(&app).await;

@@ -15,6 +15,19 @@ use crate::PublishError;
 /// Audit entries read per run; a longer backlog is worked off over the next runs.
 const BATCH: i64 = 500;
 
+/// What a step concerns: a submission, or a change of an account's profile.
+enum Subject {
+    Draft(Box<DraftRecord>),
+    Profile {
+        org: String,
+        username: String,
+        /// Who proposed it (a member of staff); `None`: the operator.
+        proposer: Option<i64>,
+        /// The proposed display name, shown as the excerpt.
+        name: String,
+    },
+}
+
 /// Makes the notifications the steps since the last run call for; how many.
 pub async fn notify(store: &dyn Store) -> Result<usize, PublishError> {
     let from = store.notification_cursor().await?;
@@ -25,36 +38,52 @@ pub async fn notify(store: &dyn Store) -> Result<usize, PublishError> {
     let mut staff: HashMap<String, Vec<StaffMember>> = HashMap::new();
     let mut made = Vec::new();
     for entry in &entries {
-        let Some((kind, draft)) = about(store, entry).await? else {
+        let Some((kind, subject)) = about(store, entry).await? else {
             continue;
         };
         let by = entry.leaf.actor.strip_prefix("staff:").and_then(|id| id.parse::<i64>().ok());
-        let excerpt = crate::pages::excerpt(draft.content.source_text.lines().next().unwrap_or(""), 80);
+        let (org, page, excerpt, owner) = match &subject {
+            Subject::Draft(d) => (
+                d.org_slug.clone(),
+                d.public_id.clone(),
+                crate::pages::excerpt(d.content.source_text.lines().next().unwrap_or(""), 80),
+                Some(d.author_id),
+            ),
+            Subject::Profile { org, username, proposer, name } => {
+                (org.clone(), username.clone(), crate::pages::excerpt(name, 80), *proposer)
+            }
+        };
         let tell = |staff_id: i64, comment: Option<String>| NewNotification {
             staff_id,
             kind,
-            draft: draft.public_id.clone(),
+            draft: page.clone(),
             by_staff: by,
             excerpt: excerpt.clone(),
             comment,
         };
         match kind {
-            NotificationKind::Waiting => {
-                if !staff.contains_key(&draft.org_slug) {
-                    staff.insert(draft.org_slug.clone(), store.staff_of_org(&draft.org_slug).await?);
+            NotificationKind::Waiting | NotificationKind::ProfileWaiting => {
+                if !staff.contains_key(&org) {
+                    staff.insert(org.clone(), store.staff_of_org(&org).await?);
                 }
-                let approvers = staff[&draft.org_slug].iter().filter(|m| {
-                    // Not the author (they submitted it), and nobody whose record retention
-                    // anonymised.
-                    m.roles.has(Role::Approver) && m.id != draft.author_id && !m.name.is_empty()
+                let approvers = staff[&org].iter().filter(|m| {
+                    // Not the one who asked, and nobody whose record retention anonymised.
+                    m.roles.has(Role::Approver)
+                        && Some(m.id) != owner
+                        && Some(m.id) != by
+                        && !m.name.is_empty()
                 });
                 made.extend(approvers.map(|m| tell(m.id, None)));
             }
-            // Nobody is told of their own step.
-            _ if by == Some(draft.author_id) => {}
-            NotificationKind::Rejected => made.push(tell(draft.author_id, detail(entry, "comment"))),
-            NotificationKind::Approved | NotificationKind::Published => {
-                made.push(tell(draft.author_id, None))
+            _ => {
+                // Nobody is told of their own step, and the operator reads no workspace.
+                let Some(owner) = owner.filter(|o| by != Some(*o)) else { continue };
+                let comment = match kind {
+                    NotificationKind::Rejected => detail(entry, "comment"),
+                    NotificationKind::ProfileRejected => detail(entry, "reason"),
+                    _ => None,
+                };
+                made.push(tell(owner, comment));
             }
         }
     }
@@ -63,29 +92,47 @@ pub async fn notify(store: &dyn Store) -> Result<usize, PublishError> {
     Ok(if store.add_notifications(from, to, made).await? { count } else { 0 })
 }
 
-/// What an audit entry is news of, and the submission it concerns.
+/// What an audit entry is news of, and what it concerns.
 async fn about(
     store: &dyn Store,
     entry: &AuditRecord,
-) -> Result<Option<(NotificationKind, DraftRecord)>, PublishError> {
+) -> Result<Option<(NotificationKind, Subject)>, PublishError> {
+    let draft_id = || entry.leaf.subject.strip_prefix("draft:").map(str::to_owned);
     let (kind, draft) = match entry.leaf.action.as_str() {
-        "draft.submit" => {
-            (NotificationKind::Waiting, entry.leaf.subject.strip_prefix("draft:").map(str::to_owned))
-        }
-        "draft.approve" => {
-            (NotificationKind::Approved, entry.leaf.subject.strip_prefix("draft:").map(str::to_owned))
-        }
-        "draft.reject" => {
-            (NotificationKind::Rejected, entry.leaf.subject.strip_prefix("draft:").map(str::to_owned))
-        }
+        "draft.submit" => (NotificationKind::Waiting, draft_id()),
+        "draft.approve" => (NotificationKind::Approved, draft_id()),
+        "draft.reject" => (NotificationKind::Rejected, draft_id()),
         // Publications made by the operator's command line have no submission.
         "announcement.publish" => (NotificationKind::Published, detail(entry, "draft")),
+        "profile.propose" | "profile.apply" | "profile.reject" => {
+            return Ok(profile_step(entry));
+        }
         _ => return Ok(None),
     };
     let Some(draft) = draft else {
         return Ok(None);
     };
-    Ok(store.draft(&draft, &Visibility::everything()).await?.map(|d| (kind, d)))
+    Ok(store.draft(&draft, &Visibility::everything()).await?.map(|d| (kind, Subject::Draft(Box::new(d)))))
+}
+
+/// A step of a profile change, from its entry alone: the details name the proposal's
+/// author and the proposed name (erased details tell no one).
+fn profile_step(entry: &AuditRecord) -> Option<(NotificationKind, Subject)> {
+    let username = entry.leaf.subject.strip_prefix("account:")?.to_owned();
+    let org = entry.leaf.org.clone()?;
+    let (_, payload) = entry.payload.as_ref()?;
+    let detail: Value = serde_json::from_str(payload).ok()?;
+    let staff_id = |v: &Value| v.as_str()?.strip_prefix("staff:")?.parse::<i64>().ok();
+    let name =
+        detail.pointer("/profile/display_name").and_then(Value::as_str).unwrap_or(&username).to_owned();
+    let (kind, proposer) = match entry.leaf.action.as_str() {
+        "profile.propose" => {
+            (NotificationKind::ProfileWaiting, staff_id(&Value::String(entry.leaf.actor.clone())))
+        }
+        "profile.apply" => (NotificationKind::ProfileApplied, detail.get("proposed_by").and_then(staff_id)),
+        _ => (NotificationKind::ProfileRejected, detail.get("proposed_by").and_then(staff_id)),
+    };
+    Some((kind, Subject::Profile { org, username, proposer, name }))
 }
 
 /// A field of the entry's details, while they are kept.

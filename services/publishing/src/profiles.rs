@@ -323,7 +323,11 @@ impl Editorial {
             format!("account:{}", state.account.username),
         )
         .in_org(&state.account.org_slug)
-        .with_detail(json!({ "proposal": proposal.public_id, "reason": reason }));
+        .with_detail(json!({
+            "proposal": proposal.public_id,
+            "proposed_by": proposal.proposed_by.map(herold_store::staff_actor),
+            "reason": reason,
+        }));
         Ok(self.store().discard_profile(&proposal.public_id, audit).await?)
     }
 }

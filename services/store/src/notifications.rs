@@ -18,14 +18,23 @@ pub enum NotificationKind {
     Rejected,
     /// The reader's submission went out.
     Published,
+    /// A change of an account's profile waits for the reader's approval.
+    ProfileWaiting,
+    /// The reader's proposed profile change was applied.
+    ProfileApplied,
+    /// The reader's proposed profile change was rejected, with the reason.
+    ProfileRejected,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 4] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::Waiting,
         NotificationKind::Approved,
         NotificationKind::Rejected,
         NotificationKind::Published,
+        NotificationKind::ProfileWaiting,
+        NotificationKind::ProfileApplied,
+        NotificationKind::ProfileRejected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +43,19 @@ impl NotificationKind {
             NotificationKind::Approved => "approved",
             NotificationKind::Rejected => "rejected",
             NotificationKind::Published => "published",
+            NotificationKind::ProfileWaiting => "profile_waiting",
+            NotificationKind::ProfileApplied => "profile_applied",
+            NotificationKind::ProfileRejected => "profile_rejected",
+        }
+    }
+
+    /// The workspace page it is about, given its subject (`draft`).
+    pub fn page(self, subject: &str) -> String {
+        match self {
+            NotificationKind::ProfileWaiting
+            | NotificationKind::ProfileApplied
+            | NotificationKind::ProfileRejected => format!("/staff/accounts/{subject}/profile"),
+            _ => format!("/staff/drafts/{subject}"),
         }
     }
 }
@@ -52,7 +74,7 @@ impl TryFrom<String> for NotificationKind {
 pub struct NewNotification {
     pub staff_id: i64,
     pub kind: NotificationKind,
-    /// The submission's public id.
+    /// The submission's public id; for a profile change, the account's username.
     pub draft: String,
     /// Who took the step; `None`: Herold itself.
     pub by_staff: Option<i64>,

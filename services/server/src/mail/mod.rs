@@ -115,10 +115,7 @@ impl Mailer {
             None => lang.t("by_herold").to_owned(),
         };
         let said = lang.t(&format!("notification_{}", n.kind.as_str())).replace("{who}", &who);
-        let link = self
-            .base
-            .join(&format!("/staff/drafts/{}", n.draft))
-            .map_err(|e| MailError::Message(e.to_string()))?;
+        let link = self.base.join(&n.kind.page(&n.draft)).map_err(|e| MailError::Message(e.to_string()))?;
         let settings = self.base.join("/staff/settings").map_err(|e| MailError::Message(e.to_string()))?;
         let mut body = format!("{said}\n\n„{}“\n", n.excerpt);
         if let Some(comment) = &n.comment {

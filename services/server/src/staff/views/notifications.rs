@@ -24,7 +24,7 @@ pub fn notifications(v: &Viewer<'_>, items: &[Notification]) -> String {
                     li.unread[n.read_at.is_none()] {
                         @if n.read_at.is_none() { strong { (lang.t("unread")) ": " } }
                         (said(lang, n)) " "
-                        a href={ "/staff/drafts/" (n.draft) } { "„" (n.excerpt) "“" }
+                        a href=(n.kind.page(&n.draft)) { "„" (n.excerpt) "“" }
                         " · " (v.when(n.created_at))
                         @if let Some(c) = &n.comment { blockquote { p { (c) } } }
                     }
