@@ -25,7 +25,7 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
     const DEMO_POLICY: &str = "time_zone = \"Europe/Berlin\"\n\n[legal]\n\
                                imprint = \"https://www.demo.example/impressum\"\n\
                                accessibility_statement = \"https://www.demo.example/barrierefreiheit\"\n\n\
-                               [presence]\nemail_subscriptions = true\n";
+                               [presence]\nemail_subscriptions = true\ncolour = \"#0b5394\"\n";
     let sign_in = [("demo", DEMO_POLICY), ("operator", "")]
         .into_iter()
         .map(|(org, extra_policy)| SignIn {

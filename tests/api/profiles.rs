@@ -233,7 +233,7 @@ async fn public_pages_link_the_legal_pages_and_the_notice_follows_the_policy(db:
             org: "demo",
             issuer: provider.issuer(),
             extra_policy: "[retention]\ncitizen_messages = \"60d\"\n\n[legal]\nimprint = \"https://www.demo.example/impressum\"\n\
-                           dpo_contact = \"datenschutz@demo.example\"\n",
+                           dpo_contact = \"datenschutz@demo.example\"\n\n[presence]\ncolour = \"#0b5394\"\n",
             discovery_url: None,
         }],
         ..AppOptions::default()
@@ -264,6 +264,15 @@ async fn public_pages_link_the_legal_pages_and_the_notice_follows_the_policy(db:
     assert!(!english.contains("Staff"), "staff data is not the public's business here");
     let unknown = app.http.get(app.url("/privacy/nobody")).send().await.unwrap();
     assert_eq!(unknown.status(), 404);
+
+    // The body's name heads its pages, on its colour where the policy gives one.
+    let page = app.http.get(app.url("/users/press")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<p class=\"owner\">Test Authority</p>"), "{page}");
+    assert!(page.contains("href=\"/static/brand/demo.css\"") && page.contains("class=\"brand-band\""));
+    let css = app.http.get(app.url("/static/brand/demo.css")).send().await.unwrap().text().await.unwrap();
+    assert!(css.contains("background: #0b5394"), "{css}");
+    let plain = app.http.get(app.url("/static/brand/operator.css")).send().await.unwrap();
+    assert_eq!(plain.status(), 404, "no colour, no rules");
 }
 
 /// The body's websites, served over https by an internal CA: one links back with

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use herold_domain::presence::{Presence, Presences, QuoteAudience, ReplyAudience};
+use herold_domain::presence::{Colour, Presence, Presences, QuoteAudience, ReplyAudience};
 use herold_domain::LegalPages;
 use herold_domain::{Millis, Zone};
 pub use herold_store::AtExpiry;
@@ -115,6 +115,7 @@ struct RawPresence {
     #[serde(default)]
     attribution_domains: Vec<Spanned<String>>,
     email_subscriptions: Option<bool>,
+    colour: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -639,6 +640,10 @@ fn presence(
         time_zone: defaults.time_zone,
         legal: defaults.legal,
         email_subscriptions: raw.email_subscriptions.unwrap_or(defaults.email_subscriptions),
+        colour: raw
+            .colour
+            .map(|c| Colour::parse(c.get_ref()).map_err(|why| err(c.span(), format!("colour: {why}"))))
+            .transpose()?,
     })
 }
 
@@ -773,6 +778,8 @@ mod tests {
             ("attribution_domains = [\"https://bfdi.bund.de/\"]", "the website's name alone", 2),
             ("attribution_domains = [\"localhost\"]", "not a host name", 2),
             ("replies = \"sometimes\"", "\"mentioned\" or \"nobody\"", 2),
+            ("colour = \"#ffcc00\"", "colour: white text on #ffcc00 has a contrast of 1.51:1", 2),
+            ("colour = \"blue\"", "#rrggbb", 2),
         ] {
             let e = p.clone().add_org(Path::new("orgs/x.toml"), &format!("[presence]\n{bad}\n"));
             let e = e.expect_err(bad);

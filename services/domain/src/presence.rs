@@ -69,6 +69,76 @@ pub struct Presence {
     /// Whether people may subscribe to the accounts' announcements by e-mail: off unless
     /// the organisation decides to keep subscribers' addresses.
     pub email_subscriptions: bool,
+    /// The body's colour, behind its name at the top of its public pages (`colour`).
+    pub colour: Option<Colour>,
+}
+
+/// A colour that white text stays readable on (WCAG 2.1 contrast of at least 4.5:1), as
+/// `#rrggbb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Colour([u8; 3]);
+
+impl Colour {
+    /// What WCAG 2.1 (1.4.3) asks of normal text.
+    pub const MIN_CONTRAST: f64 = 4.5;
+
+    /// Parses `#rrggbb`; `Err` says why it is refused (the shape, or the contrast found).
+    pub fn parse(raw: &str) -> Result<Colour, String> {
+        let hex =
+            raw.trim().strip_prefix('#').filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let Some(hex) = hex else {
+            return Err(format!("{raw:?} is not a colour as #rrggbb, e.g. \"#004b87\""));
+        };
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0);
+        let colour = Colour([byte(0), byte(2), byte(4)]);
+        let contrast = colour.contrast_with_white();
+        if contrast < Colour::MIN_CONTRAST {
+            return Err(format!(
+                "white text on {raw} has a contrast of {contrast:.2}:1, and WCAG 2.1 asks for {}:1; choose a darker colour",
+                Colour::MIN_CONTRAST
+            ));
+        }
+        Ok(colour)
+    }
+
+    /// Relative luminance (WCAG 2.1).
+    fn luminance(self) -> f64 {
+        let channel = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(self.0[0]) + 0.7152 * channel(self.0[1]) + 0.0722 * channel(self.0[2])
+    }
+
+    pub fn contrast_with_white(self) -> f64 {
+        1.05 / (self.luminance() + 0.05)
+    }
+
+    pub fn hex(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.0[0], self.0[1], self.0[2])
+    }
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::Colour;
+
+    #[test]
+    fn colours_are_refused_where_white_text_would_not_be_read() {
+        assert_eq!(Colour::parse("#004B87").unwrap().hex(), "#004b87");
+        assert!((Colour::parse("#000000").unwrap().contrast_with_white() - 21.0).abs() < 0.01);
+        // #767676 is the lightest grey that passes on white.
+        assert!(Colour::parse("#767676").is_ok());
+        let yellow = Colour::parse("#ffcc00").unwrap_err();
+        assert!(yellow.contains("1.51:1") && yellow.contains("darker"), "{yellow}");
+        for bad in ["004b87", "#04b87", "#00gg87", "red", ""] {
+            assert!(Colour::parse(bad).unwrap_err().contains("#rrggbb"), "{bad}");
+        }
+    }
 }
 
 impl Default for Presence {
@@ -82,6 +152,7 @@ impl Default for Presence {
             time_zone: crate::Zone::utc(),
             legal: crate::LegalPages::default(),
             email_subscriptions: false,
+            colour: None,
         }
     }
 }

@@ -57,11 +57,22 @@ pub fn time(tr: Texts<'_>, zone: &Zone, at: Millis) -> Markup {
     html! { time datetime=(format_rfc3339(at)) { (human_time(tr, zone, at)) } }
 }
 
-/// The legal pages a public page links at its foot: its body's imprint, privacy notice and
-/// accessibility statement (the privacy notice Herold writes where the body names none);
-/// on pages of the whole instance, those of the body that runs it.
+/// The body a public page belongs to, and the legal pages it links at its foot: its
+/// imprint, privacy notice and accessibility statement (the privacy notice Herold writes
+/// where the body names none). On pages of the whole instance, those of the body that runs
+/// it, without its name.
 #[derive(Default)]
-pub struct Legal(Vec<(&'static str, String)>);
+pub struct Legal {
+    links: Vec<(&'static str, String)>,
+    owner: Option<Owner>,
+}
+
+struct Owner {
+    slug: String,
+    name: Option<String>,
+    /// Its policy gives it a colour (served as `/static/brand/<slug>.css`).
+    coloured: bool,
+}
 
 impl Legal {
     pub fn of(tr: Texts<'_>, urls: &Urls, presence: &Presence, org_slug: &str) -> Legal {
@@ -78,8 +89,28 @@ impl Legal {
                 (None, _) => {}
             }
         }
-        Legal(links)
+        let owner = Owner { slug: org_slug.to_owned(), name: None, coloured: presence.colour.is_some() };
+        Legal { links, owner: Some(owner) }
     }
+
+    /// The page shows the body's name at its top.
+    pub fn named(mut self, name: &str) -> Legal {
+        if let Some(owner) = &mut self.owner {
+            owner.name = Some(name.to_owned());
+        }
+        self
+    }
+}
+
+/// The rules that give a body's pages its colour: its name on a band of it, in white
+/// (the policy refuses colours white text is not readable on), with a white focus ring.
+pub fn brand_stylesheet(colour: &herold_domain::presence::Colour) -> String {
+    format!(
+        "header.brand-band {{ background: {c}; color: #fff; padding: 0.4rem 1rem; border-radius: 0.4rem; }}\n\
+         header.brand-band a {{ color: #fff; }}\n\
+         header.brand-band a:focus {{ outline-color: #fff; }}\n",
+        c = colour.hex()
+    )
 }
 
 fn layout(tr: Texts<'_>, legal: &Legal, title: &str, head_extra: Markup, body: Markup) -> String {
@@ -91,16 +122,24 @@ fn layout(tr: Texts<'_>, legal: &Legal, title: &str, head_extra: Markup, body: M
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 link rel="stylesheet" href="/static/site.css";
+                @if let Some(owner) = legal.owner.as_ref().filter(|o| o.coloured) {
+                    link rel="stylesheet" href={ "/static/brand/" (owner.slug) ".css" };
+                }
                 (head_extra)
             }
             body {
                 a.skip href="#main" { (tr("skip")) }
-                header { p.site { a href="/" { "Herold" } } }
+                header class=[legal.owner.as_ref().filter(|o| o.coloured).map(|_| "brand-band")] {
+                    @if let Some(name) = legal.owner.as_ref().and_then(|o| o.name.as_deref()) {
+                        p.owner { (name) }
+                    }
+                    p.site { a href="/" { "Herold" } }
+                }
                 main id="main" { (body) }
                 footer {
-                    @if !legal.0.is_empty() {
+                    @if !legal.links.is_empty() {
                         nav aria-label=(tr("pub_legal")) {
-                            ul.inline { @for (label, href) in &legal.0 { li { a href=(href) { (label) } } } }
+                            ul.inline { @for (label, href) in &legal.links { li { a href=(href) { (label) } } } }
                         }
                     }
                     p { (tr("pub_footer")) }

@@ -17,13 +17,15 @@ pub(super) fn texts(req: &HttpRequest) -> impl Fn(&str) -> &'static str {
     move |key| lang.t(key)
 }
 
-/// The legal pages a public page of `org` links (on the instance's own pages, those of the
-/// organisation that runs it).
-pub(super) fn legal(req: &HttpRequest, org: Option<&str>) -> pages::Legal {
-    let org = org.unwrap_or(crate::state::OPERATOR_ORG);
-    match req.app_data::<web::Data<Services>>() {
-        Some(s) => pages::Legal::of(&texts(req), &s.urls, &s.presences.of(org), org),
-        None => pages::Legal::default(),
+/// The body a public page of `account` belongs to and the legal pages it links (on the
+/// instance's own pages, those of the organisation that runs it).
+pub(super) fn legal(req: &HttpRequest, account: Option<&Account>) -> pages::Legal {
+    let org = account.map_or(crate::state::OPERATOR_ORG, |a| a.org_slug.as_str());
+    let Some(s) = req.app_data::<web::Data<Services>>() else { return pages::Legal::default() };
+    let legal = pages::Legal::of(&texts(req), &s.urls, &s.presences.of(org), org);
+    match account {
+        Some(a) => legal.named(&a.org_name),
+        None => legal,
     }
 }
 
@@ -82,6 +84,18 @@ pub async fn stylesheet() -> HttpResponse {
         .body(pages::STYLESHEET)
 }
 
+/// A body's colour (`[presence] colour` in its policy), for its public pages.
+#[get("/static/brand/{org}.css")]
+pub async fn brand_stylesheet(s: web::Data<Services>, org: web::Path<String>) -> HttpResponse {
+    match s.presences.of(&org).colour {
+        Some(colour) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+            .body(pages::brand_stylesheet(&colour)),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
 #[get("/")]
 pub async fn home(s: web::Data<Services>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let accounts = s.store.list_accounts().await?;
@@ -133,7 +147,7 @@ pub async fn actor(
             && s.presences.of(&account.org_slug).email_subscriptions
             && account.ended_at.is_none(),
     };
-    let page = pages::profile(&texts(&req), &legal(&req, Some(&account.org_slug)), &s.urls, profile);
+    let page = pages::profile(&texts(&req), &legal(&req, Some(&account)), &s.urls, profile);
     Ok(html(StatusCode::OK, page))
 }
 
@@ -257,7 +271,7 @@ pub async fn announcement(
             t["@context"] = Value::String(vocab::AS_CONTEXT.into());
             activity_json(StatusCode::GONE, &t)
         } else {
-            html(StatusCode::GONE, pages::gone(&texts(&req), &legal(&req, Some(&account.org_slug))))
+            html(StatusCode::GONE, pages::gone(&texts(&req), &legal(&req, Some(&account))))
         });
     }
     if json {
@@ -268,14 +282,7 @@ pub async fn announcement(
     let zone = s.presences.of(&account.org_slug).time_zone;
     Ok(html(
         StatusCode::OK,
-        pages::announcement(
-            &texts(&req),
-            &legal(&req, Some(&account.org_slug)),
-            &s.urls,
-            &zone,
-            &account,
-            &a,
-        ),
+        pages::announcement(&texts(&req), &legal(&req, Some(&account)), &s.urls, &zone, &account, &a),
     ))
 }
 
@@ -348,7 +355,7 @@ pub async fn follow_form(
     };
     let page = pages::follow(
         &texts(&req),
-        &legal(&req, Some(&account.org_slug)),
+        &legal(&req, Some(&account)),
         &s.urls,
         &account,
         pages::FollowState::default(),
@@ -409,16 +416,13 @@ pub async fn follow_lookup(
         Ok((host, url)) => {
             let state =
                 pages::FollowState { address: &address, problem: None, destination: Some((host, url)) };
-            (
-                StatusCode::OK,
-                pages::follow(&tr, &legal(&req, Some(&account.org_slug)), &s.urls, &account, state),
-            )
+            (StatusCode::OK, pages::follow(&tr, &legal(&req, Some(&account)), &s.urls, &account, state))
         }
         Err(problem) => {
             let state = pages::FollowState { address: &address, problem: Some(problem), destination: None };
             let status =
                 if *problem == "pub_follow_busy" { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
-            (status, pages::follow(&tr, &legal(&req, Some(&account.org_slug)), &s.urls, &account, state))
+            (status, pages::follow(&tr, &legal(&req, Some(&account)), &s.urls, &account, state))
         }
     };
     Ok(html(status, page))

@@ -26,7 +26,7 @@ pub async fn privacy_notice(
     };
     let presence = s.presences.of(&org.slug);
     let n = notice::privacy_notice(&s.policies, &org.slug, &org.name, presence.legal.clone());
-    let legal = pages::Legal::of(&tr, &s.urls, &presence, &org.slug);
+    let legal = pages::Legal::of(&tr, &s.urls, &presence, &org.slug).named(&org.name);
     let page = pages::document(&tr, &legal, &notice::notice_title(&n, &tr), notice::notice_body(&n, &tr));
     Ok(html(StatusCode::OK, page))
 }

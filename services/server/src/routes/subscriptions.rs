@@ -38,7 +38,7 @@ fn page(
     status: StatusCode,
     state: pages::SubscribeState<'_>,
 ) -> HttpResponse {
-    let page = pages::subscribe(&texts(req), &legal(req, Some(&account.org_slug)), &s.urls, account, state);
+    let page = pages::subscribe(&texts(req), &legal(req, Some(account)), &s.urls, account, state);
     html(status, page)
 }
 
@@ -138,7 +138,7 @@ fn step_page(
 ) -> HttpResponse {
     let page = pages::subscription_step(
         &texts(req),
-        &legal(req, Some(&account.org_slug)),
+        &legal(req, Some(account)),
         &s.urls,
         account,
         (token, step),
