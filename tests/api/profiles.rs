@@ -233,7 +233,8 @@ async fn public_pages_link_the_legal_pages_and_the_notice_follows_the_policy(db:
             org: "demo",
             issuer: provider.issuer(),
             extra_policy: "[retention]\ncitizen_messages = \"60d\"\n\n[legal]\nimprint = \"https://www.demo.example/impressum\"\n\
-                           dpo_contact = \"datenschutz@demo.example\"\n\n[presence]\ncolour = \"#0b5394\"\n",
+                           dpo_contact = \"datenschutz@demo.example\"\n\n[presence]\ncolour = \"#0b5394\"\n\
+                           attribution_domains = [\"www.demo.example\"]\n",
             discovery_url: None,
         }],
         ..AppOptions::default()
@@ -273,6 +274,24 @@ async fn public_pages_link_the_legal_pages_and_the_notice_follows_the_policy(db:
     assert!(css.contains("background: #0b5394"), "{css}");
     let plain = app.http.get(app.url("/static/brand/operator.css")).send().await.unwrap();
     assert_eq!(plain.status(), 404, "no colour, no rules");
+
+    // The newest announcements for the body's website: only its listed websites may frame
+    // them, links leave the frame, and following works from any server.
+    let embed = app.http.get(app.url("/users/press/embed")).send().await.unwrap();
+    assert_eq!(embed.status(), 200);
+    let csp = embed.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.ends_with("frame-ancestors https://www.demo.example"), "{csp}");
+    assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{csp}");
+    let embed = embed.text().await.unwrap();
+    assert!(
+        embed.contains("<base target=\"_blank\">") && embed.contains("Amtliche Bekanntmachung"),
+        "{embed}"
+    );
+    assert!(embed.contains(&format!("href=\"{}/follow\"", app.url("/users/press"))));
+    app.create_account("bfdi", "news").await;
+    let unlisted = app.http.get(app.url("/users/news/embed")).send().await.unwrap();
+    let csp = unlisted.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.ends_with("frame-ancestors 'none'"), "a body that names no website: {csp}");
 }
 
 /// The body's websites, served over https by an internal CA: one links back with

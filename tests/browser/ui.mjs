@@ -448,6 +448,9 @@ async function publishing(browser) {
   await follow(bp, bp.locator('main article a[rel="tag"]'), /\/tags\/herolduitest$/, "the hashtag on the announcement");
   expect((await textOf(bp.locator("main"))).includes(marker), "the tag page does not list the announcement");
   await audit(bp, "tag (public)");
+  await open(bp, `/users/${opts.account}/embed`);
+  expect((await bp.locator("main article").count()) >= 1, "the embeddable page shows no announcement");
+  await audit(bp, "embed (public)");
   const missing = await bp.goto(at("/users/nobody-by-this-name"), { waitUntil: "load" });
   expect(missing?.status() === 404, `a missing account answered ${missing?.status()}`);
   await audit(bp, "not found (public)");

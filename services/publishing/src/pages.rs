@@ -150,6 +150,49 @@ fn layout(tr: Texts<'_>, legal: &Legal, title: &str, head_extra: Markup, body: M
     .into_string()
 }
 
+/// An account's newest announcements for the body's own website to show in a frame: no
+/// script, no cookie, links that open outside the frame, and a follow button that works
+/// from any server.
+pub fn embed(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account, items: &[Announcement]) -> String {
+    let actor = urls.actor(&account.username);
+    html! {
+        (DOCTYPE)
+        html lang=(tr("lang_code")) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (account.display_name) }
+                link rel="stylesheet" href="/static/site.css";
+                // Every link leaves the frame: the page around it stays the body's own.
+                base target="_blank";
+            }
+            body.embed {
+                main {
+                    div.embed-head {
+                        @if let Some(m) = &account.profile.avatar {
+                            img.avatar.small src=(urls.media(&m.public_id)) alt=(m.alt_text) width="48" height="48";
+                        }
+                        p {
+                            a href=(actor) rel="noopener" { strong { (account.display_name) } }
+                            br;
+                            span.handle { "@" (account.username) "@" (urls.host()) }
+                        }
+                        p { a.button href={ (actor) "/follow" } rel="noopener" { (tr("pub_follow_button_short")) } }
+                    }
+                    @if items.is_empty() { p { (tr("pub_no_announcements")) } }
+                    @for a in items { (announcement_article(tr, urls, zone, account, a, Shape::InList)) }
+                    p.meta {
+                        a href=(actor) rel="noopener" { (tr("pub_all_of")) " " (account.display_name) }
+                        " · "
+                        a href=(urls.privacy_notice(&account.org_slug)) rel="noopener" { (tr("pub_privacy_notice")) }
+                    }
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
 /// A page of text (such as the privacy notice) in the public pages' frame.
 pub fn document(tr: Texts<'_>, legal: &Legal, title: &str, body: Markup) -> String {
     layout(tr, legal, title, html! {}, body)

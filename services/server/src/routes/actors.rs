@@ -247,6 +247,43 @@ pub async fn feed(
         .body(render(&s.urls, &account, &items)))
 }
 
+/// How many announcements the embeddable page shows.
+const EMBED_SIZE: i64 = 5;
+
+/// An account's newest announcements for the body's website to frame. Only the websites its
+/// policy names (`[presence] attribution_domains`) may frame it; elsewhere browsers refuse.
+#[get("/users/{username}/embed")]
+pub async fn embed(
+    s: web::Data<Services>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = match account(&s, &path).await {
+        Ok(a) => a,
+        Err(e) => return readable(&req, Err(e)),
+    };
+    let presence = s.presences.of(&account.org_slug);
+    let items = s.store.announcements(account.id, EMBED_SIZE, 0).await?;
+    let page = pages::embed(&texts(&req), &s.urls, &presence.time_zone, &account, &items);
+    let ancestors = match presence.attribution_domains.as_slice() {
+        [] => "'none'".to_owned(),
+        domains => domains.iter().map(|d| format!("https://{d}")).collect::<Vec<_>>().join(" "),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::VARY, "Accept-Language"))
+        // The site-wide policy, but for who may frame it; browsers then ignore the
+        // X-Frame-Options: DENY every page carries.
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            format!(
+                "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; \
+                 frame-ancestors {ancestors}"
+            ),
+        ))
+        .body(page))
+}
+
 #[get("/users/{username}/announcements/{id}")]
 pub async fn announcement(
     s: web::Data<Services>,

@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::following)
         .service(actors::featured)
         .service(actors::feed)
+        .service(actors::embed)
         .service(actors::announcement)
         .service(actors::replies)
         .service(actors::follow_form)

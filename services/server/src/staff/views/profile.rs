@@ -236,6 +236,20 @@ fn links(v: &Viewer<'_>, p: &ProfilePage<'_>, handle: &str) -> Markup {
             p { (lang.t("links_creator_help")) }
             pre { code { (creator) } }
             p.help { (lang.t("links_schedule_help")) }
+            h3 { (lang.t("embed_title")) }
+            p { (lang.t("embed_help")) }
+            pre { code { (format!(
+                "<iframe src=\"{}/embed\" title=\"{}\" width=\"100%\" height=\"600\" loading=\"lazy\"></iframe>",
+                p.actor,
+                p.state.account.display_name.replace('"', "&quot;")
+            )) } }
+            p.help {
+                @if p.attribution_domains.is_empty() {
+                    (lang.t("embed_nowhere"))
+                } @else {
+                    (lang.t("embed_where")) " " (p.attribution_domains.join(", "))
+                }
+            }
         }
     }
 }
