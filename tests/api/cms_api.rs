@@ -180,6 +180,66 @@ async fn a_publishing_time_that_has_passed_is_refused_by_the_api(db: Db) {
 }
 
 /// The API description is served and names every route the API has.
+/// A CMS with the org-admin role proposes a profile change; an author's token may only read
+/// the profile; an approver applies the change in the workspace.
+async fn a_cms_proposes_profile_changes_that_an_approver_applies(db: Db) {
+    const ADMIN_POLICY: &str = "[api]\naudience = \"http://127.0.0.1:8080/api\"\n\n[api.clients]\n\
+                                \"herold-demo-cms\" = [\"org-admin\"]\n";
+    let provider = OidcProvider::start();
+    let sign_in = vec![SignIn {
+        org: "demo",
+        issuer: provider.issuer(),
+        extra_policy: ADMIN_POLICY,
+        discovery_url: None,
+    }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    let http = reqwest::Client::new();
+    let token = cms_token(&provider).await;
+    let profile = app.url("/api/v1/accounts/press/profile");
+
+    let bad = http
+        .post(&profile)
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Pressestelle", "fields": [{ "name": "Website", "value": "" }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    let proposed = http
+        .post(&profile)
+        .bearer_auth(&token)
+        .json(&json!({
+            "name": "Pressestelle der Demo-Behörde",
+            "bio": "Amtliche Mitteilungen.",
+            "fields": [{ "name": "Website", "value": "https://www.demo.example/" }],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proposed.status().as_u16(), 201);
+    let read: Value = http.get(&profile).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(read["name"], "press office", "nothing changes before an approver applies it");
+    assert_eq!(read["proposal"]["name"], "Pressestelle der Demo-Behörde");
+    assert_eq!(read["proposal"]["fields"][0]["value"], "https://www.demo.example/");
+
+    let bob = app.sign_in("demo", "bob").await.browser;
+    let page = bob.get(&app.url("/staff/accounts/press/profile")).await;
+    let csrf = herold_tests::oidc::field(&page.body, "csrf").unwrap();
+    let end = page.body.find("/apply\"").expect("an apply form");
+    let start = page.body[..end].rfind("action=\"").unwrap() + "action=\"".len();
+    let applied =
+        bob.post(&app.url(&format!("{}/apply", &page.body[start..end])), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    let read: Value = http.get(&profile).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(read["name"], "Pressestelle der Demo-Behörde");
+    assert_eq!(read["fields"][0]["verified"], false, "not yet checked");
+    assert!(read["proposal"].is_null());
+    let elsewhere =
+        http.get(app.url("/api/v1/accounts/nobody/profile")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(elsewhere.status().as_u16(), 404);
+}
+
 async fn the_openapi_document_describes_the_api(db: Db) {
     let app = herold_tests::spawn_app(db).await;
     let (status, doc) = app.get_json("/api/openapi.json").await;
@@ -188,6 +248,7 @@ async fn the_openapi_document_describes_the_api(db: Db) {
     let paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
     for path in [
         "/api/v1/accounts",
+        "/api/v1/accounts/{username}/profile",
         "/api/v1/drafts",
         "/api/v1/drafts/{id}",
         "/api/v1/drafts/{id}/{step}",
@@ -195,7 +256,7 @@ async fn the_openapi_document_describes_the_api(db: Db) {
     ] {
         assert!(paths.contains(&path), "{path} is not described");
     }
-    assert_eq!(paths.len(), 5, "the document describes a route the API lacks: {paths:?}");
+    assert_eq!(paths.len(), 6, "the document describes a route the API lacks: {paths:?}");
 }
 
 /// A malformed body makes the JSON extractor fail while the token extractor beside it may be
@@ -288,5 +349,6 @@ on_both_backends!(
     a_publishing_time_that_has_passed_is_refused_by_the_api,
     a_cms_writes_drafts_that_people_approve,
     the_openapi_document_describes_the_api,
+    a_cms_proposes_profile_changes_that_an_approver_applies,
     malformed_bodies_never_wedge_the_database
 );

@@ -30,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
             )
             .service(accounts)
+            .service(get_profile)
+            .service(propose_profile)
             .service(create_draft)
             .service(get_draft)
             .service(step_draft)
@@ -126,6 +128,105 @@ pub async fn accounts(s: web::Data<Services>, client: ApiClient) -> Result<HttpR
         .map(|a| json!({ "username": a.username, "name": a.display_name, "url": s.urls.actor(&a.username) }))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "accounts": accounts })))
+}
+
+/// An account's profile fields and images as JSON, with whether each link was verified.
+fn profile_json(s: &Services, p: &herold_store::ProfileContent, verified: &[String]) -> Value {
+    let image = |m: &Option<herold_store::MediaInfo>| {
+        m.as_ref().map(|m| json!({ "url": s.urls.media(&m.public_id), "alt": m.alt_text }))
+    };
+    json!({
+        "name": p.display_name,
+        "bio": p.summary,
+        "fields": p.profile.fields.iter().map(|f| json!({
+            "name": f.name,
+            "value": f.value,
+            "verified": f.link().is_some_and(|l| verified.iter().any(|v| v == l.as_str())),
+        })).collect::<Vec<_>>(),
+        "avatar": image(&p.profile.avatar),
+        "header": image(&p.profile.header),
+        "moved_from": p.profile.also_known_as,
+    })
+}
+
+#[get("/accounts/{username}/profile")]
+pub async fn get_profile(
+    s: web::Data<Services>,
+    client: ApiClient,
+    username: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let state = s.editorial.profile(&client.actor(&s).await?, &username).await?;
+    let verified: Vec<String> = state.links.iter().filter(|c| c.verified).map(|c| c.url.clone()).collect();
+    let current = herold_store::ProfileContent {
+        display_name: state.account.display_name.clone(),
+        summary: state.account.summary.clone(),
+        profile: state.account.profile.clone(),
+    };
+    let mut body = profile_json(&s, &current, &verified);
+    body["proposal"] = match &state.proposal {
+        Some(p) => {
+            let mut waiting = profile_json(&s, &p.content, &[]);
+            waiting["id"] = json!(p.public_id);
+            waiting["proposed_at"] = json!(format_rfc3339(p.created_at));
+            waiting
+        }
+        None => Value::Null,
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldBody {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBody {
+    name: String,
+    bio: Option<String>,
+    #[serde(default)]
+    fields: Vec<FieldBody>,
+    /// The former account elsewhere: absent keeps it, empty removes it.
+    moved_from: Option<String>,
+}
+
+/// Proposes a profile change (needs the org-admin role); an approver applies it in the
+/// workspace. Avatar and header stay as they are: images are chosen in the workspace.
+#[post("/accounts/{username}/profile")]
+pub async fn propose_profile(
+    s: web::Data<Services>,
+    client: ApiClient,
+    username: web::Path<String>,
+    body: web::Json<ProfileBody>,
+) -> Result<HttpResponse, ApiError> {
+    use herold_publishing::profiles::{ImageChoice, ProfileRequest, Proposer};
+    use herold_publishing::PublishError;
+    let invalid = |e: herold_domain::DomainError| ApiError::from(PublishError::from(e));
+    let rows: Vec<(String, String)> = body.fields.iter().map(|f| (f.name.clone(), f.value.clone())).collect();
+    let bio = body.bio.as_deref().map(str::trim).filter(|b| !b.is_empty());
+    let also_known_as = match body.moved_from.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(Vec::new()),
+        Some(address) => Some(vec![s.publisher.resolve_alias(address).await.map_err(|p| {
+            ApiError::BadRequest(crate::staff::alias_problem_text(crate::staff::i18n::Lang::EN, p))
+        })?]),
+    };
+    let request = ProfileRequest {
+        name: herold_domain::DisplayName::parse(&body.name).map_err(invalid)?,
+        bio: bio.map(herold_domain::Bio::parse).transpose().map_err(invalid)?,
+        fields: herold_domain::ProfileFields::parse(&rows).map_err(invalid)?,
+        avatar: ImageChoice::Keep(None),
+        header: ImageChoice::Keep(None),
+        also_known_as,
+    };
+    let actor = client.actor(&s).await?;
+    let proposal = s.editorial.propose_profile(Proposer::Staff(&actor), &username, request).await?;
+    let mut created = profile_json(&s, &proposal.content, &[]);
+    created["id"] = json!(proposal.public_id);
+    Ok(HttpResponse::build(StatusCode::CREATED).json(created))
 }
 
 #[derive(Deserialize)]
