@@ -188,6 +188,20 @@ async function newPerson(browser, locale) {
     }
   });
   page.on("pageerror", (e) => log(`page error on ${shortUrl(page.url())}: ${e.message}`));
+  // No Herold page may make the browser ask anyone else for anything (fonts, images,
+  // scripts, trackers); following a link elsewhere is the reader's own choice.
+  page.on("request", (r) => {
+    let from = "";
+    try {
+      from = r.frame().url();
+    } catch {
+      return;
+    }
+    if (r.resourceType() !== "document" && isHerold(from) && !isHerold(r.url())) {
+      report.violations += 1;
+      process.stderr.write(`  VIOLATION third-party request from ${shortUrl(from)} to ${r.url()}\n`);
+    }
+  });
   return { context, page };
 }
 
