@@ -233,7 +233,9 @@ async fn public_pages_link_the_legal_pages_and_the_notice_follows_the_policy(db:
             org: "demo",
             issuer: provider.issuer(),
             extra_policy: "[retention]\ncitizen_messages = \"60d\"\n\n[legal]\nimprint = \"https://www.demo.example/impressum\"\n\
-                           dpo_contact = \"datenschutz@demo.example\"\n\n[presence]\ncolour = \"#0b5394\"\n\
+                           dpo_contact = \"datenschutz@demo.example\"\n\
+                           accessibility_statement_text = \"\"\"\nDiese Seiten sind barrierefrei.\n\nFeedback: Rathausplatz 1\n12345 Beispielstadt\n\"\"\"\n\n\
+                           [presence]\ncolour = \"#0b5394\"\n\
                            attribution_domains = [\"www.demo.example\"]\n",
             discovery_url: None,
         }],
@@ -265,6 +267,24 @@ async fn public_pages_link_the_legal_pages_and_the_notice_follows_the_policy(db:
     assert!(!english.contains("Staff"), "staff data is not the public's business here");
     let unknown = app.http.get(app.url("/privacy/nobody")).send().await.unwrap();
     assert_eq!(unknown.status(), 404);
+
+    // An accessibility statement given as text in the policy: Herold hosts it and every
+    // page, and the profile, link it.
+    let hosted = app.url("/legal/demo/accessibility_statement");
+    let page = app.http.get(app.url("/users/press")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("href=\"{hosted}\"")), "{page}");
+    let statement = app.http.get(&hosted).header("accept-language", "de").send().await.unwrap();
+    assert_eq!(statement.status(), 200);
+    let statement = statement.text().await.unwrap();
+    assert!(statement.contains("Erklärung zur Barrierefreiheit: Test Authority"), "{statement}");
+    assert!(statement.contains("Feedback: Rathausplatz 1\n12345 Beispielstadt"), "{statement}");
+    let fields = actor(&app).await["attachment"].to_string();
+    assert!(fields.contains(&hosted), "{fields}");
+    for missing in
+        ["/legal/demo/imprint", "/legal/demo/privacy_notice", "/legal/nobody/accessibility_statement"]
+    {
+        assert_eq!(app.http.get(app.url(missing)).send().await.unwrap().status(), 404, "{missing}");
+    }
 
     // The body's name heads its pages, on its colour where the policy gives one.
     let page = app.http.get(app.url("/users/press")).send().await.unwrap().text().await.unwrap();

@@ -103,6 +103,8 @@ struct RawLegal {
     privacy_notice: Option<Spanned<String>>,
     accessibility_statement: Option<Spanned<String>>,
     dpo_contact: Option<Spanned<String>>,
+    imprint_text: Option<Spanned<String>>,
+    accessibility_statement_text: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -567,7 +569,36 @@ fn legal_pages(
             )),
         }
     };
+    // A page is linked or hosted, not both: which would followers be shown?
+    let text =
+        |value: Option<Spanned<String>>, key: &str, linked: bool| -> Result<Option<String>, PolicyError> {
+            let Some(value) = value else { return Ok(None) };
+            let trimmed = value.get_ref().trim();
+            if linked {
+                return Err(err(
+                    value.span(),
+                    format!(
+                        "{key}_text: the page is linked already ({key}); give either the address or the text"
+                    ),
+                ));
+            }
+            if trimmed.is_empty() || trimmed.len() > 20_000 {
+                return Err(err(
+                    value.span(),
+                    format!("{key}_text: give the page's text, at most 20000 characters"),
+                ));
+            }
+            Ok(Some(trimmed.to_owned()))
+        };
+    let imprint_text = text(raw.imprint_text, "imprint", raw.imprint.is_some())?;
+    let accessibility_statement_text = text(
+        raw.accessibility_statement_text,
+        "accessibility_statement",
+        raw.accessibility_statement.is_some(),
+    )?;
     Ok(LegalPages {
+        imprint_text,
+        accessibility_statement_text,
         imprint: check(raw.imprint, "imprint")?,
         privacy_notice: check(raw.privacy_notice, "privacy_notice")?,
         accessibility_statement: check(raw.accessibility_statement, "accessibility_statement")?,
@@ -736,6 +767,25 @@ mod tests {
         }
         p.add_org(Path::new("orgs/none.toml"), "legal_hold = false\n").unwrap();
         assert!(p.orgs["none"].usernames.is_empty(), "without [accounts], only the operator names accounts");
+    }
+
+    #[test]
+    fn legal_pages_are_linked_or_hosted_not_both() {
+        let p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        let mut with = p.clone();
+        with.add_org(
+            Path::new("orgs/city.toml"),
+            "[legal]\nimprint_text = \"\"\"\nStadt Beispiel\nRathausplatz 1\n\"\"\"\n",
+        )
+        .unwrap();
+        let legal = &with.presences().of("city").legal;
+        assert_eq!(legal.imprint_text.as_deref(), Some("Stadt Beispiel\nRathausplatz 1"));
+        let both = "[legal]\nimprint = \"https://www.city.example/impressum\"\nimprint_text = \"Stadt\"\n";
+        let e = p.clone().add_org(Path::new("orgs/x.toml"), both).unwrap_err();
+        assert!(e.message.contains("either the address or the text") && e.line == 3, "{e}");
+        let empty =
+            p.clone().add_org(Path::new("orgs/x.toml"), "[legal]\naccessibility_statement_text = \" \"\n");
+        assert!(empty.unwrap_err().message.contains("the page's text"));
     }
 
     #[test]

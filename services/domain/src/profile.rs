@@ -170,9 +170,22 @@ pub struct LegalPages {
     /// How to reach the organisation's data-protection officer (an address, e-mail or web
     /// page), for the privacy notice.
     pub dpo_contact: Option<String>,
+    /// The imprint's text, for a body without a page of its own: Herold hosts it.
+    pub imprint_text: Option<String>,
+    /// The accessibility statement's text, hosted likewise.
+    pub accessibility_statement_text: Option<String>,
 }
 
 impl LegalPages {
+    /// The text Herold hosts for `page` (the privacy notice it always writes itself).
+    pub fn hosted_text(&self, page: LegalPage) -> Option<&str> {
+        match page {
+            LegalPage::Imprint => self.imprint_text.as_deref(),
+            LegalPage::AccessibilityStatement => self.accessibility_statement_text.as_deref(),
+            LegalPage::PrivacyNotice => None,
+        }
+    }
+
     pub fn get(&self, page: LegalPage) -> Option<&str> {
         match page {
             LegalPage::Imprint => self.imprint.as_deref(),

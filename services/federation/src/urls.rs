@@ -91,6 +91,11 @@ impl Urls {
     pub fn media(&self, public_id: &str) -> String {
         self.at(&format!("/media/{public_id}"))
     }
+    /// A legal page Herold hosts from the text in an organisation's policy (`imprint`,
+    /// `accessibility_statement`).
+    pub fn hosted_legal_page(&self, org_slug: &str, key: &str) -> String {
+        self.at(&format!("/legal/{org_slug}/{key}"))
+    }
     /// The privacy notice Herold writes for an organisation's followers from its policies.
     pub fn privacy_notice(&self, org_slug: &str) -> String {
         self.at(&format!("/privacy/{org_slug}"))

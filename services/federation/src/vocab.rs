@@ -232,14 +232,27 @@ pub fn shown_address(url: &url::Url) -> String {
 pub fn added_fields(urls: &Urls, account: &Account, presence: &Presence) -> Vec<(String, String)> {
     let mut fields = vec![("Organisation".to_owned(), account.org_name.clone())];
     for page in herold_domain::LegalPage::ALL {
-        let address = match (presence.legal.get(page), page) {
-            (Some(own), _) => own.to_owned(),
-            (None, herold_domain::LegalPage::PrivacyNotice) => urls.privacy_notice(&account.org_slug),
-            (None, _) => continue,
-        };
-        fields.push((page.label(&account.language).to_owned(), address));
+        if let Some(address) = legal_page_url(urls, presence, &account.org_slug, page) {
+            fields.push((page.label(&account.language).to_owned(), address));
+        }
     }
     fields
+}
+
+/// Where an organisation's legal page is: its own page, else the one Herold hosts from the
+/// policy's text, else (for the privacy notice) the one Herold writes.
+pub fn legal_page_url(
+    urls: &Urls,
+    presence: &Presence,
+    org_slug: &str,
+    page: herold_domain::LegalPage,
+) -> Option<String> {
+    match (presence.legal.get(page), presence.legal.hosted_text(page), page) {
+        (Some(own), _, _) => Some(own.to_owned()),
+        (None, Some(_), _) => Some(urls.hosted_legal_page(org_slug, page.key())),
+        (None, None, herold_domain::LegalPage::PrivacyNotice) => Some(urls.privacy_notice(org_slug)),
+        (None, None, _) => None,
+    }
 }
 
 /// The profile fields an actor carries: the account's own, then those Herold adds.

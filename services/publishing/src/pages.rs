@@ -83,10 +83,8 @@ impl Legal {
                 LegalPage::PrivacyNotice => "pub_privacy_notice",
                 LegalPage::AccessibilityStatement => "pub_accessibility",
             };
-            match (presence.legal.get(page), page) {
-                (Some(own), _) => links.push((tr(key), own.to_owned())),
-                (None, LegalPage::PrivacyNotice) => links.push((tr(key), urls.privacy_notice(org_slug))),
-                (None, _) => {}
+            if let Some(url) = herold_federation::vocab::legal_page_url(urls, presence, org_slug, page) {
+                links.push((tr(key), url));
             }
         }
         let owner = Owner { slug: org_slug.to_owned(), name: None, coloured: presence.colour.is_some() };

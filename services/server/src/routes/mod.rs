@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::tag)
         .service(media::media)
         .service(legal::privacy_notice)
+        .service(legal::hosted_page)
         .service(subscriptions::subscribe_form)
         .service(subscriptions::subscribe)
         .service(subscriptions::step_form)
