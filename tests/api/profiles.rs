@@ -215,6 +215,50 @@ async fn a_profile_change_takes_two_people_and_reaches_followers_as_an_update(db
     let steps: Vec<&str> =
         entries.iter().map(|e| e.leaf.action.as_str()).filter(|a| a.starts_with("profile.")).collect();
     assert_eq!(steps, ["profile.propose", "profile.reject", "profile.propose", "profile.apply"]);
+
+    // Everything of the organisation as one archive, read back with GNU tar.
+    app.publish("press", "Für das Archiv").await;
+    let policies =
+        herold_compliance::policy::Policies::load(std::path::Path::new(&herold_tests::spawn::policies_dir()))
+            .unwrap();
+    let addresses = |a: &herold_store::Account, n: Option<&herold_store::Announcement>| match n {
+        Some(n) => app.url(&format!("/users/{}/announcements/{}", a.username, n.public_id)),
+        None => app.url(&format!("/users/{}", a.username)),
+    };
+    let mut archive = Vec::new();
+    let summary = herold_compliance::archive::write_archive(
+        app.store.as_ref(),
+        &policies,
+        std::path::Path::new(&herold_tests::spawn::policies_dir()),
+        "demo",
+        &addresses,
+        &mut archive,
+        herold_domain::now_millis(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((summary.accounts, summary.announcements, summary.images), (1, 1, 1), "{summary:?}");
+    let dir = app.db.dir.join("export");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("demo.tar"), &archive).unwrap();
+    let untar =
+        std::process::Command::new("tar").arg("-xf").arg("demo.tar").current_dir(&dir).output().unwrap();
+    assert!(untar.status.success(), "{}", String::from_utf8_lossy(&untar.stderr));
+    let root =
+        std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).find(|e| e.path().is_dir()).unwrap().path();
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(root.join("organisation.json")).unwrap()).unwrap();
+    assert_eq!(index["accounts"][0]["display_name"], "Pressestelle Demo");
+    assert_eq!(index["accounts"][0]["avatar_alt"], "Wappen der Demo-Behörde");
+    let items: Value =
+        serde_json::from_slice(&std::fs::read(root.join("accounts/press/announcements.json")).unwrap())
+            .unwrap();
+    assert_eq!(items[0]["text"], "Für das Archiv");
+    let avatar = std::fs::read(root.join("accounts/press/avatar.png")).unwrap();
+    assert!(avatar.starts_with(b"\x89PNG"), "the avatar as followers received it");
+    let audit: Value = serde_json::from_slice(&std::fs::read(root.join("audit.json")).unwrap()).unwrap();
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "profile.apply"), "{audit}");
+    assert!(root.join("policies/retention.toml").exists());
     assert!(app
         .store
         .profile_proposal(account.id, &herold_store::Visibility::everything())

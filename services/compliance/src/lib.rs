@@ -1,6 +1,7 @@
 //! Compliance by construction: the tamper-evident audit trail (RFC 9162 Merkle tree over
 //! sealed entries, C2SP signed checkpoints, verification and offline proofs).
 
+pub mod archive;
 pub mod audit;
 pub mod dsar;
 pub mod export;

@@ -27,6 +27,16 @@ pub(super) enum OrgCommand {
         if_missing: bool,
     },
     List,
+    /// Write everything of an organisation to one tar archive: its accounts and profiles,
+    /// every announcement with its images, its audit entries and its policies, e.g.
+    /// `herold org export bfdi --out bfdi.tar`. Followers are not included: they move with
+    /// `herold account move`.
+    Export {
+        slug: String,
+        /// The archive to write (not overwritten if it exists).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -228,6 +238,51 @@ pub(super) async fn org(config: Config, command: OrgCommand) -> anyhow::Result<(
             }
             let org = accounts::create_org(store.as_ref(), &slug, &name, OPERATOR).await?;
             println!("created organisation {} ({})", org.slug, org.name);
+            Ok(())
+        }
+        OrgCommand::Export { slug, out } => {
+            let slug = OrgSlug::parse(&slug)?;
+            let (store, _) = crate::state::open_store(&config).await?;
+            let policies = crate::state::load_policies(&config)?;
+            let urls = Urls::new(config.public_url.clone());
+            let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&out).map_err(|e| {
+                anyhow::anyhow!("cannot create {} ({e}); choose a new file name", out.display())
+            })?;
+            let addresses = |a: &herold_store::Account, n: Option<&herold_store::Announcement>| match n {
+                Some(n) => urls.announcement(&a.username, &n.public_id),
+                None => urls.actor(&a.username),
+            };
+            let now = herold_domain::now_millis();
+            let summary = herold_compliance::archive::write_archive(
+                store.as_ref(),
+                &policies,
+                &config.policies_dir,
+                slug.as_str(),
+                &addresses,
+                std::io::BufWriter::new(file),
+                now,
+            )
+            .await?;
+            store
+                .record_audit(
+                    herold_store::AuditEntry::new(OPERATOR, "org.export", format!("org:{slug}"))
+                        .in_org(slug.as_str())
+                        .with_detail(serde_json::json!({
+                            "accounts": summary.accounts,
+                            "announcements": summary.announcements,
+                            "images": summary.images,
+                            "audit_entries": summary.audit_entries,
+                        })),
+                )
+                .await?;
+            println!(
+                "wrote {}: {} account(s), {} announcement(s), {} image(s), {} audit entries",
+                out.display(),
+                summary.accounts,
+                summary.announcements,
+                summary.images,
+                summary.audit_entries
+            );
             Ok(())
         }
         OrgCommand::List => {
