@@ -593,7 +593,114 @@ async fn an_account_moves_out_or_retires_and_says_so(db: Db) {
     assert!(actions.contains(&"account.move".to_owned()) && actions.contains(&"account.retire".to_owned()));
 }
 
+/// The archive Mastodon exports of the body's former account, unpacked, brought over as
+/// history: its public posts (with their dates, language versions, content warnings and
+/// images) become announcements that were never sent to anyone; what was not public, boosts
+/// and replies to others stay behind; a path out of the archive is not followed; a repeated
+/// import adds nothing.
+async fn a_mastodon_archive_becomes_history_without_being_sent(db: Db) {
+    let app = herold_tests::spawn_app(db).await;
+    let account = app.create_account("bfdi", "press").await;
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    peer.follow(&app.url("/users/press")).await;
+    eventually(15, "the follow", || async {
+        (app.store.follower_count(account.id).await.unwrap() == 1).then_some(())
+    })
+    .await;
+    let dir = app.db.dir.join("mastodon-archive");
+    std::fs::create_dir_all(dir.join("media_attachments/files/109/000/001/original")).unwrap();
+    std::fs::write(dir.join("media_attachments/files/109/000/001/original/logo.png"), png_with_metadata())
+        .unwrap();
+    std::fs::write(app.db.dir.join("secret.png"), png_with_metadata()).unwrap();
+    let me = "https://social.stadt.example/users/presse";
+    let public = serde_json::json!(["https://www.w3.org/ns/activitystreams#Public"]);
+    let followers = serde_json::json!([format!("{me}/followers")]);
+    let create = |n: u32, to: &Value, cc: &Value, note: Value| {
+        let mut note = note;
+        note["id"] = format!("{me}/statuses/{n}").into();
+        note["type"] = "Note".into();
+        note["attributedTo"] = me.into();
+        note["to"] = to.clone();
+        note["cc"] = cc.clone();
+        serde_json::json!({
+            "id": format!("{me}/statuses/{n}/activity"),
+            "type": "Create",
+            "actor": me,
+            "published": note["published"],
+            "to": to,
+            "cc": cc,
+            "object": note,
+        })
+    };
+    let outbox = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": "outbox.json",
+        "type": "OrderedCollection",
+        "totalItems": 6,
+        "orderedItems": [
+            create(1, &public, &followers, serde_json::json!({
+                "published": "2023-03-01T10:00:00Z",
+                "content": "<p>Willkommen auf unserem Kanal!<br />Wir informieren hier. <a href=\"https://social.stadt.example/tags/Stadt\" class=\"mention hashtag\" rel=\"tag\">#<span>Stadt</span></a></p>",
+                "contentMap": {
+                    "de": "<p>Willkommen auf unserem Kanal!<br />Wir informieren hier. <a href=\"https://social.stadt.example/tags/Stadt\" class=\"mention hashtag\" rel=\"tag\">#<span>Stadt</span></a></p>",
+                    "en": "<p>Welcome to our channel!</p>"
+                },
+                "attachment": [
+                    { "type": "Document", "mediaType": "image/png", "url": "media_attachments/files/109/000/001/original/logo.png", "name": "Wappen der Stadt", "blurhash": "UBL_:rOpGG-oBUNG,qRj2so|=eE1w^n4S5NH", "width": 64, "height": 64 },
+                    { "type": "Document", "mediaType": "image/png", "url": "../secret.png", "name": "outside" }
+                ]
+            })),
+            create(2, &followers, &serde_json::json!([]), serde_json::json!({
+                "published": "2023-03-02T10:00:00Z", "content": "<p>Nur für Folgende</p>"
+            })),
+            serde_json::json!({ "id": format!("{me}/statuses/3/activity"), "type": "Announce", "actor": me,
+                "published": "2023-03-03T10:00:00Z", "to": public, "object": "https://elsewhere.example/notes/1" }),
+            create(4, &public, &followers, serde_json::json!({
+                "published": "2023-03-04T10:00:00Z", "content": "<p>@anna Danke!</p>",
+                "inReplyTo": "https://elsewhere.example/users/anna/statuses/9"
+            })),
+            create(5, &followers, &public, serde_json::json!({
+                "published": "2023-04-01T08:30:00Z", "summary": "Baustelle",
+                "content": "<p>Die Brücke ist gesperrt.</p>", "inReplyTo": format!("{me}/statuses/1")
+            })),
+            create(6, &serde_json::json!([format!("https://elsewhere.example/users/anna")]), &serde_json::json!([]), serde_json::json!({
+                "published": "2023-04-02T08:30:00Z", "content": "<p>Direktnachricht</p>"
+            })),
+        ],
+    });
+    std::fs::write(dir.join("outbox.json"), serde_json::to_vec(&outbox).unwrap()).unwrap();
+    let publisher = &app.services.publisher;
+    let done = publisher.import_mastodon_archive("press", &dir, "test").await.unwrap();
+    assert_eq!((done.imported, done.left_out, done.images, done.images_left_out), (2, 4, 1, 1), "{done:?}");
+    let again = publisher.import_mastodon_archive("press", &dir, "test").await.unwrap();
+    assert_eq!((again.imported, again.already), (0, 2), "{again:?}");
+
+    let items = app.store.announcements(account.id, 10, 0).await.unwrap();
+    assert_eq!(items.len(), 2);
+    let welcome = items.iter().find(|a| a.body.source_text.starts_with("Willkommen")).unwrap();
+    assert_eq!(welcome.published_at, herold_domain::parse_rfc3339("2023-03-01T10:00:00Z").unwrap());
+    assert_eq!(welcome.imported_from.as_deref(), Some(format!("{me}/statuses/1").as_str()));
+    assert_eq!(welcome.body.translations[0].source_text, "Welcome to our channel!");
+    assert_eq!(welcome.body.attachments[0].alt_text, "Wappen der Stadt");
+    assert!(welcome.body.source_text.contains("Wir informieren hier."), "{}", welcome.body.source_text);
+    let bridge = items.iter().find(|a| a.body.summary.as_deref() == Some("Baustelle")).unwrap();
+    assert!(bridge.body.source_text.contains("Die Brücke ist gesperrt."));
+    for a in &items {
+        assert!(app.store.activity_uri_for(a.id, "Create").await.unwrap().is_none(), "never sent");
+    }
+    let image =
+        app.http.get(app.url(&format!("/media/{}", welcome.body.attachments[0].public_id))).send().await;
+    assert_eq!(image.unwrap().status(), 200, "its image is public with it");
+    let page = app.http.get(app.url("/users/press")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("brought over from the former account") && page.contains("2023"), "{page}");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(peer.received_of("Create").await.is_empty(), "followers receive none of it");
+    let audit = app.store.audit_entries(0, 1000).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.leaf.action == "announcement.import").count(), 2);
+}
+
 on_both_backends!(
+    a_mastodon_archive_becomes_history_without_being_sent,
     an_account_moves_out_or_retires_and_says_so,
     a_move_from_another_server_brings_its_followers,
     profile_links_are_checked_for_a_link_back,

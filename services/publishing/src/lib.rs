@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod diff;
 pub mod editorial;
 pub mod feeds;
+pub mod import;
 pub mod media;
 pub mod notify;
 pub mod pages;

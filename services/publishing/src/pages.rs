@@ -269,6 +269,7 @@ pub fn announcement_article(
         published_at: Some(a.published_at),
         updated_at: a.updated_at,
         body: &a.body,
+        imported_from: a.imported_from.as_deref(),
     };
     article(tr, urls, zone, account, &shown, shape)
 }
@@ -294,6 +295,7 @@ pub fn draft_preview(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account,
         published_at: c.publish_at,
         updated_at: None,
         body: &body,
+        imported_from: None,
     };
     article(tr, urls, zone, account, &shown, Shape::Staff)
 }
@@ -307,6 +309,8 @@ struct Shown<'a> {
     published_at: Option<Millis>,
     updated_at: Option<Millis>,
     body: &'a AnnouncementBody,
+    /// Brought over from the body's former account, at this address.
+    imported_from: Option<&'a str>,
 }
 
 fn article(
@@ -353,6 +357,9 @@ fn article(
                 }
                 @if let Some(updated) = a.updated_at {
                     " · " (tr("pub_edited")) " " (time(tr, zone, updated))
+                }
+                @if let Some(original) = a.imported_from {
+                    " · " (tr("pub_imported_from")) " " a href=(original) rel="nofollow noopener" { (tr("pub_imported_original")) }
                 }
             }
         }

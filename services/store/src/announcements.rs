@@ -20,6 +20,17 @@ pub trait Announcements: Send + Sync {
         audit: AuditEntry,
     ) -> Result<Announcement>;
 
+    /// Stores an announcement brought over from the body's former account (`imported_from`,
+    /// its address there) with its images, sending nothing, with the audit entry, in one
+    /// transaction. `None` if it was imported before.
+    async fn import_announcement(
+        &self,
+        new: NewAnnouncement,
+        imported_from: &str,
+        media: Vec<NewMedia>,
+        audit: AuditEntry,
+    ) -> Result<Option<Announcement>>;
+
     async fn edit_announcement(
         &self,
         edit: AnnouncementEdit,

@@ -209,6 +209,8 @@ pub struct Announcement {
     pub retracted_at: Option<Millis>,
     /// Pinned to the account's profile (and its `featured` collection) since then.
     pub pinned_at: Option<Millis>,
+    /// Its address on the body's former account, for history brought over from there.
+    pub imported_from: Option<String>,
     #[sqlx(flatten)]
     pub body: AnnouncementBody,
 }

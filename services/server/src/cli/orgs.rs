@@ -79,6 +79,16 @@ pub(super) enum AccountCommand {
     Retire {
         username: String,
     },
+    /// Bring over the public posts of the body's former Mastodon account, from its archive
+    /// (Preferences, Import and export, Request your archive) unpacked into a directory, as
+    /// read-only history with their original dates and images; nothing is sent to anyone.
+    /// Repeating it imports only what is new.
+    Import {
+        username: String,
+        /// The unpacked archive: the directory with outbox.json.
+        #[arg(long)]
+        archive: std::path::PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -343,6 +353,15 @@ pub(super) async fn account(config: Config, command: AccountCommand) -> anyhow::
             println!(
                 "@{} moved to {target}: its followers' servers receive the Move and follow the new account",
                 account.username
+            );
+            Ok(())
+        }
+        AccountCommand::Import { username, archive } => {
+            let s = publisher(&config).await?.import_mastodon_archive(&username, &archive, OPERATOR).await?;
+            println!(
+                "imported {} post(s) with {} image(s) into @{username}; {} imported before, {} left out \
+                 (not public, boosts, replies to others), {} unreadable, {} image(s) missing or not JPEG/PNG",
+                s.imported, s.images, s.already, s.left_out, s.unreadable, s.images_left_out
             );
             Ok(())
         }

@@ -153,6 +153,50 @@ impl Announcements for SqlStore<Db> {
         Ok(announcement)
     }
 
+    async fn import_announcement(
+        &self,
+        new: NewAnnouncement,
+        imported_from: &str,
+        media: Vec<NewMedia>,
+        audit: AuditEntry,
+    ) -> Result<Option<Announcement>> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM announcements WHERE account_id = $1 AND imported_from = $2")
+                .bind(new.account_id)
+                .bind(imported_from)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if known.is_some() {
+            return Ok(None);
+        }
+        for m in &media {
+            sqlx::query(
+                "INSERT INTO media (public_id, account_id, content_type, width, height, alt_text, \
+                 bytes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&m.info.public_id)
+            .bind(m.account_id)
+            .bind(&m.info.content_type)
+            .bind(m.info.width)
+            .bind(m.info.height)
+            .bind(&m.info.alt_text)
+            .bind(&m.bytes)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let stored = Self::insert_announcement(&mut tx, &new, &[], &audit, &self.seal, now).await?;
+        sqlx::query("UPDATE announcements SET imported_from = $1 WHERE id = $2")
+            .bind(imported_from)
+            .bind(stored.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(Announcement { imported_from: Some(imported_from.to_owned()), ..stored }))
+    }
+
     async fn edit_announcement(
         &self,
         edit: AnnouncementEdit,

@@ -163,7 +163,7 @@ pub(crate) const ACCOUNT_COLUMNS: &str =
      a.proof_key_public, a.proof_key_enc, a.profile, a.ended_at, a.moved_to";
 pub(crate) const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
      language, summary, urgent, published_at, updated_at, retracted_at, pinned_at, translations, attachments, \
-     mentions, in_reply_to";
+     mentions, in_reply_to, imported_from";
 
 // Rows are claimed by pushing their lease into the future and naming the worker; an expired
 // lease, or one held by a worker whose heartbeat has stopped (it crashed), makes a row

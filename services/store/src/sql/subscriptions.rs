@@ -153,6 +153,7 @@ impl Subscriptions for SqlStore<Db> {
              JOIN announcements an ON an.account_id = s.account_id \
              WHERE s.confirmed_at IS NOT NULL AND an.published_at >= s.confirmed_at \
              AND an.published_at > $1 AND an.retracted_at IS NULL AND an.in_reply_to IS NULL \
+             AND an.imported_from IS NULL \
              AND NOT EXISTS (SELECT 1 FROM email_sends e \
                              WHERE e.subscriber_id = s.id AND e.announcement_id = an.id) \
              ORDER BY an.urgent DESC, an.published_at, s.id LIMIT $2"
