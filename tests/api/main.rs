@@ -52,3 +52,4 @@ mod subscriptions;
 mod telemetry;
 mod tls;
 mod vectors;
+mod websub;

@@ -112,6 +112,17 @@ async fn document(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
     }
 }
 
+/// A WebSub subscriber's callback that wants the subscription: it echoes the challenge.
+async fn echo_challenge(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    let path = req.uri().path_and_query().map_or(req.path(), |p| p.as_str()).to_owned();
+    shared.fetched.lock().unwrap().push(path);
+    let challenge = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "hub.challenge")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    HttpResponse::Ok().content_type("text/plain").body(challenge)
+}
+
 async fn webfinger(shared: web::Data<Shared>) -> HttpResponse {
     match shared.webfinger.lock().unwrap().clone() {
         Some(jrd) => HttpResponse::Ok().content_type("application/jrd+json").body(jrd.to_string()),
@@ -161,6 +172,7 @@ impl FakeRemote {
                 .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
                 .route("/users/mallory", web::get().to(actor_doc))
                 .route("/.well-known/webfinger", web::get().to(webfinger))
+                .route("/websub-callback", web::get().to(echo_challenge))
                 .default_service(web::to(any_other))
         })
         .workers(2);

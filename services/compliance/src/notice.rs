@@ -29,7 +29,8 @@ pub fn concerns_the_public(class: DataClass) -> bool {
         | DataClass::DialogueBlocks
         | DataClass::EmailSubscriptions
         | DataClass::UnconfirmedSubscriptions
-        | DataClass::SubscriptionMail => true,
+        | DataClass::SubscriptionMail
+        | DataClass::WebsubSubscriptions => true,
         DataClass::RetractedAnnouncements
         | DataClass::StaffDirectory
         | DataClass::StaffSessions

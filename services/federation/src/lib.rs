@@ -19,6 +19,7 @@ pub mod signing_pool;
 pub mod urls;
 pub mod vocab;
 pub mod webfinger;
+pub mod websub;
 
 pub use urls::Urls;
 

@@ -66,6 +66,14 @@ impl Urls {
     pub fn feed(&self, username: &str) -> String {
         self.at(&format!("/users/{username}/feed.atom"))
     }
+    /// Herold's WebSub hub, which the feeds name.
+    pub fn websub_hub(&self) -> String {
+        self.at("/websub")
+    }
+    /// An account's feed in `format` (`atom`, `rss` or `json`).
+    pub fn feed_in(&self, username: &str, format: &str) -> String {
+        self.at(&format!("/users/{username}/feed.{format}"))
+    }
     pub fn feed_rss(&self, username: &str) -> String {
         self.at(&format!("/users/{username}/feed.rss"))
     }

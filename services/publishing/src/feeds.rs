@@ -1,6 +1,7 @@
 //! An account's newest announcements as web feeds, for people who follow without a
 //! fediverse account: Atom (RFC 4287), RSS 2.0 and JSON Feed 1.1. Every feed reader reads at
-//! least one of them; none of them needs a script, a cookie or a third party.
+//! least one of them; none of them needs a script, a cookie or a third party. Each names
+//! Herold's WebSub hub, so that readers are told of new announcements instead of polling.
 
 use herold_domain::{format_rfc3339, Millis};
 use herold_federation::vocab::escape_html;
@@ -37,11 +38,12 @@ pub fn atom(urls: &Urls, account: &Account, items: &[Announcement]) -> String {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
     );
     out.push_str(&format!(
-        "<id>{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<link rel=\"self\" href=\"{}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<author><name>{}</name></author>\n",
+        "<id>{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<link rel=\"self\" href=\"{}\"/>\n<link rel=\"hub\" href=\"{}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<author><name>{}</name></author>\n",
         escape_html(&feed_url),
         escape_html(&account.display_name),
         format_rfc3339(updated(account, items)),
         escape_html(&feed_url),
+        escape_html(&urls.websub_hub()),
         escape_html(&urls.actor(&account.username)),
         escape_html(&account.org_name),
     ));
@@ -70,12 +72,13 @@ pub fn rss(urls: &Urls, account: &Account, items: &[Announcement]) -> String {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n",
     );
     out.push_str(&format!(
-        "<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n<language>{}</language>\n<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n<lastBuildDate>{}</lastBuildDate>\n",
+        "<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n<language>{}</language>\n<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n<atom:link href=\"{}\" rel=\"hub\"/>\n<lastBuildDate>{}</lastBuildDate>\n",
         escape_html(&account.display_name),
         escape_html(&profile),
         escape_html(&description),
         escape_html(&account.language),
         escape_html(&feed_url),
+        escape_html(&urls.websub_hub()),
         rfc2822(updated(account, items)),
     ));
     for a in items {
@@ -122,6 +125,7 @@ pub fn json_feed(urls: &Urls, account: &Account, items: &[Announcement]) -> Stri
         "feed_url": urls.feed_json(&account.username),
         "language": account.language,
         "authors": [{ "name": account.org_name, "url": urls.actor(&account.username) }],
+        "hubs": [{ "type": "WebSub", "url": urls.websub_hub() }],
         "items": items,
     });
     if let Some(bio) = &account.summary {
@@ -131,6 +135,21 @@ pub fn json_feed(urls: &Urls, account: &Account, items: &[Announcement]) -> Stri
         feed["icon"] = json!(urls.media(&avatar.public_id));
     }
     feed.to_string()
+}
+
+/// A feed in `format` (`atom`, `rss` or `json`): its content type and its text.
+pub fn render(
+    format: &str,
+    urls: &Urls,
+    account: &Account,
+    items: &[Announcement],
+) -> Option<(&'static str, String)> {
+    Some(match format {
+        "atom" => ("application/atom+xml; charset=utf-8", atom(urls, account, items)),
+        "rss" => ("application/rss+xml; charset=utf-8", rss(urls, account, items)),
+        "json" => ("application/feed+json; charset=utf-8", json_feed(urls, account, items)),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

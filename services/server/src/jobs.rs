@@ -113,6 +113,20 @@ impl Services {
                 })
             },
         ));
+        let websub = tokio::spawn(self.clone().every(
+            "websub.distribute",
+            self.config.notifications_interval,
+            stop.clone(),
+            |s| {
+                Box::pin(async move {
+                    let sent = crate::websub::distribute(&s).await?;
+                    if sent > 0 {
+                        tracing::info!(sent, "feeds sent to websub subscribers");
+                    }
+                    Ok(())
+                })
+            },
+        ));
         let links = tokio::spawn(self.clone().every(
             "profiles.check_links",
             self.config.links_check_interval,
@@ -142,6 +156,7 @@ impl Services {
         self.deliverer.clone().run(stop).await;
         let _ = followers.await;
         let _ = links.await;
+        let _ = websub.await;
         let _ = notifications.await;
         let _ = scheduled.await;
         let _ = checkpoints.await;

@@ -13,5 +13,6 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 mod tls;
+mod websub;
 
 pub use error::ApiError;

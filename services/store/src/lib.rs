@@ -26,6 +26,7 @@ mod sessions;
 mod sql;
 mod subjects;
 mod subscriptions;
+mod websub;
 
 pub use accounts::*;
 pub use announcements::*;
@@ -46,6 +47,7 @@ pub use sessions::*;
 pub use sql::host_of;
 pub use subjects::*;
 pub use subscriptions::*;
+pub use websub::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -83,6 +85,7 @@ pub trait Store:
     + Notifications
     + Profiles
     + Subscriptions
+    + Websub
     + Send
     + Sync
     + 'static
@@ -106,6 +109,7 @@ impl<T> Store for T where
         + Notifications
         + Profiles
         + Subscriptions
+        + Websub
         + Send
         + Sync
         + 'static

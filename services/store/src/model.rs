@@ -440,6 +440,9 @@ pub enum DataClass {
     UnconfirmedSubscriptions,
     /// Which announcement was mailed to which subscriber, so that each goes out once.
     SubscriptionMail,
+    /// Feed readers' servers subscribed to a feed through Herold's WebSub hub; kept while
+    /// their lease runs.
+    WebsubSubscriptions,
 }
 
 /// What happens to a data class's rows at expiry.

@@ -227,24 +227,28 @@ pub async fn featured(s: web::Data<Services>, path: web::Path<String>) -> Result
     Ok(activity_json(StatusCode::OK, &collection))
 }
 
-/// The newest announcements as a feed, in the format the path's extension names.
+/// The newest announcements as a feed, in the format the path's extension names, with the
+/// `Link` header that names Herold's WebSub hub.
 #[get("/users/{username}/feed.{format}")]
 pub async fn feed(
     s: web::Data<Services>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (username, format) = path.into_inner();
-    let (content_type, render): (_, fn(&_, &_, &_) -> String) = match format.as_str() {
-        "atom" => ("application/atom+xml; charset=utf-8", feeds::atom),
-        "rss" => ("application/rss+xml; charset=utf-8", feeds::rss),
-        "json" => ("application/feed+json; charset=utf-8", feeds::json_feed),
-        _ => return Err(ApiError::NotFound),
-    };
+    if !matches!(format.as_str(), "atom" | "rss" | "json") {
+        return Err(ApiError::NotFound);
+    }
     let account = account(&s, &username).await?;
     let items = s.store.announcements(account.id, PAGE_SIZE, 0).await?;
+    let (content_type, body) = feeds::render(&format, &s.urls, &account, &items).ok_or(ApiError::NotFound)?;
+    let link = herold_federation::websub::link_header(
+        &s.urls.websub_hub(),
+        &s.urls.feed_in(&account.username, &format),
+    );
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content_type))
-        .body(render(&s.urls, &account, &items)))
+        .insert_header((header::LINK, link))
+        .body(body))
 }
 
 /// How many announcements the embeddable page shows.

@@ -50,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(media::media)
         .service(legal::privacy_notice)
         .service(legal::hosted_page)
+        .service(crate::websub::hub)
         .service(subscriptions::subscribe_form)
         .service(subscriptions::subscribe)
         .service(subscriptions::step_form)

@@ -49,7 +49,7 @@ impl ClassSpec {
 
 /// In the order of `DataClass`'s variants (checked when compiling), so that a class finds
 /// its entry by its index.
-pub(crate) const CLASSES: [ClassSpec; 22] = [
+pub(crate) const CLASSES: [ClassSpec; 23] = [
     // Kept while the follow lasts: counted for inventories, never purged by time.
     ClassSpec {
         class: DataClass::Followers,
@@ -389,6 +389,20 @@ pub(crate) const CLASSES: [ClassSpec; 22] = [
         purge: &["DELETE FROM email_sends WHERE sent_at < $1 AND subscriber_id IN \
                   (SELECT s.id FROM email_subscribers s JOIN accounts a ON a.id = s.account_id \
                   JOIN organizations o ON o.id = a.org_id WHERE o.slug = $2)"],
+    },
+    // Kept while the lease runs: the hub ends it when it runs out or deliveries keep failing.
+    ClassSpec {
+        class: DataClass::WebsubSubscriptions,
+        name: "websub_subscriptions",
+        per_org: true,
+        at_expiry: AtExpiry::Keep,
+        rows: "websub_subscriptions w JOIN accounts a ON a.id = w.account_id \
+               JOIN organizations o ON o.id = a.org_id",
+        expired: "w.created_at < $1 AND o.slug = $2",
+        age: "w.created_at",
+        archive: "'account', a.username, 'format', w.format, 'callback', w.callback, \
+                  'expires_at', w.expires_at, 'created_at', w.created_at",
+        purge: &[],
     },
 ];
 

@@ -36,3 +36,5 @@ mod sessions;
 mod subjects;
 #[path = "subscriptions.rs"]
 mod subscriptions;
+#[path = "websub.rs"]
+mod websub;
