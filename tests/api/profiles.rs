@@ -549,6 +549,9 @@ async fn an_account_moves_out_or_retires_and_says_so(db: Db) {
     .await;
     let new_home = herold_tests::fake_remote::FakeRemote::start().await;
     let publisher = &app.services.publisher;
+    let now = herold_domain::now_millis();
+    app.store.subscribe(account.id, "leser@example.org", "de", &"e".repeat(43), 100, now).await.unwrap();
+    app.store.confirm_subscription(&"e".repeat(43), now).await.unwrap();
 
     let move_to = || Ending::Move { to: new_home.actor.clone() };
     let refused = publisher.end_account("press", move_to(), "test").await.unwrap_err();
@@ -574,6 +577,13 @@ async fn an_account_moves_out_or_retires_and_says_so(db: Db) {
     })
     .await;
     assert_eq!(actor(&app).await["movedTo"], new_home.actor);
+    let held = app.store.email_subject_data("leser@example.org").await.unwrap();
+    assert!(held.subscriptions.is_empty(), "nothing will be mailed again: the address goes");
+    let follow = app.http.get(app.url("/users/press/follow")).send().await.unwrap();
+    assert_eq!(follow.status(), 303, "no new followers: the profile says where it went");
+    assert_eq!(follow.headers()["location"], app.url("/users/press").as_str());
+    let embed = app.http.get(app.url("/users/press/embed")).send().await.unwrap().text().await.unwrap();
+    assert!(embed.contains("This account has moved to") && !embed.contains("/users/press/follow"), "{embed}");
     let page = app.http.get(&herold_actor).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("This account has moved to") && page.contains("Vor dem Umzug"), "{page}");
     let again = publisher.publish("press", TestApp::draft("Nach dem Umzug"), "test").await;
@@ -670,9 +680,11 @@ async fn a_mastodon_archive_becomes_history_without_being_sent(db: Db) {
     });
     std::fs::write(dir.join("outbox.json"), serde_json::to_vec(&outbox).unwrap()).unwrap();
     let publisher = &app.services.publisher;
-    let done = publisher.import_mastodon_archive("press", &dir, "test").await.unwrap();
+    let done =
+        publisher.import_mastodon_archive("press", &dir, "Bild ohne Beschreibung", "test").await.unwrap();
     assert_eq!((done.imported, done.left_out, done.images, done.images_left_out), (2, 4, 1, 1), "{done:?}");
-    let again = publisher.import_mastodon_archive("press", &dir, "test").await.unwrap();
+    let again =
+        publisher.import_mastodon_archive("press", &dir, "Bild ohne Beschreibung", "test").await.unwrap();
     assert_eq!((again.imported, again.already), (0, 2), "{again:?}");
 
     let items = app.store.announcements(account.id, 10, 0).await.unwrap();

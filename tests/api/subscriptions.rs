@@ -174,6 +174,9 @@ async fn subscriptions_follow_urgency_retention_and_erasure(db: Db) {
     // The hour's limit: a flood of requests stores nothing more.
     let flood = store.subscribe(account.id, "c@example.org", "de", &"c".repeat(43), 1, now).await.unwrap();
     assert_eq!(flood, herold_store::SubscribeOutcome::TooMany);
+    // The same answer for an address already subscribed: a flood reveals nobody.
+    let known = store.subscribe(account.id, "anna@example.org", "en", &"d".repeat(43), 1, now).await.unwrap();
+    assert_eq!(known, herold_store::SubscribeOutcome::TooMany);
 
     let plain = app.publish("press", "Gewöhnlich").await;
     let mut draft = TestApp::draft("Dringend: Hochwasser");

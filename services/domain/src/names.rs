@@ -272,7 +272,26 @@ pub struct EmailAddress(String);
 
 impl EmailAddress {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let s = raw.trim().to_lowercase();
+        let refused = || {
+            DomainError::invalid(
+                "e-mail address",
+                "email_address",
+                raw,
+                "must be an address such as name@example.org",
+            )
+        };
+        let lowered = raw.trim().to_lowercase();
+        // A local part in ASCII: mail servers without SMTPUTF8 refuse any other. A domain
+        // with umlauts is written as the DNS knows it (punycode).
+        let (local, domain) = lowered.split_once('@').ok_or_else(refused)?;
+        if !local.is_ascii() || domain.contains(['/', ':', '[', '%']) {
+            return Err(refused());
+        }
+        let domain = match url::Host::parse(domain) {
+            Ok(url::Host::Domain(d)) => d,
+            _ => return Err(refused()),
+        };
+        let s = format!("{local}@{domain}");
         // RFC 5321's limits: 64 for the local part, 254 for the whole path.
         let shaped = s.len() <= 254
             && s.split_once('@').is_some_and(|(local, domain)| {
@@ -293,12 +312,7 @@ impl EmailAddress {
                     && domain.split('.').all(label)
             });
         if !shaped {
-            return Err(DomainError::invalid(
-                "e-mail address",
-                "email_address",
-                raw,
-                "must be an address such as name@example.org",
-            ));
+            return Err(refused());
         }
         Ok(EmailAddress(s))
     }
@@ -324,7 +338,11 @@ mod email_tests {
             EmailAddress::parse(" Erika.Muster@Example.ORG ").unwrap().as_str(),
             "erika.muster@example.org"
         );
-        assert!(EmailAddress::parse("jörg+news@bürgeramt.de").is_ok());
+        assert_eq!(
+            EmailAddress::parse("joerg+news@bürgeramt.de").unwrap().as_str(),
+            "joerg+news@xn--brgeramt-65a.de"
+        );
+        assert!(EmailAddress::parse("jörg@example.org").is_err(), "not every mail server takes it");
         for bad in [
             "",
             "name",

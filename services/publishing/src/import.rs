@@ -58,11 +58,13 @@ fn inside(root: &Path, name: &str) -> Option<PathBuf> {
 
 impl Publisher {
     /// Imports the public posts of an unpacked Mastodon archive (the directory holding
-    /// `outbox.json`) as history of `username`.
+    /// `outbox.json`) as history of `username`. Images the old account left undescribed get
+    /// `missing_alt`, in the account's language, saying so.
     pub async fn import_mastodon_archive(
         &self,
         username: &str,
         archive: &Path,
+        missing_alt: &str,
         by: &str,
     ) -> Result<ImportSummary, PublishError> {
         let account = self.account(username).await?;
@@ -130,13 +132,7 @@ impl Publisher {
                 };
                 let described =
                     attachment.get("name").and_then(Value::as_str).and_then(|a| AltText::parse(a).ok());
-                let alt = match described {
-                    Some(alt) => alt.as_str().to_owned(),
-                    None if account.language.starts_with("de") => {
-                        "Bild ohne Beschreibung, aus dem früheren Konto übernommen".to_owned()
-                    }
-                    None => "Image without a description, brought over from the former account".to_owned(),
-                };
+                let alt = described.map_or_else(|| missing_alt.to_owned(), |alt| alt.as_str().to_owned());
                 let info = MediaInfo {
                     public_id: uuid::Uuid::new_v4().to_string(),
                     content_type: image.content_type.to_owned(),

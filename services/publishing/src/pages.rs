@@ -175,7 +175,14 @@ pub fn embed(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account, items: 
                             br;
                             span.handle { "@" (account.username) "@" (urls.host()) }
                         }
-                        p { a.button href={ (actor) "/follow" } rel="noopener" { (tr("pub_follow_button_short")) } }
+                        @if account.ended_at.is_none() {
+                            p { a.button href={ (actor) "/follow" } rel="noopener" { (tr("pub_follow_button_short")) } }
+                        }
+                    }
+                    @if let Some(to) = &account.moved_to {
+                        p.warning { (tr("pub_moved_to")) " " a href=(to) rel="noopener" { (to) } }
+                    } @else if let Some(at) = account.ended_at {
+                        p.warning { (tr("pub_retired").replace("{date}", &human_time(tr, zone, at))) }
                     }
                     @if items.is_empty() { p { (tr("pub_no_announcements")) } }
                     @for a in items { (announcement_article(tr, urls, zone, account, a, Shape::InList)) }

@@ -107,7 +107,7 @@ impl Services {
                     herold_publishing::notify::notify(s.store.as_ref()).await?;
                     if let Some(mailer) = &s.mailer {
                         mailer.send_pending(s.store.as_ref()).await?;
-                        mailer.send_subscription_mail(s.store.as_ref(), &s.urls).await?;
+                        mailer.send_subscription_mail(s.store.as_ref(), &s.urls, &s.presences).await?;
                     }
                     Ok(())
                 })

@@ -19,6 +19,11 @@ const MAX_LEASE: Duration = Duration::from_secs(30 * 86_400);
 const GIVE_UP_AFTER: i64 = 10;
 /// Subscriptions served per run; the rest on the next.
 const BATCH: i64 = 50;
+/// Callbacks sent to at once.
+const CONCURRENCY: usize = 8;
+/// Callbacks one account's feeds may have: enough for every reader service, too few for a
+/// flood to make each announcement a flood of requests.
+const MAX_PER_ACCOUNT: i64 = 1000;
 /// Announcements a distributed feed holds, as the feed itself.
 const FEED_SIZE: i64 = 20;
 
@@ -76,6 +81,9 @@ pub async fn hub(s: web::Data<Services>, form: web::Form<HubRequest>) -> Result<
     if secret.as_ref().is_some_and(|x| x.len() >= 200) {
         return Ok(refused("hub.secret must be shorter than 200 bytes"));
     }
+    if subscribe && s.store.websub_count(account.id).await? >= MAX_PER_ACCOUNT {
+        return Ok(HttpResponse::build(StatusCode::TOO_MANY_REQUESTS).finish());
+    }
     let host = callback.host_str().unwrap_or_default().to_owned();
     let now = Instant::now();
     if s.follow_lookups_all.check("all", now).and_then(|()| s.follow_lookups.check(&host, now)).is_err() {
@@ -126,41 +134,56 @@ pub async fn hub(s: web::Data<Services>, form: web::Form<HubRequest>) -> Result<
 /// Sends each subscribed callback whose feed has news the feed's new version; ends leases
 /// that ran out. How many went out.
 pub async fn distribute(s: &Services) -> Result<usize, ApiError> {
+    use futures_util::StreamExt;
     let now = now_millis();
     s.store.websub_expire(now).await?;
+    let due = s.store.websub_due(now, BATCH).await?;
+    // A few at once: one slow callback does not hold up the rest.
+    let outcomes: Vec<Result<bool, ApiError>> = futures_util::stream::iter(due)
+        .map(|sub| send_one(s, sub))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
     let mut sent = 0;
-    for sub in s.store.websub_due(now, BATCH).await? {
-        let Some(account) = s.store.account_by_username(&sub.username).await? else { continue };
-        let items = s.store.announcements(account.id, FEED_SIZE, 0).await?;
-        let Some((content_type, body)) =
-            herold_publishing::feeds::render(&sub.format, &s.urls, &account, &items)
-        else {
-            continue;
-        };
-        let until = items
-            .iter()
-            .filter(|a| a.imported_from.is_none())
-            .map(|a| a.published_at)
-            .max()
-            .unwrap_or(sub.notified_until);
-        let link = herold_federation::websub::link_header(
-            &s.urls.websub_hub(),
-            &s.urls.feed_in(&account.username, &sub.format),
-        );
-        let delivery = s.fetcher.websub_deliver(
-            &sub.callback,
-            content_type,
-            &link,
-            body.into_bytes(),
-            sub.secret.as_deref(),
-        );
-        match tokio::time::timeout(Duration::from_secs(15), delivery).await {
-            Ok(Ok(())) => {
-                s.store.websub_notified(sub.id, until).await?;
-                sent += 1;
-            }
-            _ => s.store.websub_failed(sub.id, GIVE_UP_AFTER).await?,
-        }
+    for outcome in outcomes {
+        sent += usize::from(outcome?);
     }
     Ok(sent)
+}
+
+/// Sends one callback its feed; whether it took it.
+async fn send_one(s: &Services, sub: herold_store::WebsubSubscription) -> Result<bool, ApiError> {
+    let Some(account) = s.store.account_by_username(&sub.username).await? else { return Ok(false) };
+    let items = s.store.announcements(account.id, FEED_SIZE, 0).await?;
+    let Some((content_type, body)) = herold_publishing::feeds::render(&sub.format, &s.urls, &account, &items)
+    else {
+        return Ok(false);
+    };
+    let until = items
+        .iter()
+        .filter(|a| a.imported_from.is_none())
+        .map(|a| a.published_at)
+        .max()
+        .unwrap_or(sub.notified_until);
+    let link = herold_federation::websub::link_header(
+        &s.urls.websub_hub(),
+        &s.urls.feed_in(&account.username, &sub.format),
+    );
+    let delivery = s.fetcher.websub_deliver(
+        &sub.callback,
+        content_type,
+        &link,
+        body.into_bytes(),
+        sub.secret.as_deref(),
+    );
+    match tokio::time::timeout(Duration::from_secs(15), delivery).await {
+        Ok(Ok(())) => {
+            s.store.websub_notified(sub.id, until).await?;
+            Ok(true)
+        }
+        _ => {
+            s.store.websub_failed(sub.id, GIVE_UP_AFTER).await?;
+            Ok(false)
+        }
+    }
 }

@@ -41,7 +41,8 @@ pub trait Accounts: Send + Sync {
 
     /// Ends an account at `at`, moved to `moved_to` or retired (`None`), and queues what
     /// tells its followers (the actor `Update`, and a `Move`) with the audit entry, in one
-    /// transaction. An account ends once: `Conflict` if it has ended already.
+    /// transaction, which also removes its e-mail and WebSub subscribers (nothing will be
+    /// sent to them again). An account ends once: `Conflict` if it has ended already.
     async fn end_account(
         &self,
         account_id: i64,

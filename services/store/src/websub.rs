@@ -22,7 +22,7 @@ pub struct WebsubSubscription {
 #[async_trait]
 pub trait Websub: Send + Sync {
     /// Subscribes (or renews) a verified callback until `expires_at`; what was published
-    /// before `now` is not sent to it.
+    /// before `now` is not sent to it. Renewing keeps its failures in a row.
     async fn websub_subscribe(
         &self,
         account_id: i64,
@@ -36,7 +36,8 @@ pub trait Websub: Send + Sync {
     async fn websub_unsubscribe(&self, account_id: i64, format: &str, callback: &str) -> Result<bool>;
 
     /// Subscriptions whose lease runs and whose feed has an announcement published after
-    /// `notified_until` (newly published, not imported or retracted).
+    /// `notified_until` (newly published, not imported or retracted), those that have not
+    /// been failing first: callbacks that keep failing cannot crowd out the others.
     async fn websub_due(&self, now: Millis, limit: i64) -> Result<Vec<WebsubSubscription>>;
 
     /// The feed up to `until` reached the callback.

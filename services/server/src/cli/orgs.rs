@@ -357,7 +357,12 @@ pub(super) async fn account(config: Config, command: AccountCommand) -> anyhow::
             Ok(())
         }
         AccountCommand::Import { username, archive } => {
-            let s = publisher(&config).await?.import_mastodon_archive(&username, &archive, OPERATOR).await?;
+            let account = store(&config).await?.account_by_username(&username).await?.ok_or_else(|| {
+                anyhow::anyhow!("there is no account {username}; `herold account list` shows them")
+            })?;
+            let missing_alt = crate::staff::i18n::Lang::from_code(&account.language).t("import_missing_alt");
+            let publisher = publisher(&config).await?;
+            let s = publisher.import_mastodon_archive(&username, &archive, missing_alt, OPERATOR).await?;
             println!(
                 "imported {} post(s) with {} image(s) into @{username}; {} imported before, {} left out \
                  (not public, boosts, replies to others), {} unreadable, {} image(s) missing or not JPEG/PNG",

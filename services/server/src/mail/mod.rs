@@ -31,6 +31,17 @@ pub enum MailError {
     Message(String),
     #[error("the mail server did not take the message: {0}")]
     Send(String),
+    /// Refused for this message or recipient alone (a 5xx reply, or an address the server
+    /// cannot take): the next message may well go through.
+    #[error("the mail server refused this message: {0}")]
+    Refused(String),
+}
+
+impl MailError {
+    /// Whether the failure is this message's own, so that the others need not wait.
+    pub fn is_this_message(&self) -> bool {
+        matches!(self, MailError::Refused(_) | MailError::Message(_))
+    }
 }
 
 pub struct Mailer {
@@ -99,7 +110,9 @@ impl Mailer {
                     // A server that failed once is likely down: the rest waits for the next
                     // run instead of each waiting out its own timeout, which would outlast
                     // the job's lease and let another process send the same ones.
-                    break;
+                    if !e.is_this_message() {
+                        break;
+                    }
                 }
             }
         }
@@ -140,7 +153,15 @@ impl Mailer {
     }
 
     async fn deliver(&self, message: Message) -> Result<(), MailError> {
-        self.transport.send(message).await.map_err(|e| MailError::Send(e.to_string()))?;
+        self.transport.send(message).await.map_err(|e| {
+            // The server's reply can quote the address: only its code is kept.
+            let code = e.status().map_or_else(|| "no reply code".to_owned(), |c| c.to_string());
+            if e.is_permanent() || e.is_client() {
+                MailError::Refused(code)
+            } else {
+                MailError::Send(code)
+            }
+        })?;
         Ok(())
     }
 }

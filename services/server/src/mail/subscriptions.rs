@@ -3,6 +3,7 @@
 //! language they subscribed in, links to Herold's own pages only, and a one-click
 //! unsubscribe (RFC 8058) in every mail.
 
+use herold_domain::presence::Presences;
 use herold_domain::{now_millis, Millis};
 use herold_federation::urls::Urls;
 use herold_store::{Announcement, EmailSubscriber, Store, StoreError};
@@ -18,16 +19,39 @@ const FRESH_MS: Millis = 24 * 3_600_000;
 /// Per run; the rest goes out on the next ones.
 const BATCH: i64 = 200;
 
+/// Whether the account's organisation still offers announcements by e-mail.
+async fn offered(store: &dyn Store, presences: &Presences, username: &str) -> Result<bool, StoreError> {
+    let account = store.account_by_username(username).await?;
+    Ok(account.is_some_and(|a| a.ended_at.is_none() && presences.of(&a.org_slug).email_subscriptions))
+}
+
 impl Mailer {
     /// Sends the confirmations that wait, then the announcements due; how many mails went.
     /// Stops at the first failure: the mail server is likely down, and the rest waits.
-    pub async fn send_subscription_mail(&self, store: &dyn Store, urls: &Urls) -> Result<usize, StoreError> {
+    pub async fn send_subscription_mail(
+        &self,
+        store: &dyn Store,
+        urls: &Urls,
+        presences: &Presences,
+    ) -> Result<usize, StoreError> {
         let mut sent = 0;
         for subscriber in store.confirmations_due(BATCH).await? {
-            match self.confirmation(store, urls, &subscriber).await {
+            let outcome = match offered(store, presences, &subscriber.username).await? {
+                true => self.confirmation(store, urls, &subscriber).await,
+                // The organisation stopped offering mail: nothing more goes out, and the
+                // request expires unconfirmed.
+                false => Ok(()),
+            };
+            match outcome {
                 Ok(()) => {
                     store.confirmation_sent(subscriber.id, now_millis()).await?;
                     sent += 1;
+                }
+                // Refused for this address alone (a mistyped or hostile one): it is not sent
+                // again, and the others go on.
+                Err(e) if e.is_this_message() => {
+                    tracing::info!(account = %subscriber.username, error = %e, "confirmation mail refused");
+                    store.confirmation_sent(subscriber.id, now_millis()).await?;
                 }
                 Err(e) => {
                     // The address is personal data: the log names the account only.
@@ -46,10 +70,18 @@ impl Mailer {
                 }
             };
             let Some(announcement) = announcement else { continue };
-            match self.announcement(store, urls, s, announcement).await {
+            let outcome = match offered(store, presences, &s.username).await? {
+                true => self.announcement(store, urls, s, announcement).await,
+                false => Ok(()),
+            };
+            match outcome {
                 Ok(()) => {
                     store.subscription_mailed(s.id, due.announcement_id, now_millis()).await?;
                     sent += 1;
+                }
+                Err(e) if e.is_this_message() => {
+                    tracing::info!(account = %s.username, error = %e, "announcement mail refused");
+                    store.subscription_mailed(s.id, due.announcement_id, now_millis()).await?;
                 }
                 Err(e) => {
                     tracing::warn!(account = %s.username, error = %e, "announcement mail not sent");

@@ -394,6 +394,12 @@ pub async fn follow_form(
         Ok(a) => a,
         Err(e) => return readable(&req, Err(e)),
     };
+    // An account that moved or was retired takes no new followers; its page says why.
+    if account.ended_at.is_some() {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, s.urls.actor(&account.username)))
+            .finish());
+    }
     let page = pages::follow(
         &texts(&req),
         &legal(&req, Some(&account)),
@@ -423,6 +429,12 @@ pub async fn follow_lookup(
         Ok(a) => a,
         Err(e) => return readable(&req, Err(e)),
     };
+    // An account that moved or was retired takes no new followers; its page says why.
+    if account.ended_at.is_some() {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, s.urls.actor(&account.username)))
+            .finish());
+    }
     let address: String = form.address.trim().chars().take(320).collect();
     let actor_id = s.urls.actor(&account.username);
     let found = match parse_address(&address) {

@@ -98,7 +98,11 @@ pub async fn log_request(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().to_string();
-    let path = req.path().to_owned();
+    // A subscription's token confirms and ends it: it stays out of the logs.
+    let path = match req.path().strip_prefix("/subscriptions/") {
+        Some(rest) => format!("/subscriptions/…/{}", rest.rsplit('/').next().unwrap_or_default()),
+        None => req.path().to_owned(),
+    };
     let res = next.call(req).await?;
     tracing::info!(
         method,

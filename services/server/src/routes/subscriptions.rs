@@ -184,6 +184,11 @@ pub async fn take_step(
             return Ok(html(StatusCode::OK, page));
         }
         (_, Err(gone)) => return Ok(gone),
+        // Confirming needs the offer to stand (the organisation may have withdrawn it, or
+        // the account ended); unsubscribing always works.
+        ("confirm", Ok(account)) if offering(&s, &account.username).await.is_err() => {
+            return readable(&req, Err(ApiError::NotFound));
+        }
         ("confirm" | "unsubscribe", Ok(account)) => account,
         _ => return readable(&req, Err(ApiError::NotFound)),
     };

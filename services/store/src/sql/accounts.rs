@@ -154,6 +154,19 @@ impl Accounts for SqlStore<Db> {
         if ended == 0 {
             return Err(StoreError::Conflict(format!("account {account_id} has ended already")));
         }
+        // Nothing will be sent to its subscribers again: their addresses have no purpose left.
+        sqlx::query(
+            "DELETE FROM email_sends WHERE subscriber_id IN (SELECT id FROM email_subscribers WHERE account_id = $1)",
+        )
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        for table in ["email_subscribers", "websub_subscriptions"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE account_id = $1"))
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         for activity in &activities {
             Self::insert_activity(&mut tx, activity, None, at).await?;
         }

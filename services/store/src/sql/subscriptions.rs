@@ -27,6 +27,20 @@ impl Subscriptions for SqlStore<Db> {
         now: Millis,
     ) -> Result<SubscribeOutcome> {
         let mut tx = self.begin_write().await?;
+        // The limit comes first, whatever the address: answering "busy" only to new addresses
+        // would tell a flooder which ones are subscribed.
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM email_subscribers \
+             WHERE account_id = $1 AND confirmed_at IS NULL AND created_at > $2",
+        )
+        .bind(account_id)
+        .bind(now - 3_600_000)
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= limit {
+            tx.commit().await?;
+            return Ok(SubscribeOutcome::TooMany);
+        }
         let existing = sqlx::query(
             "SELECT id, confirm_sent_at, confirmed_at FROM email_subscribers \
              WHERE account_id = $1 AND email = $2",
@@ -54,35 +68,23 @@ impl Subscriptions for SqlStore<Db> {
                 SubscribeOutcome::Pending { resent: resend }
             }
             None => {
-                let recent: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM email_subscribers \
-                     WHERE account_id = $1 AND confirmed_at IS NULL AND created_at > $2",
+                // A request for the same address at the same moment is the same request.
+                let inserted = sqlx::query(
+                    "INSERT INTO email_subscribers (account_id, email, language, token, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, email) DO NOTHING",
                 )
                 .bind(account_id)
-                .bind(now - 3_600_000)
-                .fetch_one(&mut *tx)
-                .await?;
-                if recent >= limit {
-                    SubscribeOutcome::TooMany
+                .bind(email)
+                .bind(language)
+                .bind(token)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if inserted == 1 {
+                    SubscribeOutcome::Requested
                 } else {
-                    // A request for the same address at the same moment is the same request.
-                    let inserted = sqlx::query(
-                        "INSERT INTO email_subscribers (account_id, email, language, token, created_at) \
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, email) DO NOTHING",
-                    )
-                    .bind(account_id)
-                    .bind(email)
-                    .bind(language)
-                    .bind(token)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if inserted == 1 {
-                        SubscribeOutcome::Requested
-                    } else {
-                        SubscribeOutcome::Pending { resent: false }
-                    }
+                    SubscribeOutcome::Pending { resent: false }
                 }
             }
         };

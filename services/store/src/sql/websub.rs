@@ -22,7 +22,7 @@ impl Websub for SqlStore<Db> {
             "INSERT INTO websub_subscriptions (account_id, format, callback, secret, expires_at, \
              notified_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
              ON CONFLICT (account_id, format, callback) DO UPDATE SET secret = excluded.secret, \
-             expires_at = excluded.expires_at, failures = 0",
+             expires_at = excluded.expires_at",
         )
         .bind(account_id)
         .bind(format)
@@ -55,7 +55,7 @@ impl Websub for SqlStore<Db> {
              WHERE w.expires_at > $1 AND EXISTS (SELECT 1 FROM announcements an \
                WHERE an.account_id = w.account_id AND an.published_at > w.notified_until \
                AND an.retracted_at IS NULL AND an.imported_from IS NULL) \
-             ORDER BY w.id LIMIT $2",
+             ORDER BY w.failures, w.id LIMIT $2",
         )
         .bind(now)
         .bind(limit)
