@@ -369,6 +369,53 @@ async fn a_blocked_server_s_messages_are_not_stored(db: Db) {
     assert_eq!(data.blocks.iter().map(|b| b.reason.as_str()).collect::<Vec<_>>(), ["Spam"]);
 }
 
+/// An approver reports an abusive message to its sender's server: the server (the Fedify
+/// peer) receives a verified `Flag` from Herold's instance actor naming the sender and the
+/// post, with the reason; the message is marked abusive; authors may not report.
+async fn abuse_is_reported_to_the_sender_s_server_with_a_flag(db: Db) {
+    let provider = OidcProvider::start();
+    let app = dialogue_app(db, &provider).await;
+    let press = app.url("/users/press");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let post = format!("http://127.0.0.1:{}/notes/abuse", peer.port);
+    peer.send(
+        &press,
+        json!({
+            "type": "Create",
+            "object": {
+                "type": "Note", "id": post, "attributedTo": peer.actor(), "content": "Beschimpfung",
+                "to": [press.as_str()], "tag": [{ "type": "Mention", "href": press.as_str() }]
+            }
+        }),
+    )
+    .await;
+    let message = messages(&app).await.into_iter().next().expect("the message is kept");
+    let report = app.url(&format!("/staff/dialogue/{}/report", message.public_id));
+    let alice = app.sign_in("demo", "alice").await.browser;
+    let token = field(&alice.get(&app.url("/staff/dialogue")).await.body, "csrf").unwrap();
+    let by_author = alice.post(&report, &[("csrf", token.as_str()), ("reason", "x")]).await;
+    assert_eq!(by_author.status, 403, "reporting is an approver's call");
+    let bob = app.sign_in("demo", "bob").await.browser;
+    let page = bob.get(&app.url("/staff/dialogue")).await.body;
+    assert!(page.contains("Report to their server"), "{page}");
+    let token = field(&page, "csrf").unwrap();
+    assert_eq!(bob.post(&report, &[("csrf", token.as_str()), ("reason", " ")]).await.status, 400);
+    let sent = bob.post(&report, &[("csrf", token.as_str()), ("reason", "Beleidigung einer Behörde")]).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+
+    let flag = eventually(20, "the Flag to reach the sender's server", || async {
+        peer.received_of("Flag").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(flag["raw"]["actor"], app.url("/actor"), "{flag}");
+    assert_eq!(flag["raw"]["content"], "Beleidigung einer Behörde");
+    let objects = flag["raw"]["object"].to_string();
+    assert!(objects.contains(&peer.actor()) && objects.contains(&post), "{objects}");
+    assert_eq!(messages(&app).await[0].state, MessageState::Abusive);
+    let trail = app.store.audit_entries(0, 1000).await.unwrap();
+    assert!(trail.iter().any(|e| e.leaf.action == "dialogue.report"));
+}
+
 /// An organisation that takes replies from its followers only says so in every
 /// announcement (`canReply`), and a reply from anyone else is not kept.
 async fn replies_follow_the_published_reply_policy(db: Db) {
@@ -471,6 +518,7 @@ async fn likes_and_boosts_are_counted_without_keeping_who(db: Db) {
 }
 
 on_both_backends!(
+    abuse_is_reported_to_the_sender_s_server_with_a_flag,
     a_blocked_server_s_messages_are_not_stored,
     replies_follow_the_published_reply_policy,
     an_approved_answer_reaches_the_citizen_as_a_reply,

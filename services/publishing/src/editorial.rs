@@ -320,6 +320,66 @@ impl Editorial {
         Ok(self.store.block(&who.org, kind, &target, reason, audit).await?)
     }
 
+    /// Reports a message to its sender's server as abuse (a `Flag` from this server's
+    /// instance actor, as Mastodon sends reports, naming the sender and the post, with the
+    /// reason, which that server's moderators read): an approver's call, audited, and the
+    /// message is marked abusive in the same transaction.
+    pub async fn report_message(
+        &self,
+        who: &StaffActor,
+        message: &str,
+        reason: &str,
+    ) -> Result<Message, PublishError> {
+        who.require(Role::Approver)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(PublishError::Incomplete(
+                "say why, so that the other server's moderators can judge it",
+            ));
+        }
+        let message = self.message(who, message).await?;
+        // Writers are not remembered as actors: their inbox is looked up now.
+        let sender = match self.store.remote_actor(&message.sender_uri).await? {
+            Some(known) => known,
+            None => {
+                let fetched = self.publisher.fetcher.get_object(&message.sender_uri);
+                let doc = tokio::time::timeout(std::time::Duration::from_secs(10), fetched).await;
+                let actor = doc.ok().and_then(Result::ok).and_then(|d| {
+                    herold_federation::vocab::parse_actor(&d, None, herold_domain::now_millis()).ok()
+                });
+                actor.ok_or(PublishError::Incomplete(
+                    "the sender's server cannot be reached now; try again later",
+                ))?
+            }
+        };
+        let urls = &self.publisher.urls;
+        let uri = urls.instance_activity(&uuid::Uuid::new_v4().to_string());
+        let flag = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": uri,
+            "type": "Flag",
+            "actor": urls.instance_actor(),
+            "content": reason,
+            "object": [message.sender_uri, message.object_uri],
+        });
+        let activity = herold_store::NewActivity {
+            uri,
+            kind: "Flag".into(),
+            account_id: None,
+            signer: None,
+            body: flag.to_string(),
+            audience: herold_store::Audience::Inboxes(vec![sender.shared_inbox.unwrap_or(sender.inbox)]),
+            priority: herold_store::Priority::Answer,
+        };
+        let audit =
+            AuditEntry::new(&who.audit_name(), "dialogue.report", format!("message:{}", message.public_id))
+                .in_org(&who.org)
+                .with_detail(
+                    json!({ "server": herold_store::host_of(&message.sender_uri), "reason": reason }),
+                );
+        Ok(self.store.report_message(&who.org, &message.public_id, activity, audit).await?)
+    }
+
     /// Lifts one of the organisation's blocks.
     pub async fn unblock(&self, who: &StaffActor, id: i64) -> Result<bool, PublishError> {
         who.require(Role::Approver)?;

@@ -151,4 +151,14 @@ pub trait Dialogue: Send + Sync {
         state: MessageState,
         audit: AuditEntry,
     ) -> Result<Message>;
+
+    /// Marks a message abusive and queues the report (`Flag`) to its sender's server, with
+    /// the audit entry, in one transaction.
+    async fn report_message(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        flag: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Message>;
 }

@@ -112,6 +112,33 @@ pub async fn block(
 }
 
 #[derive(Deserialize)]
+pub struct ReportForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[post("/staff/dialogue/{id}/report")]
+pub async fn report(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<ReportForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        match s.editorial.report_message(&staff.actor(), &id, &form.reason).await {
+            Ok(_) => Ok(see_other("/staff/dialogue?state=abusive")),
+            Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
 pub struct UnblockForm {
     csrf: String,
 }

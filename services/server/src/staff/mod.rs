@@ -66,6 +66,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(dialogue::inbox)
         .service(dialogue::mark)
         .service(dialogue::block)
+        .service(dialogue::report)
         .service(dialogue::unblock)
         .service(notifications::list)
         .service(notifications::read)
@@ -216,6 +217,8 @@ pub(crate) const REFUSALS: &[(&str, &str)] = &[
     ("say why it is rejected, so that the author can fix it", "refused_reject_reason"),
     ("give a reason for the retraction", "refused_retract_reason"),
     ("say why, so that others can judge the block later", "refused_block_reason"),
+    ("say why, so that the other server's moderators can judge it", "refused_report_reason"),
+    ("the sender's server cannot be reached now; try again later", "refused_report_unreachable"),
     ("choose where the message stands", "refused_message_state"),
     ("choose an image file", "refused_image_file"),
     ("this page is for the organisation's auditors", "refused_auditors_page"),

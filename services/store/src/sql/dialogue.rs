@@ -325,6 +325,38 @@ impl Dialogue for SqlStore<Db> {
     ) -> Result<Message> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
+        let message = Self::mark_in(&mut tx, org_slug, public_id, state, now).await?;
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn report_message(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        flag: NewActivity,
+        audit: AuditEntry,
+    ) -> Result<Message> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let message = Self::mark_in(&mut tx, org_slug, public_id, MessageState::Abusive, now).await?;
+        Self::insert_activity(&mut tx, &flag, None, now).await?;
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        self.commit_queued(tx).await?;
+        Ok(message)
+    }
+}
+
+impl SqlStore<Db> {
+    /// Sets where a message of the organisation stands; `NotFound` if it has no such message.
+    async fn mark_in(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        org_slug: &str,
+        public_id: &str,
+        state: MessageState,
+        now: Millis,
+    ) -> Result<Message> {
         let changed = sqlx::query(
             "UPDATE citizen_messages SET state = $1, updated_at = $2 WHERE public_id = $3 AND account_id IN \
              (SELECT a.id FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE o.slug = $4)",
@@ -333,18 +365,15 @@ impl Dialogue for SqlStore<Db> {
         .bind(now)
         .bind(public_id)
         .bind(org_slug)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if changed == 0 {
             return Err(StoreError::NotFound(format!("message {public_id}")));
         }
-        Self::audit(&mut tx, &self.seal, &audit, now).await?;
-        let message = sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.public_id = $1"))
+        Ok(sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.public_id = $1"))
             .bind(public_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(message)
+            .fetch_one(&mut **tx)
+            .await?)
     }
 }

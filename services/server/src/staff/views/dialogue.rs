@@ -104,6 +104,21 @@ pub fn dialogue(v: &Viewer<'_>, p: DialoguePage<'_>) -> String {
                                 p { button type="submit" { (lang.t("block")) } }
                             }
                         }
+                        details.block {
+                            summary { (lang.t("report_sender")) }
+                            form method="post" action={ "/staff/dialogue/" (m.public_id) "/report" } {
+                                (v.csrf())
+                                p.help id={ "report-help-" (m.public_id) } {
+                                    (lang.t("report_help").replace("{server}", &herold_store::host_of(&m.sender_uri)))
+                                }
+                                p {
+                                    label for={ "report-" (m.public_id) } { (lang.t("report_reason")) }
+                                    textarea id={ "report-" (m.public_id) } name="reason" rows="2" required
+                                        aria-describedby={ "report-help-" (m.public_id) } {}
+                                }
+                                p { button type="submit" { (lang.t("report")) } }
+                            }
+                        }
                     }
                 }
             }
