@@ -391,13 +391,17 @@ async fn abuse_is_reported_to_the_sender_s_server_with_a_flag(db: Db) {
     .await;
     let message = messages(&app).await.into_iter().next().expect("the message is kept");
     let report = app.url(&format!("/staff/dialogue/{}/report", message.public_id));
+    // The press office sees whom it deals with by their address, looked up after arrival.
+    app.services.publisher.look_up_sender_handles().await.unwrap();
+    let handle = format!("@peer@127.0.0.1:{}", peer.port);
+    assert_eq!(messages(&app).await[0].sender_handle.as_deref(), Some(handle.as_str()));
     let alice = app.sign_in("demo", "alice").await.browser;
     let token = field(&alice.get(&app.url("/staff/dialogue")).await.body, "csrf").unwrap();
     let by_author = alice.post(&report, &[("csrf", token.as_str()), ("reason", "x")]).await;
     assert_eq!(by_author.status, 403, "reporting is an approver's call");
     let bob = app.sign_in("demo", "bob").await.browser;
     let page = bob.get(&app.url("/staff/dialogue")).await.body;
-    assert!(page.contains("Report to their server"), "{page}");
+    assert!(page.contains("Report to their server") && page.contains(&handle), "{page}");
     let token = field(&page, "csrf").unwrap();
     assert_eq!(bob.post(&report, &[("csrf", token.as_str()), ("reason", " ")]).await.status, 400);
     let sent = bob.post(&report, &[("csrf", token.as_str()), ("reason", "Beleidigung einer Behörde")]).await;

@@ -215,6 +215,20 @@ impl Publisher {
         profiles::update_activity(account, uri, self.prove(account, body))
     }
 
+    /// Looks up the address (`@name@server`) of a few citizens whose messages arrived since
+    /// the last run, so that the press office sees whom it answers rather than an actor id.
+    /// Done after the message arrived, never while a server waits for its inbox's answer.
+    pub async fn look_up_sender_handles(&self) -> Result<usize, PublishError> {
+        const PER_RUN: i64 = 10;
+        let senders = self.store.senders_without_handle(PER_RUN).await?;
+        for sender in &senders {
+            let lookup = tokio::time::timeout(std::time::Duration::from_secs(10), self.handle_of(sender));
+            let handle = lookup.await.ok().flatten().unwrap_or_default();
+            self.store.set_sender_handle(sender, &handle).await?;
+        }
+        Ok(senders.len())
+    }
+
     /// Checks the profile links that are due: never checked since the profile last changed,
     /// or not for a day. A few per run, so that one run stays short whatever the websites do.
     pub async fn check_profile_links(&self) -> Result<usize, PublishError> {

@@ -113,6 +113,18 @@ impl Services {
                 })
             },
         ));
+        // Its own job: a slow server of a citizen's must not hold up the notifications.
+        let handles = tokio::spawn(self.clone().every(
+            "dialogue.handles",
+            self.config.notifications_interval,
+            stop.clone(),
+            |s| {
+                Box::pin(async move {
+                    s.publisher.look_up_sender_handles().await?;
+                    Ok(())
+                })
+            },
+        ));
         let websub = tokio::spawn(self.clone().every(
             "websub.distribute",
             self.config.notifications_interval,
@@ -157,6 +169,7 @@ impl Services {
         let _ = followers.await;
         let _ = links.await;
         let _ = websub.await;
+        let _ = handles.await;
         let _ = notifications.await;
         let _ = scheduled.await;
         let _ = checkpoints.await;

@@ -36,6 +36,8 @@ pub struct Message {
     pub object_uri: String,
     pub url: Option<String>,
     pub sender_uri: String,
+    /// How to address the sender (`@name@server`), once looked up; empty if it could not be.
+    pub sender_handle: Option<String>,
     pub content: String,
     pub language: Option<String>,
     pub visibility: String,
@@ -151,6 +153,12 @@ pub trait Dialogue: Send + Sync {
         state: MessageState,
         audit: AuditEntry,
     ) -> Result<Message>;
+
+    /// Senders of messages whose address (`@name@server`) has not been looked up yet.
+    async fn senders_without_handle(&self, limit: i64) -> Result<Vec<String>>;
+
+    /// Records a sender's address on their messages (empty: it could not be read).
+    async fn set_sender_handle(&self, sender_uri: &str, handle: &str) -> Result<()>;
 
     /// Marks a message abusive and queues the report (`Flag`) to its sender's server, with
     /// the audit entry, in one transaction.

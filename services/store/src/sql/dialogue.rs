@@ -8,7 +8,7 @@ use crate::sql::{host_of, SqlStore};
 use crate::*;
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.public_id, o.slug AS org_slug, a.username AS account_username, \
-     an.public_id AS announcement_public_id, m.kind, m.object_uri, m.url, m.sender_uri, m.content, \
+     an.public_id AS announcement_public_id, m.kind, m.object_uri, m.url, m.sender_uri, m.sender_handle, m.content, \
      m.language, m.visibility, m.state, m.received_at, m.updated_at FROM citizen_messages m \
      JOIN accounts a ON a.id = m.account_id JOIN organizations o ON o.id = a.org_id \
      LEFT JOIN announcements an ON an.id = m.announcement_id";
@@ -345,6 +345,24 @@ impl Dialogue for SqlStore<Db> {
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
         self.commit_queued(tx).await?;
         Ok(message)
+    }
+
+    async fn senders_without_handle(&self, limit: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT sender_uri FROM citizen_messages WHERE sender_handle IS NULL LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn set_sender_handle(&self, sender_uri: &str, handle: &str) -> Result<()> {
+        sqlx::query("UPDATE citizen_messages SET sender_handle = $1 WHERE sender_uri = $2")
+            .bind(handle)
+            .bind(sender_uri)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }
 

@@ -55,7 +55,9 @@ pub fn dialogue(v: &Viewer<'_>, p: DialoguePage<'_>) -> String {
                     }
                     p.meta {
                         (lang.t("message_from")) " "
-                        a href=(m.sender_uri) rel="noreferrer" { (m.sender_uri) }
+                        a href=(m.sender_uri) rel="noreferrer" {
+                            (m.sender_handle.as_deref().filter(|h| !h.is_empty()).unwrap_or(&m.sender_uri))
+                        }
                         @if let Some(url) = &m.url { " · " a href=(url) rel="noreferrer" { (lang.t("message_original")) } }
                         @if let Some(id) = &m.announcement_public_id {
                             " · " a href={ "/staff/accounts/" (m.account_username) "/announcements/" (id) } { (lang.t("message_announcement")) }
