@@ -244,6 +244,24 @@ async fn auditors_answer_subject_requests(db: Db) {
     assert_eq!(app.store.follower_count(press.id).await.unwrap(), 0, "this organisation's follow is gone");
     assert_eq!(app.store.follower_count(elsewhere.id).await.unwrap(), 1, "the other organisation's stays");
 
+    // A subscriber by e-mail, named by their address; a name that is none is explained.
+    let now = herold_domain::now_millis();
+    app.store.subscribe(press.id, "anna@example.org", "de", &"f".repeat(43), 100, now).await.unwrap();
+    let export: serde_json::Value =
+        subject_export("Anna@Example.org".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(export["data"]["subscriptions"].as_array().map(Vec::len), Some(1), "{export}");
+    let bad = subject_export("anna at example".into()).await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("the e-mail address they subscribed with"));
+    let erased = dana
+        .post(
+            &app.url("/staff/dsar/erase"),
+            &[("csrf", csrf.as_str()), ("subject", "anna@example.org"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    assert!(app.store.email_subject_data("anna@example.org").await.unwrap().subscriptions.is_empty());
+
     // A member of staff: everything about them, then anonymised.
     let alice_id = app
         .store
@@ -275,9 +293,11 @@ async fn auditors_answer_subject_requests(db: Db) {
     let by_alice: Vec<_> = entries.iter().filter(|e| e.leaf.actor == subject).collect();
     assert!(!by_alice.is_empty() && by_alice.iter().all(|e| e.payload.is_none()), "her details are erased");
     let erasures: Vec<_> = entries.iter().filter(|e| e.leaf.action == "dsar.erase").collect();
-    assert_eq!(erasures.len(), 2);
+    assert_eq!(erasures.len(), 3, "the follower, the subscriber, the member of staff");
     assert!(
-        erasures.iter().all(|e| !e.payload.as_ref().unwrap().1.contains("alice")),
+        erasures
+            .iter()
+            .all(|e| e.payload.as_ref().is_none_or(|p| !p.1.contains("alice") && !p.1.contains("anna"))),
         "no identity recorded"
     );
     // Staff of another organisation do not exist for this auditor.

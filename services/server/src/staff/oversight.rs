@@ -218,7 +218,11 @@ pub async fn subject_export(
         let org = &staff.session.staff.org_slug;
         let now = now_millis();
         let subject = q.subject.trim();
-        let (data, summary) = match dsar::Subject::parse(&q.subject)? {
+        let Ok(parsed) = dsar::Subject::parse(&q.subject) else {
+            let page = views::dsar(&staff.viewer(), subject, Some(staff.lang.t("dsar_bad_subject")), None);
+            return Ok(staff.page(&s, StatusCode::BAD_REQUEST, page));
+        };
+        let (data, summary) = match parsed {
             dsar::Subject::Actor(actor) => {
                 let ours =
                     dsar::for_org(dsar::export(s.store.as_ref(), &s.policies, &actor, now).await?, org);
@@ -285,9 +289,8 @@ pub async fn subject_erase(
         }
         let org = &staff.session.staff.org_slug;
         let by = staff.session.staff.audit_actor();
-        let parsed = match dsar::Subject::parse(subject) {
-            Ok(p) => p,
-            Err(e) => return Ok(again(StatusCode::BAD_REQUEST, &e.to_string())),
+        let Ok(parsed) = dsar::Subject::parse(subject) else {
+            return Ok(again(StatusCode::BAD_REQUEST, staff.lang.t("dsar_bad_subject")));
         };
         let outcome = match parsed {
             dsar::Subject::Actor(actor) => serde_json::to_string_pretty(
