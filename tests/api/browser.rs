@@ -61,7 +61,7 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
     // So that the relay page shows every table and button to axe-core.
     let relay = &app.services.relay;
     relay.add_publisher("social.bund.de", "test").await.unwrap();
-    relay.block("spam.example", "test").await.unwrap();
+    relay.block("spam.example", "test", None).await.unwrap();
     for (n, state) in [herold_store::SubscriptionState::Pending, herold_store::SubscriptionState::Active]
         .into_iter()
         .enumerate()

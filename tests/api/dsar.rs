@@ -178,7 +178,7 @@ async fn erasure_covers_the_relays_messages(db: Db) {
     let rejected = FakeRemote::start().await;
     let follow = serde_json::json!({ "id": rejected.new_id(), "type": "Follow", "actor": rejected.actor, "object": public });
     assert_eq!(rejected.post_json(&inbox, &follow, Scheme::Cavage).await.status(), 202);
-    assert!(app.services.relay.reject(&rejected.actor, "operator").await.unwrap());
+    assert!(app.services.relay.reject(&rejected.actor, "operator", None).await.unwrap());
 
     // A LitePub publisher: approved (Accept), followed back (Follow), then it leaves (Undo).
     let publisher = FakeRemote::start().await;

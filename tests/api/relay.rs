@@ -103,7 +103,7 @@ async fn approval_and_blocks_are_the_operators(db: Db) {
     accepted(&peer, &follow_id).await;
 
     // A block covers the domain and ends its subscriptions; new ones are refused.
-    assert_eq!(app.services.relay.block("127.0.0.1", "operator").await.unwrap(), 1);
+    assert_eq!(app.services.relay.block("127.0.0.1", "operator", None).await.unwrap(), 1);
     assert!(app.store.relay_subscriber(&peer.actor()).await.unwrap().is_none());
     let refused = peer.try_send(&relay, json!({ "type": "Follow", "object": PUBLIC })).await;
     let why = refused.expect_err("blocked");
@@ -227,14 +227,14 @@ async fn litepub_publishers_are_followed_back(db: Db) {
     assert_eq!(undo["body"]["object"]["id"], follow["body"]["id"], "{undo}");
 
     // So does leaving the publisher list; the subscription stays.
-    assert!(relay_ops.remove_publisher(&later.actor(), "operator").await.unwrap());
+    assert!(relay_ops.remove_publisher(&later.actor(), "operator", None).await.unwrap());
     assert_eq!(undo_of(&later, 0).await["body"]["object"]["id"], later_follow["body"]["id"]);
     assert_eq!(follow_back(&later).await, None);
 
     // And a block of its server, which also ends the subscription.
     assert!(relay_ops.add_publisher(&later.actor(), "operator").await.unwrap());
     let again = follow_of(&later, 1).await;
-    relay_ops.block("127.0.0.1", "operator").await.unwrap();
+    relay_ops.block("127.0.0.1", "operator", None).await.unwrap();
     assert_eq!(undo_of(&later, 1).await["body"]["object"]["id"], again["body"]["id"]);
     assert!(app.store.relay_subscriber(&later.actor()).await.unwrap().is_none());
 }

@@ -1189,14 +1189,37 @@ async fn the_relay_is_moderated_by_the_operators_administrators(db: Db) {
         async move { operator.post(&url, &[("csrf", &token), ("action", action), ("target", target)]).await }
     };
     assert_eq!(act("add_publisher", "Social.Bund.DE").await.status, 303);
-    assert_eq!(act("block", "spam.example").await.status, 303);
+    // Ending something for another server is asked again, and needs a reason.
+    let asked = act("block", "spam.example").await;
+    assert_eq!(asked.status, 200);
+    assert!(
+        asked.body.contains("Block this domain") && asked.body.contains("name=\"confirm\" value=\"yes\"")
+    );
+    assert!(app.store.relay_blocks().await.unwrap().is_empty(), "nothing is blocked before confirming");
+    let confirm = |action: &'static str, target: &'static str, reason: &'static str| {
+        let token = token.clone();
+        let operator = &operator;
+        let url = app.url("/staff/relay");
+        async move {
+            let form = [
+                ("csrf", token.as_str()),
+                ("action", action),
+                ("target", target),
+                ("confirm", "yes"),
+                ("reason", reason),
+            ];
+            operator.post(&url, &form).await
+        }
+    };
+    assert_eq!(confirm("block", "spam.example", "").await.status, 400, "a reason is required");
+    assert_eq!(confirm("block", "spam.example", "Werbung in Serie").await.status, 303);
     assert_eq!(app.store.relay_publishers().await.unwrap(), vec!["social.bund.de".to_owned()]);
     assert_eq!(app.store.relay_blocks().await.unwrap(), vec!["spam.example".to_owned()]);
     let page = operator.get(&app.url("/staff/relay")).await;
     assert!(page.body.contains("social.bund.de") && page.body.contains("spam.example"), "{}", page.body);
     assert!(page.body.contains(&app.url("/relay/inbox")), "the inbox to give to admins");
 
-    let bad = act("block", "not a domain").await;
+    let bad = confirm("block", "not a domain", "Test").await;
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert!(bad.body.contains("not a domain name"), "{}", bad.body);
     assert_eq!(act("unblock", "never-blocked.example").await.status, 409);
@@ -1208,13 +1231,18 @@ async fn the_relay_is_moderated_by_the_operators_administrators(db: Db) {
         .await;
     assert_eq!(forged.status, 403);
     assert_eq!(app.store.relay_blocks().await.unwrap().len(), 1, "a forged form changes nothing");
-    assert_eq!(act("remove_publisher", "social.bund.de").await.status, 303);
+    assert_eq!(confirm("remove_publisher", "social.bund.de", "Zugang beendet").await.status, 303);
     assert!(app.store.relay_publishers().await.unwrap().is_empty());
 
     let audit = app.store.audit_entries(0, 1000).await.unwrap();
     let by_staff =
         |action: &str| audit.iter().any(|e| e.leaf.action == action && e.leaf.actor.starts_with("staff:"));
     assert!(by_staff("relay.publisher_add") && by_staff("relay.block") && by_staff("relay.publisher_remove"));
+    let block = audit.iter().find(|e| e.leaf.action == "relay.block").unwrap();
+    assert!(
+        block.payload.as_ref().unwrap().1.contains("Werbung in Serie"),
+        "the reason is kept with the step: {block:?}"
+    );
 }
 
 /// However many servers subscribe, the relay page reads one page of them.

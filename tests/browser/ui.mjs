@@ -757,6 +757,10 @@ async function relayOperator(browser) {
   await open(page, "/staff/relay");
   await page.getByRole("heading", { level: 1, name: "Relay", exact: true }).waitFor();
   await audit(page, "relay");
+  // Ending a server's subscription is asked again, with a reason, before anything happens.
+  await submit(page, page.getByRole("button", { name: "Abonnement beenden", exact: true }).first(), "ending a subscription");
+  expect((await page.locator("textarea#reason").count()) === 1, "ending a subscription was not asked again");
+  await audit(page, "relay confirmation (de)");
 }
 
 /**

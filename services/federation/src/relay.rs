@@ -568,18 +568,23 @@ impl Relay {
 
     /// Ends a subscription at the operator's word (pending or active) and tells the
     /// subscriber with a Reject, so that its server does not show the relay as waiting.
-    pub async fn reject(&self, actor_uri: &str, by: &str) -> Result<bool, FederationError> {
+    pub async fn reject(
+        &self,
+        actor_uri: &str,
+        by: &str,
+        reason: Option<&str>,
+    ) -> Result<bool, FederationError> {
         let Some(s) = self.store.relay_subscriber(actor_uri).await? else { return Ok(false) };
         let mut farewells = vec![self.answer("Reject", &self.follow_of(&s), &s.inbox)];
         farewells.extend(self.undo_follow_back(&s));
         let audit = AuditEntry::new(by, "relay.reject", format!("relay:{}", s.host))
-            .with_detail(json!({ "actor": actor_uri }));
+            .with_detail(json!({ "actor": actor_uri, "reason": reason }));
         Ok(self.store.relay_unsubscribe(actor_uri, Some(&s.follow_id), farewells, audit).await?)
     }
 
     /// Blocks a domain and its subdomains from subscribing and publishing; ends their
     /// subscriptions.
-    pub async fn block(&self, domain: &str, by: &str) -> Result<u64, FederationError> {
+    pub async fn block(&self, domain: &str, by: &str, reason: Option<&str>) -> Result<u64, FederationError> {
         let domain = normalise_domain(domain)?;
         let unfollows = self
             .store
@@ -589,7 +594,8 @@ impl Relay {
             .filter(|s| relay_blocked(&s.host, std::slice::from_ref(&domain)))
             .filter_map(|s| self.unfollow(s))
             .collect();
-        let audit = AuditEntry::new(by, "relay.block", format!("relay:{domain}"));
+        let audit = AuditEntry::new(by, "relay.block", format!("relay:{domain}"))
+            .with_detail(json!({ "reason": reason }));
         Ok(self.store.relay_block(&domain, unfollows, audit).await?)
     }
 
@@ -641,7 +647,12 @@ impl Relay {
 
     /// Unlists a publisher; the relay stops following the LitePub subscribers that may no
     /// longer publish (their posts would only meet refusals).
-    pub async fn remove_publisher(&self, entry: &str, by: &str) -> Result<bool, FederationError> {
+    pub async fn remove_publisher(
+        &self,
+        entry: &str,
+        by: &str,
+        reason: Option<&str>,
+    ) -> Result<bool, FederationError> {
         let entry = normalise_publisher(entry)?;
         let remaining: Vec<String> =
             self.store.relay_publishers().await?.into_iter().filter(|p| *p != entry).collect();
@@ -653,7 +664,8 @@ impl Relay {
             .filter(|s| !relay_publisher_allowed(&s.actor_uri, &s.host, &remaining))
             .filter_map(|s| self.unfollow(&s))
             .collect();
-        let audit = AuditEntry::new(by, "relay.publisher_remove", publisher_subject(&entry)?);
+        let audit = AuditEntry::new(by, "relay.publisher_remove", publisher_subject(&entry)?)
+            .with_detail(json!({ "reason": reason }));
         Ok(self.store.relay_publisher_remove(&entry, unfollows, audit).await?)
     }
 }

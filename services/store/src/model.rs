@@ -355,6 +355,17 @@ impl AuditEntry {
         }
     }
 
+    /// Adds fields to the details the caller gave (such as the reason for a step), keeping
+    /// those.
+    pub fn with_more_detail(mut self, more: serde_json::Value) -> Self {
+        match (&mut self.detail, more) {
+            (serde_json::Value::Object(detail), serde_json::Value::Object(more)) => detail.extend(more),
+            (detail, more) if detail.is_null() => *detail = more,
+            (detail, more) => *detail = serde_json::json!({ "given": detail.take(), "step": more }),
+        }
+        self
+    }
+
     pub fn with_detail(mut self, detail: serde_json::Value) -> Self {
         self.detail = detail;
         self

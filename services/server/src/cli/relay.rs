@@ -83,7 +83,7 @@ pub(super) async fn relay(config: Config, command: RelayCommand) -> anyhow::Resu
             None => bail!("nothing from {actor} waits for approval (see `herold relay subscribers`)"),
         },
         RelayCommand::Reject { actor } => {
-            if !relay.reject(&actor, OPERATOR).await? {
+            if !relay.reject(&actor, OPERATOR, None).await? {
                 bail!("{actor} has no subscription (see `herold relay subscribers`)");
             }
             println!("ended the subscription of {actor}");
@@ -95,7 +95,7 @@ pub(super) async fn relay(config: Config, command: RelayCommand) -> anyhow::Resu
             println!("resumed {actor}: it receives the relay's deliveries again");
         }
         RelayCommand::Block { domain } => {
-            let ended = relay.block(&domain, OPERATOR).await?;
+            let ended = relay.block(&domain, OPERATOR, None).await?;
             println!("blocked {domain} and its subdomains; {ended} subscription(s) ended");
         }
         RelayCommand::Unblock { domain } => {
@@ -117,7 +117,7 @@ pub(super) async fn relay(config: Config, command: RelayCommand) -> anyhow::Resu
             }
         }
         RelayCommand::Publishers(PublishersCommand::Remove { publisher }) => {
-            if !relay.remove_publisher(&publisher, OPERATOR).await? {
+            if !relay.remove_publisher(&publisher, OPERATOR, None).await? {
                 bail!("{publisher} is not a publisher (see `herold relay publishers list`)");
             }
             println!("{publisher} no longer publishes through the relay");

@@ -211,6 +211,11 @@ mod tests {
         for problem in herold_publishing::profiles::AliasProblem::ALL {
             assert!(english.contains_key(&format!("profile_alias_{}", problem.code())), "{problem:?}");
         }
+        for action in ["reject", "block", "remove_publisher"] {
+            for key in [format!("relay_confirm_{action}"), format!("relay_confirm_{action}_text")] {
+                assert!(english.contains_key(&key), "{key}");
+            }
+        }
         // The pages a subscription mail's links lead to, named by their step.
         for step in ["confirm", "unsubscribe"] {
             for part in ["title", "intro", "button", "done"] {

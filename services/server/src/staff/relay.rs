@@ -80,6 +80,15 @@ pub struct RelayForm {
     csrf: String,
     action: String,
     target: String,
+    /// `yes` once the operator confirmed an action that ends something.
+    confirm: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The actions that end something for another server: asked again, with a reason, first.
+fn ends_something(action: &str) -> bool {
+    matches!(action, "reject" | "block" | "remove_publisher")
 }
 
 #[post("/staff/relay")]
@@ -94,21 +103,31 @@ pub async fn relay_action(
         require_operator(&staff)?;
         let by = staff.session.staff.audit_actor();
         let target = form.target.trim();
+        let reason = form.reason.trim();
+        if ends_something(&form.action) && (form.confirm.as_deref() != Some("yes") || reason.is_empty()) {
+            // Asked first; asked again, saying why, when the reason is missing.
+            let missing = form.confirm.as_deref() == Some("yes");
+            let status = if missing { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+            let error = missing.then(|| staff.lang.t("relay_reason_missing"));
+            let page = views::relay_confirm(&staff.viewer(), &form.action, target, error);
+            return Ok(staff.page(&s, status, page));
+        }
+        let reason = Some(reason).filter(|r| !r.is_empty());
         let done = match form.action.as_str() {
             "approve" => s.relay.approve(target, &by).await.map(|a| a.is_some()),
-            "reject" => s.relay.reject(target, &by).await,
+            "reject" => s.relay.reject(target, &by, reason).await,
             "resume" => s.relay.resume(target, &by).await,
-            "block" => s.relay.block(target, &by).await.map(|_| true),
+            "block" => s.relay.block(target, &by, reason).await.map(|_| true),
             "unblock" => s.relay.unblock(target, &by).await,
             "add_publisher" => s.relay.add_publisher(target, &by).await.map(|_| true),
-            "remove_publisher" => s.relay.remove_publisher(target, &by).await,
+            "remove_publisher" => s.relay.remove_publisher(target, &by, reason).await,
             other => Err(FederationError::Invalid(format!("{other:?} is not an action of the relay page"))),
         };
         match done {
             Ok(true) => Ok(see_other("/staff/relay")),
             // Someone else acted first, or the entry is gone: show the page as it is now.
             Ok(false) => {
-                let why = format!("{target} is not in a state for that any more");
+                let why = staff.lang.t("relay_not_in_state").replace("{target}", target);
                 relay_page(&s, &staff, None, StatusCode::CONFLICT, Some(&why)).await
             }
             Err(FederationError::Invalid(why)) => {

@@ -221,7 +221,8 @@ impl Relay for SqlStore<Db> {
                 .await?
                 .rows_affected();
         }
-        let audit = audit.with_detail(serde_json::json!({ "domain": domain, "subscriptions_ended": ended }));
+        let audit =
+            audit.with_more_detail(serde_json::json!({ "domain": domain, "subscriptions_ended": ended }));
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
         self.commit_queued(tx).await?;
         Ok(ended)
@@ -236,7 +237,7 @@ impl Relay for SqlStore<Db> {
             .await?
             .rows_affected();
         if removed > 0 {
-            let audit = audit.with_detail(serde_json::json!({ "domain": domain }));
+            let audit = audit.with_more_detail(serde_json::json!({ "domain": domain }));
             Self::audit(&mut tx, &self.seal, &audit, now).await?;
         }
         tx.commit().await?;
@@ -267,7 +268,7 @@ impl Relay for SqlStore<Db> {
         .rows_affected();
         if added > 0 {
             Self::change_follow_backs(&mut tx, &follows, now).await?;
-            let audit = audit.with_detail(serde_json::json!({ "publisher": entry }));
+            let audit = audit.with_more_detail(serde_json::json!({ "publisher": entry }));
             Self::audit(&mut tx, &self.seal, &audit, now).await?;
         }
         self.commit_queued(tx).await?;
@@ -289,7 +290,7 @@ impl Relay for SqlStore<Db> {
             .rows_affected();
         if removed > 0 {
             Self::change_follow_backs(&mut tx, &unfollows, now).await?;
-            let audit = audit.with_detail(serde_json::json!({ "publisher": entry }));
+            let audit = audit.with_more_detail(serde_json::json!({ "publisher": entry }));
             Self::audit(&mut tx, &self.seal, &audit, now).await?;
         }
         self.commit_queued(tx).await?;

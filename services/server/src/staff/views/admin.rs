@@ -156,6 +156,37 @@ pub fn relay(v: &Viewer<'_>, p: RelayPage<'_>) -> String {
     )
 }
 
+/// Asks before an action that ends something for another server (ending a subscription,
+/// blocking a domain, removing a publisher): what it does, for whom, and why.
+pub fn relay_confirm(v: &Viewer<'_>, action: &str, target: &str, error: Option<&str>) -> String {
+    let lang = v.lang;
+    let title = lang.t(&format!("relay_confirm_{action}"));
+    shell(
+        lang,
+        title,
+        Some(v),
+        html! {
+            h1 { (title) }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            p { strong { (target) } }
+            p { (lang.t(&format!("relay_confirm_{action}_text"))) }
+            form method="post" action="/staff/relay" {
+                (v.csrf())
+                input type="hidden" name="action" value=(action);
+                input type="hidden" name="target" value=(target);
+                input type="hidden" name="confirm" value="yes";
+                p {
+                    label for="reason" { (lang.t("relay_reason")) }
+                    textarea id="reason" name="reason" rows="3" required aria-describedby="reason-help" {}
+                    span.help id="reason-help" { (lang.t("relay_reason_help")) }
+                }
+                p { button.primary type="submit" { (title) } }
+            }
+            p { a href="/staff/relay" { (lang.t("relay_confirm_cancel")) } }
+        },
+    )
+}
+
 fn url_encoded(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
