@@ -197,8 +197,7 @@ pub async fn erase(
     subject: &str,
     by: &str,
 ) -> Result<Erasure, ComplianceError> {
-    let held: Vec<String> =
-        policies.orgs.iter().filter(|(_, p)| p.legal_hold).map(|(o, _)| o.clone()).collect();
+    let held = policies.held_orgs();
     let audit = AuditEntry::new(by, "dsar.erase", "subject-request");
     Ok(store.erase_subject(check_subject(subject)?, &held, None, audit).await?)
 }
@@ -229,8 +228,7 @@ pub async fn erase_email(
     if let Some(org) = only_org.filter(|o| policies.on_hold(o)) {
         return Err(ComplianceError::LegalHold(org.to_owned()));
     }
-    let held: Vec<String> =
-        policies.orgs.iter().filter(|(_, p)| p.legal_hold).map(|(o, _)| o.clone()).collect();
+    let held = policies.held_orgs();
     let mut audit = AuditEntry::new(by, "dsar.erase", "subject-request");
     if let Some(org) = only_org {
         audit = audit.in_org(org);

@@ -508,6 +508,11 @@ impl Policies {
         self.orgs.get(org).is_some_and(|o| o.legal_hold)
     }
 
+    /// The organisations under legal hold.
+    pub fn held_orgs(&self) -> Vec<String> {
+        self.orgs.iter().filter(|(_, p)| p.legal_hold).map(|(o, _)| o.clone()).collect()
+    }
+
     /// A stable text of the effective policy, to notice and audit changes.
     pub fn fingerprint(&self) -> serde_json::Value {
         serde_json::json!({

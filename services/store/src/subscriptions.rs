@@ -11,9 +11,9 @@ use crate::*;
 pub enum SubscribeOutcome {
     /// A new request: its confirmation mail is queued.
     Requested,
-    /// A request for this address waits already; its confirmation mail was sent again
-    /// (`true`) or lately enough to leave it (`false`).
-    Pending { resent: bool },
+    /// A request for this address waits already; its confirmation mail goes again if the
+    /// last went a day ago or more.
+    Pending,
     /// The address receives the announcements already.
     AlreadyConfirmed,
     /// Too many unconfirmed requests for this account lately: nothing stored.

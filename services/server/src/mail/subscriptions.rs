@@ -3,10 +3,12 @@
 //! language they subscribed in, links to Herold's own pages only, and a one-click
 //! unsubscribe (RFC 8058) in every mail.
 
+use std::collections::HashMap;
+
 use herold_domain::presence::Presences;
 use herold_domain::{now_millis, Millis};
 use herold_federation::urls::Urls;
-use herold_store::{Announcement, EmailSubscriber, Store, StoreError};
+use herold_store::{Account, Announcement, EmailSubscriber, Store, StoreError};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::Message;
 
@@ -19,10 +21,24 @@ const FRESH_MS: Millis = 24 * 3_600_000;
 /// Per run; the rest goes out on the next ones.
 const BATCH: i64 = 200;
 
-/// Whether the account's organisation still offers announcements by e-mail.
-async fn offered(store: &dyn Store, presences: &Presences, username: &str) -> Result<bool, StoreError> {
-    let account = store.account_by_username(username).await?;
-    Ok(account.is_some_and(|a| a.ended_at.is_none() && presences.of(&a.org_slug).email_subscriptions))
+/// The accounts a run mails for, each read once, and only while its organisation still
+/// offers announcements by e-mail (`None` otherwise).
+struct Offering<'a> {
+    store: &'a dyn Store,
+    presences: &'a Presences,
+    known: HashMap<String, Option<Account>>,
+}
+
+impl Offering<'_> {
+    async fn account(&mut self, username: &str) -> Result<Option<&Account>, StoreError> {
+        if !self.known.contains_key(username) {
+            let account = self.store.account_by_username(username).await?;
+            let offered = account
+                .filter(|a| a.ended_at.is_none() && self.presences.of(&a.org_slug).email_subscriptions);
+            self.known.insert(username.to_owned(), offered);
+        }
+        Ok(self.known.get(username).and_then(Option::as_ref))
+    }
 }
 
 impl Mailer {
@@ -35,12 +51,13 @@ impl Mailer {
         presences: &Presences,
     ) -> Result<usize, StoreError> {
         let mut sent = 0;
+        let mut offering = Offering { store, presences, known: HashMap::new() };
         for subscriber in store.confirmations_due(BATCH).await? {
-            let outcome = match offered(store, presences, &subscriber.username).await? {
-                true => self.confirmation(store, urls, &subscriber).await,
+            let outcome = match offering.account(&subscriber.username).await? {
+                Some(account) => self.confirmation(urls, &subscriber, account).await,
                 // The organisation stopped offering mail: nothing more goes out, and the
                 // request expires unconfirmed.
-                false => Ok(()),
+                None => Ok(()),
             };
             match outcome {
                 Ok(()) => {
@@ -60,7 +77,7 @@ impl Mailer {
                 }
             }
         }
-        let mut announcements: std::collections::HashMap<i64, Option<Announcement>> = Default::default();
+        let mut announcements: HashMap<i64, Option<Announcement>> = HashMap::new();
         for due in store.subscription_mail_due(now_millis() - FRESH_MS, BATCH).await? {
             let s = &due.subscriber;
             let announcement = match announcements.entry(due.announcement_id) {
@@ -70,9 +87,9 @@ impl Mailer {
                 }
             };
             let Some(announcement) = announcement else { continue };
-            let outcome = match offered(store, presences, &s.username).await? {
-                true => self.announcement(store, urls, s, announcement).await,
-                false => Ok(()),
+            let outcome = match offering.account(&s.username).await? {
+                Some(account) => self.announcement(urls, s, account, announcement).await,
+                None => Ok(()),
             };
             match outcome {
                 Ok(()) => {
@@ -94,16 +111,11 @@ impl Mailer {
 
     async fn confirmation(
         &self,
-        store: &dyn Store,
         urls: &Urls,
         s: &EmailSubscriber,
+        account: &Account,
     ) -> Result<(), MailError> {
         let lang = Lang::from_code(&s.language);
-        let account = store
-            .account_by_username(&s.username)
-            .await
-            .map_err(|e| MailError::Message(e.to_string()))?
-            .ok_or_else(|| MailError::Message("the account is gone".into()))?;
         let handle = format!("@{}@{}", account.username, urls.host());
         let body = lang
             .t("subscription_confirm_mail")
@@ -118,17 +130,12 @@ impl Mailer {
 
     async fn announcement(
         &self,
-        store: &dyn Store,
         urls: &Urls,
         s: &EmailSubscriber,
+        account: &Account,
         a: &Announcement,
     ) -> Result<(), MailError> {
         let lang = Lang::from_code(&s.language);
-        let account = store
-            .account_by_username(&s.username)
-            .await
-            .map_err(|e| MailError::Message(e.to_string()))?
-            .ok_or_else(|| MailError::Message("the account is gone".into()))?;
         // The subscriber's language where the announcement has it, else its first.
         let text = a
             .body
@@ -137,10 +144,7 @@ impl Mailer {
             .find(|t| t.language == s.language)
             .map_or(a.body.source_text.as_str(), |t| t.source_text.as_str());
         let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
-        let mut headline: String = first_line.chars().take(80).collect();
-        if headline.len() < first_line.len() {
-            headline.push('…');
-        }
+        let headline = herold_publishing::pages::excerpt(first_line, 80);
         let mut subject = format!("{}: {headline}", account.display_name);
         if a.urgent {
             subject = format!("{} {subject}", lang.t("subscription_urgent"));

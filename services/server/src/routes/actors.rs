@@ -394,11 +394,8 @@ pub async fn follow_form(
         Ok(a) => a,
         Err(e) => return readable(&req, Err(e)),
     };
-    // An account that moved or was retired takes no new followers; its page says why.
-    if account.ended_at.is_some() {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, s.urls.actor(&account.username)))
-            .finish());
+    if let Some(profile) = ended(&s, &account) {
+        return Ok(profile);
     }
     let page = pages::follow(
         &texts(&req),
@@ -408,6 +405,13 @@ pub async fn follow_form(
         pages::FollowState::default(),
     );
     Ok(html(StatusCode::OK, page))
+}
+
+/// An account that moved or was retired takes no new followers: to its page, which says why.
+fn ended(s: &Services, account: &Account) -> Option<HttpResponse> {
+    account.ended_at.map(|_| {
+        HttpResponse::SeeOther().insert_header((header::LOCATION, s.urls.actor(&account.username))).finish()
+    })
 }
 
 #[derive(Deserialize)]
@@ -429,11 +433,8 @@ pub async fn follow_lookup(
         Ok(a) => a,
         Err(e) => return readable(&req, Err(e)),
     };
-    // An account that moved or was retired takes no new followers; its page says why.
-    if account.ended_at.is_some() {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, s.urls.actor(&account.username)))
-            .finish());
+    if let Some(profile) = ended(&s, &account) {
+        return Ok(profile);
     }
     let address: String = form.address.trim().chars().take(320).collect();
     let actor_id = s.urls.actor(&account.username);

@@ -172,20 +172,7 @@ impl Announcements for SqlStore<Db> {
             return Ok(None);
         }
         for m in &media {
-            sqlx::query(
-                "INSERT INTO media (public_id, account_id, content_type, width, height, alt_text, \
-                 bytes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&m.info.public_id)
-            .bind(m.account_id)
-            .bind(&m.info.content_type)
-            .bind(m.info.width)
-            .bind(m.info.height)
-            .bind(&m.info.alt_text)
-            .bind(&m.bytes)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            Self::insert_media(&mut tx, m, now).await?;
         }
         let stored = Self::insert_announcement(&mut tx, &new, &[], &audit, &self.seal, now).await?;
         sqlx::query("UPDATE announcements SET imported_from = $1 WHERE id = $2")

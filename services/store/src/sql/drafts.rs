@@ -131,21 +131,7 @@ impl Drafts for SqlStore<Db> {
         if draft.media.len() >= max {
             return Err(StoreError::Conflict(format!("an announcement carries at most {max} images")));
         }
-        sqlx::query(
-            "INSERT INTO media (public_id, account_id, content_type, width, height, alt_text, \
-             bytes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&media.info.public_id)
-        .bind(media.account_id)
-        .bind(&media.info.content_type)
-        .bind(media.info.width)
-        .bind(media.info.height)
-        .bind(&media.info.alt_text)
-        .bind(&media.bytes)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        Self::insert_media(&mut tx, &media, now).await?;
         draft.media.push(media.info);
         Self::set_draft_media(&mut tx, draft_id, &draft.media, now).await?;
         Self::bump_revision(&mut tx, draft_id).await?;
@@ -376,4 +362,30 @@ impl Drafts for SqlStore<Db> {
 /// a time (its entry in `classes.rs` names the same).
 fn abandoned(state: DraftState) -> bool {
     matches!(state, DraftState::Draft | DraftState::Rejected | DraftState::Withdrawn)
+}
+
+impl SqlStore<Db> {
+    /// Stores an image's bytes and description, for a draft, a profile or an import to
+    /// claim.
+    pub(super) async fn insert_media(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        media: &NewMedia,
+        now: Millis,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO media (public_id, account_id, content_type, width, height, alt_text, \
+             bytes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&media.info.public_id)
+        .bind(media.account_id)
+        .bind(&media.info.content_type)
+        .bind(media.info.width)
+        .bind(media.info.height)
+        .bind(&media.info.alt_text)
+        .bind(&media.bytes)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
 }

@@ -65,7 +65,7 @@ impl Subscriptions for SqlStore<Db> {
                     .execute(&mut *tx)
                     .await?;
                 }
-                SubscribeOutcome::Pending { resent: resend }
+                SubscribeOutcome::Pending
             }
             None => {
                 // A request for the same address at the same moment is the same request.
@@ -84,7 +84,7 @@ impl Subscriptions for SqlStore<Db> {
                 if inserted == 1 {
                     SubscribeOutcome::Requested
                 } else {
-                    SubscribeOutcome::Pending { resent: false }
+                    SubscribeOutcome::Pending
                 }
             }
         };
