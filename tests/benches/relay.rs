@@ -4,7 +4,11 @@
 //! deliveries per second until the last one is recorded, and their ratio to this machine's
 //! RSA-2048 signing limit, measured in the same run.
 //!
-//!     cargo bench -p herold-tests --bench relay -- [--subscribers N] [--rate M] [--seconds T] [--postgres]
+//!     cargo bench -p herold-tests --bench relay -- [--subscribers N] [--rate M] [--seconds T] [--postgres] [--shared-hosts]
+//!
+//! Every subscriber is a server of its own (one loopback address each), as relay subscribers
+//! are in the fediverse; `--shared-hosts` puts them on the old 250 addresses instead, where
+//! connections are reused and the figures are not comparable.
 //!
 //! The publisher is this process (it signs each request once, before the clock starts, so
 //! keep T well under the hour a signature stays valid); its actor document is served by the
@@ -22,7 +26,7 @@ use herold_federation::signatures::{BodyDigest, Scheme, SigningPlan};
 use herold_store::{AuditEntry, NewSubscriber, SubscriptionState, SubscriptionStyle};
 use herold_tests::bench::{
     config, cores, healthy_delivered, herold_vars, peak_rss_mb, publisher_actor, run_sink_if_asked,
-    signing_rate, Sink, SinkOptions, PUBLISHER_HOST, SINK_HOSTS, UNLIMITED_INBOX,
+    server_address, signing_rate, Kind, Servers, Sink, SinkOptions, PUBLISHER_HOST, UNLIMITED_INBOX,
 };
 use herold_tests::spawn::TestDatabase;
 use herold_tests::Db;
@@ -47,26 +51,27 @@ fn main() {
     let subscribers: usize = arg(&args, "--subscribers", 1_000);
     let rate: f64 = arg(&args, "--rate", 2.0);
     let seconds: u64 = arg(&args, "--seconds", 10);
+    let shared = args.iter().any(|a| a == "--shared-hosts");
     let signing = signing_rate(Duration::from_secs(3)).per_second;
     println!("RSA-2048 signing limit on {} cores: {signing:.0} signatures/s", cores());
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let db = if postgres { Db::Postgres } else { Db::Sqlite };
-    let (accepted, elapsed, rss) = rt.block_on(relay(db, subscribers, rate, seconds));
+    let (accepted, elapsed, rss) = rt.block_on(relay(db, subscribers, rate, seconds, shared));
     let deliveries = accepted * subscribers;
     let per_second = deliveries as f64 / elapsed.as_secs_f64();
     println!(
-        "backend={} subscribers={subscribers} incoming={rate}/s for {seconds}s accepted={accepted} deliveries={deliveries} \
+        "backend={} shape={} subscribers={subscribers} incoming={rate}/s for {seconds}s accepted={accepted} deliveries={deliveries} \
          total={:.2}s deliveries/s={per_second:.0} ratio_to_signing_limit={:.0}% peak_rss={rss:.0}MB",
         if postgres { "postgres" } else { "sqlite" },
+        if shared { "shared-hosts" } else { "server-per-inbox" },
         elapsed.as_secs_f64(),
         100.0 * per_second / signing,
     );
 }
 
-async fn relay(db: Db, subscribers: usize, rate: f64, seconds: u64) -> (usize, Duration, f64) {
+async fn relay(db: Db, subscribers: usize, rate: f64, seconds: u64, shared: bool) -> (usize, Duration, f64) {
     let key = generate_rsa_2048().unwrap();
-    // The relay benchmark keeps the shared shape (250 servers) for now.
-    let servers = herold_tests::bench::Servers { shared: true, ..Default::default() };
+    let servers = Servers { healthy: subscribers, shared, ..Default::default() };
     let options = SinkOptions { publisher_key: Some(key.public_key_pem.clone()), ..SinkOptions::default() };
     let sink = Sink::start(servers, options);
     let port = sink.port;
@@ -80,7 +85,7 @@ async fn relay(db: Db, subscribers: usize, rate: f64, seconds: u64) -> (usize, D
     let services = Services::build(config(&herold_vars(&database, own, &extra))).await.unwrap();
     let store = services.store.clone();
     for i in 0..subscribers {
-        let host = format!("127.0.1.{}:{port}", 1 + (i % SINK_HOSTS as usize));
+        let host = format!("{}:{port}", server_address(Kind::Healthy, i, shared));
         let subscriber = NewSubscriber {
             actor_uri: format!("http://{host}/servers/{i}/actor"),
             host: host.clone(),
