@@ -79,6 +79,7 @@ async fn a_cms_writes_drafts_that_people_approve(db: Db) {
             "text": "Aus dem CMS: Sprechstunde am Montag",
             "language": "de",
             "translations": [{ "language": "en", "text": "From the CMS: office hours on Monday" }],
+            "replies": "followers",
         }))
         .send()
         .await
@@ -86,7 +87,10 @@ async fn a_cms_writes_drafts_that_people_approve(db: Db) {
     assert_eq!(created.status().as_u16(), 201);
     let draft: Value = created.json().await.unwrap();
     let id = draft["id"].as_str().unwrap().to_owned();
-    assert_eq!(draft["state"], "draft");
+    assert_eq!((&draft["state"], &draft["replies"]), (&json!("draft"), &json!("followers")));
+    let no_such = json!({ "account": "press", "text": "x", "language": "de", "replies": "strangers" });
+    let refused = http.post(api("/drafts")).bearer_auth(&token).json(&no_such).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 400, "who may reply is one of four");
     let submit = http.post(api(&format!("/drafts/{id}/submit"))).bearer_auth(&token).send().await.unwrap();
     assert_eq!(submit.status().as_u16(), 200);
     // The client has the author role only.
@@ -118,6 +122,9 @@ async fn a_cms_writes_drafts_that_people_approve(db: Db) {
         .unwrap();
     assert_eq!(draft["state"], "published");
     let announcement = draft["announcement"]["id"].as_str().unwrap();
+    let (_, note) = app.get_json(&format!("/users/press/announcements/{announcement}")).await;
+    let followers = json!([app.url("/users/press/followers")]);
+    assert_eq!(note["interactionPolicy"]["canReply"]["automaticApproval"], followers, "as the CMS chose");
     let status = http
         .get(api(&format!("/announcements/press/{announcement}")))
         .bearer_auth(&token)

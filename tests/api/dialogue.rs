@@ -467,6 +467,84 @@ async fn replies_follow_the_published_reply_policy(db: Db) {
     assert_eq!(kept.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["Antwort 2"]);
 }
 
+/// An author chooses who may reply to one announcement, whatever the organisation's
+/// setting: the approver sees the choice, the announcement publishes it (`canReply`), and a
+/// reply it does not take is not kept, while replies to the organisation's other
+/// announcements still are. A choice that is none is refused with the form kept.
+async fn an_announcement_s_own_reply_policy_overrides_the_organisation_s(db: Db) {
+    let provider = OidcProvider::start();
+    let app = dialogue_app(db, &provider).await;
+    let open = app.publish("press", "Sprechstunde am Freitag").await;
+    let alice = app.sign_in("demo", "alice").await.browser;
+    let compose = alice.get(&app.url("/staff/new?account=press")).await.body;
+    assert!(compose.contains("name=\"replies\""), "the form asks who may reply: {compose}");
+    let token = field(&compose, "csrf").unwrap();
+    let save = |replies: &'static str| {
+        let form = [
+            ("csrf", token.as_str()),
+            ("account", "press"),
+            ("text", "Die Wahlergebnisse stehen fest."),
+            ("language", "de"),
+            ("publish_at", ""),
+            ("replies", replies),
+        ];
+        let (alice, url) = (&alice, app.url("/staff/drafts"));
+        async move { alice.post(&url, &form).await }
+    };
+    let refused = save("strangers").await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("Die Wahlergebnisse stehen fest."), "nothing typed is lost");
+    let saved = save("nobody").await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let draft = saved.location.unwrap().trim_start_matches("/staff/drafts/").to_owned();
+    let bob = app.sign_in("demo", "bob").await.browser;
+    for (who, step) in [(&alice, "submit"), (&bob, "approve")] {
+        let page = who.get(&app.url(&format!("/staff/drafts/{draft}"))).await.body;
+        if step == "approve" {
+            assert!(
+                page.contains("Who may reply") && page.contains("Nobody"),
+                "the approver sees it: {page}"
+            );
+        }
+        let form = [
+            ("csrf", field(&page, "csrf").unwrap()),
+            ("step", step.to_owned()),
+            ("revision", field(&page, "revision").unwrap_or_default()),
+        ];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let done = who.post(&app.url(&format!("/staff/drafts/{draft}/step")), &form).await;
+        assert_eq!(done.status, 303, "{step}: {}", done.body);
+    }
+    let account = app.store.account_by_username("press").await.unwrap().unwrap();
+    let closed = app.store.announcements(account.id, 10, 0).await.unwrap();
+    let closed = closed.iter().find(|a| a.public_id != open.public_id).expect("published").clone();
+    let (_, note) = app.get_json(&format!("/users/press/announcements/{}", closed.public_id)).await;
+    assert_eq!(note["interactionPolicy"]["canReply"]["automaticApproval"], json!([app.url("/users/press")]));
+    let (_, note) = app.get_json(&format!("/users/press/announcements/{}", open.public_id)).await;
+    assert_eq!(note["interactionPolicy"]["canReply"]["automaticApproval"], json!([PUBLIC]));
+
+    let press = app.url("/users/press");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let reply = |n: u32, to: &str| {
+        json!({
+            "type": "Create",
+            "object": {
+                "type": "Note", "id": format!("http://127.0.0.1:{}/notes/{n}", peer.port), "attributedTo": peer.actor(),
+                "inReplyTo": app.url(&format!("/users/press/announcements/{to}")),
+                "content": format!("Antwort {n}"), "to": [PUBLIC]
+            }
+        })
+    };
+    peer.send(&press, reply(1, &closed.public_id)).await;
+    peer.send(&press, reply(2, &open.public_id)).await;
+    let kept = eventually(20, "the reply to the open announcement is kept", || async {
+        let m = messages(&app).await;
+        (!m.is_empty()).then_some(m)
+    })
+    .await;
+    assert_eq!(kept.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["Antwort 2"]);
+}
+
 /// Likes and boosts from a real peer change the counters, a repeat counts once, an Undo
 /// takes one back; who reacted is kept only as a keyed hash, which expires with its short
 /// retention class while the counts stay, and which names nobody in the database.
@@ -525,6 +603,7 @@ on_both_backends!(
     abuse_is_reported_to_the_sender_s_server_with_a_flag,
     a_blocked_server_s_messages_are_not_stored,
     replies_follow_the_published_reply_policy,
+    an_announcement_s_own_reply_policy_overrides_the_organisation_s,
     an_approved_answer_reaches_the_citizen_as_a_reply,
     likes_and_boosts_are_counted_without_keeping_who,
     replies_and_mentions_from_a_real_peer_reach_the_dialogue_inbox,

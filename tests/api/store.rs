@@ -131,6 +131,7 @@ fn announcement(account: &Account, text: &str) -> NewAnnouncement {
                 inbox: Some("https://town.example/users/mayor/inbox".into()),
             }],
             in_reply_to: None,
+            reply_audience: None,
         },
     }
 }
@@ -353,6 +354,7 @@ async fn an_announcement_is_published_delivered_edited_and_retracted(db: Db) {
                     attachments: vec![],
                     mentions: vec![],
                     in_reply_to: None,
+                    reply_audience: None,
                 },
             },
             to_followers(&account, "Update"),
@@ -586,6 +588,7 @@ async fn a_draft_goes_through_four_eyes_to_publication(db: Db) {
         publish_at: None,
         mentions: vec![],
         in_reply_to: None,
+        reply_audience: None,
     };
     let draft = store
         .create_draft(

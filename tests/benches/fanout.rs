@@ -258,6 +258,7 @@ async fn fan_out(run: &Run) -> Report {
         urgent: false,
         mentions: Vec::new(),
         in_reply_to: None,
+        replies: None,
     };
     let sink_pid = sink.pid();
     let cpu = || {

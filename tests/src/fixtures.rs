@@ -138,6 +138,7 @@ pub fn new_draft(
             publish_at,
             mentions: Vec::new(),
             in_reply_to: None,
+            reply_audience: None,
         },
         media: Vec::new(),
         answers: None,

@@ -265,6 +265,7 @@ impl TestApp {
             urgent: false,
             mentions: Vec::new(),
             in_reply_to: None,
+            replies: None,
         }
     }
 

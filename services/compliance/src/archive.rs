@@ -80,6 +80,7 @@ pub async fn write_archive(
                         .map(|t| json!({ "language": t.language, "text": t.source_text }))
                         .collect::<Vec<_>>(),
                     "in_reply_to": a.body.in_reply_to,
+                    "replies": a.body.reply_audience,
                     "images": images,
                 }));
             }

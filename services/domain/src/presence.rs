@@ -27,7 +27,7 @@ impl QuoteAudience {
 
 /// Who may reply to an organisation's announcements (GoToSocial's `canReply`): replies from
 /// others are not kept in the dialogue inbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReplyAudience {
     Everyone,
@@ -38,14 +38,20 @@ pub enum ReplyAudience {
 }
 
 impl ReplyAudience {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "everyone" => Some(ReplyAudience::Everyone),
-            "followers" => Some(ReplyAudience::Followers),
-            "mentioned" => Some(ReplyAudience::Mentioned),
-            "nobody" => Some(ReplyAudience::Nobody),
-            _ => None,
+    pub const ALL: [ReplyAudience; 4] =
+        [ReplyAudience::Everyone, ReplyAudience::Followers, ReplyAudience::Mentioned, ReplyAudience::Nobody];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplyAudience::Everyone => "everyone",
+            ReplyAudience::Followers => "followers",
+            ReplyAudience::Mentioned => "mentioned",
+            ReplyAudience::Nobody => "nobody",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        ReplyAudience::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 

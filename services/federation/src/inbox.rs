@@ -426,14 +426,15 @@ impl Inbox {
         Ok(if counted { Received::Reacted } else { Received::Ignored })
     }
 
-    /// Whether the organisation's `[presence] replies` lets `sender` reply to `announcement`.
+    /// Whether `sender` may reply to `announcement`: as its author chose, else as the
+    /// organisation's `[presence] replies` says.
     async fn may_reply(
         &self,
         account: &herold_store::Account,
         announcement: &herold_store::Announcement,
         sender: &str,
     ) -> Result<bool, FederationError> {
-        Ok(match self.presences.of(&account.org_slug).replies {
+        Ok(match announcement.body.replies(self.presences.of(&account.org_slug).replies) {
             ReplyAudience::Everyone => true,
             ReplyAudience::Followers => self.store.is_follower(account.id, sender).await?,
             ReplyAudience::Mentioned => announcement.body.mentions.iter().any(|m| m.href == sender),

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use herold_domain::presence::ReplyAudience;
 use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
 use herold_domain::{now_millis, AltText, Millis};
 use herold_store::{
@@ -147,6 +148,7 @@ fn content_of(draft: &Draft, publish_at: Option<Millis>) -> DraftContent {
         publish_at,
         mentions: draft.mentions.clone(),
         in_reply_to: draft.in_reply_to.clone(),
+        reply_audience: draft.replies.map(|r| r.as_str().to_owned()),
     }
 }
 
@@ -158,6 +160,7 @@ fn text_digest(d: &DraftRecord) -> String {
         "summary": d.content.summary,
         "translations": d.content.translations,
         "mentions": d.content.mentions.iter().map(|m| (&m.name, &m.href)).collect::<Vec<_>>(),
+        "replies": d.content.reply_audience,
         "images": d.media.iter().map(|m| (&m.public_id, &m.alt_text)).collect::<Vec<_>>(),
     });
     let digest = ring::digest::digest(&ring::digest::SHA256, seen.to_string().as_bytes());
@@ -176,6 +179,7 @@ fn draft_of(content: &DraftContent) -> Result<Draft, PublishError> {
     )?;
     draft.mentions = content.mentions.clone();
     draft.in_reply_to = content.in_reply_to.clone();
+    draft.replies = content.reply_audience.as_deref().and_then(ReplyAudience::parse);
     Ok(draft)
 }
 

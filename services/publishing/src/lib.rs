@@ -14,7 +14,7 @@ mod render;
 
 use std::sync::Arc;
 
-use herold_domain::presence::{Presence, Presences, QuoteAudience};
+use herold_domain::presence::{Presence, Presences, QuoteAudience, ReplyAudience};
 use herold_domain::{now_millis, AnnouncementText, DomainError, LanguageTag, Millis, Summary, Translations};
 use herold_federation::fetch::Fetcher;
 use herold_federation::integrity::ProofKey;
@@ -105,6 +105,8 @@ pub struct Draft {
     pub mentions: Vec<Mention>,
     /// The citizen's post it answers.
     pub in_reply_to: Option<String>,
+    /// Who may reply, if its author chose; otherwise the organisation's policy decides.
+    pub replies: Option<ReplyAudience>,
 }
 
 impl Draft {
@@ -131,6 +133,7 @@ impl Draft {
             urgent,
             mentions: Vec::new(),
             in_reply_to: None,
+            replies: None,
         })
     }
 
@@ -152,6 +155,7 @@ impl Draft {
             self.mentions.clone(),
         );
         body.in_reply_to = self.in_reply_to.clone();
+        body.reply_audience = self.replies.map(|r| r.as_str().to_owned());
         body
     }
 
@@ -467,6 +471,7 @@ impl Publisher {
         body.summary = body.summary.or(current.body.summary.clone());
         // An answer stays the answer to the same post.
         body.in_reply_to = body.in_reply_to.or(current.body.in_reply_to.clone());
+        body.reply_audience = body.reply_audience.or(current.body.reply_audience.clone());
         let edit = AnnouncementEdit { id: current.id, updated_at, hashtags: draft.hashtags(), body };
         let previous = std::mem::replace(&mut current.body, edit.body.clone()).mentions;
         current.updated_at = Some(updated_at);
@@ -697,7 +702,7 @@ fn note_of(
             &urls.actor(&account.username),
             &urls.followers(&account.username),
             presence.quotes,
-            presence.replies,
+            body.replies(presence.replies),
             &body.mentions.iter().map(|m| m.href.as_str()).collect::<Vec<_>>(),
         ),
         // Replies are not kept (yet): the collection is there, and empty, so that servers
@@ -828,5 +833,6 @@ pub fn render_body<'a>(
         attachments,
         mentions,
         in_reply_to: None,
+        reply_audience: None,
     }
 }

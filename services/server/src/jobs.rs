@@ -36,6 +36,7 @@ impl Services {
                         urgent: false,
                         mentions: Vec::new(),
                         in_reply_to: None,
+                        replies: None,
                     };
                     s.publisher.publish(TRANSPARENCY_ACCOUNT, draft, "system").await?;
                     s.metrics.checkpoints.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

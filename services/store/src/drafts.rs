@@ -57,6 +57,8 @@ pub struct DraftContent {
     pub mentions: Vec<crate::Mention>,
     /// The citizen's post it answers; set when it is begun, kept through revisions.
     pub in_reply_to: Option<String>,
+    /// Who may reply; `None`: as the organisation's policy says.
+    pub reply_audience: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -1,3 +1,4 @@
+use herold_domain::presence::ReplyAudience;
 use herold_domain::Millis;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -177,6 +178,15 @@ pub struct AnnouncementBody {
     pub mentions: Vec<Mention>,
     /// The citizen's post it answers (`inReplyTo`).
     pub in_reply_to: Option<String>,
+    /// Who may reply, as its author chose; `None`: as the organisation's policy says.
+    pub reply_audience: Option<String>,
+}
+
+impl AnnouncementBody {
+    /// Who may reply to it: its author's choice, else the organisation's.
+    pub fn replies(&self, organisation: ReplyAudience) -> ReplyAudience {
+        self.reply_audience.as_deref().and_then(ReplyAudience::parse).unwrap_or(organisation)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@ use std::pin::Pin;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
+use herold_domain::presence::ReplyAudience;
 use herold_domain::workflow::Step;
 use herold_domain::{format_rfc3339, now_millis, parse_rfc3339};
 use herold_identity::{ApiCaller, IdentityError};
@@ -109,6 +110,7 @@ fn draft_json(s: &Services, d: &DraftRecord) -> Value {
         "translations": d.content.translations,
         "summary": d.content.summary,
         "urgent": d.content.urgent,
+        "replies": d.content.reply_audience,
         "publish_at": d.content.publish_at.map(format_rfc3339),
         "review_comment": d.review_comment,
         "announcement": d.announcement_public_id.as_ref().map(|id| json!({
@@ -238,6 +240,8 @@ pub struct NewDraftBody {
     summary: Option<String>,
     #[serde(default)]
     urgent: bool,
+    /// Who may reply; absent: as the organisation's policy says.
+    replies: Option<ReplyAudience>,
     /// RFC 3339.
     publish_at: Option<String>,
     /// The id of a published announcement this draft changes.
@@ -261,9 +265,10 @@ pub async fn create_draft(
     body: web::Json<NewDraftBody>,
 ) -> Result<HttpResponse, ApiError> {
     let versions = body.translations.iter().map(|t| (t.language.as_str(), t.text.as_str()));
-    let draft =
+    let mut draft =
         Draft::parse(&body.text, Some(&body.language), versions, body.summary.as_deref(), body.urgent)
             .map_err(herold_publishing::PublishError::from)?;
+    draft.replies = body.replies;
     let publish_at = body
         .publish_at
         .as_deref()

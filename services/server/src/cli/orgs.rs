@@ -3,6 +3,7 @@
 
 use anyhow::bail;
 use clap::{Args, Subcommand};
+use herold_domain::presence::ReplyAudience;
 use herold_domain::{
     AnnouncementText, Bio, DisplayName, LanguageTag, OrgSlug, ProfileFields, Summary, Username,
 };
@@ -224,15 +225,24 @@ pub(super) struct AnnounceArgs {
     /// Deliver before routine announcements.
     #[arg(long)]
     urgent: bool,
+    /// Who may reply: everyone, followers, mentioned or nobody (default: as the
+    /// organisation's `[presence] replies` says; an edit keeps the announcement's).
+    #[arg(long, value_parser = parse_replies)]
+    replies: Option<ReplyAudience>,
     /// Edit the announcement with this id (sends an Update).
     #[arg(long, conflicts_with = "retract")]
     edit: Option<String>,
     /// Retract the announcement with this id (sends a Delete).
-    #[arg(long, conflicts_with_all = ["text", "lang", "summary", "urgent"])]
+    #[arg(long, conflicts_with_all = ["text", "lang", "summary", "urgent", "replies"])]
     retract: Option<String>,
     /// Why it is retracted (kept in the audit trail).
     #[arg(long, requires = "retract")]
     reason: Option<String>,
+}
+
+fn parse_replies(typed: &str) -> Result<ReplyAudience, String> {
+    ReplyAudience::parse(typed)
+        .ok_or_else(|| format!("{typed:?} is none of: everyone, followers, mentioned, nobody"))
 }
 
 /// `herold org`: the public bodies.
@@ -421,6 +431,7 @@ pub(super) async fn announce(config: Config, args: AnnounceArgs) -> anyhow::Resu
         urgent: args.urgent,
         mentions: Vec::new(),
         in_reply_to: None,
+        replies: args.replies,
     };
     let a = match args.edit {
         Some(id) => publisher.edit(username.as_str(), &id, draft, OPERATOR).await?,

@@ -4,6 +4,7 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use herold_domain::presence::ReplyAudience;
 use herold_domain::workflow::{Role, Step, WorkflowError};
 use herold_domain::{format_rfc3339, LocalTimeError, Millis};
 use herold_publishing::editorial::AnnouncementStatus;
@@ -106,6 +107,8 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             language: current.as_ref().and_then(|a| a.body.language.as_deref()).unwrap_or(staff.lang.code()),
             summary: current.as_ref().and_then(|a| a.body.summary.as_deref()).unwrap_or(""),
             urgent: current.as_ref().is_some_and(|a| a.urgent),
+            replies: current.as_ref().and_then(|a| a.body.reply_audience.as_deref()).unwrap_or(""),
+            org_replies: s.presences.of(&staff.session.staff.org_slug).replies,
             publish_at: "",
             versions: versions(current.as_ref().map_or(&[][..], |a| &a.body.translations[..]), |t| {
                 (t.language.as_str(), t.source_text.as_str())
@@ -139,6 +142,9 @@ pub struct DraftForm {
     #[serde(default)]
     summary: String,
     urgent: Option<String>,
+    /// Who may reply; empty: as the organisation decided.
+    #[serde(default)]
+    replies: String,
     #[serde(default)]
     publish_at: String,
     edit_of: Option<String>,
@@ -181,7 +187,7 @@ impl DraftForm {
     fn parse(&self, staff: &Staff) -> Result<(Draft, Option<Millis>), String> {
         // A version slot left empty (no text) is no version.
         let versions = self.versions().into_iter().filter(|(_, text)| !text.trim().is_empty());
-        let draft = Draft::parse(
+        let mut draft = Draft::parse(
             &self.text,
             Some(&self.language),
             versions,
@@ -189,6 +195,13 @@ impl DraftForm {
             self.urgent.is_some(),
         )
         .map_err(|e| super::explain_invalid(staff.lang, &e))?;
+        draft.replies = match self.replies.as_str() {
+            "" => None,
+            chosen => Some(
+                ReplyAudience::parse(chosen)
+                    .ok_or_else(|| staff.lang.t("error_replies_unknown").to_owned())?,
+            ),
+        };
         Ok((draft, parse_publish_at(staff, &self.publish_at)?))
     }
 
@@ -214,6 +227,8 @@ impl DraftForm {
             language: &self.language,
             summary: &self.summary,
             urgent: self.urgent.is_some(),
+            replies: &self.replies,
+            org_replies: s.presences.of(&staff.session.staff.org_slug).replies,
             publish_at: &self.publish_at,
             versions: self.versions(),
             draft,
@@ -235,6 +250,7 @@ impl DraftForm {
             ("language", self.language.as_str()),
             ("summary", self.summary.as_str()),
             ("publish_at", self.publish_at.as_str()),
+            ("replies", self.replies.as_str()),
             ("translation_language_1", self.translation_language_1.as_str()),
             ("translation_text_1", self.translation_text_1.as_str()),
             ("translation_language_2", self.translation_language_2.as_str()),
@@ -344,6 +360,7 @@ async fn draft_page(
     let review = s.editorial.review(&staff.actor(), id).await?;
     let (d, account) = (&review.draft, &review.account);
     let page = DraftPage {
+        org_replies: s.presences.of(&d.org_slug).replies,
         preview: draft_preview(&|key| staff.lang.t(key), &s.urls, &staff.zone, account, d),
         four_eyes: s.four_eyes(&d.org_slug, &d.account_username),
         review: &review,
@@ -385,6 +402,8 @@ pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<Stri
             language: d.content.language.as_deref().unwrap_or(""),
             summary: d.content.summary.as_deref().unwrap_or(""),
             urgent: d.content.urgent,
+            replies: d.content.reply_audience.as_deref().unwrap_or(""),
+            org_replies: s.presences.of(&staff.session.staff.org_slug).replies,
             publish_at: publish_at.as_deref().unwrap_or(""),
             versions: versions(&d.content.translations, |t| (t.language.as_str(), t.text.as_str())),
             draft: Some(&d.public_id),

@@ -20,8 +20,8 @@ impl SqlStore<Db> {
     ) -> Result<Announcement> {
         let id: i64 = sqlx::query(
             "INSERT INTO announcements (public_id, account_id, source_text, content_html, \
-             language, summary, urgent, published_at, translations, attachments, mentions, in_reply_to) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             language, summary, urgent, published_at, translations, attachments, mentions, in_reply_to, \
+             reply_audience) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(&new.public_id)
         .bind(new.account_id)
@@ -35,6 +35,7 @@ impl SqlStore<Db> {
         .bind(JsonText(&new.body.attachments))
         .bind(JsonText(&new.body.mentions))
         .bind(&new.body.in_reply_to)
+        .bind(&new.body.reply_audience)
         .fetch_one(&mut **tx)
         .await?
         .try_get("id")?;
@@ -57,8 +58,8 @@ impl SqlStore<Db> {
     ) -> Result<Announcement> {
         let changed = sqlx::query(
             "UPDATE announcements SET source_text = $1, content_html = $2, language = $3, \
-             summary = $4, updated_at = $5, translations = $7, attachments = $8, mentions = $9 \
-             WHERE id = $6 AND retracted_at IS NULL",
+             summary = $4, updated_at = $5, translations = $7, attachments = $8, mentions = $9, \
+             reply_audience = $10 WHERE id = $6 AND retracted_at IS NULL",
         )
         .bind(&edit.body.source_text)
         .bind(&edit.body.content_html)
@@ -69,6 +70,7 @@ impl SqlStore<Db> {
         .bind(JsonText(&edit.body.translations))
         .bind(JsonText(&edit.body.attachments))
         .bind(JsonText(&edit.body.mentions))
+        .bind(&edit.body.reply_audience)
         .execute(&mut **tx)
         .await?
         .rows_affected();

@@ -85,8 +85,8 @@ impl Drafts for SqlStore<Db> {
         let id: i64 = sqlx::query(
             "INSERT INTO drafts (public_id, account_id, announcement_id, kind, state, source_text, language, \
              summary, urgent, publish_at, author_id, created_at, updated_at, translations, media, mentions, \
-             in_reply_to, answers) \
-             VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16) \
+             in_reply_to, answers, reply_audience) \
+             VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17) \
              RETURNING id",
         )
         .bind(&draft.public_id)
@@ -105,6 +105,7 @@ impl Drafts for SqlStore<Db> {
         .bind(JsonText(&draft.content.mentions))
         .bind(&draft.content.in_reply_to)
         .bind(&draft.answers)
+        .bind(&draft.content.reply_audience)
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
@@ -251,7 +252,7 @@ impl Drafts for SqlStore<Db> {
         if let Some(c) = &details.content {
             sqlx::query(
                 "UPDATE drafts SET source_text = $1, language = $2, summary = $3, urgent = $4, \
-                 publish_at = $5, translations = $7, mentions = $8 WHERE id = $6",
+                 publish_at = $5, translations = $7, mentions = $8, reply_audience = $9 WHERE id = $6",
             )
             .bind(&c.source_text)
             .bind(&c.language)
@@ -261,6 +262,7 @@ impl Drafts for SqlStore<Db> {
             .bind(id)
             .bind(JsonText(&c.translations))
             .bind(JsonText(&c.mentions))
+            .bind(&c.reply_audience)
             .execute(&mut *tx)
             .await?;
         }

@@ -163,7 +163,7 @@ pub(crate) const ACCOUNT_COLUMNS: &str =
      a.proof_key_public, a.proof_key_enc, a.profile, a.ended_at, a.moved_to";
 pub(crate) const ANNOUNCEMENT_COLUMNS: &str = "id, public_id, account_id, source_text, content_html, \
      language, summary, urgent, published_at, updated_at, retracted_at, pinned_at, translations, attachments, \
-     mentions, in_reply_to, imported_from";
+     mentions, in_reply_to, reply_audience, imported_from";
 
 // Rows are claimed by pushing their lease into the future and naming the worker; an expired
 // lease, or one held by a worker whose heartbeat has stopped (it crashed), makes a row
@@ -192,7 +192,7 @@ pub(crate) const DRAFT_SELECT: &str =
     "SELECT d.id, d.public_id, d.account_id, a.username AS account_username, \
      o.slug AS org_slug, d.kind, d.announcement_id, an.public_id AS announcement_public_id, \
      d.state, d.revision, d.source_text, d.language, d.translations, d.mentions, d.media, \
-     d.summary, d.urgent, d.in_reply_to, d.answers, \
+     d.summary, d.urgent, d.in_reply_to, d.reply_audience, d.answers, \
      d.publish_at, d.author_id, au.name AS author_name, d.reviewer_id, rv.name AS reviewer_name, \
      d.review_comment, d.created_at, d.updated_at FROM drafts d JOIN accounts a ON a.id = d.account_id \
      JOIN organizations o ON o.id = a.org_id JOIN staff au ON au.id = d.author_id \

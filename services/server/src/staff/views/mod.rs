@@ -1,6 +1,7 @@
 //! Staff pages: server-rendered, usable without JavaScript, one local stylesheet, every
 //! form field labelled, every form carrying its CSRF token.
 
+use herold_domain::presence::ReplyAudience;
 use herold_domain::workflow::{DraftState, Role};
 use herold_domain::Zone;
 use herold_publishing::editorial::{HistoryEntry, Review};

@@ -72,6 +72,9 @@ pub struct ComposeForm<'a> {
     pub language: &'a str,
     pub summary: &'a str,
     pub urgent: bool,
+    /// Who may reply, as chosen (`""`: as the organisation decided, which is `org_replies`).
+    pub replies: &'a str,
+    pub org_replies: ReplyAudience,
     pub publish_at: &'a str,
     /// Up to two further language versions: (language, text).
     pub versions: [(&'a str, &'a str); 2],
@@ -178,6 +181,16 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                     label for="urgent" { (lang.t("urgent")) }
                 }
                 p {
+                    label for="replies" { (lang.t("replies")) }
+                    select id="replies" name="replies" aria-describedby="replies-help" {
+                        option value="" selected[f.replies.is_empty()] { (replies_default(lang, f.org_replies)) }
+                        @for audience in ReplyAudience::ALL {
+                            option value=(audience.as_str()) selected[f.replies == audience.as_str()] { (replies_label(lang, audience)) }
+                        }
+                    }
+                    span.help id="replies-help" { (lang.t("replies_help")) }
+                }
+                p {
                     label for="publish_at" { (lang.t("publish_at")) }
                     input id="publish_at" type="datetime-local" name="publish_at" value=(f.publish_at) aria-describedby="publish-help";
                     span.help id="publish-help" { (lang.t("publish_at_help").replace("{zone}", v.zone.name())) }
@@ -262,6 +275,8 @@ fn step_form(v: &Viewer<'_>, d: &DraftRecord, step: &str, label: &str, primary: 
 
 pub struct DraftPage<'a> {
     pub review: &'a Review,
+    /// Who may reply where the draft leaves it to the organisation.
+    pub org_replies: ReplyAudience,
     pub preview: Markup,
     pub four_eyes: bool,
     pub error: Option<&'a str>,
@@ -290,6 +305,13 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
                 @if let Some(at) = d.content.publish_at { dt { (lang.t("scheduled_for")) } dd { (v.when(at)) } }
                 @if let Some(post) = &d.content.in_reply_to {
                     dt { (lang.t("in_reply_to")) } dd { a href=(post) rel="noreferrer" { (post) } }
+                }
+                dt { (lang.t("replies")) }
+                dd {
+                    @match d.content.reply_audience.as_deref().and_then(ReplyAudience::parse) {
+                        Some(chosen) => (replies_label(lang, chosen)),
+                        None => (replies_default(lang, p.org_replies)),
+                    }
                 }
                 @if let (DraftState::Published, Some(id)) = (d.state, &d.announcement_public_id) {
                     dt { (lang.t("announcement")) }
@@ -727,4 +749,18 @@ mod tests {
             assert_eq!(delivery_problem(error), key, "{error}");
         }
     }
+}
+
+fn replies_label(lang: Lang, audience: ReplyAudience) -> &'static str {
+    match audience {
+        ReplyAudience::Everyone => lang.t("replies_everyone"),
+        ReplyAudience::Followers => lang.t("replies_followers"),
+        ReplyAudience::Mentioned => lang.t("replies_mentioned"),
+        ReplyAudience::Nobody => lang.t("replies_nobody"),
+    }
+}
+
+/// The organisation's setting, named, for a draft that leaves the choice to it.
+fn replies_default(lang: Lang, organisation: ReplyAudience) -> String {
+    lang.t("replies_default").replace("{audience}", replies_label(lang, organisation))
 }
