@@ -44,12 +44,14 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
     ];
     let app = spawn_app_with(db, AppOptions { sign_in, env, ..AppOptions::default() }).await;
     let press = app.create_account("demo", "press").await;
-    // So that the dialogue inbox shows a citizen's message to axe-core.
+    // So that the dialogue inbox shows a citizen's reply to axe-core, and an approver can show
+    // it under the announcement.
+    let answered = app.publish("press", "Das Bürgeramt zieht in die Marktstraße 4.").await;
     let message = herold_store::NewMessage {
         public_id: "browser-message".into(),
         account_id: press.id,
-        announcement_id: None,
-        kind: herold_store::MessageKind::Mention,
+        announcement_id: Some(answered.id),
+        kind: herold_store::MessageKind::Reply,
         object_uri: "https://social.example/users/anna/statuses/1".into(),
         url: Some("https://social.example/@anna/1".into()),
         sender_uri: "https://social.example/users/anna".into(),

@@ -7,7 +7,7 @@ use herold_compliance::policy::Policies;
 use herold_compliance::retention;
 use herold_domain::now_millis;
 use herold_store::{AuditEntry, ClassCount, DataClass, MessageKind, MessageState, NewMessage, Visibility};
-use herold_tests::oidc::{field, OidcProvider};
+use herold_tests::oidc::{field, Browser, OidcProvider};
 use herold_tests::peer::Peer;
 use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
 use herold_tests::{eventually, Db, TestApp};
@@ -545,6 +545,98 @@ async fn an_announcement_s_own_reply_policy_overrides_the_organisation_s(db: Db)
     assert_eq!(kept.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["Antwort 2"]);
 }
 
+async fn decide(app: &TestApp, who: &Browser, token: &str, message: &str, decision: &str) -> u16 {
+    let url = app.url(&format!("/staff/dialogue/{message}/shown"));
+    who.post(&url, &[("csrf", token), ("decision", decision)]).await.status
+}
+
+/// An approver shows a citizen's public reply under the announcement: it appears on the
+/// announcement's public page and in its `replies` collection. The sender changing it takes
+/// it down until someone chooses it again; taking it down keeps a reason code; an author
+/// cannot show one, nor can anyone show a message that was not public.
+async fn replies_an_approver_chooses_are_shown_under_the_announcement(db: Db) {
+    let provider = OidcProvider::start();
+    let app = dialogue_app(db, &provider).await;
+    let a = app.publish("press", "Der Wochenmarkt zieht um.").await;
+    let path = format!("/users/press/announcements/{}", a.public_id);
+    let object = app.url(&path);
+    let press = app.url("/users/press");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let reply_id = format!("http://127.0.0.1:{}/notes/markt", peer.port);
+    let direct_id = format!("http://127.0.0.1:{}/notes/privat", peer.port);
+    let reply = |content: &str| {
+        json!({
+            "type": "Note", "id": reply_id, "attributedTo": peer.actor(), "inReplyTo": object,
+            "content": content, "to": [PUBLIC], "cc": [press]
+        })
+    };
+    peer.send(&press, json!({ "type": "Create", "to": [PUBLIC], "object": reply("<p>Wohin genau?</p>") }))
+        .await;
+    let direct = json!({
+        "type": "Note", "id": direct_id, "attributedTo": peer.actor(), "inReplyTo": object,
+        "content": "<p>Nur für Sie.</p>", "to": [press]
+    });
+    peer.send(&press, json!({ "type": "Create", "to": [press], "object": direct })).await;
+    let kept = eventually(20, "both messages arrive", || async {
+        let m = messages(&app).await;
+        (m.len() == 2).then_some(m)
+    })
+    .await;
+    let id_of = |uri: &str| kept.iter().find(|m| m.object_uri == uri).unwrap().public_id.clone();
+    let (reply_msg, direct_msg) = (id_of(&reply_id), id_of(&direct_id));
+
+    let collection = || async {
+        let (status, c) = app.get_json(&format!("{path}/replies")).await;
+        assert_eq!(status, 200, "{c}");
+        c["orderedItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let page = || async {
+        app.http.get(&object).header("accept", "text/html").send().await.unwrap().text().await.unwrap()
+    };
+    assert!(collection().await.is_empty(), "nothing is shown before someone chooses it");
+    assert!(!page().await.contains("Wohin genau?"));
+
+    let alice = app.sign_in("demo", "alice").await.browser;
+    let inbox = alice.get(&app.url("/staff/dialogue")).await.body;
+    assert!(inbox.contains("Under the announcement"), "{inbox}");
+    let token = field(&inbox, "csrf").unwrap();
+    assert_eq!(decide(&app, &alice, &token, &reply_msg, "show").await, 403, "an approver's call");
+    let bob = app.sign_in("demo", "bob").await.browser;
+    let token = field(&bob.get(&app.url("/staff/dialogue")).await.body, "csrf").unwrap();
+    assert_eq!(decide(&app, &bob, &token, &direct_msg, "show").await, 400, "it was not public");
+    assert_eq!(decide(&app, &bob, &token, &reply_msg, "anything").await, 400, "a reason is one of the list");
+    assert_eq!(decide(&app, &bob, &token, &reply_msg, "show").await, 303);
+    assert_eq!(collection().await, [reply_id.as_str()]);
+    let shown = page().await;
+    assert!(shown.contains("Wohin genau?") && shown.contains("Replies"), "{shown}");
+
+    // The sender changes it: it is taken down until someone chooses it again.
+    peer.send(&press, json!({ "type": "Update", "object": reply("<p>Zum Rathausplatz? Danke!</p>") })).await;
+    eventually(20, "the change arrives", || async {
+        messages(&app).await.iter().any(|m| m.content == "Zum Rathausplatz? Danke!").then_some(())
+    })
+    .await;
+    assert!(collection().await.is_empty(), "a changed reply is not shown unchecked");
+    assert!(!page().await.contains("Rathausplatz"));
+    assert_eq!(decide(&app, &bob, &token, &reply_msg, "show").await, 303);
+    assert_eq!(collection().await, [reply_id.as_str()]);
+    assert_eq!(decide(&app, &bob, &token, &reply_msg, "spam").await, 303);
+    assert!(collection().await.is_empty());
+    let taken_down = messages(&app).await.into_iter().find(|m| m.public_id == reply_msg).unwrap();
+    assert_eq!((taken_down.shown_at, taken_down.hidden_reason.as_deref()), (None, Some("spam")));
+    let inbox = bob.get(&app.url("/staff/dialogue")).await.body;
+    assert!(inbox.contains("Not shown: advertising or spam"), "{inbox}");
+    let trail = app.store.audit_entries(0, 1000).await.unwrap();
+    assert_eq!(trail.iter().filter(|e| e.leaf.action == "message.show").count(), 2);
+    let hide = trail.iter().find(|e| e.leaf.action == "message.hide").expect("audited");
+    assert!(hide.payload.as_ref().unwrap().1.contains("spam"), "the reason code is kept");
+}
+
 /// Likes and boosts from a real peer change the counters, a repeat counts once, an Undo
 /// takes one back; who reacted is kept only as a keyed hash, which expires with its short
 /// retention class while the counts stay, and which names nobody in the database.
@@ -604,6 +696,7 @@ on_both_backends!(
     a_blocked_server_s_messages_are_not_stored,
     replies_follow_the_published_reply_policy,
     an_announcement_s_own_reply_policy_overrides_the_organisation_s,
+    replies_an_approver_chooses_are_shown_under_the_announcement,
     an_approved_answer_reaches_the_citizen_as_a_reply,
     likes_and_boosts_are_counted_without_keeping_who,
     replies_and_mentions_from_a_real_peer_reach_the_dialogue_inbox,

@@ -27,7 +27,9 @@ const require = createRequire(import.meta.url);
 
 const NAV_TIMEOUT_MS = 15_000;
 const ACTION_TIMEOUT_MS = 10_000;
-const WHOLE_RUN_MS = 55_000;
+// A guard against a hung browser, not a speed target: the walk covers some sixty pages and
+// the suite runs it on both backends at once, two Chromiums on two cores.
+const WHOLE_RUN_MS = 150_000;
 const PASSWORD = "demo";
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 const CHROMIUM_ARGS = [
@@ -350,6 +352,7 @@ async function publishing(browser) {
   await page.locator("input#language").fill(prefilled);
   // Behind a content warning, which the approver must see through.
   await page.locator("input#summary").fill("UI test warning");
+  await page.locator("select#replies").selectOption("followers");
   await submit(page, saveDraft, "saving the draft");
   await arriveAt(page, /\/staff\/drafts\/[^/]+$/, "saving the draft");
   const draftUrl = page.url();
@@ -377,6 +380,7 @@ async function publishing(browser) {
   expect(bp.url() === draftUrl, `the queue links to ${shortUrl(bp.url())}, expected ${shortUrl(draftUrl)}`);
   await waitForState(bp, "Waiting for approval", "the queued draft");
   expect((await bp.locator("textarea#comment[required]").count()) === 1, "no reject form with a required comment");
+  expect((await textOf(bp.locator("main dl"))).includes("Only the account's followers"), "the approver does not see who may reply");
   // The approver reads the text behind the warning without unfolding anything.
   expect(await bp.locator(".preview").getByText(marker).isVisible(), "the approver does not see the text behind the warning");
   await audit(bp, "draft (approver, Waiting for approval)");
@@ -392,6 +396,18 @@ async function publishing(browser) {
   expect((await textOf(bp.locator("header nav"))).includes("1 open"), "the navigation does not count the open message");
   expect((await textOf(bp.locator("main"))).includes("Wann öffnet das Bürgeramt"), "the citizen's message is not shown");
   await audit(bp, "dialogue");
+  // The approver shows the reply under the announcement; its public page lists it.
+  await submit(bp, bp.getByRole("button", { name: "Show under the announcement", exact: true }), "showing the reply");
+  await arriveAt(bp, /\/staff\/dialogue\?state=open#m-/, "showing the reply");
+  expect((await textOf(bp.locator("article.message"))).includes("Shown on its public page"), "the reply is not said to be shown");
+  await audit(bp, "dialogue (reply shown)");
+  const staffLink = await bp.locator('article.message a[href*="/announcements/"]').getAttribute("href");
+  const publicPath = staffLink.replace(/^\/staff\/accounts\/([^/]+)\/announcements\//, "/users/$1/announcements/");
+  await open(bp, publicPath);
+  const replies = sectionByHeading(bp, "Replies");
+  expect((await textOf(replies)).includes("Wann öffnet das Bürgeramt"), "the public page does not show the reply");
+  await audit(bp, "announcement page with a reply");
+  await open(bp, "/staff/dialogue");
   await submit(bp, bp.getByRole("button", { name: "Mark as answered", exact: true }), "marking the message answered");
   await arriveAt(bp, /\/staff\/dialogue\?state=open$/, "marking the message answered");
   expect((await bp.locator("article.message").count()) === 0, "the answered message is still listed as open");

@@ -57,6 +57,44 @@ impl MessageState {
     }
 }
 
+/// Why the press office does not show a citizen's reply under its announcement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HideReason {
+    OffTopic,
+    /// It discloses personal data of the sender or of others.
+    PersonalData,
+    Abusive,
+    /// Advertising or repeated posts.
+    Spam,
+    /// Its content is against the law.
+    Unlawful,
+}
+
+impl HideReason {
+    pub const ALL: [HideReason; 5] = [
+        HideReason::OffTopic,
+        HideReason::PersonalData,
+        HideReason::Abusive,
+        HideReason::Spam,
+        HideReason::Unlawful,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HideReason::OffTopic => "off_topic",
+            HideReason::PersonalData => "personal_data",
+            HideReason::Abusive => "abusive",
+            HideReason::Spam => "spam",
+            HideReason::Unlawful => "unlawful",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<HideReason> {
+        HideReason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// A reaction to an announcement, counted without keeping who reacted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

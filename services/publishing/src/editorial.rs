@@ -9,12 +9,16 @@ use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
 use herold_domain::{now_millis, AltText, Millis};
 use herold_store::{
     staff_actor, Account, Announcement, AuditEntry, DeliveryStats, DraftContent, DraftKind, DraftRecord,
-    DraftTranslation, MediaInfo, Message, MessageState, NewDraft, NewMedia, Notification, Reactions,
-    StepDetails, Store, StoreError, Visibility,
+    DraftTranslation, HideReason, MediaInfo, Message, MessageState, NewDraft, NewMedia, Notification,
+    Reactions, StepDetails, Store, StoreError, Visibility,
 };
 use serde_json::json;
 
 use crate::{media, Draft, PublishError, Publisher};
+
+/// At most this many replies are shown under an announcement (Mastodon reads up to 500 when
+/// it fills in a thread from its origin).
+pub const SHOWN_REPLIES: i64 = 200;
 
 /// What Mastodon shows of a post's images.
 const MAX_IMAGES: usize = 4;
@@ -296,6 +300,50 @@ impl Editorial {
             .in_org(&who.org)
             .with_detail(json!({ "state": state.as_str() }));
         Ok(self.store.set_message_state(&who.org, public_id, state, audit).await?)
+    }
+
+    /// Shows a citizen's public reply under the announcement it answers (on its public page
+    /// and in its `replies` collection), or (`hidden`, with a reason code) stops showing it.
+    /// An approver's call, since it puts a citizen's words on the body's own pages; audited.
+    pub async fn show_reply(
+        &self,
+        who: &StaffActor,
+        public_id: &str,
+        hidden: Option<HideReason>,
+    ) -> Result<Message, PublishError> {
+        who.require(Role::Approver)?;
+        let message = self.message(who, public_id).await?;
+        if hidden.is_none() {
+            if !message.may_be_shown() {
+                return Err(PublishError::Incomplete(
+                    "only a public reply to an announcement can be shown under it",
+                ));
+            }
+            if message.state == MessageState::Abusive {
+                return Err(PublishError::Incomplete("a message marked abusive is not shown"));
+            }
+        }
+        let (action, detail) = match hidden {
+            None => ("message.show", json!({ "announcement": message.announcement_public_id })),
+            Some(reason) => ("message.hide", json!({ "reason": reason.as_str() })),
+        };
+        let audit = AuditEntry::new(&who.audit_name(), action, format!("message:{public_id}"))
+            .in_org(&who.org)
+            .with_detail(detail);
+        Ok(self.store.set_reply_shown(&who.org, public_id, hidden, audit).await?)
+    }
+
+    /// The replies the press office shows under an announcement, oldest first: for its public
+    /// page and its `replies` collection, which anyone may read, so bounded.
+    pub async fn shown_replies(
+        &self,
+        account: &Account,
+        announcement_id: i64,
+    ) -> Result<Vec<Message>, PublishError> {
+        Ok(self
+            .store
+            .shown_replies(&account.org_slug, announcement_id, SHOWN_REPLIES, self.rules.visibility())
+            .await?)
     }
 
     /// Blocks the sender of a message, or (`whole_server`) their server, for the

@@ -6,7 +6,7 @@ use herold_domain::ProfileField;
 use herold_domain::{format_rfc3339, LegalPage, Millis, Zone};
 use herold_federation::vocab::bio_html;
 use herold_federation::Urls;
-use herold_store::{Account, Announcement, AnnouncementBody, DraftRecord};
+use herold_store::{Account, Announcement, AnnouncementBody, DraftRecord, Message};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 pub const STYLESHEET: &str = include_str!("site.css");
@@ -585,6 +585,7 @@ pub fn announcement(
     zone: &Zone,
     account: &Account,
     a: &Announcement,
+    replies: &[Message],
 ) -> String {
     let url = urls.announcement(&account.username, &a.public_id);
     layout(
@@ -597,6 +598,24 @@ pub fn announcement(
         },
         html! {
             (announcement_article(tr, urls, zone, account, a, Shape::Page))
+            @if !replies.is_empty() {
+                section aria-labelledby="replies" {
+                    h2 id="replies" { (tr("pub_replies")) }
+                    p.help { (tr("pub_replies_intro")) }
+                    @for r in replies {
+                        article.message {
+                            p.meta {
+                                // A citizen's own words, on their server: no endorsement.
+                                a href=(r.url.as_deref().unwrap_or(&r.object_uri)) rel="nofollow ugc noreferrer" {
+                                    (r.sender_handle.as_deref().filter(|h| !h.is_empty()).unwrap_or(&r.sender_uri))
+                                }
+                                " · " (time(tr, zone, r.received_at))
+                            }
+                            div.message-text lang=[r.language.as_deref()] { (r.content) }
+                        }
+                    }
+                }
+            }
             p { a href=(urls.actor(&account.username)) { (tr("pub_all_of")) " " (account.display_name) } }
         },
     )

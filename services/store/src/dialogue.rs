@@ -2,7 +2,7 @@
 //! kept as plain text under the retention class `citizen_messages`, and where each stands.
 
 use async_trait::async_trait;
-pub use herold_domain::dialogue::{MessageKind, MessageState, ReactionKind};
+pub use herold_domain::dialogue::{HideReason, MessageKind, MessageState, ReactionKind};
 use herold_domain::Millis;
 
 use crate::*;
@@ -45,6 +45,19 @@ pub struct Message {
     pub state: MessageState,
     pub received_at: Millis,
     pub updated_at: Millis,
+    /// Since when it is shown under its announcement (a reply the press office chose).
+    pub shown_at: Option<Millis>,
+    /// Why it is not shown (a `HideReason` code), once someone decided so.
+    pub hidden_reason: Option<String>,
+}
+
+impl Message {
+    /// A public reply to an announcement: what may be shown under it.
+    pub fn may_be_shown(&self) -> bool {
+        self.kind == MessageKind::Reply
+            && self.announcement_public_id.is_some()
+            && matches!(self.visibility.as_str(), "public" | "unlisted")
+    }
 }
 
 /// An account or server the organisation takes no more messages from.
@@ -153,6 +166,27 @@ pub trait Dialogue: Send + Sync {
         state: MessageState,
         audit: AuditEntry,
     ) -> Result<Message>;
+
+    /// Shows a reply under its announcement, or (`hidden` with a reason code) stops showing
+    /// it, with the audit entry, in one transaction; `NotFound` if the organisation has no
+    /// such message.
+    async fn set_reply_shown(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        hidden: Option<HideReason>,
+        audit: AuditEntry,
+    ) -> Result<Message>;
+
+    /// The replies shown under an announcement, oldest first, at most `limit`, none past
+    /// its retention period.
+    async fn shown_replies(
+        &self,
+        org_slug: &str,
+        announcement_id: i64,
+        limit: i64,
+        visible: &Visibility,
+    ) -> Result<Vec<Message>>;
 
     /// Senders of messages whose address (`@name@server`) has not been looked up yet.
     async fn senders_without_handle(&self, limit: i64) -> Result<Vec<String>>;

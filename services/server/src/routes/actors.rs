@@ -321,14 +321,16 @@ pub async fn announcement(
         return Ok(activity_json(StatusCode::OK, &n));
     }
     let zone = s.presences.of(&account.org_slug).time_zone;
+    let shown = s.editorial.shown_replies(&account, a.id).await?;
     Ok(html(
         StatusCode::OK,
-        pages::announcement(&texts(&req), &legal(&req, Some(&account)), &s.urls, &zone, &account, &a),
+        pages::announcement(&texts(&req), &legal(&req, Some(&account)), &s.urls, &zone, &account, &a, &shown),
     ))
 }
 
-/// The replies Herold lists under an announcement: none, since replies are not kept. Servers
-/// that backfill a thread from its origin (Mastodon since 4.5) read this collection.
+/// The replies the press office chose to show under an announcement, by their ids at their
+/// senders' servers. Servers that fill in a thread from its origin (Mastodon since 4.5) read
+/// this collection, so they get the moderated set.
 #[get("/users/{username}/announcements/{id}/replies")]
 pub async fn replies(
     s: web::Data<Services>,
@@ -342,8 +344,10 @@ pub async fn replies(
         t["@context"] = Value::String(vocab::AS_CONTEXT.into());
         return Ok(activity_json(StatusCode::GONE, &t));
     }
-    let mut collection = vocab::ordered_collection(&s.urls.replies(&account.username, &a.public_id), 0, None);
-    collection["orderedItems"] = serde_json::json!([]);
+    let shown = s.editorial.shown_replies(&account, a.id).await?;
+    let mut collection =
+        vocab::ordered_collection(&s.urls.replies(&account.username, &a.public_id), shown.len() as i64, None);
+    collection["orderedItems"] = shown.into_iter().map(|m| Value::String(m.object_uri)).collect();
     Ok(activity_json(StatusCode::OK, &collection))
 }
 

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use herold_publishing::editorial::MESSAGES_PAGE;
 use herold_publishing::PublishError;
-use herold_store::{MessageState, StoreError};
+use herold_store::{HideReason, MessageState, StoreError};
 use serde::Deserialize;
 
 use super::views::{self, DialoguePage};
@@ -130,6 +130,40 @@ pub async fn report(
         staff.check_form(&req, &s, &form.csrf)?;
         match s.editorial.report_message(&staff.actor(), &id, &form.reason).await {
             Ok(_) => Ok(see_other("/staff/dialogue?state=abusive")),
+            Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct ShowForm {
+    csrf: String,
+    /// `show`, or a `HideReason` code.
+    decision: String,
+}
+
+#[post("/staff/dialogue/{id}/shown")]
+pub async fn show(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<ShowForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        let hidden =
+            match form.decision.as_str() {
+                "show" => None,
+                code => Some(HideReason::parse(code).ok_or(ApiError::Publish(PublishError::Incomplete(
+                    "choose why the reply is not shown",
+                )))?),
+            };
+        match s.editorial.show_reply(&staff.actor(), &id, hidden).await {
+            Ok(m) => Ok(see_other(&format!("/staff/dialogue?state={}#m-{}", m.state.as_str(), m.public_id))),
             Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
             Err(e) => Err(e.into()),
         }

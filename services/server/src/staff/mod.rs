@@ -67,6 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(dialogue::mark)
         .service(dialogue::block)
         .service(dialogue::report)
+        .service(dialogue::show)
         .service(dialogue::unblock)
         .service(notifications::list)
         .service(notifications::read)
@@ -220,6 +221,9 @@ pub(crate) const REFUSALS: &[(&str, &str)] = &[
     ("say why, so that the other server's moderators can judge it", "refused_report_reason"),
     ("the sender's server cannot be reached now; try again later", "refused_report_unreachable"),
     ("choose where the message stands", "refused_message_state"),
+    ("only a public reply to an announcement can be shown under it", "refused_show_not_reply"),
+    ("a message marked abusive is not shown", "refused_show_abusive"),
+    ("choose why the reply is not shown", "refused_hide_reason"),
     ("choose an image file", "refused_image_file"),
     ("this page is for the organisation's auditors", "refused_auditors_page"),
     ("this page is for the organisation's administrators", "refused_admins_page"),

@@ -9,7 +9,8 @@ use crate::*;
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.public_id, o.slug AS org_slug, a.username AS account_username, \
      an.public_id AS announcement_public_id, m.kind, m.object_uri, m.url, m.sender_uri, m.sender_handle, m.content, \
-     m.language, m.visibility, m.state, m.received_at, m.updated_at FROM citizen_messages m \
+     m.language, m.visibility, m.state, m.received_at, m.updated_at, m.shown_at, m.hidden_reason \
+     FROM citizen_messages m \
      JOIN accounts a ON a.id = m.account_id JOIN organizations o ON o.id = a.org_id \
      LEFT JOIN announcements an ON an.id = m.announcement_id";
 
@@ -237,7 +238,8 @@ impl Dialogue for SqlStore<Db> {
         language: Option<&str>,
     ) -> Result<u64> {
         Ok(sqlx::query(
-            "UPDATE citizen_messages SET content = $1, language = $2, updated_at = $3 \
+            "UPDATE citizen_messages SET content = $1, language = $2, updated_at = $3, \
+             shown_at = CASE WHEN content = $1 THEN shown_at END \
              WHERE sender_uri = $4 AND object_uri = $5",
         )
         .bind(content)
@@ -347,6 +349,59 @@ impl Dialogue for SqlStore<Db> {
         Ok(message)
     }
 
+    async fn set_reply_shown(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        hidden: Option<HideReason>,
+        audit: AuditEntry,
+    ) -> Result<Message> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE citizen_messages SET shown_at = $1, hidden_reason = $2, updated_at = $3 \
+             WHERE public_id = $4 AND account_id IN \
+             (SELECT a.id FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE o.slug = $5)",
+        )
+        .bind(hidden.is_none().then_some(now))
+        .bind(hidden.map(HideReason::as_str))
+        .bind(now)
+        .bind(public_id)
+        .bind(org_slug)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("message {public_id}")));
+        }
+        let message = sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.public_id = $1"))
+            .bind(public_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn shown_replies(
+        &self,
+        org_slug: &str,
+        announcement_id: i64,
+        limit: i64,
+        visible: &Visibility,
+    ) -> Result<Vec<Message>> {
+        let since = visible.since(DataClass::CitizenMessages, Some(org_slug));
+        Ok(sqlx::query_as(&format!(
+            "{MESSAGE_SELECT} WHERE m.announcement_id = $1 AND m.shown_at IS NOT NULL \
+             AND m.received_at >= $2 ORDER BY m.received_at, m.id LIMIT $3"
+        ))
+        .bind(announcement_id)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn senders_without_handle(&self, limit: i64) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
             "SELECT DISTINCT sender_uri FROM citizen_messages WHERE sender_handle IS NULL LIMIT $1",
@@ -376,7 +431,9 @@ impl SqlStore<Db> {
         now: Millis,
     ) -> Result<Message> {
         let changed = sqlx::query(
-            "UPDATE citizen_messages SET state = $1, updated_at = $2 WHERE public_id = $3 AND account_id IN \
+            "UPDATE citizen_messages SET state = $1, updated_at = $2, \
+             shown_at = CASE WHEN $1 = 'abusive' THEN NULL ELSE shown_at END \
+             WHERE public_id = $3 AND account_id IN \
              (SELECT a.id FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE o.slug = $4)",
         )
         .bind(state.as_str())

@@ -1,6 +1,6 @@
 //! The dialogue inbox.
 
-use herold_store::{Message, MessageKind, MessageState};
+use herold_store::{HideReason, Message, MessageKind, MessageState};
 
 use super::*;
 
@@ -15,6 +15,58 @@ pub struct DialoguePage<'a> {
 
 fn kind_label(lang: Lang, kind: MessageKind) -> &'static str {
     lang.t(&format!("message_kind_{}", kind.as_str()))
+}
+
+fn hide_reason(lang: Lang, reason: HideReason) -> &'static str {
+    match reason {
+        HideReason::OffTopic => lang.t("hide_off_topic"),
+        HideReason::PersonalData => lang.t("hide_personal_data"),
+        HideReason::Abusive => lang.t("hide_abusive"),
+        HideReason::Spam => lang.t("hide_spam"),
+        HideReason::Unlawful => lang.t("hide_unlawful"),
+    }
+}
+
+/// Whether a reply is shown under its announcement, and for approvers the way to change it.
+fn public_display(v: &Viewer<'_>, m: &Message) -> Markup {
+    let lang = v.lang;
+    let hidden = m.hidden_reason.as_deref().and_then(HideReason::parse);
+    let offered = m.state != MessageState::Abusive;
+    html! {
+        section.shown aria-labelledby={ "shown-" (m.public_id) } {
+            h3 id={ "shown-" (m.public_id) } { (lang.t("shown_title")) }
+            @match (m.shown_at, hidden) {
+                (Some(at), _) => p { (lang.t("shown_since")) " " (v.when(at)) "." },
+                (None, Some(reason)) => p { (lang.t("shown_not")) " " (hide_reason(lang, reason)) "." },
+                (None, None) => p { (lang.t("shown_undecided")) },
+            }
+            @if v.has(Role::Approver) {
+                @if m.shown_at.is_none() && offered {
+                    form.inline method="post" action={ "/staff/dialogue/" (m.public_id) "/shown" } {
+                        (v.csrf())
+                        button type="submit" name="decision" value="show" { (lang.t("shown_show")) }
+                    }
+                }
+                @if m.shown_at.is_some() || hidden.is_none() {
+                    @let label = lang.t(if m.shown_at.is_some() { "shown_take_down" } else { "shown_hide" });
+                    details.block {
+                        summary { (label) "…" }
+                        form method="post" action={ "/staff/dialogue/" (m.public_id) "/shown" } {
+                            (v.csrf())
+                            p {
+                                label for={ "hide-" (m.public_id) } { (lang.t("shown_hide_reason")) }
+                                select id={ "hide-" (m.public_id) } name="decision" required {
+                                    option value="" { (lang.t("shown_choose_reason")) }
+                                    @for reason in HideReason::ALL { option value=(reason.as_str()) { (hide_reason(lang, reason)) } }
+                                }
+                            }
+                            p { button type="submit" { (label) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn state_of(lang: Lang, state: MessageState) -> &'static str {
@@ -65,6 +117,7 @@ pub fn dialogue(v: &Viewer<'_>, p: DialoguePage<'_>) -> String {
                         " · " (lang.t(&format!("message_visibility_{}", m.visibility)))
                     }
                     div.message-text lang=[m.language.as_deref()] { (m.content) }
+                    @if m.may_be_shown() { (public_display(v, m)) }
                     @if v.has(Role::Author) {
                         @if matches!(m.visibility.as_str(), "public" | "unlisted") {
                             p { a href={ "/staff/new?answer=" (m.public_id) } { (lang.t("answer")) } }

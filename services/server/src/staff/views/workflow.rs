@@ -729,6 +729,20 @@ pub fn account(
     )
 }
 
+fn replies_label(lang: Lang, audience: ReplyAudience) -> &'static str {
+    match audience {
+        ReplyAudience::Everyone => lang.t("replies_everyone"),
+        ReplyAudience::Followers => lang.t("replies_followers"),
+        ReplyAudience::Mentioned => lang.t("replies_mentioned"),
+        ReplyAudience::Nobody => lang.t("replies_nobody"),
+    }
+}
+
+/// The organisation's setting, named, for a draft that leaves the choice to it.
+fn replies_default(lang: Lang, organisation: ReplyAudience) -> String {
+    lang.t("replies_default").replace("{audience}", replies_label(lang, organisation))
+}
+
 #[cfg(test)]
 mod tests {
     use super::delivery_problem;
@@ -749,18 +763,4 @@ mod tests {
             assert_eq!(delivery_problem(error), key, "{error}");
         }
     }
-}
-
-fn replies_label(lang: Lang, audience: ReplyAudience) -> &'static str {
-    match audience {
-        ReplyAudience::Everyone => lang.t("replies_everyone"),
-        ReplyAudience::Followers => lang.t("replies_followers"),
-        ReplyAudience::Mentioned => lang.t("replies_mentioned"),
-        ReplyAudience::Nobody => lang.t("replies_nobody"),
-    }
-}
-
-/// The organisation's setting, named, for a draft that leaves the choice to it.
-fn replies_default(lang: Lang, organisation: ReplyAudience) -> String {
-    lang.t("replies_default").replace("{audience}", replies_label(lang, organisation))
 }
