@@ -262,6 +262,22 @@ async function submit(page, button, what) {
  * Returns when the browser is back on Herold (wherever Herold sends it).
  */
 async function signIn(page, login, { auditLogin = false, org = opts.org } = {}) {
+  const callback = await signInOnce(page, login, { auditLogin, org });
+  // A token exchange the provider answers badly under load (the callback's 502) is said and
+  // tried once more, as a person would; a second failure fails the walk.
+  if (callback >= 500) {
+    log(`${login}: the callback failed (${await textOf(page.locator("main"))}); signing in again`);
+    await signInOnce(page, login, { auditLogin: false, org });
+  }
+}
+
+/** Signs in once; the status Herold's callback answered. */
+async function signInOnce(page, login, { auditLogin, org }) {
+  let callback = 0;
+  const watch = (response) => {
+    if (new URL(response.url()).pathname === "/auth/callback") callback = response.status();
+  };
+  page.on("response", watch);
   await open(page, "/login");
   if (auditLogin) await audit(page, "login");
   await follow(page, page.locator(`main a[href="/login/${org}"]`), /\/interaction\//, `${login}: sign-in link`);
@@ -272,6 +288,8 @@ async function signIn(page, login, { auditLogin = false, org = opts.org } = {}) 
   await submit(page, page.locator('form[action$="/login"] button[type="submit"]'), `${login}: provider sign-in`);
   expect(isHerold(page.url()), `${login}: signing in ended at ${shortUrl(page.url())}, not on Herold`);
   log(`${login}: back on Herold at ${shortUrl(page.url())}`);
+  page.off("response", watch);
+  return callback;
 }
 
 /** Header sign-out, then the provider's confirmation, ending on Herold's /login. */

@@ -471,7 +471,6 @@ impl Publisher {
         body.summary = body.summary.or(current.body.summary.clone());
         // An answer stays the answer to the same post.
         body.in_reply_to = body.in_reply_to.or(current.body.in_reply_to.clone());
-        body.reply_audience = body.reply_audience.or(current.body.reply_audience.clone());
         let edit = AnnouncementEdit { id: current.id, updated_at, hashtags: draft.hashtags(), body };
         let previous = std::mem::replace(&mut current.body, edit.body.clone()).mentions;
         current.updated_at = Some(updated_at);
@@ -705,8 +704,8 @@ fn note_of(
             body.replies(presence.replies),
             &body.mentions.iter().map(|m| m.href.as_str()).collect::<Vec<_>>(),
         ),
-        // Replies are not kept (yet): the collection is there, and empty, so that servers
-        // which backfill threads from the origin find nothing Herold has not vetted.
+        // Only the replies an approver chose are listed, so that servers which fill in
+        // threads from the origin find nothing Herold has not vetted.
         "replies": urls.replies(&account.username, public_id),
     });
     if let Some(post) = &body.in_reply_to {

@@ -605,8 +605,10 @@ pub fn announcement(
                     @for r in replies {
                         article.message {
                             p.meta {
-                                // A citizen's own words, on their server: no endorsement.
-                                a href=(r.url.as_deref().unwrap_or(&r.object_uri)) rel="nofollow ugc noreferrer" {
+                                // A citizen's own words, on their server: no endorsement. The
+                                // post's id, which is on the sender's server, never a `url`
+                                // they chose, which could point anywhere.
+                                a href=(r.object_uri) rel="nofollow ugc noreferrer" {
                                     (r.sender_handle.as_deref().filter(|h| !h.is_empty()).unwrap_or(&r.sender_uri))
                                 }
                                 " · " (time(tr, zone, r.received_at))

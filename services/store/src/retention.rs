@@ -72,10 +72,16 @@ impl Visibility {
     /// The oldest time of a record of `class` still shown: the organisation's limit (none
     /// under legal hold), or the instance-wide one without an organisation.
     pub fn since(&self, class: DataClass, org: Option<&str>) -> Millis {
-        let now = self.at.unwrap_or_else(herold_domain::now_millis);
         if org.is_some_and(|o| self.held.contains(o)) {
             return Millis::MIN;
         }
+        self.since_ignoring_hold(class, org)
+    }
+
+    /// Like `since`, but a legal hold does not count: a hold keeps data, it does not keep
+    /// publishing it (replies shown under an announcement end with their retention period).
+    pub fn since_ignoring_hold(&self, class: DataClass, org: Option<&str>) -> Millis {
+        let now = self.at.unwrap_or_else(herold_domain::now_millis);
         let limit = match org.and_then(|o| self.org_limits.get(&(o.to_owned(), class))) {
             Some(own) => *own,
             None => self.limits.get(&class).copied(),

@@ -226,7 +226,7 @@ pub(super) struct AnnounceArgs {
     #[arg(long)]
     urgent: bool,
     /// Who may reply: everyone, followers, mentioned or nobody (default: as the
-    /// organisation's `[presence] replies` says; an edit keeps the announcement's).
+    /// organisation's `[presence] replies` says, for an edit too).
     #[arg(long, value_parser = parse_replies)]
     replies: Option<ReplyAudience>,
     /// Edit the announcement with this id (sends an Update).

@@ -390,7 +390,7 @@ impl Dialogue for SqlStore<Db> {
         limit: i64,
         visible: &Visibility,
     ) -> Result<Vec<Message>> {
-        let since = visible.since(DataClass::CitizenMessages, Some(org_slug));
+        let since = visible.since_ignoring_hold(DataClass::CitizenMessages, Some(org_slug));
         Ok(sqlx::query_as(&format!(
             "{MESSAGE_SELECT} WHERE m.announcement_id = $1 AND m.shown_at IS NOT NULL \
              AND m.received_at >= $2 ORDER BY m.received_at, m.id LIMIT $3"

@@ -330,6 +330,11 @@ impl Subjects for SqlStore<Db> {
         .await?;
         for r in &messages {
             if held(&Some(r.try_get("slug")?)) {
+                // Kept for the hold, but no longer shown under an announcement.
+                sqlx::query("UPDATE citizen_messages SET shown_at = NULL WHERE id = $1")
+                    .bind(r.try_get::<i64, _>("id")?)
+                    .execute(&mut *tx)
+                    .await?;
                 erasure.items_held += 1;
                 continue;
             }
