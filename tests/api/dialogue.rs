@@ -6,7 +6,9 @@
 use herold_compliance::policy::Policies;
 use herold_compliance::retention;
 use herold_domain::now_millis;
-use herold_store::{AuditEntry, ClassCount, DataClass, MessageKind, MessageState, NewMessage, Visibility};
+use herold_store::{
+    AuditEntry, ClassCount, DataClass, MessageFilter, MessageKind, MessageState, NewMessage, Visibility,
+};
 use herold_tests::oidc::{field, Browser, OidcProvider};
 use herold_tests::peer::Peer;
 use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
@@ -25,7 +27,7 @@ async fn dialogue_app(db: Db, provider: &OidcProvider) -> TestApp {
 }
 
 async fn messages(app: &TestApp) -> Vec<herold_store::Message> {
-    app.store.messages("demo", &[], None, 100, &Visibility::everything()).await.unwrap()
+    app.store.messages("demo", &MessageFilter::default(), None, 100, &Visibility::everything()).await.unwrap()
 }
 
 async fn replies_and_mentions_from_a_real_peer_reach_the_dialogue_inbox(db: Db) {
@@ -184,7 +186,7 @@ async fn citizen_messages_expire_with_their_retention_class(db: Db) {
     assert_eq!(count(&past, "demo"), 3);
     // Hidden from the press office at once, before any purge.
     let seen = policies.visibility().at(now + 91 * DAY);
-    assert!(app.store.messages("demo", &[], None, 10, &seen).await.unwrap().is_empty());
+    assert!(app.store.messages("demo", &MessageFilter::default(), None, 10, &seen).await.unwrap().is_empty());
     assert_eq!(app.store.open_messages("demo", &seen).await.unwrap(), 0);
 
     let archive = app.db.dir.join("archive");
@@ -691,7 +693,198 @@ async fn likes_and_boosts_are_counted_without_keeping_who(db: Db) {
     assert_eq!(app.store.reactions(a.id).await.unwrap().boosts, 1);
 }
 
+const WORK_POLICY: &str = "[workflow]\nfour_eyes_answers = false\n[dialogue]\nanswer_within = \"2d\"\n\
+    [[dialogue.templates]]\nname = \"Umleitung\"\ntext = \"Bitte nutzen Sie die Umleitung über die Nordstraße.\"\n";
+
+/// Steps a draft through the workflow as `who`; the response's status.
+async fn take_step(app: &TestApp, who: &Browser, draft: &str, step: &str) -> u16 {
+    let page = who.get(&app.url(&format!("/staff/drafts/{draft}"))).await.body;
+    let form = [
+        ("csrf", field(&page, "csrf").unwrap()),
+        ("step", step.to_owned()),
+        ("revision", field(&page, "revision").unwrap_or_default()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    who.post(&app.url(&format!("/staff/drafts/{draft}/step")), &form).await.status
+}
+
+/// A message is given to someone, who is told, answers from a template within the deadline
+/// (alone, as the policy allows for answers only), hears when the citizen writes again, and
+/// when a deadline passes; the inbox's figures count it all.
+async fn messages_are_assigned_answered_from_templates_and_kept_to_deadlines(db: Db) {
+    let provider = OidcProvider::start();
+    let sign_in = vec![SignIn {
+        org: "demo",
+        issuer: provider.issuer(),
+        extra_policy: WORK_POLICY,
+        discovery_url: None,
+    }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    let announcement = app.publish("press", "Die Nordbrücke ist ab Montag gesperrt.").await;
+    let announcement_url = app.url(&format!("/users/press/announcements/{}", announcement.public_id));
+    let press = app.url("/users/press");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let me = peer.actor();
+    let reply = |id: &str, in_reply_to: &str, text: &str| {
+        json!({
+            "type": "Create",
+            "to": [PUBLIC],
+            "object": {
+                "type": "Note", "id": id, "attributedTo": me, "inReplyTo": in_reply_to,
+                "content": text, "to": [PUBLIC], "cc": [press],
+                "tag": [{ "type": "Mention", "href": press, "name": "@press" }]
+            }
+        })
+    };
+    let question_id = format!("http://127.0.0.1:{}/notes/frage", peer.port);
+    peer.send(&press, reply(&question_id, &announcement_url, "Wie komme ich zum Bahnhof?")).await;
+    let question = eventually(20, "the question arrives", || async { messages(&app).await.pop() }).await;
+    assert_eq!(question.assignee_id, None);
+
+    let erik = app.sign_in("demo", "erik").await.browser;
+    let bob = app.sign_in("demo", "bob").await.browser;
+    let staff = app.store.staff_of_org("demo").await.unwrap();
+    let erik_id = staff.iter().find(|m| m.name == "Erik Editor").expect("erik signed in").id;
+    let inbox = bob.get_in(&app.url("/staff/dialogue"), "de").await.body;
+    for shown in ["Noch niemandem zugewiesen", "Antwort bis", "Erik Editor", "Die letzten 30 Tage"] {
+        assert!(inbox.contains(shown), "{shown:?} is not in the inbox: {inbox}");
+    }
+    let token = field(&inbox, "csrf").unwrap();
+    let assign = |to: String| {
+        let (bob, token, url) =
+            (&bob, token.clone(), app.url(&format!("/staff/dialogue/{}/assign", question.public_id)));
+        async move {
+            bob.post(&url, &[("csrf", token.as_str()), ("assignee", to.as_str()), ("filter", "open")]).await
+        }
+    };
+    let refused = assign("999999".into()).await;
+    assert_eq!(refused.status, 400, "nobody of the press office: {}", refused.body);
+    let given = assign(erik_id.to_string()).await;
+    assert_eq!(given.status, 303, "{}", given.body);
+    assert_eq!(
+        given.location.as_deref(),
+        Some(format!("/staff/dialogue?state=open#m-{}", question.public_id).as_str())
+    );
+    let trail = app.store.audit_entries(0, 1000).await.unwrap();
+    let entry = trail.iter().find(|e| e.leaf.action == "message.assign").expect("audited");
+    assert!(entry.payload.as_ref().unwrap().1.contains(&erik_id.to_string()));
+
+    // Erik is told, and finds it among his own.
+    herold_publishing::notify::notify(app.store.as_ref()).await.unwrap();
+    let told = erik.get(&app.url("/staff/notifications")).await.body;
+    let link = format!("/staff/dialogue/messages/{}", question.public_id);
+    assert!(told.contains("gave you a message") && told.contains(&link), "{told}");
+    assert!(!told.contains("Bahnhof"), "a notification does not carry the citizen's words: {told}");
+    let one = erik.get(&app.url(&link)).await;
+    assert_eq!(one.status, 200);
+    assert!(one.body.contains("Wie komme ich zum Bahnhof?"), "{}", one.body);
+    let mine = erik.get(&app.url("/staff/dialogue?state=mine")).await.body;
+    assert!(mine.contains("Wie komme ich zum Bahnhof?"), "{mine}");
+    let bobs = bob.get(&app.url("/staff/dialogue?state=mine")).await.body;
+    assert!(!bobs.contains("Wie komme ich zum Bahnhof?"), "only the assignee's: {bobs}");
+
+    // He answers from the organisation's template, and approves the answer himself.
+    let compose = erik
+        .get(&app.url(&format!("/staff/new?answer={}&template=Umleitung", question.public_id)))
+        .await
+        .body;
+    let handle = format!("@peer@{}", me.split('/').nth(2).unwrap());
+    let text = format!("{handle} Bitte nutzen Sie die Umleitung über die Nordstraße.");
+    assert!(
+        compose.contains(&format!(">{text}</textarea>")),
+        "the sender's address, then the template: {compose}"
+    );
+    assert!(compose.contains("approve their own answers"), "the form says who approves: {compose}");
+    let token = field(&compose, "csrf").unwrap();
+    let saved = erik
+        .post(
+            &app.url("/staff/drafts"),
+            &[
+                ("csrf", token.as_str()),
+                ("account", "press"),
+                ("text", text.as_str()),
+                ("language", "de"),
+                ("publish_at", ""),
+                ("answer", question.public_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let draft = saved.location.unwrap().trim_start_matches("/staff/drafts/").to_owned();
+    assert_eq!(take_step(&app, &erik, &draft, "submit").await, 303);
+    assert_eq!(take_step(&app, &erik, &draft, "approve").await, 303, "answers need no second person here");
+    let created = eventually(20, "the citizen's server receives the answer", || async {
+        peer.received_of("Create")
+            .await
+            .into_iter()
+            .find(|c| c["body"]["object"]["inReplyTo"] == question_id.as_str())
+    })
+    .await;
+    let answer_url = created["body"]["object"]["id"].as_str().unwrap().to_owned();
+    let answered = messages(&app).await.into_iter().find(|m| m.public_id == question.public_id).unwrap();
+    assert_eq!(answered.state, MessageState::Answered);
+    assert!(answered.answered_at.is_some());
+
+    // An announcement that answers nobody still needs a second person.
+    let own = erik.get(&app.url("/staff/new?account=press")).await.body;
+    let own = erik
+        .post(
+            &app.url("/staff/drafts"),
+            &[
+                ("csrf", field(&own, "csrf").unwrap().as_str()),
+                ("account", "press"),
+                ("text", "Eine eigene Mitteilung."),
+                ("language", "de"),
+                ("publish_at", ""),
+            ],
+        )
+        .await;
+    let own = own.location.unwrap().trim_start_matches("/staff/drafts/").to_owned();
+    assert_eq!(take_step(&app, &erik, &own, "submit").await, 303);
+    assert_ne!(take_step(&app, &erik, &own, "approve").await, 303, "four eyes for announcements");
+
+    // The citizen writes again, replying to the answer: it goes to Erik, who is told.
+    let again_id = format!("http://127.0.0.1:{}/notes/nachfrage", peer.port);
+    peer.send(&press, reply(&again_id, &answer_url, "Und mit dem Fahrrad?")).await;
+    let again = eventually(20, "the follow-up arrives", || async {
+        messages(&app).await.into_iter().find(|m| m.object_uri == again_id)
+    })
+    .await;
+    assert_eq!(again.assignee_id, Some(erik_id), "a follow-up stays with whoever answered");
+    herold_publishing::notify::notify(app.store.as_ref()).await.unwrap();
+    let told = erik.get(&app.url("/staff/notifications")).await.body;
+    assert!(told.contains("wrote again"), "{told}");
+
+    // Its deadline passes (it came in three days ago, as far as Herold knows): noted once.
+    herold_tests::fixtures::execute(
+        &app.db,
+        &format!(
+            "UPDATE citizen_messages SET received_at = received_at - {} WHERE object_uri = '{again_id}'",
+            3 * DAY
+        ),
+    )
+    .await;
+    assert_eq!(app.services.editorial.note_overdue_messages().await.unwrap(), 1);
+    assert_eq!(app.services.editorial.note_overdue_messages().await.unwrap(), 0, "once");
+    herold_publishing::notify::notify(app.store.as_ref()).await.unwrap();
+    let told = erik.get(&app.url("/staff/notifications")).await.body;
+    assert!(told.contains("deadline to answer has passed"), "{told}");
+    let late = bob.get(&app.url("/staff/dialogue?state=overdue")).await.body;
+    assert!(late.contains("Und mit dem Fahrrad?") && late.contains("Past its deadline"), "{late}");
+    assert!(!late.contains("Wie komme ich zum Bahnhof?"), "answered, so not late: {late}");
+    let figures = app
+        .store
+        .dialogue_figures("demo", 0, now_millis() - 2 * DAY, &Visibility::everything())
+        .await
+        .unwrap();
+    assert_eq!((figures.received, figures.answer_times.len(), figures.open_past_deadline), (2, 1, 1));
+    let inbox = bob.get(&app.url("/staff/dialogue?state=all")).await.body;
+    assert!(inbox.contains("1 answered") && inbox.contains("Open past their deadline"), "{inbox}");
+}
+
 on_both_backends!(
+    messages_are_assigned_answered_from_templates_and_kept_to_deadlines,
     abuse_is_reported_to_the_sender_s_server_with_a_flag,
     a_blocked_server_s_messages_are_not_stored,
     replies_follow_the_published_reply_policy,

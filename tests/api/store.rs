@@ -879,7 +879,11 @@ async fn citizens_messages_arrive_change_go_and_are_worked_on(db: Db) {
         .unwrap();
     let anna = "https://social.example/users/anna";
     let everything = Visibility::everything();
-    let all = |states: &'static [MessageState]| store.messages("city", states, None, 10, &everything);
+    let seen = &everything;
+    let all = |states: &'static [MessageState]| {
+        let filter = MessageFilter { states: states.to_vec(), ..MessageFilter::default() };
+        async move { store.messages("city", &filter, None, 10, seen).await }
+    };
 
     assert!(store.receive_message(message(&account, 1, anna, Some(published.id))).await.unwrap());
     assert!(store.receive_message(message(&account, 2, anna, None)).await.unwrap());
@@ -887,9 +891,11 @@ async fn citizens_messages_arrive_change_go_and_are_worked_on(db: Db) {
     let listed = all(&[]).await.unwrap();
     assert_eq!(listed.iter().map(|m| m.public_id.as_str()).collect::<Vec<_>>(), ["message-2", "message-1"]);
     assert_eq!(listed[1].announcement_public_id.as_deref(), Some(published.public_id.as_str()));
-    assert!(store.messages("other", &[], None, 10, &Visibility::everything()).await.unwrap().is_empty());
+    let none = MessageFilter::default();
+    assert!(store.messages("other", &none, None, 10, &Visibility::everything()).await.unwrap().is_empty());
     // Paged by id, newest first.
-    let older = store.messages("city", &[], Some(listed[0].id), 10, &Visibility::everything()).await.unwrap();
+    let older =
+        store.messages("city", &none, Some(listed[0].id), 10, &Visibility::everything()).await.unwrap();
     assert_eq!(older.len(), 1);
 
     // Only the sender changes or removes their post.
@@ -931,6 +937,69 @@ async fn citizens_messages_arrive_change_go_and_are_worked_on(db: Db) {
     );
     let marks = AuditFilter { action: Some("message.mark".into()), ..AuditFilter::default() };
     assert_eq!(store.audit_count(&marks).await.unwrap(), 1, "audited with the change, and only then");
+    let answered_at = marked.answered_at.expect("answered when marked so");
+    assert!(answered_at >= marked.received_at);
+
+    // Given to someone of the organisation, never of another.
+    let anna_staff =
+        store.sign_in(person("anna", &[Role::Author]), session("a", None), T0).await.unwrap().staff;
+    let given = store
+        .assign_message(
+            "city",
+            "message-1",
+            Some(anna_staff.id),
+            audit("message.assign", "message:message-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (given.assignee_id, given.assignee_name.as_deref()),
+        (Some(anna_staff.id), Some("Person anna"))
+    );
+    let hers = MessageFilter { assignee: Some(anna_staff.id), ..MessageFilter::default() };
+    assert_eq!(store.messages("city", &hers, None, 10, &everything).await.unwrap().len(), 1);
+    let elsewhere = store.assign_message("other", "message-1", None, audit("message.assign", "m")).await;
+    assert!(matches!(elsewhere, Err(StoreError::NotFound(_))), "{elsewhere:?}");
+    store
+        .create_org(NewOrg { slug: "town".into(), name: "Town".into() }, audit("org.create", "town"))
+        .await
+        .unwrap();
+    let mut stranger = person("sam", &[Role::Author]);
+    stranger.org_slug = "town".into();
+    let sam = store.sign_in(stranger, session("s", None), T0).await.unwrap().staff;
+    let foreign = store.assign_message("city", "message-1", Some(sam.id), audit("message.assign", "m")).await;
+    assert!(matches!(foreign, Err(StoreError::NotFound(_))), "staff of another organisation: {foreign:?}");
+
+    // Figures: one message left, answered once; open again, it is past any deadline from now.
+    let figures = store.dialogue_figures("city", 0, 0, &everything).await.unwrap();
+    assert_eq!((figures.received, figures.answer_times.len(), figures.open_past_deadline), (1, 1, 0));
+    let reopened = store
+        .set_message_state(
+            "city",
+            "message-1",
+            MessageState::Open,
+            audit("message.mark", "message:message-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reopened.answered_at, None, "opened again, no longer answered");
+    let later = herold_domain::now_millis() + 1;
+    let figures = store.dialogue_figures("city", 0, later, &everything).await.unwrap();
+    assert_eq!((figures.answer_times.len(), figures.open_past_deadline), (0, 1));
+
+    // A passed deadline is noted once, with its audit entry.
+    assert!(store.unnoted_overdue("city", 0, 10, &everything).await.unwrap().is_empty(), "none due yet");
+    let due = store.unnoted_overdue("city", later, 10, &everything).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert!(store.note_overdue(due[0].id, audit("message.overdue", "message:message-1")).await.unwrap());
+    assert!(!store.note_overdue(due[0].id, audit("message.overdue", "message:message-1")).await.unwrap());
+    assert!(store.unnoted_overdue("city", later, 10, &everything).await.unwrap().is_empty());
+    let overdue = AuditFilter { action: Some("message.overdue".into()), ..AuditFilter::default() };
+    assert_eq!(store.audit_count(&overdue).await.unwrap(), 1);
+
+    // Someone erased gives back what they had.
+    store.erase_staff(anna_staff.id, audit("staff.erase", "staff")).await.unwrap();
+    assert_eq!(store.message("city", "message-1", &everything).await.unwrap().unwrap().assignee_id, None);
 }
 
 async fn notifications_are_made_once_read_and_erased_with_their_reader(db: Db) {

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use herold_domain::dialogue::DialoguePolicy;
 use herold_domain::presence::{Colour, Presence, Presences, QuoteAudience, ReplyAudience};
 use herold_domain::LegalPages;
 use herold_domain::{Millis, Zone};
@@ -90,6 +91,7 @@ struct RawOrg {
     retention: BTreeMap<Spanned<String>, Spanned<String>>,
     sign_in: Option<crate::staff_policy::RawSignIn>,
     workflow: Option<crate::staff_policy::RawWorkflow>,
+    dialogue: Option<crate::staff_policy::RawDialogue>,
     api: Option<crate::staff_policy::RawApi>,
     accounts: Option<RawAccounts>,
     presence: Option<RawPresence>,
@@ -149,6 +151,8 @@ pub struct OrgPolicy {
     /// How the organisation's staff sign in; without it, nobody of it can.
     pub sign_in: Option<SignInPolicy>,
     pub workflow: WorkflowPolicy,
+    /// Response deadlines and answer templates for citizens' messages.
+    pub dialogue: DialoguePolicy,
     /// Clients of the organisation's provider that may use the API.
     pub api: Option<ApiPolicy>,
     /// The account names the organisation's administrators may create themselves: exact
@@ -379,6 +383,10 @@ impl Policies {
         };
         let sign_in = raw.sign_in.map(|s| crate::staff_policy::sign_in(s, &err, &duration)).transpose()?;
         let workflow = crate::staff_policy::workflow(raw.workflow.unwrap_or_default());
+        let dialogue = match raw.dialogue {
+            Some(d) => crate::staff_policy::dialogue(d, &err, &duration)?,
+            None => DialoguePolicy::default(),
+        };
         let api = raw.api.map(|a| crate::staff_policy::api(a, sign_in.is_some(), &err)).transpose()?;
         let mut usernames = Vec::new();
         for pattern in raw.accounts.map(|a| a.usernames).unwrap_or_default() {
@@ -420,6 +428,7 @@ impl Policies {
             retention: BTreeMap::new(),
             sign_in,
             workflow,
+            dialogue,
             api,
             usernames,
             presence,
@@ -890,7 +899,8 @@ mod tests {
         let sign_in = org.sign_in.as_ref().unwrap();
         assert_eq!(sign_in.roles_for(["lead", "other"]), vec![herold_domain::workflow::Role::Approver]);
         assert_eq!((sign_in.idle_timeout_ms, sign_in.absolute_timeout_ms), (30 * 60_000, 10 * 3_600_000));
-        assert!(org.workflow.four_eyes_for("press") && !org.workflow.four_eyes_for("warnings"));
+        assert!(org.workflow.four_eyes_for("press", false) && !org.workflow.four_eyes_for("warnings", false));
+        assert!(org.workflow.four_eyes_for("press", true), "answers follow four_eyes by default");
         assert_eq!(org.api.as_ref().unwrap().clients["cms"], vec![herold_domain::workflow::Role::Author]);
 
         let bad = |text: &str| p.clone().add_org(Path::new("orgs/x.toml"), text).unwrap_err();
@@ -908,6 +918,34 @@ mod tests {
         let e = bad(&format!(
             "{base}issuer = \"https://i.example\"\nsecret = \"oops\"\n[sign_in.roles]\nauthor = [\"a\"]\n"
         ));
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn dialogue_tables_are_checked() {
+        let mut p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        p.add_org(Path::new("orgs/plain.toml"), "").unwrap();
+        assert_eq!(p.orgs["plain"].dialogue, DialoguePolicy::default());
+        assert_eq!(p.orgs["plain"].dialogue.answer_within, 7 * 86_400_000);
+        let good = "[workflow]\nfour_eyes_answers = false\n[dialogue]\nanswer_within = \"3d\"\n\
+                    [[dialogue.templates]]\nname = \" Danke \"\ntext = \"Vielen Dank für Ihre Nachricht.\"\n";
+        p.add_org(Path::new("orgs/city.toml"), good).unwrap();
+        let city = &p.orgs["city"];
+        assert_eq!(city.dialogue.answer_within, 3 * 86_400_000);
+        assert_eq!(city.dialogue.template("Danke").unwrap().text, "Vielen Dank für Ihre Nachricht.");
+        assert!(city.workflow.four_eyes_for("press", false) && !city.workflow.four_eyes_for("press", true));
+
+        let bad = |text: &str| p.clone().add_org(Path::new("orgs/x.toml"), text).unwrap_err();
+        let e = bad("[dialogue]\nanswer_within = \"soon\"\n");
+        assert!(e.message.contains("not a duration") && e.line == 2, "{e}");
+        let e = bad("[dialogue]\nanswer_within = \"10s\"\n");
+        assert!(e.message.contains("between"), "{e}");
+        let two = "[[dialogue.templates]]\nname = \"A\"\ntext = \"x\"\n";
+        let e = bad(&format!("{two}{two}"));
+        assert!(e.message.contains("second template") && e.line == 5, "{e}");
+        let e = bad("[[dialogue.templates]]\nname = \"A\"\ntext = \"  \"\n");
+        assert!(e.message.contains("1 to 5000"), "{e}");
+        let e = bad("[dialogue]\ndeadline = \"3d\"\n");
         assert!(e.message.contains("unknown field"), "{e}");
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use herold_domain::dialogue::{AnswerTemplate, DialoguePolicy};
 use herold_domain::workflow::Role;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -40,6 +41,22 @@ pub(crate) struct RawWorkflow {
     #[serde(default)]
     four_eyes_exempt_accounts: Vec<String>,
     four_eyes_profiles: Option<bool>,
+    four_eyes_answers: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDialogue {
+    answer_within: Option<Spanned<String>>,
+    #[serde(default)]
+    templates: Vec<RawTemplate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTemplate {
+    name: Spanned<String>,
+    text: Spanned<String>,
 }
 
 /// Where the client secret comes from; it never sits in the policy file itself, which is
@@ -105,17 +122,28 @@ pub struct WorkflowPolicy {
     /// Whether someone other than its proposer applies a change of an account's profile
     /// (default: as `four_eyes`).
     pub four_eyes_profiles: bool,
+    /// Whether someone other than its author approves an answer to a citizen (default: as
+    /// `four_eyes`); an approver may approve their own answers when it is off.
+    pub four_eyes_answers: bool,
 }
 
 impl Default for WorkflowPolicy {
     fn default() -> Self {
-        WorkflowPolicy { four_eyes: true, four_eyes_exempt_accounts: Vec::new(), four_eyes_profiles: true }
+        WorkflowPolicy {
+            four_eyes: true,
+            four_eyes_exempt_accounts: Vec::new(),
+            four_eyes_profiles: true,
+            four_eyes_answers: true,
+        }
     }
 }
 
 impl WorkflowPolicy {
-    pub fn four_eyes_for(&self, account: &str) -> bool {
-        self.four_eyes && !self.four_eyes_exempt_accounts.iter().any(|a| a == account)
+    /// Whether a second person approves a draft of the account (`answer`: one that answers
+    /// a citizen).
+    pub fn four_eyes_for(&self, account: &str, answer: bool) -> bool {
+        let rule = if answer { self.four_eyes_answers } else { self.four_eyes };
+        rule && !self.four_eyes_exempt_accounts.iter().any(|a| a == account)
     }
 }
 
@@ -233,5 +261,55 @@ pub(crate) fn workflow(raw: RawWorkflow) -> WorkflowPolicy {
         four_eyes,
         four_eyes_exempt_accounts: raw.four_eyes_exempt_accounts,
         four_eyes_profiles: raw.four_eyes_profiles.unwrap_or(four_eyes),
+        four_eyes_answers: raw.four_eyes_answers.unwrap_or(four_eyes),
     }
+}
+
+/// The longest text a template may hold: an announcement's own limit.
+const TEMPLATE_MAX_CHARS: usize = 5_000;
+const TEMPLATES_MAX: usize = 50;
+
+/// Checks `[dialogue]`: a deadline between a minute and a year, and templates with a short
+/// name of their own and a text.
+pub(crate) fn dialogue<E>(
+    raw: RawDialogue,
+    err: &dyn Fn(std::ops::Range<usize>, String) -> E,
+    duration: &dyn Fn(&Spanned<String>) -> Result<i64, E>,
+) -> Result<DialoguePolicy, E> {
+    let mut policy = DialoguePolicy::default();
+    if let Some(within) = raw.answer_within {
+        let ms = duration(&within)?;
+        if !(60_000..=365 * 86_400_000).contains(&ms) {
+            return Err(err(
+                within.span(),
+                format!("answer_within = {:?}: give between \"1m\" and \"365d\"", within.get_ref()),
+            ));
+        }
+        policy.answer_within = ms;
+    }
+    if raw.templates.len() > TEMPLATES_MAX {
+        let span = raw.templates[TEMPLATES_MAX].name.span();
+        return Err(err(span, format!("at most {TEMPLATES_MAX} answer templates")));
+    }
+    for t in raw.templates {
+        let name = t.name.get_ref().trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            return Err(err(t.name.span(), "a template's name: 1 to 60 characters".to_owned()));
+        }
+        if policy.template(name).is_some() {
+            return Err(err(
+                t.name.span(),
+                format!("a second template named {name:?}: give each its own name"),
+            ));
+        }
+        let text = t.text.get_ref().trim();
+        if text.is_empty() || text.chars().count() > TEMPLATE_MAX_CHARS {
+            return Err(err(
+                t.text.span(),
+                format!("the text of template {name:?}: 1 to {TEMPLATE_MAX_CHARS} characters"),
+            ));
+        }
+        policy.templates.push(AnswerTemplate { name: name.to_owned(), text: text.to_owned() });
+    }
+    Ok(policy)
 }

@@ -127,3 +127,34 @@ impl TryFrom<String> for MessageState {
         MessageState::parse(&s).ok_or_else(|| format!("unknown message state {s:?}"))
     }
 }
+
+/// How an organisation works on what citizens send (`[dialogue]` in its policy).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DialoguePolicy {
+    /// How long the press office has to answer a message, from its arrival.
+    pub answer_within: crate::Millis,
+    /// Texts an answer may start from, in the order the policy lists them.
+    pub templates: Vec<AnswerTemplate>,
+}
+
+/// A week, as German administrative practice expects a first reply within.
+const DEFAULT_ANSWER_WITHIN: crate::Millis = 7 * 24 * 3_600_000;
+
+impl Default for DialoguePolicy {
+    fn default() -> Self {
+        DialoguePolicy { answer_within: DEFAULT_ANSWER_WITHIN, templates: Vec::new() }
+    }
+}
+
+impl DialoguePolicy {
+    pub fn template(&self, name: &str) -> Option<&AnswerTemplate> {
+        self.templates.iter().find(|t| t.name == name)
+    }
+}
+
+/// A text an answer starts from, e.g. for a question the office is asked often.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnswerTemplate {
+    pub name: String,
+    pub text: String,
+}

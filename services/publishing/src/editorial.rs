@@ -4,13 +4,14 @@
 
 use std::sync::Arc;
 
+use herold_domain::dialogue::DialoguePolicy;
 use herold_domain::presence::ReplyAudience;
 use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
 use herold_domain::{now_millis, AltText, Millis};
 use herold_store::{
-    staff_actor, Account, Announcement, AuditEntry, DeliveryStats, DraftContent, DraftKind, DraftRecord,
-    DraftTranslation, HideReason, MediaInfo, Message, MessageState, NewDraft, NewMedia, Notification,
-    Reactions, StepDetails, Store, StoreError, Visibility,
+    staff_actor, Account, Announcement, AuditEntry, DeliveryStats, DialogueFigures, DraftContent, DraftKind,
+    DraftRecord, DraftTranslation, HideReason, MediaInfo, Message, MessageFilter, MessageState, NewDraft,
+    NewMedia, Notification, Reactions, StaffMember, StepDetails, Store, StoreError, Visibility,
 };
 use serde_json::json;
 
@@ -56,8 +57,10 @@ impl StaffActor {
 
 /// What an organisation's policy decides for the workflow.
 pub trait OrgRules: Send + Sync {
-    /// Whether a second person must approve the account's drafts.
-    fn four_eyes(&self, org: &str, account: &str) -> bool;
+    /// Whether a second person must approve the draft.
+    fn four_eyes(&self, draft: &DraftRecord) -> bool;
+    /// How the organisation works on what citizens send.
+    fn dialogue(&self, org: &str) -> &DialoguePolicy;
     /// Whether someone other than its proposer must apply a change of a profile.
     fn four_eyes_for_profiles(&self, org: &str) -> bool;
     /// What readers see of each class of records: what has expired is hidden at once, and
@@ -248,18 +251,94 @@ impl Editorial {
         who.roles.has(Role::Author) || who.roles.has(Role::Approver)
     }
 
-    /// The organisation's dialogue inbox: messages in `states` (all, if empty), newest
+    /// The organisation's dialogue inbox: the messages the filter lets through, newest
     /// first, a page of them before message `before` (its id).
     pub async fn messages(
         &self,
         who: &StaffActor,
-        states: &[MessageState],
+        filter: &MessageFilter,
         before: Option<i64>,
     ) -> Result<Vec<Message>, PublishError> {
         if !Self::reads_dialogue(who) {
             return Err(PublishError::Forbidden("this needs the author or approver role"));
         }
-        Ok(self.store.messages(&who.org, states, before, MESSAGES_PAGE, self.rules.visibility()).await?)
+        Ok(self.store.messages(&who.org, filter, before, MESSAGES_PAGE, self.rules.visibility()).await?)
+    }
+
+    /// How the organisation works on what citizens send: deadlines and answer templates.
+    pub fn dialogue_policy(&self, org: &str) -> &DialoguePolicy {
+        self.rules.dialogue(org)
+    }
+
+    /// When a message of the organisation is to be answered by.
+    pub fn answer_by(&self, message: &Message) -> Millis {
+        message.received_at.saturating_add(self.rules.dialogue(&message.org_slug).answer_within)
+    }
+
+    /// Whom a message can be given to: the organisation's staff who answer citizens, and who
+    /// still have a name (retention anonymises those long gone).
+    pub async fn dialogue_staff(&self, who: &StaffActor) -> Result<Vec<StaffMember>, PublishError> {
+        if !Self::reads_dialogue(who) {
+            return Err(PublishError::Forbidden("this needs the author or approver role"));
+        }
+        let mut staff = self.store.staff_of_org(&who.org).await?;
+        staff.retain(|m| !m.name.is_empty() && (m.roles.has(Role::Author) || m.roles.has(Role::Approver)));
+        staff.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(staff)
+    }
+
+    /// Gives a message to a member of the press office (`None`: to nobody), who is told;
+    /// audited with their id, as the workflow's steps are.
+    pub async fn assign_message(
+        &self,
+        who: &StaffActor,
+        public_id: &str,
+        assignee: Option<i64>,
+    ) -> Result<Message, PublishError> {
+        if let Some(id) = assignee {
+            if !self.dialogue_staff(who).await?.iter().any(|m| m.id == id) {
+                return Err(PublishError::Incomplete("choose someone of the press office"));
+            }
+        } else if !Self::reads_dialogue(who) {
+            return Err(PublishError::Forbidden("this needs the author or approver role"));
+        }
+        let audit = AuditEntry::new(&who.audit_name(), "message.assign", format!("message:{public_id}"))
+            .in_org(&who.org)
+            .with_detail(json!({ "assignee": assignee }));
+        Ok(self.store.assign_message(&who.org, public_id, assignee, audit).await?)
+    }
+
+    /// Notes every open message whose deadline passed, once each, so that whoever has it (or,
+    /// if nobody has it, the approvers) is told; how many were noted.
+    pub async fn note_overdue_messages(&self) -> Result<usize, PublishError> {
+        let now = now_millis();
+        let mut noted = 0;
+        for org in self.store.list_orgs().await? {
+            let within = self.rules.dialogue(&org.slug).answer_within;
+            let due_before = now.saturating_sub(within);
+            for m in self.store.unnoted_overdue(&org.slug, due_before, 100, self.rules.visibility()).await? {
+                let audit = AuditEntry::new("system", "message.overdue", format!("message:{}", m.public_id))
+                    .in_org(&org.slug)
+                    .with_detail(json!({ "assignee": m.assignee_id, "due": m.received_at + within }));
+                noted += usize::from(self.store.note_overdue(m.id, audit).await?);
+            }
+        }
+        Ok(noted)
+    }
+
+    /// The organisation's dialogue figures for the last `days` days.
+    pub async fn dialogue_figures(
+        &self,
+        who: &StaffActor,
+        days: i64,
+    ) -> Result<DialogueFigures, PublishError> {
+        if !Self::reads_dialogue(who) {
+            return Err(PublishError::Forbidden("this needs the author or approver role"));
+        }
+        let now = now_millis();
+        let since = now - days * 86_400_000;
+        let due_before = now.saturating_sub(self.rules.dialogue(&who.org).answer_within);
+        Ok(self.store.dialogue_figures(&who.org, since, due_before, self.rules.visibility()).await?)
     }
 
     /// How many messages wait for the organisation's press office (none for others).
@@ -727,7 +806,7 @@ impl Editorial {
         step: Step,
         details: StepDetails,
     ) -> Result<DraftRecord, PublishError> {
-        let four_eyes = self.rules.four_eyes(&current.org_slug, &current.account_username);
+        let four_eyes = self.rules.four_eyes(&current);
         let transition = Transition::new(current.state, step, &who.actor(), current.author_id, four_eyes)?;
         if step == Step::Approve && details.seen_revision.is_none() {
             return Err(PublishError::Incomplete(
@@ -778,7 +857,7 @@ impl Editorial {
     }
 
     async fn send_back(&self, draft: &DraftRecord, why: &str) -> Result<(), PublishError> {
-        let four_eyes = self.rules.four_eyes(&draft.org_slug, &draft.account_username);
+        let four_eyes = self.rules.four_eyes(draft);
         let transition =
             Transition::new(draft.state, Step::Reject, &Actor::System, draft.author_id, four_eyes)?;
         let comment = format!("Herold could not publish this: {why}");
@@ -793,7 +872,7 @@ impl Editorial {
     }
 
     async fn publish_one(&self, draft: &DraftRecord) -> Result<Announcement, PublishError> {
-        let four_eyes = self.rules.four_eyes(&draft.org_slug, &draft.account_username);
+        let four_eyes = self.rules.four_eyes(draft);
         let transition =
             Transition::new(draft.state, Step::Publish, &Actor::System, draft.author_id, four_eyes)?;
         let account = self

@@ -26,6 +26,14 @@ enum Subject {
         /// The proposed display name, shown as the excerpt.
         name: String,
     },
+    /// A citizen's message: the excerpt names the account it was sent to, never the
+    /// citizen's words, which stay in the dialogue inbox under their own retention.
+    Message {
+        org: String,
+        public_id: String,
+        account: String,
+        assignee: Option<i64>,
+    },
 }
 
 /// Makes the notifications the steps since the last run call for; how many.
@@ -52,6 +60,9 @@ pub async fn notify(store: &dyn Store) -> Result<usize, PublishError> {
             Subject::Profile { org, username, proposer, name } => {
                 (org.clone(), username.clone(), crate::pages::excerpt(name, 80), *proposer)
             }
+            Subject::Message { org, public_id, account, assignee } => {
+                (org.clone(), public_id.clone(), format!("@{account}"), *assignee)
+            }
         };
         let tell = |staff_id: i64, comment: Option<String>| NewNotification {
             staff_id,
@@ -61,8 +72,11 @@ pub async fn notify(store: &dyn Store) -> Result<usize, PublishError> {
             excerpt: excerpt.clone(),
             comment,
         };
+        // A passed deadline of a message nobody has goes to those who can give it to someone.
+        let to_approvers = matches!(kind, NotificationKind::Waiting | NotificationKind::ProfileWaiting)
+            || (kind == NotificationKind::MessageOverdue && owner.is_none());
         match kind {
-            NotificationKind::Waiting | NotificationKind::ProfileWaiting => {
+            _ if to_approvers => {
                 if !staff.contains_key(&org) {
                     staff.insert(org.clone(), store.staff_of_org(&org).await?);
                 }
@@ -107,6 +121,9 @@ async fn about(
         "profile.propose" | "profile.apply" | "profile.reject" => {
             return Ok(profile_step(entry));
         }
+        "message.assign" | "message.overdue" | "message.follow_up" => {
+            return message_step(store, entry).await;
+        }
         _ => return Ok(None),
     };
     let Some(draft) = draft else {
@@ -133,6 +150,44 @@ fn profile_step(entry: &AuditRecord) -> Option<(NotificationKind, Subject)> {
         _ => (NotificationKind::ProfileRejected, detail.get("proposed_by").and_then(staff_id)),
     };
     Some((kind, Subject::Profile { org, username, proposer, name }))
+}
+
+/// A step of the work on a citizen's message; nobody is told of a message that is gone.
+async fn message_step(
+    store: &dyn Store,
+    entry: &AuditRecord,
+) -> Result<Option<(NotificationKind, Subject)>, PublishError> {
+    let kind = match entry.leaf.action.as_str() {
+        "message.assign" => NotificationKind::MessageAssigned,
+        "message.overdue" => NotificationKind::MessageOverdue,
+        _ => NotificationKind::MessageFollowUp,
+    };
+    let (Some(public_id), Some(org)) =
+        (entry.leaf.subject.strip_prefix("message:"), entry.leaf.org.as_deref())
+    else {
+        return Ok(None);
+    };
+    let assignee = entry
+        .payload
+        .as_ref()
+        .and_then(|(_, payload)| serde_json::from_str::<Value>(payload).ok())
+        .and_then(|detail| detail.get("assignee")?.as_i64());
+    // Given to nobody: nobody to tell.
+    if kind == NotificationKind::MessageAssigned && assignee.is_none() {
+        return Ok(None);
+    }
+    let Some(message) = store.message(org, public_id, &Visibility::everything()).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        kind,
+        Subject::Message {
+            org: org.to_owned(),
+            public_id: public_id.to_owned(),
+            account: message.account_username,
+            assignee,
+        },
+    )))
 }
 
 /// A field of the entry's details, while they are kept.

@@ -105,6 +105,8 @@ impl Services {
             stop.clone(),
             |s| {
                 Box::pin(async move {
+                    // Passed deadlines first, so that they are told in this round.
+                    s.editorial.note_overdue_messages().await?;
                     herold_publishing::notify::notify(s.store.as_ref()).await?;
                     if let Some(mailer) = &s.mailer {
                         mailer.send_pending(s.store.as_ref()).await?;

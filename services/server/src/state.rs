@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use herold_compliance::audit::AuditKeys;
 use herold_compliance::policy::{Policies, Retention};
+use herold_domain::dialogue::DialoguePolicy;
 use herold_domain::presence::Presences;
 use herold_domain::{DisplayName, LanguageTag, OrgSlug, Summary, Username};
 use herold_federation::delivery::{Deliverer, DeliveryConfig, SigningKeys};
@@ -21,7 +22,7 @@ use herold_publishing::editorial::{Editorial, OrgRules};
 use herold_publishing::Publisher;
 use herold_publishing::{accounts, PublishError};
 use herold_store::{DataClass, StoreError};
-use herold_store::{InstanceKey, Store, Visibility};
+use herold_store::{DraftRecord, InstanceKey, Store, Visibility};
 
 use crate::config::Config;
 
@@ -60,27 +61,41 @@ pub struct Services {
     pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
 
-/// The four-eyes rule and what readers see, as the organisations' policy files set them.
+/// The four-eyes rule, the dialogue's deadlines and what readers see, as the organisations'
+/// policy files set them.
 pub(crate) struct PolicyRules {
     policies: Arc<Policies>,
     visibility: Visibility,
+    /// For an organisation without a policy file.
+    default_dialogue: DialoguePolicy,
 }
 
-/// Whether a second person must approve drafts of this account: yes, unless its
-/// organisation's policy says otherwise.
-fn four_eyes(policies: &Policies, org: &str, account: &str) -> bool {
-    policies.orgs.get(org).is_none_or(|p| p.workflow.four_eyes_for(account))
+/// Whether a second person must approve the draft: yes, unless its organisation's policy
+/// says otherwise.
+fn four_eyes(policies: &Policies, draft: &DraftRecord) -> bool {
+    policies
+        .orgs
+        .get(&draft.org_slug)
+        .is_none_or(|p| p.workflow.four_eyes_for(&draft.account_username, draft.answers.is_some()))
 }
 
 impl PolicyRules {
     pub(crate) fn new(policies: Arc<Policies>) -> PolicyRules {
-        PolicyRules { visibility: policies.visibility(), policies }
+        PolicyRules {
+            visibility: policies.visibility(),
+            policies,
+            default_dialogue: DialoguePolicy::default(),
+        }
     }
 }
 
 impl OrgRules for PolicyRules {
-    fn four_eyes(&self, org: &str, account: &str) -> bool {
-        four_eyes(&self.policies, org, account)
+    fn four_eyes(&self, draft: &DraftRecord) -> bool {
+        four_eyes(&self.policies, draft)
+    }
+
+    fn dialogue(&self, org: &str) -> &DialoguePolicy {
+        self.policies.orgs.get(org).map_or(&self.default_dialogue, |p| &p.dialogue)
     }
 
     fn four_eyes_for_profiles(&self, org: &str) -> bool {
@@ -400,8 +415,16 @@ impl Services {
 }
 
 impl Services {
-    /// Whether a second person must approve drafts of this account.
-    pub fn four_eyes(&self, org: &str, account: &str) -> bool {
-        four_eyes(&self.policies, org, account)
+    /// Whether a second person must approve the draft.
+    pub fn four_eyes(&self, draft: &DraftRecord) -> bool {
+        four_eyes(&self.policies, draft)
+    }
+
+    /// Whether an approver may approve their own answer to this message.
+    pub fn answers_alone(&self, message: &herold_store::Message) -> bool {
+        self.policies
+            .orgs
+            .get(&message.org_slug)
+            .is_some_and(|p| !p.workflow.four_eyes_for(&message.account_username, true))
     }
 }

@@ -49,6 +49,13 @@ pub struct Message {
     pub shown_at: Option<Millis>,
     /// Why it is not shown (a `HideReason` code), once someone decided so.
     pub hidden_reason: Option<String>,
+    /// Who of the press office has it.
+    pub assignee_id: Option<i64>,
+    /// Their name (empty once retention anonymised them).
+    pub assignee_name: Option<String>,
+    pub answered_at: Option<Millis>,
+    /// When Herold noted that its response deadline passed.
+    pub overdue_at: Option<Millis>,
 }
 
 impl Message {
@@ -58,6 +65,28 @@ impl Message {
             && self.announcement_public_id.is_some()
             && matches!(self.visibility.as_str(), "public" | "unlisted")
     }
+}
+
+/// Which of an organisation's messages a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    /// Those in these states (all, if empty).
+    pub states: Vec<MessageState>,
+    /// Those given to this member of staff.
+    pub assignee: Option<i64>,
+    /// Those received before this time (and so past their deadline, if open).
+    pub received_before: Option<Millis>,
+}
+
+/// How the press office keeps up with what citizens send, over a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DialogueFigures {
+    /// Messages received in the period.
+    pub received: i64,
+    /// How long each message answered in the period took, from its arrival, shortest first.
+    pub answer_times: Vec<Millis>,
+    /// Open messages received before the deadline's start, so past their deadline.
+    pub open_past_deadline: i64,
 }
 
 /// An account or server the organisation takes no more messages from.
@@ -124,7 +153,9 @@ pub trait Dialogue: Send + Sync {
     async fn is_blocked(&self, org_slug: &str, actor_uri: &str) -> Result<bool>;
 
     /// Keeps a message; the same post for the same account again (a repeated delivery) is
-    /// kept once. `false` if it was there already.
+    /// kept once. `false` if it was there already. A reply to an answer of the press office
+    /// goes to whoever had the message answered, and an audit entry (`message.follow_up`)
+    /// tells them, in the same transaction.
     async fn receive_message(&self, message: NewMessage) -> Result<bool>;
 
     /// The sender changed their post: its text here follows. How many copies changed.
@@ -139,12 +170,12 @@ pub trait Dialogue: Send + Sync {
     /// The sender deleted their post: so does Herold. How many copies went.
     async fn remove_message(&self, sender_uri: &str, object_uri: &str) -> Result<u64>;
 
-    /// An organisation's messages, newest first, in `states` (all, if empty), received
-    /// before message `before` (its id) if given, without what has expired.
+    /// An organisation's messages the filter lets through, newest first, received before
+    /// message `before` (its id) if given, without what has expired.
     async fn messages(
         &self,
         org_slug: &str,
-        states: &[MessageState],
+        filter: &MessageFilter,
         before: Option<i64>,
         limit: i64,
         visible: &Visibility,
@@ -166,6 +197,42 @@ pub trait Dialogue: Send + Sync {
         state: MessageState,
         audit: AuditEntry,
     ) -> Result<Message>;
+
+    /// Gives a message of the organisation to a member of its staff (`None`: to nobody), with
+    /// the audit entry, in one transaction; `NotFound` if the organisation has no such
+    /// message or no such member of staff.
+    async fn assign_message(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        assignee: Option<i64>,
+        audit: AuditEntry,
+    ) -> Result<Message>;
+
+    /// Open messages of the organisation received before `due_before` whose passed deadline
+    /// has not been noted yet, oldest first, at most `limit`, without what has expired.
+    async fn unnoted_overdue(
+        &self,
+        org_slug: &str,
+        due_before: Millis,
+        limit: i64,
+        visible: &Visibility,
+    ) -> Result<Vec<Message>>;
+
+    /// Notes that an open message's deadline passed, with the audit entry, in one
+    /// transaction; `false` (and nothing written) if it was noted already or is no longer
+    /// open.
+    async fn note_overdue(&self, message_id: i64, audit: AuditEntry) -> Result<bool>;
+
+    /// The organisation's figures for messages received from `since` on; `due_before`: the
+    /// arrival before which an open message is past its deadline.
+    async fn dialogue_figures(
+        &self,
+        org_slug: &str,
+        since: Millis,
+        due_before: Millis,
+        visible: &Visibility,
+    ) -> Result<DialogueFigures>;
 
     /// Shows a reply under its announcement, or (`hidden` with a reason code) stops showing
     /// it, with the audit entry, in one transaction; `NotFound` if the organisation has no

@@ -574,9 +574,17 @@ pub struct SubjectMessage {
     /// Their post, at their server.
     pub post: String,
     pub text: String,
+    pub language: Option<String>,
+    /// Whom they addressed it to: public, unlisted, followers or direct.
+    pub visibility: String,
     /// Where the press office stands with it.
     pub state: String,
     pub received_at: Millis,
+    pub answered_at: Option<Millis>,
+    /// Since when it is shown under the announcement it answers, on its public page.
+    pub shown_at: Option<Millis>,
+    /// Why it is not shown there (a reason code), if the press office decided so.
+    pub hidden_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]

@@ -24,10 +24,17 @@ pub enum NotificationKind {
     ProfileApplied,
     /// The reader's proposed profile change was rejected, with the reason.
     ProfileRejected,
+    /// A citizen's message was given to the reader.
+    MessageAssigned,
+    /// The deadline to answer a message the reader has (or, if nobody has it, one the reader
+    /// may give to someone) passed.
+    MessageOverdue,
+    /// The sender of a message the reader has wrote again, replying to its answer.
+    MessageFollowUp,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 10] = [
         NotificationKind::Waiting,
         NotificationKind::Approved,
         NotificationKind::Rejected,
@@ -35,6 +42,9 @@ impl NotificationKind {
         NotificationKind::ProfileWaiting,
         NotificationKind::ProfileApplied,
         NotificationKind::ProfileRejected,
+        NotificationKind::MessageAssigned,
+        NotificationKind::MessageOverdue,
+        NotificationKind::MessageFollowUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,12 +56,18 @@ impl NotificationKind {
             NotificationKind::ProfileWaiting => "profile_waiting",
             NotificationKind::ProfileApplied => "profile_applied",
             NotificationKind::ProfileRejected => "profile_rejected",
+            NotificationKind::MessageAssigned => "message_assigned",
+            NotificationKind::MessageOverdue => "message_overdue",
+            NotificationKind::MessageFollowUp => "message_follow_up",
         }
     }
 
     /// The workspace page it is about, given its subject (`draft`).
     pub fn page(self, subject: &str) -> String {
         match self {
+            NotificationKind::MessageAssigned
+            | NotificationKind::MessageOverdue
+            | NotificationKind::MessageFollowUp => format!("/staff/dialogue/messages/{subject}"),
             NotificationKind::ProfileWaiting
             | NotificationKind::ProfileApplied
             | NotificationKind::ProfileRejected => format!("/staff/accounts/{subject}/profile"),
@@ -74,7 +90,8 @@ impl TryFrom<String> for NotificationKind {
 pub struct NewNotification {
     pub staff_id: i64,
     pub kind: NotificationKind,
-    /// The submission's public id; for a profile change, the account's username.
+    /// The submission's public id; for a profile change, the account's username; for a
+    /// citizen's message, its public id.
     pub draft: String,
     /// Who took the step; `None`: Herold itself.
     pub by_staff: Option<i64>,

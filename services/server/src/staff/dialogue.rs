@@ -3,46 +3,150 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use herold_domain::now_millis;
 use herold_publishing::editorial::MESSAGES_PAGE;
 use herold_publishing::PublishError;
-use herold_store::{HideReason, MessageState, StoreError};
+use herold_store::{HideReason, MessageFilter, MessageState, StaffMember, StoreError};
 use serde::Deserialize;
 
-use super::views::{self, DialoguePage};
+use super::views::{self, DialoguePage, MessageWork};
 use super::{see_other, Staff};
 use crate::error::ApiError;
 use crate::state::Services;
 
 #[derive(Deserialize)]
 pub struct DialogueQuery {
-    /// A state, or `all`; open ones without it.
+    /// A state, `all`, `mine` or `overdue`; open ones without it.
     state: Option<String>,
     /// The page after this message (its id).
     before: Option<i64>,
 }
 
-/// Which messages a filter shows: `None` is no filter that exists.
-fn states(filter: &str) -> Option<Vec<MessageState>> {
-    match filter {
-        "all" => Some(Vec::new()),
-        other => MessageState::parse(other).map(|s| vec![s]),
+/// The lists of the inbox besides one per state.
+const MINE: &str = "mine";
+const OVERDUE: &str = "overdue";
+/// Not a list: the page of one message, to return to after a step taken there.
+const ONE: &str = "message";
+/// The period of the figures above the inbox.
+const FIGURES_DAYS: i64 = 30;
+
+/// Which messages a list shows: `None` is no list that exists.
+fn filter_of(s: &Services, staff: &Staff, list: &str) -> Option<MessageFilter> {
+    let open = vec![MessageState::Open];
+    match list {
+        "all" => Some(MessageFilter::default()),
+        MINE => {
+            Some(MessageFilter { states: open, assignee: Some(staff.session.staff.id), ..Default::default() })
+        }
+        OVERDUE => {
+            let within = s.editorial.dialogue_policy(&staff.session.staff.org_slug).answer_within;
+            let received_before = Some(now_millis().saturating_sub(within));
+            Some(MessageFilter { states: open, received_before, ..Default::default() })
+        }
+        other => MessageState::parse(other).map(|s| MessageFilter { states: vec![s], ..Default::default() }),
+    }
+}
+
+/// Where to go after a step taken from `list` on message `id`.
+fn back_to(list: &str, id: &str) -> String {
+    match list {
+        ONE => format!("/staff/dialogue/messages/{id}"),
+        "all" | MINE | OVERDUE => format!("/staff/dialogue?state={list}#m-{id}"),
+        other => match MessageState::parse(other) {
+            Some(state) => format!("/staff/dialogue?state={}#m-{id}", state.as_str()),
+            None => "/staff/dialogue?state=open".to_owned(),
+        },
     }
 }
 
 #[get("/staff/dialogue")]
 pub async fn inbox(s: web::Data<Services>, staff: Staff, q: web::Query<DialogueQuery>) -> HttpResponse {
     let result = async {
-        let filter = q.state.as_deref().filter(|f| !f.is_empty()).unwrap_or("open");
-        let states = states(filter).ok_or(ApiError::NotFound)?;
-        let messages = s.editorial.messages(&staff.actor(), &states, q.before).await?;
+        let list = q.state.as_deref().filter(|f| !f.is_empty()).unwrap_or("open");
+        let filter = filter_of(&s, &staff, list).ok_or(ApiError::NotFound)?;
+        let who = staff.actor();
+        let messages = s.editorial.messages(&who, &filter, q.before).await?;
         let blocks = s.store.blocks(&staff.session.staff.org_slug).await?;
+        let people = s.editorial.dialogue_staff(&who).await?;
+        let figures = s.editorial.dialogue_figures(&who, FIGURES_DAYS).await?;
         let page = DialoguePage {
             blocks: &blocks,
-            filter,
+            filter: list,
             older: (messages.len() as i64 == MESSAGES_PAGE).then(|| messages.last().map(|m| m.id)).flatten(),
             messages: &messages,
+            work: work(&s, &staff, &people),
+            figures: Some((FIGURES_DAYS, &figures)),
         };
         Ok(staff.page(&s, StatusCode::OK, views::dialogue(&staff.viewer(), page)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+fn work<'a>(s: &Services, staff: &Staff, people: &'a [StaffMember]) -> MessageWork<'a> {
+    MessageWork {
+        people,
+        answer_within: s.editorial.dialogue_policy(&staff.session.staff.org_slug).answer_within,
+        now: now_millis(),
+    }
+}
+
+/// One message, as a notification links it.
+#[get("/staff/dialogue/messages/{id}")]
+pub async fn message(s: web::Data<Services>, staff: Staff, id: web::Path<String>) -> HttpResponse {
+    let result = async {
+        let who = staff.actor();
+        let m = match s.editorial.message(&who, &id).await {
+            Ok(m) => m,
+            Err(PublishError::Store(StoreError::NotFound(_))) => return Err(ApiError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let people = s.editorial.dialogue_staff(&who).await?;
+        let page = DialoguePage {
+            blocks: &[],
+            filter: ONE,
+            older: None,
+            messages: std::slice::from_ref(&m),
+            work: work(&s, &staff, &people),
+            figures: None,
+        };
+        Ok(staff.page(&s, StatusCode::OK, views::dialogue(&staff.viewer(), page)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    csrf: String,
+    /// A member of staff's id; empty: nobody.
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    filter: String,
+}
+
+#[post("/staff/dialogue/{id}/assign")]
+pub async fn assign(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<AssignForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        let assignee = match form.assignee.trim() {
+            "" => None,
+            typed => Some(typed.parse::<i64>().map_err(|_| {
+                ApiError::Publish(PublishError::Incomplete("choose someone of the press office"))
+            })?),
+        };
+        match s.editorial.assign_message(&staff.actor(), &id, assignee).await {
+            Ok(_) => Ok(see_other(&back_to(&form.filter, &id))),
+            Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
+            Err(e) => Err(e.into()),
+        }
     }
     .await;
     staff.respond(&s, result)
@@ -70,12 +174,10 @@ pub async fn mark(
         let state = MessageState::parse(&form.state)
             .ok_or(ApiError::Publish(PublishError::Incomplete("choose where the message stands")))?;
         match s.editorial.mark_message(&staff.actor(), &id, state).await {
-            Ok(_) => {}
-            Err(PublishError::Store(StoreError::NotFound(_))) => return Err(ApiError::NotFound),
-            Err(e) => return Err(e.into()),
+            Ok(_) => Ok(see_other(&back_to(&form.filter, &id))),
+            Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
+            Err(e) => Err(e.into()),
         }
-        let filter = Some(form.filter.as_str()).filter(|f| states(f).is_some()).unwrap_or("open");
-        Ok(see_other(&format!("/staff/dialogue?state={filter}")))
     }
     .await;
     staff.respond(&s, result)

@@ -64,6 +64,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(relay::relay)
         .service(relay::relay_action)
         .service(dialogue::inbox)
+        .service(dialogue::message)
+        .service(dialogue::assign)
         .service(dialogue::mark)
         .service(dialogue::block)
         .service(dialogue::report)
@@ -221,6 +223,7 @@ pub(crate) const REFUSALS: &[(&str, &str)] = &[
     ("say why, so that the other server's moderators can judge it", "refused_report_reason"),
     ("the sender's server cannot be reached now; try again later", "refused_report_unreachable"),
     ("choose where the message stands", "refused_message_state"),
+    ("choose someone of the press office", "refused_no_assignee"),
     ("only a public reply to an announcement can be shown under it", "refused_show_not_reply"),
     ("a message marked abusive is not shown", "refused_show_abusive"),
     ("choose why the reply is not shown", "refused_hide_reason"),

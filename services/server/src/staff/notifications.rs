@@ -12,9 +12,12 @@ use crate::state::Services;
 const SHOWN: i64 = 100;
 
 #[get("/staff/notifications")]
-pub async fn list(s: web::Data<Services>, staff: Staff) -> HttpResponse {
+pub async fn list(s: web::Data<Services>, mut staff: Staff) -> HttpResponse {
     let result = async {
         let items = s.editorial.notifications(&staff.actor(), SHOWN).await?;
+        // One made since the navigation was counted is on the list: the count says so too.
+        let listed_unread = items.iter().filter(|n| n.read_at.is_none()).count() as i64;
+        staff.unread = staff.unread.max(listed_unread);
         Ok(staff.page(&s, StatusCode::OK, views::notifications(&staff.viewer(), &items)))
     }
     .await;

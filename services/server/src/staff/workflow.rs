@@ -59,6 +59,8 @@ pub struct ComposeQuery {
     edit_of: Option<String>,
     /// Answering this citizen's message (its public id).
     answer: Option<String>,
+    /// Starting the answer from this template of the organisation's (its name).
+    template: Option<String>,
 }
 
 #[get("/staff/new")]
@@ -84,8 +86,16 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             }
             None => None,
         };
+        let dialogue = s.editorial.dialogue_policy(&staff.session.staff.org_slug);
+        let template =
+            q.template.as_deref().filter(|_| answering.is_some()).and_then(|t| dialogue.template(t));
         let greeting = match &answering {
-            Some(m) => s.publisher.handle_of(&m.sender_uri).await.map(|h| format!("{h} ")),
+            Some(m) => {
+                let handle = s.publisher.handle_of(&m.sender_uri).await;
+                let start = template.map_or("", |t| t.text.as_str());
+                Some([handle.as_deref().unwrap_or(""), start].join(" ").trim_start().to_owned())
+                    .filter(|g| !g.is_empty())
+            }
             None => None,
         };
         // With several accounts, the one the person last wrote for is offered, and said to be.
@@ -116,6 +126,9 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             draft: None,
             edit_of: current.as_ref().map(|a| a.public_id.as_str()),
             answering: answering.as_ref(),
+            templates: if answering.is_some() { &dialogue.templates } else { &[] },
+            template: template.map_or("", |t| t.name.as_str()),
+            answer_alone: answering.as_ref().is_some_and(|m| s.answers_alone(m)),
             error: None,
         };
         Ok(staff.page(&s, StatusCode::OK, views::compose(&staff.viewer(), form)))
@@ -234,6 +247,9 @@ impl DraftForm {
             draft,
             edit_of: self.edit_of.as_deref(),
             answering: answering.as_ref(),
+            templates: &[],
+            template: "",
+            answer_alone: answering.as_ref().is_some_and(|m| s.answers_alone(m)),
             remembered: false,
             error: Some(error),
         };
@@ -362,7 +378,7 @@ async fn draft_page(
     let page = DraftPage {
         org_replies: s.presences.of(&d.org_slug).replies,
         preview: draft_preview(&|key| staff.lang.t(key), &s.urls, &staff.zone, account, d),
-        four_eyes: s.four_eyes(&d.org_slug, &d.account_username),
+        four_eyes: s.four_eyes(d),
         review: &review,
         error,
     };
@@ -409,6 +425,9 @@ pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<Stri
             draft: Some(&d.public_id),
             edit_of: None,
             answering: None,
+            templates: &[],
+            template: "",
+            answer_alone: false,
             remembered: false,
             error: None,
         };

@@ -147,6 +147,8 @@ pub(crate) const CLASSES: [ClassSpec; 23] = [
                   'first_sign_in_at', st.first_sign_in_at, 'last_sign_in_at', st.last_sign_in_at",
         purge: &[
             "DELETE FROM staff_sessions WHERE staff_id IN (SELECT st.id {expired})",
+            // Messages they had go back to the press office as a whole.
+            "UPDATE citizen_messages SET assignee_id = NULL WHERE assignee_id IN (SELECT st.id {expired})",
             "UPDATE staff SET name = '', email = NULL, roles = '', subject = 'anonymised-' || \
              CAST(id AS TEXT) \
              WHERE id IN (SELECT st.id {expired})",
@@ -288,7 +290,8 @@ pub(crate) const CLASSES: [ClassSpec; 23] = [
         age: "m.received_at",
         archive: "'message', m.public_id, 'account', a.username, 'kind', m.kind, 'post', m.object_uri, \
                   'sender', m.sender_uri, 'text', m.content, 'language', m.language, \
-                  'visibility', m.visibility, 'state', m.state, 'received_at', m.received_at",
+                  'visibility', m.visibility, 'state', m.state, 'received_at', m.received_at, \
+                  'answered_at', m.answered_at, 'shown_at', m.shown_at, 'hidden_reason', m.hidden_reason",
         purge: &["DELETE FROM citizen_messages WHERE id IN (SELECT m.id {expired})"],
     },
     // Only the hashes go: an Undo after this is no longer recognised, and the counts stay.

@@ -9,10 +9,15 @@ use crate::*;
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.public_id, o.slug AS org_slug, a.username AS account_username, \
      an.public_id AS announcement_public_id, m.kind, m.object_uri, m.url, m.sender_uri, m.sender_handle, m.content, \
-     m.language, m.visibility, m.state, m.received_at, m.updated_at, m.shown_at, m.hidden_reason \
+     m.language, m.visibility, m.state, m.received_at, m.updated_at, m.shown_at, m.hidden_reason, \
+     m.assignee_id, s.name AS assignee_name, m.answered_at, m.overdue_at \
      FROM citizen_messages m \
      JOIN accounts a ON a.id = m.account_id JOIN organizations o ON o.id = a.org_id \
-     LEFT JOIN announcements an ON an.id = m.announcement_id";
+     LEFT JOIN announcements an ON an.id = m.announcement_id LEFT JOIN staff s ON s.id = m.assignee_id";
+
+/// The messages of an organisation's accounts, for a subquery.
+const ORG_ACCOUNTS: &str =
+    "(SELECT a.id FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE o.slug = ";
 
 impl SqlStore<Db> {
     /// Adds one to the day's arrivals (`added`) or takings back (`removed`).
@@ -206,10 +211,13 @@ impl Dialogue for SqlStore<Db> {
 
     async fn receive_message(&self, m: NewMessage) -> Result<bool> {
         let now = now_millis();
+        let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO citizen_messages (public_id, account_id, announcement_id, kind, object_uri, url, \
-             sender_uri, content, language, visibility, state, received_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+             sender_uri, content, language, visibility, state, received_at, updated_at, assignee_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, \
+             (SELECT m.assignee_id FROM citizen_messages m JOIN drafts d ON d.answers = m.public_id \
+              WHERE d.announcement_id = $3 AND m.assignee_id IS NOT NULL ORDER BY m.id DESC LIMIT 1)) \
              ON CONFLICT (account_id, object_uri) DO NOTHING",
         )
         .bind(&m.public_id)
@@ -224,9 +232,26 @@ impl Dialogue for SqlStore<Db> {
         .bind(&m.visibility)
         .bind(MessageState::Open.as_str())
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        if inserted > 0 && m.announcement_id.is_some() {
+            let follow_up: Option<(i64, String)> = sqlx::query_as(
+                "SELECT m.assignee_id, o.slug FROM citizen_messages m JOIN accounts a ON a.id = m.account_id \
+                 JOIN organizations o ON o.id = a.org_id WHERE m.public_id = $1 AND m.assignee_id IS NOT NULL",
+            )
+            .bind(&m.public_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((assignee, org)) = follow_up {
+                let audit =
+                    AuditEntry::new("system", "message.follow_up", format!("message:{}", m.public_id))
+                        .in_org(&org)
+                        .with_detail(serde_json::json!({ "assignee": assignee }));
+                Self::audit(&mut tx, &self.seal, &audit, now).await?;
+            }
+        }
+        tx.commit().await?;
         Ok(inserted > 0)
     }
 
@@ -264,7 +289,7 @@ impl Dialogue for SqlStore<Db> {
     async fn messages(
         &self,
         org_slug: &str,
-        states: &[MessageState],
+        filter: &MessageFilter,
         before: Option<i64>,
         limit: i64,
         visible: &Visibility,
@@ -273,13 +298,19 @@ impl Dialogue for SqlStore<Db> {
         let mut q = sqlx::QueryBuilder::<Db>::new(MESSAGE_SELECT);
         q.push(" WHERE o.slug = ").push_bind(org_slug.to_owned());
         q.push(" AND m.received_at >= ").push_bind(since);
-        if !states.is_empty() {
+        if !filter.states.is_empty() {
             q.push(" AND m.state IN (");
             let mut list = q.separated(", ");
-            for state in states {
+            for state in &filter.states {
                 list.push_bind(state.as_str());
             }
             q.push(")");
+        }
+        if let Some(assignee) = filter.assignee {
+            q.push(" AND m.assignee_id = ").push_bind(assignee);
+        }
+        if let Some(received_before) = filter.received_before {
+            q.push(" AND m.received_at < ").push_bind(received_before);
         }
         if let Some(before) = before {
             q.push(" AND m.id < ").push_bind(before);
@@ -358,29 +389,123 @@ impl Dialogue for SqlStore<Db> {
     ) -> Result<Message> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(
-            "UPDATE citizen_messages SET shown_at = $1, hidden_reason = $2, updated_at = $3 \
-             WHERE public_id = $4 AND account_id IN \
-             (SELECT a.id FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE o.slug = $5)",
-        )
-        .bind(hidden.is_none().then_some(now))
-        .bind(hidden.map(HideReason::as_str))
-        .bind(now)
-        .bind(public_id)
-        .bind(org_slug)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("message {public_id}")));
-        }
-        let message = sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.public_id = $1"))
-            .bind(public_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let message = Self::update_message(&mut tx, org_slug, public_id, now, |q| {
+            q.push("shown_at = ").push_bind(hidden.is_none().then_some(now));
+            q.push(", hidden_reason = ").push_bind(hidden.map(HideReason::as_str));
+        })
+        .await?;
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
         tx.commit().await?;
         Ok(message)
+    }
+
+    async fn assign_message(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        assignee: Option<i64>,
+        audit: AuditEntry,
+    ) -> Result<Message> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        if let Some(id) = assignee {
+            let (member,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM staff s JOIN organizations o ON o.id = s.org_id \
+                 WHERE s.id = $1 AND o.slug = $2",
+            )
+            .bind(id)
+            .bind(org_slug)
+            .fetch_one(&mut *tx)
+            .await?;
+            if member == 0 {
+                return Err(StoreError::NotFound(format!("staff {id}")));
+            }
+        }
+        let message = Self::update_message(&mut tx, org_slug, public_id, now, |q| {
+            q.push("assignee_id = ").push_bind(assignee);
+        })
+        .await?;
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn unnoted_overdue(
+        &self,
+        org_slug: &str,
+        due_before: Millis,
+        limit: i64,
+        visible: &Visibility,
+    ) -> Result<Vec<Message>> {
+        let since = visible.since(DataClass::CitizenMessages, Some(org_slug));
+        Ok(sqlx::query_as(&format!(
+            "{MESSAGE_SELECT} WHERE o.slug = $1 AND m.state = $2 AND m.overdue_at IS NULL \
+             AND m.received_at < $3 AND m.received_at >= $4 ORDER BY m.received_at, m.id LIMIT $5"
+        ))
+        .bind(org_slug)
+        .bind(MessageState::Open.as_str())
+        .bind(due_before)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn note_overdue(&self, message_id: i64, audit: AuditEntry) -> Result<bool> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let noted = sqlx::query(
+            "UPDATE citizen_messages SET overdue_at = $1 WHERE id = $2 AND overdue_at IS NULL AND state = $3",
+        )
+        .bind(now)
+        .bind(message_id)
+        .bind(MessageState::Open.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if noted == 0 {
+            return Ok(false);
+        }
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn dialogue_figures(
+        &self,
+        org_slug: &str,
+        since: Millis,
+        due_before: Millis,
+        visible: &Visibility,
+    ) -> Result<DialogueFigures> {
+        let since = since.max(visible.since(DataClass::CitizenMessages, Some(org_slug)));
+        let in_org = format!("m.account_id IN {ORG_ACCOUNTS}$1)");
+        let (received,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM citizen_messages m WHERE {in_org} AND m.received_at >= $2"
+        ))
+        .bind(org_slug)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        let answer_times: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT m.answered_at - m.received_at FROM citizen_messages m \
+             WHERE {in_org} AND m.answered_at >= $2 AND m.received_at >= $2 ORDER BY 1"
+        ))
+        .bind(org_slug)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        let (open_past_deadline,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM citizen_messages m WHERE {in_org} AND m.state = $2 \
+             AND m.received_at < $3 AND m.received_at >= $4"
+        ))
+        .bind(org_slug)
+        .bind(MessageState::Open.as_str())
+        .bind(due_before)
+        .bind(visible.since(DataClass::CitizenMessages, Some(org_slug)))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(DialogueFigures { received, answer_times, open_past_deadline })
     }
 
     async fn shown_replies(
@@ -422,7 +547,31 @@ impl Dialogue for SqlStore<Db> {
 }
 
 impl SqlStore<Db> {
-    /// Sets where a message of the organisation stands; `NotFound` if it has no such message.
+    /// Changes a message of the organisation (`set` writes the assignments after `SET`) and
+    /// reads it back; `NotFound` if the organisation has no such message.
+    async fn update_message<'a>(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        org_slug: &'a str,
+        public_id: &'a str,
+        now: Millis,
+        set: impl FnOnce(&mut sqlx::QueryBuilder<'a, Db>),
+    ) -> Result<Message> {
+        let mut q = sqlx::QueryBuilder::<Db>::new("UPDATE citizen_messages SET updated_at = ");
+        q.push_bind(now).push(", ");
+        set(&mut q);
+        q.push(" WHERE public_id = ").push_bind(public_id);
+        q.push(" AND account_id IN ").push(ORG_ACCOUNTS).push_bind(org_slug).push(")");
+        if q.build().execute(&mut **tx).await?.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("message {public_id}")));
+        }
+        Ok(sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.public_id = $1"))
+            .bind(public_id)
+            .fetch_one(&mut **tx)
+            .await?)
+    }
+
+    /// Sets where a message of the organisation stands: one marked abusive is taken down, an
+    /// answered one keeps when it was first answered, one opened again loses it.
     async fn mark_in(
         tx: &mut sqlx::Transaction<'_, Db>,
         org_slug: &str,
@@ -430,25 +579,18 @@ impl SqlStore<Db> {
         state: MessageState,
         now: Millis,
     ) -> Result<Message> {
-        let changed = sqlx::query(
-            "UPDATE citizen_messages SET state = $1, updated_at = $2, \
-             shown_at = CASE WHEN $1 = 'abusive' THEN NULL ELSE shown_at END \
-             WHERE public_id = $3 AND account_id IN \
-             (SELECT a.id FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE o.slug = $4)",
-        )
-        .bind(state.as_str())
-        .bind(now)
-        .bind(public_id)
-        .bind(org_slug)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("message {public_id}")));
-        }
-        Ok(sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.public_id = $1"))
-            .bind(public_id)
-            .fetch_one(&mut **tx)
-            .await?)
+        Self::update_message(tx, org_slug, public_id, now, |q| {
+            q.push("state = ").push_bind(state.as_str());
+            if state == MessageState::Abusive {
+                q.push(", shown_at = NULL");
+            }
+            match state {
+                MessageState::Answered => {
+                    q.push(", answered_at = COALESCE(answered_at, ").push_bind(now).push(")")
+                }
+                _ => q.push(", answered_at = NULL"),
+            };
+        })
+        .await
     }
 }

@@ -331,7 +331,7 @@ impl Drafts for SqlStore<Db> {
             .await?;
         // The citizen's message it answers is answered now, with the publication.
         sqlx::query(
-            "UPDATE citizen_messages SET state = $1, updated_at = $2 \
+            "UPDATE citizen_messages SET state = $1, updated_at = $2, answered_at = COALESCE(answered_at, $2) \
              WHERE public_id = (SELECT answers FROM drafts WHERE id = $3)",
         )
         .bind(MessageState::Answered.as_str())

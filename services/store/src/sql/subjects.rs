@@ -199,7 +199,8 @@ impl Subjects for SqlStore<Db> {
         .await?;
         data.messages = sqlx::query_as(
             "SELECT a.username AS account, o.slug AS org, m.kind, m.object_uri AS post, m.content AS text, \
-             m.state, m.received_at FROM citizen_messages m JOIN accounts a ON a.id = m.account_id \
+             m.language, m.visibility, m.state, m.received_at, m.answered_at, m.shown_at, m.hidden_reason \
+             FROM citizen_messages m JOIN accounts a ON a.id = m.account_id \
              JOIN organizations o ON o.id = a.org_id WHERE m.sender_uri = $1 ORDER BY m.id",
         )
         .bind(actor_uri)
@@ -445,6 +446,11 @@ impl Subjects for SqlStore<Db> {
         }
         // What they were told goes; what others were told keeps its step, now by no one named.
         sqlx::query("DELETE FROM notifications WHERE staff_id = $1").bind(id).execute(&mut *tx).await?;
+        // Messages they had go back to the press office as a whole.
+        sqlx::query("UPDATE citizen_messages SET assignee_id = NULL WHERE assignee_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let erasure = StaffErasure {
             sessions_removed: sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
                 .bind(id)

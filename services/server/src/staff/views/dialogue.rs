@@ -1,16 +1,104 @@
 //! The dialogue inbox.
 
-use herold_store::{HideReason, Message, MessageKind, MessageState};
+use herold_domain::Millis;
+use herold_store::{DialogueFigures, HideReason, Message, MessageKind, MessageState, StaffMember};
 
 use super::*;
 
 pub struct DialoguePage<'a> {
     pub blocks: &'a [herold_store::Block],
-    /// The state shown, or `all`.
+    /// The list shown (a state, `all`, `mine` or `overdue`), or `message` for one message.
     pub filter: &'a str,
     pub messages: &'a [Message],
     /// The last message shown, when older ones follow.
     pub older: Option<i64>,
+    pub work: MessageWork<'a>,
+    /// The organisation's figures over so many days, above a list.
+    pub figures: Option<(i64, &'a DialogueFigures)>,
+}
+
+/// What working on a message needs: whom it can be given to, and its deadline.
+pub struct MessageWork<'a> {
+    pub people: &'a [StaffMember],
+    pub answer_within: Millis,
+    pub now: Millis,
+}
+
+/// A duration in hours or days, in words.
+fn span(lang: Lang, ms: Millis) -> String {
+    let hours = (ms + 1_800_000) / 3_600_000;
+    match hours {
+        0 => lang.t("span_under_hour").to_owned(),
+        1..=47 => lang.t("span_hours").replace("{n}", &hours.to_string()),
+        _ => lang.t("span_days").replace("{n}", &((hours + 12) / 24).to_string()),
+    }
+}
+
+/// The press office's figures: what came in, how fast it was answered, what is late.
+fn figures(v: &Viewer<'_>, days: i64, f: &DialogueFigures, answer_within: Millis) -> Markup {
+    let lang = v.lang;
+    let per_day = f.received as f64 / days as f64;
+    let median = match f.answer_times.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(f.answer_times[n / 2]),
+        n => Some((f.answer_times[n / 2 - 1] + f.answer_times[n / 2]) / 2),
+    };
+    html! {
+        section aria-labelledby="figures" {
+            h2 id="figures" { (lang.t("dialogue_figures").replace("{days}", &days.to_string())) }
+            dl.fields {
+                div { dt { (lang.t("figures_received")) } dd { (f.received) " (" (lang.t("figures_per_day").replace("{n}", &format!("{per_day:.1}"))) ")" } }
+                div { dt { (lang.t("figures_median")) } dd {
+                    @match median {
+                        Some(ms) => { (span(lang, ms)) " (" (lang.t("figures_answered").replace("{n}", &f.answer_times.len().to_string())) ")" }
+                        None => (lang.t("figures_none_answered")),
+                    }
+                } }
+                div { dt { (lang.t("figures_overdue")) } dd {
+                    @if f.open_past_deadline > 0 {
+                        a href="/staff/dialogue?state=overdue" { (f.open_past_deadline) }
+                    } @else { "0" }
+                    " (" (lang.t("figures_deadline").replace("{span}", &span(lang, answer_within))) ")"
+                } }
+            }
+        }
+    }
+}
+
+/// Who has a message, when it is due, and the way to give it to someone.
+fn work_on(v: &Viewer<'_>, m: &Message, work: &MessageWork<'_>, list: &str) -> Markup {
+    let lang = v.lang;
+    let due = m.received_at.saturating_add(work.answer_within);
+    let late = m.state == MessageState::Open && due < work.now;
+    html! {
+        p.meta {
+            @if m.state == MessageState::Open {
+                (lang.t("message_due")) " " (v.when(due))
+                @if late { " · " strong.overdue { (lang.t("message_overdue")) } }
+                " · "
+            }
+            @match m.assignee_name.as_deref() {
+                Some(name) => { (lang.t("message_with")) " " strong { (person(lang, name)) } }
+                None => (lang.t("message_with_nobody")),
+            }
+        }
+        form.inline method="post" action={ "/staff/dialogue/" (m.public_id) "/assign" } {
+            (v.csrf())
+            input type="hidden" name="filter" value=(list);
+            label for={ "assignee-" (m.public_id) } { (lang.t("message_assign_to")) }
+            " "
+            select id={ "assignee-" (m.public_id) } name="assignee" {
+                option value="" selected[m.assignee_id.is_none()] { (lang.t("message_nobody")) }
+                @for p in work.people {
+                    option value=(p.id) selected[m.assignee_id == Some(p.id)] {
+                        (p.name) @if p.id == v.session.staff.id { " (" (lang.t("message_me")) ")" }
+                    }
+                }
+            }
+            " "
+            button type="submit" { (lang.t("message_assign")) }
+        }
+    }
 }
 
 fn kind_label(lang: Lang, kind: MessageKind) -> &'static str {
@@ -75,25 +163,32 @@ fn state_of(lang: Lang, state: MessageState) -> &'static str {
 
 pub fn dialogue(v: &Viewer<'_>, p: DialoguePage<'_>) -> String {
     let lang = v.lang;
-    let filters = MessageState::ALL
-        .iter()
-        .map(|s| (s.as_str(), state_of(lang, *s)))
+    let filters = [("mine", lang.t("filter_mine")), ("overdue", lang.t("filter_overdue"))]
+        .into_iter()
+        .chain(MessageState::ALL.iter().map(|s| (s.as_str(), state_of(lang, *s))))
         .chain([("all", lang.t("filter_all"))]);
+    let one = p.filter == "message";
+    let title = lang.t(if one { "dialogue_message" } else { "dialogue" });
     shell(
         lang,
-        lang.t("dialogue"),
+        title,
         Some(v),
         html! {
-            h1 { (lang.t("dialogue")) }
-            p { (lang.t("dialogue_intro")) }
-            nav aria-label=(lang.t("dialogue_filter")) {
-                ul.inline {
-                    @for (value, label) in filters {
-                        li {
-                            @if value == p.filter {
-                                a href={ "/staff/dialogue?state=" (value) } aria-current="page" { strong { (label) } }
-                            } @else {
-                                a href={ "/staff/dialogue?state=" (value) } { (label) }
+            h1 { (title) }
+            @if one {
+                p { a href="/staff/dialogue" { (lang.t("dialogue_back")) } }
+            } @else {
+                p { (lang.t("dialogue_intro")) }
+                @if let Some((days, f)) = p.figures { (figures(v, days, f, p.work.answer_within)) }
+                nav aria-label=(lang.t("dialogue_filter")) {
+                    ul.inline {
+                        @for (value, label) in filters {
+                            li {
+                                @if value == p.filter {
+                                    a href={ "/staff/dialogue?state=" (value) } aria-current="page" { strong { (label) } }
+                                } @else {
+                                    a href={ "/staff/dialogue?state=" (value) } { (label) }
+                                }
                             }
                         }
                     }
@@ -117,6 +212,7 @@ pub fn dialogue(v: &Viewer<'_>, p: DialoguePage<'_>) -> String {
                         " · " (lang.t(&format!("message_visibility_{}", m.visibility)))
                     }
                     div.message-text lang=[m.language.as_deref()] { (m.content) }
+                    (work_on(v, m, &p.work, p.filter))
                     @if m.may_be_shown() { (public_display(v, m)) }
                     @if v.has(Role::Author) {
                         @if matches!(m.visibility.as_str(), "public" | "unlisted") {

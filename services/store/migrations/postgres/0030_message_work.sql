@@ -1,0 +1,9 @@
+-- Work on a citizen's message: who of the press office has it (a member of staff of the
+-- organisation, notified when it is given to them and when the sender writes again), when it
+-- was answered (for the median time to answer), and when Herold noted that its response
+-- deadline (the organisation's [dialogue] answer_within) passed, so that it is noted once.
+ALTER TABLE citizen_messages ADD COLUMN assignee_id BIGINT REFERENCES staff(id);
+ALTER TABLE citizen_messages ADD COLUMN answered_at BIGINT;
+ALTER TABLE citizen_messages ADD COLUMN overdue_at BIGINT;
+UPDATE citizen_messages SET answered_at = updated_at WHERE state = 'answered';
+CREATE INDEX citizen_messages_assignee ON citizen_messages(assignee_id, state);
