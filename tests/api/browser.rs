@@ -20,12 +20,14 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
         "Chromium is needed: apt-get install chromium (.ci/run does)"
     );
     let provider = OidcProvider::start();
-    // The demo body keeps Berlin time (the walk types and reads local time), and names its imprint and accessibility statement (the
-    // walk follows the privacy notice Herold writes).
+    // The demo body keeps Berlin time (the walk types and reads local time), names its imprint and accessibility statement (the
+    // walk follows the privacy notice Herold writes), and has a template for answers.
     const DEMO_POLICY: &str = "time_zone = \"Europe/Berlin\"\n\n[legal]\n\
                                imprint = \"https://www.demo.example/impressum\"\n\
                                accessibility_statement = \"https://www.demo.example/barrierefreiheit\"\n\n\
-                               [presence]\nemail_subscriptions = true\ncolour = \"#0b5394\"\n";
+                               [presence]\nemail_subscriptions = true\ncolour = \"#0b5394\"\n\n\
+                               [[dialogue.templates]]\nname = \"Danke\"\n\
+                               text = \"Vielen Dank für Ihre Nachricht. Wir antworten Ihnen hier.\"\n";
     let sign_in = [("demo", DEMO_POLICY), ("operator", "")]
         .into_iter()
         .map(|(org, extra_policy)| SignIn {

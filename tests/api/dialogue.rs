@@ -671,6 +671,12 @@ async fn likes_and_boosts_are_counted_without_keeping_who(db: Db) {
     let alice = app.sign_in("demo", "alice").await.browser;
     let page = alice.get_in(&app.url(&staff_page), "de").await.body;
     assert!(page.contains("Favorisiert") && page.contains("Geteilt"), "{page}");
+    // The curve: today's row counts what arrived, on the announcement's page and the account's.
+    let today = &herold_domain::format_rfc3339(now_millis())[..10];
+    let row = format!("<tr><td>{today}</td><td>1</td><td>1</td></tr>");
+    assert!(page.contains(&row) && page.contains("1-mal favorisiert und 1-mal geteilt"), "{page}");
+    let account = alice.get(&app.url("/staff/accounts/press")).await.body;
+    assert!(account.contains("Likes and boosts per day") && account.contains(&row), "{account}");
     peer.send(&press, json!({ "type": "Undo", "object": like })).await;
     eventually(20, "the like taken back", || counted(0, 1)).await;
 

@@ -425,9 +425,19 @@ async function publishing(browser) {
   const replies = sectionByHeading(bp, "Replies");
   expect((await textOf(replies)).includes("Wann öffnet das Bürgeramt"), "the public page does not show the reply");
   await audit(bp, "announcement page with a reply");
+  // Bob takes the message; it is then among his own, with its deadline.
+  await open(bp, "/staff/dialogue");
+  await bp.getByLabel("Give it to").selectOption({ label: "Bob Approver (you)" });
+  await submit(bp, bp.getByRole("button", { name: "Assign", exact: true }), "taking the message");
+  await arriveAt(bp, /\/staff\/dialogue\?state=open#m-/, "taking the message");
+  const taken = await textOf(bp.locator("article.message"));
+  expect(taken.includes("With Bob Approver") && taken.includes("Answer by"), `the message does not say who has it and by when: ${taken}`);
+  await follow(bp, bp.getByRole("link", { name: "Mine", exact: true }), /state=mine$/, "the Mine list");
+  expect((await textOf(bp.locator("main"))).includes("Wann öffnet das Bürgeramt"), "the taken message is not under Mine");
+  await audit(bp, "dialogue (mine)");
   await open(bp, "/staff/dialogue");
   await submit(bp, bp.getByRole("button", { name: "Mark as answered", exact: true }), "marking the message answered");
-  await arriveAt(bp, /\/staff\/dialogue\?state=open$/, "marking the message answered");
+  await arriveAt(bp, /\/staff\/dialogue\?state=open#m-/, "marking the message answered");
   expect((await bp.locator("article.message").count()) === 0, "the answered message is still listed as open");
 
   // The announcement's staff page, through the overview and the account page.
@@ -606,8 +616,14 @@ async function german(browser) {
   // Answering the citizen whose message was marked answered earlier: the question is beside
   // the form, in German.
   await open(page, "/staff/dialogue?state=answered");
+  await audit(page, "dialogue answered (de)");
   await follow(page, page.getByRole("link", { name: "Öffentlich antworten", exact: true }), /\/staff\/new\?answer=/, "answering a citizen (de)");
   expect((await textOf(page.locator("main section"))).includes("Wann öffnet das Bürgeramt"), "the question is not beside the answer");
+  // The organisation's template fills the text, after the citizen's address.
+  await page.getByLabel("Mit einer Vorlage beginnen").selectOption({ label: "Danke" });
+  await follow(page, page.getByRole("button", { name: "Diese Vorlage verwenden", exact: true }), /template=Danke/, "the template");
+  const started = await page.locator("textarea#text").inputValue();
+  expect(started.includes("Vielen Dank für Ihre Nachricht."), `the template did not fill the answer: ${started}`);
   await audit(page, "answer (de)");
 
   // A change to the published announcement, with an image: the page shows what changes,

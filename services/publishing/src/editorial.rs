@@ -11,7 +11,7 @@ use herold_domain::{now_millis, AltText, Millis};
 use herold_store::{
     staff_actor, Account, Announcement, AuditEntry, DeliveryStats, DialogueFigures, DraftContent, DraftKind,
     DraftRecord, DraftTranslation, HideReason, MediaInfo, Message, MessageFilter, MessageState, NewDraft,
-    NewMedia, Notification, Reactions, StaffMember, StepDetails, Store, StoreError, Visibility,
+    NewMedia, Notification, ReactionDay, Reactions, StaffMember, StepDetails, Store, StoreError, Visibility,
 };
 use serde_json::json;
 
@@ -88,7 +88,12 @@ pub struct AnnouncementStatus {
     pub drafts: Vec<DraftRecord>,
     /// How often it was liked and boosted.
     pub reactions: Reactions,
+    /// What arrived per day, from its publication on (at most `REACTION_DAYS` days back).
+    pub reaction_days: Vec<ReactionDay>,
 }
+
+/// How far back the curves of reactions reach.
+pub const REACTION_DAYS: i64 = 90;
 
 /// One step in a submission's life, as the audit trail recorded it.
 #[derive(Debug, Clone)]
@@ -537,7 +542,10 @@ impl Editorial {
         // Published submissions never expire on their own: they go with their announcement.
         let drafts = self.store.drafts_of_announcement(announcement.id).await?;
         let reactions = self.store.reactions(announcement.id).await?;
-        Ok(AnnouncementStatus { account, announcement, stats, drafts, reactions })
+        let since = announcement.published_at.max(now_millis() - REACTION_DAYS * 86_400_000);
+        let since_day = &herold_domain::format_rfc3339(since)[..10];
+        let reaction_days = self.store.reaction_days(account.id, Some(announcement.id), since_day).await?;
+        Ok(AnnouncementStatus { account, announcement, stats, drafts, reactions, reaction_days })
     }
 
     /// A submission of the person's own organisation.

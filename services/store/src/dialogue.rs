@@ -67,6 +67,15 @@ impl Message {
     }
 }
 
+/// Likes and boosts that arrived on one day (UTC), before any were taken back.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReactionDay {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub likes: i64,
+    pub boosts: i64,
+}
+
 /// Which of an organisation's messages a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct MessageFilter {
@@ -130,6 +139,16 @@ pub trait Dialogue: Send + Sync {
 
     /// An announcement's reactions, net.
     async fn reactions(&self, announcement_id: i64) -> Result<Reactions>;
+
+    /// The reactions that arrived per day from `since_day` (`YYYY-MM-DD`) on, to the
+    /// account's announcements or (`announcement_id`) to one of them; days without any are
+    /// left out.
+    async fn reaction_days(
+        &self,
+        account_id: i64,
+        announcement_id: Option<i64>,
+        since_day: &str,
+    ) -> Result<Vec<ReactionDay>>;
 
     /// Blocks an account (`kind` `account`, an actor id) or a whole server (`server`, a
     /// host) for the organisation, removing what it holds from them, with the audit entry,

@@ -7,7 +7,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use herold_domain::presence::ReplyAudience;
 use herold_domain::workflow::{Role, Step, WorkflowError};
 use herold_domain::{format_rfc3339, LocalTimeError, Millis};
-use herold_publishing::editorial::AnnouncementStatus;
+use herold_publishing::editorial::{AnnouncementStatus, REACTION_DAYS};
 use herold_publishing::pages::{announcement_article, draft_preview, Shape};
 use herold_publishing::{Draft, PublishError};
 use herold_store::Account;
@@ -534,7 +534,11 @@ pub async fn account_page(s: web::Data<Services>, staff: Staff, username: web::P
             true => Some(s.store.subscriber_count(account.id).await?),
             false => None,
         };
-        let body = views::account(&staff.viewer(), &account, &announcements, &history, email_subscribers);
+        let since = herold_domain::now_millis() - REACTION_DAYS * 86_400_000;
+        let days = s.store.reaction_days(account.id, None, &format_rfc3339(since)[..10]).await?;
+        let reactions = views::reaction_chart(staff.lang, since, &days);
+        let body =
+            views::account(&staff.viewer(), &account, &announcements, &history, reactions, email_subscribers);
         Ok(staff.page(&s, StatusCode::OK, body))
     }
     .await;
@@ -550,8 +554,9 @@ async fn announcement_page(
     error: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
     let status_of = s.editorial.announcement_status(&staff.session.staff.org_slug, username, id);
-    let AnnouncementStatus { account, announcement: a, stats, drafts, reactions } =
+    let AnnouncementStatus { account, announcement: a, stats, drafts, reactions, reaction_days } =
         status_of.await.map_err(ApiError::unknown_is_not_found)?;
+    let since = a.published_at.max(herold_domain::now_millis() - REACTION_DAYS * 86_400_000);
     let page = views::AnnouncementPage {
         account: &account,
         announcement: &a,
@@ -566,6 +571,7 @@ async fn announcement_page(
         stats: &stats,
         drafts: &drafts,
         reactions,
+        reaction_curve: views::reaction_chart(staff.lang, since, &reaction_days),
         error,
     };
     Ok(staff.page(s, status, views::announcement(&staff.viewer(), page)))

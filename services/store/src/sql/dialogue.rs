@@ -209,6 +209,26 @@ impl Dialogue for SqlStore<Db> {
         Ok(reactions)
     }
 
+    async fn reaction_days(
+        &self,
+        account_id: i64,
+        announcement_id: Option<i64>,
+        since_day: &str,
+    ) -> Result<Vec<ReactionDay>> {
+        Ok(sqlx::query_as(
+            "SELECT rc.day, CAST(SUM(CASE WHEN rc.kind = 'like' THEN rc.added ELSE 0 END) AS BIGINT) AS likes, \
+             CAST(SUM(CASE WHEN rc.kind = 'boost' THEN rc.added ELSE 0 END) AS BIGINT) AS boosts \
+             FROM reaction_counts rc JOIN announcements an ON an.id = rc.announcement_id \
+             WHERE an.account_id = $1 AND ($2 IS NULL OR rc.announcement_id = $2) AND rc.day >= $3 \
+             GROUP BY rc.day ORDER BY rc.day",
+        )
+        .bind(account_id)
+        .bind(announcement_id)
+        .bind(since_day)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn receive_message(&self, m: NewMessage) -> Result<bool> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;

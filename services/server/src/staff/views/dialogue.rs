@@ -38,6 +38,14 @@ fn span(lang: Lang, ms: Millis) -> String {
 fn figures(v: &Viewer<'_>, days: i64, f: &DialogueFigures, answer_within: Millis) -> Markup {
     let lang = v.lang;
     let per_day = f.received as f64 / days as f64;
+    let rate = match per_day {
+        0.0 => None,
+        r if r < 0.1 => Some(lang.t("figures_per_day_under").to_owned()),
+        // One decimal, with the reader's decimal sign.
+        r => Some(
+            lang.t("figures_per_day").replace("{n}", &format!("{r:.1}").replace('.', lang.t("decimal_sign"))),
+        ),
+    };
     let median = match f.answer_times.len() {
         0 => None,
         n if n % 2 == 1 => Some(f.answer_times[n / 2]),
@@ -47,7 +55,7 @@ fn figures(v: &Viewer<'_>, days: i64, f: &DialogueFigures, answer_within: Millis
         section aria-labelledby="figures" {
             h2 id="figures" { (lang.t("dialogue_figures").replace("{days}", &days.to_string())) }
             dl.fields {
-                div { dt { (lang.t("figures_received")) } dd { (f.received) " (" (lang.t("figures_per_day").replace("{n}", &format!("{per_day:.1}"))) ")" } }
+                div { dt { (lang.t("figures_received")) } dd { (f.received) @if let Some(rate) = rate { " (" (rate) ")" } } }
                 div { dt { (lang.t("figures_median")) } dd {
                     @match median {
                         Some(ms) => { (span(lang, ms)) " (" (lang.t("figures_answered").replace("{n}", &f.answer_times.len().to_string())) ")" }
@@ -82,7 +90,7 @@ fn work_on(v: &Viewer<'_>, m: &Message, work: &MessageWork<'_>, list: &str) -> M
                 None => (lang.t("message_with_nobody")),
             }
         }
-        form.inline method="post" action={ "/staff/dialogue/" (m.public_id) "/assign" } {
+        form.assign method="post" action={ "/staff/dialogue/" (m.public_id) "/assign" } {
             (v.csrf())
             input type="hidden" name="filter" value=(list);
             label for={ "assignee-" (m.public_id) } { (lang.t("message_assign_to")) }

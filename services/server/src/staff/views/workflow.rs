@@ -2,6 +2,7 @@
 //! and an account.
 
 use herold_domain::dialogue::AnswerTemplate;
+use herold_store::ReactionDay;
 
 use super::*;
 
@@ -557,6 +558,8 @@ pub struct AnnouncementPage<'a> {
     pub stats: &'a DeliveryStats,
     pub drafts: &'a [DraftRecord],
     pub reactions: herold_store::Reactions,
+    /// Reactions per day, as a chart.
+    pub reaction_curve: Markup,
     pub error: Option<&'a str>,
 }
 
@@ -585,6 +588,7 @@ pub fn announcement(v: &Viewer<'_>, p: AnnouncementPage<'_>) -> String {
                     @if let Some(r) = &d.reviewer_name { dt { (lang.t("reviewer")) } dd { (person(lang, r)) } }
                 }
             }
+            (p.reaction_curve)
             h2 { (lang.t("deliveries")) }
             p.help { (lang.t("deliveries_help")) }
             table {
@@ -691,40 +695,93 @@ fn announcement_item(v: &Viewer<'_>, account: &Account, a: &Announcement) -> Mar
     }
 }
 
-/// Followers per day as bars, drawn on the server (no scripts), with the same numbers as a
-/// table for screen readers and for copying.
-fn follower_chart(lang: Lang, history: &[(String, i64)]) -> Markup {
-    let max = history.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+/// Values per day as bars, drawn on the server (no scripts), with the same numbers as a
+/// table (`table`) for screen readers and for copying.
+fn day_chart(
+    lang: Lang,
+    id: &str,
+    title: &str,
+    bars: &[(String, i64)],
+    caption: &str,
+    table: Markup,
+) -> Markup {
+    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     let (width, height) = (600i64, 160i64);
-    let bar = (width / history.len().max(1) as i64).clamp(2, 40);
-    let title = lang.t("followers_over_time");
+    let bar = (width / bars.len().max(1) as i64).clamp(2, 40);
+    let caption_id = format!("{id}-caption");
     html! {
-        section {
-            h2 { (title) }
-            @if history.is_empty() {
-                p { (lang.t("nothing_here")) }
-            } @else {
-                figure {
-                    svg width=(width) height=(height + 20) viewBox={ "0 0 " (width) " " (height + 20) } role="img" aria-labelledby="followers-caption" xmlns="http://www.w3.org/2000/svg" {
-                        @for (i, (day, n)) in history.iter().enumerate() {
-                            @let h = (height * n / max).max(1);
-                            rect x=(i as i64 * bar) y=(height - h) width=((bar - 1).max(1)) height=(h) fill="#1f5fa8" { title { (day) ": " (n) } }
+        section aria-labelledby=(id) {
+            h2 id=(id) { (title) }
+            @match (bars.first(), bars.last()) {
+                // Nothing to draw: the numbers say it.
+                _ if bars.iter().all(|(_, n)| *n == 0) => p { (caption) },
+                (Some((first, _)), Some((last, last_n))) => {
+                    figure {
+                        svg width=(width) height=(height + 20) viewBox={ "0 0 " (width) " " (height + 20) } role="img" aria-labelledby=(caption_id) xmlns="http://www.w3.org/2000/svg" {
+                            @for (i, (day, n)) in bars.iter().enumerate() {
+                                @let h = if *n == 0 { 0 } else { (height * n / max).max(1) };
+                                rect x=(i as i64 * bar) y=(height - h) width=((bar - 1).max(1)) height=(h) fill="#1f5fa8" { title { (day) ": " (n) } }
+                            }
+                            text x="0" y=(height + 15) font-size="12" fill="currentColor" { (first) }
+                            text x=(width) y=(height + 15) font-size="12" text-anchor="end" fill="currentColor" { (last) ": " (last_n) }
                         }
-                        text x="0" y=(height + 15) font-size="12" fill="currentColor" { (history[0].0) }
-                        text x=(width) y=(height + 15) font-size="12" text-anchor="end" fill="currentColor" { (history[history.len() - 1].0) ": " (history[history.len() - 1].1) }
+                        figcaption id=(caption_id) { (caption) }
                     }
-                    figcaption id="followers-caption" { (title) ": " (history[history.len() - 1].1) }
-                }
-                details {
-                    summary { (lang.t("as_table")) }
-                    table {
-                        thead { tr { th scope="col" { (lang.t("day")) } th scope="col" { (lang.t("followers")) } } }
-                        tbody { @for (day, n) in history { tr { td { (day) } td { (n) } } } }
+                    details {
+                        summary { (lang.t("as_table")) }
+                        (table)
                     }
                 }
+                _ => p { (lang.t("nothing_here")) },
             }
         }
     }
+}
+
+fn follower_chart(lang: Lang, history: &[(String, i64)]) -> Markup {
+    let title = lang.t("followers_over_time");
+    let caption = format!("{title}: {}", history.last().map_or(0, |(_, n)| *n));
+    let table = html! {
+        table {
+            thead { tr { th scope="col" { (lang.t("day")) } th scope="col" { (lang.t("followers")) } } }
+            tbody { @for (day, n) in history { tr { td { (day) } td { (n) } } } }
+        }
+    };
+    day_chart(lang, "followers-over-time", title, history, &caption, table)
+}
+
+/// Likes and boosts that arrived per day from `since` to today, days without any included,
+/// so that the bars keep time.
+pub fn reaction_chart(lang: Lang, since: herold_domain::Millis, days: &[ReactionDay]) -> Markup {
+    let day_of = |at: herold_domain::Millis| herold_domain::format_rfc3339(at)[..10].to_owned();
+    let today = day_of(herold_domain::now_millis());
+    let mut every = Vec::new();
+    let mut at = since;
+    loop {
+        let day = day_of(at);
+        let found = days.iter().find(|d| d.day == day);
+        every.push((day.clone(), found.map_or(0, |d| d.likes), found.map_or(0, |d| d.boosts)));
+        if day >= today || every.len() >= 400 {
+            break;
+        }
+        at += 86_400_000;
+    }
+    let bars: Vec<(String, i64)> = every.iter().map(|(day, l, b)| (day.clone(), l + b)).collect();
+    let (likes, boosts) = every.iter().fold((0, 0), |(l, b), (_, dl, db)| (l + dl, b + db));
+    let title = lang.t("reactions_over_time");
+    let caption = lang
+        .t("reactions_caption")
+        .replace("{likes}", &likes.to_string())
+        .replace("{boosts}", &boosts.to_string());
+    let table = html! {
+        table {
+            thead { tr {
+                th scope="col" { (lang.t("day")) } th scope="col" { (lang.t("likes")) } th scope="col" { (lang.t("boosts")) }
+            } }
+            tbody { @for (day, l, b) in every.iter().filter(|(_, l, b)| l + b > 0) { tr { td { (day) } td { (l) } td { (b) } } } }
+        }
+    };
+    day_chart(lang, "reactions-over-time", title, &bars, &caption, table)
 }
 
 pub fn account(
@@ -732,6 +789,7 @@ pub fn account(
     account: &Account,
     announcements: &[Announcement],
     history: &[(String, i64)],
+    reactions: Markup,
     email_subscribers: Option<i64>,
 ) -> String {
     let lang = v.lang;
@@ -742,6 +800,7 @@ pub fn account(
         html! {
             h1 { (account.display_name) " · @" (account.username) }
             (follower_chart(lang, history))
+            (reactions)
             @if let Some(n) = email_subscribers {
                 p { (lang.t("email_subscribers")) ": " span.count { (n) } }
             }
