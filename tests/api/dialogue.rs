@@ -627,6 +627,31 @@ async fn replies_an_approver_chooses_are_shown_under_the_announcement(db: Db) {
     assert!(!page().await.contains("Rathausplatz"));
     assert_eq!(decide(&app, &bob, &token, &reply_msg, "show").await, 303);
     assert_eq!(collection().await, [reply_id.as_str()]);
+    // Or narrows its audience, the words unchanged: it is no longer shown, nor can be.
+    let mut narrowed = reply("<p>Zum Rathausplatz? Danke!</p>");
+    narrowed["to"] = json!([format!("{}/followers", peer.actor())]);
+    narrowed["cc"] = json!([press]);
+    peer.send(&press, json!({ "type": "Update", "object": narrowed })).await;
+    eventually(20, "the narrower audience arrives", || async {
+        messages(&app)
+            .await
+            .iter()
+            .any(|m| m.public_id == reply_msg && m.visibility == "followers")
+            .then_some(())
+    })
+    .await;
+    assert!(collection().await.is_empty(), "a reply its sender narrowed is not shown");
+    assert_eq!(decide(&app, &bob, &token, &reply_msg, "show").await, 400, "no longer public");
+    peer.send(&press, json!({ "type": "Update", "object": reply("<p>Zum Rathausplatz? Danke!</p>") })).await;
+    eventually(20, "public again", || async {
+        messages(&app)
+            .await
+            .iter()
+            .any(|m| m.public_id == reply_msg && m.visibility == "public")
+            .then_some(())
+    })
+    .await;
+    assert_eq!(decide(&app, &bob, &token, &reply_msg, "show").await, 303);
     assert_eq!(decide(&app, &bob, &token, &reply_msg, "spam").await, 303);
     assert!(collection().await.is_empty());
     let taken_down = messages(&app).await.into_iter().find(|m| m.public_id == reply_msg).unwrap();
@@ -634,7 +659,7 @@ async fn replies_an_approver_chooses_are_shown_under_the_announcement(db: Db) {
     let inbox = bob.get(&app.url("/staff/dialogue")).await.body;
     assert!(inbox.contains("Not shown: advertising or spam"), "{inbox}");
     let trail = app.store.audit_entries(0, 1000).await.unwrap();
-    assert_eq!(trail.iter().filter(|e| e.leaf.action == "message.show").count(), 2);
+    assert_eq!(trail.iter().filter(|e| e.leaf.action == "message.show").count(), 3);
     let hide = trail.iter().find(|e| e.leaf.action == "message.hide").expect("audited");
     assert!(hide.payload.as_ref().unwrap().1.contains("spam"), "the reason code is kept");
 }

@@ -901,11 +901,17 @@ async fn citizens_messages_arrive_change_go_and_are_worked_on(db: Db) {
     // Only the sender changes or removes their post.
     let mallory = "https://elsewhere.example/users/mallory";
     assert_eq!(
-        store.revise_message(mallory, &format!("{anna}/statuses/1"), "Gefälscht", None).await.unwrap(),
+        store
+            .revise_message(mallory, &format!("{anna}/statuses/1"), "Gefälscht", None, "public")
+            .await
+            .unwrap(),
         0
     );
     assert_eq!(
-        store.revise_message(anna, &format!("{anna}/statuses/1"), "Frage 1, genauer", None).await.unwrap(),
+        store
+            .revise_message(anna, &format!("{anna}/statuses/1"), "Frage 1, genauer", None, "public")
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(store.remove_message(mallory, &format!("{anna}/statuses/2")).await.unwrap(), 0);

@@ -452,8 +452,9 @@ impl Inbox {
         let Some(post) = dialogue::post_of(object, &actor.uri, &self.urls) else {
             return Ok(Received::Ignored);
         };
+        let (text, language) = (&post.text, post.language.as_deref());
         let changed =
-            self.store.revise_message(&actor.uri, &post.id, &post.text, post.language.as_deref()).await?;
+            self.store.revise_message(&actor.uri, &post.id, text, language, post.visibility).await?;
         Ok(if changed > 0 { Received::Message } else { Received::Ignored })
     }
 

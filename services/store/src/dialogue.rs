@@ -177,13 +177,16 @@ pub trait Dialogue: Send + Sync {
     /// tells them, in the same transaction.
     async fn receive_message(&self, message: NewMessage) -> Result<bool>;
 
-    /// The sender changed their post: its text here follows. How many copies changed.
+    /// The sender changed their post: its text and audience here follow, and a copy shown
+    /// under its announcement is taken down until someone chooses it again. How many copies
+    /// changed.
     async fn revise_message(
         &self,
         sender_uri: &str,
         object_uri: &str,
         content: &str,
         language: Option<&str>,
+        visibility: &str,
     ) -> Result<u64>;
 
     /// The sender deleted their post: so does Herold. How many copies went.

@@ -281,10 +281,11 @@ impl Dialogue for SqlStore<Db> {
         object_uri: &str,
         content: &str,
         language: Option<&str>,
+        visibility: &str,
     ) -> Result<u64> {
         Ok(sqlx::query(
-            "UPDATE citizen_messages SET content = $1, language = $2, updated_at = $3, \
-             shown_at = CASE WHEN content = $1 THEN shown_at END \
+            "UPDATE citizen_messages SET content = $1, language = $2, updated_at = $3, visibility = $6, \
+             shown_at = CASE WHEN content = $1 AND visibility = $6 THEN shown_at END \
              WHERE sender_uri = $4 AND object_uri = $5",
         )
         .bind(content)
@@ -292,6 +293,7 @@ impl Dialogue for SqlStore<Db> {
         .bind(now_millis())
         .bind(sender_uri)
         .bind(object_uri)
+        .bind(visibility)
         .execute(&self.pool)
         .await?
         .rows_affected())
