@@ -805,7 +805,7 @@ async fn messages_are_assigned_answered_from_templates_and_kept_to_deadlines(db:
     herold_publishing::notify::notify(app.store.as_ref()).await.unwrap();
     let told = erik.get(&app.url("/staff/notifications")).await.body;
     let link = format!("/staff/dialogue/messages/{}", question.public_id);
-    assert!(told.contains("gave you a message") && told.contains(&link), "{told}");
+    assert!(told.contains("gave you a citizen's message") && told.contains(&link), "{told}");
     assert!(!told.contains("Bahnhof"), "a notification does not carry the citizen's words: {told}");
     let one = erik.get(&app.url(&link)).await;
     assert_eq!(one.status, 200);
@@ -900,7 +900,7 @@ async fn messages_are_assigned_answered_from_templates_and_kept_to_deadlines(db:
     assert_eq!(app.services.editorial.note_overdue_messages().await.unwrap(), 0, "once");
     herold_publishing::notify::notify(app.store.as_ref()).await.unwrap();
     let told = erik.get(&app.url("/staff/notifications")).await.body;
-    assert!(told.contains("deadline to answer has passed"), "{told}");
+    assert!(told.contains("deadline to answer a citizen's message has passed"), "{told}");
     let late = bob.get(&app.url("/staff/dialogue?state=overdue")).await.body;
     assert!(late.contains("Und mit dem Fahrrad?") && late.contains("Past its deadline"), "{late}");
     assert!(!late.contains("Wie komme ich zum Bahnhof?"), "answered, so not late: {late}");
