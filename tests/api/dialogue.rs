@@ -6,14 +6,16 @@
 use herold_compliance::policy::Policies;
 use herold_compliance::retention;
 use herold_domain::now_millis;
+use herold_federation::signatures::Scheme;
 use herold_store::{
     AuditEntry, ClassCount, DataClass, MessageFilter, MessageKind, MessageState, NewMessage, Visibility,
 };
+use herold_tests::fake_remote::FakeRemote;
 use herold_tests::oidc::{field, Browser, OidcProvider};
 use herold_tests::peer::Peer;
 use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
 use herold_tests::{eventually, Db, TestApp};
-use serde_json::json;
+use serde_json::{json, Value};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 const DAY: i64 = 86_400_000;
@@ -724,6 +726,131 @@ async fn likes_and_boosts_are_counted_without_keeping_who(db: Db) {
     assert_eq!(app.store.reactions(a.id).await.unwrap().boosts, 1);
 }
 
+/// A follower's reply to an announcement open to followers only: GoToSocial holds it back
+/// until the author's server vouches for it, so Herold answers its plain Create (v0.20) and
+/// its ReplyRequest (v0.21) with an Accept whose `result` is a `ReplyAuthorization` served
+/// at its own address, and refuses a request its policy does not take. The shapes are
+/// GoToSocial's, from its federation documentation and source.
+async fn follower_replies_are_vouched_for_as_gotosocial_expects(db: Db) {
+    let provider = OidcProvider::start();
+    let sign_in = vec![SignIn {
+        org: "demo",
+        issuer: provider.issuer(),
+        extra_policy: "[presence]\nreplies = \"followers\"",
+        discovery_url: None,
+    }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    let a = app.publish("press", "Bürgersprechstunde am Freitag").await;
+    let object = app.url(&format!("/users/press/announcements/{}", a.public_id));
+    let press = app.url("/users/press");
+    let peer = Peer::start("draft-cavage-http-signatures-12");
+    let me = peer.actor();
+    peer.follow(&press).await;
+    let account = app.store.account_by_username("press").await.unwrap().unwrap();
+    eventually(20, "the peer follows", || async {
+        app.store.is_follower(account.id, &me).await.unwrap().then_some(())
+    })
+    .await;
+    let note = |id: &str| {
+        json!({
+            "type": "Note", "id": id, "attributedTo": me, "inReplyTo": object,
+            "content": "<p><span class=\"h-card\"><a href=\"{press}\" class=\"u-url mention\">@<span>press</span></a></span> Auch online?</p>",
+            "to": [PUBLIC], "cc": [format!("{me}/followers"), press], "sensitive": false,
+            "tag": [{ "type": "Mention", "href": press, "name": "@press" }],
+            "interactionPolicy": { "canReply": { "automaticApproval": [PUBLIC], "manualApproval": [] } }
+        })
+    };
+
+    // v0.20: a plain Create, to the author's inbox alone.
+    let reply_id = format!("http://127.0.0.1:{}/statuses/01REPLY", peer.port);
+    let create = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://gotosocial.org/ns"],
+        "type": "Create", "id": format!("{reply_id}/activity"), "actor": me,
+        "to": [PUBLIC], "cc": [format!("{me}/followers"), press], "object": note(&reply_id)
+    });
+    peer.send(&press, create.clone()).await;
+    let accept = eventually(20, "the reply is vouched for", || async {
+        peer.received_of("Accept").await.into_iter().find(|x| x["body"]["object"] == reply_id.as_str())
+    })
+    .await;
+    let accept = &accept["body"];
+    assert_eq!(
+        (accept["actor"].as_str(), accept["target"].as_str()),
+        (Some(press.as_str()), Some(object.as_str()))
+    );
+    assert_eq!(accept["to"], json!([me]));
+    let result = accept["result"].as_str().expect("a result").to_owned();
+    assert!(result.starts_with(&app.url("/users/press/")), "on the author's own server: {result}");
+    let (status, stamp) = app.get_json(result.trim_start_matches(&app.base)).await;
+    assert_eq!(status, 200, "{stamp}");
+    assert_eq!(stamp["type"], "ReplyAuthorization");
+    assert_eq!(
+        (&stamp["id"], &stamp["attributedTo"], &stamp["interactingObject"], &stamp["interactionTarget"]),
+        (&json!(result), &json!(press), &json!(reply_id), &json!(object))
+    );
+    assert_eq!(messages(&app).await.len(), 1, "and kept in the dialogue inbox");
+    // Approved, GoToSocial sends the Create again to everyone: nothing new is vouched for.
+    let mut again = create.clone();
+    again["object"]["approvedBy"] = json!(result);
+    peer.send(&press, again).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let accepts = peer.received_of("Accept").await;
+    assert_eq!(accepts.iter().filter(|x| x["body"]["object"] == reply_id.as_str()).count(), 1);
+
+    // v0.21: a ReplyRequest with the reply as its instrument (sent by our signing test
+    // server: Fedify knows no such type).
+    let fake = FakeRemote::start().await;
+    let inbox = app.url("/users/press/inbox");
+    let follow = fake.follow(&press);
+    assert_eq!(fake.post_json(&inbox, &follow, Scheme::Cavage).await.status(), 202);
+    let request = |n: u32, in_reply_to: &str| {
+        let mut reply = note(&format!("{}/statuses/{n}", fake.base));
+        reply["attributedTo"] = json!(fake.actor);
+        reply["inReplyTo"] = json!(in_reply_to);
+        json!({
+            "@context": ["https://gotosocial.org/ns", "https://www.w3.org/ns/activitystreams"],
+            "type": "ReplyRequest", "id": format!("{}/reply_requests/{n}", fake.base), "actor": fake.actor,
+            "to": press, "object": object, "instrument": reply
+        })
+    };
+    let answer = |id: Value| {
+        let fake = &fake;
+        eventually(10, "the answer to the request", move || {
+            let id = id.clone();
+            async move { fake.received().into_iter().map(|r| r.json()).find(|a| a["object"]["id"] == id) }
+        })
+    };
+    let polite = request(1, &object);
+    fake.post_json(&inbox, &polite, Scheme::Cavage).await;
+    let accept = answer(polite["id"].clone()).await;
+    assert_eq!(
+        (accept["type"].as_str(), accept["object"]["type"].as_str()),
+        (Some("Accept"), Some("ReplyRequest"))
+    );
+    assert_eq!(accept["object"]["instrument"], polite["instrument"]["id"]);
+    let (status, stamp) =
+        app.get_json(accept["result"].as_str().unwrap().trim_start_matches(&app.base)).await;
+    assert_eq!((status, &stamp["interactingObject"]), (200, &polite["instrument"]["id"]));
+    let trail = app.store.audit_entries(0, 1000).await.unwrap();
+    assert_eq!(trail.iter().filter(|e| e.leaf.action == "reply.authorize").count(), 2);
+
+    // A reply that answers something else is not vouched for, nor is one from someone who
+    // does not follow.
+    let elsewhere = request(2, "https://elsewhere.example/notes/1");
+    fake.post_json(&inbox, &elsewhere, Scheme::Cavage).await;
+    assert_eq!(answer(elsewhere["id"].clone()).await["type"], "Reject");
+    let undo = json!({ "type": "Undo", "id": fake.new_id(), "actor": fake.actor, "object": follow });
+    fake.post_json(&inbox, &undo, Scheme::Cavage).await;
+    eventually(10, "the follow ends", || async {
+        (!app.store.is_follower(account.id, &fake.actor).await.unwrap()).then_some(())
+    })
+    .await;
+    let stranger = request(3, &object);
+    fake.post_json(&inbox, &stranger, Scheme::Cavage).await;
+    assert_eq!(answer(stranger["id"].clone()).await["type"], "Reject", "not a follower");
+}
+
 const WORK_POLICY: &str = "[workflow]\nfour_eyes_answers = false\n[dialogue]\nanswer_within = \"2d\"\n\
     [[dialogue.templates]]\nname = \"Umleitung\"\ntext = \"Bitte nutzen Sie die Umleitung über die Nordstraße.\"\n";
 
@@ -915,6 +1042,7 @@ async fn messages_are_assigned_answered_from_templates_and_kept_to_deadlines(db:
 }
 
 on_both_backends!(
+    follower_replies_are_vouched_for_as_gotosocial_expects,
     messages_are_assigned_answered_from_templates_and_kept_to_deadlines,
     abuse_is_reported_to_the_sender_s_server_with_a_flag,
     a_blocked_server_s_messages_are_not_stored,

@@ -810,19 +810,19 @@ async fn consents_are_given_once_and_taken_back_with_their_announcement(db: Db) 
         "another server cannot claim the quote: {taken:?}"
     );
     // A server minting quote posts gets a few stamps per announcement, not an audit entry each.
-    for n in 2..=MAX_STAMPS_PER_REQUESTER + 1 {
+    for n in 2..=StampKind::Quote.max_per_requester() + 1 {
         let mut more = quote_stamp(&account, &published, quoter);
         more.interacting_object = format!("https://quoter.example/notes/{n}");
         let granted = store.grant_stamp(more, &stamp_accept, audit("quote.authorize", "a")).await;
-        assert!(granted.is_ok() == (n <= MAX_STAMPS_PER_REQUESTER), "stamp {n}: {granted:?}");
+        assert!(granted.is_ok() == (n <= StampKind::Quote.max_per_requester()), "stamp {n}: {granted:?}");
     }
-    assert_eq!(granted("quote.authorize").await, MAX_STAMPS_PER_REQUESTER);
+    assert_eq!(granted("quote.authorize").await, StampKind::Quote.max_per_requester());
     assert_eq!(store.stamp(&first.public_id).await.unwrap(), Some(first.clone()));
     let live = store.live_stamps_of(published.id).await.unwrap();
-    assert_eq!(live.len() as i64, MAX_STAMPS_PER_REQUESTER);
+    assert_eq!(live.len() as i64, StampKind::Quote.max_per_requester());
     assert_eq!(live[0], first);
     let consents = store.subject_data(quoter, &Visibility::everything()).await.unwrap().consents;
-    assert_eq!(consents.len() as i64, MAX_STAMPS_PER_REQUESTER);
+    assert_eq!(consents.len() as i64, StampKind::Quote.max_per_requester());
     assert_eq!((consents[0].kind.as_str(), consents[0].org.as_str()), ("quote", "city"));
 
     // A retraction that does not take back every standing consent changes nothing.
@@ -850,7 +850,7 @@ async fn consents_are_given_once_and_taken_back_with_their_announcement(db: Db) 
     assert!(matches!(late, Err(StoreError::NotFound(_))), "a retracted announcement is not quoted: {late:?}");
 
     let erased = store.erase_subject(quoter, &[], None, audit("subject.erase", "-")).await.unwrap();
-    assert_eq!(erased.consents_removed, MAX_STAMPS_PER_REQUESTER);
+    assert_eq!(erased.consents_removed, StampKind::Quote.max_per_requester());
     assert!(store.stamp(&first.public_id).await.unwrap().is_none());
 }
 

@@ -371,7 +371,7 @@ impl Inbox {
                         {
                             continue;
                         }
-                        Some(a.id)
+                        Some(a)
                     }
                     // What answers a retracted or unknown announcement concerns nothing here
                     // any more, unless it also names the account (then it is a mention).
@@ -382,7 +382,7 @@ impl Inbox {
             let message = NewMessage {
                 public_id: uuid::Uuid::new_v4().to_string(),
                 account_id: account.id,
-                announcement_id: announcement,
+                announcement_id: announcement.as_ref().map(|a| a.id),
                 kind: target.kind,
                 object_uri: post.id.clone(),
                 url: post.url.clone(),
@@ -391,9 +391,66 @@ impl Inbox {
                 language: post.language.clone(),
                 visibility: post.visibility.to_owned(),
             };
-            kept |= self.store.receive_message(message).await?;
+            let new = self.store.receive_message(message).await?;
+            if let (true, MessageKind::Reply, Some(a)) = (new, target.kind, &announcement) {
+                self.authorize_follower_reply(&account, a, &post.id, actor).await?;
+            }
+            kept |= new;
         }
         Ok(if kept { Received::Message } else { Received::Ignored })
+    }
+
+    /// A reply allowed because its sender follows the account: GoToSocial holds such a reply
+    /// back until the author's server vouches for it, so Herold answers its arrival with an
+    /// `Accept` carrying a `ReplyAuthorization` (replies open to everyone, or to the people
+    /// an announcement mentions, need none).
+    async fn authorize_follower_reply(
+        &self,
+        account: &herold_store::Account,
+        announcement: &herold_store::Announcement,
+        reply: &str,
+        actor: &RemoteActor,
+    ) -> Result<(), FederationError> {
+        if announcement.body.replies(self.presences.of(&account.org_slug).replies) != ReplyAudience::Followers
+        {
+            return Ok(());
+        }
+        let target = self.urls.announcement(&account.username, &announcement.public_id);
+        let stamp = NewStamp {
+            public_id: uuid::Uuid::new_v4().to_string(),
+            account_id: account.id,
+            kind: StampKind::Reply,
+            announcement_id: Some(announcement.id),
+            target: target.clone(),
+            interacting_object: reply.to_owned(),
+            requester: actor.uri.clone(),
+            requester_inbox: actor.inbox.clone(),
+        };
+        let audit =
+            AuditEntry::new("remote", "reply.authorize", format!("announcement:{}", announcement.public_id))
+                .in_org(&account.org_slug);
+        let me = self.urls.actor(&account.username);
+        let followers = self.urls.followers(&account.username);
+        let answer_id = self.urls.activity(&account.username, &uuid::Uuid::new_v4().to_string());
+        let accept = |stored: &herold_store::Stamp| {
+            let result = self.urls.stamp(&account.username, &stored.public_id);
+            let body = vocab::accept_reply(&answer_id, &me, &followers, &actor.uri, reply, &target, &result);
+            NewActivity {
+                signer: None,
+                uri: answer_id.clone(),
+                kind: "Accept".to_owned(),
+                account_id: Some(account.id),
+                body: body.to_string(),
+                audience: Audience::Inboxes(vec![actor.inbox.clone()]),
+                priority: Priority::Answer,
+            }
+        };
+        match self.store.grant_stamp(stamp, &accept, audit).await {
+            // Retracted meanwhile, or the sender holds its share of consents: the reply is
+            // kept here all the same, only not vouched for.
+            Ok(_) | Err(StoreError::NotFound(_) | StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// A like or boost of an announcement here (or, with `added` false, its Undo), counted
@@ -540,7 +597,7 @@ impl Inbox {
         }
         let object = object.unwrap_or_default();
         let (username, announcement) = match kind {
-            RequestKind::Quote => match self.urls.announcement_of(object) {
+            RequestKind::Quote | RequestKind::Reply => match self.urls.announcement_of(object) {
                 Some((username, public_id)) => (username, Some(public_id)),
                 None => return Ok(Received::Ignored),
             },
@@ -572,6 +629,13 @@ impl Inbox {
                 QuoteAudience::Nobody => false,
             },
             RequestKind::Feature => presence.featurable(),
+            RequestKind::Reply => match &announcement {
+                Some(a) => {
+                    !self.store.is_blocked(&account.org_slug, &actor.uri).await?
+                        && self.may_reply(&account, a, &actor.uri).await?
+                }
+                None => false,
+            },
         };
         let me = self.urls.actor(&username);
         let answer_id = self.urls.activity(&username, &uuid::Uuid::new_v4().to_string());
@@ -598,6 +662,7 @@ impl Inbox {
             kind: match kind {
                 RequestKind::Quote => StampKind::Quote,
                 RequestKind::Feature => StampKind::Feature,
+                RequestKind::Reply => StampKind::Reply,
             },
             announcement_id: announcement.as_ref().map(|a| a.id),
             target: object.to_owned(),
@@ -605,9 +670,10 @@ impl Inbox {
             requester: actor.uri.clone(),
             requester_inbox: actor.inbox.clone(),
         };
-        let (action, subject) = match &announcement {
-            Some(a) => ("quote.authorize", format!("announcement:{}", a.public_id)),
-            None => ("feature.authorize", format!("account:{}", account.id)),
+        let (action, subject) = match (kind, &announcement) {
+            (RequestKind::Reply, Some(a)) => ("reply.authorize", format!("announcement:{}", a.public_id)),
+            (_, Some(a)) => ("quote.authorize", format!("announcement:{}", a.public_id)),
+            (_, None) => ("feature.authorize", format!("account:{}", account.id)),
         };
         // The trail records the consent, not who received it (that is personal data, kept
         // with the stamp under its own retention).
@@ -670,6 +736,7 @@ impl Inbox {
                 .iter()
                 .any(|field| doc.get(*field).and_then(id_of) == Some(target)),
             RequestKind::Feature => true,
+            RequestKind::Reply => doc.get("inReplyTo").and_then(id_of) == Some(target),
         })
     }
 }

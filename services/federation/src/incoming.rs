@@ -23,8 +23,9 @@ pub enum Incoming<'a> {
     /// An answer to a Follow of ours, with the Follow as the sender gives it (by id, or
     /// embedded).
     Answer { accepted: bool, follow: &'a Value },
-    /// A request to quote one of our announcements (FEP-044f) or to list one of our
-    /// accounts in a collection (FEP-7aa9): what, and the quote post or collection.
+    /// A request to quote one of our announcements (FEP-044f), to list one of our accounts
+    /// in a collection (FEP-7aa9) or to reply to an announcement (GoToSocial): what, and the
+    /// quote post, collection or reply.
     Request { kind: RequestKind, id: Option<&'a str>, object: Option<&'a str>, instrument: &'a Value },
     /// A Like of `object` (Misskey's and Pleroma's emoji reactions are likes too).
     Like { object: Option<&'a str> },
@@ -36,6 +37,8 @@ pub enum Incoming<'a> {
 pub enum RequestKind {
     Quote,
     Feature,
+    /// GoToSocial's polite reply (v0.21): the reply waits for our Accept.
+    Reply,
 }
 
 /// What an Undo takes back.
@@ -99,8 +102,12 @@ impl<'a> Incoming<'a> {
             "Move" => Incoming::Content(ContentKind::Move),
             "Accept" => Incoming::Answer { accepted: true, follow: object },
             "Reject" => Incoming::Answer { accepted: false, follow: object },
-            "QuoteRequest" | "FeatureRequest" => Incoming::Request {
-                kind: if kind == "QuoteRequest" { RequestKind::Quote } else { RequestKind::Feature },
+            "QuoteRequest" | "FeatureRequest" | "ReplyRequest" => Incoming::Request {
+                kind: match kind {
+                    "QuoteRequest" => RequestKind::Quote,
+                    "ReplyRequest" => RequestKind::Reply,
+                    _ => RequestKind::Feature,
+                },
                 id: id_of(activity),
                 object: id_of(object),
                 instrument: activity.get("instrument").unwrap_or(&Value::Null),

@@ -54,7 +54,9 @@ pub fn context() -> Value {
             "interactionTarget": { "@id": "gts:interactionTarget", "@type": "@id" },
             "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
             "quote": { "@id": "https://w3id.org/fep/044f#quote", "@type": "@id" },
-            "FeatureAuthorization": "https://w3id.org/fep/7aa9#FeatureAuthorization"
+            "FeatureAuthorization": "https://w3id.org/fep/7aa9#FeatureAuthorization",
+            "ReplyAuthorization": "gts:ReplyAuthorization",
+            "ReplyRequest": "gts:ReplyRequest"
         }
     ])
 }
@@ -371,6 +373,31 @@ pub fn answer_request(
         answer["result"] = Value::String(result.to_owned());
     }
     answer
+}
+
+/// The consent to a reply that arrived without asking (GoToSocial v0.20 sends a follower's
+/// reply as a plain Create to the author alone and holds it back until this `Accept`):
+/// `object` the reply, `target` the announcement, `result` the `ReplyAuthorization`.
+pub fn accept_reply(
+    id: &str,
+    actor: &str,
+    followers: &str,
+    replier: &str,
+    reply: &str,
+    target: &str,
+    result: &str,
+) -> Value {
+    json!({
+        "@context": context(),
+        "id": id,
+        "type": "Accept",
+        "actor": actor,
+        "to": [replier],
+        "cc": [PUBLIC, followers],
+        "object": reply,
+        "target": target,
+        "result": result,
+    })
 }
 
 /// A consent to quote (`QuoteAuthorization`) or to feature (`FeatureAuthorization`): what

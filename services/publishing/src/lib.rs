@@ -598,7 +598,8 @@ impl Publisher {
 
     /// Takes back the consents the organisations' `presences` no longer allow: quotes where
     /// nobody may quote now (or only followers, and the quoter has stopped following),
-    /// features where the accounts keep out of collections. Run at startup with the policies
+    /// features where the accounts keep out of collections, replies the announcement's
+    /// policy no longer takes from their sender. Run at startup with the policies
     /// just loaded. Returns how many it took back.
     pub async fn withdraw_consents_beyond(&self, presences: &Presences) -> Result<u64, PublishError> {
         let mut by_account: std::collections::BTreeMap<i64, (Account, Vec<Revocation>)> = Default::default();
@@ -619,6 +620,25 @@ impl Publisher {
                         QuoteAudience::Nobody => false,
                     },
                     StampKind::Feature => presence.featurable(),
+                    StampKind::Reply => {
+                        let announcement = match stamp.announcement_id {
+                            Some(id) => self.store.announcement_with_id(id).await?,
+                            None => None,
+                        };
+                        match announcement {
+                            Some(a) => match a.body.replies(presence.replies) {
+                                ReplyAudience::Everyone => true,
+                                ReplyAudience::Followers => {
+                                    self.store.is_follower(account.id, &stamp.requester).await?
+                                }
+                                ReplyAudience::Mentioned => {
+                                    a.body.mentions.iter().any(|m| m.href == stamp.requester)
+                                }
+                                ReplyAudience::Nobody => false,
+                            },
+                            None => false,
+                        }
+                    }
                 };
                 if !allowed {
                     let revocation = self.revocation(&account, stamp);

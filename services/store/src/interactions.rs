@@ -1,5 +1,6 @@
-//! Consents an official account gives to other servers: to quote an announcement (FEP-044f)
-//! or to list the account in a collection (FEP-7aa9). Each is a stamp with an address of
+//! Consents an official account gives to other servers: to quote an announcement (FEP-044f),
+//! to list the account in a collection (FEP-7aa9), or to reply to an announcement
+//! (GoToSocial's `ReplyAuthorization`). Each is a stamp with an address of
 //! its own, which the other server points to and anyone can check.
 
 use async_trait::async_trait;
@@ -7,15 +8,11 @@ use herold_domain::Millis;
 
 use crate::*;
 
-/// How many standing consents one requester may hold for one announcement (or account):
-/// a person may quote a post more than once, a server minting posts cannot fill the
-/// audit trail.
-pub const MAX_STAMPS_PER_REQUESTER: i64 = 3;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StampKind {
     Quote,
     Feature,
+    Reply,
 }
 
 impl StampKind {
@@ -23,6 +20,17 @@ impl StampKind {
         match self {
             StampKind::Quote => "quote",
             StampKind::Feature => "feature",
+            StampKind::Reply => "reply",
+        }
+    }
+
+    /// How many standing consents one requester may hold for one announcement (or account):
+    /// a person may quote a post more than once and reply to it in a conversation; a server
+    /// minting posts cannot fill the audit trail.
+    pub fn max_per_requester(self) -> i64 {
+        match self {
+            StampKind::Quote | StampKind::Feature => 3,
+            StampKind::Reply => 20,
         }
     }
 }
@@ -33,6 +41,7 @@ impl TryFrom<String> for StampKind {
         match s.as_str() {
             "quote" => Ok(StampKind::Quote),
             "feature" => Ok(StampKind::Feature),
+            "reply" => Ok(StampKind::Reply),
             _ => Err(format!("unknown stamp kind {s:?}")),
         }
     }
@@ -83,7 +92,7 @@ pub trait Interactions: Send + Sync {
     /// an audit entry the first time. Asked again for the same object (a retry), the stamp
     /// already given is accepted again and nothing new is recorded. `accept` builds the
     /// Accept for the stamp that stands. A quote of an announcement retracted meanwhile is
-    /// `NotFound`; a requester that holds `MAX_STAMPS_PER_REQUESTER` for the target already
+    /// `NotFound`; a requester that holds `StampKind::max_per_requester` for the target already
     /// gets `Conflict`.
     async fn grant_stamp(
         &self,

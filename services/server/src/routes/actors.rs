@@ -375,6 +375,7 @@ pub async fn stamp(
     let kind = match stamp.kind {
         herold_store::StampKind::Quote => "QuoteAuthorization",
         herold_store::StampKind::Feature => "FeatureAuthorization",
+        herold_store::StampKind::Reply => "ReplyAuthorization",
     };
     let doc = vocab::authorization(
         kind,

@@ -57,14 +57,15 @@ impl Interactions for SqlStore<Db> {
         // A server mints as many quote posts as it likes; each stamp is an audit entry.
         let (held,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM interaction_stamps WHERE requester = $1 AND target = $2 \
-             AND revoked_at IS NULL AND interacting_object <> $3",
+             AND revoked_at IS NULL AND interacting_object <> $3 AND kind = $4",
         )
         .bind(&stamp.requester)
         .bind(&stamp.target)
         .bind(&stamp.interacting_object)
+        .bind(stamp.kind.as_str())
         .fetch_one(&mut *tx)
         .await?;
-        if held >= MAX_STAMPS_PER_REQUESTER {
+        if held >= stamp.kind.max_per_requester() {
             return Err(StoreError::Conflict(format!("{held} stamps for one requester and target")));
         }
         let inserted = sqlx::query(
