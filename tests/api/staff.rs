@@ -2,6 +2,7 @@
 //! workflow through the staff pages, out to a real ActivityPub peer.
 
 use herold_domain::workflow::DraftState;
+use herold_store::Visibility;
 use herold_tests::mail::MailCatcher;
 use herold_tests::oidc::{field, form_action, Browser, OidcProvider, Page};
 use herold_tests::peer::Peer;
@@ -1278,7 +1279,51 @@ async fn the_relay_list_is_paged(db: Db) {
     assert!(!second.body.contains("s199.example") && !second.body.contains("/staff/relay?after="));
 }
 
+/// An author hears when the deliveries of their announcement are given up: once, after all
+/// have finished, and only when it matters (one in twenty or more here).
+async fn authors_are_told_when_deliveries_are_given_up(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let account = app.store.account_by_username("press").await.unwrap().unwrap();
+    let gone = herold_tests::fake_remote::FakeRemote::start().await;
+    gone.answer_with(410);
+    let fine = herold_tests::fake_remote::FakeRemote::start().await;
+    for fake in [&gone, &fine] {
+        herold_tests::fixtures::add_follower(
+            app.store.as_ref(),
+            account.id,
+            &fake.actor,
+            &format!("{}/inbox", fake.base),
+        )
+        .await;
+    }
+    let alice = signed_in(&app, "demo", "alice").await;
+    let bob = signed_in(&app, "demo", "bob").await;
+    let id = write(&app, &alice, "Wasserleitung in der Parkstraße wird erneuert", "", None).await;
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    assert_eq!(step(&app, &bob, &id, "approve", "").await.status, 303);
+    let draft = app.store.draft(&id, &Visibility::everything()).await.unwrap().unwrap();
+    let announcement = draft.announcement_id.expect("published");
+    eventually(20, "one delivered, one given up", || async {
+        let s = app.store.delivery_stats(Some(announcement), &Visibility::everything()).await.unwrap();
+        (s.delivered == 1 && s.dead == 1).then_some(())
+    })
+    .await;
+    assert_eq!(app.services.editorial.report_undelivered().await.unwrap(), 1);
+    assert_eq!(app.services.editorial.report_undelivered().await.unwrap(), 0, "once");
+    let page = eventually(20, "alice is told", || {
+        told(&app, &alice, "Zustellungen Ihrer Mitteilung wurden aufgegeben")
+    })
+    .await;
+    assert!(page.contains(&format!("href=\"/staff/drafts/{id}\"")), "{page}");
+    assert!(told(&app, &bob, "Zustellungen").await.is_none(), "only the author");
+    let trail = app.store.audit_entries(0, 1000).await.unwrap();
+    let entry = trail.iter().find(|e| e.leaf.action == "announcement.undelivered").expect("audited");
+    assert!(entry.payload.as_ref().unwrap().1.contains("\"given_up\":1"), "{:?}", entry.payload);
+}
+
 on_both_backends!(
+    authors_are_told_when_deliveries_are_given_up,
     notifications_arrive_by_email_unless_turned_off,
     people_are_told_what_waits_for_them_and_what_became_of_their_work,
     an_ended_session_keeps_what_was_being_written,

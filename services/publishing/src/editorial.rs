@@ -331,6 +331,34 @@ impl Editorial {
         Ok(noted)
     }
 
+    /// Tells the author of an announcement whose deliveries have all finished when many were
+    /// given up: one in twenty or more, or any of an answer to someone (whose server is the
+    /// one that counts). Each Create and Update is looked at once, within two weeks of going
+    /// out; how many authors were told.
+    pub async fn report_undelivered(&self) -> Result<usize, PublishError> {
+        const LOOK_BACK: Millis = 14 * 86_400_000;
+        let mut told = 0;
+        for fate in self.store.unchecked_activities(now_millis() - LOOK_BACK, 200).await? {
+            if fate.outstanding > 0 {
+                continue;
+            }
+            let total = fate.delivered + fate.dead;
+            let worth_telling = fate.dead > 0 && (fate.answer || fate.dead * 20 >= total);
+            let audit = fate.draft.as_ref().filter(|_| worth_telling).map(|draft| {
+                AuditEntry::new("system", "announcement.undelivered", format!("draft:{draft}"))
+                    .in_org(&fate.org_slug)
+                    .with_detail(
+                        json!({ "activity": fate.kind, "delivered": fate.delivered, "given_up": fate.dead }),
+                    )
+            });
+            let telling = audit.is_some();
+            if self.store.deliveries_checked(fate.activity_id, audit).await? && telling {
+                told += 1;
+            }
+        }
+        Ok(told)
+    }
+
     /// The organisation's dialogue figures for the last `days` days.
     pub async fn dialogue_figures(
         &self,

@@ -118,6 +118,7 @@ async fn about(
         "draft.reject" => (NotificationKind::Rejected, draft_id()),
         // Publications made by the operator's command line have no submission.
         "announcement.publish" => (NotificationKind::Published, detail(entry, "draft")),
+        "announcement.undelivered" => (NotificationKind::Undelivered, draft_id()),
         "profile.propose" | "profile.apply" | "profile.reject" => {
             return Ok(profile_step(entry));
         }

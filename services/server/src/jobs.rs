@@ -116,6 +116,21 @@ impl Services {
                 })
             },
         ));
+        // Each minute at most: it counts the deliveries of what is still going out.
+        let undelivered = tokio::spawn(self.clone().every(
+            "deliveries.report",
+            self.config.notifications_interval.max(std::time::Duration::from_secs(60)),
+            stop.clone(),
+            |s| {
+                Box::pin(async move {
+                    let told = s.editorial.report_undelivered().await?;
+                    if told > 0 {
+                        tracing::info!(told, "authors told of deliveries given up");
+                    }
+                    Ok(())
+                })
+            },
+        ));
         // Its own job: a slow server of a citizen's must not hold up the notifications.
         let handles = tokio::spawn(self.clone().every(
             "dialogue.handles",
@@ -174,6 +189,7 @@ impl Services {
         let _ = websub.await;
         let _ = handles.await;
         let _ = notifications.await;
+        let _ = undelivered.await;
         let _ = scheduled.await;
         let _ = checkpoints.await;
         let _ = retention.await;

@@ -31,10 +31,12 @@ pub enum NotificationKind {
     MessageOverdue,
     /// The sender of a message the reader has wrote again, replying to its answer.
     MessageFollowUp,
+    /// Many deliveries of the reader's announcement were given up.
+    Undelivered,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 10] = [
+    pub const ALL: [NotificationKind; 11] = [
         NotificationKind::Waiting,
         NotificationKind::Approved,
         NotificationKind::Rejected,
@@ -45,6 +47,7 @@ impl NotificationKind {
         NotificationKind::MessageAssigned,
         NotificationKind::MessageOverdue,
         NotificationKind::MessageFollowUp,
+        NotificationKind::Undelivered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +62,7 @@ impl NotificationKind {
             NotificationKind::MessageAssigned => "message_assigned",
             NotificationKind::MessageOverdue => "message_overdue",
             NotificationKind::MessageFollowUp => "message_follow_up",
+            NotificationKind::Undelivered => "undelivered",
         }
     }
 

@@ -1,7 +1,7 @@
 //! `Outbox` in SQL (compiled once per backend: see `sql/mod.rs`).
 
 use async_trait::async_trait;
-use herold_domain::Millis;
+use herold_domain::{now_millis, Millis};
 use sqlx::{QueryBuilder, Row};
 
 use super::Db;
@@ -271,6 +271,50 @@ impl Outbox for SqlStore<Db> {
             }
         }
         Ok(())
+    }
+
+    async fn unchecked_activities(&self, since: Millis, limit: i64) -> Result<Vec<ActivityFate>> {
+        Ok(sqlx::query_as(
+            "SELECT a.id AS activity_id, a.kind, o.slug AS org_slug, \
+             (SELECT d.public_id FROM drafts d WHERE d.announcement_id = a.announcement_id \
+              AND d.updated_at <= a.created_at ORDER BY d.updated_at DESC, d.id DESC LIMIT 1) AS draft, \
+             an.in_reply_to IS NOT NULL AS answer, \
+             COUNT(CASE WHEN dl.state = 'delivered' THEN 1 END) AS delivered, \
+             COUNT(CASE WHEN dl.state = 'dead' THEN 1 END) AS dead, \
+             COUNT(CASE WHEN dl.state IN ('pending', 'retrying') THEN 1 END) AS outstanding \
+             FROM activities a JOIN announcements an ON an.id = a.announcement_id \
+             JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
+             LEFT JOIN deliveries dl ON dl.activity_id = a.id \
+             WHERE a.id IN (SELECT id FROM activities WHERE deliveries_checked_at IS NULL \
+              AND kind IN ('Create', 'Update') AND announcement_id IS NOT NULL AND created_at >= $1 \
+              ORDER BY id LIMIT $2) \
+             GROUP BY a.id, a.kind, o.slug, a.announcement_id, a.created_at, an.in_reply_to ORDER BY a.id",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn deliveries_checked(&self, activity_id: i64, audit: Option<AuditEntry>) -> Result<bool> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let checked = sqlx::query(
+            "UPDATE activities SET deliveries_checked_at = $1 WHERE id = $2 AND deliveries_checked_at IS NULL",
+        )
+        .bind(now)
+        .bind(activity_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if checked == 0 {
+            return Ok(false);
+        }
+        if let Some(audit) = audit {
+            Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn delivery_stats(

@@ -747,7 +747,7 @@ fn follower_chart(lang: Lang, history: &[(String, i64)]) -> Markup {
             tbody { @for (day, n) in history { tr { td { (day) } td { (n) } } } }
         }
     };
-    day_chart(lang, "followers-over-time", title, history, &caption, table)
+    day_chart(lang, "followers", title, history, &caption, table)
 }
 
 /// Likes and boosts that arrived per day from `since` to today, days without any included,
@@ -781,7 +781,7 @@ pub fn reaction_chart(lang: Lang, since: herold_domain::Millis, days: &[Reaction
             tbody { @for (day, l, b) in every.iter().filter(|(_, l, b)| l + b > 0) { tr { td { (day) } td { (l) } td { (b) } } } }
         }
     };
-    day_chart(lang, "reactions-over-time", title, &bars, &caption, table)
+    day_chart(lang, "reactions", title, &bars, &caption, table)
 }
 
 pub fn account(
