@@ -1013,6 +1013,27 @@ async fn messages_are_assigned_answered_from_templates_and_kept_to_deadlines(db:
     herold_publishing::notify::notify(app.store.as_ref()).await.unwrap();
     let told = erik.get(&app.url("/staff/notifications")).await.body;
     assert!(told.contains("wrote again"), "{told}");
+    // More of them are told once until read; someone else's reply to the answer is nobody's.
+    let third_id = format!("http://127.0.0.1:{}/notes/noch-eine", peer.port);
+    peer.send(&press, reply(&third_id, &answer_url, "Und zu Fuß?")).await;
+    let third = eventually(20, "the third message arrives", || async {
+        messages(&app).await.into_iter().find(|m| m.object_uri == third_id)
+    })
+    .await;
+    assert_eq!(third.assignee_id, Some(erik_id));
+    herold_publishing::notify::notify(app.store.as_ref()).await.unwrap();
+    let told = erik.get(&app.url("/staff/notifications")).await.body;
+    assert_eq!(told.matches("wrote again").count(), 1, "{told}");
+    let other = Peer::start("draft-cavage-http-signatures-12");
+    let other_id = format!("http://127.0.0.1:{}/notes/fremd", other.port);
+    let mut foreign = reply(&other_id, &answer_url, "Ich auch!");
+    foreign["object"]["attributedTo"] = json!(other.actor());
+    other.send(&press, foreign).await;
+    let foreign = eventually(20, "the other reply arrives", || async {
+        messages(&app).await.into_iter().find(|m| m.object_uri == other_id)
+    })
+    .await;
+    assert_eq!(foreign.assignee_id, None, "not the sender of the answered message");
 
     // Its deadline passes (it came in three days ago, as far as Herold knows): noted once.
     herold_tests::fixtures::execute(
@@ -1027,7 +1048,8 @@ async fn messages_are_assigned_answered_from_templates_and_kept_to_deadlines(db:
     assert_eq!(app.services.editorial.note_overdue_messages().await.unwrap(), 0, "once");
     herold_publishing::notify::notify(app.store.as_ref()).await.unwrap();
     let told = erik.get(&app.url("/staff/notifications")).await.body;
-    assert!(told.contains("deadline to answer a citizen's message has passed"), "{told}");
+    assert!(told.contains("deadline to answer has passed"), "{told}");
+    assert!(told.contains("/staff/dialogue?state=overdue"), "it leads to the list: {told}");
     let late = bob.get(&app.url("/staff/dialogue?state=overdue")).await.body;
     assert!(late.contains("Und mit dem Fahrrad?") && late.contains("Past its deadline"), "{late}");
     assert!(!late.contains("Wie komme ich zum Bahnhof?"), "answered, so not late: {late}");
@@ -1036,7 +1058,7 @@ async fn messages_are_assigned_answered_from_templates_and_kept_to_deadlines(db:
         .dialogue_figures("demo", 0, now_millis() - 2 * DAY, &Visibility::everything())
         .await
         .unwrap();
-    assert_eq!((figures.received, figures.answer_times.len(), figures.open_past_deadline), (2, 1, 1));
+    assert_eq!((figures.received, figures.answer_times.len(), figures.open_past_deadline), (4, 1, 1));
     let inbox = bob.get(&app.url("/staff/dialogue?state=all")).await.body;
     assert!(inbox.contains("1 answered") && inbox.contains("Open past their deadline"), "{inbox}");
 }

@@ -431,7 +431,7 @@ async function publishing(browser) {
   await submit(bp, bp.getByRole("button", { name: "Assign", exact: true }), "taking the message");
   await arriveAt(bp, /\/staff\/dialogue\?state=open#m-/, "taking the message");
   const taken = await textOf(bp.locator("article.message"));
-  expect(taken.includes("With Bob Approver") && taken.includes("Answer by"), `the message does not say who has it and by when: ${taken}`);
+  expect(taken.includes("Assigned to Bob Approver") && taken.includes("Answer by"), `the message does not say who has it and by when: ${taken}`);
   await follow(bp, bp.getByRole("link", { name: "Mine", exact: true }), /state=mine$/, "the Mine list");
   expect((await textOf(bp.locator("main"))).includes("Wann öffnet das Bürgeramt"), "the taken message is not under Mine");
   await audit(bp, "dialogue (mine)");

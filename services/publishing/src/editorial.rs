@@ -331,19 +331,15 @@ impl Editorial {
         Ok(noted)
     }
 
-    /// Tells the author of an announcement whose deliveries have all finished when many were
-    /// given up: one in twenty or more, or any of an answer to someone (whose server is the
-    /// one that counts). Each Create and Update is looked at once, within two weeks of going
+    /// Tells the author of an announcement whose deliveries have all finished when one in
+    /// twenty or more was given up (servers of followers come and go: one gone server among
+    /// many is no news). Each Create and Update is looked at once, within two weeks of going
     /// out; how many authors were told.
     pub async fn report_undelivered(&self) -> Result<usize, PublishError> {
         const LOOK_BACK: Millis = 14 * 86_400_000;
         let mut told = 0;
-        for fate in self.store.unchecked_activities(now_millis() - LOOK_BACK, 200).await? {
-            if fate.outstanding > 0 {
-                continue;
-            }
-            let total = fate.delivered + fate.dead;
-            let worth_telling = fate.dead > 0 && (fate.answer || fate.dead * 20 >= total);
+        for fate in self.store.finished_activities(now_millis() - LOOK_BACK, 200).await? {
+            let worth_telling = fate.dead > 0 && fate.dead * 20 >= fate.delivered + fate.dead;
             let audit = fate.draft.as_ref().filter(|_| worth_telling).map(|draft| {
                 AuditEntry::new("system", "announcement.undelivered", format!("draft:{draft}"))
                     .in_org(&fate.org_slug)

@@ -101,6 +101,20 @@ pub async fn notify(store: &dyn Store) -> Result<usize, PublishError> {
             }
         }
     }
+    // Deadlines and follow-ups can come in numbers: each person hears of them once until
+    // they read it, and the notification leads to the list that holds them all.
+    let mut kept = Vec::with_capacity(made.len());
+    for n in made {
+        if n.kind.gathers() {
+            let repeated =
+                kept.iter().any(|k: &NewNotification| k.staff_id == n.staff_id && k.kind == n.kind);
+            if repeated || store.has_unread(n.staff_id, n.kind).await? {
+                continue;
+            }
+        }
+        kept.push(n);
+    }
+    let made = kept;
     let count = made.len();
     // Another process ran first: its notifications stand, these are dropped.
     Ok(if store.add_notifications(from, to, made).await? { count } else { 0 })

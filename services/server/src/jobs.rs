@@ -105,8 +105,11 @@ impl Services {
             stop.clone(),
             |s| {
                 Box::pin(async move {
-                    // Passed deadlines first, so that they are told in this round.
-                    s.editorial.note_overdue_messages().await?;
+                    // Passed deadlines first, so that they are told in this round; a failure
+                    // there holds up no other notification.
+                    if let Err(e) = s.editorial.note_overdue_messages().await {
+                        tracing::warn!(error = %e, "noting passed deadlines failed");
+                    }
                     herold_publishing::notify::notify(s.store.as_ref()).await?;
                     if let Some(mailer) = &s.mailer {
                         mailer.send_pending(s.store.as_ref()).await?;

@@ -172,9 +172,9 @@ pub trait Dialogue: Send + Sync {
     async fn is_blocked(&self, org_slug: &str, actor_uri: &str) -> Result<bool>;
 
     /// Keeps a message; the same post for the same account again (a repeated delivery) is
-    /// kept once. `false` if it was there already. A reply to an answer of the press office
-    /// goes to whoever had the message answered, and an audit entry (`message.follow_up`)
-    /// tells them, in the same transaction.
+    /// kept once. `false` if it was there already. The sender's reply to an answer of the
+    /// press office goes to whoever had the message answered (or else to the answer's
+    /// author), and an audit entry (`message.follow_up`) tells them, in the same transaction.
     async fn receive_message(&self, message: NewMessage) -> Result<bool>;
 
     /// The sender changed their post: its text and audience here follow, and a copy shown

@@ -66,12 +66,18 @@ impl NotificationKind {
         }
     }
 
+    /// Whether notifications of this kind stand for all of their kind that follow until the
+    /// reader reads one: they lead to a list, not to one item.
+    pub fn gathers(self) -> bool {
+        matches!(self, NotificationKind::MessageOverdue | NotificationKind::MessageFollowUp)
+    }
+
     /// The workspace page it is about, given its subject (`draft`).
     pub fn page(self, subject: &str) -> String {
         match self {
-            NotificationKind::MessageAssigned
-            | NotificationKind::MessageOverdue
-            | NotificationKind::MessageFollowUp => format!("/staff/dialogue/messages/{subject}"),
+            NotificationKind::MessageAssigned => format!("/staff/dialogue/messages/{subject}"),
+            NotificationKind::MessageOverdue => "/staff/dialogue?state=overdue".to_owned(),
+            NotificationKind::MessageFollowUp => "/staff/dialogue?state=mine".to_owned(),
             NotificationKind::ProfileWaiting
             | NotificationKind::ProfileApplied
             | NotificationKind::ProfileRejected => format!("/staff/accounts/{subject}/profile"),
@@ -166,6 +172,9 @@ pub trait Notifications: Send + Sync {
         limit: i64,
         visible: &Visibility,
     ) -> Result<Vec<Notification>>;
+
+    /// Whether a person has an unread notification of this kind.
+    async fn has_unread(&self, staff_id: i64, kind: NotificationKind) -> Result<bool>;
 
     /// How many of them are unread.
     async fn unread_notifications(&self, staff_id: i64, org_slug: &str, visible: &Visibility) -> Result<i64>;

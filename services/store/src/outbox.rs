@@ -36,7 +36,7 @@ impl Lane {
     }
 }
 
-/// How the deliveries of one announcement's Create or Update fared, for telling its author.
+/// How the deliveries of one announcement's Create or Update fared, once all finished.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ActivityFate {
     pub activity_id: i64,
@@ -45,19 +45,16 @@ pub struct ActivityFate {
     pub org_slug: String,
     /// The submission that published it, if one did (not the operator's command line).
     pub draft: Option<String>,
-    /// Whether the announcement answers someone (`inReplyTo`).
-    pub answer: bool,
     pub delivered: i64,
     pub dead: i64,
-    /// Pending or being retried.
-    pub outstanding: i64,
 }
 
 #[async_trait]
 pub trait Outbox: Send + Sync {
-    /// The Creates and Updates of announcements, made since `since`, not yet looked at once
-    /// finished, oldest first, at most `limit`, with how their deliveries fared so far.
-    async fn unchecked_activities(&self, since: Millis, limit: i64) -> Result<Vec<ActivityFate>>;
+    /// The Creates and Updates of announcements made since `since` whose deliveries have
+    /// all finished and that were not looked at yet, oldest first, at most `limit`, with how
+    /// their deliveries fared. Older ones are no longer waited for: they count as looked at.
+    async fn finished_activities(&self, since: Millis, limit: i64) -> Result<Vec<ActivityFate>>;
 
     /// Records that an activity was looked at, with the audit entry that tells its author,
     /// if any, in one transaction; `false` if another process did first.

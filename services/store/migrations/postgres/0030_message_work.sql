@@ -7,3 +7,9 @@ ALTER TABLE citizen_messages ADD COLUMN answered_at BIGINT;
 ALTER TABLE citizen_messages ADD COLUMN overdue_at BIGINT;
 UPDATE citizen_messages SET answered_at = updated_at WHERE state = 'answered';
 CREATE INDEX citizen_messages_assignee ON citizen_messages(assignee_id, state);
+-- What was open before deadlines existed is not reported late all at once.
+UPDATE citizen_messages SET overdue_at = received_at WHERE state = 'open';
+-- The deadline job looks at open messages not yet noted, often.
+CREATE INDEX citizen_messages_due ON citizen_messages(received_at) WHERE state = 'open' AND overdue_at IS NULL;
+-- A reply to an answer finds the message it answered through the answer's submission.
+CREATE INDEX drafts_announcement ON drafts(announcement_id);

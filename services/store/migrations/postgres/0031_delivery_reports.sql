@@ -3,4 +3,6 @@
 -- once. Activities from before this migration are taken as looked at.
 ALTER TABLE activities ADD COLUMN deliveries_checked_at BIGINT;
 UPDATE activities SET deliveries_checked_at = created_at;
-CREATE INDEX activities_unchecked ON activities(deliveries_checked_at, id);
+-- Only announcements' Creates and Updates are looked at; the index holds those still to be.
+CREATE INDEX activities_unchecked ON activities(id)
+    WHERE deliveries_checked_at IS NULL AND kind IN ('Create', 'Update') AND announcement_id IS NOT NULL;

@@ -236,8 +236,9 @@ impl Dialogue for SqlStore<Db> {
             "INSERT INTO citizen_messages (public_id, account_id, announcement_id, kind, object_uri, url, \
              sender_uri, content, language, visibility, state, received_at, updated_at, assignee_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, \
-             (SELECT m.assignee_id FROM citizen_messages m JOIN drafts d ON d.answers = m.public_id \
-              WHERE d.announcement_id = $3 AND m.assignee_id IS NOT NULL ORDER BY m.id DESC LIMIT 1)) \
+             (SELECT COALESCE(m.assignee_id, d.author_id) FROM citizen_messages m \
+              JOIN drafts d ON d.answers = m.public_id \
+              WHERE d.announcement_id = $3 AND m.sender_uri = $7 AND $4 = 'reply' ORDER BY m.id DESC LIMIT 1)) \
              ON CONFLICT (account_id, object_uri) DO NOTHING",
         )
         .bind(&m.public_id)

@@ -105,6 +105,17 @@ impl Notifications for SqlStore<Db> {
         .await?)
     }
 
+    async fn has_unread(&self, staff_id: i64, kind: NotificationKind) -> Result<bool> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM notifications WHERE staff_id = $1 AND kind = $2 AND read_at IS NULL",
+        )
+        .bind(staff_id)
+        .bind(kind.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     async fn unread_notifications(&self, staff_id: i64, org_slug: &str, visible: &Visibility) -> Result<i64> {
         let (n,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM notifications WHERE staff_id = $1 AND read_at IS NULL AND created_at >= $2",

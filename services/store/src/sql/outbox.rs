@@ -273,24 +273,29 @@ impl Outbox for SqlStore<Db> {
         Ok(())
     }
 
-    async fn unchecked_activities(&self, since: Millis, limit: i64) -> Result<Vec<ActivityFate>> {
-        Ok(sqlx::query_as(
+    async fn finished_activities(&self, since: Millis, limit: i64) -> Result<Vec<ActivityFate>> {
+        const UNCHECKED: &str = "deliveries_checked_at IS NULL AND kind IN ('Create', 'Update') \
+                                 AND announcement_id IS NOT NULL";
+        sqlx::query(&format!(
+            "UPDATE activities SET deliveries_checked_at = created_at WHERE {UNCHECKED} AND created_at < $1"
+        ))
+        .bind(since)
+        .execute(&self.pool)
+        .await?;
+        Ok(sqlx::query_as(&format!(
             "SELECT a.id AS activity_id, a.kind, o.slug AS org_slug, \
              (SELECT d.public_id FROM drafts d WHERE d.announcement_id = a.announcement_id \
               AND d.updated_at <= a.created_at ORDER BY d.updated_at DESC, d.id DESC LIMIT 1) AS draft, \
-             an.in_reply_to IS NOT NULL AS answer, \
              COUNT(CASE WHEN dl.state = 'delivered' THEN 1 END) AS delivered, \
-             COUNT(CASE WHEN dl.state = 'dead' THEN 1 END) AS dead, \
-             COUNT(CASE WHEN dl.state IN ('pending', 'retrying') THEN 1 END) AS outstanding \
+             COUNT(CASE WHEN dl.state = 'dead' THEN 1 END) AS dead \
              FROM activities a JOIN announcements an ON an.id = a.announcement_id \
              JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
              LEFT JOIN deliveries dl ON dl.activity_id = a.id \
-             WHERE a.id IN (SELECT id FROM activities WHERE deliveries_checked_at IS NULL \
-              AND kind IN ('Create', 'Update') AND announcement_id IS NOT NULL AND created_at >= $1 \
-              ORDER BY id LIMIT $2) \
-             GROUP BY a.id, a.kind, o.slug, a.announcement_id, a.created_at, an.in_reply_to ORDER BY a.id",
-        )
-        .bind(since)
+             WHERE a.id IN (SELECT c.id FROM activities c WHERE {UNCHECKED} \
+              AND NOT EXISTS (SELECT 1 FROM deliveries w WHERE w.activity_id = c.id \
+              AND w.state IN ('pending', 'retrying')) ORDER BY c.id LIMIT $1) \
+             GROUP BY a.id, a.kind, o.slug, a.announcement_id, a.created_at ORDER BY a.id"
+        ))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)
