@@ -849,6 +849,29 @@ async fn follower_replies_are_vouched_for_as_gotosocial_expects(db: Db) {
     let stranger = request(3, &object);
     fake.post_json(&inbox, &stranger, Scheme::Cavage).await;
     assert_eq!(answer(stranger["id"].clone()).await["type"], "Reject", "not a follower");
+
+    // Blocking the peer takes back the consent it was given, and it hears so.
+    let bob = app.sign_in("demo", "bob").await.browser;
+    let inbox_page = bob.get(&app.url("/staff/dialogue")).await.body;
+    let message = messages(&app).await.into_iter().find(|m| m.object_uri == reply_id).unwrap();
+    let blocked = bob
+        .post(
+            &app.url(&format!("/staff/dialogue/{}/block", message.public_id)),
+            &[
+                ("csrf", field(&inbox_page, "csrf").unwrap().as_str()),
+                ("scope", "account"),
+                ("reason", "Beleidigungen"),
+            ],
+        )
+        .await;
+    assert_eq!(blocked.status, 303, "{}", blocked.body);
+    let delete = eventually(20, "the peer hears the consent is taken back", || async {
+        peer.received_of("Delete").await.into_iter().find(|d| d["body"]["object"] == result.as_str())
+    })
+    .await;
+    assert_eq!(delete["body"]["actor"], press.as_str());
+    let (status, _) = app.get_json(result.trim_start_matches(&app.base)).await;
+    assert_eq!(status, 410, "the stamp is gone");
 }
 
 const WORK_POLICY: &str = "[workflow]\nfour_eyes_answers = false\n[dialogue]\nanswer_within = \"2d\"\n\

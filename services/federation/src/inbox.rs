@@ -622,21 +622,21 @@ impl Inbox {
             ));
         };
         let presence = self.presences.of(&account.org_slug);
-        let allowed = match kind {
-            RequestKind::Quote => match presence.quotes {
-                QuoteAudience::Everyone => true,
-                QuoteAudience::Followers => self.store.is_follower(account.id, &actor.uri).await?,
-                QuoteAudience::Nobody => false,
-            },
-            RequestKind::Feature => presence.featurable(),
-            RequestKind::Reply => match &announcement {
-                Some(a) => {
-                    !self.store.is_blocked(&account.org_slug, &actor.uri).await?
-                        && self.may_reply(&account, a, &actor.uri).await?
-                }
-                None => false,
-            },
-        };
+        // Whom the organisation blocked gets no consent of any kind.
+        let blocked = self.store.is_blocked(&account.org_slug, &actor.uri).await?;
+        let allowed = !blocked
+            && match kind {
+                RequestKind::Quote => match presence.quotes {
+                    QuoteAudience::Everyone => true,
+                    QuoteAudience::Followers => self.store.is_follower(account.id, &actor.uri).await?,
+                    QuoteAudience::Nobody => false,
+                },
+                RequestKind::Feature => presence.featurable(),
+                RequestKind::Reply => match &announcement {
+                    Some(a) => self.may_reply(&account, a, &actor.uri).await?,
+                    None => false,
+                },
+            };
         let me = self.urls.actor(&username);
         let answer_id = self.urls.activity(&username, &uuid::Uuid::new_v4().to_string());
         let answer = |kind: &str, body: Value| NewActivity {

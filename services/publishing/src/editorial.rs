@@ -456,7 +456,7 @@ impl Editorial {
 
     /// Blocks the sender of a message, or (`whole_server`) their server, for the
     /// organisation: an approver's call, with a reason, audited; what the organisation held
-    /// from them goes. How many messages went.
+    /// from them goes, and so do the consents it gave them. How many messages went.
     pub async fn block_sender(
         &self,
         who: &StaffActor,
@@ -474,10 +474,18 @@ impl Editorial {
             true => ("server", herold_store::host_of(&message.sender_uri)),
             false => ("account", message.sender_uri.clone()),
         };
+        // What they were allowed to quote or reply is allowed no longer.
+        let revocations = self
+            .publisher
+            .revocations_in(&who.org, |stamp| match whole_server {
+                true => herold_store::host_of(&stamp.requester) == target,
+                false => stamp.requester == target,
+            })
+            .await?;
         let audit = AuditEntry::new(&who.audit_name(), "dialogue.block", format!("{kind}:{target}"))
             .in_org(&who.org)
             .with_detail(json!({ "reason": reason }));
-        Ok(self.store.block(&who.org, kind, &target, reason, audit).await?)
+        Ok(self.store.block(&who.org, kind, &target, reason, revocations, audit).await?)
     }
 
     /// Reports a message to its sender's server as abuse (a `Flag` from this server's

@@ -568,6 +568,22 @@ impl Publisher {
         }
     }
 
+    /// A `Delete` of each consent the organisation's accounts gave that still stands and
+    /// that `taken_back` picks, to whoever has it.
+    pub async fn revocations_in(
+        &self,
+        org_slug: &str,
+        taken_back: impl Fn(&Stamp) -> bool,
+    ) -> Result<Vec<Revocation>, PublishError> {
+        let mut revocations = Vec::new();
+        for stamp in self.store.live_stamps_of_org(org_slug).await?.into_iter().filter(|s| taken_back(s)) {
+            if let Some(account) = self.store.account_by_id(stamp.account_id).await? {
+                revocations.push(self.revocation(&account, stamp));
+            }
+        }
+        Ok(revocations)
+    }
+
     /// A `Delete` of each standing consent to quote the announcement, to whoever has it.
     async fn revocations(
         &self,

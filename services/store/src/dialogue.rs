@@ -151,14 +151,16 @@ pub trait Dialogue: Send + Sync {
     ) -> Result<Vec<ReactionDay>>;
 
     /// Blocks an account (`kind` `account`, an actor id) or a whole server (`server`, a
-    /// host) for the organisation, removing what it holds from them, with the audit entry,
-    /// in one transaction; how many messages went.
+    /// host) for the organisation, removing what it holds from them and taking back the
+    /// consents given to them (`revocations`), with the audit entry, in one transaction; how
+    /// many messages went.
     async fn block(
         &self,
         org_slug: &str,
         kind: &str,
         target: &str,
         reason: &str,
+        revocations: Vec<Revocation>,
         audit: AuditEntry,
     ) -> Result<u64>;
 

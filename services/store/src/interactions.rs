@@ -115,6 +115,9 @@ pub trait Interactions: Send + Sync {
     /// each `Delete`, with one audit entry, in one transaction. Returns how many it revoked.
     async fn revoke_stamps(&self, revocations: Vec<Revocation>, audit: AuditEntry) -> Result<u64>;
 
+    /// The consents the organisation's accounts gave that still stand.
+    async fn live_stamps_of_org(&self, org_slug: &str) -> Result<Vec<Stamp>>;
+
     /// The consents given to quote an announcement that still stand.
     async fn live_stamps_of(&self, announcement_id: i64) -> Result<Vec<Stamp>>;
 }

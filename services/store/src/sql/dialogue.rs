@@ -105,6 +105,7 @@ impl Dialogue for SqlStore<Db> {
         kind: &str,
         target: &str,
         reason: &str,
+        revocations: Vec<Revocation>,
         audit: AuditEntry,
     ) -> Result<u64> {
         let now = now_millis();
@@ -143,8 +144,16 @@ impl Dialogue for SqlStore<Db> {
                     .rows_affected();
             }
         }
+        let mut revoked = 0;
+        for r in &revocations {
+            revoked += u64::from(Self::revoke(&mut tx, r, now).await?);
+        }
+        let audit = match revoked {
+            0 => audit,
+            n => audit.with_detail(serde_json::json!({ "reason": reason, "consents_revoked": n })),
+        };
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
-        tx.commit().await?;
+        self.commit_queued(tx).await?;
         Ok(removed)
     }
 

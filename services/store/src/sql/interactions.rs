@@ -157,6 +157,16 @@ impl Interactions for SqlStore<Db> {
         Ok(revoked)
     }
 
+    async fn live_stamps_of_org(&self, org_slug: &str) -> Result<Vec<Stamp>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {STAMP_COLUMNS} FROM interaction_stamps WHERE revoked_at IS NULL AND account_id IN \
+             (SELECT a.id FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE o.slug = $1) ORDER BY id"
+        ))
+        .bind(org_slug)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn live_stamps_of(&self, announcement_id: i64) -> Result<Vec<Stamp>> {
         Ok(sqlx::query_as(&format!(
             "SELECT {STAMP_COLUMNS} FROM interaction_stamps \
