@@ -435,6 +435,10 @@ async function publishing(browser) {
   await follow(bp, bp.getByRole("link", { name: "Mine", exact: true }), /state=mine$/, "the Mine list");
   expect((await textOf(bp.locator("main"))).includes("Wann öffnet das Bürgeramt"), "the taken message is not under Mine");
   await audit(bp, "dialogue (mine)");
+  // One message on a page of its own, as a notification links it.
+  await open(bp, "/staff/dialogue/messages/browser-message");
+  expect((await textOf(bp.locator("main"))).includes("Wann öffnet das Bürgeramt"), "the message's own page does not show it");
+  await audit(bp, "dialogue message");
   await open(bp, "/staff/dialogue");
   await submit(bp, bp.getByRole("button", { name: "Mark as answered", exact: true }), "marking the message answered");
   await arriveAt(bp, /\/staff\/dialogue\?state=open#m-/, "marking the message answered");
