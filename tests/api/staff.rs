@@ -1322,7 +1322,29 @@ async fn authors_are_told_when_deliveries_are_given_up(db: Db) {
     assert!(entry.payload.as_ref().unwrap().1.contains("\"given_up\":1"), "{:?}", entry.payload);
 }
 
+/// A sign-in begun at another loopback name of the public address (the log's listen address,
+/// 127.0.0.1, where the public URL says localhost, or the other way round) is moved to the
+/// public address first, so that its cookie and the provider's redirect agree.
+async fn a_sign_in_begun_at_another_loopback_name_moves_to_the_public_address(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let port = app.base.rsplit(':').next().unwrap().to_owned();
+    for path in ["/login", "/login/demo", "/login?lang=de"] {
+        let moved =
+            app.http.get(app.url(path)).header("host", format!("localhost:{port}")).send().await.unwrap();
+        assert_eq!(moved.status(), 303, "{path}");
+        assert_eq!(moved.headers()["location"].to_str().unwrap(), app.url(path), "{path}");
+    }
+    // At the public address itself, and at a name that is not a loopback one (a proxy's),
+    // nothing moves.
+    assert_eq!(app.http.get(app.url("/login")).send().await.unwrap().status(), 200);
+    let proxied =
+        app.http.get(app.url("/login")).header("host", "herold.internal:8080").send().await.unwrap();
+    assert_eq!(proxied.status(), 200);
+}
+
 on_both_backends!(
+    a_sign_in_begun_at_another_loopback_name_moves_to_the_public_address,
     authors_are_told_when_deliveries_are_given_up,
     notifications_arrive_by_email_unless_turned_off,
     people_are_told_what_waits_for_them_and_what_became_of_their_work,

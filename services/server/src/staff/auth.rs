@@ -19,8 +19,30 @@ use crate::state::Services;
 /// How long a person may take at their provider's sign-in page.
 const ATTEMPT_TTL_SECS: i64 = 600;
 
+/// The same page at the public address, when the browser came by another loopback name of
+/// it (`127.0.0.1` for `localhost`, as the log's listen address invites): the sign-in's cookie
+/// and the provider's redirect belong to the public address, so a sign-in begun elsewhere
+/// would fail at the callback. Other hosts are left alone: behind a proxy the Host header
+/// can differ from the public one, and sending those back would loop.
+fn at_public_address(req: &HttpRequest, s: &Services) -> Option<HttpResponse> {
+    let public = &s.config.public_url;
+    let loopback = |host: &str| matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    let public_host = public.host_str()?;
+    let (host, port) = req.headers().get(actix_web::http::header::HOST)?.to_str().ok()?.rsplit_once(':')?;
+    let same_port = port.parse::<u16>().ok() == public.port_or_known_default();
+    if !(loopback(public_host) && loopback(host) && host != public_host && same_port) {
+        return None;
+    }
+    let mut target = public.join(req.path()).ok()?;
+    target.set_query(Some(req.query_string()).filter(|q| !q.is_empty()));
+    Some(see_other(target.as_str()))
+}
+
 #[get("/login")]
 pub async fn login_page(req: HttpRequest, s: web::Data<Services>) -> HttpResponse {
+    if let Some(moved) = at_public_address(&req, &s) {
+        return moved;
+    }
     let lang = Lang::negotiate(&req);
     let orgs = match s.store.list_orgs().await {
         Ok(orgs) => orgs,
@@ -36,6 +58,9 @@ pub async fn login_page(req: HttpRequest, s: web::Data<Services>) -> HttpRespons
 
 #[get("/login/{org}")]
 pub async fn login_org(req: HttpRequest, s: web::Data<Services>, org: web::Path<String>) -> HttpResponse {
+    if let Some(moved) = at_public_address(&req, &s) {
+        return moved;
+    }
     let lang = Lang::negotiate(&req);
     let result = async {
         let start = s.providers.begin(&org).await?;
