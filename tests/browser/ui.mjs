@@ -348,6 +348,14 @@ async function publishing(browser) {
 
   await page.locator("select#account").selectOption(opts.account);
   await page.locator("textarea#text").fill(text);
+  // The text counts its characters as Mastodon does, and says when it passes 500.
+  const counted = await textOf(page.locator("#text-count"));
+  expect(counted.includes(`${Array.from(text).length} of 500 characters`), `the counter says: ${counted}`);
+  await page.locator("textarea#text").fill("x".repeat(480) + " https://www.example.org/a/very/long/address");
+  const over = await textOf(page.locator("#text-count"));
+  expect(over.startsWith("504 characters: more than Mastodon's 500"), `a long text is not flagged: ${over}`);
+  await audit(page, "compose over 500");
+  await page.locator("textarea#text").fill(text);
   const language = page.locator("input#language");
   const prefilled = await language.inputValue();
   expect(prefilled !== "", "the language field is not prefilled");

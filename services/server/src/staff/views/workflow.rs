@@ -149,7 +149,8 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                 }
             }
             form method="post" action=(action) data-keep=(keep) data-kept-text=(lang.t("kept_text"))
-                data-kept-restore=(lang.t("kept_restore")) data-kept-discard=(lang.t("kept_discard")) {
+                data-kept-restore=(lang.t("kept_restore")) data-kept-discard=(lang.t("kept_discard"))
+                data-count-text=(lang.t("count_text")) data-count-over=(lang.t("count_over")) {
                 (v.csrf())
                 @if let Some(edit_of) = f.edit_of { input type="hidden" name="edit_of" value=(edit_of); }
                 @if let Some(m) = f.answering { input type="hidden" name="answer" value=(m.public_id); }
@@ -176,7 +177,7 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                 }
                 p {
                     label for="text" { (lang.t("text")) }
-                    textarea id="text" name="text" rows="8" required maxlength="5000" aria-describedby="text-help" { (f.text) }
+                    textarea id="text" name="text" rows="8" required maxlength="5000" aria-describedby="text-help" data-count { (f.text) }
                     span.help id="text-help" { (lang.t("text_help")) }
                 }
                 p {
@@ -193,7 +194,7 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                         }
                         p {
                             label for={ "translation_text_" (i + 1) } { (lang.t("text")) }
-                            textarea id={ "translation_text_" (i + 1) } name={ "translation_text_" (i + 1) } rows="5" maxlength="5000" { (text) }
+                            textarea id={ "translation_text_" (i + 1) } name={ "translation_text_" (i + 1) } rows="5" maxlength="5000" data-count { (text) }
                         }
                     }
                 }
