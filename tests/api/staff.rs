@@ -391,6 +391,15 @@ async fn the_account_is_chosen_never_defaulted(db: Db) {
     let alice = signed_in(&app, "demo", "alice").await;
     let page = alice.get(&app.url("/staff/new")).await;
     assert!(page.body.contains(r#"<option value="" selected>"#), "{}", page.body);
+    // Languages are offered by name, in the reader's language; any code can still be typed.
+    assert!(
+        page.body.contains(r#"list="languages""#)
+            && page.body.contains(r#"<option value="uk" label="Ukrainian">"#)
+    );
+    let german = alice.get_in(&app.url("/staff/new"), "de").await.body;
+    let (danish, german_name) =
+        (german.find("label=\"Dänisch\"").unwrap(), german.find("label=\"Deutsch\"").unwrap());
+    assert!(danish < german_name, "umlauts sort with their vowel");
     assert!(
         !page.body.contains(r#"value="lagezentrum" selected"#)
             && !page.body.contains(r#"value="press" selected"#)

@@ -97,6 +97,61 @@ pub struct ComposeForm<'a> {
     pub error: Option<&'a str>,
 }
 
+/// The languages the compose form offers by name: the EU's official ones, and those of
+/// large communities public bodies also write for. Any other code can be typed.
+const OFFERED_LANGUAGES: [&str; 28] = [
+    "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt",
+    "nl", "pl", "pt", "ro", "sk", "sl", "sv", "ar", "ru", "tr", "uk",
+];
+
+fn language_name(lang: Lang, code: &str) -> &'static str {
+    match code {
+        "bg" => lang.t("language_name_bg"),
+        "cs" => lang.t("language_name_cs"),
+        "da" => lang.t("language_name_da"),
+        "de" => lang.t("language_name_de"),
+        "el" => lang.t("language_name_el"),
+        "en" => lang.t("language_name_en"),
+        "es" => lang.t("language_name_es"),
+        "et" => lang.t("language_name_et"),
+        "fi" => lang.t("language_name_fi"),
+        "fr" => lang.t("language_name_fr"),
+        "ga" => lang.t("language_name_ga"),
+        "hr" => lang.t("language_name_hr"),
+        "hu" => lang.t("language_name_hu"),
+        "it" => lang.t("language_name_it"),
+        "lt" => lang.t("language_name_lt"),
+        "lv" => lang.t("language_name_lv"),
+        "mt" => lang.t("language_name_mt"),
+        "nl" => lang.t("language_name_nl"),
+        "pl" => lang.t("language_name_pl"),
+        "pt" => lang.t("language_name_pt"),
+        "ro" => lang.t("language_name_ro"),
+        "sk" => lang.t("language_name_sk"),
+        "sl" => lang.t("language_name_sl"),
+        "sv" => lang.t("language_name_sv"),
+        "ar" => lang.t("language_name_ar"),
+        "ru" => lang.t("language_name_ru"),
+        "tr" => lang.t("language_name_tr"),
+        "uk" => lang.t("language_name_uk"),
+        _ => "",
+    }
+}
+
+/// The offered languages, named in the reader's language, for the form's language fields.
+fn language_list(lang: Lang) -> Markup {
+    let mut named: Vec<(&str, &str)> =
+        OFFERED_LANGUAGES.iter().map(|c| (*c, language_name(lang, c))).collect();
+    // Umlauts sort with their vowel, as German dictionaries do.
+    let key = |name: &str| name.replace('ä', "a").replace('ö', "o").replace('ü', "u");
+    named.sort_by_key(|(_, name)| key(name));
+    html! {
+        datalist id="languages" {
+            @for (code, name) in named { option value=(code) label=(name) { (name) } }
+        }
+    }
+}
+
 pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
     let lang = v.lang;
     let action = match f.draft {
@@ -182,7 +237,8 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                 }
                 p {
                     label for="language" { (lang.t("language")) }
-                    input id="language" name="language" value=(f.language) required size="8" aria-describedby="language-help";
+                    input id="language" name="language" value=(f.language) required size="8" list="languages" aria-describedby="language-help";
+                    (language_list(lang))
                     span.help id="language-help" { (lang.t("language_help")) }
                 }
                 @for (i, (code, text)) in f.versions.iter().enumerate() {
@@ -190,7 +246,7 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                         legend { (lang.t("translation")) }
                         p {
                             label for={ "translation_language_" (i + 1) } { (lang.t("language")) }
-                            input id={ "translation_language_" (i + 1) } name={ "translation_language_" (i + 1) } value=(code) size="8";
+                            input id={ "translation_language_" (i + 1) } name={ "translation_language_" (i + 1) } value=(code) size="8" list="languages";
                         }
                         p {
                             label for={ "translation_text_" (i + 1) } { (lang.t("text")) }
