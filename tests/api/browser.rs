@@ -27,7 +27,9 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
                                accessibility_statement = \"https://www.demo.example/barrierefreiheit\"\n\n\
                                [presence]\nemail_subscriptions = true\ncolour = \"#0b5394\"\n\n\
                                [[dialogue.templates]]\nname = \"Danke\"\n\
-                               text = \"Vielen Dank für Ihre Nachricht. Wir antworten Ihnen hier.\"\n";
+                               text = \"Vielen Dank für Ihre Nachricht. Wir antworten Ihnen hier.\"\n\n\
+                               [[templates]]\nname = \"Störung im Bürgeramt\"\n\
+                               text = \"Das Bürgeramt ist heute wegen einer technischen Störung geschlossen.\"\n";
     let sign_in = [("demo", DEMO_POLICY), ("operator", "")]
         .into_iter()
         .map(|(org, extra_policy)| SignIn {

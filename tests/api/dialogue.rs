@@ -875,7 +875,8 @@ async fn follower_replies_are_vouched_for_as_gotosocial_expects(db: Db) {
 }
 
 const WORK_POLICY: &str = "[workflow]\nfour_eyes_answers = false\n[dialogue]\nanswer_within = \"2d\"\n\
-    [[dialogue.templates]]\nname = \"Umleitung\"\ntext = \"Bitte nutzen Sie die Umleitung über die Nordstraße.\"\n";
+    [[dialogue.templates]]\nname = \"Umleitung\"\ntext = \"Bitte nutzen Sie die Umleitung über die Nordstraße.\"\n\
+    [[templates]]\nname = \"Störung\"\ntext = \"Die Linie 4 fällt heute aus.\"\n";
 
 /// Steps a draft through the workflow as `who`; the response's status.
 async fn take_step(app: &TestApp, who: &Browser, draft: &str, step: &str) -> u16 {
@@ -970,6 +971,10 @@ async fn messages_are_assigned_answered_from_templates_and_kept_to_deadlines(db:
         .get(&app.url(&format!("/staff/new?answer={}&template=Umleitung", question.public_id)))
         .await
         .body;
+    assert!(!compose.contains("Störung"), "announcement templates are not offered for answers");
+    let new = erik.get(&app.url("/staff/new?account=press&template=St%C3%B6rung")).await.body;
+    assert!(new.contains(">Die Linie 4 fällt heute aus.</textarea>"), "{new}");
+    assert!(!new.contains("Umleitung"), "answer templates are not offered for announcements");
     let handle = format!("@peer@{}", me.split('/').nth(2).unwrap());
     let text = format!("{handle} Bitte nutzen Sie die Umleitung über die Nordstraße.");
     assert!(

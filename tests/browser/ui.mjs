@@ -363,7 +363,7 @@ async function publishing(browser) {
   // A failed submit: empty language. The field is `required`, so the browser's own check
   // is switched off to reach the server's error page, as a browser without it would.
   await language.fill("");
-  await page.locator("main form").evaluate((form) => {
+  await page.locator("main form[data-keep]").evaluate((form) => {
     form.noValidate = true;
   });
   const saveDraft = page.getByRole("button", { name: "Save draft", exact: true });

@@ -92,6 +92,8 @@ struct RawOrg {
     sign_in: Option<crate::staff_policy::RawSignIn>,
     workflow: Option<crate::staff_policy::RawWorkflow>,
     dialogue: Option<crate::staff_policy::RawDialogue>,
+    #[serde(default)]
+    templates: Vec<crate::staff_policy::RawTemplate>,
     api: Option<crate::staff_policy::RawApi>,
     accounts: Option<RawAccounts>,
     presence: Option<RawPresence>,
@@ -153,6 +155,8 @@ pub struct OrgPolicy {
     pub workflow: WorkflowPolicy,
     /// Response deadlines and answer templates for citizens' messages.
     pub dialogue: DialoguePolicy,
+    /// Texts a new announcement may start from.
+    pub templates: Vec<herold_domain::TextTemplate>,
     /// Clients of the organisation's provider that may use the API.
     pub api: Option<ApiPolicy>,
     /// The account names the organisation's administrators may create themselves: exact
@@ -387,6 +391,7 @@ impl Policies {
             Some(d) => crate::staff_policy::dialogue(d, &err, &duration)?,
             None => DialoguePolicy::default(),
         };
+        let templates = crate::staff_policy::templates(raw.templates, &err)?;
         let api = raw.api.map(|a| crate::staff_policy::api(a, sign_in.is_some(), &err)).transpose()?;
         let mut usernames = Vec::new();
         for pattern in raw.accounts.map(|a| a.usernames).unwrap_or_default() {
@@ -429,6 +434,7 @@ impl Policies {
             sign_in,
             workflow,
             dialogue,
+            templates,
             api,
             usernames,
             presence,
@@ -935,6 +941,13 @@ mod tests {
         assert_eq!(city.dialogue.template("Danke").unwrap().text, "Vielen Dank für Ihre Nachricht.");
         assert!(city.workflow.four_eyes_for("press", false) && !city.workflow.four_eyes_for("press", true));
 
+        // The same rules for the templates of announcements.
+        p.add_org(
+            Path::new("orgs/town.toml"),
+            "[[templates]]\nname = \"Störung\"\ntext = \"Die Linie 4 fällt aus.\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.orgs["town"].templates[0].text, "Die Linie 4 fällt aus.");
         let bad = |text: &str| p.clone().add_org(Path::new("orgs/x.toml"), text).unwrap_err();
         let e = bad("[dialogue]\nanswer_within = \"soon\"\n");
         assert!(e.message.contains("not a duration") && e.line == 2, "{e}");
@@ -947,5 +960,7 @@ mod tests {
         assert!(e.message.contains("1 to 5000"), "{e}");
         let e = bad("[dialogue]\ndeadline = \"3d\"\n");
         assert!(e.message.contains("unknown field"), "{e}");
+        let e = bad(&two.replace("dialogue.", "").repeat(2));
+        assert!(e.message.contains("second template") && e.line == 5, "{e}");
     }
 }

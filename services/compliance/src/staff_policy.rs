@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use herold_domain::dialogue::{AnswerTemplate, DialoguePolicy};
+use herold_domain::dialogue::DialoguePolicy;
 use herold_domain::workflow::Role;
+use herold_domain::TextTemplate;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -269,8 +270,7 @@ pub(crate) fn workflow(raw: RawWorkflow) -> WorkflowPolicy {
 const TEMPLATE_MAX_CHARS: usize = 5_000;
 const TEMPLATES_MAX: usize = 50;
 
-/// Checks `[dialogue]`: a deadline between a minute and a year, and templates with a short
-/// name of their own and a text.
+/// Checks `[dialogue]`: a deadline between a minute and a year, and its templates.
 pub(crate) fn dialogue<E>(
     raw: RawDialogue,
     err: &dyn Fn(std::ops::Range<usize>, String) -> E,
@@ -287,16 +287,26 @@ pub(crate) fn dialogue<E>(
         }
         policy.answer_within = ms;
     }
-    if raw.templates.len() > TEMPLATES_MAX {
-        let span = raw.templates[TEMPLATES_MAX].name.span();
-        return Err(err(span, format!("at most {TEMPLATES_MAX} answer templates")));
+    policy.templates = templates(raw.templates, err)?;
+    Ok(policy)
+}
+
+/// Checks a list of templates: a short name of its own each, and a text.
+pub(crate) fn templates<E>(
+    raw: Vec<RawTemplate>,
+    err: &dyn Fn(std::ops::Range<usize>, String) -> E,
+) -> Result<Vec<TextTemplate>, E> {
+    if raw.len() > TEMPLATES_MAX {
+        let span = raw[TEMPLATES_MAX].name.span();
+        return Err(err(span, format!("at most {TEMPLATES_MAX} templates")));
     }
-    for t in raw.templates {
+    let mut checked: Vec<TextTemplate> = Vec::new();
+    for t in raw {
         let name = t.name.get_ref().trim();
         if name.is_empty() || name.chars().count() > 60 {
             return Err(err(t.name.span(), "a template's name: 1 to 60 characters".to_owned()));
         }
-        if policy.template(name).is_some() {
+        if TextTemplate::find(&checked, name).is_some() {
             return Err(err(
                 t.name.span(),
                 format!("a second template named {name:?}: give each its own name"),
@@ -309,7 +319,7 @@ pub(crate) fn dialogue<E>(
                 format!("the text of template {name:?}: 1 to {TEMPLATE_MAX_CHARS} characters"),
             ));
         }
-        policy.templates.push(AnswerTemplate { name: name.to_owned(), text: text.to_owned() });
+        checked.push(TextTemplate { name: name.to_owned(), text: text.to_owned() });
     }
-    Ok(policy)
+    Ok(checked)
 }

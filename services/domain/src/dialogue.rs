@@ -134,7 +134,7 @@ pub struct DialoguePolicy {
     /// How long the press office has to answer a message, from its arrival.
     pub answer_within: crate::Millis,
     /// Texts an answer may start from, in the order the policy lists them.
-    pub templates: Vec<AnswerTemplate>,
+    pub templates: Vec<crate::TextTemplate>,
 }
 
 /// A week, as German administrative practice expects a first reply within.
@@ -147,14 +147,7 @@ impl Default for DialoguePolicy {
 }
 
 impl DialoguePolicy {
-    pub fn template(&self, name: &str) -> Option<&AnswerTemplate> {
-        self.templates.iter().find(|t| t.name == name)
+    pub fn template(&self, name: &str) -> Option<&crate::TextTemplate> {
+        crate::TextTemplate::find(&self.templates, name)
     }
-}
-
-/// A text an answer starts from, e.g. for a question the office is asked often.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AnswerTemplate {
-    pub name: String,
-    pub text: String,
 }

@@ -15,7 +15,7 @@ pub mod workflow;
 pub use local_time::{LocalTimeError, WallClock, Zone};
 pub use names::{EmailAddress, LanguageTag, OrgSlug, Username};
 pub use profile::{link_of, Bio, LegalPage, LegalPages, ProfileField, ProfileFields};
-pub use text::{AltText, AnnouncementText, DisplayName, Summary, Translations};
+pub use text::{AltText, AnnouncementText, DisplayName, Summary, TextTemplate, Translations};
 pub use time_util::{format_rfc3339, now_millis, parse_day, parse_rfc3339, Millis};
 
 /// Why a value was refused. The message is safe to show to the person who typed it.

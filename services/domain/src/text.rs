@@ -216,3 +216,18 @@ impl AltText {
         &self.0
     }
 }
+
+/// A text of an organisation's that a person starts writing from: an announcement for a
+/// recurring occasion (a service disruption, a press conference), or an answer to a
+/// question the office is asked often.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TextTemplate {
+    pub name: String,
+    pub text: String,
+}
+
+impl TextTemplate {
+    pub fn find<'a>(templates: &'a [TextTemplate], name: &str) -> Option<&'a TextTemplate> {
+        templates.iter().find(|t| t.name == name)
+    }
+}

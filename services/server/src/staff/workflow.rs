@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use herold_domain::presence::ReplyAudience;
 use herold_domain::workflow::{Role, Step, WorkflowError};
+use herold_domain::TextTemplate;
 use herold_domain::{format_rfc3339, LocalTimeError, Millis};
 use herold_publishing::editorial::{AnnouncementStatus, REACTION_DAYS};
 use herold_publishing::pages::{announcement_article, draft_preview, Shape};
@@ -86,9 +87,15 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             }
             None => None,
         };
-        let dialogue = s.editorial.dialogue_policy(&staff.session.staff.org_slug);
-        let template =
-            q.template.as_deref().filter(|_| answering.is_some()).and_then(|t| dialogue.template(t));
+        // Answers start from the organisation's answer templates, new announcements from its
+        // announcement templates; a change starts from what was published.
+        let org = &staff.session.staff.org_slug;
+        let offered = match (&answering, &current) {
+            (Some(_), _) => &s.editorial.dialogue_policy(org).templates[..],
+            (None, None) => s.policies.orgs.get(org).map_or(&[][..], |p| &p.templates[..]),
+            (None, Some(_)) => &[][..],
+        };
+        let template = q.template.as_deref().and_then(|t| TextTemplate::find(offered, t));
         let greeting = match &answering {
             Some(m) => {
                 let handle = s.publisher.handle_of(&m.sender_uri).await;
@@ -113,7 +120,10 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             accounts: &accounts,
             account: chosen,
             remembered: last.is_some(),
-            text: greeting.as_deref().unwrap_or(current.as_ref().map_or("", |a| a.body.source_text.as_str())),
+            text: greeting
+                .as_deref()
+                .or(template.filter(|_| answering.is_none()).map(|t| t.text.as_str()))
+                .unwrap_or(current.as_ref().map_or("", |a| a.body.source_text.as_str())),
             language: current.as_ref().and_then(|a| a.body.language.as_deref()).unwrap_or(staff.lang.code()),
             summary: current.as_ref().and_then(|a| a.body.summary.as_deref()).unwrap_or(""),
             urgent: current.as_ref().is_some_and(|a| a.urgent),
@@ -126,7 +136,7 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             draft: None,
             edit_of: current.as_ref().map(|a| a.public_id.as_str()),
             answering: answering.as_ref(),
-            templates: if answering.is_some() { &dialogue.templates } else { &[] },
+            templates: offered,
             template: template.map_or("", |t| t.name.as_str()),
             answer_alone: answering.as_ref().is_some_and(|m| s.answers_alone(m)),
             error: None,

@@ -1,7 +1,7 @@
 //! The writing and approving pages: the dashboard, compose, a submission, an announcement
 //! and an account.
 
-use herold_domain::dialogue::AnswerTemplate;
+use herold_domain::TextTemplate;
 use herold_store::ReactionDay;
 
 use super::*;
@@ -87,8 +87,9 @@ pub struct ComposeForm<'a> {
     pub edit_of: Option<&'a str>,
     /// Answering this citizen's message.
     pub answering: Option<&'a herold_store::Message>,
-    /// The organisation's answer templates, offered while answering, and the one chosen.
-    pub templates: &'a [AnswerTemplate],
+    /// The organisation's templates (for answers while answering, else for announcements),
+    /// and the one chosen.
+    pub templates: &'a [TextTemplate],
     pub template: &'a str,
     /// The organisation's policy lets an approver approve their own answer.
     pub answer_alone: bool,
@@ -183,24 +184,25 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                     p.meta { (lang.t("message_from")) " " (m.sender_uri) " · " (v.when(m.received_at)) }
                     div.message-text lang=[m.language.as_deref()] { (m.content) }
                     p.help { (lang.t(if f.answer_alone { "answer_help_alone" } else { "answer_help" })) }
-                    @if !f.templates.is_empty() {
-                        form method="get" action="/staff/new" {
-                            input type="hidden" name="answer" value=(m.public_id);
-                            p {
-                                label for="template" { (lang.t("answer_template")) }
-                                " "
-                                select id="template" name="template" {
-                                    option value="" { (lang.t("answer_template_none")) }
-                                    @for t in f.templates {
-                                        option value=(t.name) selected[t.name == f.template] { (t.name) }
-                                    }
-                                }
-                                " "
-                                button type="submit" { (lang.t("answer_template_use")) }
+                }
+            }
+            @if !f.templates.is_empty() {
+                form method="get" action="/staff/new" {
+                    @if let Some(m) = f.answering { input type="hidden" name="answer" value=(m.public_id); }
+                    @if f.answering.is_none() && !f.account.is_empty() { input type="hidden" name="account" value=(f.account); }
+                    p {
+                        label for="template" { (lang.t("template_start")) }
+                        " "
+                        select id="template" name="template" {
+                            option value="" { (lang.t("template_none")) }
+                            @for t in f.templates {
+                                option value=(t.name) selected[t.name == f.template] { (t.name) }
                             }
-                            p.help { (lang.t("answer_template_help")) }
                         }
+                        " "
+                        button type="submit" { (lang.t("template_use")) }
                     }
+                    p.help { (lang.t("template_help")) }
                 }
             }
             form method="post" action=(action) data-keep=(keep) data-kept-text=(lang.t("kept_text"))
