@@ -1352,7 +1352,48 @@ async fn a_sign_in_begun_at_another_loopback_name_moves_to_the_public_address(db
     assert_eq!(proxied.status(), 200);
 }
 
+/// The account page finds announcements by their words, in any case, retracted ones too,
+/// a page at a time; what is typed is searched for as it is.
+async fn announcements_are_found_by_their_words(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    for n in 0..52 {
+        app.publish("press", &format!("Fahrplan Nummer {n}: die Linie fährt im neuen Takt.")).await;
+    }
+    app.publish("press", "Die NORDBRÜCKE ist gesperrt.").await;
+    app.publish("press", "Zu 100% barrierefrei: das neue Rathaus.").await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let find = |words: &str, page: u32| {
+        let url = app.url(&format!("/staff/accounts/press?q={}&page={page}", urlencoding(words)));
+        let alice = &alice;
+        async move { alice.get(&url).await.body }
+    };
+    let found = find("nordbrücke", 0).await;
+    assert!(found.contains("NORDBRÜCKE") && !found.contains("Fahrplan"), "{found}");
+    assert!(found.contains("role=\"search\""), "a search landmark");
+    let percent = find("100%", 0).await;
+    assert!(
+        percent.contains("100% barrierefrei") && !percent.contains("Fahrplan"),
+        "% is a character: {percent}"
+    );
+    let underscore = find("_", 0).await;
+    assert!(!underscore.contains("Fahrplan") && !underscore.contains("barrierefrei"), "so is _");
+    let first = find("takt", 0).await;
+    assert_eq!(first.matches("Fahrplan Nummer").count(), 50);
+    assert!(first.contains("page=1") && first.contains("Older announcements"), "{first}");
+    let second = find("takt", 1).await;
+    assert_eq!(second.matches("Fahrplan Nummer").count(), 2);
+    assert!(second.contains("page=0") && second.contains("Newer"), "{second}");
+    let everything = alice.get(&app.url("/staff/accounts/press")).await.body;
+    assert!(everything.contains("100% barrierefrei"), "without words, all of them");
+}
+
+fn urlencoding(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 on_both_backends!(
+    announcements_are_found_by_their_words,
     a_sign_in_begun_at_another_loopback_name_moves_to_the_public_address,
     authors_are_told_when_deliveries_are_given_up,
     notifications_arrive_by_email_unless_turned_off,

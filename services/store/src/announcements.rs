@@ -71,6 +71,17 @@ pub trait Announcements: Send + Sync {
 
     async fn announcement_count(&self, account_id: i64) -> Result<i64>;
 
+    /// An account's announcements whose text or content warning contains `words` (any case;
+    /// all of them if empty), retracted ones included, newest first, `limit` from `offset`:
+    /// what its staff page finds.
+    async fn search_announcements(
+        &self,
+        account_id: i64,
+        words: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Announcement>>;
+
     /// An organisation's announcements (of one of its accounts, if given), newest first,
     /// retracted ones included: what its staff lists show.
     async fn recent_announcements(

@@ -524,12 +524,38 @@ pub async fn step(
     staff.respond(&s, result)
 }
 
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    /// Words the announcements listed contain.
+    #[serde(default)]
+    q: String,
+    /// Which page of the list, from 0.
+    #[serde(default)]
+    page: u32,
+}
+
+/// Announcements an account page lists at a time.
+const ANNOUNCEMENTS_PAGE: i64 = 50;
+
 #[get("/staff/accounts/{username}")]
-pub async fn account_page(s: web::Data<Services>, staff: Staff, username: web::Path<String>) -> HttpResponse {
+pub async fn account_page(
+    s: web::Data<Services>,
+    staff: Staff,
+    username: web::Path<String>,
+    query: web::Query<AccountQuery>,
+) -> HttpResponse {
     let result = async {
         let account = own_account(&s, &staff, &username).await?;
         // Retracted ones too, marked: the list says what became of each.
-        let announcements = s.store.recent_announcements(&account.org_slug, Some(account.id), 50).await?;
+        let words: String = query.q.chars().take(200).collect();
+        let offset = i64::from(query.page.min(10_000)) * ANNOUNCEMENTS_PAGE;
+        let announcements =
+            s.store.search_announcements(account.id, &words, ANNOUNCEMENTS_PAGE, offset).await?;
+        let list = views::AnnouncementList {
+            words: &words,
+            page: query.page.min(10_000),
+            more: announcements.len() as i64 == ANNOUNCEMENTS_PAGE,
+        };
         let since = format_rfc3339(herold_domain::now_millis() - 90 * 86_400_000);
         let mut history = s.store.follower_history(account.id, &since[..10]).await?;
         // The daily snapshots end with today as it is now, not as the last snapshot saw it.
@@ -547,8 +573,14 @@ pub async fn account_page(s: web::Data<Services>, staff: Staff, username: web::P
         let since = herold_domain::now_millis() - REACTION_DAYS * 86_400_000;
         let days = s.store.reaction_days(account.id, None, &format_rfc3339(since)[..10]).await?;
         let reactions = views::reaction_chart(staff.lang, since, &days);
-        let body =
-            views::account(&staff.viewer(), &account, &announcements, &history, reactions, email_subscribers);
+        let body = views::account(
+            &staff.viewer(),
+            &account,
+            (&announcements, list),
+            &history,
+            reactions,
+            email_subscribers,
+        );
         Ok(staff.page(&s, StatusCode::OK, body))
     }
     .await;

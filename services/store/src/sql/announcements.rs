@@ -337,6 +337,56 @@ impl Announcements for SqlStore<Db> {
         .await?)
     }
 
+    async fn search_announcements(
+        &self,
+        account_id: i64,
+        words: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Announcement>> {
+        let wanted = words.trim().to_lowercase();
+        if wanted.is_empty() {
+            return Ok(sqlx::query_as(&format!(
+                "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE account_id = $1 \
+                 ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3"
+            ))
+            .bind(account_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?);
+        }
+        // Matched here, not in SQL: SQLite's LOWER folds only ASCII, and "NORDBRÜCKE" is to
+        // be found by "nordbrücke" on both backends alike.
+        let texts: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, source_text, summary FROM announcements WHERE account_id = $1 \
+             ORDER BY published_at DESC, id DESC",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let holds = |text: &str| text.to_lowercase().contains(&wanted);
+        let ids: Vec<i64> = texts
+            .into_iter()
+            .filter(|(_, text, summary)| holds(text) || summary.as_deref().is_some_and(holds))
+            .skip(usize::try_from(offset).unwrap_or(0))
+            .take(usize::try_from(limit).unwrap_or(0))
+            .map(|(id, _, _)| id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = sqlx::QueryBuilder::<Db>::new(format!(
+            "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE id IN ("
+        ));
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id);
+        }
+        q.push(") ORDER BY published_at DESC, id DESC");
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
     async fn announcement_count(&self, account_id: i64) -> Result<i64> {
         Ok(sqlx::query(
             "SELECT COUNT(*) AS n FROM announcements WHERE account_id = $1 AND retracted_at IS NULL",

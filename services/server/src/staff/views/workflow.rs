@@ -3,6 +3,7 @@
 
 use herold_domain::TextTemplate;
 use herold_store::ReactionDay;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 use super::*;
 
@@ -843,10 +844,19 @@ pub fn reaction_chart(lang: Lang, since: herold_domain::Millis, days: &[Reaction
     day_chart(lang, "reactions", title, &bars, &caption, table)
 }
 
+/// What the account page's list of announcements shows.
+pub struct AnnouncementList<'a> {
+    /// The words searched for (empty: all).
+    pub words: &'a str,
+    pub page: u32,
+    /// Another page follows.
+    pub more: bool,
+}
+
 pub fn account(
     v: &Viewer<'_>,
     account: &Account,
-    announcements: &[Announcement],
+    (announcements, list): (&[Announcement], AnnouncementList<'_>),
     history: &[(String, i64)],
     reactions: Markup,
     email_subscribers: Option<i64>,
@@ -863,11 +873,34 @@ pub fn account(
             @if let Some(n) = email_subscribers {
                 p { (lang.t("email_subscribers")) ": " span.count { (n) } }
             }
-            h2 { (lang.t("announcements")) }
+            h2 id="announcements" { (lang.t("announcements")) }
+            form.search method="get" action={ "/staff/accounts/" (account.username) "#announcements" } role="search" {
+                label for="q" { (lang.t("search_announcements")) }
+                " "
+                input id="q" name="q" type="search" value=(list.words) maxlength="200";
+                " "
+                button type="submit" { (lang.t("search")) }
+            }
+            @if !list.words.is_empty() {
+                p role="status" { (lang.t("search_for").replace("{words}", list.words)) " " a href={ "/staff/accounts/" (account.username) } { (lang.t("search_all")) } }
+            }
             ul {
                 @for a in announcements { (announcement_item(v, account, a)) }
             }
             @if announcements.is_empty() { p { (lang.t("nothing_here")) } }
+            @let q = utf8_percent_encode(list.words, NON_ALPHANUMERIC).to_string();
+            @if list.page > 0 || list.more {
+                nav aria-label=(lang.t("pages")) {
+                    ul.inline {
+                        @if list.page > 0 {
+                            li { a href={ "/staff/accounts/" (account.username) "?q=" (q) "&page=" (list.page - 1) "#announcements" } { (lang.t("newer")) } }
+                        }
+                        @if list.more {
+                            li { a href={ "/staff/accounts/" (account.username) "?q=" (q) "&page=" (list.page + 1) "#announcements" } { (lang.t("pub_older")) } }
+                        }
+                    }
+                }
+            }
         },
     )
 }
