@@ -938,7 +938,10 @@ mod tests {
         p.add_org(Path::new("orgs/city.toml"), good).unwrap();
         let city = &p.orgs["city"];
         assert_eq!(city.dialogue.answer_within, 3 * 86_400_000);
-        assert_eq!(city.dialogue.template("Danke").unwrap().text, "Vielen Dank für Ihre Nachricht.");
+        assert_eq!(
+            herold_domain::TextTemplate::find(&city.dialogue.templates, "Danke").unwrap().text,
+            "Vielen Dank für Ihre Nachricht."
+        );
         assert!(city.workflow.four_eyes_for("press", false) && !city.workflow.four_eyes_for("press", true));
 
         // The same rules for the templates of announcements.

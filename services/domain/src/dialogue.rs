@@ -145,9 +145,3 @@ impl Default for DialoguePolicy {
         DialoguePolicy { answer_within: DEFAULT_ANSWER_WITHIN, templates: Vec::new() }
     }
 }
-
-impl DialoguePolicy {
-    pub fn template(&self, name: &str) -> Option<&crate::TextTemplate> {
-        crate::TextTemplate::find(&self.templates, name)
-    }
-}

@@ -256,6 +256,14 @@ impl Editorial {
         who.roles.has(Role::Author) || who.roles.has(Role::Approver)
     }
 
+    /// Refuses whoever does not answer citizens for the organisation.
+    fn require_dialogue(who: &StaffActor) -> Result<(), PublishError> {
+        match Self::reads_dialogue(who) {
+            true => Ok(()),
+            false => Err(PublishError::Forbidden("this needs the author or approver role")),
+        }
+    }
+
     /// The organisation's dialogue inbox: the messages the filter lets through, newest
     /// first, a page of them before message `before` (its id).
     pub async fn messages(
@@ -264,9 +272,7 @@ impl Editorial {
         filter: &MessageFilter,
         before: Option<i64>,
     ) -> Result<Vec<Message>, PublishError> {
-        if !Self::reads_dialogue(who) {
-            return Err(PublishError::Forbidden("this needs the author or approver role"));
-        }
+        Self::require_dialogue(who)?;
         Ok(self.store.messages(&who.org, filter, before, MESSAGES_PAGE, self.rules.visibility()).await?)
     }
 
@@ -275,17 +281,10 @@ impl Editorial {
         self.rules.dialogue(org)
     }
 
-    /// When a message of the organisation is to be answered by.
-    pub fn answer_by(&self, message: &Message) -> Millis {
-        message.received_at.saturating_add(self.rules.dialogue(&message.org_slug).answer_within)
-    }
-
     /// Whom a message can be given to: the organisation's staff who answer citizens, and who
     /// still have a name (retention anonymises those long gone).
     pub async fn dialogue_staff(&self, who: &StaffActor) -> Result<Vec<StaffMember>, PublishError> {
-        if !Self::reads_dialogue(who) {
-            return Err(PublishError::Forbidden("this needs the author or approver role"));
-        }
+        Self::require_dialogue(who)?;
         let mut staff = self.store.staff_of_org(&who.org).await?;
         staff.retain(|m| !m.name.is_empty() && (m.roles.has(Role::Author) || m.roles.has(Role::Approver)));
         staff.sort_by(|a, b| a.name.cmp(&b.name));
@@ -304,8 +303,8 @@ impl Editorial {
             if !self.dialogue_staff(who).await?.iter().any(|m| m.id == id) {
                 return Err(PublishError::Incomplete("choose someone of the press office"));
             }
-        } else if !Self::reads_dialogue(who) {
-            return Err(PublishError::Forbidden("this needs the author or approver role"));
+        } else {
+            Self::require_dialogue(who)?;
         }
         let audit = AuditEntry::new(&who.audit_name(), "message.assign", format!("message:{public_id}"))
             .in_org(&who.org)
@@ -361,9 +360,7 @@ impl Editorial {
         who: &StaffActor,
         days: i64,
     ) -> Result<DialogueFigures, PublishError> {
-        if !Self::reads_dialogue(who) {
-            return Err(PublishError::Forbidden("this needs the author or approver role"));
-        }
+        Self::require_dialogue(who)?;
         let now = now_millis();
         let since = now - days * 86_400_000;
         let due_before = now.saturating_sub(self.rules.dialogue(&who.org).answer_within);
@@ -401,9 +398,7 @@ impl Editorial {
         public_id: &str,
         state: MessageState,
     ) -> Result<Message, PublishError> {
-        if !Self::reads_dialogue(who) {
-            return Err(PublishError::Forbidden("this needs the author or approver role"));
-        }
+        Self::require_dialogue(who)?;
         let audit = AuditEntry::new(&who.audit_name(), "message.mark", format!("message:{public_id}"))
             .in_org(&who.org)
             .with_detail(json!({ "state": state.as_str() }));
@@ -655,9 +650,7 @@ impl Editorial {
 
     /// A citizen's message of the organisation, as the dialogue inbox shows it.
     pub async fn message(&self, who: &StaffActor, public_id: &str) -> Result<Message, PublishError> {
-        if !Self::reads_dialogue(who) {
-            return Err(PublishError::Forbidden("this needs the author or approver role"));
-        }
+        Self::require_dialogue(who)?;
         self.store
             .message(&who.org, public_id, self.rules.visibility())
             .await?
