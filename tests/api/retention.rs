@@ -187,7 +187,8 @@ async fn abandoned_drafts_expire(db: Db) {
     let as_author = Actor::Staff { id: author.id, roles: Roles::new([Role::Author]) };
     let audit = |action: &str| AuditEntry::new("staff:test", action, "draft").in_org("bfdi");
     let draft = |text: &str| herold_tests::fixtures::new_draft(account.id, author.id, text, None);
-    let nothing = || StepDetails { content: None, review_comment: None, seen_revision: None };
+    let nothing =
+        || StepDetails { content: None, review_comment: None, seen_revision: None, publish_at: None };
     let step = |from, step| Transition::new(from, step, &as_author, author.id, true).unwrap();
     let writing = app.store.create_draft(draft("Angefangen"), audit("draft.create")).await.unwrap();
     let withdrawn = app.store.create_draft(draft("Verworfen"), audit("draft.create")).await.unwrap();

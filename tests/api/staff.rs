@@ -1392,7 +1392,78 @@ fn urlencoding(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// Moves an approved submission's time from its page, as the reader's browser would.
+async fn reschedule(app: &TestApp, b: &Browser, id: &str, typed: &str, language: &str) -> Page {
+    let token = csrf(app, b, &format!("/staff/drafts/{id}")).await;
+    let form = [("csrf", token.as_str()), ("publish_at", typed)];
+    b.post_in(&app.url(&format!("/staff/drafts/{id}/reschedule")), &form, language).await
+}
+
+/// An approved announcement waiting for its time is moved by an approver as a step of its
+/// own: it stays approved, the step is audited and its author told; a time that has passed
+/// or was not given is refused with what was typed kept, and an author cannot move it.
+async fn an_approved_time_is_moved_as_a_step_of_its_own(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let bob = signed_in(&app, "demo", "bob").await;
+    let id = write(&app, &alice, "Pressekonferenz zum Haushalt", "2030-01-15T14:00", None).await;
+    assert_eq!(step(&app, &alice, &id, "submit", "").await.status, 303);
+    assert_eq!(step(&app, &bob, &id, "approve", "").await.status, 303);
+    let at = || async {
+        let d = app.store.draft(&id, &Visibility::everything()).await.unwrap().expect("draft");
+        (d.state, d.content.publish_at.map(herold_domain::format_rfc3339))
+    };
+    let page = bob.get(&app.url(&format!("/staff/drafts/{id}"))).await.body;
+    assert!(page.contains(r#"value="2030-01-15T14:00""#) && page.contains(">Reschedule<"), "{page}");
+    assert!(page.contains("Stop publication"), "stopping stays a step apart: {page}");
+    let authors = alice.get(&app.url(&format!("/staff/drafts/{id}"))).await.body;
+    assert!(!authors.contains("reschedule-at"), "only approvers move it: {authors}");
+    assert_ne!(reschedule(&app, &alice, &id, "2030-03-01T10:00", "en").await.status, 303);
+
+    let moved = reschedule(&app, &bob, &id, "2030-02-01T09:30", "en").await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    assert_eq!(at().await, (DraftState::Approved, Some("2030-02-01T09:30:00Z".to_owned())));
+    let page = bob.get_in(&app.url(&format!("/staff/drafts/{id}")), "de").await.body;
+    assert!(page.contains("1. Februar 2030, 09:30 Uhr") && page.contains("Verschoben"), "{page}");
+
+    for (typed, says) in [
+        ("2020-01-01T10:00", "liegt in der Vergangenheit"),
+        ("", "Geben Sie den neuen Zeitpunkt der Veröffentlichung ein"),
+        ("bald", "ist kein Datum mit Uhrzeit"),
+    ] {
+        let refused = reschedule(&app, &bob, &id, typed, "de").await;
+        assert_eq!(refused.status, 400, "{typed}: {}", refused.body);
+        assert!(refused.body.contains(says), "{typed}: {}", refused.body);
+        assert!(
+            refused.body.contains(&format!(r#"value="{typed}""#)),
+            "what was typed is kept: {}",
+            refused.body
+        );
+        assert_eq!(at().await, (DraftState::Approved, Some("2030-02-01T09:30:00Z".to_owned())));
+    }
+
+    let audit = app.store.audit_entries(0, 1000).await.unwrap();
+    let entry = audit.iter().find(|e| e.leaf.action == "draft.reschedule").expect("the step is audited");
+    let (_, detail) = entry.payload.as_ref().expect("details");
+    assert!(
+        detail.contains("2030-02-01T09:30:00Z") && detail.contains("2030-01-15T14:00:00Z"),
+        "from and to: {detail}"
+    );
+    eventually(20, "alice is told", || {
+        told(&app, &alice, "Bob Approver hat den Zeitpunkt Ihrer freigegebenen Mitteilung verschoben")
+    })
+    .await;
+
+    // A time that has come publishes it at once, as an approval does.
+    let minute = herold_domain::format_rfc3339(herold_domain::now_millis());
+    let now = reschedule(&app, &bob, &id, &minute[..16], "en").await;
+    assert_eq!(now.status, 303, "{}", now.body);
+    assert_eq!(at().await.0, DraftState::Published);
+}
+
 on_both_backends!(
+    an_approved_time_is_moved_as_a_step_of_its_own,
     announcements_are_found_by_their_words,
     a_sign_in_begun_at_another_loopback_name_moves_to_the_public_address,
     authors_are_told_when_deliveries_are_given_up,

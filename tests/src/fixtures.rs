@@ -168,7 +168,7 @@ pub async fn scheduled_draft(
     let record = store.create_draft(draft, audit(author.id, "draft.create")).await.expect("draft");
     let as_author = Actor::Staff { id: author.id, roles: Roles::new([Role::Author]) };
     let submit = Transition::new(DraftState::Draft, Step::Submit, &as_author, author.id, true).unwrap();
-    let nothing = StepDetails { content: None, review_comment: None, seen_revision: None };
+    let nothing = StepDetails { content: None, review_comment: None, seen_revision: None, publish_at: None };
     let record = store
         .step_draft(record.id, &submit, nothing, audit(author.id, "draft.submit"))
         .await
@@ -176,7 +176,12 @@ pub async fn scheduled_draft(
     let as_approver = Actor::Staff { id: approver.id, roles: Roles::new([Role::Approver]) };
     let approve =
         Transition::new(DraftState::Submitted, Step::Approve, &as_approver, author.id, true).unwrap();
-    let seen = StepDetails { content: None, review_comment: None, seen_revision: Some(record.revision) };
+    let seen = StepDetails {
+        content: None,
+        review_comment: None,
+        seen_revision: Some(record.revision),
+        publish_at: None,
+    };
     store.step_draft(record.id, &approve, seen, audit(approver.id, "draft.approve")).await.expect("approve");
     public_id
 }

@@ -30,7 +30,7 @@ try {
     options: {
       port: { type: "string", default: "8081" },
       issuer: { type: "string" },
-      herold: { type: "string", default: "http://127.0.0.1:8080" },
+      herold: { type: "string", default: "http://localhost:8080" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       help: { type: "boolean", short: "h" },

@@ -154,6 +154,8 @@ pub enum Step {
     Withdraw,
     Approve,
     Reject,
+    /// An approver moves the time an approved submission goes out; it stays approved.
+    Reschedule,
     /// The scheduler (or the approval itself, when due) publishes it.
     Publish,
 }
@@ -175,7 +177,22 @@ impl Step {
             Step::Withdraw => "withdraw",
             Step::Approve => "approve",
             Step::Reject => "reject",
+            Step::Reschedule => "reschedule",
             Step::Publish => "publish",
+        }
+    }
+
+    /// The step in the passive voice, for refusals ("cannot be taken back").
+    pub fn done(self) -> &'static str {
+        match self {
+            Step::Revise => "changed",
+            Step::Submit => "submitted",
+            Step::Recall => "taken back",
+            Step::Withdraw => "withdrawn",
+            Step::Approve => "approved",
+            Step::Reject => "rejected",
+            Step::Reschedule => "rescheduled",
+            Step::Publish => "published",
         }
     }
 }
@@ -189,7 +206,7 @@ pub enum Actor {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkflowError {
-    #[error("a {state} submission cannot be {step}ed", state = .0.as_str(), step = .1.as_str())]
+    #[error("a {state} submission cannot be {step}", state = .0.as_str(), step = .1.done())]
     NotAllowedInState(DraftState, Step),
     #[error("this needs the {0} role")]
     MissingRole(Role),
@@ -229,6 +246,7 @@ impl Transition {
             (Draft | Rejected | Submitted, Step::Withdraw) => Withdrawn,
             (Submitted, Step::Approve) => Approved,
             (Submitted | Approved, Step::Reject) => Rejected,
+            (Approved, Step::Reschedule) => Approved,
             (Approved, Step::Publish) => Published,
             (state, step) => return Err(WorkflowError::NotAllowedInState(state, step)),
         };
@@ -247,11 +265,13 @@ impl Transition {
                 }
                 Some(*id)
             }
-            (Actor::Staff { id, roles }, Step::Approve | Step::Reject) => {
+            (Actor::Staff { id, roles }, Step::Approve | Step::Reject | Step::Reschedule) => {
                 if !roles.has(Role::Approver) {
                     return Err(WorkflowError::MissingRole(Role::Approver));
                 }
-                if step == Step::Approve && four_eyes && *id == author {
+                // The time is part of what was approved: under four eyes, its author does
+                // not move it alone.
+                if matches!(step, Step::Approve | Step::Reschedule) && four_eyes && *id == author {
                     return Err(WorkflowError::OwnDraft);
                 }
                 Some(*id)
@@ -345,6 +365,19 @@ mod tests {
         assert!(Transition::new(DraftState::Submitted, Step::Approve, &erik, 5, false).is_ok());
         // Rejecting one's own submission is always possible.
         assert!(Transition::new(DraftState::Submitted, Step::Reject, &erik, 5, true).is_ok());
+        // The time is part of what was approved: its author does not move it alone.
+        assert_eq!(
+            Transition::new(DraftState::Approved, Step::Reschedule, &erik, 5, true),
+            Err(WorkflowError::OwnDraft)
+        );
+        let t =
+            Transition::new(DraftState::Approved, Step::Reschedule, &staff(2, &[Role::Approver]), 5, true)
+                .unwrap();
+        assert_eq!((t.to(), t.by()), (DraftState::Approved, Some(2)));
+        assert_eq!(
+            Transition::new(DraftState::Approved, Step::Reschedule, &staff(1, &[Role::Author]), 5, true),
+            Err(WorkflowError::MissingRole(Role::Approver))
+        );
     }
 
     #[test]
@@ -394,6 +427,7 @@ mod tests {
             (DraftState::Submitted, Step::Approve),
             (DraftState::Submitted, Step::Reject),
             (DraftState::Approved, Step::Reject),
+            (DraftState::Approved, Step::Reschedule),
         ];
         let steps = [
             Step::Revise,
@@ -402,6 +436,7 @@ mod tests {
             Step::Withdraw,
             Step::Approve,
             Step::Reject,
+            Step::Reschedule,
             Step::Publish,
         ];
         for state in DraftState::ALL {

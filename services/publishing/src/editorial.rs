@@ -7,7 +7,7 @@ use std::sync::Arc;
 use herold_domain::dialogue::DialoguePolicy;
 use herold_domain::presence::ReplyAudience;
 use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
-use herold_domain::{now_millis, AltText, Millis};
+use herold_domain::{format_rfc3339, now_millis, AltText, Millis};
 use herold_store::{
     staff_actor, Account, Announcement, AuditEntry, DeliveryStats, DialogueFigures, DraftContent, DraftKind,
     DraftRecord, DraftTranslation, HideReason, MediaInfo, Message, MessageFilter, MessageState, NewDraft,
@@ -796,6 +796,7 @@ impl Editorial {
             content: Some(content_of(&draft, publish_at)),
             review_comment: None,
             seen_revision: None,
+            publish_at: None,
         };
         self.apply(who, current, Step::Revise, details).await
     }
@@ -817,8 +818,38 @@ impl Editorial {
         if step == Step::Reject && comment.is_none() {
             return Err(PublishError::Incomplete("say why it is rejected, so that the author can fix it"));
         }
-        let details = StepDetails { content: None, review_comment: comment, seen_revision };
+        let details = StepDetails { content: None, review_comment: comment, seen_revision, publish_at: None };
         let record = self.apply(who, current, step, details).await?;
+        self.publish_if_due(who, record).await
+    }
+
+    /// Moves the time an approved submission goes out, which an approver decides (a
+    /// different one than its author under four eyes). A time that has come publishes it.
+    pub async fn reschedule(
+        &self,
+        who: &StaffActor,
+        public_id: &str,
+        publish_at: Millis,
+    ) -> Result<DraftRecord, PublishError> {
+        let current = self.draft(who, public_id).await?;
+        not_passed(Some(publish_at))?;
+        let details = StepDetails {
+            content: None,
+            review_comment: None,
+            seen_revision: None,
+            publish_at: Some(publish_at),
+        };
+        let record = self.apply(who, current, Step::Reschedule, details).await?;
+        self.publish_if_due(who, record).await
+    }
+
+    /// Publishes an approved submission whose time has come, at once rather than at the
+    /// scheduler's next round.
+    async fn publish_if_due(
+        &self,
+        who: &StaffActor,
+        record: DraftRecord,
+    ) -> Result<DraftRecord, PublishError> {
         if record.state == DraftState::Approved
             && record.content.publish_at.is_none_or(|at| at <= now_millis())
         {
@@ -827,7 +858,7 @@ impl Editorial {
                 Ok(_) | Err(PublishError::Store(StoreError::Conflict(_))) => {}
                 Err(e) => return Err(e),
             }
-            return self.draft(who, public_id).await;
+            return self.draft(who, &record.public_id).await;
         }
         Ok(record)
     }
@@ -851,15 +882,20 @@ impl Editorial {
             &format!("draft.{}", step.as_str()),
             format!("draft:{}", current.public_id),
         )
-        .in_org(&current.org_slug)
-        .with_detail(json!({
+        .in_org(&current.org_slug);
+        let mut detail = json!({
             "account": current.account_username,
             "from": transition.from().as_str(),
             "to": transition.to().as_str(),
             "comment": details.review_comment,
             "revision": current.revision,
             "text_sha256": text_digest(&current),
-        }));
+        });
+        if let Some(at) = details.publish_at {
+            detail["publish_at"] = json!(format_rfc3339(at));
+            detail["was_at"] = json!(current.content.publish_at.map(format_rfc3339));
+        }
+        let audit = audit.with_detail(detail);
         Ok(self.store.step_draft(current.id, &transition, details, audit).await?)
     }
 
@@ -897,7 +933,12 @@ impl Editorial {
         let audit = AuditEntry::new("system", "draft.reject", format!("draft:{}", draft.public_id))
             .in_org(&draft.org_slug)
             .with_detail(json!({ "account": draft.account_username, "comment": comment }));
-        let details = StepDetails { content: None, review_comment: Some(comment), seen_revision: None };
+        let details = StepDetails {
+            content: None,
+            review_comment: Some(comment),
+            seen_revision: None,
+            publish_at: None,
+        };
         match self.store.step_draft(draft.id, &transition, details, audit).await {
             Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
             Err(e) => Err(e.into()),

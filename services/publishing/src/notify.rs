@@ -130,6 +130,7 @@ async fn about(
         "draft.submit" => (NotificationKind::Waiting, draft_id()),
         "draft.approve" => (NotificationKind::Approved, draft_id()),
         "draft.reject" => (NotificationKind::Rejected, draft_id()),
+        "draft.reschedule" => (NotificationKind::Rescheduled, draft_id()),
         // Publications made by the operator's command line have no submission.
         "announcement.publish" => (NotificationKind::Published, detail(entry, "draft")),
         "announcement.undelivered" => (NotificationKind::Undelivered, draft_id()),

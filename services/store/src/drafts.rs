@@ -135,6 +135,8 @@ pub struct StepDetails {
     pub review_comment: Option<String>,
     /// For an approval: the revision the approver saw; the step fails if it changed since.
     pub seen_revision: Option<i64>,
+    /// For a rescheduling: the new time it goes out.
+    pub publish_at: Option<Millis>,
 }
 
 #[async_trait]

@@ -18,6 +18,8 @@ pub enum NotificationKind {
     Rejected,
     /// The reader's submission went out.
     Published,
+    /// The time the reader's approved submission goes out was moved.
+    Rescheduled,
     /// A change of an account's profile waits for the reader's approval.
     ProfileWaiting,
     /// The reader's proposed profile change was applied.
@@ -36,11 +38,12 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 11] = [
+    pub const ALL: [NotificationKind; 12] = [
         NotificationKind::Waiting,
         NotificationKind::Approved,
         NotificationKind::Rejected,
         NotificationKind::Published,
+        NotificationKind::Rescheduled,
         NotificationKind::ProfileWaiting,
         NotificationKind::ProfileApplied,
         NotificationKind::ProfileRejected,
@@ -56,6 +59,7 @@ impl NotificationKind {
             NotificationKind::Approved => "approved",
             NotificationKind::Rejected => "rejected",
             NotificationKind::Published => "published",
+            NotificationKind::Rescheduled => "rescheduled",
             NotificationKind::ProfileWaiting => "profile_waiting",
             NotificationKind::ProfileApplied => "profile_applied",
             NotificationKind::ProfileRejected => "profile_rejected",

@@ -43,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(workflow::confirm_withdraw)
         .service(workflow::revise)
         .service(workflow::step)
+        .service(workflow::reschedule)
         .service(workflow::attach_image)
         .service(workflow::detach_image)
         .service(workflow::account_page)

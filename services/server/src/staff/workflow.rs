@@ -383,13 +383,27 @@ async fn draft_page(
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
+    draft_page_with(s, staff, id, status, error, None).await
+}
+
+/// The submission's page; `rescheduling` is a new time typed that was refused, shown again.
+async fn draft_page_with(
+    s: &Services,
+    staff: &Staff,
+    id: &str,
+    status: StatusCode,
+    error: Option<&str>,
+    rescheduling: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
     let review = s.editorial.review(&staff.actor(), id).await?;
     let (d, account) = (&review.draft, &review.account);
+    let scheduled = d.content.publish_at.map(|at| staff.zone.input_value(at)).unwrap_or_default();
     let page = DraftPage {
         org_replies: s.presences.of(&d.org_slug).replies,
         preview: draft_preview(&|key| staff.lang.t(key), &s.urls, &staff.zone, account, d),
         four_eyes: s.four_eyes(d),
         review: &review,
+        rescheduling: rescheduling.unwrap_or(&scheduled),
         error,
     };
     Ok(staff.page(s, status, views::draft(&staff.viewer(), page)))
@@ -519,6 +533,57 @@ pub async fn step(
             }
             Err(e) => Err(e.into()),
         }
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct RescheduleForm {
+    csrf: String,
+    publish_at: String,
+}
+
+#[post("/staff/drafts/{id}/reschedule")]
+pub async fn reschedule(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<RescheduleForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        let at = match parse_publish_at(&staff, &form.publish_at) {
+            Ok(Some(at)) => Ok(at),
+            Ok(None) => Err(staff.lang.t("error_reschedule_empty").to_owned()),
+            Err(why) => Err(why),
+        };
+        let (status, refusal) = match at {
+            Err(why) => (StatusCode::BAD_REQUEST, why),
+            Ok(at) => match s.editorial.reschedule(&staff.actor(), &id, at).await {
+                Ok(record) => return Ok(see_other(&format!("/staff/drafts/{}", record.public_id))),
+                // Leaving the field empty is no way out here, unlike in the compose form.
+                Err(PublishError::PublishAtPassed(at)) => {
+                    let when =
+                        herold_publishing::pages::human_time(&|key| staff.lang.t(key), &staff.zone, at);
+                    (
+                        StatusCode::BAD_REQUEST,
+                        staff.lang.t("error_reschedule_passed").replace("{time}", &when),
+                    )
+                }
+                Err(
+                    e
+                    @ (PublishError::Workflow(_) | PublishError::Incomplete(_) | PublishError::Forbidden(_)),
+                ) => {
+                    let e = ApiError::from(e);
+                    (e.log(), staff.explain(&e))
+                }
+                Err(e) => return Err(e.into()),
+            },
+        };
+        // What was typed comes back with the reason, whatever the refusal.
+        draft_page_with(&s, &staff, &id, status, Some(&refusal), Some(&form.publish_at)).await
     }
     .await;
     staff.respond(&s, result)

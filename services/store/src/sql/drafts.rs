@@ -275,6 +275,15 @@ impl Drafts for SqlStore<Db> {
                     .execute(&mut *tx)
                     .await?;
             }
+            // Whoever moves the time has decided on it, as an approver does.
+            Step::Reschedule => {
+                sqlx::query("UPDATE drafts SET publish_at = $1, reviewer_id = $2 WHERE id = $3")
+                    .bind(details.publish_at)
+                    .bind(transition.by())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             // A fresh submission gets a fresh review.
             Step::Submit => {
                 sqlx::query("UPDATE drafts SET reviewer_id = NULL, review_comment = NULL WHERE id = $1")

@@ -365,6 +365,8 @@ pub struct DraftPage<'a> {
     pub org_replies: ReplyAudience,
     pub preview: Markup,
     pub four_eyes: bool,
+    /// The time in the reschedule form, as the reader's clock shows it.
+    pub rescheduling: &'a str,
     pub error: Option<&'a str>,
 }
 
@@ -426,6 +428,19 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
                 @if author && matches!(d.state, DraftState::Draft | DraftState::Rejected | DraftState::Submitted) {
                     // Asked first: a withdrawn submission leaves every list.
                     p { a href={ "/staff/drafts/" (d.public_id) "/withdraw" } { (lang.t("withdraw")) "…" } }
+                }
+                // The time is part of what was approved, so moving it is an approver's step
+                // of its own, apart from stopping it.
+                @if d.state == DraftState::Approved && may_approve {
+                    form method="post" action={ "/staff/drafts/" (d.public_id) "/reschedule" } {
+                        (v.csrf())
+                        p {
+                            label for="reschedule-at" { (lang.t("reschedule_at")) }
+                            input id="reschedule-at" type="datetime-local" name="publish_at" value=(p.rescheduling) required aria-describedby="reschedule-help";
+                            span.help id="reschedule-help" { (lang.t("reschedule_help").replace("{zone}", v.zone.name())) }
+                        }
+                        p { button type="submit" { (lang.t("reschedule")) } }
+                    }
                 }
                 // A reviewer rejects; the author of a submission under four eyes takes it back
                 // instead. An approved one waiting for its time may still be stopped.
@@ -567,6 +582,7 @@ pub const HISTORY_STEPS: &[&str] = &[
     "withdraw",
     "approve",
     "reject",
+    "reschedule",
     "attach_image",
     "detach_image",
 ];
