@@ -1462,7 +1462,60 @@ async fn an_approved_time_is_moved_as_a_step_of_its_own(db: Db) {
     assert_eq!(at().await.0, DraftState::Published);
 }
 
+/// Someone working from another time zone chooses their own in the settings: their forms
+/// take and their pages show that clock, while colleagues keep the organisation's; a zone
+/// Herold does not know is refused, and choosing none returns to the organisation's.
+async fn a_person_may_work_on_their_own_clock(db: Db) {
+    let provider = OidcProvider::start();
+    let sign_in = vec![SignIn {
+        org: "demo",
+        issuer: provider.issuer(),
+        extra_policy: "time_zone = \"Europe/Berlin\"",
+        discovery_url: None,
+    }];
+    let app = spawn_app_with(db, AppOptions { sign_in, ..AppOptions::default() }).await;
+    app.create_account("demo", "press").await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let bob = signed_in(&app, "demo", "bob").await;
+    let settings = alice.get(&app.url("/staff/settings")).await.body;
+    assert!(settings.contains("The organisation's (Europe/Berlin)"), "{settings}");
+    let choose = |zone: &'static str| {
+        let (app, alice) = (&app, &alice);
+        async move {
+            let token = csrf(app, alice, "/staff/settings").await;
+            alice
+                .post_in(&app.url("/staff/settings"), &[("csrf", token.as_str()), ("time_zone", zone)], "de")
+                .await
+        }
+    };
+    let saved = choose("America/New_York").await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains(r#"<option value="America/New_York" selected>"#), "{}", saved.body);
+
+    let compose = alice.get(&app.url("/staff/new")).await.body;
+    assert!(compose.contains("America/New_York"), "the form names her zone: {compose}");
+    let id = write(&app, &alice, "Pressekonferenz in Washington", "2030-01-15T14:00", None).await;
+    let d = app.store.draft(&id, &Visibility::everything()).await.unwrap().expect("draft");
+    assert_eq!(herold_domain::format_rfc3339(d.content.publish_at.unwrap()), "2030-01-15T19:00:00Z");
+    let hers = alice.get_in(&app.url(&format!("/staff/drafts/{id}")), "en").await.body;
+    assert!(hers.contains("15 January 2030, 14:00 EST"), "{hers}");
+    let his = bob.get_in(&app.url(&format!("/staff/drafts/{id}")), "de").await.body;
+    assert!(his.contains("15. Januar 2030, 20:00 Uhr MEZ"), "{his}");
+
+    let refused = choose("Mars/Olympus_Mons").await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("keine Zeitzone, die Herold kennt"), "{}", refused.body);
+    let member = app.store.staff_of_org("demo").await.unwrap();
+    let her = member.iter().find(|m| m.name == "Alice Author").expect("alice");
+    assert_eq!(her.time_zone.as_deref(), Some("America/New_York"), "nothing is saved when refused");
+
+    assert_eq!(choose("").await.status, 200);
+    let back = alice.get_in(&app.url(&format!("/staff/drafts/{id}")), "en").await.body;
+    assert!(back.contains("15 January 2030, 20:00 CET"), "{back}");
+}
+
 on_both_backends!(
+    a_person_may_work_on_their_own_clock,
     an_approved_time_is_moved_as_a_step_of_its_own,
     announcements_are_found_by_their_words,
     a_sign_in_begun_at_another_loopback_name_moves_to_the_public_address,

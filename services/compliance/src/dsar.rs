@@ -130,6 +130,9 @@ pub fn staff_summary_html(data: &StaffSubjectData) -> String {
                 p { "Organisation " (data.org) "; signed in through " (data.issuer) " as " (data.subject)
                     "; e-mail " (data.email.as_deref().unwrap_or("none")) "; roles " (data.roles)
                     "; first sign-in " (format_rfc3339(data.first_sign_in_at)) ", last " (format_rfc3339(data.last_sign_in_at)) "." }
+                p { "Settings: notifications by e-mail " (if data.notify_by_email { "on" } else { "off" })
+                    "; language " (data.language.as_deref().unwrap_or("not known"))
+                    "; time zone " (data.time_zone.as_deref().unwrap_or("the organisation's")) "." }
                 h2 { "Sessions (" (data.sessions.len()) ")" }
                 ul { @for s in &data.sessions { li { "from " (format_rfc3339(s.created_at)) ", last used " (format_rfc3339(s.last_seen_at)) } } }
                 h2 { "Drafts written (" (data.drafts_written.len()) ")" }

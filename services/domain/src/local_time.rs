@@ -59,6 +59,22 @@ impl Zone {
         TimeZone::get(name).map(Zone).map_err(|_| refused())
     }
 
+    /// Every zone `parse` takes, by name, sorted: what a person may choose from. Read from
+    /// the time-zone database once.
+    pub fn names() -> &'static [String] {
+        static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        NAMES.get_or_init(|| {
+            let mut names: Vec<String> = jiff::tz::db()
+                .available()
+                .map(|name| name.to_string())
+                .filter(|name| Zone::parse(name).is_ok())
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        })
+    }
+
     pub fn name(&self) -> &str {
         self.0.iana_name().unwrap_or("UTC")
     }

@@ -34,6 +34,8 @@ pub struct StaffMember {
     /// The interface language their browser asked for at their last sign-in (a code such as
     /// `de`), for what Herold writes to them.
     pub language: Option<String>,
+    /// Their own time zone (an IANA name), if they chose one over the organisation's.
+    pub time_zone: Option<String>,
 }
 
 impl StaffMember {
@@ -134,4 +136,7 @@ pub trait Sessions: Send + Sync {
 
     /// The language to write to a person in.
     async fn set_staff_language(&self, id: i64, language: &str) -> Result<()>;
+
+    /// A person's own time zone (an IANA name), or none to follow the organisation's.
+    async fn set_staff_time_zone(&self, id: i64, zone: Option<&str>) -> Result<()>;
 }

@@ -16,6 +16,11 @@ pub struct StaffSubjectData {
     pub roles: String,
     pub first_sign_in_at: Millis,
     pub last_sign_in_at: Millis,
+    /// Their settings: notifications by e-mail, the language Herold writes to them in, and
+    /// their own time zone.
+    pub notify_by_email: bool,
+    pub language: Option<String>,
+    pub time_zone: Option<String>,
     pub sessions: Vec<SubjectSession>,
     pub drafts_written: Vec<SubjectDraft>,
     pub drafts_reviewed: Vec<SubjectDraft>,

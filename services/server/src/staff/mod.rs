@@ -412,7 +412,9 @@ impl FromRequest for Staff {
             let found = s.store.session(&token_hash(&token), herold_domain::now_millis()).await;
             match found {
                 Ok(Some(session)) => {
-                    let zone = s.presences.of(&session.staff.org_slug).time_zone;
+                    // A person's own zone, where they chose one, else the organisation's.
+                    let own = session.staff.time_zone.as_deref().and_then(|z| Zone::parse(z).ok());
+                    let zone = own.unwrap_or_else(|| s.presences.of(&session.staff.org_slug).time_zone);
                     let mut staff = Staff { session, lang, zone, open_messages: 0, unread: 0 };
                     staff.open_messages =
                         s.editorial.open_messages(&staff.actor()).await.map_err(ApiError::from)?;

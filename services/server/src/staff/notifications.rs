@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use herold_domain::Zone;
 use serde::Deserialize;
 
 use super::{see_other, views, Staff};
@@ -47,8 +48,16 @@ pub async fn read(
 
 #[get("/staff/settings")]
 pub async fn settings(s: web::Data<Services>, staff: Staff) -> HttpResponse {
-    let page = views::settings(&staff.viewer(), s.mailer.is_some(), false);
+    let page = views::settings(&staff.viewer(), &settings_of(&s, &staff), None);
     staff.page(&s, StatusCode::OK, page)
+}
+
+fn settings_of<'a>(s: &'a Services, staff: &'a Staff) -> views::Settings<'a> {
+    views::Settings {
+        mail_configured: s.mailer.is_some(),
+        org_zone: s.presences.of(&staff.session.staff.org_slug).time_zone.name().to_owned(),
+        zones: Zone::names(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -56,6 +65,9 @@ pub struct SettingsForm {
     csrf: String,
     /// Present (checked) when e-mail is wanted.
     email: Option<String>,
+    /// An IANA name, or empty for the organisation's zone.
+    #[serde(default)]
+    time_zone: String,
 }
 
 #[post("/staff/settings")]
@@ -67,10 +79,27 @@ pub async fn save_settings(
 ) -> HttpResponse {
     let result = async {
         staff.check_form(&req, &s, &form.csrf)?;
+        let chosen = form.time_zone.trim();
+        let zone = match chosen {
+            "" => None,
+            name => match Zone::parse(name) {
+                Ok(zone) => Some(zone),
+                Err(_) => {
+                    let why = staff.lang.t("error_time_zone_unknown").replace("{typed}", name);
+                    let page = views::settings(&staff.viewer(), &settings_of(&s, &staff), Some(Err(&why)));
+                    return Ok(staff.page(&s, StatusCode::BAD_REQUEST, page));
+                }
+            },
+        };
         let on = form.email.is_some();
         s.store.set_email_notifications(staff.session.staff.id, on).await?;
+        s.store.set_staff_time_zone(staff.session.staff.id, zone.as_ref().map(Zone::name)).await?;
         staff.session.staff.notify_by_email = on;
-        Ok(staff.page(&s, StatusCode::OK, views::settings(&staff.viewer(), s.mailer.is_some(), true)))
+        staff.session.staff.time_zone = zone.as_ref().map(|z| z.name().to_owned());
+        let org = s.presences.of(&staff.session.staff.org_slug).time_zone;
+        staff.zone = zone.unwrap_or(org);
+        let page = views::settings(&staff.viewer(), &settings_of(&s, &staff), Some(Ok(())));
+        Ok(staff.page(&s, StatusCode::OK, page))
     }
     .await;
     staff.respond(&s, result)

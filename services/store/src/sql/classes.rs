@@ -149,7 +149,7 @@ pub(crate) const CLASSES: [ClassSpec; 23] = [
             "DELETE FROM staff_sessions WHERE staff_id IN (SELECT st.id {expired})",
             // Messages they had go back to the press office as a whole.
             "UPDATE citizen_messages SET assignee_id = NULL WHERE assignee_id IN (SELECT st.id {expired})",
-            "UPDATE staff SET name = '', email = NULL, roles = '', subject = 'anonymised-' || \
+            "UPDATE staff SET name = '', email = NULL, roles = '', time_zone = NULL, subject = 'anonymised-' || \
              CAST(id AS TEXT) \
              WHERE id IN (SELECT st.id {expired})",
         ],

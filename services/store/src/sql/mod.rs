@@ -186,7 +186,7 @@ pub(crate) const CLAIM_TAIL: &str =
 
 pub(crate) const STAFF_COLUMNS: &str =
     "st.id, o.slug AS org_slug, st.issuer, st.subject, st.name, st.email, st.roles, \
-     st.first_sign_in_at, st.last_sign_in_at, st.notify_by_email, st.language";
+     st.first_sign_in_at, st.last_sign_in_at, st.notify_by_email, st.language, st.time_zone";
 
 pub(crate) const DRAFT_SELECT: &str =
     "SELECT d.id, d.public_id, d.account_id, a.username AS account_username, \

@@ -291,6 +291,15 @@ impl Sessions for SqlStore<Db> {
         Ok(())
     }
 
+    async fn set_staff_time_zone(&self, id: i64, zone: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE staff SET time_zone = $1 WHERE id = $2")
+            .bind(zone)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn set_staff_language(&self, id: i64, language: &str) -> Result<()> {
         sqlx::query("UPDATE staff SET language = $1 WHERE id = $2")
             .bind(language)

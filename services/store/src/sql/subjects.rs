@@ -421,6 +421,9 @@ impl Subjects for SqlStore<Db> {
             roles: m.roles.to_string(),
             first_sign_in_at: m.first_sign_in_at,
             last_sign_in_at: m.last_sign_in_at,
+            notify_by_email: m.notify_by_email,
+            language: m.language,
+            time_zone: m.time_zone,
             sessions,
             drafts_written,
             drafts_reviewed,
@@ -433,7 +436,7 @@ impl Subjects for SqlStore<Db> {
         let mut tx = self.begin_write().await?;
         let actor = staff_actor(id);
         let anonymised = sqlx::query(
-            "UPDATE staff SET name = '', email = NULL, roles = '', subject = 'anonymised-' || \
+            "UPDATE staff SET name = '', email = NULL, roles = '', time_zone = NULL, subject = 'anonymised-' || \
              CAST(id AS TEXT) \
              WHERE id = $1",
         )

@@ -44,17 +44,31 @@ fn said(lang: Lang, n: &Notification) -> String {
 }
 
 /// A person's own settings: whether notifications also come by e-mail.
-pub fn settings(v: &Viewer<'_>, mail_configured: bool, saved: bool) -> String {
+/// What the settings page offers.
+pub struct Settings<'a> {
+    pub mail_configured: bool,
+    /// The organisation's zone, which applies unless the person chooses their own.
+    pub org_zone: String,
+    pub zones: &'a [String],
+}
+
+/// `outcome`: saved, or refused with the reason (nothing is saved then).
+pub fn settings(v: &Viewer<'_>, o: &Settings<'_>, outcome: Option<Result<(), &str>>) -> String {
     let lang = v.lang;
     let me = &v.session.staff;
+    let own = me.time_zone.as_deref().unwrap_or("");
     shell(
         lang,
         lang.t("settings"),
         Some(v),
         html! {
             h1 { (lang.t("settings")) }
-            @if saved { p role="status" { (lang.t("settings_saved")) } }
-            @if !mail_configured { p.note { (lang.t("mail_not_configured")) } }
+            @match outcome {
+                Some(Ok(())) => p role="status" { (lang.t("settings_saved")) },
+                Some(Err(why)) => p.error role="alert" { (why) },
+                None => {},
+            }
+            @if !o.mail_configured { p.note { (lang.t("mail_not_configured")) } }
             @match &me.email {
                 Some(address) => p { (lang.t("mail_address")) " " strong { (address) } },
                 None => p.note { (lang.t("mail_no_address")) },
@@ -67,6 +81,18 @@ pub fn settings(v: &Viewer<'_>, mail_configured: bool, saved: bool) -> String {
                     label for="email" { (lang.t("mail_notifications")) }
                 }
                 p.help { (lang.t("mail_notifications_help")) }
+                p {
+                    label for="time_zone" { (lang.t("own_time_zone")) }
+                    select id="time_zone" name="time_zone" aria-describedby="time-zone-help" {
+                        option value="" selected[own.is_empty()] {
+                            (lang.t("org_time_zone").replace("{zone}", &o.org_zone))
+                        }
+                        @for name in o.zones {
+                            option value=(name) selected[name == own] { (name) }
+                        }
+                    }
+                    span.help id="time-zone-help" { (lang.t("own_time_zone_help")) }
+                }
                 p { button.primary type="submit" { (lang.t("save_changes")) } }
             }
         },
