@@ -1514,7 +1514,134 @@ async fn a_person_may_work_on_their_own_clock(db: Db) {
     assert!(back.contains("15 January 2030, 20:00 CET"), "{back}");
 }
 
+/// Writes, submits and has bob approve a submission for `account`; returns the draft's id
+/// and, once out, its announcement's.
+async fn published_by(
+    app: &TestApp,
+    author: &Browser,
+    bob: &Browser,
+    account: &str,
+    fields: &[(&str, &str)],
+) -> (String, String) {
+    let token = csrf(app, author, "/staff/new").await;
+    let mut form =
+        vec![("csrf", token.as_str()), ("account", account), ("language", "de"), ("publish_at", "")];
+    form.extend_from_slice(fields);
+    let page = author.post(&app.url("/staff/drafts"), &form).await;
+    assert_eq!(page.status, 303, "draft not saved: {}", page.body);
+    let id = page.location.expect("to the draft").trim_start_matches("/staff/drafts/").to_owned();
+    assert_eq!(step(app, author, &id, "submit", "").await.status, 303);
+    assert_eq!(step(app, bob, &id, "approve", "").await.status, 303);
+    let d = app.store.draft(&id, &Visibility::everything()).await.unwrap().expect("draft");
+    (id, d.announcement_public_id.expect("published"))
+}
+
+/// The archive finds announcements across the organisation's accounts by words (in any
+/// language version), account, status, author and dates; says who retracted one, when and
+/// why; lists withdrawn submissions; and the calendar shows what is planned, by day.
+async fn the_archive_and_the_calendar_find_everything(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    app.create_account("demo", "rathaus").await;
+    let (alice, bob, erik) = (
+        signed_in(&app, "demo", "alice").await,
+        signed_in(&app, "demo", "bob").await,
+        signed_in(&app, "demo", "erik").await,
+    );
+    published_by(
+        &app,
+        &alice,
+        &bob,
+        "press",
+        &[
+            ("text", "Die Brücke ist gesperrt."),
+            ("translation_language_1", "en"),
+            ("translation_text_1", "The BRIDGE is closed."),
+        ],
+    )
+    .await;
+    let (_, gone) =
+        published_by(&app, &alice, &bob, "rathaus", &[("text", "Das Rathaus schließt früher.")]).await;
+    published_by(&app, &erik, &bob, "press", &[("text", "Neue Sprechzeiten im Bürgerbüro.")]).await;
+    let token = csrf(&app, &bob, &format!("/staff/accounts/rathaus/announcements/{gone}")).await;
+    let form = [("csrf", token.as_str()), ("reason", "Falsche Uhrzeit genannt")];
+    let retracted =
+        bob.post(&app.url(&format!("/staff/accounts/rathaus/announcements/{gone}/retract")), &form).await;
+    assert_eq!(retracted.status, 303, "{}", retracted.body);
+    let dropped = write(&app, &alice, "Entwurf, der nie erschien", "", None).await;
+    withdraw(&app, &alice, &dropped).await;
+
+    let find = |query: &'static str| {
+        let (app, alice) = (&app, &alice);
+        async move { alice.get_in(&app.url(&format!("/staff/announcements?{query}")), "en").await }
+    };
+    let all = find("").await;
+    assert_eq!(all.status, 200);
+    for text in ["Die Brücke", "Das Rathaus schließt", "Neue Sprechzeiten", "Entwurf, der nie erschien"] {
+        assert!(all.body.contains(text), "{text}: {}", all.body);
+    }
+    assert!(
+        all.body.contains("by Bob Approver") && all.body.contains("Falsche Uhrzeit genannt"),
+        "who retracted it and why: {}",
+        all.body
+    );
+    assert!(all.body.contains(r#"href="/staff/announcements""#), "the navigation leads here");
+
+    let english = find("q=bridge").await.body;
+    assert!(english.contains("Die Brücke") && !english.contains("Sprechzeiten"), "{english}");
+    let erik_id = app
+        .store
+        .staff_of_org("demo")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.name == "Erik Editor")
+        .expect("erik")
+        .id;
+    let url = format!("/staff/announcements?author={erik_id}");
+    let eriks = alice.get(&app.url(&url)).await.body;
+    assert!(eriks.contains("Neue Sprechzeiten") && !eriks.contains("Die Brücke"), "{eriks}");
+    let gone_only = find("status=retracted").await.body;
+    assert!(gone_only.contains("Das Rathaus") && !gone_only.contains("Die Brücke"), "{gone_only}");
+    assert!(!gone_only.contains("Entwurf, der nie"), "withdrawn ones only on the unfiltered list");
+    let rathaus = find("account=rathaus").await.body;
+    assert!(rathaus.contains("Das Rathaus") && !rathaus.contains("Sprechzeiten"), "{rathaus}");
+    let old = find("from=2020-01-01&to=2020-12-31").await.body;
+    assert!(old.contains("No announcement matches."), "{old}");
+    let elsewhere = find("account=nobody").await.body;
+    assert!(elsewhere.contains("No announcement matches."), "an unknown account finds nothing: {elsewhere}");
+    let bad = alice.get_in(&app.url("/staff/announcements?from=gestern&q=Br%C3%BCcke"), "de").await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(
+        bad.body.contains(r#"value="gestern""#) && bad.body.contains(r#"value="Brücke""#),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("role=\"alert\""), "{}", bad.body);
+
+    let planned = write(&app, &alice, "Pressekonferenz zum Haushalt", "2030-01-15T14:00", None).await;
+    assert_eq!(step(&app, &alice, &planned, "submit", "").await.status, 303);
+    assert_eq!(step(&app, &bob, &planned, "approve", "").await.status, 303);
+    let waiting = write(&app, &alice, "Tag der offenen Tür", "2030-01-20T10:30", None).await;
+    assert_eq!(step(&app, &alice, &waiting, "submit", "").await.status, 303);
+    let january = alice.get_in(&app.url("/staff/calendar?month=2030-01"), "de").await.body;
+    let (fifteenth, twentieth) = (
+        january.find("15. Januar 2030").expect("the 15th"),
+        january.find("20. Januar 2030").expect("the 20th"),
+    );
+    assert!(fifteenth < twentieth, "{january}");
+    assert!(
+        january[fifteenth..twentieth].contains("14:00")
+            && january[fifteenth..twentieth].contains("Freigegeben")
+    );
+    assert!(january[twentieth..].contains("10:30") && january[twentieth..].contains("Wartet auf Freigabe"));
+    assert!(january.contains("month=2029-12") && january.contains("month=2030-02"), "{january}");
+    let february = alice.get_in(&app.url("/staff/calendar?month=2030-02"), "en").await.body;
+    assert!(february.contains("Nothing is planned for this month."), "{february}");
+}
+
 on_both_backends!(
+    the_archive_and_the_calendar_find_everything,
     a_person_may_work_on_their_own_clock,
     an_approved_time_is_moved_as_a_step_of_its_own,
     announcements_are_found_by_their_words,

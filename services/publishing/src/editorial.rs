@@ -2,6 +2,7 @@
 //! Herold publishes approved submissions when their time comes. Every step is checked by
 //! the domain's state machine and recorded in the audit trail with the step itself.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use herold_domain::dialogue::DialoguePolicy;
@@ -9,9 +10,10 @@ use herold_domain::presence::ReplyAudience;
 use herold_domain::workflow::{Actor, DraftState, Role, Roles, Step, Transition};
 use herold_domain::{format_rfc3339, now_millis, AltText, Millis};
 use herold_store::{
-    staff_actor, Account, Announcement, AuditEntry, DeliveryStats, DialogueFigures, DraftContent, DraftKind,
-    DraftRecord, DraftTranslation, HideReason, MediaInfo, Message, MessageFilter, MessageState, NewDraft,
-    NewMedia, Notification, ReactionDay, Reactions, StaffMember, StepDetails, Store, StoreError, Visibility,
+    staff_actor, Account, Announcement, AnnouncementQuery, AuditEntry, AuditFilter, DeliveryStats,
+    DialogueFigures, DraftContent, DraftKind, DraftRecord, DraftTranslation, HideReason, MediaInfo, Message,
+    MessageFilter, MessageState, NewDraft, NewMedia, Notification, ReactionDay, Reactions, StaffMember,
+    StepDetails, Store, StoreError, Visibility,
 };
 use serde_json::json;
 
@@ -77,6 +79,23 @@ pub struct Dashboard {
     pub scheduled: Vec<DraftRecord>,
     /// What went out lately, retracted announcements included.
     pub recent: Vec<Announcement>,
+}
+
+/// A page of an organisation's announcements as a search found them, with who took back the
+/// retracted ones, when and why.
+pub struct Archive {
+    pub announcements: Vec<Announcement>,
+    /// By announcement id (public): who retracted it (a name; empty for someone whose record
+    /// was anonymised), when, and the reason given.
+    pub retractions: HashMap<String, Retraction>,
+    /// Another page follows.
+    pub more: bool,
+}
+
+pub struct Retraction {
+    pub by: Option<String>,
+    pub at: Millis,
+    pub reason: Option<String>,
 }
 
 /// A published announcement and how far it got.
@@ -248,6 +267,67 @@ impl Editorial {
             scheduled: drafts(&[DraftState::Approved], 100).await?,
             recent: self.store.recent_announcements(&who.org, None, 10).await?,
         })
+    }
+
+    /// A page of the organisation's announcements found by `query` (its organisation is the
+    /// reader's, whatever it says).
+    pub async fn archive(
+        &self,
+        who: &StaffActor,
+        mut query: AnnouncementQuery,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Archive, PublishError> {
+        query.org_slug = who.org.clone();
+        let announcements = self.store.search_announcements(&query, limit, offset).await?;
+        let more = announcements.len() as i64 == limit;
+        let staff = self.store.staff_of_org(&who.org).await?;
+        let mut retractions = HashMap::new();
+        for a in announcements.iter().filter(|a| a.retracted_at.is_some()) {
+            let filter = AuditFilter {
+                org: Some(who.org.clone()),
+                action: Some("announcement.retract".to_owned()),
+                subject: Some(format!("announcement:{}", a.public_id)),
+                ..AuditFilter::default()
+            };
+            let Some(entry) = self.store.audit_search(&filter, None, 1).await?.into_iter().next() else {
+                continue;
+            };
+            let by = entry.leaf.actor.strip_prefix("staff:").and_then(|id| id.parse::<i64>().ok());
+            let by = by.map(|id| staff.iter().find(|m| m.id == id).map_or(String::new(), |m| m.name.clone()));
+            let reason = entry
+                .payload
+                .as_ref()
+                .and_then(|(_, p)| serde_json::from_str::<serde_json::Value>(p).ok())
+                .and_then(|d| d.get("reason").and_then(|r| r.as_str()).map(str::to_owned));
+            retractions.insert(a.public_id.clone(), Retraction { by, at: entry.leaf.at, reason });
+        }
+        Ok(Archive { announcements, retractions, more })
+    }
+
+    /// Submissions their authors withdrew, newest first, as long as they are kept.
+    pub async fn withdrawn(&self, who: &StaffActor, limit: i64) -> Result<Vec<DraftRecord>, PublishError> {
+        Ok(self.store.drafts(&who.org, &[DraftState::Withdrawn], limit, self.rules.visibility()).await?)
+    }
+
+    /// Submissions with a time to go out in `[from, to)`, waiting for approval or approved,
+    /// earliest first: the organisation's calendar.
+    pub async fn calendar(
+        &self,
+        who: &StaffActor,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<DraftRecord>, PublishError> {
+        const PLANNED: [DraftState; 2] = [DraftState::Submitted, DraftState::Approved];
+        let mut planned: Vec<DraftRecord> = self
+            .store
+            .drafts(&who.org, &PLANNED, 1000, self.rules.visibility())
+            .await?
+            .into_iter()
+            .filter(|d| d.content.publish_at.is_some_and(|at| at >= from && at < to))
+            .collect();
+        planned.sort_by_key(|d| (d.content.publish_at, d.id));
+        Ok(planned)
     }
 
     /// Whether someone answers citizens for the organisation: its press office, authors and

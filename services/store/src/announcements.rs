@@ -71,13 +71,11 @@ pub trait Announcements: Send + Sync {
 
     async fn announcement_count(&self, account_id: i64) -> Result<i64>;
 
-    /// An account's announcements whose text or content warning contains `words` (any case;
-    /// all of them if empty), retracted ones included, newest first, `limit` from `offset`:
-    /// what its staff page finds.
+    /// An organisation's announcements that match `query`, retracted ones included, newest
+    /// first, `limit` from `offset`: what its staff pages find.
     async fn search_announcements(
         &self,
-        account_id: i64,
-        words: &str,
+        query: &AnnouncementQuery,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Announcement>>;
@@ -107,4 +105,48 @@ pub trait Announcements: Send + Sync {
     async fn announcement_with_id(&self, id: i64) -> Result<Option<Announcement>>;
 
     async fn activity_uri_for(&self, announcement_id: i64, kind: &str) -> Result<Option<String>>;
+}
+
+/// What became of an announcement, as its lists tell it apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicationState {
+    /// Out as first published.
+    AsPublished,
+    /// Out, changed since.
+    Edited,
+    /// Taken back.
+    Retracted,
+}
+
+impl PublicationState {
+    pub const ALL: [PublicationState; 3] =
+        [PublicationState::AsPublished, PublicationState::Edited, PublicationState::Retracted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PublicationState::AsPublished => "as-published",
+            PublicationState::Edited => "edited",
+            PublicationState::Retracted => "retracted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PublicationState> {
+        PublicationState::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// Which of an organisation's announcements a search finds; every part left out matches all.
+#[derive(Debug, Clone, Default)]
+pub struct AnnouncementQuery {
+    pub org_slug: String,
+    pub account_id: Option<i64>,
+    pub status: Option<PublicationState>,
+    /// The member of staff who wrote it (its first submission).
+    pub author_id: Option<i64>,
+    /// Published at or after.
+    pub from: Option<Millis>,
+    /// Published before.
+    pub to: Option<Millis>,
+    /// Words its text, content warning or any language version contains, in any case.
+    pub words: String,
 }

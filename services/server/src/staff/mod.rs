@@ -2,6 +2,7 @@
 //! workflow (write, submit, approve or reject, publish, retract) as server-rendered pages.
 
 mod admin;
+mod archive;
 mod auth;
 mod dialogue;
 pub(crate) mod i18n;
@@ -46,6 +47,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(workflow::reschedule)
         .service(workflow::attach_image)
         .service(workflow::detach_image)
+        .service(archive::archive)
+        .service(archive::calendar)
         .service(workflow::account_page)
         .service(workflow::announcement_show)
         .service(workflow::retract)

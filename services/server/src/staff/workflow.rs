@@ -11,7 +11,7 @@ use herold_domain::{format_rfc3339, LocalTimeError, Millis};
 use herold_publishing::editorial::{AnnouncementStatus, REACTION_DAYS};
 use herold_publishing::pages::{announcement_article, draft_preview, Shape};
 use herold_publishing::{Draft, PublishError};
-use herold_store::Account;
+use herold_store::{Account, AnnouncementQuery};
 use serde::Deserialize;
 
 use super::views::{self, ComposeForm, Dashboard, DraftPage};
@@ -614,8 +614,13 @@ pub async fn account_page(
         // Retracted ones too, marked: the list says what became of each.
         let words: String = query.q.chars().take(200).collect();
         let offset = i64::from(query.page.min(10_000)) * ANNOUNCEMENTS_PAGE;
-        let announcements =
-            s.store.search_announcements(account.id, &words, ANNOUNCEMENTS_PAGE, offset).await?;
+        let find = AnnouncementQuery {
+            org_slug: account.org_slug.clone(),
+            account_id: Some(account.id),
+            words: words.clone(),
+            ..AnnouncementQuery::default()
+        };
+        let announcements = s.store.search_announcements(&find, ANNOUNCEMENTS_PAGE, offset).await?;
         let list = views::AnnouncementList {
             words: &words,
             page: query.page.min(10_000),

@@ -339,40 +339,63 @@ impl Announcements for SqlStore<Db> {
 
     async fn search_announcements(
         &self,
-        account_id: i64,
-        words: &str,
+        query: &AnnouncementQuery,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Announcement>> {
-        let wanted = words.trim().to_lowercase();
-        if wanted.is_empty() {
-            return Ok(sqlx::query_as(&format!(
-                "SELECT {ANNOUNCEMENT_COLUMNS} FROM announcements WHERE account_id = $1 \
-                 ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3"
-            ))
-            .bind(account_id)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await?);
+        let wanted = query.words.trim().to_lowercase();
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "SELECT an.id, an.source_text, an.summary, an.translations FROM announcements an \
+             JOIN accounts ac ON ac.id = an.account_id JOIN organizations o ON o.id = ac.org_id \
+             WHERE o.slug = ",
+        );
+        q.push_bind(query.org_slug.clone());
+        if let Some(account) = query.account_id {
+            q.push(" AND an.account_id = ").push_bind(account);
         }
+        q.push(match query.status {
+            None => "",
+            Some(PublicationState::AsPublished) => " AND an.retracted_at IS NULL AND an.updated_at IS NULL",
+            Some(PublicationState::Edited) => " AND an.retracted_at IS NULL AND an.updated_at IS NOT NULL",
+            Some(PublicationState::Retracted) => " AND an.retracted_at IS NOT NULL",
+        });
+        if let Some(author) = query.author_id {
+            q.push(
+                " AND EXISTS (SELECT 1 FROM drafts d WHERE d.announcement_id = an.id AND d.kind = 'create' \
+                 AND d.author_id = ",
+            )
+            .push_bind(author)
+            .push(")");
+        }
+        if let Some(from) = query.from {
+            q.push(" AND an.published_at >= ").push_bind(from);
+        }
+        if let Some(to) = query.to {
+            q.push(" AND an.published_at < ").push_bind(to);
+        }
+        q.push(" ORDER BY an.published_at DESC, an.id DESC");
+        if wanted.is_empty() {
+            q.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        }
+        let found: Vec<(i64, String, Option<String>, JsonText<Vec<StoredTranslation>>)> =
+            q.build_query_as().fetch_all(&self.pool).await?;
         // Matched here, not in SQL: SQLite's LOWER folds only ASCII, and "NORDBRÜCKE" is to
         // be found by "nordbrücke" on both backends alike.
-        let texts: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-            "SELECT id, source_text, summary FROM announcements WHERE account_id = $1 \
-             ORDER BY published_at DESC, id DESC",
-        )
-        .bind(account_id)
-        .fetch_all(&self.pool)
-        .await?;
         let holds = |text: &str| text.to_lowercase().contains(&wanted);
-        let ids: Vec<i64> = texts
-            .into_iter()
-            .filter(|(_, text, summary)| holds(text) || summary.as_deref().is_some_and(holds))
-            .skip(usize::try_from(offset).unwrap_or(0))
-            .take(usize::try_from(limit).unwrap_or(0))
-            .map(|(id, _, _)| id)
-            .collect();
+        let ids: Vec<i64> = match wanted.is_empty() {
+            true => found.into_iter().map(|(id, ..)| id).collect(),
+            false => found
+                .into_iter()
+                .filter(|(_, text, summary, versions)| {
+                    holds(text)
+                        || summary.as_deref().is_some_and(holds)
+                        || versions.0.iter().any(|v| holds(&v.source_text))
+                })
+                .skip(usize::try_from(offset).unwrap_or(0))
+                .take(usize::try_from(limit).unwrap_or(0))
+                .map(|(id, ..)| id)
+                .collect(),
+        };
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -14,6 +14,7 @@ use maud::{html, Markup, DOCTYPE};
 use super::i18n::Lang;
 
 mod admin;
+mod archive;
 mod dialogue;
 mod notifications;
 mod oversight;
@@ -21,6 +22,7 @@ mod profile;
 mod workflow;
 
 pub use admin::*;
+pub use archive::*;
 pub use dialogue::*;
 pub use notifications::*;
 pub use oversight::*;
@@ -88,6 +90,7 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                                     }
                                 }
                                 @if v.has(Role::Author) { li { a href="/staff/new" { (lang.t("new_announcement")) } } }
+                                li { a href="/staff/announcements" { (lang.t("archive")) } }
                                 @if v.has(Role::Author) || v.has(Role::Approver) {
                                     li {
                                         a href="/staff/dialogue" {
