@@ -452,6 +452,15 @@ async function publishing(browser) {
   await arriveAt(bp, /\/staff\/dialogue\?state=open#m-/, "marking the message answered");
   expect((await bp.locator("article.message").count()) === 0, "the answered message is still listed as open");
 
+  // The archive finds it by its words across accounts; the calendar shows what is planned.
+  await follow(bp, bp.locator('header nav a[href="/staff/announcements"]'), /\/staff\/announcements$/, "Announcements link");
+  await bp.getByLabel("Words").fill(marker.toUpperCase());
+  await follow(bp, bp.getByRole("button", { name: "Search", exact: true }), /\/staff\/announcements\?q=/, "searching the archive");
+  expect((await textOf(sectionByHeading(bp, "Found"))).includes(marker), "the archive does not find the announcement by its words");
+  await audit(bp, "archive (search)");
+  await follow(bp, bp.getByRole("link", { name: "The calendar of what is planned", exact: true }), /\/staff\/calendar$/, "the calendar link");
+  await audit(bp, "calendar");
+
   // The announcement's staff page, through the overview and the account page.
   await follow(bp, bp.locator('header nav a[href="/staff"]'), /\/staff$/, "Overview link");
   await follow(
@@ -690,6 +699,10 @@ async function german(browser) {
   expect(told.includes("Erik Editor hat eine Mitteilung zur Freigabe vorgelegt"), `bob was not told of the submission: ${told}`);
   expect((await textOf(b.page.locator("header nav"))).includes("neu"), "the navigation does not count what is new");
   await audit(b.page, "notifications (de)");
+  await open(b.page, "/staff/announcements?status=retracted");
+  await audit(b.page, "archive, retracted (de)");
+  await open(b.page, "/staff/calendar");
+  await audit(b.page, "calendar (de)");
 }
 
 /** A moment as `<input type="datetime-local">` takes it, on the organisation's clock. */

@@ -207,8 +207,8 @@ pub fn calendar(v: &Viewer<'_>, p: CalendarPage<'_>) -> String {
             p.help { (lang.t("calendar_help").replace("{zone}", v.zone.name())) }
             nav aria-label=(lang.t("months")) {
                 ul.inline {
-                    li { a href=(link(p.previous)) { "← " (month_name(lang, p.previous)) } }
-                    li { a href=(link(p.next)) { (month_name(lang, p.next)) " →" } }
+                    li { a href=(link(p.previous)) { span aria-hidden="true" { "← " } (month_name(lang, p.previous)) } }
+                    li { a href=(link(p.next)) { (month_name(lang, p.next)) span aria-hidden="true" { " →" } } }
                 }
             }
             @if days.is_empty() { p role="status" { (lang.t("calendar_empty")) } }
