@@ -8,11 +8,11 @@ use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
 use herold_tests::{Db, TestApp};
 use serde_json::{json, Value};
 
-/// The development provider issues API tokens for `http://127.0.0.1:8080/api` (its
+/// The development provider issues API tokens for `http://localhost:8080/api` (its
 /// default Herold); the policy names that audience, as a deployment behind another name
 /// would.
 const API_POLICY: &str =
-    "[api]\naudience = \"http://127.0.0.1:8080/api\"\n\n[api.clients]\n\"herold-demo-cms\" = [\"author\"]\n";
+    "[api]\naudience = \"http://localhost:8080/api\"\n\n[api.clients]\n\"herold-demo-cms\" = [\"author\"]\n";
 
 async fn cms_token(provider: &OidcProvider) -> String {
     let resp = reqwest::Client::new()
@@ -21,7 +21,7 @@ async fn cms_token(provider: &OidcProvider) -> String {
         .form(&[
             ("grant_type", "client_credentials"),
             ("scope", "publish"),
-            ("resource", "http://127.0.0.1:8080/api"),
+            ("resource", "http://localhost:8080/api"),
         ])
         .send()
         .await
@@ -190,7 +190,7 @@ async fn a_publishing_time_that_has_passed_is_refused_by_the_api(db: Db) {
 /// A CMS with the org-admin role proposes a profile change; an author's token may only read
 /// the profile; an approver applies the change in the workspace.
 async fn a_cms_proposes_profile_changes_that_an_approver_applies(db: Db) {
-    const ADMIN_POLICY: &str = "[api]\naudience = \"http://127.0.0.1:8080/api\"\n\n[api.clients]\n\
+    const ADMIN_POLICY: &str = "[api]\naudience = \"http://localhost:8080/api\"\n\n[api.clients]\n\
                                 \"herold-demo-cms\" = [\"org-admin\"]\n";
     let provider = OidcProvider::start();
     let sign_in = vec![SignIn {
