@@ -542,6 +542,15 @@ async fn the_approver_sees_everything_before_approving(db: Db) {
         assert!(review.contains(shown), "the approver does not see {shown:?}: {review}");
     }
     assert!(review.contains("0 Folgende"), "how many it reaches: {review}");
+    // The preview is a post as Mastodon shows it: the account's name and address, the
+    // image with its description, and only the first language; the others apart, by name.
+    let post = preview.split("class=\"post\"").nth(1).and_then(|p| p.split("</article>").next());
+    let post = post.expect("a post in the preview");
+    assert!(post.contains("@press@") && post.contains("press"), "who posts it: {post}");
+    assert!(post.contains(&format!(r#"alt="{alt}""#)), "the image with its description: {post}");
+    assert!(!post.contains("The bridge stays closed"), "Mastodon shows only the first language: {post}");
+    assert!(preview.contains("zeigen nur die erste Fassung"), "the preview says so: {preview}");
+    assert!(preview.contains("Englisch") && !preview.contains("[en]"), "other versions by name: {preview}");
     // The comment of the first round stays in the history, with who said it.
     let history = review.split("id=\"history\"").nth(1).and_then(|h| h.split("</section>").next());
     let history = history.expect("a history");

@@ -271,9 +271,9 @@ pub fn announcement_article(
     shape: Shape,
 ) -> Markup {
     let shown = Shown {
-        public_id: Some(&a.public_id),
+        public_id: &a.public_id,
         urgent: a.urgent,
-        published_at: Some(a.published_at),
+        published_at: a.published_at,
         updated_at: a.updated_at,
         body: &a.body,
         imported_from: a.imported_from.as_deref(),
@@ -281,11 +281,11 @@ pub fn announcement_article(
     article(tr, urls, zone, account, &shown, shape)
 }
 
-/// A submission as followers will see it once it is published, unfolded: what an approver
-/// reviews. An edit shows under the address of the announcement it changes.
-pub fn draft_preview(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account, d: &DraftRecord) -> Markup {
+/// A submission's text as it will go out (rendered, with its images and mentions), for
+/// the staff's preview of it.
+pub fn draft_body(urls: &Urls, d: &DraftRecord) -> AnnouncementBody {
     let c = &d.content;
-    let body = crate::render_body(
+    crate::render_body(
         urls,
         &c.source_text,
         c.language.clone(),
@@ -293,27 +293,14 @@ pub fn draft_preview(tr: Texts<'_>, urls: &Urls, zone: &Zone, account: &Account,
         c.translations.iter().map(|t| (t.language.clone(), t.text.as_str())),
         d.media.clone(),
         c.mentions.clone(),
-    );
-    // Its address exists only once published (an edit's is the announcement's), and it goes
-    // out at its time or when approved: the last change's time would mislead.
-    let shown = Shown {
-        public_id: d.announcement_public_id.as_deref(),
-        urgent: c.urgent,
-        published_at: c.publish_at,
-        updated_at: None,
-        body: &body,
-        imported_from: None,
-    };
-    article(tr, urls, zone, account, &shown, Shape::Staff)
+    )
 }
 
-/// What an article shows: a published announcement, or a submission before it is.
+/// What an article shows of a published announcement.
 struct Shown<'a> {
-    /// Where it is (or will be) public; `None` before its first publication.
-    public_id: Option<&'a str>,
+    public_id: &'a str,
     urgent: bool,
-    /// `None`: when it is approved.
-    published_at: Option<Millis>,
+    published_at: Millis,
     updated_at: Option<Millis>,
     body: &'a AnnouncementBody,
     /// Brought over from the body's former account, at this address.
@@ -328,7 +315,7 @@ fn article(
     a: &Shown<'_>,
     shape: Shape,
 ) -> Markup {
-    let url = a.public_id.map(|id| urls.announcement(&account.username, id));
+    let url = urls.announcement(&account.username, a.public_id);
     let body = a.body;
     html! {
         article.announcement lang=[body.language.as_deref()] {
@@ -354,14 +341,7 @@ fn article(
             }
             p.meta {
                 @if a.urgent { strong.urgent { (tr("pub_urgent")) } " · " }
-                @let when = match a.published_at {
-                    Some(at) => time(tr, zone, at),
-                    None => html! { (tr("pub_when_approved")) },
-                };
-                @match &url {
-                    Some(url) => a href=(url) { (when) },
-                    None => (when),
-                }
+                a href=(url) { (time(tr, zone, a.published_at)) }
                 @if let Some(updated) = a.updated_at {
                     " · " (tr("pub_edited")) " " (time(tr, zone, updated))
                 }

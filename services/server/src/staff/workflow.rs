@@ -9,7 +9,7 @@ use herold_domain::workflow::{Role, Step, WorkflowError};
 use herold_domain::TextTemplate;
 use herold_domain::{format_rfc3339, LocalTimeError, Millis};
 use herold_publishing::editorial::{AnnouncementStatus, REACTION_DAYS};
-use herold_publishing::pages::{announcement_article, draft_preview, Shape};
+use herold_publishing::pages::{announcement_article, draft_body, Shape};
 use herold_publishing::{Draft, PublishError};
 use herold_store::{Account, AnnouncementQuery};
 use serde::Deserialize;
@@ -400,7 +400,13 @@ async fn draft_page_with(
     let scheduled = d.content.publish_at.map(|at| staff.zone.input_value(at)).unwrap_or_default();
     let page = DraftPage {
         org_replies: s.presences.of(&d.org_slug).replies,
-        preview: draft_preview(&|key| staff.lang.t(key), &s.urls, &staff.zone, account, d),
+        preview: views::post_preview(
+            &staff.viewer(),
+            account,
+            &format!("@{}@{}", account.username, s.urls.host()),
+            &draft_body(&s.urls, d),
+            d,
+        ),
         four_eyes: s.four_eyes(d),
         review: &review,
         rescheduling: rescheduling.unwrap_or(&scheduled),

@@ -3,6 +3,7 @@
 
 use herold_domain::TextTemplate;
 use herold_store::ReactionDay;
+use maud::PreEscaped;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 use super::*;
@@ -465,6 +466,73 @@ pub fn draft(v: &Viewer<'_>, p: DraftPage<'_>) -> String {
             }
         },
     )
+}
+
+/// A submission as a Mastodon reader will see it in their timeline: the account's picture,
+/// name and address, the content warning (which Mastodon folds, unfolded here because an
+/// approver must read what is behind it), the text in its first language, the images with
+/// their descriptions, and when it goes out. Mastodon shows a post's first language only,
+/// so the other versions follow apart, by name, and the preview says why.
+pub fn post_preview(
+    v: &Viewer<'_>,
+    account: &Account,
+    handle: &str,
+    body: &herold_store::AnnouncementBody,
+    d: &DraftRecord,
+) -> Markup {
+    let lang = v.lang;
+    let first = body.language.as_deref().unwrap_or("");
+    html! {
+        article.post lang=[body.language.as_deref()] {
+            div.post-head {
+                @match &account.profile.avatar {
+                    Some(m) => img.avatar src={ "/media/" (m.public_id) } alt="" width="48" height="48";
+                    None => span.avatar aria-hidden="true" { (account.display_name.chars().next().map_or(String::new(), |c| c.to_uppercase().collect())) },
+                }
+                p { strong { (account.display_name) } br; span.handle { (handle) } }
+            }
+            @if let Some(summary) = &body.summary {
+                p.post-warning { strong { (lang.t("pub_content_warning")) ": " } (summary) }
+                p.help { (lang.t("preview_folded")) }
+            }
+            div.content { (PreEscaped(&body.content_html)) }
+            @if !body.attachments.is_empty() {
+                ul.post-media {
+                    @for m in &body.attachments {
+                        li {
+                            img src={ "/media/" (m.public_id) } alt=(m.alt_text) width=(m.width) height=(m.height);
+                            p.alt { span.badge lang="en" { "ALT" } " " (m.alt_text) }
+                        }
+                    }
+                }
+            }
+            p.meta {
+                @if d.content.urgent { strong.urgent { (lang.t("pub_urgent")) } " · " }
+                @match d.content.publish_at {
+                    Some(at) => (v.when(at)),
+                    None => (lang.t("pub_when_approved")),
+                }
+                " · " (lang.t("preview_public"))
+            }
+        }
+        @if !body.translations.is_empty() {
+            p.help { (lang.t("preview_first_language").replace("{language}", &language_label(lang, first))) }
+            @for t in &body.translations {
+                section.translation lang=(t.language) aria-label=(language_label(lang, &t.language)) {
+                    p.meta lang=(lang.code()) { (language_label(lang, &t.language)) }
+                    div.content { (PreEscaped(&t.content_html)) }
+                }
+            }
+        }
+    }
+}
+
+/// A language by name where the compose form offers it, else by its code.
+fn language_label(lang: Lang, code: &str) -> String {
+    match OFFERED_LANGUAGES.contains(&code) {
+        true => language_name(lang, code).to_owned(),
+        false => code.to_owned(),
+    }
 }
 
 /// For an edit: what changes against what followers have now, word by word.
