@@ -1649,7 +1649,94 @@ async fn the_archive_and_the_calendar_find_everything(db: Db) {
     assert!(february.contains("Nothing is planned for this month."), "{february}");
 }
 
+/// The compose form sends `fields` and, with `image`, a file as a browser does
+/// (multipart), in German.
+async fn compose_with_image(
+    app: &TestApp,
+    b: &Browser,
+    fields: &[(&str, &str)],
+    image: Option<Vec<u8>>,
+) -> Page {
+    let token = csrf(app, b, "/staff/new").await;
+    let mut form = reqwest::multipart::Form::new().text("csrf", token);
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    let file = match image {
+        Some(bytes) => {
+            reqwest::multipart::Part::bytes(bytes).file_name("karte.png").mime_str("image/png").unwrap()
+        }
+        // A browser sends an empty part for a file field left alone.
+        None => reqwest::multipart::Part::bytes(Vec::new())
+            .file_name("")
+            .mime_str("application/octet-stream")
+            .unwrap(),
+    };
+    let resp = b
+        .http
+        .post(app.url("/staff/drafts"))
+        .header("accept-language", "de")
+        .header("sec-fetch-site", "same-origin")
+        .multipart(form.part("image", file))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+    Page { status, location, body: resp.text().await.unwrap_or_default() }
+}
+
+/// An image is attached in the compose form itself, with its description beside it: the
+/// draft is saved with it; an image without a description, or a file that is no image, is
+/// refused before anything is saved, keeping the text; the form without an image works as
+/// before.
+async fn images_are_attached_while_composing(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo"]).await;
+    let alice = signed_in(&app, "demo", "alice").await;
+    let compose = alice.get(&app.url("/staff/new")).await.body;
+    assert!(compose.contains(r#"enctype="multipart/form-data""#), "{compose}");
+    assert!(compose.contains(r#"id="image""#) && compose.contains(r#"id="image_alt""#), "{compose}");
+    let text = "Umleitung über die Nordstraße";
+    let fields = |alt: &'static str| {
+        vec![("account", "press"), ("text", text), ("language", "de"), ("image_alt", alt)]
+    };
+    let count = || async {
+        let press = app.store.account_by_username("press").await.unwrap().unwrap();
+        app.store
+            .drafts("demo", &herold_domain::workflow::DraftState::ALL, 100, &Visibility::everything())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.account_id == press.id)
+            .count()
+    };
+
+    let undescribed = compose_with_image(&app, &alice, &fields(""), Some(png_with_metadata())).await;
+    assert_eq!(undescribed.status, 400, "{}", undescribed.body);
+    assert!(undescribed.body.contains(text), "the text is kept: {}", undescribed.body);
+    assert!(undescribed.body.contains("Wählen Sie das Bild erneut"), "{}", undescribed.body);
+    let not_an_image =
+        compose_with_image(&app, &alice, &fields("Karte"), Some(b"%PDF-1.7 no image".to_vec())).await;
+    assert_eq!(not_an_image.status, 400, "{}", not_an_image.body);
+    assert!(not_an_image.body.contains(text), "{}", not_an_image.body);
+    assert_eq!(count().await, 0, "nothing is saved when the image is refused");
+
+    let saved =
+        compose_with_image(&app, &alice, &fields("Karte der Umleitung"), Some(png_with_metadata())).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let id = saved.location.unwrap().trim_start_matches("/staff/drafts/").to_owned();
+    let d = app.store.draft(&id, &Visibility::everything()).await.unwrap().expect("draft");
+    assert_eq!(d.media.len(), 1);
+    assert_eq!(d.media[0].alt_text, "Karte der Umleitung");
+    assert_eq!(d.content.source_text, text);
+
+    let plain = compose_with_image(&app, &alice, &fields(""), None).await;
+    assert_eq!(plain.status, 303, "without an image the form saves as before: {}", plain.body);
+}
+
 on_both_backends!(
+    images_are_attached_while_composing,
     the_archive_and_the_calendar_find_everything,
     a_person_may_work_on_their_own_clock,
     an_approved_time_is_moved_as_a_step_of_its_own,

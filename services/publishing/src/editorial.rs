@@ -92,6 +92,12 @@ pub struct Archive {
     pub more: bool,
 }
 
+/// An image `Editorial::prepare_image` accepted.
+pub struct PreparedImage {
+    info: MediaInfo,
+    bytes: Vec<u8>,
+}
+
 pub struct Retraction {
     pub by: Option<String>,
     pub at: Millis,
@@ -803,14 +809,9 @@ impl Editorial {
 
     /// Attaches an image to one's own draft: metadata stripped, alt text required, at most
     /// four.
-    pub async fn attach_image(
-        &self,
-        who: &StaffActor,
-        public_id: &str,
-        bytes: &[u8],
-        alt_text: &str,
-    ) -> Result<DraftRecord, PublishError> {
-        let current = self.own_draft(who, public_id).await?;
+    /// An image checked and cleaned of its metadata, with its description, ready to be
+    /// attached: done before anything is saved, so that a bad one is refused first.
+    pub fn prepare_image(bytes: &[u8], alt_text: &str) -> Result<PreparedImage, PublishError> {
         let alt = AltText::parse(alt_text)?;
         let image = media::clean(bytes).map_err(PublishError::Media)?;
         let info = MediaInfo {
@@ -820,12 +821,21 @@ impl Editorial {
             height: i64::from(image.height),
             alt_text: alt.as_str().to_owned(),
         };
+        Ok(PreparedImage { info, bytes: image.bytes })
+    }
+
+    pub async fn attach_image(
+        &self,
+        who: &StaffActor,
+        public_id: &str,
+        image: PreparedImage,
+    ) -> Result<DraftRecord, PublishError> {
+        let current = self.own_draft(who, public_id).await?;
+        let PreparedImage { info, bytes } = image;
         let audit = AuditEntry::new(&who.audit_name(), "draft.attach_image", format!("draft:{public_id}"))
             .in_org(&who.org)
-            .with_detail(
-                json!({ "image": info.public_id, "bytes": image.bytes.len(), "alt_text": info.alt_text }),
-            );
-        let new = NewMedia { info, account_id: current.account_id, bytes: image.bytes };
+            .with_detail(json!({ "image": info.public_id, "bytes": bytes.len(), "alt_text": info.alt_text }));
+        let new = NewMedia { info, account_id: current.account_id, bytes };
         Ok(self.store.attach_media(current.id, new, MAX_IMAGES, audit).await?)
     }
 

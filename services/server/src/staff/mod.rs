@@ -271,7 +271,7 @@ impl Upload {
 }
 
 /// Reads a multipart form whose file fields are `files`. Bounded: at most 40 parts, text
-/// fields of 8 KiB, files of the image limit.
+/// fields of 32 KiB (a text of 5,000 characters in any script), files of the image limit.
 pub(crate) async fn read_multipart(
     mut payload: actix_multipart::Multipart,
     files: &[&str],
@@ -288,7 +288,7 @@ pub(crate) async fn read_multipart(
         let mut field = field.map_err(|e| ApiError::BadRequest(format!("the upload is malformed: {e}")))?;
         let name = field.name().unwrap_or_default().to_owned();
         let is_file = files.contains(&name.as_str());
-        let limit = if is_file { media::MAX_BYTES } else { 8 * 1024 };
+        let limit = if is_file { media::MAX_BYTES } else { 32 * 1024 };
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;

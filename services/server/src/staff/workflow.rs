@@ -8,7 +8,7 @@ use herold_domain::presence::ReplyAudience;
 use herold_domain::workflow::{Role, Step, WorkflowError};
 use herold_domain::TextTemplate;
 use herold_domain::{format_rfc3339, LocalTimeError, Millis};
-use herold_publishing::editorial::{AnnouncementStatus, REACTION_DAYS};
+use herold_publishing::editorial::{AnnouncementStatus, Editorial, REACTION_DAYS};
 use herold_publishing::pages::{announcement_article, draft_body, Shape};
 use herold_publishing::{Draft, PublishError};
 use herold_store::{Account, AnnouncementQuery};
@@ -334,8 +334,17 @@ pub async fn create(
     req: HttpRequest,
     s: web::Data<Services>,
     staff: Result<Staff, actix_web::Error>,
-    form: web::Form<DraftForm>,
+    payload: web::Payload,
 ) -> HttpResponse {
+    let (form, image) = match read_compose(&req, payload).await {
+        Ok(read) => read,
+        Err(e) => {
+            return match staff {
+                Ok(staff) => staff.respond(&s, Err(e)),
+                Err(signed_out) => signed_out.error_response(),
+            }
+        }
+    };
     let staff = match staff {
         Ok(staff) => staff,
         Err(e) => return form.kept_across_sign_in(&req, &s, e),
@@ -344,12 +353,27 @@ pub async fn create(
         if let Some(again) = form.check(&req, &s, &staff, None).await? {
             return Ok(again);
         }
+        // A browser cannot be given a file to send again: a refused form says so.
+        let chosen = image.is_some();
+        let lost = |why: &str| match chosen {
+            true => format!("{why} {}", staff.lang.t("image_choose_again")),
+            false => why.to_owned(),
+        };
         if form.account.trim().is_empty() {
-            return form.again(&s, &staff, None, staff.lang.t("error_choose_account")).await;
+            return form.again(&s, &staff, None, &lost(staff.lang.t("error_choose_account"))).await;
         }
         let (draft, publish_at) = match form.parse(&staff) {
             Ok(parsed) => parsed,
-            Err(why) => return form.again(&s, &staff, None, &why).await,
+            Err(why) => return form.again(&s, &staff, None, &lost(&why)).await,
+        };
+        // The image is checked before anything is saved.
+        let image = match image.map(|(bytes, alt)| Editorial::prepare_image(&bytes, &alt)).transpose() {
+            Ok(image) => image,
+            Err(e) => {
+                let e = ApiError::from(e);
+                e.log();
+                return form.again(&s, &staff, None, &lost(&staff.explain(&e))).await;
+            }
         };
         let edit_of = form.edit_of.as_deref().filter(|e| !e.is_empty());
         let begun = match form.answering() {
@@ -359,20 +383,54 @@ pub async fn create(
         let record = match begun {
             Ok(record) => record,
             // An address that cannot be found is the author's to fix: keep what they typed.
-            Err(PublishError::Mention(why)) => return form.again(&s, &staff, None, &why).await,
+            Err(PublishError::Mention(why)) => return form.again(&s, &staff, None, &lost(&why)).await,
             Err(e @ PublishError::Incomplete(_)) => {
-                return form.again(&s, &staff, None, &staff.explain(&ApiError::from(e))).await
+                return form.again(&s, &staff, None, &lost(&staff.explain(&ApiError::from(e)))).await
             }
             Err(e @ PublishError::PublishAtPassed(_)) => {
                 let why = staff.explain(&ApiError::from(e));
-                return form.again(&s, &staff, None, &why).await;
+                return form.again(&s, &staff, None, &lost(&why)).await;
             }
             Err(e) => return Err(e.into()),
         };
+        if let Some(image) = image {
+            // Saved already: a failure here is said on the draft's page, where the image can
+            // be attached again.
+            if let Err(e) = s.editorial.attach_image(&staff.actor(), &record.public_id, image).await {
+                let e = ApiError::from(e);
+                let status = e.log();
+                return draft_page(&s, &staff, &record.public_id, status, Some(&staff.explain(&e))).await;
+            }
+        }
         Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
     }
     .await;
     staff.respond(&s, result)
+}
+
+/// The compose form as the browser sent it: URL-encoded, or multipart when it can carry an
+/// image, then with the chosen file (if any) and its description.
+async fn read_compose(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(DraftForm, Option<(Vec<u8>, String)>), ApiError> {
+    use actix_web::FromRequest;
+    let content_type = req.headers().get(actix_web::http::header::CONTENT_TYPE);
+    let multipart =
+        content_type.and_then(|t| t.to_str().ok()).is_some_and(|t| t.starts_with("multipart/form-data"));
+    if !multipart {
+        let form = web::Form::<DraftForm>::from_request(req, &mut payload.into_inner())
+            .await
+            .map_err(|e| ApiError::BadRequest(format!("the form is malformed: {e}")))?;
+        return Ok((form.into_inner(), None));
+    }
+    let mut upload = super::read_multipart(Multipart::new(req.headers(), payload), &["image"]).await?;
+    let file = upload.file("image");
+    let alt = upload.text("image_alt");
+    let form = serde_json::to_value(&upload.text)
+        .and_then(serde_json::from_value::<DraftForm>)
+        .map_err(|e| ApiError::BadRequest(format!("the form is incomplete: {e}")))?;
+    Ok((form, (!file.is_empty()).then_some((file, alt))))
 }
 
 /// A submission's page: everything an approver decides on.
@@ -787,7 +845,11 @@ pub async fn attach_image(
         if file.is_empty() {
             return Err(ApiError::Publish(PublishError::Incomplete("choose an image file")));
         }
-        match s.editorial.attach_image(&staff.actor(), &id, &file, &alt).await {
+        let attached = match Editorial::prepare_image(&file, &alt) {
+            Ok(image) => s.editorial.attach_image(&staff.actor(), &id, image).await,
+            Err(e) => Err(e),
+        };
+        match attached {
             Ok(record) => Ok(see_other(&format!("/staff/drafts/{}", record.public_id))),
             Err(e @ (PublishError::Invalid(_) | PublishError::Incomplete(_) | PublishError::Media(_))) => {
                 let e = ApiError::from(e);

@@ -207,7 +207,9 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                     p.help { (lang.t("template_help")) }
                 }
             }
-            form method="post" action=(action) data-keep=(keep) data-kept-text=(lang.t("kept_text"))
+            // A new submission can bring its first image; a draft's images are kept on its page.
+            @let with_image = f.draft.is_none();
+            form method="post" action=(action) enctype=[with_image.then_some("multipart/form-data")] data-keep=(keep) data-kept-text=(lang.t("kept_text"))
                 data-kept-restore=(lang.t("kept_restore")) data-kept-discard=(lang.t("kept_discard"))
                 data-count-text=(lang.t("count_text")) data-count-over=(lang.t("count_over")) {
                 (v.csrf())
@@ -261,6 +263,21 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                 p {
                     label for="summary" { (lang.t("content_warning")) }
                     input id="summary" name="summary" value=(f.summary) maxlength="500";
+                }
+                @if with_image {
+                    fieldset {
+                        legend { (lang.t("image_optional")) }
+                        p {
+                            label for="image" { (lang.t("image_file")) }
+                            input id="image" type="file" name="image" accept="image/jpeg,image/png" aria-describedby="image-help";
+                            span.help id="image-help" { (lang.t("image_file_help")) " " (lang.t("image_more_later")) }
+                        }
+                        p {
+                            label for="image_alt" { (lang.t("compose_alt_text")) }
+                            textarea id="image_alt" name="image_alt" rows="3" maxlength="1500" aria-describedby="image-alt-help" {}
+                            span.help id="image-alt-help" { (lang.t("alt_text_help")) }
+                        }
+                    }
                 }
                 p {
                     input id="urgent" type="checkbox" name="urgent" value="on" checked[f.urgent];
