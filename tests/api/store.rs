@@ -644,8 +644,29 @@ async fn a_draft_goes_through_four_eyes_to_publication(db: Db) {
     assert_eq!((approved.state, approved.reviewer_id), (DraftState::Approved, Some(approver.id)));
     assert_eq!(store.due_drafts(T0, 10).await.unwrap().len(), 1);
 
+    // Moved to a later time after the scheduler read it as due: the scheduler's stale
+    // publication is refused, and it goes out at the new time.
     let publish =
         Transition::new(DraftState::Approved, Step::Publish, &Actor::System, author.id, true).unwrap();
+    let reschedule =
+        Transition::new(DraftState::Approved, Step::Reschedule, &as_approver, author.id, true).unwrap();
+    let later = StepDetails { publish_at: Some(T0 * 2), ..StepDetails::default() };
+    let moved =
+        store.step_draft(draft.id, &reschedule, later, audit("draft.reschedule", "d1")).await.unwrap();
+    assert_eq!((moved.state, moved.content.publish_at), (DraftState::Approved, Some(T0 * 2)));
+    let stale = store
+        .publish_draft(
+            draft.id,
+            &publish,
+            announcement(&account, "Bürgeramt geschlossen"),
+            vec![to_followers(&account, "Create")],
+            audit("draft.publish", "d1"),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "not before its new time: {stale:?}");
+    let now = StepDetails { publish_at: Some(herold_domain::now_millis()), ..StepDetails::default() };
+    store.step_draft(draft.id, &reschedule, now, audit("draft.reschedule", "d1")).await.unwrap();
+
     let published = store
         .publish_draft(
             draft.id,

@@ -45,10 +45,16 @@ impl SqlStore<Db> {
         seen: Option<i64>,
         now: Millis,
     ) -> Result<()> {
-        let moved = sqlx::query(
+        // Publishing also checks that its time has come: an approver may have moved it to a
+        // later one after the scheduler read it as due.
+        let due = match transition.step() {
+            Step::Publish => " AND (publish_at IS NULL OR publish_at <= $2)",
+            _ => "",
+        };
+        let moved = sqlx::query(&format!(
             "UPDATE drafts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4 \
-             AND revision = COALESCE($5, revision)",
-        )
+             AND revision = COALESCE($5, revision){due}"
+        ))
         .bind(transition.to().as_str())
         .bind(now)
         .bind(id)
