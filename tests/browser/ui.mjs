@@ -386,6 +386,14 @@ async function publishing(browser) {
   );
   await page.locator("input#image").setInputFiles({ name: "square.png", mimeType: "image/png", buffer: square });
   await page.locator("textarea#image_alt").fill("A green square, the test image");
+  // The chosen image shows as a thumbnail at once (the page's policy lets it, and only it).
+  await page
+    .waitForFunction(() => {
+      const img = document.querySelector("img.thumbnail");
+      return img && img.complete && img.naturalWidth > 0;
+    }, null, { timeout: 5000 })
+    .catch(() => expect(false, "the chosen image shows no thumbnail"));
+  await audit(page, "compose with an image chosen");
   await submit(page, saveDraft, "saving the draft");
   await arriveAt(page, /\/staff\/drafts\/[^/]+$/, "saving the draft");
   expect((await page.locator('.preview img[alt="A green square, the test image"]').count()) === 1, "the image chosen while writing is not in the preview");

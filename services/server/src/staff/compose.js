@@ -165,3 +165,28 @@
   notice.append(text, restore, " ", discard);
   form.before(notice);
 })();
+
+// A chosen image shows as a thumbnail beside its description before anything is sent, so
+// that the description can be written looking at it. The picture never leaves the browser
+// until the form is sent (a blob: address of this page; the policy allows no other).
+(function () {
+  "use strict";
+  for (const input of document.querySelectorAll("input[type=file][data-thumbnail]")) {
+    let shown = null;
+    input.addEventListener("change", () => {
+      if (shown) {
+        URL.revokeObjectURL(shown.src);
+        shown.remove();
+        shown = null;
+      }
+      const file = input.files && input.files[0];
+      if (!file || !/^image\/(jpeg|png)$/.test(file.type)) return;
+      shown = document.createElement("img");
+      shown.className = "thumbnail";
+      // The description field beside it says what it shows; the thumbnail repeats nothing.
+      shown.alt = "";
+      shown.src = URL.createObjectURL(file);
+      input.parentElement.appendChild(shown);
+    });
+  }
+})();

@@ -152,7 +152,7 @@ fn page(s: &Services, org: Option<&str>, status: StatusCode, body: String) -> Ht
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             format!(
-                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; \
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; base-uri 'none'; \
                  form-action 'self'{provider}; frame-ancestors 'none'"
             ),
         ))

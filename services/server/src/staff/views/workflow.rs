@@ -269,7 +269,7 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                         legend { (lang.t("image_optional")) }
                         p {
                             label for="image" { (lang.t("image_file")) }
-                            input id="image" type="file" name="image" accept="image/jpeg,image/png" aria-describedby="image-help";
+                            input id="image" type="file" name="image" accept="image/jpeg,image/png" aria-describedby="image-help" data-thumbnail;
                             span.help id="image-help" { (lang.t("image_file_help")) " " (lang.t("image_more_later")) }
                         }
                         p {
@@ -616,7 +616,7 @@ fn images(v: &Viewer<'_>, d: &DraftRecord, editable: bool) -> Markup {
                         (v.csrf())
                         p {
                             label for="file" { (lang.t("image_file")) }
-                            input id="file" type="file" name="file" accept="image/jpeg,image/png" required aria-describedby="file-help";
+                            input id="file" type="file" name="file" accept="image/jpeg,image/png" required aria-describedby="file-help" data-thumbnail;
                             span.help id="file-help" { (lang.t("image_file_help")) }
                         }
                         p {
