@@ -40,9 +40,35 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
     assert_eq!(trail.status, 200, "{}", trail.body);
     assert!(trail.body.contains("staff.sign_in") && trail.body.contains("account.create"));
     let filtered = dana.get(&app.url("/staff/audit?action=staff.sign_in&from=&to=")).await;
-    assert!(filtered.body.contains("staff.sign_in") && !filtered.body.contains("account.create"));
-    let bad = dana.get(&app.url("/staff/audit?from=yesterday")).await;
+    let rows = filtered.body.split("<tbody>").nth(1).expect("a table");
+    assert!(rows.contains("staff.sign_in") && !rows.contains("account.create"), "{rows}");
+    let bad = dana.get(&app.url("/staff/audit?from=yesterday&subject=draft%3Ax")).await;
     assert_eq!(bad.status, 400, "a clear error for a bad date: {}", bad.body);
+    assert!(
+        bad.body.contains(r#"value="yesterday""#) && bad.body.contains(r#"value="draft:x""#),
+        "the form comes back with what was typed: {}",
+        bad.body
+    );
+
+    // People by name, actions in words, details as fields; filtered by person and subject.
+    let german = dana.get_in(&app.url("/staff/audit"), "de").await.body;
+    assert!(german.contains("Alice Author") && german.contains("Angemeldet"), "{german}");
+    assert!(!german.contains("<td>staff:"), "no pseudonymous ids where a name is known: {german}");
+    assert!(german.contains(r#"<dl class="fields">"#), "details as fields: {german}");
+    let alice_id = app
+        .store
+        .staff_of_org("demo")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.name == "Alice Author")
+        .expect("alice")
+        .id;
+    let hers = dana.get(&app.url(&format!("/staff/audit?who={alice_id}"))).await.body;
+    assert!(hers.contains("Alice Author") && !hers.contains("Dana Auditor</td>"), "{hers}");
+    let subject = dana.get(&app.url("/staff/audit?subject=account%3Apress")).await.body;
+    let rows = subject.split("<tbody>").nth(1).expect("a table");
+    assert!(rows.contains("account.create") && !rows.contains("staff.sign_in"), "{rows}");
 
     // Exports are POSTs with the session's CSRF token: another site cannot start one.
     let token = field(&trail.body, "csrf").unwrap();

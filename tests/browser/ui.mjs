@@ -735,7 +735,7 @@ async function oversight(browser) {
   await open(page, "/staff/audit");
   await page.getByRole("heading", { level: 1, name: "Audit trail", exact: true }).waitFor();
   await audit(page, "audit trail");
-  await page.getByLabel("Action", { exact: true }).fill("staff.sign_in");
+  await page.getByLabel("Action", { exact: true }).selectOption("staff.sign_in");
   await Promise.all([
     page.waitForURL(/action=staff\.sign_in/, { timeout: NAV_TIMEOUT_MS }),
     page.getByRole("button", { name: "Filter" }).click(),

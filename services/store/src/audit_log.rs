@@ -9,6 +9,8 @@ use crate::*;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
     pub org: Option<String>,
+    /// Who took the step, as the trail names them (`staff:<id>`, `system`, `operator`).
+    pub actor: Option<String>,
     pub action: Option<String>,
     /// What the entries are about, e.g. `draft:<public id>`.
     pub subject: Option<String>,

@@ -139,7 +139,7 @@ pub(super) async fn audit(config: Config, command: AuditCommand) -> anyhow::Resu
                 action,
                 from: from.map(|d| parse_day(&d, false)).transpose()?,
                 to: to.map(|d| parse_day(&d, true)).transpose()?,
-                subject: None,
+                ..Default::default()
             };
             let (store, _) = crate::state::open_store(&config).await?;
             let policies = crate::state::load_policies(&config)?;

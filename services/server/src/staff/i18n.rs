@@ -117,6 +117,10 @@ mod tests {
             include_str!("views/admin.rs"),
             include_str!("views/dialogue.rs"),
             include_str!("views/profile.rs"),
+            include_str!("views/archive.rs"),
+            include_str!("views/notifications.rs"),
+            include_str!("archive.rs"),
+            include_str!("notifications.rs"),
             include_str!("profile.rs"),
             include_str!("dialogue.rs"),
             include_str!("auth.rs"),
@@ -208,6 +212,16 @@ mod tests {
             assert!(english.contains_key(*key), "{key} has no words");
         }
         assert!(english.contains_key("delivery_problem_other"));
+        for action in super::super::views::AUDIT_ACTIONS {
+            let key = format!("audit_action_{}", action.replace('.', "_"));
+            assert!(english.contains_key(&key), "{key} has no words");
+        }
+        for status in herold_store::PublicationState::ALL {
+            assert!(
+                english.contains_key(&format!("status_{}", status.as_str().replace('-', "_"))),
+                "{status:?}"
+            );
+        }
         for problem in herold_publishing::profiles::AliasProblem::ALL {
             assert!(english.contains_key(&format!("profile_alias_{}", problem.code())), "{problem:?}");
         }

@@ -34,6 +34,12 @@ pub struct AuditQuery {
     csrf: Option<String>,
     #[serde(default)]
     action: String,
+    /// A member of staff's id: their steps only.
+    #[serde(default)]
+    who: String,
+    /// What the entries are about, as the trail names it (`draft:<id>`).
+    #[serde(default)]
+    subject: String,
     #[serde(default)]
     from: String,
     #[serde(default)]
@@ -53,13 +59,30 @@ impl AuditQuery {
                 .transpose()
                 .map_err(|e| ApiError::Publish(PublishError::Invalid(e)))
         };
+        let given = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
         Ok(Filter {
             org: Some(org.to_owned()),
-            action: Some(self.action.trim().to_owned()).filter(|a| !a.is_empty()),
+            // Not a number names nobody: it finds nothing rather than everyone.
+            actor: given(&self.who).map(|id| match id.parse::<i64>() {
+                Ok(id) => herold_store::staff_actor(id),
+                Err(_) => format!("unknown:{id}"),
+            }),
+            action: given(&self.action),
+            subject: given(&self.subject),
             from: day(&self.from, false)?,
             to: day(&self.to, true)?,
-            subject: None,
         })
+    }
+
+    /// The filter as typed, for the form and the links to further pages.
+    fn typed(&self) -> views::AuditTyped<'_> {
+        views::AuditTyped {
+            action: &self.action,
+            who: &self.who,
+            subject: &self.subject,
+            from: &self.from,
+            to: &self.to,
+        }
     }
 }
 
@@ -68,13 +91,34 @@ pub async fn audit_trail(s: web::Data<Services>, staff: Staff, q: web::Query<Aud
     let result = async {
         require(&staff, Role::Auditor)?;
         let org = &staff.session.staff.org_slug;
-        let filter = q.filter(org, &staff.zone)?;
+        // Names for the trail's pseudonymous staff ids; anonymised people have none.
+        let people = s.store.staff_of_org(org).await?;
+        let filter = match q.filter(org, &staff.zone) {
+            Ok(filter) => filter,
+            // A day that is no day is said above the form, which keeps what was typed.
+            Err(e) => {
+                let page = views::AuditPage {
+                    rows: &[],
+                    total: 0,
+                    older: None,
+                    typed: q.typed(),
+                    people: &people,
+                    error: Some(&staff.explain(&e)),
+                };
+                return Ok(staff.page(
+                    &s,
+                    StatusCode::BAD_REQUEST,
+                    views::audit_trail(&staff.viewer(), page),
+                ));
+            }
+        };
         let (rows, total) =
             export::page(s.store.as_ref(), &s.policies, &filter, q.before, SHOWN, now_millis()).await?;
         // A full page may have older entries behind it.
         let older = rows.last().filter(|_| rows.len() as i64 == SHOWN).map(|e| e.leaf.seq);
-        let body = views::audit_trail(&staff.viewer(), &rows, total, older, (&q.action, &q.from, &q.to));
-        Ok(staff.page(&s, StatusCode::OK, body))
+        let page =
+            views::AuditPage { rows: &rows, total, older, typed: q.typed(), people: &people, error: None };
+        Ok(staff.page(&s, StatusCode::OK, views::audit_trail(&staff.viewer(), page)))
     }
     .await;
     staff.respond(&s, result)
@@ -105,6 +149,8 @@ pub async fn audit_export(
                     json!({
                         "entries": rows.len(),
                         "action": filter.action,
+                        "actor": filter.actor,
+                        "subject": filter.subject,
                         "from": q.from,
                         "to": q.to,
                         "format": if json_format { "json" } else { "csv" },

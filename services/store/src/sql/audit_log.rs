@@ -167,6 +167,9 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, filter: &AuditFilter) {
     if let Some(org) = &filter.org {
         q.push(" AND l.org = ").push_bind(org.clone());
     }
+    if let Some(actor) = &filter.actor {
+        q.push(" AND l.actor = ").push_bind(actor.clone());
+    }
     if let Some(action) = &filter.action {
         q.push(" AND l.action = ").push_bind(action.clone());
     }

@@ -1,16 +1,148 @@
 //! What the data-protection officer reads: the audit trail, the compliance report, the
 //! record of processing and subject requests.
 
+use herold_store::StaffMember;
+
 use super::*;
 
-pub fn audit_trail(
-    v: &Viewer<'_>,
-    rows: &[AuditRecord],
-    total: i64,
-    older: Option<i64>,
-    (action, from, to): (&str, &str, &str),
-) -> String {
+/// The trail's filter as typed.
+pub struct AuditTyped<'a> {
+    pub action: &'a str,
+    /// A member of staff's id.
+    pub who: &'a str,
+    pub subject: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+}
+
+pub struct AuditPage<'a> {
+    pub rows: &'a [AuditRecord],
+    pub total: i64,
+    /// The last entry shown, when older ones follow.
+    pub older: Option<i64>,
+    pub typed: AuditTyped<'a>,
+    /// The organisation's staff, to name the trail's pseudonymous ids.
+    pub people: &'a [StaffMember],
+    pub error: Option<&'a str>,
+}
+
+/// The actions of the trail, which the filter offers by name (`audit_action_<code>` with the
+/// dot an underscore); others are shown by their code.
+pub const AUDIT_ACTIONS: &[&str] = &[
+    "account.create",
+    "account.move",
+    "account.retire",
+    "account.rotate_keys",
+    "announcement.edit",
+    "announcement.import",
+    "announcement.pin",
+    "announcement.publish",
+    "announcement.retract",
+    "announcement.undelivered",
+    "announcement.unpin",
+    "audit.export",
+    "audit.rotate_key",
+    "consent.revoke",
+    "dialogue.block",
+    "dialogue.report",
+    "dialogue.unblock",
+    "draft.approve",
+    "draft.attach_image",
+    "draft.create",
+    "draft.detach_image",
+    "draft.recall",
+    "draft.reject",
+    "draft.reschedule",
+    "draft.revise",
+    "draft.submit",
+    "draft.withdraw",
+    "dsar.erase",
+    "dsar.export",
+    "feature.authorize",
+    "follow.accept",
+    "follow.undo",
+    "message.assign",
+    "message.follow_up",
+    "message.hide",
+    "message.mark",
+    "message.overdue",
+    "message.show",
+    "org.create",
+    "org.export",
+    "policy.change",
+    "profile.apply",
+    "profile.propose",
+    "profile.reject",
+    "profile.withdraw",
+    "quote.authorize",
+    "relay.approve",
+    "relay.block",
+    "relay.follow_back_refused",
+    "relay.publisher_add",
+    "relay.publisher_remove",
+    "relay.reject",
+    "relay.resume",
+    "relay.subscribe",
+    "relay.suspend",
+    "relay.unblock",
+    "relay.unsubscribe",
+    "remote_actor.deleted",
+    "reply.authorize",
+    "retention.apply",
+    "staff.roles_changed",
+    "staff.sign_in",
+    "staff.sign_out",
+];
+
+/// An action in the reader's words, where the catalogue has them.
+fn action_label(lang: Lang, action: &str) -> Option<&'static str> {
+    AUDIT_ACTIONS.contains(&action).then(|| lang.t(&format!("audit_action_{}", action.replace('.', "_"))))
+}
+
+/// Who took a step, by name: staff by the name they have now (or as former staff once
+/// anonymised), Herold itself, or the operator's command line.
+fn actor_name(lang: Lang, people: &[StaffMember], actor: &str) -> String {
+    match actor {
+        "system" => lang.t("audit_actor_system").to_owned(),
+        "operator" => lang.t("audit_actor_operator").to_owned(),
+        _ => match actor.strip_prefix("staff:").and_then(|id| id.parse::<i64>().ok()) {
+            Some(id) => {
+                person(lang, people.iter().find(|m| m.id == id).map_or("", |m| m.name.as_str())).to_owned()
+            }
+            None => actor.to_owned(),
+        },
+    }
+}
+
+/// An entry's details as fields (a value that is itself a list or record stays JSON).
+fn details(lang: Lang, payload: Option<&(String, String)>) -> Markup {
+    let Some((_, text)) = payload else {
+        return html! { span.help { (lang.t("erased")) } };
+    };
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(fields)) => html! {
+            dl.fields {
+                @for (name, value) in &fields {
+                    @if !value.is_null() {
+                        dt { (name) }
+                        dd {
+                            @match value {
+                                serde_json::Value::String(text) => (text),
+                                other => code { (other.to_string()) },
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        Ok(serde_json::Value::Null) => html! {},
+        _ => html! { code { (text) } },
+    }
+}
+
+pub fn audit_trail(v: &Viewer<'_>, p: AuditPage<'_>) -> String {
     let lang = v.lang;
+    let t = &p.typed;
     shell(
         lang,
         lang.t("audit_trail"),
@@ -18,61 +150,105 @@ pub fn audit_trail(
         html! {
             h1 { (lang.t("audit_trail")) }
             p { (lang.t("audit_intro")) }
-            form method="get" action="/staff/audit" {
-                p {
-                    label for="action" { (lang.t("action")) }
-                    input id="action" name="action" value=(action) aria-describedby="action-help";
-                    span.help id="action-help" { (lang.t("action_help")) }
+            @if let Some(e) = p.error { p.error role="alert" { (e) } }
+            search {
+                form.filters method="get" action="/staff/audit" {
+                    p {
+                        label for="action" { (lang.t("action")) }
+                        select id="action" name="action" {
+                            option value="" { (lang.t("any_action")) }
+                            @for code in AUDIT_ACTIONS {
+                                option value=(code) selected[*code == t.action] { (action_label(lang, code).unwrap_or(code)) }
+                            }
+                            // An action from an address that the list does not offer stays chosen.
+                            @if !t.action.is_empty() && !AUDIT_ACTIONS.contains(&t.action) {
+                                option value=(t.action) selected { (t.action) }
+                            }
+                        }
+                    }
+                    p {
+                        label for="who" { (lang.t("audit_person")) }
+                        select id="who" name="who" {
+                            option value="" { (lang.t("anyone")) }
+                            @for m in p.people.iter().filter(|m| !m.name.is_empty()) {
+                                @let id = m.id.to_string();
+                                option value=(id) selected[id == t.who] { (m.name) }
+                            }
+                        }
+                    }
+                    p {
+                        label for="subject" { (lang.t("subject")) }
+                        input id="subject" name="subject" value=(t.subject) aria-describedby="subject-help";
+                        span.help id="subject-help" { (lang.t("audit_subject_help")) }
+                    }
+                    p { label for="from" { (lang.t("from_day")) } input id="from" type="date" name="from" value=(t.from); }
+                    p { label for="to" { (lang.t("to_day")) } input id="to" type="date" name="to" value=(t.to); }
+                    p { button.primary type="submit" { (lang.t("filter")) } " " a href="/staff/audit" { (lang.t("clear_filters")) } }
                 }
-                p { label for="from" { (lang.t("from_day")) } input id="from" type="date" name="from" value=(from); }
-                p { label for="to" { (lang.t("to_day")) } input id="to" type="date" name="to" value=(to); }
-                p { button type="submit" { (lang.t("filter")) } }
             }
             // Exports are POSTs: each is recorded in the trail, so no other site may start one.
             form method="post" action="/staff/audit/export" {
                 (v.csrf())
-                input type="hidden" name="action" value=(action);
-                input type="hidden" name="from" value=(from);
-                input type="hidden" name="to" value=(to);
+                input type="hidden" name="action" value=(t.action);
+                input type="hidden" name="who" value=(t.who);
+                input type="hidden" name="subject" value=(t.subject);
+                input type="hidden" name="from" value=(t.from);
+                input type="hidden" name="to" value=(t.to);
                 button type="submit" name="format" value="csv" { (lang.t("export_csv")) }
                 " "
                 button type="submit" name="format" value="json" { (lang.t("export_json")) }
             }
             p { a href="/staff/ropa" { (lang.t("ropa")) } }
-            p {
-                (lang.t("showing")) " " (rows.len()) " " (lang.t("of_total")) " " (total) " "
-                (lang.t("matching_newest_first")) "."
-            }
-            (scrolling(lang.t("audit_trail"), html! {
-                table.audit {
-                    thead { tr {
-                        th scope="col" { "#" } th scope="col" { (lang.t("when")) } th scope="col" { (lang.t("who")) }
-                        th scope="col" { (lang.t("action")) } th scope="col" { (lang.t("subject")) } th scope="col" { (lang.t("details")) }
-                    } }
-                    tbody {
-                        @for e in rows {
-                            tr {
-                                td { (e.leaf.seq) } td { (v.when(e.leaf.at)) } td { (e.leaf.actor) } td { (e.leaf.action) }
-                                td { (e.leaf.subject) }
-                                td { code { (e.payload.as_ref().map_or(lang.t("erased"), |(_, p)| p.as_str())) } }
+            @if p.error.is_none() {
+                p {
+                    (lang.t("showing")) " " (p.rows.len()) " " (lang.t("of_total")) " " (p.total) " "
+                    (lang.t("matching_newest_first")) "."
+                }
+                (scrolling(lang.t("audit_trail"), html! {
+                    table.audit {
+                        thead { tr {
+                            th scope="col" { "#" } th scope="col" { (lang.t("when")) } th scope="col" { (lang.t("who")) }
+                            th scope="col" { (lang.t("action")) } th scope="col" { (lang.t("subject")) } th scope="col" { (lang.t("details")) }
+                        } }
+                        tbody {
+                            @for e in p.rows {
+                                tr {
+                                    td { (e.leaf.seq) }
+                                    td { (v.when(e.leaf.at)) }
+                                    td { (actor_name(lang, p.people, &e.leaf.actor)) }
+                                    td {
+                                        @if let Some(label) = action_label(lang, &e.leaf.action) { (label) br; }
+                                        code { (e.leaf.action) }
+                                    }
+                                    td {
+                                        // A person the entry is about is named, as its author is.
+                                        @if e.leaf.subject.starts_with("staff:") {
+                                            (actor_name(lang, p.people, &e.leaf.subject)) br;
+                                        }
+                                        code { (e.leaf.subject) }
+                                    }
+                                    td { (details(lang, e.payload.as_ref())) }
+                                }
                             }
                         }
                     }
+                }))
+                @if let Some(before) = p.older {
+                    p { a href=(older_link(t, before)) { (lang.t("older_entries")) } }
                 }
-            }))
-            @if let Some(before) = older {
-                p { a href=(older_link(action, from, to, before)) { (lang.t("older_entries")) } }
             }
         },
     )
 }
 
 /// The next page of the trail, with the same filter.
-fn older_link(action: &str, from: &str, to: &str, before: i64) -> String {
+fn older_link(t: &AuditTyped<'_>, before: i64) -> String {
     let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("action", action)
-        .append_pair("from", from)
-        .append_pair("to", to)
+        .append_pair("action", t.action)
+        .append_pair("who", t.who)
+        .append_pair("subject", t.subject)
+        .append_pair("from", t.from)
+        .append_pair("to", t.to)
         .append_pair("before", &before.to_string())
         .finish();
     format!("/staff/audit?{query}")
