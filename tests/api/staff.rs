@@ -1579,6 +1579,23 @@ async fn the_archive_and_the_calendar_find_everything(db: Db) {
     assert_eq!(retracted.status, 303, "{}", retracted.body);
     let dropped = write(&app, &alice, "Entwurf, der nie erschien", "", None).await;
     withdraw(&app, &alice, &dropped).await;
+    let taken_back = write(&app, &alice, "Vorgelegt und zurückgezogen", "", None).await;
+    assert_eq!(step(&app, &alice, &taken_back, "submit", "").await.status, 303);
+    let page = alice.get(&app.url(&format!("/staff/drafts/{taken_back}/withdraw"))).await.body;
+    let form = [
+        ("csrf", field(&page, "csrf").unwrap()),
+        ("step", "withdraw".to_owned()),
+        ("revision", field(&page, "revision").unwrap()),
+        ("confirm", "yes".to_owned()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(alice.post(&app.url(&format!("/staff/drafts/{taken_back}/step")), &form).await.status, 303);
+    // A colleague's draft that was never submitted stays hers; a withdrawn submission does not.
+    let bobs = bob.get(&app.url("/staff/announcements")).await.body;
+    assert!(
+        bobs.contains("Vorgelegt und zurückgezogen") && !bobs.contains("Entwurf, der nie erschien"),
+        "{bobs}"
+    );
 
     let find = |query: &'static str| {
         let (app, alice) = (&app, &alice);
@@ -1733,6 +1750,25 @@ async fn images_are_attached_while_composing(db: Db) {
 
     let plain = compose_with_image(&app, &alice, &fields(""), None).await;
     assert_eq!(plain.status, 303, "without an image the form saves as before: {}", plain.body);
+
+    // One request brings one image: a second file part is refused, not read on and on.
+    let token = csrf(&app, &alice, "/staff/new").await;
+    let part = || {
+        reqwest::multipart::Part::bytes(png_with_metadata()).file_name("a.png").mime_str("image/png").unwrap()
+    };
+    let mut form = reqwest::multipart::Form::new().text("csrf", token);
+    for (name, value) in fields("Karte") {
+        form = form.text(name, value);
+    }
+    let twice = alice
+        .http
+        .post(app.url("/staff/drafts"))
+        .header("sec-fetch-site", "same-origin")
+        .multipart(form.part("image", part()).part("image", part()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(twice.status().as_u16(), 400);
 }
 
 on_both_backends!(

@@ -311,9 +311,38 @@ impl Editorial {
         Ok(Archive { announcements, retractions, more })
     }
 
-    /// Submissions their authors withdrew, newest first, as long as they are kept.
+    /// Submissions their authors withdrew after submitting them, and the reader's own
+    /// withdrawn drafts, newest first, as long as they are kept. A colleague's draft that
+    /// was never submitted stays theirs, as it was while they wrote it.
     pub async fn withdrawn(&self, who: &StaffActor, limit: i64) -> Result<Vec<DraftRecord>, PublishError> {
-        Ok(self.store.drafts(&who.org, &[DraftState::Withdrawn], limit, self.rules.visibility()).await?)
+        let filter = AuditFilter {
+            org: Some(who.org.clone()),
+            action: Some("draft.withdraw".to_owned()),
+            ..AuditFilter::default()
+        };
+        let mine = staff_actor(who.id);
+        let mut shown = Vec::new();
+        for entry in self.store.audit_search(&filter, None, limit * 4).await? {
+            let submitted = entry
+                .payload
+                .as_ref()
+                .and_then(|(_, p)| serde_json::from_str::<serde_json::Value>(p).ok())
+                .is_some_and(|d| d.get("from").and_then(|f| f.as_str()) == Some("submitted"));
+            let Some(id) = entry.leaf.subject.strip_prefix("draft:") else { continue };
+            if !(submitted || entry.leaf.actor == mine)
+                || shown.iter().any(|d: &DraftRecord| d.public_id == id)
+            {
+                continue;
+            }
+            // Gone once retention removed it.
+            if let Some(d) = self.store.draft(id, self.rules.visibility()).await? {
+                shown.push(d);
+            }
+            if shown.len() as i64 == limit {
+                break;
+            }
+        }
+        Ok(shown)
     }
 
     /// Submissions with a time to go out in `[from, to)`, waiting for approval or approved,
@@ -324,16 +353,8 @@ impl Editorial {
         from: Millis,
         to: Millis,
     ) -> Result<Vec<DraftRecord>, PublishError> {
-        const PLANNED: [DraftState; 2] = [DraftState::Submitted, DraftState::Approved];
-        let mut planned: Vec<DraftRecord> = self
-            .store
-            .drafts(&who.org, &PLANNED, 1000, self.rules.visibility())
-            .await?
-            .into_iter()
-            .filter(|d| d.content.publish_at.is_some_and(|at| at >= from && at < to))
-            .collect();
-        planned.sort_by_key(|d| (d.content.publish_at, d.id));
-        Ok(planned)
+        // More than a thousand in a month is no calendar a person reads.
+        Ok(self.store.planned_drafts(&who.org, from, to, 1000).await?)
     }
 
     /// Whether someone answers citizens for the organisation: its press office, authors and
@@ -807,8 +828,6 @@ impl Editorial {
         Ok(self.store.create_draft(new, audit).await?)
     }
 
-    /// Attaches an image to one's own draft: metadata stripped, alt text required, at most
-    /// four.
     /// An image checked and cleaned of its metadata, with its description, ready to be
     /// attached: done before anything is saved, so that a bad one is refused first.
     pub fn prepare_image(bytes: &[u8], alt_text: &str) -> Result<PreparedImage, PublishError> {
@@ -824,6 +843,7 @@ impl Editorial {
         Ok(PreparedImage { info, bytes: image.bytes })
     }
 
+    /// Attaches an image to one's own draft, at most four.
     pub async fn attach_image(
         &self,
         who: &StaffActor,

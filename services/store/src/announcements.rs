@@ -135,11 +135,16 @@ impl PublicationState {
     }
 }
 
+/// How many announcements, newest first, a search by words reads at most: older ones are
+/// found by narrowing the dates.
+pub const WORD_SEARCH_ROWS: i64 = 5_000;
+
 /// Which of an organisation's announcements a search finds; every part left out matches all.
 #[derive(Debug, Clone, Default)]
 pub struct AnnouncementQuery {
     pub org_slug: String,
-    pub account_id: Option<i64>,
+    /// Only these accounts' (none: every account of the organisation).
+    pub accounts: Option<Vec<i64>>,
     pub status: Option<PublicationState>,
     /// The member of staff who wrote it (its first submission).
     pub author_id: Option<i64>,
@@ -147,6 +152,7 @@ pub struct AnnouncementQuery {
     pub from: Option<Millis>,
     /// Published before.
     pub to: Option<Millis>,
-    /// Words its text, content warning or any language version contains, in any case.
+    /// Words its text, content warning or any language version contains, in any case; only
+    /// the newest `WORD_SEARCH_ROWS` that match the rest are read.
     pub words: String,
 }

@@ -194,6 +194,16 @@ pub trait Drafts: Send + Sync {
     /// Approved submissions whose time has come, oldest first.
     async fn due_drafts(&self, now: Millis, limit: i64) -> Result<Vec<DraftRecord>>;
 
+    /// An organisation's submissions waiting for approval or approved whose time to go out
+    /// is in `[from, to)`, earliest first: its calendar.
+    async fn planned_drafts(
+        &self,
+        org_slug: &str,
+        from: Millis,
+        to: Millis,
+        limit: i64,
+    ) -> Result<Vec<DraftRecord>>;
+
     /// Publishes an approved submission: the draft's move to `published`, the
     /// announcement, its `Create` (and the relay's Announce), the deliveries and the audit
     /// entry in one transaction.

@@ -131,12 +131,11 @@ pub trait Sessions: Send + Sync {
 
     async fn staff_of_org(&self, org_slug: &str) -> Result<Vec<StaffMember>>;
 
-    /// Whether a person's notifications also go by e-mail.
-    async fn set_email_notifications(&self, id: i64, on: bool) -> Result<()>;
+    /// A person's settings: whether their notifications also go by e-mail, and their own
+    /// time zone (an IANA name), or none to follow the organisation's.
+    async fn set_staff_settings(&self, id: i64, notify_by_email: bool, time_zone: Option<&str>)
+        -> Result<()>;
 
     /// The language to write to a person in.
     async fn set_staff_language(&self, id: i64, language: &str) -> Result<()>;
-
-    /// A person's own time zone (an IANA name), or none to follow the organisation's.
-    async fn set_staff_time_zone(&self, id: i64, zone: Option<&str>) -> Result<()>;
 }

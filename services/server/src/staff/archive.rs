@@ -79,18 +79,20 @@ pub async fn archive(s: web::Data<Services>, staff: Staff, q: web::Query<Archive
                 return Ok(staff.page(&s, StatusCode::BAD_REQUEST, body));
             }
         };
-        // An account or person that is not the organisation's finds nothing rather than all.
-        let account_id = match q.account.as_str() {
-            "" => None,
-            name => Some(accounts.iter().find(|a| a.username == name).map_or(-1, |a| a.id)),
+        // The accounts staff see (Herold's own transparency account is not among them); one
+        // that is not the organisation's finds nothing rather than all.
+        let shown = match q.account.as_str() {
+            "" => accounts.iter().map(|a| a.id).collect(),
+            name => accounts.iter().filter(|a| a.username == name).map(|a| a.id).collect(),
         };
+        // A person who is not the organisation's finds nothing rather than all.
         let author_id = match q.author.as_str() {
             "" => None,
             id => Some(id.parse::<i64>().ok().filter(|id| people.iter().any(|m| m.id == *id)).unwrap_or(-1)),
         };
         let query = AnnouncementQuery {
             org_slug: org.clone(),
-            account_id,
+            accounts: Some(shown),
             status: PublicationState::parse(&q.status),
             author_id,
             from,

@@ -171,7 +171,7 @@ fn error_page(s: &Services, lang: Lang, zone: &Zone, e: ApiError) -> HttpRespons
 
 /// What a refusal means, in the reader's language where the catalogue words it (the
 /// workflow's refusals, an expired form), else the safe English message. Times are on the
-/// reader's organisation's clock.
+/// reader's clock.
 pub(crate) fn explain(lang: Lang, zone: &Zone, e: &ApiError) -> String {
     use herold_domain::workflow::WorkflowError;
     use herold_publishing::PublishError;
@@ -271,7 +271,9 @@ impl Upload {
 }
 
 /// Reads a multipart form whose file fields are `files`. Bounded: at most 40 parts, text
-/// fields of 32 KiB (a text of 5,000 characters in any script), files of the image limit.
+/// fields of 32 KiB (a text of 5,000 characters in any script), each file field once and of
+/// the image limit. A file in a field not among `files` ends the reading there: what came
+/// before it is kept and the rest is never read.
 pub(crate) async fn read_multipart(
     mut payload: actix_multipart::Multipart,
     files: &[&str],
@@ -288,6 +290,13 @@ pub(crate) async fn read_multipart(
         let mut field = field.map_err(|e| ApiError::BadRequest(format!("the upload is malformed: {e}")))?;
         let name = field.name().unwrap_or_default().to_owned();
         let is_file = files.contains(&name.as_str());
+        let sends_file = field.content_disposition().and_then(|d| d.get_filename()).is_some();
+        if sends_file && !is_file {
+            break;
+        }
+        if is_file && upload.files.contains_key(&name) {
+            return Err(ApiError::BadRequest(format!("the form sends {name} more than once")));
+        }
         let limit = if is_file { media::MAX_BYTES } else { 32 * 1024 };
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
@@ -313,7 +322,7 @@ pub(crate) async fn read_multipart(
 pub struct Staff {
     pub session: StaffSession,
     pub lang: Lang,
-    /// Their organisation's clock, in which they type and read times.
+    /// Their clock (their own zone, else their organisation's), in which they type and read times.
     pub zone: Zone,
     /// Messages from citizens waiting for the press office, for the navigation.
     pub open_messages: i64,

@@ -92,8 +92,7 @@ pub async fn save_settings(
             },
         };
         let on = form.email.is_some();
-        s.store.set_email_notifications(staff.session.staff.id, on).await?;
-        s.store.set_staff_time_zone(staff.session.staff.id, zone.as_ref().map(Zone::name)).await?;
+        s.store.set_staff_settings(staff.session.staff.id, on, zone.as_ref().map(Zone::name)).await?;
         staff.session.staff.notify_by_email = on;
         staff.session.staff.time_zone = zone.as_ref().map(|z| z.name().to_owned());
         let org = s.presences.of(&staff.session.staff.org_slug).time_zone;

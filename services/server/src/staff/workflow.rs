@@ -183,8 +183,8 @@ pub struct DraftForm {
     translation_text_2: String,
 }
 
-/// What `<input type="datetime-local">` sends, on the organisation's clock; a refusal is
-/// worded for the person who typed it.
+/// What `<input type="datetime-local">` sends, on the reader's clock (their own zone or the
+/// organisation's); a refusal is worded for the person who typed it.
 fn parse_publish_at(staff: &Staff, typed: &str) -> Result<Option<Millis>, String> {
     if typed.trim().is_empty() {
         return Ok(None);
@@ -336,7 +336,8 @@ pub async fn create(
     staff: Result<Staff, actix_web::Error>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let (form, image) = match read_compose(&req, payload).await {
+    // Without a session the form is read for its text alone, to keep it across signing in.
+    let (form, image) = match read_compose(&req, payload, staff.is_ok()).await {
         Ok(read) => read,
         Err(e) => {
             return match staff {
@@ -413,6 +414,7 @@ pub async fn create(
 async fn read_compose(
     req: &HttpRequest,
     payload: web::Payload,
+    with_image: bool,
 ) -> Result<(DraftForm, Option<(Vec<u8>, String)>), ApiError> {
     use actix_web::FromRequest;
     let content_type = req.headers().get(actix_web::http::header::CONTENT_TYPE);
@@ -424,7 +426,8 @@ async fn read_compose(
             .map_err(|e| ApiError::BadRequest(format!("the form is malformed: {e}")))?;
         return Ok((form.into_inner(), None));
     }
-    let mut upload = super::read_multipart(Multipart::new(req.headers(), payload), &["image"]).await?;
+    let files: &[&str] = if with_image { &["image"] } else { &[] };
+    let mut upload = super::read_multipart(Multipart::new(req.headers(), payload), files).await?;
     let file = upload.file("image");
     let alt = upload.text("image_alt");
     let form = serde_json::to_value(&upload.text)
@@ -680,7 +683,7 @@ pub async fn account_page(
         let offset = i64::from(query.page.min(10_000)) * ANNOUNCEMENTS_PAGE;
         let find = AnnouncementQuery {
             org_slug: account.org_slug.clone(),
-            account_id: Some(account.id),
+            accounts: Some(vec![account.id]),
             words: words.clone(),
             ..AnnouncementQuery::default()
         };

@@ -350,8 +350,15 @@ impl Announcements for SqlStore<Db> {
              WHERE o.slug = ",
         );
         q.push_bind(query.org_slug.clone());
-        if let Some(account) = query.account_id {
-            q.push(" AND an.account_id = ").push_bind(account);
+        if let Some(accounts) = &query.accounts {
+            q.push(" AND an.account_id IN (");
+            let mut list = q.separated(", ");
+            // No account has id -1: it keeps an empty list valid SQL, which then finds nothing.
+            list.push_bind(-1i64);
+            for id in accounts {
+                list.push_bind(*id);
+            }
+            list.push_unseparated(")");
         }
         q.push(match query.status {
             None => "",
@@ -373,10 +380,13 @@ impl Announcements for SqlStore<Db> {
         if let Some(to) = query.to {
             q.push(" AND an.published_at < ").push_bind(to);
         }
-        q.push(" ORDER BY an.published_at DESC, an.id DESC");
-        if wanted.is_empty() {
-            q.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
-        }
+        q.push(" ORDER BY an.published_at DESC, an.id DESC LIMIT ");
+        // Words are matched here rather than in SQL (below), so one search reads at most the
+        // newest WORD_SEARCH_ROWS announcements the other filters let through.
+        match wanted.is_empty() {
+            true => q.push_bind(limit).push(" OFFSET ").push_bind(offset),
+            false => q.push_bind(WORD_SEARCH_ROWS),
+        };
         let found: Vec<(i64, String, Option<String>, JsonText<Vec<StoredTranslation>>)> =
             q.build_query_as().fetch_all(&self.pool).await?;
         // Matched here, not in SQL: SQLite's LOWER folds only ASCII, and "NORDBRÜCKE" is to

@@ -281,11 +281,13 @@ impl Drafts for SqlStore<Db> {
                     .execute(&mut *tx)
                     .await?;
             }
-            // Whoever moves the time has decided on it, as an approver does.
+            // The approver stays who approved it; the step's audit entry says who moved it.
             Step::Reschedule => {
-                sqlx::query("UPDATE drafts SET publish_at = $1, reviewer_id = $2 WHERE id = $3")
-                    .bind(details.publish_at)
-                    .bind(transition.by())
+                let at = details
+                    .publish_at
+                    .ok_or_else(|| StoreError::Conflict("a rescheduling names its new time".to_owned()))?;
+                sqlx::query("UPDATE drafts SET publish_at = $1 WHERE id = $2")
+                    .bind(at)
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
@@ -311,6 +313,27 @@ impl Drafts for SqlStore<Db> {
              d.updated_at, d.id"
         ))
         .bind(announcement_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn planned_drafts(
+        &self,
+        org_slug: &str,
+        from: Millis,
+        to: Millis,
+        limit: i64,
+    ) -> Result<Vec<DraftRecord>> {
+        Ok(sqlx::query_as(&format!(
+            "{DRAFT_SELECT} WHERE o.slug = $1 AND d.state IN ($2, $3) AND d.publish_at >= $4 \
+             AND d.publish_at < $5 ORDER BY d.publish_at, d.id LIMIT $6"
+        ))
+        .bind(org_slug)
+        .bind(DraftState::Submitted.as_str())
+        .bind(DraftState::Approved.as_str())
+        .bind(from)
+        .bind(to)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?)
     }

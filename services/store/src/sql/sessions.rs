@@ -282,18 +282,15 @@ impl Sessions for SqlStore<Db> {
         .await?)
     }
 
-    async fn set_email_notifications(&self, id: i64, on: bool) -> Result<()> {
-        sqlx::query("UPDATE staff SET notify_by_email = $1 WHERE id = $2")
-            .bind(on)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn set_staff_time_zone(&self, id: i64, zone: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE staff SET time_zone = $1 WHERE id = $2")
-            .bind(zone)
+    async fn set_staff_settings(
+        &self,
+        id: i64,
+        notify_by_email: bool,
+        time_zone: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE staff SET notify_by_email = $1, time_zone = $2 WHERE id = $3")
+            .bind(notify_by_email)
+            .bind(time_zone)
             .bind(id)
             .execute(&self.pool)
             .await?;

@@ -62,7 +62,7 @@ pub fn archive(v: &Viewer<'_>, p: ArchivePage<'_>) -> String {
             p.help { (lang.t("archive_help")) }
             p { a href="/staff/calendar" { (lang.t("calendar_link")) } }
             @if let Some(e) = p.error { p.error role="alert" { (e) } }
-            search {
+            search role="search" {
                 form.filters method="get" action="/staff/announcements" {
                     p {
                         label for="q" { (lang.t("search_words")) }

@@ -33,7 +33,7 @@ pub use workflow::*;
 pub struct Viewer<'a> {
     pub session: &'a StaffSession,
     pub lang: Lang,
-    /// The organisation's clock.
+    /// The reader's clock (their own zone, else the organisation's).
     pub zone: &'a Zone,
     /// Messages from citizens waiting for the press office (for authors and approvers).
     pub open_messages: i64,
@@ -42,7 +42,7 @@ pub struct Viewer<'a> {
 }
 
 impl Viewer<'_> {
-    /// A moment in the reader's words, on their organisation's clock.
+    /// A moment in the reader's words, on their clock.
     fn when(&self, at: i64) -> Markup {
         herold_publishing::pages::time(&|key| self.lang.t(key), self.zone, at)
     }

@@ -43,8 +43,7 @@ fn said(lang: Lang, n: &Notification) -> String {
     lang.t(&format!("notification_{}", n.kind.as_str())).replace("{who}", &who)
 }
 
-/// A person's own settings: whether notifications also come by e-mail.
-/// What the settings page offers.
+/// What the settings page offers: notifications by e-mail, and a person's own time zone.
 pub struct Settings<'a> {
     pub mail_configured: bool,
     /// The organisation's zone, which applies unless the person chooses their own.

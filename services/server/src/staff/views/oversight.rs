@@ -151,7 +151,7 @@ pub fn audit_trail(v: &Viewer<'_>, p: AuditPage<'_>) -> String {
             h1 { (lang.t("audit_trail")) }
             p { (lang.t("audit_intro")) }
             @if let Some(e) = p.error { p.error role="alert" { (e) } }
-            search {
+            search role="search" {
                 form.filters method="get" action="/staff/audit" {
                     p {
                         label for="action" { (lang.t("action")) }

@@ -500,7 +500,7 @@ pub fn post_preview(
     let lang = v.lang;
     let first = body.language.as_deref().unwrap_or("");
     html! {
-        article.post lang=[body.language.as_deref()] {
+        article.post {
             div.post-head {
                 @match &account.profile.avatar {
                     Some(m) => img.avatar src={ "/media/" (m.public_id) } alt="" width="48" height="48";
@@ -512,13 +512,14 @@ pub fn post_preview(
                 p.post-warning { strong { (lang.t("pub_content_warning")) ": " } (summary) }
                 p.help { (lang.t("preview_folded")) }
             }
-            div.content { (PreEscaped(&body.content_html)) }
+            div.content lang=[body.language.as_deref()] { (PreEscaped(&body.content_html)) }
             @if !body.attachments.is_empty() {
                 ul.post-media {
                     @for m in &body.attachments {
                         li {
                             img src={ "/media/" (m.public_id) } alt=(m.alt_text) width=(m.width) height=(m.height);
-                            p.alt { span.badge lang="en" { "ALT" } " " (m.alt_text) }
+                            // Seen, as Mastodon shows it; screen readers have it as the alt text.
+                            p.alt aria-hidden="true" { span.badge lang="en" { "ALT" } " " (m.alt_text) }
                         }
                     }
                 }
@@ -533,7 +534,9 @@ pub fn post_preview(
             }
         }
         @if !body.translations.is_empty() {
-            p.help { (lang.t("preview_first_language").replace("{language}", &language_label(lang, first))) }
+            @if !first.is_empty() {
+                p.help { (lang.t("preview_first_language").replace("{language}", &language_label(lang, first))) }
+            }
             @for t in &body.translations {
                 section.translation lang=(t.language) aria-label=(language_label(lang, &t.language)) {
                     p.meta lang=(lang.code()) { (language_label(lang, &t.language)) }
