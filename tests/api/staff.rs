@@ -1432,6 +1432,11 @@ async fn an_approved_time_is_moved_as_a_step_of_its_own(db: Db) {
 
     let moved = reschedule(&app, &bob, &id, "2030-02-01T09:30", "en").await;
     assert_eq!(moved.status, 303, "{}", moved.body);
+    // The page it leads to says what was done, once.
+    let said = bob.get(&app.url(&format!("/staff/drafts/{id}"))).await.body;
+    assert!(said.contains(r#"<p class="success" role="status">The time of publication was moved"#), "{said}");
+    let again = bob.get(&app.url(&format!("/staff/drafts/{id}"))).await.body;
+    assert!(!again.contains(r#"class="success""#), "said once: {again}");
     assert_eq!(at().await, (DraftState::Approved, Some("2030-02-01T09:30:00Z".to_owned())));
     let page = bob.get_in(&app.url(&format!("/staff/drafts/{id}")), "de").await.body;
     assert!(page.contains("1. Februar 2030, 09:30 Uhr") && page.contains("Verschoben"), "{page}");

@@ -21,6 +21,8 @@ pub struct StaffSignIn {
 pub struct StaffMember {
     pub id: i64,
     pub org_slug: String,
+    /// Their organisation's name, which the workspace shows at the top of every page.
+    pub org_name: String,
     pub issuer: String,
     pub subject: String,
     pub name: String,

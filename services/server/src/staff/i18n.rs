@@ -212,6 +212,9 @@ mod tests {
             assert!(english.contains_key(*key), "{key} has no words");
         }
         assert!(english.contains_key("delivery_problem_other"));
+        for (_, key) in super::super::views::DONE {
+            assert!(english.contains_key(*key), "{key} has no words");
+        }
         for action in super::super::views::AUDIT_ACTIONS {
             let key = format!("audit_action_{}", action.replace('.', "_"));
             assert!(english.contains_key(&key), "{key} has no words");

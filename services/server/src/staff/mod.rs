@@ -163,6 +163,18 @@ fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
+/// The cookie that carries what a step did to the page it leads to, which says so once.
+const DONE_COOKIE: &str = "herold-done";
+
+/// What a step did, said on the page it leads to: a code of `views::DONE`, carried by a
+/// short-lived cookie so that the page's address stays the page's.
+fn see_other_done(s: &Services, location: &str, done: &'static str) -> HttpResponse {
+    let mut c = cookie(s, DONE_COOKIE, done.to_owned(), Some(60));
+    c.set_path("/staff");
+    c.set_same_site(SameSite::Strict);
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).cookie(c).finish()
+}
+
 /// Renders a failure as a page in the reader's language, after logging its full cause.
 fn error_page(s: &Services, lang: Lang, zone: &Zone, e: ApiError) -> HttpResponse {
     let status = e.log();
@@ -328,6 +340,8 @@ pub struct Staff {
     pub open_messages: i64,
     /// Their unread notifications, for the navigation.
     pub unread: i64,
+    /// What their last step did, said once on this page (a catalogue key of `views::DONE`).
+    pub done: Option<&'static str>,
 }
 
 impl Staff {
@@ -346,6 +360,7 @@ impl Staff {
             zone: &self.zone,
             open_messages: self.open_messages,
             unread: self.unread,
+            done: self.done,
         }
     }
 
@@ -364,7 +379,14 @@ impl Staff {
     }
 
     fn page(&self, s: &Services, status: StatusCode, body: String) -> HttpResponse {
-        page(s, Some(&self.session.staff.org_slug), status, body)
+        let mut response = page(s, Some(&self.session.staff.org_slug), status, body);
+        // Said once: the next page does not say it again.
+        if self.done.is_some() {
+            let mut said = removal(s, DONE_COOKIE);
+            said.set_path("/staff");
+            let _ = response.add_removal_cookie(&said);
+        }
+        response
     }
 
     /// The page, or what went wrong, within the workspace (navigation, a way back).
@@ -415,6 +437,9 @@ impl FromRequest for Staff {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let services = req.app_data::<web::Data<Services>>().cloned();
         let lang = Lang::negotiate(req);
+        let done =
+            req.cookie(DONE_COOKIE).and_then(|c| views::DONE.iter().find(|(code, _)| *code == c.value()));
+        let done = done.map(|(_, key)| *key);
         let token =
             services.as_ref().and_then(|s| req.cookie(session_cookie_name(s))).map(|c| c.value().to_owned());
         Box::pin(async move {
@@ -427,7 +452,7 @@ impl FromRequest for Staff {
                     // A person's own zone, where they chose one, else the organisation's.
                     let own = session.staff.time_zone.as_deref().and_then(|z| Zone::parse(z).ok());
                     let zone = own.unwrap_or_else(|| s.presences.of(&session.staff.org_slug).time_zone);
-                    let mut staff = Staff { session, lang, zone, open_messages: 0, unread: 0 };
+                    let mut staff = Staff { session, lang, zone, open_messages: 0, unread: 0, done };
                     staff.open_messages =
                         s.editorial.open_messages(&staff.actor()).await.map_err(ApiError::from)?;
                     staff.unread =

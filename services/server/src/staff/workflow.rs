@@ -15,7 +15,7 @@ use herold_store::{Account, AnnouncementQuery};
 use serde::Deserialize;
 
 use super::views::{self, ComposeForm, Dashboard, DraftPage};
-use super::{see_other, Staff};
+use super::{see_other, see_other_done, Staff};
 use crate::error::ApiError;
 use crate::state::Services;
 
@@ -403,7 +403,7 @@ pub async fn create(
                 return draft_page(&s, &staff, &record.public_id, status, Some(&staff.explain(&e))).await;
             }
         }
-        Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
+        Ok(see_other_done(&s, &format!("/staff/drafts/{}", record.public_id), "saved"))
     }
     .await;
     staff.respond(&s, result)
@@ -557,7 +557,7 @@ pub async fn revise(
             }
             Err(e) => return Err(e.into()),
         };
-        Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
+        Ok(see_other_done(&s, &format!("/staff/drafts/{}", record.public_id), "saved"))
     }
     .await;
     staff.respond(&s, result)
@@ -589,7 +589,9 @@ pub async fn step(
             return Ok(see_other(&format!("/staff/drafts/{id}/withdraw")));
         }
         match s.editorial.step(&staff.actor(), &id, step, form.comment.clone(), form.revision).await {
-            Ok(record) => Ok(see_other(&format!("/staff/drafts/{}", record.public_id))),
+            Ok(record) => {
+                Ok(see_other_done(&s, &format!("/staff/drafts/{}", record.public_id), step.as_str()))
+            }
             // Refused steps show the submission again with the reason.
             Err(
                 e @ (PublishError::Workflow(_) | PublishError::Incomplete(_) | PublishError::Forbidden(_)),
@@ -629,7 +631,13 @@ pub async fn reschedule(
         let (status, refusal) = match at {
             Err(why) => (StatusCode::BAD_REQUEST, why),
             Ok(at) => match s.editorial.reschedule(&staff.actor(), &id, at).await {
-                Ok(record) => return Ok(see_other(&format!("/staff/drafts/{}", record.public_id))),
+                Ok(record) => {
+                    return Ok(see_other_done(
+                        &s,
+                        &format!("/staff/drafts/{}", record.public_id),
+                        "reschedule",
+                    ))
+                }
                 // Leaving the field empty is no way out here, unlike in the compose form.
                 Err(PublishError::PublishAtPassed(at)) => {
                     let when =
@@ -785,7 +793,9 @@ pub async fn retract(
     let result = async {
         staff.check_form(&req, &s, &form.csrf)?;
         match s.editorial.retract(&staff.actor(), &username, &id, &form.reason).await {
-            Ok(_) => Ok(see_other(&format!("/staff/accounts/{username}/announcements/{id}"))),
+            Ok(_) => {
+                Ok(see_other_done(&s, &format!("/staff/accounts/{username}/announcements/{id}"), "retracted"))
+            }
             Err(e @ (PublishError::Incomplete(_) | PublishError::Forbidden(_))) => {
                 let e = ApiError::from(e);
                 let status = e.log();
@@ -853,7 +863,9 @@ pub async fn attach_image(
             Err(e) => Err(e),
         };
         match attached {
-            Ok(record) => Ok(see_other(&format!("/staff/drafts/{}", record.public_id))),
+            Ok(record) => {
+                Ok(see_other_done(&s, &format!("/staff/drafts/{}", record.public_id), "image_attached"))
+            }
             Err(e @ (PublishError::Invalid(_) | PublishError::Incomplete(_) | PublishError::Media(_))) => {
                 let e = ApiError::from(e);
                 let status = e.log();
@@ -883,7 +895,7 @@ pub async fn detach_image(
     let result = async {
         staff.check_form(&req, &s, &form.csrf)?;
         let record = s.editorial.detach_image(&staff.actor(), &id, &image).await?;
-        Ok(see_other(&format!("/staff/drafts/{}", record.public_id)))
+        Ok(see_other_done(&s, &format!("/staff/drafts/{}", record.public_id), "image_removed"))
     }
     .await;
     staff.respond(&s, result)

@@ -185,7 +185,7 @@ pub(crate) const CLAIM_TAIL: &str =
      AS host_failures";
 
 pub(crate) const STAFF_COLUMNS: &str =
-    "st.id, o.slug AS org_slug, st.issuer, st.subject, st.name, st.email, st.roles, \
+    "st.id, o.slug AS org_slug, o.name AS org_name, st.issuer, st.subject, st.name, st.email, st.roles, \
      st.first_sign_in_at, st.last_sign_in_at, st.notify_by_email, st.language, st.time_zone";
 
 pub(crate) const DRAFT_SELECT: &str =

@@ -39,7 +39,24 @@ pub struct Viewer<'a> {
     pub open_messages: i64,
     /// Their unread notifications.
     pub unread: i64,
+    /// What their last step did, said once (a catalogue key of `DONE`).
+    pub done: Option<&'static str>,
 }
+
+/// What a step can have done, said on the page it leads to: its code, and the catalogue key
+/// that says it.
+pub const DONE: &[(&str, &str)] = &[
+    ("saved", "done_saved"),
+    ("submit", "done_submit"),
+    ("recall", "done_recall"),
+    ("withdraw", "done_withdraw"),
+    ("approve", "done_approve"),
+    ("reject", "done_reject"),
+    ("reschedule", "done_reschedule"),
+    ("image_attached", "done_image_attached"),
+    ("image_removed", "done_image_removed"),
+    ("retracted", "done_retracted"),
+];
 
 impl Viewer<'_> {
     /// A moment in the reader's words, on their clock.
@@ -76,7 +93,13 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
             body {
                 a.skip href="#main" { (lang.t("skip")) }
                 header {
-                    p.site { a href=(if viewer.is_some() { "/staff" } else { "/" }) { "Herold" } }
+                    p.site {
+                        @match viewer {
+                            // The body whose workspace it is, with the product's name beside it.
+                            Some(v) => { a href="/staff" { (v.session.staff.org_name) } " " span.product { "· Herold" } },
+                            None => a href="/" { "Herold" },
+                        }
+                    }
                     @if let Some(v) = viewer {
                         nav aria-label=(lang.t("dashboard")) {
                             ul.inline {
@@ -117,7 +140,12 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                         }
                     }
                 }
-                main id="main" { (body) }
+                main id="main" {
+                    @if let Some(key) = viewer.and_then(|v| v.done) {
+                        p.success role="status" { (lang.t(key)) }
+                    }
+                    (body)
+                }
             }
         }
     }
