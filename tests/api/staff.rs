@@ -1776,7 +1776,76 @@ async fn images_are_attached_while_composing(db: Db) {
     assert_eq!(twice.status().as_u16(), 400);
 }
 
+/// The operator sees the servers that fail across every account and, with a reason each
+/// time, gives up what waits for one or tries it again at once; both are audited, and
+/// nobody else may.
+async fn the_operator_tries_a_failing_server_again_or_gives_it_up(db: Db) {
+    let provider = OidcProvider::start();
+    let app = staff_app(db, &provider, &["demo", "operator"]).await;
+    let account = app.store.account_by_username("press").await.unwrap().unwrap();
+    let down = herold_tests::fake_remote::FakeRemote::start().await;
+    down.answer_with(503);
+    let inbox = format!("{}/inbox", down.base);
+    herold_tests::fixtures::add_follower(app.store.as_ref(), account.id, &down.actor, &inbox).await;
+    let announcement = |text: &'static str| {
+        let app = &app;
+        async move {
+            app.publish("press", text).await;
+        }
+    };
+    announcement("Baustelle an der Nordbrücke").await;
+    let host = eventually(20, "the server fails", || async {
+        let s = app.store.delivery_stats(None, &Visibility::everything()).await.unwrap();
+        (s.retrying == 1).then(|| s.failing_hosts[0].host.clone())
+    })
+    .await;
+
+    let other_admin = signed_in(&app, "demo", "carol").await;
+    assert_eq!(
+        other_admin.get(&app.url("/staff/deliveries")).await.status,
+        403,
+        "another body's administrator"
+    );
+    let carol = signed_in(&app, "operator", "carol").await;
+    let page = carol.get_in(&app.url("/staff/deliveries"), "de").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&host) && page.body.contains("Jetzt erneut versuchen"), "{}", page.body);
+    let token = field(&page.body, "csrf").unwrap();
+    let act = |action: &'static str, reason: &'static str| {
+        let (app, carol, token, host) = (&app, &carol, token.clone(), host.clone());
+        async move {
+            let form =
+                [("csrf", token.as_str()), ("action", action), ("host", host.as_str()), ("reason", reason)];
+            carol.post(&app.url("/staff/deliveries"), &form).await
+        }
+    };
+    let unexplained = act("give_up", " ").await;
+    assert_eq!(unexplained.status, 400, "a reason first: {}", unexplained.body);
+    assert_eq!(app.store.delivery_stats(None, &Visibility::everything()).await.unwrap().retrying, 1);
+    assert_eq!(act("give_up", "Server ist abgeschaltet").await.status, 303);
+    let stats = app.store.delivery_stats(None, &Visibility::everything()).await.unwrap();
+    assert_eq!((stats.retrying, stats.dead), (0, 1));
+
+    // The server is back: trying again sends what was given up.
+    down.answer_with(202);
+    assert_eq!(act("requeue", "Server läuft wieder").await.status, 303);
+    eventually(20, "delivered after all", || async {
+        let s = app.store.delivery_stats(None, &Visibility::everything()).await.unwrap();
+        (s.delivered == 1 && s.dead == 0).then_some(())
+    })
+    .await;
+    let trail = app.store.audit_entries(0, 1000).await.unwrap();
+    for (action, reason) in
+        [("delivery.give_up", "Server ist abgeschaltet"), ("delivery.requeue", "Server läuft wieder")]
+    {
+        let entry = trail.iter().find(|e| e.leaf.action == action).expect("audited");
+        let detail = &entry.payload.as_ref().unwrap().1;
+        assert!(detail.contains(reason) && detail.contains("\"deliveries\":1"), "{detail}");
+    }
+}
+
 on_both_backends!(
+    the_operator_tries_a_failing_server_again_or_gives_it_up,
     images_are_attached_while_composing,
     the_archive_and_the_calendar_find_everything,
     a_person_may_work_on_their_own_clock,

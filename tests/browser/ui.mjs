@@ -852,6 +852,10 @@ async function relayOperator(browser) {
   await submit(page, page.getByRole("button", { name: "Abonnement beenden", exact: true }).first(), "ending a subscription");
   expect((await page.locator("textarea#reason").count()) === 1, "ending a subscription was not asked again");
   await audit(page, "relay confirmation (de)");
+  // The delivery queue across every account: the servers that fail, what can be done.
+  await follow(page, page.locator('header nav a[href="/staff/deliveries"]'), /\/staff\/deliveries$/, "Zustellwarteschlange link");
+  await page.getByRole("heading", { level: 1, name: "Zustellwarteschlange", exact: true }).waitFor();
+  await audit(page, "delivery queue (de)");
 }
 
 /**

@@ -94,6 +94,23 @@ pub trait Outbox: Send + Sync {
 
     async fn queue_depth(&self, now: Millis) -> Result<QueueDepth>;
 
+    /// Tries a server again now: its deliveries made since `created_since` (its retry
+    /// horizon: older ones would only expire again) that were given up or wait are due at
+    /// once with a fresh count of attempts, and its failures are forgotten; never the
+    /// `Create` or `Update` of an announcement retracted since. With the audit entry, in one
+    /// transaction; returns how many deliveries were queued.
+    async fn requeue_host(
+        &self,
+        host: &str,
+        created_since: Millis,
+        now: Millis,
+        audit: AuditEntry,
+    ) -> Result<u64>;
+
+    /// Gives up a server's waiting deliveries (those not being sent right now), with the
+    /// audit entry, in one transaction; returns how many.
+    async fn give_up_host(&self, host: &str, now: Millis, audit: AuditEntry) -> Result<u64>;
+
     /// Takes the lease on a scheduled job until `until`, if nobody else holds it. Returns
     /// whether `holder` now runs the job.
     async fn acquire_job(&self, name: &str, holder: &str, now: Millis, until: Millis) -> Result<bool>;

@@ -4,6 +4,7 @@
 mod admin;
 mod archive;
 mod auth;
+mod deliveries;
 mod dialogue;
 pub(crate) mod i18n;
 mod notifications;
@@ -47,6 +48,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(workflow::reschedule)
         .service(workflow::attach_image)
         .service(workflow::detach_image)
+        .service(deliveries::deliveries)
+        .service(deliveries::host_action)
         .service(archive::archive)
         .service(archive::calendar)
         .service(workflow::account_page)
@@ -249,6 +252,10 @@ pub(crate) const REFUSALS: &[(&str, &str)] = &[
     (
         "the relay is moderated by the administrators of the organisation that runs this server",
         "refused_relay_page",
+    ),
+    (
+        "the delivery queue is run by the administrators of the organisation that runs this server",
+        "refused_deliveries_page",
     ),
     (
         "this message was not public: a public answer would disclose it; answer the sender another way",

@@ -403,6 +403,56 @@ impl Outbox for SqlStore<Db> {
         Ok(stats)
     }
 
+    async fn requeue_host(
+        &self,
+        host: &str,
+        created_since: Millis,
+        now: Millis,
+        audit: AuditEntry,
+    ) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        // Deliveries being sent right now (a live lease) are left to their worker.
+        let queued = sqlx::query(
+            "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 \
+             WHERE host = $2 AND created_at >= $3 \
+             AND ((state IN ('pending', 'retrying') AND (lease_until IS NULL OR lease_until < $1)) \
+             OR state = 'dead') \
+             AND NOT EXISTS (SELECT 1 FROM activities a JOIN announcements an ON an.id = a.announcement_id \
+             WHERE a.id = deliveries.activity_id AND an.retracted_at IS NOT NULL AND a.kind <> 'Delete')",
+        )
+        .bind(now)
+        .bind(host)
+        .bind(created_since)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE hosts SET consecutive_failures = 0, breaker_open_until = NULL WHERE host = $1")
+            .bind(host)
+            .execute(&mut *tx)
+            .await?;
+        let audit = audit.with_more_detail(serde_json::json!({ "deliveries": queued }));
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        self.commit_queued(tx).await?;
+        Ok(queued)
+    }
+
+    async fn give_up_host(&self, host: &str, now: Millis, audit: AuditEntry) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let given_up = sqlx::query(
+            "UPDATE deliveries SET state = 'dead', last_error = 'given up by the operator', updated_at = $1 \
+             WHERE host = $2 AND state IN ('pending', 'retrying') AND (lease_until IS NULL OR lease_until < $1)",
+        )
+        .bind(now)
+        .bind(host)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let audit = audit.with_more_detail(serde_json::json!({ "deliveries": given_up }));
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        tx.commit().await?;
+        Ok(given_up)
+    }
+
     async fn queue_depth(&self, now: Millis) -> Result<QueueDepth> {
         let mut depth = QueueDepth::default();
         for r in sqlx::query(

@@ -15,6 +15,7 @@ use super::i18n::Lang;
 
 mod admin;
 mod archive;
+mod deliveries;
 mod dialogue;
 mod notifications;
 mod oversight;
@@ -23,6 +24,7 @@ mod workflow;
 
 pub use admin::*;
 pub use archive::*;
+pub use deliveries::*;
 pub use dialogue::*;
 pub use notifications::*;
 pub use oversight::*;
@@ -56,6 +58,8 @@ pub const DONE: &[(&str, &str)] = &[
     ("image_attached", "done_image_attached"),
     ("image_removed", "done_image_removed"),
     ("retracted", "done_retracted"),
+    ("requeued", "done_requeued"),
+    ("given_up", "done_given_up"),
 ];
 
 impl Viewer<'_> {
@@ -129,6 +133,7 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                                 @if v.has(Role::Auditor) { li { a href="/staff/dsar" { (lang.t("subject_requests")) } } }
                                 @if v.has(Role::OrgAdmin) { li { a href="/staff/admin" { (lang.t("administration")) } } }
                                 @if v.operates_instance() { li { a href="/staff/relay" { (lang.t("relay")) } } }
+                                @if v.operates_instance() { li { a href="/staff/deliveries" { (lang.t("deliveries_queue")) } } }
                             }
                         }
                         form.signout method="post" action="/logout" {

@@ -43,6 +43,8 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "audit.export",
     "audit.rotate_key",
     "consent.revoke",
+    "delivery.give_up",
+    "delivery.requeue",
     "dialogue.block",
     "dialogue.report",
     "dialogue.unblock",

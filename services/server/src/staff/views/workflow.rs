@@ -834,7 +834,7 @@ pub const DELIVERY_PROBLEMS: &[(&str, &[&str])] = &[
     ("delivery_problem_unreachable", &["connect", "refused", "reset", "unreachable", "broken pipe"]),
 ];
 
-fn delivery_problem(error: &str) -> &'static str {
+pub(super) fn delivery_problem(error: &str) -> &'static str {
     let e = error.to_ascii_lowercase();
     DELIVERY_PROBLEMS
         .iter()
