@@ -118,6 +118,14 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
         report.body.contains("/static/site.css") && !report.body.contains("<style"),
         "inside the staff pages"
     );
+    assert!(
+        report.body.contains(r#"name="from" value="2026-01-01""#),
+        "the period as chosen: {}",
+        report.body
+    );
+    // The policy the server started with is recorded as settings, not as JSON.
+    let changes = report.body.split("Policy changes").nth(1).expect("a section of policy changes");
+    assert!(changes.contains("<th>Setting</th>") && !changes.contains("{&quot;"), "{changes}");
     let ropa = dana.get(&app.url("/staff/ropa")).await;
     assert_eq!(ropa.status, 200);
     assert!(ropa.body.contains("sign-in dates of staff"), "{}", ropa.body);

@@ -294,6 +294,66 @@ fn bars(title: &str, rows: &[(String, i64)]) -> Markup {
     }
 }
 
+/// A policy change's details (`{"old": …, "new": …}`) as the settings that differ: each
+/// setting's path (`retention.citizen_messages`), its value before and after ("" where
+/// there was none), sorted by path.
+pub fn policy_diff(detail: &str) -> Vec<(String, String, String)> {
+    fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, String>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (name, v) in fields {
+                    let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+                    flatten(&path, v, out);
+                }
+            }
+            serde_json::Value::Null => {}
+            serde_json::Value::String(s) => {
+                out.insert(prefix.to_owned(), s.clone());
+            }
+            other => {
+                out.insert(prefix.to_owned(), other.to_string());
+            }
+        }
+    }
+    let Ok(detail) = serde_json::from_str::<serde_json::Value>(detail) else {
+        return Vec::new();
+    };
+    let (mut old, mut new) = (BTreeMap::new(), BTreeMap::new());
+    flatten("", &detail["old"], &mut old);
+    flatten("", &detail["new"], &mut new);
+    let paths: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    paths
+        .into_iter()
+        .filter(|p| old.get(*p) != new.get(*p))
+        .map(|p| {
+            (p.clone(), old.get(p).cloned().unwrap_or_default(), new.get(p).cloned().unwrap_or_default())
+        })
+        .collect()
+}
+
+/// Policy changes as what changed, setting by setting.
+fn policy_changes(tr: Texts<'_>, rows: &[EventRow]) -> Markup {
+    html! {
+        h2 { (tr("dpo_policy_changes")) " (" (rows.len()) ")" }
+        @if rows.is_empty() { p { (tr("dpo_none_in_period")) } }
+        @for e in rows {
+            h3 { "#" (e.seq) ", " (e.at) ", " (e.actor) }
+            @match e.detail.as_deref().map(policy_diff) {
+                None => p { (tr("dpo_erased")) },
+                Some(changes) if changes.is_empty() => p { (tr("dpo_policy_unchanged")) },
+                Some(changes) => table {
+                    thead { tr { th { (tr("dpo_col_setting")) } th { (tr("dpo_col_before")) } th { (tr("dpo_col_after")) } } }
+                    tbody {
+                        @for (path, before, after) in &changes {
+                            tr { td { code { (path) } } td { (before) } td { (after) } }
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
 fn events(tr: Texts<'_>, title: &str, rows: &[EventRow]) -> Markup {
     html! {
         h2 { (title) " (" (rows.len()) ")" }
@@ -310,14 +370,16 @@ pub fn report_title(r: &Report, tr: Texts<'_>) -> String {
     format!("{} {}: {} – {}", tr("dpo_report_title"), r.org, r.from, r.to)
 }
 
-/// The compliance report as a part of a page.
-pub fn report_body(r: &Report, tr: Texts<'_>) -> Markup {
+/// The compliance report as a part of a page; `controls` (such as a form to choose the
+/// period) follow the period it covers.
+pub fn report_body(r: &Report, tr: Texts<'_>, controls: Markup) -> Markup {
     let inventory: Vec<(String, i64)> = r.inventory.iter().map(|i| (i.class.to_owned(), i.count)).collect();
     let per_day: Vec<(String, i64)> = r.actions_per_day.iter().map(|(d, n)| (d.clone(), *n)).collect();
     let latest = r.latest_checkpoint.map_or_else(|| tr("dpo_no_checkpoint").to_owned(), |s| s.to_string());
     html! {
         h1 { (tr("dpo_report_title")) ": " (r.org) }
         p { (tr("dpo_period")) " " (r.from) " – " (r.to) }
+        (controls)
         h2 { (tr("audit_trail")) }
         @if r.audit_intact {
             p { (tr("dpo_intact")) " " (r.audit_entries) ". " (tr("dpo_latest_checkpoint")) " " (latest) }
@@ -345,10 +407,33 @@ pub fn report_body(r: &Report, tr: Texts<'_>) -> Markup {
         }
         (events(tr, tr("dpo_retention_runs"), &r.retention_runs))
         (events(tr, tr("subject_requests"), &r.subject_requests))
-        (events(tr, tr("dpo_policy_changes"), &r.policy_changes))
+        (policy_changes(tr, &r.policy_changes))
     }
 }
 
 pub fn report_html(r: &Report, tr: Texts<'_>) -> String {
-    page(tr, &report_title(r, tr), report_body(r, tr))
+    page(tr, &report_title(r, tr), report_body(r, tr, html! {}))
+}
+
+#[cfg(test)]
+mod policy_diff_tests {
+    use super::policy_diff;
+
+    #[test]
+    fn a_policy_change_reads_as_the_settings_that_differ() {
+        let detail = r#"{"old": {"retention": {"messages": "90d", "drafts": "180d"}, "orgs": ["a"]},
+            "new": {"retention": {"messages": "30d", "drafts": "180d"}, "orgs": ["a", "b"], "hold": true}}"#;
+        let s = |t: &str| t.to_owned();
+        assert_eq!(
+            policy_diff(detail),
+            vec![
+                (s("hold"), s(""), s("true")),
+                (s("orgs"), s(r#"["a"]"#), s(r#"["a","b"]"#)),
+                (s("retention.messages"), s("90d"), s("30d")),
+            ]
+        );
+        // The first one recorded had nothing before it.
+        assert_eq!(policy_diff(r#"{"old": null, "new": {"a": 1}}"#), vec![(s("a"), s(""), s("1"))]);
+        assert!(policy_diff("not json").is_empty());
+    }
 }

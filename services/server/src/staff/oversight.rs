@@ -203,7 +203,8 @@ pub async fn compliance_report(
         let to = parse(&q.to, true)?.unwrap_or(now + 1);
         let org = &staff.session.staff.org_slug;
         let r = report::report(s.store.as_ref(), &s.policies, &s.audit, org, from, to).await?;
-        Ok(staff.page(&s, StatusCode::OK, views::report(&staff.viewer(), &r)))
+        let period = (q.from.as_deref().unwrap_or(""), q.to.as_deref().unwrap_or(""));
+        Ok(staff.page(&s, StatusCode::OK, views::report(&staff.viewer(), &r, period)))
     }
     .await;
     staff.respond(&s, result)

@@ -257,10 +257,19 @@ fn older_link(t: &AuditTyped<'_>, before: i64) -> String {
 }
 
 /// The compliance report, inside the staff pages (their stylesheet, their navigation).
-pub fn report(v: &Viewer<'_>, r: &herold_compliance::report::Report) -> String {
+/// `period`: the days typed (empty: the last year up to now).
+pub fn report(v: &Viewer<'_>, r: &herold_compliance::report::Report, period: (&str, &str)) -> String {
     use herold_compliance::report;
-    let tr = |key: &str| v.lang.t(key);
-    shell(v.lang, &report::report_title(r, &tr), Some(v), report::report_body(r, &tr))
+    let lang = v.lang;
+    let tr = |key: &str| lang.t(key);
+    let choose = html! {
+        form.filters method="get" action="/staff/report" aria-label=(lang.t("dpo_period_choose")) {
+            p { label for="from" { (lang.t("from_day")) } input id="from" type="date" name="from" value=(period.0); }
+            p { label for="to" { (lang.t("to_day")) } input id="to" type="date" name="to" value=(period.1); }
+            p { button.primary type="submit" { (lang.t("dpo_period_show")) } }
+        }
+    };
+    shell(lang, &report::report_title(r, &tr), Some(v), report::report_body(r, &tr, choose))
 }
 
 /// The record of processing, inside the staff pages.
