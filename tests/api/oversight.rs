@@ -241,6 +241,17 @@ async fn auditors_answer_subject_requests(db: Db) {
     let follows = export["data"]["follows"].as_array().unwrap();
     assert_eq!(follows.len(), 1, "{export}");
     assert_eq!(follows[0]["account"], "press");
+    // The same person named by their address, as people give it: looked up to the actor.
+    let handle = format!("@mallory@{}", fake.authority());
+    let unknown = subject_export(handle.clone()).await.unwrap();
+    assert_eq!(unknown.status().as_u16(), 400, "no webfinger answer yet");
+    assert!(unknown.text().await.unwrap().contains("could not be looked up"));
+    fake.set_webfinger(serde_json::json!({
+        "subject": format!("acct:mallory@{}", fake.authority()),
+        "links": [{ "rel": "self", "type": "application/activity+json", "href": fake.actor }],
+    }));
+    let by_handle: serde_json::Value = subject_export(handle).await.unwrap().json().await.unwrap();
+    assert_eq!(by_handle["data"], export["data"], "the same data as by actor URI");
     // The same as a readable summary for the person, as a download.
     let summary = dana
         .http

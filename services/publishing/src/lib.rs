@@ -313,6 +313,23 @@ impl Publisher {
         (plain(name) && plain(&host)).then(|| format!("@{name}@{host}"))
     }
 
+    /// The actor a fediverse address (`@name@server`) names, looked up as a mention is: for
+    /// a subject request made by a person's address.
+    pub async fn actor_of_handle(&self, handle: &str) -> Result<String, PublishError> {
+        let refused = || PublishError::Mention(format!("{handle:?} is not an address such as @name@server"));
+        let (user, domain) =
+            handle.trim().strip_prefix('@').and_then(|h| h.split_once('@')).ok_or_else(refused)?;
+        let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || "_.-:".contains(c));
+        if !plain(user) || !plain(domain) {
+            return Err(refused());
+        }
+        let lookup = self.resolve_one(user.to_owned(), Some(domain.to_owned()));
+        let mention = tokio::time::timeout(MENTION_DEADLINE, lookup).await.map_err(|_| {
+            PublishError::Mention(format!("looking up {handle} took too long; try again later"))
+        })??;
+        Ok(mention.href)
+    }
+
     async fn resolve_one(&self, user: String, domain: Option<String>) -> Result<Mention, PublishError> {
         let name = render::mention_name(&user, domain.as_deref(), &self.urls);
         let host = self.urls.host();

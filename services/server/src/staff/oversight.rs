@@ -252,6 +252,23 @@ async fn own_staff(s: &Services, staff: &Staff, id: i64) -> Result<(), ApiError>
     }
 }
 
+/// The subject as the request names them; a fediverse address (`@name@server`) is looked up
+/// to the actor it names. `Err` is the refusal in the reader's words.
+async fn subject_named(s: &Services, staff: &Staff, typed: &str) -> Result<dsar::Subject, String> {
+    let typed = typed.trim();
+    let looked_up = match typed.starts_with('@') && typed.matches('@').count() == 2 {
+        true => match s.publisher.actor_of_handle(typed).await {
+            Ok(actor) => actor,
+            Err(e) => {
+                tracing::info!(error = %e, "the subject's address could not be looked up");
+                return Err(staff.lang.t("dsar_handle_not_found").replace("{handle}", typed));
+            }
+        },
+        false => typed.to_owned(),
+    };
+    dsar::Subject::parse(&looked_up).map_err(|_| staff.lang.t("dsar_bad_subject").to_owned())
+}
+
 #[post("/staff/dsar/export")]
 pub async fn subject_export(
     req: HttpRequest,
@@ -265,9 +282,12 @@ pub async fn subject_export(
         let org = &staff.session.staff.org_slug;
         let now = now_millis();
         let subject = q.subject.trim();
-        let Ok(parsed) = dsar::Subject::parse(&q.subject) else {
-            let page = views::dsar(&staff.viewer(), subject, Some(staff.lang.t("dsar_bad_subject")), None);
-            return Ok(staff.page(&s, StatusCode::BAD_REQUEST, page));
+        let parsed = match subject_named(&s, &staff, subject).await {
+            Ok(parsed) => parsed,
+            Err(why) => {
+                let page = views::dsar(&staff.viewer(), subject, Some(&why), None);
+                return Ok(staff.page(&s, StatusCode::BAD_REQUEST, page));
+            }
         };
         let (data, summary) = match parsed {
             dsar::Subject::Actor(actor) => {
@@ -332,12 +352,13 @@ pub async fn subject_erase(
             staff.page(&s, status, views::dsar(&staff.viewer(), subject, Some(error), None))
         };
         if form.confirm.as_deref() != Some("yes") {
-            return Ok(again(StatusCode::BAD_REQUEST, "confirm that you checked the request first"));
+            return Ok(again(StatusCode::BAD_REQUEST, staff.lang.t("dsar_confirm_first")));
         }
         let org = &staff.session.staff.org_slug;
         let by = staff.session.staff.audit_actor();
-        let Ok(parsed) = dsar::Subject::parse(subject) else {
-            return Ok(again(StatusCode::BAD_REQUEST, staff.lang.t("dsar_bad_subject")));
+        let parsed = match subject_named(&s, &staff, subject).await {
+            Ok(parsed) => parsed,
+            Err(why) => return Ok(again(StatusCode::BAD_REQUEST, &why)),
         };
         let outcome = match parsed {
             dsar::Subject::Actor(actor) => serde_json::to_string_pretty(

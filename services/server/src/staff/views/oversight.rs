@@ -291,7 +291,7 @@ pub fn dsar(v: &Viewer<'_>, subject: &str, error: Option<&str>, erased: Option<&
             @if let Some(done) = erased {
                 h2 { (lang.t("erased_title")) }
                 p role="status" { (lang.t("erased_text")) }
-                pre { (done) }
+                (details(lang, Some(&(String::new(), done.to_owned()))))
             }
             p { (lang.t("dsar_intro")) }
             form method="post" action="/staff/dsar/export" {
