@@ -389,7 +389,75 @@ async fn a_long_trail_is_paged_and_exported_whole(db: Db) {
     );
 }
 
+/// The officer enters each request when it arrives; the register holds it to the month
+/// Art. 12(3) GDPR allows, says when that has passed, and keeps how it was closed. The
+/// trail records the steps without naming the person.
+async fn the_register_holds_each_request_to_its_month(db: Db) {
+    let provider = OidcProvider::start();
+    let app = app(db, &provider).await;
+    let alice = signed_in(&app, "alice").await;
+    let dana = signed_in(&app, "dana").await;
+    let token = field(&dana.get(&app.url("/staff/dsar")).await.body, "csrf").unwrap();
+    let register = |subject: &'static str, kind: &'static str, received: &'static str| {
+        let (app, dana, token) = (&app, &dana, token.clone());
+        async move {
+            let form =
+                [("csrf", token.as_str()), ("subject", subject), ("kind", kind), ("received", received)];
+            dana.post_in(&app.url("/staff/dsar/requests"), &form, "de").await
+        }
+    };
+    assert_eq!(register("@mallory@example.org", "access", "2026-10-01").await.status, 303);
+    assert_eq!(register("bob@example.org", "erasure", "2026-11-30").await.status, 303);
+    for (subject, kind, received) in
+        [("", "access", "2026-10-01"), ("x", "access", "2999-01-01"), ("x", "access", "gestern")]
+    {
+        let refused = register(subject, kind, received).await;
+        assert_eq!(refused.status, 400, "{subject} {received}: {}", refused.body);
+    }
+    assert_eq!(register("x", "telepathy", "2026-10-01").await.status, 400);
+    let form = [("csrf", token.as_str()), ("subject", "x"), ("kind", "access"), ("received", "2026-10-01")];
+    assert_eq!(alice.post(&app.url("/staff/dsar/requests"), &form).await.status, 403, "auditors only");
+
+    let page = dana.get_in(&app.url("/staff/dsar"), "de").await.body;
+    let register_part = page.split("id=\"register\"").nth(1).expect("the register");
+    let (first, second) =
+        (register_part.find("@mallory@").unwrap(), register_part.find("bob@example.org").unwrap());
+    assert!(first < second, "the earliest deadline first: {register_part}");
+    assert!(
+        register_part.contains("1. November 2026, 23:59 Uhr")
+            && register_part.contains("Frist überschritten")
+    );
+    assert!(
+        register_part.contains("30. Dezember 2026, 23:59 Uhr"),
+        "a month from 30 November: {register_part}"
+    );
+
+    let id = register_part.split("/staff/dsar/requests/").nth(1).and_then(|r| r.split('/').next()).unwrap();
+    let close = |note: &'static str| {
+        let (app, dana, token, id) = (&app, &dana, token.clone(), id.to_owned());
+        async move {
+            let form = [("csrf", token.as_str()), ("state", "answered"), ("note", note)];
+            dana.post(&app.url(&format!("/staff/dsar/requests/{id}/close")), &form).await
+        }
+    };
+    assert_eq!(close(" ").await.status, 400, "what was done, first");
+    assert_eq!(close("Auskunft per Post am 28. Oktober").await.status, 303);
+    assert_eq!(close("again").await.status, 404, "closed once");
+    let page = dana.get_in(&app.url("/staff/dsar"), "de").await.body;
+    assert!(page.contains("beantwortet") && page.contains("Auskunft per Post am 28. Oktober"), "{page}");
+
+    let trail = app.store.audit_entries(0, 1000).await.unwrap();
+    let steps: Vec<_> = trail.iter().filter(|e| e.leaf.action.starts_with("dsar.")).collect();
+    assert_eq!(steps.iter().filter(|e| e.leaf.action == "dsar.register").count(), 2);
+    assert_eq!(steps.iter().filter(|e| e.leaf.action == "dsar.close").count(), 1);
+    for e in steps {
+        let detail = e.payload.as_ref().map(|(_, p)| p.as_str()).unwrap_or_default();
+        assert!(!detail.contains("mallory") && !e.leaf.subject.contains("mallory"), "{detail}");
+    }
+}
+
 on_both_backends!(
+    the_register_holds_each_request_to_its_month,
     a_long_trail_is_paged_and_exported_whole,
     auditors_read_filter_and_export_the_trail,
     administrators_create_accounts,

@@ -30,7 +30,8 @@ pub fn concerns_the_public(class: DataClass) -> bool {
         | DataClass::EmailSubscriptions
         | DataClass::UnconfirmedSubscriptions
         | DataClass::SubscriptionMail
-        | DataClass::WebsubSubscriptions => true,
+        | DataClass::WebsubSubscriptions
+        | DataClass::SubjectRequests => true,
         DataClass::RetractedAnnouncements
         | DataClass::StaffDirectory
         | DataClass::StaffSessions

@@ -136,6 +136,17 @@ impl Zone {
             day.to_zoned_datetime(self.0.clone()).and_then(|z| z.start_of_day()).map_err(|_| refused())?;
         Ok(start.timestamp().as_millisecond())
     }
+
+    /// The end of the day one month after `day` (`2026-11-01`) on this zone's clock: the
+    /// exclusive end of a period of one month from that day, as Art. 12(3) GDPR counts it.
+    /// A day the later month lacks falls on its last day (31 January: 28 February).
+    pub fn month_after(&self, day: &str) -> Result<Millis, DomainError> {
+        let text = day.trim();
+        let refused = || DomainError::invalid("date", "date", text, "use a date such as 2026-11-01");
+        let day = Date::strptime("%Y-%m-%d", text).map_err(|_| refused())?;
+        let later = day.checked_add(jiff::Span::new().months(1)).map_err(|_| refused())?;
+        self.day(&later.to_string(), true)
+    }
 }
 
 impl PartialEq for Zone {
@@ -177,6 +188,15 @@ mod tests {
         assert_eq!(berlin().from_input("2026-07-02T14:00"), Ok(at("2026-07-02T12:00:00Z")));
         assert_eq!(berlin().from_input(" 2026-12-02 14:00:30 "), Ok(at("2026-12-02T13:00:30Z")));
         assert_eq!(Zone::utc().from_input("2026-12-02T14:00"), Ok(at("2026-12-02T14:00:00Z")));
+    }
+
+    #[test]
+    fn a_month_runs_to_the_end_of_the_same_day_a_month_later() {
+        // Received 15 November: due by the end of 15 December, Berlin time.
+        assert_eq!(berlin().month_after("2026-11-15"), Ok(at("2026-12-15T23:00:00Z")));
+        // 31 January has no 31 February: the month ends with February.
+        assert_eq!(berlin().month_after("2027-01-31"), Ok(at("2027-02-28T23:00:00Z")));
+        assert!(berlin().month_after("gestern").is_err());
     }
 
     #[test]

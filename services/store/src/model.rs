@@ -464,6 +464,9 @@ pub enum DataClass {
     /// Feed readers' servers subscribed to a feed through Herold's WebSub hub; kept while
     /// their lease runs.
     WebsubSubscriptions,
+    /// The register of data-subject requests: who asked for what, when, by when it is due
+    /// and how it was closed; open ones stay until they are closed.
+    SubjectRequests,
 }
 
 /// What happens to a data class's rows at expiry.

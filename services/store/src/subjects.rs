@@ -55,6 +55,25 @@ pub struct StaffErasure {
 
 #[async_trait]
 pub trait Subjects: Send + Sync {
+    /// Enters a request in the organisation's register, with its audit entry.
+    async fn register_request(&self, request: NewSubjectRequest, audit: AuditEntry)
+        -> Result<SubjectRequest>;
+
+    /// The organisation's register: open requests by their due date, then the closed ones
+    /// still kept, the latest first.
+    async fn subject_requests(&self, org_slug: &str, visible: &Visibility) -> Result<Vec<SubjectRequest>>;
+
+    /// Closes an open request of the organisation (`answered` or `refused`) with a note,
+    /// with its audit entry; `false` if it is not open (or not the organisation's).
+    async fn close_request(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        state: &str,
+        note: &str,
+        audit: AuditEntry,
+    ) -> Result<bool>;
+
     /// Everything held about a remote actor, without what has expired.
     async fn subject_data(&self, actor_uri: &str, visible: &Visibility) -> Result<SubjectData>;
 
@@ -76,4 +95,32 @@ pub trait Subjects: Send + Sync {
     /// sessions and erases the details of audit entries by or about them, recording that an
     /// erasure happened, in one transaction. Drafts keep pointing at the anonymous record.
     async fn erase_staff(&self, id: i64, audit: AuditEntry) -> Result<StaffErasure>;
+}
+
+/// A request in an organisation's register of data-subject requests.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubjectRequest {
+    pub public_id: String,
+    /// `access`, `erasure`, `rectification`, `restriction`, `objection` or `portability`.
+    pub kind: String,
+    /// The person as the request names them.
+    pub subject: String,
+    pub received_at: Millis,
+    /// The exclusive end of the month the law allows.
+    pub due_at: Millis,
+    /// `open`, `answered` or `refused`.
+    pub state: String,
+    pub note: Option<String>,
+    pub closed_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSubjectRequest {
+    pub public_id: String,
+    pub org_slug: String,
+    pub kind: String,
+    pub subject: String,
+    pub received_at: Millis,
+    pub due_at: Millis,
+    pub created_by: i64,
 }

@@ -63,6 +63,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(oversight::subject_requests)
         .service(oversight::subject_export)
         .service(oversight::subject_erase)
+        .service(oversight::register_request)
+        .service(oversight::close_request)
         .service(profile::show)
         .service(profile::propose)
         .service(profile::decide)

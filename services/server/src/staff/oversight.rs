@@ -238,7 +238,7 @@ pub struct SubjectQuery {
 pub async fn subject_requests(s: web::Data<Services>, staff: Staff) -> HttpResponse {
     let result = async {
         require(&staff, Role::Auditor)?;
-        Ok(staff.page(&s, StatusCode::OK, views::dsar(&staff.viewer(), "", None, None)))
+        dsar_page(&s, &staff, StatusCode::OK, "", None, None).await
     }
     .await;
     staff.respond(&s, result)
@@ -285,8 +285,7 @@ pub async fn subject_export(
         let parsed = match subject_named(&s, &staff, subject).await {
             Ok(parsed) => parsed,
             Err(why) => {
-                let page = views::dsar(&staff.viewer(), subject, Some(&why), None);
-                return Ok(staff.page(&s, StatusCode::BAD_REQUEST, page));
+                return dsar_page(&s, &staff, StatusCode::BAD_REQUEST, subject, Some(&why), None).await;
             }
         };
         let (data, summary) = match parsed {
@@ -348,17 +347,17 @@ pub async fn subject_erase(
         staff.check_form(&req, &s, &form.csrf)?;
         require(&staff, Role::Auditor)?;
         let subject = form.subject.trim();
-        let again = |status, error: &str| {
-            staff.page(&s, status, views::dsar(&staff.viewer(), subject, Some(error), None))
-        };
         if form.confirm.as_deref() != Some("yes") {
-            return Ok(again(StatusCode::BAD_REQUEST, staff.lang.t("dsar_confirm_first")));
+            let why = staff.lang.t("dsar_confirm_first");
+            return dsar_page(&s, &staff, StatusCode::BAD_REQUEST, subject, Some(why), None).await;
         }
         let org = &staff.session.staff.org_slug;
         let by = staff.session.staff.audit_actor();
         let parsed = match subject_named(&s, &staff, subject).await {
             Ok(parsed) => parsed,
-            Err(why) => return Ok(again(StatusCode::BAD_REQUEST, &why)),
+            Err(why) => {
+                return dsar_page(&s, &staff, StatusCode::BAD_REQUEST, subject, Some(&why), None).await
+            }
         };
         let outcome = match parsed {
             dsar::Subject::Actor(actor) => serde_json::to_string_pretty(
@@ -376,7 +375,126 @@ pub async fn subject_erase(
             })),
         }
         .unwrap_or_default();
-        Ok(staff.page(&s, StatusCode::OK, views::dsar(&staff.viewer(), "", None, Some(&outcome))))
+        dsar_page(&s, &staff, StatusCode::OK, "", None, Some(&outcome)).await
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+/// The subject-request page with the organisation's register.
+async fn dsar_page(
+    s: &Services,
+    staff: &Staff,
+    status: StatusCode,
+    subject: &str,
+    error: Option<&str>,
+    erased: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let org = &staff.session.staff.org_slug;
+    let register = s.store.subject_requests(org, &s.policies.visibility()).await?;
+    let page = views::DsarPage { subject, error, erased, register: &register, now: now_millis() };
+    Ok(staff.page(s, status, views::dsar(&staff.viewer(), page)))
+}
+
+#[derive(Deserialize)]
+pub struct RequestForm {
+    csrf: String,
+    subject: String,
+    kind: String,
+    /// The day it arrived, on the reader's clock.
+    received: String,
+}
+
+/// Enters a request in the register: its deadline is a month from the day it arrived.
+#[post("/staff/dsar/requests")]
+pub async fn register_request(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    form: web::Form<RequestForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        require(&staff, Role::Auditor)?;
+        let subject = form.subject.trim();
+        if subject.is_empty() || subject.chars().count() > 500 {
+            let why = staff.lang.t("dsar_request_subject_missing");
+            return dsar_page(&s, &staff, StatusCode::BAD_REQUEST, subject, Some(why), None).await;
+        }
+        if !views::REQUEST_KINDS.contains(&form.kind.as_str()) {
+            return Err(ApiError::BadRequest("unknown kind of request".into()));
+        }
+        let received = staff.zone.day(&form.received, false);
+        let due = staff.zone.month_after(&form.received);
+        let (received, due) = match (received, due) {
+            (Ok(received), Ok(due)) if received <= now_millis() => (received, due),
+            _ => {
+                let why = staff.lang.t("dsar_received_invalid");
+                return dsar_page(&s, &staff, StatusCode::BAD_REQUEST, subject, Some(why), None).await;
+            }
+        };
+        let org = &staff.session.staff.org_slug;
+        let public_id = uuid::Uuid::new_v4().to_string();
+        // The person is named in the register only: the trail's entry is about the request.
+        let audit = AuditEntry::new(
+            &staff.session.staff.audit_actor(),
+            "dsar.register",
+            format!("request:{public_id}"),
+        )
+        .in_org(org)
+        .with_detail(json!({ "kind": form.kind, "due": herold_domain::format_rfc3339(due) }));
+        let request = herold_store::NewSubjectRequest {
+            public_id,
+            org_slug: org.clone(),
+            kind: form.kind.clone(),
+            subject: subject.to_owned(),
+            received_at: received,
+            due_at: due,
+            created_by: staff.session.staff.id,
+        };
+        s.store.register_request(request, audit).await?;
+        Ok(super::see_other_done(&s, "/staff/dsar#register", "request_registered"))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    csrf: String,
+    state: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[post("/staff/dsar/requests/{id}/close")]
+pub async fn close_request(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<CloseForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        require(&staff, Role::Auditor)?;
+        if !matches!(form.state.as_str(), "answered" | "refused") {
+            return Err(ApiError::BadRequest("a request is closed as answered or refused".into()));
+        }
+        let note = form.note.trim();
+        if note.is_empty() {
+            let why = staff.lang.t("dsar_note_missing");
+            return dsar_page(&s, &staff, StatusCode::BAD_REQUEST, "", Some(why), None).await;
+        }
+        let org = &staff.session.staff.org_slug;
+        let audit =
+            AuditEntry::new(&staff.session.staff.audit_actor(), "dsar.close", format!("request:{id}"))
+                .in_org(org)
+                .with_detail(json!({ "state": form.state, "note": note }));
+        if !s.store.close_request(org, &id, &form.state, note, audit).await? {
+            return Err(ApiError::NotFound);
+        }
+        Ok(super::see_other_done(&s, "/staff/dsar#register", "request_closed"))
     }
     .await;
     staff.respond(&s, result)

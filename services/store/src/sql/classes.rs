@@ -49,7 +49,7 @@ impl ClassSpec {
 
 /// In the order of `DataClass`'s variants (checked when compiling), so that a class finds
 /// its entry by its index.
-pub(crate) const CLASSES: [ClassSpec; 23] = [
+pub(crate) const CLASSES: [ClassSpec; 24] = [
     // Kept while the follow lasts: counted for inventories, never purged by time.
     ClassSpec {
         class: DataClass::Followers,
@@ -406,6 +406,19 @@ pub(crate) const CLASSES: [ClassSpec; 23] = [
         archive: "'account', a.username, 'format', w.format, 'callback', w.callback, \
                   'expires_at', w.expires_at, 'created_at', w.created_at",
         purge: &[],
+    },
+    // Kept while open; a closed request is the organisation's record of having answered.
+    ClassSpec {
+        class: DataClass::SubjectRequests,
+        name: "subject_requests",
+        per_org: true,
+        at_expiry: AtExpiry::Delete,
+        rows: "subject_requests r JOIN organizations o ON o.id = r.org_id",
+        expired: "r.closed_at IS NOT NULL AND r.closed_at < $1 AND o.slug = $2",
+        age: "r.closed_at",
+        archive: "'kind', r.kind, 'subject', r.subject, 'received_at', r.received_at, 'due_at', r.due_at, \
+                  'state', r.state, 'note', r.note, 'closed_at', r.closed_at",
+        purge: &["DELETE FROM subject_requests WHERE id IN (SELECT r.id {expired})"],
     },
 ];
 

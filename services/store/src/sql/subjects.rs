@@ -144,8 +144,87 @@ impl SqlStore<Db> {
     }
 }
 
+const REQUEST_COLUMNS: &str =
+    "r.public_id, r.kind, r.subject, r.received_at, r.due_at, r.state, r.note, r.closed_at";
+
 #[async_trait]
 impl Subjects for SqlStore<Db> {
+    async fn register_request(
+        &self,
+        request: NewSubjectRequest,
+        audit: AuditEntry,
+    ) -> Result<SubjectRequest> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO subject_requests (public_id, org_id, kind, subject, received_at, due_at, state, \
+             created_by, created_at) \
+             SELECT $1, o.id, $2, $3, $4, $5, 'open', $6, $7 FROM organizations o WHERE o.slug = $8",
+        )
+        .bind(&request.public_id)
+        .bind(&request.kind)
+        .bind(&request.subject)
+        .bind(request.received_at)
+        .bind(request.due_at)
+        .bind(request.created_by)
+        .bind(now)
+        .bind(&request.org_slug)
+        .execute(&mut *tx)
+        .await?;
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        let stored = sqlx::query_as(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM subject_requests r WHERE r.public_id = $1"
+        ))
+        .bind(&request.public_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn subject_requests(&self, org_slug: &str, visible: &Visibility) -> Result<Vec<SubjectRequest>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM subject_requests r JOIN organizations o ON o.id = r.org_id \
+             WHERE o.slug = $1 AND (r.closed_at IS NULL OR r.closed_at >= $2) \
+             ORDER BY CASE WHEN r.state = 'open' THEN 0 ELSE 1 END, \
+             CASE WHEN r.state = 'open' THEN r.due_at ELSE -r.closed_at END, r.id LIMIT 500"
+        ))
+        .bind(org_slug)
+        .bind(visible.since(DataClass::SubjectRequests, Some(org_slug)))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn close_request(
+        &self,
+        org_slug: &str,
+        public_id: &str,
+        state: &str,
+        note: &str,
+        audit: AuditEntry,
+    ) -> Result<bool> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let closed = sqlx::query(
+            "UPDATE subject_requests SET state = $1, note = $2, closed_at = $3 WHERE public_id = $4 \
+             AND state = 'open' AND org_id = (SELECT id FROM organizations WHERE slug = $5)",
+        )
+        .bind(state)
+        .bind(note)
+        .bind(now)
+        .bind(public_id)
+        .bind(org_slug)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if closed == 0 {
+            return Ok(false);
+        }
+        Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn subject_data(&self, actor_uri: &str, visible: &Visibility) -> Result<SubjectData> {
         let relay_subscription = sqlx::query_as(
             "SELECT inbox, state, created_at AS since FROM relay_subscribers WHERE actor_uri = $1",

@@ -60,6 +60,8 @@ pub const DONE: &[(&str, &str)] = &[
     ("retracted", "done_retracted"),
     ("requeued", "done_requeued"),
     ("given_up", "done_given_up"),
+    ("request_registered", "done_request_registered"),
+    ("request_closed", "done_request_closed"),
 ];
 
 impl Viewer<'_> {

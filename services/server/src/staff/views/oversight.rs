@@ -1,7 +1,8 @@
 //! What the data-protection officer reads: the audit trail, the compliance report, the
 //! record of processing and subject requests.
 
-use herold_store::StaffMember;
+use herold_domain::Millis;
+use herold_store::{StaffMember, SubjectRequest};
 
 use super::*;
 
@@ -58,8 +59,10 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "draft.revise",
     "draft.submit",
     "draft.withdraw",
+    "dsar.close",
     "dsar.erase",
     "dsar.export",
+    "dsar.register",
     "feature.authorize",
     "follow.accept",
     "follow.undo",
@@ -279,8 +282,100 @@ pub fn ropa(v: &Viewer<'_>, r: &herold_compliance::report::Ropa) -> String {
     shell(v.lang, &report::ropa_title(r, &tr), Some(v), report::ropa_body(r, &tr))
 }
 
-pub fn dsar(v: &Viewer<'_>, subject: &str, error: Option<&str>, erased: Option<&str>) -> String {
+/// What the subject-request page shows besides its forms.
+pub struct DsarPage<'a> {
+    /// The person last named, to fill the forms again.
+    pub subject: &'a str,
+    pub error: Option<&'a str>,
+    /// What an erasure did.
+    pub erased: Option<&'a str>,
+    pub register: &'a [SubjectRequest],
+    pub now: Millis,
+}
+
+/// The kinds of request the register takes (`dsar_kind_<kind>`), by the GDPR's articles.
+pub const REQUEST_KINDS: &[&str] =
+    &["access", "erasure", "rectification", "restriction", "objection", "portability"];
+
+fn request_kind(lang: Lang, kind: &str) -> &'static str {
+    match kind {
+        "access" => lang.t("dsar_kind_access"),
+        "erasure" => lang.t("dsar_kind_erasure"),
+        "rectification" => lang.t("dsar_kind_rectification"),
+        "restriction" => lang.t("dsar_kind_restriction"),
+        "objection" => lang.t("dsar_kind_objection"),
+        _ => lang.t("dsar_kind_portability"),
+    }
+}
+
+/// The register of requests: the open ones with their deadline and a way to close each,
+/// then those closed.
+fn request_register(v: &Viewer<'_>, requests: &[SubjectRequest], now: Millis) -> Markup {
     let lang = v.lang;
+    let today = v.zone.input_value(now)[..10].to_owned();
+    html! {
+        section aria-labelledby="register" {
+            h2 id="register" { (lang.t("dsar_register")) }
+            p.help { (lang.t("dsar_register_help")) }
+            @if requests.is_empty() { p { (lang.t("dsar_register_empty")) } }
+            ul.drafts {
+                @for r in requests {
+                    li {
+                        strong { (request_kind(lang, &r.kind)) } ": " code { (r.subject) }
+                        br;
+                        (lang.t("dsar_received")) " " (v.when(r.received_at))
+                        @if r.state == "open" {
+                            ", " (lang.t("dsar_due")) " " (v.when(r.due_at - 1))
+                            @if r.due_at <= now { " " strong.urgent { (lang.t("dsar_overdue")) } }
+                            form.filters method="post" action={ "/staff/dsar/requests/" (r.public_id) "/close" } {
+                                (v.csrf())
+                                p {
+                                    label for={ "state-" (r.public_id) } { (lang.t("dsar_close_state")) }
+                                    select id={ "state-" (r.public_id) } name="state" {
+                                        option value="answered" { (lang.t("dsar_state_answered")) }
+                                        option value="refused" { (lang.t("dsar_state_refused")) }
+                                    }
+                                }
+                                p {
+                                    label for={ "note-" (r.public_id) } { (lang.t("dsar_note")) }
+                                    input id={ "note-" (r.public_id) } name="note" required maxlength="1000";
+                                }
+                                p { button type="submit" { (lang.t("dsar_close_button")) } }
+                            }
+                        } @else {
+                            @let state = if r.state == "refused" { lang.t("dsar_state_refused") } else { lang.t("dsar_state_answered") };
+                            ", " (state) " " @if let Some(at) = r.closed_at { (v.when(at)) }
+                            @if let Some(note) = &r.note { ": " (note) }
+                        }
+                    }
+                }
+            }
+            h3 { (lang.t("dsar_register_new")) }
+            form.filters method="post" action="/staff/dsar/requests" {
+                (v.csrf())
+                p {
+                    label for="request-subject" { (lang.t("person")) }
+                    input id="request-subject" name="subject" required maxlength="500";
+                }
+                p {
+                    label for="request-kind" { (lang.t("dsar_request_kind")) }
+                    select id="request-kind" name="kind" {
+                        @for kind in REQUEST_KINDS { option value=(kind) { (request_kind(lang, kind)) } }
+                    }
+                }
+                p {
+                    label for="received" { (lang.t("dsar_received_on")) }
+                    input id="received" type="date" name="received" value=(today) required;
+                }
+                p { button.primary type="submit" { (lang.t("dsar_register_button")) } }
+            }
+        }
+    }
+}
+
+pub fn dsar(v: &Viewer<'_>, p: DsarPage<'_>) -> String {
+    let lang = v.lang;
+    let (subject, error, erased) = (p.subject, p.error, p.erased);
     shell(
         lang,
         lang.t("subject_requests"),
@@ -317,8 +412,9 @@ pub fn dsar(v: &Viewer<'_>, subject: &str, error: Option<&str>, erased: Option<&
                     " "
                     label for="confirm" { (lang.t("confirm_identity")) }
                 }
-                p { button type="submit" { (lang.t("erase_data")) } }
+                p { button.destructive type="submit" { (lang.t("erase_data")) } }
             }
+            (request_register(v, p.register, p.now))
         },
     )
 }
