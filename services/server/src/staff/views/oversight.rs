@@ -389,6 +389,7 @@ pub fn dsar(v: &Viewer<'_>, p: DsarPage<'_>) -> String {
                 (details(lang, Some(&(String::new(), done.to_owned()))))
             }
             p { (lang.t("dsar_intro")) }
+            h2 { (lang.t("dsar_kind_access")) }
             form method="post" action="/staff/dsar/export" {
                 (v.csrf())
                 p {
@@ -401,6 +402,7 @@ pub fn dsar(v: &Viewer<'_>, p: DsarPage<'_>) -> String {
                     button type="submit" name="format" value="html" { (lang.t("download_summary")) }
                 }
             }
+            h2 { (lang.t("dsar_kind_erasure")) }
             form method="post" action="/staff/dsar/erase" {
                 (v.csrf())
                 p {
