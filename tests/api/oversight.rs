@@ -268,8 +268,27 @@ async fn auditors_answer_subject_requests(db: Db) {
         "shown by mistake, it still runs nothing and reaches nothing"
     );
     let summary = summary.text().await.unwrap();
-    assert!(summary.contains("Accounts you follow (1)") && summary.contains("@press"), "{summary}");
+    // A letter to send: the copy of the data and what Art. 15(1) GDPR asks to be told.
+    assert!(summary.contains("Our accounts you follow (1)") && summary.contains("@press"), "{summary}");
     assert!(!summary.contains("@elsewhere"), "only this organisation's part");
+    for part in ["Where the data comes from", "Your rights", "<h1>Your request for access"] {
+        assert!(summary.contains(part), "{part}: {summary}");
+    }
+    let german = dana
+        .http
+        .post(app.url("/staff/dsar/export"))
+        .header("accept-language", "de")
+        .form(&[("csrf", token.clone()), ("subject", fake.actor.clone()), ("format", "html".into())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        german.contains(r#"<html lang="de">"#) && german.contains("Unsere Konten, denen Sie folgen (1)"),
+        "{german}"
+    );
 
     let page = dana.get(&app.url("/staff/dsar")).await;
     let csrf = field(&page.body, "csrf").unwrap();

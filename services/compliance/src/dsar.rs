@@ -1,13 +1,15 @@
 //! Data-subject requests (GDPR Art. 15 and 17), for remote actors (followers) and for
 //! members of staff: everything held about them, and its erasure.
 
-use herold_domain::{format_rfc3339, EmailAddress, Millis};
+use herold_domain::{format_rfc3339, EmailAddress, Millis, Zone};
 use herold_store::{
     AuditEntry, EmailSubjectData, Erasure, StaffErasure, StaffSubjectData, Store, SubjectData,
 };
 use maud::{html, DOCTYPE};
 
+use crate::notice::{notice_sections, PrivacyNotice};
 use crate::policy::Policies;
+use crate::report::Texts;
 use crate::ComplianceError;
 
 /// A subject is named by their actor URI (`https://server/users/name`).
@@ -155,6 +157,101 @@ pub async fn export(
     now: Millis,
 ) -> Result<SubjectData, ComplianceError> {
     Ok(store.subject_data(check_subject(subject)?, &policies.visibility().at(now)).await?)
+}
+
+/// A day as the reader says it ("7. Dezember 2026").
+fn day(tr: Texts<'_>, zone: &Zone, at: Millis) -> String {
+    let w = zone.wall_clock(at);
+    tr("date_day")
+        .replace("{day}", &w.day.to_string())
+        .replace("{month}", tr(&format!("month_{}", w.month)))
+        .replace("{year}", &w.year.to_string())
+}
+
+/// The answer to a request for access, as a letter the officer can send: the copy of the
+/// data held (Art. 15(3) GDPR) and what Art. 15(1) asks to be told (purposes, kinds of
+/// data, recipients, how long, the rights and the supervisory authority, where the data
+/// came from), in the reader's language and on their calendar.
+pub struct AccessLetter<'a> {
+    pub tr: Texts<'a>,
+    /// The language it is written in (`de`), for the document's `lang`.
+    pub lang: &'a str,
+    pub zone: &'a Zone,
+    /// The organisation's privacy notice, whose sections answer Art. 15(1).
+    pub notice: &'a PrivacyNotice,
+    pub subject: &'a str,
+    pub data: &'a SubjectData,
+    pub today: Millis,
+}
+
+pub fn access_letter(l: &AccessLetter<'_>) -> String {
+    let (tr, d) = (l.tr, l.data);
+    let when = |at: Millis| day(tr, l.zone, at);
+    let count = |text: &str, n: usize| text.replace("{n}", &n.to_string());
+    let nothing = d.follows.is_empty()
+        && d.messages.is_empty()
+        && d.mentioned_in.is_empty()
+        && d.consents.is_empty()
+        && d.relay_subscription.is_none()
+        && d.deliveries_to_them.is_empty()
+        && d.activities_to_them.is_empty()
+        && d.actor_cache.is_none()
+        && d.blocks.is_empty()
+        && d.audit_entries.is_empty();
+    html! {
+        (DOCTYPE)
+        html lang=(l.lang) {
+            head { meta charset="utf-8"; title { (tr("letter_title")) } }
+            body {
+                p { strong { (l.notice.controller) } br; (when(l.today)) }
+                h1 { (tr("letter_title")) }
+                p { (tr("letter_intro").replace("{subject}", l.subject)) }
+                h2 { (tr("letter_data")) }
+                @if nothing { p { (tr("letter_nothing")) } }
+                @if !d.follows.is_empty() {
+                    h3 { (count(tr("letter_follows"), d.follows.len())) }
+                    ul { @for f in &d.follows { li { "@" (f.account) ", " (tr("letter_since")) " " (when(f.since)) "; " (tr("letter_inbox")) " " (f.inbox) } } }
+                }
+                @if !d.messages.is_empty() {
+                    h3 { (count(tr("letter_messages"), d.messages.len())) }
+                    ul { @for m in &d.messages { li { (when(m.received_at)) ", " (tr("letter_to")) " @" (m.account) ": " q { (m.text) } " (" (m.post) ")" } } }
+                }
+                @if !d.mentioned_in.is_empty() {
+                    h3 { (count(tr("letter_mentions"), d.mentioned_in.len())) }
+                    ul { @for m in &d.mentioned_in { li { (when(m.at)) ", @" (m.account) " (" (m.id) ")" } } }
+                }
+                @if !d.consents.is_empty() {
+                    h3 { (count(tr("letter_consents"), d.consents.len())) }
+                    ul { @for c in &d.consents { li { (when(c.created_at)) ", @" (c.account) ": " (c.interacting_object) } } }
+                }
+                @if let Some(r) = &d.relay_subscription {
+                    h3 { (tr("letter_relay")) }
+                    p { (tr("letter_since")) " " (when(r.since)) "; " (tr("letter_inbox")) " " (r.inbox) }
+                }
+                @if !d.deliveries_to_them.is_empty() || !d.activities_to_them.is_empty() {
+                    h3 { (count(tr("letter_deliveries"), d.deliveries_to_them.len() + d.activities_to_them.len())) }
+                    p { (tr("letter_deliveries_text")) }
+                }
+                @if let Some(a) = &d.actor_cache {
+                    h3 { (tr("letter_actor")) }
+                    p { (tr("letter_actor_text").replace("{day}", &when(a.fetched_at))) " " (a.key_id) }
+                }
+                @if !d.blocks.is_empty() {
+                    h3 { (count(tr("letter_blocks"), d.blocks.len())) }
+                    ul { @for b in &d.blocks { li { (when(b.since)) ": " (b.reason) } } }
+                }
+                @if !d.audit_entries.is_empty() {
+                    h3 { (count(tr("letter_records"), d.audit_entries.len())) }
+                    p { (tr("letter_records_text")) }
+                }
+                h2 { (tr("letter_source")) }
+                p { (tr("letter_source_text")) }
+                (notice_sections(l.notice, tr))
+                p { (tr("letter_closing")) }
+            }
+        }
+    }
+    .into_string()
 }
 
 /// A readable summary of an export, for the person who asked.

@@ -107,6 +107,15 @@ pub fn notice_body(n: &PrivacyNotice, tr: Texts<'_>) -> Markup {
     html! {
         h1 { (notice_title(n, tr)) }
         p { (tr("notice_intro")) }
+        (notice_sections(n, tr))
+    }
+}
+
+/// What the notice says under its title: who is responsible, what is kept, why, on what
+/// basis and for how long, and the person's rights; also the Art. 15(1) part of an answer
+/// to a request for access.
+pub fn notice_sections(n: &PrivacyNotice, tr: Texts<'_>) -> Markup {
+    html! {
         h2 { (tr("notice_controller")) }
         p {
             (tr("notice_controller_is")) " " strong { (n.controller) } "."

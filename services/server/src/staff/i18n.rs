@@ -144,6 +144,7 @@ mod tests {
             (include_str!("../../../compliance/src/report.rs"), 30),
             (include_str!("../../../publishing/src/pages.rs"), 20),
             (include_str!("../../../compliance/src/notice.rs"), 10),
+            (include_str!("../../../compliance/src/dsar.rs"), 20),
         ] {
             let mut found = 0;
             for (at, call) in source.match_indices("tr(\"") {

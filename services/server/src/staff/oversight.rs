@@ -292,7 +292,21 @@ pub async fn subject_export(
             dsar::Subject::Actor(actor) => {
                 let ours =
                     dsar::for_org(dsar::export(s.store.as_ref(), &s.policies, &actor, now).await?, org);
-                (serde_json::to_value(&ours), dsar::summary_html(subject, &ours))
+                // The readable part is the organisation's answer, as a letter to send.
+                let org_name = &staff.session.staff.org_name;
+                let legal = s.presences.of(org).legal.clone();
+                let notice = herold_compliance::notice::privacy_notice(&s.policies, org, org_name, legal);
+                let tr = |key: &str| staff.lang.t(key);
+                let letter = dsar::access_letter(&dsar::AccessLetter {
+                    tr: &tr,
+                    lang: staff.lang.code(),
+                    zone: &staff.zone,
+                    notice: &notice,
+                    subject,
+                    data: &ours,
+                    today: now,
+                });
+                (serde_json::to_value(&ours), letter)
             }
             dsar::Subject::Staff(id) => {
                 own_staff(&s, &staff, id).await?;
