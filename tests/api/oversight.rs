@@ -178,6 +178,7 @@ async fn administrators_create_accounts(db: Db) {
     assert_eq!(account.org_slug, "demo");
     let taken = create("news").await;
     assert_eq!(taken.status, 409, "{}", taken.body);
+    assert!(taken.body.contains("“news” is taken"), "in words: {}", taken.body);
     let entries = app.store.audit_entries(0, 1000).await.unwrap();
     let created = entries.iter().find(|e| e.leaf.subject == "account:news").unwrap();
     assert!(created.leaf.actor.starts_with("staff:"), "{}", created.leaf.actor);
@@ -188,6 +189,36 @@ async fn administrators_create_accounts(db: Db) {
     // Which body speaks is part of the account, as a profile field.
     assert_eq!(actor["attachment"][0]["type"], "PropertyValue");
     assert_eq!(actor["attachment"][0]["value"], "Test Authority");
+
+    // Retiring is asked first, with a reason, and cannot be done by an author or to
+    // another organisation's account.
+    let asked = carol.get_in(&app.url("/staff/admin/accounts/news/retire"), "de").await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains("@news stilllegen?") && asked.body.contains("nicht rückgängig"),
+        "{}",
+        asked.body
+    );
+    let retire = |reason: &'static str, confirm: &'static str| {
+        let (app, carol, csrf) = (&app, &carol, csrf.clone());
+        async move {
+            let form = [("csrf", csrf.as_str()), ("reason", reason), ("confirm", confirm)];
+            carol.post(&app.url("/staff/admin/accounts/news/retire"), &form).await
+        }
+    };
+    assert_eq!(retire(" ", "yes").await.status, 400, "a reason first");
+    assert_eq!(retire("Referat aufgelöst", "").await.status, 400, "confirmed first");
+    assert!(app.store.account_by_username("news").await.unwrap().unwrap().ended_at.is_none());
+    assert_eq!(alice.get(&app.url("/staff/admin/accounts/news/retire")).await.status, 403);
+    app.create_account("other", "theirs").await;
+    assert_eq!(carol.get(&app.url("/staff/admin/accounts/theirs/retire")).await.status, 404);
+    assert_eq!(retire("Referat aufgelöst", "yes").await.status, 303);
+    assert!(app.store.account_by_username("news").await.unwrap().unwrap().ended_at.is_some());
+    let entries = app.store.audit_entries(0, 1000).await.unwrap();
+    let retired = entries.iter().find(|e| e.leaf.action == "account.retire").expect("audited");
+    assert!(retired.payload.as_ref().unwrap().1.contains("Referat aufgelöst"));
+    let admin = carol.get(&app.url("/staff/admin")).await.body;
+    assert!(admin.contains("The account is retired") && admin.contains("retired "), "{admin}");
 
     // Names are governed on a shared instance: only those the policy grants, and never one
     // that reads as the server's own, even if a policy grants it.

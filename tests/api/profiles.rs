@@ -554,14 +554,17 @@ async fn an_account_moves_out_or_retires_and_says_so(db: Db) {
     app.store.confirm_subscription(&"e".repeat(43), now).await.unwrap();
 
     let move_to = || Ending::Move { to: new_home.actor.clone() };
-    let refused = publisher.end_account("press", move_to(), "test").await.unwrap_err();
+    let refused = publisher.end_account("press", move_to(), "test", None).await.unwrap_err();
     assert!(matches!(refused, herold_publishing::PublishError::NoAlias(_)), "{refused}");
     let mut doc = new_home.actor_doc();
     doc["alsoKnownAs"] = serde_json::json!([herold_actor]);
     new_home.set_actor_doc(doc);
-    let moved = publisher.end_account("press", move_to(), "test").await.unwrap();
+    let moved = publisher.end_account("press", move_to(), "test", None).await.unwrap();
     assert_eq!(moved.moved_to.as_deref(), Some(new_home.actor.as_str()));
-    assert!(publisher.end_account("press", Ending::Retire, "test").await.is_err(), "an account ends once");
+    assert!(
+        publisher.end_account("press", Ending::Retire, "test", None).await.is_err(),
+        "an account ends once"
+    );
 
     // The follower's server verifies the Move and follows the new account.
     let received = eventually(20, "the peer to receive the Move", || async {
@@ -593,7 +596,7 @@ async fn an_account_moves_out_or_retires_and_says_so(db: Db) {
     assert_eq!(kept.unwrap().status(), 200, "what it published stays");
 
     app.create_account("bfdi", "news").await;
-    publisher.end_account("news", Ending::Retire, "test").await.unwrap();
+    publisher.end_account("news", Ending::Retire, "test", None).await.unwrap();
     let page = app.http.get(app.url("/users/news")).header("accept-language", "de").send().await.unwrap();
     let page = page.text().await.unwrap();
     assert!(page.contains("Dieses Konto wird seit") && !page.contains("/users/news/follow"), "{page}");

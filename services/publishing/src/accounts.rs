@@ -174,6 +174,7 @@ impl crate::Publisher {
         username: &str,
         ending: Ending,
         by: &str,
+        reason: Option<&str>,
     ) -> Result<Account, PublishError> {
         let account = self.account(username).await?;
         let actor_id = self.urls.actor(&account.username);
@@ -214,8 +215,8 @@ impl crate::Publisher {
             activities.push(activity);
         }
         let (action, detail) = match &moved_to {
-            Some(to) => ("account.move", json!({ "to": to })),
-            None => ("account.retire", Value::Null),
+            Some(to) => ("account.move", json!({ "to": to, "reason": reason })),
+            None => ("account.retire", json!({ "reason": reason })),
         };
         let audit = AuditEntry::new(by, action, format!("account:{}", account.username))
             .in_org(&account.org_slug)

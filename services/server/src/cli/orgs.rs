@@ -359,7 +359,7 @@ pub(super) async fn account(config: Config, command: AccountCommand) -> anyhow::
                 )
             })?;
             let ending = accounts::Ending::Move { to: target.clone() };
-            let account = publisher.end_account(&username, ending, OPERATOR).await?;
+            let account = publisher.end_account(&username, ending, OPERATOR, None).await?;
             println!(
                 "@{} moved to {target}: its followers' servers receive the Move and follow the new account",
                 account.username
@@ -381,8 +381,10 @@ pub(super) async fn account(config: Config, command: AccountCommand) -> anyhow::
             Ok(())
         }
         AccountCommand::Retire { username } => {
-            let account =
-                publisher(&config).await?.end_account(&username, accounts::Ending::Retire, OPERATOR).await?;
+            let account = publisher(&config)
+                .await?
+                .end_account(&username, accounts::Ending::Retire, OPERATOR, None)
+                .await?;
             println!(
                 "@{} is retired: it publishes no more, and what it published stays readable",
                 account.username

@@ -124,11 +124,74 @@ pub async fn create_account(
                 admin_page(&s, &staff, StatusCode::BAD_REQUEST, typed, Some(&why)).await
             }
             Err(PublishError::Store(StoreError::Conflict(_))) => {
-                let taken = format!("the username {:?} is taken; choose another", form.username.trim());
+                let taken = staff.lang.t("username_taken").replace("{username}", form.username.trim());
                 admin_page(&s, &staff, StatusCode::CONFLICT, typed, Some(&taken)).await
             }
             Err(e) => Err(e.into()),
         }
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+/// The organisation's own account by its name, for its administrators.
+async fn own_account(s: &Services, staff: &Staff, username: &str) -> Result<herold_store::Account, ApiError> {
+    match s.store.account_by_username(username).await? {
+        Some(a) if a.org_slug == staff.session.staff.org_slug => Ok(a),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Asks first: retiring an account cannot be undone.
+#[get("/staff/admin/accounts/{username}/retire")]
+pub async fn confirm_retire(
+    s: web::Data<Services>,
+    staff: Staff,
+    username: web::Path<String>,
+) -> HttpResponse {
+    let result = async {
+        require_admin(&staff)?;
+        let account = own_account(&s, &staff, &username).await?;
+        Ok(staff.page(&s, StatusCode::OK, views::retire_account(&staff.viewer(), &account, None)))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct RetireForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    confirm: Option<String>,
+}
+
+#[post("/staff/admin/accounts/{username}/retire")]
+pub async fn retire(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    username: web::Path<String>,
+    form: web::Form<RetireForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        require_admin(&staff)?;
+        let account = own_account(&s, &staff, &username).await?;
+        let reason = form.reason.trim();
+        let refused = match (reason.is_empty(), form.confirm.as_deref() == Some("yes"), account.ended_at) {
+            (_, _, Some(_)) => Some(staff.lang.t("retire_already")),
+            (true, _, _) => Some(staff.lang.t("retire_reason_missing")),
+            (false, false, _) => Some(staff.lang.t("retire_confirm_missing")),
+            (false, true, None) => None,
+        };
+        if let Some(why) = refused {
+            let page = views::retire_account(&staff.viewer(), &account, Some(why));
+            return Ok(staff.page(&s, StatusCode::BAD_REQUEST, page));
+        }
+        let by = staff.session.staff.audit_actor();
+        s.publisher.end_account(&account.username, accounts::Ending::Retire, &by, Some(reason)).await?;
+        Ok(super::see_other_done(&s, "/staff/admin", "account_retired"))
     }
     .await;
     staff.respond(&s, result)

@@ -70,6 +70,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(profile::decide)
         .service(admin::admin)
         .service(admin::create_account)
+        .service(admin::confirm_retire)
+        .service(admin::retire)
         .service(relay::relay)
         .service(relay::relay_action)
         .service(dialogue::inbox)

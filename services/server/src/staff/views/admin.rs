@@ -22,11 +22,23 @@ pub fn admin(v: &Viewer<'_>, p: AdminPage<'_>) -> String {
             h1 { (lang.t("administration")) }
             h2 { (lang.t("accounts")) }
             table {
-                thead { tr { th scope="col" { (lang.t("account")) } th scope="col" { (lang.t("display_name")) } th scope="col" { (lang.t("followers")) } th scope="col" { (lang.t("profile")) } } }
+                thead { tr {
+                    th scope="col" { (lang.t("account")) } th scope="col" { (lang.t("display_name")) }
+                    th scope="col" { (lang.t("followers")) } th scope="col" { (lang.t("profile")) }
+                    th scope="col" { (lang.t("account_state")) }
+                } }
                 tbody { @for (a, followers) in p.accounts { tr {
                     td { a href={ "/staff/accounts/" (a.username) } { "@" (a.username) "@" (p.host) } }
                     td { (a.display_name) } td { (followers) }
                     td { a href={ "/staff/accounts/" (a.username) "/profile" } { (lang.t("profile")) span.visually-hidden { " @" (a.username) } } }
+                    td {
+                        @match a.ended_at {
+                            Some(at) => { (lang.t("account_retired")) " " (v.when(at)) },
+                            None => a href={ "/staff/admin/accounts/" (a.username) "/retire" } {
+                                (lang.t("retire")) "…" span.visually-hidden { " @" (a.username) }
+                            },
+                        }
+                    }
                 } } }
             }
             h2 { (lang.t("create_account")) }
@@ -189,4 +201,37 @@ pub fn relay_confirm(v: &Viewer<'_>, action: &str, target: &str, error: Option<&
 
 fn url_encoded(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// What retiring an account does, asked before it is done, with a reason for the trail.
+pub fn retire_account(v: &Viewer<'_>, account: &Account, error: Option<&str>) -> String {
+    let lang = v.lang;
+    let title = lang.t("retire_title").replace("{account}", &format!("@{}", account.username));
+    shell(
+        lang,
+        &title,
+        Some(v),
+        html! {
+            h1 { (title) }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            p { (lang.t("retire_text")) }
+            form method="post" action={ "/staff/admin/accounts/" (account.username) "/retire" } {
+                (v.csrf())
+                p {
+                    label for="reason" { (lang.t("relay_reason")) }
+                    textarea id="reason" name="reason" rows="3" required {}
+                }
+                p {
+                    input id="confirm" type="checkbox" name="confirm" value="yes" required;
+                    " "
+                    label for="confirm" { (lang.t("retire_confirm")) }
+                }
+                p {
+                    button.destructive type="submit" { (lang.t("retire")) }
+                    " "
+                    a href="/staff/admin" { (lang.t("retire_cancel")) }
+                }
+            }
+        },
+    )
 }
