@@ -142,6 +142,18 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
         .unwrap();
     assert!(german.contains("Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)"), "{german}");
     assert!(german.contains("lang=\"de\""));
+    // The catalogue's own German texts, marked as German; what it gives only in English,
+    // marked as English.
+    assert!(
+        german.contains(
+            r#"<td lang="de">DSGVO Art. 6 Abs. 1 lit. e: Wahrnehmung einer öffentlichen Aufgabe</td>"#
+        ),
+        "{german}"
+    );
+    assert!(german.contains(r#"<td lang="en">Deliver the public body's announcements"#), "{german}");
+    let notice = app.http.get(app.url("/privacy/demo")).header("accept-language", "de").send().await.unwrap();
+    let notice = notice.text().await.unwrap();
+    assert!(notice.contains(r#"<dd lang="de">DSGVO Art. 6 Abs. 1 lit. e"#), "{notice}");
 }
 
 async fn administrators_create_accounts(db: Db) {

@@ -46,8 +46,9 @@ pub fn concerns_the_public(class: DataClass) -> bool {
 #[derive(Debug, Clone)]
 pub struct NoticeEntry {
     pub class: DataClass,
-    /// As the catalogue states it (English, article numbers).
-    pub legal_basis: String,
+    /// As the catalogue states it, in the reader's language where it gives one (article
+    /// numbers), with the language it is in.
+    pub legal_basis: (String, String),
     pub retention: Retention,
 }
 
@@ -69,7 +70,13 @@ fn by_email(class: DataClass) -> bool {
 
 /// The notice of one organisation, with the retention its policy sets; subscriptions by
 /// e-mail appear where the organisation offers them.
-pub fn privacy_notice(policies: &Policies, org: &str, controller: &str, legal: LegalPages) -> PrivacyNotice {
+pub fn privacy_notice(
+    policies: &Policies,
+    org: &str,
+    controller: &str,
+    legal: LegalPages,
+    language: &str,
+) -> PrivacyNotice {
     let by_mail = policies.orgs.get(org).is_some_and(|p| p.presence.email_subscriptions);
     let entries = policies
         .classes
@@ -77,7 +84,7 @@ pub fn privacy_notice(policies: &Policies, org: &str, controller: &str, legal: L
         .filter(|c| concerns_the_public(c.class) && (by_mail || !by_email(c.class)))
         .map(|c| NoticeEntry {
             class: c.class,
-            legal_basis: c.legal_basis.clone(),
+            legal_basis: c.texts_in(language).legal_basis,
             retention: policies.retention(c.class, Some(org)),
         })
         .collect();
@@ -134,7 +141,7 @@ pub fn notice_sections(n: &PrivacyNotice, tr: Texts<'_>) -> Markup {
                 p { (tr(&format!("notice_class_{}_text", e.class.as_str()))) }
                 dl {
                     div { dt { (tr("notice_kept")) } dd { (kept(tr, e.retention)) } }
-                    div { dt { (tr("notice_legal_basis")) } dd lang="en" { (e.legal_basis) } }
+                    div { dt { (tr("notice_legal_basis")) } dd lang=(e.legal_basis.1) { (e.legal_basis.0) } }
                 }
             }
         }
@@ -156,7 +163,7 @@ mod tests {
         let mut p = Policies::parse_catalogue(std::path::Path::new("retention.toml"), catalogue).unwrap();
         p.add_org(std::path::Path::new("orgs/bfdi.toml"), "[retention]\ncitizen_messages = \"60d\"\n")
             .unwrap();
-        let n = privacy_notice(&p, "bfdi", "BfDI", LegalPages::default());
+        let n = privacy_notice(&p, "bfdi", "BfDI", LegalPages::default(), "en");
         let classes: Vec<DataClass> = n.entries.iter().map(|e| e.class).collect();
         assert!(classes.contains(&DataClass::Followers) && classes.contains(&DataClass::ReactionPseudonyms));
         assert!(!classes.contains(&DataClass::StaffDirectory));
@@ -165,7 +172,7 @@ mod tests {
         assert!(!classes.contains(&DataClass::EmailSubscriptions), "bfdi offers no e-mail");
         p.add_org(std::path::Path::new("orgs/city.toml"), "[presence]\nemail_subscriptions = true\n")
             .unwrap();
-        let n = privacy_notice(&p, "city", "City", LegalPages::default());
+        let n = privacy_notice(&p, "city", "City", LegalPages::default(), "en");
         let classes: Vec<DataClass> = n.entries.iter().map(|e| e.class).collect();
         for class in
             [DataClass::EmailSubscriptions, DataClass::UnconfirmedSubscriptions, DataClass::SubscriptionMail]

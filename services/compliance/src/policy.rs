@@ -79,6 +79,19 @@ struct RawClass {
     min: Option<Spanned<String>>,
     max: Option<Spanned<String>>,
     at_expiry: Spanned<AtExpiry>,
+    /// The texts in other languages, by language code (`[classes.<name>.texts.de]`).
+    #[serde(default)]
+    texts: BTreeMap<Spanned<String>, ClassTexts>,
+}
+
+/// A class's texts in one language; each one left out stays as the catalogue's own.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassTexts {
+    pub description: Option<String>,
+    pub purpose: Option<String>,
+    pub legal_basis: Option<String>,
+    pub recipients: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -144,6 +157,39 @@ pub struct ClassPolicy {
     pub min: Option<Retention>,
     pub max: Option<Retention>,
     pub at_expiry: AtExpiry,
+    /// Its texts in other languages, by language code.
+    pub texts: BTreeMap<String, ClassTexts>,
+}
+
+impl ClassPolicy {
+    /// The class's texts in `language` where the catalogue gives them, else its own
+    /// (English), with the language each is in.
+    pub fn texts_in(&self, language: &str) -> LocalTexts {
+        let given = self.texts.get(language);
+        let pick = |local: Option<&String>, own: &str| -> (String, String) {
+            match local {
+                Some(text) => (text.clone(), language.to_owned()),
+                None => (own.to_owned(), "en".to_owned()),
+            }
+        };
+        LocalTexts {
+            description: pick(given.and_then(|t| t.description.as_ref()), &self.description),
+            purpose: pick(given.and_then(|t| t.purpose.as_ref()), &self.purpose),
+            legal_basis: pick(given.and_then(|t| t.legal_basis.as_ref()), &self.legal_basis),
+            recipients: given.and_then(|t| t.recipients.as_ref()).or(self.recipients.as_ref()).map(|_| {
+                pick(given.and_then(|t| t.recipients.as_ref()), self.recipients.as_deref().unwrap_or(""))
+            }),
+        }
+    }
+}
+
+/// A class's texts as a reader gets them: each with the language it is in.
+#[derive(Debug, Clone)]
+pub struct LocalTexts {
+    pub description: (String, String),
+    pub purpose: (String, String),
+    pub legal_basis: (String, String),
+    pub recipients: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -323,6 +369,22 @@ impl Policies {
                     ))
                 }
             }
+            let mut texts = BTreeMap::new();
+            for (language, given) in c.texts {
+                // A language as the interface negotiates it: `de`, `fr`, `pt-BR`.
+                let code = language.get_ref();
+                let primary = code.split('-').next().unwrap_or_default();
+                if herold_domain::LanguageTag::parse(code).is_err() || !(2..=3).contains(&primary.len()) {
+                    return Err(err(
+                        language.span(),
+                        format!(
+                            "{:?} is not a language code: name texts as texts.de, texts.fr…",
+                            language.get_ref()
+                        ),
+                    ));
+                }
+                texts.insert(language.into_inner(), given);
+            }
             let own = class.at_expiry();
             if at_expiry != own && !(at_expiry == AtExpiry::Archive && own != AtExpiry::Keep) {
                 return Err(err(
@@ -338,6 +400,7 @@ impl Policies {
                 class,
                 ClassPolicy {
                     class,
+                    texts,
                     description: c.description,
                     location: c.location,
                     personal_data: c.personal_data,
@@ -708,6 +771,30 @@ mod tests {
     fn the_shipped_catalogue_is_valid() {
         let p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
         assert_eq!(p.classes.len(), DataClass::ALL.len());
+    }
+
+    #[test]
+    fn texts_come_in_the_readers_language_where_the_catalogue_gives_them() {
+        let p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        let followers = &p.classes[&DataClass::Followers];
+        let german = followers.texts_in("de");
+        assert!(german.legal_basis.0.starts_with("DSGVO Art. 6 Abs. 1 lit. e"), "{german:?}");
+        assert_eq!(german.legal_basis.1, "de");
+        // What the German texts leave out stays English, and says so.
+        assert_eq!(german.purpose, (followers.purpose.clone(), "en".to_owned()));
+        assert_eq!(followers.texts_in("fr").legal_basis, (followers.legal_basis.clone(), "en".to_owned()));
+
+        let bad =
+            CATALOGUE.replacen("\n[classes.followers.texts.de]", "\n[classes.followers.texts.german]", 1);
+        let e = Policies::parse_catalogue(Path::new("retention.toml"), &bad).unwrap_err();
+        assert!(e.message.contains("not a language code"), "{e}");
+        let typo = CATALOGUE.replacen(
+            "[classes.followers.texts.de]\nlegal_basis",
+            "[classes.followers.texts.de]\nlegal_bass",
+            1,
+        );
+        assert_ne!(typo, CATALOGUE);
+        assert!(Policies::parse_catalogue(Path::new("retention.toml"), &typo).is_err());
     }
 
     #[test]

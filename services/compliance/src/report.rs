@@ -26,6 +26,9 @@ pub struct RopaEntry {
     pub recipients: String,
     pub retention: String,
     pub at_expiry: String,
+    /// The language of `description`, `purpose`, `legal_basis` and `recipients`, each.
+    #[serde(skip)]
+    pub langs: [String; 4],
 }
 
 #[derive(Debug, Serialize)]
@@ -45,21 +48,27 @@ pub const MEASURES: &[&str] = &[
     "Retention enforced by scheduled runs per the policy files; every run recorded in the audit trail",
 ];
 
-/// The Art. 30 record of processing for one organisation, drawn from the policy files.
-pub fn ropa(policies: &Policies, org: &str, controller: &str) -> Ropa {
+/// The Art. 30 record of processing for one organisation, drawn from the policy files, with
+/// their texts in `language` where they give them.
+pub fn ropa(policies: &Policies, org: &str, controller: &str, language: &str) -> Ropa {
     let entries = policies
         .classes
         .values()
-        .map(|c| RopaEntry {
-            class: c.class.as_str(),
-            description: c.description.clone(),
-            location: c.location.clone(),
-            personal_data: c.personal_data,
-            purpose: c.purpose.clone(),
-            legal_basis: c.legal_basis.clone(),
-            recipients: c.recipients.clone().unwrap_or_else(|| "none".into()),
-            retention: policies.retention(c.class, Some(org)).describe(),
-            at_expiry: format!("{:?}", c.at_expiry).to_lowercase(),
+        .map(|c| {
+            let t = c.texts_in(language);
+            let (recipients, recipients_lang) = t.recipients.unwrap_or_else(|| ("none".into(), "en".into()));
+            RopaEntry {
+                class: c.class.as_str(),
+                description: t.description.0,
+                location: c.location.clone(),
+                personal_data: c.personal_data,
+                purpose: t.purpose.0,
+                legal_basis: t.legal_basis.0,
+                recipients,
+                retention: policies.retention(c.class, Some(org)).describe(),
+                at_expiry: format!("{:?}", c.at_expiry).to_lowercase(),
+                langs: [t.description.1, t.purpose.1, t.legal_basis.1, recipients_lang],
+            }
         })
         .collect();
     Ropa {
@@ -108,7 +117,11 @@ pub fn ropa_body(r: &Ropa, tr: Texts<'_>) -> Markup {
             thead { tr { th { (tr("dpo_col_data")) } th { (tr("dpo_col_where")) } th { (tr("dpo_col_personal")) } th { (tr("dpo_col_purpose")) } th { (tr("dpo_col_legal_basis")) } th { (tr("dpo_col_recipients")) } th { (tr("dpo_col_kept")) } th { (tr("dpo_col_at_expiry")) } } }
             tbody {
                 @for e in &r.entries {
-                    tr { td { (e.description) } td { (e.location) } td { (yes_no(e.personal_data)) } td { (e.purpose) } td { (e.legal_basis) } td { (e.recipients) } td { (e.retention) } td { (e.at_expiry) } }
+                    tr {
+                        td lang=(e.langs[0]) { (e.description) } td { (e.location) } td { (yes_no(e.personal_data)) }
+                        td lang=(e.langs[1]) { (e.purpose) } td lang=(e.langs[2]) { (e.legal_basis) }
+                        td lang=(e.langs[3]) { (e.recipients) } td { (e.retention) } td { (e.at_expiry) }
+                    }
                 }
             }
         }

@@ -248,7 +248,7 @@ pub(super) async fn compliance(config: Config, command: ComplianceCommand) -> an
     match command {
         ComplianceCommand::Ropa { org, json } => {
             let controller = org_name(&org).await?;
-            let ropa = report::ropa(&policies, &org, &controller);
+            let ropa = report::ropa(&policies, &org, &controller, "en");
             if json {
                 println!("{}", serde_json::to_string_pretty(&ropa)?);
             } else {

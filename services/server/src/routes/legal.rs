@@ -25,7 +25,7 @@ pub async fn privacy_notice(
         return Ok(html(StatusCode::NOT_FOUND, pages::not_found(&tr, &legal)));
     };
     let presence = s.presences.of(&org.slug);
-    let n = notice::privacy_notice(&s.policies, &org.slug, &org.name, presence.legal.clone());
+    let n = notice::privacy_notice(&s.policies, &org.slug, &org.name, presence.legal.clone(), lang.code());
     let legal = pages::Legal::of(&tr, &s.urls, &presence, &org.slug).named(&org.name);
     let page = pages::document(&tr, &legal, &notice::notice_title(&n, &tr), notice::notice_body(&n, &tr));
     Ok(html(StatusCode::OK, page))

@@ -218,7 +218,7 @@ pub async fn record_of_processing(s: web::Data<Services>, staff: Staff) -> HttpR
         }
         let org = &staff.session.staff.org_slug;
         let name = s.store.list_orgs().await?.into_iter().find(|o| &o.slug == org).map(|o| o.name);
-        let ropa = report::ropa(&s.policies, org, name.as_deref().unwrap_or(org));
+        let ropa = report::ropa(&s.policies, org, name.as_deref().unwrap_or(org), staff.lang.code());
         Ok(staff.page(&s, StatusCode::OK, views::ropa(&staff.viewer(), &ropa)))
     }
     .await;
@@ -295,7 +295,13 @@ pub async fn subject_export(
                 // The readable part is the organisation's answer, as a letter to send.
                 let org_name = &staff.session.staff.org_name;
                 let legal = s.presences.of(org).legal.clone();
-                let notice = herold_compliance::notice::privacy_notice(&s.policies, org, org_name, legal);
+                let notice = herold_compliance::notice::privacy_notice(
+                    &s.policies,
+                    org,
+                    org_name,
+                    legal,
+                    staff.lang.code(),
+                );
                 let tr = |key: &str| staff.lang.t(key);
                 let letter = dsar::access_letter(&dsar::AccessLetter {
                     tr: &tr,
