@@ -449,6 +449,22 @@ async fn a_long_trail_is_paged_and_exported_whole(db: Db) {
         230,
         "every matching entry, only demo's"
     );
+
+    // Longer than one batch of the stream: still one whole document, every entry once.
+    for n in 0..2050 {
+        let entry = herold_store::AuditEntry::new("operator", "test.bulk", format!("b:{n}")).in_org("demo");
+        app.store.record_audit(entry).await.unwrap();
+    }
+    let form = vec![
+        ("csrf", field(&first.body, "csrf").unwrap()),
+        ("action", "test.bulk".into()),
+        ("format", "json".into()),
+    ];
+    let export = dana.http.post(app.url("/staff/audit/export")).form(&form).send().await.unwrap();
+    let entries: serde_json::Value = export.json().await.expect("one JSON document");
+    let subjects: std::collections::BTreeSet<&str> =
+        entries.as_array().unwrap().iter().map(|e| e["subject"].as_str().unwrap()).collect();
+    assert_eq!(subjects.len(), 2050, "each entry once");
 }
 
 /// The officer enters each request when it arrives; the register holds it to the month

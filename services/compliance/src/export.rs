@@ -15,6 +15,39 @@ pub use herold_store::AuditFilter as Filter;
 /// Entries fetched per query while exporting.
 const BATCH: i64 = 2000;
 
+/// The matching entries a batch at a time, newest first, for an export that is sent while it
+/// is read: however long the trail, no more than a batch is held at once.
+pub struct Batches {
+    filter: Filter,
+    before: Option<i64>,
+    done: bool,
+}
+
+impl Batches {
+    pub fn new(filter: Filter) -> Batches {
+        Batches { filter, before: None, done: false }
+    }
+
+    /// The next batch; `None` once every matching entry was given.
+    pub async fn next(
+        &mut self,
+        store: &dyn Store,
+        policies: &Policies,
+        now: Millis,
+    ) -> Result<Option<Vec<AuditRecord>>, ComplianceError> {
+        if self.done {
+            return Ok(None);
+        }
+        let batch = store.audit_search(&self.filter, self.before, BATCH).await?;
+        self.done = (batch.len() as i64) < BATCH;
+        self.before = batch.last().map(|e| e.leaf.seq);
+        match batch.is_empty() {
+            true => Ok(None),
+            false => Ok(Some(hide_expired(batch, policies, now))),
+        }
+    }
+}
+
 /// The matching entries, oldest first.
 pub async fn entries(
     store: &dyn Store,
@@ -64,26 +97,33 @@ fn hide_expired(mut rows: Vec<AuditRecord>, policies: &Policies, now: Millis) ->
     rows
 }
 
-pub fn to_json(rows: &[AuditRecord]) -> Value {
-    Value::Array(
-        rows.iter()
-            .map(|e| {
-                json!({
-                    "seq": e.leaf.seq,
-                    "at": format_rfc3339(e.leaf.at),
-                    "org": e.leaf.org,
-                    "actor": e.leaf.actor,
-                    "action": e.leaf.action,
-                    "subject": e.leaf.subject,
-                    "detail": e.payload.as_ref().and_then(|(_, p)| serde_json::from_str::<Value>(p).ok()),
-                })
-            })
-            .collect(),
-    )
+/// One entry as the JSON export gives it.
+pub fn json_entry(e: &AuditRecord) -> Value {
+    json!({
+        "seq": e.leaf.seq,
+        "at": format_rfc3339(e.leaf.at),
+        "org": e.leaf.org,
+        "actor": e.leaf.actor,
+        "action": e.leaf.action,
+        "subject": e.leaf.subject,
+        "detail": e.payload.as_ref().and_then(|(_, p)| serde_json::from_str::<Value>(p).ok()),
+    })
 }
 
+pub fn to_json(rows: &[AuditRecord]) -> Value {
+    Value::Array(rows.iter().map(json_entry).collect())
+}
+
+/// The first line of the CSV export.
+pub const CSV_HEADER: &str = "seq,at,org,actor,action,subject,detail\n";
+
 pub fn to_csv(rows: &[AuditRecord]) -> String {
-    let mut out = String::from("seq,at,org,actor,action,subject,detail\n");
+    format!("{CSV_HEADER}{}", csv_lines(rows))
+}
+
+/// Entries as CSV lines, without the header.
+pub fn csv_lines(rows: &[AuditRecord]) -> String {
+    let mut out = String::new();
     for e in rows {
         let l = &e.leaf;
         let detail = e.payload.as_ref().map_or("(erased)", |(_, p)| p.as_str());

@@ -141,13 +141,14 @@ pub async fn audit_export(
             Some(_) => return Err(ApiError::BadRequest("format must be csv or json".into())),
         };
         let filter = q.filter(org, &staff.zone)?;
-        let rows = export::entries(s.store.as_ref(), &s.policies, &filter, now_millis()).await?;
+        // Recorded before it is sent, with how many entries match now.
+        let count = s.store.audit_count(&filter).await?;
         let actor = staff.session.staff.audit_actor();
         s.store
             .record_audit(
                 AuditEntry::new(&actor, "audit.export", format!("org:{org}")).in_org(org).with_detail(
                     json!({
-                        "entries": rows.len(),
+                        "entries": count,
                         "action": filter.action,
                         "actor": filter.actor,
                         "subject": filter.subject,
@@ -158,11 +159,8 @@ pub async fn audit_export(
                 ),
             )
             .await?;
-        let (body, content_type, extension) = if json_format {
-            (export::to_json(&rows).to_string(), "application/json", "json")
-        } else {
-            (export::to_csv(&rows), "text/csv; charset=utf-8", "csv")
-        };
+        let (content_type, extension) =
+            if json_format { ("application/json", "json") } else { ("text/csv; charset=utf-8", "csv") };
         Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, content_type))
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -170,7 +168,7 @@ pub async fn audit_export(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"herold-audit-{org}.{extension}\""),
             ))
-            .body(body))
+            .streaming(export_stream(s.clone(), filter, json_format)))
     }
     .await;
     staff.respond(&s, result)
@@ -518,4 +516,54 @@ pub async fn close_request(
     }
     .await;
     staff.respond(&s, result)
+}
+
+/// An audit export sent while it is read, newest first, a batch at a time: the header (or
+/// the opening bracket), each batch, and the end. A failure midway ends the download
+/// short, which the file shows by its missing end.
+fn export_stream(
+    s: web::Data<Services>,
+    filter: export::Filter,
+    json_format: bool,
+) -> impl futures_util::Stream<Item = Result<actix_web::web::Bytes, ApiError>> {
+    use actix_web::web::Bytes;
+    enum Part {
+        Start,
+        Entries { batches: export::Batches, first: bool },
+        Done,
+    }
+    let now = now_millis();
+    futures_util::stream::unfold(Part::Start, move |part| {
+        let s = s.clone();
+        let filter = filter.clone();
+        async move {
+            match part {
+                Part::Start => {
+                    let start = if json_format { "[" } else { export::CSV_HEADER };
+                    let next = Part::Entries { batches: export::Batches::new(filter), first: true };
+                    Some((Ok(Bytes::from(start)), next))
+                }
+                Part::Entries { mut batches, first } => {
+                    match batches.next(s.store.as_ref(), &s.policies, now).await {
+                        Ok(Some(rows)) => {
+                            let text = if json_format {
+                                let items: Vec<String> =
+                                    rows.iter().map(|e| export::json_entry(e).to_string()).collect();
+                                format!("{}{}", if first { "" } else { "," }, items.join(","))
+                            } else {
+                                export::csv_lines(&rows)
+                            };
+                            Some((Ok(Bytes::from(text)), Part::Entries { batches, first: false }))
+                        }
+                        Ok(None) => Some((Ok(Bytes::from(if json_format { "]" } else { "" })), Part::Done)),
+                        Err(e) => {
+                            tracing::error!(error = %e, "the audit export broke off");
+                            Some((Err(ApiError::from(e)), Part::Done))
+                        }
+                    }
+                }
+                Part::Done => None,
+            }
+        }
+    })
 }
