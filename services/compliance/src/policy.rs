@@ -176,9 +176,11 @@ impl ClassPolicy {
             description: pick(given.and_then(|t| t.description.as_ref()), &self.description),
             purpose: pick(given.and_then(|t| t.purpose.as_ref()), &self.purpose),
             legal_basis: pick(given.and_then(|t| t.legal_basis.as_ref()), &self.legal_basis),
-            recipients: given.and_then(|t| t.recipients.as_ref()).or(self.recipients.as_ref()).map(|_| {
-                pick(given.and_then(|t| t.recipients.as_ref()), self.recipients.as_deref().unwrap_or(""))
-            }),
+            recipients: match (given.and_then(|t| t.recipients.as_ref()), &self.recipients) {
+                (Some(text), _) => Some((text.clone(), language.to_owned())),
+                (None, Some(own)) => Some((own.clone(), "en".to_owned())),
+                (None, None) => None,
+            },
         }
     }
 }

@@ -137,6 +137,12 @@ impl Zone {
         Ok(start.timestamp().as_millisecond())
     }
 
+    /// `day` for a field that may be left empty: `None` then.
+    pub fn day_if_given(&self, text: &str, end: bool) -> Result<Option<Millis>, DomainError> {
+        let text = text.trim();
+        (!text.is_empty()).then(|| self.day(text, end)).transpose()
+    }
+
     /// The end of the day one month after `day` (`2026-11-01`) on this zone's clock: the
     /// exclusive end of a period of one month from that day, as Art. 12(3) GDPR counts it.
     /// A day the later month lacks falls on its last day (31 January: 28 February).

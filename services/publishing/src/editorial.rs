@@ -277,9 +277,11 @@ impl Editorial {
 
     /// A page of the organisation's announcements found by `query` (its organisation is the
     /// reader's, whatever it says).
+    /// `staff`: the organisation's staff, who name those who retracted.
     pub async fn archive(
         &self,
         who: &StaffActor,
+        staff: &[StaffMember],
         mut query: AnnouncementQuery,
         limit: i64,
         offset: i64,
@@ -287,7 +289,6 @@ impl Editorial {
         query.org_slug = who.org.clone();
         let announcements = self.store.search_announcements(&query, limit, offset).await?;
         let more = announcements.len() as i64 == limit;
-        let staff = self.store.staff_of_org(&who.org).await?;
         let mut retractions = HashMap::new();
         for a in announcements.iter().filter(|a| a.retracted_at.is_some()) {
             let filter = AuditFilter {

@@ -44,8 +44,8 @@ pub async fn archive(s: web::Data<Services>, staff: Staff, q: web::Query<Archive
         let who = staff.actor();
         let org = &staff.session.staff.org_slug;
         let accounts = s.editorial.accounts(org).await?;
-        let people: Vec<_> =
-            s.store.staff_of_org(org).await?.into_iter().filter(|m| !m.name.is_empty()).collect();
+        let staff_of_org = s.store.staff_of_org(org).await?;
+        let people: Vec<_> = staff_of_org.iter().filter(|m| !m.name.is_empty()).cloned().collect();
         let words: String = q.q.chars().take(200).collect();
         let page = q.page.min(10_000);
         let filter = ArchiveFilter {
@@ -58,11 +58,8 @@ pub async fn archive(s: web::Data<Services>, staff: Staff, q: web::Query<Archive
             page,
         };
         // A day that is no day is said next to the form, which keeps what was typed.
-        let day = |text: &str, end: bool| {
-            let text = text.trim();
-            (!text.is_empty()).then(|| staff.zone.day(text, end)).transpose()
-        };
-        let (from, to) = match (day(&q.from, false), day(&q.to, true)) {
+        let (from, to) = match (staff.zone.day_if_given(&q.from, false), staff.zone.day_if_given(&q.to, true))
+        {
             (Ok(from), Ok(to)) => (from, to),
             (Err(e), _) | (_, Err(e)) => {
                 let why = staff.explain(&ApiError::Publish(PublishError::Invalid(e)));
@@ -99,7 +96,7 @@ pub async fn archive(s: web::Data<Services>, staff: Staff, q: web::Query<Archive
             to,
             words: words.clone(),
         };
-        let found = s.editorial.archive(&who, query, PAGE, i64::from(page) * PAGE).await?;
+        let found = s.editorial.archive(&who, &staff_of_org, query, PAGE, i64::from(page) * PAGE).await?;
         // Withdrawn submissions never went out; they follow on the first page of an
         // unfiltered archive.
         let unfiltered = words.is_empty()

@@ -50,14 +50,10 @@ pub struct AuditQuery {
 }
 
 impl AuditQuery {
-    /// Days are the organisation's days, as the reader counts them.
+    /// Days are the reader's days, on their clock.
     fn filter(&self, org: &str, zone: &Zone) -> Result<Filter, ApiError> {
         let day = |text: &str, end: bool| {
-            let text = text.trim();
-            (!text.is_empty())
-                .then(|| zone.day(text, end))
-                .transpose()
-                .map_err(|e| ApiError::Publish(PublishError::Invalid(e)))
+            zone.day_if_given(text, end).map_err(|e| ApiError::Publish(PublishError::Invalid(e)))
         };
         let given = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
         Ok(Filter {
@@ -190,11 +186,9 @@ pub async fn compliance_report(
         require(&staff, Role::Auditor)?;
         let now = now_millis();
         let parse = |text: &Option<String>, end: bool| {
-            text.as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(|t| staff.zone.day(t, end))
-                .transpose()
+            staff
+                .zone
+                .day_if_given(text.as_deref().unwrap_or(""), end)
                 .map_err(|e| ApiError::Publish(PublishError::Invalid(e)))
         };
         let from = parse(&q.from, false)?.unwrap_or(now - 365 * 86_400_000);
