@@ -21,15 +21,19 @@ async fn a_browser_publishes_and_every_page_is_accessible(db: Db) {
     );
     let provider = OidcProvider::start();
     // The demo body keeps Berlin time (the walk types and reads local time), names its imprint and accessibility statement (the
-    // walk follows the privacy notice Herold writes), and has a template for answers.
-    const DEMO_POLICY: &str = "time_zone = \"Europe/Berlin\"\n\n[legal]\n\
-                               imprint = \"https://www.demo.example/impressum\"\n\
-                               accessibility_statement = \"https://www.demo.example/barrierefreiheit\"\n\n\
-                               [presence]\nemail_subscriptions = true\ncolour = \"#0b5394\"\n\n\
-                               [[dialogue.templates]]\nname = \"Danke\"\n\
-                               text = \"Vielen Dank für Ihre Nachricht. Wir antworten Ihnen hier.\"\n\n\
-                               [[templates]]\nname = \"Störung im Bürgeramt\"\n\
-                               text = \"Das Bürgeramt ist heute wegen einer technischen Störung geschlossen.\"\n";
+    // walk follows the privacy notice Herold writes), has its logo, and has a template for answers.
+    const DEMO_POLICY: &str = concat!(
+        "time_zone = \"Europe/Berlin\"\n\n[legal]\n\
+         imprint = \"https://www.demo.example/impressum\"\n\
+         accessibility_statement = \"https://www.demo.example/barrierefreiheit\"\n\n\
+         [presence]\nemail_subscriptions = true\ncolour = \"#0b5394\"\nlogo = \"",
+        env!("CARGO_MANIFEST_DIR"),
+        "/../deploy/dev/demo-logo.svg\"\n\n\
+         [[dialogue.templates]]\nname = \"Danke\"\n\
+         text = \"Vielen Dank für Ihre Nachricht. Wir antworten Ihnen hier.\"\n\n\
+         [[templates]]\nname = \"Störung im Bürgeramt\"\n\
+         text = \"Das Bürgeramt ist heute wegen einer technischen Störung geschlossen.\"\n"
+    );
     let sign_in = [("demo", DEMO_POLICY), ("operator", "")]
         .into_iter()
         .map(|(org, extra_policy)| SignIn {

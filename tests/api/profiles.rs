@@ -276,11 +276,15 @@ async fn public_pages_link_the_legal_pages_and_the_notice_follows_the_policy(db:
         sign_in: vec![SignIn {
             org: "demo",
             issuer: provider.issuer(),
-            extra_policy: "[retention]\ncitizen_messages = \"60d\"\n\n[legal]\nimprint = \"https://www.demo.example/impressum\"\n\
-                           dpo_contact = \"datenschutz@demo.example\"\n\
-                           accessibility_statement_text = \"\"\"\nDiese Seiten sind barrierefrei.\n\nFeedback: Rathausplatz 1\n12345 Beispielstadt\n\"\"\"\n\n\
-                           [presence]\ncolour = \"#0b5394\"\n\
-                           attribution_domains = [\"www.demo.example\"]\n",
+            extra_policy: concat!(
+                "[retention]\ncitizen_messages = \"60d\"\n\n[legal]\nimprint = \"https://www.demo.example/impressum\"\n\
+                 dpo_contact = \"datenschutz@demo.example\"\n\
+                 accessibility_statement_text = \"\"\"\nDiese Seiten sind barrierefrei.\n\nFeedback: Rathausplatz 1\n12345 Beispielstadt\n\"\"\"\n\n\
+                 [presence]\ncolour = \"#0b5394\"\n\
+                 attribution_domains = [\"www.demo.example\"]\nlogo = \"",
+                env!("CARGO_MANIFEST_DIR"),
+                "/../deploy/dev/demo-logo.svg\"\n"
+            ),
             discovery_url: None,
         }],
         ..AppOptions::default()
@@ -332,12 +336,33 @@ async fn public_pages_link_the_legal_pages_and_the_notice_follows_the_policy(db:
 
     // The body's name heads its pages, on its colour where the policy gives one.
     let page = app.http.get(app.url("/users/press")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("<p class=\"owner\">Test Authority</p>"), "{page}");
+    assert!(page.contains("<p class=\"owner\"><img class=\"logo\" src=\"/static/brand/demo/logo\" alt=\"\">Test Authority</p>"), "{page}");
     assert!(page.contains("href=\"/static/brand/demo.css\"") && page.contains("class=\"brand-band\""));
     let css = app.http.get(app.url("/static/brand/demo.css")).send().await.unwrap().text().await.unwrap();
     assert!(css.contains("background: #0b5394"), "{css}");
     let plain = app.http.get(app.url("/static/brand/operator.css")).send().await.unwrap();
     assert_eq!(plain.status(), 404, "no colour, no rules");
+
+    // Its logo (above, beside its name) is also in its staff workspace. An SVG is a
+    // document of its own: it is served sandboxed.
+    let logo = app.http.get(app.url("/static/brand/demo/logo")).send().await.unwrap();
+    assert_eq!(logo.status(), 200);
+    assert_eq!(logo.headers()["content-type"], "image/svg+xml");
+    assert_eq!(logo.headers()["x-content-type-options"], "nosniff");
+    let csp = logo.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'none'") && csp.contains("sandbox"), "{csp}");
+    let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/dev/demo-logo.svg")).unwrap();
+    assert_eq!(logo.bytes().await.unwrap(), shipped);
+    assert_eq!(app.http.get(app.url("/static/brand/operator/logo")).send().await.unwrap().status(), 404);
+    let staff = signed_in(&app, "demo", "alice").await;
+    let dashboard = staff.get(&app.url("/staff")).await;
+    assert!(
+        dashboard
+            .body
+            .contains("<img class=\"logo\" src=\"/static/brand/demo/logo\" alt=\"\">Test Authority"),
+        "{}",
+        dashboard.body
+    );
 
     // The newest announcements for the body's website: only its listed websites may frame
     // them, links leave the frame, and following works from any server.

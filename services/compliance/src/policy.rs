@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use herold_domain::dialogue::DialoguePolicy;
-use herold_domain::presence::{Colour, Presence, Presences, QuoteAudience, ReplyAudience};
+use herold_domain::presence::{Colour, Logo, Presence, Presences, QuoteAudience, ReplyAudience};
 use herold_domain::LegalPages;
 use herold_domain::{Millis, Zone};
 pub use herold_store::AtExpiry;
@@ -135,6 +135,7 @@ struct RawPresence {
     attribution_domains: Vec<Spanned<String>>,
     email_subscriptions: Option<bool>,
     colour: Option<Spanned<String>>,
+    logo: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -475,7 +476,7 @@ impl Policies {
             usernames.push(pattern.get_ref().to_ascii_lowercase());
         }
         let mut presence = match raw.presence {
-            Some(p) => presence(p, &err)?,
+            Some(p) => presence(p, file.parent().unwrap_or(Path::new(".")), &err)?,
             None => Presence::default(),
         };
         if let Some(zone) = raw.time_zone {
@@ -703,9 +704,11 @@ fn legal_pages(
     })
 }
 
-/// Checks `[presence]`: a known quote audience, and attribution domains that are host names.
+/// Checks `[presence]`: a known quote audience, attribution domains that are host names,
+/// and a logo file (beside the policy file, or at a full path) that is a small PNG or SVG.
 fn presence(
     raw: RawPresence,
+    folder: &Path,
     err: &dyn Fn(std::ops::Range<usize>, String) -> PolicyError,
 ) -> Result<Presence, PolicyError> {
     let defaults = Presence::default();
@@ -760,7 +763,32 @@ fn presence(
             .colour
             .map(|c| Colour::parse(c.get_ref()).map_err(|why| err(c.span(), format!("colour: {why}"))))
             .transpose()?,
+        logo: raw.logo.map(|name| logo(folder, &name, err)).transpose()?,
     })
+}
+
+fn logo(
+    folder: &Path,
+    name: &Spanned<String>,
+    err: &dyn Fn(std::ops::Range<usize>, String) -> PolicyError,
+) -> Result<Logo, PolicyError> {
+    use std::io::Read;
+    let path = folder.join(name.get_ref());
+    let mut bytes = Vec::new();
+    // One byte more than allowed is enough to know the file is too large.
+    std::fs::File::open(&path)
+        .and_then(|f| f.take(Logo::MAX_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| {
+            err(
+                name.span(),
+                format!(
+                    "logo = {:?}: cannot read {} ({e}); put the file beside the policy file or give its full path",
+                    name.get_ref(),
+                    path.display()
+                ),
+            )
+        })?;
+    Logo::parse(&bytes).map_err(|why| err(name.span(), format!("logo = {:?}: {why}", name.get_ref())))
 }
 
 #[cfg(test)]
@@ -944,6 +972,36 @@ mod tests {
             let e = e.expect_err(bad);
             assert!(e.message.contains(says) && e.line == line, "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn a_logo_is_read_beside_the_policy_file_and_refused_with_its_line() {
+        let dir = std::env::temp_dir().join(format!("herold-logo-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("orgs")).unwrap();
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><rect width=\"10\" height=\"10\"/></svg>";
+        std::fs::write(dir.join("orgs/city-logo.svg"), svg).unwrap();
+        std::fs::write(dir.join("orgs/photo.gif"), "GIF89a").unwrap();
+        let mut p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        p.add_org(
+            &dir.join("orgs/city.toml"),
+            "[presence]
+logo = \"city-logo.svg\"\n",
+        )
+        .unwrap();
+        let logo = p.presences().of("city").logo.expect("the logo");
+        assert_eq!((logo.content_type, &*logo.bytes), ("image/svg+xml", svg.as_bytes()));
+        // A full path is read as given.
+        let full = format!("[presence]\nlogo = {:?}\n", dir.join("orgs/city-logo.svg").display().to_string());
+        assert!(p.clone().add_org(&dir.join("orgs/town.toml"), &full).is_ok());
+        for (bad, says) in [("missing.svg", "cannot read"), ("photo.gif", "neither PNG nor SVG")] {
+            let e = p
+                .clone()
+                .add_org(&dir.join("orgs/x.toml"), &format!("[presence]\n\nlogo = {bad:?}\n"))
+                .expect_err(bad);
+            assert!(e.message.contains(&format!("logo = {bad:?}")) && e.message.contains(says), "{e}");
+            assert_eq!(e.line, 3, "{e}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -77,6 +77,111 @@ pub struct Presence {
     pub email_subscriptions: bool,
     /// The body's colour, behind its name at the top of its public pages (`colour`).
     pub colour: Option<Colour>,
+    /// The body's logo beside its name, on its public pages and in its staff workspace
+    /// (`logo`).
+    pub logo: Option<Logo>,
+}
+
+/// A body's logo: a PNG or SVG file its policy names, read once at startup.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Logo {
+    pub content_type: &'static str,
+    pub bytes: Arc<[u8]>,
+}
+
+impl Logo {
+    /// Large enough for any emblem; a logo is sent with every first page view.
+    pub const MAX_BYTES: usize = 256 * 1024;
+
+    /// Checks the file's bytes, not its name; `Err` says why it is refused.
+    pub fn parse(bytes: &[u8]) -> Result<Logo, String> {
+        if bytes.len() > Logo::MAX_BYTES {
+            return Err(format!(
+                "the file has {} KiB, and a logo may have at most {} KiB",
+                bytes.len().div_ceil(1024),
+                Logo::MAX_BYTES / 1024
+            ));
+        }
+        let content_type = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            if bytes.get(12..16) != Some(b"IHDR") {
+                return Err("the PNG file is damaged (it does not begin with its header)".to_owned());
+            }
+            "image/png"
+        } else if let Some(text) = svg_text(bytes) {
+            // A script never runs in an <img>, and the file is served sandboxed; refusing
+            // it still tells the operator at once that the file is not a plain drawing.
+            let lower = text.to_ascii_lowercase();
+            if lower.contains("<script") || lower.contains("javascript:") {
+                return Err("the SVG file contains a script; export the logo as a plain drawing".to_owned());
+            }
+            "image/svg+xml"
+        } else {
+            return Err("the file is neither PNG nor SVG".to_owned());
+        };
+        Ok(Logo { content_type, bytes: bytes.into() })
+    }
+}
+
+/// The text of an SVG file: UTF-8 whose first element is `<svg`, after an optional
+/// byte-order mark, XML declaration, comments and doctype.
+fn svg_text(bytes: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut rest = text.trim_start_matches('\u{feff}').trim_start();
+    loop {
+        if rest.starts_with("<svg") {
+            return Some(text);
+        }
+        let close = if rest.starts_with("<?") {
+            "?>"
+        } else if rest.starts_with("<!--") {
+            "-->"
+        } else if rest.starts_with("<!") {
+            ">"
+        } else {
+            return None;
+        };
+        let end = rest.find(close)? + close.len();
+        rest = rest[end..].trim_start();
+    }
+}
+
+/// The bytes stay out of the policy snapshots the compliance report compares: a logo
+/// reads there as its kind and size.
+impl serde::Serialize for Logo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("{}, {} bytes", self.content_type, self.bytes.len()))
+    }
+}
+
+impl std::fmt::Debug for Logo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Logo({}, {} bytes)", self.content_type, self.bytes.len())
+    }
+}
+
+#[cfg(test)]
+mod logo_tests {
+    use super::Logo;
+
+    #[test]
+    fn logos_are_png_or_svg_without_scripts_and_small() {
+        let png = [b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".as_slice(), &[0; 17]].concat();
+        assert_eq!(Logo::parse(&png).unwrap().content_type, "image/png");
+        let svg = "\u{feff}<?xml version=\"1.0\"?>\n<!-- Wappen -->\n<!DOCTYPE svg>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+        assert_eq!(Logo::parse(svg.as_bytes()).unwrap().content_type, "image/svg+xml");
+
+        let scripted = "<svg xmlns=\"http://www.w3.org/2000/svg\"><SCRIPT>alert(1)</SCRIPT></svg>";
+        assert!(Logo::parse(scripted.as_bytes()).unwrap_err().contains("script"));
+        let linked = "<svg><a href=\"JavaScript:alert(1)\"><rect/></a></svg>";
+        assert!(Logo::parse(linked.as_bytes()).unwrap_err().contains("script"));
+        for other in [b"GIF89a".as_slice(), b"<html><svg/></html>", b"<!-- unclosed <svg/>", b"\xff\xd8\xff"]
+        {
+            assert!(Logo::parse(other).unwrap_err().contains("neither PNG nor SVG"), "{other:?}");
+        }
+        assert!(Logo::parse(b"\x89PNG\r\n\x1a\nnothing else").unwrap_err().contains("damaged"));
+        let huge = [png.as_slice(), &vec![0; Logo::MAX_BYTES]].concat();
+        assert!(Logo::parse(&huge).unwrap_err().contains("at most 256 KiB"));
+    }
 }
 
 /// A colour that white text stays readable on (WCAG 2.1 contrast of at least 4.5:1), as
@@ -159,6 +264,7 @@ impl Default for Presence {
             legal: crate::LegalPages::default(),
             email_subscriptions: false,
             colour: None,
+            logo: None,
         }
     }
 }

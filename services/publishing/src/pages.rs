@@ -72,6 +72,8 @@ struct Owner {
     name: Option<String>,
     /// Its policy gives it a colour (served as `/static/brand/<slug>.css`).
     coloured: bool,
+    /// Its policy gives it a logo (served as `/static/brand/<slug>/logo`).
+    logo: bool,
 }
 
 impl Legal {
@@ -87,7 +89,12 @@ impl Legal {
                 links.push((tr(key), url));
             }
         }
-        let owner = Owner { slug: org_slug.to_owned(), name: None, coloured: presence.colour.is_some() };
+        let owner = Owner {
+            slug: org_slug.to_owned(),
+            name: None,
+            coloured: presence.colour.is_some(),
+            logo: presence.logo.is_some(),
+        };
         Legal { links, owner: Some(owner) }
     }
 
@@ -128,8 +135,14 @@ fn layout(tr: Texts<'_>, legal: &Legal, title: &str, head_extra: Markup, body: M
             body {
                 a.skip href="#main" { (tr("skip")) }
                 header class=[legal.owner.as_ref().filter(|o| o.coloured).map(|_| "brand-band")] {
-                    @if let Some(name) = legal.owner.as_ref().and_then(|o| o.name.as_deref()) {
-                        p.owner { (name) }
+                    @if let Some(owner) = legal.owner.as_ref() {
+                        @if let Some(name) = owner.name.as_deref() {
+                            // The logo is beside the name it stands for: it adds nothing to read.
+                            p.owner {
+                                @if owner.logo { img.logo src={ "/static/brand/" (owner.slug) "/logo" } alt=""; }
+                                (name)
+                            }
+                        }
                     }
                     p.site { a href="/" { "Herold" } }
                 }

@@ -96,6 +96,23 @@ pub async fn brand_stylesheet(s: web::Data<Services>, org: web::Path<String>) ->
     }
 }
 
+/// A body's logo (`[presence] logo` in its policy). An SVG is a document a browser could
+/// open on its own: it is served sandboxed, so nothing in it runs under Herold's origin.
+#[get("/static/brand/{org}/logo")]
+pub async fn brand_logo(s: web::Data<Services>, org: web::Path<String>) -> HttpResponse {
+    match s.presences.of(&org).logo {
+        Some(logo) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, logo.content_type))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+            ))
+            .body(logo.bytes.to_vec()),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
 #[get("/")]
 pub async fn home(s: web::Data<Services>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let accounts = s.store.list_accounts().await?;

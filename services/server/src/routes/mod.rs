@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actors::readyz)
         .service(actors::stylesheet)
         .service(actors::brand_stylesheet)
+        .service(actors::brand_logo)
         .service(actors::home)
         .service(actors::instance_actor)
         .service(inbox::shared_inbox)

@@ -353,6 +353,8 @@ pub struct Staff {
     pub unread: i64,
     /// What their last step did, said once on this page (a catalogue key of `views::DONE`).
     pub done: Option<&'static str>,
+    /// Their organisation's policy gives it a logo, shown beside its name.
+    pub logo: bool,
 }
 
 impl Staff {
@@ -372,6 +374,7 @@ impl Staff {
             open_messages: self.open_messages,
             unread: self.unread,
             done: self.done,
+            logo: self.logo,
         }
     }
 
@@ -462,8 +465,10 @@ impl FromRequest for Staff {
                 Ok(Some(session)) => {
                     // A person's own zone, where they chose one, else the organisation's.
                     let own = session.staff.time_zone.as_deref().and_then(|z| Zone::parse(z).ok());
-                    let zone = own.unwrap_or_else(|| s.presences.of(&session.staff.org_slug).time_zone);
-                    let mut staff = Staff { session, lang, zone, open_messages: 0, unread: 0, done };
+                    let presence = s.presences.of(&session.staff.org_slug);
+                    let zone = own.unwrap_or(presence.time_zone);
+                    let logo = presence.logo.is_some();
+                    let mut staff = Staff { session, lang, zone, open_messages: 0, unread: 0, done, logo };
                     staff.open_messages =
                         s.editorial.open_messages(&staff.actor()).await.map_err(ApiError::from)?;
                     staff.unread =

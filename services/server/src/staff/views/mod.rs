@@ -43,6 +43,8 @@ pub struct Viewer<'a> {
     pub unread: i64,
     /// What their last step did, said once (a catalogue key of `DONE`).
     pub done: Option<&'static str>,
+    /// Their organisation has a logo (`/static/brand/<org>/logo`).
+    pub logo: bool,
 }
 
 /// What a step can have done, said on the page it leads to: its code, and the catalogue key
@@ -103,7 +105,14 @@ fn shell(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: Markup) -> 
                     p.site {
                         @match viewer {
                             // The body whose workspace it is, with the product's name beside it.
-                            Some(v) => { a href="/staff" { (v.session.staff.org_name) } " " span.product { "· Herold" } },
+                            // The logo is beside the name it stands for: it adds nothing to read.
+                            Some(v) => {
+                                a href="/staff" {
+                                    @if v.logo { img.logo src={ "/static/brand/" (v.session.staff.org_slug) "/logo" } alt=""; }
+                                    (v.session.staff.org_name)
+                                }
+                                " " span.product { "· Herold" }
+                            },
                             None => a href="/" { "Herold" },
                         }
                     }
