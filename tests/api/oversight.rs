@@ -534,7 +534,72 @@ async fn the_register_holds_each_request_to_its_month(db: Db) {
     }
 }
 
+/// A complex request may take two further months (Art. 12(3) GDPR): once, with the reason
+/// the person is told, and only while the first month runs. The deadline becomes three
+/// months from the day the request arrived.
+async fn a_deadline_is_extended_once_with_a_reason_within_the_first_month(db: Db) {
+    let provider = OidcProvider::start();
+    let app = app(db, &provider).await;
+    let alice = signed_in(&app, "alice").await;
+    let dana = signed_in(&app, "dana").await;
+    let page = dana.get(&app.url("/staff/dsar")).await.body;
+    let token = field(&page, "csrf").unwrap();
+    let today = field(&page, "received").expect("today, filled in");
+    for (subject, received) in
+        [("@anna@social.example", today.as_str()), ("@late@social.example", "2026-01-05")]
+    {
+        let form =
+            [("csrf", token.as_str()), ("subject", subject), ("kind", "access"), ("received", received)];
+        assert_eq!(dana.post(&app.url("/staff/dsar/requests"), &form).await.status, 303);
+    }
+    let page = dana.get(&app.url("/staff/dsar")).await.body;
+    let id_of = |page: &str, subject: &str| {
+        let item = page.split("<li>").find(|item| item.contains(subject)).expect("the request");
+        item.split("/staff/dsar/requests/").nth(1).and_then(|r| r.split('/').next()).unwrap().to_owned()
+    };
+    let (current, late) = (id_of(&page, "@anna@"), id_of(&page, "@late@"));
+    assert!(page.contains(&format!("/staff/dsar/requests/{current}/extend")), "offered while the month runs");
+    assert!(!page.contains(&format!("/staff/dsar/requests/{late}/extend")), "not once it has passed");
+    let extend = |b: &'static str, id: String, reason: &'static str| {
+        let (app, b, token) = (&app, if b == "dana" { &dana } else { &alice }, token.clone());
+        async move {
+            let form = [("csrf", token.as_str()), ("reason", reason)];
+            b.post_in(&app.url(&format!("/staff/dsar/requests/{id}/extend")), &form, "de").await
+        }
+    };
+    let reason = "Die Daten liegen in drei Archiven; wir haben Frau Anna am selben Tag geschrieben.";
+    assert_eq!(extend("alice", current.clone(), reason).await.status, 403, "auditors only");
+    let missing = extend("dana", current.clone(), "  ").await;
+    assert_eq!(missing.status, 400);
+    assert!(missing.body.contains("Geben Sie den Grund der Verlängerung an"), "{}", missing.body);
+    assert_eq!(extend("dana", current.clone(), reason).await.status, 303);
+    let page = dana.get_in(&app.url("/staff/dsar"), "de").await.body;
+    assert!(page.contains("Die Frist ist um zwei Monate verlängert."), "confirmed once: {page}");
+    let again = extend("dana", current.clone(), reason).await;
+    assert_eq!(again.status, 409, "once");
+    assert!(again.body.contains("lässt sich nicht verlängern"), "{}", again.body);
+    assert_eq!(extend("dana", late.clone(), reason).await.status, 409, "the first month has passed");
+    assert_eq!(extend("dana", "no-such-request".into(), reason).await.status, 404);
+
+    let page = dana.get_in(&app.url("/staff/dsar"), "de").await.body;
+    let item = page.split("<li>").find(|item| item.contains("@anna@")).unwrap();
+    assert!(item.contains("Frist verlängert am") && item.contains(reason), "{item}");
+    assert!(!item.contains("/extend"), "{item}");
+
+    let due = herold_domain::Zone::utc().months_after(&today, 3).unwrap();
+    let trail = app.store.audit_entries(0, 1000).await.unwrap();
+    let extended: Vec<_> = trail.iter().filter(|e| e.leaf.action == "dsar.extend").collect();
+    assert_eq!(extended.len(), 1);
+    let detail = extended[0].payload.as_ref().map(|(_, p)| p.as_str()).unwrap_or_default();
+    assert!(
+        detail.contains(&herold_domain::format_rfc3339(due)) && detail.contains("drei Archiven"),
+        "{detail}"
+    );
+    assert!(!extended[0].leaf.subject.contains("anna"), "the trail does not name the person");
+}
+
 on_both_backends!(
+    a_deadline_is_extended_once_with_a_reason_within_the_first_month,
     the_register_holds_each_request_to_its_month,
     a_long_trail_is_paged_and_exported_whole,
     auditors_read_filter_and_export_the_trail,

@@ -143,14 +143,15 @@ impl Zone {
         (!text.is_empty()).then(|| self.day(text, end)).transpose()
     }
 
-    /// The end of the day one month after `day` (`2026-11-01`) on this zone's clock: the
-    /// exclusive end of a period of one month from that day, as Art. 12(3) GDPR counts it.
-    /// A day the later month lacks falls on its last day (31 January: 28 February).
-    pub fn month_after(&self, day: &str) -> Result<Millis, DomainError> {
+    /// The end of the day `months` months after `day` (`2026-11-01`) on this zone's clock:
+    /// the exclusive end of a period of that many months from that day, as Art. 12(3) GDPR
+    /// counts it. A day the later month lacks falls on its last day (31 January, one month:
+    /// 28 February).
+    pub fn months_after(&self, day: &str, months: i8) -> Result<Millis, DomainError> {
         let text = day.trim();
         let refused = || DomainError::invalid("date", "date", text, "use a date such as 2026-11-01");
         let day = Date::strptime("%Y-%m-%d", text).map_err(|_| refused())?;
-        let later = day.checked_add(jiff::Span::new().months(1)).map_err(|_| refused())?;
+        let later = day.checked_add(jiff::Span::new().months(months)).map_err(|_| refused())?;
         self.day(&later.to_string(), true)
     }
 }
@@ -197,12 +198,15 @@ mod tests {
     }
 
     #[test]
-    fn a_month_runs_to_the_end_of_the_same_day_a_month_later() {
+    fn months_run_to_the_end_of_the_same_day_months_later() {
         // Received 15 November: due by the end of 15 December, Berlin time.
-        assert_eq!(berlin().month_after("2026-11-15"), Ok(at("2026-12-15T23:00:00Z")));
+        assert_eq!(berlin().months_after("2026-11-15", 1), Ok(at("2026-12-15T23:00:00Z")));
         // 31 January has no 31 February: the month ends with February.
-        assert_eq!(berlin().month_after("2027-01-31"), Ok(at("2027-02-28T23:00:00Z")));
-        assert!(berlin().month_after("gestern").is_err());
+        assert_eq!(berlin().months_after("2027-01-31", 1), Ok(at("2027-02-28T23:00:00Z")));
+        // Extended by two further months, it runs from the day it arrived, not from the
+        // shortened February: to the end of 30 April, in summer time.
+        assert_eq!(berlin().months_after("2027-01-31", 3), Ok(at("2027-04-30T22:00:00Z")));
+        assert!(berlin().months_after("gestern", 1).is_err());
     }
 
     #[test]

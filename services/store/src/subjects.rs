@@ -74,6 +74,11 @@ pub trait Subjects: Send + Sync {
         audit: AuditEntry,
     ) -> Result<bool>;
 
+    /// Moves an open request's deadline to `due_at` with the reason for it, with its audit
+    /// entry; `false` if it is not open, not the organisation's, was extended before, or
+    /// its first deadline has passed by `now` (the person must be told within it).
+    async fn extend_request(&self, extension: RequestExtension<'_>, audit: AuditEntry) -> Result<bool>;
+
     /// Everything held about a remote actor, without what has expired.
     async fn subject_data(&self, actor_uri: &str, visible: &Visibility) -> Result<SubjectData>;
 
@@ -112,6 +117,19 @@ pub struct SubjectRequest {
     pub state: String,
     pub note: Option<String>,
     pub closed_at: Option<Millis>,
+    /// When the deadline was extended (Art. 12(3) GDPR), and why.
+    pub extended_at: Option<Millis>,
+    pub extension_reason: Option<String>,
+}
+
+/// A request's deadline extended by two further months.
+#[derive(Debug, Clone)]
+pub struct RequestExtension<'a> {
+    pub org_slug: &'a str,
+    pub public_id: &'a str,
+    pub due_at: Millis,
+    pub reason: &'a str,
+    pub now: Millis,
 }
 
 #[derive(Debug, Clone)]

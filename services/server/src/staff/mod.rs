@@ -61,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(oversight::compliance_report)
         .service(oversight::record_of_processing)
         .service(oversight::subject_requests)
+        .service(oversight::extend_request)
         .service(oversight::subject_export)
         .service(oversight::subject_erase)
         .service(oversight::register_request)

@@ -437,7 +437,7 @@ pub async fn register_request(
             return Err(ApiError::BadRequest("unknown kind of request".into()));
         }
         let received = staff.zone.day(&form.received, false);
-        let due = staff.zone.month_after(&form.received);
+        let due = staff.zone.months_after(&form.received, 1);
         let (received, due) = match (received, due) {
             (Ok(received), Ok(due)) if received <= now_millis() => (received, due),
             _ => {
@@ -507,6 +507,59 @@ pub async fn close_request(
             return Err(ApiError::NotFound);
         }
         Ok(super::see_other_done(&s, "/staff/dsar#register", "request_closed"))
+    }
+    .await;
+    staff.respond(&s, result)
+}
+
+#[derive(Deserialize)]
+pub struct ExtendForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Extends an open request's deadline by two further months (Art. 12(3) GDPR): three months
+/// from the day it arrived. Only once, with a reason, and while the first month runs, as
+/// the person must be told of it within that month.
+#[post("/staff/dsar/requests/{id}/extend")]
+pub async fn extend_request(
+    req: HttpRequest,
+    s: web::Data<Services>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<ExtendForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.check_form(&req, &s, &form.csrf)?;
+        require(&staff, Role::Auditor)?;
+        let reason = form.reason.trim();
+        if reason.is_empty() || reason.chars().count() > 1000 {
+            let why = staff.lang.t("dsar_extension_reason_missing");
+            return dsar_page(&s, &staff, StatusCode::BAD_REQUEST, "", Some(why), None).await;
+        }
+        let org = &staff.session.staff.org_slug;
+        let register = s.store.subject_requests(org, &s.policies.visibility()).await?;
+        let request = register.iter().find(|r| r.public_id == *id).ok_or(ApiError::NotFound)?;
+        // Counted from the day it arrived, on the clock the deadline was set by.
+        let received = staff.zone.input_value(request.received_at)[..10].to_owned();
+        let due = staff.zone.months_after(&received, 3).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let audit =
+            AuditEntry::new(&staff.session.staff.audit_actor(), "dsar.extend", format!("request:{id}"))
+                .in_org(org)
+                .with_detail(json!({ "due": herold_domain::format_rfc3339(due), "reason": reason }));
+        let extension = herold_store::RequestExtension {
+            org_slug: org,
+            public_id: &id,
+            due_at: due,
+            reason,
+            now: now_millis(),
+        };
+        if !s.store.extend_request(extension, audit).await? {
+            let why = staff.lang.t("dsar_extension_refused");
+            return dsar_page(&s, &staff, StatusCode::CONFLICT, "", Some(why), None).await;
+        }
+        Ok(super::see_other_done(&s, "/staff/dsar#register", "request_extended"))
     }
     .await;
     staff.respond(&s, result)

@@ -144,8 +144,8 @@ impl SqlStore<Db> {
     }
 }
 
-const REQUEST_COLUMNS: &str =
-    "r.public_id, r.kind, r.subject, r.received_at, r.due_at, r.state, r.note, r.closed_at";
+const REQUEST_COLUMNS: &str = "r.public_id, r.kind, r.subject, r.received_at, r.due_at, r.state, r.note, \
+                               r.closed_at, r.extended_at, r.extension_reason";
 
 #[async_trait]
 impl Subjects for SqlStore<Db> {
@@ -221,6 +221,29 @@ impl Subjects for SqlStore<Db> {
             return Ok(false);
         }
         Self::audit(&mut tx, &self.seal, &audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn extend_request(&self, e: RequestExtension<'_>, audit: AuditEntry) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let extended = sqlx::query(
+            "UPDATE subject_requests SET due_at = $1, extended_at = $2, extension_reason = $3 \
+             WHERE public_id = $4 AND state = 'open' AND extended_at IS NULL AND due_at > $2 \
+             AND org_id = (SELECT id FROM organizations WHERE slug = $5)",
+        )
+        .bind(e.due_at)
+        .bind(e.now)
+        .bind(e.reason)
+        .bind(e.public_id)
+        .bind(e.org_slug)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if extended == 0 {
+            return Ok(false);
+        }
+        Self::audit(&mut tx, &self.seal, &audit, e.now).await?;
         tx.commit().await?;
         Ok(true)
     }

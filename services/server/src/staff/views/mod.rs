@@ -64,6 +64,7 @@ pub const DONE: &[(&str, &str)] = &[
     ("given_up", "done_given_up"),
     ("request_registered", "done_request_registered"),
     ("request_closed", "done_request_closed"),
+    ("request_extended", "done_request_extended"),
     ("account_retired", "done_account_retired"),
 ];
 

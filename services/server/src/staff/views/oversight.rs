@@ -62,6 +62,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "dsar.close",
     "dsar.erase",
     "dsar.export",
+    "dsar.extend",
     "dsar.register",
     "feature.authorize",
     "follow.accept",
@@ -308,6 +309,17 @@ fn request_kind(lang: Lang, kind: &str) -> &'static str {
     }
 }
 
+/// When and why a request's deadline was extended, if it was.
+fn extension(v: &Viewer<'_>, r: &SubjectRequest) -> Markup {
+    html! {
+        @if let Some(at) = r.extended_at {
+            br;
+            (v.lang.t("dsar_extended_on")) " " (v.when(at))
+            @if let Some(reason) = &r.extension_reason { ": " (reason) }
+        }
+    }
+}
+
 /// The register of requests: the open ones with their deadline and a way to close each,
 /// then those closed.
 fn request_register(v: &Viewer<'_>, requests: &[SubjectRequest], now: Millis) -> Markup {
@@ -327,6 +339,7 @@ fn request_register(v: &Viewer<'_>, requests: &[SubjectRequest], now: Millis) ->
                         @if r.state == "open" {
                             ", " (lang.t("dsar_due")) " " (v.when(r.due_at - 1))
                             @if r.due_at <= now { " " strong.urgent { (lang.t("dsar_overdue")) } }
+                            (extension(v, r))
                             form.filters method="post" action={ "/staff/dsar/requests/" (r.public_id) "/close" } {
                                 (v.csrf())
                                 p {
@@ -342,10 +355,27 @@ fn request_register(v: &Viewer<'_>, requests: &[SubjectRequest], now: Millis) ->
                                 }
                                 p { button type="submit" { (lang.t("dsar_close_button")) } }
                             }
+                            // Once, and only while the person can still be told in time.
+                            @if r.extended_at.is_none() && r.due_at > now {
+                                details {
+                                    summary { (lang.t("dsar_extend_summary")) }
+                                    form method="post" action={ "/staff/dsar/requests/" (r.public_id) "/extend" } {
+                                        (v.csrf())
+                                        p.help id={ "extend-help-" (r.public_id) } { (lang.t("dsar_extend_help")) }
+                                        p {
+                                            label for={ "reason-" (r.public_id) } { (lang.t("dsar_extension_reason")) }
+                                            input id={ "reason-" (r.public_id) } name="reason" required maxlength="1000"
+                                                aria-describedby={ "extend-help-" (r.public_id) };
+                                        }
+                                        p { button type="submit" { (lang.t("dsar_extend_button")) } }
+                                    }
+                                }
+                            }
                         } @else {
                             @let state = if r.state == "refused" { lang.t("dsar_state_refused") } else { lang.t("dsar_state_answered") };
                             ", " (state) " " @if let Some(at) = r.closed_at { (v.when(at)) }
                             @if let Some(note) = &r.note { ": " (note) }
+                            (extension(v, r))
                         }
                     }
                 }
