@@ -357,10 +357,13 @@ async fn a_blocked_server_s_messages_are_not_stored(db: Db) {
     assert!(messages(&app).await.is_empty(), "a blocked server's messages are not stored");
     let page = bob.get(&app.url("/staff/dialogue")).await.body;
     assert!(page.contains("Beleidigungen in Serie"), "the block and its reason are listed: {page}");
+    assert!(page.contains("The server is blocked:"), "the block is confirmed once: {page}");
 
     let blocks = app.store.blocks("demo").await.unwrap();
     let lift = app.url(&format!("/staff/dialogue/blocks/{}/remove", blocks[0].id));
     assert_eq!(bob.post(&lift, &[("csrf", token.as_str())]).await.status, 303);
+    let page = bob.get_in(&app.url("/staff/dialogue"), "de").await.body;
+    assert!(page.contains("Die Sperre ist aufgehoben."), "{page}");
     peer.send(&press, mention(3)).await;
     assert_eq!(messages(&app).await.len(), 1, "lifted, the server is heard again");
 
@@ -948,6 +951,8 @@ async fn messages_are_assigned_answered_from_templates_and_kept_to_deadlines(db:
         given.location.as_deref(),
         Some(format!("/staff/dialogue?state=open#m-{}", question.public_id).as_str())
     );
+    let page = bob.get_in(&app.url("/staff/dialogue?state=open"), "de").await.body;
+    assert!(page.contains("Die Nachricht ist zugewiesen."), "{page}");
     let trail = app.store.audit_entries(0, 1000).await.unwrap();
     let entry = trail.iter().find(|e| e.leaf.action == "message.assign").expect("audited");
     assert!(entry.payload.as_ref().unwrap().1.contains(&erik_id.to_string()));

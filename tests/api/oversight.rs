@@ -7,7 +7,10 @@ use herold_tests::spawn::{spawn_app_with, AppOptions, SignIn};
 use herold_tests::{Db, TestApp};
 
 /// The names the demo organisation's administrators may give accounts themselves.
-const ACCOUNTS_POLICY: &str = "[accounts]\nusernames = [\"news\", \"demo_*\", \"support\"]\n";
+const ACCOUNTS_POLICY: &str = "[accounts]\nusernames = [\"news\", \"demo_*\", \"support\"]\n\n\
+                               [legal]\ncontroller_contact = \"Rathausplatz 1, 12345 Beispielstadt\"\n\
+                               dpo_contact = \"datenschutz@demo.example\"\n\
+                               transfers = \"Backups at Example Cloud Inc. (USA) under the EU-US Data Privacy Framework.\"\n";
 
 async fn app(db: Db, provider: &OidcProvider) -> TestApp {
     let sign_in = vec![SignIn {
@@ -129,6 +132,19 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
     let ropa = dana.get(&app.url("/staff/ropa")).await;
     assert_eq!(ropa.status, 200);
     assert!(ropa.body.contains("sign-in dates of staff"), "{}", ropa.body);
+    // Art. 30(1): the controller's and the officer's contact details, whose data each
+    // class holds, and the transfers to third countries.
+    for said in [
+        "Rathausplatz 1, 12345 Beispielstadt",
+        "datenschutz@demo.example",
+        "<td>People who subscribe by e-mail</td>",
+        "<td>The organisation's staff; People on the fediverse who follow, answer, mention or react to the accounts; Operators of fediverse servers (a one-person server names its owner)</td>",
+        "Transfers to third countries (Art. 30(1)(e))",
+        "These servers can be in any country",
+        "The organisation states these further transfers: Backups at Example Cloud Inc. (USA)",
+    ] {
+        assert!(ropa.body.contains(said), "{said}: {}", ropa.body);
+    }
     // In the staff interface's other language too.
     let german = dana
         .http
@@ -142,18 +158,29 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
         .unwrap();
     assert!(german.contains("Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)"), "{german}");
     assert!(german.contains("lang=\"de\""));
-    // The catalogue's own German texts, marked as German; what it gives only in English,
-    // marked as English.
+    // The catalogue's own German texts, marked as German, and the record's own words in
+    // German too.
     assert!(
         german.contains(
             r#"<td lang="de">DSGVO Art. 6 Abs. 1 lit. e: Wahrnehmung einer öffentlichen Aufgabe</td>"#
         ),
         "{german}"
     );
-    assert!(german.contains(r#"<td lang="en">Deliver the public body's announcements"#), "{german}");
+    assert!(german.contains(r#"<td lang="de">Zustellung der Mitteilungen"#), "{german}");
+    for said in ["<td>keine</td>", "<td>30 Tage</td>", "<td>gelöscht</td>", "<td>anonymisiert</td>"] {
+        assert!(german.contains(said), "{said}: {german}");
+    }
+    assert!(!german.contains(r#"lang="en""#), "the shipped catalogue speaks German throughout");
     let notice = app.http.get(app.url("/privacy/demo")).header("accept-language", "de").send().await.unwrap();
     let notice = notice.text().await.unwrap();
     assert!(notice.contains(r#"<dd lang="de">DSGVO Art. 6 Abs. 1 lit. e"#), "{notice}");
+    // The notice gives the controller's contact details and the stated transfers, and no
+    // longer claims that nothing leaves the European Union.
+    assert!(notice.contains("Kontakt: Rathausplatz 1, 12345 Beispielstadt"), "{notice}");
+    assert!(notice.contains(
+        "Übermittlungen in Länder außerhalb der Europäischen Union, wie die Organisation sie angibt: Backups"
+    ));
+    assert!(!notice.contains("übermittelt Ihre Daten nicht"), "{notice}");
 }
 
 async fn administrators_create_accounts(db: Db) {

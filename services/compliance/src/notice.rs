@@ -92,7 +92,7 @@ pub fn privacy_notice(
 }
 
 /// How long, in the reader's words.
-fn kept(tr: Texts<'_>, r: Retention) -> String {
+pub(crate) fn kept(tr: Texts<'_>, r: Retention) -> String {
     match r {
         Retention::WhileNeeded => tr("notice_while_needed").to_owned(),
         Retention::Millis(ms) if ms >= 365 * 86_400_000 && ms % (365 * 86_400_000) == 0 => {
@@ -128,6 +128,7 @@ pub fn notice_sections(n: &PrivacyNotice, tr: Texts<'_>) -> Markup {
             (tr("notice_controller_is")) " " strong { (n.controller) } "."
             @if let Some(imprint) = &n.legal.imprint { " " a href=(imprint) { (tr("notice_see_imprint")) } }
         }
+        @if let Some(contact) = &n.legal.controller_contact { p { (tr("notice_contact")) " " (contact) } }
         h2 { (tr("notice_dpo")) }
         @match &n.legal.dpo_contact {
             Some(contact) => p { (tr("notice_dpo_is")) " " (contact) },
@@ -147,6 +148,10 @@ pub fn notice_sections(n: &PrivacyNotice, tr: Texts<'_>) -> Markup {
         }
         h2 { (tr("notice_not_done")) }
         p { (tr("notice_not_done_text")) }
+        @match &n.legal.transfers {
+            Some(stated) => p { (tr("notice_transfers_stated")) " " (stated) },
+            None => p { (tr("notice_no_transfers")) },
+        }
         h2 { (tr("notice_rights")) }
         p { (tr("notice_rights_text")) }
         p { (tr("notice_complaint")) }

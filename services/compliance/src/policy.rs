@@ -120,6 +120,8 @@ struct RawLegal {
     privacy_notice: Option<Spanned<String>>,
     accessibility_statement: Option<Spanned<String>>,
     dpo_contact: Option<Spanned<String>>,
+    controller_contact: Option<Spanned<String>>,
+    transfers: Option<Spanned<String>>,
     imprint_text: Option<Spanned<String>>,
     accessibility_statement_text: Option<Spanned<String>>,
 }
@@ -688,20 +690,42 @@ fn legal_pages(
         imprint: check(raw.imprint, "imprint")?,
         privacy_notice: check(raw.privacy_notice, "privacy_notice")?,
         accessibility_statement: check(raw.accessibility_statement, "accessibility_statement")?,
-        dpo_contact: match raw.dpo_contact {
-            Some(c)
-                if c.get_ref().trim().is_empty() || c.get_ref().len() > 300 || c.get_ref().contains('\n') =>
-            {
+        dpo_contact: one_line(raw.dpo_contact, "dpo_contact", "\"datenschutz@bfdi.bund.de\"", err)?,
+        controller_contact: one_line(
+            raw.controller_contact,
+            "controller_contact",
+            "\"Graurheindorfer Str. 153, 53117 Bonn, poststelle@bfdi.bund.de\"",
+            err,
+        )?,
+        transfers: match raw.transfers {
+            Some(t) if t.get_ref().trim().is_empty() || t.get_ref().len() > 2000 => {
                 return Err(err(
-                    c.span(),
-                    "dpo_contact: give one line of at most 300 characters, e.g. \"datenschutz@bfdi.bund.de\""
+                    t.span(),
+                    "transfers: say in at most 2000 characters what goes to which third country, and on \
+                     what safeguard"
                         .into(),
                 ))
             }
-            Some(c) => Some(c.get_ref().trim().to_owned()),
+            Some(t) => Some(t.get_ref().trim().to_owned()),
             None => None,
         },
     })
+}
+
+/// A contact as one line of at most 300 characters.
+fn one_line(
+    value: Option<Spanned<String>>,
+    key: &str,
+    example: &str,
+    err: &dyn Fn(std::ops::Range<usize>, String) -> PolicyError,
+) -> Result<Option<String>, PolicyError> {
+    match value {
+        Some(c) if c.get_ref().trim().is_empty() || c.get_ref().len() > 300 || c.get_ref().contains('\n') => {
+            Err(err(c.span(), format!("{key}: give one line of at most 300 characters, e.g. {example}")))
+        }
+        Some(c) => Ok(Some(c.get_ref().trim().to_owned())),
+        None => Ok(None),
+    }
 }
 
 /// Checks `[presence]`: a known quote audience, attribution domains that are host names,
@@ -803,6 +827,19 @@ mod tests {
         assert_eq!(p.classes.len(), DataClass::ALL.len());
     }
 
+    /// A German officer reads every class in German: the record of processing and the
+    /// privacy notice are handed to German supervisory authorities.
+    #[test]
+    fn the_shipped_catalogue_gives_every_text_in_german() {
+        let p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        for c in p.classes.values() {
+            let t = c.texts_in("de");
+            let langs = [&t.description.1, &t.purpose.1, &t.legal_basis.1];
+            assert!(langs.iter().all(|l| *l == "de"), "{}: {t:?}", c.class.as_str());
+            assert!(t.recipients.is_none_or(|r| r.1 == "de"), "{}", c.class.as_str());
+        }
+    }
+
     #[test]
     fn texts_come_in_the_readers_language_where_the_catalogue_gives_them() {
         let p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
@@ -810,19 +847,22 @@ mod tests {
         let german = followers.texts_in("de");
         assert!(german.legal_basis.0.starts_with("DSGVO Art. 6 Abs. 1 lit. e"), "{german:?}");
         assert_eq!(german.legal_basis.1, "de");
-        // What the German texts leave out stays English, and says so.
-        assert_eq!(german.purpose, (followers.purpose.clone(), "en".to_owned()));
+        assert_eq!(german.purpose.1, "de");
         assert_eq!(followers.texts_in("fr").legal_basis, (followers.legal_basis.clone(), "en".to_owned()));
+        // What the German texts leave out stays English, and says so.
+        let section = CATALOGUE.find("\n[classes.followers.texts.de]").unwrap();
+        let purpose = section + CATALOGUE[section..].find("\npurpose = ").unwrap();
+        let end = purpose + 1 + CATALOGUE[purpose + 1..].find('\n').unwrap();
+        let without = format!("{}{}", &CATALOGUE[..purpose], &CATALOGUE[end..]);
+        let p = Policies::parse_catalogue(Path::new("retention.toml"), &without).unwrap();
+        let followers = &p.classes[&DataClass::Followers];
+        assert_eq!(followers.texts_in("de").purpose, (followers.purpose.clone(), "en".to_owned()));
 
         let bad =
             CATALOGUE.replacen("\n[classes.followers.texts.de]", "\n[classes.followers.texts.german]", 1);
         let e = Policies::parse_catalogue(Path::new("retention.toml"), &bad).unwrap_err();
         assert!(e.message.contains("not a language code"), "{e}");
-        let typo = CATALOGUE.replacen(
-            "[classes.followers.texts.de]\nlegal_basis",
-            "[classes.followers.texts.de]\nlegal_bass",
-            1,
-        );
+        let typo = CATALOGUE.replacen("\npurpose = \"Zustellung der", "\npurpos = \"Zustellung der", 1);
         assert_ne!(typo, CATALOGUE);
         assert!(Policies::parse_catalogue(Path::new("retention.toml"), &typo).is_err());
     }
@@ -971,6 +1011,33 @@ mod tests {
             let e = p.clone().add_org(Path::new("orgs/x.toml"), &format!("[presence]\n{bad}\n"));
             let e = e.expect_err(bad);
             assert!(e.message.contains(says) && e.line == line, "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn contacts_are_one_line_and_transfers_are_bounded() {
+        let p = Policies::parse_catalogue(Path::new("retention.toml"), CATALOGUE).unwrap();
+        let mut with = p.clone();
+        with.add_org(
+            Path::new("orgs/bfdi.toml"),
+            "[legal]\ncontroller_contact = \" Graurheindorfer Str. 153, 53117 Bonn \"\n\
+             transfers = \"Backups in the USA (EU-US Data Privacy Framework)\"\n",
+        )
+        .unwrap();
+        let legal = with.presences().of("bfdi").legal;
+        assert_eq!(legal.controller_contact.as_deref(), Some("Graurheindorfer Str. 153, 53117 Bonn"));
+        assert_eq!(legal.transfers.as_deref(), Some("Backups in the USA (EU-US Data Privacy Framework)"));
+        let long = "x".repeat(2001);
+        for (bad, says) in [
+            (
+                "controller_contact = \"\"\"\nRathausplatz 1\n12345 Beispielstadt\"\"\"",
+                "controller_contact: give one line",
+            ),
+            ("dpo_contact = \"  \"", "dpo_contact: give one line"),
+            (&format!("transfers = \"{long}\""), "transfers: say in at most 2000 characters"),
+        ] {
+            let e = p.clone().add_org(Path::new("orgs/x.toml"), &format!("[legal]\n{bad}\n")).unwrap_err();
+            assert!(e.message.contains(says) && e.line == 2, "{bad}: {e}");
         }
     }
 

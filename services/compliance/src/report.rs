@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use herold_domain::{format_rfc3339, Millis};
-use herold_store::{ClassCutoff, DataClass, Store};
+use herold_store::{AtExpiry, ClassCutoff, DataClass, Store};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Serialize;
 
@@ -15,26 +15,108 @@ use crate::ComplianceError;
 
 const DAY: i64 = 86_400_000;
 
+/// Whose data a class holds (Art. 30(1)(c) GDPR), in the words `dpo_subjects_<code>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataSubjects {
+    /// People on the fediverse who follow, answer, mention or react to the accounts.
+    FediversePeople,
+    /// Those who run fediverse servers: a one-person server names its owner.
+    ServerOperators,
+    Staff,
+    EmailSubscribers,
+    /// People who exercise their rights under the GDPR.
+    Requesters,
+}
+
+impl DataSubjects {
+    pub const ALL: [DataSubjects; 5] = [
+        DataSubjects::FediversePeople,
+        DataSubjects::ServerOperators,
+        DataSubjects::Staff,
+        DataSubjects::EmailSubscribers,
+        DataSubjects::Requesters,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DataSubjects::FediversePeople => "fediverse_people",
+            DataSubjects::ServerOperators => "server_operators",
+            DataSubjects::Staff => "staff",
+            DataSubjects::EmailSubscribers => "email_subscribers",
+            DataSubjects::Requesters => "requesters",
+        }
+    }
+
+    /// Whose data `class` holds. Exhaustive on purpose: a new class does not compile until
+    /// someone decides whose data it is.
+    pub fn of(class: DataClass) -> &'static [DataSubjects] {
+        use DataSubjects::*;
+        match class {
+            DataClass::Followers
+            | DataClass::InteractionStamps
+            | DataClass::CitizenMessages
+            | DataClass::ReactionPseudonyms
+            | DataClass::DialogueBlocks => &[FediversePeople],
+            DataClass::RemoteActorCache | DataClass::DeliveryRecords | DataClass::SecurityLog => {
+                &[FediversePeople, ServerOperators]
+            }
+            DataClass::DeliveryHosts
+            | DataClass::RelaySubscribers
+            | DataClass::RelayTraffic
+            | DataClass::WebsubSubscriptions => &[ServerOperators],
+            DataClass::AuditPayloads => &[Staff, FediversePeople, ServerOperators],
+            DataClass::EmailSubscriptions
+            | DataClass::UnconfirmedSubscriptions
+            | DataClass::SubscriptionMail => &[EmailSubscribers],
+            DataClass::SubjectRequests => &[Requesters],
+            // A retracted announcement keeps its author, and the people it mentioned.
+            DataClass::RetractedAnnouncements => &[Staff, FediversePeople],
+            DataClass::StaffDirectory
+            | DataClass::StaffSessions
+            | DataClass::UnpublishedMedia
+            | DataClass::AbandonedDrafts
+            | DataClass::StaffNotifications
+            | DataClass::ProfileProposals => &[Staff],
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct RopaEntry {
     pub class: &'static str,
+    /// Whose data it is; empty for data that names nobody.
+    pub data_subjects: Vec<DataSubjects>,
     pub description: String,
     pub location: String,
     pub personal_data: bool,
     pub purpose: String,
     pub legal_basis: String,
-    pub recipients: String,
+    /// `None`: nobody outside those who run the service.
+    pub recipients: Option<String>,
     pub retention: String,
     pub at_expiry: String,
     /// The language of `description`, `purpose`, `legal_basis` and `recipients`, each.
     #[serde(skip)]
     pub langs: [String; 4],
+    /// `retention` and `at_expiry`, to be said in the reader's words.
+    #[serde(skip)]
+    pub kept: Retention,
+    #[serde(skip)]
+    pub expiry: AtExpiry,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Ropa {
     pub controller: String,
     pub org: String,
+    /// How to reach the controller and its data-protection officer (Art. 30(1)(a)), as the
+    /// organisation's policy gives them; the imprint is where a body's contact details are.
+    pub controller_contact: Option<String>,
+    pub imprint: Option<String>,
+    pub dpo_contact: Option<String>,
+    /// Transfers to third countries the organisation states beyond Herold's own (Art. 30(1)(e)).
+    pub transfers: Option<String>,
     pub legal_hold: bool,
     pub entries: Vec<RopaEntry>,
     pub security_measures: Vec<&'static str>,
@@ -56,24 +138,33 @@ pub fn ropa(policies: &Policies, org: &str, controller: &str, language: &str) ->
         .values()
         .map(|c| {
             let t = c.texts_in(language);
-            let (recipients, recipients_lang) = t.recipients.unwrap_or_else(|| ("none".into(), "en".into()));
+            let recipients_lang = t.recipients.as_ref().map_or_else(|| "en".to_owned(), |r| r.1.clone());
+            let kept = policies.retention(c.class, Some(org));
             RopaEntry {
                 class: c.class.as_str(),
+                data_subjects: if c.personal_data { DataSubjects::of(c.class).to_vec() } else { Vec::new() },
                 description: t.description.0,
                 location: c.location.clone(),
                 personal_data: c.personal_data,
                 purpose: t.purpose.0,
                 legal_basis: t.legal_basis.0,
-                recipients,
-                retention: policies.retention(c.class, Some(org)).describe(),
+                recipients: t.recipients.map(|r| r.0),
+                retention: kept.describe(),
                 at_expiry: format!("{:?}", c.at_expiry).to_lowercase(),
                 langs: [t.description.1, t.purpose.1, t.legal_basis.1, recipients_lang],
+                kept,
+                expiry: c.at_expiry,
             }
         })
         .collect();
+    let legal = policies.orgs.get(org).map(|o| o.presence.legal.clone()).unwrap_or_default();
     Ropa {
         controller: controller.to_owned(),
         org: org.to_owned(),
+        controller_contact: legal.controller_contact,
+        imprint: legal.imprint,
+        dpo_contact: legal.dpo_contact,
+        transfers: legal.transfers,
         legal_hold: policies.on_hold(org),
         entries,
         security_measures: MEASURES.to_vec(),
@@ -110,23 +201,69 @@ pub fn ropa_body(r: &Ropa, tr: Texts<'_>) -> Markup {
     let yes_no = |b: bool| if b { tr("dpo_yes") } else { tr("dpo_no") };
     html! {
         h1 { (tr("dpo_ropa_heading")) }
-        p { (tr("dpo_controller")) " " strong { (r.controller) } " (" (r.org) ")." }
-        @if r.legal_hold { p { strong { (tr("dpo_legal_hold")) } } }
-        table {
-            caption { (tr("dpo_categories")) }
-            thead { tr { th { (tr("dpo_col_data")) } th { (tr("dpo_col_where")) } th { (tr("dpo_col_personal")) } th { (tr("dpo_col_purpose")) } th { (tr("dpo_col_legal_basis")) } th { (tr("dpo_col_recipients")) } th { (tr("dpo_col_kept")) } th { (tr("dpo_col_at_expiry")) } } }
-            tbody {
-                @for e in &r.entries {
-                    tr {
-                        td lang=(e.langs[0]) { (e.description) } td { (e.location) } td { (yes_no(e.personal_data)) }
-                        td lang=(e.langs[1]) { (e.purpose) } td lang=(e.langs[2]) { (e.legal_basis) }
-                        td lang=(e.langs[3]) { (e.recipients) } td { (e.retention) } td { (e.at_expiry) }
+        h2 { (tr("dpo_controller_heading")) }
+        dl {
+            div { dt { (tr("dpo_controller")) } dd { strong { (r.controller) } " (" (r.org) ")" } }
+            div {
+                dt { (tr("dpo_contact")) }
+                dd {
+                    @if let Some(contact) = &r.controller_contact { (contact) " " }
+                    @if let Some(imprint) = &r.imprint { a href=(imprint) { (tr("dpo_see_imprint")) } }
+                    @if r.controller_contact.is_none() && r.imprint.is_none() { (tr("dpo_contact_missing")) }
+                }
+            }
+            div {
+                dt { (tr("dpo_dpo")) }
+                dd {
+                    @match &r.dpo_contact {
+                        Some(contact) => (contact),
+                        None => (tr("dpo_dpo_missing")),
                     }
                 }
             }
         }
+        @if r.legal_hold { p { strong { (tr("dpo_legal_hold")) } } }
+        table {
+            caption { (tr("dpo_categories")) }
+            thead { tr { th { (tr("dpo_col_data")) } th { (tr("dpo_col_subjects")) } th { (tr("dpo_col_where")) } th { (tr("dpo_col_personal")) } th { (tr("dpo_col_purpose")) } th { (tr("dpo_col_legal_basis")) } th { (tr("dpo_col_recipients")) } th { (tr("dpo_col_kept")) } th { (tr("dpo_col_at_expiry")) } } }
+            tbody {
+                @for e in &r.entries {
+                    tr {
+                        td lang=(e.langs[0]) { (e.description) }
+                        td {
+                            @for (i, who) in e.data_subjects.iter().enumerate() {
+                                @if i > 0 { "; " }
+                                (tr(&format!("dpo_subjects_{}", who.code())))
+                            }
+                        }
+                        td { (e.location) } td { (yes_no(e.personal_data)) }
+                        td lang=(e.langs[1]) { (e.purpose) } td lang=(e.langs[2]) { (e.legal_basis) }
+                        @match &e.recipients {
+                            Some(recipients) => td lang=(e.langs[3]) { (recipients) },
+                            None => td { (tr("dpo_no_recipients")) },
+                        }
+                        td { (crate::notice::kept(tr, e.kept)) } td { (at_expiry(tr, e.expiry)) }
+                    }
+                }
+            }
+        }
+        h2 { (tr("dpo_transfers")) }
+        p { (tr("dpo_transfers_herold")) }
+        @match &r.transfers {
+            Some(stated) => p { (tr("dpo_transfers_stated")) " " (stated) },
+            None => p { (tr("dpo_transfers_none_stated")) },
+        }
         h2 { (tr("dpo_measures")) }
         ul { @for i in 1..=MEASURES.len() { li { (tr(&format!("dpo_measure_{i}"))) } } }
+    }
+}
+
+fn at_expiry(tr: Texts<'_>, action: AtExpiry) -> &'static str {
+    match action {
+        AtExpiry::Delete => tr("dpo_at_expiry_delete"),
+        AtExpiry::Anonymise => tr("dpo_at_expiry_anonymise"),
+        AtExpiry::Archive => tr("dpo_at_expiry_archive"),
+        AtExpiry::Keep => tr("dpo_at_expiry_keep"),
     }
 }
 

@@ -170,6 +170,13 @@ pub struct LegalPages {
     /// How to reach the organisation's data-protection officer (an address, e-mail or web
     /// page), for the privacy notice.
     pub dpo_contact: Option<String>,
+    /// How to reach the organisation itself as controller (Art. 13(1)(a) and 30(1)(a)
+    /// GDPR): its postal address, e-mail or web page.
+    pub controller_contact: Option<String>,
+    /// What the organisation transfers to third countries besides what Herold itself sends
+    /// (e.g. through its hosting or mail provider), with the safeguards (Art. 13(1)(f) and
+    /// 30(1)(e)).
+    pub transfers: Option<String>,
     /// The imprint's text, for a body without a page of its own: Herold hosts it.
     pub imprint_text: Option<String>,
     /// The accessibility statement's text, hosted likewise.

@@ -10,7 +10,7 @@ use herold_store::{HideReason, MessageFilter, MessageState, StaffMember, StoreEr
 use serde::Deserialize;
 
 use super::views::{self, DialoguePage, MessageWork};
-use super::{see_other, Staff};
+use super::{see_other_done, Staff};
 use crate::error::ApiError;
 use crate::state::Services;
 
@@ -143,7 +143,7 @@ pub async fn assign(
             })?),
         };
         match s.editorial.assign_message(&staff.actor(), &id, assignee).await {
-            Ok(_) => Ok(see_other(&back_to(&form.filter, &id))),
+            Ok(_) => Ok(see_other_done(&s, &back_to(&form.filter, &id), "message_assigned")),
             Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
             Err(e) => Err(e.into()),
         }
@@ -174,7 +174,7 @@ pub async fn mark(
         let state = MessageState::parse(&form.state)
             .ok_or(ApiError::Publish(PublishError::Incomplete("choose where the message stands")))?;
         match s.editorial.mark_message(&staff.actor(), &id, state).await {
-            Ok(_) => Ok(see_other(&back_to(&form.filter, &id))),
+            Ok(_) => Ok(see_other_done(&s, &back_to(&form.filter, &id), "message_marked")),
             Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
             Err(e) => Err(e.into()),
         }
@@ -204,7 +204,10 @@ pub async fn block(
         staff.check_form(&req, &s, &form.csrf)?;
         let whole_server = form.scope == "server";
         match s.editorial.block_sender(&staff.actor(), &id, whole_server, &form.reason).await {
-            Ok(_) => Ok(see_other("/staff/dialogue?state=open")),
+            Ok(_) => {
+                let done = if whole_server { "server_blocked" } else { "sender_blocked" };
+                Ok(see_other_done(&s, "/staff/dialogue?state=open", done))
+            }
             Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
             Err(e) => Err(e.into()),
         }
@@ -231,7 +234,7 @@ pub async fn report(
     let result = async {
         staff.check_form(&req, &s, &form.csrf)?;
         match s.editorial.report_message(&staff.actor(), &id, &form.reason).await {
-            Ok(_) => Ok(see_other("/staff/dialogue?state=abusive")),
+            Ok(_) => Ok(see_other_done(&s, "/staff/dialogue?state=abusive", "message_reported")),
             Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
             Err(e) => Err(e.into()),
         }
@@ -265,7 +268,10 @@ pub async fn show(
                 )))?),
             };
         match s.editorial.show_reply(&staff.actor(), &id, hidden).await {
-            Ok(m) => Ok(see_other(&format!("/staff/dialogue?state={}#m-{}", m.state.as_str(), m.public_id))),
+            Ok(m) => {
+                let list = format!("/staff/dialogue?state={}#m-{}", m.state.as_str(), m.public_id);
+                Ok(see_other_done(&s, &list, if hidden.is_some() { "reply_hidden" } else { "reply_shown" }))
+            }
             Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
             Err(e) => Err(e.into()),
         }
@@ -292,7 +298,7 @@ pub async fn unblock(
         if !s.editorial.unblock(&staff.actor(), *id).await? {
             return Err(ApiError::NotFound);
         }
-        Ok(see_other("/staff/dialogue?state=open"))
+        Ok(see_other_done(&s, "/staff/dialogue?state=open", "sender_unblocked"))
     }
     .await;
     staff.respond(&s, result)

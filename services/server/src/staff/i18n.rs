@@ -272,6 +272,9 @@ mod tests {
                 assert!(english.contains_key(key), "the privacy notice has no words for {name}: add {key}");
             }
         }
+        for who in herold_compliance::report::DataSubjects::ALL {
+            assert!(english.contains_key(&format!("dpo_subjects_{}", who.code())), "{who:?} has no words");
+        }
         for zone in herold_publishing::pages::NAMED_ZONES {
             assert!(english.contains_key(&format!("zone_{zone}")), "{zone} has no name");
         }

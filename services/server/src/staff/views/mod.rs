@@ -66,6 +66,14 @@ pub const DONE: &[(&str, &str)] = &[
     ("request_closed", "done_request_closed"),
     ("request_extended", "done_request_extended"),
     ("account_retired", "done_account_retired"),
+    ("message_assigned", "done_message_assigned"),
+    ("message_marked", "done_message_marked"),
+    ("sender_blocked", "done_sender_blocked"),
+    ("server_blocked", "done_server_blocked"),
+    ("sender_unblocked", "done_sender_unblocked"),
+    ("message_reported", "done_message_reported"),
+    ("reply_shown", "done_reply_shown"),
+    ("reply_hidden", "done_reply_hidden"),
 ];
 
 impl Viewer<'_> {
