@@ -137,8 +137,9 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
     for said in [
         "Rathausplatz 1, 12345 Beispielstadt",
         "datenschutz@demo.example",
-        "<td>People who subscribe by e-mail</td>",
-        "<td>The organisation's staff; People on the fediverse who follow, answer, mention or react to the accounts; Operators of fediverse servers (a one-person server names its owner)</td>",
+        "<dd>People who subscribe by e-mail</dd>",
+        "1. Followers of the official accounts",
+        "<dd>The organisation's staff; People on the fediverse who follow, answer, mention or react to the accounts; Operators of fediverse servers (a one-person server names its owner)</dd>",
         "Transfers to third countries (Art. 30(1)(e))",
         "These servers can be in any country",
         "The organisation states these further transfers: Backups at Example Cloud Inc. (USA)",
@@ -162,12 +163,12 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
     // German too.
     assert!(
         german.contains(
-            r#"<td lang="de">DSGVO Art. 6 Abs. 1 lit. e: Wahrnehmung einer öffentlichen Aufgabe</td>"#
+            r#"<dd lang="de">DSGVO Art. 6 Abs. 1 lit. e: Wahrnehmung einer öffentlichen Aufgabe</dd>"#
         ),
         "{german}"
     );
-    assert!(german.contains(r#"<td lang="de">Zustellung der Mitteilungen"#), "{german}");
-    for said in ["<td>keine</td>", "<td>30 Tage</td>", "<td>gelöscht</td>", "<td>anonymisiert</td>"] {
+    assert!(german.contains(r#"<dd lang="de">Zustellung der Mitteilungen"#), "{german}");
+    for said in ["<dd>keine</dd>", "<dd>30 Tage</dd>", "<dd>gelöscht</dd>", "<dd>anonymisiert</dd>"] {
         assert!(german.contains(said), "{said}: {german}");
     }
     assert!(!german.contains(r#"lang="en""#), "the shipped catalogue speaks German throughout");

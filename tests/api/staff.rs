@@ -1671,35 +1671,37 @@ async fn the_archive_and_the_calendar_find_everything(db: Db) {
     assert!(february.contains("Nothing is planned for this month."), "{february}");
 }
 
-/// The compose form sends `fields` and, with `image`, a file as a browser does
-/// (multipart), in German.
-async fn compose_with_image(
+/// Sends the compose form as a browser does, with the files chosen for its image slots in
+/// order (`None`: a slot left alone, sent as an empty part) and the rest left alone.
+async fn compose_with_images(
     app: &TestApp,
     b: &Browser,
     fields: &[(&str, &str)],
-    image: Option<Vec<u8>>,
+    images: Vec<Option<Vec<u8>>>,
 ) -> Page {
     let token = csrf(app, b, "/staff/new").await;
     let mut form = reqwest::multipart::Form::new().text("csrf", token);
     for (name, value) in fields {
         form = form.text(name.to_string(), value.to_string());
     }
-    let file = match image {
-        Some(bytes) => {
-            reqwest::multipart::Part::bytes(bytes).file_name("karte.png").mime_str("image/png").unwrap()
-        }
-        // A browser sends an empty part for a file field left alone.
-        None => reqwest::multipart::Part::bytes(Vec::new())
-            .file_name("")
-            .mime_str("application/octet-stream")
-            .unwrap(),
-    };
+    for n in 1..=4 {
+        let file = match images.get(n - 1).cloned().flatten() {
+            Some(bytes) => {
+                reqwest::multipart::Part::bytes(bytes).file_name("karte.png").mime_str("image/png").unwrap()
+            }
+            None => reqwest::multipart::Part::bytes(Vec::new())
+                .file_name("")
+                .mime_str("application/octet-stream")
+                .unwrap(),
+        };
+        form = form.part(format!("image_{n}"), file);
+    }
     let resp = b
         .http
         .post(app.url("/staff/drafts"))
         .header("accept-language", "de")
         .header("sec-fetch-site", "same-origin")
-        .multipart(form.part("image", file))
+        .multipart(form)
         .send()
         .await
         .unwrap();
@@ -1708,20 +1710,33 @@ async fn compose_with_image(
     Page { status, location, body: resp.text().await.unwrap_or_default() }
 }
 
-/// An image is attached in the compose form itself, with its description beside it: the
-/// draft is saved with it; an image without a description, or a file that is no image, is
-/// refused before anything is saved, keeping the text; the form without an image works as
-/// before.
+/// Images are attached in the compose form itself, up to four, each with its description
+/// beside it: the draft is saved with them in their order; an image without a description,
+/// or a file that is no image, is refused before anything is saved, naming the image and
+/// keeping the text and every description typed; the form without images works as before.
 async fn images_are_attached_while_composing(db: Db) {
     let provider = OidcProvider::start();
     let app = staff_app(db, &provider, &["demo"]).await;
     let alice = signed_in(&app, "demo", "alice").await;
     let compose = alice.get(&app.url("/staff/new")).await.body;
     assert!(compose.contains(r#"enctype="multipart/form-data""#), "{compose}");
-    assert!(compose.contains(r#"id="image""#) && compose.contains(r#"id="image_alt""#), "{compose}");
+    for n in 1..=4 {
+        assert!(
+            compose.contains(&format!(r#"id="image_{n}""#))
+                && compose.contains(&format!(r#"id="image_alt_{n}""#)),
+            "slot {n}: {compose}"
+        );
+    }
+    assert!(!compose.contains(r#"id="image_5""#), "as many as a draft may have");
     let text = "Umleitung über die Nordstraße";
-    let fields = |alt: &'static str| {
-        vec![("account", "press"), ("text", text), ("language", "de"), ("image_alt", alt)]
+    let fields = |alts: [&'static str; 2]| {
+        vec![
+            ("account", "press"),
+            ("text", text),
+            ("language", "de"),
+            ("image_alt_1", alts[0]),
+            ("image_alt_3", alts[1]),
+        ]
     };
     let count = || async {
         let press = app.store.account_by_username("press").await.unwrap().unwrap();
@@ -1734,42 +1749,56 @@ async fn images_are_attached_while_composing(db: Db) {
             .count()
     };
 
-    let undescribed = compose_with_image(&app, &alice, &fields(""), Some(png_with_metadata())).await;
+    let png = || Some(png_with_metadata());
+    let undescribed =
+        compose_with_images(&app, &alice, &fields(["Karte", ""]), vec![png(), None, png()]).await;
     assert_eq!(undescribed.status, 400, "{}", undescribed.body);
     assert!(undescribed.body.contains(text), "the text is kept: {}", undescribed.body);
+    assert!(undescribed.body.contains("Bild 3:"), "the refusal names the image: {}", undescribed.body);
     assert!(undescribed.body.contains("Wählen Sie das Bild erneut"), "{}", undescribed.body);
+    assert!(undescribed.body.contains(">Karte</textarea>"), "descriptions are kept: {}", undescribed.body);
     let not_an_image =
-        compose_with_image(&app, &alice, &fields("Karte"), Some(b"%PDF-1.7 no image".to_vec())).await;
+        compose_with_images(&app, &alice, &fields(["Karte", ""]), vec![Some(b"%PDF-1.7 no image".to_vec())])
+            .await;
     assert_eq!(not_an_image.status, 400, "{}", not_an_image.body);
-    assert!(not_an_image.body.contains(text), "{}", not_an_image.body);
-    assert_eq!(count().await, 0, "nothing is saved when the image is refused");
+    assert!(
+        not_an_image.body.contains(text) && not_an_image.body.contains("Bild 1:"),
+        "{}",
+        not_an_image.body
+    );
+    assert_eq!(count().await, 0, "nothing is saved when an image is refused");
 
-    let saved =
-        compose_with_image(&app, &alice, &fields("Karte der Umleitung"), Some(png_with_metadata())).await;
+    let saved = compose_with_images(
+        &app,
+        &alice,
+        &fields(["Karte der Umleitung", "Schild an der Kreuzung"]),
+        vec![png(), None, png()],
+    )
+    .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
     let id = saved.location.unwrap().trim_start_matches("/staff/drafts/").to_owned();
     let d = app.store.draft(&id, &Visibility::everything()).await.unwrap().expect("draft");
-    assert_eq!(d.media.len(), 1);
-    assert_eq!(d.media[0].alt_text, "Karte der Umleitung");
+    let alts: Vec<&str> = d.media.iter().map(|m| m.alt_text.as_str()).collect();
+    assert_eq!(alts, ["Karte der Umleitung", "Schild an der Kreuzung"], "in the order of their slots");
     assert_eq!(d.content.source_text, text);
 
-    let plain = compose_with_image(&app, &alice, &fields(""), None).await;
+    let plain = compose_with_images(&app, &alice, &fields(["", ""]), Vec::new()).await;
     assert_eq!(plain.status, 303, "without an image the form saves as before: {}", plain.body);
 
-    // One request brings one image: a second file part is refused, not read on and on.
+    // Each slot takes one file: a second file part for a slot is refused, not read on and on.
     let token = csrf(&app, &alice, "/staff/new").await;
     let part = || {
         reqwest::multipart::Part::bytes(png_with_metadata()).file_name("a.png").mime_str("image/png").unwrap()
     };
     let mut form = reqwest::multipart::Form::new().text("csrf", token);
-    for (name, value) in fields("Karte") {
+    for (name, value) in fields(["Karte", ""]) {
         form = form.text(name, value);
     }
     let twice = alice
         .http
         .post(app.url("/staff/drafts"))
         .header("sec-fetch-site", "same-origin")
-        .multipart(form.part("image", part()).part("image", part()))
+        .multipart(form.part("image_1", part()).part("image_1", part()))
         .send()
         .await
         .unwrap();

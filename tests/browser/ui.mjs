@@ -384,8 +384,12 @@ async function publishing(browser) {
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
     "base64",
   );
-  await page.locator("input#image").setInputFiles({ name: "square.png", mimeType: "image/png", buffer: square });
-  await page.locator("textarea#image_alt").fill("A green square, the test image");
+  await page.locator("input#image_1").setInputFiles({ name: "square.png", mimeType: "image/png", buffer: square });
+  await page.locator("textarea#image_alt_1").fill("A green square, the test image");
+  // A second image waits behind "More images", which opens like any disclosure.
+  await page.locator("details:has(#image_2) > summary").click();
+  await page.locator("input#image_2").setInputFiles({ name: "again.png", mimeType: "image/png", buffer: square });
+  await page.locator("textarea#image_alt_2").fill("The same square once more");
   // The chosen image shows as a thumbnail at once (the page's policy lets it, and only it).
   await page
     .waitForFunction(() => {
@@ -397,6 +401,7 @@ async function publishing(browser) {
   await submit(page, saveDraft, "saving the draft");
   await arriveAt(page, /\/staff\/drafts\/[^/]+$/, "saving the draft");
   expect((await page.locator('.preview img[alt="A green square, the test image"]').count()) === 1, "the image chosen while writing is not in the preview");
+  expect((await page.locator('.preview img[alt="The same square once more"]').count()) === 1, "the second image chosen while writing is not in the preview");
   const draftUrl = page.url();
   log(`draft saved at ${shortUrl(draftUrl)}`);
   await waitForState(page, "Draft", "the new draft");

@@ -184,7 +184,7 @@ fn page(tr: Texts<'_>, title: &str, body: Markup) -> String {
             head {
                 meta charset="utf-8";
                 title { (title) }
-                style { (PreEscaped("body{font:1rem/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:.3rem;text-align:left;vertical-align:top}caption{text-align:left;font-weight:bold}")) }
+                style { (PreEscaped("body{font:1rem/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:.3rem;text-align:left;vertical-align:top}caption{text-align:left;font-weight:bold}dt{font-weight:bold}dd{margin:0 0 .4rem 1.5rem}")) }
             }
             body { (body) }
         }
@@ -202,7 +202,7 @@ pub fn ropa_body(r: &Ropa, tr: Texts<'_>) -> Markup {
     html! {
         h1 { (tr("dpo_ropa_heading")) }
         h2 { (tr("dpo_controller_heading")) }
-        dl {
+        dl.fields {
             div { dt { (tr("dpo_controller")) } dd { strong { (r.controller) } " (" (r.org) ")" } }
             div {
                 dt { (tr("dpo_contact")) }
@@ -223,27 +223,39 @@ pub fn ropa_body(r: &Ropa, tr: Texts<'_>) -> Markup {
             }
         }
         @if r.legal_hold { p { strong { (tr("dpo_legal_hold")) } } }
-        table {
-            caption { (tr("dpo_categories")) }
-            thead { tr { th { (tr("dpo_col_data")) } th { (tr("dpo_col_subjects")) } th { (tr("dpo_col_where")) } th { (tr("dpo_col_personal")) } th { (tr("dpo_col_purpose")) } th { (tr("dpo_col_legal_basis")) } th { (tr("dpo_col_recipients")) } th { (tr("dpo_col_kept")) } th { (tr("dpo_col_at_expiry")) } } }
-            tbody {
-                @for e in &r.entries {
-                    tr {
-                        td lang=(e.langs[0]) { (e.description) }
-                        td {
+        // One section per activity: nine long fields read better one under the other than
+        // as columns, on a phone and on paper alike.
+        h2 { (tr("dpo_categories")) }
+        @for (i, e) in r.entries.iter().enumerate() {
+            section.ropa-entry aria-labelledby={ "activity-" (e.class) } {
+                h3 id={ "activity-" (e.class) } {
+                    (i + 1) ". " (tr(&format!("dpo_class_{}", e.class))) " " small { code { (e.class) } }
+                }
+                dl.fields {
+                    div { dt { (tr("dpo_col_data")) } dd lang=(e.langs[0]) { (e.description) } }
+                    div {
+                        dt { (tr("dpo_col_subjects")) }
+                        dd {
                             @for (i, who) in e.data_subjects.iter().enumerate() {
                                 @if i > 0 { "; " }
                                 (tr(&format!("dpo_subjects_{}", who.code())))
                             }
+                            @if e.data_subjects.is_empty() { (tr("dpo_subjects_none")) }
                         }
-                        td { (e.location) } td { (yes_no(e.personal_data)) }
-                        td lang=(e.langs[1]) { (e.purpose) } td lang=(e.langs[2]) { (e.legal_basis) }
-                        @match &e.recipients {
-                            Some(recipients) => td lang=(e.langs[3]) { (recipients) },
-                            None => td { (tr("dpo_no_recipients")) },
-                        }
-                        td { (crate::notice::kept(tr, e.kept)) } td { (at_expiry(tr, e.expiry)) }
                     }
+                    div { dt { (tr("dpo_col_purpose")) } dd lang=(e.langs[1]) { (e.purpose) } }
+                    div { dt { (tr("dpo_col_legal_basis")) } dd lang=(e.langs[2]) { (e.legal_basis) } }
+                    div {
+                        dt { (tr("dpo_col_recipients")) }
+                        @match &e.recipients {
+                            Some(recipients) => dd lang=(e.langs[3]) { (recipients) },
+                            None => dd { (tr("dpo_no_recipients")) },
+                        }
+                    }
+                    div { dt { (tr("dpo_col_kept")) } dd { (crate::notice::kept(tr, e.kept)) } }
+                    div { dt { (tr("dpo_col_at_expiry")) } dd { (at_expiry(tr, e.expiry)) } }
+                    div { dt { (tr("dpo_col_where")) } dd { (e.location) } }
+                    div { dt { (tr("dpo_col_personal")) } dd { (yes_no(e.personal_data)) } }
                 }
             }
         }

@@ -272,6 +272,10 @@ mod tests {
                 assert!(english.contains_key(key), "the privacy notice has no words for {name}: add {key}");
             }
         }
+        for class in herold_store::DataClass::ALL {
+            let key = format!("dpo_class_{}", class.as_str());
+            assert!(english.contains_key(&key), "the record of processing has no title for {key}");
+        }
         for who in herold_compliance::report::DataSubjects::ALL {
             assert!(english.contains_key(&format!("dpo_subjects_{}", who.code())), "{who:?} has no words");
         }

@@ -139,6 +139,7 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             templates: offered,
             template: template.map_or("", |t| t.name.as_str()),
             answer_alone: answering.as_ref().is_some_and(|m| s.answers_alone(m)),
+            alts: [""; 4],
             error: None,
         };
         Ok(staff.page(&s, StatusCode::OK, views::compose(&staff.viewer(), form)))
@@ -181,6 +182,16 @@ pub struct DraftForm {
     translation_language_2: String,
     #[serde(default)]
     translation_text_2: String,
+    /// The descriptions typed for the images (`views::COMPOSE_IMAGES`), kept when a form
+    /// comes back.
+    #[serde(default)]
+    image_alt_1: String,
+    #[serde(default)]
+    image_alt_2: String,
+    #[serde(default)]
+    image_alt_3: String,
+    #[serde(default)]
+    image_alt_4: String,
 }
 
 /// What `<input type="datetime-local">` sends, on the reader's clock (their own zone or the
@@ -261,6 +272,7 @@ impl DraftForm {
             template: "",
             answer_alone: answering.as_ref().is_some_and(|m| s.answers_alone(m)),
             remembered: false,
+            alts: [&self.image_alt_1, &self.image_alt_2, &self.image_alt_3, &self.image_alt_4],
             error: Some(error),
         };
         Ok(staff.page(s, StatusCode::BAD_REQUEST, views::compose(&staff.viewer(), form)))
@@ -337,7 +349,7 @@ pub async fn create(
     payload: web::Payload,
 ) -> HttpResponse {
     // Without a session the form is read for its text alone, to keep it across signing in.
-    let (form, image) = match read_compose(&req, payload, staff.is_ok()).await {
+    let (form, images) = match read_compose(&req, payload, staff.is_ok()).await {
         Ok(read) => read,
         Err(e) => {
             return match staff {
@@ -355,7 +367,7 @@ pub async fn create(
             return Ok(again);
         }
         // A browser cannot be given a file to send again: a refused form says so.
-        let chosen = image.is_some();
+        let chosen = !images.is_empty();
         let lost = |why: &str| match chosen {
             true => format!("{why} {}", staff.lang.t("image_choose_again")),
             false => why.to_owned(),
@@ -367,15 +379,21 @@ pub async fn create(
             Ok(parsed) => parsed,
             Err(why) => return form.again(&s, &staff, None, &lost(&why)).await,
         };
-        // The image is checked before anything is saved.
-        let image = match image.map(|(bytes, alt)| Editorial::prepare_image(&bytes, &alt)).transpose() {
-            Ok(image) => image,
-            Err(e) => {
-                let e = ApiError::from(e);
-                e.log();
-                return form.again(&s, &staff, None, &lost(&staff.explain(&e))).await;
+        // Every image is checked before anything is saved; a refusal names the image.
+        let mut prepared = Vec::with_capacity(images.len());
+        for (n, bytes, alt) in &images {
+            match Editorial::prepare_image(bytes, alt) {
+                Ok(image) => prepared.push(image),
+                Err(e) => {
+                    let e = ApiError::from(e);
+                    e.log();
+                    let which = staff.lang.t("image_numbered").replace("{n}", &n.to_string());
+                    return form
+                        .again(&s, &staff, None, &lost(&format!("{which} {}", staff.explain(&e))))
+                        .await;
+                }
             }
-        };
+        }
         let edit_of = form.edit_of.as_deref().filter(|e| !e.is_empty());
         let begun = match form.answering() {
             Some(message) => s.editorial.answer(&staff.actor(), message, draft, publish_at).await,
@@ -394,7 +412,7 @@ pub async fn create(
             }
             Err(e) => return Err(e.into()),
         };
-        if let Some(image) = image {
+        for image in prepared {
             // Saved already: a failure here is said on the draft's page, where the image can
             // be attached again.
             if let Err(e) = s.editorial.attach_image(&staff.actor(), &record.public_id, image).await {
@@ -409,13 +427,13 @@ pub async fn create(
     staff.respond(&s, result)
 }
 
-/// The compose form as the browser sent it: URL-encoded, or multipart when it can carry an
-/// image, then with the chosen file (if any) and its description.
+/// The compose form as the browser sent it: URL-encoded, or multipart when it can carry
+/// images, then with each chosen file, its slot's number and its description.
 async fn read_compose(
     req: &HttpRequest,
     payload: web::Payload,
-    with_image: bool,
-) -> Result<(DraftForm, Option<(Vec<u8>, String)>), ApiError> {
+    with_images: bool,
+) -> Result<(DraftForm, Vec<(usize, Vec<u8>, String)>), ApiError> {
     use actix_web::FromRequest;
     let content_type = req.headers().get(actix_web::http::header::CONTENT_TYPE);
     let multipart =
@@ -424,16 +442,25 @@ async fn read_compose(
         let form = web::Form::<DraftForm>::from_request(req, &mut payload.into_inner())
             .await
             .map_err(|e| ApiError::BadRequest(format!("the form is malformed: {e}")))?;
-        return Ok((form.into_inner(), None));
+        return Ok((form.into_inner(), Vec::new()));
     }
-    let files: &[&str] = if with_image { &["image"] } else { &[] };
-    let mut upload = super::read_multipart(Multipart::new(req.headers(), payload), files).await?;
-    let file = upload.file("image");
-    let alt = upload.text("image_alt");
+    let slots: Vec<String> = (1..=views::COMPOSE_IMAGES).map(|n| format!("image_{n}")).collect();
+    let files: Vec<&str> = slots.iter().map(String::as_str).filter(|_| with_images).collect();
+    let mut upload = super::read_multipart(Multipart::new(req.headers(), payload), &files).await?;
+    let mut images = Vec::new();
+    for (n, slot) in slots.iter().enumerate() {
+        let bytes = upload.file(slot);
+        // A browser sends an empty part for a slot left alone. The description stays in the
+        // form too, to be shown again if the form comes back.
+        if !bytes.is_empty() {
+            let alt = upload.text.get(&format!("image_alt_{}", n + 1)).cloned().unwrap_or_default();
+            images.push((n + 1, bytes, alt));
+        }
+    }
     let form = serde_json::to_value(&upload.text)
         .and_then(serde_json::from_value::<DraftForm>)
         .map_err(|e| ApiError::BadRequest(format!("the form is incomplete: {e}")))?;
-    Ok((form, (!file.is_empty()).then_some((file, alt))))
+    Ok((form, images))
 }
 
 /// A submission's page: everything an approver decides on.
@@ -520,6 +547,7 @@ pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<Stri
             template: "",
             answer_alone: false,
             remembered: false,
+            alts: [""; 4],
             error: None,
         };
         Ok(staff.page(&s, StatusCode::OK, views::compose(&staff.viewer(), form)))

@@ -97,6 +97,8 @@ pub struct ComposeForm<'a> {
     pub answer_alone: bool,
     /// `account` is the one the person last wrote for (the form says so).
     pub remembered: bool,
+    /// The descriptions typed for the images, kept when a refused form comes back.
+    pub alts: [&'a str; COMPOSE_IMAGES],
     pub error: Option<&'a str>,
 }
 
@@ -265,18 +267,12 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                     input id="summary" name="summary" value=(f.summary) maxlength="500";
                 }
                 @if with_image {
-                    fieldset {
-                        legend { (lang.t("image_optional")) }
-                        p {
-                            label for="image" { (lang.t("image_file")) }
-                            input id="image" type="file" name="image" accept="image/jpeg,image/png" aria-describedby="image-help" data-thumbnail;
-                            span.help id="image-help" { (lang.t("image_file_help")) " " (lang.t("image_more_later")) }
-                        }
-                        p {
-                            label for="image_alt" { (lang.t("compose_alt_text")) }
-                            textarea id="image_alt" name="image_alt" rows="3" maxlength="1500" aria-describedby="image-alt-help" {}
-                            span.help id="image-alt-help" { (lang.t("alt_text_help")) }
-                        }
+                    (image_slot(lang, 1, f.alts[0]))
+                    // Most announcements have one image or none: the further slots wait
+                    // behind a summary, open when the form comes back with one described.
+                    details open[f.alts[1..].iter().any(|a| !a.is_empty())] {
+                        summary { (lang.t("images_more")) }
+                        @for n in 2..=COMPOSE_IMAGES { (image_slot(lang, n, f.alts[n - 1])) }
                     }
                 }
                 p {
@@ -584,6 +580,31 @@ pub(super) fn diff_markup(v: &Viewer<'_>, changes: &[herold_publishing::diff::Ch
                 Change::Same(t) => (t),
                 Change::Removed(t) => del { span.visually-hidden { "[" (lang.t("diff_removed")) "] " } (t) },
                 Change::Added(t) => ins { span.visually-hidden { "[" (lang.t("diff_added")) "] " } (t) },
+            }
+        }
+    }
+}
+
+/// How many images the compose form takes: as many as a draft may have.
+pub const COMPOSE_IMAGES: usize = herold_publishing::editorial::MAX_IMAGES;
+
+/// One image of the compose form, with its description beside it (`image_<n>`,
+/// `image_alt_<n>`); the browser shows a thumbnail once a file is chosen.
+fn image_slot(lang: Lang, n: usize, alt: &str) -> Markup {
+    html! {
+        fieldset {
+            legend { (lang.t("image_numbered_optional").replace("{n}", &n.to_string())) }
+            p {
+                label for={ "image_" (n) } { (lang.t("image_file")) }
+                input id={ "image_" (n) } type="file" name={ "image_" (n) } accept="image/jpeg,image/png"
+                    aria-describedby={ "image-help-" (n) } data-thumbnail;
+                span.help id={ "image-help-" (n) } { (lang.t("image_file_help")) }
+            }
+            p {
+                label for={ "image_alt_" (n) } { (lang.t("compose_alt_text")) }
+                textarea id={ "image_alt_" (n) } name={ "image_alt_" (n) } rows="3" maxlength="1500"
+                    aria-describedby={ "image-alt-help-" (n) } { (alt) }
+                span.help id={ "image-alt-help-" (n) } { (lang.t("alt_text_help")) }
             }
         }
     }
