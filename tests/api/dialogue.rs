@@ -274,6 +274,16 @@ async fn an_approved_answer_reaches_the_citizen_as_a_reply(db: Db) {
     let draft = saved.location.unwrap().trim_start_matches("/staff/drafts/").to_owned();
     let page = alice.get(&app.url(&format!("/staff/drafts/{draft}"))).await.body;
     assert!(page.contains(&format!("href=\"{reply_id}\"")), "the draft says what it answers: {page}");
+    // The author takes the address out of the text: the answer still reaches the person.
+    let revised = [
+        ("csrf", token.as_str()),
+        ("account", "press"),
+        ("text", "Ja, auch für Radfahrende: bitte die Nordstraße nutzen."),
+        ("language", "de"),
+        ("publish_at", ""),
+    ];
+    let revised = alice.post(&app.url(&format!("/staff/drafts/{draft}")), &revised).await;
+    assert_eq!(revised.status, 303, "{}", revised.body);
 
     let bob = app.sign_in("demo", "bob").await.browser;
     for (who, step) in [(&alice, "submit"), (&bob, "approve")] {
@@ -296,11 +306,14 @@ async fn an_approved_answer_reaches_the_citizen_as_a_reply(db: Db) {
     .await;
     let note = &created["body"]["object"];
     assert!(note["content"].as_str().unwrap().contains("bitte die Nordstraße nutzen"), "{note}");
-    assert!(note["tag"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|t| t["type"] == "Mention" && t["href"] == me.as_str()));
+    let mentions: Vec<&Value> =
+        note["tag"].as_array().unwrap().iter().filter(|t| t["type"] == "Mention").collect();
+    assert_eq!(mentions.len(), 1, "{note}");
+    assert_eq!(
+        (mentions[0]["href"].as_str(), mentions[0]["name"].as_str()),
+        (Some(me.as_str()), Some(handle.as_str()))
+    );
+    assert!(created["body"]["cc"].as_array().unwrap().iter().any(|c| c == me.as_str()), "{created}");
     let answered = messages(&app).await.into_iter().find(|m| m.public_id == question).unwrap();
     assert_eq!(answered.state, MessageState::Answered, "publishing the answer answers the message");
 }

@@ -786,6 +786,16 @@ impl Editorial {
         self.begin(who, &account, draft, publish_at, None, Some(&message)).await
     }
 
+    /// An answer reaches the person answered even when its text does not name them (the
+    /// author removed the address, or it could not be looked up when the form opened):
+    /// their servers notify whom a post's tags mention.
+    async fn address_sender(&self, draft: &mut Draft, sender_uri: &str) -> Result<(), PublishError> {
+        if !draft.mentions.iter().any(|m| m.href == sender_uri) {
+            draft.mentions.push(self.publisher.mention_of_actor(sender_uri).await?);
+        }
+        Ok(())
+    }
+
     async fn begin(
         &self,
         who: &StaffActor,
@@ -798,6 +808,9 @@ impl Editorial {
         who.require(Role::Author)?;
         not_passed(publish_at)?;
         self.publisher.resolve_mentions(&mut draft).await?;
+        if let Some(message) = answering {
+            self.address_sender(&mut draft, &message.sender_uri).await?;
+        }
         draft.in_reply_to = answering.map(|m| m.object_uri.clone());
         // A change starts with the announcement's images.
         let (announcement_id, media) = match edit_of {
@@ -904,6 +917,15 @@ impl Editorial {
         }
         not_passed(publish_at)?;
         self.publisher.resolve_mentions(&mut draft).await?;
+        // A message answered may be gone since (its sender deleted it, or it expired): the
+        // answer then keeps the mentions its text makes.
+        let answered = match &current.answers {
+            Some(id) => self.store.message(&current.org_slug, id, self.rules.visibility()).await?,
+            None => None,
+        };
+        if let Some(message) = answered {
+            self.address_sender(&mut draft, &message.sender_uri).await?;
+        }
         let details = StepDetails {
             content: Some(content_of(&draft, publish_at)),
             review_comment: None,

@@ -87,6 +87,17 @@ pub enum PublishError {
 /// More addressees than this is a mass mailing, not an announcement.
 pub const MAX_MENTIONS: usize = 20;
 
+/// The address (`@name@host`) an actor document gives for `actor_uri`, if it is that
+/// actor's and its parts are plain.
+fn handle_in(doc: &Value, actor_uri: &str) -> Option<String> {
+    let name = doc.get("preferredUsername").and_then(Value::as_str)?;
+    let id = doc.get("id").and_then(Value::as_str).filter(|id| *id == actor_uri)?;
+    let rest = id.strip_prefix("https://").or_else(|| id.strip_prefix("http://"))?;
+    let host = rest.split('/').next()?.to_ascii_lowercase();
+    let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || "_.-:".contains(c));
+    (plain(name) && plain(&host)).then(|| format!("@{name}@{host}"))
+}
+
 /// How long the lookups of one text's mentions may take together.
 const MENTION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
 
@@ -304,13 +315,38 @@ impl Publisher {
     /// The address a person types to mention the author of a post (`@name@host`), from
     /// their actor document; `None` if it cannot be read now (the author then types it).
     pub async fn handle_of(&self, actor_uri: &str) -> Option<String> {
-        let doc = self.fetcher.get_object(actor_uri).await.ok()?;
-        let name = doc.get("preferredUsername").and_then(Value::as_str)?;
-        let id = doc.get("id").and_then(Value::as_str).filter(|id| *id == actor_uri)?;
-        let rest = id.strip_prefix("https://").or_else(|| id.strip_prefix("http://"))?;
-        let host = rest.split('/').next()?.to_ascii_lowercase();
-        let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || "_.-:".contains(c));
-        (plain(name) && plain(&host)).then(|| format!("@{name}@{host}"))
+        handle_in(&self.fetcher.get_object(actor_uri).await.ok()?, actor_uri)
+    }
+
+    /// A mention of the actor at `actor_uri`, for an answer to reach the person answered
+    /// whatever its text says: named by their address where their server says it, else by
+    /// the last part of their URI (the name only shows; servers go by `href`). Their inbox
+    /// is asked for, or taken from the cache of actors that wrote here.
+    pub async fn mention_of_actor(&self, actor_uri: &str) -> Result<Mention, PublishError> {
+        let fetched = tokio::time::timeout(MENTION_DEADLINE, self.fetcher.get_object(actor_uri)).await;
+        let doc = fetched.ok().and_then(Result::ok);
+        let actor = doc.as_ref().and_then(|d| vocab::parse_actor(d, None, now_millis()).ok());
+        let inbox = match actor.filter(|a| a.uri == actor_uri) {
+            Some(a) => a.shared_inbox.unwrap_or(a.inbox),
+            None => match self.store.remote_actor(actor_uri).await? {
+                Some(known) => known.shared_inbox.unwrap_or(known.inbox),
+                None => {
+                    return Err(PublishError::Mention(
+                        "the server of the person answered cannot be reached now; try again later".into(),
+                    ))
+                }
+            },
+        };
+        let name = match doc.as_ref().and_then(|d| handle_in(d, actor_uri)) {
+            Some(handle) => handle,
+            None => {
+                let url = url::Url::parse(actor_uri)
+                    .map_err(|_| PublishError::Incomplete("the sender's address is not a URL"))?;
+                let last = url.path_segments().and_then(|mut s| s.next_back()).unwrap_or_default();
+                format!("@{last}@{}", url.host_str().unwrap_or_default())
+            }
+        };
+        Ok(Mention { name, href: actor_uri.to_owned(), inbox: Some(inbox) })
     }
 
     /// The actor a fediverse address (`@name@server`) names, looked up as a mention is: for
