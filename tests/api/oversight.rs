@@ -596,6 +596,10 @@ async fn a_deadline_is_extended_once_with_a_reason_within_the_first_month(db: Db
         }
     };
     let reason = "Die Daten liegen in drei Archiven; wir haben Frau Anna am selben Tag geschrieben.";
+    // The officer who extends it keeps another clock than the organisation's: the deadline
+    // is still counted on the organisation's, as it was registered.
+    let zone = [("csrf", token.as_str()), ("time_zone", "America/Los_Angeles")];
+    assert_eq!(dana.post(&app.url("/staff/settings"), &zone).await.status, 200);
     assert_eq!(extend("alice", current.clone(), reason).await.status, 403, "auditors only");
     let missing = extend("dana", current.clone(), "  ").await;
     assert_eq!(missing.status, 400);
@@ -619,11 +623,9 @@ async fn a_deadline_is_extended_once_with_a_reason_within_the_first_month(db: Db
     let extended: Vec<_> = trail.iter().filter(|e| e.leaf.action == "dsar.extend").collect();
     assert_eq!(extended.len(), 1);
     let detail = extended[0].payload.as_ref().map(|(_, p)| p.as_str()).unwrap_or_default();
-    assert!(
-        detail.contains(&herold_domain::format_rfc3339(due)) && detail.contains("drei Archiven"),
-        "{detail}"
-    );
-    assert!(!extended[0].leaf.subject.contains("anna"), "the trail does not name the person");
+    assert!(detail.contains(&herold_domain::format_rfc3339(due)), "{detail}");
+    // The reason may name the person: it stays in the register, which is kept for less long.
+    assert!(!detail.contains("Anna") && !extended[0].leaf.subject.contains("anna"), "{detail}");
 }
 
 on_both_backends!(

@@ -1766,6 +1766,14 @@ async fn images_are_attached_while_composing(db: Db) {
         "{}",
         not_an_image.body
     );
+    let fileless = compose_with_images(&app, &alice, &fields(["Karte", "Schild"]), vec![png()]).await;
+    assert_eq!(fileless.status, 400, "{}", fileless.body);
+    assert!(
+        fileless.body.contains("Bild 3: Es hat eine Beschreibung, aber keine Datei"),
+        "{}",
+        fileless.body
+    );
+    assert!(fileless.body.contains("<details open"), "the slot is shown: {}", fileless.body);
     assert_eq!(count().await, 0, "nothing is saved when an image is refused");
 
     let saved = compose_with_images(

@@ -24,7 +24,6 @@ use crate::{media, Draft, PublishError, Publisher};
 pub const SHOWN_REPLIES: i64 = 200;
 
 /// What Mastodon shows of a post's images.
-/// As many images as Mastodon shows with a post.
 pub const MAX_IMAGES: usize = 4;
 
 /// A signed-in member of staff, as a session vouches for them.

@@ -288,6 +288,11 @@ impl Upload {
         self.text.remove(name).unwrap_or_default()
     }
 
+    /// A text field's value, left in the form for what reads it next.
+    pub(crate) fn peek(&self, name: &str) -> String {
+        self.text.get(name).cloned().unwrap_or_default()
+    }
+
     /// A file's bytes; empty when none was chosen (browsers send an empty part).
     pub(crate) fn file(&mut self, name: &str) -> Vec<u8> {
         self.files.remove(name).unwrap_or_default()

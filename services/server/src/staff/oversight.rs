@@ -436,8 +436,11 @@ pub async fn register_request(
         if !views::REQUEST_KINDS.contains(&form.kind.as_str()) {
             return Err(ApiError::BadRequest("unknown kind of request".into()));
         }
-        let received = staff.zone.day(&form.received, false);
-        let due = staff.zone.months_after(&form.received, 1);
+        // Deadlines are the organisation's: counted on its clock, whoever registers or
+        // extends a request, so that colleagues in other zones agree on the day it arrived.
+        let org_zone = s.presences.of(&staff.session.staff.org_slug).time_zone;
+        let received = org_zone.day(&form.received, false);
+        let due = org_zone.months_after(&form.received, 1);
         let (received, due) = match (received, due) {
             (Ok(received), Ok(due)) if received <= now_millis() => (received, due),
             _ => {
@@ -502,7 +505,8 @@ pub async fn close_request(
         let audit =
             AuditEntry::new(&staff.session.staff.audit_actor(), "dsar.close", format!("request:{id}"))
                 .in_org(org)
-                .with_detail(json!({ "state": form.state, "note": note }));
+                // The note may name the person: it stays in the register alone.
+                .with_detail(json!({ "state": form.state }));
         if !s.store.close_request(org, &id, &form.state, note, audit).await? {
             return Err(ApiError::NotFound);
         }
@@ -541,13 +545,18 @@ pub async fn extend_request(
         let org = &staff.session.staff.org_slug;
         let register = s.store.subject_requests(org, &s.policies.visibility()).await?;
         let request = register.iter().find(|r| r.public_id == *id).ok_or(ApiError::NotFound)?;
-        // Counted from the day it arrived, on the clock the deadline was set by.
-        let received = staff.zone.input_value(request.received_at)[..10].to_owned();
-        let due = staff.zone.months_after(&received, 3).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        // Three months from the day it arrived, on the organisation's clock (as registered):
+        // one month and two further ones are one period, so 31 January gives 30 April, the
+        // last day of the third month, as periods of months are counted (Reg. 1182/71 Art. 3).
+        let org_zone = s.presences.of(org).time_zone;
+        let received = org_zone.input_value(request.received_at)[..10].to_owned();
+        let due = org_zone.months_after(&received, 3).map_err(PublishError::from)?;
         let audit =
             AuditEntry::new(&staff.session.staff.audit_actor(), "dsar.extend", format!("request:{id}"))
                 .in_org(org)
-                .with_detail(json!({ "due": herold_domain::format_rfc3339(due), "reason": reason }));
+                // The reason may name the person; it stays in the register, which is kept for
+                // less long than the trail.
+                .with_detail(json!({ "due": herold_domain::format_rfc3339(due) }));
         let extension = herold_store::RequestExtension {
             org_slug: org,
             public_id: &id,

@@ -139,7 +139,8 @@ pub async fn compose(s: web::Data<Services>, staff: Staff, q: web::Query<Compose
             templates: offered,
             template: template.map_or("", |t| t.name.as_str()),
             answer_alone: answering.as_ref().is_some_and(|m| s.answers_alone(m)),
-            alts: [""; 4],
+            alts: [""; views::COMPOSE_IMAGES],
+            more_images: false,
             error: None,
         };
         Ok(staff.page(&s, StatusCode::OK, views::compose(&staff.viewer(), form)))
@@ -192,6 +193,10 @@ pub struct DraftForm {
     image_alt_3: String,
     #[serde(default)]
     image_alt_4: String,
+    /// The image slots a file was chosen in (not a form field): a form that comes back opens
+    /// the further slots if one of them was used.
+    #[serde(skip)]
+    chosen: Vec<usize>,
 }
 
 /// What `<input type="datetime-local">` sends, on the reader's clock (their own zone or the
@@ -273,6 +278,7 @@ impl DraftForm {
             answer_alone: answering.as_ref().is_some_and(|m| s.answers_alone(m)),
             remembered: false,
             alts: [&self.image_alt_1, &self.image_alt_2, &self.image_alt_3, &self.image_alt_4],
+            more_images: self.chosen.iter().any(|n| *n > 1),
             error: Some(error),
         };
         Ok(staff.page(s, StatusCode::BAD_REQUEST, views::compose(&staff.viewer(), form)))
@@ -379,18 +385,37 @@ pub async fn create(
             Ok(parsed) => parsed,
             Err(why) => return form.again(&s, &staff, None, &lost(&why)).await,
         };
-        // Every image is checked before anything is saved; a refusal names the image.
-        let mut prepared = Vec::with_capacity(images.len());
-        for (n, bytes, alt) in &images {
-            match Editorial::prepare_image(bytes, alt) {
+        if form.edit_of.as_deref().is_some_and(|e| !e.is_empty()) && !images.is_empty() {
+            return Err(ApiError::BadRequest("a change's images are attached on its draft's page".into()));
+        }
+        // Every image is checked before anything is saved (off the request's thread: four
+        // large images take a while to decode); a refusal names the image.
+        let checked = web::block(move || {
+            images
+                .into_iter()
+                .map(|(n, bytes, alt)| match bytes.is_empty() {
+                    true => (n, Err(None)),
+                    false => (n, Editorial::prepare_image(&bytes, &alt).map_err(Some)),
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("the images could not be checked: {e}")))?;
+        let mut prepared = Vec::with_capacity(checked.len());
+        for (n, result) in checked {
+            let which = staff.lang.t("image_numbered").replace("{n}", &n.to_string());
+            match result {
                 Ok(image) => prepared.push(image),
-                Err(e) => {
+                // A description whose file is missing: it was not chosen, or is lost.
+                Err(None) => {
+                    let why = format!("{which} {}", staff.lang.t("image_described_without_file"));
+                    return form.again(&s, &staff, None, &why).await;
+                }
+                Err(Some(e)) => {
                     let e = ApiError::from(e);
                     e.log();
-                    let which = staff.lang.t("image_numbered").replace("{n}", &n.to_string());
-                    return form
-                        .again(&s, &staff, None, &lost(&format!("{which} {}", staff.explain(&e))))
-                        .await;
+                    let why = lost(&format!("{which} {}", staff.explain(&e)));
+                    return form.again(&s, &staff, None, &why).await;
                 }
             }
         }
@@ -445,21 +470,22 @@ async fn read_compose(
         return Ok((form.into_inner(), Vec::new()));
     }
     let slots: Vec<String> = (1..=views::COMPOSE_IMAGES).map(|n| format!("image_{n}")).collect();
-    let files: Vec<&str> = slots.iter().map(String::as_str).filter(|_| with_images).collect();
+    let files: Vec<&str> = if with_images { slots.iter().map(String::as_str).collect() } else { Vec::new() };
     let mut upload = super::read_multipart(Multipart::new(req.headers(), payload), &files).await?;
     let mut images = Vec::new();
     for (n, slot) in slots.iter().enumerate() {
-        let bytes = upload.file(slot);
         // A browser sends an empty part for a slot left alone. The description stays in the
         // form too, to be shown again if the form comes back.
-        if !bytes.is_empty() {
-            let alt = upload.text.get(&format!("image_alt_{}", n + 1)).cloned().unwrap_or_default();
+        let bytes = upload.file(slot);
+        let alt = upload.peek(&format!("image_alt_{}", n + 1));
+        if !bytes.is_empty() || !alt.trim().is_empty() {
             images.push((n + 1, bytes, alt));
         }
     }
-    let form = serde_json::to_value(&upload.text)
+    let mut form = serde_json::to_value(&upload.text)
         .and_then(serde_json::from_value::<DraftForm>)
         .map_err(|e| ApiError::BadRequest(format!("the form is incomplete: {e}")))?;
+    form.chosen = images.iter().filter(|(_, bytes, _)| !bytes.is_empty()).map(|(n, _, _)| *n).collect();
     Ok((form, images))
 }
 
@@ -547,7 +573,8 @@ pub async fn edit_draft(s: web::Data<Services>, staff: Staff, id: web::Path<Stri
             template: "",
             answer_alone: false,
             remembered: false,
-            alts: [""; 4],
+            alts: [""; views::COMPOSE_IMAGES],
+            more_images: false,
             error: None,
         };
         Ok(staff.page(&s, StatusCode::OK, views::compose(&staff.viewer(), form)))

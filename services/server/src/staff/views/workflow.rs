@@ -99,6 +99,8 @@ pub struct ComposeForm<'a> {
     pub remembered: bool,
     /// The descriptions typed for the images, kept when a refused form comes back.
     pub alts: [&'a str; COMPOSE_IMAGES],
+    /// A file was chosen in one of the further image slots of the form that came back.
+    pub more_images: bool,
     pub error: Option<&'a str>,
 }
 
@@ -209,8 +211,10 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                     p.help { (lang.t("template_help")) }
                 }
             }
-            // A new submission can bring its first image; a draft's images are kept on its page.
-            @let with_image = f.draft.is_none();
+            // A new announcement or answer brings its images here. A draft's images, and a
+            // change's (it starts with the published ones), are kept on the draft's page, which
+            // knows how many more fit.
+            @let with_image = f.draft.is_none() && f.edit_of.is_none();
             form method="post" action=(action) enctype=[with_image.then_some("multipart/form-data")] data-keep=(keep) data-kept-text=(lang.t("kept_text"))
                 data-kept-restore=(lang.t("kept_restore")) data-kept-discard=(lang.t("kept_discard"))
                 data-count-text=(lang.t("count_text")) data-count-over=(lang.t("count_over")) {
@@ -269,8 +273,8 @@ pub fn compose(v: &Viewer<'_>, f: ComposeForm<'_>) -> String {
                 @if with_image {
                     (image_slot(lang, 1, f.alts[0]))
                     // Most announcements have one image or none: the further slots wait
-                    // behind a summary, open when the form comes back with one described.
-                    details open[f.alts[1..].iter().any(|a| !a.is_empty())] {
+                    // behind a summary, open when the form comes back with one used.
+                    details open[f.more_images || f.alts[1..].iter().any(|a| !a.is_empty())] {
                         summary { (lang.t("images_more")) }
                         @for n in 2..=COMPOSE_IMAGES { (image_slot(lang, n, f.alts[n - 1])) }
                     }
