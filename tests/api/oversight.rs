@@ -139,7 +139,7 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
         "datenschutz@demo.example",
         "<dd>People who subscribe by e-mail</dd>",
         "1. Followers of the official accounts",
-        "<dd>The organisation's staff; People on the fediverse who follow, answer, mention or react to the accounts; Operators of fediverse servers (a one-person server names its owner)</dd>",
+        "<dd>The organisation's staff; People on the fediverse who follow, write to, mention or react to the accounts, or whose servers contact the service; Operators of fediverse servers (the name of a server one person runs names that person)</dd>",
         "Transfers to third countries (Art. 30(1)(e))",
         "These servers can be in any country",
         "The organisation states these further transfers: Backups at Example Cloud Inc. (USA)",
@@ -168,7 +168,12 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
         "{german}"
     );
     assert!(german.contains(r#"<dd lang="de">Zustellung der Mitteilungen"#), "{german}");
-    for said in ["<dd>keine</dd>", "<dd>30 Tage</dd>", "<dd>gelöscht</dd>", "<dd>anonymisiert</dd>"] {
+    for said in [
+        "<dd>niemand außer dem Betrieb des Dienstes</dd>",
+        "<dd>30 Tage</dd>",
+        "<dd>gelöscht</dd>",
+        "<dd>anonymisiert</dd>",
+    ] {
         assert!(german.contains(said), "{said}: {german}");
     }
     assert!(!german.contains(r#"lang="en""#), "the shipped catalogue speaks German throughout");
@@ -178,9 +183,8 @@ async fn auditors_read_filter_and_export_the_trail(db: Db) {
     // The notice gives the controller's contact details and the stated transfers, and no
     // longer claims that nothing leaves the European Union.
     assert!(notice.contains("Kontakt: Rathausplatz 1, 12345 Beispielstadt"), "{notice}");
-    assert!(notice.contains(
-        "Übermittlungen in Länder außerhalb der Europäischen Union, wie die Organisation sie angibt: Backups"
-    ));
+    assert!(notice.contains("Weitere Übermittlungen, wie die Organisation sie angibt: Backups"), "{notice}");
+    assert!(notice.contains("außerhalb des Europäischen Wirtschaftsraums"), "{notice}");
     assert!(!notice.contains("übermittelt Ihre Daten nicht"), "{notice}");
 }
 

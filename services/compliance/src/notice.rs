@@ -93,15 +93,21 @@ pub fn privacy_notice(
 
 /// How long, in the reader's words.
 pub(crate) fn kept(tr: Texts<'_>, r: Retention) -> String {
-    match r {
-        Retention::WhileNeeded => tr("notice_while_needed").to_owned(),
-        Retention::Millis(ms) if ms >= 365 * 86_400_000 && ms % (365 * 86_400_000) == 0 => {
-            tr("notice_years").replace("{n}", &(ms / (365 * 86_400_000)).to_string())
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+    const YEAR: i64 = 365 * DAY;
+    // The largest unit the time is a whole number of: 36 hours are not "1 day".
+    let (n, one, many) = match r {
+        Retention::WhileNeeded => return tr("notice_while_needed").to_owned(),
+        Retention::Millis(ms) if ms >= YEAR && ms % YEAR == 0 => {
+            (ms / YEAR, "notice_year_one", "notice_years")
         }
-        Retention::Millis(ms) if ms >= 86_400_000 => {
-            tr("notice_days").replace("{n}", &(ms / 86_400_000).to_string())
-        }
-        Retention::Millis(ms) => tr("notice_hours").replace("{n}", &(ms / 3_600_000).max(1).to_string()),
+        Retention::Millis(ms) if ms >= DAY && ms % DAY == 0 => (ms / DAY, "notice_day_one", "notice_days"),
+        Retention::Millis(ms) => ((ms + HOUR - 1) / HOUR, "notice_hour_one", "notice_hours"),
+    };
+    match n {
+        1 => tr(one).to_owned(),
+        n => tr(many).replace("{n}", &n.to_string()),
     }
 }
 
@@ -148,9 +154,11 @@ pub fn notice_sections(n: &PrivacyNotice, tr: Texts<'_>) -> Markup {
         }
         h2 { (tr("notice_not_done")) }
         p { (tr("notice_not_done_text")) }
+        h2 { (tr("notice_transfers")) }
+        p { (tr("notice_transfers_herold")) }
         @match &n.legal.transfers {
             Some(stated) => p { (tr("notice_transfers_stated")) " " (stated) },
-            None => p { (tr("notice_no_transfers")) },
+            None => p { (tr("notice_transfers_none_stated")) },
         }
         h2 { (tr("notice_rights")) }
         p { (tr("notice_rights_text")) }
@@ -184,5 +192,30 @@ mod tests {
         {
             assert!(classes.contains(&class), "{class:?}");
         }
+    }
+
+    #[test]
+    fn times_are_said_in_the_largest_whole_unit_and_one_is_singular() {
+        let tr = |key: &str| -> &'static str {
+            match key {
+                "notice_year_one" => "1 year",
+                "notice_years" => "{n} years",
+                "notice_day_one" => "1 day",
+                "notice_days" => "{n} days",
+                "notice_hour_one" => "1 hour",
+                "notice_hours" => "{n} hours",
+                _ => "while needed",
+            }
+        };
+        let said = |ms: i64| kept(&tr, Retention::Millis(ms));
+        let (hour, day) = (3_600_000, 86_400_000);
+        assert_eq!(said(365 * day), "1 year");
+        assert_eq!(said(3650 * day), "10 years");
+        assert_eq!(said(400 * day), "400 days");
+        assert_eq!(said(day), "1 day");
+        assert_eq!(said(36 * hour), "36 hours");
+        assert_eq!(said(90 * 60_000), "2 hours");
+        assert_eq!(said(hour), "1 hour");
+        assert_eq!(kept(&tr, Retention::WhileNeeded), "while needed");
     }
 }

@@ -698,7 +698,7 @@ fn legal_pages(
             err,
         )?,
         transfers: match raw.transfers {
-            Some(t) if t.get_ref().trim().is_empty() || t.get_ref().len() > 2000 => {
+            Some(t) if t.get_ref().trim().is_empty() || t.get_ref().chars().count() > 2000 => {
                 return Err(err(
                     t.span(),
                     "transfers: say in at most 2000 characters what goes to which third country, and on \
@@ -720,7 +720,11 @@ fn one_line(
     err: &dyn Fn(std::ops::Range<usize>, String) -> PolicyError,
 ) -> Result<Option<String>, PolicyError> {
     match value {
-        Some(c) if c.get_ref().trim().is_empty() || c.get_ref().len() > 300 || c.get_ref().contains('\n') => {
+        Some(c)
+            if c.get_ref().trim().is_empty()
+                || c.get_ref().chars().count() > 300
+                || c.get_ref().contains('\n') =>
+        {
             Err(err(c.span(), format!("{key}: give one line of at most 300 characters, e.g. {example}")))
         }
         Some(c) => Ok(Some(c.get_ref().trim().to_owned())),
@@ -800,7 +804,13 @@ fn logo(
     let path = folder.join(name.get_ref());
     let mut bytes = Vec::new();
     // One byte more than allowed is enough to know the file is too large.
-    std::fs::File::open(&path)
+    // Only a plain file: a FIFO or device named here would hold the start forever.
+    std::fs::metadata(&path)
+        .and_then(|m| match m.is_file() {
+            true => Ok(()),
+            false => Err(std::io::Error::other("it is not a plain file")),
+        })
+        .and_then(|()| std::fs::File::open(&path))
         .and_then(|f| f.take(Logo::MAX_BYTES as u64 + 1).read_to_end(&mut bytes))
         .map_err(|e| {
             err(
@@ -1060,7 +1070,9 @@ logo = \"city-logo.svg\"\n",
         // A full path is read as given.
         let full = format!("[presence]\nlogo = {:?}\n", dir.join("orgs/city-logo.svg").display().to_string());
         assert!(p.clone().add_org(&dir.join("orgs/town.toml"), &full).is_ok());
-        for (bad, says) in [("missing.svg", "cannot read"), ("photo.gif", "neither PNG nor SVG")] {
+        for (bad, says) in
+            [("missing.svg", "cannot read"), ("photo.gif", "neither PNG nor SVG"), (".", "not a plain file")]
+        {
             let e = p
                 .clone()
                 .add_org(&dir.join("orgs/x.toml"), &format!("[presence]\n\nlogo = {bad:?}\n"))

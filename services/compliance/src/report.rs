@@ -27,15 +27,18 @@ pub enum DataSubjects {
     EmailSubscribers,
     /// People who exercise their rights under the GDPR.
     Requesters,
+    /// Whoever an image shows.
+    PeopleInImages,
 }
 
 impl DataSubjects {
-    pub const ALL: [DataSubjects; 5] = [
+    pub const ALL: [DataSubjects; 6] = [
         DataSubjects::FediversePeople,
         DataSubjects::ServerOperators,
         DataSubjects::Staff,
         DataSubjects::EmailSubscribers,
         DataSubjects::Requesters,
+        DataSubjects::PeopleInImages,
     ];
 
     pub fn code(self) -> &'static str {
@@ -45,6 +48,7 @@ impl DataSubjects {
             DataSubjects::Staff => "staff",
             DataSubjects::EmailSubscribers => "email_subscribers",
             DataSubjects::Requesters => "requesters",
+            DataSubjects::PeopleInImages => "people_in_images",
         }
     }
 
@@ -56,26 +60,30 @@ impl DataSubjects {
             DataClass::Followers
             | DataClass::InteractionStamps
             | DataClass::CitizenMessages
-            | DataClass::ReactionPseudonyms
-            | DataClass::DialogueBlocks => &[FediversePeople],
+            | DataClass::ReactionPseudonyms => &[FediversePeople],
+            // Blocks name accounts, or servers by name.
+            DataClass::DialogueBlocks => &[FediversePeople, ServerOperators],
             DataClass::RemoteActorCache | DataClass::DeliveryRecords | DataClass::SecurityLog => {
                 &[FediversePeople, ServerOperators]
             }
-            DataClass::DeliveryHosts
-            | DataClass::RelaySubscribers
-            | DataClass::RelayTraffic
-            | DataClass::WebsubSubscriptions => &[ServerOperators],
+            DataClass::DeliveryHosts | DataClass::RelaySubscribers | DataClass::WebsubSubscriptions => {
+                &[ServerOperators]
+            }
+            // What the relay passes on are other people's posts.
+            DataClass::RelayTraffic => &[ServerOperators, FediversePeople],
             DataClass::AuditPayloads => &[Staff, FediversePeople, ServerOperators],
             DataClass::EmailSubscriptions
             | DataClass::UnconfirmedSubscriptions
             | DataClass::SubscriptionMail => &[EmailSubscribers],
-            DataClass::SubjectRequests => &[Requesters],
+            // A request may be about a member of staff, and says who registered it.
+            DataClass::SubjectRequests => &[Requesters, Staff],
             // A retracted announcement keeps its author, and the people it mentioned.
             DataClass::RetractedAnnouncements => &[Staff, FediversePeople],
+            DataClass::UnpublishedMedia => &[Staff, PeopleInImages],
+            // A draft names the accounts it mentions.
+            DataClass::AbandonedDrafts => &[Staff, FediversePeople],
             DataClass::StaffDirectory
             | DataClass::StaffSessions
-            | DataClass::UnpublishedMedia
-            | DataClass::AbandonedDrafts
             | DataClass::StaffNotifications
             | DataClass::ProfileProposals => &[Staff],
         }

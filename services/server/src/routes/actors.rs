@@ -106,7 +106,7 @@ pub async fn brand_logo(s: web::Data<Services>, org: web::Path<String>) -> HttpR
             .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
             .insert_header((
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'none'; sandbox",
             ))
             .body(logo.bytes.to_vec()),
         None => HttpResponse::NotFound().finish(),

@@ -143,7 +143,10 @@ pub async fn assign(
             })?),
         };
         match s.editorial.assign_message(&staff.actor(), &id, assignee).await {
-            Ok(_) => Ok(see_other_done(&s, &back_to(&form.filter, &id), "message_assigned")),
+            Ok(_) => {
+                let done = if assignee.is_some() { "message_assigned" } else { "message_unassigned" };
+                Ok(see_other_done(&s, &back_to(&form.filter, &id), done))
+            }
             Err(PublishError::Store(StoreError::NotFound(_))) => Err(ApiError::NotFound),
             Err(e) => Err(e.into()),
         }

@@ -67,6 +67,7 @@ pub const DONE: &[(&str, &str)] = &[
     ("request_extended", "done_request_extended"),
     ("account_retired", "done_account_retired"),
     ("message_assigned", "done_message_assigned"),
+    ("message_unassigned", "done_message_unassigned"),
     ("message_marked", "done_message_marked"),
     ("sender_blocked", "done_sender_blocked"),
     ("server_blocked", "done_server_blocked"),
