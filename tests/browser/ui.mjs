@@ -12,8 +12,8 @@
 // stderr: progress and the details of every violation.
 // Exit status 0 only when the flow succeeded and no violation was found.
 //
-// With HEROLD_UI_SHOTS=DIR in the environment (the Rust test sets target/ui-shots/<backend>
-// unless told another), every audited page is also saved there as a full-page PNG, at the
+// With HEROLD_UI_SHOTS=DIR in the environment (the Rust test sets target/ui-shots on
+// SQLite unless told another), every audited page is also saved there as a full-page PNG, at the
 // browser's width and at 320 px, with its first keyboard stop focused, for a person to look at.
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
