@@ -755,6 +755,16 @@ async function oversight(browser) {
   await open(page, "/staff/dsar");
   await page.getByRole("heading", { level: 1, name: "Subject requests", exact: true }).waitFor();
   await audit(page, "subject requests");
+  // A request entered in the register, by keyboard-reachable fields, with its deadline, the
+  // forms to close it and (behind a disclosure) to extend it.
+  await page.locator("input#request-subject").fill("@anna@social.example");
+  await page.locator("select#request-kind").selectOption("access");
+  await submit(page, page.getByRole("button", { name: "Register", exact: true }), "registering a request");
+  await arriveAt(page, /\/staff\/dsar/, "registering a request");
+  expect((await page.locator("p.success").count()) === 1, "registering a request is not confirmed");
+  await page.getByText("Extend the deadline by two months…").click();
+  expect(await page.locator("textarea[id^=reason-]").isVisible(), "the extension form does not open");
+  await audit(page, "subject request registered");
   // Her own settings: whether notifications also come by e-mail.
   await follow(page, page.locator('header a[href="/staff/settings"]'), /\/staff\/settings$/, "Settings link");
   expect((await page.locator("input#email[type=checkbox]").count()) === 1, "no e-mail setting");

@@ -364,8 +364,8 @@ fn request_register(v: &Viewer<'_>, requests: &[SubjectRequest], now: Millis) ->
                                         p.help id={ "extend-help-" (r.public_id) } { (lang.t("dsar_extend_help")) }
                                         p {
                                             label for={ "reason-" (r.public_id) } { (lang.t("dsar_extension_reason")) }
-                                            input id={ "reason-" (r.public_id) } name="reason" required maxlength="1000"
-                                                aria-describedby={ "extend-help-" (r.public_id) };
+                                            textarea id={ "reason-" (r.public_id) } name="reason" required maxlength="1000" rows="3"
+                                                aria-describedby={ "extend-help-" (r.public_id) } {}
                                         }
                                         p { button type="submit" { (lang.t("dsar_extend_button")) } }
                                     }
