@@ -610,19 +610,10 @@ impl Editorial {
         }
         let message = self.message(who, message).await?;
         // Writers are not remembered as actors: their inbox is looked up now.
-        let sender = match self.store.remote_actor(&message.sender_uri).await? {
-            Some(known) => known,
-            None => {
-                let fetched = self.publisher.fetcher.get_object(&message.sender_uri);
-                let doc = tokio::time::timeout(std::time::Duration::from_secs(10), fetched).await;
-                let actor = doc.ok().and_then(Result::ok).and_then(|d| {
-                    herold_federation::vocab::parse_actor(&d, None, herold_domain::now_millis()).ok()
-                });
-                actor.ok_or(PublishError::Incomplete(
-                    "the sender's server cannot be reached now; try again later",
-                ))?
-            }
-        };
+        let inbox =
+            self.publisher.inbox_of(&message.sender_uri).await?.ok_or(PublishError::Incomplete(
+                "the sender's server cannot be reached now; try again later",
+            ))?;
         let urls = &self.publisher.urls;
         let uri = urls.instance_activity(&uuid::Uuid::new_v4().to_string());
         let flag = json!({
@@ -639,7 +630,7 @@ impl Editorial {
             account_id: None,
             signer: None,
             body: flag.to_string(),
-            audience: herold_store::Audience::Inboxes(vec![sender.shared_inbox.unwrap_or(sender.inbox)]),
+            audience: herold_store::Audience::Inboxes(vec![inbox]),
             priority: herold_store::Priority::Answer,
         };
         let audit =

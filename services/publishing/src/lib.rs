@@ -318,33 +318,34 @@ impl Publisher {
         handle_in(&self.fetcher.get_object(actor_uri).await.ok()?, actor_uri)
     }
 
+    /// An actor's inbox (its shared one where it has one): from the cache of actors that
+    /// wrote here, else asked of its server; `None` if neither knows it now.
+    pub async fn inbox_of(&self, actor_uri: &str) -> Result<Option<String>, PublishError> {
+        if let Some(known) = self.store.remote_actor(actor_uri).await? {
+            return Ok(Some(known.shared_inbox.unwrap_or(known.inbox)));
+        }
+        let fetched = tokio::time::timeout(MENTION_DEADLINE, self.fetcher.get_object(actor_uri)).await;
+        let actor =
+            fetched.ok().and_then(Result::ok).and_then(|d| vocab::parse_actor(&d, None, now_millis()).ok());
+        Ok(actor.filter(|a| a.uri == actor_uri).map(|a| a.shared_inbox.unwrap_or(a.inbox)))
+    }
+
     /// A mention of the actor at `actor_uri`, for an answer to reach the person answered
     /// whatever its text says: named by their address where their server says it, else by
-    /// the last part of their URI (the name only shows; servers go by `href`). Their inbox
-    /// is asked for, or taken from the cache of actors that wrote here.
+    /// the last part of their URI (the name only shows; servers go by `href`).
     pub async fn mention_of_actor(&self, actor_uri: &str) -> Result<Mention, PublishError> {
-        let fetched = tokio::time::timeout(MENTION_DEADLINE, self.fetcher.get_object(actor_uri)).await;
-        let doc = fetched.ok().and_then(Result::ok);
-        let actor = doc.as_ref().and_then(|d| vocab::parse_actor(d, None, now_millis()).ok());
-        let inbox = match actor.filter(|a| a.uri == actor_uri) {
-            Some(a) => a.shared_inbox.unwrap_or(a.inbox),
-            None => match self.store.remote_actor(actor_uri).await? {
-                Some(known) => known.shared_inbox.unwrap_or(known.inbox),
-                None => {
-                    return Err(PublishError::Mention(
-                        "the server of the person answered cannot be reached now; try again later".into(),
-                    ))
-                }
-            },
-        };
-        let name = match doc.as_ref().and_then(|d| handle_in(d, actor_uri)) {
+        let inbox = self.inbox_of(actor_uri).await?.ok_or(PublishError::Incomplete(
+            "the server of the person answered cannot be reached now; try again later",
+        ))?;
+        let name = match self.handle_of(actor_uri).await {
             Some(handle) => handle,
-            None => {
-                let url = url::Url::parse(actor_uri)
-                    .map_err(|_| PublishError::Incomplete("the sender's address is not a URL"))?;
-                let last = url.path_segments().and_then(|mut s| s.next_back()).unwrap_or_default();
-                format!("@{last}@{}", url.host_str().unwrap_or_default())
-            }
+            None => match url::Url::parse(actor_uri) {
+                Ok(url) => {
+                    let last = url.path_segments().and_then(|mut s| s.next_back()).unwrap_or_default();
+                    format!("@{last}@{}", url.host_str().unwrap_or_default())
+                }
+                Err(_) => actor_uri.to_owned(),
+            },
         };
         Ok(Mention { name, href: actor_uri.to_owned(), inbox: Some(inbox) })
     }

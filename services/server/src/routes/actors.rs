@@ -108,7 +108,8 @@ pub async fn brand_logo(s: web::Data<Services>, org: web::Path<String>) -> HttpR
                 header::CONTENT_SECURITY_POLICY,
                 "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'none'; sandbox",
             ))
-            .body(logo.bytes.to_vec()),
+            // The bytes are shared, not copied, per request.
+            .body(web::Bytes::from_owner(logo.bytes)),
         None => HttpResponse::NotFound().finish(),
     }
 }

@@ -246,6 +246,10 @@ pub(crate) const REFUSALS: &[(&str, &str)] = &[
     ("say why, so that others can judge the block later", "refused_block_reason"),
     ("say why, so that the other server's moderators can judge it", "refused_report_reason"),
     ("the sender's server cannot be reached now; try again later", "refused_report_unreachable"),
+    (
+        "the server of the person answered cannot be reached now; try again later",
+        "refused_answer_unreachable",
+    ),
     ("choose where the message stands", "refused_message_state"),
     ("choose someone of the press office", "refused_no_assignee"),
     ("only a public reply to an announcement can be shown under it", "refused_show_not_reply"),

@@ -606,7 +606,8 @@ pub async fn revise(
         let record = match s.editorial.revise(&staff.actor(), &id, draft, publish_at).await {
             Ok(record) => record,
             Err(PublishError::Mention(why)) => return form.again(&s, &staff, Some(&id), &why).await,
-            Err(e @ PublishError::PublishAtPassed(_)) => {
+            // E.g. an answer whose addressee's server cannot be reached now: the text is kept.
+            Err(e @ (PublishError::PublishAtPassed(_) | PublishError::Incomplete(_))) => {
                 let why = staff.explain(&ApiError::from(e));
                 return form.again(&s, &staff, Some(&id), &why).await;
             }
